@@ -1,0 +1,79 @@
+/**
+ * The event catalogue: every cross-service event, its schema, its producer and its consumers.
+ *
+ * This is the single source of truth for the bus. The services validate against these schemas, the offline
+ * platform creates queues and subscriptions from `busTopology()`, and the CDK event-bus construct reads the same
+ * topology, so the deployed bus and the local one cannot drift.
+ */
+import { z } from 'zod';
+
+export type ServiceName = 'identity' | 'product' | 'billing';
+
+const userRegistered = z.strictObject({
+  userId: z.string().min(1),
+  email: z.email(),
+  name: z.string(),
+});
+
+const userDeleted = z.strictObject({
+  userId: z.string().min(1),
+});
+
+const invoicePaid = z.strictObject({
+  invoiceId: z.uuid(),
+  accountId: z.uuid(),
+  userId: z.string().min(1),
+  totalCents: z.number().int().nonnegative(),
+  currency: z.string().length(3),
+});
+
+interface EventDefinition<T extends z.ZodType = z.ZodType> {
+  readonly producer: ServiceName;
+  readonly consumers: readonly ServiceName[];
+  readonly data: T;
+}
+
+export const EVENT_CATALOG = {
+  'identity.user.registered': { producer: 'identity', consumers: ['billing'], data: userRegistered },
+  'identity.user.deleted': { producer: 'identity', consumers: ['billing'], data: userDeleted },
+  'billing.invoice.paid': { producer: 'billing', consumers: ['identity'], data: invoicePaid },
+} as const satisfies Record<string, EventDefinition>;
+
+export type EventType = keyof typeof EVENT_CATALOG;
+
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_CATALOG)[T]['data']>;
+
+export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
+
+/** The SNS/SQS message attribute that carries the event type, used by subscription filter policies. */
+export const TYPE_ATTRIBUTE = 'type';
+
+/** CloudEvents 1.0 structured-mode JSON envelope. */
+export const cloudEventEnvelope = z.object({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  type: z.string().min(1),
+  source: z.string().min(1),
+  time: z.iso.datetime({ offset: true }),
+  subject: z.string().optional(),
+  datacontenttype: z.literal('application/json'),
+  data: z.unknown(),
+});
+
+export type CloudEvent<T extends EventType = EventType> = Omit<z.infer<typeof cloudEventEnvelope>, 'type' | 'data'> & {
+  type: T;
+  data: EventData<T>;
+};
+
+/** Parses an envelope and its data against the catalogue; throws a ZodError naming what is wrong. */
+export function parseEvent(raw: unknown): CloudEvent {
+  const envelope = cloudEventEnvelope.parse(raw);
+  const definition = EVENT_CATALOG[envelope.type as EventType];
+  if (!definition) throw new Error(`unknown event type "${envelope.type}"; known: ${EVENT_TYPES.join(', ')}`);
+  return { ...envelope, type: envelope.type as EventType, data: definition.data.parse(envelope.data) } as CloudEvent;
+}
+
+/** Event types a service consumes, according to the catalogue. */
+export function consumedBy(service: ServiceName): EventType[] {
+  return EVENT_TYPES.filter((type) => (EVENT_CATALOG[type].consumers as readonly ServiceName[]).includes(service));
+}

@@ -1,0 +1,48 @@
+/**
+ * The bus topology, derived from the event catalogue: one SNS topic, and per consuming service one SQS queue
+ * with a dead-letter queue and a filter policy on the `type` attribute. The offline platform provisions it at
+ * start; the CDK event-bus construct synthesizes the same thing.
+ */
+import { consumedBy, TYPE_ATTRIBUTE, type EventType, type ServiceName } from './events';
+
+/** Deliveries before a message moves to the dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+
+export interface ConsumerQueue {
+  readonly consumer: ServiceName;
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  readonly eventTypes: readonly EventType[];
+  /** SNS subscription filter policy (MessageAttributes scope). */
+  readonly filterPolicy: Readonly<Record<string, readonly string[]>>;
+  readonly maxReceiveCount: number;
+}
+
+export interface BusTopology {
+  readonly topicName: string;
+  readonly queues: readonly ConsumerQueue[];
+}
+
+const ALL_SERVICES: readonly ServiceName[] = ['identity', 'product', 'billing'];
+
+/**
+ * @param namePrefix prefixes every topic and queue name, so several environments can share one account
+ *   or one emulator.
+ */
+export function busTopology(namePrefix = 'platform'): BusTopology {
+  const queues = ALL_SERVICES.flatMap((consumer): ConsumerQueue[] => {
+    const eventTypes = consumedBy(consumer);
+    if (eventTypes.length === 0) return [];
+    return [
+      {
+        consumer,
+        queueName: `${namePrefix}-${consumer}-events`,
+        deadLetterQueueName: `${namePrefix}-${consumer}-events-dlq`,
+        eventTypes,
+        filterPolicy: { [TYPE_ATTRIBUTE]: eventTypes },
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+      },
+    ];
+  });
+  return { topicName: `${namePrefix}-events`, queues };
+}
