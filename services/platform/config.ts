@@ -1,0 +1,57 @@
+/**
+ * Configuration: one zod schema per service, parsed first thing at start. A bad or missing variable stops
+ * startup with a message that names each offending variable.
+ */
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = issue.path.join('.') || '(environment)';
+    const received = env[variable];
+    const shown = received === undefined ? 'it is not set' : `got "${received}"`;
+    return `${variable}: ${issue.message} (${shown})`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** Building blocks for service schemas. Environment values are strings, so numbers and booleans are coerced. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback),
+  url: () => z.url({ protocol: /^https?$/ }),
+  postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  flag: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0'])
+      .default(fallback ? 'true' : 'false')
+      .transform((value) => value === 'true' || value === '1'),
+};
+
+/** Variables every service reads: where it listens, how it logs, how it verifies tokens, where its data is. */
+export const serviceEnvSchema = (defaultPort: number) =>
+  z.object({
+    PORT: env.port(defaultPort),
+    HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: env.logLevel(),
+    /** A full URL; when absent node-postgres reads the libpq variables (PGHOST, PGUSER, …) by itself. */
+    DATABASE_URL: env.postgresUrl().optional(),
+    DATABASE_POOL_MAX: env.positiveInt(10),
+    COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like us-east-1_AbCdEf123'),
+    COGNITO_CLIENT_ID: z.string().min(1),
+    /** Emulator only: where to fetch the signing keys over plain http. Unset in AWS. */
+    COGNITO_ENDPOINT: env.url().optional(),
+    SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
+  });

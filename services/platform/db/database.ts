@@ -1,0 +1,84 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import type { Logger } from '../logger';
+
+export interface DatabaseOptions<S extends Record<string, unknown>> {
+  /** A full URL; when absent node-postgres reads PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE. */
+  readonly connectionString?: string;
+  readonly schema: S;
+  readonly poolMax?: number;
+  readonly logger: Logger;
+}
+
+export interface Database<S extends Record<string, unknown>> {
+  readonly db: NodePgDatabase<S>;
+  readonly pool: pg.Pool;
+  /** True when a trivial query answers within two seconds. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function createDatabase<S extends Record<string, unknown>>(options: DatabaseOptions<S>): Database<S> {
+  const pool = new pg.Pool({
+    ...(options.connectionString ? { connectionString: options.connectionString } : {}),
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection (a database restart) must not crash the process.
+  pool.on('error', (error) => options.logger.warn({ err: error }, 'idle database connection failed'));
+  const db = drizzle(pool, { schema: options.schema });
+  let closed = false;
+  return {
+    db,
+    pool,
+    ping: async () => {
+      const client = await pool.connect();
+      try {
+        await client.query({ text: 'SELECT 1', query_timeout: 2_000 } as pg.QueryConfig);
+        return true;
+      } finally {
+        client.release();
+      }
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * Applies pending migrations while holding a session-level advisory lock, so replicas starting together run
+ * them one at a time: the first applies, the others wait, then find nothing left to do.
+ */
+export async function migrateWithLock(pool: pg.Pool, migrationsFolder: string, lockName: string, logger: Logger): Promise<void> {
+  const client = await pool.connect();
+  const started = Date.now();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockName]);
+    try {
+      await migrate(drizzle(client), { migrationsFolder, migrationsSchema: 'drizzle' });
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockName]);
+    }
+  } finally {
+    client.release();
+  }
+  logger.info({ ms: Date.now() - started }, 'migrations applied');
+}
+
+/** PostgreSQL's SQLSTATE for a unique violation. */
+export const UNIQUE_VIOLATION = '23505';
+
+/** The unique constraint a failed statement violated, if that is why it failed. */
+export function violatedUniqueConstraint(error: unknown): string | undefined {
+  // drizzle wraps driver errors; the SQLSTATE sits on the cause.
+  for (let current = error; current; current = (current as { cause?: unknown }).cause) {
+    const candidate = current as { code?: unknown; constraint?: unknown };
+    if (candidate.code === UNIQUE_VIOLATION) return typeof candidate.constraint === 'string' ? candidate.constraint : '';
+  }
+  return undefined;
+}

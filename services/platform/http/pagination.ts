@@ -1,0 +1,50 @@
+/**
+ * Keyset pagination: the cursor is the sort key of the last item served, so inserts between pages never shift,
+ * repeat or skip items the way offsets do. It is opaque to clients (base64url JSON) and validated on the way in.
+ */
+import { z } from 'zod';
+import { AppError } from '../errors';
+import { parseInput } from './validate';
+
+export interface PageQuery<K> {
+  readonly limit: number;
+  readonly after: K | undefined;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
+
+const pageParams = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(512).optional(),
+});
+
+export function encodeCursor(key: unknown): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor<K>(cursor: string, schema: z.ZodType<K>): K {
+  try {
+    return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw AppError.validation([{ path: 'cursor', message: 'not a cursor this API issued' }], 'The cursor is not valid.');
+  }
+}
+
+/** Reads `?limit=&cursor=` (and nothing else) from a query object. */
+export function parsePageQuery<K>(query: unknown, keySchema: z.ZodType<K>): PageQuery<K> {
+  const { limit, cursor } = parseInput(pageParams, query, 'query string');
+  return { limit, after: cursor === undefined ? undefined : decodeCursor(cursor, keySchema) };
+}
+
+/**
+ * Builds a page from `limit + 1` rows fetched by the repository: the extra row only says whether there is a
+ * next page, without a second count query.
+ */
+export function toPage<T, K>(rows: T[], limit: number, keyOf: (row: T) => K): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
+}

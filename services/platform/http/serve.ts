@@ -1,0 +1,71 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Logger } from '../logger';
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly logger: Logger;
+  /** Run after the server has drained, in order: close pools, stop consumers. */
+  readonly onClose?: ReadonlyArray<() => Promise<void>>;
+  /** How long in-flight requests may take to finish before their sockets are cut. @default 10000 */
+  readonly shutdownTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly url: string;
+  /** Stops accepting, drains in-flight requests, then runs `onClose`. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
+  const server = createServer(app);
+  // Longer than a load balancer's idle timeout (ALB: 60 s), so the balancer, not us, closes idle connections.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= drain(server, options));
+  return { server, url: `http://${host}:${port}`, close };
+}
+
+async function drain(server: Server, options: ServeOptions): Promise<void> {
+  const timeout = options.shutdownTimeoutMs ?? 10_000;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => {
+    options.logger.warn({ timeoutMs: timeout }, 'in-flight requests did not finish in time; closing their sockets');
+    server.closeAllConnections();
+  }, timeout);
+  await closed;
+  clearTimeout(timer);
+  for (const step of options.onClose ?? []) await step();
+}
+
+/** Runs `close` on the first SIGTERM or SIGINT, then exits; a second signal exits at once. */
+export function closeOnSignals(close: () => Promise<void>, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
