@@ -1,0 +1,128 @@
+/**
+ * Brings a running cognito-local to the state the platform expects: an app client, the admin group and an
+ * admin user. Every step looks before it creates, so seeding a kept data directory again changes nothing.
+ * The pool itself is made on disk before start (see cognito-state.ts).
+ */
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+  CreateGroupCommand,
+  CreateUserPoolClientCommand,
+  ListGroupsCommand,
+  ListUserPoolClientsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+
+export interface CognitoSeedOptions {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly userPoolId: string;
+  readonly adminEmail: string;
+  readonly adminPassword: string;
+  readonly adminGroup?: string;
+  readonly clientName?: string;
+}
+
+export interface CognitoSeedResult {
+  readonly userPoolId: string;
+  readonly clientId: string;
+  readonly endpoint: string;
+  readonly region: string;
+}
+
+/** An SDK client for the emulator: it checks no signature, but the SDK insists on some credentials. */
+export function localCognitoClient(endpoint: string, region: string): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+export async function seedCognito(options: CognitoSeedOptions): Promise<CognitoSeedResult> {
+  const client = localCognitoClient(options.endpoint, options.region);
+  try {
+    const { userPoolId } = options;
+    const group = options.adminGroup ?? 'admin';
+    const clientId = await ensureAppClient(client, userPoolId, options.clientName ?? 'platform');
+    await ensureGroup(client, userPoolId, group);
+    await ensureAdminUser(client, userPoolId, options.adminEmail, options.adminPassword);
+    // Always (re)added: cheap, idempotent, and repairs a user whose membership was removed by hand.
+    await client.send(
+      new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: options.adminEmail, GroupName: group }),
+    );
+    return { userPoolId, clientId, endpoint: options.endpoint, region: options.region };
+  } finally {
+    client.destroy();
+  }
+}
+
+async function ensureAppClient(client: CognitoIdentityProviderClient, userPoolId: string, name: string) {
+  const { UserPoolClients = [] } = await client.send(
+    new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }),
+  );
+  const existing = UserPoolClients.find((c) => c.ClientName === name)?.ClientId;
+  if (existing) return existing;
+  const { UserPoolClient } = await client.send(
+    new CreateUserPoolClientCommand({
+      UserPoolId: userPoolId,
+      ClientName: name,
+      // The same flows as the CDK app client: password sign-in and refresh; no secret, as for a public client.
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      GenerateSecret: false,
+    }),
+  );
+  if (!UserPoolClient?.ClientId) throw new Error('cognito-local created an app client without an id');
+  return UserPoolClient.ClientId;
+}
+
+/**
+ * Looks first: cognito-local's CreateGroup overwrites an existing group and drops its members. ListGroups, not
+ * GetGroup: cognito-local's GetGroup fails with a 500 on a pool that has no group yet.
+ */
+async function ensureGroup(client: CognitoIdentityProviderClient, userPoolId: string, groupName: string) {
+  const { Groups = [] } = await client.send(new ListGroupsCommand({ UserPoolId: userPoolId, Limit: 60 }));
+  if (Groups.some((g) => g.GroupName === groupName)) return;
+  await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: groupName }));
+}
+
+/** Creates the user only when missing; an existing admin keeps the password it has now. */
+async function ensureAdminUser(client: CognitoIdentityProviderClient, userPoolId: string, email: string, password: string) {
+  try {
+    await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: email }));
+    return;
+  } catch (error) {
+    if (!isUserNotFound(error)) throw error;
+  }
+  await createConfirmedUser(client, userPoolId, email, password);
+}
+
+/** A user that can sign in at once: email verified, no welcome message, password permanent. */
+export async function createConfirmedUser(
+  client: CognitoIdentityProviderClient,
+  userPoolId: string,
+  email: string,
+  password: string,
+): Promise<void> {
+  await client.send(
+    new AdminCreateUserCommand({
+      UserPoolId: userPoolId,
+      Username: email,
+      UserAttributes: [
+        { Name: 'email', Value: email },
+        { Name: 'email_verified', Value: 'true' },
+      ],
+      MessageAction: 'SUPPRESS',
+    }),
+  );
+  await client.send(
+    new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: email, Password: password, Permanent: true }),
+  );
+}
+
+function isUserNotFound(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'UserNotFoundException';
+}
