@@ -1,0 +1,51 @@
+/**
+ * Route guards. Every service checks the token itself, even behind the gateway or API Gateway: a service port
+ * reached directly (or a misrouted request) must not be an open door.
+ */
+import type { RequestHandler, Response } from 'express';
+import { AppError } from '../errors';
+import type { AccessTokenVerifier, Principal } from './jwt-verifier';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- the only way to type Express's res.locals
+  namespace Express {
+    interface Locals {
+      /** Set by requireUser / requireAdmin. */
+      principal?: Principal;
+    }
+  }
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+
+/** Any signed-in user. 401 with `WWW-Authenticate: Bearer` when the token is missing or invalid. */
+export function requireUser(verifier: AccessTokenVerifier): RequestHandler {
+  return async (req, res, next) => {
+    res.locals.principal = await authenticate(verifier, req.headers.authorization);
+    next();
+  };
+}
+
+/** A signed-in member of `groupName`: 401 as for requireUser, then 403 for anyone outside the group. */
+export function requireAdmin(verifier: AccessTokenVerifier, groupName = 'admin'): RequestHandler {
+  return async (req, res, next) => {
+    const principal = await authenticate(verifier, req.headers.authorization);
+    if (!principal.groups.includes(groupName)) throw AppError.forbidden();
+    res.locals.principal = principal;
+    next();
+  };
+}
+
+/** The caller of a guarded route. Fails closed (401) if a route was mounted without a guard. */
+export function principalOf(res: Response): Principal {
+  const principal = res.locals.principal;
+  if (!principal) throw AppError.unauthorized();
+  return principal;
+}
+
+async function authenticate(verifier: AccessTokenVerifier, header: string | undefined): Promise<Principal> {
+  // No usable bearer credentials at all: RFC 6750 says to answer with the bare challenge, no error code.
+  const token = header ? BEARER.exec(header)?.[1] : undefined;
+  if (!token) throw AppError.unauthorized();
+  return verifier.verify(token);
+}
