@@ -39,12 +39,8 @@ export function parsePageQuery<K>(query: unknown, keySchema: z.ZodType<K>): Page
   return { limit, after: cursor === undefined ? undefined : decodeCursor(cursor, keySchema) };
 }
 
-/**
- * Builds a page from `limit + 1` rows fetched by the repository: the extra row only says whether there is a
- * next page, without a second count query.
- */
-export function toPage<T, K>(rows: T[], limit: number, keyOf: (row: T) => K): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
+/** The list answer: the cursor points after the last item served, and is null on the last page. */
+export function toPage<T, K>(slice: { items: T[]; hasMore: boolean }, keyOf: (item: T) => K): Page<T> {
+  const last = slice.items.at(-1);
+  return { items: slice.items, nextCursor: slice.hasMore && last !== undefined ? encodeCursor(keyOf(last)) : null };
 }

@@ -1,0 +1,13 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { serviceEnvSchema } from '../platform/config';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const productConfigSchema = serviceEnvSchema(3002).extend({
+  /** The image sets it next to the bundle; from source the folder beside the schema is used. */
+  MIGRATIONS_DIR: z.string().default(path.join(here, 'data-access', 'migrations')),
+});
+
+export type ProductConfig = z.infer<typeof productConfigSchema>;

@@ -1,0 +1,57 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { violatedUniqueConstraint } from '../../platform/db/database';
+import { DuplicateSkuError, type Product, type ProductRepository } from '../domain/product';
+import { products, type ProductRow } from './schema';
+
+type Db = NodePgDatabase<Record<string, unknown>>;
+
+const toProduct = (row: ProductRow): Product => ({ ...row });
+
+export function productRepository(db: Db): ProductRepository {
+  // The hot read path: a named prepared statement is parsed and planned once per connection.
+  const byId = db
+    .select()
+    .from(products)
+    .where(eq(products.id, sql.placeholder('id')))
+    .prepare('product_by_id');
+
+  return {
+    async insert(product) {
+      try {
+        const [row] = await db.insert(products).values(product).returning();
+        return toProduct(row!);
+      } catch (error) {
+        if (violatedUniqueConstraint(error) === 'products_sku_unique') throw new DuplicateSkuError(product.sku);
+        throw error;
+      }
+    },
+
+    async findById(id) {
+      const [row] = await byId.execute({ id });
+      return row ? toProduct(row) : undefined;
+    },
+
+    async listActive(limit, after) {
+      const afterCondition = after
+        ? sql`(${products.createdAt}, ${products.id}) > (${after.createdAt}::timestamptz, ${after.id}::uuid)`
+        : undefined;
+      const rows = await db
+        .select()
+        .from(products)
+        .where(and(eq(products.active, true), afterCondition))
+        .orderBy(asc(products.createdAt), asc(products.id))
+        .limit(limit + 1);
+      return { items: rows.slice(0, limit).map(toProduct), hasMore: rows.length > limit };
+    },
+
+    async update(id, changes) {
+      const [row] = await db
+        .update(products)
+        .set({ ...changes, updatedAt: sql`now()` })
+        .where(eq(products.id, id))
+        .returning();
+      return row ? toProduct(row) : undefined;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { Router, type RequestHandler } from 'express';
+import { AppError } from '../../../platform/errors';
+import { parsePageQuery, toPage } from '../../../platform/http/pagination';
+import { parseInput } from '../../../platform/http/validate';
+import type { Product } from '../../domain/product';
+import type { ProductUseCases } from '../../domain/use-cases';
+import { createProductBody, productCursor, productIdParam, updateProductBody } from './schemas';
+
+export interface ProductRouteDeps {
+  readonly products: ProductUseCases;
+  readonly requireAdmin: RequestHandler;
+  readonly openApiDocument: object;
+}
+
+const toResponse = (product: Product) => ({
+  ...product,
+  createdAt: product.createdAt.toISOString(),
+  updatedAt: product.updatedAt.toISOString(),
+});
+
+/** A malformed id names no product: 404, as the contract says, rather than 400. */
+function productId(raw: unknown): string {
+  const parsed = productIdParam.safeParse(raw);
+  if (!parsed.success) throw AppError.notFound(`Product ${String(raw)} does not exist.`);
+  return parsed.data;
+}
+
+export function productRoutes({ products, requireAdmin, openApiDocument }: ProductRouteDeps): Router {
+  const router = Router();
+
+  router.get('/products/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  router.get('/products', async (req, res) => {
+    const { limit, after } = parsePageQuery(req.query, productCursor);
+    const slice = await products.listActive(limit, after);
+    const page = toPage(slice, (p) => ({ createdAt: p.createdAt.toISOString(), id: p.id }));
+    res.json({ items: page.items.map(toResponse), nextCursor: page.nextCursor });
+  });
+
+  router.get('/products/:id', async (req, res) => {
+    res.json(toResponse(await products.get(productId(req.params.id))));
+  });
+
+  router.post('/products', requireAdmin, async (req, res) => {
+    const product = await products.create(parseInput(createProductBody, req.body));
+    res.status(201).location(`/products/${product.id}`).json(toResponse(product));
+  });
+
+  router.patch('/products/:id', requireAdmin, async (req, res) => {
+    const id = productId(req.params.id);
+    res.json(toResponse(await products.update(id, parseInput(updateProductBody, req.body))));
+  });
+
+  router.delete('/products/:id', requireAdmin, async (req, res) => {
+    await products.deactivate(productId(req.params.id));
+    res.status(204).end();
+  });
+
+  return router;
+}

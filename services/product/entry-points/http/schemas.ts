@@ -1,0 +1,45 @@
+/** Wire shapes of the Product API; the routes validate with them and the OpenAPI document is built from them. */
+import { z } from 'zod';
+import { MAX_PRICE_CENTS } from '../../domain/product';
+
+const priceCents = z.number().int().min(0).max(MAX_PRICE_CENTS);
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const createProductBody = z.strictObject({
+  sku: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64'),
+  name: text(200),
+  description: z.string().max(4000).nullable().optional(),
+  priceCents,
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD').optional(),
+});
+
+export const updateProductBody = z
+  .strictObject({
+    name: text(200),
+    description: z.string().max(4000).nullable(),
+    priceCents,
+    active: z.boolean(),
+  })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'send at least one of name, description, priceCents, active');
+
+export const productIdParam = z.uuid();
+
+export const productCursor = z.strictObject({ createdAt: z.iso.datetime(), id: z.uuid() });
+
+export const productResponse = z.object({
+  id: z.uuid(),
+  sku: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  priceCents: z.number().int(),
+  currency: z.string(),
+  active: z.boolean(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const productListResponse = z.object({
+  items: z.array(productResponse),
+  nextCursor: z.string().nullable(),
+});

@@ -1,0 +1,36 @@
+/** Composition root of the Product service: config → database → app → listen. */
+import { verifierFromConfig } from '../platform/auth/from-config';
+import { requireAdmin } from '../platform/auth/middleware';
+import { loadConfig } from '../platform/config';
+import { createDatabase, migrateWithLock } from '../platform/db/database';
+import { closeOnSignals, serve } from '../platform/http/serve';
+import { createLogger } from '../platform/logger';
+import { runMain } from '../platform/run';
+import { createProductApp } from './app';
+import { productConfigSchema } from './config';
+import { productRepository } from './data-access/product-repository';
+import * as schema from './data-access/schema';
+
+runMain('product', async () => {
+  const config = loadConfig(productConfigSchema);
+  const logger = createLogger({ service: 'product', level: config.LOG_LEVEL });
+  const database = createDatabase({ connectionString: config.DATABASE_URL, schema, poolMax: config.DATABASE_POOL_MAX, logger });
+  await migrateWithLock(database.pool, config.MIGRATIONS_DIR, 'product', logger);
+
+  const app = createProductApp({
+    logger,
+    repository: productRepository(database.db),
+    requireAdmin: requireAdmin(verifierFromConfig(config)),
+    ready: database.ping,
+  });
+
+  const server = await serve(app, {
+    port: config.PORT,
+    host: config.HOST,
+    logger,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    onClose: [database.close],
+  });
+  closeOnSignals(server.close, logger);
+  logger.info({ url: server.url }, 'product service listening');
+});

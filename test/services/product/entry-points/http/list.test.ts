@@ -1,0 +1,59 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProductHarness, type ProductHarness } from '../../../../support/product';
+
+let harness: ProductHarness;
+
+beforeAll(async () => {
+  harness = await startProductHarness();
+  for (let i = 0; i < 5; i++) await harness.repository.insert({ sku: `LIST-${i}`, name: `Item ${i}`, priceCents: i });
+  const hidden = await harness.repository.insert({ sku: 'LIST-HIDDEN', name: 'Hidden', priceCents: 1 });
+  await harness.repository.update(hidden.id, { active: false });
+});
+afterAll(() => harness.close());
+
+const list = (query: string) => request(harness.app).get(`/products${query}`);
+
+describe('GET /products', () => {
+  it('when no limit is given, then it returns every active product and no next cursor', async () => {
+    const res = await list('');
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((p: { sku: string }) => p.sku)).toEqual(['LIST-0', 'LIST-1', 'LIST-2', 'LIST-3', 'LIST-4']);
+    expect(res.body.nextCursor).toBeNull();
+  });
+
+  it('when paging with a cursor while products are inserted, then no item repeats or goes missing', async () => {
+    const first = await list('?limit=2');
+    expect(first.body.items).toHaveLength(2);
+    await harness.repository.insert({ sku: 'LIST-LATE', name: 'Late', priceCents: 1 });
+    const seen = [...first.body.items];
+    let cursor: string | null = first.body.nextCursor;
+    while (cursor) {
+      const page = await list(`?limit=2&cursor=${encodeURIComponent(cursor)}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    }
+    const skus = seen.map((p: { sku: string }) => p.sku);
+    expect(skus).toEqual(['LIST-0', 'LIST-1', 'LIST-2', 'LIST-3', 'LIST-4', 'LIST-LATE']);
+  });
+
+  it.each([['0'], ['101'], ['-1'], ['abc'], ['2.5']])('when limit is %s, then it answers 400', async (limit) => {
+    const res = await list(`?limit=${limit}`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('limit');
+  });
+
+  it.each([['garbage'], [Buffer.from('{"createdAt":"nope","id":1}').toString('base64url')], ['%00']])(
+    'when the cursor is %s, then it answers 400',
+    async (cursor) => {
+      const res = await list(`?cursor=${cursor}`);
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].path).toBe('cursor');
+    },
+  );
+
+  it('when an unknown query parameter is sent, then it answers 400', async () => {
+    expect((await list('?offset=3')).status).toBe(400);
+  });
+});

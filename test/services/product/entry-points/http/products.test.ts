@@ -1,0 +1,141 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginAs, type TestTokens } from '../../../../support/auth';
+import { startProductHarness, type ProductHarness } from '../../../../support/product';
+
+let harness: ProductHarness;
+let admin: TestTokens;
+let user: TestTokens;
+
+beforeAll(async () => {
+  harness = await startProductHarness();
+  [admin, user] = await Promise.all([loginAs({ admin: true }), loginAs()]);
+});
+afterAll(() => harness.close());
+
+const asAdmin = () => ({ Authorization: `Bearer ${admin.accessToken}` });
+let skuCounter = 0;
+const newSku = () => `SKU-${process.pid}-${++skuCounter}`;
+const create = (body: object) => request(harness.app).post('/products').set(asAdmin()).send(body);
+
+describe('POST /products', () => {
+  it('when an admin sends a valid product, then it answers 201 with the product and its defaults', async () => {
+    const res = await create({ sku: newSku(), name: 'Widget', priceCents: 1250 });
+    expect(res.status).toBe(201);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toMatchObject({ name: 'Widget', priceCents: 1250, currency: 'USD', active: true, description: null });
+    expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.location).toBe(`/products/${res.body.id}`);
+    expect(Date.parse(res.body.createdAt)).not.toBeNaN();
+  });
+
+  it('when no token is sent, then it answers 401 with a Bearer challenge', async () => {
+    const res = await request(harness.app).post('/products').send({ sku: newSku(), name: 'x', priceCents: 1 });
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('when a user outside the admin group writes, then it answers 403', async () => {
+    const res = await request(harness.app)
+      .post('/products')
+      .set({ Authorization: `Bearer ${user.accessToken}` })
+      .send({ sku: newSku(), name: 'x', priceCents: 1 });
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ status: 403, title: 'Forbidden' });
+  });
+
+  it('when the sku is taken, then it answers 409', async () => {
+    const sku = newSku();
+    expect((await create({ sku, name: 'First', priceCents: 1 })).status).toBe(201);
+    const res = await create({ sku, name: 'Second', priceCents: 2 });
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toContain(sku);
+  });
+
+  it('when two products with one sku are created at once, then one gets 201 and the other 409', async () => {
+    const sku = newSku();
+    const answers = await Promise.all([create({ sku, name: 'A', priceCents: 1 }), create({ sku, name: 'B', priceCents: 1 })]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+  });
+
+  it.each([
+    ['a read-only field', { id: '00000000-0000-4000-8000-000000000000' }, 'id'],
+    ['an unknown field', { colour: 'red' }, 'colour'],
+    ['a negative price', { priceCents: -1 }, 'priceCents'],
+    ['a huge price', { priceCents: 1e12 }, 'priceCents'],
+    ['a fractional price', { priceCents: 1.5 }, 'priceCents'],
+    ['a price as a string', { priceCents: '10' }, 'priceCents'],
+    ['a lower-case currency', { currency: 'usd' }, 'currency'],
+    ['an empty name', { name: '' }, 'name'],
+  ])('when the body has %s, then it answers 400 naming the field', async (_what, change, field) => {
+    const res = await create({ sku: newSku(), name: 'Valid', priceCents: 100, ...change });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining(field) })]));
+  });
+
+  it('when strings look like SQL or carry unicode, then they are stored literally', async () => {
+    const name = "Robert'); DROP TABLE products;-- 🚀 ñandú 漢字";
+    const res = await create({ sku: newSku(), name, description: '\u0000'.replace('\u0000', '%_\\'), priceCents: 5 });
+    expect(res.status).toBe(201);
+    const read = await request(harness.app).get(`/products/${res.body.id}`);
+    expect(read.body.name).toBe(name);
+    expect(read.body.description).toBe('%_\\');
+  });
+});
+
+describe('GET /products/{id}', () => {
+  it('when the product exists, then it answers 200 with it', async () => {
+    const created = await create({ sku: newSku(), name: 'Readable', priceCents: 7, currency: 'EUR' });
+    const res = await request(harness.app).get(`/products/${created.body.id}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(created.body);
+  });
+
+  it.each([['an unknown id', '7c4a8d09-ca37-4e3b-9a2d-000000000000'], ['a malformed id', 'not-a-uuid']])(
+    'when asked for %s, then it answers 404 problem',
+    async (_what, id) => {
+      const res = await request(harness.app).get(`/products/${id}`);
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ status: 404, instance: `/products/${id}` });
+    },
+  );
+});
+
+describe('PATCH and DELETE /products/{id}', () => {
+  it('when an admin changes fields, then only those change and updatedAt moves', async () => {
+    const created = await create({ sku: newSku(), name: 'Old', priceCents: 10 });
+    const res = await request(harness.app).patch(`/products/${created.body.id}`).set(asAdmin()).send({ name: 'New', priceCents: 20 });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'New', priceCents: 20, sku: created.body.sku });
+    expect(Date.parse(res.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(created.body.updatedAt));
+  });
+
+  it('when the patch tries to change the sku or is empty, then it answers 400', async () => {
+    const created = await create({ sku: newSku(), name: 'Fixed', priceCents: 10 });
+    const url = `/products/${created.body.id}`;
+    expect((await request(harness.app).patch(url).set(asAdmin()).send({ sku: 'OTHER' })).status).toBe(400);
+    expect((await request(harness.app).patch(url).set(asAdmin()).send({})).status).toBe(400);
+  });
+
+  it('when patching or deleting an unknown product, then it answers 404', async () => {
+    const url = '/products/7c4a8d09-ca37-4e3b-9a2d-000000000001';
+    expect((await request(harness.app).patch(url).set(asAdmin()).send({ name: 'x' })).status).toBe(404);
+    expect((await request(harness.app).delete(url).set(asAdmin())).status).toBe(404);
+  });
+
+  it('when an admin deletes a product, then it answers 204 and the product stays readable as inactive', async () => {
+    const created = await create({ sku: newSku(), name: 'Gone', priceCents: 10 });
+    const res = await request(harness.app).delete(`/products/${created.body.id}`).set(asAdmin());
+    expect(res.status).toBe(204);
+    const read = await request(harness.app).get(`/products/${created.body.id}`);
+    expect(read.body.active).toBe(false);
+  });
+
+  it('when a non-admin deletes, then it answers 403 and nothing changes', async () => {
+    const created = await create({ sku: newSku(), name: 'Kept', priceCents: 10 });
+    const res = await request(harness.app).delete(`/products/${created.body.id}`).set({ Authorization: `Bearer ${user.accessToken}` });
+    expect(res.status).toBe(403);
+    expect((await request(harness.app).get(`/products/${created.body.id}`)).body.active).toBe(true);
+  });
+});

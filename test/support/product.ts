@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { Express } from 'express';
+import { requireAdmin } from '../../services/platform/auth/middleware';
+import { createDatabase, migrateWithLock, type Database } from '../../services/platform/db/database';
+import { createProductApp } from '../../services/product/app';
+import { productRepository } from '../../services/product/data-access/product-repository';
+import * as schema from '../../services/product/data-access/schema';
+import type { ProductRepository } from '../../services/product/domain/product';
+import { testVerifier } from './auth';
+import { createTestDatabase } from './database';
+import { testLogger } from './silent-logger';
+
+export const PRODUCT_MIGRATIONS = path.resolve('services/product/data-access/migrations');
+
+export interface ProductHarness {
+  readonly app: Express;
+  readonly database: Database<typeof schema>;
+  readonly repository: ProductRepository;
+  close(): Promise<void>;
+}
+
+/** The Product app on a fresh, migrated database of its own, with real token verification. */
+export async function startProductHarness(): Promise<ProductHarness> {
+  const testDb = await createTestDatabase('product');
+  const database = createDatabase({ connectionString: testDb.url, schema, logger: testLogger });
+  await migrateWithLock(database.pool, PRODUCT_MIGRATIONS, 'product', testLogger);
+  const repository = productRepository(database.db);
+  const app = createProductApp({
+    logger: testLogger,
+    repository,
+    requireAdmin: requireAdmin(testVerifier()),
+    ready: database.ping,
+  });
+  return {
+    app,
+    database,
+    repository,
+    close: async () => {
+      await database.close();
+      await testDb.drop();
+    },
+  };
+}
