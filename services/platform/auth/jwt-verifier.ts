@@ -81,6 +81,6 @@ function toAppError(error: unknown): AppError {
   if (error instanceof FetchError || error instanceof JwksValidationError) {
     return AppError.unavailable('The token signing keys cannot be loaded right now.', 5, error);
   }
-  // Whatever the reason (signature, expiry, issuer, audience, token use), the client learns only that it is invalid.
-  return AppError.unauthorized('The access token is not valid.', true);
+  // The client learns only that the token is invalid; the reason stays on `cause` for logs and tests.
+  return Object.assign(AppError.unauthorized('The access token is not valid.', true), { cause: error });
 }
