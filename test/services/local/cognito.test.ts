@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  ListGroupsCommand,
+  ListUserPoolClientsCommand,
+  ListUsersCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCognito, type LocalCognito } from '../../../services/local/cognito';
+import { localCognitoClient, seedCognito } from '../../../services/local/cognito-seed';
+import { createJwtVerifier } from '../../../services/platform/auth/jwt-verifier';
+import { createUserAndLogin, login, type TestCognitoEnv } from '../../support/cognito';
+
+const admin = { adminEmail: 'admin@example.com', adminPassword: 'Admin-Passw0rd!' };
+let dir: string;
+let cognito: LocalCognito | undefined;
+
+const start = async () => (cognito = await startLocalCognito({ dataDir: dir, port: 0, ...admin }));
+const envOf = (c: LocalCognito): TestCognitoEnv => ({ ...c, ...admin, adminGroup: 'admin' });
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'cognito-seed-test-'));
+});
+
+afterAll(async () => {
+  await cognito?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function poolContents(c: LocalCognito) {
+  const client = localCognitoClient(c.endpoint, c.region);
+  const UserPoolId = c.userPoolId;
+  const [clients, groups, admins] = await Promise.all([
+    client.send(new ListUserPoolClientsCommand({ UserPoolId })),
+    client.send(new ListGroupsCommand({ UserPoolId })),
+    client.send(new ListUsersCommand({ UserPoolId, Filter: `email = "${admin.adminEmail}"` })),
+  ]);
+  client.destroy();
+  return { clients: clients.UserPoolClients ?? [], groups: groups.Groups ?? [], admins: admins.Users ?? [] };
+}
+
+describe('when the platform Cognito is started on an empty data directory', () => {
+  it('then the pool id has the production shape', async () => {
+    const c = await start();
+    expect(c.userPoolId).toMatch(/^us-east-1_[A-Za-z0-9]{9}$/);
+    expect(c.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('then the admin can log in, and its access token carries the admin group and passes the verifier', async () => {
+    const c = cognito!;
+    const tokens = await login(envOf(c), admin.adminEmail, admin.adminPassword);
+    const verifier = createJwtVerifier({ userPoolId: c.userPoolId, clientId: c.clientId, jwksUrl: c.jwksUrl });
+    await expect(verifier.verify(tokens.accessToken)).resolves.toMatchObject({ groups: ['admin'] });
+  });
+});
+
+describe('when seeding runs twice', () => {
+  it('then nothing is duplicated and the same ids come back', async () => {
+    const c = cognito!;
+    const again = await seedCognito({ ...c, ...admin });
+    expect(again).toEqual({ userPoolId: c.userPoolId, clientId: c.clientId, endpoint: c.endpoint, region: c.region });
+    const { clients, groups, admins } = await poolContents(c);
+    expect(clients).toHaveLength(1);
+    expect(groups.map((g) => g.GroupName)).toEqual(['admin']);
+    expect(admins).toHaveLength(1);
+  });
+});
+
+describe('when the emulator restarts with the same data directory', () => {
+  it('then the pool, the client and the users are kept', async () => {
+    const before = cognito!;
+    const user = await createUserAndLogin(envOf(before));
+    await before.stop();
+    const after = await start();
+    expect({ pool: after.userPoolId, client: after.clientId }).toEqual({
+      pool: before.userPoolId,
+      client: before.clientId,
+    });
+    await expect(login(envOf(after), user.email, user.password)).resolves.toMatchObject({ sub: user.sub });
+    const { clients, admins } = await poolContents(after);
+    expect({ clients: clients.length, admins: admins.length }).toEqual({ clients: 1, admins: 1 });
+  });
+});
