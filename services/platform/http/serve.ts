@@ -38,6 +38,8 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
 async function drain(server: Server, options: ServeOptions): Promise<void> {
   const timeout = options.shutdownTimeoutMs ?? 10_000;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections turn idle as their last response ends; close each then, not at the hard timeout.
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
   server.closeIdleConnections();
   const timer = setTimeout(() => {
     options.logger.warn({ timeoutMs: timeout }, 'in-flight requests did not finish in time; closing their sockets');
@@ -45,6 +47,7 @@ async function drain(server: Server, options: ServeOptions): Promise<void> {
   }, timeout);
   await closed;
   clearTimeout(timer);
+  clearInterval(sweeper);
   for (const step of options.onClose ?? []) await step();
 }
 
