@@ -88,15 +88,20 @@ async function ensureGroup(client: CognitoIdentityProviderClient, userPoolId: st
   await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: groupName }));
 }
 
-/** Creates the user only when missing; an existing admin keeps the password it has now. */
+/**
+ * Creates the user only when missing; an existing admin keeps the password it has now, unless a start that was
+ * cut short left it without a permanent one.
+ */
 async function ensureAdminUser(client: CognitoIdentityProviderClient, userPoolId: string, email: string, password: string) {
   try {
-    await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: email }));
-    return;
+    const { UserStatus } = await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: email }));
+    if (UserStatus !== 'FORCE_CHANGE_PASSWORD') return;
+    const permanent = { UserPoolId: userPoolId, Username: email, Password: password, Permanent: true };
+    await client.send(new AdminSetUserPasswordCommand(permanent));
   } catch (error) {
     if (!isUserNotFound(error)) throw error;
+    await createConfirmedUser(client, userPoolId, email, password);
   }
-  await createConfirmedUser(client, userPoolId, email, password);
 }
 
 /** A user that can sign in at once: email verified, no welcome message, password permanent. */

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  AdminCreateUserCommand,
   ListGroupsCommand,
   ListUserPoolClientsCommand,
   ListUsersCommand,
@@ -64,6 +65,21 @@ describe('when seeding runs twice', () => {
     expect(clients).toHaveLength(1);
     expect(groups.map((g) => g.GroupName)).toEqual(['admin']);
     expect(admins).toHaveLength(1);
+  });
+});
+
+describe('when an earlier start created the admin but was cut short before its password was set', () => {
+  it('then seeding sets the password, and the admin can log in', async () => {
+    const c = cognito!;
+    const half = { adminEmail: 'half-done@example.com', adminPassword: 'Half-Passw0rd!' };
+    const client = localCognitoClient(c.endpoint, c.region);
+    await client.send(
+      new AdminCreateUserCommand({ UserPoolId: c.userPoolId, Username: half.adminEmail, MessageAction: 'SUPPRESS' }),
+    );
+    client.destroy();
+    await seedCognito({ ...c, ...half });
+    const tokens = await login(envOf(c), half.adminEmail, half.adminPassword);
+    expect(tokens.accessToken).toBeTruthy();
   });
 });
 
