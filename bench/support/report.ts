@@ -1,0 +1,75 @@
+/** Shared bits of the benchmarks: load runs, medians, and the docs/benchmarks.md sections they write. */
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import autocannon from 'autocannon';
+
+export interface LoadFigures {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly seconds: number;
+  readonly connections?: number;
+  readonly headers?: Record<string, string>;
+  /** Fixed offered load in requests/s across all connections; unset means as fast as possible. */
+  readonly overallRate?: number;
+}
+
+/** One bounded autocannon run against a loopback URL. */
+export async function load(options: LoadOptions): Promise<LoadFigures> {
+  if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(options.url)) throw new Error(`refusing to load ${options.url}: loopback only`);
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections ?? 50,
+    duration: options.seconds,
+    headers: options.headers ?? {},
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+export function medianFigures(runs: LoadFigures[]): LoadFigures {
+  return {
+    requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+  };
+}
+
+export function machineLine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+const FILE = 'docs/benchmarks.md';
+const HEADER = '# Benchmarks\n\nWritten by `npm run bench`. Each figure stands beside a baseline measured in the same run on the same\nmachine; only the ratios carry across machines.\n';
+
+/** Replaces (or appends) the `## heading` section of docs/benchmarks.md. */
+export async function writeSection(heading: string, body: string): Promise<void> {
+  const current = await readFile(FILE, 'utf8').catch(() => HEADER);
+  const section = `## ${heading}\n\n${body.trim()}\n`;
+  const pattern = new RegExp(`## ${heading.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n[\\s\\S]*?(?=\\n## |$)`);
+  const next = pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}`;
+  await writeFile(FILE, next);
+}
+
+export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

@@ -1,0 +1,98 @@
+/**
+ * One platform process run as a child: started through tsx, considered up when its readiness URL answers 200,
+ * stopped with SIGTERM (SIGKILL after a grace period), and restarted with backoff if it crashes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+
+export interface ChildServiceOptions {
+  readonly name: string;
+  /** A TypeScript entry point, run with tsx. */
+  readonly entry: string;
+  readonly env: Record<string, string>;
+  readonly readyUrl: string;
+  readonly readyTimeoutMs?: number;
+  /** Where the child's stdout and stderr go; `ignore` drops them. @default 'inherit' */
+  readonly output?: 'inherit' | 'ignore';
+  /** Restart after an unexpected exit, with backoff (1 s doubling to 30 s). @default false */
+  readonly restart?: boolean;
+  readonly onEvent?: (message: string) => void;
+}
+
+export interface RunningChild {
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+export async function startChildService(options: ChildServiceOptions): Promise<RunningChild> {
+  let child = launch(options);
+  let stopping = false;
+  let backoffMs = 1_000;
+  const watch = (proc: ChildProcess) =>
+    proc.once('exit', (code, signal) => {
+      if (stopping) return;
+      options.onEvent?.(`${options.name} exited (${signal ?? `code ${code}`})${options.restart ? `; restarting in ${backoffMs / 1000} s` : ''}`);
+      if (!options.restart) return;
+      setTimeout(() => {
+        if (stopping) return;
+        child = launch(options);
+        watch(child);
+        waitUntilReady(options.readyUrl, options.readyTimeoutMs ?? 30_000, child).then(
+          () => {
+            backoffMs = 1_000;
+            options.onEvent?.(`${options.name} is back`);
+          },
+          () => {},
+        );
+      }, backoffMs);
+      backoffMs = Math.min(backoffMs * 2, 30_000);
+    });
+  watch(child);
+  try {
+    await waitUntilReady(options.readyUrl, options.readyTimeoutMs ?? 30_000, child);
+  } catch (error) {
+    stopping = true;
+    await terminate(child);
+    throw new Error(`${options.name} did not become ready at ${options.readyUrl}: ${(error as Error).message}`);
+  }
+  return {
+    name: options.name,
+    stop: async () => {
+      stopping = true;
+      await terminate(child);
+    },
+  };
+}
+
+function launch(options: ChildServiceOptions): ChildProcess {
+  return spawn(process.execPath, [tsxCli, options.entry], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
+  });
+}
+
+async function waitUntilReady(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`it exited (${child.signalCode ?? `code ${child.exitCode}`})`);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no answer within ${timeoutMs} ms`);
+}
+
+/** SIGTERM lets the service drain; a child that ignores it for 15 s is killed. */
+function terminate(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
