@@ -4,8 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+// tsx as a loader in the child itself, not its CLI (which would add a wrapper process between us and it).
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface ChildServiceOptions {
   readonly name: string;
@@ -66,10 +68,16 @@ export async function startChildService(options: ChildServiceOptions): Promise<R
   };
 }
 
+/**
+ * Detached, so a Ctrl-C in the terminal reaches only the launcher, which then stops the parts in order. The IPC
+ * channel closes if the launcher dies, even by SIGKILL, and the child then shuts itself down (see serve.ts).
+ */
 function launch(options: ChildServiceOptions): ChildProcess {
-  return spawn(process.execPath, [tsxCli, options.entry], {
+  const out = options.output ?? 'inherit';
+  return spawn(process.execPath, ['--import', tsxLoader, options.entry], {
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
+    stdio: ['ignore', out, out, 'ipc'],
+    detached: true,
   });
 }
 

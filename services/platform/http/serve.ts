@@ -51,7 +51,10 @@ async function drain(server: Server, options: ServeOptions): Promise<void> {
   for (const step of options.onClose ?? []) await step();
 }
 
-/** Runs `close` on the first SIGTERM or SIGINT, then exits; a second signal exits at once. */
+/**
+ * Runs `close` on the first SIGTERM or SIGINT, then exits; a second signal exits at once. A process started
+ * with an IPC channel (by `npm start`) also shuts down when that channel closes: its parent is gone.
+ */
 export function closeOnSignals(close: () => Promise<void>, logger: Logger): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -71,4 +74,5 @@ export function closeOnSignals(close: () => Promise<void>, logger: Logger): void
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  if (process.send) process.once('disconnect', () => onSignal('SIGHUP'));
 }

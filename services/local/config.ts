@@ -1,0 +1,37 @@
+/** `npm start`'s environment: ports, where data lives, and which real endpoints replace the emulators. */
+import { z } from 'zod';
+import { env, loadConfig } from '../platform/config';
+
+export const DEFAULT_ADMIN_PASSWORD = 'Admin-Passw0rd!';
+
+export const localEnvSchema = z.object({
+  DATA_DIR: z.string().min(1).default('.data'),
+  /** A PostgreSQL server URL; each service gets its own database on it. Unset: embedded PostgreSQL 16. */
+  DATABASE_URL: env.postgresUrl().optional(),
+  POSTGRES_PORT: env.port(54320),
+  GATEWAY_PORT: env.port(8080),
+  IDENTITY_PORT: env.port(3001),
+  PRODUCT_PORT: env.port(3002),
+  BILLING_PORT: env.port(3003),
+  COGNITO_PORT: env.port(9229),
+  FAUXQS_PORT: env.port(9324),
+  ADMIN_EMAIL: z.email().default('admin@example.com'),
+  ADMIN_PASSWORD: z.string().min(8).default(DEFAULT_ADMIN_PASSWORD),
+  /** LocalStack or another SNS/SQS endpoint instead of the embedded fauxqs. */
+  AWS_ENDPOINT_URL: env.url().optional(),
+  AWS_REGION: z.string().default('us-east-1'),
+  /** Real Cognito instead of cognito-local: both ids must be set. */
+  COGNITO_USER_POOL_ID: z.string().optional(),
+  COGNITO_CLIENT_ID: z.string().optional(),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type LocalConfig = z.infer<typeof localEnvSchema>;
+
+export function loadLocalConfig(source: Readonly<Record<string, string | undefined>> = process.env): LocalConfig {
+  const config = loadConfig(localEnvSchema, source);
+  if (Boolean(config.COGNITO_USER_POOL_ID) !== Boolean(config.COGNITO_CLIENT_ID)) {
+    throw new Error('COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID go together: set both to use a real pool, or neither');
+  }
+  return config;
+}

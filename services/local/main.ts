@@ -1,0 +1,31 @@
+/** `npm start`: the whole platform offline, until Ctrl-C or SIGTERM. */
+import { runMain } from '../platform/run';
+import { loadLocalConfig } from './config';
+import { startPlatform } from './platform';
+import { status } from './status';
+
+runMain('npm start', async () => {
+  const config = loadLocalConfig();
+  process.stdout.write(`Starting the platform (data in ${config.DATA_DIR})\n`);
+  const platform = await startPlatform(config);
+  process.stdout.write(`ready: gateway at ${platform.gatewayUrl} (API docs: ${platform.gatewayUrl}/docs) after ${status.elapsed()}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    status.info(`${signal}: stopping everything`);
+    platform.stop().then(
+      () => {
+        status.info('stopped cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        status.fail(`stop failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+});

@@ -1,0 +1,105 @@
+/**
+ * The whole platform on one machine, in dependency order: databases and emulators first, then the three
+ * services, then the gateway. Everything started is stopped in reverse order by `stop()`.
+ */
+import path from 'node:path';
+import { startChildService, type RunningChild } from './child-service';
+import { startLocalCognito } from './cognito';
+import type { LocalConfig } from './config';
+import { startDatabases } from './databases';
+import { status } from './status';
+
+export interface RunningPlatform {
+  readonly gatewayUrl: string;
+  stop(): Promise<void>;
+}
+
+interface CognitoSettings {
+  readonly COGNITO_USER_POOL_ID: string;
+  readonly COGNITO_CLIENT_ID: string;
+  readonly COGNITO_ENDPOINT?: string;
+  readonly AWS_REGION: string;
+}
+
+export async function startPlatform(config: LocalConfig): Promise<RunningPlatform> {
+  const stack: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const step of stack.reverse()) await step().catch((error: unknown) => status.warn(`stop failed: ${String(error)}`));
+  };
+  try {
+    const [databases, cognito] = await Promise.all([startDatabases(config), startCognito(config)]);
+    stack.push(databases.stop, cognito.stop);
+
+    const url = (port: number) => `http://127.0.0.1:${port}`;
+    const common = { LOG_LEVEL: config.LOG_LEVEL, HOST: '127.0.0.1', ...cognito.env };
+    const service = (name: 'identity' | 'product' | 'billing', port: number, extra: Record<string, string> = {}) =>
+      startService(name, port, { ...common, PORT: String(port), DATABASE_URL: databases.urls[name], ...extra });
+
+    const services = await Promise.all([
+      service('identity', config.IDENTITY_PORT),
+      service('product', config.PRODUCT_PORT),
+      service('billing', config.BILLING_PORT, { PRODUCT_SERVICE_URL: url(config.PRODUCT_PORT) }),
+    ]);
+    stack.push(() => Promise.all(services.map((s) => s.stop())).then(() => {}));
+
+    const gateway = await startChildService({
+      name: 'gateway',
+      entry: path.join('services', 'gateway', 'main.ts'),
+      readyUrl: `${url(config.GATEWAY_PORT)}/health`,
+      restart: true,
+      onEvent: status.warn,
+      env: {
+        ...common,
+        GATEWAY_PORT: String(config.GATEWAY_PORT),
+        GATEWAY_HOST: '127.0.0.1',
+        IDENTITY_URL: url(config.IDENTITY_PORT),
+        PRODUCT_URL: url(config.PRODUCT_PORT),
+        BILLING_URL: url(config.BILLING_PORT),
+      },
+    });
+    stack.push(gateway.stop);
+    status.step('gateway', url(config.GATEWAY_PORT));
+    return { gatewayUrl: url(config.GATEWAY_PORT), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startService(name: string, port: number, env: Record<string, string>): Promise<RunningChild> {
+  const child = await startChildService({
+    name,
+    entry: path.join('services', name, 'main.ts'),
+    readyUrl: `http://127.0.0.1:${port}/health/ready`,
+    restart: true,
+    onEvent: status.warn,
+    env,
+  });
+  status.step(name, `http://127.0.0.1:${port}`);
+  return child;
+}
+
+async function startCognito(config: LocalConfig): Promise<{ env: CognitoSettings; stop(): Promise<void> }> {
+  if (config.COGNITO_USER_POOL_ID && config.COGNITO_CLIENT_ID) {
+    status.step('cognito', `using the real pool ${config.COGNITO_USER_POOL_ID} in ${config.AWS_REGION}`);
+    const env = { COGNITO_USER_POOL_ID: config.COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID: config.COGNITO_CLIENT_ID, AWS_REGION: config.AWS_REGION };
+    return { env, stop: async () => {} };
+  }
+  const cognito = await startLocalCognito({
+    dataDir: path.join(config.DATA_DIR, 'cognito'),
+    port: config.COGNITO_PORT,
+    adminEmail: config.ADMIN_EMAIL,
+    adminPassword: config.ADMIN_PASSWORD,
+    region: config.AWS_REGION,
+  });
+  status.step('cognito', `cognito-local on ${cognito.endpoint}, pool ${cognito.userPoolId}, admin ${config.ADMIN_EMAIL}`);
+  return {
+    env: {
+      COGNITO_USER_POOL_ID: cognito.userPoolId,
+      COGNITO_CLIENT_ID: cognito.clientId,
+      COGNITO_ENDPOINT: cognito.endpoint,
+      AWS_REGION: cognito.region,
+    },
+    stop: cognito.stop,
+  };
+}
