@@ -1,0 +1,82 @@
+/**
+ * The JWT authorizer of the local edge, with API Gateway HTTP API's checks: a bearer token, signed by the
+ * pool's key, issued by the pool, for the app client, not expired, an access token (the shared verifier checks
+ * all of these), then the route's scopes (any one of them must be in the token's `scope`).
+ *
+ * Like API Gateway, it does not look at groups: admin routes are forwarded to the service, which answers 403.
+ * Unlike API Gateway (403), a token without the route's scope gets 401: offline, the only such tokens are ones
+ * the platform never issues for its API (see docs/gateway.md).
+ */
+import { AppError } from '../platform/errors';
+import type { GatewayRoute } from './routing';
+import { TokenCache, type CachedPrincipal } from './token-cache';
+import type { Clock } from './throttle';
+
+export interface TokenVerifier<P extends CachedPrincipal> {
+  /** Resolves with the caller or rejects with an AppError (401 invalid, 503 keys unavailable). */
+  verify(token: string): Promise<P>;
+}
+
+export interface AuthorizerOptions<P extends CachedPrincipal> {
+  readonly verifier: TokenVerifier<P>;
+  readonly cacheSize: number;
+  readonly now: Clock;
+}
+
+/** RFC 6750 token68 characters; anything else is not worth a signature check. */
+const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*$/;
+
+export class Authorizer<P extends CachedPrincipal> {
+  private readonly cache: TokenCache<P>;
+  private readonly verifier: TokenVerifier<P>;
+
+  constructor(options: AuthorizerOptions<P>) {
+    this.cache = new TokenCache<P>(options.cacheSize, options.now);
+    this.verifier = options.verifier;
+  }
+
+  /** The caller, synchronously on a cache hit; throws or rejects with a 401 AppError. */
+  authorize(route: GatewayRoute, header: string | undefined): P | Promise<P> {
+    const token = bearerToken(header);
+    if (token === undefined) throw AppError.unauthorized();
+    const cached = this.cache.get(token);
+    if (cached) return requireScope(route, cached);
+    if (!TOKEN68.test(token)) throw invalidToken();
+    return this.verifier.verify(token).then(
+      (principal) => {
+        this.cache.set(token, principal);
+        return requireScope(route, principal);
+      },
+      (error: unknown) => {
+        // Fail closed: an unexpected error from the verifier never lets a request through.
+        throw error instanceof AppError ? error : invalidToken(error);
+      },
+    );
+  }
+
+  get cachedTokens(): number {
+    return this.cache.size;
+  }
+}
+
+/** `Bearer <token>`, scheme case-insensitive; `undefined` when there are no bearer credentials at all. */
+function bearerToken(header: string | undefined): string | undefined {
+  if (!header || header.length < 8) return undefined;
+  if (header.charCodeAt(6) !== 32 || header.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
+  const token = header.slice(7).trim();
+  return token === '' ? undefined : token;
+}
+
+function requireScope<P extends CachedPrincipal>(route: GatewayRoute, principal: P): P {
+  if (route.scopes.length === 0) return principal;
+  for (const scope of route.scopes) if (principal.scopes.includes(scope)) return principal;
+  throw AppError.unauthorized('The access token carries none of the scopes this route requires.', true);
+}
+
+function invalidToken(cause?: unknown): AppError {
+  return new AppError(401, 'unauthorized', {
+    detail: 'The access token is not valid.',
+    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    cause,
+  });
+}

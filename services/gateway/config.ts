@@ -1,0 +1,56 @@
+/**
+ * The gateway's environment. Parsed first at start; a bad variable stops startup naming it (loadConfig).
+ * Defaults for throttling come from lib/routes.ts, not from here: these variables only override them.
+ */
+import { z } from 'zod';
+import { env, loadConfig } from '../platform/config';
+
+/** A non-negative number; an empty string counts as unset, not as 0 (which would block every request). */
+const limit = () => z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().min(0).optional());
+
+/** `a,b , c` → ['a','b','c']; empty entries dropped. */
+const csv = () =>
+  z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    );
+
+export const gatewayEnvSchema = z.object({
+  GATEWAY_PORT: env.port(8080),
+  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: env.logLevel(),
+  /** Requests per second; when set, replaces the stage default and every per-route rate. */
+  GATEWAY_RATE_LIMIT: limit(),
+  /** Bucket size; when set, replaces the stage default and every per-route burst. */
+  GATEWAY_BURST_LIMIT: limit(),
+  /** Per-client buckets (by token `sub`, else client IP) are on only when the rate is set. */
+  GATEWAY_PER_CLIENT_RATE_LIMIT: limit(),
+  /** Defaults to the per-client rate (one second's worth). */
+  GATEWAY_PER_CLIENT_BURST_LIMIT: limit(),
+  /** Comma-separated origins allowed by CORS, or `*`. Empty: no CORS headers, no preflight answers. */
+  GATEWAY_CORS_ORIGINS: csv(),
+  /** API Gateway's integration timeout is 30 s. */
+  GATEWAY_INTEGRATION_TIMEOUT_MS: env.positiveInt(30_000),
+  /** API Gateway's payload limit is 10 MB. */
+  GATEWAY_MAX_BODY_BYTES: env.positiveInt(10 * 1024 * 1024),
+  GATEWAY_TOKEN_CACHE_SIZE: env.positiveInt(10_000),
+  IDENTITY_URL: env.url().default('http://127.0.0.1:3001'),
+  PRODUCT_URL: env.url().default('http://127.0.0.1:3002'),
+  BILLING_URL: env.url().default('http://127.0.0.1:3003'),
+  COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like us-east-1_AbCdEf123'),
+  COGNITO_CLIENT_ID: z.string().min(1),
+  /** Emulator only: keys are fetched from `<endpoint>/<poolId>/.well-known/jwks.json` over plain http. */
+  COGNITO_ENDPOINT: env.url().optional(),
+  SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
+});
+
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
+
+export function loadGatewayConfig(source: Readonly<Record<string, string | undefined>> = process.env): GatewayEnv {
+  return loadConfig(gatewayEnvSchema, source);
+}

@@ -1,0 +1,106 @@
+/**
+ * `/docs`: Swagger UI for every service's OpenAPI document, served from the swagger-ui-dist package on disk
+ * (no CDN: the platform runs offline). The list of documents comes from the route table: every public
+ * `GET /<prefix>/openapi.json` route, so a new service appears here without touching the gateway.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { RouteDefinition } from '../../lib/routes';
+
+export interface ApiDocument {
+  readonly name: string;
+  readonly url: string;
+}
+
+export interface DocsAsset {
+  readonly contentType: string;
+  readonly body: Buffer;
+}
+
+const DIST = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+
+/** Files of the package the page loads, by the name they are served under. */
+const PACKAGE_FILES: Readonly<Record<string, string>> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'index.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+  'favicon-16x16.png': 'image/png',
+};
+
+/** Swagger UI sets inline styles and shows data: images; scripts and fetches stay on this origin. */
+export const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+
+export function apiDocuments(routes: readonly RouteDefinition[]): ApiDocument[] {
+  return routes
+    .filter((route) => route.method === 'GET' && route.auth === 'public' && route.path.endsWith('/openapi.json'))
+    .map((route) => ({ name: route.service.charAt(0).toUpperCase() + route.service.slice(1), url: route.path }));
+}
+
+const PAGE = `<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8">
+    <title>API documentation</title>
+    <link rel="stylesheet" type="text/css" href="/docs/swagger-ui.css">
+    <link rel="stylesheet" type="text/css" href="/docs/index.css">
+    <link rel="icon" type="image/png" href="/docs/favicon-32x32.png" sizes="32x32">
+  </head>
+  <body>
+    <div id="swagger-ui"></div>
+    <script src="/docs/swagger-ui-bundle.js" charset="UTF-8"></script>
+    <script src="/docs/swagger-ui-standalone-preset.js" charset="UTF-8"></script>
+    <script src="/docs/swagger-initializer.js" charset="UTF-8"></script>
+  </body>
+</html>
+`;
+
+/** A script file rather than inline, so the page's CSP can forbid inline scripts. */
+function initializer(documents: readonly ApiDocument[]): string {
+  return `window.onload = function () {
+  window.ui = SwaggerUIBundle({
+    urls: ${JSON.stringify(documents)},
+    dom_id: '#swagger-ui',
+    deepLinking: true,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+    layout: 'StandaloneLayout',
+  });
+};
+`;
+}
+
+export class DocsSite {
+  private readonly assets = new Map<string, Promise<DocsAsset>>();
+
+  constructor(private readonly documents: readonly ApiDocument[]) {
+    this.assets.set('', Promise.resolve(text(PAGE, 'text/html; charset=utf-8')));
+    this.assets.set('swagger-initializer.js', Promise.resolve(text(initializer(documents), 'text/javascript; charset=utf-8')));
+  }
+
+  /** The asset for `/docs`, `/docs/` or `/docs/<file>`; `undefined` for any other path. */
+  asset(urlPath: string): Promise<DocsAsset> | undefined {
+    if (urlPath !== '/docs' && !urlPath.startsWith('/docs/')) return undefined;
+    const name = urlPath.slice('/docs/'.length);
+    const cached = this.assets.get(name);
+    if (cached) return cached;
+    const contentType = PACKAGE_FILES[name];
+    if (!contentType) return undefined;
+    // Read once, on first request: the bundle is 1.7 MB and most gateway runs never open the docs.
+    const loading = readFile(path.join(DIST, name)).then(
+      (body) => ({ contentType, body }),
+      (error: unknown) => {
+        this.assets.delete(name); // a failed read is retried on the next request, not remembered
+        throw error;
+      },
+    );
+    this.assets.set(name, loading);
+    return loading;
+  }
+}
+
+function text(body: string, contentType: string): DocsAsset {
+  return { contentType, body: Buffer.from(body) };
+}

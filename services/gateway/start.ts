@@ -1,0 +1,61 @@
+/**
+ * Config → verifier → gateway → listening server, with a graceful close. Used by main.ts and by
+ * services/local (`npm start`), which run the same gateway.
+ */
+import type { AddressInfo } from 'node:net';
+import { verifierFromConfig } from '../platform/auth/from-config';
+import type { Logger } from '../platform/logger';
+import type { GatewayEnv } from './config';
+import { createGateway, type Gateway, type GatewayOptions } from './gateway';
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly gateway: Gateway;
+  /** Stops accepting, lets in-flight requests finish (cut after the timeout), closes upstream pools. */
+  close(): Promise<void>;
+}
+
+/** The options createGateway gets from the environment. */
+export function gatewayOptionsFromEnv(config: GatewayEnv, logger: Logger): GatewayOptions {
+  const perClientRate = config.GATEWAY_PER_CLIENT_RATE_LIMIT;
+  return {
+    logger,
+    upstreams: { identity: config.IDENTITY_URL, product: config.PRODUCT_URL, billing: config.BILLING_URL },
+    verifier: verifierFromConfig(config),
+    throttleOverride: { rateLimit: config.GATEWAY_RATE_LIMIT, burstLimit: config.GATEWAY_BURST_LIMIT },
+    ...(perClientRate === undefined
+      ? {}
+      : {
+          perClientThrottle: {
+            rateLimit: perClientRate,
+            burstLimit: config.GATEWAY_PER_CLIENT_BURST_LIMIT ?? Math.max(1, perClientRate),
+          },
+        }),
+    corsOrigins: config.GATEWAY_CORS_ORIGINS,
+    integrationTimeoutMs: config.GATEWAY_INTEGRATION_TIMEOUT_MS,
+    maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+    tokenCacheSize: config.GATEWAY_TOKEN_CACHE_SIZE,
+  };
+}
+
+export async function startGateway(config: GatewayEnv, logger: Logger): Promise<RunningGateway> {
+  const gateway = createGateway(gatewayOptionsFromEnv(config, logger));
+  const server = gateway.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => resolve());
+  });
+  const { address, port, family } = server.address() as AddressInfo;
+  const host = family === 'IPv6' ? `[${address}]` : address;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
+      await closed;
+      clearTimeout(timer);
+      await gateway.close();
+    })());
+  return { url: `http://${host}:${port}`, gateway, close };
+}
