@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { loadGatewayConfig } from '../../../services/gateway/config';
+import { gatewayOptionsFromEnv } from '../../../services/gateway/start';
+import { ConfigError } from '../../../services/platform/config';
+import { testLogger } from '../../support/silent-logger';
+
+const required = { COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123', COGNITO_CLIENT_ID: 'client' };
+
+describe('when only the Cognito settings are given', () => {
+  it('then the documented defaults apply', () => {
+    expect(loadGatewayConfig(required)).toMatchObject({
+      GATEWAY_PORT: 8080,
+      GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_CORS_ORIGINS: [],
+      GATEWAY_INTEGRATION_TIMEOUT_MS: 30_000,
+      GATEWAY_MAX_BODY_BYTES: 10_485_760,
+      IDENTITY_URL: 'http://127.0.0.1:3001',
+      PRODUCT_URL: 'http://127.0.0.1:3002',
+      BILLING_URL: 'http://127.0.0.1:3003',
+    });
+  });
+
+  it('then throttling and per-client throttling are left to the route table', () => {
+    const options = gatewayOptionsFromEnv(loadGatewayConfig(required), testLogger);
+    expect(options.throttleOverride).toEqual({ rateLimit: undefined, burstLimit: undefined });
+    expect(options.perClientThrottle).toBeUndefined();
+  });
+});
+
+describe('when the throttle variables are set', () => {
+  it('then they become the override, and an empty one counts as unset (not 0)', () => {
+    const config = loadGatewayConfig({ ...required, GATEWAY_RATE_LIMIT: '50', GATEWAY_BURST_LIMIT: '' });
+    expect(gatewayOptionsFromEnv(config, testLogger).throttleOverride).toEqual({ rateLimit: 50, burstLimit: undefined });
+  });
+
+  it('then a per-client rate turns per-client buckets on, one second of burst by default', () => {
+    const config = loadGatewayConfig({ ...required, GATEWAY_PER_CLIENT_RATE_LIMIT: '5' });
+    expect(gatewayOptionsFromEnv(config, testLogger).perClientThrottle).toEqual({ rateLimit: 5, burstLimit: 5 });
+  });
+
+  it('then CORS origins are read as a comma-separated list', () => {
+    const config = loadGatewayConfig({ ...required, GATEWAY_CORS_ORIGINS: 'http://a.localhost, http://b.localhost ,' });
+    expect(config.GATEWAY_CORS_ORIGINS).toEqual(['http://a.localhost', 'http://b.localhost']);
+  });
+});
+
+describe('when a variable is wrong', () => {
+  it('then startup fails naming each one', () => {
+    const attempt = () => loadGatewayConfig({ GATEWAY_RATE_LIMIT: '-1', PRODUCT_URL: 'ftp://x' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/GATEWAY_RATE_LIMIT[\s\S]*PRODUCT_URL|PRODUCT_URL[\s\S]*GATEWAY_RATE_LIMIT/);
+    expect(attempt).toThrow(/COGNITO_USER_POOL_ID/);
+  });
+});
