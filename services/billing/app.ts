@@ -1,0 +1,29 @@
+import type { Express, RequestHandler } from 'express';
+import { createHttpApp } from '../platform/http/app';
+import type { ReadinessCheck } from '../platform/http/health';
+import type { Logger } from '../platform/logger';
+import { accountUseCases } from './domain/account-use-cases';
+import { invoiceUseCases } from './domain/invoice-use-cases';
+import type { ProductCatalog, UnitOfWork } from './domain/ports';
+import { billingOpenApi } from './entry-points/http/openapi';
+import { billingRoutes } from './entry-points/http/routes';
+
+export interface BillingAppDeps {
+  readonly logger: Logger;
+  readonly store: UnitOfWork;
+  readonly catalog: ProductCatalog;
+  readonly requireUser: RequestHandler;
+  readonly ready: ReadinessCheck;
+  readonly accessLog?: boolean;
+}
+
+/** The Billing service without a port: tests drive it directly, main.ts listens. */
+export function createBillingApp(deps: BillingAppDeps): Express {
+  const routes = billingRoutes({
+    accounts: accountUseCases(deps.store),
+    invoices: invoiceUseCases({ store: deps.store, catalog: deps.catalog }),
+    requireUser: deps.requireUser,
+    openApiDocument: billingOpenApi(),
+  });
+  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, accessLog: deps.accessLog });
+}

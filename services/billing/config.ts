@@ -1,0 +1,17 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { env, serviceEnvSchema } from '../platform/config';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const billingConfigSchema = serviceEnvSchema(3003).extend({
+  /** Where Product's HTTP API answers (service to service, not through the gateway). */
+  PRODUCT_SERVICE_URL: env.url(),
+  /** Per attempt; with two retries and backoff a request waits at most about 3 × this plus 2 s. */
+  PRODUCT_TIMEOUT_MS: env.positiveInt(2_000),
+  /** The image sets it next to the bundle; from source the folder beside the schema is used. */
+  MIGRATIONS_DIR: z.string().default(path.join(here, 'data-access', 'migrations')),
+});
+
+export type BillingConfig = z.infer<typeof billingConfigSchema>;

@@ -1,0 +1,91 @@
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Invoice, InvoiceLine } from '../domain/invoice';
+import type { InvoiceRepository } from '../domain/ports';
+import type { SqlExecutor } from './executor';
+import { invoiceLines, invoices, type InvoiceLineRow, type InvoiceRow } from './schema';
+
+const toLine = ({ productId, sku, name, unitPriceCents, quantity, amountCents }: InvoiceLineRow): InvoiceLine => ({
+  productId,
+  sku,
+  name,
+  unitPriceCents,
+  quantity,
+  amountCents,
+});
+
+const toInvoice = (row: InvoiceRow, lines: readonly InvoiceLine[]): Invoice => ({
+  id: row.id,
+  accountId: row.accountId,
+  userId: row.userId,
+  status: row.status,
+  currency: row.currency,
+  totalCents: row.totalCents,
+  lines,
+  createdAt: row.createdAt,
+  paidAt: row.paidAt,
+});
+
+export function invoiceRepository(db: SqlExecutor): InvoiceRepository {
+  /** Lines of several invoices in one query, in their order. */
+  const withLines = async (rows: readonly InvoiceRow[]): Promise<Invoice[]> => {
+    if (rows.length === 0) return [];
+    const ids = rows.map((row) => row.id);
+    const lineRows = await db.select().from(invoiceLines).where(inArray(invoiceLines.invoiceId, ids)).orderBy(asc(invoiceLines.position));
+    const byInvoice = new Map<string, InvoiceLineRow[]>();
+    for (const line of lineRows) {
+      const group = byInvoice.get(line.invoiceId);
+      if (group) group.push(line);
+      else byInvoice.set(line.invoiceId, [line]);
+    }
+    return rows.map((row) => toInvoice(row, (byInvoice.get(row.id) ?? []).map(toLine)));
+  };
+  const one = async (rows: readonly InvoiceRow[]) => (await withLines(rows.slice(0, 1)))[0];
+
+  return {
+    async insert({ lines, ...invoice }, claim) {
+      const [row] = await db
+        .insert(invoices)
+        .values({ ...invoice, idempotencyKey: claim?.key ?? null, requestFingerprint: claim?.fingerprint ?? null })
+        .onConflictDoNothing({ target: [invoices.userId, invoices.idempotencyKey] })
+        .returning();
+      if (!row) return undefined;
+      const lineRows = await db
+        .insert(invoiceLines)
+        .values(lines.map((line, position) => ({ ...line, invoiceId: row.id, position })))
+        .returning();
+      return toInvoice(row, lineRows.map(toLine));
+    },
+
+    async findByIdempotencyKey(userId, key) {
+      const rows = await db.select().from(invoices).where(and(eq(invoices.userId, userId), eq(invoices.idempotencyKey, key)));
+      const invoice = await one(rows);
+      return invoice && { invoice, fingerprint: rows[0]!.requestFingerprint ?? '' };
+    },
+
+    async findOwned(userId, id) {
+      return one(await db.select().from(invoices).where(and(eq(invoices.id, id), eq(invoices.userId, userId))));
+    },
+
+    async listOwned(userId, limit, after) {
+      const before = after
+        ? sql`(${invoices.createdAt}, ${invoices.id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`
+        : undefined;
+      const rows = await db
+        .select()
+        .from(invoices)
+        .where(and(eq(invoices.userId, userId), before))
+        .orderBy(desc(invoices.createdAt), desc(invoices.id))
+        .limit(limit + 1);
+      return { items: await withLines(rows.slice(0, limit)), hasMore: rows.length > limit };
+    },
+
+    async markPaid(userId, id) {
+      const rows = await db
+        .update(invoices)
+        .set({ status: 'paid', paidAt: sql`now()` })
+        .where(and(eq(invoices.id, id), eq(invoices.userId, userId), eq(invoices.status, 'open')))
+        .returning();
+      return one(rows);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { BillingEvents, UnitOfWork } from '../domain/ports';
+import { accountRepository } from './account-repository';
+import type { SqlExecutor } from './executor';
+import { invoiceRepository } from './invoice-repository';
+
+/** Builds the events port on a transaction, so events are written exactly when the change commits. */
+export type EventsInTransaction = (tx: SqlExecutor) => BillingEvents;
+
+/**
+ * The use cases' storage on a database or on a caller's transaction. On a transaction (an event consumer that
+ * records the event id in it), `transaction` becomes a savepoint inside it, and everything commits together.
+ */
+export function billingUnitOfWork(db: SqlExecutor, eventsIn: EventsInTransaction): UnitOfWork {
+  return {
+    accounts: accountRepository(db),
+    invoices: invoiceRepository(db),
+    transaction: (work) =>
+      db.transaction((tx) => work({ accounts: accountRepository(tx), invoices: invoiceRepository(tx), events: eventsIn(tx) })),
+  };
+}

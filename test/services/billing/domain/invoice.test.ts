@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../../../services/platform/errors';
+import { MAX_QUANTITY, priceInvoice, type CatalogProduct } from '../../../../services/billing/domain/invoice';
+
+const product = (id: string, change: Partial<CatalogProduct> = {}): CatalogProduct => ({
+  id,
+  sku: `SKU-${id}`,
+  name: `Product ${id}`,
+  priceCents: 250,
+  currency: 'USD',
+  active: true,
+  ...change,
+});
+
+const catalogOf = (...products: Array<[string, CatalogProduct | undefined]>) => new Map(products);
+
+function rejection(fn: () => unknown): AppError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected an AppError');
+}
+
+describe('priceInvoice', () => {
+  it('when every product is active, then each line freezes the catalogue values and the total sums the amounts', () => {
+    const catalog = catalogOf(['a', product('a', { priceCents: 199 })], ['b', product('b', { priceCents: 1000, name: 'Bee' })]);
+    const priced = priceInvoice([{ productId: 'a', quantity: 3 }, { productId: 'b', quantity: 2 }], catalog);
+    expect(priced).toEqual({
+      currency: 'USD',
+      totalCents: 597 + 2000,
+      lines: [
+        { productId: 'a', sku: 'SKU-a', name: 'Product a', unitPriceCents: 199, quantity: 3, amountCents: 597 },
+        { productId: 'b', sku: 'SKU-b', name: 'Bee', unitPriceCents: 1000, quantity: 2, amountCents: 2000 },
+      ],
+    });
+  });
+
+  it('when a product is free, then its line costs nothing and the invoice is still valid', () => {
+    const priced = priceInvoice([{ productId: 'a', quantity: 5 }], catalogOf(['a', product('a', { priceCents: 0 })]));
+    expect(priced.totalCents).toBe(0);
+  });
+
+  it('when prices and quantities are at their limits, then the total is exact', () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `p${i}`);
+    const catalog = new Map(ids.map((id) => [id, product(id, { priceCents: 2 ** 31 - 1 })] as const));
+    const priced = priceInvoice(ids.map((productId) => ({ productId, quantity: MAX_QUANTITY })), catalog);
+    expect(priced.totalCents).toBe((2 ** 31 - 1) * 1000 * 100);
+    expect(Number.isSafeInteger(priced.totalCents)).toBe(true);
+  });
+
+  it('when the total would pass the exact integer range, then it answers 422 instead of a rounded total', () => {
+    const catalog = catalogOf(['a', product('a', { priceCents: Number.MAX_SAFE_INTEGER })]);
+    const error = rejection(() => priceInvoice([{ productId: 'a', quantity: 2 }], catalog));
+    expect(error).toMatchObject({ status: 422, code: 'total-too-large' });
+  });
+
+  it('when products are unknown or inactive, then it answers 422 naming each of them', () => {
+    const catalog = catalogOf(['a', product('a')], ['gone', undefined], ['off', product('off', { active: false })]);
+    const error = rejection(() =>
+      priceInvoice([{ productId: 'a', quantity: 1 }, { productId: 'gone', quantity: 1 }, { productId: 'off', quantity: 1 }], catalog),
+    );
+    expect(error).toMatchObject({ status: 422, code: 'unknown-product' });
+    expect(error.message).toContain('gone');
+    expect(error.message).toContain('off');
+    expect(error.message).not.toContain('a,');
+  });
+
+  it('when lines are in different currencies, then it answers 422 naming them', () => {
+    const catalog = catalogOf(['a', product('a')], ['e', product('e', { currency: 'EUR' })]);
+    const error = rejection(() => priceInvoice([{ productId: 'a', quantity: 1 }, { productId: 'e', quantity: 1 }], catalog));
+    expect(error).toMatchObject({ status: 422, code: 'mixed-currencies' });
+    expect(error.message).toMatch(/USD.*EUR/);
+  });
+
+  it('when every line is in another currency than USD, then the invoice takes that currency', () => {
+    const catalog = catalogOf(['e', product('e', { currency: 'EUR' })], ['f', product('f', { currency: 'EUR' })]);
+    expect(priceInvoice([{ productId: 'e', quantity: 1 }, { productId: 'f', quantity: 1 }], catalog).currency).toBe('EUR');
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Billing for tests: the app on a fresh, migrated database of its own with real token verification, talking to
+ * Product over real HTTP — the real Product app on an ephemeral port, or a local server that misbehaves.
+ */
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Express } from 'express';
+import { createBillingApp } from '../../services/billing/app';
+import { accountUseCases, type AccountUseCases } from '../../services/billing/domain/account-use-cases';
+import type { InvoicePaid, UnitOfWork } from '../../services/billing/domain/ports';
+import { createProductClient, type ProductClient, type ProductClientOptions } from '../../services/billing/data-access/product-client';
+import * as schema from '../../services/billing/data-access/schema';
+import { billingUnitOfWork, type EventsInTransaction } from '../../services/billing/data-access/unit-of-work';
+import { requireUser } from '../../services/platform/auth/middleware';
+import { createDatabase, migrateWithLock, type Database } from '../../services/platform/db/database';
+import { testVerifier } from './auth';
+import { createTestDatabase } from './database';
+import { startProductHarness, type ProductHarness } from './product';
+import { testLogger } from './silent-logger';
+
+export const BILLING_MIGRATIONS = path.resolve('services/billing/data-access/migrations');
+
+/** Quick failures for the resilience paths; the production defaults are the same policies, only slower. */
+export const FAST_FAILURE = { timeoutMs: 200, initialBackoffMs: 5, maxBackoffMs: 20 } as const;
+
+export type CatalogOptions = Omit<ProductClientOptions, 'baseUrl' | 'logger'>;
+
+export interface BillingHarness {
+  readonly database: Database<typeof schema>;
+  readonly store: UnitOfWork;
+  readonly accounts: AccountUseCases;
+  /** `billing.invoice.paid` events written through the events port, in order. */
+  readonly paidEvents: InvoicePaid[];
+  /** A Billing app whose own Product client (own breaker) calls `productUrl`. */
+  app(productUrl: string, catalog?: CatalogOptions, options?: { events?: EventsInTransaction }): Express;
+  invoiceCount(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startBillingHarness(): Promise<BillingHarness> {
+  const testDb = await createTestDatabase('billing');
+  const database = createDatabase({ connectionString: testDb.url, schema, logger: testLogger });
+  await migrateWithLock(database.pool, BILLING_MIGRATIONS, 'billing', testLogger);
+  const paidEvents: InvoicePaid[] = [];
+  const recordEvents: EventsInTransaction = () => ({
+    invoicePaid: async (event) => {
+      paidEvents.push(event);
+    },
+  });
+  const store = billingUnitOfWork(database.db, recordEvents);
+  const clients: ProductClient[] = [];
+  const verifyUser = requireUser(testVerifier());
+  return {
+    database,
+    store,
+    accounts: accountUseCases(store),
+    paidEvents,
+    app(productUrl, catalog = {}, options = {}) {
+      const client = createProductClient({ baseUrl: productUrl, logger: testLogger, ...catalog });
+      clients.push(client);
+      const appStore = options.events ? billingUnitOfWork(database.db, options.events) : store;
+      return createBillingApp({ logger: testLogger, store: appStore, catalog: client, requireUser: verifyUser, ready: database.ping });
+    },
+    invoiceCount: async () => (await database.db.$count(schema.invoices)) as number,
+    close: async () => {
+      await Promise.all(clients.map((client) => client.close()));
+      await database.close();
+      await testDb.drop();
+    },
+  };
+}
+
+export interface LocalServer {
+  readonly url: string;
+  /** Requests the server has received so far. */
+  readonly requests: IncomingMessage[];
+  close(): Promise<void>;
+}
+
+/** A real HTTP server on 127.0.0.1 and an ephemeral port that records every request it receives. */
+export async function startLocalServer(handler: RequestListener): Promise<LocalServer> {
+  const requests: IncomingMessage[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req);
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface ProductServer extends LocalServer {
+  readonly product: ProductHarness;
+}
+
+/** The real Product app, listening, on a database of its own; seed it through `product.repository`. */
+export async function startProductServer(): Promise<ProductServer> {
+  const product = await startProductHarness();
+  const server = await startLocalServer(product.app as RequestListener);
+  return {
+    ...server,
+    product,
+    close: async () => {
+      await server.close();
+      await product.close();
+    },
+  };
+}
+
+export const sendJson = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+};
