@@ -1,0 +1,117 @@
+/**
+ * A queue consumer: long polls in batches of 10, hands each batch to processBatch, and stops gracefully.
+ *
+ * Hand-rolled rather than sqs-consumer 14: its stop() either waits out a pending 20 s long poll or aborts
+ * every call in flight, including the deletes of messages whose effects are already committed. Here stop()
+ * abandons only an idle poll and lets running handlers, and their deletes, finish.
+ */
+import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '../logger';
+import { backoffDelay, describeError, sleep, type Backoff } from './backoff';
+import { discoverDeadLetter, type DeadLetterTarget } from './dead-letter';
+import { processBatch, type BatchContext, type EventHandler } from './process-batch';
+
+export type { Delivery, EventHandler } from './process-batch';
+
+export interface ConsumerOptions<E extends { id: string; type: string }> {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  /** The consuming service; in logs and in the dead-letter source attribute. */
+  readonly name: string;
+  readonly logger: Logger;
+  /** Validates the parsed body, e.g. `parseEvent` from services/contracts; a throw makes it a bad event. */
+  readonly parse: (raw: unknown) => E;
+  /** Commits the effect (typically through `handleOnce`) before it resolves. */
+  readonly handle: EventHandler<E>;
+  /** Where dead letters go; read from the queue's redrive policy when absent. */
+  readonly deadLetter?: DeadLetterTarget;
+  readonly visibilityTimeoutSeconds?: number;
+  /** How often a running handler's messages get their visibility extended; default a third of the timeout. */
+  readonly heartbeatSeconds?: number;
+  readonly waitTimeSeconds?: number;
+  /** Seconds a failed message waits before redelivery, growing with its receive count. */
+  readonly retrySeconds?: Backoff;
+  /** Pause after a failed receive (emulator down, network), in ms. */
+  readonly receiveErrorPauseMs?: Backoff;
+  /** Parallel poll loops; each handles up to 10 messages at a time. */
+  readonly pollers?: number;
+}
+
+export interface Consumer {
+  start(): Promise<void>;
+  /** Stops polling, waits for running handlers and their deletes. */
+  stop(): Promise<void>;
+}
+
+export function createConsumer<E extends { id: string; type: string }>(options: ConsumerOptions<E>): Consumer {
+  let running = false;
+  let loops: Promise<void>[] = [];
+  let stopping = new AbortController();
+  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30;
+  const pause = options.receiveErrorPauseMs ?? { base: 200, max: 10_000 };
+  const heartbeatSeconds = options.heartbeatSeconds ?? visibilityTimeoutSeconds / 3;
+  // A beat must land well before the visibility lapses, or another consumer may start the same message.
+  if (heartbeatSeconds > visibilityTimeoutSeconds / 2) {
+    throw new Error(`heartbeatSeconds (${heartbeatSeconds}) must be at most half of visibilityTimeoutSeconds (${visibilityTimeoutSeconds})`);
+  }
+
+  async function pollLoop(context: BatchContext<E>): Promise<void> {
+    let failures = 0;
+    while (running) {
+      let messages: Message[];
+      try {
+        messages = await receive(context);
+        failures = 0;
+      } catch (error) {
+        if (!running) return;
+        failures++;
+        options.logger.warn({ consumer: options.name, reason: describeError(error), failures }, 'receive failed');
+        await sleep(backoffDelay(pause, failures), stopping.signal);
+        continue;
+      }
+      if (messages.length > 0) await processBatch(context, messages);
+    }
+  }
+
+  async function receive(context: BatchContext<E>): Promise<Message[]> {
+    const { Messages } = await options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: context.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: options.waitTimeSeconds ?? 20,
+        VisibilityTimeout: visibilityTimeoutSeconds,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+      // Aborting an idle long poll loses nothing: a message it was about to return just stays invisible a while.
+      { abortSignal: stopping.signal },
+    );
+    return Messages ?? [];
+  }
+
+  return {
+    async start() {
+      if (running) return;
+      const deadLetter = options.deadLetter ?? (await discoverDeadLetter(options.sqs, options.queueUrl));
+      if (!deadLetter) options.logger.warn({ consumer: options.name }, 'queue has no redrive policy; failing events retry forever');
+      const context: BatchContext<E> = {
+        ...options,
+        deadLetter,
+        visibilityTimeoutSeconds,
+        heartbeatSeconds,
+        retry: options.retrySeconds ?? { base: 2, max: 300 },
+      };
+      running = true;
+      stopping = new AbortController();
+      loops = Array.from({ length: options.pollers ?? 1 }, () => pollLoop(context));
+      options.logger.info({ consumer: options.name, queueUrl: options.queueUrl }, 'consumer started');
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      stopping.abort();
+      await Promise.all(loops);
+      options.logger.info({ consumer: options.name }, 'consumer stopped');
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Operator actions on a dead-letter queue: look at what is there, and move it back to the source queue once
+ * the cause is fixed. Used by `npm run events -- dlq …`.
+ */
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { DEAD_LETTER_REASON_ATTRIBUTE, DEAD_LETTER_RECEIVES_ATTRIBUTE, readAttribute, TYPE_ATTRIBUTE } from './attributes';
+import { decodeMessage } from './incoming';
+
+export interface DeadLetter {
+  readonly messageId: string;
+  readonly eventId: string | undefined;
+  readonly type: string | undefined;
+  readonly reason: string;
+  /** Receives in the source queue before it was dead-lettered, when the consumer recorded it. */
+  readonly receiveCount: number | undefined;
+  readonly body: string;
+}
+
+/** Explains a body the consumer did not annotate, e.g. by running the schema over it. */
+export type Explain = (body: string) => string | undefined;
+
+const MOVED_BY_POLICY = 'moved by the redrive policy; no reason recorded (see the consumer logs for this event id)';
+
+/** Lists without consuming: every message seen is made visible again at the end. */
+export async function listDeadLetters(sqs: SQSClient, queueUrl: string, explain?: Explain, limit = 1_000): Promise<DeadLetter[]> {
+  const seen: Message[] = [];
+  // Bounded: at most limit/10 receives, each hiding what it returned so the next one sees further.
+  for (let round = 0; seen.length < limit && round < Math.ceil(limit / 10); round++) {
+    const batch = await receive(sqs, queueUrl);
+    if (batch.length === 0) break;
+    seen.push(...batch);
+  }
+  await Promise.all(chunks(seen).map((batch) => makeVisible(sqs, queueUrl, batch)));
+  return seen.map((message) => describe(message, explain));
+}
+
+/** Moves up to `limit` dead letters back to the source queue; returns how many moved. */
+export async function redriveDeadLetters(sqs: SQSClient, deadLetterQueueUrl: string, sourceQueueUrl: string, limit = 10_000): Promise<number> {
+  let moved = 0;
+  for (let round = 0; moved < limit && round < Math.ceil(limit / 10) + 10; round++) {
+    const batch = await receive(sqs, deadLetterQueueUrl);
+    if (batch.length === 0) break;
+    const entries = batch.map((message, index) => ({
+      Id: `m${index}`,
+      MessageBody: message.Body ?? '',
+      // The source queue counts receives afresh; the old reason would only mislead.
+      MessageAttributes: Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).filter(([name]) => !name.startsWith('deadLetter'))),
+    }));
+    const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl: sourceQueueUrl, Entries: entries }));
+    // Deleted only once sent: a crash in between leaves a copy in both, and the consumer's inbox absorbs it.
+    const done = (sent.Successful ?? []).map((entry) => batch[Number(entry.Id?.slice(1))]).filter((m) => m !== undefined);
+    if (done.length > 0) {
+      await sqs.send(new DeleteMessageBatchCommand({
+        QueueUrl: deadLetterQueueUrl,
+        Entries: done.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.ReceiptHandle ?? '' })),
+      }));
+    }
+    moved += done.length;
+    if (sent.Failed?.length) throw new Error(`redrive stopped: ${sent.Failed.map((f) => `${f.Code}: ${f.Message}`).join('; ')}`);
+  }
+  return moved;
+}
+
+async function receive(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const { Messages } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+      VisibilityTimeout: 60,
+      MessageAttributeNames: ['All'],
+      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+    }),
+  );
+  return Messages ?? [];
+}
+
+async function makeVisible(sqs: SQSClient, queueUrl: string, batch: Message[]): Promise<void> {
+  const Entries = batch.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.ReceiptHandle ?? '', VisibilityTimeout: 0 }));
+  await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries }));
+}
+
+function describe(message: Message, explain: Explain | undefined): DeadLetter {
+  const incoming = decodeMessage(message);
+  let envelope: { id?: unknown; type?: unknown } = {};
+  try {
+    envelope = JSON.parse(incoming.body) as typeof envelope;
+  } catch {
+    // Not JSON: the reason says so.
+  }
+  const recorded = readAttribute(message.MessageAttributes, DEAD_LETTER_RECEIVES_ATTRIBUTE);
+  return {
+    messageId: incoming.messageId,
+    eventId: typeof envelope.id === 'string' ? envelope.id : undefined,
+    type: typeof envelope.type === 'string' ? envelope.type : incoming.attributes[TYPE_ATTRIBUTE],
+    reason: readAttribute(message.MessageAttributes, DEAD_LETTER_REASON_ATTRIBUTE) ?? explain?.(incoming.body) ?? MOVED_BY_POLICY,
+    receiveCount: recorded === undefined ? undefined : Number(recorded),
+    body: incoming.body,
+  };
+}
+
+function chunks<T>(items: readonly T[], size = 10): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, index * size + size));
+}

@@ -1,0 +1,127 @@
+/**
+ * Handles one received batch: every message in parallel, each inside the request context it was published
+ * with. A message is deleted only after its handler returned, that is after its effect committed. A failed
+ * one stays in the queue and comes back after a delay that grows with its receive count; on its last allowed
+ * receive it is dead-lettered with the reason.
+ */
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { runWithContext } from '../context';
+import type { Logger } from '../logger';
+import { REQUEST_ID_ATTRIBUTE, TRACEPARENT_ATTRIBUTE } from './attributes';
+import { backoffDelay, describeError, type Backoff } from './backoff';
+import { forwardToDeadLetter, type DeadLetterTarget } from './dead-letter';
+import { decodeMessage, type IncomingMessage } from './incoming';
+
+export interface Delivery {
+  readonly messageId: string;
+  /** 1 on the first delivery. */
+  readonly receiveCount: number;
+}
+
+export type EventHandler<E> = (event: E, delivery: Delivery) => Promise<void>;
+
+export interface BatchContext<E extends { readonly id: string; readonly type: string }> {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly name: string;
+  readonly logger: Logger;
+  readonly parse: (raw: unknown) => E;
+  readonly handle: EventHandler<E>;
+  readonly deadLetter: DeadLetterTarget | undefined;
+  readonly visibilityTimeoutSeconds: number;
+  readonly heartbeatSeconds: number;
+  /** Seconds a failed message stays invisible, by receive count. */
+  readonly retry: Backoff;
+}
+
+type Outcome = { readonly done: true } | { readonly done: false; readonly delaySeconds: number };
+
+export async function processBatch<E extends { id: string; type: string }>(context: BatchContext<E>, messages: Message[]) {
+  const incoming = messages.map(decodeMessage);
+  // Long handlers keep their messages invisible, so no other consumer starts them a second time meanwhile.
+  const heartbeat = setInterval(() => void changeVisibility(context, incoming.map((m) => [m, context.visibilityTimeoutSeconds])), context.heartbeatSeconds * 1_000);
+  let outcomes: Outcome[];
+  try {
+    outcomes = await Promise.all(incoming.map((message) => processOne(context, message)));
+  } finally {
+    clearInterval(heartbeat);
+  }
+  const done = incoming.filter((_, index) => outcomes[index]?.done);
+  const retry = incoming.flatMap((message, index): Array<[IncomingMessage, number]> => {
+    const outcome = outcomes[index];
+    return outcome && !outcome.done ? [[message, outcome.delaySeconds]] : [];
+  });
+  await Promise.all([deleteMessages(context, done), changeVisibility(context, retry)]);
+}
+
+async function processOne<E extends { id: string; type: string }>(context: BatchContext<E>, incoming: IncomingMessage): Promise<Outcome> {
+  const correlation = {
+    requestId: incoming.attributes[REQUEST_ID_ATTRIBUTE] ?? incoming.messageId,
+    ...(incoming.attributes[TRACEPARENT_ATTRIBUTE] ? { traceparent: incoming.attributes[TRACEPARENT_ATTRIBUTE] } : {}),
+  };
+  return runWithContext(correlation, async () => {
+    let raw: { id?: unknown; type?: unknown } | undefined;
+    let event: E | undefined;
+    try {
+      raw = JSON.parse(incoming.body) as typeof raw;
+      event = context.parse(raw);
+      await context.handle(event, { messageId: incoming.messageId, receiveCount: incoming.receiveCount });
+      return { done: true };
+    } catch (error) {
+      const reason = event ? `handler failed: ${describeError(error)}` : `invalid event: ${describeError(error)}`;
+      // An invalid event is still named by whatever id and type it carries, so the log line can be found.
+      const eventId = event?.id ?? (typeof raw?.id === 'string' ? raw.id : undefined);
+      const type = event?.type ?? (typeof raw?.type === 'string' ? raw.type : incoming.attributes.type);
+      return failed(context, incoming, { consumer: context.name, messageId: incoming.messageId, eventId, type, traceparent: correlation.traceparent, receiveCount: incoming.receiveCount, reason });
+    }
+  });
+}
+
+async function failed<E extends { id: string; type: string }>(
+  context: BatchContext<E>,
+  incoming: IncomingMessage,
+  details: { readonly reason: string } & Record<string, unknown>,
+): Promise<Outcome> {
+  const last = context.deadLetter !== undefined && incoming.receiveCount >= context.deadLetter.maxReceiveCount;
+  if (!last || !context.deadLetter) {
+    const delaySeconds = Math.round(backoffDelay(context.retry, incoming.receiveCount));
+    context.logger.warn({ ...details, retryInSeconds: delaySeconds }, 'event failed; it will be redelivered');
+    return { done: false, delaySeconds };
+  }
+  try {
+    await forwardToDeadLetter(context.sqs, context.deadLetter, incoming, context.name, details.reason);
+    context.logger.error(details, 'event dead-lettered');
+    return { done: true };
+  } catch (error) {
+    // The redrive policy moves it on the next receive instead, without the reason.
+    context.logger.error({ ...details, err: error }, 'event failed for the last time; dead-lettering it failed');
+    return { done: false, delaySeconds: 0 };
+  }
+}
+
+async function deleteMessages<E extends { id: string; type: string }>(context: BatchContext<E>, messages: IncomingMessage[]) {
+  if (messages.length === 0) return;
+  const Entries = messages.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.receiptHandle }));
+  try {
+    const result = await context.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: context.queueUrl, Entries }));
+    // Undeleted messages come back; the inbox makes the second delivery a no-op.
+    if (result.Failed?.length) context.logger.warn({ consumer: context.name, failed: result.Failed }, 'some handled messages were not deleted');
+  } catch (error) {
+    context.logger.warn({ consumer: context.name, err: error }, 'deleting handled messages failed; they will be redelivered');
+  }
+}
+
+async function changeVisibility<E extends { id: string; type: string }>(context: BatchContext<E>, messages: Array<readonly [IncomingMessage, number]>) {
+  if (messages.length === 0) return;
+  const Entries = messages.map(([message, seconds], index) => ({ Id: `m${index}`, ReceiptHandle: message.receiptHandle, VisibilityTimeout: seconds }));
+  try {
+    await context.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: context.queueUrl, Entries }));
+  } catch (error) {
+    context.logger.warn({ consumer: context.name, err: error }, 'changing message visibility failed');
+  }
+}
