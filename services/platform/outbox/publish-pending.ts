@@ -1,0 +1,87 @@
+/**
+ * One relay step: claim a batch of unsent rows, publish them, mark what SNS accepted, all in one transaction.
+ * `FOR UPDATE SKIP LOCKED` lets replicas work side by side on different rows; a row is never published by two
+ * of them at once. A crash after publishing and before commit publishes those rows again later: the consumers'
+ * inbox absorbs that (at-least-once).
+ */
+import type pg from 'pg';
+import type { Backoff } from '../bus/backoff';
+import type { OutgoingMessage, Publisher } from '../bus/publisher';
+
+export interface StepResult {
+  readonly claimed: number;
+  readonly published: number;
+  readonly failed: number;
+  /** A whole publish call failed (SNS unreachable): the relay backs off before the next step. */
+  readonly callError?: unknown;
+}
+
+interface Row {
+  readonly seq: string;
+  readonly type: string;
+  readonly payload: unknown;
+  readonly request_id: string | null;
+  readonly traceparent: string | null;
+}
+
+const CLAIM = `
+  SELECT seq, type, payload, request_id, traceparent FROM outbox
+  WHERE sent_at IS NULL AND next_attempt_at <= now()
+  ORDER BY seq LIMIT $1
+  FOR UPDATE SKIP LOCKED`;
+
+const MARK_SENT = `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE seq = ANY($1::bigint[])`;
+
+// A rejected row waits base·2^attempts ms (capped) so it cannot hold back the rows behind it. An unreachable SNS
+// does not push rows back: the relay as a whole backs off instead, and resumes in order when SNS returns.
+const MARK_FAILED = `
+  UPDATE outbox AS o SET attempts = o.attempts + 1, last_error = f.reason,
+    next_attempt_at = CASE WHEN $3 THEN now()
+      ELSE now() + least($5::float8, $4::float8 * power(2, least(o.attempts, 30))) * interval '1 millisecond' END
+  FROM unnest($1::bigint[], $2::text[]) AS f(seq, reason)
+  WHERE o.seq = f.seq`;
+
+export async function publishPending(pool: pg.Pool, publisher: Publisher, batchSize: number, retryMs: Backoff): Promise<StepResult> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<Row>(CLAIM, [batchSize]);
+    if (rows.length === 0) {
+      await client.query('COMMIT');
+      return { claimed: 0, published: 0, failed: 0 };
+    }
+    const outcome = await publisher.publish(rows.map(toMessage));
+    if (outcome.published.length > 0) await client.query(MARK_SENT, [outcome.published]);
+    if (outcome.failed.length > 0) {
+      const seqs = outcome.failed.map((failure) => failure.key);
+      const reasons = outcome.failed.map((failure) => failure.reason.slice(0, 1_000));
+      await client.query(MARK_FAILED, [seqs, reasons, outcome.callError !== undefined, retryMs.base, retryMs.max]);
+    }
+    await client.query('COMMIT');
+    return {
+      claimed: rows.length,
+      published: outcome.published.length,
+      failed: outcome.failed.length,
+      ...(outcome.callError === undefined ? {} : { callError: outcome.callError }),
+    };
+  } catch (error) {
+    // A failed ROLLBACK means the connection itself is gone: discard it rather than return it to the pool.
+    await client.query('ROLLBACK').catch(() => (broken = true));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+function toMessage(row: Row): OutgoingMessage {
+  return {
+    key: row.seq,
+    type: row.type,
+    body: JSON.stringify(row.payload),
+    correlation: {
+      ...(row.request_id ? { requestId: row.request_id } : {}),
+      ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The outbox relay: publishes committed outbox rows and marks them sent. Woken by NOTIFY right after a commit
+ * (or by `wake()` in-process), with a periodic sweep as a backstop. While SNS is unreachable it retries with
+ * capped backoff; the rows simply wait, so nothing is lost. Sent rows are pruned after a retention period.
+ */
+import type pg from 'pg';
+import type { Logger } from '../logger';
+import { backoffDelay, describeError, sleep, type Backoff } from '../bus/backoff';
+import type { Publisher } from '../bus/publisher';
+import { listen, type Listener } from './listener';
+import { pruneOutbox } from './prune';
+import { publishPending } from './publish-pending';
+import { OUTBOX_CHANNEL } from './schema';
+
+export interface OutboxRelayOptions {
+  readonly pool: pg.Pool;
+  readonly publisher: Publisher;
+  readonly logger: Logger;
+  /** Rows claimed per transaction. */
+  readonly batchSize?: number;
+  /** The backstop: how often to look for rows without being woken. */
+  readonly sweepIntervalMs?: number;
+  /** Pause after a failed publish call or database error, in ms. */
+  readonly retryMs?: Backoff;
+  readonly retentionMs?: number;
+  readonly pruneIntervalMs?: number;
+  /** LISTEN for commits; without it only `wake()` and the sweep trigger publishing. */
+  readonly listen?: boolean;
+}
+
+export interface OutboxRelay {
+  start(): Promise<void>;
+  /** Finishes the step in progress, then stops. */
+  stop(): Promise<void>;
+  /** Publish now, e.g. right after a commit in this process. */
+  wake(): void;
+}
+
+/** Steps per wake-up before the loop yields to the sweep timer; bounds one drain. */
+const MAX_STEPS_PER_DRAIN = 1_000;
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const batchSize = options.batchSize ?? 100;
+  const retryMs = options.retryMs ?? { base: 100, max: 30_000 };
+  const retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
+  let running = false;
+  let woken = false;
+  let wakeUp: (() => void) | undefined;
+  let stopping = new AbortController();
+  let loop: Promise<void> | undefined;
+  let listener: Listener | undefined;
+  let nextPruneAt = 0;
+
+  const wake = () => {
+    woken = true;
+    wakeUp?.();
+  };
+
+  /** Publishes until a step comes back short; returns the failure of a step, if one failed. */
+  async function drain(): Promise<unknown> {
+    for (let step = 0; step < MAX_STEPS_PER_DRAIN && running; step++) {
+      const result = await publishPending(options.pool, options.publisher, batchSize, retryMs);
+      if (result.callError !== undefined) return result.callError;
+      if (result.failed > 0) options.logger.warn({ failed: result.failed }, 'SNS rejected some outbox events; they will be retried');
+      if (result.claimed < batchSize) return undefined;
+    }
+    woken = true; // more to do: go round again without waiting for the sweep
+    return undefined;
+  }
+
+  async function run(): Promise<void> {
+    for (let failures = 0; running; ) {
+      woken = false;
+      const failure = await drain().catch((error: unknown) => error);
+      if (failure !== undefined) {
+        failures++;
+        const pauseMs = backoffDelay(retryMs, failures);
+        options.logger.warn({ reason: describeError(failure), failures, pauseMs }, 'outbox relay cannot publish; retrying');
+        await sleep(pauseMs, stopping.signal);
+        continue;
+      }
+      failures = 0;
+      await pruneWhenDue();
+      if (!woken) await waitForWake();
+    }
+  }
+
+  async function pruneWhenDue(): Promise<void> {
+    if (Date.now() < nextPruneAt) return;
+    nextPruneAt = Date.now() + (options.pruneIntervalMs ?? 3_600_000);
+    const pruned = await pruneOutbox(options.pool, retentionMs).catch((error: unknown) => {
+      options.logger.warn({ reason: describeError(error) }, 'pruning the outbox failed');
+      return 0;
+    });
+    if (pruned > 0) options.logger.info({ pruned }, 'pruned sent outbox rows');
+  }
+
+  function waitForWake(): Promise<void> {
+    const woke = new AbortController();
+    wakeUp = () => woke.abort();
+    return sleep(options.sweepIntervalMs ?? 1_000, AbortSignal.any([woke.signal, stopping.signal])).finally(() => {
+      wakeUp = undefined;
+    });
+  }
+
+  return {
+    wake,
+    async start() {
+      if (running) return;
+      running = true;
+      stopping = new AbortController();
+      if (options.listen ?? true) listener = listen(options.pool, OUTBOX_CHANNEL, wake, options.logger);
+      loop = run();
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      stopping.abort();
+      await Promise.all([loop, listener?.close()]);
+      listener = undefined;
+    },
+  };
+}
