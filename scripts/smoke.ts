@@ -1,0 +1,38 @@
+/**
+ * `npm run smoke -- --url <base>`: the client journey against a running platform, the local gateway or the
+ * deployed API. Prints each step's outcome and exits non-zero on the first failure.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_ADMIN_PASSWORD } from '../services/local/config';
+import { runJourney } from './smoke/journey';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string', default: `http://127.0.0.1:${process.env.GATEWAY_PORT ?? 8080}` },
+    'admin-email': { type: 'string', default: process.env.ADMIN_EMAIL ?? 'admin@example.com' },
+    'admin-password': { type: 'string', default: process.env.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD },
+    'event-timeout': { type: 'string', default: '30' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  console.log('usage: npm run smoke -- [--url http://127.0.0.1:8080] [--admin-email E] [--admin-password P] [--event-timeout SECONDS]');
+  process.exit(0);
+}
+
+const started = Date.now();
+console.log(`Smoke journey against ${values.url}`);
+runJourney({
+  baseUrl: values.url,
+  adminEmail: values['admin-email'],
+  adminPassword: values['admin-password'],
+  eventTimeoutMs: Number(values['event-timeout']) * 1000,
+  report: (step, outcome) => console.log(`  ${outcome.startsWith('FAILED') ? '✘' : '✔'} ${step}: ${outcome}`),
+}).then(
+  () => console.log(`smoke passed in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+  () => {
+    console.log('smoke failed');
+    process.exit(1);
+  },
+);
