@@ -68,6 +68,14 @@ class ProductServerError extends Error {
   }
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 const isTransient = (error: Error) => !(error instanceof PermanentProductError) && !isBrokenCircuitError(error);
 
 export function createProductClient(options: ProductClientOptions): ProductClient {
@@ -104,7 +112,8 @@ export function createProductClient(options: ProductClientOptions): ProductClien
       if (answer.statusCode >= 500) throw new ProductServerError(answer.statusCode);
       throw new PermanentProductError(`Product answered ${answer.statusCode} for ${id}`);
     }
-    const parsed = productAnswer.safeParse(await answer.body.json());
+    const text = await answer.body.text();
+    const parsed = productAnswer.safeParse(parseJson(text));
     if (!parsed.success) throw new PermanentProductError(`Product's answer for ${id} is not a product`);
     return parsed.data;
   }

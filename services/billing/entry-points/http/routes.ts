@@ -7,7 +7,8 @@ import type { Account } from '../../domain/account';
 import type { AccountUseCases } from '../../domain/account-use-cases';
 import type { Invoice } from '../../domain/invoice';
 import type { InvoiceUseCases } from '../../domain/invoice-use-cases';
-import { createInvoiceBody, idempotencyKeyHeader, invoiceCursor, invoiceIdParam, payInvoiceBody } from './schemas';
+import { idempotencyKey } from './idempotency-key';
+import { createInvoiceBody, invoiceCursor, invoiceIdParam, payInvoiceBody } from './schemas';
 
 export interface BillingRouteDeps {
   readonly accounts: AccountUseCases;
@@ -35,14 +36,6 @@ function invoiceId(raw: unknown): string {
   const parsed = invoiceIdParam.safeParse(raw);
   if (!parsed.success) throw AppError.notFound(`Invoice ${String(raw)} does not exist.`);
   return parsed.data.toLowerCase();
-}
-
-function idempotencyKey(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const parsed = idempotencyKeyHeader.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const errors = parsed.error.issues.map((issue) => ({ path: 'Idempotency-Key', message: issue.message }));
-  throw AppError.validation(errors, 'The Idempotency-Key header is not valid.');
 }
 
 const userOf = (res: Response) => principalOf(res).sub;

@@ -1,0 +1,28 @@
+import { AppError } from '../../../platform/errors';
+import { idempotencyKeyHeader } from './schemas';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The `Idempotency-Key` header as the text the client meant. Node hands header values over as one character per
+ * octet; clients (curl, browsers, undici) send non-ASCII text as UTF-8, so the octets are decoded as UTF-8 and
+ * the key is stored and compared exactly as that text. Octets that are not UTF-8 answer 400 rather than being
+ * guessed at, so two different byte strings can never become the same key.
+ */
+export function idempotencyKey(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let text: string;
+  try {
+    text = utf8.decode(Buffer.from(raw, 'latin1'));
+  } catch {
+    throw invalid(['must be UTF-8 text']);
+  }
+  const parsed = idempotencyKeyHeader.safeParse(text);
+  if (!parsed.success) throw invalid(parsed.error.issues.map((issue) => issue.message));
+  return parsed.data;
+}
+
+function invalid(messages: string[]): AppError {
+  const errors = messages.map((message) => ({ path: 'Idempotency-Key', message }));
+  return AppError.validation(errors, 'The Idempotency-Key header is not valid.');
+}

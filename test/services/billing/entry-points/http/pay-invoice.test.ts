@@ -1,0 +1,126 @@
+import type { Express } from 'express';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Product } from '../../../../../services/product/domain/product';
+import { bearer, loginAs, type TestTokens } from '../../../../support/auth';
+import { startBillingHarness, startProductServer, type BillingHarness, type ProductServer } from '../../../../support/billing';
+
+let harness: BillingHarness;
+let productServer: ProductServer;
+let app: Express;
+let alice: TestTokens;
+let bob: TestTokens;
+let widget: Product;
+
+beforeAll(async () => {
+  [harness, productServer, alice, bob] = await Promise.all([startBillingHarness(), startProductServer(), loginAs(), loginAs()]);
+  app = harness.app(productServer.url);
+  await Promise.all([harness.accounts.openAccount(alice.sub), harness.accounts.openAccount(bob.sub)]);
+  widget = await productServer.product.repository.insert({ sku: `PAY-${process.pid}`, name: 'Widget', priceCents: 1999, currency: 'EUR' });
+});
+afterAll(async () => {
+  await Promise.all([harness?.close(), productServer?.close()]);
+});
+
+const openInvoice = async (tokens: TestTokens = alice, on: Express = app) =>
+  (await request(on).post('/billing/invoices').set(bearer(tokens)).send({ lines: [{ productId: widget.id, quantity: 2 }] }).expect(201)).body as {
+    id: string;
+    accountId: string;
+    createdAt: string;
+  };
+const pay = (id: string, tokens: TestTokens = alice, on: Express = app) => request(on).post(`/billing/invoices/${id}/pay`).set(bearer(tokens));
+const eventsFor = (invoiceId: string) => harness.paidEvents.filter((event) => event.invoiceId === invoiceId);
+const statusOf = async (id: string, tokens: TestTokens = alice) => (await request(app).get(`/billing/invoices/${id}`).set(bearer(tokens))).body.status;
+
+describe('POST /billing/invoices/{id}/pay', () => {
+  it('when the owner pays an open invoice, then it answers 200 paid with paidAt and writes billing.invoice.paid', async () => {
+    const invoice = await openInvoice();
+    const res = await pay(invoice.id);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: invoice.id, status: 'paid', totalCents: 3998, currency: 'EUR' });
+    expect(Date.parse(res.body.paidAt)).toBeGreaterThanOrEqual(Date.parse(invoice.createdAt));
+    expect(eventsFor(invoice.id)).toEqual([
+      { invoiceId: invoice.id, accountId: invoice.accountId, userId: alice.sub, totalCents: 3998, currency: 'EUR' },
+    ]);
+    expect((await request(app).get(`/billing/invoices/${invoice.id}`).set(bearer(alice))).body).toEqual(res.body);
+  });
+
+  it('when a paid invoice is paid again, then it answers 409 and emits nothing more', async () => {
+    const invoice = await openInvoice();
+    const first = await pay(invoice.id);
+    const again = await pay(invoice.id);
+    expect(again.status).toBe(409);
+    expect(again.body.type).toBe('urn:problem-type:platform:invoice-not-open');
+    expect(eventsFor(invoice.id)).toHaveLength(1);
+    expect((await request(app).get(`/billing/invoices/${invoice.id}`).set(bearer(alice))).body.paidAt).toBe(first.body.paidAt);
+  });
+
+  it('when two payments of one invoice arrive at once, then one answers 200 and the other 409, with one event', async () => {
+    const invoice = await openInvoice();
+    const answers = await Promise.all([pay(invoice.id), pay(invoice.id), pay(invoice.id)]);
+    expect(answers.map((res) => res.status).sort()).toEqual([200, 409, 409]);
+    expect(eventsFor(invoice.id)).toHaveLength(1);
+  });
+
+  it.each([
+    ['an unknown id', '7c4a8d09-ca37-4e3b-9a2d-000000000000'],
+    ['a malformed id', 'not-a-uuid'],
+  ])('when paying %s, then it answers 404', async (_what, id) => {
+    expect((await pay(id)).status).toBe(404);
+  });
+
+  it("when bob pays alice's invoice, then it answers 404 and alice's invoice stays open", async () => {
+    const invoice = await openInvoice(alice);
+    const res = await pay(invoice.id, bob);
+    expect(res.status).toBe(404);
+    expect(await statusOf(invoice.id)).toBe('open');
+    expect(eventsFor(invoice.id)).toHaveLength(0);
+  });
+
+  it('when the request carries a body with fields, then it answers 400 and the invoice stays open', async () => {
+    const invoice = await openInvoice();
+    const res = await pay(invoice.id).send({ amountCents: 1 });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('amountCents');
+    expect(await statusOf(invoice.id)).toBe('open');
+  });
+
+  it('when an empty JSON object is sent, then it pays as without a body', async () => {
+    const invoice = await openInvoice();
+    expect((await pay(invoice.id).send({})).status).toBe(200);
+  });
+
+  it('when no token is sent, then it answers 401 and nothing changes', async () => {
+    const invoice = await openInvoice();
+    const res = await request(app).post(`/billing/invoices/${invoice.id}/pay`);
+    expect(res.status).toBe(401);
+    expect(await statusOf(invoice.id)).toBe('open');
+  });
+
+  it("when the owner's account was closed since, then paying answers 404 account-closed and the invoice stays open", async () => {
+    const leaving = await loginAs();
+    await harness.accounts.openAccount(leaving.sub);
+    const invoice = await openInvoice(leaving);
+    await harness.accounts.closeAccount(leaving.sub);
+    const res = await pay(invoice.id, leaving);
+    expect(res.status).toBe(404);
+    expect(res.body.type).toBe('urn:problem-type:platform:account-closed');
+    expect(await statusOf(invoice.id, leaving)).toBe('open');
+  });
+
+  it('when the event cannot be written, then the payment rolls back with it and the invoice stays open', async () => {
+    const broken = harness.app(productServer.url, {}, {
+      events: () => ({
+        invoicePaid: async () => {
+          throw new Error('outbox write failed');
+        },
+      }),
+    });
+    const invoice = await openInvoice();
+    const res = await pay(invoice.id, alice, broken);
+    expect(res.status).toBe(500);
+    expect(res.body).not.toHaveProperty('stack');
+    expect(await statusOf(invoice.id)).toBe('open');
+    expect((await pay(invoice.id)).status).toBe(200);
+  });
+});
