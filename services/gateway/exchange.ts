@@ -65,7 +65,11 @@ export class Exchange {
   /** The one error exit: AppErrors become their problem, anything else a 500 whose details stay in the log. */
   fail(error: unknown, logger: Logger): void {
     const problem = error instanceof AppError ? error : gatewayProblems.internal();
-    if (problem.status >= 500) logger.error({ err: error, requestId: this.requestId, route: this.routeKey }, 'request failed');
+    if (problem.status >= 500) {
+      // For an upstream failure the cause (ECONNREFUSED, a timeout, …) is what an operator needs to see.
+      const err = problem === error && problem.cause !== undefined ? problem.cause : error;
+      logger.error({ err, requestId: this.requestId, route: this.routeKey, status: problem.status }, 'request failed');
+    }
     if (this.res.headersSent) {
       this.res.destroy();
       return;

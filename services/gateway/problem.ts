@@ -49,11 +49,11 @@ export const gatewayProblems = {
       detail: 'Too many requests; slow down and retry later.',
       headers: { 'Retry-After': String(retryAfterSeconds) },
     }),
-  unavailable: (service: string) =>
-    AppError.unavailable(`The ${service} service cannot be reached right now.`, 1),
-  badGateway: (service: string) =>
-    new AppError(502, 'bad-gateway', { detail: `The ${service} service did not answer properly.` }),
-  timeout: (service: string, ms: number) =>
-    new AppError(504, 'gateway-timeout', { detail: `The ${service} service did not answer within ${ms} ms.` }),
+  unavailable: (service: string, cause?: unknown) =>
+    AppError.unavailable(`The ${service} service cannot be reached right now.`, 1, cause),
+  badGateway: (service: string, cause?: unknown) =>
+    new AppError(502, 'bad-gateway', { detail: `The ${service} service did not answer properly.`, cause }),
+  timeout: (service: string, ms: number, cause?: unknown) =>
+    new AppError(504, 'gateway-timeout', { detail: `The ${service} service did not answer within ${ms} ms.`, cause }),
   internal: () => new AppError(500, 'internal', { detail: 'Something went wrong on our side.' }),
 };

@@ -50,11 +50,17 @@ export async function startGateway(config: GatewayEnv, logger: Logger): Promise<
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      // As platform/http/serve.ts drains (it takes an Express app; this is a bare request listener).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
+      const timer = setTimeout(() => {
+        logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'in-flight requests did not finish in time; closing their sockets');
+        server.closeAllConnections();
+      }, config.SHUTDOWN_TIMEOUT_MS);
       await closed;
       clearTimeout(timer);
+      clearInterval(sweeper);
       await gateway.close();
     })());
   return { url: `http://${host}:${port}`, gateway, close };

@@ -98,7 +98,7 @@ export class Upstreams {
     switch (code) {
       case 'UND_ERR_HEADERS_TIMEOUT':
       case 'UND_ERR_BODY_TIMEOUT':
-        return gatewayProblems.timeout(service, this.options.timeoutMs);
+        return gatewayProblems.timeout(service, this.options.timeoutMs, error);
       case 'ECONNREFUSED':
       case 'ENOTFOUND':
       case 'EHOSTUNREACH':
@@ -106,9 +106,9 @@ export class Upstreams {
       case 'UND_ERR_CONNECT_TIMEOUT':
       case 'UND_ERR_CLOSED':
       case 'UND_ERR_DESTROYED':
-        return gatewayProblems.unavailable(service);
+        return gatewayProblems.unavailable(service, error);
       default:
-        return gatewayProblems.badGateway(service);
+        return gatewayProblems.badGateway(service, error);
     }
   }
 }
