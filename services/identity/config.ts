@@ -1,0 +1,18 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { serviceEnvSchema } from '../platform/config';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Beyond the shared variables: the region of the user pool. COGNITO_ENDPOINT (shared) also points the SDK at the
+ * emulator offline; in AWS it is unset and the task role's credentials sign the admin calls.
+ */
+export const identityConfigSchema = serviceEnvSchema(3001).extend({
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
+  /** The image sets it next to the bundle; from source the folder beside the schema is used. */
+  MIGRATIONS_DIR: z.string().default(path.join(here, 'data-access', 'migrations')),
+});
+
+export type IdentityConfig = z.infer<typeof identityConfigSchema>;

@@ -1,0 +1,53 @@
+/** The signup claim rows (domain/signup-claim.ts), in SQL. */
+import { and, eq, lte, sql } from 'drizzle-orm';
+import type { SqlExecutor } from './sql-executor';
+import type { ClaimOutcome } from '../domain/signup-claim';
+import { signupClaims } from './schema';
+
+export function claimsTable(db: SqlExecutor) {
+  return {
+    /** One statement, so two signups racing for an email cannot both take the lease. */
+    async claim(email: string, leaseMs: number): Promise<ClaimOutcome> {
+      const leaseUntil = sql`now() + ${leaseMs} * interval '1 millisecond'`;
+      const [row] = await db
+        .insert(signupClaims)
+        .values({ email, leaseUntil })
+        .onConflictDoUpdate({
+          target: signupClaims.email,
+          set: { leaseUntil },
+          setWhere: lte(signupClaims.leaseUntil, sql`now()`),
+        })
+        .returning({ since: signupClaims.orphanSince, sub: signupClaims.orphanSub });
+      if (!row) return { held: false };
+      return { held: true, orphan: row.since || row.sub ? row : undefined };
+    },
+
+    async markAttempt(email: string): Promise<void> {
+      await db.update(signupClaims).set({ orphanSince: sql`now()`, orphanSub: null }).where(eq(signupClaims.email, email));
+    },
+
+    async noteCreatedUser(email: string, sub: string): Promise<void> {
+      await db.update(signupClaims).set({ orphanSub: sub }).where(eq(signupClaims.email, email));
+    },
+
+    async endLease(email: string): Promise<void> {
+      await db.update(signupClaims).set({ leaseUntil: sql`now()` }).where(eq(signupClaims.email, email));
+    },
+
+    async release(email: string): Promise<void> {
+      await db.delete(signupClaims).where(eq(signupClaims.email, email));
+    },
+
+    /** An expired lease at once: the row only guards the leftover, it blocks no signup. */
+    async rememberDeletedUser(email: string, sub: string): Promise<void> {
+      await db
+        .insert(signupClaims)
+        .values({ email, leaseUntil: sql`now()`, orphanSince: null, orphanSub: sub })
+        .onConflictDoUpdate({ target: signupClaims.email, set: { orphanSince: null, orphanSub: sub } });
+    },
+
+    async forgetDeletedUser(sub: string): Promise<void> {
+      await db.delete(signupClaims).where(and(eq(signupClaims.orphanSub, sub), lte(signupClaims.leaseUntil, sql`now()`)));
+    },
+  };
+}

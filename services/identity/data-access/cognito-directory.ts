@@ -1,0 +1,131 @@
+/** The IdentityProvider port on Cognito's user pool API. */
+import {
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
+  type AuthenticationResultType,
+  type CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
+  BadCredentialsError,
+  EmailInUseError,
+  RejectedPasswordError,
+  type IdentityProvider,
+  type Tokens,
+} from '../domain/identity-provider';
+
+export interface CognitoDirectoryOptions {
+  readonly client: CognitoIdentityProviderClient;
+  readonly userPoolId: string;
+  readonly clientId: string;
+}
+
+const errorName = (error: unknown): unknown => (error as { name?: unknown } | null)?.name;
+const isNamed = (error: unknown, ...names: string[]) => names.includes(String(errorName(error)));
+
+/**
+ * Every way a sign-in can fail for the caller's input. cognito-local answers a wrong password with
+ * InvalidPasswordException where Cognito says NotAuthorizedException; both mean the same here.
+ */
+const SIGN_IN_FAILURES = [
+  'NotAuthorizedException',
+  'UserNotFoundException',
+  'InvalidPasswordException',
+  'UserNotConfirmedException',
+  'PasswordResetRequiredException',
+];
+
+export function cognitoDirectory({ client, userPoolId, clientId }: CognitoDirectoryOptions): IdentityProvider {
+  const deleteUser = async (username: string) => {
+    try {
+      await client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username }));
+    } catch (error) {
+      if (!isNamed(error, 'UserNotFoundException')) throw error;
+    }
+  };
+
+  const authenticate = async (flow: 'USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH', parameters: Record<string, string>) => {
+    try {
+      const answer = await client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: flow, AuthParameters: parameters }));
+      // A challenge (new password, MFA) is a sign-in this API cannot finish: as good as wrong credentials.
+      if (!answer.AuthenticationResult) throw new BadCredentialsError({ cause: answer.ChallengeName });
+      return toTokens(answer.AuthenticationResult);
+    } catch (error) {
+      if (isNamed(error, ...SIGN_IN_FAILURES, 'InvalidParameterException')) throw new BadCredentialsError({ cause: error });
+      throw error;
+    }
+  };
+
+  return {
+    async createUser(email, password) {
+      let sub: string | undefined;
+      try {
+        const { User } = await client.send(
+          new AdminCreateUserCommand({
+            UserPoolId: userPoolId,
+            Username: email,
+            UserAttributes: [
+              { Name: 'email', Value: email },
+              { Name: 'email_verified', Value: 'true' },
+            ],
+            MessageAction: 'SUPPRESS',
+          }),
+        );
+        sub = User?.Attributes?.find((attribute) => attribute.Name === 'sub')?.Value;
+      } catch (error) {
+        if (isNamed(error, 'UsernameExistsException', 'AliasExistsException')) throw new EmailInUseError(email);
+        throw error;
+      }
+      if (!sub) throw new Error('Cognito created a user without a sub');
+      try {
+        const permanent = { UserPoolId: userPoolId, Username: sub, Password: password, Permanent: true };
+        await client.send(new AdminSetUserPasswordCommand(permanent));
+      } catch (error) {
+        // A user without the caller's password is of no use to anyone: remove it before reporting.
+        await deleteUser(sub);
+        if (isNamed(error, 'InvalidPasswordException')) throw new RejectedPasswordError(messageOf(error));
+        throw error;
+      }
+      return sub;
+    },
+
+    async findUser(emailOrUsername) {
+      try {
+        const user = await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: emailOrUsername }));
+        const sub = user.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
+        return sub && user.UserCreateDate ? { sub, createdAt: user.UserCreateDate } : undefined;
+      } catch (error) {
+        if (isNamed(error, 'UserNotFoundException')) return undefined;
+        throw error;
+      }
+    },
+
+    deleteUser,
+    signIn: (email, password) => authenticate('USER_PASSWORD_AUTH', { USERNAME: email, PASSWORD: password }),
+    refresh: (refreshToken) => authenticate('REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: refreshToken }),
+  };
+}
+
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' && message ? message : 'the password does not meet the policy';
+}
+
+function toTokens(result: AuthenticationResultType): Tokens {
+  const { AccessToken: accessToken, IdToken: idToken, RefreshToken: refreshToken } = result;
+  if (!accessToken || !idToken) throw new Error('Cognito answered a sign-in without tokens');
+  return {
+    accessToken,
+    idToken,
+    ...(refreshToken ? { refreshToken } : {}),
+    expiresIn: result.ExpiresIn ?? secondsLeft(accessToken),
+  };
+}
+
+/** cognito-local leaves ExpiresIn out; the token's own `exp` says the same thing. */
+function secondsLeft(jwt: string): number {
+  const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+  return typeof payload.exp === 'number' ? Math.max(0, payload.exp - Math.floor(Date.now() / 1000)) : 0;
+}

@@ -1,0 +1,52 @@
+// Millisecond precision: timestamps round-trip through JavaScript Dates exactly.
+import { sql } from 'drizzle-orm';
+import { bigint, char, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+// The platform's outbox (events Identity emits) and inbox (events it has handled) live in Identity's database;
+// re-exported so drizzle-kit generates them into Identity's own migrations.
+export { inbox } from '../../platform/inbox/schema';
+export { outbox } from '../../platform/outbox/schema';
+
+const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+export const profiles = pgTable('profiles', {
+  /** The Cognito `sub`. */
+  id: uuid('id').primaryKey(),
+  /** Normalised (trimmed, lower-case) before it gets here. */
+  email: text('email').notNull().unique('profiles_email_unique'),
+  name: text('name').notNull(),
+  paidInvoiceCount: integer('paid_invoice_count').notNull().default(0),
+  // bigint: a lifetime of spending outgrows integer's 21 million dollars. JavaScript numbers hold it exactly
+  // up to 2^53 cents, about 90 trillion dollars.
+  lifetimeSpendCents: bigint('lifetime_spend_cents', { mode: 'number' }).notNull().default(0),
+  createdAt: at('created_at').notNull().defaultNow(),
+  updatedAt: at('updated_at').notNull().defaultNow(),
+});
+
+/** One row per paid invoice counted, so a redelivered or re-sent event cannot count twice. */
+export const paidInvoices = pgTable(
+  'paid_invoices',
+  {
+    invoiceId: uuid('invoice_id').primaryKey(),
+    // A deleted profile takes its ledger with it.
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => profiles.id, { onDelete: 'cascade' }),
+    totalCents: bigint('total_cents', { mode: 'number' }).notNull(),
+    currency: char('currency', { length: 3 }).notNull(),
+    recordedAt: at('recorded_at').notNull().defaultNow(),
+  },
+  // The cascade finds a deleted user's rows through it.
+  (table) => [index('paid_invoices_user_idx').on(table.userId)],
+);
+
+/** See domain/signup-claim.ts: a signup's lease on an email, and what an interrupted attempt left in Cognito. */
+export const signupClaims = pgTable('signup_claims', {
+  email: text('email').primaryKey(),
+  /** A signup holds the email until then; an expired lease is free to take. */
+  leaseUntil: at('lease_until').notNull().default(sql`now()`),
+  orphanSince: at('orphan_since'),
+  orphanSub: uuid('orphan_sub'),
+});
+
+export type ProfileRow = typeof profiles.$inferSelect;

@@ -1,0 +1,44 @@
+/** The identity's rules, free of HTTP, SQL and the AWS SDK. */
+
+/** A registered user. `id` is the Cognito `sub`; the profile exists exactly for users who signed up here. */
+export interface Profile {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string;
+  readonly paidInvoiceCount: number;
+  /** Sum of paid invoices in the platform currency (see PLATFORM_CURRENCY). */
+  readonly lifetimeSpendCents: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface NewProfile {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string;
+}
+
+/** What a caller's token says about them, beyond the id. */
+export interface Caller {
+  readonly sub: string;
+  /** The Cognito username, which admin operations take. */
+  readonly username: string;
+  readonly groups: readonly string[];
+}
+
+export const NAME_MAX_CHARS = 200;
+export const EMAIL_MAX_CHARS = 254;
+
+/**
+ * Emails are compared and stored lower-case and trimmed: `Ann@X.io` and `ann@x.io ` are one account. The local
+ * part is case-sensitive in theory; in practice no provider treats it so, and two accounts differing only by
+ * case would be a support and phishing hazard.
+ */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Cognito subs are UUIDs; anything else cannot name a profile (and must not reach a uuid column). */
+export function isProfileId(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

@@ -1,0 +1,34 @@
+/**
+ * Signup touches two systems, Cognito and our database, with no transaction spanning both. A claim row per email
+ * makes that safe:
+ * - its lease serialises signups for one email across replicas (a second one in flight answers 409);
+ * - it remembers a Cognito user that may exist without a profile behind it, and that is ours to remove: one
+ *   from a signup that stopped between the two steps (`since`), or from a delete whose Cognito step failed
+ *   (`sub`). A later signup for the email removes such a user and starts afresh.
+ */
+
+/** Long enough for the Cognito calls of one signup (each has its own timeout), short enough for a retry. */
+export const CLAIM_LEASE_MS = 60_000;
+
+/** What an earlier attempt left behind. */
+export interface OrphanHint {
+  /** A signup was about to create a Cognito user then; its sub was not (yet) known. */
+  readonly since: Date | null;
+  /** The Cognito user a signup created, or whose profile a delete removed, that may still exist. */
+  readonly sub: string | null;
+}
+
+export type ClaimOutcome =
+  | { readonly held: true; readonly orphan: OrphanHint | undefined }
+  | { readonly held: false };
+
+/**
+ * Whether the directory's user for an email is one that an earlier attempt of ours left without a profile.
+ * The sub, when known, decides. Otherwise only a user created no earlier than the attempt began counts, with no
+ * slack: a user who existed before (the seeded admin, one made in the console) must never be taken for ours,
+ * and a clock that disagrees, or creation dates rounded to the second (cognito-local), errs towards keeping.
+ */
+export function isOurOrphan(hint: OrphanHint, user: { sub: string; createdAt: Date }): boolean {
+  if (hint.sub !== null) return hint.sub === user.sub;
+  return hint.since !== null && user.createdAt.getTime() >= hint.since.getTime();
+}

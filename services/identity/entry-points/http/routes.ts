@@ -1,0 +1,78 @@
+import { Router, type RequestHandler, type Response } from 'express';
+import { principalOf } from '../../../platform/auth/middleware';
+import { parseInput } from '../../../platform/http/validate';
+import type { Tokens } from '../../domain/identity-provider';
+import type { Caller, Profile } from '../../domain/profile';
+import type { IdentityUseCases } from '../../domain/use-cases';
+import { refreshBody, signupBody, tokenBody, updateMeBody } from './schemas';
+
+export interface IdentityRouteDeps {
+  readonly identity: IdentityUseCases;
+  readonly requireUser: RequestHandler;
+  readonly openApiDocument: object;
+}
+
+const toSignupResponse = (profile: Profile) => ({
+  id: profile.id,
+  email: profile.email,
+  name: profile.name,
+  createdAt: profile.createdAt.toISOString(),
+});
+
+const toMeResponse = (profile: Profile, caller: Caller) => ({
+  ...toSignupResponse(profile),
+  groups: [...caller.groups],
+  paidInvoiceCount: profile.paidInvoiceCount,
+  lifetimeSpendCents: profile.lifetimeSpendCents,
+});
+
+const toTokenResponse = (tokens: Tokens) => ({ ...tokens, tokenType: 'Bearer' as const });
+
+const callerOf = (res: Response): Caller => {
+  const { sub, username, groups } = principalOf(res);
+  return { sub, username, groups };
+};
+
+/** Tokens and credentials must not end up in a shared cache. */
+const noStore = (res: Response) => res.set('Cache-Control', 'no-store');
+
+export function identityRoutes({ identity, requireUser, openApiDocument }: IdentityRouteDeps): Router {
+  const router = Router();
+
+  router.get('/identity/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  router.post('/identity/signup', async (req, res) => {
+    const profile = await identity.signup(parseInput(signupBody, req.body));
+    res.status(201).location('/identity/me').json(toSignupResponse(profile));
+  });
+
+  router.post('/identity/token', async (req, res) => {
+    const { email, password } = parseInput(tokenBody, req.body);
+    noStore(res).json(toTokenResponse(await identity.signIn(email, password)));
+  });
+
+  router.post('/identity/token/refresh', async (req, res) => {
+    const { refreshToken } = parseInput(refreshBody, req.body);
+    noStore(res).json(toTokenResponse(await identity.refresh(refreshToken)));
+  });
+
+  router.get('/identity/me', requireUser, async (_req, res) => {
+    const caller = callerOf(res);
+    noStore(res).json(toMeResponse(await identity.me(caller), caller));
+  });
+
+  router.patch('/identity/me', requireUser, async (req, res) => {
+    const caller = callerOf(res);
+    const { name } = parseInput(updateMeBody, req.body);
+    noStore(res).json(toMeResponse(await identity.rename(caller, name), caller));
+  });
+
+  router.delete('/identity/me', requireUser, async (_req, res) => {
+    await identity.deleteAccount(callerOf(res));
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,66 @@
+/** Wire shapes of the Identity API; the routes validate with them and the OpenAPI document is built from them. */
+import { z } from 'zod';
+import { PASSWORD_MAX, passwordProblem } from '../../domain/password-policy';
+import { EMAIL_MAX_CHARS, NAME_MAX_CHARS } from '../../domain/profile';
+
+/** Trimmed and lower-cased before the format check, so `  Ann@Example.COM ` is `ann@example.com`. */
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(EMAIL_MAX_CHARS)
+  .pipe(z.email())
+  .meta({ description: 'Trimmed and lower-cased before use', example: 'ann@example.com' });
+
+// Control characters have no place in a name, and PostgreSQL text cannot hold NUL at all.
+const CONTROL = /\p{Cc}/u;
+
+/** Counted in characters (code points), not UTF-16 units, so 200 emoji are as fine as 200 letters. */
+export const name = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((value) => [...value].length <= NAME_MAX_CHARS, `at most ${NAME_MAX_CHARS} characters`)
+  .refine((value) => !CONTROL.test(value), 'must not contain control characters')
+  .meta({ description: `Trimmed; 1 to ${NAME_MAX_CHARS} characters, stored as given` });
+
+const newPassword = z
+  .string()
+  .superRefine((value, context) => {
+    const problem = passwordProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({ description: 'At least 8 characters: upper- and lower-case letters, a digit and a symbol' });
+
+/** Sign-in does not re-check the policy: a policy change must not lock out existing passwords. */
+const anyPassword = z.string().min(1).max(PASSWORD_MAX);
+
+export const signupBody = z.strictObject({ email, password: newPassword, name });
+export const tokenBody = z.strictObject({ email, password: anyPassword });
+export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(16_384) });
+export const updateMeBody = z.strictObject({ name });
+
+export const signupResponse = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  createdAt: z.iso.datetime(),
+});
+
+export const tokenResponse = z.object({
+  accessToken: z.string().meta({ description: 'Send as `Authorization: Bearer …` to user routes' }),
+  idToken: z.string().meta({ description: 'For the client to read; never accepted as a bearer token' }),
+  refreshToken: z.string().optional().meta({ description: 'Absent on refresh: keep the one from sign-in' }),
+  expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires' }),
+  tokenType: z.literal('Bearer'),
+});
+
+export const meResponse = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  groups: z.array(z.string()),
+  createdAt: z.iso.datetime(),
+  paidInvoiceCount: z.number().int(),
+  lifetimeSpendCents: z.number().int().meta({ description: 'Paid invoices in USD, in cents' }),
+});

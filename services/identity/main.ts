@@ -1,0 +1,40 @@
+/** Composition root of the Identity service: config → database → Cognito → app → listen. */
+import { verifierFromConfig } from '../platform/auth/from-config';
+import { requireUser } from '../platform/auth/middleware';
+import { loadConfig } from '../platform/config';
+import { createDatabase, migrateWithLock } from '../platform/db/database';
+import { closeOnSignals, serve } from '../platform/http/serve';
+import { createLogger } from '../platform/logger';
+import { runMain } from '../platform/run';
+import { createIdentityApp } from './app';
+import { identityConfigSchema } from './config';
+import { cognitoClientFromConfig } from './data-access/cognito-client';
+import { cognitoDirectory } from './data-access/cognito-directory';
+import { identityStore } from './data-access/identity-store';
+import * as schema from './data-access/schema';
+
+runMain('identity', async () => {
+  const config = loadConfig(identityConfigSchema);
+  const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL });
+  const database = createDatabase({ connectionString: config.DATABASE_URL, schema, poolMax: config.DATABASE_POOL_MAX, logger });
+  await migrateWithLock(database.pool, config.MIGRATIONS_DIR, 'identity', logger);
+  const cognito = cognitoClientFromConfig(config);
+
+  const app = createIdentityApp({
+    logger,
+    store: identityStore(database.db),
+    directory: cognitoDirectory({ client: cognito, userPoolId: config.COGNITO_USER_POOL_ID, clientId: config.COGNITO_CLIENT_ID }),
+    requireUser: requireUser(verifierFromConfig(config)),
+    ready: database.ping,
+  });
+
+  const server = await serve(app, {
+    port: config.PORT,
+    host: config.HOST,
+    logger,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    onClose: [database.close, async () => cognito.destroy()],
+  });
+  closeOnSignals(server.close, logger);
+  logger.info({ url: server.url }, 'identity service listening');
+});
