@@ -1,0 +1,172 @@
+import { AdminAddUserToGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginAs } from '../../../../support/auth';
+import {
+  bearerOf,
+  outboxEvents,
+  signIn,
+  signUp,
+  startIdentityHarness,
+  type IdentityHarness,
+  type IssuedTokens,
+  type SignedUp,
+} from '../../../../support/identity';
+
+let harness: IdentityHarness;
+let user: SignedUp;
+let tokens: IssuedTokens;
+
+beforeAll(async () => {
+  harness = await startIdentityHarness();
+  user = await signUp(harness.app, { name: 'Me Myself' });
+  tokens = await signIn(harness.app, user.email);
+});
+afterAll(() => harness.close());
+
+const me = (accessToken: string) => request(harness.app).get('/identity/me').set(bearerOf(accessToken));
+const patchMe = (accessToken: string, body: unknown) => request(harness.app).patch('/identity/me').set(bearerOf(accessToken)).send(body as object);
+
+describe('GET /identity/me', () => {
+  it('when signed in, then it answers 200 with the profile, no groups and zero counters', async () => {
+    const res = await me(tokens.accessToken);
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({
+      id: user.id,
+      email: user.email,
+      name: 'Me Myself',
+      groups: [],
+      createdAt: expect.any(String),
+      paidInvoiceCount: 0,
+      lifetimeSpendCents: 0,
+    });
+  });
+
+  it('when the user is in a Cognito group, then groups come from the token', async () => {
+    const grouped = await signUp(harness.app);
+    const add = { UserPoolId: harness.cognito.userPoolId, Username: grouped.email, GroupName: harness.cognito.adminGroup };
+    await harness.cognitoClient.send(new AdminAddUserToGroupCommand(add));
+    const res = await me((await signIn(harness.app, grouped.email)).accessToken);
+    expect(res.body.groups).toEqual(['admin']);
+  });
+
+  it.each([
+    ['no Authorization header', undefined],
+    ['a token that is not a JWT', 'Bearer not.a.jwt'],
+    ['another scheme', `Basic ${Buffer.from('a:b').toString('base64')}`],
+  ])('when sent with %s, then it answers 401 with a Bearer challenge', async (_what, header) => {
+    const req = request(harness.app).get('/identity/me');
+    const res = await (header ? req.set('Authorization', header) : req);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('when the token belongs to a Cognito user who never signed up here, then it answers 401', async () => {
+    const outsider = await loginAs();
+    expect((await me(outsider.accessToken)).status).toBe(401);
+    expect((await patchMe(outsider.accessToken, { name: 'x' })).status).toBe(401);
+  });
+});
+
+describe('PATCH /identity/me', () => {
+  it('when the name changes, then it answers 200 with the whole profile and the change persists', async () => {
+    const res = await patchMe(tokens.accessToken, { name: '  Renamed  ' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: user.id, email: user.email, name: 'Renamed', groups: [], paidInvoiceCount: 0 });
+    expect((await me(tokens.accessToken)).body.name).toBe('Renamed');
+  });
+
+  it('when the name looks like SQL or carries unicode, then it is stored literally', async () => {
+    const name = `'; UPDATE profiles SET name = 'pwned' WHERE '1'='1 — Zoë 🦄 \u202Eevil`;
+    expect((await patchMe(tokens.accessToken, { name })).body.name).toBe(name);
+    expect((await me(tokens.accessToken)).body.name).toBe(name);
+  });
+
+  it.each([
+    ['an empty body', {}, 'name'],
+    ['an empty name', { name: '' }, 'name'],
+    ['a name that is a number', { name: 5 }, 'name'],
+    ['a null name', { name: null }, 'name'],
+    ['a name of 201 characters', { name: 'n'.repeat(201) }, 'name'],
+    ['the email', { name: 'x', email: 'new@example.com' }, 'email'],
+    ['the id', { name: 'x', id: '7c4a8d09-ca37-4e3b-9a2d-000000000000' }, 'id'],
+    ['groups', { name: 'x', groups: ['admin'] }, 'groups'],
+    ['paidInvoiceCount', { name: 'x', paidInvoiceCount: 99 }, 'paidInvoiceCount'],
+    ['lifetimeSpendCents', { name: 'x', lifetimeSpendCents: 1 }, 'lifetimeSpendCents'],
+    ['createdAt', { name: 'x', createdAt: '2020-01-01T00:00:00.000Z' }, 'createdAt'],
+  ])('when the body has %s, then it answers 400 naming the field and changes nothing', async (_what, body, field) => {
+    const before = (await me(tokens.accessToken)).body;
+    const res = await patchMe(tokens.accessToken, body);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: field })]));
+    expect((await me(tokens.accessToken)).body).toEqual(before);
+  });
+
+  it('when the body is an array or not JSON, then it answers 400', async () => {
+    expect((await patchMe(tokens.accessToken, [{ name: 'x' }])).status).toBe(400);
+    const broken = await request(harness.app).patch('/identity/me').set(bearerOf(tokens.accessToken)).set('Content-Type', 'application/json').send('{');
+    expect(broken.status).toBe(400);
+  });
+
+  it('when no token is sent, then it answers 401', async () => {
+    expect((await request(harness.app).patch('/identity/me').send({ name: 'x' })).status).toBe(401);
+  });
+});
+
+describe('an account from signup to deletion', () => {
+  it('when a user signs up, signs in, reads, renames, refreshes and deletes, then the credentials stop working', async () => {
+    const account = await signUp(harness.app, { name: 'Short Lived' });
+    const issued = await signIn(harness.app, account.email);
+    expect((await me(issued.accessToken)).body.name).toBe('Short Lived');
+    expect((await patchMe(issued.accessToken, { name: 'Shorter Lived' })).status).toBe(200);
+    const refreshed = await request(harness.app).post('/identity/token/refresh').send({ refreshToken: issued.refreshToken });
+    expect(refreshed.status).toBe(200);
+    expect((await me(refreshed.body.accessToken)).body.name).toBe('Shorter Lived');
+
+    const deleted = await request(harness.app).delete('/identity/me').set(bearerOf(refreshed.body.accessToken));
+    expect(deleted.status).toBe(204);
+    expect(deleted.text).toBe('');
+
+    const again = await request(harness.app).post('/identity/token').send({ email: account.email, password: account.password });
+    expect(again.status).toBe(401);
+    expect((await request(harness.app).post('/identity/token/refresh').send({ refreshToken: issued.refreshToken })).status).toBe(401);
+    // The access token stays cryptographically valid until it expires, but names no account any more.
+    expect((await me(issued.accessToken)).status).toBe(401);
+    const { rows } = await harness.database.pool.query('SELECT 1 FROM profiles WHERE id = $1', [account.id]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('when an account is deleted, then identity.user.deleted is in the outbox and the email can sign up again', async () => {
+    const account = await signUp(harness.app);
+    const issued = await signIn(harness.app, account.email);
+    expect((await request(harness.app).delete('/identity/me').set(bearerOf(issued.accessToken))).status).toBe(204);
+    const deletedEvents = (await outboxEvents(harness.database)).filter((row) => row.type === 'identity.user.deleted');
+    expect(deletedEvents.map((row) => row.payload.data)).toContainEqual({ userId: account.id });
+    const reborn = await signUp(harness.app, { email: account.email, name: 'Second Life' });
+    expect(reborn.id).not.toBe(account.id);
+  });
+
+  it('when DELETE is repeated with the same token, then it answers 204 again and emits one event', async () => {
+    const account = await signUp(harness.app);
+    const issued = await signIn(harness.app, account.email);
+    const del = () => request(harness.app).delete('/identity/me').set(bearerOf(issued.accessToken));
+    expect((await del()).status).toBe(204);
+    expect((await del()).status).toBe(204);
+    const events = (await outboxEvents(harness.database)).filter((row) => (row.payload.data as { userId?: string }).userId === account.id);
+    expect(events.map((row) => row.type)).toEqual(['identity.user.registered', 'identity.user.deleted']);
+  });
+
+  it('when a Cognito user without a profile deletes itself, then it answers 204 and the user is gone', async () => {
+    const outsider = await loginAs();
+    const res = await request(harness.app).delete('/identity/me').set(bearerOf(outsider.accessToken));
+    expect(res.status).toBe(204);
+    expect(await harness.directory.findUser(outsider.email)).toBeUndefined();
+  });
+
+  it('when DELETE has no token, then it answers 401 and nothing is deleted', async () => {
+    expect((await request(harness.app).delete('/identity/me')).status).toBe(401);
+    expect((await me(tokens.accessToken)).status).toBe(200);
+  });
+});
