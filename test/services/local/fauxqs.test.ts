@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import path from 'node:path';
+import { ListQueuesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFauxqsEmulator, type FauxqsEmulator } from '../../../services/local/fauxqs';
+import { busTopology } from '../../../services/contracts/topology';
+import { createBusClients, type BusClients } from '../../../services/platform/bus/clients';
+import { createPublisher } from '../../../services/platform/bus/publisher';
+import { ensureTopology, queueOf } from '../../../services/platform/bus/topology';
+
+/** The outcome of a TCP connection attempt: 'connected' or the error code. */
+function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2_000 });
+    socket.once('connect', () => (socket.destroy(), resolve('connected')));
+    socket.once('timeout', () => (socket.destroy(), resolve('timeout')));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+  });
+}
+
+describe('embedded fauxqs', () => {
+  let dataDir: string;
+  let emulator: FauxqsEmulator;
+  let clients: BusClients;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'fauxqs-test-'));
+    emulator = await startFauxqsEmulator({ dataDir });
+    clients = createBusClients({ endpoint: emulator.endpoint });
+  });
+  afterAll(async () => {
+    clients?.close();
+    await emulator?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('when started, then it answers on 127.0.0.1 and on no other address', async () => {
+    expect(emulator.endpoint).toBe(`http://127.0.0.1:${emulator.port}`);
+    expect((await fetch(`${emulator.endpoint}/health`)).status).toBe(200);
+    const listening = execFileSync('ss', ['-ltnH', `sport = :${emulator.port}`], { encoding: 'utf8' });
+    expect(listening.trim().split('\n').map((line) => line.split(/\s+/)[3])).toEqual([`127.0.0.1:${emulator.port}`]);
+    const external = Object.values(networkInterfaces()).flat().find((address) => address && !address.internal && address.family === 'IPv4');
+    if (external) expect(await tryConnect(external.address, emulator.port)).toBe('ECONNREFUSED');
+  });
+
+  it('when restarted with a data directory, then the topology and the unconsumed messages are back on the same endpoint', async () => {
+    const bus = await ensureTopology(clients, busTopology('persist'));
+    const billing = queueOf(bus, 'billing');
+    await createPublisher(clients.sns, bus.topicArn).publish(
+      ['a', 'b', 'c'].map((key) => ({ key, type: 'identity.user.registered', body: JSON.stringify({ key }), correlation: { requestId: `req-${key}` } })),
+    );
+    // One of them is in flight (received, not deleted) when the emulator stops.
+    const inFlight = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: billing.queueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: 600 }));
+    expect(inFlight.Messages).toHaveLength(1);
+    await emulator.restart();
+    expect(await ensureTopology(clients, busTopology('persist'))).toEqual(bus);
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: billing.queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+    );
+    expect(Messages.map((m) => JSON.parse(m.Body ?? '{}').key).sort()).toEqual(['a', 'b', 'c']);
+    expect(Messages.find((m) => m.MessageId === inFlight.Messages?.[0]?.MessageId)?.Attributes?.ApproximateReceiveCount).toBe('2');
+    expect(Messages.every((m) => m.MessageAttributes?.requestId?.StringValue?.startsWith('req-'))).toBe(true);
+  });
+
+  it('when started without a data directory, then a restart starts empty', async () => {
+    const ephemeral = await startFauxqsEmulator();
+    const local = createBusClients({ endpoint: ephemeral.endpoint });
+    try {
+      await ensureTopology(local, busTopology('gone'));
+      await ephemeral.restart();
+      const { QueueUrls } = await local.sqs.send(new ListQueuesCommand({}));
+      expect(QueueUrls ?? []).toEqual([]);
+    } finally {
+      local.close();
+      await ephemeral.stop();
+    }
+  });
+});

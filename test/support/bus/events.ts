@@ -1,0 +1,40 @@
+/** The neutral test event, `test.note.added`, and its schema: what a service's catalogue entry would be. */
+import { z } from 'zod';
+import { newCloudEvent } from '../../../services/platform/bus/cloud-event';
+
+export const NOTE_ADDED = 'test.note.added';
+
+const noteAdded = z.strictObject({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  type: z.literal(NOTE_ADDED),
+  source: z.string().min(1),
+  time: z.iso.datetime({ offset: true }),
+  subject: z.string().optional(),
+  datacontenttype: z.literal('application/json'),
+  data: z.strictObject({ text: z.string().min(1) }),
+});
+
+export type NoteAdded = z.infer<typeof noteAdded>;
+
+export const parseNoteAdded = (raw: unknown): NoteAdded => noteAdded.parse(raw);
+
+export function noteAddedEvent(text: string) {
+  return newCloudEvent({ type: NOTE_ADDED, source: '/test', data: { text } });
+}
+
+/** The test bus: one topic and one consumer queue taking only `test.note.added`, like busTopology() shapes it. */
+export function testTopology(prefix: string) {
+  return {
+    topicName: `${prefix}-events`,
+    queues: [
+      {
+        consumer: 'notes',
+        queueName: `${prefix}-notes-events`,
+        deadLetterQueueName: `${prefix}-notes-events-dlq`,
+        filterPolicy: { type: [NOTE_ADDED] },
+        maxReceiveCount: 5,
+      },
+    ],
+  };
+}
