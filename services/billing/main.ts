@@ -8,7 +8,7 @@ import { createLogger } from '../platform/logger';
 import { runMain } from '../platform/run';
 import { createBillingApp } from './app';
 import { billingConfigSchema } from './config';
-import { unpublishedEvents } from './data-access/billing-events';
+import { outboxEvents } from './data-access/outbox-events';
 import { createProductClient } from './data-access/product-client';
 import * as schema from './data-access/schema';
 import { billingUnitOfWork } from './data-access/unit-of-work';
@@ -22,7 +22,7 @@ runMain('billing', async () => {
 
   const app = createBillingApp({
     logger,
-    store: billingUnitOfWork(database.db, unpublishedEvents(logger)),
+    store: billingUnitOfWork(database.db, outboxEvents),
     catalog,
     requireUser: requireUser(verifierFromConfig(config)),
     ready: database.ping,

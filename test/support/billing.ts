@@ -5,14 +5,17 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { asc, eq } from 'drizzle-orm';
 import type { Express } from 'express';
 import { createBillingApp } from '../../services/billing/app';
 import { accountUseCases, type AccountUseCases } from '../../services/billing/domain/account-use-cases';
 import type { InvoicePaid, UnitOfWork } from '../../services/billing/domain/ports';
 import { createProductClient, type ProductClient, type ProductClientOptions } from '../../services/billing/data-access/product-client';
+import { outboxEvents } from '../../services/billing/data-access/outbox-events';
 import * as schema from '../../services/billing/data-access/schema';
 import { billingUnitOfWork, type EventsInTransaction } from '../../services/billing/data-access/unit-of-work';
 import { requireUser } from '../../services/platform/auth/middleware';
+import type { CloudEventEnvelope } from '../../services/platform/bus/cloud-event';
 import { createDatabase, migrateWithLock, type Database } from '../../services/platform/db/database';
 import { testVerifier } from './auth';
 import { createTestDatabase } from './database';
@@ -30,8 +33,8 @@ export interface BillingHarness {
   readonly database: Database<typeof schema>;
   readonly store: UnitOfWork;
   readonly accounts: AccountUseCases;
-  /** `billing.invoice.paid` events written through the events port, in order. */
-  readonly paidEvents: InvoicePaid[];
+  /** `billing.invoice.paid` envelopes in the outbox, oldest first, with the request id stored beside each. */
+  paidEvents(): Promise<Array<{ envelope: CloudEventEnvelope<string, InvoicePaid>; requestId: string | null }>>;
   /** A Billing app whose own Product client (own breaker) calls `productUrl`. */
   app(productUrl: string, catalog?: CatalogOptions, options?: { events?: EventsInTransaction }): Express;
   invoiceCount(): Promise<number>;
@@ -42,20 +45,17 @@ export async function startBillingHarness(): Promise<BillingHarness> {
   const testDb = await createTestDatabase('billing');
   const database = createDatabase({ connectionString: testDb.url, schema, logger: testLogger });
   await migrateWithLock(database.pool, BILLING_MIGRATIONS, 'billing', testLogger);
-  const paidEvents: InvoicePaid[] = [];
-  const recordEvents: EventsInTransaction = () => ({
-    invoicePaid: async (event) => {
-      paidEvents.push(event);
-    },
-  });
-  const store = billingUnitOfWork(database.db, recordEvents);
+  const store = billingUnitOfWork(database.db, outboxEvents);
   const clients: ProductClient[] = [];
   const verifyUser = requireUser(testVerifier());
   return {
     database,
     store,
     accounts: accountUseCases(store),
-    paidEvents,
+    async paidEvents() {
+      const rows = await database.db.select().from(schema.outbox).where(eq(schema.outbox.type, 'billing.invoice.paid')).orderBy(asc(schema.outbox.seq));
+      return rows.map((row) => ({ envelope: row.payload as CloudEventEnvelope<string, InvoicePaid>, requestId: row.requestId }));
+    },
     app(productUrl, catalog = {}, options = {}) {
       const client = createProductClient({ baseUrl: productUrl, logger: testLogger, ...catalog });
       clients.push(client);

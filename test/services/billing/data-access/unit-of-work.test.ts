@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountUseCases } from '../../../../services/billing/domain/account-use-cases';
+import { outboxEvents } from '../../../../services/billing/data-access/outbox-events';
 import { billingUnitOfWork } from '../../../../services/billing/data-access/unit-of-work';
+import { handleOnce } from '../../../../services/platform/inbox/handle-once';
 import { startBillingHarness, type BillingHarness } from '../../../support/billing';
 
 let harness: BillingHarness;
@@ -48,5 +50,18 @@ describe('billingUnitOfWork on a caller transaction', () => {
       }),
     ).rejects.toThrow('caller gives up');
     expect(await harness.store.accounts.findByUser(userId)).toBeUndefined();
+  });
+
+  it('when events go through the platform inbox, then a redelivery does nothing and a late open cannot reopen', async () => {
+    const userId = randomUUID();
+    const handle = (id: string, type: string, effect: 'openAccount' | 'closeAccount') =>
+      handleOnce(harness.database.db, 'billing-accounts', { id, type }, async (tx) => {
+        await accountUseCases(billingUnitOfWork(tx, outboxEvents))[effect](userId);
+      });
+    const [closeId, openId] = [randomUUID(), randomUUID()];
+    expect(await handle(closeId, 'identity.user.deleted', 'closeAccount')).toBe(true);
+    expect(await handle(openId, 'identity.user.registered', 'openAccount')).toBe(true);
+    expect(await handle(openId, 'identity.user.registered', 'openAccount')).toBe(false);
+    expect(await harness.store.accounts.findByUser(userId)).toMatchObject({ status: 'closed' });
   });
 });

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outboxEvents } from '../../../../../services/billing/data-access/outbox-events';
 import type { Product } from '../../../../../services/product/domain/product';
 import { bearer, loginAs, type TestTokens } from '../../../../support/auth';
 import { startBillingHarness, startProductServer, type BillingHarness, type ProductServer } from '../../../../support/billing';
@@ -29,18 +30,30 @@ const openInvoice = async (tokens: TestTokens = alice, on: Express = app) =>
     createdAt: string;
   };
 const pay = (id: string, tokens: TestTokens = alice, on: Express = app) => request(on).post(`/billing/invoices/${id}/pay`).set(bearer(tokens));
-const eventsFor = (invoiceId: string) => harness.paidEvents.filter((event) => event.invoiceId === invoiceId);
+const eventsFor = async (invoiceId: string) => (await harness.paidEvents()).filter(({ envelope }) => envelope.data.invoiceId === invoiceId);
 const statusOf = async (id: string, tokens: TestTokens = alice) => (await request(app).get(`/billing/invoices/${id}`).set(bearer(tokens))).body.status;
 
 describe('POST /billing/invoices/{id}/pay', () => {
-  it('when the owner pays an open invoice, then it answers 200 paid with paidAt and writes billing.invoice.paid', async () => {
+  it('when the owner pays an open invoice, then it answers 200 paid with paidAt and writes billing.invoice.paid to the outbox', async () => {
     const invoice = await openInvoice();
-    const res = await pay(invoice.id);
+    const res = await pay(invoice.id).set('x-request-id', 'pay-trace-7');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: invoice.id, status: 'paid', totalCents: 3998, currency: 'EUR' });
     expect(Date.parse(res.body.paidAt)).toBeGreaterThanOrEqual(Date.parse(invoice.createdAt));
-    expect(eventsFor(invoice.id)).toEqual([
-      { invoiceId: invoice.id, accountId: invoice.accountId, userId: alice.sub, totalCents: 3998, currency: 'EUR' },
+    expect(await eventsFor(invoice.id)).toEqual([
+      {
+        envelope: {
+          specversion: '1.0',
+          id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          type: 'billing.invoice.paid',
+          source: '/billing',
+          time: expect.any(String),
+          subject: invoice.id,
+          datacontenttype: 'application/json',
+          data: { invoiceId: invoice.id, accountId: invoice.accountId, userId: alice.sub, totalCents: 3998, currency: 'EUR' },
+        },
+        requestId: 'pay-trace-7',
+      },
     ]);
     expect((await request(app).get(`/billing/invoices/${invoice.id}`).set(bearer(alice))).body).toEqual(res.body);
   });
@@ -51,7 +64,7 @@ describe('POST /billing/invoices/{id}/pay', () => {
     const again = await pay(invoice.id);
     expect(again.status).toBe(409);
     expect(again.body.type).toBe('urn:problem-type:platform:invoice-not-open');
-    expect(eventsFor(invoice.id)).toHaveLength(1);
+    expect(await eventsFor(invoice.id)).toHaveLength(1);
     expect((await request(app).get(`/billing/invoices/${invoice.id}`).set(bearer(alice))).body.paidAt).toBe(first.body.paidAt);
   });
 
@@ -59,7 +72,7 @@ describe('POST /billing/invoices/{id}/pay', () => {
     const invoice = await openInvoice();
     const answers = await Promise.all([pay(invoice.id), pay(invoice.id), pay(invoice.id)]);
     expect(answers.map((res) => res.status).sort()).toEqual([200, 409, 409]);
-    expect(eventsFor(invoice.id)).toHaveLength(1);
+    expect(await eventsFor(invoice.id)).toHaveLength(1);
   });
 
   it.each([
@@ -74,7 +87,7 @@ describe('POST /billing/invoices/{id}/pay', () => {
     const res = await pay(invoice.id, bob);
     expect(res.status).toBe(404);
     expect(await statusOf(invoice.id)).toBe('open');
-    expect(eventsFor(invoice.id)).toHaveLength(0);
+    expect(await eventsFor(invoice.id)).toHaveLength(0);
   });
 
   it('when the request carries a body with fields, then it answers 400 and the invoice stays open', async () => {
@@ -108,11 +121,12 @@ describe('POST /billing/invoices/{id}/pay', () => {
     expect(await statusOf(invoice.id, leaving)).toBe('open');
   });
 
-  it('when the event cannot be written, then the payment rolls back with it and the invoice stays open', async () => {
+  it('when the transaction fails after the event was written, then payment and event roll back together', async () => {
     const broken = harness.app(productServer.url, {}, {
-      events: () => ({
-        invoicePaid: async () => {
-          throw new Error('outbox write failed');
+      events: (tx) => ({
+        invoicePaid: async (event) => {
+          await outboxEvents(tx).invoicePaid(event);
+          throw new Error('failure after the outbox write');
         },
       }),
     });
@@ -121,6 +135,8 @@ describe('POST /billing/invoices/{id}/pay', () => {
     expect(res.status).toBe(500);
     expect(res.body).not.toHaveProperty('stack');
     expect(await statusOf(invoice.id)).toBe('open');
+    expect(await eventsFor(invoice.id)).toHaveLength(0);
     expect((await pay(invoice.id)).status).toBe(200);
+    expect(await eventsFor(invoice.id)).toHaveLength(1);
   });
 });
