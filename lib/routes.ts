@@ -112,3 +112,11 @@ export function routesOf(service: ServiceName): RouteDefinition[] {
 export function routeKey(route: Pick<RouteDefinition, 'method' | 'path'>): string {
   return `${route.method} ${route.path}`;
 }
+
+/**
+ * ALB path patterns that cover exactly the paths of a service's routes: `{param}` segments become `*`, duplicates
+ * go, and the order follows the table. The ALB forwards these unchanged; anything else gets its 404.
+ */
+export function albPathPatterns(service: ServiceName): string[] {
+  return [...new Set(routesOf(service).map((route) => route.path.replace(/\{[^{}/]+\}/g, '*')))];
+}

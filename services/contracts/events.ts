@@ -77,3 +77,8 @@ export function parseEvent(raw: unknown): CloudEvent {
 export function consumedBy(service: ServiceName): EventType[] {
   return EVENT_TYPES.filter((type) => (EVENT_CATALOG[type].consumers as readonly ServiceName[]).includes(service));
 }
+
+/** Event types a service publishes, according to the catalogue. */
+export function producedBy(service: ServiceName): EventType[] {
+  return EVENT_TYPES.filter((type) => EVENT_CATALOG[type].producer === service);
+}

@@ -1,0 +1,24 @@
+/**
+ * The CDK app. The only infrastructure code that reads the environment: the account and region the CLI
+ * resolved from the caller's credentials. The stage comes from `-c stage=dev|prod` (default dev).
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { createPlatform } from '../lib/platform';
+import { stageSettings } from '../lib/stages';
+
+/** The price table and the stage sizes are for us-east-1; a concrete region is needed for ALB access logs. */
+const DEFAULT_REGION = 'us-east-1';
+
+const app = new App();
+const stage = stageSettings(app.node.tryGetContext('stage') ?? 'dev');
+createPlatform(app, {
+  stage,
+  env: {
+    // Unset without credentials: the stacks then synthesize account-agnostic, which is all `cdk synth` needs.
+    account: process.env.CDK_DEFAULT_ACCOUNT,
+    region: process.env.CDK_DEFAULT_REGION ?? DEFAULT_REGION,
+  },
+});
+// Every finding fails synthesis unless acknowledged, with a reason, on the construct it concerns.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

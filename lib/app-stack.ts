@@ -1,0 +1,191 @@
+/**
+ * The stateless stack: auth, event bus, load balancer, services, API and observability. It only wires
+ * constructs together and grants them to each other; every route and queue comes from the shared modules.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { type IVpc, Port } from 'aws-cdk-lib/aws-ec2';
+import { Cluster, ContainerImage, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { HttpNamespace } from 'aws-cdk-lib/aws-servicediscovery';
+import type { Construct } from 'constructs';
+import { consumedBy, producedBy, type ServiceName } from '../services/contracts/events';
+import { busTopology } from '../services/contracts/topology';
+import { Api } from './constructs/api';
+import { Auth } from './constructs/auth';
+import type { DatabaseConnection } from './constructs/database';
+import { SERVICE_NAMES } from './data-stack';
+import { EventBus } from './constructs/event-bus';
+import { LoadBalancer } from './constructs/load-balancer';
+import { CONTAINER_PORT, Microservice } from './constructs/microservice';
+import { Observability } from './constructs/observability';
+import { ADMIN_GROUP, albPathPatterns, ROUTES } from './routes';
+import type { StageSettings } from './stages';
+
+/** The repository root: every image builds from it, so it can include services/platform and services/contracts. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Service Connect name under which Billing reaches Product over the private network. */
+const PRODUCT_DNS_NAME = 'product';
+
+export interface AppStackProps extends StackProps {
+  readonly stage: StageSettings;
+  readonly vpc: IVpc;
+  readonly databases: Readonly<Record<ServiceName, DatabaseConnection>>;
+  /** Each service's image; defaults to building services/<name>/Dockerfile from the repository root. */
+  readonly images?: Readonly<Partial<Record<ServiceName, ContainerImage>>>;
+}
+
+/**
+ * The image of a service, built from its Dockerfile at deploy time. The other services' folders are left out of
+ * its context, so a change to Billing does not rebuild Identity's image.
+ */
+function serviceImage(name: ServiceName): ContainerImage {
+  return ContainerImage.fromAsset(REPO_ROOT, {
+    file: `services/${name}/Dockerfile`,
+    platform: Platform.LINUX_AMD64,
+    exclude: SERVICE_NAMES.filter((other) => other !== name).map((other) => `services/${other}`),
+  });
+}
+
+/** Per-service wiring beyond the common settings: Service Connect membership and extra configuration. */
+interface ServiceExtras {
+  /** Join the Service Connect namespace (Product to serve, Billing to call it). */
+  readonly connect: boolean;
+  readonly dnsName?: string;
+  readonly environment?: Record<string, string>;
+}
+
+export class AppStack extends Stack {
+  public readonly api: Api;
+  public readonly auth: Auth;
+  public readonly bus: EventBus;
+  public readonly loadBalancer: LoadBalancer;
+  public readonly services: Readonly<Record<ServiceName, Microservice>>;
+  public readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: AppStackProps) {
+    super(scope, id, props);
+    const { stage, vpc } = props;
+    const retention = stage.logRetentionDays;
+    const prefix = `platform-${stage.name}`;
+
+    this.auth = new Auth(this, 'Auth', {
+      groups: [ADMIN_GROUP],
+      requiredScopes: ROUTES.flatMap((route) => route.scopes),
+      plan: stage.cognitoPlan,
+      protectData: stage.protectData,
+    });
+    this.bus = new EventBus(this, 'Events', { topology: busTopology(prefix) });
+    this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      accessLogRetentionDays: retention,
+      protectData: stage.protectData,
+    });
+
+    const cluster = new Cluster(this, 'Cluster', {
+      vpc,
+      containerInsightsV2: stage.containerInsights ? ContainerInsights.ENABLED : ContainerInsights.DISABLED,
+      enableFargateCapacityProviders: true,
+    });
+    if (!stage.containerInsights) {
+      Validations.of(cluster).acknowledge({
+        id: 'AwsSolutions-ECS4',
+        reason: 'Container Insights is a per-stage cost choice (billed as custom metrics, about $20/month here); the dashboard and alarms use the free AWS/ECS metrics; prod has it on.',
+      });
+    }
+    const namespace = new HttpNamespace(this, 'Namespace', { name: `${prefix}.internal` });
+
+    const service = (name: ServiceName, index: number, extra: ServiceExtras) => {
+      const consumer = consumedBy(name).length > 0 ? this.bus.consumer(name) : undefined;
+      return new Microservice(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}`, {
+        serviceName: name,
+        cluster,
+        image: props.images?.[name] ?? serviceImage(name),
+        cpu: stage.service.cpu,
+        memoryMiB: stage.service.memoryMiB,
+        minCapacity: stage.service.minCapacity,
+        maxCapacity: stage.service.maxCapacity,
+        cpuTargetPercent: stage.service.cpuTargetPercent,
+        requestsPerTarget: stage.service.requestsPerTarget,
+        spot: stage.service.spot,
+        database: props.databases[name],
+        cognito: { userPool: this.auth.userPool, client: this.auth.client },
+        environment: {
+          LOG_LEVEL: stage.service.logLevel,
+          BUS_PREFIX: prefix,
+          ...(producedBy(name).length > 0 ? { EVENTS_TOPIC_ARN: this.bus.topic.topicArn } : {}),
+          ...(consumer ? { EVENTS_QUEUE_URL: consumer.queue.queueUrl, EVENTS_DLQ_URL: consumer.deadLetterQueue.queueUrl } : {}),
+          ...extra.environment,
+        },
+        listener: this.loadBalancer.listener,
+        pathPatterns: albPathPatterns(name),
+        rulePriority: 10 * (index + 1),
+        deregistrationDelay: Duration.seconds(stage.service.deregistrationDelaySeconds),
+        ...(extra.connect ? { serviceConnect: { namespace, ...(extra.dnsName ? { dnsName: extra.dnsName } : {}) } } : {}),
+        logRetention: retention,
+      });
+    };
+    const product = service('product', 1, { connect: true, dnsName: PRODUCT_DNS_NAME });
+    this.services = {
+      identity: service('identity', 0, { connect: false }),
+      product,
+      billing: service('billing', 2, { connect: true, environment: { PRODUCT_SERVICE_URL: product.serviceConnectUrl! } }),
+    };
+    // Billing's Service Connect proxy talks to Product's tasks directly, on the container port.
+    product.service.connections.allowFrom(this.services.billing.service, Port.tcp(CONTAINER_PORT), 'Billing reads prices from Product');
+
+    for (const [name, svc] of Object.entries(this.services) as [ServiceName, Microservice][]) {
+      // Asked from the service's side, so the rule lives in this stack and the data stack never refers back here.
+      svc.service.connections.allowToDefaultPort(props.databases[name].instance, `${name} tasks to their database`);
+      if (producedBy(name).length > 0) {
+        // sns:Publish only: the topic's key is AWS-managed (aws/sns), whose key policy already lets SNS use it
+        // for any principal of the account, so grantPublish's extra kms:* on key/* would be dead weight.
+        Grant.addToPrincipal({ grantee: svc.taskDefinition.taskRole, actions: ['sns:Publish'], resourceArns: [this.bus.topic.topicArn] });
+      }
+      if (consumedBy(name).length > 0) {
+        const { queue, deadLetterQueue } = this.bus.consumer(name);
+        queue.grantConsumeMessages(svc.taskDefinition.taskRole);
+        // Read-only on the dead letters: enough to report their depth; redriving is an operator's job.
+        deadLetterQueue.grant(svc.taskDefinition.taskRole, 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+      }
+    }
+    // Sign-up, deletion and sign-in of users; InitiateAuth itself needs no IAM permission.
+    this.auth.userPool.grant(
+      this.services.identity.taskDefinition.taskRole,
+      'cognito-idp:AdminCreateUser',
+      'cognito-idp:AdminSetUserPassword',
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminDeleteUser',
+    );
+
+    this.api = new Api(this, 'Api', {
+      routes: ROUTES,
+      throttle: stage.throttle,
+      listener: this.loadBalancer.listener,
+      vpcLink: this.loadBalancer.vpcLink,
+      userPool: this.auth.userPool,
+      client: this.auth.client,
+      corsOrigins: stage.corsOrigins,
+      logRetention: retention,
+    });
+
+    this.observability = new Observability(this, 'Observability', {
+      name: prefix,
+      httpApi: this.api.httpApi,
+      services: Object.entries(this.services).map(([name, svc]) => ({ name, service: svc.service, targetGroup: svc.targetGroup })),
+      databases: [...new Set(Object.values(props.databases).map((db) => db.instance))],
+      deadLetterQueues: Object.entries(this.bus.consumers).map(([name, c]) => ({ name, queue: c.deadLetterQueue })),
+      alarms: Object.values(this.bus.consumers).map((c) => c.deadLetterAlarm),
+      ...(stage.alarmEmail ? { alarmEmail: stage.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API (npm run smoke -- --url <this>)' });
+    new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.auth.client.userPoolClientId });
+    new CfnOutput(this, 'AlertsTopicArn', { value: this.observability.alertsTopic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: prefix });
+  }
+}

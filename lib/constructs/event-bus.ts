@@ -1,0 +1,106 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { ServiceName } from '../../services/contracts/events';
+import type { BusTopology } from '../../services/contracts/topology';
+
+export interface ConsumerQueues {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  /** In alarm while the dead-letter queue holds any message. */
+  readonly deadLetterAlarm: Alarm;
+}
+
+export interface EventBusProps {
+  /** `busTopology(prefix)` from services/contracts: the same topic, queues and filters the offline bus uses. */
+  readonly topology: BusTopology;
+  /**
+   * How long a consumer may hold a message before SQS hands it out again.
+   * @default 30 seconds
+   */
+  readonly visibilityTimeout?: Duration;
+}
+
+/** Dead letters are kept the longest SQS allows, as offline, so an operator has time to look at them. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/**
+ * The event bus: one SNS topic and, per consuming service, an SQS queue with its dead-letter queue and a
+ * raw-delivery subscription filtered on the `type` message attribute. Everything is encrypted at rest and
+ * refuses requests without TLS.
+ */
+export class EventBus extends Construct {
+  public readonly topic: Topic;
+  public readonly consumers: Readonly<Partial<Record<ServiceName, ConsumerQueues>>>;
+
+  constructor(scope: Construct, id: string, props: EventBusProps) {
+    super(scope, id);
+    const { topology } = props;
+    const consumers = topology.queues.map((queue) => queue.consumer);
+    const duplicate = consumers.find((consumer, index) => consumers.indexOf(consumer) !== index);
+    if (duplicate) throw new Error(`EventBus topology must have one queue per consumer; got two for "${duplicate}"`);
+
+    this.topic = new Topic(this, 'Topic', {
+      topicName: topology.topicName,
+      // The AWS-managed key costs nothing and SNS may use it to deliver to SSE-SQS queues.
+      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      enforceSSL: true,
+    });
+
+    const entries = topology.queues.map((spec): [ServiceName, ConsumerQueues] => {
+      const name = capitalize(spec.consumer);
+      const deadLetterQueue = new Queue(this, `${name}DeadLetterQueue`, {
+        queueName: spec.deadLetterQueueName,
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: DEAD_LETTER_RETENTION,
+      });
+      const queue = new Queue(this, `${name}Queue`, {
+        queueName: spec.queueName,
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(30),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: spec.maxReceiveCount },
+      });
+      this.topic.addSubscription(
+        new SqsSubscription(queue, {
+          // The SQS body is the CloudEvent itself and the `type` attribute survives, as offline.
+          rawMessageDelivery: true,
+          filterPolicy: Object.fromEntries(
+            Object.entries(spec.filterPolicy).map(([attribute, values]) => [
+              attribute,
+              SubscriptionFilter.stringFilter({ allowlist: [...values] }),
+            ]),
+          ),
+        }),
+      );
+      const deadLetterAlarm = new Alarm(this, `${name}DeadLetterAlarm`, {
+        alarmName: `${Stack.of(this).stackName}-${spec.deadLetterQueueName}-not-empty`,
+        alarmDescription: `${spec.consumer} failed to handle a message ${spec.maxReceiveCount} times; it sits in ${spec.deadLetterQueueName}.`,
+        // SQS publishes its metrics every 5 minutes; a shorter period would only see gaps.
+        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      return [spec.consumer, { queue, deadLetterQueue, deadLetterAlarm }];
+    });
+    this.consumers = Object.fromEntries(entries);
+  }
+
+  /** The queues of a consumer; throws naming the known consumers when it has none. */
+  consumer(service: ServiceName): ConsumerQueues {
+    const found = this.consumers[service];
+    if (!found) throw new Error(`EventBus has no queue for "${service}"; consumers: ${Object.keys(this.consumers).join(', ')}`);
+    return found;
+  }
+}
+
+function capitalize(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}

@@ -1,0 +1,212 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { SubnetType } from 'aws-cdk-lib/aws-ec2';
+import {
+  AppProtocol,
+  type ContainerDefinition,
+  type ContainerImage,
+  CpuArchitecture,
+  FargateService,
+  FargateTaskDefinition,
+  type ICluster,
+  LogDrivers,
+  OperatingSystemFamily,
+} from 'aws-cdk-lib/aws-ecs';
+import {
+  ApplicationProtocol,
+  ApplicationTargetGroup,
+  type IApplicationListener,
+  ListenerCondition,
+  TargetType,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { INamespace } from 'aws-cdk-lib/aws-servicediscovery';
+import { Construct } from 'constructs';
+import type { DatabaseConnection } from './database';
+import { addDatabaseCreator, databaseEnvironment, databaseSecrets } from './microservice-database';
+
+/** Every service listens on this port inside its task; the ALB and Service Connect reach it there. */
+export const CONTAINER_PORT = 3000;
+/** The ALB allows at most five values in one rule's conditions. */
+const PATTERNS_PER_RULE = 5;
+const SECRET_LOOKING = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL/i;
+
+export interface MicroserviceProps {
+  /** Names the container, log stream prefix and Service Connect name. */
+  readonly serviceName: string;
+  readonly cluster: ICluster;
+  /** Usually `ContainerImage.fromAsset(root, { file: 'services/<name>/Dockerfile' })`. */
+  readonly image: ContainerImage;
+  /** Task CPU units (256 = 0.25 vCPU) and memory in MiB, in a combination Fargate accepts. */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly cpuTargetPercent: number;
+  readonly requestsPerTarget: number;
+  /** Run on Fargate Spot (the cluster must have the Fargate capacity providers). */
+  readonly spot: boolean;
+  readonly database: DatabaseConnection;
+  /** Every service verifies access tokens itself, against this pool and client. */
+  readonly cognito: { readonly userPool: IUserPool; readonly client: IUserPoolClient };
+  /** Non-secret settings (bus ARNs, peer URLs, log level). A name that looks secret is refused. */
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly listener: IApplicationListener;
+  /** ALB path patterns of the service's routes; split into rules of five. */
+  readonly pathPatterns: readonly string[];
+  /** Priority of the first listener rule; the next ones count up from it. */
+  readonly rulePriority: number;
+  /** How long the ALB drains a stopping task. At most 30 seconds. */
+  readonly deregistrationDelay: Duration;
+  /** Joins the Service Connect namespace; with `dnsName` other services reach it at `http://<dnsName>`. */
+  readonly serviceConnect?: { readonly namespace: INamespace; readonly dnsName?: string };
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * One microservice on Fargate behind the internal ALB: its task (image, typed config, database credentials as
+ * ECS secrets), a target group gated on /health/ready, path rules, a circuit breaker that rolls back a failed
+ * deployment, and target tracking on CPU and on requests per task.
+ */
+export class Microservice extends Construct {
+  public readonly service: FargateService;
+  public readonly taskDefinition: FargateTaskDefinition;
+  public readonly container: ContainerDefinition;
+  public readonly targetGroup: ApplicationTargetGroup;
+  public readonly logGroup: LogGroup;
+  /** `http://<dnsName>` when the service is exposed through Service Connect. */
+  public readonly serviceConnectUrl?: string;
+
+  constructor(scope: Construct, id: string, props: MicroserviceProps) {
+    super(scope, id);
+    validate(props);
+    const name = props.serviceName;
+
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu,
+      memoryLimitMiB: props.memoryMiB,
+      runtimePlatform: { cpuArchitecture: CpuArchitecture.X86_64, operatingSystemFamily: OperatingSystemFamily.LINUX },
+    });
+    this.taskDefinition.addVolume({ name: 'tmp' });
+
+    this.container = this.taskDefinition.addContainer('App', {
+      containerName: name,
+      image: props.image,
+      logging: LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: name }),
+      environment: {
+        PORT: String(CONTAINER_PORT),
+        HOST: '0.0.0.0',
+        AWS_REGION: Stack.of(this).region,
+        COGNITO_USER_POOL_ID: props.cognito.userPool.userPoolId,
+        COGNITO_CLIENT_ID: props.cognito.client.userPoolClientId,
+        ...databaseEnvironment(props.database),
+        ...props.environment,
+      },
+      secrets: databaseSecrets(props.database),
+      portMappings: [{ containerPort: CONTAINER_PORT, name: 'http', appProtocol: AppProtocol.http }],
+      readonlyRootFilesystem: true,
+      healthCheck: {
+        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${CONTAINER_PORT}/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(60),
+      },
+    });
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: 'The environment holds only non-secret settings (ports, ids, URLs); credentials come through ECS secrets, and the constructor refuses secret-looking names.',
+    });
+    Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken has no resource-level permissions; pulling the image needs it on "*".',
+    });
+    this.container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
+    if (props.database.createOnStart) addDatabaseCreator(this.taskDefinition, this.container, props.database, this.logGroup);
+
+    const exposed = props.serviceConnect?.dnsName;
+    this.service = new FargateService(this, 'Service', {
+      cluster: props.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.minCapacity,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      assignPublicIp: false,
+      capacityProviderStrategies: [{ capacityProvider: props.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
+      // New tasks must pass the ALB health check (which waits for migrations) before old ones stop;
+      // a deployment whose tasks never get healthy is rolled back to the last good task definition.
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriod: Duration.seconds(60),
+      ...(props.serviceConnect
+        ? {
+            serviceConnectConfiguration: {
+              namespace: props.serviceConnect.namespace.namespaceArn,
+              services: exposed ? [{ portMappingName: 'http', dnsName: exposed, discoveryName: exposed, port: 80 }] : [],
+            },
+          }
+        : {}),
+    });
+    if (exposed) this.serviceConnectUrl = `http://${exposed}`;
+    Validations.of(this.service).acknowledge({
+      id: '@aws-cdk/aws-ec2:ipv4IgnoreEgressRule',
+      reason: 'Tasks keep open egress (Cognito JWKS, AWS APIs), so the egress half of a peer rule is redundant.',
+    });
+
+    this.targetGroup = new ApplicationTargetGroup(this, 'Target', {
+      vpc: props.cluster.vpc,
+      port: CONTAINER_PORT,
+      protocol: ApplicationProtocol.HTTP,
+      targetType: TargetType.IP,
+      targets: [this.service.loadBalancerTarget({ containerName: name, containerPort: CONTAINER_PORT })],
+      // Ready means migrated and connected: a new task takes traffic only after its migrations ran.
+      healthCheck: {
+        path: '/health/ready',
+        interval: Duration.seconds(5),
+        timeout: Duration.seconds(4),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 2,
+        healthyHttpCodes: '200',
+      },
+      deregistrationDelay: props.deregistrationDelay,
+    });
+    for (let start = 0; start < props.pathPatterns.length; start += PATTERNS_PER_RULE) {
+      props.listener.addTargetGroups(`${id}Rule${start / PATTERNS_PER_RULE}`, {
+        priority: props.rulePriority + start / PATTERNS_PER_RULE,
+        conditions: [ListenerCondition.pathPatterns([...props.pathPatterns.slice(start, start + PATTERNS_PER_RULE)])],
+        targetGroups: [this.targetGroup],
+      });
+    }
+
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minCapacity, maxCapacity: props.maxCapacity });
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: props.cpuTargetPercent,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.seconds(180),
+    });
+    scaling.scaleOnRequestCount('Requests', {
+      requestsPerTarget: props.requestsPerTarget,
+      targetGroup: this.targetGroup,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.seconds(180),
+    });
+  }
+}
+
+function validate(props: MicroserviceProps): void {
+  const where = `Microservice "${props.serviceName}"`;
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(props.serviceName)) {
+    throw new Error(`${where}: serviceName must be lower-case letters, digits and dashes; got "${props.serviceName}"`);
+  }
+  if (props.minCapacity < 1 || props.maxCapacity < props.minCapacity) {
+    throw new Error(`${where}: need 1 ≤ minCapacity ≤ maxCapacity; got ${props.minCapacity} and ${props.maxCapacity}`);
+  }
+  const drain = props.deregistrationDelay.toSeconds();
+  if (drain > 30) throw new Error(`${where}: deregistrationDelay must be at most 30 seconds; got ${drain}`);
+  if (props.pathPatterns.length === 0) throw new Error(`${where}: pathPatterns must name at least one path; got none`);
+  const secretLooking = Object.keys(props.environment ?? {}).filter((key) => SECRET_LOOKING.test(key));
+  if (secretLooking.length > 0) {
+    throw new Error(`${where}: ${secretLooking.join(', ')} look like secrets; pass them as ECS secrets, not environment`);
+  }
+}

@@ -1,0 +1,123 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AmazonLinuxCpuType,
+  FlowLogDestination,
+  FlowLogTrafficType,
+  GatewayVpcEndpointAwsService,
+  type CfnInstance,
+  InstanceType,
+  InterfaceVpcEndpointAwsService,
+  IpAddresses,
+  MachineImage,
+  NatProvider,
+  NatTrafficDirection,
+  Peer,
+  Port,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { NatStrategy } from '../stages';
+
+export interface NetworkProps {
+  /** The VPC's IPv4 range; a /16 leaves room for every subnet below. */
+  readonly cidr: string;
+  /**
+   * Number of AZs: every subnet tier, the ALB and Multi-AZ databases span them.
+   * @default 2
+   */
+  readonly maxAzs?: number;
+  /** `instance`: one NAT instance for all AZs; `gateway-per-az`: a managed NAT gateway in each AZ. */
+  readonly nat: NatStrategy;
+  /**
+   * Instance type of the NAT instance, when `nat` is `instance`.
+   * @default t4g.nano
+   */
+  readonly natInstanceType?: string;
+  readonly flowLogTraffic: 'ALL' | 'REJECT';
+  readonly logRetention: RetentionDays;
+  /**
+   * Interface endpoint service names (`ecr.api`, `logs`…). The S3 gateway endpoint is always added: it is free
+   * and carries the ECR image layers, which are most of a deploy's traffic.
+   * @default none
+   */
+  readonly interfaceEndpoints?: readonly string[];
+}
+
+/**
+ * A VPC over two AZs with three subnet tiers: public (NAT and nothing else), private with egress (tasks, ALB,
+ * VPC link, rotation functions) and isolated (databases, which never need the internet).
+ */
+export class Network extends Construct {
+  public readonly vpc: Vpc;
+  public readonly flowLogGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const maxAzs = props.maxAzs ?? 2;
+    if (maxAzs < 2) throw new Error(`Network needs at least 2 AZs for the ALB and Multi-AZ databases; got maxAzs=${maxAzs}`);
+    if (!/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/.test(props.cidr)) {
+      throw new Error(`Network cidr must be an IPv4 range from /16 to /24; got "${props.cidr}"`);
+    }
+
+    const natInstances =
+      props.nat === 'instance'
+        ? NatProvider.instanceV2({
+            instanceType: new InstanceType(props.natInstanceType ?? 't4g.nano'),
+            machineImage: MachineImage.latestAmazonLinux2023({ cpuType: AmazonLinuxCpuType.ARM_64 }),
+            // Inbound is opened to the VPC's own range below, not to the internet.
+            defaultAllowedTraffic: NatTrafficDirection.OUTBOUND_ONLY,
+            associatePublicIpAddress: true,
+          })
+        : undefined;
+
+    this.vpc = new Vpc(this, 'Vpc', {
+      ipAddresses: IpAddresses.cidr(props.cidr),
+      maxAzs,
+      natGatewayProvider: natInstances ?? NatProvider.gateway(),
+      natGateways: props.nat === 'instance' ? 1 : maxAzs,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Private', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+        { name: 'Data', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+      gatewayEndpoints: { S3: { service: GatewayVpcEndpointAwsService.S3 } },
+    });
+
+    for (const name of props.interfaceEndpoints ?? []) {
+      this.vpc.addInterfaceEndpoint(`${name.replace(/[^A-Za-z0-9]/g, '')}Endpoint`, {
+        service: new InterfaceVpcEndpointAwsService(name),
+        subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      });
+    }
+
+    if (natInstances) this.hardenNatInstances(natInstances, props.cidr);
+
+    this.flowLogGroup = new LogGroup(this, 'FlowLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+      trafficType: props.flowLogTraffic === 'ALL' ? FlowLogTrafficType.ALL : FlowLogTrafficType.REJECT,
+    });
+  }
+
+  private hardenNatInstances(provider: ReturnType<typeof NatProvider.instanceV2>, cidr: string): void {
+    provider.connections.allowFrom(Peer.ipv4(cidr), Port.allTraffic(), 'Traffic to NAT from inside the VPC');
+    for (const instance of provider.gatewayInstances) {
+      // The NAT provider offers no block-device option; an encrypted root volume is set on the L1 instead.
+      (instance.node.defaultChild as CfnInstance).blockDeviceMappings = [
+        { deviceName: '/dev/xvda', ebs: { encrypted: true, volumeType: 'gp3', deleteOnTermination: true } },
+      ];
+      Validations.of(instance).acknowledge(
+        {
+          id: 'AwsSolutions-EC28',
+          reason: 'Dev-only NAT instance: the free 5-minute metrics are enough; detailed monitoring would add ~$2/month.',
+        },
+        {
+          id: 'AwsSolutions-EC29',
+          reason: 'Dev-only NAT instance: termination protection would block cdk destroy and the AMI-update replacement.',
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { Duration } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { FargateService } from 'aws-cdk-lib/aws-ecs';
+import type { ApplicationTargetGroup } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface ObservedService {
+  readonly name: string;
+  readonly service: FargateService;
+  readonly targetGroup: ApplicationTargetGroup;
+}
+
+export interface ObservabilityProps {
+  /** Prefixes alarm names and names the dashboard. */
+  readonly name: string;
+  readonly httpApi: HttpApi;
+  readonly services: readonly ObservedService[];
+  readonly databases: readonly IDatabaseInstance[];
+  readonly deadLetterQueues: readonly { readonly name: string; readonly queue: IQueue }[];
+  /** Alarms made elsewhere (the bus's dead-letter alarms) that should notify too. */
+  readonly alarms?: readonly Alarm[];
+  /**
+   * Subscribed to the alerts topic.
+   * @default no subscription; subscribe to the topic by hand
+   */
+  readonly alarmEmail?: string;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+const ONE_MINUTE = Duration.minutes(1);
+
+/**
+ * One dashboard (API errors and latency, ECS CPU and memory, targets, RDS, dead letters) and the alarms that
+ * page someone, all notifying one alerts topic. Only free, always-on metrics are used, so it works with
+ * Container Insights off.
+ */
+export class Observability extends Construct {
+  public readonly alertsTopic: Topic;
+  public readonly dashboard: Dashboard;
+  public readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    if (props.services.length === 0) throw new Error('Observability needs at least one service; got none');
+
+    // No SSE: CloudWatch can only publish to an encrypted topic through a customer-managed key ($1/month), and
+    // alarm notifications carry no data beyond alarm names. Publishing still requires TLS.
+    this.alertsTopic = new Topic(this, 'Alerts', { enforceSSL: true });
+    if (props.alarmEmail) this.alertsTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const alarm = (alarmId: string, description: string, metric: IMetric, threshold: number, options: AlarmOptions = {}) =>
+      new Alarm(this, alarmId, {
+        alarmName: `${props.name}-${alarmId}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: options.periods ?? 1,
+        comparisonOperator: options.below ? ComparisonOperator.LESS_THAN_THRESHOLD : ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: options.missing ?? TreatMissingData.NOT_BREACHING,
+      });
+
+    const api = props.httpApi;
+    const own = [
+      alarm('api-5xx', 'The API answered more than 5 server errors in 5 minutes.', api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 5),
+      alarm('api-latency-p99', 'API p99 latency above 2 s for 15 minutes.', api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' }), 2000, { periods: 3 }),
+      ...props.services.map((s) =>
+        alarm(`${s.name}-no-healthy-task`, `${s.name} has had no healthy task behind the ALB for 2 minutes.`,
+          s.targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }), 1,
+          { periods: 2, below: true, missing: TreatMissingData.BREACHING }),
+      ),
+      ...props.databases.flatMap((db, index) => [
+        alarm(`db${index}-cpu`, 'Database CPU above 80 % for 15 minutes.', db.metricCPUUtilization({ period: FIVE_MINUTES }), 80, { periods: 3 }),
+        alarm(`db${index}-storage`, 'Database free storage below 2 GiB.', db.metricFreeStorageSpace({ period: FIVE_MINUTES, statistic: 'Minimum' }), 2 * 1024 ** 3, { below: true }),
+      ]),
+    ];
+    this.alarms = [...own, ...(props.alarms ?? [])];
+    for (const each of this.alarms) each.addAlarmAction(new SnsAction(this.alertsTopic));
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.name, defaultInterval: Duration.hours(3) });
+    const graph = (title: string, left: IMetric[], right: IMetric[] = []) => new GraphWidget({ title, left, right, width: 8, height: 6 });
+    const perService = (make: (s: ObservedService) => IMetric) => props.services.map(make);
+    this.dashboard.addWidgets(
+      graph('API requests and errors', [
+        api.metricCount({ period: ONE_MINUTE, label: 'requests' }),
+        api.metricClientError({ period: ONE_MINUTE, statistic: 'Sum', label: '4xx' }),
+        api.metricServerError({ period: ONE_MINUTE, statistic: 'Sum', label: '5xx' }),
+      ]),
+      graph('API latency (ms)', [
+        api.metricLatency({ period: ONE_MINUTE, statistic: 'p50', label: 'p50' }),
+        api.metricLatency({ period: ONE_MINUTE, statistic: 'p99', label: 'p99' }),
+        api.metricIntegrationLatency({ period: ONE_MINUTE, statistic: 'p99', label: 'integration p99' }),
+      ]),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: 8, height: 6 }),
+    );
+    this.dashboard.addWidgets(
+      graph('ECS CPU %', perService((s) => s.service.metricCpuUtilization({ period: ONE_MINUTE, label: s.name }))),
+      graph('ECS memory %', perService((s) => s.service.metricMemoryUtilization({ period: ONE_MINUTE, label: s.name }))),
+      graph('Healthy tasks behind the ALB', perService((s) =>
+        s.targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum', label: s.name }))),
+    );
+    const dbLabel = (index: number) => (props.databases.length > 1 ? `db${index}` : 'db');
+    this.dashboard.addWidgets(
+      graph('RDS CPU % and connections',
+        props.databases.map((db, i) => db.metricCPUUtilization({ period: ONE_MINUTE, label: `${dbLabel(i)} CPU` })),
+        props.databases.map((db, i) => db.metricDatabaseConnections({ period: ONE_MINUTE, label: `${dbLabel(i)} connections` }))),
+      graph('RDS free storage and memory (bytes)',
+        props.databases.map((db, i) => db.metricFreeStorageSpace({ period: FIVE_MINUTES, label: `${dbLabel(i)} storage` })),
+        props.databases.map((db, i) => db.metricFreeableMemory({ period: FIVE_MINUTES, label: `${dbLabel(i)} memory` }))),
+      graph('Dead-letter queue depth', props.deadLetterQueues.map(({ name, queue }) =>
+        queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: name }))),
+    );
+  }
+}
+
+interface AlarmOptions {
+  readonly periods?: number;
+  readonly below?: boolean;
+  readonly missing?: TreatMissingData;
+}

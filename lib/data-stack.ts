@@ -1,0 +1,75 @@
+/**
+ * The stateful stack: the network and the databases. It changes rarely and its logical ids are pinned by tests,
+ * because renaming a construct here would make CloudFormation replace a database.
+ */
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { IVpc } from 'aws-cdk-lib/aws-ec2';
+import type { Construct } from 'constructs';
+import type { ServiceName } from '../services/contracts/events';
+import { type DatabaseConnection, PostgresDatabase } from './constructs/database';
+import { Network } from './constructs/network';
+import { SERVICE_PREFIXES } from './routes';
+import type { StageSettings } from './stages';
+
+export interface DataStackProps extends StackProps {
+  readonly stage: StageSettings;
+}
+
+export const SERVICE_NAMES = Object.keys(SERVICE_PREFIXES) as ServiceName[];
+
+export class DataStack extends Stack {
+  public readonly vpc: IVpc;
+  public readonly databases: Readonly<Record<ServiceName, DatabaseConnection>>;
+  /** Every RDS instance, once each (one when the layout is shared). */
+  public readonly instances: readonly PostgresDatabase[];
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const { stage } = props;
+    const retention = stage.logRetentionDays;
+
+    this.vpc = new Network(this, 'Network', {
+      cidr: stage.network.cidr,
+      nat: stage.network.nat,
+      natInstanceType: stage.network.natInstanceType,
+      flowLogTraffic: stage.network.flowLogTraffic,
+      interfaceEndpoints: stage.network.interfaceEndpoints,
+      logRetention: retention,
+    }).vpc;
+
+    const database = (id: string, identifier: string, databaseNames: readonly string[]) =>
+      new PostgresDatabase(this, id, {
+        vpc: this.vpc,
+        instanceIdentifier: `platform-${stage.name}-${identifier}`,
+        databaseNames,
+        instanceType: stage.database.instanceType,
+        allocatedStorageGiB: stage.database.allocatedStorageGiB,
+        maxAllocatedStorageGiB: stage.database.maxAllocatedStorageGiB,
+        multiAz: stage.database.multiAz,
+        deletionProtection: stage.database.deletionProtection,
+        backupRetentionDays: stage.database.backupRetentionDays,
+        removal: stage.database.removal,
+        port: stage.database.port,
+        rotationDays: stage.database.rotationDays,
+        logRetention: retention,
+      });
+
+    if (stage.database.layout === 'shared') {
+      const shared = database('SharedDatabase', 'shared', SERVICE_NAMES);
+      this.instances = [shared];
+      this.databases = byService((name) => shared.connectionFor(name));
+    } else {
+      const own = byService((name) => database(`${capitalize(name)}Database`, name, [name]));
+      this.instances = Object.values(own);
+      this.databases = byService((name) => own[name].connectionFor(name));
+    }
+  }
+}
+
+function byService<T>(make: (name: ServiceName) => T): Record<ServiceName, T> {
+  return Object.fromEntries(SERVICE_NAMES.map((name) => [name, make(name)])) as Record<ServiceName, T>;
+}
+
+function capitalize(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
