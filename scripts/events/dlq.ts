@@ -1,0 +1,69 @@
+/** `dlq list` and `dlq redrive`: the dead-letter queues of busTopology(prefix), looked up by name. */
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { parseEvent } from '../../services/contracts/events';
+import { busTopology } from '../../services/contracts/topology';
+import type { BusClients } from '../../services/platform/bus/clients';
+import { listDeadLetters, redriveDeadLetters, type DeadLetter } from '../../services/platform/bus/dead-letters';
+import { describeError } from '../../services/platform/bus/backoff';
+
+export interface DlqOptions {
+  readonly prefix: string;
+  readonly consumer?: string;
+  readonly json: boolean;
+}
+
+/** For dead letters moved by the redrive policy (no reason attached): is the event itself invalid? */
+function explain(body: string): string | undefined {
+  try {
+    parseEvent(JSON.parse(body));
+    return undefined;
+  } catch (error) {
+    return `invalid event: ${describeError(error)}`;
+  }
+}
+
+function queuesOf(options: DlqOptions) {
+  const queues = busTopology(options.prefix).queues.filter((q) => !options.consumer || q.consumer === options.consumer);
+  if (queues.length === 0) throw new Error(`no consumer "${options.consumer}" in busTopology("${options.prefix}")`);
+  return queues;
+}
+
+async function urlOf(clients: BusClients, name: string): Promise<string> {
+  const { QueueUrl } = await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+  if (!QueueUrl) throw new Error(`queue ${name} not found`);
+  return QueueUrl;
+}
+
+export async function dlqList(clients: BusClients, options: DlqOptions): Promise<void> {
+  const all: Array<DeadLetter & { consumer: string }> = [];
+  for (const queue of queuesOf(options)) {
+    const letters = await listDeadLetters(clients.sqs, await urlOf(clients, queue.deadLetterQueueName), explain);
+    all.push(...letters.map((letter) => ({ ...letter, consumer: queue.consumer })));
+  }
+  if (options.json) {
+    console.log(JSON.stringify(all, null, 2));
+    return;
+  }
+  if (all.length === 0) console.log('no dead letters');
+  for (const letter of all) {
+    console.log(
+      [
+        `${letter.consumer}  event ${letter.eventId ?? '?'}  type ${letter.type ?? '?'}  receives ${letter.receiveCount ?? '?'}`,
+        `  message ${letter.messageId}`,
+        `  reason  ${letter.reason}`,
+      ].join('\n'),
+    );
+  }
+}
+
+export async function dlqRedrive(clients: BusClients, options: DlqOptions): Promise<void> {
+  if (!options.consumer) throw new Error('dlq redrive needs --consumer <name>, so one queue is redriven at a time');
+  for (const queue of queuesOf(options)) {
+    const moved = await redriveDeadLetters(
+      clients.sqs,
+      await urlOf(clients, queue.deadLetterQueueName),
+      await urlOf(clients, queue.queueName),
+    );
+    console.log(`${queue.consumer}: moved ${moved} message(s) from ${queue.deadLetterQueueName} back to ${queue.queueName}`);
+  }
+}

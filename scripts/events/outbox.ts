@@ -1,0 +1,46 @@
+/** `outbox status`: pending rows and the oldest unsent one, per service database. */
+import pg from 'pg';
+import { EVENT_CATALOG } from '../../services/contracts/events';
+import { outboxStatus } from '../../services/platform/outbox/status';
+import { describeError } from '../../services/platform/bus/backoff';
+
+/** The services that produce events, hence have an outbox. */
+const PRODUCERS = [...new Set(Object.values(EVENT_CATALOG).map((definition) => definition.producer))];
+
+/** A URL naming a database stays as is; a server URL stands for each producing service's database on it. */
+export function databaseUrls(given: readonly string[]): string[] {
+  return given.flatMap((raw) => {
+    const url = new URL(raw);
+    if (url.pathname.length > 1) return [raw];
+    return PRODUCERS.map((service) => new URL(`/${service}`, url).toString());
+  });
+}
+
+export async function outboxStatusCommand(urls: readonly string[], json: boolean): Promise<void> {
+  const report = [];
+  for (const url of databaseUrls(urls)) {
+    const database = new URL(url).pathname.slice(1);
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    try {
+      await client.connect();
+      report.push({ database, ...(await outboxStatus(client)) });
+    } catch (error) {
+      report.push({ database, error: describeError(error) });
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  if (json) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  for (const row of report) {
+    if ('error' in row) {
+      console.log(`${row.database}: ${row.error}`);
+      continue;
+    }
+    const age = row.oldestUnsentAt ? `${Math.round((Date.now() - row.oldestUnsentAt.getTime()) / 1000)} s ago (${row.oldestUnsentAt.toISOString()})` : '-';
+    console.log(`${row.database}: pending ${row.pending}, oldest unsent ${age}, retrying ${row.retrying}, sent (kept) ${row.sent}`);
+    if (row.lastError) console.log(`  last error: ${row.lastError}`);
+  }
+}
