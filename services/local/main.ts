@@ -7,6 +7,7 @@ import { status } from './status';
 runMain('npm start', async () => {
   const config = loadLocalConfig();
   process.stdout.write(`Starting the platform (data in ${config.DATA_DIR})\n`);
+  warnOnceAboutOldNode();
   const platform = await startPlatform(config);
   process.stdout.write(`ready: gateway at ${platform.gatewayUrl} (API docs: ${platform.gatewayUrl}/docs) after ${status.elapsed()}\n`);
 
@@ -29,3 +30,10 @@ runMain('npm start', async () => {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 });
+
+/** The AWS SDK warns about Node < 22 once per process; say it once for the whole platform instead of six times. */
+function warnOnceAboutOldNode(): void {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return;
+  status.warn(`Node ${process.version}: works, but AWS SDK releases from 2027 need Node 22 (the container image uses 22)`);
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}
