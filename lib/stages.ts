@@ -175,7 +175,9 @@ export const STAGE_NAMES = Object.keys(STAGES) as StageName[];
 
 /** The settings of a stage by name; throws naming what was received and what is accepted. */
 export function stageSettings(name: string | undefined): StageSettings {
-  const settings = STAGES[name as StageName];
-  if (!settings) throw new Error(`Unknown stage "${name}": expected one of ${STAGE_NAMES.join(', ')} (-c stage=dev)`);
-  return settings;
+  // hasOwn, so that "toString" and friends are not stages.
+  if (name === undefined || !Object.hasOwn(STAGES, name)) {
+    throw new Error(`Unknown stage "${name}": expected one of ${STAGE_NAMES.join(', ')} (-c stage=dev)`);
+  }
+  return STAGES[name as StageName];
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { InstanceType, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -107,7 +107,8 @@ export class PostgresDatabase extends Construct {
       engineLifecycleSupport: EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
       cloudwatchLogsExports: ['postgresql'],
     });
-    this.instance.node.addDependency(this.logGroup);
+    // On the L1 resources only: a construct-level dependency would drag in the secret, subnet group and the rest.
+    (this.instance.node.defaultChild as CfnResource).addResourceDependency(this.logGroup.node.defaultChild as CfnResource);
     if (!props.multiAz) {
       Validations.of(this.instance).acknowledge({
         id: 'AwsSolutions-RDS3',
@@ -138,7 +139,7 @@ export class PostgresDatabase extends Construct {
       hostedRotation: rotation,
       automaticallyAfter: Duration.days(props.rotationDays),
     });
-    schedule.node.addDependency(rotationLogs);
+    (schedule.node.defaultChild as CfnResource).addResourceDependency(rotationLogs.node.defaultChild as CfnResource);
     this.instance.connections.allowDefaultPortFrom(rotation, 'Secret rotation function');
   }
 

@@ -1,0 +1,113 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assetHashSerializer, resourcesOf, synthesizeStage, type SynthesizedStage } from './synth';
+
+expect.addSnapshotSerializer(assetHashSerializer);
+
+const synthesized = {} as Record<'dev' | 'prod', SynthesizedStage>;
+beforeAll(() => {
+  synthesized.dev = synthesizeStage('dev');
+  synthesized.prod = synthesizeStage('prod');
+}, 120_000);
+afterAll(() => {
+  synthesized.dev?.dispose();
+  synthesized.prod?.dispose();
+});
+
+interface ContainerDefinition {
+  Name: string;
+  Environment?: { Name: string; Value: unknown }[];
+  Secrets?: { Name: string; ValueFrom: unknown }[];
+}
+
+/** The service container of each task definition, by container name. */
+function serviceContainers(template: Template): Map<string, ContainerDefinition> {
+  const containers = new Map<string, ContainerDefinition>();
+  for (const task of Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))) {
+    for (const container of task.Properties?.ContainerDefinitions as ContainerDefinition[]) {
+      if (container.Name !== 'create-database') containers.set(container.Name, container);
+    }
+  }
+  return containers;
+}
+
+const envNames = (container: ContainerDefinition | undefined) => (container?.Environment ?? []).map((e) => e.Name);
+const envValue = (container: ContainerDefinition | undefined, name: string) =>
+  container?.Environment?.find((e) => e.Name === name)?.Value;
+
+describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
+  const template = () => synthesized[stage].appTemplate;
+
+  it('when synthesized, then the template matches the snapshot', () => {
+    expect(template().toJSON()).toMatchSnapshot();
+  });
+
+  it('when synthesized, then each service gets the libpq, Cognito and bus settings it needs and no more', () => {
+    const containers = serviceContainers(template());
+    expect([...containers.keys()].sort()).toEqual(['billing', 'identity', 'product']);
+    for (const container of containers.values()) {
+      expect(envNames(container)).toEqual(
+        expect.arrayContaining(['PORT', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID', 'AWS_REGION']),
+      );
+      expect(envValue(container, 'PGDATABASE')).toBe(container.Name);
+      expect(container.Secrets?.map((s) => s.Name).sort()).toEqual(['PGPASSWORD', 'PGUSER']);
+    }
+    // Consumers (identity, billing) get their queue; producers (identity, billing) the topic; product neither.
+    for (const name of ['identity', 'billing']) {
+      expect(envNames(containers.get(name))).toEqual(expect.arrayContaining(['EVENTS_TOPIC_ARN', 'EVENTS_QUEUE_URL', 'EVENTS_DLQ_URL']));
+    }
+    expect(envNames(containers.get('product')).filter((n) => n.startsWith('EVENTS_'))).toEqual([]);
+    expect(envValue(containers.get('billing'), 'PRODUCT_SERVICE_URL')).toBe('http://product');
+  });
+
+  it('when synthesized, then Billing reaches Product through Service Connect, not through the ALB', () => {
+    template().hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: {
+        Enabled: true,
+        Services: [Match.objectLike({ PortName: 'http', DiscoveryName: 'product', ClientAliases: [{ DnsName: 'product', Port: 80 }] })],
+      },
+    });
+    const clientsOnly = Object.values(resourcesOf(template(), 'AWS::ECS::Service')).filter((s) => {
+      const config = s.Properties?.ServiceConnectConfiguration as { Services?: unknown[] } | undefined;
+      return config && (config.Services ?? []).length === 0;
+    });
+    expect(clientsOnly).toHaveLength(1);
+  });
+
+  it('when synthesized, then only Identity may administer Cognito users', () => {
+    const policies = Object.entries(resourcesOf(template(), 'AWS::IAM::Policy'));
+    const withCognito = policies.filter(([, p]) => JSON.stringify(p.Properties).includes('cognito-idp:Admin'));
+    expect(withCognito.map(([id]) => id)).toEqual([expect.stringMatching(/^IdentityTaskTaskRoleDefaultPolicy/)]);
+  });
+
+  it('when synthesized, then the API URL is a stack output', () => {
+    template().hasOutput('ApiUrl', { Value: Match.anyValue() });
+  });
+});
+
+describe('app stack: stage differences', () => {
+  it('when dev, then tasks run on Fargate Spot without Container Insights; when prod, on Fargate with it', () => {
+    const { dev, prod } = synthesized;
+    dev.appTemplate.allResourcesProperties('AWS::ECS::Service', {
+      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }],
+    });
+    prod.appTemplate.allResourcesProperties('AWS::ECS::Service', {
+      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 1 }],
+    });
+    dev.appTemplate.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'disabled' }],
+    });
+    prod.appTemplate.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+  });
+
+  it('when dev, then each service creates its database on the shared instance first; when prod, RDS created it', () => {
+    const creators = (template: Template) =>
+      Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition')).filter((task) =>
+        (task.Properties?.ContainerDefinitions as ContainerDefinition[]).some((c) => c.Name === 'create-database'),
+      );
+    expect(creators(synthesized.dev.appTemplate)).toHaveLength(3);
+    expect(creators(synthesized.prod.appTemplate)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,93 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PostgresDatabase, type PostgresDatabaseProps } from '../../../lib/constructs/database';
+import { Network } from '../../../lib/constructs/network';
+import { disposeTestApps, testStack } from '../synth';
+
+const BASE: Omit<PostgresDatabaseProps, 'vpc'> = {
+  instanceIdentifier: 'test-db',
+  databaseNames: ['product'],
+  instanceType: 't4g.micro',
+  allocatedStorageGiB: 20,
+  maxAllocatedStorageGiB: 50,
+  multiAz: true,
+  deletionProtection: true,
+  backupRetentionDays: 7,
+  removal: 'snapshot',
+  port: 5433,
+  rotationDays: 30,
+  logRetention: RetentionDays.ONE_MONTH,
+};
+
+afterEach(disposeTestApps);
+
+function build(props: Partial<PostgresDatabaseProps> = {}) {
+  const test = testStack();
+  const { vpc } = new Network(test.stack, 'Network', {
+    cidr: '10.0.0.0/16',
+    nat: 'gateway-per-az',
+    flowLogTraffic: 'REJECT',
+    logRetention: RetentionDays.ONE_DAY,
+  });
+  const database = new PostgresDatabase(test.stack, 'Db', { ...BASE, vpc, ...props });
+  return { database, template: () => Template.fromStack(test.stack) };
+}
+
+describe('PostgresDatabase', () => {
+  it('when built, then it is PostgreSQL 16, encrypted, TLS-only, private, backed up, on its own port', () => {
+    const { template } = build();
+    template().hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      EngineVersion: '16',
+      DBInstanceClass: 'db.t4g.micro',
+      StorageEncrypted: true,
+      PubliclyAccessible: false,
+      Port: '5433',
+      BackupRetentionPeriod: 7,
+      MultiAZ: true,
+      DeletionProtection: true,
+      DBName: 'product',
+      EnableCloudwatchLogsExports: ['postgresql'],
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+    });
+    template().hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
+    template().hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Snapshot' });
+  });
+
+  it('when built, then its credentials are generated in Secrets Manager and rotated by a hosted function', () => {
+    const { template } = build();
+    template().hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { GenerateStringKey: 'password', SecretStringTemplate: '{"username":"platform"}' },
+    });
+    template().hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      HostedRotationLambda: { RotationType: 'PostgreSQLSingleUser', RotationLambdaName: 'test-db-rotation' },
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+  });
+
+  it('when built, then its logs and the rotation function logs have a retention', () => {
+    const { template } = build();
+    template().hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/rds/instance/test-db/postgresql', RetentionInDays: 30 });
+    template().hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/test-db-rotation', RetentionInDays: 30 });
+  });
+
+  it('when it holds several databases, then RDS creates none and each connection must create its own', () => {
+    const { database, template } = build({ databaseNames: ['identity', 'product'], removal: 'destroy' });
+    expect(template().findResources('AWS::RDS::DBInstance', { Properties: { DBName: 'identity' } })).toEqual({});
+    template().hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Delete' });
+    expect(database.connectionFor('product')).toMatchObject({ databaseName: 'product', createOnStart: true });
+    expect(() => database.connectionFor('billing')).toThrow(/"billing" is not on .*holds: identity, product/);
+  });
+
+  it('when it holds one database, then its connection needs no creation', () => {
+    const { database } = build();
+    expect(database.connectionFor('product').createOnStart).toBe(false);
+  });
+
+  it('when given the default port, no backups or a bad identifier, then it refuses, naming what it got', () => {
+    expect(() => build({ port: 5432 })).toThrow(/port must not be the default 5432/);
+    expect(() => build({ backupRetentionDays: 0 })).toThrow(/backupRetentionDays must be at least 1; got 0/);
+    expect(() => build({ instanceIdentifier: 'Bad_Name' })).toThrow(/instanceIdentifier.*got "Bad_Name"/);
+  });
+});

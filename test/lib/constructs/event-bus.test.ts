@@ -1,0 +1,80 @@
+import type { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventBus } from '../../../lib/constructs/event-bus';
+import { busTopology } from '../../../services/contracts/topology';
+import { resourcesOf, testStack, type TestApp } from '../synth';
+
+const topology = busTopology('test');
+let test: TestApp & { stack: Stack };
+let template: Template;
+beforeAll(() => {
+  test = testStack();
+  new EventBus(test.stack, 'Events', { topology });
+  template = Template.fromStack(test.stack);
+});
+afterAll(() => test.dispose());
+
+describe('EventBus', () => {
+  it('when built from the shared topology, then the topic is named by it and encrypted with the SNS-managed key', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: topology.topicName,
+      KmsMasterKeyId: Match.stringLikeRegexp(':alias/aws/sns$'),
+    });
+  });
+
+  it.each(topology.queues.map((q) => [q.consumer, q] as const))(
+    'when %s consumes events, then its queue has a DLQ, SSE, and a raw subscription filtered like the topology',
+    (_consumer, spec) => {
+      const queues = resourcesOf(template, 'AWS::SQS::Queue');
+      const [dlqId] = Object.entries(queues).find(([, q]) => q.Properties?.QueueName === spec.deadLetterQueueName)!;
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: spec.queueName,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: spec.maxReceiveCount },
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: spec.deadLetterQueueName,
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'sqs',
+        RawMessageDelivery: true,
+        FilterPolicy: JSON.parse(JSON.stringify(spec.filterPolicy)),
+      });
+    },
+  );
+
+  it('when built, then every queue and the topic deny requests without TLS', () => {
+    const policies = [
+      ...Object.values(resourcesOf(template, 'AWS::SQS::QueuePolicy')),
+      ...Object.values(resourcesOf(template, 'AWS::SNS::TopicPolicy')),
+    ];
+    expect(policies).toHaveLength(topology.queues.length * 2 + 1);
+    for (const policy of policies) {
+      expect(policy.Properties?.PolicyDocument).toMatchObject({
+        Statement: expect.arrayContaining([
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      });
+    }
+  });
+
+  it('when a dead-letter queue holds any message, then its alarm fires', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', topology.queues.length);
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('when a topology names one consumer twice, then it refuses, naming the consumer', () => {
+    const twice = { ...topology, queues: [topology.queues[0]!, topology.queues[0]!] };
+    const other = testStack();
+    expect(() => new EventBus(other.stack, 'Events', { topology: twice })).toThrow(`two for "${twice.queues[0]!.consumer}"`);
+    other.dispose();
+  });
+});

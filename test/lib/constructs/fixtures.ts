@@ -1,0 +1,40 @@
+/** Small shared pieces for construct tests: a VPC, an imported database and an imported user pool. */
+import type { Stack } from 'aws-cdk-lib';
+import { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { type IVpc, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { DatabaseConnection } from '../../../lib/constructs/database';
+import { Network } from '../../../lib/constructs/network';
+
+export function network(stack: Stack) {
+  return new Network(stack, 'Network', {
+    cidr: '10.0.0.0/16',
+    nat: 'gateway-per-az',
+    flowLogTraffic: 'REJECT',
+    logRetention: RetentionDays.ONE_DAY,
+  }).vpc;
+}
+
+export function importedDatabase(stack: Stack, vpc: IVpc, createOnStart = false): DatabaseConnection {
+  return {
+    instance: DatabaseInstance.fromDatabaseInstanceAttributes(stack, 'Db', {
+      instanceIdentifier: 'db',
+      instanceEndpointAddress: 'db.example.internal',
+      port: 5433,
+      securityGroups: [new SecurityGroup(stack, 'DbSecurityGroup', { vpc })],
+      engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_16 }),
+    }),
+    secret: Secret.fromSecretCompleteArn(stack, 'DbSecret', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf'),
+    databaseName: 'product',
+    createOnStart,
+  };
+}
+
+export function importedCognito(stack: Stack) {
+  return {
+    userPool: UserPool.fromUserPoolId(stack, 'Pool', 'us-east-1_AbCdEf123'),
+    client: UserPoolClient.fromUserPoolClientId(stack, 'Client', 'client123'),
+  };
+}

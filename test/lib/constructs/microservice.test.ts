@@ -1,0 +1,145 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Cluster, ContainerImage } from 'aws-cdk-lib/aws-ecs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { HttpNamespace } from 'aws-cdk-lib/aws-servicediscovery';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LoadBalancer } from '../../../lib/constructs/load-balancer';
+import { Microservice, type MicroserviceProps } from '../../../lib/constructs/microservice';
+import { disposeTestApps, resourcesOf, testStack } from '../synth';
+import { importedCognito, importedDatabase, network } from './fixtures';
+
+afterEach(disposeTestApps);
+
+function build(overrides: Partial<MicroserviceProps> = {}, createOnStart = false) {
+  const test = testStack();
+  const vpc = network(test.stack);
+  const database = importedDatabase(test.stack, vpc, createOnStart);
+  const cluster = new Cluster(test.stack, 'Cluster', { vpc, enableFargateCapacityProviders: true });
+  const loadBalancer = new LoadBalancer(test.stack, 'LoadBalancer', { vpc, accessLogRetentionDays: 7, protectData: false });
+  const service = new Microservice(test.stack, 'Product', {
+    serviceName: 'product',
+    cluster,
+    image: ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim'),
+    cpu: 256,
+    memoryMiB: 512,
+    minCapacity: 1,
+    maxCapacity: 3,
+    cpuTargetPercent: 70,
+    requestsPerTarget: 500,
+    spot: false,
+    database,
+    cognito: importedCognito(test.stack),
+    environment: { LOG_LEVEL: 'info' },
+    listener: loadBalancer.listener,
+    pathPatterns: ['/a', '/b', '/c', '/d', '/e', '/f'],
+    rulePriority: 10,
+    deregistrationDelay: Duration.seconds(15),
+    serviceConnect: { namespace: new HttpNamespace(test.stack, 'Namespace', { name: 'test.internal' }), dnsName: 'product' },
+    logRetention: RetentionDays.ONE_WEEK,
+    ...overrides,
+  });
+  return { service, template: () => Template.fromStack(test.stack) };
+}
+
+type Container = { Name: string; Environment: { Name: string; Value: unknown }[]; Secrets?: { Name: string; ValueFrom: unknown }[] };
+
+describe('Microservice', () => {
+  it('when deployed, then a failing deployment trips the circuit breaker and rolls back, and new tasks come up before old ones go', () => {
+    build().template().hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: true, Rollback: true }, MinimumHealthyPercent: 100, MaximumPercent: 200 },
+      HealthCheckGracePeriodSeconds: 60,
+      NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
+    });
+  });
+
+  it('when a task starts, then the ALB sends it traffic only once /health/ready passed twice 5 s apart', () => {
+    build().template().hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetType: 'ip',
+      Port: 3000,
+      HealthCheckPath: '/health/ready',
+      HealthCheckIntervalSeconds: 5,
+      HealthCheckTimeoutSeconds: 4,
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 2,
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '15' }]),
+    });
+  });
+
+  it('when configured, then database credentials are ECS secrets and the rest is plain, typed configuration', () => {
+    const [task] = Object.values(resourcesOf(build().template(), 'AWS::ECS::TaskDefinition'));
+    const [container] = task?.Properties?.ContainerDefinitions as Container[];
+    expect(container?.Secrets?.map((s) => s.Name)).toEqual(['PGUSER', 'PGPASSWORD']);
+    expect(JSON.stringify(container?.Secrets)).toMatch(/:username::.*:password::/);
+    expect(Object.fromEntries(container!.Environment.map((e) => [e.Name, e.Value]))).toMatchObject({
+      PORT: '3000',
+      PGHOST: 'db.example.internal',
+      PGPORT: '5433',
+      PGDATABASE: 'product',
+      PGSSLMODE: 'verify-full',
+      COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
+      COGNITO_CLIENT_ID: 'client123',
+      AWS_REGION: 'us-east-1',
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('when more than five path patterns are given, then they are split into ALB rules of five', () => {
+    const template = build().template();
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 10,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/a', '/b', '/c', '/d', '/e'] } }],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 11,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/f'] } }],
+    });
+  });
+
+  it('when load changes, then the task count tracks CPU and requests per target', () => {
+    const template = build().template();
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: 3 });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        TargetValue: 70,
+      }),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+        TargetValue: 500,
+      }),
+    });
+  });
+
+  it('when exposed through Service Connect, then peers reach it at http://<name>', () => {
+    const { service, template } = build();
+    expect(service.serviceConnectUrl).toBe('http://product');
+    template().hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: { Enabled: true, Services: [{ PortName: 'http', DiscoveryName: 'product', ClientAliases: [{ DnsName: 'product', Port: 80 }] }] },
+    });
+  });
+
+  it('when its database lives on a shared instance, then a one-shot container creates it before the service starts', () => {
+    const [task] = Object.values(resourcesOf(build({}, true).template(), 'AWS::ECS::TaskDefinition'));
+    const containers = task?.Properties?.ContainerDefinitions as (Container & { Essential: boolean; DependsOn?: unknown })[];
+    const creator = containers.find((c) => c.Name === 'create-database');
+    expect(creator).toMatchObject({ Essential: false });
+    expect(creator?.Secrets?.map((s) => s.Name)).toEqual(['PGUSER', 'PGPASSWORD']);
+    expect(containers.find((c) => c.Name === 'product')?.DependsOn).toEqual([{ ContainerName: 'create-database', Condition: 'SUCCESS' }]);
+  });
+
+  it('when on Spot, then the service uses the FARGATE_SPOT capacity provider', () => {
+    build({ spot: true }).template().hasResourceProperties('AWS::ECS::Service', {
+      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }],
+    });
+  });
+
+  it('when given a long drain, a secret-looking variable or no paths, then it refuses, naming what it got', () => {
+    expect(() => build({ deregistrationDelay: Duration.seconds(31) })).toThrow(/at most 30 seconds; got 31/);
+    expect(() => build({ environment: { DB_PASSWORD: 'x' } })).toThrow(/DB_PASSWORD look like secrets/);
+    expect(() => build({ pathPatterns: [] })).toThrow(/pathPatterns must name at least one path; got none/);
+    expect(() => build({ minCapacity: 3, maxCapacity: 2 })).toThrow(/got 3 and 2/);
+  });
+});

@@ -1,0 +1,66 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Network, type NetworkProps } from '../../../lib/constructs/network';
+import { disposeTestApps, resourcesOf, testStack } from '../synth';
+
+const BASE: NetworkProps = { cidr: '10.0.0.0/16', nat: 'instance', flowLogTraffic: 'REJECT', logRetention: RetentionDays.TWO_WEEKS };
+
+afterEach(disposeTestApps);
+
+function synth(props: Partial<NetworkProps> = {}): Template {
+  const test = testStack();
+  new Network(test.stack, 'Network', { ...BASE, ...props });
+  return Template.fromStack(test.stack);
+}
+
+describe('Network', () => {
+  it('when built, then it spans 2 AZs with public, private and isolated subnets', () => {
+    const template = synth();
+    template.resourceCountIs('AWS::EC2::Subnet', 6);
+    template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/16' });
+    const names = Object.values(resourcesOf(template, 'AWS::EC2::Subnet')).map((s) =>
+      (s.Properties?.Tags as { Key: string; Value: string }[]).find((t) => t.Key === 'aws-cdk:subnet-name')?.Value,
+    );
+    expect(names.sort()).toEqual(['Data', 'Data', 'Private', 'Private', 'Public', 'Public']);
+  });
+
+  it('when nat is "instance", then one NAT instance with an encrypted root volume serves the VPC range only', () => {
+    const template = synth({ nat: 'instance' });
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::Instance', 1);
+    template.hasResourceProperties('AWS::EC2::Instance', {
+      InstanceType: 't4g.nano',
+      SourceDestCheck: false,
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3' } }],
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Security Group for NAT instances',
+      SecurityGroupIngress: [{ CidrIp: '10.0.0.0/16', IpProtocol: '-1' }],
+    });
+  });
+
+  it('when nat is "gateway-per-az", then each AZ gets its own NAT gateway', () => {
+    const template = synth({ nat: 'gateway-per-az' });
+    template.resourceCountIs('AWS::EC2::NatGateway', 2);
+    template.resourceCountIs('AWS::EC2::Instance', 0);
+  });
+
+  it('when built, then flow logs go to a log group with a retention, and S3 traffic skips the NAT', () => {
+    const template = synth({ flowLogTraffic: 'ALL' });
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+  });
+
+  it('when interface endpoints are asked for, then each is created in the private subnets', () => {
+    const template = synth({ interfaceEndpoints: ['ecr.api', 'logs'] });
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+  });
+
+  it('when given one AZ or a malformed range, then it refuses, naming what it got', () => {
+    expect(() => synth({ maxAzs: 1 })).toThrow(/at least 2 AZs.*maxAzs=1/);
+    expect(() => synth({ cidr: '10.0.0.0/8' })).toThrow(/cidr.*got "10.0.0.0\/8"/);
+  });
+});

@@ -1,0 +1,78 @@
+import { Duration, type Stack } from 'aws-cdk-lib';
+import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Cluster, ContainerImage, FargateService, FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
+import { ApplicationTargetGroup, ListenerCondition, TargetType } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoadBalancer } from '../../../lib/constructs/load-balancer';
+import { Observability } from '../../../lib/constructs/observability';
+import { resourcesOf, testStack, type TestApp } from '../synth';
+import { importedDatabase, network } from './fixtures';
+
+let test: TestApp & { stack: Stack };
+let template: Template;
+beforeAll(() => {
+  test = testStack();
+  const { stack } = test;
+  const vpc = network(stack);
+  const loadBalancer = new LoadBalancer(stack, 'LoadBalancer', { vpc, accessLogRetentionDays: 7, protectData: false });
+  const taskDefinition = new FargateTaskDefinition(stack, 'Task');
+  taskDefinition.addContainer('App', { image: ContainerImage.fromRegistry('nginx'), portMappings: [{ containerPort: 80 }] });
+  const service = new FargateService(stack, 'Service', { cluster: new Cluster(stack, 'Cluster', { vpc }), taskDefinition });
+  const targetGroup = new ApplicationTargetGroup(stack, 'Target', { vpc, port: 80, targetType: TargetType.IP, targets: [service] });
+  loadBalancer.listener.addTargetGroups('Rule', { priority: 1, conditions: [ListenerCondition.pathPatterns(['/x'])], targetGroups: [targetGroup] });
+  const external = new Alarm(stack, 'External', {
+    metric: new Metric({ namespace: 'Test', metricName: 'Thing', period: Duration.minutes(1) }),
+    threshold: 1,
+    evaluationPeriods: 1,
+  });
+  new Observability(stack, 'Observability', {
+    name: 'test',
+    httpApi: new HttpApi(stack, 'Api'),
+    services: [{ name: 'product', service, targetGroup }],
+    databases: [importedDatabase(stack, vpc).instance],
+    deadLetterQueues: [{ name: 'billing', queue: new Queue(stack, 'Dlq') }],
+    alarms: [external],
+    alarmEmail: 'ops@example.com',
+  });
+  template = Template.fromStack(stack);
+});
+afterAll(() => test.dispose());
+
+describe('Observability', () => {
+  it('when built, then the dashboard shows API 4xx, 5xx and latency, ECS CPU and memory, RDS and DLQ depth', () => {
+    const [dashboard] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
+    for (const metric of ['4xx', '5xx', 'Latency', 'CPUUtilization', 'MemoryUtilization', 'DatabaseConnections', 'FreeStorageSpace', 'ApproximateNumberOfMessagesVisible', 'HealthyHostCount']) {
+      expect(body, metric).toContain(metric);
+    }
+  });
+
+  it('when any alarm fires, including ones made elsewhere, then the alerts topic is notified', () => {
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBe(1 + 2 + 1 + 2);
+    for (const alarm of alarms) {
+      expect(JSON.stringify(alarm.Properties?.AlarmActions)).toMatch(/ObservabilityAlerts/);
+    }
+  });
+
+  it('when an email is given, then it is subscribed to the TLS-only alerts topic', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('when a service has no healthy task for 2 minutes, then an alarm fires, even without data', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'test-product-no-healthy-task',
+      MetricName: 'HealthyHostCount',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 2,
+      TreatMissingData: 'breaching',
+    });
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * What can be checked of the service images without a Docker engine: the build context is small (the root
+ * .dockerignore, as CDK applies it when staging the asset), the files each Dockerfile copies exist and are in
+ * the context, and the images are multi-stage Node 22, non-root, with a health check.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { IgnoreStrategy } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { SERVICE_NAMES } from '../../lib/data-stack';
+import { REPO_ROOT } from './synth';
+
+const patterns = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8')
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line && !line.startsWith('#'));
+const ignore = IgnoreStrategy.docker(REPO_ROOT, patterns);
+const ignored = (relative: string) => ignore.ignores(path.join(REPO_ROOT, relative));
+
+/** Files of the build context, as CDK stages it. */
+function contextFiles(directory = REPO_ROOT): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const absolute = path.join(directory, entry.name);
+    if (entry.isDirectory()) return ignore.completelyIgnores(absolute) ? [] : contextFiles(absolute);
+    return ignore.ignores(absolute) ? [] : [path.relative(REPO_ROOT, absolute)];
+  });
+}
+
+interface Instruction {
+  readonly keyword: string;
+  readonly args: string;
+  readonly stage: number;
+}
+
+/** Dockerfile instructions with continuation lines joined; `stage` counts FROM lines from 0. */
+function instructions(dockerfile: string): Instruction[] {
+  const joined = dockerfile.replace(/\\\n/g, ' ');
+  let stage = -1;
+  return joined
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword = '', ...rest] = line.split(/\s+/);
+      if (keyword.toUpperCase() === 'FROM') stage += 1;
+      return { keyword: keyword.toUpperCase(), args: rest.join(' '), stage };
+    });
+}
+
+describe('build context', () => {
+  it('when images are built, then a root .dockerignore keeps dependencies, outputs, data, git and tests out', () => {
+    for (const path of ['node_modules/aws-cdk-lib/package.json', 'cdk.out/manifest.json', '.data/x', '.git/HEAD', 'test/lib/synth.ts', 'docs/deploy.md', 'bench/product.ts', 'lib/app-stack.ts', 'services/gateway/routing.ts', 'services/local/main.ts']) {
+      expect(ignored(path), path).toBe(true);
+    }
+  });
+
+  it('when images are built, then the context is small: only package files and service sources', () => {
+    const files = contextFiles();
+    const bytes = files.reduce((sum, file) => sum + statSync(path.join(REPO_ROOT, file)).size, 0);
+    expect(files.filter((file) => !/^(package(-lock)?\.json|tsconfig\.json|\.dockerignore|services\/)/.test(file))).toEqual([]);
+    expect(bytes).toBeLessThan(5 * 1024 * 1024);
+  });
+});
+
+describe.each(SERVICE_NAMES)('services/%s/Dockerfile', (service) => {
+  const file = path.join(REPO_ROOT, 'services', service, 'Dockerfile');
+  const steps = () => instructions(readFileSync(file, 'utf8'));
+  const finalStage = () => Math.max(...steps().map((step) => step.stage));
+
+  it('when read, then it builds on Node 22 and runs on the slim Node 22 image in a second stage', () => {
+    const from = steps().filter((step) => step.keyword === 'FROM');
+    expect(from.length).toBeGreaterThanOrEqual(2);
+    expect(from[0]?.args).toMatch(/^node:22\b.* AS build$/);
+    expect(from.at(-1)?.args).toMatch(/^node:22-slim$/);
+  });
+
+  it('when read, then every file it copies from the context exists and is in the context', () => {
+    const copies = steps().filter((step) => step.keyword === 'COPY' && !step.args.includes('--from='));
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) {
+      const sources = copy.args.split(/\s+/).filter((arg) => !arg.startsWith('--')).slice(0, -1);
+      for (const source of sources) {
+        expect(existsSync(path.join(REPO_ROOT, source)), `${source} exists`).toBe(true);
+        expect(ignored(source), `${source} is in the build context`).toBe(false);
+      }
+    }
+  });
+
+  it('when read, then it bundles the service entry point, which exists, and ships its migrations', () => {
+    const entry = `services/${service}/main.ts`;
+    expect(steps().some((step) => step.keyword === 'RUN' && step.args.includes(`esbuild ${entry}`))).toBe(true);
+    expect(existsSync(path.join(REPO_ROOT, entry)), `${entry} exists`).toBe(true);
+    const migrations = path.join(REPO_ROOT, 'services', service, 'data-access', 'migrations');
+    expect(existsSync(path.join(migrations, 'meta', '_journal.json')), 'drizzle migrations journal').toBe(true);
+    expect(steps().some((step) => step.keyword === 'ENV' && step.args.includes('MIGRATIONS_DIR=/app/migrations'))).toBe(true);
+  });
+
+  it('when run, then the process is not root and Docker checks /health/live', () => {
+    const last = steps().filter((step) => step.stage === finalStage());
+    const user = last.filter((step) => step.keyword === 'USER').at(-1)?.args;
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^(root|0)(:|$)/);
+    expect(last.find((step) => step.keyword === 'HEALTHCHECK')?.args).toContain('/health/live');
+  });
+});

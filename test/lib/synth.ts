@@ -1,0 +1,98 @@
+/**
+ * Shared helpers for the CDK tests: apps with the project's feature flags and an outdir that is removed
+ * afterwards, one synthesis of a stage's stacks per test file, and a snapshot serializer that hides asset hashes.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { createPlatform, type Platform } from '../../lib/platform';
+import { stageSettings, type StageName } from '../../lib/stages';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** The feature flags of cdk.json, so tests synthesize what `cdk synth` does. */
+const FLAGS: Record<string, unknown> = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
+
+export const TEST_ENV = { account: '123456789012', region: 'us-east-1' } as const;
+
+/** Answers the AZ lookup a concrete account triggers, as a committed cdk.context.json does after a deploy. */
+const LOOKUPS = {
+  [`availability-zones:account=${TEST_ENV.account}:region=${TEST_ENV.region}`]: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+};
+
+export interface TestApp {
+  readonly app: App;
+  /** Removes the app's outdir. */
+  dispose(): void;
+}
+
+export interface TestAppOptions {
+  /** Run CDK's built-in CloudFormation validation (slow: several seconds). */
+  readonly cfnValidation?: boolean;
+  /** Register cdk-nag's AwsSolutions pack, as bin/app.ts does. */
+  readonly nag?: boolean;
+}
+
+/** Apps made by testApp and not yet disposed; `disposeTestApps()` in an afterEach removes them all. */
+const live = new Set<TestApp>();
+
+export function disposeTestApps(): void {
+  for (const test of [...live]) test.dispose();
+}
+
+export function testApp(options: TestAppOptions = {}): TestApp {
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
+  const app = new App({
+    outdir,
+    context: { ...FLAGS, ...LOOKUPS },
+    builtinCloudFormationValidation: options.cfnValidation ?? false,
+  });
+  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const test: TestApp = {
+    app,
+    dispose: () => {
+      live.delete(test);
+      rmSync(outdir, { recursive: true, force: true });
+    },
+  };
+  live.add(test);
+  return test;
+}
+
+/** A bare stack in a test app, for construct tests. */
+export function testStack(options: TestAppOptions = {}): TestApp & { readonly stack: Stack } {
+  const test = testApp(options);
+  return { ...test, stack: new Stack(test.app, 'Test', { env: TEST_ENV }) };
+}
+
+export interface SynthesizedStage extends TestApp {
+  readonly platform: Platform;
+  readonly dataTemplate: Template;
+  readonly appTemplate: Template;
+}
+
+/** Both stacks of a stage, synthesized once. */
+export function synthesizeStage(stage: StageName, options: TestAppOptions = {}): SynthesizedStage {
+  const test = testApp(options);
+  const platform = createPlatform(test.app, { stage: stageSettings(stage), env: TEST_ENV });
+  test.app.synth();
+  return { ...test, platform, dataTemplate: Template.fromStack(platform.data), appTemplate: Template.fromStack(platform.app) };
+}
+
+const ASSET_HASH = /[0-9a-f]{64}/g;
+
+/** Asset hashes change with every source edit; snapshots compare everything else. */
+export const assetHashSerializer = {
+  test: (value: unknown) => typeof value === 'string' && /[0-9a-f]{64}/.test(value),
+  serialize: (value: string) => JSON.stringify(value.replace(ASSET_HASH, '<asset-hash>')),
+};
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string }>;
+
+/** All resources of a type in a template, by logical id. */
+export function resourcesOf(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
