@@ -110,7 +110,8 @@ export class Api extends Construct {
     (this.stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
       overrides.map((route) => [
         routeKey(route),
-        { throttlingRateLimit: route.throttle!.rateLimit, throttlingBurstLimit: route.throttle!.burstLimit },
+        // RouteSettings is untyped JSON to CloudFormation, so the keys are written in its own casing.
+        { ThrottlingRateLimit: route.throttle!.rateLimit, ThrottlingBurstLimit: route.throttle!.burstLimit },
       ]),
     );
     for (const route of overrides) this.stage.node.addDependency(routes.get(routeKey(route))!);
