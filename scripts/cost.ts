@@ -1,0 +1,230 @@
+/**
+ * `npm run cost -- --stage dev|prod [--json]`: prices the synthesized templates of a stage, per resource and in
+ * total, for an idle month, from the committed price table (scripts/prices/us-east-1.json, dated, with sources).
+ * Usage-based charges (requests, GB of logs, MAUs) are listed apart: they are $0 when nothing happens.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import { createPlatform } from '../lib/platform';
+import { stageSettings } from '../lib/stages';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const PRICE_TABLE_FILE = path.join(ROOT, 'scripts', 'prices', 'us-east-1.json');
+
+export interface PriceTable {
+  readonly region: string;
+  readonly date: string;
+  readonly hoursPerMonth: number;
+  readonly prices: {
+    readonly albHour: number;
+    readonly natGatewayHour: number;
+    readonly publicIpv4Hour: number;
+    readonly interfaceEndpointAzHour: number;
+    readonly ec2Hour: Readonly<Record<string, number>>;
+    readonly ebsGp3GbMonth: number;
+    readonly natInstanceRootVolumeGb: number;
+    readonly rdsSingleAzHour: Readonly<Record<string, number>>;
+    readonly rdsMultiAzFactor: number;
+    readonly rdsGp3GbMonth: number;
+    readonly fargateVcpuHour: Readonly<Record<string, number>>;
+    readonly fargateGbHour: Readonly<Record<string, number>>;
+    readonly fargateSpotFactor: number;
+    readonly secretMonth: number;
+    readonly alarmMonth: number;
+    readonly dashboardMonth: number;
+    readonly customMetricMonth: number;
+    readonly containerInsightsMetrics: { readonly perCluster: number; readonly perService: number };
+    readonly cloudMapInstanceMonth: number;
+    readonly kmsKeyMonth: number;
+  };
+  /** Resource types whose cost is only per use: listed, priced $0 when idle. */
+  readonly usageOnly: Readonly<Record<string, string>>;
+  /** Resource types that cost nothing by themselves. */
+  readonly free: readonly string[];
+}
+
+export interface CostLine {
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly monthly: number;
+  readonly detail: string;
+}
+
+export interface Estimate {
+  readonly stage: string;
+  readonly lines: readonly CostLine[];
+  readonly usage: readonly { readonly type: string; readonly count: number; readonly note: string }[];
+  /** Types the table does not know: the estimate is incomplete until they are added. */
+  readonly unpriced: readonly string[];
+  readonly total: number;
+}
+
+type Properties = Record<string, unknown>;
+interface Resource {
+  readonly Type: string;
+  readonly Properties?: Properties;
+}
+export type Template = { readonly Resources?: Readonly<Record<string, Resource>> };
+
+export function loadPriceTable(file = PRICE_TABLE_FILE): PriceTable {
+  return JSON.parse(readFileSync(file, 'utf8')) as PriceTable;
+}
+
+/** Prices every resource of the given templates (stack name → template) for one idle month. */
+export function priceTemplates(stage: string, templates: Readonly<Record<string, Template>>, table: PriceTable): Estimate {
+  const { prices: p, hoursPerMonth: hours } = table;
+  const lines: CostLine[] = [];
+  const usage = new Map<string, number>();
+  const unpriced = new Set<string>();
+  const money = (n: number) => `$${n.toFixed(4).replace(/0+$/, '').replace(/\.$/, '')}`;
+
+  for (const [stack, template] of Object.entries(templates)) {
+    const resources = template.Resources ?? {};
+    const add = (logicalId: string, type: string, monthly: number, detail: string) =>
+      lines.push({ stack, logicalId, type, monthly, detail });
+    const rate = (table: Readonly<Record<string, number>>, key: string, what: string) => {
+      const value = table[key];
+      if (value === undefined) throw new Error(`The price table has no ${what} "${key}"; add it to ${PRICE_TABLE_FILE}`);
+      return value;
+    };
+
+    for (const [id, { Type: type, Properties: props = {} }] of Object.entries(resources)) {
+      switch (type) {
+        case 'AWS::ElasticLoadBalancingV2::LoadBalancer':
+          add(id, type, p.albHour * hours, `ALB hours at ${money(p.albHour)}/h (LCUs extra under load)`);
+          break;
+        case 'AWS::EC2::NatGateway':
+          add(id, type, p.natGatewayHour * hours, `NAT gateway hours at ${money(p.natGatewayHour)}/h (+$0.045/GB processed)`);
+          break;
+        case 'AWS::EC2::EIP':
+          add(id, type, p.publicIpv4Hour * hours, `public IPv4 address at ${money(p.publicIpv4Hour)}/h`);
+          break;
+        case 'AWS::EC2::Instance': {
+          const instanceType = String(props.InstanceType);
+          const publicIp = JSON.stringify(props.NetworkInterfaces ?? []).includes('"AssociatePublicIpAddress":true');
+          const monthly =
+            rate(p.ec2Hour, instanceType, 'EC2 instance type') * hours +
+            p.natInstanceRootVolumeGb * p.ebsGp3GbMonth +
+            (publicIp ? p.publicIpv4Hour * hours : 0);
+          add(id, type, monthly, `${instanceType} + ${p.natInstanceRootVolumeGb} GB gp3${publicIp ? ' + public IPv4' : ''}`);
+          break;
+        }
+        case 'AWS::EC2::VPCEndpoint': {
+          if (props.VpcEndpointType !== 'Interface') {
+            usage.set(type, (usage.get(type) ?? 0) + 1);
+            break;
+          }
+          const azs = (props.SubnetIds as unknown[] | undefined)?.length ?? 1;
+          add(id, type, p.interfaceEndpointAzHour * hours * azs, `interface endpoint in ${azs} AZs`);
+          break;
+        }
+        case 'AWS::RDS::DBInstance': {
+          const instanceClass = String(props.DBInstanceClass);
+          const multiAz = props.MultiAZ === true || props.MultiAZ === 'true';
+          const factor = multiAz ? p.rdsMultiAzFactor : 1;
+          const storage = Number(props.AllocatedStorage ?? 20);
+          const monthly = rate(p.rdsSingleAzHour, instanceClass, 'RDS instance class') * hours * factor + storage * p.rdsGp3GbMonth * factor;
+          add(id, type, monthly, `${instanceClass} ${multiAz ? 'Multi-AZ' : 'single-AZ'} + ${storage} GB gp3 (backups within the free allowance)`);
+          break;
+        }
+        case 'AWS::ECS::Service': {
+          const task = resources[(props.TaskDefinition as { Ref: string }).Ref]?.Properties ?? {};
+          const arch = String((task.RuntimePlatform as Properties | undefined)?.CpuArchitecture ?? 'X86_64');
+          const spot = JSON.stringify(props.CapacityProviderStrategy ?? []).includes('FARGATE_SPOT');
+          const vcpu = Number(task.Cpu) / 1024;
+          const gb = Number(task.Memory) / 1024;
+          const count = Number(props.DesiredCount ?? 1);
+          const hourly = (vcpu * rate(p.fargateVcpuHour, arch, 'Fargate architecture') + gb * rate(p.fargateGbHour, arch, 'Fargate architecture')) * (spot ? p.fargateSpotFactor : 1);
+          const exposes = ((props.ServiceConnectConfiguration as { Services?: unknown[] } | undefined)?.Services ?? []).length > 0;
+          const monthly = hourly * hours * count + (exposes ? p.cloudMapInstanceMonth * count : 0);
+          add(id, type, monthly, `${count} × ${vcpu} vCPU/${gb} GB ${arch} Fargate${spot ? ' Spot' : ''}${exposes ? ' + Cloud Map instance' : ''}`);
+          break;
+        }
+        case 'AWS::ECS::Cluster': {
+          const insights = JSON.stringify(props.ClusterSettings ?? []).includes('"Value":"enabled"');
+          const services = Object.values(resources).filter(
+            (r) => r.Type === 'AWS::ECS::Service' && (r.Properties?.Cluster as { Ref?: string } | undefined)?.Ref === id,
+          ).length;
+          const metrics = insights ? p.containerInsightsMetrics.perCluster + p.containerInsightsMetrics.perService * services : 0;
+          add(id, type, metrics * p.customMetricMonth, insights ? `Container Insights: ~${metrics} custom metrics` : 'no Container Insights');
+          break;
+        }
+        case 'AWS::SecretsManager::Secret':
+          add(id, type, p.secretMonth, 'secret');
+          break;
+        case 'AWS::CloudWatch::Alarm':
+          add(id, type, p.alarmMonth, 'standard-resolution alarm');
+          break;
+        case 'AWS::CloudWatch::Dashboard':
+          add(id, type, p.dashboardMonth, 'dashboard (the first 3 of an account are free)');
+          break;
+        case 'AWS::KMS::Key':
+          add(id, type, p.kmsKeyMonth, 'customer-managed key');
+          break;
+        default:
+          if (table.usageOnly[type] !== undefined) usage.set(type, (usage.get(type) ?? 0) + 1);
+          else if (!table.free.includes(type)) unpriced.add(type);
+      }
+    }
+  }
+  const total = lines.reduce((sum, line) => sum + line.monthly, 0);
+  return {
+    stage,
+    lines,
+    usage: [...usage].map(([type, count]) => ({ type, count, note: table.usageOnly[type] ?? '' })),
+    unpriced: [...unpriced],
+    total,
+  };
+}
+
+/** Synthesizes a stage (no lookups, no credentials) and returns its templates by stack name. */
+export function synthesizeTemplates(stageName: string): Record<string, Template> {
+  const context = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'cost-'));
+  try {
+    const app = new App({ outdir, context, builtinCloudFormationValidation: false });
+    createPlatform(app, { stage: stageSettings(stageName), env: { region: 'us-east-1' } });
+    const assembly = app.synth();
+    return Object.fromEntries(assembly.stacks.map((stack) => [stack.stackName, stack.template as Template]));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+export function estimateStage(stageName: string, table = loadPriceTable()): Estimate {
+  return priceTemplates(stageName, synthesizeTemplates(stageName), table);
+}
+
+export function formatEstimate(estimate: Estimate, table: PriceTable): string {
+  const dollars = (n: number) => n.toFixed(2).padStart(8);
+  const rows = [...estimate.lines]
+    .sort((a, b) => b.monthly - a.monthly)
+    .map((line) => `${dollars(line.monthly)}  ${`${line.stack}/${line.logicalId}`.padEnd(72)} ${line.detail}`);
+  return [
+    `Idle monthly cost of stage "${estimate.stage}" in ${table.region} (USD, ${table.hoursPerMonth} h, prices of ${table.date}):`,
+    '',
+    ` $/month  resource${' '.repeat(65)}what`,
+    ...rows,
+    `${'-'.repeat(8)}`,
+    `${dollars(estimate.total)}  total, idle`,
+    '',
+    'Usage-based, $0 when idle:',
+    ...estimate.usage.map((u) => `  ${u.count} × ${u.type}: ${u.note}`),
+    ...(estimate.unpriced.length > 0 ? ['', `NOT PRICED (add them to the price table): ${estimate.unpriced.join(', ')}`] : []),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { stage: { type: 'string', default: 'dev' }, json: { type: 'boolean', default: false } } });
+  const table = loadPriceTable();
+  const estimate = estimateStage(values.stage!, table);
+  console.log(values.json ? JSON.stringify(estimate, null, 2) : formatEstimate(estimate, table));
+  if (estimate.unpriced.length > 0) process.exitCode = 1;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
