@@ -49,6 +49,23 @@ describe('when the service takes longer than the integration timeout', () => {
   });
 });
 
+describe('when the client gives up before the service answers', () => {
+  it('then the gateway drops the request to the service too, instead of waiting for the timeout', async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    const hanging = await startUpstream('billing', (_req, res) => res.on('close', () => upstreamClosed()));
+    const patient = await startTestGateway({ upstreams: { product: product.url, billing: hanging.url, identity: resetting.url } });
+    try {
+      const attempt = call(patient.url, 'GET', '/billing/openapi.json', { signal: AbortSignal.timeout(200) });
+      await expect(attempt).rejects.toThrow();
+      await closed; // the integration timeout here is 30 s; the test's own limit would fail first
+    } finally {
+      await patient.close();
+      await hanging.close();
+    }
+  });
+});
+
 describe('when the service cannot be reached', () => {
   it('then the gateway answers 503 problem with Retry-After', async () => {
     const down = await startTestGateway({ upstreams: { product: unreachable, billing: unreachable, identity: unreachable } });

@@ -130,11 +130,12 @@ export interface Problem {
 export interface CallInit {
   readonly headers?: Record<string, string>;
   readonly body?: string | Readable;
+  readonly signal?: AbortSignal;
 }
 
 /** One request with undici, the body read whole. */
 export async function call(base: string, method: string, path: string, init: CallInit = {}): Promise<Answer> {
-  const response = await request(`${base}${path}`, { method: method as 'GET', headers: init.headers, body: init.body });
+  const response = await request(`${base}${path}`, { method: method as 'GET', headers: init.headers, body: init.body, signal: init.signal });
   const text = await response.body.text();
   return { status: response.statusCode, headers: response.headers, text, json: <T>() => JSON.parse(text) as T };
 }
