@@ -118,5 +118,8 @@ export function clientHeaders(upstream: IncomingHttpHeaders, own: OutgoingHttpHe
     out[name] = upstream[name];
   }
   for (const name in own) out[name] = own[name];
+  // The service's own Vary (say, Accept-Encoding) still holds next to the gateway's Vary: Origin.
+  const vary = upstream.vary;
+  if (vary && own.vary && vary !== own.vary) out.vary = `${vary}, ${String(own.vary)}`;
   return out;
 }

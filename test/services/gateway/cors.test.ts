@@ -11,7 +11,7 @@ beforeAll(async () => {
   upstreams = await startEchoUpstreams();
   // A service that sets its own (too generous) CORS headers: the gateway must not pass them on.
   corsyProduct = await startUpstream('product', (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' }).end('{}');
+    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*', vary: 'Accept-Encoding' }).end('{}');
   });
   const urls = { ...upstreams.urls, product: corsyProduct.url };
   gateway = await startTestGateway({ upstreams: urls, corsOrigins: [ALLOWED] });
@@ -57,6 +57,7 @@ describe('when an allowed origin makes the actual request', () => {
     const answer = await call(gateway.url, 'GET', '/products', { headers: { origin: ALLOWED } });
     expect(answer.headers['access-control-allow-origin']).toBe(ALLOWED);
     expect(answer.headers['access-control-expose-headers']).toContain('x-request-id');
+    expect(answer.headers.vary).toBe('Accept-Encoding, Origin');
   });
 
   it('then errors the gateway answers itself carry them too', async () => {
