@@ -2,7 +2,7 @@
  * The CDK app. The only infrastructure code that reads the environment: the account and region the CLI
  * resolved from the caller's credentials. The stage comes from `-c stage=dev|prod` (default dev).
  */
-import { App, Validations } from 'aws-cdk-lib';
+import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createPlatform } from '../lib/platform';
 import { stageSettings } from '../lib/stages';
@@ -10,7 +10,10 @@ import { stageSettings } from '../lib/stages';
 /** The price table and the stage sizes are for us-east-1; a concrete region is needed for ALB access logs. */
 const DEFAULT_REGION = 'us-east-1';
 
-const app = new App();
+// CDK's built-in CloudFormation rule check costs about 10 s of CPU per synth, two thirds of the total. The test
+// suite runs it on both stages (test/lib/nag.test.ts); here it runs when asked: `-c cfnValidation=true`.
+const app = new App({ builtinCloudFormationValidation: false });
+if (String(app.node.tryGetContext('cfnValidation')) === 'true') Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
 const stage = stageSettings(app.node.tryGetContext('stage') ?? 'dev');
 createPlatform(app, {
   stage,

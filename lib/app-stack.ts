@@ -93,7 +93,7 @@ export class AppStack extends Stack {
     if (!stage.containerInsights) {
       Validations.of(cluster).acknowledge({
         id: 'AwsSolutions-ECS4',
-        reason: 'Container Insights is a per-stage cost choice (billed as custom metrics, about $20/month here); the dashboard and alarms use the free AWS/ECS metrics; prod has it on.',
+        reason: 'Container Insights is a per-stage cost choice (billed as custom metrics, about $23/month here); the dashboard and alarms use the free AWS/ECS metrics; prod has it on.',
       });
     }
     const namespace = new HttpNamespace(this, 'Namespace', { name: `${prefix}.internal` });

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { estimateStage, type Estimate, loadPriceTable, priceTemplates } from '../../scripts/cost';
+
+const table = loadPriceTable();
+const estimates = {} as Record<'dev' | 'prod', Estimate>;
+beforeAll(() => {
+  estimates.dev = estimateStage('dev', table);
+  estimates.prod = estimateStage('prod', table);
+}, 120_000);
+
+describe('cost estimate', () => {
+  it('when dev idles, then it costs at most $60 a month', () => {
+    expect(estimates.dev.total).toBeGreaterThan(0);
+    expect(estimates.dev.total).toBeLessThanOrEqual(60);
+  });
+
+  it.each(['dev', 'prod'] as const)('when %s is priced, then every resource type is known to the price table', (stage) => {
+    expect(estimates[stage].unpriced).toEqual([]);
+  });
+
+  it.each(['dev', 'prod'] as const)('when %s is priced, then the figure in docs/infrastructure.md is the current one', (stage) => {
+    const docs = readFileSync(path.join(import.meta.dirname, '../../docs/infrastructure.md'), 'utf8');
+    const documented = new RegExp(`\\| ${stage} \\| \\$([0-9.]+) \\|`).exec(docs)?.[1];
+    expect(Number(documented), `docs/infrastructure.md row "| ${stage} | $… |"`).toBeCloseTo(estimates[stage].total, 0);
+  });
+
+  it('when the price table is read, then it is dated and names https sources', () => {
+    const raw = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../scripts/prices/us-east-1.json'), 'utf8'));
+    expect(raw.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Object.values(raw.sources as Record<string, string>).every((url) => url.startsWith('https://'))).toBe(true);
+  });
+
+  it('when a template holds an ALB and a Spot service, then each is priced from the table', () => {
+    const estimate = priceTemplates(
+      'unit',
+      {
+        s: {
+          Resources: {
+            Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: {} },
+            Task: { Type: 'AWS::ECS::TaskDefinition', Properties: { Cpu: '1024', Memory: '2048' } },
+            Svc: {
+              Type: 'AWS::ECS::Service',
+              Properties: { TaskDefinition: { Ref: 'Task' }, DesiredCount: 2, CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT' }] },
+            },
+            Odd: { Type: 'AWS::Made::Up' },
+          },
+        },
+      },
+      table,
+    );
+    const { prices: p, hoursPerMonth: h } = table;
+    expect(estimate.lines.find((l) => l.logicalId === 'Alb')?.monthly).toBeCloseTo(p.albHour * h);
+    const task = (p.fargateVcpuHour.X86_64! + 2 * p.fargateGbHour.X86_64!) * p.fargateSpotFactor * h;
+    expect(estimate.lines.find((l) => l.logicalId === 'Svc')?.monthly).toBeCloseTo(2 * task);
+    expect(estimate.unpriced).toEqual(['AWS::Made::Up']);
+  });
+});
