@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type CfnResource, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { type IVpc, Port } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerImage, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
@@ -134,8 +134,11 @@ export class AppStack extends Stack {
       product,
       billing: service('billing', 2, { connect: true, environment: { PRODUCT_SERVICE_URL: product.serviceConnectUrl! } }),
     };
-    // Billing's Service Connect proxy talks to Product's tasks directly, on the container port.
+    // Billing's Service Connect proxy talks to Product's tasks directly, on the container port. A client task
+    // learns the namespace's endpoints when it starts, so Billing is created after Product.
     product.service.connections.allowFrom(this.services.billing.service, Port.tcp(CONTAINER_PORT), 'Billing reads prices from Product');
+    const cfnService = (svc: Microservice) => svc.service.node.defaultChild as CfnResource;
+    cfnService(this.services.billing).addResourceDependency(cfnService(product));
 
     for (const [name, svc] of Object.entries(this.services) as [ServiceName, Microservice][]) {
       // Asked from the service's side, so the rule lives in this stack and the data stack never refers back here.
