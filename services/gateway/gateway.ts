@@ -91,7 +91,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
       service: route.service,
       req: x.req,
       res: x.res,
-      headers: upstreamHeaders(x.req.rawHeaders, x.forwardInfo()),
+      headers: upstreamHeaders(x.req.rawHeaders, x.forwardInfo(), x.req.headers.connection),
       own: x.own,
       ownsCors: cors.enabled,
     });

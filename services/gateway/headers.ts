@@ -77,9 +77,11 @@ export interface ForwardInfo {
 }
 
 /** A flat `[name, value, …]` list, undici's cheapest header form; raw names keep the client's casing. */
-export function upstreamHeaders(rawHeaders: readonly string[], forward: ForwardInfo): string[] {
+export function upstreamHeaders(rawHeaders: readonly string[], forward: ForwardInfo, connection?: string): string[] {
   const out: string[] = [];
-  const connectionTokens = connectionListed(rawHeaders);
+  // Almost always absent or plain `keep-alive`: then there is nothing more to strip, and no second pass.
+  const plain = connection === undefined || connection === 'keep-alive' || connection === 'close';
+  const connectionTokens = plain ? undefined : connectionListed(rawHeaders);
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     const lower = name.toLowerCase();

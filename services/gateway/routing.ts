@@ -61,23 +61,19 @@ function match(statics: Map<string, PathEntry>, byLength: Map<number, PathEntry[
   const exact = statics.get(path);
   const hit = exact?.methods.get(method);
   if (hit) return hit;
-  const candidates = paramCandidates(byLength, path);
-  for (const entry of candidates) {
+  // Hot path for parameter routes: no allocation beyond the split.
+  const parts = byLength.size === 0 ? [] : path.split('/');
+  const list = byLength.get(parts.length) ?? [];
+  for (const entry of list) {
+    if (!segmentsMatch(entry.segments, parts)) continue;
     const found = entry.methods.get(method);
     if (found) return found;
   }
+  const candidates = list.filter((entry) => segmentsMatch(entry.segments, parts));
   if (exact) candidates.unshift(exact);
   if (candidates.length === 0) return NOT_FOUND;
   const allow = [...new Set(candidates.flatMap((entry) => [...entry.methods.keys()]))].join(', ');
   return { kind: 'method-not-allowed', allow } as const;
-}
-
-function paramCandidates(byLength: Map<number, PathEntry[]>, path: string): PathEntry[] {
-  if (byLength.size === 0) return [];
-  const parts = path.split('/');
-  const list = byLength.get(parts.length);
-  if (!list) return [];
-  return list.filter((entry) => segmentsMatch(entry.segments, parts));
 }
 
 function segmentsMatch(pattern: readonly (string | null)[], parts: readonly string[]): boolean {

@@ -2,9 +2,9 @@
  * Verified tokens, remembered until they expire, so a hot client pays for one signature check, not one per
  * request (FACTS: 42–50 µs cold, 0.1 µs on a hit). An entry is never served at or past the token's `exp`.
  *
- * Bounded: a Map kept in least-recently-used order; past `maxEntries` the least recently used token goes.
- * Only verified tokens are stored, so a flood of garbage tokens cannot evict good ones faster than it could
- * with valid tokens, and it cannot make the cache grow.
+ * Bounded: past `maxEntries` the oldest entry goes (first in, first out). Not LRU on purpose: moving an entry on
+ * every hit cost 1% of the gateway's CPU in a profile, while an evicted hot token only costs one more check.
+ * Only verified tokens are stored, so garbage tokens cannot make the cache grow or push good ones out.
  */
 import type { Clock } from './throttle';
 
@@ -26,10 +26,9 @@ export class TokenCache<P extends CachedPrincipal> {
   get(token: string): P | undefined {
     const principal = this.entries.get(token);
     if (!principal) return undefined;
+    if (this.isLive(principal)) return principal;
     this.entries.delete(token);
-    if (!this.isLive(principal)) return undefined;
-    this.entries.set(token, principal);
-    return principal;
+    return undefined;
   }
 
   set(token: string, principal: P): void {
