@@ -1,12 +1,11 @@
 /**
- * Writes an event to the outbox inside the caller's transaction: the event exists exactly when the state change
- * that caused it commits. pg_notify in the same transaction is delivered only at commit, so relays wake for
- * committed rows, never for rolled-back ones.
+ * Writes events to the outbox inside the caller's transaction: they exist exactly when the state change that
+ * caused them commits. The relays of this process are woken as soon as that transaction ends.
  */
-import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { currentContext } from '../context';
-import { OUTBOX_CHANNEL, outbox } from './schema';
+import { outbox } from './schema';
+import { signalWhenTransactionEnds } from './signal';
 
 /** A drizzle database or transaction, whatever its schema. */
 export type SqlExecutor = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
@@ -29,5 +28,5 @@ export async function enqueue(tx: SqlExecutor, ...events: readonly OutboxEvent[]
       traceparent: context?.traceparent ?? null,
     })),
   );
-  await tx.execute(sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`);
+  signalWhenTransactionEnds(tx);
 }

@@ -1,38 +1,36 @@
 /**
- * The outbox relay: publishes committed outbox rows and marks them sent. Woken by NOTIFY right after a commit
- * (or by `wake()` in-process), with a periodic sweep as a backstop. While SNS is unreachable it retries with
+ * The outbox relay: publishes committed outbox rows and marks them sent. Woken right after a transaction of
+ * this process wrote outbox rows (signal.ts), with a periodic sweep as a backstop for everything else. While SNS is unreachable it retries with
  * capped backoff; the rows simply wait, so nothing is lost. Sent rows are pruned after a retention period.
  */
 import type pg from 'pg';
 import type { Logger } from '../logger';
 import { backoffDelay, describeError, sleep, type Backoff } from '../bus/backoff';
 import type { Publisher } from '../bus/publisher';
-import { listen, type Listener } from './listener';
 import { pruneOutbox } from './prune';
 import { publishPending } from './publish-pending';
-import { OUTBOX_CHANNEL } from './schema';
+import { onOutboxWritten } from './signal';
 
 export interface OutboxRelayOptions {
+  /** Best its own small pool (2 connections), so it never waits behind the service's request traffic. */
   readonly pool: pg.Pool;
   readonly publisher: Publisher;
   readonly logger: Logger;
   /** Rows claimed per transaction. */
   readonly batchSize?: number;
-  /** The backstop: how often to look for rows without being woken. */
+  /** The backstop (rows of other processes, missed signals): how often to look without being woken. */
   readonly sweepIntervalMs?: number;
   /** Pause after a failed publish call or database error, in ms. */
   readonly retryMs?: Backoff;
   readonly retentionMs?: number;
   readonly pruneIntervalMs?: number;
-  /** LISTEN for commits; without it only `wake()` and the sweep trigger publishing. */
-  readonly listen?: boolean;
 }
 
 export interface OutboxRelay {
   start(): Promise<void>;
   /** Finishes the step in progress, then stops. */
   stop(): Promise<void>;
-  /** Publish now, e.g. right after a commit in this process. */
+  /** Publish now; enqueue() does this by itself after the commit. */
   wake(): void;
 }
 
@@ -48,7 +46,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let wakeUp: (() => void) | undefined;
   let stopping = new AbortController();
   let loop: Promise<void> | undefined;
-  let listener: Listener | undefined;
+  let unsubscribe: (() => void) | undefined;
   let nextPruneAt = 0;
 
   const wake = () => {
@@ -109,15 +107,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (running) return;
       running = true;
       stopping = new AbortController();
-      if (options.listen ?? true) listener = listen(options.pool, OUTBOX_CHANNEL, wake, options.logger);
+      unsubscribe = onOutboxWritten(wake);
       loop = run();
     },
     async stop() {
       if (!running) return;
       running = false;
       stopping.abort();
-      await Promise.all([loop, listener?.close()]);
-      listener = undefined;
+      unsubscribe?.();
+      await loop;
     },
   };
 }

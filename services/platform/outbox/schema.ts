@@ -33,6 +33,3 @@ export const outbox = pgTable(
     index('outbox_sent_at_idx').on(table.sentAt).where(sql`sent_at IS NOT NULL`),
   ],
 );
-
-/** The NOTIFY channel that wakes relays when a transaction with outbox rows commits. */
-export const OUTBOX_CHANNEL = 'outbox_pending';

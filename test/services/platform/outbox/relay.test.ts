@@ -40,8 +40,8 @@ describe('outbox relay', () => {
     expect(rows[0]).toMatchObject({ type: kept.type, payload: kept, requestId: 'req-1', traceparent: TRACEPARENT, sentAt: null });
   });
 
-  it('when a transaction commits, then the relay is woken by its notification and the event is delivered', async () => {
-    // The sweep is an hour away: only the NOTIFY sent at commit can wake this relay.
+  it('when a transaction commits, then the relay is woken right away and the event is delivered', async () => {
+    // The sweep is an hour away: only the signal sent when the transaction ends can wake this relay.
     const relay = h.relay({ sweepIntervalMs: 3_600_000 });
     const consumer = h.consumer();
     await Promise.all([relay.start(), consumer.start()]);
