@@ -57,20 +57,25 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
 
   async function pollLoop(context: BatchContext<E>): Promise<void> {
     let failures = 0;
+    // The previous batch's deletes run while the next receive waits; at most one batch settles at a time.
+    let settling: Promise<void> = Promise.resolve();
     while (running) {
       let messages: Message[];
       try {
         messages = await receive(context);
         failures = 0;
       } catch (error) {
-        if (!running) return;
+        if (!running) break;
         failures++;
         options.logger.warn({ consumer: options.name, reason: describeError(error), failures }, 'receive failed');
         await sleep(backoffDelay(pause, failures), stopping.signal);
         continue;
       }
-      if (messages.length > 0) await processBatch(context, messages);
+      if (messages.length === 0) continue;
+      await settling;
+      settling = (await processBatch(context, messages)).settled;
     }
+    await settling;
   }
 
   async function receive(context: BatchContext<E>): Promise<Message[]> {

@@ -41,7 +41,14 @@ export interface BatchContext<E extends { readonly id: string; readonly type: st
 
 type Outcome = { readonly done: true } | { readonly done: false; readonly delaySeconds: number };
 
-export async function processBatch<E extends { id: string; type: string }>(context: BatchContext<E>, messages: Message[]) {
+/**
+ * Runs the handlers; resolves once they all returned, with the deletes and visibility changes still in flight
+ * as `settled`, so the caller can start its next receive meanwhile.
+ */
+export async function processBatch<E extends { id: string; type: string }>(
+  context: BatchContext<E>,
+  messages: Message[],
+): Promise<{ settled: Promise<void> }> {
   const incoming = messages.map(decodeMessage);
   // Long handlers keep their messages invisible, so no other consumer starts them a second time meanwhile.
   const heartbeat = setInterval(() => void changeVisibility(context, incoming.map((m) => [m, context.visibilityTimeoutSeconds])), context.heartbeatSeconds * 1_000);
@@ -56,7 +63,7 @@ export async function processBatch<E extends { id: string; type: string }>(conte
     const outcome = outcomes[index];
     return outcome && !outcome.done ? [[message, outcome.delaySeconds]] : [];
   });
-  await Promise.all([deleteMessages(context, done), changeVisibility(context, retry)]);
+  return { settled: Promise.all([deleteMessages(context, done), changeVisibility(context, retry)]).then(() => {}) };
 }
 
 async function processOne<E extends { id: string; type: string }>(context: BatchContext<E>, incoming: IncomingMessage): Promise<Outcome> {
