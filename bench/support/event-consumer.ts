@@ -1,0 +1,56 @@
+/**
+ * The consuming service of the event bus benchmark, in its own process as in a deployment: long polls the queue
+ * and commits inbox row + effect per event. Reports to its parent over IPC when each effect committed
+ * (wall-clock ms, comparable across processes of one machine), in batches so reporting costs little.
+ * Environment: DATABASE_URL, QUEUE_URL, AWS_ENDPOINT_URL, POLLERS.
+ */
+import { performance } from 'node:perf_hooks';
+import { createBusClients } from '../../services/platform/bus/clients';
+import { createConsumer } from '../../services/platform/bus/consumer';
+import { createDatabase } from '../../services/platform/db/database';
+import { handleOnce } from '../../services/platform/inbox/handle-once';
+import { createLogger } from '../../services/platform/logger';
+import { parseNoteAdded } from '../../test/support/bus/events';
+import * as schema from '../../test/support/bus/schema';
+
+const logger = createLogger({ service: 'bench-consumer', level: 'warn' });
+const clients = createBusClients({ endpoint: process.env.AWS_ENDPOINT_URL! });
+const database = createDatabase({ connectionString: process.env.DATABASE_URL!, schema, logger, poolMax: 10 });
+let done: Array<[string, number]> = [];
+
+const consumer = createConsumer({
+  sqs: clients.sqs,
+  queueUrl: process.env.QUEUE_URL!,
+  name: 'notes',
+  logger,
+  parse: parseNoteAdded,
+  pollers: Number(process.env.POLLERS ?? 2),
+  handle: async (event) => {
+    await handleOnce(database.db, 'notes', event, async (tx) => {
+      await tx.insert(schema.notes).values({ eventId: event.id, text: event.data.text });
+    });
+    done.push([event.id, performance.timeOrigin + performance.now()]);
+  },
+});
+
+const report = setInterval(() => {
+  if (done.length === 0) return;
+  const { user, system } = process.cpuUsage();
+  process.send?.({ effects: done, cpuMs: (user + system) / 1_000 });
+  done = [];
+}, 20);
+
+process.on('message', (message: { stop?: boolean }) => {
+  if (!message.stop) return;
+  void (async () => {
+    await consumer.stop();
+    clearInterval(report);
+    clients.close();
+    await database.close();
+    process.disconnect();
+  })();
+});
+process.on('disconnect', () => process.exit(0));
+
+await consumer.start();
+process.send?.({ ready: true });

@@ -1,0 +1,99 @@
+/**
+ * The event bus benchmark's moving parts, as deployed: this process is the producing service (transactions
+ * writing outbox rows, and its relay), a child process is the consuming service, fauxqs another child, and
+ * PostgreSQL beside them. Both ends take wall-clock times: when the producer's transaction committed, and when
+ * the consumer's effect committed. The tests' neutral schema (notes, outbox, inbox) stands in for a service's.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { startFauxqsEmulator } from '../../services/local/fauxqs';
+import { createBusClients } from '../../services/platform/bus/clients';
+import { createPublisher } from '../../services/platform/bus/publisher';
+import { ensureTopology } from '../../services/platform/bus/topology';
+import { createDatabase, migrateWithLock } from '../../services/platform/db/database';
+import { createLogger } from '../../services/platform/logger';
+import { enqueue } from '../../services/platform/outbox/enqueue';
+import { createOutboxRelay } from '../../services/platform/outbox/relay';
+import { noteAddedEvent, testTopology } from '../../test/support/bus/events';
+import * as schema from '../../test/support/bus/schema';
+
+const MIGRATIONS = fileURLToPath(new URL('../../test/support/bus/migrations', import.meta.url));
+const CONSUMER = fileURLToPath(new URL('./event-consumer.ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const now = () => performance.timeOrigin + performance.now();
+
+export interface EventFlow {
+  /** Commits one event; resolves with its id after the commit. */
+  produce(): Promise<string>;
+  /** Producer commit → consumer commit in ms, for those of the ids whose effect has committed. */
+  latencies(ids: readonly string[]): number[];
+  /** CPU ms used so far by this process (producer and relay) and by the consumer's. */
+  cpuMs(): { readonly producer: number; readonly consumer: number };
+  close(): Promise<void>;
+}
+
+export async function startEventFlow(databaseUrl: string): Promise<EventFlow> {
+  const logger = createLogger({ service: 'bench-events', level: 'warn' });
+  const emulator = await startFauxqsEmulator();
+  const clients = createBusClients({ endpoint: emulator.endpoint });
+  const bus = await ensureTopology(clients, testTopology('bench'));
+  const producer = createDatabase({ connectionString: databaseUrl, schema, logger, poolMax: 10 });
+  // The relay's own small pool, so it never queues behind the producer's transactions.
+  const relayDb = createDatabase({ connectionString: databaseUrl, schema, logger, poolMax: 2 });
+  await migrateWithLock(producer.pool, MIGRATIONS, 'bench-events', logger);
+  const committedAt = new Map<string, number>();
+  const effectAt = new Map<string, number>();
+  const relay = createOutboxRelay({ pool: relayDb.pool, publisher: createPublisher(clients.sns, bus.topicArn), logger });
+  await relay.start();
+  const consumerCpu = { ms: 0 };
+  const env = { DATABASE_URL: databaseUrl, QUEUE_URL: bus.queues[0]!.queueUrl, AWS_ENDPOINT_URL: emulator.endpoint };
+  const consumer = await startConsumer(env, effectAt, consumerCpu);
+  let produced = 0;
+  return {
+    latencies: (ids) =>
+      ids.flatMap((id) => {
+        const [start, end] = [committedAt.get(id), effectAt.get(id)];
+        return start === undefined || end === undefined ? [] : [end - start];
+      }),
+    cpuMs: () => {
+      const { user, system } = process.cpuUsage();
+      return { producer: (user + system) / 1_000, consumer: consumerCpu.ms };
+    },
+    async produce() {
+      const event = noteAddedEvent(`bench ${produced++}`);
+      await producer.db.transaction((tx) => enqueue(tx, event));
+      committedAt.set(event.id, now());
+      return event.id;
+    },
+    async close() {
+      await stopConsumer(consumer);
+      await relay.stop();
+      clients.close();
+      await Promise.all([producer.close(), relayDb.close(), emulator.stop()]);
+    },
+  };
+}
+
+function startConsumer(env: Record<string, string>, effectAt: Map<string, number>, cpu: { ms: number }): Promise<ChildProcess> {
+  const child = fork(CONSUMER, [], { env: { ...process.env, ...env }, execArgv: ['--import', TSX], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.on('message', (message: { effects?: Array<[string, number]>; cpuMs?: number }) => {
+    for (const [id, at] of message.effects ?? []) effectAt.set(id, at);
+    if (message.cpuMs !== undefined) cpu.ms = message.cpuMs;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the bench consumer did not start in 30 s')), 30_000);
+    child.once('message', () => (clearTimeout(timer), resolve(child)));
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`the bench consumer exited with ${code}`))));
+  });
+}
+
+async function stopConsumer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.send({ stop: true });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
