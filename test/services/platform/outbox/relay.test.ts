@@ -55,6 +55,22 @@ describe('outbox relay', () => {
     }
   });
 
+  it('when events are written outside a transaction or in a nested one, then the relay is still woken right away', async () => {
+    const relay = h.relay({ sweepIntervalMs: 3_600_000 });
+    const consumer = h.consumer();
+    await Promise.all([relay.start(), consumer.start()]);
+    try {
+      await waitFor('the earlier rows sent', status, (s) => s.pending === 0);
+      const alone = noteAddedEvent('autocommit');
+      await enqueue(h.database.db, alone);
+      const nested = noteAddedEvent('savepoint');
+      await h.database.db.transaction((tx) => tx.transaction((inner) => enqueue(inner, nested)));
+      await waitFor('both effects', h.effects, allDelivered([alone.id, nested.id]));
+    } finally {
+      await Promise.all([relay.stop(), consumer.stop()]);
+    }
+  });
+
   it('when the emulator is down while producing, then writes succeed, the outbox holds the events, and after a restart each is delivered once', async () => {
     const relay = h.relay();
     const consumer = h.consumer();
