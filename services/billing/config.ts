@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { serviceBusEnvShape } from '../platform/bus/service-bus';
 import { env, serviceEnvSchema } from '../platform/config';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export const billingConfigSchema = serviceEnvSchema(3003).extend({
+  ...serviceBusEnvShape,
   /** Where Product's HTTP API answers (service to service, not through the gateway). */
   PRODUCT_SERVICE_URL: env.url(),
   /** Per attempt; with two retries and backoff a request waits at most about 3 × this plus 2 s. */

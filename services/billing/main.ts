@@ -1,4 +1,4 @@
-/** Composition root of the Billing service: config → database → Product client → app → listen. */
+/** Composition root of the Billing service: config → database → Product client → app → bus → listen. */
 import { verifierFromConfig } from '../platform/auth/from-config';
 import { requireUser } from '../platform/auth/middleware';
 import { loadConfig } from '../platform/config';
@@ -6,11 +6,14 @@ import { createDatabase, migrateWithLock } from '../platform/db/database';
 import { closeOnSignals, serve } from '../platform/http/serve';
 import { createLogger } from '../platform/logger';
 import { runMain } from '../platform/run';
+import { dispatchByType, startServiceBus } from '../platform/bus/service-bus';
+import { parseEvent } from '../contracts/events';
 import { createBillingApp } from './app';
 import { billingConfigSchema } from './config';
 import { outboxEvents } from './data-access/outbox-events';
 import { createProductClient } from './data-access/product-client';
 import * as schema from './data-access/schema';
+import { billingEventHandlers } from './entry-points/events/handlers';
 import { billingUnitOfWork } from './data-access/unit-of-work';
 
 runMain('billing', async () => {
@@ -28,12 +31,21 @@ runMain('billing', async () => {
     ready: database.ping,
   });
 
+  const bus = await startServiceBus({
+    service: 'billing',
+    env: config,
+    databaseUrl: config.DATABASE_URL,
+    logger,
+    produces: true,
+    consumer: { parse: parseEvent, handle: dispatchByType(billingEventHandlers(database.db, logger)) },
+  });
+
   const server = await serve(app, {
     port: config.PORT,
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onClose: [catalog.close, database.close],
+    onClose: [bus.stop, catalog.close, database.close],
   });
   closeOnSignals(server.close, logger);
   logger.info({ url: server.url }, 'billing service listening');

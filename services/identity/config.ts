@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { serviceBusEnvShape } from '../platform/bus/service-bus';
 import { serviceEnvSchema } from '../platform/config';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -10,6 +11,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  * emulator offline; in AWS it is unset and the task role's credentials sign the admin calls.
  */
 export const identityConfigSchema = serviceEnvSchema(3001).extend({
+  ...serviceBusEnvShape,
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
   /** The image sets it next to the bundle; from source the folder beside the schema is used. */
   MIGRATIONS_DIR: z.string().default(path.join(here, 'data-access', 'migrations')),

@@ -1,4 +1,4 @@
-/** Composition root of the Identity service: config → database → Cognito → app → listen. */
+/** Composition root of the Identity service: config → database → Cognito → app → bus → listen. */
 import { verifierFromConfig } from '../platform/auth/from-config';
 import { requireUser } from '../platform/auth/middleware';
 import { loadConfig } from '../platform/config';
@@ -6,12 +6,15 @@ import { createDatabase, migrateWithLock } from '../platform/db/database';
 import { closeOnSignals, serve } from '../platform/http/serve';
 import { createLogger } from '../platform/logger';
 import { runMain } from '../platform/run';
+import { dispatchByType, startServiceBus } from '../platform/bus/service-bus';
+import { parseEvent } from '../contracts/events';
 import { createIdentityApp } from './app';
 import { identityConfigSchema } from './config';
 import { cognitoClientFromConfig } from './data-access/cognito-client';
 import { cognitoDirectory } from './data-access/cognito-directory';
 import { identityStore } from './data-access/identity-store';
 import * as schema from './data-access/schema';
+import { identityEventHandlers } from './entry-points/events/handlers';
 
 runMain('identity', async () => {
   const config = loadConfig(identityConfigSchema);
@@ -28,12 +31,21 @@ runMain('identity', async () => {
     ready: database.ping,
   });
 
+  const bus = await startServiceBus({
+    service: 'identity',
+    env: config,
+    databaseUrl: config.DATABASE_URL,
+    logger,
+    produces: true,
+    consumer: { parse: parseEvent, handle: dispatchByType(identityEventHandlers(database.db, logger)) },
+  });
+
   const server = await serve(app, {
     port: config.PORT,
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onClose: [database.close, async () => cognito.destroy()],
+    onClose: [bus.stop, database.close, async () => cognito.destroy()],
   });
   closeOnSignals(server.close, logger);
   logger.info({ url: server.url }, 'identity service listening');

@@ -1,11 +1,13 @@
 /**
- * The whole platform on one machine, in dependency order: databases and emulators first, then the three
+ * The whole platform on one machine, in dependency order: databases and emulators (PostgreSQL, Cognito, SNS/SQS)
+ * first, then the three
  * services, then the gateway. Everything started is stopped in reverse order by `stop()`.
  */
 import path from 'node:path';
 import { startChildService, type RunningChild } from './child-service';
 import { startLocalCognito } from './cognito';
 import type { LocalConfig } from './config';
+import { startBus } from './bus';
 import { startDatabases } from './databases';
 import { status } from './status';
 
@@ -27,13 +29,13 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
     for (const step of stack.reverse()) await step().catch((error: unknown) => status.warn(`stop failed: ${String(error)}`));
   };
   try {
-    const [databases, cognito] = await Promise.all([startDatabases(config), startCognito(config)]);
-    stack.push(databases.stop, cognito.stop);
+    const [databases, cognito, bus] = await Promise.all([startDatabases(config), startCognito(config), startBus(config)]);
+    stack.push(databases.stop, cognito.stop, bus.stop);
 
     const url = (port: number) => `http://127.0.0.1:${port}`;
     const common = { LOG_LEVEL: config.LOG_LEVEL, HOST: '127.0.0.1', ...cognito.env };
     const service = (name: 'identity' | 'product' | 'billing', port: number, extra: Record<string, string> = {}) =>
-      startService(name, port, { ...common, PORT: String(port), DATABASE_URL: databases.urls[name], ...extra });
+      startService(name, port, { ...common, ...bus.envFor(name), PORT: String(port), DATABASE_URL: databases.urls[name], ...extra });
 
     const services = await Promise.all([
       service('identity', config.IDENTITY_PORT),

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { busTopology } from '../contracts/topology';
+import { createBusClients } from '../platform/bus/clients';
+import { ensureTopology } from '../platform/bus/topology';
+import type { LocalConfig } from './config';
+import { startFauxqsEmulator } from './fauxqs';
+import { status } from './status';
+
+/** The bus prefix offline; topic and queue names are `platform-…` as in a deployed stage named platform. */
+const BUS_PREFIX = 'platform';
+
+export interface LocalBus {
+  /** Bus variables for each service: endpoint, topic, and its own queue if it consumes. */
+  envFor(service: string): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * fauxqs on 127.0.0.1 with its state under DATA_DIR, or the endpoint in AWS_ENDPOINT_URL (LocalStack), with the
+ * topology from the event catalogue created where missing.
+ */
+export async function startBus(config: LocalConfig): Promise<LocalBus> {
+  let endpoint = config.AWS_ENDPOINT_URL;
+  let stop = async () => {};
+  if (!endpoint) {
+    const dataDir = path.join(config.DATA_DIR, 'fauxqs');
+    const emulator = await startFauxqsEmulator({ dataDir, port: config.FAUXQS_PORT });
+    endpoint = emulator.endpoint;
+    stop = emulator.stop;
+  }
+  const clients = createBusClients({ endpoint, region: config.AWS_REGION });
+  try {
+    const bus = await ensureTopology(clients, busTopology(BUS_PREFIX));
+    status.step('bus', `${config.AWS_ENDPOINT_URL ? 'SNS/SQS' : 'fauxqs'} on ${endpoint}: topic and ${bus.queues.length} queues ready`);
+    const common = { AWS_ENDPOINT_URL: endpoint, AWS_REGION: config.AWS_REGION, BUS_PREFIX, EVENTS_TOPIC_ARN: bus.topicArn };
+    return {
+      envFor: (service) => {
+        const queue = bus.queues.find((q) => q.consumer === service);
+        return { ...common, ...(queue ? { EVENTS_QUEUE_URL: queue.queueUrl } : {}) };
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    clients.close();
+  }
+}

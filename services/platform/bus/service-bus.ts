@@ -1,0 +1,83 @@
+/**
+ * What a service's main.ts starts for the bus: the outbox relay (when it produces events) and the queue consumer
+ * (when it consumes some). The same code runs against fauxqs, LocalStack and AWS; only AWS_ENDPOINT_URL changes.
+ */
+import pg from 'pg';
+import { z } from 'zod';
+import type { Logger } from '../logger';
+import { busEnvShape, createBusClients } from './clients';
+import { createConsumer, type EventHandler } from './consumer';
+import { createPublisher } from './publisher';
+import { createOutboxRelay } from '../outbox/relay';
+
+/** Bus variables for a service's config schema; the launcher or the CDK stack sets them. */
+export const serviceBusEnvShape = {
+  ...busEnvShape,
+  /** The topic the outbox relay publishes to. Required by producers. */
+  EVENTS_TOPIC_ARN: z.string().min(1).optional(),
+  /** This service's queue (its dead-letter queue is read from the redrive policy). Required by consumers. */
+  EVENTS_QUEUE_URL: z.url().optional(),
+};
+
+type BusEnv = z.infer<z.ZodObject<typeof serviceBusEnvShape>>;
+
+export interface ServiceBusOptions<E extends { id: string; type: string }> {
+  readonly service: string;
+  readonly env: BusEnv;
+  /** The service's database (a URL, or unset for the libpq variables); the relay takes two connections of its own. */
+  readonly databaseUrl: string | undefined;
+  readonly logger: Logger;
+  readonly produces: boolean;
+  readonly consumer?: { readonly parse: (raw: unknown) => E; readonly handle: EventHandler<E> };
+}
+
+export interface ServiceBus {
+  stop(): Promise<void>;
+}
+
+export async function startServiceBus<E extends { id: string; type: string }>(options: ServiceBusOptions<E>): Promise<ServiceBus> {
+  const { env, logger } = options;
+  const missing = [
+    ...(options.produces && !env.EVENTS_TOPIC_ARN ? ['EVENTS_TOPIC_ARN'] : []),
+    ...(options.consumer && !env.EVENTS_QUEUE_URL ? ['EVENTS_QUEUE_URL'] : []),
+  ];
+  if (missing.length > 0) throw new Error(`${options.service} needs ${missing.join(' and ')} for the event bus`);
+
+  const clients = createBusClients({ ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}), region: env.AWS_REGION });
+  const relayPool = new pg.Pool({ ...(options.databaseUrl ? { connectionString: options.databaseUrl } : {}), max: 2 });
+  relayPool.on('error', (error) => logger.warn({ err: error }, 'idle outbox relay connection failed'));
+  const relay = options.produces
+    ? createOutboxRelay({ pool: relayPool, publisher: createPublisher(clients.sns, env.EVENTS_TOPIC_ARN!), logger })
+    : undefined;
+  const consumer = options.consumer
+    ? createConsumer({
+        sqs: clients.sqs,
+        queueUrl: env.EVENTS_QUEUE_URL!,
+        name: options.service,
+        logger,
+        ...options.consumer,
+      })
+    : undefined;
+
+  await relay?.start();
+  await consumer?.start();
+  return {
+    async stop() {
+      await consumer?.stop();
+      await relay?.stop();
+      await relayPool.end();
+      clients.close();
+    },
+  };
+}
+
+/** Routes each event to the handler registered for its type; a type with none is a bug, so it fails loudly. */
+export function dispatchByType<E extends { id: string; type: string }>(
+  handlers: Readonly<Partial<Record<E['type'], EventHandler<E>>>>,
+): EventHandler<E> {
+  return async (event, delivery) => {
+    const handler = handlers[event.type as E['type']];
+    if (!handler) throw new Error(`no handler for event type "${event.type}"`);
+    await handler(event, delivery);
+  };
+}
