@@ -77,9 +77,15 @@ export interface SynthesizedStage extends TestApp {
 /** Both stacks of a stage, synthesized once. */
 export function synthesizeStage(stage: StageName, options: TestAppOptions = {}): SynthesizedStage {
   const test = testApp(options);
-  const platform = createPlatform(test.app, { stage: stageSettings(stage), env: TEST_ENV });
-  test.app.synth();
-  return { ...test, platform, dataTemplate: Template.fromStack(platform.data), appTemplate: Template.fromStack(platform.app) };
+  try {
+    const platform = createPlatform(test.app, { stage: stageSettings(stage), env: TEST_ENV });
+    test.app.synth();
+    return { ...test, platform, dataTemplate: Template.fromStack(platform.data), appTemplate: Template.fromStack(platform.app) };
+  } catch (error) {
+    // A failed synthesis (a cdk-nag finding, a cycle) must not leave its outdir behind.
+    test.dispose();
+    throw error;
+  }
 }
 
 const ASSET_HASH = /[0-9a-f]{64}/g;
