@@ -15,7 +15,9 @@ export function loadConfig<S extends z.ZodObject>(
   schema: S,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): z.infer<S> {
-  const result = schema.safeParse(env);
+  // `FOO= npm start` means "not set" to people; treat an empty value like an absent one.
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(given);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join('.') || '(environment)';

@@ -24,6 +24,12 @@ describe('loadConfig', () => {
     expect(message).toContain('"eighty"');
   });
 
+  it('when a variable is set to an empty string, then it counts as unset', () => {
+    const config = loadConfig(serviceEnvSchema(3002), { ...valid, DATABASE_URL: '', PORT: '' });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.PORT).toBe(3002);
+  });
+
   it('when a flag is not a boolean word, then it is rejected', () => {
     const schema = z.object({ VERBOSE: env.flag(false) });
     expect(loadConfig(schema, { VERBOSE: '1' }).VERBOSE).toBe(true);
