@@ -117,7 +117,7 @@ export class AppStack extends Stack {
           LOG_LEVEL: stage.service.logLevel,
           BUS_PREFIX: prefix,
           ...(producedBy(name).length > 0 ? { EVENTS_TOPIC_ARN: this.bus.topic.topicArn } : {}),
-          ...(consumer ? { EVENTS_QUEUE_URL: consumer.queue.queueUrl, EVENTS_DLQ_URL: consumer.deadLetterQueue.queueUrl } : {}),
+          ...(consumer ? { EVENTS_QUEUE_URL: consumer.queue.queueUrl } : {}),
           ...extra.environment,
         },
         listener: this.loadBalancer.listener,
@@ -151,8 +151,10 @@ export class AppStack extends Stack {
       if (consumedBy(name).length > 0) {
         const { queue, deadLetterQueue } = this.bus.consumer(name);
         queue.grantConsumeMessages(svc.taskDefinition.taskRole);
-        // Read-only on the dead letters: enough to report their depth; redriving is an operator's job.
-        deadLetterQueue.grant(svc.taskDefinition.taskRole, 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+        // A message that keeps failing is forwarded to the dead-letter queue by the consumer itself, with the reason
+        // attached (services/platform/bus/dead-letter.ts); the queue's redrive policy only says where that is.
+        deadLetterQueue.grantSendMessages(svc.taskDefinition.taskRole);
+        deadLetterQueue.grant(svc.taskDefinition.taskRole, 'sqs:GetQueueUrl');
       }
     }
     // Sign-up, deletion and sign-in of users; InitiateAuth itself needs no IAM permission.

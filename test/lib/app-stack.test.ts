@@ -54,10 +54,24 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     }
     // Consumers (identity, billing) get their queue; producers (identity, billing) the topic; product neither.
     for (const name of ['identity', 'billing']) {
-      expect(envNames(containers.get(name))).toEqual(expect.arrayContaining(['EVENTS_TOPIC_ARN', 'EVENTS_QUEUE_URL', 'EVENTS_DLQ_URL']));
+      expect(envNames(containers.get(name))).toEqual(expect.arrayContaining(['EVENTS_TOPIC_ARN', 'EVENTS_QUEUE_URL']));
     }
     expect(envNames(containers.get('product')).filter((n) => n.startsWith('EVENTS_'))).toEqual([]);
+    expect(envNames(containers.get('billing'))).not.toContain('EVENTS_DLQ_URL'); // read from the redrive policy
     expect(envValue(containers.get('billing'), 'PRODUCT_SERVICE_URL')).toBe('http://product');
+  });
+
+  it('when synthesized, then a consumer may send to its own dead-letter queue (it forwards poison messages with the reason)', () => {
+    template().hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsBillingDeadLetterQueue'), 'Arn'] },
+          }),
+        ]),
+      },
+    });
   });
 
   it('when synthesized, then Billing reaches Product through Service Connect, not through the ALB', () => {
