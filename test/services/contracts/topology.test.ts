@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { consumedBy, EVENT_CATALOG, EVENT_TYPES, parseEvent } from '../../../services/contracts/events';
+import { busTopology, MAX_RECEIVE_COUNT } from '../../../services/contracts/topology';
+import { BILLING_HANDLED_EVENTS } from '../../../services/billing/entry-points/events/handlers';
+import { IDENTITY_HANDLED_EVENTS } from '../../../services/identity/entry-points/events/handlers';
+
+const registered = { billing: [...BILLING_HANDLED_EVENTS], identity: [...IDENTITY_HANDLED_EVENTS], product: [] as string[] };
+
+describe('the bus topology', () => {
+  it('when derived, then each consumer queue filters exactly the event types its service registers handlers for', () => {
+    const topology = busTopology('test');
+    for (const [service, handled] of Object.entries(registered)) {
+      const queue = topology.queues.find((q) => q.consumer === service);
+      if (handled.length === 0) {
+        expect(queue, service).toBeUndefined();
+        continue;
+      }
+      expect(queue?.filterPolicy.type?.slice().sort(), service).toEqual(handled.sort());
+      expect(consumedBy(service as 'billing').slice().sort()).toEqual(handled.sort());
+    }
+  });
+
+  it('when derived, then every queue has a dead-letter queue after five receives and a prefixed name', () => {
+    const topology = busTopology('stage1');
+    expect(topology.topicName).toBe('stage1-events');
+    for (const queue of topology.queues) {
+      expect(queue.deadLetterQueueName).toBe(`${queue.queueName}-dlq`);
+      expect(queue.queueName.startsWith('stage1-')).toBe(true);
+      expect(queue.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
+    }
+  });
+
+  it('when an event type has no consumer, then it is not in the catalogue (nothing is published into the void)', () => {
+    for (const type of EVENT_TYPES) expect(EVENT_CATALOG[type].consumers.length, type).toBeGreaterThan(0);
+  });
+});
+
+describe('parseEvent', () => {
+  const envelope = {
+    specversion: '1.0',
+    id: 'e1',
+    type: 'identity.user.deleted',
+    source: '/identity',
+    time: '2026-11-27T10:00:00Z',
+    datacontenttype: 'application/json',
+    data: { userId: 'u1' },
+  };
+
+  it('when the envelope and data are valid, then the event is returned typed', () => {
+    expect(parseEvent(envelope)).toMatchObject({ type: 'identity.user.deleted', data: { userId: 'u1' } });
+  });
+
+  it.each([
+    ['an unknown type', { type: 'identity.user.exploded' }],
+    ['data of the wrong shape', { data: { user: 'u1' } }],
+    ['another CloudEvents version', { specversion: '0.3' }],
+    ['no time', { time: undefined }],
+  ])('when it has %s, then it throws', (_what, change) => {
+    expect(() => parseEvent({ ...envelope, ...change })).toThrow();
+  });
+});

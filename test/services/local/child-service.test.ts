@@ -1,0 +1,70 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChildService } from '../../../services/local/child-service';
+import { freePort } from '../../../services/local/free-port';
+
+let dir: string;
+// A stand-in service: answers /health/ready with its pid, and exits when asked to crash.
+const ENTRY = `
+import { createServer } from 'node:http';
+createServer((req, res) => {
+  if (req.url === '/crash') { res.end(); setTimeout(() => process.exit(3), 10); return; }
+  res.end(String(process.pid));
+}).listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(process.cwd(), '.test-child-'));
+  await writeFile(path.join(dir, 'entry.ts'), ENTRY);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const pidAt = (url: string) => fetch(url).then((r) => r.text()).catch(() => undefined);
+
+describe('startChildService', () => {
+  it('when the child crashes, then it is restarted with backoff and answers again', { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    const events: string[] = [];
+    const url = `http://127.0.0.1:${port}/health/ready`;
+    const child = await startChildService({
+      name: 'stand-in',
+      entry: path.join(dir, 'entry.ts'),
+      env: { PORT: String(port) },
+      readyUrl: url,
+      restart: true,
+      output: 'ignore',
+      onEvent: (message) => events.push(message),
+    });
+    try {
+      const firstPid = await pidAt(url);
+      await fetch(`http://127.0.0.1:${port}/crash`);
+      let secondPid: string | undefined;
+      for (let i = 0; i < 100 && (secondPid === undefined || secondPid === firstPid); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        secondPid = await pidAt(url);
+      }
+      expect(secondPid).toBeDefined();
+      expect(secondPid).not.toBe(firstPid);
+      expect(events[0]).toMatch(/stand-in exited \(code 3\); restarting in 1 s/);
+    } finally {
+      await child.stop();
+    }
+    expect(await pidAt(url)).toBeUndefined();
+  });
+
+  it('when the child never becomes ready, then start fails naming it and leaves nothing running', { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    const attempt = startChildService({
+      name: 'never-ready',
+      entry: path.join(dir, 'entry.ts'),
+      env: { PORT: String(port) },
+      readyUrl: `http://127.0.0.1:${await freePort()}/elsewhere`,
+      readyTimeoutMs: 1_500,
+      output: 'ignore',
+    });
+    await expect(attempt).rejects.toThrow(/never-ready did not become ready/);
+    expect(await pidAt(`http://127.0.0.1:${port}/`)).toBeUndefined();
+  });
+});
