@@ -17,6 +17,7 @@ import { createLogger } from '../../services/platform/logger';
 import { enqueue } from '../../services/platform/outbox/enqueue';
 import { createOutboxRelay } from '../../services/platform/outbox/relay';
 import { noteAddedEvent, testTopology } from '../../test/support/bus/events';
+import { PING, startBusBaseline, type BusBaseline } from './bus-baseline';
 import * as schema from '../../test/support/bus/schema';
 
 const MIGRATIONS = fileURLToPath(new URL('../../test/support/bus/migrations', import.meta.url));
@@ -26,19 +27,28 @@ const now = () => performance.timeOrigin + performance.now();
 
 export interface EventFlow {
   /** Commits one event; resolves with its id after the commit. */
-  produce(): Promise<string>;
+  send(): Promise<string>;
   /** Producer commit → consumer commit in ms, for those of the ids whose effect has committed. */
   latencies(ids: readonly string[]): number[];
   /** CPU ms used so far by this process (producer and relay) and by the consumer's. */
   cpuMs(): { readonly producer: number; readonly consumer: number };
+  /** The same bus without database, outbox and inbox, for comparison in the same run. */
+  readonly baseline: BusBaseline;
   close(): Promise<void>;
+}
+
+/** The tests' topology plus a queue for the baseline's messages. */
+function benchTopology() {
+  const topology = testTopology('bench');
+  const ping = { consumer: 'ping', queueName: 'bench-ping', deadLetterQueueName: 'bench-ping-dlq', filterPolicy: { type: [PING] }, maxReceiveCount: 5 };
+  return { ...topology, queues: [...topology.queues, ping] };
 }
 
 export async function startEventFlow(databaseUrl: string): Promise<EventFlow> {
   const logger = createLogger({ service: 'bench-events', level: 'warn' });
   const emulator = await startFauxqsEmulator();
   const clients = createBusClients({ endpoint: emulator.endpoint });
-  const bus = await ensureTopology(clients, testTopology('bench'));
+  const bus = await ensureTopology(clients, benchTopology());
   const producer = createDatabase({ connectionString: databaseUrl, schema, logger, poolMax: 10 });
   // The relay's own small pool, so it never queues behind the producer's transactions.
   const relayDb = createDatabase({ connectionString: databaseUrl, schema, logger, poolMax: 2 });
@@ -50,8 +60,10 @@ export async function startEventFlow(databaseUrl: string): Promise<EventFlow> {
   const consumerCpu = { ms: 0 };
   const env = { DATABASE_URL: databaseUrl, QUEUE_URL: bus.queues[0]!.queueUrl, AWS_ENDPOINT_URL: emulator.endpoint };
   const consumer = await startConsumer(env, effectAt, consumerCpu);
+  const baseline = startBusBaseline(clients, bus.topicArn, bus.queues[1]!.queueUrl);
   let produced = 0;
   return {
+    baseline,
     latencies: (ids) =>
       ids.flatMap((id) => {
         const [start, end] = [committedAt.get(id), effectAt.get(id)];
@@ -61,7 +73,7 @@ export async function startEventFlow(databaseUrl: string): Promise<EventFlow> {
       const { user, system } = process.cpuUsage();
       return { producer: (user + system) / 1_000, consumer: consumerCpu.ms };
     },
-    async produce() {
+    async send() {
       const event = noteAddedEvent(`bench ${produced++}`);
       await producer.db.transaction((tx) => enqueue(tx, event));
       committedAt.set(event.id, now());
@@ -69,7 +81,7 @@ export async function startEventFlow(databaseUrl: string): Promise<EventFlow> {
     },
     async close() {
       await stopConsumer(consumer);
-      await relay.stop();
+      await Promise.all([relay.stop(), baseline.close()]);
       clients.close();
       await Promise.all([producer.close(), relayDb.close(), emulator.stop()]);
     },
