@@ -3,14 +3,14 @@
  * (127.0.0.1:8080) and stops cleanly on SIGTERM / SIGINT.
  */
 import { closeOnSignals } from '../platform/http/serve';
+import { createLogger } from '../platform/logger';
 import { runMain } from '../platform/run';
 import { loadGatewayConfig } from './config';
-import { createGatewayLogger } from './logger';
 import { startGateway } from './start';
 
 runMain('gateway', async () => {
   const config = loadGatewayConfig();
-  const logger = createGatewayLogger(config.LOG_LEVEL);
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
   const running = await startGateway(config, logger);
   closeOnSignals(running.close, logger);
   logger.info({ url: running.url }, `gateway ready at ${running.url}`);

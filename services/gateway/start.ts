@@ -2,8 +2,8 @@
  * Config → verifier → gateway → listening server, with a graceful close. Used by main.ts and by
  * services/local (`npm start`), which run the same gateway.
  */
-import type { AddressInfo } from 'node:net';
 import { verifierFromConfig } from '../platform/auth/from-config';
+import { serve } from '../platform/http/serve';
 import type { Logger } from '../platform/logger';
 import type { GatewayEnv } from './config';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway';
@@ -40,28 +40,12 @@ export function gatewayOptionsFromEnv(config: GatewayEnv, logger: Logger): Gatew
 
 export async function startGateway(config: GatewayEnv, logger: Logger): Promise<RunningGateway> {
   const gateway = createGateway(gatewayOptionsFromEnv(config, logger));
-  const server = gateway.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => resolve());
+  const server = await serve(gateway.handler, {
+    port: config.GATEWAY_PORT,
+    host: config.GATEWAY_HOST,
+    logger,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    onClose: [() => gateway.close()],
   });
-  const { address, port, family } = server.address() as AddressInfo;
-  const host = family === 'IPv6' ? `[${address}]` : address;
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      // As platform/http/serve.ts drains (it takes an Express app; this is a bare request listener).
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
-      server.closeIdleConnections();
-      const timer = setTimeout(() => {
-        logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'in-flight requests did not finish in time; closing their sockets');
-        server.closeAllConnections();
-      }, config.SHUTDOWN_TIMEOUT_MS);
-      await closed;
-      clearTimeout(timer);
-      clearInterval(sweeper);
-      await gateway.close();
-    })());
-  return { url: `http://${host}:${port}`, gateway, close };
+  return { url: server.url, gateway, close: server.close };
 }

@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 import type { Logger } from '../logger';
 
 export interface ServeOptions {
@@ -20,8 +19,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
-  const server = createServer(app);
+/** Listens with any request listener: an Express app, or the gateway's bare handler. */
+export async function serve(listener: RequestListener, options: ServeOptions): Promise<RunningServer> {
+  const server = createServer(listener);
   // Longer than a load balancer's idle timeout (ALB: 60 s), so the balancer, not us, closes idle connections.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
