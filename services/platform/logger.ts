@@ -25,7 +25,8 @@ export function createLogger({ service, level = 'info' }: LoggerOptions): Logger
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => {
         const context = currentContext();
-        return context ? { requestId: context.requestId } : {};
+        if (!context) return {};
+        return context.traceparent ? { requestId: context.requestId, traceparent: context.traceparent } : { requestId: context.requestId };
       },
     },
     (stdout ??= batchedStdout()),

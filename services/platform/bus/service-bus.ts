@@ -2,13 +2,22 @@
  * What a service's main.ts starts for the bus: the outbox relay (when it produces events) and the queue consumer
  * (when it consumes some). The same code runs against fauxqs, LocalStack and AWS; only AWS_ENDPOINT_URL changes.
  */
+import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import { busEnvShape, createBusClients } from './clients';
 import { createConsumer, type EventHandler } from './consumer';
 import { createPublisher } from './publisher';
+import { pruneInbox } from '../inbox/handle-once';
 import { createOutboxRelay } from '../outbox/relay';
+
+/**
+ * Handled event ids are kept well past SQS's longest retention (14 days), so no redelivery or redrive can
+ * outlive its inbox row.
+ */
+const INBOX_RETENTION_MS = 21 * 24 * 3_600_000;
+const INBOX_PRUNE_INTERVAL_MS = 3_600_000;
 
 /** Bus variables for a service's config schema; the launcher or the CDK stack sets them. */
 export const serviceBusEnvShape = {
@@ -61,8 +70,10 @@ export async function startServiceBus<E extends { id: string; type: string }>(op
 
   await relay?.start();
   await consumer?.start();
+  const inboxPruner = consumer ? setInterval(() => void pruneOldInbox(relayPool, logger), INBOX_PRUNE_INTERVAL_MS).unref() : undefined;
   return {
     async stop() {
+      clearInterval(inboxPruner);
       await consumer?.stop();
       await relay?.stop();
       await relayPool.end();
@@ -80,4 +91,13 @@ export function dispatchByType<E extends { id: string; type: string }>(
     if (!handler) throw new Error(`no handler for event type "${event.type}"`);
     await handler(event, delivery);
   };
+}
+
+async function pruneOldInbox(pool: pg.Pool, logger: Logger): Promise<void> {
+  try {
+    const pruned = await pruneInbox(drizzle(pool), new Date(Date.now() - INBOX_RETENTION_MS));
+    if (pruned > 0) logger.info({ pruned }, 'pruned handled event ids from the inbox');
+  } catch (error) {
+    logger.warn({ err: error }, 'pruning the inbox failed; will try again');
+  }
 }

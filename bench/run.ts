@@ -1,0 +1,27 @@
+/**
+ * `npm run bench [name…]`: every benchmark in turn (or the ones named), each writing its section of
+ * docs/benchmarks.md with its figures beside a baseline measured in the same run. Loopback only; every load
+ * is bounded in time.
+ */
+import { run as cdkSynth } from './cdk-synth';
+import { run as events } from './events';
+import { run as gateway } from './gateway';
+import { run as product } from './product';
+import { run as startup } from './startup';
+
+const BENCHMARKS: Record<string, () => Promise<unknown>> = { product, gateway, events, startup, 'cdk-synth': () => cdkSynth() };
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !(name in BENCHMARKS));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${Object.keys(BENCHMARKS).join(', ')}`);
+  process.exit(2);
+}
+
+for (const name of requested.length > 0 ? requested : Object.keys(BENCHMARKS)) {
+  const started = Date.now();
+  console.log(`\n▶ ${name}`);
+  await BENCHMARKS[name]!();
+  console.log(`  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+console.log('\nFigures written to docs/benchmarks.md');
