@@ -11,7 +11,7 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
 
 export interface ChildServiceOptions {
   readonly name: string;
-  /** A TypeScript entry point, run with tsx. */
+  /** A TypeScript entry point (run with tsx) or a JavaScript bundle (run by Node as it is). */
   readonly entry: string;
   readonly env: Record<string, string>;
   readonly readyUrl: string;
@@ -21,6 +21,8 @@ export interface ChildServiceOptions {
   /** Restart after an unexpected exit, with backoff (1 s doubling to 30 s). @default false */
   readonly restart?: boolean;
   readonly onEvent?: (message: string) => void;
+  /** Extra Node.js flags, e.g. `--cpu-prof` for a benchmark. */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface RunningChild {
@@ -74,7 +76,8 @@ export async function startChildService(options: ChildServiceOptions): Promise<R
  */
 function launch(options: ChildServiceOptions): ChildProcess {
   const out = options.output ?? 'inherit';
-  return spawn(process.execPath, ['--import', tsxLoader, options.entry], {
+  const loader = options.entry.endsWith('.ts') ? ['--import', tsxLoader] : ['--enable-source-maps'];
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, options.entry], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', out, out, 'ipc'],
     detached: true,

@@ -8,8 +8,16 @@ import { startChildService, type RunningChild } from './child-service';
 import { startLocalCognito } from './cognito';
 import type { LocalConfig } from './config';
 import { startBus } from './bus';
+import { bundleEntryPoints } from './bundle';
 import { startDatabases } from './databases';
 import { status } from './status';
+
+const ENTRY_POINTS = {
+  identity: 'services/identity/main.ts',
+  product: 'services/product/main.ts',
+  billing: 'services/billing/main.ts',
+  gateway: 'services/gateway/main.ts',
+};
 
 export interface RunningPlatform {
   readonly gatewayUrl: string;
@@ -29,38 +37,51 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
     for (const step of stack.reverse()) await step().catch((error: unknown) => status.warn(`stop failed: ${String(error)}`));
   };
   try {
-    const [databases, cognito, bus] = await Promise.all([startDatabases(config), startCognito(config), startBus(config)]);
+    const [databases, cognito, bus, entries] = await Promise.all([
+      startDatabases(config),
+      startCognito(config),
+      startBus(config),
+      bundleEntryPoints(ENTRY_POINTS),
+    ]);
     stack.push(databases.stop, cognito.stop, bus.stop);
 
     const url = (port: number) => `http://127.0.0.1:${port}`;
     const common = { LOG_LEVEL: config.LOG_LEVEL, HOST: '127.0.0.1', ...cognito.env };
     const service = (name: 'identity' | 'product' | 'billing', port: number, extra: Record<string, string> = {}) =>
-      startService(name, port, { ...common, ...bus.envFor(name), PORT: String(port), DATABASE_URL: databases.urls[name], ...extra });
-
-    const services = await Promise.all([
-      service('identity', config.IDENTITY_PORT),
-      service('product', config.PRODUCT_PORT),
-      service('billing', config.BILLING_PORT, { PRODUCT_SERVICE_URL: url(config.PRODUCT_PORT) }),
-    ]);
-    stack.push(() => Promise.all(services.map((s) => s.stop())).then(() => {}));
-
-    const gateway = await startChildService({
-      name: 'gateway',
-      entry: path.join('services', 'gateway', 'main.ts'),
-      readyUrl: `${url(config.GATEWAY_PORT)}/health`,
-      restart: true,
-      onEvent: status.warn,
-      env: {
+      startService(name, entries[name]!, port, {
         ...common,
-        GATEWAY_PORT: String(config.GATEWAY_PORT),
-        GATEWAY_HOST: '127.0.0.1',
-        IDENTITY_URL: url(config.IDENTITY_PORT),
-        PRODUCT_URL: url(config.PRODUCT_PORT),
-        BILLING_URL: url(config.BILLING_PORT),
-      },
-    });
-    stack.push(gateway.stop);
-    status.step('gateway', url(config.GATEWAY_PORT));
+        ...bus.envFor(name),
+        PORT: String(port),
+        DATABASE_URL: databases.urls[name],
+        MIGRATIONS_DIR: path.resolve('services', name, 'data-access', 'migrations'),
+        ...extra,
+      });
+
+    const gateway = () =>
+      startChildService({
+        name: 'gateway',
+        entry: entries.gateway!,
+        readyUrl: `${url(config.GATEWAY_PORT)}/health`,
+        restart: true,
+        onEvent: status.warn,
+        env: {
+          ...common,
+          GATEWAY_PORT: String(config.GATEWAY_PORT),
+          GATEWAY_HOST: '127.0.0.1',
+          IDENTITY_URL: url(config.IDENTITY_PORT),
+          PRODUCT_URL: url(config.PRODUCT_PORT),
+          BILLING_URL: url(config.BILLING_PORT),
+        },
+      }).then((child) => (status.step('gateway', url(config.GATEWAY_PORT)), child));
+
+    // The gateway needs only Cognito to start, so it boots beside the services; `ready` waits for all four.
+    const tracked = (starting: Promise<RunningChild>) => starting.then((child) => (stack.push(child.stop), child));
+    await Promise.all([
+      tracked(service('identity', config.IDENTITY_PORT)),
+      tracked(service('product', config.PRODUCT_PORT)),
+      tracked(service('billing', config.BILLING_PORT, { PRODUCT_SERVICE_URL: url(config.PRODUCT_PORT) })),
+      tracked(gateway()),
+    ]);
     return { gatewayUrl: url(config.GATEWAY_PORT), stop };
   } catch (error) {
     await stop();
@@ -68,10 +89,10 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
   }
 }
 
-async function startService(name: string, port: number, env: Record<string, string>): Promise<RunningChild> {
+async function startService(name: string, entry: string, port: number, env: Record<string, string>): Promise<RunningChild> {
   const child = await startChildService({
     name,
-    entry: path.join('services', name, 'main.ts'),
+    entry,
     readyUrl: `http://127.0.0.1:${port}/health/ready`,
     restart: true,
     onEvent: status.warn,

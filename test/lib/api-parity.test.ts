@@ -4,22 +4,14 @@
  * each route to the service the table names. CORS must match the gateway's lists.
  */
 import type { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROUTES, STAGE_THROTTLE } from '../../lib/routes';
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from '../../services/gateway/cors';
 import { compileRoutes } from '../../services/gateway/routing';
 import { effectiveThrottle } from '../../services/gateway/throttle';
-import { resourcesOf, synthesizeStage, type SynthesizedStage } from './synth';
+import { resourcesOf, synthesizeBothStagesForFile } from './synth';
 
-const synthesized = {} as Record<'dev' | 'prod', SynthesizedStage>;
-beforeAll(() => {
-  synthesized.dev = synthesizeStage('dev');
-  synthesized.prod = synthesizeStage('prod');
-}, 120_000);
-afterAll(() => {
-  synthesized.dev?.dispose();
-  synthesized.prod?.dispose();
-});
+const synthesized = synthesizeBothStagesForFile();
 
 /** What the local gateway enforces per route, from its own compiled router and throttle rules. */
 const gateway = compileRoutes(ROUTES).routes.map((route) => ({

@@ -1,18 +1,10 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assetHashSerializer, resourcesOf, synthesizeStage, type SynthesizedStage } from './synth';
+import { describe, expect, it } from 'vitest';
+import { assetHashSerializer, resourcesOf, synthesizeBothStagesForFile } from './synth';
 
 expect.addSnapshotSerializer(assetHashSerializer);
 
-const synthesized = {} as Record<'dev' | 'prod', SynthesizedStage>;
-beforeAll(() => {
-  synthesized.dev = synthesizeStage('dev');
-  synthesized.prod = synthesizeStage('prod');
-}, 120_000);
-afterAll(() => {
-  synthesized.dev?.dispose();
-  synthesized.prod?.dispose();
-});
+const synthesized = synthesizeBothStagesForFile();
 
 interface ContainerDefinition {
   Name: string;

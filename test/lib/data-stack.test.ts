@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assetHashSerializer, resourcesOf, synthesizeStage, type SynthesizedStage } from './synth';
+import { describe, expect, it } from 'vitest';
+import { assetHashSerializer, resourcesOf, synthesizeBothStagesForFile } from './synth';
 
 expect.addSnapshotSerializer(assetHashSerializer);
 
@@ -20,15 +20,7 @@ const PINNED = {
 };
 
 // Synthesis is the slow part: each stage once for the whole file.
-const synthesized = {} as Record<'dev' | 'prod', SynthesizedStage>;
-beforeAll(() => {
-  synthesized.dev = synthesizeStage('dev');
-  synthesized.prod = synthesizeStage('prod');
-}, 120_000);
-afterAll(() => {
-  synthesized.dev?.dispose();
-  synthesized.prod?.dispose();
-});
+const synthesized = synthesizeBothStagesForFile();
 
 describe.each(['dev', 'prod'] as const)('data stack (%s)', (stage) => {
   const template = () => synthesized[stage].dataTemplate;

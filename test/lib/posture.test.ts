@@ -3,18 +3,10 @@
  * hold whatever construct created the resource.
  */
 import type { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resourcesOf, synthesizeStage, type SynthesizedStage } from './synth';
+import { describe, expect, it } from 'vitest';
+import { resourcesOf, synthesizeBothStagesForFile } from './synth';
 
-const synthesized = {} as Record<'dev' | 'prod', SynthesizedStage>;
-beforeAll(() => {
-  synthesized.dev = synthesizeStage('dev');
-  synthesized.prod = synthesizeStage('prod');
-}, 120_000);
-afterAll(() => {
-  synthesized.dev?.dispose();
-  synthesized.prod?.dispose();
-});
+const synthesized = synthesizeBothStagesForFile();
 
 /** Names and values that would be a secret in plain text. */
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|PRIVATE|CREDENTIAL|API_?KEY/i;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll } from 'vitest';
 import { createPlatform, type Platform } from '../../lib/platform';
 import { stageSettings, type StageName } from '../../lib/stages';
 
@@ -101,4 +102,18 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, unkn
 /** All resources of a type in a template, by logical id. */
 export function resourcesOf(template: Template, type: string): Resources {
   return template.findResources(type) as Resources;
+}
+
+/** Both stages, synthesized once for the calling test file (synthesis is the slow part) and disposed after it. */
+export function synthesizeBothStagesForFile(): Record<'dev' | 'prod', SynthesizedStage> {
+  const synthesized = {} as Record<'dev' | 'prod', SynthesizedStage>;
+  beforeAll(() => {
+    synthesized.dev = synthesizeStage('dev');
+    synthesized.prod = synthesizeStage('prod');
+  }, 120_000);
+  afterAll(() => {
+    synthesized.dev?.dispose();
+    synthesized.prod?.dispose();
+  });
+  return synthesized;
 }
