@@ -34,17 +34,19 @@ export interface AppStackProps extends StackProps {
   readonly stage: StageSettings;
   readonly vpc: IVpc;
   readonly databases: Readonly<Record<ServiceName, DatabaseConnection>>;
-  /** Each service's image; defaults to building services/<name>/Dockerfile from the repository root. */
+  /** Each service's image; defaults to building services/Dockerfile for it from the repository root. */
   readonly images?: Readonly<Partial<Record<ServiceName, ContainerImage>>>;
 }
 
 /**
- * The image of a service, built from its Dockerfile at deploy time. The other services' folders are left out of
- * its context, so a change to Billing does not rebuild Identity's image.
+ * The image of a service, built at deploy time from the one Dockerfile all services share, told which service
+ * by a build argument. The other services' folders are left out of its context, so a change to Billing does not
+ * rebuild Identity's image.
  */
 function serviceImage(name: ServiceName): ContainerImage {
   return ContainerImage.fromAsset(REPO_ROOT, {
-    file: `services/${name}/Dockerfile`,
+    file: 'services/Dockerfile',
+    buildArgs: { SERVICE: name },
     platform: Platform.LINUX_AMD64,
     exclude: SERVICE_NAMES.filter((other) => other !== name).map((other) => `services/${other}`),
   });

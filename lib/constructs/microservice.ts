@@ -35,7 +35,7 @@ export interface MicroserviceProps {
   /** Names the container, log stream prefix and Service Connect name. */
   readonly serviceName: string;
   readonly cluster: ICluster;
-  /** Usually `ContainerImage.fromAsset(root, { file: 'services/<name>/Dockerfile' })`. */
+  /** Usually `ContainerImage.fromAsset(root, { file: 'services/Dockerfile', buildArgs: { SERVICE: name } })`. */
   readonly image: ContainerImage;
   /** Task CPU units (256 = 0.25 vCPU) and memory in MiB, in a combination Fargate accepts. */
   readonly cpu: number;

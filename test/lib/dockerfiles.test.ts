@@ -62,9 +62,20 @@ describe('build context', () => {
   });
 });
 
-describe.each(SERVICE_NAMES)('services/%s/Dockerfile', (service) => {
-  const file = path.join(REPO_ROOT, 'services', service, 'Dockerfile');
-  const steps = () => instructions(readFileSync(file, 'utf8'));
+const DOCKERFILE = path.join(REPO_ROOT, 'services', 'Dockerfile');
+
+describe('services/Dockerfile', () => {
+  it('when read, then every stage declares the SERVICE build argument, and a build without it fails early', () => {
+    const steps = instructions(readFileSync(DOCKERFILE, 'utf8'));
+    const stages = new Set(steps.map((step) => step.stage));
+    for (const stage of stages) expect(steps.some((s) => s.stage === stage && s.keyword === 'ARG' && s.args === 'SERVICE'), `stage ${stage}`).toBe(true);
+    expect(steps.find((step) => step.keyword === 'RUN')?.args).toMatch(/test -n "\$SERVICE"/);
+  });
+});
+
+describe.each(SERVICE_NAMES)('services/Dockerfile with SERVICE=%s', (service) => {
+  // What Docker builds for this service: the shared file with the build argument substituted.
+  const steps = () => instructions(readFileSync(DOCKERFILE, 'utf8').replaceAll('${SERVICE}', service));
   const finalStage = () => Math.max(...steps().map((step) => step.stage));
 
   it('when read, then it builds on Node 22 and runs on the slim Node 22 image in a second stage', () => {
