@@ -1,11 +1,11 @@
 import express, { type Express, type Router } from 'express';
-import helmet from 'helmet';
 import type { Logger } from '../logger';
 import { errorHandler, notFound } from './error-handler';
 import { healthRoutes, type ReadinessCheck } from './health';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { accessLog } from './access-log';
 import { requestId } from './request-id';
+import { securityHeaders } from './security-headers';
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -33,7 +33,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   app.use(requestId);
   if (options.accessLog !== false) app.use(accessLog(options.logger));
-  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  app.use(securityHeaders());
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
 
   app.use(healthRoutes(options.ready));

@@ -93,7 +93,9 @@ describe('the HTTP app factory', () => {
   it('when any response is sent, then security headers are set and Express is not advertised', async () => {
     const res = await request(app).get('/things/1');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
 });
