@@ -7,26 +7,10 @@
  * - Its coordinated-omission correction assumes evenly spaced requests, which this pacing is not; it would add
  *   made-up samples to every burst, so it is turned off.
  */
-import autocannon from 'autocannon';
-import type { LoadFigures } from './report';
+import { load, type LoadFigures } from './report';
 
 export const PACED_CONNECTIONS = 8;
 
-export async function pacedLoad(url: string, rate: number, seconds: number, headers: Record<string, string>): Promise<LoadFigures> {
-  if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url)) throw new Error(`refusing to load ${url}: loopback only`);
-  const result = await autocannon({
-    url,
-    headers,
-    duration: seconds,
-    connections: PACED_CONNECTIONS,
-    overallRate: rate,
-    ignoreCoordinatedOmission: true,
-  });
-  return {
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
+export function pacedLoad(url: string, rate: number, seconds: number, headers: Record<string, string>): Promise<LoadFigures> {
+  return load({ url, headers, seconds, connections: PACED_CONNECTIONS, overallRate: rate, ignoreCoordinatedOmission: true });
 }

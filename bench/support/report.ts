@@ -18,6 +18,8 @@ export interface LoadOptions {
   readonly headers?: Record<string, string>;
   /** Fixed offered load in requests/s across all connections; unset means as fast as possible. */
   readonly overallRate?: number;
+  /** Turn off autocannon's coordinated-omission correction (see paced-load.ts for when it misleads). */
+  readonly ignoreCoordinatedOmission?: boolean;
 }
 
 /** One bounded autocannon run against a loopback URL. */
@@ -29,6 +31,7 @@ export async function load(options: LoadOptions): Promise<LoadFigures> {
     duration: options.seconds,
     headers: options.headers ?? {},
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    ...(options.ignoreCoordinatedOmission ? { ignoreCoordinatedOmission: true } : {}),
   });
   return {
     requestsPerSecond: result.requests.average,

@@ -5,6 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { stopChild } from './stop-child';
+
+/** SIGTERM lets the service drain; a child that ignores it this long is killed. */
+const STOP_GRACE_MS = 15_000;
 
 // tsx as a loader in the child itself, not its CLI (which would add a wrapper process between us and it).
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -58,14 +62,14 @@ export async function startChildService(options: ChildServiceOptions): Promise<R
     await waitUntilReady(options.readyUrl, options.readyTimeoutMs ?? 30_000, child);
   } catch (error) {
     stopping = true;
-    await terminate(child);
+    await stopChild(child, STOP_GRACE_MS);
     throw new Error(`${options.name} did not become ready at ${options.readyUrl}: ${(error as Error).message}`);
   }
   return {
     name: options.name,
     stop: async () => {
       stopping = true;
-      await terminate(child);
+      await stopChild(child, STOP_GRACE_MS);
     },
   };
 }
@@ -93,17 +97,4 @@ async function waitUntilReady(url: string, timeoutMs: number, child: ChildProces
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`no answer within ${timeoutMs} ms`);
-}
-
-/** SIGTERM lets the service drain; a child that ignores it for 15 s is killed. */
-function terminate(child: ChildProcess, graceMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

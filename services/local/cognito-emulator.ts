@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { stopChild } from './stop-child';
 
 export interface CognitoEmulatorOptions {
   /** cognito-local keeps its state in `<dataDir>/.cognito`; kept across restarts. */
@@ -63,7 +64,7 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions): Pro
   process.once('exit', killOnExit);
   const stop = () => {
     process.removeListener('exit', killOnExit);
-    return stopChild(child);
+    return stopChild(child, 3_000); // it exits 150 ms after SIGTERM (see CHILD_PRELUDE)
   };
   try {
     const endpoint = await waitUntilListening(child, options, cwd);
@@ -107,13 +108,4 @@ function waitUntilListening(child: ChildProcess, options: CognitoEmulatorOptions
 async function waitUntilHealthy(endpoint: string): Promise<void> {
   const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(5_000) });
   if (!response.ok) throw new Error(`cognito-local at ${endpoint} answered ${response.status} on /health`);
-}
-
-async function stopChild(child: ChildProcess, graceMs = 3_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
 }

@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { stopChild } from './stop-child';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port';
 
@@ -31,6 +32,8 @@ export interface FauxqsEmulator {
 }
 
 export const FAUXQS_STATE_FILE = 'fauxqs-state.json';
+/** Time for the emulator to save its state on SIGTERM before it is killed. */
+const STOP_GRACE_MS = 5_000;
 const SERVER = fileURLToPath(new URL('./fauxqs-server.mjs', import.meta.url));
 
 export async function startFauxqsEmulator(options: FauxqsOptions = {}): Promise<FauxqsEmulator> {
@@ -41,7 +44,7 @@ export async function startFauxqsEmulator(options: FauxqsOptions = {}): Promise<
   const stop = async () => {
     const running = child;
     child = undefined;
-    if (running) await stopChild(running);
+    if (running) await stopChild(running, STOP_GRACE_MS);
   };
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -78,7 +81,7 @@ async function spawnServer(port: number, stateFile: string | undefined, options:
     await waitUntilListening(child, port, options.startTimeoutMs ?? 15_000);
     return child;
   } catch (error) {
-    await stopChild(child);
+    await stopChild(child, STOP_GRACE_MS);
     const tail = recent.length ? `\n${recent.join('\n')}` : '';
     throw new Error(`fauxqs did not start on 127.0.0.1:${port}: ${(error as Error).message}${tail}`);
   }
@@ -97,13 +100,4 @@ function waitUntilListening(child: ChildProcess, port: number, timeoutMs: number
       reject(new Error(`exited with ${signal ?? `code ${code}`} (is port ${port} taken?)`));
     });
   });
-}
-
-async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
 }
