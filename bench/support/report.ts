@@ -1,4 +1,5 @@
 /** Shared bits of the benchmarks: load runs, medians, and the docs/benchmarks.md sections they write. */
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import autocannon from 'autocannon';
@@ -9,6 +10,8 @@ export interface LoadFigures {
   readonly p99Ms: number;
   readonly errors: number;
   readonly non2xx: number;
+  /** CPU time the server process spent per answered request, when its pid was given (Linux only). */
+  readonly cpuMicrosPerRequest?: number;
 }
 
 export interface LoadOptions {
@@ -20,11 +23,14 @@ export interface LoadOptions {
   readonly overallRate?: number;
   /** Turn off autocannon's coordinated-omission correction (see paced-load.ts for when it misleads). */
   readonly ignoreCoordinatedOmission?: boolean;
+  /** The server's process id: its CPU time per request is measured over the run. */
+  readonly pid?: number;
 }
 
 /** One bounded autocannon run against a loopback URL. */
 export async function load(options: LoadOptions): Promise<LoadFigures> {
   if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(options.url)) throw new Error(`refusing to load ${options.url}: loopback only`);
+  const cpuBefore = options.pid === undefined ? undefined : processCpuSeconds(options.pid);
   const result = await autocannon({
     url: options.url,
     connections: options.connections ?? 50,
@@ -39,7 +45,27 @@ export async function load(options: LoadOptions): Promise<LoadFigures> {
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    ...cpuPerRequest(options.pid, cpuBefore, result.requests.total),
   };
+}
+
+/**
+ * Throughput moves ±20–25% on a shared two-core machine; CPU per request hardly moves, so it says where a
+ * difference comes from. Read from /proc (user + system ticks, at Linux's usual 100 per second).
+ */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuPerRequest(pid: number | undefined, before: number | undefined, requests: number): { cpuMicrosPerRequest?: number } {
+  const after = pid === undefined ? undefined : processCpuSeconds(pid);
+  if (before === undefined || after === undefined || requests === 0) return {};
+  return { cpuMicrosPerRequest: ((after - before) * 1e6) / requests };
 }
 
 export const median = (values: number[]): number => {
@@ -55,6 +81,7 @@ export function medianFigures(runs: LoadFigures[]): LoadFigures {
     p99Ms: median(runs.map((r) => r.p99Ms)),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+    ...(runs.every((r) => r.cpuMicrosPerRequest !== undefined) ? { cpuMicrosPerRequest: median(runs.map((r) => r.cpuMicrosPerRequest!)) } : {}),
   };
 }
 

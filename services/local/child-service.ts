@@ -31,6 +31,8 @@ export interface ChildServiceOptions {
 
 export interface RunningChild {
   readonly name: string;
+  /** The current process's id (it changes on a restart). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,9 @@ export async function startChildService(options: ChildServiceOptions): Promise<R
   }
   return {
     name: options.name,
+    get pid() {
+      return child.pid;
+    },
     stop: async () => {
       stopping = true;
       await stopChild(child, STOP_GRACE_MS);

@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
+import { serverOptionsFor } from './express-server-classes';
 
 export interface ServeOptions {
   readonly port: number;
@@ -21,7 +22,7 @@ export interface RunningServer {
 
 /** Listens with any request listener: an Express app, or the gateway's bare handler. */
 export async function serve(listener: RequestListener, options: ServeOptions): Promise<RunningServer> {
-  const server = createServer(listener);
+  const server = createServer(serverOptionsFor(listener), listener);
   // Longer than a load balancer's idle timeout (ALB: 60 s), so the balancer, not us, closes idle connections.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,43 @@
+import { IncomingMessage, ServerResponse, type RequestListener, type ServerOptions } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Express } from 'express';
+
+type ExpressPrototypes = Pick<Express, 'request' | 'response'>;
+
+/** An Express app: a request listener that also carries the prototypes it gives requests and responses. */
+function isExpressApp(listener: RequestListener): listener is RequestListener & ExpressPrototypes {
+  const app = listener as Partial<ExpressPrototypes>;
+  return app.request instanceof IncomingMessage && app.response instanceof ServerResponse;
+}
+
+/** Node's HTTP classes are plain constructor functions (Node 20 to 24), which a subclass function can call. */
+const callable = (constructor: unknown) => typeof constructor === 'function' && !/^class\b/.test(constructor.toString());
+
+/**
+ * Server options under which node:http creates each request and response with the app's own prototypes.
+ *
+ * Express re-prototypes every `req` and `res` on arrival (`Object.setPrototypeOf`). On V8 that leaves Node's
+ * HTTP internals and Express itself on slow property lookups for the rest of the request: on the Product read
+ * it cost about a third of the CPU per request. When the objects are born with those prototypes, Express's call
+ * is a no-op, and nothing else changes. Upstream discussion: expressjs/express#5998.
+ *
+ * Any other listener (the gateway's bare handler) gets node's own classes, and so does every listener if a
+ * future Node turns its classes into `class` declarations.
+ */
+export function serverOptionsFor(listener: RequestListener): ServerOptions {
+  if (!isExpressApp(listener) || !callable(IncomingMessage) || !callable(ServerResponse)) return {};
+  // Plain functions, because a class's `prototype` cannot be assigned, and it must be exactly the app's. Not
+  // Reflect.construct either: measured, V8 then builds objects that are as slow as re-prototyped ones.
+  function AppRequest(this: IncomingMessage, socket: Socket) {
+    IncomingMessage.call(this, socket);
+  }
+  function AppResponse(this: ServerResponse, req: IncomingMessage, options: unknown) {
+    (ServerResponse as unknown as (this: ServerResponse, req: IncomingMessage, options: unknown) => void).call(this, req, options);
+  }
+  AppRequest.prototype = listener.request;
+  AppResponse.prototype = listener.response;
+  return {
+    IncomingMessage: AppRequest as unknown as typeof IncomingMessage,
+    ServerResponse: AppResponse as unknown as typeof ServerResponse,
+  };
+}
