@@ -15,6 +15,8 @@ import { fmt, load, machineLine, medianFigures, writeSection, type LoadFigures }
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 
+type ServerName = 'bare' | 'service' | 'nodeClasses';
+
 export async function run(): Promise<{ ratio: number }> {
   const server = await benchDatabaseServer();
   const logger = createLogger({ service: 'bench', level: 'warn' });
@@ -24,69 +26,77 @@ export async function run(): Promise<{ ratio: number }> {
   const product = await productRepository(database.db).insert({ sku: `BENCH-${Date.now()}`, name: 'Bench', priceCents: 999 });
   await database.close();
 
-  const [servicePort, barePort] = [await freePort(), await freePort()];
   const common = { output: 'ignore' as const, readyTimeoutMs: 60_000 };
-  const service = await startChildService({
-    ...common,
-    // BENCH_PROFILE_DIR=/tmp/x writes a CPU profile of the service, to see where its time goes.
-    ...(process.env.BENCH_PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] } : {}),
-    name: 'product',
-    entry: 'services/product/main.ts',
-    readyUrl: `http://127.0.0.1:${servicePort}/health/ready`,
-    env: {
-      PORT: String(servicePort),
-      HOST: '127.0.0.1',
-      DATABASE_URL: url,
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      COGNITO_USER_POOL_ID: 'us-east-1_Bench0000',
-      COGNITO_CLIENT_ID: 'bench',
-    },
-  });
-  const bare = await startChildService({
-    ...common,
-    name: 'bare',
-    entry: 'bench/support/bare-product-server.ts',
-    readyUrl: `http://127.0.0.1:${barePort}/health/ready`,
-    env: { PORT: String(barePort), DATABASE_URL: url },
-  });
+  const serviceEnv = {
+    HOST: '127.0.0.1',
+    DATABASE_URL: url,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    COGNITO_USER_POOL_ID: 'us-east-1_Bench0000',
+    COGNITO_CLIENT_ID: 'bench',
+  };
+  const start = async (name: ServerName, entry: string, env: Record<string, string>, nodeArgs: string[] = []) => {
+    const port = await freePort();
+    const child = await startChildService({
+      ...common,
+      name,
+      entry,
+      nodeArgs,
+      readyUrl: `http://127.0.0.1:${port}/health/ready`,
+      env: { ...env, PORT: String(port) },
+    });
+    return { name, child, url: `http://127.0.0.1:${port}/products/${product.id}` };
+  };
+  // BENCH_PROFILE_DIR=/tmp/x writes a CPU profile of the service, to see where its time goes.
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const servers = [
+    await start('bare', 'bench/support/bare-product-server.ts', { DATABASE_URL: url }),
+    await start('service', 'services/product/main.ts', serviceEnv, profile),
+    await start('nodeClasses', 'bench/support/product-on-node-classes.ts', serviceEnv),
+  ];
 
-  const path = `/products/${product.id}`;
-  const runs = { bare: [] as LoadFigures[], service: [] as LoadFigures[] };
+  const runs: Record<ServerName, LoadFigures[]> = { bare: [], service: [], nodeClasses: [] };
   try {
-    await load({ url: `http://127.0.0.1:${servicePort}${path}`, seconds: 2 }); // warm-up: JIT, pools, prepared statements
-    await load({ url: `http://127.0.0.1:${barePort}${path}`, seconds: 2 });
+    for (const s of servers) await load({ url: s.url, seconds: 2 }); // warm-up: JIT, pools, prepared statements
     for (let round = 1; round <= ROUNDS; round++) {
-      runs.bare.push(await load({ url: `http://127.0.0.1:${barePort}${path}`, seconds: SECONDS, pid: bare.pid }));
-      runs.service.push(await load({ url: `http://127.0.0.1:${servicePort}${path}`, seconds: SECONDS, pid: service.pid }));
-      console.log(`  round ${round}/${ROUNDS}: bare ${fmt(runs.bare.at(-1)!.requestsPerSecond)} req/s, service ${fmt(runs.service.at(-1)!.requestsPerSecond)} req/s`);
+      for (const s of servers) runs[s.name].push(await load({ url: s.url, seconds: SECONDS, pid: s.child.pid }));
+      const line = servers.map((s) => `${s.name} ${fmt(runs[s.name].at(-1)!.requestsPerSecond)}`).join(', ');
+      console.log(`  round ${round}/${ROUNDS} (req/s): ${line}`);
     }
   } finally {
-    await Promise.all([service.stop(), bare.stop()]);
+    await Promise.all(servers.map((s) => s.child.stop()));
     await server.stop();
   }
 
-  const [b, s] = [medianFigures(runs.bare), medianFigures(runs.service)];
+  const [b, s, n] = [medianFigures(runs.bare), medianFigures(runs.service), medianFigures(runs.nodeClasses)];
   const ratio = s.requestsPerSecond / b.requestsPerSecond;
   const cpu = (f: LoadFigures) => (f.cpuMicrosPerRequest === undefined ? 'n/a' : `${fmt(f.cpuMicrosPerRequest)} µs`);
   const row = (name: string, f: LoadFigures) =>
-    `| ${name} | ${fmt(f.requestsPerSecond)} | ${fmt(f.p50Ms)} ms | ${fmt(f.p99Ms)} ms | ${cpu(f)} | ${f.errors + f.non2xx} |`;
+    `| ${name} | ${fmt(f.requestsPerSecond)} | ${fmt(f.p50Ms)} ms | ${fmt(f.p99Ms)} ms | ${cpu(f)} | ${fmt(f.requestsPerSecond / b.requestsPerSecond, 2)} | ${f.errors + f.non2xx} |`;
   await writeSection(
     'Product read: GET /products/{id}',
     [
-      `Machine: ${machineLine()}. autocannon, 50 connections, median of ${ROUNDS} rounds × ${SECONDS} s, rounds alternating.`,
+      `Machine: ${machineLine()}. autocannon, 50 connections, median of ${ROUNDS} rounds × ${SECONDS} s, the servers in turn.`,
       '',
-      '| server | req/s | p50 | p99 | server CPU per request | errors |',
-      '|---|---|---|---|---|---|',
+      '| server | req/s | p50 | p99 | server CPU per request | ratio | errors |',
+      '|---|---|---|---|---|---|---|',
       row('bare node:http + pg (baseline)', b),
       row('Product service (Express 5, drizzle, zod, access log)', s),
+      row('the same service on node\'s own request classes', n),
       '',
       `**Ratio: ${fmt(ratio, 2)}** of the baseline (target ≥ 0.5).`,
       '',
       'Server CPU per request is the process\'s user + system time over a round divided by the requests answered. It',
       'moves far less than throughput on a shared machine, so it shows where a difference comes from.',
+      '',
+      'The third row is the service as `app.listen()` would serve it: Express re-prototypes every request and',
+      'response (`Object.setPrototypeOf`), and V8 then runs the rest of the request on slow property lookups. `serve()`',
+      'has node:http create them with the app\'s prototypes instead (services/platform/http/express-server-classes.ts;',
+      'expressjs/express#5998).',
     ].join('\n'),
   );
-  console.log(`product read: ${fmt(s.requestsPerSecond)} vs bare ${fmt(b.requestsPerSecond)} req/s → ratio ${fmt(ratio, 2)} (target ≥ 0.5)`);
+  console.log(
+    `product read: ${fmt(s.requestsPerSecond)} vs bare ${fmt(b.requestsPerSecond)} req/s → ratio ${fmt(ratio, 2)} (target ≥ 0.5); on node's classes ${fmt(n.requestsPerSecond / b.requestsPerSecond, 2)}`,
+  );
   return { ratio };
 }
 
