@@ -3,6 +3,8 @@
  * docs/benchmarks.md with its figures beside a baseline measured in the same run. Loopback only; every load
  * is bounded in time.
  */
+import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { run as cdkSynth } from './cdk-synth';
 import { run as events } from './events';
 import { run as gateway } from './gateway';
@@ -21,7 +23,18 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-for (const name of requested.length > 0 ? requested : Object.keys(BENCHMARKS)) {
+/**
+ * Between benchmarks: the previous one's processes have exited, but its databases' last writes may still be
+ * going to disk, and they showed up in the next one's first round (the event bus's fsync'd commits most).
+ */
+async function settle(): Promise<void> {
+  spawnSync('sync');
+  await sleep(3_000);
+}
+
+const names = requested.length > 0 ? requested : Object.keys(BENCHMARKS);
+for (const [index, name] of names.entries()) {
+  if (index > 0) await settle();
   const started = Date.now();
   console.log(`\n▶ ${name}`);
   await BENCHMARKS[name]!();
