@@ -94,9 +94,10 @@ export async function run(): Promise<{ ratio: number }> {
       'expressjs/express#5998).',
     ].join('\n'),
   );
-  console.log(
-    `product read: ${fmt(s.requestsPerSecond)} vs bare ${fmt(b.requestsPerSecond)} req/s → ratio ${fmt(ratio, 2)} (target ≥ 0.5); on node's classes ${fmt(n.requestsPerSecond / b.requestsPerSecond, 2)}`,
-  );
+  for (const [name, f] of [['bare', b], ['service', s], ['nodeClasses', n]] as const) {
+    console.log(`  ${name.padEnd(11)} ${fmt(f.requestsPerSecond)} req/s, p50 ${fmt(f.p50Ms)} ms, p99 ${fmt(f.p99Ms)} ms, CPU ${cpu(f)}/request`);
+  }
+  console.log(`product read: ratio ${fmt(ratio, 2)} of bare (target ≥ 0.5); on node's own classes ${fmt(n.requestsPerSecond / b.requestsPerSecond, 2)}`);
   return { ratio };
 }
 
