@@ -18,8 +18,9 @@ const callable = (constructor: unknown) => typeof constructor === 'function' && 
  *
  * Express re-prototypes every `req` and `res` on arrival (`Object.setPrototypeOf`). On V8 that leaves Node's
  * HTTP internals and Express itself on slow property lookups for the rest of the request: on the Product read
- * it cost nearly half of the CPU per request (bench/product.ts shows both, side by side). When the objects are born with those prototypes, Express's call
- * is a no-op, and nothing else changes. Upstream discussion: expressjs/express#5998.
+ * it cost nearly half of the CPU per request (bench/product.ts measures both ways side by side). When the
+ * objects are born with those prototypes, Express's call is a no-op, and nothing else changes. Upstream
+ * discussion: expressjs/express#5998.
  *
  * Any other listener (the gateway's bare handler) gets node's own classes, and so does every listener if a
  * future Node turns its classes into `class` declarations.
