@@ -7,15 +7,16 @@
  *
  * Options: --prefix (default $BUS_PREFIX or "platform"), --endpoint (default $AWS_ENDPOINT_URL; unset means real
  * AWS), --json. Database URLs default to $DATABASE_URL; a server URL without a database name means the database
- * of every producing service on that server.
+ * of every producing service on that server. --local points both at the platform `npm start` runs.
  */
 import { parseArgs } from 'node:util';
 import { createBusClients } from '../services/platform/bus/clients';
 import { dlqList, dlqRedrive } from './events/dlq';
+import { localTargets } from './events/local';
 import { outboxStatusCommand } from './events/outbox';
 
-const USAGE = 'usage: npm run events -- dlq list|redrive [--consumer <name>] [--prefix <p>] [--endpoint <url>] [--json]\n' +
-  '       npm run events -- outbox status [<postgres-url>…] [--json]';
+const USAGE = 'usage: npm run events -- dlq list|redrive [--consumer <name>] [--prefix <p>] [--endpoint <url> | --local] [--json]\n' +
+  '       npm run events -- outbox status [<postgres-url>… | --local] [--json]';
 
 async function main(argv: readonly string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -27,19 +28,24 @@ async function main(argv: readonly string[]): Promise<void> {
       endpoint: { type: 'string', default: process.env.AWS_ENDPOINT_URL },
       region: { type: 'string', default: process.env.AWS_REGION },
       json: { type: 'boolean', default: false },
+      local: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [group, command, ...rest] = positionals;
   const json = values.json ?? false;
   if (values.help) return console.log(USAGE);
+  const local = values.local ? localTargets() : undefined;
   if (group === 'outbox' && command === 'status') {
-    const urls = rest.length > 0 ? rest : process.env.DATABASE_URL ? [process.env.DATABASE_URL] : [];
-    if (urls.length === 0) throw new Error('outbox status needs database URLs as arguments or DATABASE_URL');
+    const fallback = local?.databaseServerUrl ?? process.env.DATABASE_URL;
+    const urls = rest.length > 0 ? rest : fallback ? [fallback] : [];
+    if (urls.length === 0) throw new Error('outbox status needs database URLs as arguments, DATABASE_URL, or --local for npm start\'s');
     return outboxStatusCommand(urls, json);
   }
   if (group === 'dlq' && (command === 'list' || command === 'redrive')) {
-    const clients = createBusClients({ ...(values.endpoint ? { endpoint: values.endpoint } : {}), ...(values.region ? { region: values.region } : {}) });
+    const endpoint = local?.endpoint ?? values.endpoint;
+    const region = local?.region ?? values.region;
+    const clients = createBusClients({ ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) });
     const options = { prefix: values.prefix ?? 'platform', json, ...(values.consumer ? { consumer: values.consumer } : {}) };
     try {
       return await (command === 'list' ? dlqList(clients, options) : dlqRedrive(clients, options));
@@ -50,7 +56,17 @@ async function main(argv: readonly string[]): Promise<void> {
   throw new Error(USAGE);
 }
 
+/** What the SDK's message leaves out: offline, these are a missing flag or a stopped platform. */
+function hint(error: unknown): string {
+  if (!(error instanceof Error)) return '';
+  if (error.name === 'CredentialsProviderError') {
+    return '\n(no AWS credentials found: for the platform `npm start` runs, add --local, or --endpoint <url> for another emulator)';
+  }
+  if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') return '\n(nothing answers there: is `npm start` running?)';
+  return '';
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(`${error instanceof Error ? error.message : String(error)}${hint(error)}`);
   process.exitCode = 1;
 });

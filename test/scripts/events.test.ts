@@ -18,11 +18,11 @@ describe('npm run events', () => {
   });
   afterAll(() => h?.close());
 
-  const events = async (...args: string[]) => {
-    const env = { ...process.env, AWS_ENDPOINT_URL: h.emulator.endpoint, BUS_PREFIX: prefix, NODE_NO_WARNINGS: '1' };
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/events.ts', ...args], { env });
-    return stdout;
-  };
+  const cli = (args: string[], env: Record<string, string | undefined>) =>
+    run(process.execPath, ['--import', 'tsx', 'scripts/events.ts', ...args], { env: { ...process.env, NODE_NO_WARNINGS: '1', ...env } });
+  const events = async (...args: string[]) => (await cli(args, { AWS_ENDPOINT_URL: h.emulator.endpoint, BUS_PREFIX: prefix })).stdout;
+  /** The variables `npm start` reads, and none of the tool's own. */
+  const asNpmStart = (env: Record<string, string>) => ({ AWS_ENDPOINT_URL: undefined, DATABASE_URL: undefined, BUS_PREFIX: prefix, ...env });
 
   it('when dead letters wait, then `dlq list` shows id, type, reason and receive count, and `dlq redrive` moves them back', async () => {
     const billing = queueOf(bus, 'billing');
@@ -41,5 +41,24 @@ describe('npm run events', () => {
     const [status] = JSON.parse(await events('outbox', 'status', '--json', h.database.pool.options.connectionString ?? '')) as Array<Record<string, unknown>>;
     expect(status).toMatchObject({ pending: 3, retrying: 0 });
     expect(typeof status?.oldestUnsentAt).toBe('string');
+  });
+
+  it('when --local is given, then `dlq list` reads the fauxqs `npm start` runs (FAUXQS_PORT)', async () => {
+    const env = asNpmStart({ FAUXQS_PORT: new URL(h.emulator.endpoint).port });
+    const { stdout } = await cli(['dlq', 'list', '--local', '--json'], env);
+    expect(JSON.parse(stdout)).toEqual([]);
+  });
+
+  it('when --local is given, then `outbox status` reads each producing service\'s database on the embedded server (POSTGRES_PORT)', async () => {
+    const env = asNpmStart({ POSTGRES_PORT: new URL(h.database.pool.options.connectionString ?? '').port });
+    const { stdout } = await cli(['outbox', 'status', '--local', '--json'], env);
+    expect((JSON.parse(stdout) as Array<{ database: string }>).map((row) => row.database)).toEqual(['identity', 'billing']);
+  });
+
+  it('when no endpoint is given and there are no AWS credentials, then the error says to add --local', async () => {
+    const env = { AWS_ENDPOINT_URL: undefined, AWS_PROFILE: 'none', AWS_ACCESS_KEY_ID: undefined, AWS_EC2_METADATA_DISABLED: 'true', HOME: '/nonexistent' };
+    const failed = await cli(['dlq', 'list'], env).then(() => undefined, (error: { code: number; stderr: string }) => error);
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/add --local/);
   });
 });
