@@ -31,8 +31,9 @@ runJourney({
   report: (step, outcome) => console.log(`  ${outcome.startsWith('FAILED') ? '✘' : '✔'} ${step}: ${outcome}`),
 }).then(
   () => console.log(`smoke passed in ${((Date.now() - started) / 1000).toFixed(1)} s`),
-  () => {
-    console.log('smoke failed');
+  (error: unknown) => {
+    const refused = error instanceof Error && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED';
+    console.log(refused ? `smoke failed: nothing answers at ${values.url}; start the platform (npm start) or pass --url` : 'smoke failed');
     process.exit(1);
   },
 );

@@ -16,11 +16,17 @@ interface Tokens { accessToken: string }
 interface Profile { id: string; paidInvoiceCount: number; lifetimeSpendCents: number }
 interface Invoice { id: string; totalCents: number; status: string }
 
+/** fetch says only "fetch failed"; the reason (refused, reset, DNS) is in its cause. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+}
+
 export async function runJourney(options: JourneyOptions): Promise<void> {
   const api = new ApiClient(options.baseUrl);
   const step = async <T>(name: string, fn: () => Promise<[T, string]>): Promise<T> => {
     const [value, outcome] = await fn().catch((error: unknown) => {
-      options.report(name, `FAILED: ${error instanceof Error ? error.message : String(error)}`);
+      options.report(name, `FAILED: ${describe(error)}`);
       throw error;
     });
     options.report(name, outcome);

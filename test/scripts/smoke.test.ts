@@ -1,0 +1,19 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../services/local/free-port';
+
+const run = promisify(execFile);
+
+describe('npm run smoke', () => {
+  it('when nothing answers at the URL, then it exits 1, names the refused connection and says what to start', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const failed = await run(process.execPath, ['--import', 'tsx', 'scripts/smoke.ts', '--url', url]).then(
+      () => undefined,
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).toContain('FAILED: fetch failed: connect ECONNREFUSED');
+    expect(failed?.stdout).toContain(`nothing answers at ${url}; start the platform (npm start) or pass --url`);
+  });
+});
