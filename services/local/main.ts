@@ -2,10 +2,12 @@
 import { runMain } from '../platform/run';
 import { loadLocalConfig } from './config';
 import { startPlatform } from './platform';
+import { assertPortsFree } from './ports';
 import { status } from './status';
 
 runMain('npm start', async () => {
   const config = loadLocalConfig();
+  await assertPortsFree(config);
   process.stdout.write(`Starting the platform (data in ${config.DATA_DIR})\n`);
   warnOnceAboutOldNode();
   const platform = await startPlatform(config);

@@ -1,0 +1,39 @@
+/**
+ * Before anything starts: the ports `npm start` will listen on must be free. Otherwise the part that finds its
+ * port taken dies half-way through start-up, and the message is that it "did not become ready".
+ */
+import { createServer } from 'node:net';
+import { ConfigError } from '../platform/config';
+import type { LocalConfig } from './config';
+
+/** The ports this configuration listens on, by the variable that sets each. PostgreSQL's is left out: a server
+ * left running on it by a killed launcher is stopped at start (embedded-postgres.ts), not refused. */
+export function portsToListenOn(config: LocalConfig): Record<string, number> {
+  return {
+    GATEWAY_PORT: config.GATEWAY_PORT,
+    IDENTITY_PORT: config.IDENTITY_PORT,
+    PRODUCT_PORT: config.PRODUCT_PORT,
+    BILLING_PORT: config.BILLING_PORT,
+    ...(config.COGNITO_USER_POOL_ID ? {} : { COGNITO_PORT: config.COGNITO_PORT }),
+    ...(config.AWS_ENDPOINT_URL ? {} : { FAUXQS_PORT: config.FAUXQS_PORT }),
+  };
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Throws a ConfigError naming every variable whose port is taken. */
+export async function assertPortsFree(config: LocalConfig): Promise<void> {
+  const ports = Object.entries(portsToListenOn(config));
+  const free = await Promise.all(ports.map(([, port]) => isFree(port)));
+  const taken = ports.filter((_, index) => !free[index]);
+  if (taken.length === 0) return;
+  throw new ConfigError(
+    taken.map(([name, port]) => `${name}: port ${port} on 127.0.0.1 is in use; stop what holds it, or set ${name} to a free port`),
+  );
+}

@@ -1,0 +1,53 @@
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../services/platform/config';
+import { loadLocalConfig } from '../../../services/local/config';
+import { freePort } from '../../../services/local/free-port';
+import { assertPortsFree, portsToListenOn } from '../../../services/local/ports';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+const hold = (port: number) =>
+  new Promise<void>((resolve) => {
+    const server = createServer();
+    servers.push(server);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+
+async function configOnFreePorts(extra: Record<string, string> = {}) {
+  const names = ['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT', 'COGNITO_PORT', 'FAUXQS_PORT'];
+  const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, String(await freePort())] as const)));
+  return loadLocalConfig({ ...ports, ...extra });
+}
+
+describe('assertPortsFree', () => {
+  it('when every port is free, then it lets start-up go on', async () => {
+    await expect(assertPortsFree(await configOnFreePorts())).resolves.toBeUndefined();
+  });
+
+  it('when ports are taken, then the error names each variable and its port, and no other', async () => {
+    const config = await configOnFreePorts();
+    await hold(config.GATEWAY_PORT);
+    await hold(config.FAUXQS_PORT);
+    const error = await assertPortsFree(config).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      `GATEWAY_PORT: port ${config.GATEWAY_PORT} on 127.0.0.1 is in use; stop what holds it, or set GATEWAY_PORT to a free port`,
+      `FAUXQS_PORT: port ${config.FAUXQS_PORT} on 127.0.0.1 is in use; stop what holds it, or set FAUXQS_PORT to a free port`,
+    ]);
+  });
+
+  it('when Cognito and the bus are real endpoints, then their emulators\' ports are not needed', async () => {
+    const config = await configOnFreePorts({
+      COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
+      COGNITO_CLIENT_ID: 'client',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+    });
+    await hold(config.COGNITO_PORT);
+    expect(Object.keys(portsToListenOn(config))).toEqual(['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT']);
+    await expect(assertPortsFree(config)).resolves.toBeUndefined();
+  });
+});
