@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ConfigError } from '../platform/config';
 import { ensureDatabase, startEmbeddedPostgres } from './embedded-postgres';
 import type { LocalConfig } from './config';
 import { status } from './status';
@@ -13,20 +14,31 @@ export interface LocalDatabases {
 
 /** One database per service, on the given server or on an embedded PostgreSQL 16 under DATA_DIR. */
 export async function startDatabases(config: LocalConfig): Promise<LocalDatabases> {
-  let serverUrl: string;
-  let stop = async () => {};
   if (config.DATABASE_URL) {
-    serverUrl = config.DATABASE_URL;
+    const serverUrl = config.DATABASE_URL;
+    const urls = await serviceDatabases(serverUrl).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError([
+        `DATABASE_URL: cannot use ${redact(serverUrl)}: ${reason}. Is the server running, and may this user create databases (CREATEDB)?`,
+      ]);
+    });
     status.step('postgres', `using ${redact(serverUrl)}`);
-  } else {
-    const dataDir = path.join(config.DATA_DIR, 'postgres');
-    const server = await startEmbeddedPostgres({ dataDir, port: config.POSTGRES_PORT });
-    serverUrl = server.serverUrl;
-    stop = server.stop;
-    status.step('postgres', `embedded PostgreSQL 16 on 127.0.0.1:${config.POSTGRES_PORT}, data in ${dataDir}`);
+    return { urls, stop: async () => {} };
   }
+  const dataDir = path.join(config.DATA_DIR, 'postgres');
+  const server = await startEmbeddedPostgres({ dataDir, port: config.POSTGRES_PORT });
+  status.step('postgres', `embedded PostgreSQL 16 on 127.0.0.1:${config.POSTGRES_PORT}, data in ${dataDir}`);
+  try {
+    return { urls: await serviceDatabases(server.serverUrl), stop: server.stop };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+async function serviceDatabases(serverUrl: string): Promise<LocalDatabases['urls']> {
   const entries = await Promise.all(SERVICE_DATABASES.map(async (name) => [name, await ensureDatabase(serverUrl, name)] as const));
-  return { urls: Object.fromEntries(entries) as LocalDatabases['urls'], stop };
+  return Object.fromEntries(entries) as LocalDatabases['urls'];
 }
 
 const redact = (url: string) => url.replace(/:[^:@/]+@/, ':***@');

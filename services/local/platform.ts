@@ -36,14 +36,20 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
   const stop = async () => {
     for (const step of stack.reverse()) await step().catch((error: unknown) => status.warn(`stop failed: ${String(error)}`));
   };
+  // Each part joins the stop list as soon as it is up, and a failure waits for the rest to settle, so a part
+  // that comes up after another failed is stopped too.
+  const tracked = <T extends { stop(): Promise<void> }>(starting: Promise<T>) => starting.then((part) => (stack.push(part.stop), part));
+  const allStarted = async <T extends readonly unknown[]>(starting: T) => {
+    await Promise.allSettled(starting);
+    return Promise.all(starting);
+  };
   try {
-    const [databases, cognito, bus, entries] = await Promise.all([
-      startDatabases(config),
-      startCognito(config),
-      startBus(config),
+    const [databases, cognito, bus, entries] = await allStarted([
+      tracked(startDatabases(config)),
+      tracked(startCognito(config)),
+      tracked(startBus(config)),
       bundleEntryPoints(ENTRY_POINTS),
-    ]);
-    stack.push(databases.stop, cognito.stop, bus.stop);
+    ] as const);
 
     const url = (port: number) => `http://127.0.0.1:${port}`;
     const common = { LOG_LEVEL: config.LOG_LEVEL, HOST: '127.0.0.1', ...cognito.env };
@@ -75,13 +81,12 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
       }).then((child) => (status.step('gateway', url(config.GATEWAY_PORT)), child));
 
     // The gateway needs only Cognito to start, so it boots beside the services; `ready` waits for all four.
-    const tracked = (starting: Promise<RunningChild>) => starting.then((child) => (stack.push(child.stop), child));
-    await Promise.all([
+    await allStarted([
       tracked(service('identity', config.IDENTITY_PORT)),
       tracked(service('product', config.PRODUCT_PORT)),
       tracked(service('billing', config.BILLING_PORT, { PRODUCT_SERVICE_URL: url(config.PRODUCT_PORT) })),
       tracked(gateway()),
-    ]);
+    ] as const);
     return { gatewayUrl: url(config.GATEWAY_PORT), stop };
   } catch (error) {
     await stop();

@@ -1,0 +1,46 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../services/platform/config';
+import { loadLocalConfig } from '../../../services/local/config';
+import { freePort } from '../../../services/local/free-port';
+import { startPlatform } from '../../../services/local/platform';
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'platform-start-'));
+});
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+describe('startPlatform', () => {
+  it('when DATABASE_URL cannot be reached, then the error names it, and the emulators still starting are stopped once up', { timeout: 60_000 }, async () => {
+    const [cognitoPort, fauxqsPort] = [await freePort(), await freePort()];
+    const config = loadLocalConfig({
+      DATA_DIR: dataDir,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}`, // nothing listens: fails at once
+      COGNITO_PORT: String(cognitoPort),
+      FAUXQS_PORT: String(fauxqsPort),
+    });
+
+    const failure = await startPlatform(config).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect((failure as ConfigError).problems).toEqual([expect.stringMatching(/^DATABASE_URL: cannot use postgres:\/\/postgres@127\.0\.0\.1:\d+: connect ECONNREFUSED/)]);
+
+    // Long enough for an emulator left starting to come up (each takes about a second).
+    const seen = new Set<string>();
+    for (const deadline = Date.now() + 4_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      if (await listening(cognitoPort)) seen.add('cognito');
+      if (await listening(fauxqsPort)) seen.add('fauxqs');
+    }
+    expect([...seen]).toEqual([]);
+  });
+});
