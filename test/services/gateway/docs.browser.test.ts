@@ -1,7 +1,7 @@
 /**
- * /docs in a real browser: Debian's chromium, driven by playwright-core, against the gateway in front of small
- * servers that publish sample OpenAPI documents. CI installs chromium (.ci/run); without it this test fails
- * saying so, rather than passing silently.
+ * /docs in a real browser: a local Chromium or Chrome, driven by playwright-core, against the gateway in front of
+ * small servers that publish sample OpenAPI documents. CI installs Debian's chromium (.ci/run); without a browser
+ * this test fails saying so, rather than passing silently.
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -9,7 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceName } from '../../../lib/routes';
 import { startTestGateway, startUpstream, type TestServer, type Upstream } from './support';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** CHROMIUM_PATH, else the usual places of Chromium and Chrome on Debian, Ubuntu, Fedora and macOS. */
+const CANDIDATES = [
+  process.env.CHROMIUM_PATH,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+].filter((candidate): candidate is string => Boolean(candidate));
+const CHROMIUM = CANDIDATES.find((candidate) => existsSync(candidate));
 const FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -44,7 +53,9 @@ let gateway: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`This test needs Debian's chromium at ${CHROMIUM}: apt-get install -y chromium`);
+  if (!CHROMIUM) {
+    throw new Error(`This test needs Chromium or Chrome; none at ${CANDIDATES.join(', ')}. Install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  }
   const services = Object.keys(SAMPLES) as ServiceName[];
   upstreams = await Promise.all(
     services.map((service) =>
