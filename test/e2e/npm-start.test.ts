@@ -4,13 +4,13 @@
  * stop when the terminal closes.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJourney } from '../../scripts/smoke/journey';
 import { DEFAULT_ADMIN_PASSWORD } from '../../services/local/config';
 import { startPlatformProcess, type PlatformProcess } from '../support/platform-process';
+import { listening } from '../support/listening';
 
 let dataDir: string;
 let platform: PlatformProcess | undefined;
@@ -23,13 +23,6 @@ afterAll(async () => {
   await platform?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
-
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
 
 describe('npm start', () => {
   it('when started cold, then the whole client journey passes through the gateway', { timeout: 180_000 }, async () => {

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,13 +6,7 @@ import { ConfigError } from '../../../services/platform/config';
 import { loadLocalConfig } from '../../../services/local/config';
 import { freePort } from '../../../services/local/free-port';
 import { startPlatform } from '../../../services/local/platform';
-
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
+import { listening } from '../../support/listening';
 
 let dataDir: string;
 beforeAll(async () => {
