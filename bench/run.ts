@@ -11,9 +11,6 @@ import { run as gateway } from './gateway';
 import { run as product } from './product';
 import { run as startup } from './startup';
 
-// The SDK's Node 20 end-of-support notice would repeat in every child process; README says it once.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const BENCHMARKS: Record<string, () => Promise<unknown>> = { product, gateway, events, startup, 'cdk-synth': () => cdkSynth() };
 
 const requested = process.argv.slice(2);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port';
 
 export interface FauxqsOptions {
-  /** Holds `fauxqs-state.json`; without it every start is empty. */
+  /** Holds fauxqs' SQLite store; without it every start is empty. */
   readonly dataDir?: string;
   /** 0 (the default) picks a free port once; restarts keep it, so the endpoint never changes. */
   readonly port?: number;
@@ -31,16 +31,15 @@ export interface FauxqsEmulator {
   restart(): Promise<void>;
 }
 
-export const FAUXQS_STATE_FILE = 'fauxqs-state.json';
-/** Time for the emulator to save its state on SIGTERM before it is killed. */
+/** Time for the emulator to close its store on SIGTERM before it is killed. */
 const STOP_GRACE_MS = 5_000;
 const SERVER = fileURLToPath(new URL('./fauxqs-server.mjs', import.meta.url));
 
 export async function startFauxqsEmulator(options: FauxqsOptions = {}): Promise<FauxqsEmulator> {
   const port = options.port || (await freePort());
-  const stateFile = options.dataDir ? path.resolve(options.dataDir, FAUXQS_STATE_FILE) : undefined;
+  const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  let child: ChildProcess | undefined = await spawnServer(port, stateFile, options);
+  let child: ChildProcess | undefined = await spawnServer(port, dataDir, options);
   const stop = async () => {
     const running = child;
     child = undefined;
@@ -52,18 +51,18 @@ export async function startFauxqsEmulator(options: FauxqsOptions = {}): Promise<
     stop,
     async restart() {
       await stop();
-      child = await spawnServer(port, stateFile, options);
+      child = await spawnServer(port, dataDir, options);
     },
   };
 }
 
-async function spawnServer(port: number, stateFile: string | undefined, options: FauxqsOptions): Promise<ChildProcess> {
+async function spawnServer(port: number, dataDir: string | undefined, options: FauxqsOptions): Promise<ChildProcess> {
   const child = fork(SERVER, [], {
-    env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_STATE_FILE: stateFile ?? '' },
+    env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_DATA_DIR: dataDir ?? '' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     execArgv: [], // not the parent's loaders (tsx): the server is plain JavaScript
   });
-  // SIGTERM, not SIGKILL: the child saves its state on the way out.
+  // SIGTERM, not SIGKILL: the child closes its store on the way out.
   const stopOnExit = () => child.kill('SIGTERM');
   process.once('exit', stopOnExit);
   child.once('exit', () => process.removeListener('exit', stopOnExit));

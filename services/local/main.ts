@@ -2,14 +2,20 @@
 import { runMain } from '../platform/run';
 import { loadLocalConfig } from './config';
 import { startPlatform } from './platform';
+import { unsupportedNode } from './node-version';
 import { assertPortsFree } from './ports';
 import { status } from './status';
+
+const tooOld = unsupportedNode(process.version);
+if (tooOld) {
+  process.stderr.write(`npm start: cannot start. ${tooOld}\n`);
+  process.exit(1);
+}
 
 runMain('npm start', async () => {
   const config = loadLocalConfig();
   await assertPortsFree(config);
   process.stdout.write(`Starting the platform (data in ${config.DATA_DIR})\n`);
-  warnOnceAboutOldNode();
   const platform = await startPlatform(config);
   process.stdout.write(`ready: gateway at ${platform.gatewayUrl} (API docs: ${platform.gatewayUrl}/docs) after ${status.elapsed()}\n`);
 
@@ -37,10 +43,3 @@ runMain('npm start', async () => {
     shutdown(signal);
   });
 });
-
-/** The AWS SDK warns about Node < 22 once per process; say it once for the whole platform instead of six times. */
-function warnOnceAboutOldNode(): void {
-  if (Number(process.versions.node.split('.')[0]) >= 22) return;
-  status.warn(`Node ${process.version}: works, but AWS SDK releases from 2027 need Node 22 (the container image uses 22)`);
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-}

@@ -1,7 +1,7 @@
 /**
  * What can be checked of the service images without a Docker engine: the build context is small (the root
  * .dockerignore, as CDK applies it when staging the asset), the files each Dockerfile copies exist and are in
- * the context, and the images are multi-stage Node 22, non-root, with a health check.
+ * the context, and the images are multi-stage Node 24, non-root, with a health check.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -78,11 +78,11 @@ describe.each(SERVICE_NAMES)('services/Dockerfile with SERVICE=%s', (service) =>
   const steps = () => instructions(readFileSync(DOCKERFILE, 'utf8').replaceAll('${SERVICE}', service));
   const finalStage = () => Math.max(...steps().map((step) => step.stage));
 
-  it('when read, then it builds on Node 22 and runs on the slim Node 22 image in a second stage', () => {
+  it('when read, then it builds on Node 24 and runs on the slim Node 24 image, pinned by digest, in both stages', () => {
     const from = steps().filter((step) => step.keyword === 'FROM');
     expect(from.length).toBeGreaterThanOrEqual(2);
-    expect(from[0]?.args).toMatch(/^node:22\b.* AS build$/);
-    expect(from.at(-1)?.args).toMatch(/^node:22-slim$/);
+    expect(from[0]?.args).toMatch(/^node:24-slim@sha256:[0-9a-f]{64} AS build$/);
+    expect(from.at(-1)?.args).toMatch(/^node:24-slim@sha256:[0-9a-f]{64}$/);
   });
 
   it('when read, then every file it copies from the context exists and is in the context', () => {

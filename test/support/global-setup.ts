@@ -19,8 +19,6 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  // Workers get this from vitest.config.mts; this process seeds Cognito through the SDK too.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const teardown: Array<() => Promise<void>> = [];
   const given = process.env.TEST_DATABASE_URL;
   if (given) {

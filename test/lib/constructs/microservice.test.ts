@@ -20,7 +20,7 @@ function build(overrides: Partial<MicroserviceProps> = {}, createOnStart = false
   const service = new Microservice(test.stack, 'Product', {
     serviceName: 'product',
     cluster,
-    image: ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim'),
+    image: ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:24-slim'),
     cpu: 256,
     memoryMiB: 512,
     minCapacity: 1,

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
-import { ListQueuesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, CreateQueueCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFauxqsEmulator, type FauxqsEmulator } from '../../../services/local/fauxqs';
 import { busTopology } from '../../../services/contracts/topology';
@@ -45,23 +45,40 @@ describe('embedded fauxqs', () => {
     if (external) expect(await tryConnect(external.address, emulator.port)).toBe('ECONNREFUSED');
   });
 
-  it('when restarted with a data directory, then the topology and the unconsumed messages are back on the same endpoint', async () => {
+  /** Long enough that a restart (about 0.5 s) ends well within it. */
+  const HELD_SECONDS = 4;
+  it('when restarted with a data directory, then the topology and the unconsumed messages are back on the same endpoint, in flight where they were', async () => {
     const bus = await ensureTopology(clients, busTopology('persist'));
     const billing = queueOf(bus, 'billing');
     await createPublisher(clients.sns, bus.topicArn).publish(
       ['a', 'b', 'c'].map((key) => ({ key, type: 'identity.user.registered', body: JSON.stringify({ key }), correlation: { requestId: `req-${key}` } })),
     );
     // One of them is in flight (received, not deleted) when the emulator stops.
-    const inFlight = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: billing.queueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: 600 }));
-    expect(inFlight.Messages).toHaveLength(1);
+    const inFlight = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: billing.queueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: HELD_SECONDS }));
+    const [held] = inFlight.Messages ?? [];
+    expect(held).toBeDefined();
     await emulator.restart();
     expect(await ensureTopology(clients, busTopology('persist'))).toEqual(bus);
-    const { Messages = [] } = await clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: billing.queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+    const receive = (WaitTimeSeconds = 0) => clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: billing.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
     );
-    expect(Messages.map((m) => JSON.parse(m.Body ?? '{}').key).sort()).toEqual(['a', 'b', 'c']);
-    expect(Messages.find((m) => m.MessageId === inFlight.Messages?.[0]?.MessageId)?.Attributes?.ApproximateReceiveCount).toBe('2');
-    expect(Messages.every((m) => m.MessageAttributes?.requestId?.StringValue?.startsWith('req-'))).toBe(true);
+    const { Messages: visible = [] } = await receive();
+    const key = (m: { Body?: string }) => JSON.parse(m.Body ?? '{}').key as string;
+    // As in SQS, the received one stays invisible until its visibility timeout ends, then comes back.
+    expect(visible.map(key).sort()).toEqual(['a', 'b', 'c'].filter((k) => k !== key(held!)));
+    expect(visible.every((m) => m.MessageAttributes?.requestId?.StringValue?.startsWith('req-'))).toBe(true);
+    const { Messages: again = [] } = await receive(HELD_SECONDS + 10);
+    expect(again.map((m) => [m.MessageId, m.Attributes?.ApproximateReceiveCount])).toEqual([[held!.MessageId, '2']]);
+  });
+
+  it('when a received message is made visible again with its data kept on disk, then it is received again, counted twice', async () => {
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: 'visible-again' }));
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x' }));
+    const receive = () => clients.sqs.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 600, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    const [first] = (await receive()).Messages ?? [];
+    await clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: first?.ReceiptHandle, VisibilityTimeout: 0 }));
+    const [second] = (await receive()).Messages ?? [];
+    expect([second?.MessageId, second?.Attributes?.ApproximateReceiveCount]).toEqual([first?.MessageId, '2']);
   });
 
   it('when started without a data directory, then a restart starts empty', async () => {

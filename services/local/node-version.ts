@@ -1,0 +1,15 @@
+/**
+ * The oldest Node.js `npm start` runs on. Several dependencies (undici 8, fauxqs 2, vitest 5) need 22.19, and on
+ * an older Node they fail deep inside with messages that say nothing about the version; this says it first.
+ * package.json's `engines` states the same range (test/services/local/node-version.test.ts keeps them equal).
+ */
+export const OLDEST_NODE = { major: 22, minor: 19 } as const;
+
+/** Undefined when `version` (e.g. `v24.22.3`) is supported, else the sentence to print. */
+export function unsupportedNode(version: string): string | undefined {
+  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
+  const ok = major > OLDEST_NODE.major || (major === OLDEST_NODE.major && minor >= OLDEST_NODE.minor);
+  if (ok) return undefined;
+  return `Node.js ${version} is not supported: install Node.js 24 LTS (or ${OLDEST_NODE.major}.${OLDEST_NODE.minor} or later). ` +
+    'Without an installer, CONTRIBUTING.md shows how to take one from npm ("Node 24 from npm").';
+}
