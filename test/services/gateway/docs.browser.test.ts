@@ -1,34 +1,14 @@
 /**
- * /docs in a real browser: a local Chromium or Chrome, driven by playwright-core, against the gateway in front of
- * small servers that publish sample OpenAPI documents. CI installs Debian's chromium (.ci/run); without a browser
- * this test fails saying so, rather than passing silently.
+ * /docs in a real browser, driven by playwright-core, against the gateway in front of small servers that publish
+ * sample OpenAPI documents. The browser is CHROMIUM_PATH, else a system Chromium or Chrome, else the Chromium
+ * shipped in the @sparticuz/chromium dev dependency (test/support/browser.ts), so it runs on a machine with no
+ * browser installed, as in CI (.ci/run installs none). A CHROMIUM_PATH that points at nothing fails the test.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceName } from '../../../lib/routes';
+import { launchBrowser } from '../../support/browser';
 import { startTestGateway, startUpstream, type TestServer, type Upstream } from './support';
-
-/** CHROMIUM_PATH, else the usual places of Chromium and Chrome on Debian, Ubuntu, Fedora and macOS. */
-const CANDIDATES = [
-  process.env.CHROMIUM_PATH,
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-  '/Applications/Chromium.app/Contents/MacOS/Chromium',
-].filter((candidate): candidate is string => Boolean(candidate));
-const CHROMIUM = CANDIDATES.find((candidate) => existsSync(candidate));
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** A small OpenAPI 3.1 document per service, with routes the page must show. */
 const SAMPLES: Record<ServiceName, { prefix: string; title: string; paths: Record<string, string[]> }> = {
@@ -53,9 +33,7 @@ let gateway: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!CHROMIUM) {
-    throw new Error(`This test needs Chromium or Chrome; none at ${CANDIDATES.join(', ')}. Install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH.`);
-  }
+  browser = await launchBrowser(); // first, so a bad CHROMIUM_PATH fails before any server starts
   const services = Object.keys(SAMPLES) as ServiceName[];
   upstreams = await Promise.all(
     services.map((service) =>
@@ -67,7 +45,6 @@ beforeAll(async () => {
   );
   const urls = Object.fromEntries(services.map((s, i) => [s, (upstreams[i] as Upstream).url])) as Record<ServiceName, string>;
   gateway = await startTestGateway({ upstreams: urls });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 });
 
 afterAll(async () => {
