@@ -1,27 +1,49 @@
 /**
- * Bundles the service and gateway entry points with esbuild before `npm start` runs them. Plain Node then loads
- * one file per process instead of transpiling hundreds of modules through tsx at every start: on two cores that
- * is the larger part of a warm start. Dependencies stay external (resolved from node_modules as usual).
+ * Bundles the service and gateway entry points with esbuild before `npm start` runs them, dependencies included,
+ * as the container image does. Plain Node then loads one file per process instead of hundreds of modules from
+ * node_modules (drizzle-orm alone is several hundred files): a service's load went from about 0.8 s to 0.3 s of
+ * wall time here, and its CPU from 0.8 s to 0.25 s, which is what four processes starting at once on two cores
+ * wait for. The bundles are rebuilt only when one of their inputs changed (see bundle-cache.ts).
  */
 import path from 'node:path';
 import { build } from 'esbuild';
+import { bundleIsFresh, rememberBundle } from './bundle-cache';
 
-/** Inside node_modules, so the bundles resolve their dependencies from the project's node_modules. */
+/** Inside node_modules, so what stays external (below) resolves from the project's node_modules. */
 export const BUNDLE_DIR = path.join('node_modules', '.cache', 'platform-local');
 
-/** `{ name: 'services/x/main.ts' }` → `{ name: '<BUNDLE_DIR>/name.mjs' }`. */
-export async function bundleEntryPoints(entries: Readonly<Record<string, string>>): Promise<Record<string, string>> {
-  await build({
+/**
+ * pg-native is an optional driver node-postgres never loads here. swagger-ui-dist is found on disk by path
+ * (the gateway serves its files), so it must stay a package.
+ */
+const EXTERNAL = ['pg-native', 'swagger-ui-dist'];
+/** Bundled CommonJS dependencies still call require(), which an ES module lacks. */
+const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+export interface Bundles {
+  /** `{ name: 'services/x/main.ts' }` → `{ name: '<outdir>/name.mjs' }`. */
+  readonly entries: Record<string, string>;
+  /** False when the bundles on disk were up to date. */
+  readonly rebuilt: boolean;
+}
+
+export async function bundleEntryPoints(entries: Readonly<Record<string, string>>, outdir = BUNDLE_DIR): Promise<Bundles> {
+  const outputs = Object.fromEntries(Object.keys(entries).map((name) => [name, path.join(outdir, `${name}.mjs`)]));
+  if (await bundleIsFresh(outdir, entries)) return { entries: outputs, rebuilt: false };
+  const result = await build({
     entryPoints: entries,
-    outdir: BUNDLE_DIR,
+    outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
-    packages: 'external',
+    external: EXTERNAL,
+    banner: { js: REQUIRE_SHIM },
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node22',
     sourcemap: true,
+    metafile: true,
     logLevel: 'error',
   });
-  return Object.fromEntries(Object.keys(entries).map((name) => [name, path.join(BUNDLE_DIR, `${name}.mjs`)]));
+  await rememberBundle(outdir, entries, Object.keys(result.metafile.inputs));
+  return { entries: outputs, rebuilt: true };
 }

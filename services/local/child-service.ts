@@ -99,7 +99,7 @@ async function waitUntilReady(url: string, timeoutMs: number, child: ChildProces
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`it exited (${child.signalCode ?? `code ${child.exitCode}`})`);
     const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
     if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`no answer within ${timeoutMs} ms`);
 }

@@ -8,7 +8,7 @@ import { startChildService, type RunningChild } from './child-service';
 import { startLocalCognito } from './cognito';
 import type { LocalConfig } from './config';
 import { startBus } from './bus';
-import { bundleEntryPoints } from './bundle';
+import { BUNDLE_DIR, bundleEntryPoints } from './bundle';
 import { startDatabases } from './databases';
 import { status } from './status';
 
@@ -48,7 +48,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
       tracked(startDatabases(config)),
       tracked(startCognito(config)),
       tracked(startBus(config)),
-      bundleEntryPoints(ENTRY_POINTS),
+      bundle(),
     ] as const);
 
     const url = (port: number) => `http://127.0.0.1:${port}`;
@@ -63,7 +63,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
         ...extra,
       });
 
-    const gateway = () =>
+    const gateway = (startedAt = Date.now()) =>
       startChildService({
         name: 'gateway',
         entry: entries.gateway!,
@@ -78,7 +78,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
           PRODUCT_URL: url(config.PRODUCT_PORT),
           BILLING_URL: url(config.BILLING_PORT),
         },
-      }).then((child) => (status.step('gateway', url(config.GATEWAY_PORT)), child));
+      }).then((child) => (status.step('gateway', url(config.GATEWAY_PORT), startedAt), child));
 
     // The gateway needs only Cognito to start, so it boots beside the services; `ready` waits for all four.
     await allStarted([
@@ -95,6 +95,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
 }
 
 async function startService(name: string, entry: string, port: number, env: Record<string, string>): Promise<RunningChild> {
+  const startedAt = Date.now();
   const child = await startChildService({
     name,
     entry,
@@ -103,7 +104,7 @@ async function startService(name: string, entry: string, port: number, env: Reco
     onEvent: status.warn,
     env,
   });
-  status.step(name, `http://127.0.0.1:${port}`);
+  status.step(name, `http://127.0.0.1:${port}`, startedAt);
   return child;
 }
 
@@ -130,4 +131,11 @@ async function startCognito(config: LocalConfig): Promise<{ env: CognitoSettings
     },
     stop: cognito.stop,
   };
+}
+
+async function bundle(): Promise<Record<string, string>> {
+  const startedAt = Date.now();
+  const { entries, rebuilt } = await bundleEntryPoints(ENTRY_POINTS);
+  status.step('bundles', rebuilt ? `${Object.keys(entries).length} entry points built into ${BUNDLE_DIR}` : 'up to date', startedAt);
+  return entries;
 }

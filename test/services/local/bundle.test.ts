@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleEntryPoints } from '../../../services/local/bundle';
+
+describe('the local bundles', () => {
+  let dir: string;
+  let entry: string;
+  let helper: string;
+  const outdir = () => path.join(dir, 'out');
+  const built = async () => (await stat(path.join(outdir(), 'main.mjs'))).mtimeMs;
+  beforeAll(async () => {
+    // Inside the project, so its imports resolve from the project's node_modules as the services' do.
+    await mkdir(path.join('node_modules', '.cache'), { recursive: true });
+    dir = path.resolve(await mkdtemp(path.join('node_modules', '.cache', 'bundle-test-')));
+    entry = path.join(dir, 'main.ts');
+    helper = path.join(dir, 'helper.ts');
+    await writeFile(helper, "export const word: string = 'one';\n");
+    // A dependency from node_modules that the bundle must carry, and a CommonJS one that calls require().
+    await writeFile(entry, "import { z } from 'zod';\nimport pg from 'pg';\nimport { word } from './helper';\nconsole.log(z.string().parse(word), typeof pg.Pool);\n");
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('when bundled, then the bundle runs on its own, dependencies included', async () => {
+    const { entries: { main } } = await bundleEntryPoints({ main: entry }, outdir());
+    expect(execFileSync(process.execPath, [main!], { encoding: 'utf8', cwd: tmpdir() }).trim()).toBe('one function');
+  });
+
+  it('when nothing changed, then the bundle is not built again', async () => {
+    const before = await built();
+    expect((await bundleEntryPoints({ main: entry }, outdir())).rebuilt).toBe(false);
+    expect(await built()).toBe(before);
+  });
+
+  it('when an input changed, then the bundle is built again with the change', async () => {
+    const before = await built();
+    await writeFile(helper, "export const word: string = 'two';\n");
+    const later = new Date(Date.now() + 5_000);
+    await utimes(helper, later, later); // a change within the same millisecond still counts
+    const { entries: { main } } = await bundleEntryPoints({ main: entry }, outdir());
+    expect(await built()).not.toBe(before);
+    expect(execFileSync(process.execPath, [main!], { encoding: 'utf8', cwd: tmpdir() }).trim()).toBe('two function');
+  });
+});
