@@ -23,6 +23,7 @@ export function createLogger({ service, level = 'info' }: LoggerOptions): Logger
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: errorWithoutClient },
       mixin: () => {
         const context = currentContext();
         if (!context) return {};
@@ -31,6 +32,15 @@ export function createLogger({ service, level = 'info' }: LoggerOptions): Logger
     },
     (stdout ??= batchedStdout()),
   );
+}
+
+/**
+ * pg-pool attaches the failed connection to its errors (`err.client`): serialized whole, that is kilobytes of
+ * socket and parser state in one log line. Everything else about the error is kept.
+ */
+function errorWithoutClient(error: Error): Record<string, unknown> {
+  const { client: _client, ...fields } = pino.stdSerializers.err(error);
+  return fields;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { z } from 'zod';
+import { poolErrorFields } from '../db/database';
 import type { Logger } from '../logger';
 import { busEnvShape, createBusClients } from './clients';
 import { createConsumer, type EventHandler } from './consumer';
@@ -54,7 +55,7 @@ export async function startServiceBus<E extends { id: string; type: string }>(op
 
   const clients = createBusClients({ ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}), region: env.AWS_REGION });
   const relayPool = new pg.Pool({ ...(options.databaseUrl ? { connectionString: options.databaseUrl } : {}), max: 2 });
-  relayPool.on('error', (error) => logger.warn({ err: error }, 'idle outbox relay connection failed'));
+  relayPool.on('error', (error) => logger.warn(poolErrorFields(error), 'idle outbox relay connection failed'));
   const relay = options.produces
     ? createOutboxRelay({ pool: relayPool, publisher: createPublisher(clients.sns, env.EVENTS_TOPIC_ARN!), logger })
     : undefined;

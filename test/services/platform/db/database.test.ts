@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase, migrateWithLock, violatedUniqueConstraint, type Database } from '../../../../services/platform/db/database';
+import { captureLogs } from '../../../support/bus/logs';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
 import { testLogger } from '../../../support/silent-logger';
 
@@ -61,5 +62,18 @@ describe('ping', () => {
     const nowhere = createDatabase({ connectionString: 'postgres://postgres@127.0.0.1:1/x', schema: {}, logger: testLogger });
     open.push(nowhere);
     await expect(nowhere.ping()).rejects.toThrow();
+  });
+});
+
+describe('an idle connection that the server ends', () => {
+  it('when the pool reports it, then the warning gives the reason and the SQLSTATE, not the client', async () => {
+    const { logger, lines } = captureLogs();
+    const database = createDatabase({ connectionString: testDb.url, schema: {}, logger });
+    open.push(database);
+    const { rows } = await database.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await connect().pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+    await vi.waitFor(() => expect(lines).toHaveLength(1), { timeout: 10_000 });
+    expect(lines[0]).toMatchObject({ msg: 'idle database connection failed', reason: 'terminating connection due to administrator command', code: '57P01' });
+    expect(JSON.stringify(lines[0])).not.toMatch(/client|_connecting|stream/i);
   });
 });
