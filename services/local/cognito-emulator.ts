@@ -30,13 +30,11 @@ const START_JS = createRequire(import.meta.url).resolve('cognito-local/lib/bin/s
 
 /**
  * Runs in the child before cognito-local. An IPC channel closes when the parent dies, even by SIGKILL, so the
- * child never outlives it. Ctrl-C reaches the whole process group: the child ignores SIGINT and waits for the
- * parent's orderly SIGTERM. On SIGTERM it waits a moment because cognito-local rewrites its JSON files in place,
+ * child never outlives it. On SIGTERM it waits a moment because cognito-local rewrites its JSON files in place,
  * and an exit in the middle of a write would truncate a pool.
  */
 const CHILD_PRELUDE = [
   "process.on('disconnect', () => process.exit(0));",
-  "process.on('SIGINT', () => {});",
   "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 150));",
   'require(process.argv[1]);',
 ].join('\n');
@@ -59,6 +57,8 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions): Pro
       AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Its own process group: a Ctrl-C or a closing terminal reaches only its parent, which stops it in order.
+    detached: true,
   });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from '../platform/config';
-import { ensureDatabase, startEmbeddedPostgres } from './embedded-postgres';
+import { ensureDatabase, startEmbeddedPostgres, stopLeftoverPostgres } from './embedded-postgres';
 import type { LocalConfig } from './config';
 import { status } from './status';
 
@@ -25,8 +25,8 @@ export async function startDatabases(config: LocalConfig): Promise<LocalDatabase
     status.step('postgres', `using ${redact(serverUrl)}`);
     return { urls, stop: async () => {} };
   }
-  const dataDir = path.join(config.DATA_DIR, 'postgres');
-  const server = await startEmbeddedPostgres({ dataDir, port: config.POSTGRES_PORT });
+  const dataDir = embeddedDataDir(config);
+  const server = await startEmbeddedPostgres({ dataDir, port: config.POSTGRES_PORT, ownProcessGroup: true });
   status.step('postgres', `embedded PostgreSQL 16 on 127.0.0.1:${config.POSTGRES_PORT}, data in ${dataDir}`);
   try {
     return { urls: await serviceDatabases(server.serverUrl), stop: server.stop };
@@ -35,6 +35,17 @@ export async function startDatabases(config: LocalConfig): Promise<LocalDatabase
     throw error;
   }
 }
+
+/**
+ * An embedded server left running by a launcher that was killed (`kill -9`) still holds POSTGRES_PORT: it is
+ * stopped before the port check, which would otherwise refuse to start.
+ */
+export async function stopLeftoverDatabase(config: LocalConfig): Promise<void> {
+  if (config.DATABASE_URL) return;
+  await stopLeftoverPostgres(embeddedDataDir(config), status.info);
+}
+
+const embeddedDataDir = (config: LocalConfig) => path.join(config.DATA_DIR, 'postgres');
 
 async function serviceDatabases(serverUrl: string): Promise<LocalDatabases['urls']> {
   const entries = await Promise.all(SERVICE_DATABASES.map(async (name) => [name, await ensureDatabase(serverUrl, name)] as const));

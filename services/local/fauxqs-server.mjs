@@ -52,8 +52,7 @@ async function shutdown() {
   process.exit(0);
 }
 
-// Ctrl-C reaches the whole process group: wait for the parent's orderly SIGTERM instead. A closed IPC channel
-// means the parent died (even by SIGKILL): go, never outlive it.
-process.on('SIGINT', () => {});
+// The parent stops it with SIGTERM (it runs in a process group of its own, so a Ctrl-C does not reach it). A
+// closed IPC channel means the parent died (even by SIGKILL): go, never outlive it.
 process.on('SIGTERM', () => void shutdown());
 process.on('disconnect', () => void shutdown());

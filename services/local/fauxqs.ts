@@ -61,6 +61,8 @@ async function spawnServer(port: number, dataDir: string | undefined, options: F
     env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_DATA_DIR: dataDir ?? '' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     execArgv: [], // not the parent's loaders (tsx): the server is plain JavaScript
+    // Its own process group: a Ctrl-C or a closing terminal reaches only its parent, which stops it in order.
+    detached: true,
   });
   // SIGTERM, not SIGKILL: the child closes its store on the way out.
   const stopOnExit = () => child.kill('SIGTERM');

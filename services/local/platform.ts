@@ -1,7 +1,7 @@
 /**
  * The whole platform on one machine, in dependency order: databases and emulators (PostgreSQL, Cognito, SNS/SQS)
  * first, then the three
- * services, then the gateway. Everything started is stopped in reverse order by `stop()`.
+ * services, then the gateway. `stop()` stops everything started, in the order of stop-order.ts.
  */
 import path from 'node:path';
 import { startChildService, type RunningChild } from './child-service';
@@ -11,6 +11,7 @@ import { startBus } from './bus';
 import { BUNDLE_DIR, bundleEntryPoints } from './bundle';
 import { startDatabases } from './databases';
 import { status } from './status';
+import { stopList, type StopTier } from './stop-order';
 
 const ENTRY_POINTS = {
   identity: 'services/identity/main.ts',
@@ -32,22 +33,21 @@ interface CognitoSettings {
 }
 
 export async function startPlatform(config: LocalConfig): Promise<RunningPlatform> {
-  const stack: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    for (const step of stack.reverse()) await step().catch((error: unknown) => status.warn(`stop failed: ${String(error)}`));
-  };
+  const parts = stopList(status.warn);
+  const stop = () => parts.stopAll();
   // Each part joins the stop list as soon as it is up, and a failure waits for the rest to settle, so a part
   // that comes up after another failed is stopped too.
-  const tracked = <T extends { stop(): Promise<void> }>(starting: Promise<T>) => starting.then((part) => (stack.push(part.stop), part));
+  const tracked = <T extends { stop(): Promise<void> }>(tier: StopTier, starting: Promise<T>) =>
+    starting.then((part) => (parts.add(tier, part.stop), part));
   const allStarted = async <T extends readonly unknown[]>(starting: T) => {
     await Promise.allSettled(starting);
     return Promise.all(starting);
   };
   try {
     const [databases, cognito, bus, entries] = await allStarted([
-      tracked(startDatabases(config)),
-      tracked(startCognito(config)),
-      tracked(startBus(config)),
+      tracked('database', startDatabases(config)),
+      tracked('emulators', startCognito(config)),
+      tracked('emulators', startBus(config)),
       bundle(),
     ] as const);
 
@@ -82,14 +82,14 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
 
     // The gateway needs only Cognito to start, so it boots beside the services; `ready` waits for all four.
     await allStarted([
-      tracked(service('identity', config.IDENTITY_PORT)),
-      tracked(service('product', config.PRODUCT_PORT)),
-      tracked(service('billing', config.BILLING_PORT, { PRODUCT_SERVICE_URL: url(config.PRODUCT_PORT) })),
-      tracked(gateway()),
+      tracked('services', service('identity', config.IDENTITY_PORT)),
+      tracked('services', service('product', config.PRODUCT_PORT)),
+      tracked('services', service('billing', config.BILLING_PORT, { PRODUCT_SERVICE_URL: url(config.PRODUCT_PORT) })),
+      tracked('gateway', gateway()),
     ] as const);
     return { gatewayUrl: url(config.GATEWAY_PORT), stop };
   } catch (error) {
-    await stop();
+    await stop().catch(() => {}); // each failure to stop is reported already; the start failure is the news
     throw error;
   }
 }

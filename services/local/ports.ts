@@ -6,8 +6,11 @@ import { createServer } from 'node:net';
 import { ConfigError } from '../platform/config';
 import type { LocalConfig } from './config';
 
-/** The ports this configuration listens on, by the variable that sets each. PostgreSQL's is left out: a server
- * left running on it by a killed launcher is stopped at start (embedded-postgres.ts), not refused. */
+/**
+ * The ports this configuration listens on, by the variable that sets each. An embedded PostgreSQL left running
+ * on POSTGRES_PORT by a killed launcher is stopped before this check (stopLeftoverDatabase), so only a stranger
+ * holding it is refused.
+ */
 export function portsToListenOn(config: LocalConfig): Record<string, number> {
   return {
     GATEWAY_PORT: config.GATEWAY_PORT,
@@ -16,6 +19,7 @@ export function portsToListenOn(config: LocalConfig): Record<string, number> {
     BILLING_PORT: config.BILLING_PORT,
     ...(config.COGNITO_USER_POOL_ID ? {} : { COGNITO_PORT: config.COGNITO_PORT }),
     ...(config.AWS_ENDPOINT_URL ? {} : { FAUXQS_PORT: config.FAUXQS_PORT }),
+    ...(config.DATABASE_URL ? {} : { POSTGRES_PORT: config.POSTGRES_PORT }),
   };
 }
 

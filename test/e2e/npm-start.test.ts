@@ -1,7 +1,7 @@
 /**
  * The platform as a user runs it: `npm start` on an empty DATA_DIR, the client journey of `npm run smoke`
- * through the gateway (the three event flows included), a clean stop, a warm restart that kept the data, and a
- * stop when the terminal closes.
+ * through the gateway (the three event flows included), a clean stop, and a warm restart that kept the data.
+ * Every other way of stopping it is in stop-by-signal.test.ts and stop-when-gone.test.ts.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -57,12 +57,5 @@ describe('npm start', () => {
       body: JSON.stringify({ email: 'admin@example.com', password: DEFAULT_ADMIN_PASSWORD }),
     });
     expect(token.status).toBe(200);
-  });
-
-  it('when its terminal closes (SIGHUP), then it stops everything too', { timeout: 60_000 }, async () => {
-    const { ports } = platform!;
-    expect(await platform!.stop('SIGHUP')).toBe(0);
-    platform = undefined;
-    for (const port of Object.values(ports)) expect(await listening(port), `port ${port}`).toBe(false);
   });
 });

@@ -18,7 +18,7 @@ const hold = (port: number) =>
   });
 
 async function configOnFreePorts(extra: Record<string, string> = {}) {
-  const names = ['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT', 'COGNITO_PORT', 'FAUXQS_PORT'];
+  const names = ['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT', 'COGNITO_PORT', 'FAUXQS_PORT', 'POSTGRES_PORT'];
   const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, String(await freePort())] as const)));
   return loadLocalConfig({ ...ports, ...extra });
 }
@@ -40,13 +40,24 @@ describe('assertPortsFree', () => {
     ]);
   });
 
-  it('when Cognito and the bus are real endpoints, then their emulators\' ports are not needed', async () => {
+  it('when embedded PostgreSQL\'s port is taken, then the error names POSTGRES_PORT', async () => {
+    const config = await configOnFreePorts();
+    await hold(config.POSTGRES_PORT);
+    const error = await assertPortsFree(config).catch((e: unknown) => e);
+    expect((error as ConfigError).problems).toEqual([
+      `POSTGRES_PORT: port ${config.POSTGRES_PORT} on 127.0.0.1 is in use; stop what holds it, or set POSTGRES_PORT to a free port`,
+    ]);
+  });
+
+  it('when Cognito, the bus and the database are real servers, then their emulators\' ports are not needed', async () => {
     const config = await configOnFreePorts({
       COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
       COGNITO_CLIENT_ID: 'client',
       AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432',
     });
     await hold(config.COGNITO_PORT);
+    await hold(config.POSTGRES_PORT);
     expect(Object.keys(portsToListenOn(config))).toEqual(['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT']);
     await expect(assertPortsFree(config)).resolves.toBeUndefined();
   });

@@ -1,0 +1,48 @@
+/**
+ * Every way `npm start` is told to stop, and the one way it then stops. npm (with `exec` in the start script, so
+ * no shell stands between) forwards SIGINT and SIGTERM to the launcher; Ctrl-C sends SIGINT to npm and the
+ * launcher both; a closing terminal sends SIGHUP. npm dies of SIGHUP and of SIGKILL without passing anything on,
+ * so the launcher also watches for its parent to go: it is then re-parented, and its parent pid changes.
+ */
+import { status } from './status';
+
+export type StopReason = NodeJS.Signals | 'parent gone';
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const PARENT_POLL_MS = 250;
+
+/**
+ * Resolves with the first reason to stop. The handlers stay: the second SIGINT of a Ctrl-C (npm forwards the one
+ * it got too) and later signals change nothing while the stop runs, which is bounded by each part's grace period.
+ */
+export function whenToldToStop(): Promise<StopReason> {
+  return new Promise((resolve) => {
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) stop('parent gone');
+    }, PARENT_POLL_MS).unref();
+    const stop = (reason: StopReason) => {
+      clearInterval(watch);
+      resolve(reason);
+    };
+    for (const signal of SIGNALS) process.on(signal, stop);
+  });
+}
+
+/**
+ * Stops the platform and exits: 0 after a clean stop, whatever the reason (so npm adds no error lines of its own
+ * and an IDE shows a normal end), 1 if a part failed to stop.
+ */
+export async function stopAndExit(platform: { stop(): Promise<void> }, reason: StopReason): Promise<never> {
+  // After SIGHUP or the parent's death the terminal may be gone: what is left to say must not stop the shutdown.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+  status.info(`${reason === 'parent gone' ? 'the process that started npm start is gone' : reason}: stopping everything`);
+  try {
+    await platform.stop();
+    status.info('stopped cleanly');
+    process.exit(0);
+  } catch (error) {
+    status.fail(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Stopping `npm start` when what started it goes away: the terminal closes (SIGHUP to the whole process group),
+ * or npm itself is killed (SIGKILL: the launcher's parent dies without a word). npm dies of both, so its own
+ * end is that signal; the launcher stops everything behind it and says so on the output npm leaves open.
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlatformProcess, type PlatformProcess } from '../support/platform-process';
+import { stopAndInspect } from '../support/platform-stop';
+
+let dataDir: string;
+let platform: PlatformProcess | undefined;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'platform-stop-gone-'));
+  await chmod(dataDir, 0o755); // embedded PostgreSQL runs as the postgres user when we are root
+});
+afterAll(async () => {
+  if (platform) await stopAndInspect(platform, dataDir, () => platform!.stop('SIGTERM'));
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const CASES = [
+  { when: 'SIGHUP reaches its group (terminal gone)', signal: 'SIGHUP', toGroup: true },
+  { when: 'npm, its parent, is killed (SIGKILL)', signal: 'SIGKILL', toGroup: false },
+] as const;
+
+describe('npm start', () => {
+  it.for(CASES)('when $when, then it stops everything without a warning, says "stopped cleanly", and leaves nothing running', { timeout: 180_000 }, async ({ signal, toGroup }) => {
+    platform = await startPlatformProcess(dataDir);
+    const { pid } = platform;
+    const after = await stopAndInspect(platform, dataDir, () => process.kill(toGroup ? -pid : pid, signal));
+    platform = undefined;
+    expect(after.ended).toEqual({ code: null, signal });
+    expect(after.output).toContain('stopped cleanly');
+    expect(after.complaints).toEqual([]);
+    expect(after.left).toEqual({ openPorts: [], processes: [] });
+  });
+});
