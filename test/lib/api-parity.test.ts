@@ -9,9 +9,10 @@ import { ROUTES, STAGE_THROTTLE } from '../../lib/routes';
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from '../../services/gateway/cors';
 import { compileRoutes } from '../../services/gateway/routing';
 import { effectiveThrottle } from '../../services/gateway/throttle';
-import { resourcesOf, synthesizeBothStagesForFile } from './synth';
+import { resourcesOf } from './synth';
+import { stageTemplates } from './stage-templates';
 
-const synthesized = synthesizeBothStagesForFile();
+const synthesized = await stageTemplates();
 
 /** What the local gateway enforces per route, from its own compiled router and throttle rules. */
 const gateway = compileRoutes(ROUTES).routes.map((route) => ({

@@ -1,10 +1,11 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { assetHashSerializer, resourcesOf, synthesizeBothStagesForFile } from './synth';
+import { assetHashSerializer, resourcesOf } from './synth';
+import { stageTemplates } from './stage-templates';
 
 expect.addSnapshotSerializer(assetHashSerializer);
 
-const synthesized = synthesizeBothStagesForFile();
+const synthesized = await stageTemplates();
 
 interface ContainerDefinition {
   Name: string;

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { assetHashSerializer, resourcesOf, synthesizeBothStagesForFile } from './synth';
+import { assetHashSerializer, resourcesOf } from './synth';
+import { stageTemplates } from './stage-templates';
 
 expect.addSnapshotSerializer(assetHashSerializer);
 
@@ -19,8 +20,8 @@ const PINNED = {
   },
 };
 
-// Synthesis is the slow part: each stage once for the whole file.
-const synthesized = synthesizeBothStagesForFile();
+// Synthesized once for the whole run (the global setup); this file reads the templates.
+const synthesized = await stageTemplates();
 
 describe.each(['dev', 'prod'] as const)('data stack (%s)', (stage) => {
   const template = () => synthesized[stage].dataTemplate;

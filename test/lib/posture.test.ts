@@ -4,9 +4,10 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { resourcesOf, synthesizeBothStagesForFile } from './synth';
+import { resourcesOf } from './synth';
+import { stageTemplates } from './stage-templates';
 
-const synthesized = synthesizeBothStagesForFile();
+const synthesized = await stageTemplates();
 
 /** Names and values that would be a secret in plain text. */
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|PRIVATE|CREDENTIAL|API_?KEY/i;

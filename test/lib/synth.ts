@@ -1,6 +1,7 @@
 /**
  * Shared helpers for the CDK tests: apps with the project's feature flags and an outdir that is removed
- * afterwards, one synthesis of a stage's stacks per test file, and a snapshot serializer that hides asset hashes.
+ * afterwards, a stage's stacks synthesized, and a snapshot serializer that hides asset hashes. Free of vitest, so
+ * the global setup's synthesis child (test/support/synthesize-stages.ts) builds stages exactly as tests do.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -8,7 +9,6 @@ import path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, beforeAll } from 'vitest';
 import { createPlatform, type Platform } from '../../lib/platform';
 import { stageSettings, type StageName } from '../../lib/stages';
 
@@ -102,18 +102,4 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, unkn
 /** All resources of a type in a template, by logical id. */
 export function resourcesOf(template: Template, type: string): Resources {
   return template.findResources(type) as Resources;
-}
-
-/** Both stages, synthesized once for the calling test file (synthesis is the slow part) and disposed after it. */
-export function synthesizeBothStagesForFile(): Record<'dev' | 'prod', SynthesizedStage> {
-  const synthesized = {} as Record<'dev' | 'prod', SynthesizedStage>;
-  beforeAll(() => {
-    synthesized.dev = synthesizeStage('dev');
-    synthesized.prod = synthesizeStage('prod');
-  }, 120_000);
-  afterAll(() => {
-    synthesized.dev?.dispose();
-    synthesized.prod?.dispose();
-  });
-  return synthesized;
 }

@@ -1,0 +1,76 @@
+/**
+ * The CDK stages, synthesized once per test run instead of once per test file: the global setup starts
+ * synthesize-stages.ts as a child and does not wait for it (PostgreSQL and Cognito start meanwhile, and most
+ * files need no template); test/lib/stage-templates.ts waits for its result.json, then reads the templates.
+ * Only node built-ins here: the global setup runs in vitest's main process.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Where the global setup's synthesis writes the stages' templates. */
+    cdkStagesDir: string;
+  }
+}
+
+export const SYNTH_STAGES = ['dev', 'prod'] as const;
+export type SynthStage = (typeof SYNTH_STAGES)[number];
+export type StackKind = 'data' | 'app';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+const CHILD = path.join(import.meta.dirname, 'synthesize-stages.ts');
+
+export const templatePath = (dir: string, stage: SynthStage, stack: StackKind) => path.join(dir, `${stage}-${stack}.template.json`);
+const resultPath = (dir: string) => path.join(dir, 'result.json');
+
+/** Written last, atomically: `{}` once every template is on disk, or `{ error }`. */
+export function writeResult(dir: string, result: { error?: string }): void {
+  writeFileSync(`${resultPath(dir)}.tmp`, JSON.stringify(result));
+  renameSync(`${resultPath(dir)}.tmp`, resultPath(dir));
+}
+
+export interface StageSynthesis {
+  readonly dir: string;
+  /** Ends the child if it still runs and removes the templates. */
+  stop(): Promise<void>;
+}
+
+export function startStageSynthesis(): StageSynthesis {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cdk-stages-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Kept, not shown: CDK's output only matters when the synthesis failed, and then result.json carries it.
+  let output = '';
+  const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', (error) => (writeResult(dir, { error: `could not start the synthesis: ${error.message}` }), resolve()));
+    child.once('exit', (code, signal) => {
+      if (!existsSync(resultPath(dir))) writeResult(dir, { error: `the synthesis ended with ${signal ?? `code ${code}`}:\n${output}` });
+      resolve();
+    });
+  });
+  return {
+    dir,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves once the child has written every template; throws its error if it failed. */
+export async function awaitStageSynthesis(dir: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(resultPath(dir))) {
+    if (Date.now() > deadline) throw new Error(`no CDK synthesis result in ${dir} after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+  const { error } = JSON.parse(readFileSync(resultPath(dir), 'utf8')) as { error?: string };
+  if (error) throw new Error(`the run's CDK synthesis (test/support/synthesize-stages.ts) failed:\n${error}`);
+}
