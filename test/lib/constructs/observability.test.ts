@@ -20,7 +20,13 @@ beforeAll(() => {
   const loadBalancer = new LoadBalancer(stack, 'LoadBalancer', { vpc, accessLogRetentionDays: 7, protectData: false });
   const taskDefinition = new FargateTaskDefinition(stack, 'Task');
   taskDefinition.addContainer('App', { image: ContainerImage.fromRegistry('nginx'), portMappings: [{ containerPort: 80 }] });
-  const service = new FargateService(stack, 'Service', { cluster: new Cluster(stack, 'Cluster', { vpc }), taskDefinition });
+  // Deployment settings as Microservice sets them, so CDK has no warning to print about this stand-in service.
+  const service = new FargateService(stack, 'Service', {
+    cluster: new Cluster(stack, 'Cluster', { vpc }),
+    taskDefinition,
+    minHealthyPercent: 100,
+    circuitBreaker: { enable: true, rollback: true },
+  });
   const targetGroup = new ApplicationTargetGroup(stack, 'Target', { vpc, port: 80, targetType: TargetType.IP, targets: [service] });
   loadBalancer.listener.addTargetGroups('Rule', { priority: 1, conditions: [ListenerCondition.pathPatterns(['/x'])], targetGroups: [targetGroup] });
   const external = new Alarm(stack, 'External', {

@@ -7,12 +7,15 @@ import { loadLocalConfig } from '../../../services/local/config';
 import { freePort } from '../../../services/local/free-port';
 import { startPlatform } from '../../../services/local/platform';
 import { listening } from '../../support/listening';
+import { showStdoutOnlyOnFailure } from '../../support/quiet-stdout';
 
 let dataDir: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'platform-start-'));
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
+// The launcher's progress lines are for a terminal; here they only matter when the test fails.
+showStdoutOnlyOnFailure();
 
 describe('startPlatform', () => {
   it('when DATABASE_URL cannot be reached, then the error names it, and the emulators still starting are stopped once up', { timeout: 60_000 }, async () => {
@@ -22,6 +25,7 @@ describe('startPlatform', () => {
       DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}`, // nothing listens: fails at once
       COGNITO_PORT: String(cognitoPort),
       FAUXQS_PORT: String(fauxqsPort),
+      LOG_LEVEL: 'warn', // as the e2e test: the services' info lines would go straight to the test output
     });
 
     const failure = await startPlatform(config).catch((error: unknown) => error);

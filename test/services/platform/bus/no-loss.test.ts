@@ -74,7 +74,6 @@ describe('bus: nothing lost, nothing doubled', () => {
       republished: republished.rows[0]?.n ?? 0,
       crashesAfterCommit: crashed.size,
     };
-    console.log('nothing lost, nothing doubled:', JSON.stringify(report));
     expect(report).toMatchObject({ events: N, effects: N, lost: 0, duplicated: 0, unexpected: 0 });
     expect(report.republished).toBeGreaterThan(0);
     expect(report.crashesAfterCommit).toBeGreaterThan(0);
