@@ -35,11 +35,14 @@ async function urlOf(clients: BusClients, name: string): Promise<string> {
 }
 
 export async function dlqList(clients: BusClients, options: DlqOptions): Promise<void> {
-  const all: Array<DeadLetter & { consumer: string }> = [];
-  for (const queue of queuesOf(options)) {
-    const letters = await listDeadLetters(clients.sqs, await urlOf(clients, queue.deadLetterQueueName), explain);
-    all.push(...letters.map((letter) => ({ ...letter, consumer: queue.consumer })));
-  }
+  // Side by side: each queue's listing ends with a receive that waits a second for more, found or not.
+  const perQueue = await Promise.all(
+    queuesOf(options).map(async (queue) => {
+      const letters = await listDeadLetters(clients.sqs, await urlOf(clients, queue.deadLetterQueueName), explain);
+      return letters.map((letter): DeadLetter & { consumer: string } => ({ ...letter, consumer: queue.consumer }));
+    }),
+  );
+  const all = perQueue.flat();
   if (options.json) {
     console.log(JSON.stringify(all, null, 2));
     return;

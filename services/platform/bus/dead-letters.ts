@@ -28,12 +28,24 @@ export type Explain = (body: string) => string | undefined;
 
 const MOVED_BY_POLICY = 'moved by the redrive policy; no reason recorded (see the consumer logs for this event id)';
 
+export interface ScanOptions {
+  /** At most this many messages. */
+  readonly limit?: number;
+  /**
+   * How long each receive waits for messages, so the last one, which finds none, takes this long. On SQS a
+   * receive that does not wait samples only some of its servers and may miss messages; 1 s by default. An
+   * emulator that always answers from all of its messages can take 0.
+   */
+  readonly waitTimeSeconds?: number;
+}
+
 /** Lists without consuming: every message seen is made visible again at the end. */
-export async function listDeadLetters(sqs: SQSClient, queueUrl: string, explain?: Explain, limit = 1_000): Promise<DeadLetter[]> {
+export async function listDeadLetters(sqs: SQSClient, queueUrl: string, explain?: Explain, options: ScanOptions = {}): Promise<DeadLetter[]> {
+  const { limit = 1_000, waitTimeSeconds = 1 } = options;
   const seen: Message[] = [];
   // Bounded: at most limit/10 receives, each hiding what it returned so the next one sees further.
   for (let round = 0; seen.length < limit && round < Math.ceil(limit / 10); round++) {
-    const batch = await receive(sqs, queueUrl);
+    const batch = await receive(sqs, queueUrl, waitTimeSeconds);
     if (batch.length === 0) break;
     seen.push(...batch);
   }
@@ -41,11 +53,12 @@ export async function listDeadLetters(sqs: SQSClient, queueUrl: string, explain?
   return seen.map((message) => describe(message, explain));
 }
 
-/** Moves up to `limit` dead letters back to the source queue; returns how many moved. */
-export async function redriveDeadLetters(sqs: SQSClient, deadLetterQueueUrl: string, sourceQueueUrl: string, limit = 10_000): Promise<number> {
+/** Moves up to `limit` (default 10 000) dead letters back to the source queue; returns how many moved. */
+export async function redriveDeadLetters(sqs: SQSClient, deadLetterQueueUrl: string, sourceQueueUrl: string, options: ScanOptions = {}): Promise<number> {
+  const { limit = 10_000, waitTimeSeconds = 1 } = options;
   let moved = 0;
   for (let round = 0; moved < limit && round < Math.ceil(limit / 10) + 10; round++) {
-    const batch = await receive(sqs, deadLetterQueueUrl);
+    const batch = await receive(sqs, deadLetterQueueUrl, waitTimeSeconds);
     if (batch.length === 0) break;
     const entries = batch.map((message, index) => ({
       Id: `m${index}`,
@@ -68,12 +81,12 @@ export async function redriveDeadLetters(sqs: SQSClient, deadLetterQueueUrl: str
   return moved;
 }
 
-async function receive(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+async function receive(sqs: SQSClient, queueUrl: string, waitTimeSeconds: number): Promise<Message[]> {
   const { Messages } = await sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
       MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 1,
+      WaitTimeSeconds: waitTimeSeconds,
       VisibilityTimeout: 60,
       MessageAttributeNames: ['All'],
       MessageSystemAttributeNames: ['ApproximateReceiveCount'],

@@ -34,10 +34,17 @@ type NoteConsumerOptions = Partial<ConsumerOptions<NoteAdded>> & {
 export interface BusHarness extends CapturedLogs {
   readonly emulator: FauxqsEmulator;
   readonly clients: BusClients;
+  /** The current topic and queue, and a publisher to that topic: `useNewQueue()` replaces all three. */
   readonly bus: ProvisionedBus;
   readonly queue: ProvisionedQueue;
-  readonly database: TestDb;
   readonly publisher: Publisher;
+  readonly database: TestDb;
+  /**
+   * Provisions a new topic and queue for what follows, e.g. in a `beforeEach`. A consumer stopped by the test
+   * before leaves its long poll waiting in the emulator (stop() only abandons it), and on the same queue that
+   * poll would take the next test's first message and hide it for the visibility timeout.
+   */
+  useNewQueue(): Promise<void>;
   /** Writes `count` events to the outbox, one transaction each; returns their ids. */
   produce(count: number, label?: string): Promise<string[]>;
   relay(options?: Partial<OutboxRelayOptions>): ReturnType<typeof createOutboxRelay>;
@@ -55,23 +62,34 @@ export async function startBusHarness(label: string): Promise<BusHarness> {
   const [emulator, testDatabase] = await Promise.all([startFauxqsEmulator({ dataDir }), createTestDatabase(label)]);
   const logs = captureLogs();
   const clients = createBusClients({ endpoint: emulator.endpoint });
-  const bus = await ensureTopology(clients, testTopology(`${label}-${randomBytes(3).toString('hex')}`));
-  const queue = bus.queues[0]!;
+  const provision = async () => {
+    const bus = await ensureTopology(clients, testTopology(`${label}-${randomBytes(3).toString('hex')}`));
+    return { bus, queue: bus.queues[0]!, publisher: createPublisher(clients.sns, bus.topicArn) };
+  };
+  let current = await provision();
   const database = createDatabase({ connectionString: testDatabase.url, schema, logger: logs.logger, poolMax: 8 });
   await migrateWithLock(database.pool, MIGRATIONS, 'test', logs.logger);
-  const publisher = createPublisher(clients.sns, bus.topicArn);
   return {
     ...logs,
     emulator,
     clients,
-    bus,
-    queue,
+    get bus() {
+      return current.bus;
+    },
+    get queue() {
+      return current.queue;
+    },
+    get publisher() {
+      return current.publisher;
+    },
     database,
-    publisher,
+    useNewQueue: async () => {
+      current = await provision();
+    },
     produce: (count, prefix = 'note') => produce(database, count, prefix),
     relay: (options) =>
-      createOutboxRelay({ pool: database.pool, publisher, logger: logs.logger, sweepIntervalMs: 200, retryMs: { base: 50, max: 500 }, ...options }),
-    consumer: (options) => noteConsumer(database, clients, queue, logs, options),
+      createOutboxRelay({ pool: database.pool, publisher: current.publisher, logger: logs.logger, sweepIntervalMs: 200, retryMs: { base: 50, max: 500 }, ...options }),
+    consumer: (options) => noteConsumer(database, clients, current.queue, logs, options),
     effects: () => effects(database),
     close: () => close(emulator, clients, database, testDatabase, dataDir),
   };

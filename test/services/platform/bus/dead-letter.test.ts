@@ -1,5 +1,5 @@
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventAttributes } from '../../../../services/platform/bus/attributes';
 import { listDeadLetters, redriveDeadLetters } from '../../../../services/platform/bus/dead-letters';
 import { noteAddedEvent } from '../../../support/bus/events';
@@ -11,12 +11,15 @@ describe('bus: bad events end in the dead-letter queue', () => {
     h = await startBusHarness('dlq');
   });
   afterAll(() => h?.close());
+  beforeEach(() => h.useNewQueue());
 
   const send = (body: unknown, type = 'test.note.added') =>
     h.clients.sqs.send(
       new SendMessageCommand({ QueueUrl: h.queue.queueUrl, MessageBody: JSON.stringify(body), MessageAttributes: eventAttributes(type, { requestId: 'req-bad' }) }),
     );
-  const deadLetters = () => listDeadLetters(h.clients.sqs, h.queue.deadLetterQueueUrl);
+  // fauxqs answers every receive from all of its messages, so nothing is missed without waiting (SQS's 1 s).
+  const scan = { waitTimeSeconds: 0 };
+  const deadLetters = () => listDeadLetters(h.clients.sqs, h.queue.deadLetterQueueUrl, undefined, scan);
 
   it('when an event fails its schema, then after maxReceiveCount receives it is dead-lettered with its reason, and every failure is logged', async () => {
     const invalid = { ...noteAddedEvent('x'), data: { text: '' } };
@@ -51,7 +54,7 @@ describe('bus: bad events end in the dead-letter queue', () => {
       const [letter] = await waitFor('a dead letter', deadLetters, (letters) => letters.length === 1);
       expect(letter).toMatchObject({ eventId: event.id, reason: 'handler failed: Error: downstream is broken' });
       fixed = true;
-      expect(await redriveDeadLetters(h.clients.sqs, h.queue.deadLetterQueueUrl, h.queue.queueUrl)).toBe(1);
+      expect(await redriveDeadLetters(h.clients.sqs, h.queue.deadLetterQueueUrl, h.queue.queueUrl, scan)).toBe(1);
       await waitFor('the effect', h.effects, (effects) => effects.get(event.id) === 1);
       expect(await deadLetters()).toEqual([]);
     } finally {

@@ -1,5 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventAttributes } from '../../../../services/platform/bus/attributes';
 import { currentContext, type RequestContext } from '../../../../services/platform/context';
 import { noteAddedEvent, type NoteAdded } from '../../../support/bus/events';
@@ -13,6 +13,7 @@ describe('bus: publish and consume', () => {
     h = await startBusHarness('publish');
   });
   afterAll(() => h?.close());
+  beforeEach(() => h.useNewQueue());
 
   /** Sends one event straight to the queue, as a raw-delivery subscription would. */
   const send = (event: ReturnType<typeof noteAddedEvent>, requestId = 'req-direct') =>

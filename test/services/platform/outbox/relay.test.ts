@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Publisher } from '../../../../services/platform/bus/publisher';
 import { runWithContext } from '../../../../services/platform/context';
 import { enqueue } from '../../../../services/platform/outbox/enqueue';
@@ -17,6 +17,7 @@ describe('outbox relay', () => {
     h = await startBusHarness('outbox');
   });
   afterAll(() => h?.close());
+  beforeEach(() => h.useNewQueue());
 
   const status = () => outboxStatus(h.database.pool);
   const allDelivered = (ids: readonly string[]) => (effects: Map<string, number>) => ids.every((id) => effects.has(id));
