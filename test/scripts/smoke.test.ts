@@ -1,14 +1,21 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../services/local/free-port';
+import { bundleScript, type BundledScript } from '../support/bundled-script';
 
 const run = promisify(execFile);
 
 describe('npm run smoke', () => {
+  let script: BundledScript;
+  beforeAll(async () => {
+    script = await bundleScript('scripts/smoke.ts');
+  });
+  afterAll(() => script?.remove());
+
   it('when nothing answers at the URL, then it exits 1, names the refused connection and says what to start', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    const failed = await run(process.execPath, ['--import', 'tsx', 'scripts/smoke.ts', '--url', url]).then(
+    const failed = await run(process.execPath, [script.file, '--url', url]).then(
       () => undefined,
       (error: { code: number; stdout: string }) => error,
     );
