@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { createBusClients } from '../services/platform/bus/clients';
 import { dlqList, dlqRedrive } from './events/dlq';
-import { localTargets } from './events/local';
+import { localTargets, type LocalTarget } from './events/local';
 import { outboxStatusCommand } from './events/outbox';
 
 const USAGE = 'usage: npm run events -- dlq list|redrive [--consumer <name>] [--prefix <p>] [--endpoint <url> | --local] [--json]\n' +
@@ -37,14 +37,16 @@ async function main(argv: readonly string[]): Promise<void> {
   if (values.help) return console.log(USAGE);
   const local = values.local ? localTargets() : undefined;
   if (group === 'outbox' && command === 'status') {
-    const fallback = local?.databaseServerUrl ?? process.env.DATABASE_URL;
+    if (local) await reading(local.database);
+    const fallback = local?.database.value ?? process.env.DATABASE_URL;
     const urls = rest.length > 0 ? rest : fallback ? [fallback] : [];
     if (urls.length === 0) throw new Error('outbox status needs database URLs as arguments, DATABASE_URL, or --local for npm start\'s');
     return outboxStatusCommand(urls, json);
   }
   if (group === 'dlq' && (command === 'list' || command === 'redrive')) {
-    const endpoint = local?.endpoint ?? values.endpoint;
-    const region = local?.region ?? values.region;
+    if (local) await reading(local.bus);
+    const endpoint = local?.bus.value.endpoint ?? values.endpoint;
+    const region = local?.bus.value.region ?? values.region;
     const clients = createBusClients({ ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) });
     const options = { prefix: values.prefix ?? 'platform', json, ...(values.consumer ? { consumer: values.consumer } : {}) };
     try {
@@ -54,6 +56,12 @@ async function main(argv: readonly string[]): Promise<void> {
     }
   }
   throw new Error(USAGE);
+}
+
+/** Goes on only if npm start's part runs there, and says on stderr what is read (stdout stays the report). */
+async function reading(target: LocalTarget<unknown>): Promise<void> {
+  await target.found();
+  process.stderr.write(`reading ${target.description}\n`);
 }
 
 /** What the SDK's message leaves out: offline, these are a missing flag or a stopped platform. */

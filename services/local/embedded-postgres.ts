@@ -117,19 +117,26 @@ async function importWithoutExitHooks() {
 
 /** A server left running by a launcher that was killed (SIGKILL, a crash) still holds the port and the data. */
 export async function stopLeftoverPostgres(databaseDir: string, log: (line: string) => void = () => {}): Promise<void> {
-  const pidFile = await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8').catch(() => '');
-  const pid = Number(pidFile.split('\n')[0]);
-  if (!pid || !isAlive(pid)) return;
+  const running = await postgresRunningOn(databaseDir);
+  if (!running) return;
+  const { pid } = running;
   log(`stopping the PostgreSQL server (pid ${pid}) left running on ${databaseDir}`);
   process.kill(pid, 'SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
   for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+/** The server running on the data in `databaseDir`, from its postmaster.pid; undefined when none is. */
+export async function postgresRunningOn(databaseDir: string): Promise<{ pid: number; port: number } | undefined> {
+  const lines = (await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const pid = Number(lines[0]);
+  return pid && isAlive(pid) ? { pid, port: Number(lines[3]) } : undefined;
 }
 
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // there, but another user's (postgres, when root started it)
   }
 }

@@ -1,8 +1,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busTopology } from '../../services/contracts/topology';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../services/local/embedded-postgres';
+import { freePort } from '../../services/local/free-port';
 import { ensureTopology, queueOf, type ProvisionedBus } from '../../services/platform/bus/topology';
 import { startBusHarness, type BusHarness } from '../support/bus/harness';
 
@@ -43,16 +48,51 @@ describe('npm run events', () => {
     expect(typeof status?.oldestUnsentAt).toBe('string');
   });
 
-  it('when --local is given, then `dlq list` reads the fauxqs `npm start` runs (FAUXQS_PORT)', async () => {
-    const env = asNpmStart({ FAUXQS_PORT: new URL(h.emulator.endpoint).port });
-    const { stdout } = await cli(['dlq', 'list', '--local', '--json'], env);
-    expect(JSON.parse(stdout)).toEqual([]);
-  });
+  describe('with --local', () => {
+    /** An embedded PostgreSQL where `npm start` keeps it: `<DATA_DIR>/postgres`. */
+    let dataDir: string;
+    let postgres: RunningPostgres;
+    beforeAll(async () => {
+      dataDir = await mkdtemp(path.join(tmpdir(), 'events-local-'));
+      await chmod(dataDir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data
+      postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort() });
+    }, 60_000);
+    afterAll(async () => {
+      await postgres?.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+    const failure = (args: string[], env: Record<string, string | undefined>) =>
+      cli(args, env).then(() => undefined, (error: { code: number; stdout: string; stderr: string }) => error);
 
-  it('when --local is given, then `outbox status` reads each producing service\'s database on the embedded server (POSTGRES_PORT)', async () => {
-    const env = asNpmStart({ POSTGRES_PORT: new URL(h.database.pool.options.connectionString ?? '').port });
-    const { stdout } = await cli(['outbox', 'status', '--local', '--json'], env);
-    expect((JSON.parse(stdout) as Array<{ database: string }>).map((row) => row.database)).toEqual(['identity', 'billing']);
+    it('when `dlq list` runs, then it reads the fauxqs `npm start` runs (FAUXQS_PORT) and says so on stderr', async () => {
+      const { port } = new URL(h.emulator.endpoint);
+      const { stdout, stderr } = await cli(['dlq', 'list', '--local', '--json'], asNpmStart({ FAUXQS_PORT: port }));
+      expect(JSON.parse(stdout)).toEqual([]);
+      expect(stderr).toBe(`reading fauxqs at http://127.0.0.1:${port}\n`);
+    });
+
+    it('when `outbox status` runs, then it reads each producing service\'s database on the embedded server and says which server', async () => {
+      const env = asNpmStart({ DATA_DIR: dataDir, POSTGRES_PORT: new URL(postgres.serverUrl).port });
+      const { stdout, stderr } = await cli(['outbox', 'status', '--local', '--json'], env);
+      expect((JSON.parse(stdout) as Array<{ database: string }>).map((row) => row.database)).toEqual(['identity', 'billing']);
+      expect(stderr).toBe(`reading PostgreSQL at 127.0.0.1:${env.POSTGRES_PORT} (embedded, DATA_DIR ${dataDir})\n`);
+    });
+
+    it('when nothing answers at FAUXQS_PORT, then it says no platform is found there and exits 1', async () => {
+      const failed = await failure(['dlq', 'list', '--local'], asNpmStart({ FAUXQS_PORT: String(await freePort()) }));
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toMatch(/^no platform found at http:\/\/127\.0\.0\.1:\d+: nothing answers there; is `npm start` running\?.* FAUXQS_PORT/);
+      expect(failed?.stdout).toBe('');
+    });
+
+    it('when the PostgreSQL at POSTGRES_PORT is not the one with data in DATA_DIR, then it reads nothing, says so and exits 1', async () => {
+      const otherServerPort = new URL(h.database.pool.options.connectionString ?? '').port;
+      const env = asNpmStart({ DATA_DIR: path.join(dataDir, 'not-started'), POSTGRES_PORT: otherServerPort });
+      const failed = await failure(['outbox', 'status', '--local', '--json'], env);
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toMatch(/^no platform found at 127\.0\.0\.1:\d+: no embedded PostgreSQL of npm start runs with data in .*not-started.* \(the server answering there is another one\); is `npm start` running\?.* DATA_DIR and POSTGRES_PORT/);
+      expect(failed?.stdout).toBe('');
+    });
   });
 
   it('when no endpoint is given and there are no AWS credentials, then the error says to add --local', async () => {
