@@ -10,21 +10,23 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../../services/loca
 import { freePort } from '../../services/local/free-port';
 import { ensureTopology, queueOf, type ProvisionedBus } from '../../services/platform/bus/topology';
 import { startBusHarness, type BusHarness } from '../support/bus/harness';
+import { bundleScript, type BundledScript } from '../support/bundled-script';
 
 const run = promisify(execFile);
 
 describe('npm run events', () => {
   let h: BusHarness;
   let bus: ProvisionedBus;
+  let script: BundledScript;
   const prefix = `cli${Date.now().toString(36)}`;
   beforeAll(async () => {
-    h = await startBusHarness('cli');
+    [h, script] = await Promise.all([startBusHarness('cli'), bundleScript('scripts/events.ts')]);
     bus = await ensureTopology(h.clients, busTopology(prefix));
   });
-  afterAll(() => h?.close());
+  afterAll(() => Promise.all([h?.close(), script?.remove()]));
 
   const cli = (args: string[], env: Record<string, string | undefined>) =>
-    run(process.execPath, ['--import', 'tsx', 'scripts/events.ts', ...args], { env: { ...process.env, NODE_NO_WARNINGS: '1', ...env } });
+    run(process.execPath, [script.file, ...args], { env: { ...process.env, NODE_NO_WARNINGS: '1', ...env } });
   const events = async (...args: string[]) => (await cli(args, { AWS_ENDPOINT_URL: h.emulator.endpoint, BUS_PREFIX: prefix })).stdout;
   /** The variables `npm start` reads, and none of the tool's own. */
   const asNpmStart = (env: Record<string, string>) => ({ AWS_ENDPOINT_URL: undefined, DATABASE_URL: undefined, BUS_PREFIX: prefix, ...env });
