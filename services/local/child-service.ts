@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { ENV_OVER_IPC, type LauncherMessage } from '../platform/launcher-env';
 import { stopChild } from './stop-child';
 
 /** SIGTERM lets the service drain; a child that ignores it this long is killed. */
@@ -18,6 +19,11 @@ export interface ChildServiceOptions {
   /** A TypeScript entry point (run with tsx) or a JavaScript bundle (run by Node as it is). */
   readonly entry: string;
   readonly env: Record<string, string>;
+  /**
+   * The rest of the environment, known once the parts this child depends on are up. Given, the child is started
+   * at once and loads its code meanwhile, then receives this over IPC (services/platform/launcher-env.ts).
+   */
+  readonly lateEnv?: Promise<Record<string, string>>;
   readonly readyUrl: string;
   readonly readyTimeoutMs?: number;
   /** Where the child's stdout and stderr go; `ignore` drops them. @default 'inherit' */
@@ -33,10 +39,13 @@ export interface RunningChild {
   readonly name: string;
   /** The current process's id (it changes on a restart). */
   readonly pid: number | undefined;
+  /** How long its first start took by itself: from spawn to ready, less any wait for `lateEnv`. */
+  readonly startupMs: number;
   stop(): Promise<void>;
 }
 
 export async function startChildService(options: ChildServiceOptions): Promise<RunningChild> {
+  const spawnedAt = Date.now();
   let child = launch(options);
   let stopping = false;
   let backoffMs = 1_000;
@@ -49,6 +58,7 @@ export async function startChildService(options: ChildServiceOptions): Promise<R
         if (stopping) return;
         child = launch(options);
         watch(child);
+        if (options.lateEnv) void handOverEnv(child, options.lateEnv).catch(() => {});
         waitUntilReady(options.readyUrl, options.readyTimeoutMs ?? 30_000, child).then(
           () => {
             backoffMs = 1_000;
@@ -60,8 +70,13 @@ export async function startChildService(options: ChildServiceOptions): Promise<R
       backoffMs = Math.min(backoffMs * 2, 30_000);
     });
   watch(child);
+  let startupMs: number;
   try {
-    await waitUntilReady(options.readyUrl, options.readyTimeoutMs ?? 30_000, child);
+    const [, waitedMs] = await Promise.all([
+      waitUntilReady(options.readyUrl, options.readyTimeoutMs ?? 30_000, child),
+      options.lateEnv ? handOverEnv(child, options.lateEnv) : 0,
+    ]);
+    startupMs = Date.now() - spawnedAt - waitedMs;
   } catch (error) {
     stopping = true;
     await stopChild(child, STOP_GRACE_MS);
@@ -72,6 +87,7 @@ export async function startChildService(options: ChildServiceOptions): Promise<R
     get pid() {
       return child.pid;
     },
+    startupMs,
     stop: async () => {
       stopping = true;
       await stopChild(child, STOP_GRACE_MS);
@@ -87,7 +103,7 @@ function launch(options: ChildServiceOptions): ChildProcess {
   const out = options.output ?? 'inherit';
   const loader = options.entry.endsWith('.ts') ? ['--import', tsxLoader] : ['--enable-source-maps'];
   return spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, options.entry], {
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...options.env, ...(options.lateEnv ? { [ENV_OVER_IPC]: '1' } : {}) },
     stdio: ['ignore', out, out, 'ipc'],
     detached: true,
   });
@@ -102,4 +118,23 @@ async function waitUntilReady(url: string, timeoutMs: number, child: ChildProces
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`no answer within ${timeoutMs} ms`);
+}
+
+/**
+ * Sends `lateEnv` once the child says its code is loaded and the environment is known. Resolves with how long the
+ * loaded child waited for it (time that belongs to the parts it depends on, not to the child); rejects at once
+ * if the environment cannot be had (a dependency failed).
+ */
+function handOverEnv(child: ChildProcess, lateEnv: Promise<Record<string, string>>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    lateEnv.catch(reject);
+    child.once('message', () => {
+      const loadedAt = Date.now();
+      lateEnv.then((env) => {
+        const message: LauncherMessage = { env };
+        child.send(message);
+        resolve(Date.now() - loadedAt);
+      }, reject);
+    });
+  });
 }

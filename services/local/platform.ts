@@ -44,44 +44,55 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
     return Promise.all(starting);
   };
   try {
-    const [databases, cognito, bus, entries] = await allStarted([
-      tracked('database', startDatabases(config)),
-      tracked('emulators', startCognito(config)),
-      tracked('emulators', startBus(config)),
-      bundle(),
-    ] as const);
+    const databases = tracked('database', startDatabases(config));
+    const cognito = tracked('emulators', startCognito(config));
+    const bus = tracked('emulators', startBus(config));
+    const entries = bundle();
+    const dependencies = Promise.all([databases, cognito, bus]);
+    dependencies.catch(() => {}); // reported by allStarted below
 
+    // The services and the gateway start as soon as their bundles exist and load their code while PostgreSQL,
+    // Cognito and the bus come up; each receives the rest of its environment once those it needs are up.
     const url = (port: number) => `http://127.0.0.1:${port}`;
-    const common = { LOG_LEVEL: config.LOG_LEVEL, HOST: '127.0.0.1', ...cognito.env };
+    const common = (idp: { env: CognitoSettings }): Record<string, string> => ({ LOG_LEVEL: config.LOG_LEVEL, HOST: '127.0.0.1', ...idp.env });
     const service = (name: 'identity' | 'product' | 'billing', port: number, extra: Record<string, string> = {}) =>
-      startService(name, entries[name]!, port, {
-        ...common,
-        ...bus.envFor(name),
-        PORT: String(port),
-        DATABASE_URL: databases.urls[name],
-        MIGRATIONS_DIR: path.resolve('services', name, 'data-access', 'migrations'),
-        ...extra,
-      });
+      entries.then((bundles) =>
+        startService(name, bundles[name]!, port, dependencies.then(([db, idp, events]) => ({
+          ...common(idp),
+          ...events.envFor(name),
+          PORT: String(port),
+          DATABASE_URL: db.urls[name],
+          MIGRATIONS_DIR: path.resolve('services', name, 'data-access', 'migrations'),
+          ...extra,
+        }))),
+      );
 
-    const gateway = (startedAt = Date.now()) =>
-      startChildService({
-        name: 'gateway',
-        entry: entries.gateway!,
-        readyUrl: `${url(config.GATEWAY_PORT)}/health`,
-        restart: true,
-        onEvent: status.warn,
-        env: {
-          ...common,
-          GATEWAY_PORT: String(config.GATEWAY_PORT),
-          GATEWAY_HOST: '127.0.0.1',
-          IDENTITY_URL: url(config.IDENTITY_PORT),
-          PRODUCT_URL: url(config.PRODUCT_PORT),
-          BILLING_URL: url(config.BILLING_PORT),
-        },
-      }).then((child) => (status.step('gateway', url(config.GATEWAY_PORT), startedAt), child));
+    const gateway = () =>
+      entries.then((bundles) =>
+        startChildService({
+          name: 'gateway',
+          entry: bundles.gateway!,
+          readyUrl: `${url(config.GATEWAY_PORT)}/health`,
+          restart: true,
+          onEvent: status.warn,
+          env: {
+            GATEWAY_PORT: String(config.GATEWAY_PORT),
+            GATEWAY_HOST: '127.0.0.1',
+            IDENTITY_URL: url(config.IDENTITY_PORT),
+            PRODUCT_URL: url(config.PRODUCT_PORT),
+            BILLING_URL: url(config.BILLING_PORT),
+          },
+          // The gateway needs only Cognito.
+          lateEnv: cognito.then(common),
+        }),
+      ).then((child) => (status.step('gateway', url(config.GATEWAY_PORT), child.startupMs), child));
 
-    // The gateway needs only Cognito to start, so it boots beside the services; `ready` waits for all four.
+    // `ready` waits for every part; a part that comes up after another failed is still stopped (allStarted).
     await allStarted([
+      databases,
+      cognito,
+      bus,
+      entries,
       tracked('services', service('identity', config.IDENTITY_PORT)),
       tracked('services', service('product', config.PRODUCT_PORT)),
       tracked('services', service('billing', config.BILLING_PORT, { PRODUCT_SERVICE_URL: url(config.PRODUCT_PORT) })),
@@ -94,17 +105,17 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
   }
 }
 
-async function startService(name: string, entry: string, port: number, env: Record<string, string>): Promise<RunningChild> {
-  const startedAt = Date.now();
+async function startService(name: string, entry: string, port: number, env: Promise<Record<string, string>>): Promise<RunningChild> {
   const child = await startChildService({
     name,
     entry,
     readyUrl: `http://127.0.0.1:${port}/health/ready`,
     restart: true,
     onEvent: status.warn,
-    env,
+    env: {},
+    lateEnv: env,
   });
-  status.step(name, `http://127.0.0.1:${port}`, startedAt);
+  status.step(name, `http://127.0.0.1:${port}`, child.startupMs);
   return child;
 }
 
@@ -136,6 +147,6 @@ async function startCognito(config: LocalConfig): Promise<{ env: CognitoSettings
 async function bundle(): Promise<Record<string, string>> {
   const startedAt = Date.now();
   const { entries, rebuilt } = await bundleEntryPoints(ENTRY_POINTS);
-  status.step('bundles', rebuilt ? `${Object.keys(entries).length} entry points built into ${BUNDLE_DIR}` : 'up to date', startedAt);
+  status.step('bundles', rebuilt ? `${Object.keys(entries).length} entry points built into ${BUNDLE_DIR}` : 'up to date', Date.now() - startedAt);
   return entries;
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +16,21 @@ createServer((req, res) => {
 process.on('SIGTERM', () => process.exit(0));
 `;
 
+// A stand-in that starts the way the services do (runMain), so it waits for an environment sent over IPC.
+const LATE_ENTRY = `
+import { createServer } from 'node:http';
+import { runMain } from ${JSON.stringify(path.resolve('services/platform/run.ts'))};
+runMain('late', async () => {
+  createServer((req, res) => res.end(JSON.stringify({ greeting: process.env.GREETING, flag: process.env.PLATFORM_ENV_OVER_IPC ?? null })))
+    .listen(Number(process.env.PORT), '127.0.0.1');
+  process.on('SIGTERM', () => process.exit(0));
+});
+`;
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(process.cwd(), '.test-child-'));
   await writeFile(path.join(dir, 'entry.ts'), ENTRY);
+  await writeFile(path.join(dir, 'late.ts'), LATE_ENTRY);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -66,5 +79,32 @@ describe('startChildService', () => {
     });
     await expect(attempt).rejects.toThrow(/never-ready did not become ready/);
     expect(await pidAt(`http://127.0.0.1:${port}/`)).toBeUndefined();
+  });
+
+  it('when its environment arrives later, then the child is started first and runs with that environment', { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    let send!: (env: Record<string, string>) => void;
+    const lateEnv = new Promise<Record<string, string>>((resolve) => (send = resolve));
+    const starting = startChildService({ name: 'late', entry: path.join(dir, 'late.ts'), env: {}, lateEnv, readyUrl: `http://127.0.0.1:${port}/`, output: 'ignore' });
+    setTimeout(() => send({ PORT: String(port), GREETING: 'hello' }), 200);
+    const child = await starting;
+    try {
+      expect(await fetch(`http://127.0.0.1:${port}/`).then((r) => r.json())).toEqual({ greeting: 'hello', flag: null });
+      expect(child.startupMs).toBeGreaterThan(0);
+    } finally {
+      await child.stop();
+    }
+  });
+
+  it('when its environment cannot be had (a dependency failed), then start fails with that reason and the waiting child is gone', { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    let fail!: (error: Error) => void;
+    const lateEnv = new Promise<Record<string, string>>((_, reject) => (fail = reject));
+    const entry = path.join(dir, 'orphan.ts');
+    await writeFile(entry, LATE_ENTRY);
+    const starting = startChildService({ name: 'orphan', entry, env: {}, lateEnv, readyUrl: `http://127.0.0.1:${port}/`, output: 'ignore' });
+    setTimeout(() => fail(new Error('postgres did not start')), 200);
+    await expect(starting).rejects.toThrow(/orphan did not become ready.*postgres did not start/);
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(entry);
   });
 });
