@@ -74,10 +74,10 @@ describe('npm run events', () => {
     });
 
     it('when `outbox status` runs, then it reads each producing service\'s database on the embedded server and says which server', async () => {
-      const env = asNpmStart({ DATA_DIR: dataDir, POSTGRES_PORT: new URL(postgres.serverUrl).port });
-      const { stdout, stderr } = await cli(['outbox', 'status', '--local', '--json'], env);
+      const { port } = new URL(postgres.serverUrl);
+      const { stdout, stderr } = await cli(['outbox', 'status', '--local', '--json'], asNpmStart({ DATA_DIR: dataDir, POSTGRES_PORT: port }));
       expect((JSON.parse(stdout) as Array<{ database: string }>).map((row) => row.database)).toEqual(['identity', 'billing']);
-      expect(stderr).toBe(`reading PostgreSQL at 127.0.0.1:${env.POSTGRES_PORT} (embedded, DATA_DIR ${dataDir})\n`);
+      expect(stderr).toBe(`reading PostgreSQL at 127.0.0.1:${port} (embedded, DATA_DIR ${dataDir})\n`);
     });
 
     it('when nothing answers at FAUXQS_PORT, then it says no platform is found there and exits 1', async () => {
