@@ -4,13 +4,11 @@
  * the primary key until the first commits (then does nothing) or rolls back (then takes over).
  */
 import { lt } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { SqlExecutor } from '../db/sql-executor';
 import { inbox } from './schema';
 
-type Db = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
-
 /** The transaction type of a drizzle database: what the effect receives. */
-export type TransactionOf<D extends Db> = Parameters<Parameters<D['transaction']>[0]>[0];
+export type TransactionOf<D extends SqlExecutor> = Parameters<Parameters<D['transaction']>[0]>[0];
 
 export interface InboxEvent {
   readonly id: string;
@@ -18,7 +16,7 @@ export interface InboxEvent {
 }
 
 /** True when the effect ran and committed, false when the event had been handled before. */
-export async function handleOnce<D extends Db>(
+export async function handleOnce<D extends SqlExecutor>(
   db: D,
   consumer: string,
   event: InboxEvent,
@@ -40,7 +38,7 @@ export async function handleOnce<D extends Db>(
  * Forgets events handled before `olderThan`. Safe once no queue can still deliver them: keep at least the queue's
  * MessageRetentionPeriod (4 days by default) plus the longest dead-letter stay you would redrive.
  */
-export async function pruneInbox(db: Db, olderThan: Date): Promise<number> {
+export async function pruneInbox(db: SqlExecutor, olderThan: Date): Promise<number> {
   const deleted = await db.delete(inbox).where(lt(inbox.handledAt, olderThan)).returning({ eventId: inbox.eventId });
   return deleted.length;
 }
