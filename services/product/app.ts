@@ -1,15 +1,16 @@
 import type { Express, RequestHandler } from 'express';
-import type { Logger } from '../platform/logger';
 import { createHttpApp } from '../platform/http/app';
 import type { ReadinessCheck } from '../platform/http/health';
-import type { ProductRepository } from './domain/product';
-import { productUseCases } from './domain/use-cases';
+import type { Logger } from '../platform/logger';
+import type { UnitOfWork } from './domain/ports';
+import { productUseCases } from './domain/product-use-cases';
 import { productOpenApi } from './entry-points/http/openapi';
 import { productRoutes } from './entry-points/http/routes';
 
 export interface ProductAppDeps {
   readonly logger: Logger;
-  readonly repository: ProductRepository;
+  readonly unitOfWork: UnitOfWork;
+  /** Catalogue writes need the admin group; reads are public. */
   readonly requireAdmin: RequestHandler;
   readonly ready: ReadinessCheck;
   readonly accessLog?: boolean;
@@ -18,7 +19,7 @@ export interface ProductAppDeps {
 /** The Product service without a port: tests drive it directly, main.ts listens. */
 export function createProductApp(deps: ProductAppDeps): Express {
   const routes = productRoutes({
-    products: productUseCases(deps.repository),
+    products: productUseCases({ unitOfWork: deps.unitOfWork }),
     requireAdmin: deps.requireAdmin,
     openApiDocument: productOpenApi(),
   });

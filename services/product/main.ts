@@ -8,8 +8,8 @@ import { createLogger } from '../platform/logger';
 import { runMain } from '../platform/run';
 import { createProductApp } from './app';
 import { productConfigSchema } from './config';
-import { productRepository } from './data-access/product-repository';
 import * as schema from './data-access/schema';
+import { productUnitOfWork } from './data-access/unit-of-work';
 
 runMain('product', async () => {
   const config = loadConfig(productConfigSchema);
@@ -19,7 +19,7 @@ runMain('product', async () => {
 
   const app = createProductApp({
     logger,
-    repository: productRepository(database.db),
+    unitOfWork: productUnitOfWork(database.db),
     requireAdmin: requireAdmin(verifierFromConfig(config)),
     ready: database.ping,
   });

@@ -102,7 +102,7 @@ export interface ProductServer extends LocalServer {
   readonly product: ProductHarness;
 }
 
-/** The real Product app, listening, on a database of its own; seed it through `product.repository`. */
+/** The real Product app, listening, on a database of its own; seed it through `product.unitOfWork.products`. */
 export async function startProductServer(): Promise<ProductServer> {
   const product = await startProductHarness();
   const server = await startLocalServer(product.app as RequestListener);

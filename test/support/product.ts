@@ -3,9 +3,9 @@ import type { Express } from 'express';
 import { requireAdmin } from '../../services/platform/auth/middleware';
 import { createDatabase, migrateWithLock, type Database } from '../../services/platform/db/database';
 import { createProductApp } from '../../services/product/app';
-import { productRepository } from '../../services/product/data-access/product-repository';
 import * as schema from '../../services/product/data-access/schema';
-import type { ProductRepository } from '../../services/product/domain/product';
+import { productUnitOfWork } from '../../services/product/data-access/unit-of-work';
+import type { UnitOfWork } from '../../services/product/domain/ports';
 import { testVerifier } from './auth';
 import { createTestDatabase } from './database';
 import { testLogger } from './silent-logger';
@@ -15,7 +15,8 @@ export const PRODUCT_MIGRATIONS = path.resolve('services/product/data-access/mig
 export interface ProductHarness {
   readonly app: Express;
   readonly database: Database<typeof schema>;
-  readonly repository: ProductRepository;
+  /** The app's own storage, for seeding: `unitOfWork.products.insert(…)`. */
+  readonly unitOfWork: UnitOfWork;
   close(): Promise<void>;
 }
 
@@ -24,17 +25,17 @@ export async function startProductHarness(): Promise<ProductHarness> {
   const testDb = await createTestDatabase('product');
   const database = createDatabase({ connectionString: testDb.url, schema, logger: testLogger });
   await migrateWithLock(database.pool, PRODUCT_MIGRATIONS, 'product', testLogger);
-  const repository = productRepository(database.db);
+  const unitOfWork = productUnitOfWork(database.db);
   const app = createProductApp({
     logger: testLogger,
-    repository,
+    unitOfWork,
     requireAdmin: requireAdmin(testVerifier()),
     ready: database.ping,
   });
   return {
     app,
     database,
-    repository,
+    unitOfWork,
     close: async () => {
       await database.close();
       await testDb.drop();

@@ -1,14 +1,13 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { violatedUniqueConstraint } from '../../platform/db/database';
-import { DuplicateSkuError, type Product, type ProductRepository } from '../domain/product';
+import type { SqlExecutor } from '../../platform/db/sql-executor';
+import { DuplicateSkuError, type ProductRepository } from '../domain/ports';
+import type { Product } from '../domain/product';
 import { products, type ProductRow } from './schema';
-
-type Db = NodePgDatabase<Record<string, unknown>>;
 
 const toProduct = (row: ProductRow): Product => ({ ...row });
 
-export function productRepository(db: Db): ProductRepository {
+export function productRepository(db: SqlExecutor): ProductRepository {
   // The hot read path: a named prepared statement is parsed and planned once per connection.
   const byId = db
     .select()

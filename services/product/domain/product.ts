@@ -42,19 +42,3 @@ export interface ProductPage {
   readonly items: Product[];
   readonly hasMore: boolean;
 }
-
-/** What the use cases need from storage; data-access implements it. */
-export interface ProductRepository {
-  /** Throws `DuplicateSkuError` when the sku is taken. */
-  insert(product: NewProduct): Promise<Product>;
-  findById(id: string): Promise<Product | undefined>;
-  listActive(limit: number, after: ProductCursor | undefined): Promise<ProductPage>;
-  update(id: string, changes: ProductChanges): Promise<Product | undefined>;
-}
-
-export class DuplicateSkuError extends Error {
-  constructor(readonly sku: string) {
-    super(`sku "${sku}" is taken`);
-    this.name = 'DuplicateSkuError';
-  }
-}

@@ -3,7 +3,7 @@ import { AppError } from '../../../platform/errors';
 import { parsePageQuery, toPage } from '../../../platform/http/pagination';
 import { parseInput } from '../../../platform/http/validate';
 import type { Product } from '../../domain/product';
-import type { ProductUseCases } from '../../domain/use-cases';
+import type { ProductUseCases } from '../../domain/product-use-cases';
 import { createProductBody, productCursor, productIdParam, updateProductBody } from './schemas';
 
 export interface ProductRouteDeps {

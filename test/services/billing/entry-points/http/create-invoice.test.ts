@@ -17,7 +17,7 @@ let premium: Product;
 
 let skuCounter = 0;
 const seed = (priceCents: number, extra: { currency?: string; name?: string } = {}) =>
-  productServer.product.repository.insert({ sku: `B-${process.pid}-${++skuCounter}`, name: extra.name ?? `Item ${skuCounter}`, priceCents, ...extra });
+  productServer.product.unitOfWork.products.insert({ sku: `B-${process.pid}-${++skuCounter}`, name: extra.name ?? `Item ${skuCounter}`, priceCents, ...extra });
 
 beforeAll(async () => {
   [harness, productServer, user] = await Promise.all([startBillingHarness(), startProductServer(), loginAs()]);
@@ -30,7 +30,7 @@ beforeAll(async () => {
     seed(100),
     seed(1_000_000_000),
   ]);
-  await productServer.product.repository.update(retired.id, { active: false });
+  await productServer.product.unitOfWork.products.update(retired.id, { active: false });
 });
 afterAll(async () => {
   await Promise.all([harness?.close(), productServer?.close()]);
@@ -65,7 +65,7 @@ describe('POST /billing/invoices', () => {
   it('when Product changes a price afterwards, then the invoice keeps the price it was created with', async () => {
     const product = await seed(700);
     const created = await create({ lines: [{ productId: product.id, quantity: 2 }] });
-    await productServer.product.repository.update(product.id, { priceCents: 9999, name: 'Renamed' });
+    await productServer.product.unitOfWork.products.update(product.id, { priceCents: 9999, name: 'Renamed' });
     const read = await request(app).get(`/billing/invoices/${created.body.id}`).set(bearer(user));
     expect(read.body.lines[0]).toMatchObject({ unitPriceCents: 700, amountCents: 1400, name: product.name });
     expect(read.body.totalCents).toBe(1400);

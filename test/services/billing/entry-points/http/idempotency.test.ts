@@ -37,8 +37,8 @@ beforeAll(async () => {
   app = harness.app(productServer.url);
   await Promise.all([harness.accounts.openAccount(alice.sub), harness.accounts.openAccount(bob.sub)]);
   [widget, gadget] = await Promise.all([
-    productServer.product.repository.insert({ sku: `IDEM-W-${process.pid}`, name: 'Widget', priceCents: 300 }),
-    productServer.product.repository.insert({ sku: `IDEM-G-${process.pid}`, name: 'Gadget', priceCents: 40 }),
+    productServer.product.unitOfWork.products.insert({ sku: `IDEM-W-${process.pid}`, name: 'Widget', priceCents: 300 }),
+    productServer.product.unitOfWork.products.insert({ sku: `IDEM-G-${process.pid}`, name: 'Gadget', priceCents: 40 }),
   ]);
 });
 afterAll(async () => {

@@ -17,7 +17,7 @@ beforeAll(async () => {
   [harness, productServer, alice, bob] = await Promise.all([startBillingHarness(), startProductServer(), loginAs(), loginAs()]);
   app = harness.app(productServer.url);
   await Promise.all([harness.accounts.openAccount(alice.sub), harness.accounts.openAccount(bob.sub)]);
-  widget = await productServer.product.repository.insert({ sku: `PAY-${process.pid}`, name: 'Widget', priceCents: 1999, currency: 'EUR' });
+  widget = await productServer.product.unitOfWork.products.insert({ sku: `PAY-${process.pid}`, name: 'Widget', priceCents: 1999, currency: 'EUR' });
 });
 afterAll(async () => {
   await Promise.all([harness?.close(), productServer?.close()]);

@@ -18,7 +18,7 @@ beforeAll(async () => {
   [harness, productServer, alice, bob, carol] = await Promise.all([startBillingHarness(), startProductServer(), loginAs(), loginAs(), loginAs()]);
   app = harness.app(productServer.url);
   await Promise.all([harness.accounts.openAccount(alice.sub), harness.accounts.openAccount(bob.sub)]);
-  widget = await productServer.product.repository.insert({ sku: `READ-${process.pid}`, name: 'Widget', priceCents: 10 });
+  widget = await productServer.product.unitOfWork.products.insert({ sku: `READ-${process.pid}`, name: 'Widget', priceCents: 10 });
   for (let quantity = 1; quantity <= 5; quantity++) {
     const res = await create(alice, quantity);
     aliceInvoices.push(res.body.id);

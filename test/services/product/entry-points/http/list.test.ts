@@ -6,9 +6,9 @@ let harness: ProductHarness;
 
 beforeAll(async () => {
   harness = await startProductHarness();
-  for (let i = 0; i < 5; i++) await harness.repository.insert({ sku: `LIST-${i}`, name: `Item ${i}`, priceCents: i });
-  const hidden = await harness.repository.insert({ sku: 'LIST-HIDDEN', name: 'Hidden', priceCents: 1 });
-  await harness.repository.update(hidden.id, { active: false });
+  for (let i = 0; i < 5; i++) await harness.unitOfWork.products.insert({ sku: `LIST-${i}`, name: `Item ${i}`, priceCents: i });
+  const hidden = await harness.unitOfWork.products.insert({ sku: 'LIST-HIDDEN', name: 'Hidden', priceCents: 1 });
+  await harness.unitOfWork.products.update(hidden.id, { active: false });
 });
 afterAll(() => harness.close());
 
@@ -25,7 +25,7 @@ describe('GET /products', () => {
   it('when paging with a cursor while products are inserted, then no item repeats or goes missing', async () => {
     const first = await list('?limit=2');
     expect(first.body.items).toHaveLength(2);
-    await harness.repository.insert({ sku: 'LIST-LATE', name: 'Late', priceCents: 1 });
+    await harness.unitOfWork.products.insert({ sku: 'LIST-LATE', name: 'Late', priceCents: 1 });
     const seen = [...first.body.items];
     let cursor: string | null = first.body.nextCursor;
     while (cursor) {

@@ -1,0 +1,32 @@
+/** What the product use cases need from the outside world; data-access implements each port. */
+import type { NewProduct, Product, ProductChanges, ProductCursor, ProductPage } from './product';
+
+export interface ProductRepository {
+  /** Throws `DuplicateSkuError` when the sku is taken. */
+  insert(product: NewProduct): Promise<Product>;
+  findById(id: string): Promise<Product | undefined>;
+  listActive(limit: number, after: ProductCursor | undefined): Promise<ProductPage>;
+  update(id: string, changes: ProductChanges): Promise<Product | undefined>;
+}
+
+export class DuplicateSkuError extends Error {
+  constructor(readonly sku: string) {
+    super(`sku "${sku}" is taken`);
+    this.name = 'DuplicateSkuError';
+  }
+}
+
+export interface Repositories {
+  readonly products: ProductRepository;
+}
+
+/** Product emits no events; were it to, `events: OutgoingEvents` would join here, as in Identity and Billing. */
+export type TransactionScope = Repositories;
+
+/**
+ * Storage as the use cases see it: repositories for single statements, and `transaction` for work that must
+ * commit or roll back as one. Every use case today is a single statement; the shape is the one all services share.
+ */
+export interface UnitOfWork extends Repositories {
+  transaction<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
+}
