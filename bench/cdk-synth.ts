@@ -7,12 +7,12 @@
  * beside it, because it barely does.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fmt, machineLine, writeSection } from './support/report';
+import { childrenCpuSeconds, fmt, machineLine, writeSection } from './support/report';
 
 const TARGET_SECONDS = 15;
 
@@ -25,16 +25,6 @@ export interface SynthFigures {
   readonly cpuSeconds: number | null;
   readonly runs: number;
   readonly targetSeconds: number;
-}
-
-/** User + system CPU seconds of this process's waited-for children (Linux /proc; null elsewhere). */
-async function childrenCpuSeconds(): Promise<number | null> {
-  const stat = await readFile('/proc/self/stat', 'utf8').catch(() => undefined);
-  if (!stat) return null;
-  // Fields after the parenthesised command name; cutime and cstime are fields 16 and 17 (1-based).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticksPerSecond = 100;
-  return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
 }
 
 async function synthOnce(stage: string, extra: readonly string[] = []): Promise<{ seconds: number; cpuSeconds: number | null }> {

@@ -10,8 +10,16 @@ import { run as events } from './events';
 import { run as gateway } from './gateway';
 import { run as product } from './product';
 import { run as startup } from './startup';
+import { run as testSuite } from './test-suite';
 
-const BENCHMARKS: Record<string, () => Promise<unknown>> = { product, gateway, events, startup, 'cdk-synth': () => cdkSynth() };
+const BENCHMARKS: Record<string, () => Promise<unknown>> = {
+  product,
+  gateway,
+  events,
+  startup,
+  'cdk-synth': () => cdkSynth(),
+  'test-suite': testSuite,
+};
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !(name in BENCHMARKS));

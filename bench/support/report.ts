@@ -85,6 +85,16 @@ export function medianFigures(runs: LoadFigures[]): LoadFigures {
   };
 }
 
+/** User + system CPU seconds of this process's waited-for children (Linux /proc; null elsewhere). */
+export async function childrenCpuSeconds(): Promise<number | null> {
+  const stat = await readFile('/proc/self/stat', 'utf8').catch(() => undefined);
+  if (!stat) return null;
+  // Fields after the parenthesised command name; cutime and cstime are fields 16 and 17 (1-based).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100;
+  return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
+}
+
 export function machineLine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
