@@ -10,8 +10,8 @@ import { billingRoutes } from './entry-points/http/routes';
 
 export interface BillingAppDeps {
   readonly logger: Logger;
-  readonly store: UnitOfWork;
-  readonly catalog: ProductCatalog;
+  readonly unitOfWork: UnitOfWork;
+  readonly productCatalog: ProductCatalog;
   readonly requireUser: RequestHandler;
   readonly ready: ReadinessCheck;
   readonly accessLog?: boolean;
@@ -20,8 +20,8 @@ export interface BillingAppDeps {
 /** The Billing service without a port: tests drive it directly, main.ts listens. */
 export function createBillingApp(deps: BillingAppDeps): Express {
   const routes = billingRoutes({
-    accounts: accountUseCases(deps.store),
-    invoices: invoiceUseCases({ store: deps.store, catalog: deps.catalog }),
+    accounts: accountUseCases(deps),
+    invoices: invoiceUseCases(deps),
     requireUser: deps.requireUser,
     openApiDocument: billingOpenApi(),
   });

@@ -1,43 +1,44 @@
-/** Composition root of the Billing service: config → database → Product client → app → bus → listen. */
+/** Composition root of the Billing service: config → database → Product catalogue → app → bus → listen. */
 import { verifierFromConfig } from '../platform/auth/from-config';
 import { requireUser } from '../platform/auth/middleware';
 import { loadConfig } from '../platform/config';
 import { createDatabase, migrateWithLock } from '../platform/db/database';
 import { closeOnSignals, serve } from '../platform/http/serve';
 import { createLogger } from '../platform/logger';
+import { createInbox } from '../platform/inbox/inbox';
 import { runMain } from '../platform/run';
 import { dispatchByType, startServiceBus } from '../platform/bus/service-bus';
 import { parseEvent } from '../contracts/events';
 import { createBillingApp } from './app';
 import { billingConfigSchema } from './config';
-import { outboxEvents } from './data-access/outbox-events';
-import { createProductClient } from './data-access/product-client';
+import { productCatalogHttp } from './data-access/product-catalog-http';
 import * as schema from './data-access/schema';
-import { billingEventHandlers } from './entry-points/events/handlers';
 import { billingUnitOfWork } from './data-access/unit-of-work';
+import { billingEventHandlers } from './entry-points/events/handlers';
 
 runMain('billing', async () => {
   const config = loadConfig(billingConfigSchema);
   const logger = createLogger({ service: 'billing', level: config.LOG_LEVEL });
   const database = createDatabase({ connectionString: config.DATABASE_URL, schema, poolMax: config.DATABASE_POOL_MAX, logger });
   await migrateWithLock(database.pool, config.MIGRATIONS_DIR, 'billing', logger);
-  const catalog = createProductClient({ baseUrl: config.PRODUCT_SERVICE_URL, timeoutMs: config.PRODUCT_TIMEOUT_MS, logger });
+  const productCatalog = productCatalogHttp({ baseUrl: config.PRODUCT_SERVICE_URL, timeoutMs: config.PRODUCT_TIMEOUT_MS, logger });
 
   const app = createBillingApp({
     logger,
-    store: billingUnitOfWork(database.db, outboxEvents),
-    catalog,
+    unitOfWork: billingUnitOfWork(database.db),
+    productCatalog,
     requireUser: requireUser(verifierFromConfig(config)),
     ready: database.ping,
   });
 
+  const inbox = createInbox(database.db, billingUnitOfWork);
   const bus = await startServiceBus({
     service: 'billing',
     env: config,
     databaseUrl: config.DATABASE_URL,
     logger,
     produces: true,
-    consumer: { parse: parseEvent, handle: dispatchByType(billingEventHandlers(database.db, logger)) },
+    consumer: { parse: parseEvent, handle: dispatchByType(billingEventHandlers({ inbox, logger })) },
   });
 
   const server = await serve(app, {
@@ -45,7 +46,7 @@ runMain('billing', async () => {
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onClose: [bus.stop, catalog.close, database.close],
+    onClose: [bus.stop, productCatalog.close, database.close],
   });
   closeOnSignals(server.close, logger);
   logger.info({ url: server.url }, 'billing service listening');

@@ -8,15 +8,15 @@ import path from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import type { Express } from 'express';
 import { createBillingApp } from '../../services/billing/app';
-import { accountUseCases, type AccountUseCases } from '../../services/billing/domain/account-use-cases';
-import type { InvoicePaid, UnitOfWork } from '../../services/billing/domain/ports';
-import { createProductClient, type ProductClient, type ProductClientOptions } from '../../services/billing/data-access/product-client';
-import { outboxEvents } from '../../services/billing/data-access/outbox-events';
+import { productCatalogHttp, type ProductCatalogHttp, type ProductCatalogHttpOptions } from '../../services/billing/data-access/product-catalog-http';
 import * as schema from '../../services/billing/data-access/schema';
 import { billingUnitOfWork, type EventsInTransaction } from '../../services/billing/data-access/unit-of-work';
+import { accountUseCases, type AccountUseCases } from '../../services/billing/domain/account-use-cases';
+import type { InvoicePaid, UnitOfWork } from '../../services/billing/domain/ports';
 import { requireUser } from '../../services/platform/auth/middleware';
 import type { CloudEventEnvelope } from '../../services/platform/bus/cloud-event';
 import { createDatabase, migrateWithLock, type Database } from '../../services/platform/db/database';
+import { createInbox, type Inbox } from '../../services/platform/inbox/inbox';
 import { testVerifier } from './auth';
 import { createTestDatabase } from './database';
 import { startProductHarness, type ProductHarness } from './product';
@@ -27,15 +27,17 @@ export const BILLING_MIGRATIONS = path.resolve('services/billing/data-access/mig
 /** Quick failures for the resilience paths; the production defaults are the same policies, only slower. */
 export const FAST_FAILURE = { timeoutMs: 200, initialBackoffMs: 5, maxBackoffMs: 20 } as const;
 
-export type CatalogOptions = Omit<ProductClientOptions, 'baseUrl' | 'logger'>;
+export type CatalogOptions = Omit<ProductCatalogHttpOptions, 'baseUrl' | 'logger'>;
 
 export interface BillingHarness {
   readonly database: Database<typeof schema>;
-  readonly store: UnitOfWork;
+  readonly unitOfWork: UnitOfWork;
+  /** The inbox the event handlers get in main.ts, on this database. */
+  readonly inbox: Inbox<UnitOfWork>;
   readonly accounts: AccountUseCases;
   /** `billing.invoice.paid` envelopes in the outbox, oldest first, with the request id stored beside each. */
   paidEvents(): Promise<Array<{ envelope: CloudEventEnvelope<string, InvoicePaid>; requestId: string | null }>>;
-  /** A Billing app whose own Product client (own breaker) calls `productUrl`. */
+  /** A Billing app whose own Product catalogue adapter (own breaker) calls `productUrl`. */
   app(productUrl: string, catalog?: CatalogOptions, options?: { events?: EventsInTransaction }): Express;
   invoiceCount(): Promise<number>;
   close(): Promise<void>;
@@ -45,26 +47,27 @@ export async function startBillingHarness(): Promise<BillingHarness> {
   const testDb = await createTestDatabase('billing');
   const database = createDatabase({ connectionString: testDb.url, schema, logger: testLogger });
   await migrateWithLock(database.pool, BILLING_MIGRATIONS, 'billing', testLogger);
-  const store = billingUnitOfWork(database.db, outboxEvents);
-  const clients: ProductClient[] = [];
+  const unitOfWork = billingUnitOfWork(database.db);
+  const catalogs: ProductCatalogHttp[] = [];
   const verifyUser = requireUser(testVerifier());
   return {
     database,
-    store,
-    accounts: accountUseCases(store),
+    unitOfWork,
+    inbox: createInbox(database.db, billingUnitOfWork),
+    accounts: accountUseCases({ unitOfWork }),
     async paidEvents() {
       const rows = await database.db.select().from(schema.outbox).where(eq(schema.outbox.type, 'billing.invoice.paid')).orderBy(asc(schema.outbox.seq));
       return rows.map((row) => ({ envelope: row.payload as CloudEventEnvelope<string, InvoicePaid>, requestId: row.requestId }));
     },
     app(productUrl, catalog = {}, options = {}) {
-      const client = createProductClient({ baseUrl: productUrl, logger: testLogger, ...catalog });
-      clients.push(client);
-      const appStore = options.events ? billingUnitOfWork(database.db, options.events) : store;
-      return createBillingApp({ logger: testLogger, store: appStore, catalog: client, requireUser: verifyUser, ready: database.ping });
+      const productCatalog = productCatalogHttp({ baseUrl: productUrl, logger: testLogger, ...catalog });
+      catalogs.push(productCatalog);
+      const appUnitOfWork = options.events ? billingUnitOfWork(database.db, options.events) : unitOfWork;
+      return createBillingApp({ logger: testLogger, unitOfWork: appUnitOfWork, productCatalog, requireUser: verifyUser, ready: database.ping });
     },
     invoiceCount: async () => (await database.db.$count(schema.invoices)) as number,
     close: async () => {
-      await Promise.all(clients.map((client) => client.close()));
+      await Promise.all(catalogs.map((productCatalog) => productCatalog.close()));
       await database.close();
       await testDb.drop();
     },

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Account, AccountRepository } from '../domain/account';
-import type { SqlExecutor } from './executor';
+import type { SqlExecutor } from '../../platform/db/sql-executor';
+import type { Account } from '../domain/account';
+import type { AccountRepository } from '../domain/ports';
 import { accounts, type AccountRow } from './schema';
 
 const toAccount = ({ id, userId, status, createdAt }: AccountRow): Account => ({ id, userId, status, createdAt });

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { SqlExecutor } from '../../platform/db/sql-executor';
 import type { Invoice, InvoiceLine } from '../domain/invoice';
 import type { InvoiceRepository } from '../domain/ports';
-import type { SqlExecutor } from './executor';
 import { invoiceLines, invoices, type InvoiceLineRow, type InvoiceRow } from './schema';
 
 const toLine = ({ productId, sku, name, unitPriceCents, quantity, amountCents }: InvoiceLineRow): InvoiceLine => ({

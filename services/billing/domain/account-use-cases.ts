@@ -11,16 +11,20 @@ export interface AccountUseCases {
   getAccount(userId: string): Promise<Account>;
 }
 
+export interface AccountUseCaseDeps {
+  readonly unitOfWork: UnitOfWork;
+}
+
 /**
  * Events can arrive twice and out of order; each use case is a single upsert whose outcome does not depend on
  * what came before, so any order of opens and closes ends closed once a close has arrived.
  */
-export function accountUseCases(store: UnitOfWork): AccountUseCases {
+export function accountUseCases({ unitOfWork: { accounts } }: AccountUseCaseDeps): AccountUseCases {
   return {
-    openAccount: async (userId) => store.accounts.open(requireUserId(userId)),
-    closeAccount: async (userId) => store.accounts.close(requireUserId(userId)),
+    openAccount: async (userId) => accounts.open(requireUserId(userId)),
+    closeAccount: async (userId) => accounts.close(requireUserId(userId)),
     async getAccount(userId) {
-      const account = await store.accounts.findByUser(userId);
+      const account = await accounts.findByUser(userId);
       if (!account) throw AppError.notFound('You have no billing account yet.');
       return account;
     },

@@ -9,17 +9,3 @@ export interface Account {
   readonly status: AccountStatus;
   readonly createdAt: Date;
 }
-
-/** What the account use cases need from storage; data-access implements it. */
-export interface AccountRepository {
-  findByUser(userId: string): Promise<Account | undefined>;
-  /**
-   * The account, locked against a concurrent close until the transaction ends. Only meaningful inside a
-   * transaction; invoices and payments read it this way so a close cannot slip between check and write.
-   */
-  findByUserForShare(userId: string): Promise<Account | undefined>;
-  /** Creates an active account unless the user has one, active or closed; answers the one that exists. */
-  open(userId: string): Promise<Account>;
-  /** Marks the user's account closed, creating a closed tombstone when the open has not arrived yet. */
-  close(userId: string): Promise<Account>;
-}

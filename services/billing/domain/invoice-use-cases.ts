@@ -1,8 +1,8 @@
 import { AppError } from '../../platform/errors';
 import type { Account } from './account';
 import { requestFingerprint, type IdempotencyClaim } from './idempotency';
-import { priceInvoice, type CatalogProduct, type Invoice, type RequestedLine } from './invoice';
-import { CatalogUnavailableError, type InvoiceCursor, type InvoicePage, type ProductCatalog, type UnitOfWork } from './ports';
+import { priceInvoice, type CatalogProduct, type Invoice, type InvoiceCursor, type InvoicePage, type RequestedLine } from './invoice';
+import { CatalogUnavailableError, type ProductCatalog, type UnitOfWork } from './ports';
 
 export interface CreateInvoiceCommand {
   readonly userId: string;
@@ -24,8 +24,8 @@ export interface InvoiceUseCases {
 }
 
 export interface InvoiceUseCaseDeps {
-  readonly store: UnitOfWork;
-  readonly catalog: ProductCatalog;
+  readonly unitOfWork: UnitOfWork;
+  readonly productCatalog: ProductCatalog;
 }
 
 const invoiceNotFound = (id: string) => AppError.notFound(`Invoice ${id} does not exist.`);
@@ -38,9 +38,9 @@ function requireActive(account: Account | undefined): Account {
 }
 
 /** Asks Product for every line at once; prices are read before any transaction opens. */
-async function lookUpProducts(catalog: ProductCatalog, lines: readonly RequestedLine[]): Promise<Map<string, CatalogProduct | undefined>> {
+async function lookUpProducts(productCatalog: ProductCatalog, lines: readonly RequestedLine[]): Promise<Map<string, CatalogProduct | undefined>> {
   try {
-    const products = await Promise.all(lines.map((line) => catalog.findProduct(line.productId)));
+    const products = await Promise.all(lines.map((line) => productCatalog.findProduct(line.productId)));
     return new Map(lines.map((line, i) => [line.productId, products[i]]));
   } catch (error) {
     if (!(error instanceof CatalogUnavailableError)) throw error;
@@ -48,10 +48,10 @@ async function lookUpProducts(catalog: ProductCatalog, lines: readonly Requested
   }
 }
 
-export function invoiceUseCases({ store, catalog }: InvoiceUseCaseDeps): InvoiceUseCases {
+export function invoiceUseCases({ unitOfWork, productCatalog }: InvoiceUseCaseDeps): InvoiceUseCases {
   /** The invoice an earlier request with this key created, if any; 422 when that request had another body. */
   const replay = async (userId: string, claim: IdempotencyClaim): Promise<CreatedInvoice | undefined> => {
-    const earlier = await store.invoices.findByIdempotencyKey(userId, claim.key);
+    const earlier = await unitOfWork.invoices.findByIdempotencyKey(userId, claim.key);
     if (!earlier) return undefined;
     if (earlier.fingerprint !== claim.fingerprint) {
       throw AppError.unprocessable('This Idempotency-Key was already used with another request body.', 'idempotency-key-reused');
@@ -66,10 +66,10 @@ export function invoiceUseCases({ store, catalog }: InvoiceUseCaseDeps): Invoice
       const earlier = claim && (await replay(userId, claim));
       if (earlier) return earlier;
 
-      const account = requireActive(await store.accounts.findByUser(userId));
-      const priced = priceInvoice(lines, await lookUpProducts(catalog, lines));
+      const account = requireActive(await unitOfWork.accounts.findByUser(userId));
+      const priced = priceInvoice(lines, await lookUpProducts(productCatalog, lines));
 
-      const created = await store.transaction(async ({ accounts, invoices }) => {
+      const created = await unitOfWork.transaction(async ({ accounts, invoices }) => {
         // Re-read under a share lock: a close that committed while Product answered wins.
         requireActive(await accounts.findByUserForShare(userId));
         return invoices.insert({ accountId: account.id, userId, ...priced }, claim);
@@ -82,15 +82,15 @@ export function invoiceUseCases({ store, catalog }: InvoiceUseCaseDeps): Invoice
     },
 
     async get(userId, id) {
-      const invoice = await store.invoices.findOwned(userId, id);
+      const invoice = await unitOfWork.invoices.findOwned(userId, id);
       if (!invoice) throw invoiceNotFound(id);
       return invoice;
     },
 
-    list: (userId, limit, after) => store.invoices.listOwned(userId, limit, after),
+    list: (userId, limit, after) => unitOfWork.invoices.listOwned(userId, limit, after),
 
     pay: (userId, id) =>
-      store.transaction(async ({ accounts, invoices, events }) => {
+      unitOfWork.transaction(async ({ accounts, invoices, events }) => {
         requireActive(await accounts.findByUserForShare(userId));
         // The conditional update decides: of two concurrent payments, the second finds the row no longer open.
         const paid = await invoices.markPaid(userId, id);

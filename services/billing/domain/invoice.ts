@@ -25,6 +25,19 @@ export interface Invoice {
   readonly paidAt: Date | null;
 }
 
+export type NewInvoice = Omit<Invoice, 'id' | 'createdAt' | 'paidAt' | 'status'>;
+
+/** Keyset position in a user's invoice list (newest first). */
+export interface InvoiceCursor {
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+export interface InvoicePage {
+  readonly items: Invoice[];
+  readonly hasMore: boolean;
+}
+
 /** What a caller asks to buy. */
 export interface RequestedLine {
   readonly productId: string;

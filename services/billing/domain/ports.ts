@@ -1,19 +1,20 @@
 /** What the billing use cases need from the outside world; data-access implements each port. */
-import type { AccountRepository } from './account';
+import type { EventData } from '../../contracts/events';
+import type { Account } from './account';
 import type { IdempotencyClaim } from './idempotency';
-import type { CatalogProduct, Invoice } from './invoice';
+import type { CatalogProduct, Invoice, InvoiceCursor, InvoicePage, NewInvoice } from './invoice';
 
-export type NewInvoice = Omit<Invoice, 'id' | 'createdAt' | 'paidAt' | 'status'>;
-
-/** Keyset position in a user's invoice list (newest first). */
-export interface InvoiceCursor {
-  readonly createdAt: string;
-  readonly id: string;
-}
-
-export interface InvoicePage {
-  readonly items: Invoice[];
-  readonly hasMore: boolean;
+export interface AccountRepository {
+  findByUser(userId: string): Promise<Account | undefined>;
+  /**
+   * The account, locked against a concurrent close until the transaction ends. Only meaningful inside a
+   * transaction; invoices and payments read it this way so a close cannot slip between check and write.
+   */
+  findByUserForShare(userId: string): Promise<Account | undefined>;
+  /** Creates an active account unless the user has one, active or closed; answers the one that exists. */
+  open(userId: string): Promise<Account>;
+  /** Marks the user's account closed, creating a closed tombstone when the open has not arrived yet. */
+  close(userId: string): Promise<Account>;
 }
 
 export interface InvoiceRepository {
@@ -29,17 +30,11 @@ export interface InvoiceRepository {
   markPaid(userId: string, id: string): Promise<Invoice | undefined>;
 }
 
-/** `billing.invoice.paid`, as the contract's event catalogue defines its data. */
-export interface InvoicePaid {
-  readonly invoiceId: string;
-  readonly accountId: string;
-  readonly userId: string;
-  readonly totalCents: number;
-  readonly currency: string;
-}
+/** `billing.invoice.paid`'s data, as the contract's event catalogue defines it. */
+export type InvoicePaid = EventData<'billing.invoice.paid'>;
 
-/** Events written in the same transaction as the change that causes them (the transactional outbox). */
-export interface BillingEvents {
+/** The events Billing produces, written in the same transaction as the change that causes them (the outbox). */
+export interface OutgoingEvents {
   invoicePaid(event: InvoicePaid): Promise<void>;
 }
 
@@ -49,7 +44,7 @@ export interface Repositories {
 }
 
 export interface TransactionScope extends Repositories {
-  readonly events: BillingEvents;
+  readonly events: OutgoingEvents;
 }
 
 /**

@@ -5,12 +5,10 @@
  */
 import type { CloudEvent, EventType } from '../../../contracts/events';
 import type { EventHandler } from '../../../platform/bus/consumer';
-import { handleOnce } from '../../../platform/inbox/handle-once';
+import type { Inbox } from '../../../platform/inbox/inbox';
 import type { Logger } from '../../../platform/logger';
-import { accountUseCases } from '../../domain/account-use-cases';
-import type { SqlExecutor } from '../../data-access/executor';
-import { outboxEvents } from '../../data-access/outbox-events';
-import { billingUnitOfWork } from '../../data-access/unit-of-work';
+import { accountUseCases, type AccountUseCases } from '../../domain/account-use-cases';
+import type { UnitOfWork } from '../../domain/ports';
 
 /** The inbox key under which Billing records the events it has handled. */
 export const ACCOUNTS_CONSUMER = 'billing.accounts';
@@ -18,18 +16,25 @@ export const ACCOUNTS_CONSUMER = 'billing.accounts';
 /** The event types Billing handles; the bus topology (queue, filter policy) must match, as a test checks. */
 export const BILLING_HANDLED_EVENTS = ['identity.user.registered', 'identity.user.deleted'] as const satisfies readonly EventType[];
 
-export function billingEventHandlers(db: SqlExecutor, logger: Logger): Record<(typeof BILLING_HANDLED_EVENTS)[number], EventHandler<CloudEvent>> {
-  const inTransaction = (event: CloudEvent, effect: (accounts: ReturnType<typeof accountUseCases>) => Promise<void>) =>
-    handleOnce(db, ACCOUNTS_CONSUMER, event, (tx) => effect(accountUseCases(billingUnitOfWork(tx, outboxEvents))));
+export interface BillingEventHandlerDeps {
+  readonly inbox: Inbox<UnitOfWork>;
+  readonly logger: Logger;
+}
+
+export function billingEventHandlers({ inbox, logger }: BillingEventHandlerDeps): Record<(typeof BILLING_HANDLED_EVENTS)[number], EventHandler<CloudEvent>> {
+  const accountsOnce = (event: CloudEvent, work: (accounts: AccountUseCases) => Promise<unknown>) =>
+    inbox.handleOnce(ACCOUNTS_CONSUMER, event, async (unitOfWork) => {
+      await work(accountUseCases({ unitOfWork }));
+    });
   return {
     'identity.user.registered': async (event) => {
       const { userId } = (event as CloudEvent<'identity.user.registered'>).data;
-      await inTransaction(event, (accounts) => accounts.openAccount(userId).then(() => {}));
+      await accountsOnce(event, (accounts) => accounts.openAccount(userId));
       logger.info({ eventId: event.id, userId }, 'identity.user.registered handled');
     },
     'identity.user.deleted': async (event) => {
       const { userId } = (event as CloudEvent<'identity.user.deleted'>).data;
-      await inTransaction(event, (accounts) => accounts.closeAccount(userId).then(() => {}));
+      await accountsOnce(event, (accounts) => accounts.closeAccount(userId));
       logger.info({ eventId: event.id, userId }, 'identity.user.deleted handled');
     },
   };

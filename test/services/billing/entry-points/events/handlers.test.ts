@@ -7,14 +7,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNTS_CONSUMER, billingEventHandlers } from '../../../../../services/billing/entry-points/events/handlers';
 import { parseEvent } from '../../../../../services/contracts/events';
-import { busTopology } from '../../../../../services/contracts/topology';
+import { busTopology } from '../../../../../services/contracts/bus-topology';
 import { startFauxqsEmulator, type FauxqsEmulator } from '../../../../../services/local/fauxqs';
 import { createBusClients, type BusClients } from '../../../../../services/platform/bus/clients';
 import { newCloudEvent } from '../../../../../services/platform/bus/cloud-event';
 import { createConsumer, type Consumer } from '../../../../../services/platform/bus/consumer';
 import { createPublisher, type Publisher } from '../../../../../services/platform/bus/publisher';
 import { dispatchByType } from '../../../../../services/platform/bus/service-bus';
-import { ensureTopology } from '../../../../../services/platform/bus/topology';
+import { ensureTopology } from '../../../../../services/platform/bus/provisioned-topology';
 import { startBillingHarness, type BillingHarness } from '../../../../support/billing';
 import { testLogger } from '../../../../support/silent-logger';
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
     name: 'billing',
     logger: testLogger,
     parse: parseEvent,
-    handle: dispatchByType(billingEventHandlers(harness.database.db, testLogger)),
+    handle: dispatchByType(billingEventHandlers({ inbox: harness.inbox, logger: testLogger })),
     waitTimeSeconds: 1,
   });
   await consumer.start();

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboxEvents } from '../../../../../services/billing/data-access/outbox-events';
+import { outgoingEventsOutbox } from '../../../../../services/billing/data-access/outgoing-events-outbox';
 import type { Product } from '../../../../../services/product/domain/product';
 import { bearer, loginAs, type TestTokens } from '../../../../support/auth';
 import { startBillingHarness, startProductServer, type BillingHarness, type ProductServer } from '../../../../support/billing';
@@ -125,7 +125,7 @@ describe('POST /billing/invoices/{id}/pay', () => {
     const broken = harness.app(productServer.url, {}, {
       events: (tx) => ({
         invoicePaid: async (event) => {
-          await outboxEvents(tx).invoicePaid(event);
+          await outgoingEventsOutbox(tx).invoicePaid(event);
           throw new Error('failure after the outbox write');
         },
       }),

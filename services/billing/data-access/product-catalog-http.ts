@@ -1,5 +1,5 @@
 /**
- * Product's catalogue over its HTTP API, behind cockatiel's policies: a timeout per attempt, a circuit breaker
+ * The ProductCatalog port on Product's HTTP API, behind cockatiel's policies: a timeout per attempt, a circuit breaker
  * that fails fast while Product is known to be down, and jittered exponential retries around both. Only
  * transient failures (timeouts, connection errors, 5xx) are retried or counted by the breaker; a 404 is an
  * answer (the product is unknown), not a failure.
@@ -23,7 +23,7 @@ import type { Logger } from '../../platform/logger';
 import type { CatalogProduct } from '../domain/invoice';
 import { CatalogUnavailableError, type ProductCatalog } from '../domain/ports';
 
-export interface ProductClientOptions {
+export interface ProductCatalogHttpOptions {
   /** `PRODUCT_SERVICE_URL`, e.g. `http://127.0.0.1:3002`. */
   readonly baseUrl: string;
   readonly logger?: Logger;
@@ -41,7 +41,7 @@ export interface ProductClientOptions {
   readonly breakerHalfOpenAfterMs?: number;
 }
 
-export interface ProductClient extends ProductCatalog {
+export interface ProductCatalogHttp extends ProductCatalog {
   /** Closes the keep-alive connections. */
   close(): Promise<void>;
 }
@@ -78,7 +78,7 @@ function parseJson(text: string): unknown {
 
 const isTransient = (error: Error) => !(error instanceof PermanentProductError) && !isBrokenCircuitError(error);
 
-export function createProductClient(options: ProductClientOptions): ProductClient {
+export function productCatalogHttp(options: ProductCatalogHttpOptions): ProductCatalogHttp {
   const timeoutMs = options.timeoutMs ?? 2_000;
   const halfOpenAfter = options.breakerHalfOpenAfterMs ?? 10_000;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');

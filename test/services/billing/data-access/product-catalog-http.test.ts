@@ -1,6 +1,7 @@
 /**
- * The Product client's resilience, seen through Billing's HTTP API: real local servers that hang, refuse, fail
- * or answer oddly stand in for Product, and each test counts the requests its server received.
+ * The ProductCatalog port on Product's HTTP API: its resilience, seen through Billing's HTTP API. Real local
+ * servers that hang, refuse, fail or answer oddly stand in for Product, and each test counts the requests its
+ * server received.
  */
 import type { RequestListener } from 'node:http';
 import request from 'supertest';
@@ -54,7 +55,7 @@ async function expectUnavailable(res: request.Response, retryAfter = '1') {
   expect(res.body.detail).toMatch(/no invoice was created/);
 }
 
-describe('the Product client', () => {
+describe('productCatalogHttp', () => {
   it('when Product answers, then the invoice is priced from its answer and the request id travels along', async () => {
     const product = await server(healthy);
     const res = await createInvoice(product.url, FAST_FAILURE, { 'x-request-id': 'trace-billing-42' });

@@ -1,0 +1,18 @@
+/** The OutgoingEvents port on the platform outbox: each event is a row in the caller's transaction, relayed after commit. */
+import { EVENT_CATALOG } from '../../contracts/events';
+import { newCloudEvent } from '../../platform/bus/cloud-event';
+import type { SqlExecutor } from '../../platform/db/sql-executor';
+import { enqueue } from '../../platform/outbox/enqueue';
+import type { OutgoingEvents } from '../domain/ports';
+
+export const BILLING_EVENT_SOURCE = '/billing';
+
+export function outgoingEventsOutbox(tx: SqlExecutor): OutgoingEvents {
+  return {
+    async invoicePaid(data) {
+      // The catalogue's schema, checked on the way out: a bad event fails the payment, not a consumer.
+      const checked = EVENT_CATALOG['billing.invoice.paid'].data.parse(data);
+      await enqueue(tx, newCloudEvent({ type: 'billing.invoice.paid', source: BILLING_EVENT_SOURCE, data: checked, subject: data.invoiceId }));
+    },
+  };
+}
