@@ -1,17 +1,18 @@
 import type { Express, RequestHandler } from 'express';
-import type { Logger } from '../platform/logger';
 import { createHttpApp } from '../platform/http/app';
 import type { ReadinessCheck } from '../platform/http/health';
-import type { IdentityProvider } from './domain/identity-provider';
-import type { IdentityStore } from './domain/store';
-import { identityUseCases } from './domain/use-cases';
+import type { Logger } from '../platform/logger';
+import { accountUseCases } from './domain/account-use-cases';
+import type { IdentityProvider, UnitOfWork } from './domain/ports';
+import { sessionUseCases } from './domain/session-use-cases';
+import { signupUseCases } from './domain/signup-use-cases';
 import { identityOpenApi } from './entry-points/http/openapi';
 import { identityRoutes } from './entry-points/http/routes';
 
 export interface IdentityAppDeps {
   readonly logger: Logger;
-  readonly store: IdentityStore;
-  readonly directory: IdentityProvider;
+  readonly unitOfWork: UnitOfWork;
+  readonly identityProvider: IdentityProvider;
   readonly requireUser: RequestHandler;
   readonly ready: ReadinessCheck;
   readonly accessLog?: boolean;
@@ -20,7 +21,9 @@ export interface IdentityAppDeps {
 /** The Identity service without a port: tests drive it directly, main.ts listens. */
 export function createIdentityApp(deps: IdentityAppDeps): Express {
   const routes = identityRoutes({
-    identity: identityUseCases(deps),
+    signups: signupUseCases(deps),
+    sessions: sessionUseCases(deps),
+    accounts: accountUseCases(deps),
     requireUser: deps.requireUser,
     openApiDocument: identityOpenApi(),
   });

@@ -5,15 +5,16 @@ import { loadConfig } from '../platform/config';
 import { createDatabase, migrateWithLock } from '../platform/db/database';
 import { closeOnSignals, serve } from '../platform/http/serve';
 import { createLogger } from '../platform/logger';
+import { createInbox } from '../platform/inbox/inbox';
 import { runMain } from '../platform/run';
 import { dispatchByType, startServiceBus } from '../platform/bus/service-bus';
 import { parseEvent } from '../contracts/events';
 import { createIdentityApp } from './app';
 import { identityConfigSchema } from './config';
 import { cognitoClientFromConfig } from './data-access/cognito-client';
-import { cognitoDirectory } from './data-access/cognito-directory';
-import { identityStore } from './data-access/identity-store';
+import { identityProviderCognito } from './data-access/identity-provider-cognito';
 import * as schema from './data-access/schema';
+import { identityUnitOfWork } from './data-access/unit-of-work';
 import { identityEventHandlers } from './entry-points/events/handlers';
 
 runMain('identity', async () => {
@@ -22,22 +23,24 @@ runMain('identity', async () => {
   const database = createDatabase({ connectionString: config.DATABASE_URL, schema, poolMax: config.DATABASE_POOL_MAX, logger });
   await migrateWithLock(database.pool, config.MIGRATIONS_DIR, 'identity', logger);
   const cognito = cognitoClientFromConfig(config);
+  const identityProvider = identityProviderCognito({ client: cognito, userPoolId: config.COGNITO_USER_POOL_ID, clientId: config.COGNITO_CLIENT_ID });
 
   const app = createIdentityApp({
     logger,
-    store: identityStore(database.db),
-    directory: cognitoDirectory({ client: cognito, userPoolId: config.COGNITO_USER_POOL_ID, clientId: config.COGNITO_CLIENT_ID }),
+    unitOfWork: identityUnitOfWork(database.db),
+    identityProvider,
     requireUser: requireUser(verifierFromConfig(config)),
     ready: database.ping,
   });
 
+  const inbox = createInbox(database.db, identityUnitOfWork);
   const bus = await startServiceBus({
     service: 'identity',
     env: config,
     databaseUrl: config.DATABASE_URL,
     logger,
     produces: true,
-    consumer: { parse: parseEvent, handle: dispatchByType(identityEventHandlers(database.db, logger)) },
+    consumer: { parse: parseEvent, handle: dispatchByType(identityEventHandlers({ inbox, logger })) },
   });
 
   const server = await serve(app, {

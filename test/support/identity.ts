@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { Express } from 'express';
@@ -7,11 +8,12 @@ import { localCognitoClient } from '../../services/local/cognito-seed';
 import { requireUser } from '../../services/platform/auth/middleware';
 import { createDatabase, migrateWithLock, type Database } from '../../services/platform/db/database';
 import { createIdentityApp } from '../../services/identity/app';
-import { cognitoDirectory } from '../../services/identity/data-access/cognito-directory';
-import { identityStore } from '../../services/identity/data-access/identity-store';
+import { identityProviderCognito } from '../../services/identity/data-access/identity-provider-cognito';
 import * as schema from '../../services/identity/data-access/schema';
-import type { IdentityProvider } from '../../services/identity/domain/identity-provider';
-import type { IdentityStore } from '../../services/identity/domain/store';
+import { identityUnitOfWork } from '../../services/identity/data-access/unit-of-work';
+import type { PaidInvoice } from '../../services/identity/domain/paid-invoice';
+import type { IdentityProvider, UnitOfWork } from '../../services/identity/domain/ports';
+import { createInbox, type Inbox } from '../../services/platform/inbox/inbox';
 import { testVerifier } from './auth';
 import { uniqueEmail, type TestCognitoEnv } from './cognito';
 import { createTestDatabase } from './database';
@@ -23,22 +25,24 @@ export const IDENTITY_MIGRATIONS = path.resolve('services/identity/data-access/m
 export const SIGNUP_PASSWORD = 'Signup-Passw0rd!';
 
 export interface IdentityParts {
-  readonly store?: IdentityStore;
-  readonly directory?: IdentityProvider;
+  readonly unitOfWork?: UnitOfWork;
+  readonly identityProvider?: IdentityProvider;
 }
 
 export interface IdentityHarness {
   readonly app: Express;
   readonly database: Database<typeof schema>;
-  readonly store: IdentityStore;
-  readonly directory: IdentityProvider;
+  readonly unitOfWork: UnitOfWork;
+  /** The inbox the event handlers get in main.ts, on this database. */
+  readonly inbox: Inbox<UnitOfWork>;
+  readonly identityProvider: IdentityProvider;
   readonly cognito: TestCognitoEnv;
   /** A raw SDK client on the run's emulator, for arranging and checking Cognito state. */
   readonly cognitoClient: CognitoIdentityProviderClient;
   /** Another app on the same database and pool, with some parts replaced (to make one step fail). */
   appWith(parts: IdentityParts): Express;
   /** Builds the Cognito adapter on another SDK client (one with a middleware that fails a call). */
-  directoryOn(client: CognitoIdentityProviderClient): IdentityProvider;
+  identityProviderOn(client: CognitoIdentityProviderClient): IdentityProvider;
   close(): Promise<void>;
 }
 
@@ -49,16 +53,16 @@ export async function startIdentityHarness(): Promise<IdentityHarness> {
   const database = createDatabase({ connectionString: testDb.url, schema, logger: testLogger });
   await migrateWithLock(database.pool, IDENTITY_MIGRATIONS, 'identity', testLogger);
   const cognitoClient = localCognitoClient(cognito.endpoint, cognito.region);
-  const directoryOn = (client: CognitoIdentityProviderClient) =>
-    cognitoDirectory({ client, userPoolId: cognito.userPoolId, clientId: cognito.clientId });
-  const store = identityStore(database.db);
-  const directory = directoryOn(cognitoClient);
+  const identityProviderOn = (client: CognitoIdentityProviderClient) =>
+    identityProviderCognito({ client, userPoolId: cognito.userPoolId, clientId: cognito.clientId });
+  const unitOfWork = identityUnitOfWork(database.db);
+  const identityProvider = identityProviderOn(cognitoClient);
   const guard = requireUser(testVerifier());
   const appWith = (parts: IdentityParts) =>
     createIdentityApp({
       logger: testLogger,
-      store: parts.store ?? store,
-      directory: parts.directory ?? directory,
+      unitOfWork: parts.unitOfWork ?? unitOfWork,
+      identityProvider: parts.identityProvider ?? identityProvider,
       requireUser: guard,
       ready: database.ping,
       accessLog: false,
@@ -66,12 +70,13 @@ export async function startIdentityHarness(): Promise<IdentityHarness> {
   return {
     app: appWith({}),
     database,
-    store,
-    directory,
+    unitOfWork,
+    inbox: createInbox(database.db, identityUnitOfWork),
+    identityProvider,
     cognito,
     cognitoClient,
     appWith,
-    directoryOn,
+    identityProviderOn,
     close: async () => {
       cognitoClient.destroy();
       await database.close();
@@ -115,4 +120,25 @@ export async function outboxEvents(database: Database<typeof schema>): Promise<A
     'SELECT type, payload FROM outbox ORDER BY seq',
   );
   return rows;
+}
+
+/** A profile straight in storage, for tests that do not care how it was made; answers its id. */
+export async function insertProfile(harness: IdentityHarness): Promise<string> {
+  const id = randomUUID();
+  await harness.unitOfWork.profiles.insert({ id, email: uniqueEmail('payer'), name: 'Payer' });
+  return id;
+}
+
+/** A paid invoice of `userId` with a fresh id. */
+export const paidInvoice = (userId: string, totalCents: number, currency = 'USD'): PaidInvoice => ({
+  invoiceId: randomUUID(),
+  userId,
+  totalCents,
+  currency,
+});
+
+/** The counters a profile shows, as stored. */
+export async function countersOf(harness: IdentityHarness, id: string): Promise<{ count?: number; spend?: number }> {
+  const profile = await harness.unitOfWork.profiles.findById(id);
+  return { count: profile?.paidInvoiceCount, spend: profile?.lifetimeSpendCents };
 }

@@ -1,13 +1,17 @@
 import { Router, type RequestHandler, type Response } from 'express';
 import { principalOf } from '../../../platform/auth/middleware';
 import { parseInput } from '../../../platform/http/validate';
-import type { Tokens } from '../../domain/identity-provider';
+import type { AccountUseCases } from '../../domain/account-use-cases';
+import type { Tokens } from '../../domain/ports';
 import type { Caller, Profile } from '../../domain/profile';
-import type { IdentityUseCases } from '../../domain/use-cases';
+import type { SessionUseCases } from '../../domain/session-use-cases';
+import type { SignupUseCases } from '../../domain/signup-use-cases';
 import { refreshBody, signupBody, tokenBody, updateMeBody } from './schemas';
 
 export interface IdentityRouteDeps {
-  readonly identity: IdentityUseCases;
+  readonly signups: SignupUseCases;
+  readonly sessions: SessionUseCases;
+  readonly accounts: AccountUseCases;
   readonly requireUser: RequestHandler;
   readonly openApiDocument: object;
 }
@@ -36,7 +40,7 @@ const callerOf = (res: Response): Caller => {
 /** Tokens and credentials must not end up in a shared cache. */
 const noStore = (res: Response) => res.set('Cache-Control', 'no-store');
 
-export function identityRoutes({ identity, requireUser, openApiDocument }: IdentityRouteDeps): Router {
+export function identityRoutes({ signups, sessions, accounts, requireUser, openApiDocument }: IdentityRouteDeps): Router {
   const router = Router();
 
   router.get('/identity/openapi.json', (_req, res) => {
@@ -44,33 +48,33 @@ export function identityRoutes({ identity, requireUser, openApiDocument }: Ident
   });
 
   router.post('/identity/signup', async (req, res) => {
-    const profile = await identity.signup(parseInput(signupBody, req.body));
+    const profile = await signups.signUp(parseInput(signupBody, req.body));
     res.status(201).location('/identity/me').json(toSignupResponse(profile));
   });
 
   router.post('/identity/token', async (req, res) => {
     const { email, password } = parseInput(tokenBody, req.body);
-    noStore(res).json(toTokenResponse(await identity.signIn(email, password)));
+    noStore(res).json(toTokenResponse(await sessions.signIn(email, password)));
   });
 
   router.post('/identity/token/refresh', async (req, res) => {
     const { refreshToken } = parseInput(refreshBody, req.body);
-    noStore(res).json(toTokenResponse(await identity.refresh(refreshToken)));
+    noStore(res).json(toTokenResponse(await sessions.refresh(refreshToken)));
   });
 
   router.get('/identity/me', requireUser, async (_req, res) => {
     const caller = callerOf(res);
-    noStore(res).json(toMeResponse(await identity.me(caller), caller));
+    noStore(res).json(toMeResponse(await accounts.me(caller), caller));
   });
 
   router.patch('/identity/me', requireUser, async (req, res) => {
     const caller = callerOf(res);
     const { name } = parseInput(updateMeBody, req.body);
-    noStore(res).json(toMeResponse(await identity.rename(caller, name), caller));
+    noStore(res).json(toMeResponse(await accounts.rename(caller, name), caller));
   });
 
   router.delete('/identity/me', requireUser, async (_req, res) => {
-    await identity.deleteAccount(callerOf(res));
+    await accounts.deleteAccount(callerOf(res));
     res.status(204).end();
   });
 

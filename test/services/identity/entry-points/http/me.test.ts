@@ -162,7 +162,7 @@ describe('an account from signup to deletion', () => {
     const outsider = await loginAs();
     const res = await request(harness.app).delete('/identity/me').set(bearerOf(outsider.accessToken));
     expect(res.status).toBe(204);
-    expect(await harness.directory.findUser(outsider.email)).toBeUndefined();
+    expect(await harness.identityProvider.findUser(outsider.email)).toBeUndefined();
   });
 
   it('when DELETE has no token, then it answers 401 and nothing is deleted', async () => {

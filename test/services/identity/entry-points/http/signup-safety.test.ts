@@ -1,13 +1,12 @@
 /**
  * Signup and delete each span Cognito and the database. These tests break one step on purpose (a wrapper around
- * the real store or directory, or an SDK middleware) and check that nothing is left half done for long.
+ * the real unit of work or identity provider, or an SDK middleware) and check that nothing is left half done for long.
  */
 import { InvalidPasswordException } from '@aws-sdk/client-cognito-identity-provider';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfirmedUser, localCognitoClient } from '../../../../../services/local/cognito-seed';
-import type { IdentityProvider } from '../../../../../services/identity/domain/identity-provider';
-import type { IdentityStore } from '../../../../../services/identity/domain/store';
+import type { IdentityProvider, UnitOfWork } from '../../../../../services/identity/domain/ports';
 import { uniqueEmail } from '../../../../support/cognito';
 import {
   bearerOf,
@@ -35,23 +34,26 @@ const profileCount = async (email: string) =>
 const canSignIn = async (email: string, password: string) =>
   (await request(harness.app).post('/identity/token').send({ email, password })).status === 200;
 
-/** The real store, except that writing a profile fails as a full disk or a lost connection would. */
-const storeFailingProfileInsert = (): IdentityStore => ({
-  ...harness.store,
+/** The real unit of work, except that writing a profile fails as a full disk or a lost connection would. */
+const unitOfWorkFailingProfileInsert = (): UnitOfWork => ({
+  ...harness.unitOfWork,
   transaction: (work) =>
-    harness.store.transaction((tx) =>
+    harness.unitOfWork.transaction((scope) =>
       work({
-        ...tx,
-        insertProfile: async () => {
-          throw new Error('profile insert failed');
+        ...scope,
+        profiles: {
+          ...scope.profiles,
+          insert: async () => {
+            throw new Error('profile insert failed');
+          },
         },
       }),
     ),
 });
 
-/** The real directory, except that Cognito refuses every delete. */
-const directoryFailingDeletes = (): IdentityProvider => ({
-  ...harness.directory,
+/** The real identity provider, except that Cognito refuses every delete. */
+const identityProviderFailingDeletes = (): IdentityProvider => ({
+  ...harness.identityProvider,
   deleteUser: async () => {
     throw new Error('Cognito is unavailable');
   },
@@ -60,10 +62,10 @@ const directoryFailingDeletes = (): IdentityProvider => ({
 describe('signup compensation', () => {
   it('when the profile insert fails, then it answers 500, the Cognito user is removed, and a retry succeeds', async () => {
     const input = body();
-    const res = await request(harness.appWith({ store: storeFailingProfileInsert() })).post('/identity/signup').send(input);
+    const res = await request(harness.appWith({ unitOfWork: unitOfWorkFailingProfileInsert() })).post('/identity/signup').send(input);
     expect(res.status).toBe(500);
     expect(res.body.detail).not.toContain('profile insert failed');
-    expect(await harness.directory.findUser(input.email)).toBeUndefined();
+    expect(await harness.identityProvider.findUser(input.email)).toBeUndefined();
     expect(await claimOf(input.email)).toBeUndefined();
     expect(await profileCount(input.email)).toBe(0);
 
@@ -84,10 +86,10 @@ describe('signup compensation', () => {
     );
     try {
       const input = body();
-      const res = await request(harness.appWith({ directory: harness.directoryOn(strict) })).post('/identity/signup').send(input);
+      const res = await request(harness.appWith({ identityProvider: harness.identityProviderOn(strict) })).post('/identity/signup').send(input);
       expect(res.status).toBe(400);
       expect(res.body.errors).toEqual([{ path: 'password', message: expect.stringContaining('Password not long enough') }]);
-      expect(await harness.directory.findUser(input.email)).toBeUndefined();
+      expect(await harness.identityProvider.findUser(input.email)).toBeUndefined();
       expect(await profileCount(input.email)).toBe(0);
       expect(await claimOf(input.email)).toBeUndefined();
     } finally {
@@ -97,9 +99,9 @@ describe('signup compensation', () => {
 
   it('when the profile insert and the clean-up both fail, then the next signup removes the leftover and succeeds', async () => {
     const input = body();
-    const broken = harness.appWith({ store: storeFailingProfileInsert(), directory: directoryFailingDeletes() });
+    const broken = harness.appWith({ unitOfWork: unitOfWorkFailingProfileInsert(), identityProvider: identityProviderFailingDeletes() });
     expect((await request(broken).post('/identity/signup').send(input)).status).toBe(500);
-    const leftover = await harness.directory.findUser(input.email);
+    const leftover = await harness.identityProvider.findUser(input.email);
     expect(leftover).toBeDefined();
     expect((await claimOf(input.email))?.orphan_sub).toBe(leftover!.sub);
 
@@ -120,7 +122,7 @@ describe('signup healing after a crash between the Cognito user and the profile'
       [email],
     );
     await createConfirmedUser(harness.cognitoClient, harness.cognito.userPoolId, email, 'Crashed-Passw0rd!');
-    const leftover = (await harness.directory.findUser(email))!;
+    const leftover = (await harness.identityProvider.findUser(email))!;
     if (noted === 'sub') await harness.database.pool.query('UPDATE signup_claims SET orphan_sub = $2 WHERE email = $1', [email, leftover.sub]);
     return leftover;
   };
@@ -145,7 +147,7 @@ describe('signup healing after a crash between the Cognito user and the profile'
     const res = await request(harness.app).post('/identity/signup').send(input);
     expect(res.status).toBe(409);
     expect(res.body.detail).toMatch(/in progress/);
-    expect(await harness.directory.findUser(input.email)).toBeUndefined();
+    expect(await harness.identityProvider.findUser(input.email)).toBeUndefined();
   });
 });
 
@@ -153,7 +155,7 @@ describe('delete when Cognito fails', () => {
   const deleteWithFailingCognito = async () => {
     const account = await signUp(harness.app);
     const tokens = await signIn(harness.app, account.email);
-    const res = await request(harness.appWith({ directory: directoryFailingDeletes() }))
+    const res = await request(harness.appWith({ identityProvider: identityProviderFailingDeletes() }))
       .delete('/identity/me')
       .set(bearerOf(tokens.accessToken));
     expect(res.status).toBe(500);

@@ -153,7 +153,7 @@ describe('POST /identity/signup with bad input', () => {
   it('when the password is rejected, then no Cognito user is created and the email stays free', async () => {
     const body = valid();
     expect((await signup({ ...body, password: 'weak' })).status).toBe(400);
-    expect(await harness.directory.findUser(body.email)).toBeUndefined();
+    expect(await harness.identityProvider.findUser(body.email)).toBeUndefined();
     expect((await signup(body)).status).toBe(201);
   });
 });

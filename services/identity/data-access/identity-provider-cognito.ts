@@ -14,9 +14,9 @@ import {
   RejectedPasswordError,
   type IdentityProvider,
   type Tokens,
-} from '../domain/identity-provider';
+} from '../domain/ports';
 
-export interface CognitoDirectoryOptions {
+export interface IdentityProviderCognitoOptions {
   readonly client: CognitoIdentityProviderClient;
   readonly userPoolId: string;
   readonly clientId: string;
@@ -37,7 +37,7 @@ const SIGN_IN_FAILURES = [
   'PasswordResetRequiredException',
 ];
 
-export function cognitoDirectory({ client, userPoolId, clientId }: CognitoDirectoryOptions): IdentityProvider {
+export function identityProviderCognito({ client, userPoolId, clientId }: IdentityProviderCognitoOptions): IdentityProvider {
   const deleteUser = async (username: string) => {
     try {
       await client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username }));

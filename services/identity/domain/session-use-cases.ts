@@ -1,6 +1,15 @@
 /** Sign-in and refresh: Cognito issues the tokens; Identity only shapes the answers. */
 import { AppError } from '../../platform/errors';
-import { BadCredentialsError, type IdentityProvider, type Tokens } from './identity-provider';
+import { BadCredentialsError, type IdentityProvider, type Tokens } from './ports';
+
+export interface SessionUseCases {
+  signIn(email: string, password: string): Promise<Tokens>;
+  refresh(refreshToken: string): Promise<Tokens>;
+}
+
+export interface SessionUseCaseDeps {
+  readonly identityProvider: IdentityProvider;
+}
 
 /** One answer for an unknown email, a wrong password, or a user who cannot sign in: nothing to enumerate. */
 const badCredentials = () => AppError.unauthorized('The email or password is not correct.');
@@ -15,9 +24,9 @@ const or401 = async (attempt: Promise<Tokens>, answer: () => AppError): Promise<
   }
 };
 
-export function sessions(directory: IdentityProvider) {
+export function sessionUseCases({ identityProvider }: SessionUseCaseDeps): SessionUseCases {
   return {
-    signIn: (email: string, password: string) => or401(directory.signIn(email, password), badCredentials),
-    refresh: (refreshToken: string) => or401(directory.refresh(refreshToken), badRefreshToken),
+    signIn: (email, password) => or401(identityProvider.signIn(email, password), badCredentials),
+    refresh: (refreshToken) => or401(identityProvider.refresh(refreshToken), badRefreshToken),
   };
 }

@@ -1,28 +1,21 @@
 import { eq, sql } from 'drizzle-orm';
 import { violatedUniqueConstraint } from '../../platform/db/database';
-import type { SqlExecutor } from './sql-executor';
-import type { PaidInvoice, PaidInvoiceOutcome } from '../domain/invoice-paid';
+import type { SqlExecutor } from '../../platform/db/sql-executor';
+import type { PaidInvoice, PaidInvoiceOutcome } from '../domain/paid-invoice';
+import { DuplicateProfileError, type ProfileRepository } from '../domain/ports';
 import type { Profile } from '../domain/profile';
-import { DuplicateProfileError, type IdentityStore, type IdentityTransaction } from '../domain/store';
-import { claimsTable } from './claims';
-import { outboxEvents } from './outbox-events';
 import { paidInvoices, profiles, type ProfileRow } from './schema';
 
 const toProfile = (row: ProfileRow): Profile => ({ ...row });
 
-/**
- * The store on a drizzle database, or on a transaction someone else opened (the inbox's): `transaction()` then
- * nests as a savepoint, and everything still commits or rolls back with the outer transaction.
- */
-export function identityStore(db: SqlExecutor): IdentityStore {
-  const claims = claimsTable(db);
+export function profileRepository(db: SqlExecutor): ProfileRepository {
   return {
-    async findProfile(id) {
+    async findById(id) {
       const [row] = await db.select().from(profiles).where(eq(profiles.id, id));
       return row ? toProfile(row) : undefined;
     },
 
-    async findProfileByEmail(email) {
+    async findByEmail(email) {
       const [row] = await db.select().from(profiles).where(eq(profiles.email, email));
       return row ? toProfile(row) : undefined;
     },
@@ -32,25 +25,9 @@ export function identityStore(db: SqlExecutor): IdentityStore {
       return row ? toProfile(row) : undefined;
     },
 
-    claimEmail: claims.claim,
-    markAttempt: claims.markAttempt,
-    noteCreatedUser: claims.noteCreatedUser,
-    endLease: claims.endLease,
-    releaseClaim: claims.release,
-    forgetDeletedUser: claims.forgetDeletedUser,
-
-    transaction: (work) => db.transaction((tx) => work(transactionOn(tx))),
-  };
-}
-
-function transactionOn(tx: SqlExecutor): IdentityTransaction {
-  const claims = claimsTable(tx);
-  return {
-    events: outboxEvents(tx),
-
-    async insertProfile(profile) {
+    async insert(profile) {
       try {
-        const [row] = await tx.insert(profiles).values(profile).returning();
+        const [row] = await db.insert(profiles).values(profile).returning();
         return toProfile(row!);
       } catch (error) {
         if (violatedUniqueConstraint(error) !== undefined) throw new DuplicateProfileError(profile.email);
@@ -58,14 +35,12 @@ function transactionOn(tx: SqlExecutor): IdentityTransaction {
       }
     },
 
-    async deleteProfile(id) {
-      const [row] = await tx.delete(profiles).where(eq(profiles.id, id)).returning();
+    async delete(id) {
+      const [row] = await db.delete(profiles).where(eq(profiles.id, id)).returning();
       return row ? toProfile(row) : undefined;
     },
 
-    releaseClaim: claims.release,
-    rememberDeletedUser: claims.rememberDeletedUser,
-    addPaidInvoice: (invoice, spendCents) => addPaidInvoice(tx, invoice, spendCents),
+    addPaidInvoice: (invoice, spendCents) => addPaidInvoice(db, invoice, spendCents),
   };
 }
 

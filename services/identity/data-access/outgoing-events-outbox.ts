@@ -1,0 +1,21 @@
+/** The OutgoingEvents port on the platform outbox: each event is a row in the caller's transaction, relayed after commit. */
+import { EVENT_CATALOG, type EventData, type EventType } from '../../contracts/events';
+import { newCloudEvent } from '../../platform/bus/cloud-event';
+import type { SqlExecutor } from '../../platform/db/sql-executor';
+import { enqueue } from '../../platform/outbox/enqueue';
+import type { OutgoingEvents } from '../domain/ports';
+
+export const IDENTITY_EVENT_SOURCE = '/identity';
+
+export function outgoingEventsOutbox(tx: SqlExecutor): OutgoingEvents {
+  /** Each event's subject is the user it is about. */
+  const emit = async <T extends EventType>(type: T, data: EventData<T> & { userId: string }) => {
+    // The catalogue's schema, checked on the way out: a bad event fails the request, not a consumer.
+    const checked = EVENT_CATALOG[type].data.parse(data);
+    await enqueue(tx, newCloudEvent({ type, source: IDENTITY_EVENT_SOURCE, data: checked, subject: data.userId }));
+  };
+  return {
+    userRegistered: (data) => emit('identity.user.registered', data),
+    userDeleted: (data) => emit('identity.user.deleted', data),
+  };
+}

@@ -1,0 +1,56 @@
+/** The signed-in user's own account: read, rename, delete. */
+import { AppError } from '../../platform/errors';
+import type { IdentityProvider, UnitOfWork } from './ports';
+import { isProfileId, type Caller, type Profile } from './profile';
+
+export interface AccountUseCases {
+  me(caller: Caller): Promise<Profile>;
+  rename(caller: Caller, name: string): Promise<Profile>;
+  deleteAccount(caller: Caller): Promise<void>;
+}
+
+export interface AccountUseCaseDeps {
+  readonly unitOfWork: UnitOfWork;
+  readonly identityProvider: IdentityProvider;
+}
+
+/**
+ * A valid token whose profile is gone (deleted, and the token not yet expired) or never existed (a user made
+ * outside signup, such as the seeded admin) names no account: the same answer as an invalid token.
+ */
+const noAccount = () => AppError.unauthorized('The account behind this token does not exist.', true);
+
+export function accountUseCases({ unitOfWork, identityProvider }: AccountUseCaseDeps): AccountUseCases {
+  return {
+    async me(caller) {
+      const profile = isProfileId(caller.sub) ? await unitOfWork.profiles.findById(caller.sub) : undefined;
+      if (!profile) throw noAccount();
+      return profile;
+    },
+
+    async rename(caller, name) {
+      const profile = isProfileId(caller.sub) ? await unitOfWork.profiles.rename(caller.sub, name) : undefined;
+      if (!profile) throw noAccount();
+      return profile;
+    },
+
+    /**
+     * Database first (profile, event, and a note that the Cognito user may outlive it), then Cognito. A failure
+     * in between leaves a user who can still sign in but has no profile: deleting again finishes the job, and a
+     * signup with the email removes the leftover. Idempotent: deleting what is already gone answers the same.
+     */
+    async deleteAccount(caller) {
+      if (isProfileId(caller.sub)) {
+        await unitOfWork.transaction(async ({ profiles, claims, events }) => {
+          const profile = await profiles.delete(caller.sub);
+          if (!profile) return;
+          await events.userDeleted({ userId: profile.id });
+          await claims.rememberDeletedUser(profile.email, profile.id);
+        });
+      }
+      await identityProvider.deleteUser(caller.username);
+      // Also after a retry that found the profile already gone: the leftover note has done its job.
+      if (isProfileId(caller.sub)) await unitOfWork.claims.forgetDeletedUser(caller.sub);
+    },
+  };
+}

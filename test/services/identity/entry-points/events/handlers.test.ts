@@ -1,0 +1,64 @@
+/** Identity's `billing.invoice.paid` handler behind the platform inbox, on a real database. */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PaidInvoice } from '../../../../../services/identity/domain/paid-invoice';
+import { paidInvoiceUseCases } from '../../../../../services/identity/domain/paid-invoice-use-cases';
+import { COUNTERS_CONSUMER, identityEventHandlers } from '../../../../../services/identity/entry-points/events/handlers';
+import { newCloudEvent } from '../../../../../services/platform/bus/cloud-event';
+import { countersOf, insertProfile, paidInvoice as invoice, startIdentityHarness, type IdentityHarness } from '../../../../support/identity';
+import { testLogger } from '../../../../support/silent-logger';
+
+let harness: IdentityHarness;
+
+beforeAll(async () => {
+  harness = await startIdentityHarness();
+});
+afterAll(() => harness.close());
+
+const newProfile = () => insertProfile(harness);
+const counters = (id: string) => countersOf(harness, id);
+const delivery = { messageId: 'test-message', receiveCount: 1 };
+
+describe('billing.invoice.paid behind the inbox', () => {
+  const handle = (event: ReturnType<typeof paidEvent>) =>
+    identityEventHandlers({ inbox: harness.inbox, logger: testLogger })['billing.invoice.paid'](event, delivery);
+  const paidEvent = (paid: PaidInvoice, id?: string) =>
+    newCloudEvent({
+      type: 'billing.invoice.paid' as const,
+      source: '/billing',
+      ...(id ? { id } : {}),
+      data: { invoiceId: paid.invoiceId, accountId: randomUUID(), userId: paid.userId, totalCents: paid.totalCents, currency: paid.currency },
+    });
+
+  it('when one event is delivered three times, at once and later, then the counters move once and the inbox has it', async () => {
+    const id = await newProfile();
+    const event = paidEvent(invoice(id, 900));
+    await Promise.all([handle(event), handle(event)]);
+    await handle(event);
+    expect(await counters(id)).toEqual({ count: 1, spend: 900 });
+    const { rows } = await harness.database.pool.query('SELECT consumer FROM inbox WHERE event_id = $1', [event.id]);
+    expect(rows).toEqual([{ consumer: COUNTERS_CONSUMER }]);
+  });
+
+  it('when one invoice comes in two events with different ids, then it still counts once', async () => {
+    const id = await newProfile();
+    const paid = invoice(id, 400);
+    await handle(paidEvent(paid));
+    await handle(paidEvent(paid));
+    expect(await counters(id)).toEqual({ count: 1, spend: 400 });
+  });
+
+  it('when the effect fails, then the event is not marked handled and a redelivery counts it', async () => {
+    const id = await newProfile();
+    const event = paidEvent(invoice(id, 300));
+    await expect(
+      harness.inbox.handleOnce(COUNTERS_CONSUMER, event, async (unitOfWork) => {
+        await paidInvoiceUseCases({ unitOfWork }).recordInvoicePaid(event.data);
+        throw new Error('crash after the counters, before commit');
+      }),
+    ).rejects.toThrow('crash');
+    expect(await counters(id)).toEqual({ count: 0, spend: 0 });
+    await handle(event);
+    expect(await counters(id)).toEqual({ count: 1, spend: 300 });
+  });
+});
