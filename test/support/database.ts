@@ -1,13 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { awaitReadyFile } from './ready-file';
 
 export interface TestDatabase {
   readonly url: string;
   drop(): Promise<void>;
 }
 
+let serverReady: Promise<void> | undefined;
+
+/** The global setup starts the embedded server without waiting for it (global-setup.ts); once up, it stays up. */
+function waitForServer(): Promise<void> {
+  const file = inject('databaseReadyFile') as string | undefined;
+  return (serverReady ??= file ? awaitReadyFile(file, 'the tests\' PostgreSQL server') : Promise.resolve());
+}
+
 async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  await waitForServer();
   const client = new pg.Client({ connectionString: `${inject('databaseServerUrl')}/postgres` });
   await client.connect();
   try {

@@ -2,13 +2,12 @@
  * The CDK stages, synthesized once per test run instead of once per test file: the global setup starts
  * synthesize-stages.ts as a child and does not wait for it (PostgreSQL and Cognito start meanwhile, and most
  * files need no template); test/lib/stage-templates.ts waits for its result.json, then reads the templates.
- * Only node built-ins here: the global setup runs in vitest's main process.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { awaitReadyFile, writeReadyFile } from './ready-file';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,11 +26,8 @@ const CHILD = path.join(import.meta.dirname, 'synthesize-stages.ts');
 export const templatePath = (dir: string, stage: SynthStage, stack: StackKind) => path.join(dir, `${stage}-${stack}.template.json`);
 const resultPath = (dir: string) => path.join(dir, 'result.json');
 
-/** Written last, atomically: `{}` once every template is on disk, or `{ error }`. */
-export function writeResult(dir: string, result: { error?: string }): void {
-  writeFileSync(`${resultPath(dir)}.tmp`, JSON.stringify(result));
-  renameSync(`${resultPath(dir)}.tmp`, resultPath(dir));
-}
+/** Written last: `{}` once every template is on disk, or `{ error }`. */
+export const writeResult = (dir: string, result: { error?: string }) => writeReadyFile(resultPath(dir), result);
 
 export interface StageSynthesis {
   readonly dir: string;
@@ -65,12 +61,4 @@ export function startStageSynthesis(): StageSynthesis {
 }
 
 /** Resolves once the child has written every template; throws its error if it failed. */
-export async function awaitStageSynthesis(dir: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(resultPath(dir))) {
-    if (Date.now() > deadline) throw new Error(`no CDK synthesis result in ${dir} after ${timeoutMs} ms`);
-    await sleep(50);
-  }
-  const { error } = JSON.parse(readFileSync(resultPath(dir), 'utf8')) as { error?: string };
-  if (error) throw new Error(`the run's CDK synthesis (test/support/synthesize-stages.ts) failed:\n${error}`);
-}
+export const awaitStageSynthesis = (dir: string) => awaitReadyFile(resultPath(dir), "the run's CDK synthesis (test/support/synthesize-stages.ts)");

@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { synthesizeStage } from '../lib/synth';
+import { errorText } from './ready-file';
 import { SYNTH_STAGES, templatePath, writeResult } from './stage-synthesis';
 
 const dir = process.argv[2];
@@ -21,6 +22,6 @@ try {
   }
   writeResult(dir, {});
 } catch (error) {
-  writeResult(dir, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  writeResult(dir, { error: errorText(error) });
   process.exitCode = 1;
 }
