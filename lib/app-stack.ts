@@ -11,17 +11,18 @@ import { Cluster, ContainerImage, ContainerInsights } from 'aws-cdk-lib/aws-ecs'
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { HttpNamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import type { Construct } from 'constructs';
-import { consumedBy, producedBy, type ServiceName } from '../services/contracts/events';
-import { busTopology } from '../services/contracts/topology';
+import { consumedBy, producedBy } from '../services/contracts/events';
+import { SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
+import { busTopology } from '../services/contracts/bus-topology';
+import { busEnvironment, callEnvironment, type BusLocation } from '../services/contracts/service-env';
 import { Api } from './constructs/api';
 import { Auth } from './constructs/auth';
 import type { DatabaseConnection } from './constructs/database';
-import { SERVICE_NAMES } from './data-stack';
 import { EventBus } from './constructs/event-bus';
 import { LoadBalancer } from './constructs/load-balancer';
 import { CONTAINER_PORT, Microservice } from './constructs/microservice';
 import { Observability } from './constructs/observability';
-import { ADMIN_GROUP, albPathPatterns, ROUTES } from './routes';
+import { ADMIN_GROUP, albPathPatterns, ROUTES } from '../services/contracts/routes';
 import type { StageSettings } from './stages';
 
 /** The repository root: every image builds from it, so it can include services/platform and services/contracts. */
@@ -57,7 +58,8 @@ interface ServiceExtras {
   /** Join the Service Connect namespace (Product to serve, Billing to call it). */
   readonly connect: boolean;
   readonly dnsName?: string;
-  readonly environment?: Record<string, string>;
+  /** Base URL of a service it calls (services/contracts/service-env.ts says which, and in which variable). */
+  readonly calls?: (callee: ServiceName) => string;
 }
 
 export class AppStack extends Stack {
@@ -100,9 +102,9 @@ export class AppStack extends Stack {
     }
     const namespace = new HttpNamespace(this, 'Namespace', { name: `${prefix}.internal` });
 
-    const service = (name: ServiceName, index: number, extra: ServiceExtras) => {
-      const consumer = consumedBy(name).length > 0 ? this.bus.consumer(name) : undefined;
-      return new Microservice(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}`, {
+    const bus: BusLocation = { prefix, topicArn: this.bus.topic.topicArn, queueUrl: (consumer) => this.bus.consumer(consumer).queue.queueUrl };
+    const service = (name: ServiceName, index: number, extra: ServiceExtras) =>
+      new Microservice(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}`, {
         serviceName: name,
         cluster,
         image: props.images?.[name] ?? serviceImage(name),
@@ -117,10 +119,8 @@ export class AppStack extends Stack {
         cognito: { userPool: this.auth.userPool, client: this.auth.client },
         environment: {
           LOG_LEVEL: stage.service.logLevel,
-          BUS_PREFIX: prefix,
-          ...(producedBy(name).length > 0 ? { EVENTS_TOPIC_ARN: this.bus.topic.topicArn } : {}),
-          ...(consumer ? { EVENTS_QUEUE_URL: consumer.queue.queueUrl } : {}),
-          ...extra.environment,
+          ...busEnvironment(name, bus),
+          ...(extra.calls ? callEnvironment(name, extra.calls) : {}),
         },
         listener: this.loadBalancer.listener,
         pathPatterns: albPathPatterns(name),
@@ -129,12 +129,11 @@ export class AppStack extends Stack {
         ...(extra.connect ? { serviceConnect: { namespace, ...(extra.dnsName ? { dnsName: extra.dnsName } : {}) } } : {}),
         logRetention: retention,
       });
-    };
     const product = service('product', 1, { connect: true, dnsName: PRODUCT_DNS_NAME });
     this.services = {
       identity: service('identity', 0, { connect: false }),
       product,
-      billing: service('billing', 2, { connect: true, environment: { PRODUCT_SERVICE_URL: product.serviceConnectUrl! } }),
+      billing: service('billing', 2, { connect: true, calls: () => product.serviceConnectUrl! }),
     };
     // Billing's Service Connect proxy talks to Product's tasks directly, on the container port. A client task
     // learns the namespace's endpoints when it starts, so Billing is created after Product.
@@ -154,7 +153,7 @@ export class AppStack extends Stack {
         const { queue, deadLetterQueue } = this.bus.consumer(name);
         queue.grantConsumeMessages(svc.taskDefinition.taskRole);
         // A message that keeps failing is forwarded to the dead-letter queue by the consumer itself, with the reason
-        // attached (services/platform/bus/dead-letter.ts); the queue's redrive policy only says where that is.
+        // attached (services/platform/bus/forward-dead-letter.ts); the queue's redrive policy only says where that is.
         deadLetterQueue.grantSendMessages(svc.taskDefinition.taskRole);
         deadLetterQueue.grant(svc.taskDefinition.taskRole, 'sqs:GetQueueUrl');
       }

@@ -5,17 +5,14 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import type { ServiceName } from '../services/contracts/events';
+import { perService, SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
 import { type DatabaseConnection, PostgresDatabase } from './constructs/database';
 import { Network } from './constructs/network';
-import { SERVICE_PREFIXES } from './routes';
 import type { StageSettings } from './stages';
 
 export interface DataStackProps extends StackProps {
   readonly stage: StageSettings;
 }
-
-export const SERVICE_NAMES = Object.keys(SERVICE_PREFIXES) as ServiceName[];
 
 export class DataStack extends Stack {
   public readonly vpc: IVpc;
@@ -57,17 +54,13 @@ export class DataStack extends Stack {
     if (stage.database.layout === 'shared') {
       const shared = database('SharedDatabase', 'shared', SERVICE_NAMES);
       this.instances = [shared];
-      this.databases = byService((name) => shared.connectionFor(name));
+      this.databases = perService((name) => shared.connectionFor(name));
     } else {
-      const own = byService((name) => database(`${capitalize(name)}Database`, name, [name]));
+      const own = perService((name) => database(`${capitalize(name)}Database`, name, [name]));
       this.instances = Object.values(own);
-      this.databases = byService((name) => own[name].connectionFor(name));
+      this.databases = perService((name) => own[name].connectionFor(name));
     }
   }
-}
-
-function byService<T>(make: (name: ServiceName) => T): Record<ServiceName, T> {
-  return Object.fromEntries(SERVICE_NAMES.map((name) => [name, make(name)])) as Record<ServiceName, T>;
 }
 
 function capitalize(word: string): string {

@@ -3,7 +3,7 @@
  * so a reviewer sees the whole difference in one file; the stacks and constructs take these values as props and
  * never branch on a stage name themselves. Select a stage with `cdk synth -c stage=dev|prod`.
  */
-import { STAGE_THROTTLE, type Throttle } from './routes';
+import { STAGE_THROTTLE, type Throttle } from '../services/contracts/routes';
 
 export type StageName = 'dev' | 'prod';
 

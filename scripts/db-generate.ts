@@ -3,16 +3,16 @@
  * drizzle-kit. Every service owns its schema and its migrations folder; nothing is shared between databases.
  */
 import { spawnSync } from 'node:child_process';
+import { SERVICE_NAMES } from '../services/contracts/services';
 
-const SERVICES = ['identity', 'product', 'billing'] as const;
 const requested = process.argv.slice(2);
-const unknown = requested.filter((name) => !(SERVICES as readonly string[]).includes(name));
+const unknown = requested.filter((name) => !(SERVICE_NAMES as readonly string[]).includes(name));
 if (unknown.length > 0) {
-  console.error(`unknown service(s): ${unknown.join(', ')}; expected any of ${SERVICES.join(', ')}`);
+  console.error(`unknown service(s): ${unknown.join(', ')}; expected any of ${SERVICE_NAMES.join(', ')}`);
   process.exit(2);
 }
 
-for (const service of requested.length > 0 ? requested : SERVICES) {
+for (const service of requested.length > 0 ? requested : SERVICE_NAMES) {
   console.log(`\n▶ ${service}`);
   const result = spawnSync(
     'npx',

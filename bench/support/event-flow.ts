@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { startFauxqsEmulator } from '../../services/local/fauxqs';
 import { createBusClients } from '../../services/platform/bus/clients';
 import { createPublisher } from '../../services/platform/bus/publisher';
-import { ensureTopology } from '../../services/platform/bus/topology';
+import { ensureTopology } from '../../services/platform/bus/provisioned-topology';
 import { createDatabase, migrateWithLock } from '../../services/platform/db/database';
 import { createLogger } from '../../services/platform/logger';
 import { enqueue } from '../../services/platform/outbox/enqueue';

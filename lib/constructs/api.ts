@@ -18,11 +18,11 @@ import type { IApplicationListener } from 'aws-cdk-lib/aws-elasticloadbalancingv
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 // The local gateway answers CORS as API Gateway does; both take their lists from one place.
-import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from '../../services/gateway/cors';
-import { type RouteDefinition, routeKey, type Throttle } from '../routes';
+import { CORS } from '../../services/contracts/cors';
+import { type RouteDefinition, routeKey, type Throttle } from '../../services/contracts/routes';
 
 export interface ApiProps {
-  /** The route table (lib/routes.ts): every route, and only these, becomes an API route. */
+  /** The route table (services/contracts/routes.ts): every route, and only these, becomes an API route. */
   readonly routes: readonly RouteDefinition[];
   /** Stage-wide throttle; a route's own `throttle` overrides it. */
   readonly throttle: Throttle;
@@ -35,7 +35,6 @@ export interface ApiProps {
   readonly logRetention: RetentionDays;
 }
 
-const list = (csv: string) => csv.split(',').map((item) => item.trim()).filter(Boolean);
 
 /**
  * The public edge: an HTTP API whose routes come from the route table, each forwarded unchanged through the VPC
@@ -64,10 +63,10 @@ export class Api extends Construct {
         ? {
             corsPreflight: {
               allowOrigins: [...props.corsOrigins],
-              allowMethods: list(CORS_ALLOW_METHODS).map((method) => method as CorsHttpMethod),
-              allowHeaders: list(CORS_ALLOW_HEADERS),
-              exposeHeaders: list(CORS_EXPOSE_HEADERS),
-              maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+              allowMethods: CORS.allowMethods.map((method) => method as CorsHttpMethod),
+              allowHeaders: [...CORS.allowHeaders],
+              exposeHeaders: [...CORS.exposeHeaders],
+              maxAge: Duration.seconds(CORS.maxAgeSeconds),
               allowCredentials: false,
             },
           }

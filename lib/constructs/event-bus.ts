@@ -5,8 +5,8 @@ import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ServiceName } from '../../services/contracts/events';
-import type { BusTopology } from '../../services/contracts/topology';
+import type { ServiceName } from '../../services/contracts/services';
+import type { BusTopology } from '../../services/contracts/bus-topology';
 
 export interface ConsumerQueues {
   readonly queue: Queue;

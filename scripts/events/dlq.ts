@@ -1,9 +1,9 @@
 /** `dlq list` and `dlq redrive`: the dead-letter queues of busTopology(prefix), looked up by name. */
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { parseEvent } from '../../services/contracts/events';
-import { busTopology } from '../../services/contracts/topology';
+import { busTopology } from '../../services/contracts/bus-topology';
 import type { BusClients } from '../../services/platform/bus/clients';
-import { listDeadLetters, redriveDeadLetters, type DeadLetter } from '../../services/platform/bus/dead-letters';
+import { listDeadLetters, redriveDeadLetters, type DeadLetter } from '../../services/platform/bus/dead-letter-tools';
 import { describeError } from '../../services/platform/bus/backoff';
 
 export interface DlqOptions {

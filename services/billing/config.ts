@@ -3,10 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { serviceBusEnvShape } from '../platform/bus/service-bus';
 import { env, serviceEnvSchema } from '../platform/config';
+import { SERVICES } from '../contracts/services';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export const billingConfigSchema = serviceEnvSchema(3003).extend({
+export const billingConfigSchema = serviceEnvSchema(SERVICES.billing.port).extend({
   ...serviceBusEnvShape,
   /** Where Product's HTTP API answers (service to service, not through the gateway). */
   PRODUCT_SERVICE_URL: env.url(),

@@ -6,8 +6,7 @@
  * topology, so the deployed bus and the local one cannot drift.
  */
 import { z } from 'zod';
-
-export type ServiceName = 'identity' | 'product' | 'billing';
+import type { ServiceName } from './services';
 
 const userRegistered = z.strictObject({
   userId: z.string().min(1),

@@ -6,7 +6,7 @@
  * Memory is bounded: past `maxClients`, the least recently seen client's bucket is dropped. A dropped client
  * starts again with a full bucket; with the default size that takes 100k distinct recent clients.
  */
-import type { Throttle } from '../../lib/routes';
+import type { Throttle } from '../contracts/routes';
 import { TokenBucket } from './throttle';
 
 export class ClientThrottle {

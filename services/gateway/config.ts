@@ -1,9 +1,13 @@
 /**
  * The gateway's environment. Parsed first at start; a bad variable stops startup naming it (loadConfig).
- * Defaults for throttling come from lib/routes.ts, not from here: these variables only override them.
+ * Defaults for throttling come from services/contracts/routes.ts, not from here: these variables only override them.
  */
 import { z } from 'zod';
 import { env, loadConfig } from '../platform/config';
+import { SERVICES, type ServiceName } from '../contracts/services';
+
+/** Where a service listens offline by default. */
+const localUrl = (name: ServiceName) => `http://127.0.0.1:${SERVICES[name].port}`;
 
 /** A non-negative number; an empty string counts as unset, not as 0 (which would block every request). */
 const limit = () => z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().min(0).optional());
@@ -39,9 +43,9 @@ export const gatewayEnvSchema = z.object({
   /** API Gateway's payload limit is 10 MB. */
   GATEWAY_MAX_BODY_BYTES: env.positiveInt(10 * 1024 * 1024),
   GATEWAY_TOKEN_CACHE_SIZE: env.positiveInt(10_000),
-  IDENTITY_URL: env.url().default('http://127.0.0.1:3001'),
-  PRODUCT_URL: env.url().default('http://127.0.0.1:3002'),
-  BILLING_URL: env.url().default('http://127.0.0.1:3003'),
+  IDENTITY_URL: env.url().default(localUrl('identity')),
+  PRODUCT_URL: env.url().default(localUrl('product')),
+  BILLING_URL: env.url().default(localUrl('billing')),
   COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like us-east-1_AbCdEf123'),
   COGNITO_CLIENT_ID: z.string().min(1),
   /** Emulator only: keys are fetched from `<endpoint>/<poolId>/.well-known/jwks.json` over plain http. */

@@ -1,14 +1,15 @@
 /**
- * CORS as API Gateway's HTTP API does it when CORS is configured: the gateway answers every preflight itself,
+ * The edge's CORS policy (services/contracts/cors.ts) as API Gateway's HTTP API applies it when CORS is configured: the gateway answers every preflight itself,
  * adds the CORS headers to every response for an allowed origin, and ignores the services' own CORS headers.
  * Bearer tokens travel in a header, not cookies, so credentials are not allowed.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { CORS } from '../contracts/cors';
 
-export const CORS_ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
-export const CORS_ALLOW_HEADERS = 'authorization, content-type, idempotency-key, x-request-id, traceparent';
-export const CORS_EXPOSE_HEADERS = 'x-request-id, retry-after, www-authenticate, location, allow';
-export const CORS_MAX_AGE_SECONDS = 600;
+const ALLOW_METHODS = CORS.allowMethods.join(', ');
+const ALLOW_HEADERS = CORS.allowHeaders.join(', ');
+const EXPOSE_HEADERS = CORS.exposeHeaders.join(', ');
+const MAX_AGE = String(CORS.maxAgeSeconds);
 
 const NONE: OutgoingHttpHeaders = Object.freeze({});
 
@@ -41,7 +42,7 @@ export class CorsPolicy {
     if (!headers) {
       headers = Object.freeze({
         'access-control-allow-origin': allowed,
-        'access-control-expose-headers': CORS_EXPOSE_HEADERS,
+        'access-control-expose-headers': EXPOSE_HEADERS,
         ...(this.anyOrigin ? {} : { vary: 'Origin' }),
       });
       this.built.set(allowed, headers);
@@ -55,9 +56,9 @@ export class CorsPolicy {
     if (!base['access-control-allow-origin']) return { ...base };
     return {
       ...base,
-      'access-control-allow-methods': CORS_ALLOW_METHODS,
-      'access-control-allow-headers': CORS_ALLOW_HEADERS,
-      'access-control-max-age': String(CORS_MAX_AGE_SECONDS),
+      'access-control-allow-methods': ALLOW_METHODS,
+      'access-control-allow-headers': ALLOW_HEADERS,
+      'access-control-max-age': MAX_AGE,
     };
   }
 }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { RouteDefinition } from '../../lib/routes';
+import type { RouteDefinition } from '../contracts/routes';
 
 export interface ApiDocument {
   readonly name: string;

@@ -4,7 +4,7 @@
  * built once in createGateway; a request only looks things up.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { ROUTES, STAGE_THROTTLE, type RouteDefinition, type Throttle } from '../../lib/routes';
+import { ROUTES, STAGE_THROTTLE, type RouteDefinition, type Throttle } from '../contracts/routes';
 import type { Logger } from '../platform/logger';
 import { Authorizer, type TokenVerifier } from './authorizer';
 import { ClientThrottle } from './client-throttle';
@@ -22,7 +22,7 @@ export interface GatewayOptions<P extends CachedPrincipal = CachedPrincipal> {
   readonly upstreams: UpstreamUrls;
   readonly verifier: TokenVerifier<P>;
   readonly logger: Logger;
-  /** @default ROUTES from lib/routes.ts */
+  /** @default ROUTES from services/contracts/routes.ts */
   readonly routes?: readonly RouteDefinition[];
   /** @default STAGE_THROTTLE */
   readonly stageThrottle?: Throttle;

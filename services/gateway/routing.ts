@@ -6,7 +6,8 @@
  * a path with parameters, and among those more literal segments win. So `GET /products/openapi.json` is its
  * own route while `PATCH /products/openapi.json` still matches `PATCH /products/{id}`.
  */
-import { routeKey, type AuthLevel, type HttpMethod, type RouteDefinition, type ServiceName, type Throttle } from '../../lib/routes';
+import { routeKey, type AuthLevel, type HttpMethod, type RouteDefinition, type Throttle } from '../contracts/routes';
+import type { ServiceName } from '../contracts/services';
 
 export interface GatewayRoute {
   /** `METHOD /path`, as API Gateway names routes. */

@@ -6,7 +6,7 @@
  * Everything here is synchronous: Node runs one request handler at a time, so check-and-take cannot interleave
  * and concurrent callers can never be over-admitted.
  */
-import type { Throttle } from '../../lib/routes';
+import type { Throttle } from '../contracts/routes';
 
 /** Milliseconds; injected so tests control time exactly. */
 export type Clock = () => number;

@@ -5,7 +5,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
-import type { ServiceName } from '../../lib/routes';
+import type { ServiceName } from '../contracts/services';
 import type { AppError } from '../platform/errors';
 import { clientHeaders } from './headers';
 import { gatewayProblems } from './problem';

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { serviceBusEnvShape } from '../platform/bus/service-bus';
 import { serviceEnvSchema } from '../platform/config';
+import { SERVICES } from '../contracts/services';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -10,7 +11,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  * Beyond the shared variables: the region of the user pool. COGNITO_ENDPOINT (shared) also points the SDK at the
  * emulator offline; in AWS it is unset and the task role's credentials sign the admin calls.
  */
-export const identityConfigSchema = serviceEnvSchema(3001).extend({
+export const identityConfigSchema = serviceEnvSchema(SERVICES.identity.port).extend({
   ...serviceBusEnvShape,
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
   /** The image sets it next to the bundle; from source the folder beside the schema is used. */

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { busTopology } from '../contracts/topology';
+import { busTopology } from '../contracts/bus-topology';
 import { createBusClients } from '../platform/bus/clients';
-import { ensureTopology } from '../platform/bus/topology';
+import type { BusLocation } from '../contracts/service-env';
+import { ensureTopology, queueOf } from '../platform/bus/provisioned-topology';
 import type { LocalConfig } from './config';
 import { startFauxqsEmulator } from './fauxqs';
 import { status } from './status';
@@ -10,8 +11,10 @@ import { status } from './status';
 const BUS_PREFIX = 'platform';
 
 export interface LocalBus {
-  /** Bus variables for each service: endpoint, topic, and its own queue if it consumes. */
-  envFor(service: string): Record<string, string>;
+  /** The SNS/SQS endpoint: the embedded fauxqs, or AWS_ENDPOINT_URL. */
+  readonly endpoint: string;
+  /** The topic and the queues as provisioned, for services/contracts/service-env.ts. */
+  readonly location: BusLocation;
   stop(): Promise<void>;
 }
 
@@ -32,14 +35,8 @@ export async function startBus(config: LocalConfig): Promise<LocalBus> {
   try {
     const bus = await ensureTopology(clients, busTopology(BUS_PREFIX));
     status.step('bus', `${config.AWS_ENDPOINT_URL ? 'SNS/SQS' : 'fauxqs'} on ${endpoint}: topic and ${bus.queues.length} queues ready`);
-    const common = { AWS_ENDPOINT_URL: endpoint, AWS_REGION: config.AWS_REGION, BUS_PREFIX, EVENTS_TOPIC_ARN: bus.topicArn };
-    return {
-      envFor: (service) => {
-        const queue = bus.queues.find((q) => q.consumer === service);
-        return { ...common, ...(queue ? { EVENTS_QUEUE_URL: queue.queueUrl } : {}) };
-      },
-      stop,
-    };
+    const location: BusLocation = { prefix: BUS_PREFIX, topicArn: bus.topicArn, queueUrl: (consumer) => queueOf(bus, consumer).queueUrl };
+    return { endpoint, location, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,6 +1,7 @@
 /** `npm start`'s environment: ports, where data lives, and which real endpoints replace the emulators. */
 import { z } from 'zod';
 import { env, loadConfig } from '../platform/config';
+import { SERVICES } from '../contracts/services';
 
 export const DEFAULT_ADMIN_PASSWORD = 'Admin-Passw0rd!';
 
@@ -10,9 +11,9 @@ export const localEnvSchema = z.object({
   DATABASE_URL: env.postgresUrl().optional(),
   POSTGRES_PORT: env.port(54320),
   GATEWAY_PORT: env.port(8080),
-  IDENTITY_PORT: env.port(3001),
-  PRODUCT_PORT: env.port(3002),
-  BILLING_PORT: env.port(3003),
+  IDENTITY_PORT: env.port(SERVICES.identity.port),
+  PRODUCT_PORT: env.port(SERVICES.product.port),
+  BILLING_PORT: env.port(SERVICES.billing.port),
   COGNITO_PORT: env.port(9229),
   FAUXQS_PORT: env.port(9324),
   ADMIN_EMAIL: z.email().default('admin@example.com'),

@@ -1,14 +1,14 @@
 import path from 'node:path';
+import { SERVICE_NAMES, SERVICES, type ServiceName } from '../contracts/services';
 import { ConfigError } from '../platform/config';
 import { ensureDatabase, startEmbeddedPostgres, stopLeftoverPostgres } from './embedded-postgres';
 import type { LocalConfig } from './config';
 import { status } from './status';
 
-export const SERVICE_DATABASES = ['identity', 'product', 'billing'] as const;
 
 export interface LocalDatabases {
   /** The URL of each service's own database. */
-  readonly urls: Record<(typeof SERVICE_DATABASES)[number], string>;
+  readonly urls: Record<ServiceName, string>;
   stop(): Promise<void>;
 }
 
@@ -48,7 +48,7 @@ export async function stopLeftoverDatabase(config: LocalConfig): Promise<void> {
 const embeddedDataDir = (config: LocalConfig) => path.join(config.DATA_DIR, 'postgres');
 
 async function serviceDatabases(serverUrl: string): Promise<LocalDatabases['urls']> {
-  const entries = await Promise.all(SERVICE_DATABASES.map(async (name) => [name, await ensureDatabase(serverUrl, name)] as const));
+  const entries = await Promise.all(SERVICE_NAMES.map(async (name) => [name, await ensureDatabase(serverUrl, SERVICES[name].database)] as const));
   return Object.fromEntries(entries) as LocalDatabases['urls'];
 }
 

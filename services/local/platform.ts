@@ -1,35 +1,27 @@
 /**
- * The whole platform on one machine, in dependency order: databases and emulators (PostgreSQL, Cognito, SNS/SQS)
- * first, then the three
- * services, then the gateway. `stop()` stops everything started, in the order of stop-order.ts.
+ * The whole platform on one machine: PostgreSQL, Cognito and the SNS/SQS emulator start at once, the services
+ * and the gateway start beside them and are handed their environment once what they need is up. `stop()` stops everything started, in the order of stop-order.ts.
  */
 import path from 'node:path';
+import { SERVICE_NAMES, type ServiceName } from '../contracts/services';
 import { startChildService, type RunningChild } from './child-service';
 import { startLocalCognito } from './cognito';
 import type { LocalConfig } from './config';
 import { startBus } from './bus';
 import { BUNDLE_DIR, bundleEntryPoints } from './bundle';
 import { startDatabases } from './databases';
+import { commonEnvironment, localPort, localServiceEnvironment, type CognitoSettings } from './service-env';
 import { status } from './status';
 import { stopList, type StopTier } from './stop-order';
 
 const ENTRY_POINTS = {
-  identity: 'services/identity/main.ts',
-  product: 'services/product/main.ts',
-  billing: 'services/billing/main.ts',
+  ...Object.fromEntries(SERVICE_NAMES.map((name) => [name, `services/${name}/main.ts`])),
   gateway: 'services/gateway/main.ts',
 };
 
 export interface RunningPlatform {
   readonly gatewayUrl: string;
   stop(): Promise<void>;
-}
-
-interface CognitoSettings {
-  readonly COGNITO_USER_POOL_ID: string;
-  readonly COGNITO_CLIENT_ID: string;
-  readonly COGNITO_ENDPOINT?: string;
-  readonly AWS_REGION: string;
 }
 
 export async function startPlatform(config: LocalConfig): Promise<RunningPlatform> {
@@ -54,17 +46,11 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
     // The services and the gateway start as soon as their bundles exist and load their code while PostgreSQL,
     // Cognito and the bus come up; each receives the rest of its environment once those it needs are up.
     const url = (port: number) => `http://127.0.0.1:${port}`;
-    const common = (idp: { env: CognitoSettings }): Record<string, string> => ({ LOG_LEVEL: config.LOG_LEVEL, HOST: '127.0.0.1', ...idp.env });
-    const service = (name: 'identity' | 'product' | 'billing', port: number, extra: Record<string, string> = {}) =>
+    const service = (name: ServiceName) =>
       entries.then((bundles) =>
-        startService(name, bundles[name]!, port, dependencies.then(([db, idp, events]) => ({
-          ...common(idp),
-          ...events.envFor(name),
-          PORT: String(port),
-          DATABASE_URL: db.urls[name],
-          MIGRATIONS_DIR: path.resolve('services', name, 'data-access', 'migrations'),
-          ...extra,
-        }))),
+        startService(name, bundles[name]!, localPort(config, name), dependencies.then(([db, idp, events]) =>
+          localServiceEnvironment(name, config, { databaseUrls: db.urls, cognito: idp.env, bus: events }),
+        )),
       );
 
     const gateway = () =>
@@ -83,7 +69,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
             BILLING_URL: url(config.BILLING_PORT),
           },
           // The gateway needs only Cognito.
-          lateEnv: cognito.then(common),
+          lateEnv: cognito.then((idp) => commonEnvironment(config, idp.env)),
         }),
       ).then((child) => (status.step('gateway', url(config.GATEWAY_PORT), child.startupMs), child));
 
@@ -93,9 +79,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
       cognito,
       bus,
       entries,
-      tracked('services', service('identity', config.IDENTITY_PORT)),
-      tracked('services', service('product', config.PRODUCT_PORT)),
-      tracked('services', service('billing', config.BILLING_PORT, { PRODUCT_SERVICE_URL: url(config.PRODUCT_PORT) })),
+      ...SERVICE_NAMES.map((name) => tracked('services', service(name))),
       tracked('gateway', gateway()),
     ] as const);
     return { gatewayUrl: url(config.GATEWAY_PORT), stop };

@@ -2,10 +2,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { serviceEnvSchema } from '../platform/config';
+import { SERVICES } from '../contracts/services';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export const productConfigSchema = serviceEnvSchema(3002).extend({
+export const productConfigSchema = serviceEnvSchema(SERVICES.product.port).extend({
   /** The image sets it next to the bundle; from source the folder beside the schema is used. */
   MIGRATIONS_DIR: z.string().default(path.join(here, 'data-access', 'migrations')),
 });

@@ -1,12 +1,12 @@
 /**
  * Parity between the deployed edge and the local one: the synthesized HTTP API must enforce, route by route,
  * what the local gateway enforces (auth, scopes, throttle), have no route the table lacks, and the ALB must send
- * each route to the service the table names. CORS must match the gateway's lists.
+ * each route to the service the table names. CORS is the contract's policy (services/contracts/cors.ts).
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ROUTES, STAGE_THROTTLE } from '../../lib/routes';
-import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from '../../services/gateway/cors';
+import { ROUTES, STAGE_THROTTLE } from '../../services/contracts/routes';
+import { CORS } from '../../services/contracts/cors';
 import { compileRoutes } from '../../services/gateway/routing';
 import { effectiveThrottle } from '../../services/gateway/throttle';
 import { resourcesOf } from './synth';
@@ -88,13 +88,12 @@ describe.each(['dev', 'prod'] as const)('API parity with the route table and the
   });
 
   it('when synthesized, then CORS allows what the local gateway allows', () => {
-    const list = (csv: string) => csv.split(',').map((s) => s.trim());
     template().hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {
-        AllowMethods: list(CORS_ALLOW_METHODS),
-        AllowHeaders: list(CORS_ALLOW_HEADERS),
-        ExposeHeaders: list(CORS_EXPOSE_HEADERS),
-        MaxAge: CORS_MAX_AGE_SECONDS,
+        AllowMethods: [...CORS.allowMethods],
+        AllowHeaders: [...CORS.allowHeaders],
+        ExposeHeaders: [...CORS.exposeHeaders],
+        MaxAge: CORS.maxAgeSeconds,
         AllowCredentials: false,
       },
     });

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { IgnoreStrategy } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { SERVICE_NAMES } from '../../lib/data-stack';
+import { SERVICE_NAMES } from '../../services/contracts/services';
 import { REPO_ROOT } from './synth';
 
 const patterns = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STAGE_THROTTLE } from '../../lib/routes';
+import { STAGE_THROTTLE } from '../../services/contracts/routes';
 import { STAGE_NAMES, STAGES, stageSettings } from '../../lib/stages';
 
 describe('stage settings', () => {

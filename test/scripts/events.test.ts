@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busTopology } from '../../services/contracts/topology';
+import { busTopology } from '../../services/contracts/bus-topology';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../services/local/embedded-postgres';
 import { freePort } from '../../services/local/free-port';
-import { ensureTopology, queueOf, type ProvisionedBus } from '../../services/platform/bus/topology';
+import { ensureTopology, queueOf, type ProvisionedBus } from '../../services/platform/bus/provisioned-topology';
 import { startBusHarness, type BusHarness } from '../support/bus/harness';
 import { bundleScript, type BundledScript } from '../support/bundled-script';
 

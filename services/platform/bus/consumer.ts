@@ -8,7 +8,7 @@
 import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../logger';
 import { backoffDelay, describeError, sleep, type Backoff } from './backoff';
-import { discoverDeadLetter, type DeadLetterTarget } from './dead-letter';
+import { discoverDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
 import { processBatch, type BatchContext, type EventHandler } from './process-batch';
 
 export type { Delivery, EventHandler } from './process-batch';

@@ -14,7 +14,7 @@ import { runWithContext } from '../context';
 import type { Logger } from '../logger';
 import { REQUEST_ID_ATTRIBUTE, TRACEPARENT_ATTRIBUTE } from './attributes';
 import { backoffDelay, describeError, type Backoff } from './backoff';
-import { forwardToDeadLetter, type DeadLetterTarget } from './dead-letter';
+import { forwardToDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
 import { decodeMessage, type IncomingMessage } from './incoming';
 
 export interface Delivery {

@@ -3,7 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Api, type ApiProps } from '../../../lib/constructs/api';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
-import type { RouteDefinition } from '../../../lib/routes';
+import type { RouteDefinition } from '../../../services/contracts/routes';
 import { disposeTestApps, resourcesOf, testStack } from '../synth';
 import { importedCognito, network } from './fixtures';
 

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Auth, type AuthProps } from '../../../lib/constructs/auth';
-import { ADMIN_GROUP, COGNITO_USER_SCOPE } from '../../../lib/routes';
+import { ADMIN_GROUP, COGNITO_USER_SCOPE } from '../../../services/contracts/routes';
 import { PASSWORD_MIN } from '../../../services/identity/domain/password-policy';
 import { disposeTestApps, testStack } from '../synth';
 

@@ -2,7 +2,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../../lib/constructs/event-bus';
-import { busTopology } from '../../../services/contracts/topology';
+import { busTopology } from '../../../services/contracts/bus-topology';
 import { resourcesOf, testStack, type TestApp } from '../synth';
 
 const topology = busTopology('test');

@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServiceName } from '../../../lib/routes';
+import type { ServiceName } from '../../../services/contracts/services';
 import { launchBrowser } from '../../support/browser';
 import { startTestGateway, startUpstream, type TestServer, type Upstream } from './support';
 

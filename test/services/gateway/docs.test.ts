@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../../lib/routes';
+import { ROUTES } from '../../../services/contracts/routes';
 import { apiDocuments } from '../../../services/gateway/docs';
 import { call, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
 

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES, routeKey } from '../../../lib/routes';
+import { ROUTES, routeKey } from '../../../services/contracts/routes';
 import { loginAs, type TestTokens } from '../../support/auth';
 import { call, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROUTES, routeKey, type RouteDefinition } from '../../../lib/routes';
+import { ROUTES, routeKey, type RouteDefinition } from '../../../services/contracts/routes';
 import { compileRoutes } from '../../../services/gateway/routing';
 
 const router = compileRoutes(ROUTES);

@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { request } from 'undici';
-import type { ServiceName } from '../../../lib/routes';
+import type { ServiceName } from '../../../services/contracts/services';
 import { createGateway, type GatewayOptions } from '../../../services/gateway/gateway';
 import { testLogger } from '../../support/silent-logger';
 import { testVerifier } from '../../support/auth';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STAGE_THROTTLE } from '../../../lib/routes';
+import { STAGE_THROTTLE } from '../../../services/contracts/routes';
 import { ClientThrottle } from '../../../services/gateway/client-throttle';
 import { effectiveThrottle, TokenBucket } from '../../../services/gateway/throttle';
 

@@ -13,7 +13,7 @@ import { startFauxqsEmulator, type FauxqsEmulator } from '../../../services/loca
 import { createBusClients, type BusClients } from '../../../services/platform/bus/clients';
 import { createConsumer, type ConsumerOptions } from '../../../services/platform/bus/consumer';
 import { createPublisher, type Publisher } from '../../../services/platform/bus/publisher';
-import { ensureTopology, type ProvisionedBus, type ProvisionedQueue } from '../../../services/platform/bus/topology';
+import { ensureTopology, type ProvisionedBus, type ProvisionedQueue } from '../../../services/platform/bus/provisioned-topology';
 import { createDatabase, migrateWithLock, type Database } from '../../../services/platform/db/database';
 import { handleOnce } from '../../../services/platform/inbox/handle-once';
 import { enqueue } from '../../../services/platform/outbox/enqueue';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routesOf } from '../../../../../lib/routes';
+import { routesOf } from '../../../../../services/contracts/routes';
 import { startIdentityHarness, type IdentityHarness } from '../../../../support/identity';
 
 let harness: IdentityHarness;

@@ -3,7 +3,8 @@
  * with a dead-letter queue and a filter policy on the `type` attribute. The offline platform provisions it at
  * start; the CDK event-bus construct synthesizes the same thing.
  */
-import { consumedBy, TYPE_ATTRIBUTE, type EventType, type ServiceName } from './events';
+import { consumedBy, TYPE_ATTRIBUTE, type EventType } from './events';
+import { SERVICE_NAMES, type ServiceName } from './services';
 
 /** Deliveries before a message moves to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
@@ -23,14 +24,12 @@ export interface BusTopology {
   readonly queues: readonly ConsumerQueue[];
 }
 
-const ALL_SERVICES: readonly ServiceName[] = ['identity', 'product', 'billing'];
-
 /**
  * @param namePrefix prefixes every topic and queue name, so several environments can share one account
  *   or one emulator.
  */
 export function busTopology(namePrefix = 'platform'): BusTopology {
-  const queues = ALL_SERVICES.flatMap((consumer): ConsumerQueue[] => {
+  const queues = SERVICE_NAMES.flatMap((consumer): ConsumerQueue[] => {
     const eventTypes = consumedBy(consumer);
     if (eventTypes.length === 0) return [];
     return [

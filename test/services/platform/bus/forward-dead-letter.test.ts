@@ -1,7 +1,7 @@
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventAttributes } from '../../../../services/platform/bus/attributes';
-import { listDeadLetters, redriveDeadLetters } from '../../../../services/platform/bus/dead-letters';
+import { listDeadLetters, redriveDeadLetters } from '../../../../services/platform/bus/dead-letter-tools';
 import { noteAddedEvent } from '../../../support/bus/events';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
 

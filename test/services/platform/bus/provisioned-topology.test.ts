@@ -3,11 +3,11 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFauxqsEmulator, type FauxqsEmulator } from '../../../../services/local/fauxqs';
 import { TYPE_ATTRIBUTE as CATALOGUE_TYPE_ATTRIBUTE } from '../../../../services/contracts/events';
-import { busTopology, MAX_RECEIVE_COUNT } from '../../../../services/contracts/topology';
+import { busTopology, MAX_RECEIVE_COUNT } from '../../../../services/contracts/bus-topology';
 import { TYPE_ATTRIBUTE } from '../../../../services/platform/bus/attributes';
 import { createBusClients, type BusClients } from '../../../../services/platform/bus/clients';
 import { createPublisher } from '../../../../services/platform/bus/publisher';
-import { ensureTopology, queueOf } from '../../../../services/platform/bus/topology';
+import { ensureTopology, queueOf } from '../../../../services/platform/bus/provisioned-topology';
 
 describe('bus topology', () => {
   let emulator: FauxqsEmulator;

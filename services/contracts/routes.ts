@@ -6,9 +6,7 @@
  * routes; tests check that every service route appears here and nowhere else.
  */
 
-import type { ServiceName } from '../services/contracts/events';
-
-export type { ServiceName };
+import { SERVICE_NAMES, SERVICES, type ServiceName } from './services';
 
 export type AuthLevel = 'public' | 'user' | 'admin';
 
@@ -47,12 +45,8 @@ export const STAGE_THROTTLE: Throttle = { rateLimit: 500, burstLimit: 1000 };
 /** Credential endpoints are brute-force targets: keep them well below the stage default. */
 const CREDENTIALS_THROTTLE: Throttle = { rateLimit: 10, burstLimit: 20 };
 
-/** Path prefix each service owns; the ALB and the local gateway route on it. */
-export const SERVICE_PREFIXES: Readonly<Record<ServiceName, string>> = {
-  identity: '/identity',
-  product: '/products',
-  billing: '/billing',
-};
+/** Path prefix each service owns (services.ts); the ALB and the local gateway route on it. */
+export const SERVICE_PREFIXES = Object.fromEntries(SERVICE_NAMES.map((name) => [name, SERVICES[name].prefix])) as Readonly<Record<ServiceName, string>>;
 
 const publicRoute = (method: HttpMethod, path: string, service: ServiceName, throttle?: Throttle): RouteDefinition => ({
   method,

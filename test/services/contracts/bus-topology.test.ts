@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consumedBy, EVENT_CATALOG, EVENT_TYPES, parseEvent } from '../../../services/contracts/events';
-import { busTopology, MAX_RECEIVE_COUNT } from '../../../services/contracts/topology';
+import { busTopology, MAX_RECEIVE_COUNT } from '../../../services/contracts/bus-topology';
 import { BILLING_HANDLED_EVENTS } from '../../../services/billing/entry-points/events/handlers';
 import { IDENTITY_HANDLED_EVENTS } from '../../../services/identity/entry-points/events/handlers';
 

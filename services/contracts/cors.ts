@@ -1,0 +1,12 @@
+/**
+ * The CORS policy of the public edge, stated once: the deployed HTTP API's CORS configuration
+ * (lib/constructs/api.ts) and the local gateway's answers (services/gateway/cors.ts) are both built from it.
+ * Bearer tokens travel in a header, not cookies, so credentials are never allowed. The allowed origins are a
+ * stage setting, not part of the policy.
+ */
+export const CORS = {
+  allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+  allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'traceparent'],
+  exposeHeaders: ['x-request-id', 'retry-after', 'www-authenticate', 'location', 'allow'],
+  maxAgeSeconds: 600,
+} as const;

@@ -1,0 +1,35 @@
+/**
+ * What each service is told about the rest of the platform, derived from the event catalogue and the list of
+ * services: the topic if it publishes, its own queue if it consumes, and the base URL of each service it calls.
+ * The CDK stack (with CloudFormation tokens) and the local launcher (with the emulator's URLs) both build a
+ * service's environment through these functions, so the two cannot hand out different variables.
+ */
+import { consumedBy, producedBy } from './events';
+import type { ServiceName } from './services';
+
+/** Where the bus is, in whatever form the caller has it (real ARNs and URLs, or tokens). */
+export interface BusLocation {
+  /** Prefix of the topic and queue names (`BUS_PREFIX`). */
+  readonly prefix: string;
+  readonly topicArn: string;
+  queueUrl(consumer: ServiceName): string;
+}
+
+export function busEnvironment(service: ServiceName, bus: BusLocation): Record<string, string> {
+  return {
+    BUS_PREFIX: bus.prefix,
+    ...(producedBy(service).length > 0 ? { EVENTS_TOPIC_ARN: bus.topicArn } : {}),
+    ...(consumedBy(service).length > 0 ? { EVENTS_QUEUE_URL: bus.queueUrl(service) } : {}),
+  };
+}
+
+/** The services each service calls over HTTP, and the variable that carries each one's base URL. */
+export const CALLS: Readonly<Record<ServiceName, Readonly<Partial<Record<ServiceName, string>>>>> = {
+  identity: {},
+  product: {},
+  billing: { product: 'PRODUCT_SERVICE_URL' },
+};
+
+export function callEnvironment(service: ServiceName, urlOf: (callee: ServiceName) => string): Record<string, string> {
+  return Object.fromEntries(Object.entries(CALLS[service]).map(([callee, variable]) => [variable, urlOf(callee as ServiceName)]));
+}

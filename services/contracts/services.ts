@@ -1,0 +1,19 @@
+/**
+ * The services of the platform, stated once: their names, the path prefix each owns at the edge (the ALB and the
+ * local gateway route on it), the port each listens on by default offline, and the database each owns. The CDK
+ * app, the local launcher, the gateway, the services' config defaults and the scripts all read this list.
+ */
+export const SERVICES = {
+  identity: { prefix: '/identity', port: 3001, database: 'identity' },
+  product: { prefix: '/products', port: 3002, database: 'product' },
+  billing: { prefix: '/billing', port: 3003, database: 'billing' },
+} as const;
+
+export type ServiceName = keyof typeof SERVICES;
+
+export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
+
+/** The same record for every service, e.g. one construct or URL per service. */
+export function perService<T>(make: (name: ServiceName) => T): Record<ServiceName, T> {
+  return Object.fromEntries(SERVICE_NAMES.map((name) => [name, make(name)])) as Record<ServiceName, T>;
+}

@@ -1,0 +1,41 @@
+/**
+ * The environment each service gets in AWS (the synthesized task definitions) against the one `npm start` gives
+ * it (services/local/service-env.ts): the same variables, apart from a short list that says where things run.
+ */
+import type { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { SERVICE_NAMES } from '../../services/contracts/services';
+import { localServiceEnvironment } from '../../services/local/service-env';
+import { resourcesOf } from './synth';
+import { stageTemplates } from './stage-templates';
+
+const synthesized = await stageTemplates();
+
+/** Only offline: the emulators' endpoints, and where the migrations and the database are. */
+const OFFLINE_ONLY = ['AWS_ENDPOINT_URL', 'COGNITO_ENDPOINT', 'DATABASE_URL', 'MIGRATIONS_DIR'];
+/** Only in AWS: libpq settings from RDS and Secrets Manager (offline, DATABASE_URL says all of it). */
+const AWS_ONLY = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'PGUSER', 'PGPASSWORD'];
+
+function deployedNames(template: Template, service: string): string[] {
+  for (const task of Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))) {
+    const containers = task.Properties?.ContainerDefinitions as Array<{ Name: string; Environment?: Array<{ Name: string }>; Secrets?: Array<{ Name: string }> }>;
+    const container = containers.find((c) => c.Name === service);
+    if (container) return [...(container.Environment ?? []), ...(container.Secrets ?? [])].map((e) => e.Name);
+  }
+  throw new Error(`no task definition runs ${service}`);
+}
+
+const LOCAL_CONFIG = { IDENTITY_PORT: 3001, PRODUCT_PORT: 3002, BILLING_PORT: 3003, LOG_LEVEL: 'info', AWS_REGION: 'us-east-1' } as const;
+const LOCAL_PARTS = {
+  databaseUrls: { identity: 'postgres://x/identity', product: 'postgres://x/product', billing: 'postgres://x/billing' },
+  cognito: { COGNITO_USER_POOL_ID: 'us-east-1_x', COGNITO_CLIENT_ID: 'c', COGNITO_ENDPOINT: 'http://127.0.0.1:9229', AWS_REGION: 'us-east-1' },
+  bus: { endpoint: 'http://127.0.0.1:9324', location: { prefix: 'platform', topicArn: 'arn:t', queueUrl: (name: string) => `http://q/${name}` } },
+};
+
+describe.each(['dev', 'prod'] as const)('each service\'s environment, deployed (%s) and offline', (stage) => {
+  it.each(SERVICE_NAMES)('when %s is deployed and started offline, then it gets the same variables apart from where things run', (service) => {
+    const deployed = deployedNames(synthesized[stage].appTemplate, service).filter((name) => !AWS_ONLY.includes(name));
+    const offline = Object.keys(localServiceEnvironment(service, LOCAL_CONFIG, LOCAL_PARTS)).filter((name) => !OFFLINE_ONLY.includes(name));
+    expect(offline.sort()).toEqual(deployed.sort());
+  });
+});
