@@ -22,7 +22,7 @@ import { EventBus } from './constructs/event-bus';
 import { LoadBalancer } from './constructs/load-balancer';
 import { CONTAINER_PORT, Microservice } from './constructs/microservice';
 import { Observability } from './constructs/observability';
-import { ADMIN_GROUP, albPathPatterns, ROUTES } from '../services/contracts/routes';
+import { ADMIN_GROUP, albPathPatterns, ROUTES, STAGE_THROTTLE } from '../services/contracts/routes';
 import type { StageSettings } from './stages';
 
 /** The repository root: every image builds from it, so it can include services/platform and services/contracts. */
@@ -102,30 +102,25 @@ export class AppStack extends Stack {
     }
     const namespace = new HttpNamespace(this, 'Namespace', { name: `${prefix}.internal` });
 
+    const { logLevel, deregistrationDelaySeconds, ...scaling } = stage.service;
     const bus: BusLocation = { prefix, topicArn: this.bus.topic.topicArn, queueUrl: (consumer) => this.bus.consumer(consumer).queue.queueUrl };
     const service = (name: ServiceName, index: number, extra: ServiceExtras) =>
       new Microservice(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}`, {
         serviceName: name,
         cluster,
         image: props.images?.[name] ?? serviceImage(name),
-        cpu: stage.service.cpu,
-        memoryMiB: stage.service.memoryMiB,
-        minCapacity: stage.service.minCapacity,
-        maxCapacity: stage.service.maxCapacity,
-        cpuTargetPercent: stage.service.cpuTargetPercent,
-        requestsPerTarget: stage.service.requestsPerTarget,
-        spot: stage.service.spot,
+        ...scaling,
         database: props.databases[name],
         cognito: { userPool: this.auth.userPool, client: this.auth.client },
         environment: {
-          LOG_LEVEL: stage.service.logLevel,
+          LOG_LEVEL: logLevel,
           ...busEnvironment(name, bus),
           ...(extra.calls ? callEnvironment(name, extra.calls) : {}),
         },
         listener: this.loadBalancer.listener,
         pathPatterns: albPathPatterns(name),
         rulePriority: 10 * (index + 1),
-        deregistrationDelay: Duration.seconds(stage.service.deregistrationDelaySeconds),
+        deregistrationDelay: Duration.seconds(deregistrationDelaySeconds),
         ...(extra.connect ? { serviceConnect: { namespace, ...(extra.dnsName ? { dnsName: extra.dnsName } : {}) } } : {}),
         logRetention: retention,
       });
@@ -169,7 +164,7 @@ export class AppStack extends Stack {
 
     this.api = new Api(this, 'Api', {
       routes: ROUTES,
-      throttle: stage.throttle,
+      throttle: STAGE_THROTTLE,
       listener: this.loadBalancer.listener,
       vpcLink: this.loadBalancer.vpcLink,
       userPool: this.auth.userPool,

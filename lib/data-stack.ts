@@ -25,33 +25,19 @@ export class DataStack extends Stack {
     const { stage } = props;
     const retention = stage.logRetentionDays;
 
-    this.vpc = new Network(this, 'Network', {
-      cidr: stage.network.cidr,
-      nat: stage.network.nat,
-      natInstanceType: stage.network.natInstanceType,
-      flowLogTraffic: stage.network.flowLogTraffic,
-      interfaceEndpoints: stage.network.interfaceEndpoints,
-      logRetention: retention,
-    }).vpc;
+    this.vpc = new Network(this, 'Network', { ...stage.network, logRetention: retention }).vpc;
+    const { layout, ...instanceSettings } = stage.database;
 
     const database = (id: string, identifier: string, databaseNames: readonly string[]) =>
       new PostgresDatabase(this, id, {
         vpc: this.vpc,
         instanceIdentifier: `platform-${stage.name}-${identifier}`,
         databaseNames,
-        instanceType: stage.database.instanceType,
-        allocatedStorageGiB: stage.database.allocatedStorageGiB,
-        maxAllocatedStorageGiB: stage.database.maxAllocatedStorageGiB,
-        multiAz: stage.database.multiAz,
-        deletionProtection: stage.database.deletionProtection,
-        backupRetentionDays: stage.database.backupRetentionDays,
-        removal: stage.database.removal,
-        port: stage.database.port,
-        rotationDays: stage.database.rotationDays,
+        ...instanceSettings,
         logRetention: retention,
       });
 
-    if (stage.database.layout === 'shared') {
+    if (layout === 'shared') {
       const shared = database('SharedDatabase', 'shared', SERVICE_NAMES);
       this.instances = [shared];
       this.databases = perService((name) => shared.connectionFor(name));

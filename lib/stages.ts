@@ -1,18 +1,17 @@
 /**
  * Typed settings of each deployment stage. Everything that differs between `dev` and `prod` lives here, in code,
  * so a reviewer sees the whole difference in one file; the stacks and constructs take these values as props and
- * never branch on a stage name themselves. Select a stage with `cdk synth -c stage=dev|prod`.
+ * never branch on a stage name themselves. Each group of settings has the type of the construct that takes it, so
+ * a stack passes the group on as it is. Limits the local gateway enforces too (throttles) are not here: they
+ * are the route table's (services/contracts/routes.ts). Select a stage with `cdk synth -c stage=dev|prod`.
  */
-import { STAGE_THROTTLE, type Throttle } from '../services/contracts/routes';
+import type { PostgresInstanceSettings } from './constructs/database';
+import type { MicroserviceScaling } from './constructs/microservice';
+import type { NatStrategy, NetworkSettings } from './constructs/network';
+
+export type { NatStrategy, NetworkSettings };
 
 export type StageName = 'dev' | 'prod';
-
-/**
- * How private subnets reach the internet (Cognito's JWKS, ECR, SNS, SQS, Secrets Manager):
- * - `instance`: one t4g NAT instance, a few dollars a month; fine for a stage whose outage costs nothing.
- * - `gateway-per-az`: one managed NAT gateway per AZ, so losing an AZ does not cut the other's egress.
- */
-export type NatStrategy = 'instance' | 'gateway-per-az';
 
 /**
  * - `shared`: one RDS instance holding one database per service (cheap; the services still cannot see each
@@ -21,47 +20,13 @@ export type NatStrategy = 'instance' | 'gateway-per-az';
  */
 export type DatabaseLayout = 'shared' | 'per-service';
 
-export interface NetworkSettings {
-  readonly cidr: string;
-  readonly nat: NatStrategy;
-  /** Only with `nat: 'instance'`. */
-  readonly natInstanceType: string;
-  /** `REJECT` logs only refused flows: what a security review needs, at a fraction of the volume of `ALL`. */
-  readonly flowLogTraffic: 'ALL' | 'REJECT';
-  /**
-   * Interface endpoints (`ecr.api`, `logs`, …) to add. Each costs about $7.30 a month per AZ, which only pays off
-   * beyond roughly 400 GB a month of NAT traffic per service; the free S3 gateway endpoint is always added.
-   */
-  readonly interfaceEndpoints: readonly string[];
-}
-
-export interface DatabaseSettings {
+/** The construct's own settings (lib/constructs/database.ts), and how many instances there are. */
+export interface DatabaseSettings extends PostgresInstanceSettings {
   readonly layout: DatabaseLayout;
-  /** An RDS instance class without the `db.` prefix, for example `t4g.micro`. */
-  readonly instanceType: string;
-  readonly allocatedStorageGiB: number;
-  /** Storage autoscaling ceiling. */
-  readonly maxAllocatedStorageGiB: number;
-  readonly multiAz: boolean;
-  readonly deletionProtection: boolean;
-  readonly backupRetentionDays: number;
-  /** `snapshot` keeps a final snapshot when the instance is removed; `destroy` keeps nothing. */
-  readonly removal: 'snapshot' | 'destroy';
-  /** Not 5432: scanners that only try the default port find nothing. */
-  readonly port: number;
-  readonly rotationDays: number;
 }
 
-export interface ServiceSettings {
-  /** Fargate task size: CPU units (256 = 0.25 vCPU) and memory in MiB. */
-  readonly cpu: number;
-  readonly memoryMiB: number;
-  readonly minCapacity: number;
-  readonly maxCapacity: number;
-  readonly cpuTargetPercent: number;
-  readonly requestsPerTarget: number;
-  /** Run on Fargate Spot: about 70 % cheaper, and a task may be reclaimed with two minutes' notice. */
-  readonly spot: boolean;
+/** The construct's own scaling settings (lib/constructs/microservice.ts), and what the stack adds to each task. */
+export interface ServiceSettings extends MicroserviceScaling {
   /** Seconds the ALB keeps sending in-flight requests to a draining task. At most 30. */
   readonly deregistrationDelaySeconds: number;
   readonly logLevel: 'debug' | 'info' | 'warn';
@@ -77,11 +42,6 @@ export interface StageSettings {
   /** Cognito feature plan: `PLUS` adds threat protection (compromised credentials, adaptive auth) per MAU. */
   readonly cognitoPlan: 'ESSENTIALS' | 'PLUS';
   readonly logRetentionDays: number;
-  /**
-   * The API's stage-wide throttle. It is the route table's STAGE_THROTTLE in every stage, because the local
-   * gateway enforces that one: changing it here would make the deployed API disagree with the offline one.
-   */
-  readonly throttle: Throttle;
   /** Origins allowed by CORS; `*` allows any (bearer tokens travel in a header, so no credentials are involved). */
   readonly corsOrigins: readonly string[];
   /** Resources holding data (user pool, log bucket, ALB) are protected from deletion and kept on removal. */
@@ -126,7 +86,6 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
     containerInsights: false,
     cognitoPlan: 'ESSENTIALS',
     logRetentionDays: 14,
-    throttle: STAGE_THROTTLE,
     corsOrigins: ['*'],
     protectData: false,
   },
@@ -165,7 +124,6 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
     containerInsights: true,
     cognitoPlan: 'PLUS',
     logRetentionDays: 90,
-    throttle: STAGE_THROTTLE,
     corsOrigins: ['https://app.example.com'],
     protectData: true,
   },

@@ -27,12 +27,8 @@ export interface DatabaseConnection {
   readonly createOnStart: boolean;
 }
 
-export interface PostgresDatabaseProps {
-  readonly vpc: IVpc;
-  /** The RDS identifier; also names its log groups and rotation function, so it must be unique per account. */
-  readonly instanceIdentifier: string;
-  /** One name: RDS creates that database. Several: the instance is shared and each service creates its own. */
-  readonly databaseNames: readonly string[];
+/** The instance's size, resilience and lifecycle: what a stage chooses (lib/stages.ts passes its own). */
+export interface PostgresInstanceSettings {
   /** An instance class without `db.`, for example `t4g.micro`. */
   readonly instanceType: string;
   readonly allocatedStorageGiB: number;
@@ -42,8 +38,17 @@ export interface PostgresDatabaseProps {
   readonly backupRetentionDays: number;
   /** `snapshot` takes a final snapshot when the instance is removed. */
   readonly removal: 'snapshot' | 'destroy';
+  /** Not 5432: scanners that only try the default port find nothing. */
   readonly port: number;
   readonly rotationDays: number;
+}
+
+export interface PostgresDatabaseProps extends PostgresInstanceSettings {
+  readonly vpc: IVpc;
+  /** The RDS identifier; also names its log groups and rotation function, so it must be unique per account. */
+  readonly instanceIdentifier: string;
+  /** One name: RDS creates that database. Several: the instance is shared and each service creates its own. */
+  readonly databaseNames: readonly string[];
   readonly logRetention: RetentionDays;
 }
 

@@ -31,12 +31,8 @@ export const CONTAINER_PORT = 3000;
 const PATTERNS_PER_RULE = 5;
 const SECRET_LOOKING = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL/i;
 
-export interface MicroserviceProps {
-  /** Names the container, log stream prefix and Service Connect name. */
-  readonly serviceName: string;
-  readonly cluster: ICluster;
-  /** Usually `ContainerImage.fromAsset(root, { file: 'services/Dockerfile', buildArgs: { SERVICE: name } })`. */
-  readonly image: ContainerImage;
+/** The task's size and scaling: what a stage chooses (lib/stages.ts passes its own). */
+export interface MicroserviceScaling {
   /** Task CPU units (256 = 0.25 vCPU) and memory in MiB, in a combination Fargate accepts. */
   readonly cpu: number;
   readonly memoryMiB: number;
@@ -44,8 +40,16 @@ export interface MicroserviceProps {
   readonly maxCapacity: number;
   readonly cpuTargetPercent: number;
   readonly requestsPerTarget: number;
-  /** Run on Fargate Spot (the cluster must have the Fargate capacity providers). */
+  /** Run on Fargate Spot (about 70 % cheaper; a task may be reclaimed with two minutes' notice). The cluster must have the Fargate capacity providers. */
   readonly spot: boolean;
+}
+
+export interface MicroserviceProps extends MicroserviceScaling {
+  /** Names the container, log stream prefix and Service Connect name. */
+  readonly serviceName: string;
+  readonly cluster: ICluster;
+  /** Usually `ContainerImage.fromAsset(root, { file: 'services/Dockerfile', buildArgs: { SERVICE: name } })`. */
+  readonly image: ContainerImage;
   readonly database: DatabaseConnection;
   /** Every service verifies access tokens itself, against this pool and client. */
   readonly cognito: { readonly userPool: IUserPool; readonly client: IUserPoolClient };

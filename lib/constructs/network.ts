@@ -18,9 +18,16 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { NatStrategy } from '../stages';
 
-export interface NetworkProps {
+/**
+ * How private subnets reach the internet (Cognito's JWKS, ECR, SNS, SQS, Secrets Manager):
+ * - `instance`: one t4g NAT instance, a few dollars a month; fine for a stage whose outage costs nothing.
+ * - `gateway-per-az`: one managed NAT gateway per AZ, so losing an AZ does not cut the other's egress.
+ */
+export type NatStrategy = 'instance' | 'gateway-per-az';
+
+/** The network's shape and egress: what a stage chooses (lib/stages.ts passes its own). */
+export interface NetworkSettings {
   /** The VPC's IPv4 range; a /16 leaves room for every subnet below. */
   readonly cidr: string;
   /**
@@ -35,14 +42,18 @@ export interface NetworkProps {
    * @default t4g.nano
    */
   readonly natInstanceType?: string;
+  /** `REJECT` logs only refused flows: what a security review needs, at a fraction of the volume of `ALL`. */
   readonly flowLogTraffic: 'ALL' | 'REJECT';
-  readonly logRetention: RetentionDays;
   /**
    * Interface endpoint service names (`ecr.api`, `logs`…). The S3 gateway endpoint is always added: it is free
    * and carries the ECR image layers, which are most of a deploy's traffic.
    * @default none
    */
   readonly interfaceEndpoints?: readonly string[];
+}
+
+export interface NetworkProps extends NetworkSettings {
+  readonly logRetention: RetentionDays;
 }
 
 /**

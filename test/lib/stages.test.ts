@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { STAGE_THROTTLE } from '../../services/contracts/routes';
 import { STAGE_NAMES, STAGES, stageSettings } from '../../lib/stages';
 
 describe('stage settings', () => {
@@ -12,10 +11,6 @@ describe('stage settings', () => {
     expect(() => stageSettings('staging')).toThrow('Unknown stage "staging": expected one of dev, prod');
     expect(() => stageSettings('toString')).toThrow(/Unknown stage "toString"/);
     expect(() => stageSettings(undefined)).toThrow(/Unknown stage "undefined"/);
-  });
-
-  it.each(STAGE_NAMES)('when %s is deployed, then the API throttles like the local gateway', (name) => {
-    expect(STAGES[name].throttle).toEqual(STAGE_THROTTLE);
   });
 
   it.each(STAGE_NAMES)('when %s drains a task, then it waits at most 30 s, and its tasks fit Fargate', (name) => {
