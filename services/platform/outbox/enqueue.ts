@@ -2,13 +2,10 @@
  * Writes events to the outbox inside the caller's transaction: they exist exactly when the state change that
  * caused them commits. The relays of this process are woken as soon as that transaction ends.
  */
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { currentContext } from '../context';
+import type { SqlExecutor } from '../db/sql-executor';
 import { outbox } from './schema';
 import { signalWhenTransactionEnds } from './signal';
-
-/** A drizzle database or transaction, whatever its schema. */
-export type SqlExecutor = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
 
 /** The envelope to publish; its `id` and `type` are copied to columns. */
 export interface OutboxEvent {
