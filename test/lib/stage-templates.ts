@@ -1,12 +1,14 @@
 /**
- * The templates of both stages for tests that only read templates. Synthesis is the slow part, so the global
- * setup does it once per run (test/support/stage-synthesis.ts) and each file reads the JSON. Tests that need the
- * construct tree (nag.test.ts) or a variation of a stack still synthesize their own.
+ * Both stages as the tests that only read them need them: their templates, and what nag.test.ts checks.
+ * Synthesis is the slow part (with CloudFormation validation, seconds per stage), so the global setup does it once
+ * per run (test/support/stage-synthesis.ts) and each file reads the JSON. Tests that synthesize a variation of a
+ * stack still build their own.
  */
 import { readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { inject } from 'vitest';
-import { awaitStageSynthesis, SYNTH_STAGES, templatePath, type SynthStage } from '../support/stage-synthesis';
+import { awaitStageSynthesis, nagPath, SYNTH_STAGES, templatePath, type SynthStage } from '../support/stage-synthesis';
+import { nagFacts, type NagFacts } from './nag-facts';
 import { synthesizeStage } from './synth';
 
 export interface StageTemplates {
@@ -14,20 +16,41 @@ export interface StageTemplates {
   readonly appTemplate: Template;
 }
 
-const read = (file: string) => Template.fromJSON(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+const json = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+const perStage = <T>(of: (stage: SynthStage) => T) => Object.fromEntries(SYNTH_STAGES.map((stage) => [stage, of(stage)])) as Record<SynthStage, T>;
 
-/** Both stages' templates; without the global setup (another config), this file synthesizes them itself. */
-export async function stageTemplates(): Promise<Record<SynthStage, StageTemplates>> {
+/** The run's synthesis, or undefined without the global setup (another config): then the file synthesizes. */
+async function synthesisDir(): Promise<string | undefined> {
   const dir = inject('cdkStagesDir') as string | undefined;
-  if (!dir) return Object.fromEntries(SYNTH_STAGES.map((stage) => [stage, synthesizeHere(stage)])) as Record<SynthStage, StageTemplates>;
-  await awaitStageSynthesis(dir);
-  return Object.fromEntries(
-    SYNTH_STAGES.map((stage) => [stage, { dataTemplate: read(templatePath(dir, stage, 'data')), appTemplate: read(templatePath(dir, stage, 'app')) }]),
-  ) as Record<SynthStage, StageTemplates>;
+  if (dir) await awaitStageSynthesis(dir);
+  return dir;
 }
 
-function synthesizeHere(stage: SynthStage): StageTemplates {
-  const synthesized = synthesizeStage(stage);
-  synthesized.dispose();
-  return { dataTemplate: synthesized.dataTemplate, appTemplate: synthesized.appTemplate };
+export async function stageTemplates(): Promise<Record<SynthStage, StageTemplates>> {
+  const dir = await synthesisDir();
+  if (dir) {
+    return perStage((stage) => ({ dataTemplate: Template.fromJSON(json(templatePath(dir, stage, 'data'))), appTemplate: Template.fromJSON(json(templatePath(dir, stage, 'app'))) }));
+  }
+  return perStage((stage) => {
+    const synthesized = synthesizeStage(stage);
+    synthesized.dispose();
+    return { dataTemplate: synthesized.dataTemplate, appTemplate: synthesized.appTemplate };
+  });
+}
+
+/** Throws the synthesis error (the full cdk-nag or validation report) if a stage did not synthesize with the checks. */
+export async function stageNagFacts(): Promise<Record<SynthStage, NagFacts>> {
+  const dir = await synthesisDir();
+  if (dir) {
+    return perStage((stage) => {
+      const facts = json(nagPath(dir, stage)) as NagFacts & { error?: string };
+      if (facts.error) throw new Error(`${stage}: the synthesis with cdk-nag and CloudFormation validation failed:\n${facts.error}`);
+      return facts;
+    });
+  }
+  return perStage((stage) => {
+    const synthesized = synthesizeStage(stage, { nag: true, cfnValidation: true });
+    synthesized.dispose();
+    return nagFacts(synthesized.app);
+  });
 }

@@ -1,7 +1,8 @@
 /**
  * The CDK stages, synthesized once per test run instead of once per test file: the global setup starts
  * synthesize-stages.ts as a child and does not wait for it (PostgreSQL and Cognito start meanwhile, and most
- * files need no template); test/lib/stage-templates.ts waits for its result.json, then reads the templates.
+ * files need no template); test/lib/stage-templates.ts waits for its result.json, then reads the templates and
+ * the cdk-nag facts.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,8 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const CHILD = path.join(import.meta.dirname, 'synthesize-stages.ts');
 
 export const templatePath = (dir: string, stage: SynthStage, stack: StackKind) => path.join(dir, `${stage}-${stack}.template.json`);
+/** test/lib/nag-facts.ts's NagFacts of the stage, or `{ error }` when its checked synthesis failed. */
+export const nagPath = (dir: string, stage: SynthStage) => path.join(dir, `${stage}-nag.json`);
 const resultPath = (dir: string) => path.join(dir, 'result.json');
 
 /** Written last: `{}` once every template is on disk, or `{ error }`. */
