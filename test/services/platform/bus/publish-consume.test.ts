@@ -35,7 +35,9 @@ describe('bus: publish and consume', () => {
     const consumer = h.consumer({ afterCommit: (event: NoteAdded) => contexts.set(event.id, currentContext()) });
     await consumer.start();
     try {
-      const effects = await waitFor('25 effects', h.effects, (seen) => events.every((event) => seen.has(event.id)));
+      // The context is recorded just after the commit, so an effect can be seen a moment before its context.
+      const handled = (seen: Map<string, number>) => events.every((event) => seen.has(event.id) && contexts.has(event.id));
+      const effects = await waitFor('25 effects and their contexts', h.effects, handled);
       expect([...effects.values()].every((count) => count === 1)).toBe(true);
       events.forEach((event, i) => expect(contexts.get(event.id)).toEqual({ requestId: `req-${i}`, traceparent: TRACEPARENT }));
     } finally {
