@@ -3,9 +3,11 @@
  * alternating rounds in one run. Target: the service reaches at least 0.5 of the baseline's throughput.
  */
 import { pathToFileURL } from 'node:url';
-import { createDatabase, migrateWithLock } from '../services/platform/db/database';
+import { createDatabase } from '../services/platform/db/database';
+import { migrateWithLock } from '../services/platform/db/migrate';
 import { createLogger } from '../services/platform/logger';
-import { startChildService } from '../services/local/child-service';
+import { nodeEntry } from '../services/local/child-process/node-entry';
+import { startChildProcess } from '../services/local/child-process/start-child';
 import { freePort } from '../services/local/free-port';
 import * as schema from '../services/product/data-access/schema';
 import { productRepository } from '../services/product/data-access/product-repository';
@@ -36,12 +38,11 @@ export async function run(): Promise<{ ratio: number }> {
   };
   const start = async (name: ServerName, entry: string, env: Record<string, string>, nodeArgs: string[] = []) => {
     const port = await freePort();
-    const child = await startChildService({
+    const child = await startChildProcess({
       ...common,
       name,
-      entry,
-      nodeArgs,
-      readyUrl: `http://127.0.0.1:${port}/health/ready`,
+      args: nodeEntry(entry, nodeArgs),
+      ready: { url: `http://127.0.0.1:${port}/health/ready` },
       env: { ...env, PORT: String(port) },
     });
     return { name, child, url: `http://127.0.0.1:${port}/products/${product.id}` };

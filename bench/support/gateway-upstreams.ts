@@ -6,9 +6,11 @@
  *   ratio a client actually sees.
  * BENCH_UPSTREAM_URL with BENCH_GATEWAY_PATH replaces both with a service that is already running.
  */
-import { createDatabase, migrateWithLock } from '../../services/platform/db/database';
+import { createDatabase } from '../../services/platform/db/database';
+import { migrateWithLock } from '../../services/platform/db/migrate';
 import { createLogger } from '../../services/platform/logger';
-import { startChildService } from '../../services/local/child-service';
+import { nodeEntry } from '../../services/local/child-process/node-entry';
+import { startChildProcess } from '../../services/local/child-process/start-child';
 import { freePort } from '../../services/local/free-port';
 import * as schema from '../../services/product/data-access/schema';
 import { productRepository } from '../../services/product/data-access/product-repository';
@@ -48,10 +50,10 @@ export interface BenchChildOptions {
 export async function startBenchChild(name: string, entry: string, options: BenchChildOptions) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = await startChildService({
+  const child = await startChildProcess({
     name,
-    entry,
-    readyUrl: `${url}${options.ready ?? '/health'}`,
+    args: nodeEntry(entry),
+    ready: { url: `${url}${options.ready ?? '/health'}` },
     output: 'ignore',
     readyTimeoutMs: 60_000,
     env: { ...options.env, [options.portVariable ?? 'PORT']: String(port) },

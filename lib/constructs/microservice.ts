@@ -65,6 +65,14 @@ export interface MicroserviceProps extends MicroserviceScaling {
   /** Joins the Service Connect namespace; with `dnsName` other services reach it at `http://<dnsName>`. */
   readonly serviceConnect?: { readonly namespace: INamespace; readonly dnsName?: string };
   readonly logRetention: RetentionDays;
+  /**
+   * How long a new task may take to become ready, its migrations included, before ECS judges it by the ALB's
+   * readiness check. The service answers its liveness check from the first second (migrations run beside it),
+   * and waits at most half of this for another task's migration lock (MIGRATION_LOCK_WAIT_MS), so a slow
+   * migration never gets a task killed mid-way and a stuck one fails with a message naming the lock holder.
+   * @default 10 minutes
+   */
+  readonly readyWithin?: Duration;
 }
 
 /**
@@ -87,6 +95,7 @@ export class Microservice extends Construct {
     const name = props.serviceName;
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const readyWithin = props.readyWithin ?? Duration.minutes(10);
     this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu,
       memoryLimitMiB: props.memoryMiB,
@@ -105,6 +114,7 @@ export class Microservice extends Construct {
         COGNITO_USER_POOL_ID: props.cognito.userPool.userPoolId,
         COGNITO_CLIENT_ID: props.cognito.client.userPoolClientId,
         ...databaseEnvironment(props.database),
+        MIGRATION_LOCK_WAIT_MS: String(readyWithin.toMilliseconds() / 2),
         ...props.environment,
       },
       secrets: databaseSecrets(props.database),
@@ -142,7 +152,7 @@ export class Microservice extends Construct {
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { enable: true, rollback: true },
-      healthCheckGracePeriod: Duration.seconds(60),
+      healthCheckGracePeriod: readyWithin,
       ...(props.serviceConnect
         ? {
             serviceConnectConfiguration: {

@@ -2,12 +2,14 @@
 import { verifierFromConfig } from '../platform/auth/from-config';
 import { requireUser } from '../platform/auth/middleware';
 import { loadConfig } from '../platform/config';
-import { createDatabase, migrateWithLock } from '../platform/db/database';
+import { createDatabase } from '../platform/db/database';
+import { migrateInBackground } from '../platform/db/migrate';
+import { readyAfter } from '../platform/http/health';
 import { closeOnSignals, serve } from '../platform/http/serve';
 import { createLogger } from '../platform/logger';
 import { createInbox } from '../platform/inbox/inbox';
 import { runMain } from '../platform/run';
-import { dispatchByType, startServiceBus } from '../platform/bus/service-bus';
+import { dispatchByType, serviceBusAfter } from '../platform/bus/service-bus';
 import { parseEvent } from '../contracts/events';
 import { createBillingApp } from './app';
 import { billingConfigSchema } from './config';
@@ -20,7 +22,8 @@ runMain('billing', async () => {
   const config = loadConfig(billingConfigSchema);
   const logger = createLogger({ service: 'billing', level: config.LOG_LEVEL });
   const database = createDatabase({ connectionString: config.DATABASE_URL, schema, poolMax: config.DATABASE_POOL_MAX, logger });
-  await migrateWithLock(database.pool, config.MIGRATIONS_DIR, 'billing', logger);
+  // Run while the server already answers /health/live; /health/ready says 503 until they are done.
+  const migrations = migrateInBackground(database.pool, config, 'billing', logger);
   const productCatalog = productCatalogHttp({ baseUrl: config.PRODUCT_SERVICE_URL, timeoutMs: config.PRODUCT_TIMEOUT_MS, logger });
 
   const app = createBillingApp({
@@ -28,11 +31,11 @@ runMain('billing', async () => {
     unitOfWork: billingUnitOfWork(database.db),
     productCatalog,
     requireUser: requireUser(verifierFromConfig(config)),
-    ready: database.ping,
+    ready: readyAfter(migrations, database.ping),
   });
 
   const inbox = createInbox(database.db, billingUnitOfWork);
-  const bus = await startServiceBus({
+  const bus = serviceBusAfter(migrations.finished, {
     service: 'billing',
     env: config,
     databaseUrl: config.DATABASE_URL,
@@ -50,4 +53,6 @@ runMain('billing', async () => {
   });
   closeOnSignals(server.close, logger);
   logger.info({ url: server.url }, 'billing service listening');
+
+  await bus.started;
 });

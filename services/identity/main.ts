@@ -2,12 +2,14 @@
 import { verifierFromConfig } from '../platform/auth/from-config';
 import { requireUser } from '../platform/auth/middleware';
 import { loadConfig } from '../platform/config';
-import { createDatabase, migrateWithLock } from '../platform/db/database';
+import { createDatabase } from '../platform/db/database';
+import { migrateInBackground } from '../platform/db/migrate';
+import { readyAfter } from '../platform/http/health';
 import { closeOnSignals, serve } from '../platform/http/serve';
 import { createLogger } from '../platform/logger';
 import { createInbox } from '../platform/inbox/inbox';
 import { runMain } from '../platform/run';
-import { dispatchByType, startServiceBus } from '../platform/bus/service-bus';
+import { dispatchByType, serviceBusAfter } from '../platform/bus/service-bus';
 import { parseEvent } from '../contracts/events';
 import { createIdentityApp } from './app';
 import { identityConfigSchema } from './config';
@@ -21,7 +23,8 @@ runMain('identity', async () => {
   const config = loadConfig(identityConfigSchema);
   const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL });
   const database = createDatabase({ connectionString: config.DATABASE_URL, schema, poolMax: config.DATABASE_POOL_MAX, logger });
-  await migrateWithLock(database.pool, config.MIGRATIONS_DIR, 'identity', logger);
+  // Run while the server already answers /health/live; /health/ready says 503 until they are done.
+  const migrations = migrateInBackground(database.pool, config, 'identity', logger);
   const cognito = cognitoClientFromConfig(config);
   const identityProvider = identityProviderCognito({ client: cognito, userPoolId: config.COGNITO_USER_POOL_ID, clientId: config.COGNITO_CLIENT_ID });
 
@@ -30,11 +33,11 @@ runMain('identity', async () => {
     unitOfWork: identityUnitOfWork(database.db),
     identityProvider,
     requireUser: requireUser(verifierFromConfig(config)),
-    ready: database.ping,
+    ready: readyAfter(migrations, database.ping),
   });
 
   const inbox = createInbox(database.db, identityUnitOfWork);
-  const bus = await startServiceBus({
+  const bus = serviceBusAfter(migrations.finished, {
     service: 'identity',
     env: config,
     databaseUrl: config.DATABASE_URL,
@@ -52,4 +55,6 @@ runMain('identity', async () => {
   });
   closeOnSignals(server.close, logger);
   logger.info({ url: server.url }, 'identity service listening');
+
+  await bus.started;
 });

@@ -2,7 +2,9 @@
 import { verifierFromConfig } from '../platform/auth/from-config';
 import { requireAdmin } from '../platform/auth/middleware';
 import { loadConfig } from '../platform/config';
-import { createDatabase, migrateWithLock } from '../platform/db/database';
+import { createDatabase } from '../platform/db/database';
+import { migrateInBackground } from '../platform/db/migrate';
+import { readyAfter } from '../platform/http/health';
 import { closeOnSignals, serve } from '../platform/http/serve';
 import { createLogger } from '../platform/logger';
 import { runMain } from '../platform/run';
@@ -15,13 +17,14 @@ runMain('product', async () => {
   const config = loadConfig(productConfigSchema);
   const logger = createLogger({ service: 'product', level: config.LOG_LEVEL });
   const database = createDatabase({ connectionString: config.DATABASE_URL, schema, poolMax: config.DATABASE_POOL_MAX, logger });
-  await migrateWithLock(database.pool, config.MIGRATIONS_DIR, 'product', logger);
+  // Run while the server already answers /health/live; /health/ready says 503 until they are done.
+  const migrations = migrateInBackground(database.pool, config, 'product', logger);
 
   const app = createProductApp({
     logger,
     unitOfWork: productUnitOfWork(database.db),
     requireAdmin: requireAdmin(verifierFromConfig(config)),
-    ready: database.ping,
+    ready: readyAfter(migrations, database.ping),
   });
 
   const server = await serve(app, {
@@ -33,4 +36,5 @@ runMain('product', async () => {
   });
   closeOnSignals(server.close, logger);
   logger.info({ url: server.url }, 'product service listening');
+  await migrations.finished;
 });

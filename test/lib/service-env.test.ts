@@ -13,8 +13,11 @@ const synthesized = await stageTemplates();
 
 /** Only offline: the emulators' endpoints, and where the migrations and the database are. */
 const OFFLINE_ONLY = ['AWS_ENDPOINT_URL', 'COGNITO_ENDPOINT', 'DATABASE_URL', 'MIGRATIONS_DIR'];
-/** Only in AWS: libpq settings from RDS and Secrets Manager (offline, DATABASE_URL says all of it). */
-const AWS_ONLY = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'PGUSER', 'PGPASSWORD'];
+/**
+ * Only in AWS: libpq settings from RDS and Secrets Manager (offline, DATABASE_URL says all of it), and the wait
+ * for another task's migration lock, tied to the ECS grace period (offline, one process per service: the default).
+ */
+const AWS_ONLY = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'PGUSER', 'PGPASSWORD', 'MIGRATION_LOCK_WAIT_MS'];
 
 function deployedNames(template: Template, service: string): string[] {
   for (const task of Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))) {

@@ -15,7 +15,8 @@ import { accountUseCases, type AccountUseCases } from '../../services/billing/do
 import type { InvoicePaid, UnitOfWork } from '../../services/billing/domain/ports';
 import { requireUser } from '../../services/platform/auth/middleware';
 import type { CloudEventEnvelope } from '../../services/platform/bus/cloud-event';
-import { createDatabase, migrateWithLock, type Database } from '../../services/platform/db/database';
+import { createDatabase, type Database } from '../../services/platform/db/database';
+import { migrateWithLock } from '../../services/platform/db/migrate';
 import { createInbox, type Inbox } from '../../services/platform/inbox/inbox';
 import { testVerifier } from './auth';
 import { createTestDatabase } from './database';

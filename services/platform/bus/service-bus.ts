@@ -83,6 +83,33 @@ export async function startServiceBus<E extends { id: string; type: string }>(op
   };
 }
 
+export interface DeferredServiceBus extends ServiceBus {
+  /** Settles once the bus runs (or the service stopped first); rejects if `tablesReady` or the start failed. */
+  readonly started: Promise<void>;
+}
+
+/**
+ * A bus that starts once the service's tables exist (the relay reads the outbox, the consumer writes the inbox),
+ * i.e. after its migrations, which run while the service already answers /health/live. Stopped before that, it
+ * never starts.
+ */
+export function serviceBusAfter<E extends { id: string; type: string }>(tablesReady: Promise<void>, options: ServiceBusOptions<E>): DeferredServiceBus {
+  let stopped = false;
+  let bus: ServiceBus | undefined;
+  const started = tablesReady.then(async () => {
+    if (stopped) return;
+    bus = await startServiceBus(options);
+    if (stopped) await bus.stop();
+  });
+  return {
+    started,
+    async stop() {
+      stopped = true;
+      await bus?.stop();
+    },
+  };
+}
+
 /** Routes each event to the handler registered for its type; a type with none is a bug, so it fails loudly. */
 export function dispatchByType<E extends { id: string; type: string }>(
   handlers: Readonly<Partial<Record<E['type'], EventHandler<E>>>>,

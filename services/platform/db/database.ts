@@ -1,5 +1,4 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from '../logger';
 
@@ -57,26 +56,6 @@ export function createDatabase<S extends Record<string, unknown>>(options: Datab
 export function poolErrorFields(error: Error): { reason: string; code?: string } {
   const { code } = error as { code?: unknown };
   return typeof code === 'string' ? { reason: error.message, code } : { reason: error.message };
-}
-
-/**
- * Applies pending migrations while holding a session-level advisory lock, so replicas starting together run
- * them one at a time: the first applies, the others wait, then find nothing left to do.
- */
-export async function migrateWithLock(pool: pg.Pool, migrationsFolder: string, lockName: string, logger: Logger): Promise<void> {
-  const client = await pool.connect();
-  const started = Date.now();
-  try {
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockName]);
-    try {
-      await migrate(drizzle(client), { migrationsFolder, migrationsSchema: 'drizzle' });
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockName]);
-    }
-  } finally {
-    client.release();
-  }
-  logger.info({ ms: Date.now() - started }, 'migrations applied');
 }
 
 /** PostgreSQL's SQLSTATE for a unique violation. */

@@ -48,9 +48,17 @@ describe('Microservice', () => {
   it('when deployed, then a failing deployment trips the circuit breaker and rolls back, and new tasks come up before old ones go', () => {
     build().template().hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: true, Rollback: true }, MinimumHealthyPercent: 100, MaximumPercent: 200 },
-      HealthCheckGracePeriodSeconds: 60,
+      HealthCheckGracePeriodSeconds: 600,
       NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
     });
+  });
+
+  it('when a migration is slow, then ECS waits for readiness as long as readyWithin, and the task waits at most half that for another migration', () => {
+    const { template } = build({ readyWithin: Duration.minutes(4) });
+    template().hasResourceProperties('AWS::ECS::Service', { HealthCheckGracePeriodSeconds: 240 });
+    const task = Object.values(resourcesOf(template(), 'AWS::ECS::TaskDefinition'))[0]!;
+    const container = (task.Properties?.ContainerDefinitions as Container[]).find((c) => c.Name === 'product');
+    expect(container?.Environment).toContainEqual({ Name: 'MIGRATION_LOCK_WAIT_MS', Value: '120000' });
   });
 
   it('when a task starts, then the ALB sends it traffic only once /health/ready passed twice 5 s apart', () => {

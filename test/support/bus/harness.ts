@@ -14,7 +14,8 @@ import { createBusClients, type BusClients } from '../../../services/platform/bu
 import { createConsumer, type ConsumerOptions } from '../../../services/platform/bus/consumer';
 import { createPublisher, type Publisher } from '../../../services/platform/bus/publisher';
 import { ensureTopology, type ProvisionedBus, type ProvisionedQueue } from '../../../services/platform/bus/provisioned-topology';
-import { createDatabase, migrateWithLock, type Database } from '../../../services/platform/db/database';
+import { createDatabase, type Database } from '../../../services/platform/db/database';
+import { migrateWithLock } from '../../../services/platform/db/migrate';
 import { handleOnce } from '../../../services/platform/inbox/handle-once';
 import { enqueue } from '../../../services/platform/outbox/enqueue';
 import { createOutboxRelay, type OutboxRelayOptions } from '../../../services/platform/outbox/relay';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDatabase, migrateWithLock, violatedUniqueConstraint, type Database } from '../../../../services/platform/db/database';
+import { createDatabase, violatedUniqueConstraint, type Database } from '../../../../services/platform/db/database';
+import { migrateWithLock } from '../../../../services/platform/db/migrate';
 import { captureLogs } from '../../../support/bus/logs';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
 import { testLogger } from '../../../support/silent-logger';
@@ -17,30 +18,11 @@ const connect = () => {
 
 beforeAll(async () => {
   testDb = await createTestDatabase('platform_db');
+  await migrateWithLock(connect().pool, MIGRATIONS, 'fixture', testLogger);
 });
 afterAll(async () => {
   await Promise.all(open.map((d) => d.close()));
   await testDb.drop();
-});
-
-describe('migrateWithLock', () => {
-  it('when three replicas migrate at once, then every one succeeds and each migration is applied once', async () => {
-    const replicas = [connect(), connect(), connect()];
-    await Promise.all(replicas.map((r) => migrateWithLock(r.pool, MIGRATIONS, 'fixture', testLogger)));
-    const { rows } = await replicas[0]!.pool.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
-    expect(rows[0].n).toBe(2);
-    const columns = await replicas[0]!.pool.query(
-      "SELECT column_name FROM information_schema.columns WHERE table_name = 'items' ORDER BY column_name",
-    );
-    expect(columns.rows.map((r) => r.column_name)).toEqual(['code', 'id', 'note']);
-  });
-
-  it('when migrations already ran, then running them again changes nothing', async () => {
-    const database = connect();
-    await migrateWithLock(database.pool, MIGRATIONS, 'fixture', testLogger);
-    const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
-    expect(rows[0].n).toBe(2);
-  });
 });
 
 describe('violatedUniqueConstraint', () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, migrateWithLock } from '../../../../services/platform/db/database';
+import { createDatabase } from '../../../../services/platform/db/database';
+import { migrateWithLock } from '../../../../services/platform/db/migrate';
 import { handleOnce, pruneInbox } from '../../../../services/platform/inbox/handle-once';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
 import { noteAddedEvent } from '../../../support/bus/events';

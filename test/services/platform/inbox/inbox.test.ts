@@ -1,6 +1,7 @@
 /** createInbox: a service's unit of work, built on the transaction that records the event id. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, migrateWithLock } from '../../../../services/platform/db/database';
+import { createDatabase } from '../../../../services/platform/db/database';
+import { migrateWithLock } from '../../../../services/platform/db/migrate';
 import type { SqlExecutor } from '../../../../services/platform/db/sql-executor';
 import { createInbox } from '../../../../services/platform/inbox/inbox';
 import { noteAddedEvent } from '../../../support/bus/events';

@@ -1,0 +1,120 @@
+/**
+ * Migrations that never race the health check and never wait without end.
+ *
+ * - One migrator at a time: replicas starting together take a session-level advisory lock; the first applies,
+ *   the others wait, then find nothing left to do. The wait is bounded (`lockWaitMs`): past it the migration
+ *   fails with a message naming who holds the lock, instead of hanging a deploy.
+ * - Each statement waits at most `lockTimeoutMs` for a table lock (`lock_timeout`): a migration queued behind a
+ *   long transaction would otherwise block every query queued behind it, i.e. the running service.
+ * - `startMigrations` runs them after the server listens, so `/health/live` answers from the first second and
+ *   `/health/ready` says 503 ("migrations are running") until they are done.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import type pg from 'pg';
+import type { Logger } from '../logger';
+
+export interface MigrateOptions {
+  /** How long to wait for another replica's migration lock. @default 300000 */
+  readonly lockWaitMs?: number;
+  /** How long one statement may wait for a table lock (PostgreSQL's lock_timeout). @default 10000 */
+  readonly lockTimeoutMs?: number;
+}
+
+const LOCK_POLL_MS = 250;
+
+export async function migrateWithLock(pool: pg.Pool, migrationsFolder: string, lockName: string, logger: Logger, options: MigrateOptions = {}): Promise<void> {
+  const client = await pool.connect();
+  const started = Date.now();
+  try {
+    await takeLock(client, lockName, options.lockWaitMs ?? 300_000, logger);
+    try {
+      const lockTimeoutMs = Math.max(1, Math.round(options.lockTimeoutMs ?? 10_000));
+      await client.query(`SET lock_timeout = ${lockTimeoutMs}`);
+      await migrate(drizzle(client), { migrationsFolder, migrationsSchema: 'drizzle' }).catch((error: unknown) => {
+        throw new Error(`migrations of "${lockName}" failed: ${explain(error, lockTimeoutMs)}`, { cause: error });
+      });
+    } finally {
+      await client.query('RESET lock_timeout').catch(() => {});
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockName]);
+    }
+  } finally {
+    client.release();
+  }
+  logger.info({ ms: Date.now() - started }, 'migrations applied');
+}
+
+async function takeLock(client: pg.PoolClient, lockName: string, waitMs: number, logger: Logger): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  let told = false;
+  for (;;) {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockName]);
+    if (rows[0]?.locked) return;
+    if (!told) {
+      logger.info({ holder: await lockHolder(client, lockName) }, 'waiting for another migration to finish');
+      told = true;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`migrations of "${lockName}" did not get their lock within ${waitMs} ms: it is held by ${await lockHolder(client, lockName)}`);
+    }
+    await sleep(Math.min(LOCK_POLL_MS, Math.max(0, deadline - Date.now())));
+  }
+}
+
+/** PostgreSQL's SQLSTATE for a statement cancelled by lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** drizzle wraps the driver's error ("Failed query: …"); the reason and SQLSTATE are on its cause. */
+function explain(error: unknown, lockTimeoutMs: number): string {
+  let root = error as { message?: string; code?: string; cause?: unknown };
+  while (root.cause && typeof root.cause === 'object') root = root.cause as typeof root;
+  if (root.code === LOCK_NOT_AVAILABLE) {
+    return `a statement waited more than lock_timeout (${lockTimeoutMs} ms) for a table lock (${root.message}); ` +
+      'a long transaction holds it: retry once it ends, or raise MIGRATION_LOCK_TIMEOUT_MS';
+  }
+  return `${root.message ?? String(error)}${root.code ? ` (SQLSTATE ${root.code})` : ''}`;
+}
+
+/** Who holds the advisory lock: pid, application, address and since when, from pg_locks and pg_stat_activity. */
+async function lockHolder(client: pg.PoolClient, lockName: string): Promise<string> {
+  const { rows } = await client.query<{ pid: number; app: string; addr: string | null; since: Date | null; state: string | null }>(
+    `SELECT a.pid, a.application_name AS app, a.client_addr::text AS addr, a.backend_start AS since, a.state
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (hashtext($1)::bigint & 4294967295)::oid`,
+    [lockName],
+  );
+  const holder = rows[0];
+  if (!holder) return 'a session that has just let it go';
+  const app = holder.app ? `"${holder.app}"` : 'an unnamed application';
+  return `backend pid ${holder.pid} (${app}${holder.addr ? ` from ${holder.addr}` : ''}, connected since ${holder.since?.toISOString() ?? '?'}, ${holder.state ?? 'state unknown'})`;
+}
+
+export interface Migrations {
+  /** True once every migration is applied. */
+  readonly done: () => boolean;
+  /** Settles when they are applied; rejects with why they failed. */
+  readonly finished: Promise<void>;
+}
+
+/** Starts the migrations in the background; readiness checks `done()`. */
+export function startMigrations(run: () => Promise<void>): Migrations {
+  let done = false;
+  const finished = run().then(() => {
+    done = true;
+  });
+  finished.catch(() => {}); // the caller awaits `finished`; this only keeps an early failure from being unhandled
+  return { done: () => done, finished };
+}
+
+export interface MigrationSettings {
+  readonly MIGRATIONS_DIR: string;
+  readonly MIGRATION_LOCK_WAIT_MS: number;
+  readonly MIGRATION_LOCK_TIMEOUT_MS: number;
+}
+
+/** A service's migrations from its config, started in the background (see startMigrations). */
+export function migrateInBackground(pool: pg.Pool, config: MigrationSettings, lockName: string, logger: Logger): Migrations {
+  const options = { lockWaitMs: config.MIGRATION_LOCK_WAIT_MS, lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS };
+  return startMigrations(() => migrateWithLock(pool, config.MIGRATIONS_DIR, lockName, logger, options));
+}
