@@ -102,7 +102,7 @@ export class AppStack extends Stack {
     }
     const namespace = new HttpNamespace(this, 'Namespace', { name: `${prefix}.internal` });
 
-    const { logLevel, deregistrationDelaySeconds, ...scaling } = stage.service;
+    const { logLevel, deregistrationDelaySeconds, databasePoolMax, ...scaling } = stage.service;
     const bus: BusLocation = { prefix, topicArn: this.bus.topic.topicArn, queueUrl: (consumer) => this.bus.consumer(consumer).queue.queueUrl };
     const service = (name: ServiceName, index: number, extra: ServiceExtras) =>
       new Microservice(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}`, {
@@ -114,6 +114,7 @@ export class AppStack extends Stack {
         cognito: { userPool: this.auth.userPool, client: this.auth.client },
         environment: {
           LOG_LEVEL: logLevel,
+          DATABASE_POOL_MAX: String(databasePoolMax),
           ...busEnvironment(name, bus),
           ...(extra.calls ? callEnvironment(name, extra.calls) : {}),
         },

@@ -29,6 +29,11 @@ export interface DatabaseSettings extends PostgresInstanceSettings {
 export interface ServiceSettings extends MicroserviceScaling {
   /** Seconds the ALB keeps sending in-flight requests to a draining task. At most 30. */
   readonly deregistrationDelaySeconds: number;
+  /**
+   * Connections in each task's pool (DATABASE_POOL_MAX). Sized so that every task of a deploy at full scale fits
+   * the instance's max_connections with headroom (lib/connection-budget.ts, checked by test/lib/stages.test.ts).
+   */
+  readonly databasePoolMax: number;
   readonly logLevel: 'debug' | 'info' | 'warn';
 }
 
@@ -81,6 +86,7 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
       requestsPerTarget: 500,
       spot: true,
       deregistrationDelaySeconds: 10,
+      databasePoolMax: 3,
       logLevel: 'debug',
     },
     containerInsights: false,
@@ -119,12 +125,14 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
       requestsPerTarget: 1000,
       spot: false,
       deregistrationDelaySeconds: 30,
+      databasePoolMax: 5,
       logLevel: 'info',
     },
     containerInsights: true,
     cognitoPlan: 'PLUS',
     logRetentionDays: 90,
-    corsOrigins: ['https://app.example.com'],
+    // None until the deployer names its web origins (-c corsOrigins=https://app.example.org): no placeholder.
+    corsOrigins: [],
     protectData: true,
   },
 };
@@ -138,4 +146,18 @@ export function stageSettings(name: string | undefined): StageSettings {
     throw new Error(`Unknown stage "${name}": expected one of ${STAGE_NAMES.join(', ')} (-c stage=dev)`);
   }
   return STAGES[name as StageName];
+}
+
+/**
+ * `-c corsOrigins=https://a.example,https://b.example` (bin/app.ts): the browser origins allowed to call the API,
+ * replacing the stage's list. Each must be an https origin (scheme and host, no path), or `*` alone.
+ */
+export function withCorsOrigins(stage: StageSettings, value: unknown): StageSettings {
+  if (value === undefined) return stage;
+  const origins = String(value).split(',').map((origin) => origin.trim()).filter(Boolean);
+  const bad = origins.filter((origin) => origin !== '*' && !/^https:\/\/[a-z0-9.-]+(:\d+)?$/i.test(origin));
+  if (bad.length > 0 || (origins.includes('*') && origins.length > 1)) {
+    throw new Error(`-c corsOrigins: expected https origins separated by commas (https://app.example.org), or * alone; got "${String(value)}"`);
+  }
+  return { ...stage, corsOrigins: origins };
 }

@@ -77,11 +77,13 @@ export class PostgresDatabase extends Construct {
     this.databaseNames = props.databaseNames;
     const keep = props.removal === 'snapshot';
 
-    // Created before the instance, so RDS writes into a group with a retention instead of creating its own.
+    // Created before the instance, so RDS writes into a group with a retention instead of creating its own. RDS
+    // fixes its name, so a group kept after a destroy would make the next deploy of the stage fail ("already
+    // exists"): it goes with the stack in every stage, and the final snapshot is what a destroy keeps.
     this.logGroup = new LogGroup(this, 'Logs', {
       logGroupName: `/aws/rds/instance/${props.instanceIdentifier}/postgresql`,
       retention: props.logRetention,
-      removalPolicy: keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     this.instance = new DatabaseInstance(this, 'Instance', {

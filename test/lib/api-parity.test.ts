@@ -3,8 +3,9 @@
  * what the local gateway enforces (auth, scopes, throttle), have no route the table lacks, and the ALB must send
  * each route to the service the table names. CORS is the contract's policy (services/contracts/cors.ts).
  */
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { STAGES } from '../../lib/stages';
 import { ROUTES, STAGE_THROTTLE } from '../../services/contracts/routes';
 import { CORS } from '../../services/contracts/cors';
 import { compileRoutes } from '../../services/gateway/routing';
@@ -87,9 +88,16 @@ describe.each(['dev', 'prod'] as const)('API parity with the route table and the
     }
   });
 
-  it('when synthesized, then CORS allows what the local gateway allows', () => {
+  it('when synthesized, then CORS allows what the local gateway allows, for the stage\'s origins only', () => {
+    const origins = STAGES[stage].corsOrigins;
+    if (origins.length === 0) {
+      // No origin named (prod until -c corsOrigins): no CORS, so browsers on other origins are refused.
+      template().hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+      return;
+    }
     template().hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {
+        AllowOrigins: [...origins],
         AllowMethods: [...CORS.allowMethods],
         AllowHeaders: [...CORS.allowHeaders],
         ExposeHeaders: [...CORS.exposeHeaders],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { STAGE_NAMES, STAGES, stageSettings } from '../../lib/stages';
+import { connectionBudgets, maxConnections } from '../../lib/connection-budget';
+import { STAGE_NAMES, STAGES, stageSettings, withCorsOrigins, type StageSettings } from '../../lib/stages';
 
 describe('stage settings', () => {
   it('when a known stage is asked for, then its settings come back', () => {
@@ -25,5 +26,38 @@ describe('stage settings', () => {
     expect(STAGES.prod.database).toMatchObject({ layout: 'per-service', multiAz: true, deletionProtection: true, removal: 'snapshot' });
     expect(STAGES.prod.network.nat).toBe('gateway-per-az');
     expect(STAGES.prod.protectData).toBe(true);
+  });
+
+  it.each(STAGE_NAMES)('when %s deploys at full scale, then every task\'s connections fit its instance\'s max_connections with headroom', (name) => {
+    for (const budget of connectionBudgets(STAGES[name])) {
+      expect(budget.needed, `${budget.services.join('+')}: ${budget.needed} needed, ${budget.allowed} allowed`).toBeLessThanOrEqual(budget.allowed);
+    }
+  });
+
+  it('when a stage sizes its pools beyond the instance, then the budget says so', () => {
+    const greedy: StageSettings = { ...STAGES.dev, service: { ...STAGES.dev.service, databasePoolMax: 10 } };
+    const [shared] = connectionBudgets(greedy);
+    // 3 services × 2 × maxCapacity 2 tasks × 10, and 2 more for the bus in identity's and billing's tasks.
+    expect(shared).toMatchObject({ services: ['identity', 'product', 'billing'], needed: 3 * 4 * 10 + 2 * 4 * 2 });
+    expect(shared!.needed).toBeGreaterThan(shared!.allowed);
+  });
+
+  it('when the instance class is known, then max_connections follows RDS\'s formula; when unknown, it says which', () => {
+    expect(maxConnections('t4g.micro')).toBe(95);
+    expect(maxConnections('t4g.small')).toBe(191);
+    expect(() => maxConnections('x1.huge')).toThrow(/unknown instance type "x1.huge"/);
+  });
+
+  it('when prod is synthesized without -c corsOrigins, then CORS allows no origin: no placeholder domain', () => {
+    expect(STAGES.prod.corsOrigins).toEqual([]);
+    expect(STAGES.dev.corsOrigins).toEqual(['*']);
+  });
+
+  it('when -c corsOrigins names https origins, then they replace the stage\'s; anything else is refused, naming the key', () => {
+    expect(withCorsOrigins(STAGES.prod, 'https://app.example.org, https://admin.example.org:8443').corsOrigins).toEqual(['https://app.example.org', 'https://admin.example.org:8443']);
+    expect(withCorsOrigins(STAGES.prod, undefined)).toBe(STAGES.prod);
+    for (const bad of ['http://app.example.org', 'https://app.example.org/path', '*,https://a.example', 'app.example.org']) {
+      expect(() => withCorsOrigins(STAGES.prod, bad), bad).toThrow(/-c corsOrigins: expected https origins/);
+    }
   });
 });

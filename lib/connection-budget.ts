@@ -1,0 +1,54 @@
+/**
+ * How many PostgreSQL connections a stage can open at its worst moment, against what its instances accept.
+ *
+ * The worst moment is a deploy at full scale: ECS starts a new set of tasks beside the old ones (maximum 200 %),
+ * so each service may run twice its maxCapacity. Each task opens up to DATABASE_POOL_MAX connections, plus two
+ * for the outbox relay and inbox pruning when the service is on the bus. RDS sets max_connections to
+ * LEAST(DBInstanceClassMemory / 9531392, 5000); DBInstanceClassMemory is the class's memory less what RDS keeps
+ * for the OS, read here as 85 % of it to stay on the safe side. A few connections stay reserved (superusers,
+ * the rotation function, an operator's psql), and the budget keeps 20 % headroom beyond that.
+ */
+import { consumedBy, producedBy } from '../services/contracts/events';
+import { SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
+import type { StageSettings } from './stages';
+
+const INSTANCE_MEMORY_GIB: Readonly<Record<string, number>> = {
+  't4g.micro': 1, 't4g.small': 2, 't4g.medium': 4, 't4g.large': 8, 't4g.xlarge': 16,
+  'm7g.large': 8, 'm7g.xlarge': 16, 'r7g.large': 16, 'r7g.xlarge': 32,
+};
+const BYTES_PER_CONNECTION = 9_531_392;
+/** superuser_reserved_connections (3), the rotation function, an operator's session or two. */
+const RESERVED = 6;
+const HEADROOM = 0.8;
+/** The relay's own pool (services/platform/bus/service-bus.ts). */
+const BUS_CONNECTIONS = 2;
+/** ECS's maximumPercent during a deploy (lib/constructs/microservice.ts). */
+const DEPLOY_FACTOR = 2;
+
+export function maxConnections(instanceType: string): number {
+  const gib = INSTANCE_MEMORY_GIB[instanceType];
+  if (gib === undefined) throw new Error(`connection budget: unknown instance type "${instanceType}"; add its memory to INSTANCE_MEMORY_GIB`);
+  return Math.min(Math.floor((gib * 2 ** 30 * 0.85) / BYTES_PER_CONNECTION), 5000);
+}
+
+export interface ConnectionBudget {
+  readonly services: readonly ServiceName[];
+  /** Connections all their tasks may hold during a deploy at full scale. */
+  readonly needed: number;
+  /** What the instance accepts, less the reserved connections and the headroom. */
+  readonly allowed: number;
+}
+
+const perTask = (stage: StageSettings, service: ServiceName) =>
+  stage.service.databasePoolMax + (producedBy(service).length + consumedBy(service).length > 0 ? BUS_CONNECTIONS : 0);
+
+/** One budget per RDS instance of the stage. */
+export function connectionBudgets(stage: StageSettings): ConnectionBudget[] {
+  const instances: ServiceName[][] = stage.database.layout === 'shared' ? [SERVICE_NAMES] : SERVICE_NAMES.map((name) => [name]);
+  const allowed = Math.floor((maxConnections(stage.database.instanceType) - RESERVED) * HEADROOM);
+  return instances.map((services) => ({
+    services,
+    needed: services.reduce((sum, service) => sum + DEPLOY_FACTOR * stage.service.maxCapacity * perTask(stage, service), 0),
+    allowed,
+  }));
+}
