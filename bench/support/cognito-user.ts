@@ -3,8 +3,8 @@
  * does in the benchmark what it does in use.
  */
 import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { startLocalCognito } from '../../services/local/cognito';
-import { createConfirmedUser, localCognitoClient } from '../../services/local/cognito-seed';
+import { startLocalCognito } from '../../services/local/emulators/cognito';
+import { createConfirmedUser, localCognitoClient } from '../../services/local/emulators/cognito-seed';
 
 export interface BenchUser {
   readonly accessToken: string;

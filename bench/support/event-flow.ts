@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { startFauxqsEmulator } from '../../services/local/fauxqs';
+import { startFauxqsEmulator } from '../../services/local/emulators/fauxqs';
 import { createBusClients } from '../../services/platform/bus/clients';
 import { createPublisher } from '../../services/platform/bus/publisher';
 import { ensureTopology } from '../../services/platform/bus/provisioned-topology';

@@ -4,7 +4,7 @@ import { createBusClients } from '../platform/bus/clients';
 import type { BusLocation } from '../contracts/service-env';
 import { ensureTopology, queueOf } from '../platform/bus/provisioned-topology';
 import type { LocalConfig } from './config';
-import { startFauxqsEmulator } from './fauxqs';
+import { startFauxqsEmulator } from './emulators/fauxqs';
 import { status } from './status';
 
 /** The bus prefix offline; topic and queue names are `platform-…` as in a deployed stage named platform. */

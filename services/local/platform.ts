@@ -6,7 +6,7 @@ import path from 'node:path';
 import { SERVICE_NAMES, type ServiceName } from '../contracts/services';
 import { nodeEntry } from './child-process/node-entry';
 import { startChildProcess, type RunningChild } from './child-process/start-child';
-import { startLocalCognito } from './cognito';
+import { startLocalCognito } from './emulators/cognito';
 import type { LocalConfig } from './config';
 import { startBus } from './bus';
 import { BUNDLE_DIR, bundleEntryPoints } from './bundle';

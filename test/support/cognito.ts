@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AdminAddUserToGroupCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { inject } from 'vitest';
-import { startLocalCognito } from '../../services/local/cognito';
-import { createConfirmedUser, localCognitoClient } from '../../services/local/cognito-seed';
+import { startLocalCognito } from '../../services/local/emulators/cognito';
+import { createConfirmedUser, localCognitoClient } from '../../services/local/emulators/cognito-seed';
 
 export interface TestCognitoEnv {
   readonly endpoint: string;

@@ -4,7 +4,7 @@ import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-iden
 import type { Express } from 'express';
 import request from 'supertest';
 import { inject } from 'vitest';
-import { localCognitoClient } from '../../services/local/cognito-seed';
+import { localCognitoClient } from '../../services/local/emulators/cognito-seed';
 import { requireUser } from '../../services/platform/auth/middleware';
 import { createDatabase, type Database } from '../../services/platform/db/database';
 import { migrateWithLock } from '../../services/platform/db/migrate';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { startFauxqsEmulator, type FauxqsEmulator } from '../../../services/local/fauxqs';
+import { startFauxqsEmulator, type FauxqsEmulator } from '../../../services/local/emulators/fauxqs';
 import { createBusClients, type BusClients } from '../../../services/platform/bus/clients';
 import { createConsumer, type ConsumerOptions } from '../../../services/platform/bus/consumer';
 import { createPublisher, type Publisher } from '../../../services/platform/bus/publisher';

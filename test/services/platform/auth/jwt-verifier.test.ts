@@ -1,6 +1,6 @@
 import { CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localCognitoClient } from '../../../../services/local/cognito-seed';
+import { localCognitoClient } from '../../../../services/local/emulators/cognito-seed';
 import { AppError } from '../../../../services/platform/errors';
 import { createJwtVerifier, type AccessTokenVerifier } from '../../../../services/platform/auth/jwt-verifier';
 import {

@@ -1,7 +1,7 @@
 import { ListSubscriptionsByTopicCommand, GetSubscriptionAttributesCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFauxqsEmulator, type FauxqsEmulator } from '../../../../services/local/fauxqs';
+import { startFauxqsEmulator, type FauxqsEmulator } from '../../../../services/local/emulators/fauxqs';
 import { TYPE_ATTRIBUTE as CATALOGUE_TYPE_ATTRIBUTE } from '../../../../services/contracts/events';
 import { busTopology, MAX_RECEIVE_COUNT } from '../../../../services/contracts/bus-topology';
 import { TYPE_ATTRIBUTE } from '../../../../services/platform/bus/attributes';

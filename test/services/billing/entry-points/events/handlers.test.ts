@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNTS_CONSUMER, billingEventHandlers } from '../../../../../services/billing/entry-points/events/handlers';
 import { parseEvent } from '../../../../../services/contracts/events';
 import { busTopology } from '../../../../../services/contracts/bus-topology';
-import { startFauxqsEmulator, type FauxqsEmulator } from '../../../../../services/local/fauxqs';
+import { startFauxqsEmulator, type FauxqsEmulator } from '../../../../../services/local/emulators/fauxqs';
 import { createBusClients, type BusClients } from '../../../../../services/platform/bus/clients';
 import { newCloudEvent } from '../../../../../services/platform/bus/cloud-event';
 import { createConsumer, type Consumer } from '../../../../../services/platform/bus/consumer';

@@ -5,7 +5,7 @@
 import { InvalidPasswordException } from '@aws-sdk/client-cognito-identity-provider';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConfirmedUser, localCognitoClient } from '../../../../../services/local/cognito-seed';
+import { createConfirmedUser, localCognitoClient } from '../../../../../services/local/emulators/cognito-seed';
 import type { IdentityProvider, UnitOfWork } from '../../../../../services/identity/domain/ports';
 import { uniqueEmail } from '../../../../support/cognito';
 import {

@@ -5,11 +5,11 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ChangeMessageVisibilityCommand, CreateQueueCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFauxqsEmulator, type FauxqsEmulator } from '../../../services/local/fauxqs';
-import { busTopology } from '../../../services/contracts/bus-topology';
-import { createBusClients, type BusClients } from '../../../services/platform/bus/clients';
-import { createPublisher } from '../../../services/platform/bus/publisher';
-import { ensureTopology, queueOf } from '../../../services/platform/bus/provisioned-topology';
+import { startFauxqsEmulator, type FauxqsEmulator } from '../../../../services/local/emulators/fauxqs';
+import { busTopology } from '../../../../services/contracts/bus-topology';
+import { createBusClients, type BusClients } from '../../../../services/platform/bus/clients';
+import { createPublisher } from '../../../../services/platform/bus/publisher';
+import { ensureTopology, queueOf } from '../../../../services/platform/bus/provisioned-topology';
 
 /** The outcome of a TCP connection attempt: 'connected' or the error code. */
 function tryConnect(host: string, port: number): Promise<string> {

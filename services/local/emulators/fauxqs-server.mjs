@@ -1,13 +1,13 @@
 // @ts-check
 /**
- * The child process behind services/local/fauxqs.ts: fauxqs on 127.0.0.1 only, its state kept in fauxqs' own
+ * The child process behind services/local/emulators/fauxqs.ts: fauxqs on 127.0.0.1 only, its state kept in fauxqs' own
  * SQLite store under FAUXQS_DATA_DIR (every change is written through, so even a SIGKILL loses nothing).
  *
  * Plain JavaScript so it starts under bare `node` in about half a second (tsx would add ~0.7 s per restart).
  * fauxqs' startFauxqs() listens on 0.0.0.0 unconditionally, which would expose the emulator to the LAN, so this
  * file does what it does (stores, persistence, buildApp) and listens on loopback itself. PersistenceManager is not
  * in the package's exports map and is loaded by file URL: that ties this file to fauxqs 2.x, and
- * test/services/local/fauxqs.test.ts covers it.
+ * test/services/local/emulators/fauxqs.test.ts covers it.
  *
  * Environment: FAUXQS_PORT, FAUXQS_DATA_DIR (in memory only when unset).
  */
@@ -28,7 +28,7 @@ const persistence = dataDir ? new PersistenceManager(dataDir) : undefined;
 if (persistence) {
   // fauxqs 2.4's updateMessageReady writes NULL into the NOT NULL receive count, so with persistence on every
   // message made visible again (ChangeMessageVisibility to 0, an expired timeout) failed with a 500. Clear only
-  // the in-flight fields, as the in-memory queue does. test/services/local/fauxqs.test.ts covers it.
+  // the in-flight fields, as the in-memory queue does. test/services/local/emulators/fauxqs.test.ts covers it.
   const clearInflight = persistence.db.prepare('UPDATE sqs_messages SET receipt_handle = NULL, visibility_deadline = NULL WHERE message_id = ?');
   persistence.updateMessageReady = (/** @type {string} */ messageId) => clearInflight.run(messageId);
   // As startFauxqs() does: load first, then write through, so loading does not write everything back.

@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startChildProcess } from './child-process/start-child';
+import { startChildProcess } from '../child-process/start-child';
 
 export interface CognitoEmulatorOptions {
   /** cognito-local keeps its state in `<dataDir>/.cognito`; kept across restarts. */

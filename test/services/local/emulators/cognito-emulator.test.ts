@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCognitoEmulator } from '../../../services/local/cognito-emulator';
+import { startCognitoEmulator } from '../../../../services/local/emulators/cognito-emulator';
 
 let dir: string;
 

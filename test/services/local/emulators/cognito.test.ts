@@ -8,10 +8,10 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCognito, type LocalCognito } from '../../../services/local/cognito';
-import { localCognitoClient, seedCognito } from '../../../services/local/cognito-seed';
-import { createJwtVerifier } from '../../../services/platform/auth/jwt-verifier';
-import { createUserAndLogin, login, type TestCognitoEnv } from '../../support/cognito';
+import { startLocalCognito, type LocalCognito } from '../../../../services/local/emulators/cognito';
+import { localCognitoClient, seedCognito } from '../../../../services/local/emulators/cognito-seed';
+import { createJwtVerifier } from '../../../../services/platform/auth/jwt-verifier';
+import { createUserAndLogin, login, type TestCognitoEnv } from '../../../support/cognito';
 
 const admin = { adminEmail: 'admin@example.com', adminPassword: 'Admin-Passw0rd!' };
 let dir: string;

@@ -7,8 +7,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startChildProcess, type RunningChild } from './child-process/start-child';
-import { freePort } from './free-port';
+import { startChildProcess, type RunningChild } from '../child-process/start-child';
+import { freePort } from '../free-port';
 
 export interface FauxqsOptions {
   /** Holds fauxqs' SQLite store; without it every start is empty. */
