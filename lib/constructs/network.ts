@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AmazonLinuxCpuType,
   FlowLogDestination,
@@ -18,6 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { awaitNatSignal, natUserData } from './nat-instance-setup';
 
 /**
  * How private subnets reach the internet (Cognito's JWKS, ECR, SNS, SQS, Secrets Manager):
@@ -72,6 +73,7 @@ export class Network extends Construct {
       throw new Error(`Network cidr must be an IPv4 range from /16 to /24; got "${props.cidr}"`);
     }
 
+    let natLogicalId: string | undefined;
     const natInstances =
       props.nat === 'instance'
         ? NatProvider.instanceV2({
@@ -80,6 +82,9 @@ export class Network extends Construct {
             // Inbound is opened to the VPC's own range below, not to the internet.
             defaultAllowedTraffic: NatTrafficDirection.OUTBOUND_ONLY,
             associatePublicIpAddress: true,
+            // Its setup retries its package install and signals CloudFormation once NAT works (see that file).
+            // The instance exists only once the VPC does, hence the lazy id (there is one NAT instance).
+            userData: natUserData(Lazy.string({ produce: () => natLogicalId ?? '' })),
           })
         : undefined;
 
@@ -103,7 +108,10 @@ export class Network extends Construct {
       });
     }
 
-    if (natInstances) this.hardenNatInstances(natInstances, props.cidr);
+    if (natInstances) {
+      this.hardenNatInstances(natInstances, props.cidr);
+      natLogicalId = Stack.of(this).getLogicalId(natInstances.gatewayInstances[0]!.node.defaultChild as CfnInstance);
+    }
 
     this.flowLogGroup = new LogGroup(this, 'FlowLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.vpc.addFlowLog('FlowLog', {
@@ -115,6 +123,7 @@ export class Network extends Construct {
   private hardenNatInstances(provider: ReturnType<typeof NatProvider.instanceV2>, cidr: string): void {
     provider.connections.allowFrom(Peer.ipv4(cidr), Port.allTraffic(), 'Traffic to NAT from inside the VPC');
     for (const instance of provider.gatewayInstances) {
+      awaitNatSignal(instance);
       // The NAT provider offers no block-device option; an encrypted root volume is set on the L1 instead.
       (instance.node.defaultChild as CfnInstance).blockDeviceMappings = [
         { deviceName: '/dev/xvda', ebs: { encrypted: true, volumeType: 'gp3', deleteOnTermination: true } },

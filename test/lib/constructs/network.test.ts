@@ -40,6 +40,19 @@ describe('Network', () => {
     });
   });
 
+  it('when nat is "instance", then its setup retries the package install and the stack waits for its signal that NAT works', () => {
+    const template = synth({ nat: 'instance' });
+    const [[id, instance]] = Object.entries(resourcesOf(template, 'AWS::EC2::Instance')) as [[string, { CreationPolicy?: unknown; Properties: { UserData: unknown } }]];
+    expect(instance.CreationPolicy).toEqual({ ResourceSignal: { Count: 1, Timeout: 'PT10M' } });
+    const script = JSON.stringify(instance.Properties.UserData);
+    expect(script).toMatch(/for attempt in \$\(seq 1 10\)/);
+    expect(script).toContain(`--logical-resource-id ${id} `);
+    expect(script).toMatch(/signal SUCCESS/);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [{ Action: 'cloudformation:SignalResource', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }] },
+    });
+  });
+
   it('when nat is "gateway-per-az", then each AZ gets its own NAT gateway', () => {
     const template = synth({ nat: 'gateway-per-az' });
     template.resourceCountIs('AWS::EC2::NatGateway', 2);
