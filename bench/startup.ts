@@ -7,7 +7,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startPlatformProcess } from '../test/support/platform-process';
+import { startPlatformProcess } from '../harness/platform-process';
 import { fmt, machineLine, median, writeSection } from './support/report';
 import { partTimes, type PartTimes } from './support/startup-parts';
 

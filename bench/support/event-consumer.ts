@@ -10,8 +10,8 @@ import { createConsumer } from '../../services/platform/bus/consumer';
 import { createDatabase } from '../../services/platform/db/database';
 import { handleOnce } from '../../services/platform/inbox/handle-once';
 import { createLogger } from '../../services/platform/logger';
-import { parseNoteAdded } from '../../test/support/bus/events';
-import * as schema from '../../test/support/bus/schema';
+import { parseNoteAdded } from '../../harness/notes/events';
+import * as schema from '../../harness/notes/schema';
 
 const logger = createLogger({ service: 'bench-consumer', level: 'warn' });
 const clients = createBusClients({ endpoint: process.env.AWS_ENDPOINT_URL! });

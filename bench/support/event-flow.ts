@@ -2,7 +2,8 @@
  * The event bus benchmark's moving parts, as deployed: this process is the producing service (transactions
  * writing outbox rows, and its relay), a child process is the consuming service, fauxqs another child, and
  * PostgreSQL beside them. Both ends take wall-clock times: when the producer's transaction committed, and when
- * the consumer's effect committed. The tests' neutral schema (notes, outbox, inbox) stands in for a service's.
+ * the consumer's effect committed. The bus tests' neutral schema (harness/notes: notes, outbox, inbox) stands in
+ * for a service's.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -17,11 +18,11 @@ import { migrateWithLock } from '../../services/platform/db/migrate';
 import { createLogger } from '../../services/platform/logger';
 import { enqueue } from '../../services/platform/outbox/enqueue';
 import { createOutboxRelay } from '../../services/platform/outbox/relay';
-import { noteAddedEvent, testTopology } from '../../test/support/bus/events';
+import { noteAddedEvent, testTopology } from '../../harness/notes/events';
 import { PING, startBusBaseline, type BusBaseline } from './bus-baseline';
-import * as schema from '../../test/support/bus/schema';
+import * as schema from '../../harness/notes/schema';
 
-const MIGRATIONS = fileURLToPath(new URL('../../test/support/bus/migrations', import.meta.url));
+const MIGRATIONS = fileURLToPath(new URL('../../harness/notes/migrations', import.meta.url));
 const CONSUMER = fileURLToPath(new URL('./event-consumer.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const now = () => performance.timeOrigin + performance.now();

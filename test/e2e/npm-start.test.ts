@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJourney } from '../../scripts/smoke/journey';
 import { DEFAULT_ADMIN_PASSWORD } from '../../services/local/config';
-import { startPlatformProcess, type PlatformProcess } from '../support/platform-process';
+import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
 import { listening } from '../support/listening';
 
 let dataDir: string;

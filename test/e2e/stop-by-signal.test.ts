@@ -7,7 +7,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlatformProcess, type PlatformProcess } from '../support/platform-process';
+import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
 import { stopAndInspect } from '../support/platform-stop';
 
 let dataDir: string;

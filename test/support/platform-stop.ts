@@ -1,6 +1,6 @@
 /** Stops a running `npm start` one way or another, then gathers what a test checks about how it went. */
 import { leftovers, type Leftovers } from './leftovers';
-import type { Ended, PlatformProcess } from './platform-process';
+import type { Ended, PlatformProcess } from '../../harness/platform-process';
 
 export interface AfterStop {
   /** How npm ended. */

@@ -9,7 +9,7 @@ import { stopLeftoverDatabase } from '../../../services/local/databases';
 import { freePort } from '../../../services/local/free-port';
 import { assertPortsFree } from '../../../services/local/ports';
 import { listening } from '../../support/listening';
-import { PORT_VARIABLES } from '../../support/platform-process';
+import { PORT_VARIABLES } from '../../../harness/platform-process';
 
 let dir: string;
 

@@ -20,9 +20,9 @@ import { handleOnce } from '../../../services/platform/inbox/handle-once';
 import { enqueue } from '../../../services/platform/outbox/enqueue';
 import { createOutboxRelay, type OutboxRelayOptions } from '../../../services/platform/outbox/relay';
 import { createTestDatabase, type TestDatabase } from '../database';
-import { noteAddedEvent, parseNoteAdded, testTopology, type NoteAdded } from './events';
+import { noteAddedEvent, parseNoteAdded, testTopology, type NoteAdded } from '../../../harness/notes/events';
 import { captureLogs, type CapturedLogs } from './logs';
-import * as schema from './schema';
+import * as schema from '../../../harness/notes/schema';
 
 export type TestDb = Database<typeof schema>;
 type NoteConsumerOptions = Partial<ConsumerOptions<NoteAdded>> & {
@@ -56,7 +56,7 @@ export interface BusHarness extends CapturedLogs {
   close(): Promise<void>;
 }
 
-const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
+const MIGRATIONS = fileURLToPath(new URL('../../../harness/notes/migrations', import.meta.url));
 
 export async function startBusHarness(label: string): Promise<BusHarness> {
   const dataDir = await mkdtemp(path.join(tmpdir(), `bus-${label}-`));

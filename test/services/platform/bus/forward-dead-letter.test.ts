@@ -2,7 +2,7 @@ import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventAttributes } from '../../../../services/platform/bus/attributes';
 import { listDeadLetters, redriveDeadLetters } from '../../../../services/platform/bus/dead-letter-tools';
-import { noteAddedEvent } from '../../../support/bus/events';
+import { noteAddedEvent } from '../../../../harness/notes/events';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
 
 describe('bus: bad events end in the dead-letter queue', () => {

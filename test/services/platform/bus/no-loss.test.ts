@@ -3,7 +3,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxStatus } from '../../../../services/platform/outbox/status';
-import type { NoteAdded } from '../../../support/bus/events';
+import type { NoteAdded } from '../../../../harness/notes/events';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
 
 const N = 300;

@@ -2,7 +2,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventAttributes } from '../../../../services/platform/bus/attributes';
 import { currentContext, type RequestContext } from '../../../../services/platform/context';
-import { noteAddedEvent, type NoteAdded } from '../../../support/bus/events';
+import { noteAddedEvent, type NoteAdded } from '../../../../harness/notes/events';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';

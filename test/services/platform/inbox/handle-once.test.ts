@@ -3,12 +3,12 @@ import { createDatabase } from '../../../../services/platform/db/database';
 import { migrateWithLock } from '../../../../services/platform/db/migrate';
 import { handleOnce, pruneInbox } from '../../../../services/platform/inbox/handle-once';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
-import { noteAddedEvent } from '../../../support/bus/events';
+import { noteAddedEvent } from '../../../../harness/notes/events';
 import type { TestDb } from '../../../support/bus/harness';
-import * as schema from '../../../support/bus/schema';
+import * as schema from '../../../../harness/notes/schema';
 import { testLogger } from '../../../support/silent-logger';
 
-const MIGRATIONS = new URL('../../../support/bus/migrations', import.meta.url).pathname;
+const MIGRATIONS = new URL('../../../../harness/notes/migrations', import.meta.url).pathname;
 
 describe('inbox: handleOnce', () => {
   let testDatabase: TestDatabase;

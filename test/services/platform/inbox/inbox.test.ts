@@ -4,13 +4,13 @@ import { createDatabase } from '../../../../services/platform/db/database';
 import { migrateWithLock } from '../../../../services/platform/db/migrate';
 import type { SqlExecutor } from '../../../../services/platform/db/sql-executor';
 import { createInbox } from '../../../../services/platform/inbox/inbox';
-import { noteAddedEvent } from '../../../support/bus/events';
+import { noteAddedEvent } from '../../../../harness/notes/events';
 import type { TestDb } from '../../../support/bus/harness';
-import * as schema from '../../../support/bus/schema';
+import * as schema from '../../../../harness/notes/schema';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
 import { testLogger } from '../../../support/silent-logger';
 
-const MIGRATIONS = new URL('../../../support/bus/migrations', import.meta.url).pathname;
+const MIGRATIONS = new URL('../../../../harness/notes/migrations', import.meta.url).pathname;
 
 /** The smallest unit of work: one repository on whatever executor it is given. */
 const notesUnitOfWork = (db: SqlExecutor) => ({

@@ -5,9 +5,9 @@ import { runWithContext } from '../../../../services/platform/context';
 import { enqueue } from '../../../../services/platform/outbox/enqueue';
 import { pruneOutbox } from '../../../../services/platform/outbox/prune';
 import { outboxStatus } from '../../../../services/platform/outbox/status';
-import { noteAddedEvent } from '../../../support/bus/events';
+import { noteAddedEvent } from '../../../../harness/notes/events';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
-import { outbox } from '../../../support/bus/schema';
+import { outbox } from '../../../../harness/notes/schema';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 

@@ -1,6 +1,9 @@
-/** The neutral test event, `test.note.added`, and its schema: what a service's catalogue entry would be. */
+/**
+ * The neutral event of the bus tests and the event benchmark, `test.note.added`, and its schema: what a service's
+ * catalogue entry would be.
+ */
 import { z } from 'zod';
-import { newCloudEvent } from '../../../services/platform/bus/cloud-event';
+import { newCloudEvent } from '../../services/platform/bus/cloud-event';
 
 export const NOTE_ADDED = 'test.note.added';
 
