@@ -40,14 +40,14 @@ const report = setInterval(() => {
   done = [];
 }, 20);
 
-process.on('message', (message: { stop?: boolean }) => {
-  if (!message.stop) return;
+// The benchmark stops it with SIGTERM; a closed IPC channel means the benchmark died: go, never outlive it.
+process.once('SIGTERM', () => {
   void (async () => {
     await consumer.stop();
     clearInterval(report);
     clients.close();
     await database.close();
-    process.disconnect();
+    process.exit(0);
   })();
 });
 process.on('disconnect', () => process.exit(0));

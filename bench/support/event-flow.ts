@@ -5,10 +5,10 @@
  * the consumer's effect committed. The bus tests' neutral schema (harness/notes: notes, outbox, inbox) stands in
  * for a service's.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { nodeEntry } from '../../services/local/child-process/node-entry';
+import { startChildProcess, type RunningChild } from '../../services/local/child-process/start-child';
 import { startFauxqsEmulator } from '../../services/local/emulators/fauxqs';
 import { createBusClients } from '../../services/platform/bus/clients';
 import { createPublisher } from '../../services/platform/bus/publisher';
@@ -24,7 +24,6 @@ import * as schema from '../../harness/notes/schema';
 
 const MIGRATIONS = fileURLToPath(new URL('../../harness/notes/migrations', import.meta.url));
 const CONSUMER = fileURLToPath(new URL('./event-consumer.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const now = () => performance.timeOrigin + performance.now();
 
 export interface EventFlow {
@@ -82,7 +81,7 @@ export async function startEventFlow(databaseUrl: string): Promise<EventFlow> {
       return event.id;
     },
     async close() {
-      await stopConsumer(consumer);
+      await consumer.stop();
       await Promise.all([relay.stop(), baseline.close()]);
       clients.close();
       await Promise.all([producer.close(), relayDb.close(), emulator.stop()]);
@@ -90,24 +89,24 @@ export async function startEventFlow(databaseUrl: string): Promise<EventFlow> {
   };
 }
 
-function startConsumer(env: Record<string, string>, effectAt: Map<string, number>, cpu: { ms: number }): Promise<ChildProcess> {
-  const child = fork(CONSUMER, [], { env: { ...process.env, ...env }, execArgv: ['--import', TSX], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  child.on('message', (message: { effects?: Array<[string, number]>; cpuMs?: number }) => {
-    for (const [id, at] of message.effects ?? []) effectAt.set(id, at);
-    if (message.cpuMs !== undefined) cpu.ms = message.cpuMs;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the bench consumer did not start in 30 s')), 30_000);
-    child.once('message', () => (clearTimeout(timer), resolve(child)));
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`the bench consumer exited with ${code}`))));
-  });
+interface ConsumerReport {
+  readonly effects?: Array<[string, number]>;
+  readonly cpuMs?: number;
 }
 
-async function stopConsumer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.send({ stop: true });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+/** The consuming service: ready once it says so, reporting its effects and CPU over IPC; SIGTERM stops it. */
+function startConsumer(env: Record<string, string>, effectAt: Map<string, number>, cpu: { ms: number }): Promise<RunningChild> {
+  return startChildProcess({
+    name: 'the bench consumer',
+    args: nodeEntry(CONSUMER),
+    env,
+    ready: { message: 'ready' },
+    output: 'inherit',
+    onMessage: (message) => {
+      const report = message as ConsumerReport;
+      for (const [id, at] of report.effects ?? []) effectAt.set(id, at);
+      if (report.cpuMs !== undefined) cpu.ms = report.cpuMs;
+    },
+    stop: { graceMs: 10_000 },
+  });
 }
