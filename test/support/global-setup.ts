@@ -3,12 +3,14 @@
  * embedded PostgreSQL 16 in a temporary directory), a seeded cognito-local and the CDK stages' synthesis. Each test
  * file then makes its own database on the server and its own users in the pool. No test starts before this
  * returns, so only Cognito (whose pool id the files need up front) is waited for here: the embedded server's
- * initdb and the synthesis take seconds, and the files that use them wait for their ready files instead.
+ * initdb and the synthesis take seconds, and the files that use them wait for their ready files instead. A run
+ * limited to files outside test/lib does not synthesize at all, and one without nag.test.ts skips the checks.
  */
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TestProject } from 'vitest/node';
+import { parseCLI, type TestProject } from 'vitest/node';
 import { embeddedServerUrl, startEmbeddedPostgres } from '../../services/local/embedded-postgres';
 import { freePort } from '../../services/local/free-port';
 import { setupCognitoForTests } from './cognito';
@@ -46,21 +48,37 @@ async function startDatabaseServer(dir: string, readyFile: string): Promise<Data
   return { url, stop: async () => (await starting.catch(() => undefined))?.stop() };
 }
 
+/**
+ * Whether this run can include files under `under` (relative to the root): yes, unless the command line names
+ * files (vitest keeps those whose path contains a filter) and none of them is there. A wrong guess costs time,
+ * never a result: a file that finds no synthesis of the run synthesizes the stages itself.
+ */
+function runMayInclude(root: string, under: string): boolean {
+  const { filter } = parseCLI(['vitest', ...process.argv.slice(2)], { allowUnknownOptions: true });
+  if (filter.length === 0) return true;
+  const base = path.join(root, under);
+  const files = existsSync(base) && statSync(base).isDirectory() ? readdirSync(base, { recursive: true, encoding: 'utf8' }).map((file) => path.join(base, file)) : [base];
+  const matches = (file: string, f: string) => (path.isAbsolute(f) ? file.startsWith(f) : path.relative(root, file).toLowerCase().includes(f.toLowerCase()));
+  return filter.some((f) => files.some((file) => matches(file, f)));
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(path.join(tmpdir(), 'platform-test-'));
   // mkdtemp makes it private; as root, PostgreSQL runs as the postgres user and must reach its data.
   await chmod(dir, 0o755);
-  const stages = startStageSynthesis();
+  const { root } = project.config;
+  // The checks (cdk-nag, CloudFormation validation) take most of the synthesis; only nag.test.ts reads them.
+  const stages = runMayInclude(root, 'test/lib') ? startStageSynthesis({ checked: runMayInclude(root, 'test/lib/nag.test.ts') }) : undefined;
   const readyFile = path.join(dir, 'database-ready.json');
   const database = await startDatabaseServer(dir, readyFile);
-  const teardown = [stages.stop, database.stop, () => rm(dir, { recursive: true, force: true })];
+  const teardown = [async () => stages?.stop(), database.stop, () => rm(dir, { recursive: true, force: true })];
   const stopAll = async () => {
     for (const step of teardown.splice(0)) await step();
   };
   try {
     const cognito = await setupCognitoForTests();
     teardown.unshift(cognito.stop);
-    project.provide('cdkStagesDir', stages.dir);
+    if (stages) project.provide('cdkStagesDir', stages.dir);
     project.provide('databaseServerUrl', database.url);
     project.provide('databaseReadyFile', readyFile);
     project.provide('cognito', cognito.env);

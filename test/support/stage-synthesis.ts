@@ -25,7 +25,7 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const CHILD = path.join(import.meta.dirname, 'synthesize-stages.ts');
 
 export const templatePath = (dir: string, stage: SynthStage, stack: StackKind) => path.join(dir, `${stage}-${stack}.template.json`);
-/** test/lib/nag-facts.ts's NagFacts of the stage, or `{ error }` when its checked synthesis failed. */
+/** test/lib/nag-facts.ts's NagFacts of the stage, or `{ error }` when its checked synthesis failed; none if unchecked. */
 export const nagPath = (dir: string, stage: SynthStage) => path.join(dir, `${stage}-nag.json`);
 const resultPath = (dir: string) => path.join(dir, 'result.json');
 
@@ -38,9 +38,11 @@ export interface StageSynthesis {
   stop(): Promise<void>;
 }
 
-export function startStageSynthesis(): StageSynthesis {
+/** `checked`: with cdk-nag and CloudFormation validation, and their facts for nag.test.ts (seconds more). */
+export function startStageSynthesis(options: { checked: boolean }): StageSynthesis {
   const dir = mkdtempSync(path.join(tmpdir(), 'cdk-stages-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['--import', 'tsx', CHILD, dir, ...(options.checked ? ['--checked'] : [])];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // Kept, not shown: CDK's output only matters when the synthesis failed, and then result.json carries it.
   let output = '';
   const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));

@@ -1,9 +1,10 @@
 /**
- * `node --import tsx test/support/synthesize-stages.ts <dir>`, started by the global setup (stage-synthesis.ts):
- * synthesizes each stage once, as `cdk synth -c cfnValidation=true` does (cdk-nag's AwsSolutions pack registered,
- * CloudFormation validation on; neither changes a template), and writes into <dir> its stacks' templates and what
- * nag.test.ts checks. When that synthesis fails (a finding left, an invalid template), the error goes to
- * nag.test.ts and the templates come from a synthesis without the checks, so the template tests still run.
+ * `node --import tsx test/support/synthesize-stages.ts <dir> [--checked]`, started by the global setup
+ * (stage-synthesis.ts): synthesizes each stage once and writes its stacks' templates into <dir>. `--checked`
+ * synthesizes as `cdk synth -c cfnValidation=true` does (cdk-nag's AwsSolutions pack registered, CloudFormation
+ * validation on; neither changes a template) and also writes what nag.test.ts checks. When that synthesis fails (a
+ * finding left, an invalid template), the error goes to nag.test.ts and the templates come from a synthesis
+ * without the checks, so the template tests still run.
  */
 import { writeFileSync } from 'node:fs';
 import { nagFacts } from '../lib/nag-facts';
@@ -11,23 +12,25 @@ import { synthesizeStage, type SynthesizedStage } from '../lib/synth';
 import { errorText } from './ready-file';
 import { nagPath, SYNTH_STAGES, templatePath, writeResult, type SynthStage } from './stage-synthesis';
 
-const dir = process.argv[2];
-if (!dir) throw new Error('usage: synthesize-stages.ts <dir>');
+const [given, flag] = process.argv.slice(2);
+if (!given) throw new Error('usage: synthesize-stages.ts <dir> [--checked]');
+const dir = given;
 
-function synthesizeChecked(stage: SynthStage): SynthesizedStage {
+function synthesize(stage: SynthStage): SynthesizedStage {
+  if (flag !== '--checked') return synthesizeStage(stage);
   try {
     const synthesized = synthesizeStage(stage, { nag: true, cfnValidation: true });
-    writeFileSync(nagPath(dir!, stage), JSON.stringify(nagFacts(synthesized.app)));
+    writeFileSync(nagPath(dir, stage), JSON.stringify(nagFacts(synthesized.app)));
     return synthesized;
   } catch (error) {
-    writeFileSync(nagPath(dir!, stage), JSON.stringify({ error: errorText(error) }));
+    writeFileSync(nagPath(dir, stage), JSON.stringify({ error: errorText(error) }));
     return synthesizeStage(stage);
   }
 }
 
 try {
   for (const stage of SYNTH_STAGES) {
-    const synthesized = synthesizeChecked(stage);
+    const synthesized = synthesize(stage);
     try {
       writeFileSync(templatePath(dir, stage, 'data'), JSON.stringify(synthesized.dataTemplate.toJSON()));
       writeFileSync(templatePath(dir, stage, 'app'), JSON.stringify(synthesized.appTemplate.toJSON()));
