@@ -91,9 +91,16 @@ async function startService(name: string, entry: string, port: number, env: Prom
   return child;
 }
 
+interface Environment {
+  readonly env?: Record<string, string>;
+  /** What it needs of the parts it depends on, sent once they are up. */
+  readonly lateEnv: Promise<Record<string, string>>;
+}
+
 /** A service or the gateway: ready once `readyUrl` answers, restarted after a crash, its JSON lines on our stdout. */
-function startPlatformChild(name: string, entry: string, readyUrl: string, environment: { env?: Record<string, string>; lateEnv: Promise<Record<string, string>> }) {
-  return startChildProcess({ name, args: nodeEntry(entry), ready: { url: readyUrl }, output: 'inherit', restart: true, onEvent: status.warn, ...environment });
+function startPlatformChild(name: string, entry: string, readyUrl: string, environment: Environment): Promise<RunningChild> {
+  const args = nodeEntry(entry);
+  return startChildProcess({ name, args, ready: { url: readyUrl }, output: 'inherit', restart: true, onEvent: status.warn, ...environment });
 }
 
 async function startCognito(config: LocalConfig): Promise<{ env: CognitoSettings; stop(): Promise<void> }> {

@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildOutput } from './output';
+import { hasExited } from './stop-child';
 
 export type Readiness =
   /** A URL that answers 200: the services and the gateway (`/health/ready`). */
@@ -24,16 +25,16 @@ export function untilReady(child: ChildProcess, readiness: Readiness, output: Ch
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      child.removeListener('exit', onExit).removeListener('error', onError);
+      child.removeListener('exit', onExit).removeListener('error', fail);
       stopWatching();
       outcome();
     };
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) => settle(() => reject(new Error(`it exited (${signal ?? `code ${code}`})`)));
-    const onError = (error: Error) => settle(() => reject(error));
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => settle(() => reject(new Error(`${waitedFor(readiness)} within ${timeoutMs} ms`))), timeoutMs);
-    child.once('exit', onExit).once('error', onError);
+    const fail = (why: string | Error) => settle(() => reject(typeof why === 'string' ? new Error(why) : why));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => fail(`it exited (${signal ?? `code ${code}`})`);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => fail(`${waitedFor(readiness)} within ${timeoutMs} ms`), timeoutMs);
+    child.once('exit', onExit).once('error', fail);
     const stopWatching = watch(child, readiness, output, (value) => settle(() => resolve(value)));
-    if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+    if (hasExited(child)) onExit(child.exitCode, child.signalCode);
   });
 }
 

@@ -14,7 +14,7 @@ import { handOverEnv } from './late-env';
 import { readOutput } from './output';
 import { notReadyError, untilReady, type Readiness } from './readiness';
 import { keepRestarting, type Launched, type Restarts } from './restart';
-import { stopChild, stopWithParent, type StopRule } from './stop-child';
+import { hasExited, stopChild, stopWithParent, type StopRule } from './stop-child';
 
 export interface ChildProcessOptions {
   /** Names it in events and errors. */
@@ -127,6 +127,6 @@ function launch(options: ChildProcessOptions, rule: StopRule): Launched {
 }
 
 function exitOf(child: ChildProcess): Promise<Exit> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  if (hasExited(child)) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
