@@ -1,6 +1,7 @@
-import express, { type Express, type Router } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from '../logger';
-import { errorHandler, notFound } from './error-handler';
+import { errorHandler, notFound, unsupportedMediaType } from './error-handler';
 import { healthRoutes, type ReadinessCheck } from './health';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { accessLog } from './access-log';
@@ -20,6 +21,23 @@ export interface HttpAppOptions {
 /** JSON bodies above this are refused with 413 before they are buffered whole. */
 export const JSON_BODY_LIMIT = '1mb';
 
+/** The media types read as JSON; a body of any other type on a route that takes one answers 415. */
+const JSON_TYPES = ['application/json', 'application/*+json'];
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/** An empty body (`Content-Length: 0`, as clients send on a bodiless POST) counts as none. */
+const hasBody = (headers: IncomingHttpHeaders) =>
+  headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+
+/**
+ * Every route that takes a body takes JSON. Without this, a form or text body would reach the route as no body
+ * at all, and the client would get a puzzling 400 about a missing object.
+ */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (BODY_METHODS.has(req.method) && hasBody(req.headers) && !req.is(JSON_TYPES)) throw unsupportedMediaType();
+  next();
+};
+
 /**
  * The Express app every service shares: request ids, security headers, a strict JSON parser, health routes,
  * problem+json for every error. It does not listen; `serve()` does, so tests need no port.
@@ -34,7 +52,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(requestId);
   if (options.accessLog !== false) app.use(accessLog(options.logger));
   app.use(securityHeaders());
-  app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES }));
 
   app.use(healthRoutes(options.ready));
   app.use(answerMethodNotAllowed(options.routes));

@@ -5,8 +5,15 @@ import type { Logger } from '../logger';
 import { sendProblem } from './problem';
 import { toFieldErrors } from './validate';
 
-/** body-parser marks its errors with `type` and an HTTP status; map them onto problems a client can act on. */
-function fromBodyParser(error: { type?: unknown; status?: unknown }): AppError | undefined {
+/** A body the client stopped sending: nothing is wrong on our side, and nobody is left to read an answer. */
+export const REQUEST_ABORTED = 'request-aborted';
+
+/** The 415 answer: the body of a JSON route is not UTF-8 JSON. */
+export const unsupportedMediaType = (detail = 'Send the body as application/json (UTF-8).') =>
+  new AppError(415, 'unsupported-media-type', { detail, headers: { Accept: 'application/json' } });
+
+/** body-parser (and raw-body under it) marks its errors with `type`; map them onto problems a client can act on. */
+function fromBodyParser(error: { type?: unknown; status?: unknown; expose?: unknown }): AppError | undefined {
   switch (error.type) {
     case 'entity.parse.failed':
       return AppError.badRequest('The request body is not valid JSON.', 'malformed-json');
@@ -14,28 +21,42 @@ function fromBodyParser(error: { type?: unknown; status?: unknown }): AppError |
       return new AppError(413, 'body-too-large', { detail: 'The request body is larger than 1 MiB.' });
     case 'charset.unsupported':
     case 'encoding.unsupported':
-      return new AppError(415, 'unsupported-media-type', { detail: 'Send UTF-8 JSON.' });
+      return unsupportedMediaType('Send the body as application/json in UTF-8, without a content encoding other than gzip, deflate or br.');
+    case 'request.aborted':
+      return new AppError(400, REQUEST_ABORTED, { detail: 'The client closed the connection before the body arrived.' });
+    case 'request.size.invalid':
+      return AppError.badRequest('The request body does not have the length its Content-Length declares.');
     default:
-      return undefined;
+      // Any other client error body-parser reports (a gzip body that does not inflate, …) is still the client's.
+      return error.expose === true && typeof error.status === 'number' && error.status >= 400 && error.status < 500
+        ? AppError.badRequest('The request body cannot be read.')
+        : undefined;
   }
 }
 
-export function toAppError(error: unknown): AppError | undefined {
+/** The router could not percent-decode a path parameter (`/products/%ff`): such a path names no resource. */
+function undecodablePath(error: unknown, path: string): AppError | undefined {
+  if (!(error instanceof URIError) || (error as { status?: unknown }).status !== 400) return undefined;
+  return AppError.notFound(`No resource matches ${path}: it is not valid percent-encoded UTF-8.`);
+}
+
+export function toAppError(error: unknown, path = ''): AppError | undefined {
   if (error instanceof AppError) return error;
   if (error instanceof ZodError) return AppError.validation(toFieldErrors(error));
-  if (typeof error === 'object' && error !== null) return fromBodyParser(error as { type?: unknown });
+  if (typeof error === 'object' && error !== null) return undecodablePath(error, path) ?? fromBodyParser(error);
   return undefined;
 }
 
 /** The one error handler: every error leaves as problem+json, and only 5xx get a stack trace in the log. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    const known = toAppError(error);
+    const known = toAppError(error, req.path);
     const problem = known ?? new AppError(500, 'internal', { detail: 'Something went wrong on our side.' });
     const log = { err: error, requestId: res.locals.requestId, method: req.method, url: req.originalUrl };
     if (problem.status >= 500) logger.error(log, 'request failed');
+    else if (problem.code === REQUEST_ABORTED) logger.info({ ...log, err: undefined }, 'client aborted the request body');
     else logger.debug({ ...log, err: undefined, code: problem.code }, 'request rejected');
-    if (res.headersSent) {
+    if (res.headersSent || req.socket.destroyed) {
       res.destroy();
       return;
     }

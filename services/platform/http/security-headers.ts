@@ -7,19 +7,33 @@ const OPTIONS: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
 };
 
+let defaults: Readonly<Record<string, string>> | undefined;
+
 /**
- * helmet's security headers, computed once at start. helmet stays the authority on which headers and values to
- * send; they do not depend on the request here, so running its dozen middlewares per response (a setHeader each)
- * would only spend CPU on the hot path. Each response gets them in one setHeaders call.
+ * helmet's security headers as plain fields (lower-case names), computed once: helmet stays the authority on
+ * which headers and values to send, and they do not depend on the request. The services set them through
+ * `securityHeaders()`; the gateway puts the same fields on the answers it gives itself.
  */
-export function securityHeaders(options: HelmetOptions = OPTIONS): RequestHandler {
-  const headers = new Map<string, string>();
+export function securityHeaderFields(options?: HelmetOptions): Readonly<Record<string, string>> {
+  if (options === undefined && defaults) return defaults;
+  const headers: Record<string, string> = {};
   const recorder = {
-    setHeader: (name: string, value: string) => void headers.set(name, value),
-    removeHeader: (name: string) => void headers.delete(name),
+    setHeader: (name: string, value: string) => void (headers[name.toLowerCase()] = value),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
   };
-  helmet(options)({ headers: {} } as IncomingMessage, recorder as unknown as ServerResponse, () => {});
-  if (headers.size === 0) throw new Error('helmet set no headers: its interface changed; see security-headers.ts');
+  helmet(options ?? OPTIONS)({ headers: {} } as IncomingMessage, recorder as unknown as ServerResponse, () => {});
+  if (Object.keys(headers).length === 0) throw new Error('helmet set no headers: its interface changed; see security-headers.ts');
+  const fields = Object.freeze(headers);
+  if (options === undefined) defaults = fields;
+  return fields;
+}
+
+/**
+ * Running helmet's dozen middlewares per response (a setHeader each) would only spend CPU on the hot path: each
+ * response gets the precomputed fields in one setHeaders call.
+ */
+export function securityHeaders(options?: HelmetOptions): RequestHandler {
+  const headers = new Map(Object.entries(securityHeaderFields(options)));
   return (_req, res, next) => {
     res.setHeaders(headers);
     next();

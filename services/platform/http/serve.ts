@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
+import { answerClientErrors } from './client-errors';
 import { serverOptionsFor } from './express-server-classes';
 
 export interface ServeOptions {
@@ -28,6 +29,7 @@ export async function serve(listener: RequestListener, options: ServeOptions): P
   const server = createServer(serverOptionsFor(listener), listener);
   // Longer than a load balancer's idle timeout (ALB: 60 s), so the balancer, not us, closes idle connections.
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server, options.logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
