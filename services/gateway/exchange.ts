@@ -3,12 +3,20 @@
  * line. Built once per request; nothing in it is recomputed later in the pipeline.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { AppError } from '../platform/errors';
 import type { Logger } from '../platform/logger';
 import { pickRequestId } from '../platform/http/request-id';
 import type { ForwardInfo } from './headers';
-import { gatewayProblems, writeProblem } from './problem';
+import { gatewayProblems, SECURITY_HEADERS, writeProblem } from './problem';
+
+/**
+ * How long a client may go on sending a body the gateway has already answered (read and dropped) before its
+ * connection is cut. Cutting at once would reset the connection under a client still writing, which then sees
+ * EPIPE or ECONNRESET instead of the answer (a lingering close, RFC 9112 §9.6).
+ */
+export const DRAIN_AFTER_ANSWER_MS = 5_000;
 
 export class Exchange {
   readonly started = performance.now();
@@ -53,18 +61,31 @@ export class Exchange {
   }
 
   send(status: number, body: string | Buffer, contentType: string, extra: OutgoingHttpHeaders = {}): void {
-    this.res
-      .writeHead(status, { ...this.own, ...extra, 'content-type': contentType, 'content-length': Buffer.byteLength(body) })
-      .end(body);
+    const headers = { ...SECURITY_HEADERS, ...this.own, ...extra, 'content-type': contentType, 'content-length': Buffer.byteLength(body) };
+    this.res.writeHead(status, headers).end(body);
+    this.drainUnreadBody();
   }
 
   empty(status: number, headers: OutgoingHttpHeaders): void {
-    this.res.writeHead(status, { ...headers, 'x-request-id': this.requestId }).end();
+    this.res.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'x-request-id': this.requestId }).end();
+    this.drainUnreadBody();
+  }
+
+  /** The client went away (closed its connection, or stopped sending the body): nobody is left to answer. */
+  get clientGone(): boolean {
+    const socket = this.req.socket as Socket | null;
+    return this.res.destroyed || !socket || socket.destroyed || (this.req.destroyed && !this.req.complete);
   }
 
   /** The one error exit: AppErrors become their problem, anything else a 500 whose details stay in the log. */
   fail(error: unknown, logger: Logger): void {
     const problem = error instanceof AppError ? error : gatewayProblems.internal();
+    if (this.clientGone) {
+      // Whatever failed, it failed because the client left (an upload cut short): not an error of ours.
+      logger.info({ requestId: this.requestId, route: this.routeKey }, 'client went away before the answer');
+      this.res.destroy();
+      return;
+    }
     if (problem.status >= 500) {
       // For an upstream failure the cause (ECONNREFUSED, a timeout, …) is what an operator needs to see.
       const err = problem === error && problem.cause !== undefined ? problem.cause : error;
@@ -75,12 +96,29 @@ export class Exchange {
       return;
     }
     writeProblem(this.res, problem, this.path, this.requestId, this.own);
+    this.drainUnreadBody();
+  }
+
+  /**
+   * After an answer given before the request body was read (413, 401, 404, …): the body is read and dropped, so
+   * the connection can close cleanly (or serve the next request) once the client has sent it; a client that is
+   * still sending after DRAIN_AFTER_ANSWER_MS is cut.
+   */
+  private drainUnreadBody(): void {
+    const { req } = this;
+    const socket = req.socket as Socket | null;
+    if (req.complete || req.destroyed || !socket) return;
+    req.resume();
+    const cut = setTimeout(() => socket.destroy(), DRAIN_AFTER_ANSWER_MS).unref();
+    req.once('end', () => clearTimeout(cut));
+    req.once('close', () => clearTimeout(cut));
   }
 
   /** The access log line: one per request, also for those the gateway answered itself. */
   log(logger: Logger): void {
     const ms = Math.round((performance.now() - this.started) * 10) / 10;
-    const aborted = !this.res.writableFinished;
+    // Not `writableFinished`: an answer the gateway wrote itself is still being flushed when this line is written.
+    const aborted = !this.res.writableEnded;
     logger.info(
       {
         requestId: this.requestId,

@@ -4,7 +4,11 @@
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { AppError } from '../platform/errors';
-import { PROBLEM_CONTENT_TYPE, problemType } from '../platform/http/problem';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../platform/http/problem';
+import { securityHeaderFields } from '../platform/http/security-headers';
+
+/** The services' security headers (helmet's, from the platform), on every answer the gateway gives itself. */
+export const SECURITY_HEADERS: Readonly<OutgoingHttpHeaders> = securityHeaderFields();
 
 export function writeProblem(
   res: ServerResponse,
@@ -13,16 +17,9 @@ export function writeProblem(
   requestId: string,
   own: OutgoingHttpHeaders,
 ): void {
-  const body = JSON.stringify({
-    type: problemType(error.code),
-    title: error.title,
-    status: error.status,
-    detail: error.message,
-    instance,
-    requestId,
-    ...(error.errors ? { errors: error.errors } : {}),
-  });
+  const body = problemBody(error, instance, requestId);
   const headers: OutgoingHttpHeaders = {
+    ...SECURITY_HEADERS,
     ...own,
     ...error.headers,
     'content-type': PROBLEM_CONTENT_TYPE,
@@ -38,12 +35,10 @@ export const gatewayProblems = {
     new AppError(404, 'not-found', { detail: `No route matches ${method} ${path}.` }),
   methodNotAllowed: (allow: string) =>
     new AppError(405, 'method-not-allowed', { detail: `This resource supports ${allow}.`, headers: { Allow: allow } }),
+  // No `Connection: close`: node would cut the connection as soon as the answer is out, while the client is still
+  // sending, and the client would see a reset instead of the 413. The rest of the body is drained (Exchange).
   tooLarge: (maxBytes: number) =>
-    new AppError(413, 'payload-too-large', {
-      detail: `The request body is larger than ${maxBytes} bytes.`,
-      // The rest of the body is not read: the connection cannot be reused.
-      headers: { Connection: 'close' },
-    }),
+    new AppError(413, 'payload-too-large', { detail: `The request body is larger than ${maxBytes} bytes.` }),
   throttled: (retryAfterSeconds: number) =>
     new AppError(429, 'too-many-requests', {
       detail: 'Too many requests; slow down and retry later.',

@@ -80,6 +80,8 @@ export class Upstreams {
       );
     } catch (error) {
       if (res.headersSent || res.destroyed) return;
+      // The client stopped sending the body it announced: the failure is its, and it is not there to be told.
+      if (req.destroyed && !req.complete) return;
       throw this.toProblem(error, service);
     }
   }
@@ -112,17 +114,20 @@ export class Upstreams {
 }
 
 /**
- * The body to send on: none when the request has none, the request itself when its length is declared (the
- * HTTP parser enforces it), else a counting wrapper. A declared length over the limit is refused unread.
+ * The body to send on: none when the request has none, else a counting wrapper around the request (a declared
+ * length over the limit is refused unread). Never the request itself: undici destroys a body it gives up on (the
+ * service is down, the limit is hit), and destroying the request would cut the client's connection before it
+ * could read the gateway's answer.
  */
 export function requestBody(req: IncomingMessage, maxBytes: number): Readable | null {
   const declared = req.headers['content-length'];
   if (declared !== undefined) {
     rejectDeclaredOversize(req, maxBytes);
-    return declared === '0' ? null : req;
+    if (declared === '0') return null;
+  } else if (req.headers['transfer-encoding'] === undefined) {
+    return null;
   }
-  if (req.headers['transfer-encoding'] === undefined) return null;
-  return Readable.from(limited(req, maxBytes), { objectMode: false });
+  return Readable.from(limited(req.iterator({ destroyOnReturn: false }), maxBytes), { objectMode: false });
 }
 
 /** Throws the 413 problem when `Content-Length` is over the limit; the body is never read. */

@@ -1,0 +1,179 @@
+/**
+ * Answers the gateway gives before it has read the request's body (413, 401, 503, …) must reach a client that is
+ * still sending it: the gateway drains the body instead of cutting the connection under the client.
+ */
+import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { securityHeaderFields } from '../../../services/platform/http/security-headers';
+import { capturingLogger, eventually, LEVEL, openSocket, rawRequest, readAnswer } from '../platform/http/raw-http';
+import { call, listen, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
+
+const MAX_BODY = 1024 * 1024;
+/** Nothing listens on port 1 of the loopback: connecting is refused at once. */
+const unreachable = 'http://127.0.0.1:1';
+
+const { logger, lines } = capturingLogger();
+let upstreams: Upstreams;
+let gateway: TestServer;
+
+beforeAll(async () => {
+  upstreams = await startEchoUpstreams();
+  gateway = await startTestGateway({ upstreams: { ...upstreams.urls, billing: unreachable }, maxBodyBytes: MAX_BODY, logger });
+});
+afterAll(async () => {
+  await gateway?.close();
+  await upstreams?.close();
+});
+
+const finished = (socket: Socket) =>
+  new Promise<string>((resolve) => {
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    socket.once('close', () => resolve('closed'));
+  });
+
+describe('when the body is over the limit and the client goes on sending it', () => {
+  it('then the client reads the 413, finishes sending without a reset, and the connection serves the next request', async () => {
+    const socket = await openSocket(gateway.url);
+    const outcome = finished(socket);
+    const answer = readAnswer(socket);
+    socket.write(`POST /identity/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${3 * MAX_BODY}\r\n\r\n`);
+    const first = await answer;
+    expect(first.status).toBe(413);
+    expect(JSON.parse(first.body)).toMatchObject({ type: 'urn:problem-type:platform:payload-too-large', requestId: first.headers['x-request-id'] });
+    // Only now the body: a gateway that closed after its answer resets the connection under these writes.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      socket.write(Buffer.alloc(MAX_BODY, 'a'));
+    }
+    const next = readAnswer(socket);
+    socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await next).status).toBe(200);
+    socket.end();
+    expect(await outcome).toBe('closed');
+  });
+
+  it('then fetch, which sends the whole body before it reads, gets the 413 every time', async () => {
+    const body = Buffer.alloc(11 * MAX_BODY, 'a');
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${gateway.url}/identity/signup`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      expect(res.status).toBe(413);
+      expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+      await res.text();
+    }
+  });
+
+  it('then a chunked body that grows past the limit gets its 413 too, and the connection is not reset', async () => {
+    const socket = await openSocket(gateway.url);
+    const outcome = finished(socket);
+    const answer = readAnswer(socket);
+    socket.write('POST /identity/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = Buffer.alloc(256 * 1024, 'a');
+    for (let i = 0; i < 6; i++) socket.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
+    expect((await answer).status).toBe(413);
+    for (let i = 0; i < 4; i++) socket.write(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
+    socket.end('0\r\n\r\n');
+    expect(await outcome).toBe('closed');
+  });
+});
+
+describe('when the service cannot be reached and the request has a body', () => {
+  it('then the client reads the 503 instead of a cut connection', async () => {
+    const down = await startTestGateway({ upstreams: { identity: unreachable, product: unreachable, billing: unreachable } });
+    try {
+      for (const size of [10, 512 * 1024]) {
+        const res = await fetch(`${down.url}/identity/signup`, {
+          method: 'POST',
+          body: Buffer.alloc(size, 'a'),
+          headers: { 'content-type': 'application/json' },
+        });
+        expect(res.status).toBe(503);
+        expect(await res.json()).toMatchObject({ type: 'urn:problem-type:platform:service-unavailable' });
+      }
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('then, when the service drops the connection in the middle of the body, the client reads the 502', async () => {
+    const dropping = await listen(createServer((req) => req.once('data', () => req.socket.destroy())));
+    const edge = await startTestGateway({ upstreams: { identity: dropping.url, product: unreachable, billing: unreachable } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${edge.url}/identity/signup`, {
+          method: 'POST',
+          body: Buffer.alloc(4 * MAX_BODY, 'a'),
+          headers: { 'content-type': 'application/json' },
+        });
+        expect(res.status).toBe(502);
+        expect(await res.json()).toMatchObject({ type: 'urn:problem-type:platform:bad-gateway' });
+      }
+    } finally {
+      await edge.close();
+      await dropping.close();
+    }
+  });
+});
+
+describe('when the client leaves in the middle of its body', () => {
+  it('then the gateway logs it at info, with no error line', async () => {
+    lines.length = 0;
+    const socket = await openSocket(gateway.url);
+    socket.write('POST /identity/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"email":');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    await eventually(() => lines.some((line) => line.msg === 'request' && line.aborted === true));
+    expect(lines.filter((line) => line.level >= LEVEL.warn)).toEqual([]);
+  });
+});
+
+describe('the answers the gateway gives itself', () => {
+  const security = securityHeaderFields();
+  const expectSecurityHeaders = (headers: Record<string, unknown>, except: string[] = []) => {
+    for (const [name, value] of Object.entries(security)) if (!except.includes(name)) expect(headers[name], name).toBe(value);
+  };
+
+  it.each([
+    ['a 404', 'GET', '/nowhere', 404],
+    ['a 405', 'DELETE', '/health', 405],
+    ['a 401', 'GET', '/identity/me', 401],
+    ['a 503', 'GET', '/billing/openapi.json', 503],
+    ['/health', 'GET', '/health', 200],
+  ])('when it is %s, then it carries the services\' security headers', async (_what, method, path, status) => {
+    const answer = await call(gateway.url, method, path);
+    expect(answer.status).toBe(status);
+    expectSecurityHeaders(answer.headers);
+  });
+
+  it('when it is the 413, then it carries them too', async () => {
+    const answer = await call(gateway.url, 'POST', '/identity/signup', { body: 'x'.repeat(MAX_BODY + 1) });
+    expect(answer.status).toBe(413);
+    expectSecurityHeaders(answer.headers);
+  });
+
+  it('when it is the 429, then it carries them too', async () => {
+    const closed = await startTestGateway({ upstreams: upstreams.urls, throttleOverride: { rateLimit: 0, burstLimit: 0 } });
+    try {
+      const answer = await call(closed.url, 'GET', '/products');
+      expect(answer.status).toBe(429);
+      expectSecurityHeaders(answer.headers);
+    } finally {
+      await closed.close();
+    }
+  });
+
+  it('when it is /docs, then it carries them with the page\'s own Content-Security-Policy', async () => {
+    const answer = await call(gateway.url, 'GET', '/docs');
+    expect(answer.status).toBe(200);
+    expectSecurityHeaders(answer.headers, ['content-security-policy']);
+    expect(answer.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('when the bytes are not HTTP, then it answers a 400 problem+json with a request id and the headers', async () => {
+    const answer = await rawRequest(gateway.url, 'HELLO\r\n\r\n');
+    expect(answer.status).toBe(400);
+    expect(answer.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(JSON.parse(answer.body)).toMatchObject({ status: 400, requestId: answer.headers['x-request-id'] });
+    expectSecurityHeaders(answer.headers);
+  });
+});
