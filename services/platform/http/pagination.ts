@@ -21,6 +21,20 @@ const pageParams = z.strictObject({
   cursor: z.string().max(512).optional(),
 });
 
+/**
+ * A timestamp in a cursor, exactly as the API issues them (`Date#toISOString`: UTC, milliseconds), and within the
+ * years both JavaScript and PostgreSQL's timestamptz hold (1 to 9999). A forged cursor with year 0000 passes a
+ * plain ISO check but fails in the database, which would answer 500.
+ */
+export const cursorTimestamp = z.string().refine(isIssuedTimestamp, 'not a timestamp this API issued');
+
+function isIssuedTimestamp(value: string): boolean {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()) || date.toISOString() !== value) return false;
+  const year = date.getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}
+
 export function encodeCursor(key: unknown): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }

@@ -1,5 +1,6 @@
 /** Wire shapes of the Billing API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
+import { cursorTimestamp } from '../../../platform/http/pagination';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../domain/idempotency';
 import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY } from '../../domain/invoice';
 
@@ -36,7 +37,7 @@ export const idempotencyKeyHeader = z
 
 export const invoiceIdParam = z.uuid();
 
-export const invoiceCursor = z.strictObject({ createdAt: z.iso.datetime(), id: z.uuid() });
+export const invoiceCursor = z.strictObject({ createdAt: cursorTimestamp, id: z.uuid() });
 
 export const accountResponse = z.object({
   id: z.uuid(),

@@ -1,5 +1,6 @@
 /** Wire shapes of the Product API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
+import { cursorTimestamp } from '../../../platform/http/pagination';
 import { MAX_PRICE_CENTS } from '../../domain/product';
 
 const priceCents = z.number().int().min(0).max(MAX_PRICE_CENTS);
@@ -25,7 +26,7 @@ export const updateProductBody = z
 
 export const productIdParam = z.uuid();
 
-export const productCursor = z.strictObject({ createdAt: z.iso.datetime(), id: z.uuid() });
+export const productCursor = z.strictObject({ createdAt: cursorTimestamp, id: z.uuid() });
 
 export const productResponse = z.object({
   id: z.uuid(),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,7 @@ describe('GET /billing/invoices', () => {
     ['a NUL byte', '%00'],
     ['SQL', encodeURIComponent("' OR 1=1 --")],
     ['an overlong value', 'a'.repeat(600)],
+    ['a timestamp in year 0000', Buffer.from(JSON.stringify({ createdAt: '0000-01-01T00:00:00.000Z', id: randomUUID() })).toString('base64url')],
   ])('when the cursor is %s, then it answers 400 naming cursor', async (_what, cursor) => {
     const res = await list(alice, `?cursor=${cursor}`);
     expect(res.status).toBe(400);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProductHarness, type ProductHarness } from '../../../../support/product';
@@ -13,6 +14,8 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 
 const list = (query: string) => request(harness.app).get(`/products${query}`);
+/** A cursor shaped like the API's, at a chosen timestamp. */
+const cursorAt = (createdAt: string) => Buffer.from(JSON.stringify({ createdAt, id: randomUUID() })).toString('base64url');
 
 describe('GET /products', () => {
   it('when no limit is given, then it returns every active product and no next cursor', async () => {
@@ -52,6 +55,22 @@ describe('GET /products', () => {
       expect(res.body.errors[0].path).toBe('cursor');
     },
   );
+
+  it.each([
+    ['year 0000', '0000-01-01T00:00:00.000Z'],
+    ['a 31 February', '2025-02-31T00:00:00.000Z'],
+    ['another precision than the API issues', '2025-01-01T00:00:00.000000Z'],
+  ])('when the cursor carries a timestamp with %s, then it answers 400 naming cursor, not a database error', async (_what, createdAt) => {
+    const res = await list(`?cursor=${cursorAt(createdAt)}`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('cursor');
+  });
+
+  it('when the cursor carries the last timestamp the database can compare (9999-12-31), then it answers an empty page', async () => {
+    const res = await list(`?cursor=${cursorAt('9999-12-31T23:59:59.999Z')}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ items: [], nextCursor: null });
+  });
 
   it('when an unknown query parameter is sent, then it answers 400', async () => {
     expect((await list('?offset=3')).status).toBe(400);
