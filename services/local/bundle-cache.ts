@@ -9,7 +9,8 @@ import path from 'node:path';
 const STAMP = 'inputs.json';
 
 interface Stamp {
-  readonly entries: Readonly<Record<string, string>>;
+  /** Everything else the bundles depend on: entry points, build options, esbuild's version, where they were built. */
+  readonly recipe: unknown;
   /** Input path → `size:mtimeMs`. */
   readonly inputs: Readonly<Record<string, string>>;
 }
@@ -24,16 +25,16 @@ async function fingerprints(files: readonly string[]): Promise<Record<string, st
   return Object.fromEntries(files.map((file, index) => [file, prints[index]]));
 }
 
-export async function bundleIsFresh(outdir: string, entries: Readonly<Record<string, string>>): Promise<boolean> {
+export async function bundleIsFresh(outdir: string, recipe: unknown, names: readonly string[]): Promise<boolean> {
   const stamp = await readFile(path.join(outdir, STAMP), 'utf8').then((text) => JSON.parse(text) as Stamp, () => undefined);
-  if (!stamp || JSON.stringify(stamp.entries) !== JSON.stringify(entries)) return false;
-  const outputs = Object.keys(entries).map((name) => path.join(outdir, `${name}.mjs`));
+  if (!stamp || JSON.stringify(stamp.recipe) !== JSON.stringify(recipe)) return false;
+  const outputs = names.map((name) => path.join(outdir, `${name}.mjs`));
   if ((await Promise.all(outputs.map(fingerprint))).includes(undefined)) return false;
   const now = await fingerprints(Object.keys(stamp.inputs));
   return Object.entries(stamp.inputs).every(([file, print]) => now[file] === print);
 }
 
-export async function rememberBundle(outdir: string, entries: Readonly<Record<string, string>>, inputs: readonly string[]): Promise<void> {
-  const stamp: Stamp = { entries, inputs: (await fingerprints(inputs)) as Record<string, string> };
+export async function rememberBundle(outdir: string, recipe: unknown, inputs: readonly string[]): Promise<void> {
+  const stamp: Stamp = { recipe, inputs: (await fingerprints(inputs)) as Record<string, string> };
   await writeFile(path.join(outdir, STAMP), JSON.stringify(stamp));
 }

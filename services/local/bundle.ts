@@ -6,7 +6,7 @@
  * wait for. The bundles are rebuilt only when one of their inputs changed (see bundle-cache.ts).
  */
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, version, type BuildOptions } from 'esbuild';
 import { bundleIsFresh, rememberBundle } from './bundle-cache';
 
 /** Inside node_modules, so what stays external (below) resolves from the project's node_modules. */
@@ -27,23 +27,27 @@ export interface Bundles {
   readonly rebuilt: boolean;
 }
 
+/** How the bundles are built; part of what makes them fresh (see bundle-cache.ts), with the entry points. */
+const OPTIONS = {
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  external: EXTERNAL,
+  banner: { js: REQUIRE_SHIM },
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  sourcemap: true,
+  metafile: true,
+  logLevel: 'error',
+} as const satisfies BuildOptions;
+
 export async function bundleEntryPoints(entries: Readonly<Record<string, string>>, outdir = BUNDLE_DIR): Promise<Bundles> {
   const outputs = Object.fromEntries(Object.keys(entries).map((name) => [name, path.join(outdir, `${name}.mjs`)]));
-  if (await bundleIsFresh(outdir, entries)) return { entries: outputs, rebuilt: false };
-  const result = await build({
-    entryPoints: entries,
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    external: EXTERNAL,
-    banner: { js: REQUIRE_SHIM },
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    sourcemap: true,
-    metafile: true,
-    logLevel: 'error',
-  });
-  await rememberBundle(outdir, entries, Object.keys(result.metafile.inputs));
+  // The working directory too: another checkout sharing node_modules (a git worktree, a mutation-testing sandbox)
+  // builds from other sources into the same folder, and its bundles must not pass for ours.
+  const recipe = { entries, options: OPTIONS, esbuild: version, cwd: process.cwd() };
+  if (await bundleIsFresh(outdir, recipe, Object.keys(entries))) return { entries: outputs, rebuilt: false };
+  const result = await build({ ...OPTIONS, entryPoints: entries, outdir });
+  await rememberBundle(outdir, recipe, Object.keys(result.metafile.inputs));
   return { entries: outputs, rebuilt: true };
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { AppError } from '../errors';
+import { sendProblem } from './problem';
 
 export type ReadinessCheck = () => Promise<boolean>;
 
@@ -23,13 +24,15 @@ export function healthRoutes(ready: ReadinessCheck): Router {
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/health/ready', async (_req, res) => {
+  router.get('/health/ready', async (req, res) => {
     const reason = await ready().then(
       (ok) => (ok ? undefined : 'The database does not answer.'),
       (error: unknown) => (error instanceof NotReady ? error.message : 'The database does not answer.'),
     );
-    if (reason) throw new AppError(503, 'not-ready', { detail: reason, headers: { 'Retry-After': '5' } });
-    res.json({ status: 'ok' });
+    // Answered here, not thrown: not being ready is a state the prober reads, not a failed request to log (a
+    // launcher or balancer polling a migrating service would fill the log with errors).
+    if (reason) sendProblem(res, new AppError(503, 'not-ready', { detail: reason, headers: { 'Retry-After': '5' } }), req.originalUrl);
+    else res.json({ status: 'ok' });
   });
   return router;
 }

@@ -43,4 +43,18 @@ describe('the local bundles', () => {
     expect(await built()).not.toBe(before);
     expect(execFileSync(process.execPath, [main!], { encoding: 'utf8', cwd: tmpdir() }).trim()).toBe('two function');
   });
+
+  it('when another checkout (another working directory) built into the same folder, then the bundle is built again from ours', async () => {
+    const before = await built();
+    const elsewhere = process.cwd();
+    process.chdir(tmpdir());
+    try {
+      // The same paths, seen from another directory: a worktree or a sandbox sharing node_modules.
+      expect((await bundleEntryPoints({ main: entry }, outdir())).rebuilt).toBe(true);
+    } finally {
+      process.chdir(elsewhere);
+    }
+    expect((await bundleEntryPoints({ main: entry }, outdir())).rebuilt).toBe(true);
+    expect(await built()).not.toBe(before);
+  });
 });
