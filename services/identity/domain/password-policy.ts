@@ -11,7 +11,7 @@ export const PASSWORD_MAX = 256;
 const SYMBOL = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/;
 
 export const PASSWORD_RULE =
-  'at least 8 characters with an upper-case letter, a lower-case letter, a digit and a symbol, and no leading or trailing space';
+  'at least 8 characters with an upper-case letter, a lower-case letter, a digit and a symbol, no leading or trailing space, and no control characters';
 
 /** Why a password breaks the policy, or undefined when it meets it. */
 export function passwordProblem(password: string): string | undefined {
@@ -22,6 +22,8 @@ export function passwordProblem(password: string): string | undefined {
     /[a-z]/.test(password) &&
     /[0-9]/.test(password) &&
     SYMBOL.test(password) &&
-    password.trim() === password;
+    password.trim() === password &&
+    // Nobody types one; refused as in every other text field the API takes.
+    !/\p{Cc}/u.test(password);
   return meets ? undefined : PASSWORD_RULE;
 }

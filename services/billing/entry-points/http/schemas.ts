@@ -1,6 +1,7 @@
 /** Wire shapes of the Billing API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
 import { cursorTimestamp } from '../../../platform/http/pagination';
+import { singleLine } from '../../../platform/http/text-fields';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../domain/idempotency';
 import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY } from '../../domain/invoice';
 
@@ -30,10 +31,9 @@ export const createInvoiceBody = z.strictObject({
 /** Paying takes no input; a body with fields is a client mistake worth a 400, not something to ignore. */
 export const payInvoiceBody = z.strictObject({});
 
-export const idempotencyKeyHeader = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(MAX_IDEMPOTENCY_KEY_LENGTH, `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+export const idempotencyKeyHeader = singleLine(
+  z.string().min(1, 'must not be empty').max(MAX_IDEMPOTENCY_KEY_LENGTH, `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`),
+);
 
 export const invoiceIdParam = z.uuid();
 

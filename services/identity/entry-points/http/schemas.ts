@@ -1,5 +1,6 @@
 /** Wire shapes of the Identity API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
+import { singleLine } from '../../../platform/http/text-fields';
 import { PASSWORD_MAX, passwordProblem } from '../../domain/password-policy';
 import { EMAIL_MAX_CHARS, NAME_MAX_CHARS } from '../../domain/profile';
 
@@ -12,17 +13,14 @@ export const email = z
   .pipe(z.email())
   .meta({ description: 'Trimmed and lower-cased before use', example: 'ann@example.com' });
 
-// Control characters have no place in a name, and PostgreSQL text cannot hold NUL at all.
-const CONTROL = /\p{Cc}/u;
-
 /** Counted in characters (code points), not UTF-16 units, so 200 emoji are as fine as 200 letters. */
-export const name = z
-  .string()
-  .trim()
-  .min(1)
-  .refine((value) => [...value].length <= NAME_MAX_CHARS, `at most ${NAME_MAX_CHARS} characters`)
-  .refine((value) => !CONTROL.test(value), 'must not contain control characters')
-  .meta({ description: `Trimmed; 1 to ${NAME_MAX_CHARS} characters, stored as given` });
+export const name = singleLine(
+  z
+    .string()
+    .trim()
+    .min(1)
+    .refine((value) => [...value].length <= NAME_MAX_CHARS, `at most ${NAME_MAX_CHARS} characters`),
+).meta({ description: `Trimmed; 1 to ${NAME_MAX_CHARS} characters, stored as given` });
 
 const newPassword = z
   .string()

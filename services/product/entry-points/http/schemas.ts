@@ -1,15 +1,17 @@
 /** Wire shapes of the Product API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
 import { cursorTimestamp } from '../../../platform/http/pagination';
+import { multiLine, singleLine } from '../../../platform/http/text-fields';
 import { MAX_PRICE_CENTS } from '../../domain/product';
 
 const priceCents = z.number().int().min(0).max(MAX_PRICE_CENTS);
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => singleLine(z.string().trim().min(1).max(max));
+const description = multiLine(z.string().max(4000));
 
 export const createProductBody = z.strictObject({
   sku: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64'),
   name: text(200),
-  description: z.string().max(4000).nullable().optional(),
+  description: description.nullable().optional(),
   priceCents,
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD').optional(),
 });
@@ -17,7 +19,7 @@ export const createProductBody = z.strictObject({
 export const updateProductBody = z
   .strictObject({
     name: text(200),
-    description: z.string().max(4000).nullable(),
+    description: description.nullable(),
     priceCents,
     active: z.boolean(),
   })

@@ -182,6 +182,14 @@ describe('POST /billing/invoices with an Idempotency-Key', () => {
     expect(await harness.invoiceCount()).toBe(before);
   });
 
+  it('when the key carries a control character (C1, sent as UTF-8), then it answers 400 naming the header and creates nothing', async () => {
+    const before = await harness.invoiceCount();
+    const res = await postOctets(Buffer.from(`${newKey()}\u0085`));
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'Idempotency-Key', message: 'must not contain control characters' }]);
+    expect(await harness.invoiceCount()).toBe(before);
+  });
+
   it('when keys differ only in letter case, then they are different keys', async () => {
     const key = newKey();
     const lower = await post(`${key}-abc`);

@@ -90,6 +90,8 @@ describe('PATCH /identity/me', () => {
     ['a name that is a number', { name: 5 }, 'name'],
     ['a null name', { name: null }, 'name'],
     ['a name of 201 characters', { name: 'n'.repeat(201) }, 'name'],
+    ['a name with a NUL', { name: 'a\u0000b' }, 'name'],
+    ['a name with a line break', { name: 'a\nb' }, 'name'],
     ['the email', { name: 'x', email: 'new@example.com' }, 'email'],
     ['the id', { name: 'x', id: '7c4a8d09-ca37-4e3b-9a2d-000000000000' }, 'id'],
     ['groups', { name: 'x', groups: ['admin'] }, 'groups'],

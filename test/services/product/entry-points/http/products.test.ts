@@ -74,6 +74,33 @@ describe('POST /products', () => {
     expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining(field) })]));
   });
 
+  it.each([
+    ['a name with a NUL', { name: 'Wid\u0000get' }, 'name'],
+    ['a name with an escape character', { name: 'Wid\u001b[31mget' }, 'name'],
+    ['a name with a line break', { name: 'Wid\nget' }, 'name'],
+    ['a name with a C1 control character', { name: 'Wid\u0085get' }, 'name'],
+    ['a description with a NUL', { description: 'a\u0000b' }, 'description'],
+    ['a description with a DEL', { description: 'a\u007fb' }, 'description'],
+  ])('when the body has %s, then it answers 400 naming the field, not a database error', async (_what, change, field) => {
+    const res = await create({ sku: newSku(), name: 'Valid', priceCents: 100, ...change });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: field, message: expect.stringContaining('control characters') })]);
+  });
+
+  it('when a change carries a NUL, then it answers 400 and the product keeps its name', async () => {
+    const created = await create({ sku: newSku(), name: 'Clean', priceCents: 10 });
+    const res = await request(harness.app).patch(`/products/${created.body.id}`).set(asAdmin()).send({ name: 'Dirty\u0000' });
+    expect(res.status).toBe(400);
+    expect((await request(harness.app).get(`/products/${created.body.id}`)).body.name).toBe('Clean');
+  });
+
+  it('when the description has tabs and line breaks, then they are kept', async () => {
+    const description = 'Line one\r\n\tLine two\n';
+    const res = await create({ sku: newSku(), name: 'Multi-line', description, priceCents: 5 });
+    expect(res.status).toBe(201);
+    expect(res.body.description).toBe(description);
+  });
+
   it('when strings look like SQL or carry unicode, then they are stored literally', async () => {
     const name = "Robert'); DROP TABLE products;-- 🚀 ñandú 漢字";
     const res = await create({ sku: newSku(), name, description: '\u0000'.replace('\u0000', '%_\\'), priceCents: 5 });
