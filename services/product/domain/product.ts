@@ -32,6 +32,18 @@ export const MAX_PRICE_CENTS = 1_000_000_000;
 
 export const DEFAULT_CURRENCY = 'USD';
 
+/**
+ * The ISO 4217 codes a price can be in: the currencies in use, as CLDR lists them (`Intl.supportedValuesOf`, from
+ * the ICU data Node ships and updates; 162 codes with Node 22 and 24, XCG and ZWG included). ISO's fund, precious
+ * metal and testing codes (BOV, XAU, XTS, XXX, …) are not there, rightly: nothing is priced in them. Nor is VED,
+ * Venezuela's digital bolívar; prices there are in VES.
+ */
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
+export function isCurrencyCode(code: string): boolean {
+  return CURRENCIES.has(code);
+}
+
 /** Keyset position in the public list. */
 export interface ProductCursor {
   readonly createdAt: string;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { cursorTimestamp } from '../../../platform/http/pagination';
 import { multiLine, singleLine } from '../../../platform/http/text-fields';
-import { MAX_PRICE_CENTS } from '../../domain/product';
+import { isCurrencyCode, MAX_PRICE_CENTS } from '../../domain/product';
 
 const priceCents = z.number().int().min(0).max(MAX_PRICE_CENTS);
 const text = (max: number) => singleLine(z.string().trim().min(1).max(max));
@@ -13,7 +13,11 @@ export const createProductBody = z.strictObject({
   name: text(200),
   description: description.nullable().optional(),
   priceCents,
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD').optional(),
+  currency: z
+    .string()
+    .refine(isCurrencyCode, 'an ISO 4217 code of a currency in use, in capitals, such as USD')
+    .optional()
+    .meta({ description: 'ISO 4217, upper case; defaults to USD', example: 'EUR' }),
 });
 
 export const updateProductBody = z

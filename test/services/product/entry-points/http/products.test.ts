@@ -67,6 +67,10 @@ describe('POST /products', () => {
     ['a fractional price', { priceCents: 1.5 }, 'priceCents'],
     ['a price as a string', { priceCents: '10' }, 'priceCents'],
     ['a lower-case currency', { currency: 'usd' }, 'currency'],
+    ['a currency that is not ISO 4217', { currency: 'ABC' }, 'currency'],
+    ['a withdrawn currency (Deutsche Mark)', { currency: 'DEM' }, 'currency'],
+    ['ISO 4217\'s testing code', { currency: 'XTS' }, 'currency'],
+    ['a currency of four letters', { currency: 'USDT' }, 'currency'],
     ['an empty name', { name: '' }, 'name'],
   ])('when the body has %s, then it answers 400 naming the field', async (_what, change, field) => {
     const res = await create({ sku: newSku(), name: 'Valid', priceCents: 100, ...change });
@@ -99,6 +103,12 @@ describe('POST /products', () => {
     const res = await create({ sku: newSku(), name: 'Multi-line', description, priceCents: 5 });
     expect(res.status).toBe(201);
     expect(res.body.description).toBe(description);
+  });
+
+  it.each(['EUR', 'JPY', 'CHF', 'XCG', 'ZWG'])('when the currency is %s, an ISO 4217 code in use, then the product is priced in it', async (currency) => {
+    const res = await create({ sku: newSku(), name: 'Priced', priceCents: 100, currency });
+    expect(res.status).toBe(201);
+    expect(res.body.currency).toBe(currency);
   });
 
   it('when strings look like SQL or carry unicode, then they are stored literally', async () => {
