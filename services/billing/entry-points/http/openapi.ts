@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
-import { problemResponses } from '../../../platform/http/openapi';
+import { JSON_BODY_STATUSES, problemResponses } from '../../../platform/http/openapi';
 import {
   accountResponse,
   createInvoiceBody,
@@ -52,7 +52,7 @@ export function billingOpenApi() {
           requestBody: json(createInvoiceBody),
           responses: {
             201: { description: 'Created (or replayed)', ...json(invoiceResponse) },
-            ...problemResponses(400, 401, 404, 422, 503),
+            ...problemResponses(400, 401, 404, ...JSON_BODY_STATUSES, 422, 503),
           },
         },
       },
@@ -69,7 +69,7 @@ export function billingOpenApi() {
           summary: 'Pay an open invoice',
           security: user,
           requestParams: idPath,
-          responses: { 200: { description: 'Paid', ...json(invoiceResponse) }, ...problemResponses(401, 404, 409) },
+          responses: { 200: { description: 'Paid', ...json(invoiceResponse) }, ...problemResponses(400, 401, 404, 409, ...JSON_BODY_STATUSES) },
         },
       },
     },

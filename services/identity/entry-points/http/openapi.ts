@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { createDocument } from 'zod-openapi';
-import { problemResponses } from '../../../platform/http/openapi';
+import { JSON_BODY_STATUSES, problemResponses } from '../../../platform/http/openapi';
 import { meResponse, refreshBody, signupBody, signupResponse, tokenBody, tokenResponse, updateMeBody } from './schemas';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
@@ -21,21 +21,21 @@ export function identityOpenApi() {
         post: {
           summary: 'Create an account',
           requestBody: json(signupBody),
-          responses: { 201: { description: 'Created', ...json(signupResponse) }, ...problemResponses(400, 409) },
+          responses: { 201: { description: 'Created', ...json(signupResponse) }, ...problemResponses(400, 409, ...JSON_BODY_STATUSES) },
         },
       },
       '/identity/token': {
         post: {
           summary: 'Sign in with email and password',
           requestBody: json(tokenBody),
-          responses: { 200: { description: 'Tokens', ...json(tokenResponse) }, ...problemResponses(400, 401) },
+          responses: { 200: { description: 'Tokens', ...json(tokenResponse) }, ...problemResponses(400, 401, ...JSON_BODY_STATUSES) },
         },
       },
       '/identity/token/refresh': {
         post: {
           summary: 'New access and id tokens from a refresh token',
           requestBody: json(refreshBody),
-          responses: { 200: { description: 'Tokens', ...json(tokenResponse) }, ...problemResponses(400, 401) },
+          responses: { 200: { description: 'Tokens', ...json(tokenResponse) }, ...problemResponses(400, 401, ...JSON_BODY_STATUSES) },
         },
       },
       '/identity/me': {
@@ -48,7 +48,7 @@ export function identityOpenApi() {
           summary: 'Rename the signed-in account',
           security: user,
           requestBody: json(updateMeBody),
-          responses: { 200: { description: 'The account', ...json(meResponse) }, ...problemResponses(400, 401) },
+          responses: { 200: { description: 'The account', ...json(meResponse) }, ...problemResponses(400, 401, ...JSON_BODY_STATUSES) },
         },
         delete: {
           summary: 'Delete the signed-in account (idempotent)',

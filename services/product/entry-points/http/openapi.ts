@@ -1,5 +1,5 @@
 import { createDocument } from 'zod-openapi';
-import { problemResponses } from '../../../platform/http/openapi';
+import { JSON_BODY_STATUSES, problemResponses } from '../../../platform/http/openapi';
 import { createProductBody, productIdParam, productListResponse, productResponse, updateProductBody } from './schemas';
 import { z } from 'zod';
 
@@ -26,7 +26,7 @@ export function productOpenApi() {
           summary: 'Create a product',
           security: admin,
           requestBody: json(createProductBody),
-          responses: { 201: { description: 'Created', ...json(productResponse) }, ...problemResponses(400, 401, 403, 409) },
+          responses: { 201: { description: 'Created', ...json(productResponse) }, ...problemResponses(400, 401, 403, 409, ...JSON_BODY_STATUSES) },
         },
       },
       '/products/{id}': {
@@ -40,7 +40,7 @@ export function productOpenApi() {
           security: admin,
           requestParams: idPath,
           requestBody: json(updateProductBody),
-          responses: { 200: { description: 'Changed', ...json(productResponse) }, ...problemResponses(400, 401, 403, 404) },
+          responses: { 200: { description: 'Changed', ...json(productResponse) }, ...problemResponses(400, 401, 403, 404, ...JSON_BODY_STATUSES) },
         },
         delete: {
           summary: 'Deactivate a product',
