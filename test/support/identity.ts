@@ -141,5 +141,5 @@ export const paidInvoice = (userId: string, totalCents: number, currency = 'USD'
 /** The counters a profile shows, as stored. */
 export async function countersOf(harness: IdentityHarness, id: string): Promise<{ count?: number; spend?: number }> {
   const profile = await harness.unitOfWork.profiles.findById(id);
-  return { count: profile?.paidInvoiceCount, spend: profile?.lifetimeSpendCents };
+  return { count: profile?.paidInvoiceCount, spend: profile && Number(profile.lifetimeSpendCents) };
 }

@@ -16,9 +16,13 @@ export const profiles = pgTable('profiles', {
   email: text('email').notNull().unique('profiles_email_unique'),
   name: text('name').notNull(),
   paidInvoiceCount: integer('paid_invoice_count').notNull().default(0),
-  // bigint: a lifetime of spending outgrows integer's 21 million dollars. JavaScript numbers hold it exactly
-  // up to 2^53 cents, about 90 trillion dollars.
-  lifetimeSpendCents: bigint('lifetime_spend_cents', { mode: 'number' }).notNull().default(0),
+  // bigint: a lifetime of spending outgrows integer's 21 million dollars. Read as a JavaScript bigint, not a
+  // number, so a sum past 2^53 cents stays exact (the API answers it as a string then; see exact-integer.ts).
+  // The default is the number 0 for drizzle-kit, which cannot serialise a bigint (0n) into its snapshot; the
+  // column's SQL default is the same 0 either way, and inserts leave it to the database.
+  lifetimeSpendCents: bigint('lifetime_spend_cents', { mode: 'bigint' })
+    .notNull()
+    .default(0 as unknown as bigint),
   createdAt: at('created_at').notNull().defaultNow(),
   updatedAt: at('updated_at').notNull().defaultNow(),
 });

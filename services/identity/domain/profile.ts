@@ -6,8 +6,8 @@ export interface Profile {
   readonly email: string;
   readonly name: string;
   readonly paidInvoiceCount: number;
-  /** Sum of paid invoices in the platform currency (see PLATFORM_CURRENCY). */
-  readonly lifetimeSpendCents: number;
+  /** Sum of paid invoices in the platform currency (see PLATFORM_CURRENCY); exact past 2^53. */
+  readonly lifetimeSpendCents: bigint;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler, type Response } from 'express';
 import { principalOf } from '../../../platform/auth/middleware';
+import { exactInteger } from '../../../platform/http/exact-integer';
 import { parseInput } from '../../../platform/http/validate';
 import type { AccountUseCases } from '../../domain/account-use-cases';
 import type { Tokens } from '../../domain/ports';
@@ -27,7 +28,7 @@ const toMeResponse = (profile: Profile, caller: Caller) => ({
   ...toSignupResponse(profile),
   groups: [...caller.groups],
   paidInvoiceCount: profile.paidInvoiceCount,
-  lifetimeSpendCents: profile.lifetimeSpendCents,
+  lifetimeSpendCents: exactInteger(profile.lifetimeSpendCents),
 });
 
 const toTokenResponse = (tokens: Tokens) => ({ ...tokens, tokenType: 'Bearer' as const });

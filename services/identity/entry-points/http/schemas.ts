@@ -1,5 +1,6 @@
 /** Wire shapes of the Identity API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
+import { exactIntegerSchema } from '../../../platform/http/exact-integer';
 import { singleLine } from '../../../platform/http/text-fields';
 import { PASSWORD_MAX, passwordProblem } from '../../domain/password-policy';
 import { EMAIL_MAX_CHARS, NAME_MAX_CHARS } from '../../domain/profile';
@@ -60,5 +61,7 @@ export const meResponse = z.object({
   groups: z.array(z.string()),
   createdAt: z.iso.datetime(),
   paidInvoiceCount: z.number().int(),
-  lifetimeSpendCents: z.number().int().meta({ description: 'Paid invoices in USD, in cents' }),
+  lifetimeSpendCents: exactIntegerSchema.meta({
+    description: 'Paid invoices in USD, in cents: a JSON number up to 2^53 − 1, beyond it the exact digits as a string',
+  }),
 });

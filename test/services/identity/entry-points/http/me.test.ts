@@ -2,9 +2,11 @@ import { AdminAddUserToGroupCommand } from '@aws-sdk/client-cognito-identity-pro
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAs } from '../../../../support/auth';
+import { paidInvoiceUseCases } from '../../../../../services/identity/domain/paid-invoice-use-cases';
 import {
   bearerOf,
   outboxEvents,
+  paidInvoice,
   signIn,
   signUp,
   startIdentityHarness,
@@ -41,6 +43,20 @@ describe('GET /identity/me', () => {
       paidInvoiceCount: 0,
       lifetimeSpendCents: 0,
     });
+  });
+
+  it('when the lifetime spend passes 2^53 cents, then it is answered exactly: a number up to 2^53 − 1, digits beyond', async () => {
+    const rich = await signUp(harness.app);
+    const richTokens = await signIn(harness.app, rich.email);
+    const counters = paidInvoiceUseCases({ unitOfWork: harness.unitOfWork });
+    await counters.recordInvoicePaid(paidInvoice(rich.id, Number.MAX_SAFE_INTEGER));
+    expect((await me(richTokens.accessToken)).body.lifetimeSpendCents).toBe(Number.MAX_SAFE_INTEGER);
+    await counters.recordInvoicePaid(paidInvoice(rich.id, 2));
+    const res = await me(richTokens.accessToken);
+    expect(res.status).toBe(200);
+    // 2^53 + 1: as a JSON number it would read back as 2^53, one cent off, with nothing to tell.
+    expect(res.text).toContain('"lifetimeSpendCents":"9007199254740993"');
+    expect(res.body.paidInvoiceCount).toBe(2);
   });
 
   it('when the user is in a Cognito group, then groups come from the token', async () => {
