@@ -13,7 +13,8 @@ export interface JourneyOptions {
 
 type Json = Record<string, unknown>;
 interface Tokens { accessToken: string }
-interface Profile { id: string; paidInvoiceCount: number; lifetimeSpendCents: number }
+/** `lifetimeSpendCents` is a number up to 2^53 - 1 and a string of digits beyond; BigInt reads both exactly. */
+interface Profile { id: string; paidInvoiceCount: number; lifetimeSpendCents: number | string }
 interface Invoice { id: string; totalCents: number; status: string }
 
 /** fetch says only "fetch failed"; the reason (refused, reset, DNS) is in its cause. */
@@ -85,8 +86,9 @@ export async function runJourney(options: JourneyOptions): Promise<void> {
       const current = await api.expect<Profile>(200, 'GET', '/identity/me', { token: user.accessToken });
       return current.paidInvoiceCount === me.paidInvoiceCount + 1 ? current : undefined;
     });
-    if (profile.lifetimeSpendCents !== me.lifetimeSpendCents + invoice.totalCents) {
-      throw new Error(`lifetimeSpendCents is ${profile.lifetimeSpendCents}, expected ${me.lifetimeSpendCents + invoice.totalCents}`);
+    const expected = BigInt(me.lifetimeSpendCents) + BigInt(invoice.totalCents);
+    if (BigInt(profile.lifetimeSpendCents) !== expected) {
+      throw new Error(`lifetimeSpendCents is ${profile.lifetimeSpendCents}, expected ${expected}`);
     }
     return [profile, `${profile.paidInvoiceCount} paid, ${profile.lifetimeSpendCents} cents spent`];
   });
