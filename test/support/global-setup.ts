@@ -11,10 +11,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseCLI, type TestProject } from 'vitest/node';
-import { embeddedServerUrl, startEmbeddedPostgres } from '../../services/local/embedded-postgres';
-import { freePort } from '../../services/local/free-port';
 import { setupCognitoForTests } from './cognito';
-import { errorText, writeReadyFile } from './ready-file';
+import { startDatabaseServer } from './database-server';
 import { startStageSynthesis } from './stage-synthesis';
 
 declare module 'vitest' {
@@ -24,28 +22,6 @@ declare module 'vitest' {
     /** test/support/database.ts waits for this before using the server (ready-file.ts). */
     databaseReadyFile: string;
   }
-}
-
-interface DatabaseServer {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-/** Returns the URL at once; the file at `readyFile` says when the server answers there. */
-async function startDatabaseServer(dir: string, readyFile: string): Promise<DatabaseServer> {
-  const given = process.env.TEST_DATABASE_URL;
-  if (given) {
-    writeReadyFile(readyFile, {});
-    return { url: given.replace(/\/+$/, ''), stop: async () => {} };
-  }
-  const port = await freePort();
-  const url = embeddedServerUrl(port);
-  const starting = startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port });
-  starting.then(
-    (server) => writeReadyFile(readyFile, server.serverUrl === url ? {} : { error: `the server is at ${server.serverUrl}, not at ${url}` }),
-    (error: unknown) => writeReadyFile(readyFile, { error: errorText(error) }),
-  );
-  return { url, stop: async () => (await starting.catch(() => undefined))?.stop() };
 }
 
 /**
