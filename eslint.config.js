@@ -19,7 +19,7 @@ const framework = (what) => forbid(`^(${FRAMEWORKS.join('|')})(\\/|$)`, `${what}
 const RUNTIME_PARTS = [...SERVICE_NAMES, 'gateway', 'local'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', '**/migrations/', 'coverage/', '.test-out/', '.tools/', '.test-child-*/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.data/', '**/migrations/', 'coverage/', '.test-out/', '.tools/', '.test-child-*/', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -61,10 +61,23 @@ describe('when a request is refused', () => {
     expect(bucket.retryAfterSeconds(T0)).toBe(1);
   });
 
-  it('then a closed route (rate 0 or burst 0) admits nothing and says 60 seconds', () => {
+  it('then a closed route (rate and burst 0) admits nothing and says 60 seconds', () => {
     const closed = new TokenBucket({ rateLimit: 0, burstLimit: 0 }, T0);
     expect(admitted(closed, 10, T0 + 60_000)).toBe(0);
     expect(closed.retryAfterSeconds(T0)).toBe(60);
+  });
+
+  it('when a route is closed by its rate alone (rate 0), then it spends its burst once, never refills and says 60 seconds', () => {
+    const bucket = new TokenBucket({ rateLimit: 0, burstLimit: 3 }, T0);
+    expect(admitted(bucket, 10, T0)).toBe(3);
+    expect(admitted(bucket, 10, T0 + 3_600_000)).toBe(0);
+    expect(bucket.retryAfterSeconds(T0 + 3_600_000)).toBe(60);
+  });
+
+  it('when a route is closed by its burst alone (burst 0), then it admits nothing whatever its rate and says 60 seconds', () => {
+    const bucket = new TokenBucket({ rateLimit: 100, burstLimit: 0 }, T0);
+    expect(admitted(bucket, 10, T0 + 60_000)).toBe(0);
+    expect(bucket.retryAfterSeconds(T0 + 60_000)).toBe(60);
   });
 });
 

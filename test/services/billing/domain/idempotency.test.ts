@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { requestFingerprint } from '../../../../services/billing/domain/idempotency';
 
@@ -10,6 +11,13 @@ describe('requestFingerprint', () => {
     const reordered = requestFingerprint([JSON.parse(`{"quantity":2,"productId":"${A}"}`) as { productId: string; quantity: number }]);
     expect(first).toBe(reordered);
     expect(first).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('when a claim is stored, then its fingerprint is SHA-256 of [[lower-case product id, quantity], …], so claims stay valid across releases', () => {
+    // A change to this form makes every retry of a request made before the release a 422 (another body).
+    expect(requestFingerprint([{ productId: A.toUpperCase(), quantity: 2 }])).toBe(
+      createHash('sha256').update(`[["${A}",2]]`).digest('hex'),
+    );
   });
 
   it('when a product id differs only in letter case, then the fingerprint is the same', () => {

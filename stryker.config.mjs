@@ -1,0 +1,33 @@
+// @ts-check
+/**
+ * Mutation testing of the core rules (CONTRIBUTING.md, "Mutation testing"): `npm run mutation`. Each mutant runs
+ * only the tests that cover it (perTest), from the files listed in vitest.mutation.config.mts.
+ *
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.mts', pool: 'forks', related: false },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'services/gateway/routing.ts',
+    'services/gateway/throttle.ts',
+    'services/gateway/client-throttle.ts',
+    'services/billing/domain/invoice.ts',
+    'services/billing/domain/idempotency.ts',
+    'services/platform/inbox/handle-once.ts',
+    'services/platform/inbox/inbox.ts',
+    'services/platform/http/pagination.ts',
+  ],
+  // The machine is shared and small; one runner keeps a run predictable.
+  concurrency: 1,
+  thresholds: { high: 95, low: 90, break: 90 },
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  clearTextReporter: { logTests: false },
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  tempDirName: '.stryker-tmp',
+  // Not needed to run the tests, and large (.tools holds Node binaries): kept out of the sandbox copy.
+  ignorePatterns: ['/.tools', '/cdk.out', '/.data', '/.cognito', '/coverage', '/.test-out', '/.test-child-*', '/docs', '/bench'],
+  cleanTempDir: 'always',
+};
