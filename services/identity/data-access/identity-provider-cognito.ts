@@ -94,8 +94,11 @@ export function identityProviderCognito({ client, userPoolId, clientId }: Identi
     async findUser(emailOrUsername) {
       try {
         const user = await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: emailOrUsername }));
-        const sub = user.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
-        return sub && user.UserCreateDate ? { sub, createdAt: user.UserCreateDate } : undefined;
+        const attribute = (name: string) => user.UserAttributes?.find((entry) => entry.Name === name)?.Value;
+        const sub = attribute('sub');
+        if (!sub || !user.UserCreateDate) return undefined;
+        const [email, name] = [attribute('email'), attribute('name')];
+        return { sub, createdAt: user.UserCreateDate, ...(email ? { email } : {}), ...(name ? { name } : {}) };
       } catch (error) {
         if (isNamed(error, 'UserNotFoundException')) return undefined;
         throw error;

@@ -49,5 +49,10 @@ export function signupClaimRepository(db: SqlExecutor): SignupClaimRepository {
     async forgetDeletedUser(sub) {
       await db.delete(signupClaims).where(and(eq(signupClaims.orphanSub, sub), lte(signupClaims.leaseUntil, sql`now()`)));
     },
+
+    async isClaimed(email) {
+      const [row] = await db.select({ email: signupClaims.email }).from(signupClaims).where(eq(signupClaims.email, email));
+      return row !== undefined;
+    },
   };
 }

@@ -1,6 +1,7 @@
 /** The signed-in user's own account: read, rename, delete. */
 import { AppError } from '../../platform/errors';
 import type { IdentityProvider, UnitOfWork } from './ports';
+import { adoptDirectoryUser } from './profile-adoption';
 import { isProfileId, type Caller, type Profile } from './profile';
 
 export interface AccountUseCases {
@@ -15,21 +16,28 @@ export interface AccountUseCaseDeps {
 }
 
 /**
- * A valid token whose profile is gone (deleted, and the token not yet expired) or never existed (a user made
- * outside signup, such as the seeded admin) names no account: the same answer as an invalid token.
+ * A valid token whose profile is gone (deleted, and the token not yet expired) names no account: the same answer
+ * as an invalid token. A directory user who never had a profile gets one instead (profile-adoption.ts).
  */
 const noAccount = () => AppError.unauthorized('The account behind this token does not exist.', true);
 
-export function accountUseCases({ unitOfWork, identityProvider }: AccountUseCaseDeps): AccountUseCases {
+export function accountUseCases(deps: AccountUseCaseDeps): AccountUseCases {
+  const { unitOfWork, identityProvider } = deps;
+  const profileOf = async (caller: Caller) =>
+    (isProfileId(caller.sub) ? await unitOfWork.profiles.findById(caller.sub) : undefined) ?? (await adoptDirectoryUser(deps, caller));
+
   return {
     async me(caller) {
-      const profile = isProfileId(caller.sub) ? await unitOfWork.profiles.findById(caller.sub) : undefined;
+      const profile = await profileOf(caller);
       if (!profile) throw noAccount();
       return profile;
     },
 
     async rename(caller, name) {
-      const profile = isProfileId(caller.sub) ? await unitOfWork.profiles.rename(caller.sub, name) : undefined;
+      const renamed = isProfileId(caller.sub) ? await unitOfWork.profiles.rename(caller.sub, name) : undefined;
+      if (renamed) return renamed;
+      // A first call that is a rename: the profile is made first, then renamed.
+      const profile = (await profileOf(caller)) && (await unitOfWork.profiles.rename(caller.sub, name));
       if (!profile) throw noAccount();
       return profile;
     },

@@ -42,6 +42,8 @@ export interface SignupClaimRepository {
   rememberDeletedUser(email: string, sub: string): Promise<void>;
   /** Forgets a deleted user's leftover once its directory user is gone, unless a signup has taken the row over. */
   forgetDeletedUser(sub: string): Promise<void>;
+  /** Whether a row exists for the email: a signup holds it or left notes, or a deletion has not finished. */
+  isClaimed(email: string): Promise<boolean>;
 }
 
 export type UserRegistered = EventData<'identity.user.registered'>;
@@ -83,6 +85,10 @@ export interface Tokens {
 export interface DirectoryUser {
   readonly sub: string;
   readonly createdAt: Date;
+  /** The `email` attribute, as the directory holds it. */
+  readonly email?: string;
+  /** The `name` attribute, when the user has one. */
+  readonly name?: string;
 }
 
 /** The user directory, which issues the tokens (Cognito). */

@@ -1,6 +1,9 @@
 /** The identity's rules, free of HTTP, SQL and the AWS SDK. */
 
-/** A registered user. `id` is the Cognito `sub`; the profile exists exactly for users who signed up here. */
+/**
+ * A registered user. `id` is the Cognito `sub`. Signup makes the profile; a Cognito user made elsewhere (the
+ * seeded admin, one made in the console) gets one on its first call to `/identity/me` (account-use-cases.ts).
+ */
 export interface Profile {
   readonly id: string;
   readonly email: string;
@@ -36,6 +39,15 @@ export const EMAIL_MAX_CHARS = 254;
  */
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/**
+ * The name a profile starts with when the directory made the user: its `name` attribute, else the local part of
+ * its email (`admin` for admin@example.com), held to the rules of a name (no control characters, 200 at most).
+ */
+export function nameFromDirectory(user: { readonly email: string; readonly name?: string }): string {
+  const clean = (text: string) => [...text.replace(/\p{Cc}/gu, '').trim()].slice(0, NAME_MAX_CHARS).join('').trim();
+  return clean(user.name ?? '') || clean(user.email.split('@')[0] ?? '') || 'user';
 }
 
 /** Cognito subs are UUIDs; anything else cannot name a profile (and must not reach a uuid column). */

@@ -79,10 +79,52 @@ describe('GET /identity/me', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
-  it('when the token belongs to a Cognito user who never signed up here, then it answers 401', async () => {
+});
+
+describe('a Cognito user who never signed up here', () => {
+  const registeredEvents = async (userId: string) =>
+    (await outboxEvents(harness.database)).filter((row) => row.type === 'identity.user.registered' && (row.payload.data as { userId?: string }).userId === userId);
+
+  it('when the admin that npm start seeds reads /identity/me, then it gets a profile made from the directory, and one registered event', async () => {
+    const { adminEmail, adminPassword } = harness.cognito;
+    const admin = await signIn(harness.app, adminEmail, adminPassword);
+    const res = await me(admin.accessToken);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      email: adminEmail,
+      name: adminEmail.split('@')[0],
+      groups: ['admin'],
+      createdAt: expect.any(String),
+      paidInvoiceCount: 0,
+      lifetimeSpendCents: 0,
+    });
+    expect((await me(admin.accessToken)).body).toEqual(res.body);
+    expect(await registeredEvents(res.body.id)).toEqual([
+      expect.objectContaining({ payload: expect.objectContaining({ data: { userId: res.body.id, email: adminEmail, name: res.body.name } }) }),
+    ]);
+  });
+
+  it('when such a user renames itself first, then it gets its profile with the new name', async () => {
     const outsider = await loginAs();
+    const res = await patchMe(outsider.accessToken, { name: 'Console User' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: outsider.sub, email: outsider.email, name: 'Console User' });
+    expect((await me(outsider.accessToken)).body.name).toBe('Console User');
+  });
+
+  it('when several first calls arrive at once, then there is one profile and one registered event', async () => {
+    const outsider = await loginAs();
+    const answers = await Promise.all(Array.from({ length: 4 }, () => me(outsider.accessToken)));
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200]);
+    expect(await registeredEvents(outsider.sub)).toHaveLength(1);
+  });
+
+  it('when its Cognito user is gone, then the token names no account: 401, and no profile is made', async () => {
+    const outsider = await loginAs();
+    await harness.identityProvider.deleteUser(outsider.email);
     expect((await me(outsider.accessToken)).status).toBe(401);
-    expect((await patchMe(outsider.accessToken, { name: 'x' })).status).toBe(401);
+    expect(await harness.unitOfWork.profiles.findById(outsider.sub)).toBeUndefined();
   });
 });
 
