@@ -1,5 +1,6 @@
 /**
- * Both stages as the tests that only read them need them: their templates, and what nag.test.ts checks.
+ * Both stages as the tests that only read them need them: their templates, what nag.test.ts checks, and the cost
+ * script's templates.
  * Synthesis is the slow part (with CloudFormation validation, seconds per stage), so the global setup does it once
  * per run (test/support/stage-synthesis.ts) and each file reads the JSON. Tests that synthesize a variation of a
  * stack still build their own.
@@ -7,7 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { inject } from 'vitest';
-import { awaitStageSynthesis, nagPath, SYNTH_STAGES, templatePath, type SynthStage } from '../support/stage-synthesis';
+import { synthesizeTemplates, type Template as CostTemplate } from '../../scripts/cost';
+import { awaitStageSynthesis, costTemplatesPath, nagPath, SYNTH_STAGES, templatePath, type SynthStage } from '../support/stage-synthesis';
 import { nagFacts, type NagFacts } from './nag-facts';
 import { synthesizeStage } from './synth';
 
@@ -54,4 +56,12 @@ export async function stageNagFacts(): Promise<Record<SynthStage, NagFacts>> {
     synthesized.dispose();
     return nagFacts(synthesized.app);
   });
+}
+
+/** `npm run cost`'s synthesis of each stage, for test/scripts/cost.test.ts. */
+export async function stageCostTemplates(): Promise<Record<SynthStage, Record<string, CostTemplate>>> {
+  const dir = await synthesisDir();
+  // Absent when the run was not expected to include cost.test.ts (see global-setup.ts).
+  if (dir && existsSync(costTemplatesPath(dir, 'dev'))) return perStage((stage) => json(costTemplatesPath(dir, stage)) as Record<string, CostTemplate>);
+  return perStage((stage) => synthesizeTemplates(stage));
 }

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { estimateStage, type Estimate, loadPriceTable, priceTemplates } from '../../scripts/cost';
+import { describe, expect, it } from 'vitest';
+import { type Estimate, loadPriceTable, priceTemplates } from '../../scripts/cost';
+import { stageCostTemplates } from '../lib/stage-templates';
 
 const table = loadPriceTable();
-const estimates = {} as Record<'dev' | 'prod', Estimate>;
-beforeAll(() => {
-  estimates.dev = estimateStage('dev', table);
-  estimates.prod = estimateStage('prod', table);
-}, 120_000);
+// What estimateStage() prices, from the run's one synthesis of each stage (test/support/synthesize-stages.ts).
+const templates = await stageCostTemplates();
+const estimates: Record<'dev' | 'prod', Estimate> = { dev: priceTemplates('dev', templates.dev, table), prod: priceTemplates('prod', templates.prod, table) };
 
 describe('cost estimate', () => {
   it('when dev idles, then it costs at most $60 a month', () => {

@@ -4,7 +4,7 @@
  * file then makes its own database on the server and its own users in the pool. No test starts before this
  * returns, so only Cognito (whose pool id the files need up front) is waited for here: the embedded server's
  * initdb and the synthesis take seconds, and the files that use them wait for their ready files instead. A run
- * limited to files outside test/lib does not synthesize at all, and one without nag.test.ts skips the checks.
+ * limited to files that read no stage does not synthesize at all, and one without nag.test.ts skips the checks.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -44,7 +44,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await chmod(dir, 0o755);
   const { root } = project.config;
   // The checks (cdk-nag, CloudFormation validation) take most of the synthesis; only nag.test.ts reads them.
-  const stages = runMayInclude(root, 'test/lib') ? startStageSynthesis({ checked: runMayInclude(root, 'test/lib/nag.test.ts') }) : undefined;
+  const options = { checked: runMayInclude(root, 'test/lib/nag.test.ts'), cost: runMayInclude(root, 'test/scripts/cost.test.ts') };
+  const stages = options.cost || runMayInclude(root, 'test/lib') ? startStageSynthesis(options) : undefined;
   const readyFile = path.join(dir, 'database-ready.json');
   const database = await startDatabaseServer(dir, readyFile);
   const teardown = [async () => stages?.stop(), database.stop, () => rm(dir, { recursive: true, force: true })];

@@ -1,8 +1,8 @@
 /**
  * The CDK stages, synthesized once per test run instead of once per test file: the global setup starts
  * synthesize-stages.ts as a child and does not wait for it (PostgreSQL and Cognito start meanwhile, and most
- * files need no template); test/lib/stage-templates.ts waits for its result.json, then reads the templates and
- * the cdk-nag facts.
+ * files need no template); test/lib/stage-templates.ts waits for its result.json, then reads the templates, the
+ * cdk-nag facts and the cost script's templates.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +27,15 @@ const CHILD = path.join(import.meta.dirname, 'synthesize-stages.ts');
 export const templatePath = (dir: string, stage: SynthStage, stack: StackKind) => path.join(dir, `${stage}-${stack}.template.json`);
 /** test/lib/nag-facts.ts's NagFacts of the stage, or `{ error }` when its checked synthesis failed; none if unchecked. */
 export const nagPath = (dir: string, stage: SynthStage) => path.join(dir, `${stage}-nag.json`);
+/** `npm run cost`'s own synthesis of the stage (no account: scripts/cost.ts), its templates by stack name. */
+export const costTemplatesPath = (dir: string, stage: SynthStage) => path.join(dir, `${stage}-cost.json`);
+
+export interface SynthesisOptions {
+  /** With cdk-nag and CloudFormation validation, and their facts for nag.test.ts (seconds more). */
+  readonly checked: boolean;
+  /** Also scripts/cost.ts's synthesis, for test/scripts/cost.test.ts. */
+  readonly cost: boolean;
+}
 const resultPath = (dir: string) => path.join(dir, 'result.json');
 
 /** Written last: `{}` once every template is on disk, or `{ error }`. */
@@ -38,10 +47,9 @@ export interface StageSynthesis {
   stop(): Promise<void>;
 }
 
-/** `checked`: with cdk-nag and CloudFormation validation, and their facts for nag.test.ts (seconds more). */
-export function startStageSynthesis(options: { checked: boolean }): StageSynthesis {
+export function startStageSynthesis(options: SynthesisOptions): StageSynthesis {
   const dir = mkdtempSync(path.join(tmpdir(), 'cdk-stages-'));
-  const args = ['--import', 'tsx', CHILD, dir, ...(options.checked ? ['--checked'] : [])];
+  const args = ['--import', 'tsx', CHILD, dir, ...(options.checked ? ['--checked'] : []), ...(options.cost ? ['--cost'] : [])];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // Kept, not shown: CDK's output only matters when the synthesis failed, and then result.json carries it.
   let output = '';
