@@ -42,7 +42,7 @@ describe('Network', () => {
 
   it('when nat is "instance", then its setup retries the package install and the stack waits for its signal that NAT works', () => {
     const template = synth({ nat: 'instance' });
-    const [[id, instance]] = Object.entries(resourcesOf(template, 'AWS::EC2::Instance')) as [[string, { CreationPolicy?: unknown; Properties: { UserData: unknown } }]];
+    const [[id, instance]] = Object.entries(resourcesOf(template, 'AWS::EC2::Instance')) as unknown as [[string, { CreationPolicy?: unknown; Properties: { UserData: unknown } }]];
     expect(instance.CreationPolicy).toEqual({ ResourceSignal: { Count: 1, Timeout: 'PT10M' } });
     const script = JSON.stringify(instance.Properties.UserData);
     expect(script).toMatch(/for attempt in \$\(seq 1 10\)/);
