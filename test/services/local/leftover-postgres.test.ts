@@ -9,6 +9,7 @@ import { stopLeftoverDatabase } from '../../../services/local/databases';
 import { freePort } from '../../../services/local/free-port';
 import { assertPortsFree } from '../../../services/local/ports';
 import { listening } from '../../support/listening';
+import { showStdoutOnlyOnFailure } from '../../support/quiet-stdout';
 import { PORT_VARIABLES } from '../../../harness/platform-process';
 
 let dir: string;
@@ -27,6 +28,8 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'owner.mts'), OWNER);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
+// The launcher's line about the server it stops is for a terminal; here it only matters when the test fails.
+showStdoutOnlyOnFailure();
 
 async function killedOwnerLeavingPostgres(dataDir: string, port: number): Promise<void> {
   const owner = spawn(process.execPath, ['--import', 'tsx', path.join(dir, 'owner.mts')], {
