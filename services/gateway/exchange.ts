@@ -18,6 +18,8 @@ import { gatewayProblems, SECURITY_HEADERS, writeProblem } from './problem';
  */
 export const DRAIN_AFTER_ANSWER_MS = 5_000;
 
+const discard = () => {};
+
 export class Exchange {
   readonly started = performance.now();
   readonly requestId: string;
@@ -100,14 +102,18 @@ export class Exchange {
   }
 
   /**
-   * After an answer given before the request body was read (413, 401, 404, …): the body is read and dropped, so
-   * the connection can close cleanly (or serve the next request) once the client has sent it; a client that is
-   * still sending after DRAIN_AFTER_ANSWER_MS is cut.
+   * After an answer given before the request body was read (413, 401, 404, …, or a service's answer that came
+   * before it had read the whole body): the rest is read and dropped, so the connection can close cleanly or serve
+   * the next request once the client has sent it. Left paused, it would hold the client's keep-alive connection
+   * forever. A client still sending after DRAIN_AFTER_ANSWER_MS is cut.
    */
-  private drainUnreadBody(): void {
+  drainUnreadBody(): void {
     const { req } = this;
     const socket = req.socket as Socket | null;
     if (req.complete || req.destroyed || !socket) return;
+    // A 'data' listener, not resume() alone: after an async iterator let go of the request (the upstream body),
+    // the stream's own bookkeeping can leave it paused until something listens for data.
+    req.on('data', discard);
     req.resume();
     const cut = setTimeout(() => socket.destroy(), DRAIN_AFTER_ANSWER_MS).unref();
     req.once('end', () => clearTimeout(cut));

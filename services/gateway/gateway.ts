@@ -96,6 +96,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
       own: x.own,
       ownsCors: cors.enabled,
     });
+    x.drainUnreadBody();
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {

@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
+import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { securityHeaderFields } from '../../../services/platform/http/security-headers';
 import { capturingLogger, eventually, LEVEL, openSocket, rawRequest, readAnswer } from '../platform/http/raw-http';
@@ -111,6 +112,27 @@ describe('when the service cannot be reached and the request has a body', () => 
     } finally {
       await edge.close();
       await dropping.close();
+    }
+  });
+});
+
+describe('when the service answers before it has read the whole body', () => {
+  it('then the rest of the body is drained, and the client\'s keep-alive connection serves its next request', async () => {
+    // Answers at once, as a service does with a 415 for a body it will not read.
+    const hasty = await listen(createServer((_req, res) => res.writeHead(415, { 'content-type': 'application/problem+json' }).end('{}')));
+    const edge = await startTestGateway({ upstreams: { identity: hasty.url, product: unreachable, billing: unreachable } });
+    const client = new Client(edge.url);
+    try {
+      const body = Buffer.alloc(2 * MAX_BODY, 'a');
+      for (let i = 0; i < 3; i++) {
+        const res = await client.request({ method: 'POST', path: '/identity/signup', headers: { 'content-type': 'text/plain' }, body, signal: AbortSignal.timeout(3_000) });
+        expect(res.statusCode).toBe(415);
+        await res.body.text();
+      }
+    } finally {
+      await client.close();
+      await edge.close();
+      await hasty.close();
     }
   });
 });
