@@ -57,5 +57,10 @@ describe('npm start', () => {
       body: JSON.stringify({ email: 'admin@example.com', password: DEFAULT_ADMIN_PASSWORD }),
     });
     expect(token.status).toBe(200);
+    // The seeded admin never signed up, yet has an account: its profile is made on its first /identity/me.
+    const { accessToken } = (await token.json()) as { accessToken: string };
+    const me = await fetch(`${platform.gatewayUrl}/identity/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ email: 'admin@example.com', name: 'admin', groups: ['admin'] });
   });
 });
