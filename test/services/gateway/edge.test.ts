@@ -60,7 +60,7 @@ describe('a list cursor outside the database\'s range', () => {
     ['invoices', '/billing/invoices', { user: true }],
   ])('when the %s cursor has year 0000, then it answers 400 naming cursor', async (_what, path, options) => {
     const cursor = Buffer.from(JSON.stringify({ createdAt: '0000-01-01T00:00:00.000Z', id: '7c4a8d09-ca37-4e3b-9a2d-000000000000' })).toString('base64url');
-    const headers = 'user' in options ? { authorization: `Bearer ${user.accessToken}` } : {};
+    const headers: Record<string, string> = 'user' in options ? { authorization: `Bearer ${user.accessToken}` } : {};
     const answer = await call(platform.url, 'GET', `${path}?cursor=${cursor}`, headers);
     expectProblem(answer, 400, 'validation-failed');
   });
