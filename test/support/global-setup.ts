@@ -48,13 +48,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const stages = options.cost || runMayInclude(root, 'test/lib') ? startStageSynthesis(options) : undefined;
   const readyFile = path.join(dir, 'database-ready.json');
   const database = await startDatabaseServer(dir, readyFile);
-  const teardown = [async () => stages?.stop(), database.stop, () => rm(dir, { recursive: true, force: true })];
+  const parts: Array<() => Promise<void>> = [async () => stages?.stop(), database.stop];
+  // The parts are independent, so they stop side by side (the run's last serial step); then their directory goes.
   const stopAll = async () => {
-    for (const step of teardown.splice(0)) await step();
+    const stopped = await Promise.allSettled(parts.splice(0).map((stop) => stop()));
+    await rm(dir, { recursive: true, force: true });
+    const failed = stopped.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   };
   try {
     const cognito = await setupCognitoForTests();
-    teardown.unshift(cognito.stop);
+    parts.push(cognito.stop);
     if (stages) project.provide('cdkStagesDir', stages.dir);
     project.provide('databaseServerUrl', database.url);
     project.provide('databaseReadyFile', readyFile);
