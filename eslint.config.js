@@ -6,7 +6,7 @@ import { SERVICE_NAMES } from './services/contracts/services.ts';
 /**
  * Import directions (CONTRIBUTING.md, "Layout"): lib/ and services/ both import services/contracts/, which
  * imports neither; the runtime never imports the infrastructure (lib/); lib/ imports no service, gateway or
- * launcher; no service imports another; the shared kit (services/platform) knows no service; domain/ code uses
+ * launcher; no service imports another; the shared kit (services/kit) knows no service; domain/ code uses
  * no framework, ORM or SDK. Relative imports are matched by their text, so each rule names how far up it goes.
  */
 const up = '^(\\.\\./)+';
@@ -37,9 +37,9 @@ export default tseslint.config(
     forbid(`${up}`, 'services/contracts/ is plain data and schemas: it imports nothing of the project but itself.'),
     framework('services/contracts/'),
   ]),
-  restrict(['services/platform/**/*.ts'], [
+  restrict(['services/kit/**/*.ts'], [
     noLib(),
-    forbid(`${up}(${RUNTIME_PARTS.join('|')})(\\/|$)`, 'The kit (services/platform) knows no service, gateway or launcher.'),
+    forbid(`${up}(${RUNTIME_PARTS.join('|')})(\\/|$)`, 'The kit (services/kit) knows no service, gateway or launcher.'),
   ]),
   ...SERVICE_NAMES.map((service) =>
     restrict([`services/${service}/**/*.ts`], [

@@ -15,9 +15,9 @@ export default {
     'services/gateway/client-throttle.ts',
     'services/billing/domain/invoice.ts',
     'services/billing/domain/idempotency.ts',
-    'services/platform/inbox/handle-once.ts',
-    'services/platform/inbox/inbox.ts',
-    'services/platform/http/pagination.ts',
+    'services/kit/inbox/handle-once.ts',
+    'services/kit/inbox/inbox.ts',
+    'services/kit/http/pagination.ts',
   ],
   // The machine is shared and small; one runner keeps a run predictable.
   concurrency: 1,

@@ -12,9 +12,9 @@ const MUTATION_TESTS = [
   'test/services/gateway/throttle.test.ts',
   'test/services/billing/domain/invoice.test.ts',
   'test/services/billing/domain/idempotency.test.ts',
-  'test/services/platform/inbox/handle-once.test.ts',
-  'test/services/platform/inbox/inbox.test.ts',
-  'test/services/platform/http/pagination.test.ts',
+  'test/services/kit/inbox/handle-once.test.ts',
+  'test/services/kit/inbox/inbox.test.ts',
+  'test/services/kit/http/pagination.test.ts',
 ];
 
 export default defineConfig({

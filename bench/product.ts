@@ -3,9 +3,9 @@
  * alternating rounds in one run. Target: the service reaches at least 0.5 of the baseline's throughput.
  */
 import { pathToFileURL } from 'node:url';
-import { createDatabase } from '../services/platform/db/database';
-import { migrateWithLock } from '../services/platform/db/migrate';
-import { createLogger } from '../services/platform/logger';
+import { createDatabase } from '../services/kit/db/database';
+import { migrateWithLock } from '../services/kit/db/migrate';
+import { createLogger } from '../services/kit/logger';
 import { nodeEntry } from '../services/local/child-process/node-entry';
 import { startChildProcess } from '../services/local/child-process/start-child';
 import { freePort } from '../services/local/free-port';
@@ -91,7 +91,7 @@ export async function run(): Promise<{ ratio: number }> {
       '',
       'The third row is the service as `app.listen()` would serve it: Express re-prototypes every request and',
       'response (`Object.setPrototypeOf`), and V8 then runs the rest of the request on slow property lookups. `serve()`',
-      'has node:http create them with the app\'s prototypes instead (services/platform/http/express-server-classes.ts;',
+      'has node:http create them with the app\'s prototypes instead (services/kit/http/express-server-classes.ts;',
       'expressjs/express#5998).',
     ].join('\n'),
   );

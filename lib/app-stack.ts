@@ -25,7 +25,7 @@ import { Observability } from './constructs/observability';
 import { ADMIN_GROUP, albPathPatterns, ROUTES, STAGE_THROTTLE } from '../services/contracts/routes';
 import type { StageSettings } from './stages';
 
-/** The repository root: every image builds from it, so it can include services/platform and services/contracts. */
+/** The repository root: every image builds from it, so it can include services/kit and services/contracts. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Service Connect name under which Billing reaches Product over the private network. */
@@ -149,7 +149,7 @@ export class AppStack extends Stack {
         const { queue, deadLetterQueue } = this.bus.consumer(name);
         queue.grantConsumeMessages(svc.taskDefinition.taskRole);
         // A message that keeps failing is forwarded to the dead-letter queue by the consumer itself, with the reason
-        // attached (services/platform/bus/forward-dead-letter.ts); the queue's redrive policy only says where that is.
+        // attached (services/kit/bus/forward-dead-letter.ts); the queue's redrive policy only says where that is.
         deadLetterQueue.grantSendMessages(svc.taskDefinition.taskRole);
         deadLetterQueue.grant(svc.taskDefinition.taskRole, 'sqs:GetQueueUrl');
       }

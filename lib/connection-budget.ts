@@ -20,7 +20,7 @@ const BYTES_PER_CONNECTION = 9_531_392;
 /** superuser_reserved_connections (3), the rotation function, an operator's session or two. */
 const RESERVED = 6;
 const HEADROOM = 0.8;
-/** The relay's own pool (services/platform/bus/service-bus.ts). */
+/** The relay's own pool (services/kit/bus/service-bus.ts). */
 const BUS_CONNECTIONS = 2;
 /** ECS's maximumPercent during a deploy (lib/constructs/microservice.ts). */
 const DEPLOY_FACTOR = 2;

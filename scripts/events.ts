@@ -10,7 +10,7 @@
  * of every producing service on that server. --local points both at the platform `npm start` runs.
  */
 import { parseArgs } from 'node:util';
-import { createBusClients } from '../services/platform/bus/clients';
+import { createBusClients } from '../services/kit/bus/clients';
 import { dlqList, dlqRedrive } from './events/dlq';
 import { localTargets, type LocalTarget } from './events/local';
 import { outboxStatusCommand } from './events/outbox';

@@ -6,8 +6,8 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import type { BusClients } from '../../services/platform/bus/clients';
-import { createPublisher } from '../../services/platform/bus/publisher';
+import type { BusClients } from '../../services/kit/bus/clients';
+import { createPublisher } from '../../services/kit/bus/publisher';
 
 export const PING = 'bench.ping';
 

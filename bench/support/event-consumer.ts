@@ -5,11 +5,11 @@
  * Environment: DATABASE_URL, QUEUE_URL, AWS_ENDPOINT_URL, POLLERS.
  */
 import { performance } from 'node:perf_hooks';
-import { createBusClients } from '../../services/platform/bus/clients';
-import { createConsumer } from '../../services/platform/bus/consumer';
-import { createDatabase } from '../../services/platform/db/database';
-import { handleOnce } from '../../services/platform/inbox/handle-once';
-import { createLogger } from '../../services/platform/logger';
+import { createBusClients } from '../../services/kit/bus/clients';
+import { createConsumer } from '../../services/kit/bus/consumer';
+import { createDatabase } from '../../services/kit/db/database';
+import { handleOnce } from '../../services/kit/inbox/handle-once';
+import { createLogger } from '../../services/kit/logger';
 import { parseNoteAdded } from '../../harness/notes/events';
 import * as schema from '../../harness/notes/schema';
 

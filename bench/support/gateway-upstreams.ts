@@ -6,9 +6,9 @@
  *   ratio a client actually sees.
  * BENCH_UPSTREAM_URL with BENCH_GATEWAY_PATH replaces both with a service that is already running.
  */
-import { createDatabase } from '../../services/platform/db/database';
-import { migrateWithLock } from '../../services/platform/db/migrate';
-import { createLogger } from '../../services/platform/logger';
+import { createDatabase } from '../../services/kit/db/database';
+import { migrateWithLock } from '../../services/kit/db/migrate';
+import { createLogger } from '../../services/kit/logger';
 import { nodeEntry } from '../../services/local/child-process/node-entry';
 import { startChildProcess } from '../../services/local/child-process/start-child';
 import { freePort } from '../../services/local/free-port';

@@ -1,7 +1,7 @@
 /**
  * The Product service exactly as main.ts runs it, except that its server uses node's own request and response
  * classes, as `app.listen()` would: Express then re-prototypes both on every request. The Product benchmark runs
- * it beside the real service to show, in the same run, what services/platform/http/express-server-classes.ts buys.
+ * it beside the real service to show, in the same run, what services/kit/http/express-server-classes.ts buys.
  */
 import http from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';

@@ -3,7 +3,7 @@
  * catalogue entry would be.
  */
 import { z } from 'zod';
-import { newCloudEvent } from '../../services/platform/bus/cloud-event';
+import { newCloudEvent } from '../../services/kit/bus/cloud-event';
 
 export const NOTE_ADDED = 'test.note.added';
 

@@ -2,9 +2,9 @@
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { parseEvent } from '../../services/contracts/events';
 import { busTopology } from '../../services/contracts/bus-topology';
-import type { BusClients } from '../../services/platform/bus/clients';
-import { listDeadLetters, redriveDeadLetters, type DeadLetter } from '../../services/platform/bus/dead-letter-tools';
-import { describeError } from '../../services/platform/bus/backoff';
+import type { BusClients } from '../../services/kit/bus/clients';
+import { listDeadLetters, redriveDeadLetters, type DeadLetter } from '../../services/kit/bus/dead-letter-tools';
+import { describeError } from '../../services/kit/bus/backoff';
 
 export interface DlqOptions {
   readonly prefix: string;

@@ -1,8 +1,8 @@
 /** `outbox status`: pending rows and the oldest unsent one, per service database. */
 import pg from 'pg';
 import { EVENT_CATALOG } from '../../services/contracts/events';
-import { outboxStatus } from '../../services/platform/outbox/status';
-import { describeError } from '../../services/platform/bus/backoff';
+import { outboxStatus } from '../../services/kit/outbox/status';
+import { describeError } from '../../services/kit/bus/backoff';
 
 /** The services that produce events, hence have an outbox. */
 const PRODUCERS = [...new Set(Object.values(EVENT_CATALOG).map((definition) => definition.producer))];

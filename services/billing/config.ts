@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { serviceBusEnvShape } from '../platform/bus/service-bus';
-import { env, serviceEnvSchema } from '../platform/config';
+import { serviceBusEnvShape } from '../kit/bus/service-bus';
+import { env, serviceEnvSchema } from '../kit/config';
 import { SERVICES } from '../contracts/services';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

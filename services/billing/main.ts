@@ -1,15 +1,15 @@
 /** Composition root of the Billing service: config → database → Product catalogue → app → bus → listen. */
-import { verifierFromConfig } from '../platform/auth/from-config';
-import { requireUser } from '../platform/auth/middleware';
-import { loadConfig } from '../platform/config';
-import { createDatabase } from '../platform/db/database';
-import { migrateInBackground } from '../platform/db/migrate';
-import { readyAfter } from '../platform/http/health';
-import { closeOnSignals, serve } from '../platform/http/serve';
-import { createLogger } from '../platform/logger';
-import { createInbox } from '../platform/inbox/inbox';
-import { runMain } from '../platform/run';
-import { dispatchByType, serviceBusAfter } from '../platform/bus/service-bus';
+import { verifierFromConfig } from '../kit/auth/from-config';
+import { requireUser } from '../kit/auth/middleware';
+import { loadConfig } from '../kit/config';
+import { createDatabase } from '../kit/db/database';
+import { migrateInBackground } from '../kit/db/migrate';
+import { readyAfter } from '../kit/http/health';
+import { closeOnSignals, serve } from '../kit/http/serve';
+import { createLogger } from '../kit/logger';
+import { createInbox } from '../kit/inbox/inbox';
+import { runMain } from '../kit/run';
+import { dispatchByType, serviceBusAfter } from '../kit/bus/service-bus';
 import { parseEvent } from '../contracts/events';
 import { createBillingApp } from './app';
 import { billingConfigSchema } from './config';

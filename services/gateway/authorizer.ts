@@ -7,7 +7,7 @@
  * Unlike API Gateway (403), a token without the route's scope gets 401: offline, the only such tokens are ones
  * the platform never issues for its API (see docs/gateway.md).
  */
-import { AppError } from '../platform/errors';
+import { AppError } from '../kit/errors';
 import type { GatewayRoute } from './routing';
 import { TokenCache, type CachedPrincipal } from './token-cache';
 import type { Clock } from './throttle';

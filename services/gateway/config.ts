@@ -3,7 +3,7 @@
  * Defaults for throttling come from services/contracts/routes.ts, not from here: these variables only override them.
  */
 import { z } from 'zod';
-import { env, loadConfig } from '../platform/config';
+import { env, loadConfig } from '../kit/config';
 import { SERVICES, type ServiceName } from '../contracts/services';
 
 /** Where a service listens offline by default. */

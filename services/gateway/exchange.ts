@@ -5,9 +5,9 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { AppError } from '../platform/errors';
-import type { Logger } from '../platform/logger';
-import { pickRequestId } from '../platform/http/request-id';
+import { AppError } from '../kit/errors';
+import type { Logger } from '../kit/logger';
+import { pickRequestId } from '../kit/http/request-id';
 import type { ForwardInfo } from './headers';
 import { gatewayProblems, SECURITY_HEADERS, writeProblem } from './problem';
 

@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { ROUTES, STAGE_THROTTLE, type RouteDefinition, type Throttle } from '../contracts/routes';
-import { answerClientErrors } from '../platform/http/client-errors';
-import type { Logger } from '../platform/logger';
+import { answerClientErrors } from '../kit/http/client-errors';
+import type { Logger } from '../kit/logger';
 import { Authorizer, type TokenVerifier } from './authorizer';
 import { ClientThrottle } from './client-throttle';
 import { CorsPolicy } from './cors';
@@ -111,7 +111,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
     createServer: () => {
       const server = createServer(handler);
       answerClientErrors(server, logger);
-      // Longer than a load balancer's idle timeout, as in platform/http/serve.ts.
+      // Longer than a load balancer's idle timeout, as in kit/http/serve.ts.
       server.keepAliveTimeout = 65_000;
       return server;
     },

@@ -2,9 +2,9 @@
  * Composition root of the local gateway: `tsx services/gateway/main.ts`. Listens on GATEWAY_HOST:GATEWAY_PORT
  * (127.0.0.1:8080) and stops cleanly on SIGTERM / SIGINT.
  */
-import { closeOnSignals } from '../platform/http/serve';
-import { createLogger } from '../platform/logger';
-import { runMain } from '../platform/run';
+import { closeOnSignals } from '../kit/http/serve';
+import { createLogger } from '../kit/logger';
+import { runMain } from '../kit/run';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './start';
 

@@ -1,11 +1,11 @@
 /**
- * problem+json answers the gateway gives itself, on bare node:http (the platform's sendProblem is Express's).
+ * problem+json answers the gateway gives itself, on bare node:http (the kit's sendProblem is Express's).
  * The body has the same shape and type URIs as the services' problems, so a client cannot tell who answered.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { AppError } from '../platform/errors';
-import { PROBLEM_CONTENT_TYPE, problemBody } from '../platform/http/problem';
-import { securityHeaderFields } from '../platform/http/security-headers';
+import { AppError } from '../kit/errors';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../kit/http/problem';
+import { securityHeaderFields } from '../kit/http/security-headers';
 
 /** The services' security headers (helmet's, from the platform), on every answer the gateway gives itself. */
 export const SECURITY_HEADERS: Readonly<OutgoingHttpHeaders> = securityHeaderFields();

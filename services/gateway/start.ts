@@ -2,9 +2,9 @@
  * Config → verifier → gateway → listening server, with a graceful close. Used by main.ts and by
  * services/local (`npm start`), which run the same gateway.
  */
-import { verifierFromConfig } from '../platform/auth/from-config';
-import { serve } from '../platform/http/serve';
-import type { Logger } from '../platform/logger';
+import { verifierFromConfig } from '../kit/auth/from-config';
+import { serve } from '../kit/http/serve';
+import type { Logger } from '../kit/logger';
 import type { GatewayEnv } from './config';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway';
 

@@ -6,7 +6,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import type { ServiceName } from '../contracts/services';
-import type { AppError } from '../platform/errors';
+import type { AppError } from '../kit/errors';
 import { clientHeaders } from './headers';
 import { gatewayProblems } from './problem';
 

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { busTopology } from '../contracts/bus-topology';
-import { createBusClients } from '../platform/bus/clients';
+import { createBusClients } from '../kit/bus/clients';
 import type { BusLocation } from '../contracts/service-env';
-import { ensureTopology, queueOf } from '../platform/bus/provisioned-topology';
+import { ensureTopology, queueOf } from '../kit/bus/provisioned-topology';
 import type { LocalConfig } from './config';
 import { startFauxqsEmulator } from './emulators/fauxqs';
 import { status } from './status';

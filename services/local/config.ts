@@ -1,6 +1,6 @@
 /** `npm start`'s environment: ports, where data lives, and which real endpoints replace the emulators. */
 import { z } from 'zod';
-import { env, loadConfig } from '../platform/config';
+import { env, loadConfig } from '../kit/config';
 import { SERVICES } from '../contracts/services';
 
 export const DEFAULT_ADMIN_PASSWORD = 'Admin-Passw0rd!';

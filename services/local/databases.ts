@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../contracts/services';
-import { ConfigError } from '../platform/config';
+import { ConfigError } from '../kit/config';
 import { ensureDatabase, startEmbeddedPostgres, stopLeftoverPostgres } from './embedded-postgres';
 import type { LocalConfig } from './config';
 import { status } from './status';

@@ -2,7 +2,7 @@
  * `npm start`: the whole platform offline, until Ctrl-C, SIGTERM, SIGHUP (its terminal closes) or the death of
  * the process that started it (see shutdown.ts).
  */
-import { runMain } from '../platform/run';
+import { runMain } from '../kit/run';
 import { loadLocalConfig } from './config';
 import { stopLeftoverDatabase } from './databases';
 import { startPlatform } from './platform';

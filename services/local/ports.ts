@@ -3,7 +3,7 @@
  * port taken dies half-way through start-up, and the message is that it "did not become ready".
  */
 import { createServer } from 'node:net';
-import { ConfigError } from '../platform/config';
+import { ConfigError } from '../kit/config';
 import type { LocalConfig } from './config';
 
 /**

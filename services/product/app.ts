@@ -1,7 +1,7 @@
 import type { Express, RequestHandler } from 'express';
-import { createHttpApp } from '../platform/http/app';
-import type { ReadinessCheck } from '../platform/http/health';
-import type { Logger } from '../platform/logger';
+import { createHttpApp } from '../kit/http/app';
+import type { ReadinessCheck } from '../kit/http/health';
+import type { Logger } from '../kit/logger';
 import type { UnitOfWork } from './domain/ports';
 import { productUseCases } from './domain/product-use-cases';
 import { productOpenApi } from './entry-points/http/openapi';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { serviceEnvSchema } from '../platform/config';
+import { serviceEnvSchema } from '../kit/config';
 import { SERVICES } from '../contracts/services';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

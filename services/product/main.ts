@@ -1,13 +1,13 @@
 /** Composition root of the Product service: config → database → app → listen. */
-import { verifierFromConfig } from '../platform/auth/from-config';
-import { requireAdmin } from '../platform/auth/middleware';
-import { loadConfig } from '../platform/config';
-import { createDatabase } from '../platform/db/database';
-import { migrateInBackground } from '../platform/db/migrate';
-import { readyAfter } from '../platform/http/health';
-import { closeOnSignals, serve } from '../platform/http/serve';
-import { createLogger } from '../platform/logger';
-import { runMain } from '../platform/run';
+import { verifierFromConfig } from '../kit/auth/from-config';
+import { requireAdmin } from '../kit/auth/middleware';
+import { loadConfig } from '../kit/config';
+import { createDatabase } from '../kit/db/database';
+import { migrateInBackground } from '../kit/db/migrate';
+import { readyAfter } from '../kit/http/health';
+import { closeOnSignals, serve } from '../kit/http/serve';
+import { createLogger } from '../kit/logger';
+import { runMain } from '../kit/run';
 import { createProductApp } from './app';
 import { productConfigSchema } from './config';
 import * as schema from './data-access/schema';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busTopology } from '../../services/contracts/bus-topology';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../services/local/embedded-postgres';
 import { freePort } from '../../services/local/free-port';
-import { ensureTopology, queueOf, type ProvisionedBus } from '../../services/platform/bus/provisioned-topology';
+import { ensureTopology, queueOf, type ProvisionedBus } from '../../services/kit/bus/provisioned-topology';
 import { startBusHarness, type BusHarness } from '../support/bus/harness';
 import { bundleScript, type BundledScript } from '../support/bundled-script';
 

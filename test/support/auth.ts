@@ -1,6 +1,6 @@
 /** Real tokens and a real verifier against the run's shared cognito-local. */
 import { inject } from 'vitest';
-import { createJwtVerifier, type AccessTokenVerifier } from '../../services/platform/auth/jwt-verifier';
+import { createJwtVerifier, type AccessTokenVerifier } from '../../services/kit/auth/jwt-verifier';
 import { createUserAndLogin, type TestUserTokens } from './cognito';
 
 export type TestTokens = TestUserTokens;

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Express } from 'express';
-import { requireAdmin } from '../../services/platform/auth/middleware';
-import { createDatabase, type Database } from '../../services/platform/db/database';
-import { migrateWithLock } from '../../services/platform/db/migrate';
+import { requireAdmin } from '../../services/kit/auth/middleware';
+import { createDatabase, type Database } from '../../services/kit/db/database';
+import { migrateWithLock } from '../../services/kit/db/migrate';
 import { createProductApp } from '../../services/product/app';
 import * as schema from '../../services/product/data-access/schema';
 import { productUnitOfWork } from '../../services/product/data-access/unit-of-work';

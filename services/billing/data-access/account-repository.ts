@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { SqlExecutor } from '../../platform/db/sql-executor';
+import type { SqlExecutor } from '../../kit/db/sql-executor';
 import type { Account } from '../domain/account';
 import type { AccountRepository } from '../domain/ports';
 import { accounts, type AccountRow } from './schema';

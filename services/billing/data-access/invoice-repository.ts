@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { SqlExecutor } from '../../platform/db/sql-executor';
+import type { SqlExecutor } from '../../kit/db/sql-executor';
 import type { Invoice, InvoiceLine } from '../domain/invoice';
 import type { InvoiceRepository } from '../domain/ports';
 import { invoiceLines, invoices, type InvoiceLineRow, type InvoiceRow } from './schema';

@@ -1,8 +1,8 @@
-/** The OutgoingEvents port on the platform outbox: each event is a row in the caller's transaction, relayed after commit. */
+/** The OutgoingEvents port on the kit's outbox: each event is a row in the caller's transaction, relayed after commit. */
 import { EVENT_CATALOG } from '../../contracts/events';
-import { newCloudEvent } from '../../platform/bus/cloud-event';
-import type { SqlExecutor } from '../../platform/db/sql-executor';
-import { enqueue } from '../../platform/outbox/enqueue';
+import { newCloudEvent } from '../../kit/bus/cloud-event';
+import type { SqlExecutor } from '../../kit/db/sql-executor';
+import { enqueue } from '../../kit/outbox/enqueue';
 import type { OutgoingEvents } from '../domain/ports';
 
 export const BILLING_EVENT_SOURCE = '/billing';

@@ -18,8 +18,8 @@ import {
 } from 'cockatiel';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
-import { currentContext } from '../../platform/context';
-import type { Logger } from '../../platform/logger';
+import { currentContext } from '../../kit/context';
+import type { Logger } from '../../kit/logger';
 import type { CatalogProduct } from '../domain/invoice';
 import { CatalogUnavailableError, type ProductCatalog } from '../domain/ports';
 

@@ -2,10 +2,10 @@ import { sql } from 'drizzle-orm';
 // Millisecond precision: timestamps round-trip through JavaScript Dates and cursors exactly.
 import { bigint, char, check, index, integer, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
-// The platform's outbox (events Billing emits) and inbox (events it has handled) live in Billing's database;
+// The kit's outbox (events Billing emits) and inbox (events it has handled) live in Billing's database;
 // re-exported so drizzle-kit generates them into Billing's own migrations.
-export { inbox } from '../../platform/inbox/schema';
-export { outbox } from '../../platform/outbox/schema';
+export { inbox } from '../../kit/inbox/schema';
+export { outbox } from '../../kit/outbox/schema';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../platform/db/sql-executor';
+import type { SqlExecutor } from '../../kit/db/sql-executor';
 import type { OutgoingEvents, UnitOfWork } from '../domain/ports';
 import { accountRepository } from './account-repository';
 import { invoiceRepository } from './invoice-repository';

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors';
+import { AppError } from '../../kit/errors';
 import type { Account } from './account';
 import type { UnitOfWork } from './ports';
 

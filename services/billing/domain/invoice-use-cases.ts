@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors';
+import { AppError } from '../../kit/errors';
 import type { Account } from './account';
 import { requestFingerprint, type IdempotencyClaim } from './idempotency';
 import { priceInvoice, type CatalogProduct, type Invoice, type InvoiceCursor, type InvoicePage, type RequestedLine } from './invoice';

@@ -1,5 +1,5 @@
 /** Invoices and their pricing rules, free of HTTP and SQL. */
-import { AppError } from '../../platform/errors';
+import { AppError } from '../../kit/errors';
 
 export type InvoiceStatus = 'open' | 'paid';
 

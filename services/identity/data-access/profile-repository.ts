@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
-import { violatedUniqueConstraint } from '../../platform/db/database';
-import type { SqlExecutor } from '../../platform/db/sql-executor';
+import { violatedUniqueConstraint } from '../../kit/db/database';
+import type { SqlExecutor } from '../../kit/db/sql-executor';
 import type { PaidInvoice, PaidInvoiceOutcome } from '../domain/paid-invoice';
 import { DuplicateProfileError, type ProfileRepository } from '../domain/ports';
 import type { Profile } from '../domain/profile';

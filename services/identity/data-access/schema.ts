@@ -2,10 +2,10 @@
 import { sql } from 'drizzle-orm';
 import { bigint, char, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-// The platform's outbox (events Identity emits) and inbox (events it has handled) live in Identity's database;
+// The kit's outbox (events Identity emits) and inbox (events it has handled) live in Identity's database;
 // re-exported so drizzle-kit generates them into Identity's own migrations.
-export { inbox } from '../../platform/inbox/schema';
-export { outbox } from '../../platform/outbox/schema';
+export { inbox } from '../../kit/inbox/schema';
+export { outbox } from '../../kit/outbox/schema';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 

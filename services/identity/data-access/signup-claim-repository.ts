@@ -1,6 +1,6 @@
 /** The signup claim rows (domain/signup-claim.ts), in SQL. */
 import { and, eq, lte, sql } from 'drizzle-orm';
-import type { SqlExecutor } from '../../platform/db/sql-executor';
+import type { SqlExecutor } from '../../kit/db/sql-executor';
 import type { SignupClaimRepository } from '../domain/ports';
 import { signupClaims } from './schema';
 

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../platform/db/sql-executor';
+import type { SqlExecutor } from '../../kit/db/sql-executor';
 import type { OutgoingEvents, UnitOfWork } from '../domain/ports';
 import { outgoingEventsOutbox } from './outgoing-events-outbox';
 import { profileRepository } from './profile-repository';

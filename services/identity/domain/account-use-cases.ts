@@ -1,5 +1,5 @@
 /** The signed-in user's own account: read, rename, delete. */
-import { AppError } from '../../platform/errors';
+import { AppError } from '../../kit/errors';
 import type { IdentityProvider, UnitOfWork } from './ports';
 import { adoptDirectoryUser } from './profile-adoption';
 import { isProfileId, type Caller, type Profile } from './profile';

@@ -1,5 +1,5 @@
 /** Sign-in and refresh: Cognito issues the tokens; Identity only shapes the answers. */
-import { AppError } from '../../platform/errors';
+import { AppError } from '../../kit/errors';
 import { BadCredentialsError, type IdentityProvider, type Tokens } from './ports';
 
 export interface SessionUseCases {

@@ -2,8 +2,8 @@
  * Signup: a Cognito user and a profile, as if in one step. See signup-claim.ts for the claim that makes the two
  * systems safe together, and docs/identity.md for the reasoning.
  */
-import { AppError } from '../../platform/errors';
-import type { Logger } from '../../platform/logger';
+import { AppError } from '../../kit/errors';
+import type { Logger } from '../../kit/logger';
 import { DuplicateProfileError, EmailInUseError, RejectedPasswordError, type IdentityProvider, type UnitOfWork } from './ports';
 import type { Profile } from './profile';
 import { CLAIM_LEASE_MS, isOurOrphan, type OrphanHint } from './signup-claim';

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import type { LauncherMessage } from '../../platform/launcher-env';
+import type { LauncherMessage } from '../../kit/launcher-env';
 
 /**
- * Sends `lateEnv` once the child says its code is loaded (services/platform/launcher-env.ts) and the environment
+ * Sends `lateEnv` once the child says its code is loaded (services/kit/launcher-env.ts) and the environment
  * is known. Resolves with how long the loaded child waited for it (time that belongs to the parts it depends on,
  * not to the child); rejects at once if the environment cannot be had (a dependency failed).
  */

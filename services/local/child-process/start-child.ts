@@ -9,7 +9,7 @@
  * then stops the parts in order.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ENV_OVER_IPC } from '../../platform/launcher-env';
+import { ENV_OVER_IPC } from '../../kit/launcher-env';
 import { handOverEnv } from './late-env';
 import { readOutput } from './output';
 import { notReadyError, untilReady, type Readiness } from './readiness';
@@ -28,7 +28,7 @@ export interface ChildProcessOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
    * The rest of the environment, known once the parts this child depends on are up. Given, the child is started
-   * at once and loads its code meanwhile, then receives this over IPC (services/platform/launcher-env.ts).
+   * at once and loads its code meanwhile, then receives this over IPC (services/kit/launcher-env.ts).
    */
   readonly lateEnv?: Promise<Record<string, string>>;
   readonly ready: Readiness;

@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { violatedUniqueConstraint } from '../../platform/db/database';
-import type { SqlExecutor } from '../../platform/db/sql-executor';
+import { violatedUniqueConstraint } from '../../kit/db/database';
+import type { SqlExecutor } from '../../kit/db/sql-executor';
 import { DuplicateSkuError, type ProductRepository } from '../domain/ports';
 import type { Product } from '../domain/product';
 import { products, type ProductRow } from './schema';

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '../../platform/db/sql-executor';
+import type { SqlExecutor } from '../../kit/db/sql-executor';
 import type { UnitOfWork } from '../domain/ports';
 import { productRepository } from './product-repository';
 

@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors';
+import { AppError } from '../../kit/errors';
 import { DuplicateSkuError, type UnitOfWork } from './ports';
 import { DEFAULT_CURRENCY, type NewProduct, type Product, type ProductChanges, type ProductCursor, type ProductPage } from './product';
 

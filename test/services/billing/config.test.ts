@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { billingConfigSchema } from '../../../services/billing/config';
-import { ConfigError, loadConfig } from '../../../services/platform/config';
+import { ConfigError, loadConfig } from '../../../services/kit/config';
 
 const required = {
   COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',

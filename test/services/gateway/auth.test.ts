@@ -1,7 +1,7 @@
 import { CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localCognitoClient } from '../../../services/local/emulators/cognito-seed';
-import type { Principal } from '../../../services/platform/auth/jwt-verifier';
+import type { Principal } from '../../../services/kit/auth/jwt-verifier';
 import { loginAs, testVerifier, type TestTokens } from '../../support/auth';
 import { login } from '../../support/cognito';
 import { cognitoLocalPublicPem, nowSeconds, reforge, strangerKey } from '../../support/jwt-forge';

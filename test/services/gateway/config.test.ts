@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../../../services/gateway/config';
 import { gatewayOptionsFromEnv } from '../../../services/gateway/start';
-import { ConfigError } from '../../../services/platform/config';
+import { ConfigError } from '../../../services/kit/config';
 import { testLogger } from '../../support/silent-logger';
 
 const required = { COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123', COGNITO_CLIENT_ID: 'client' };

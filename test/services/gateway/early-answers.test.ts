@@ -6,8 +6,8 @@ import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { securityHeaderFields } from '../../../services/platform/http/security-headers';
-import { capturingLogger, eventually, LEVEL, openSocket, rawRequest, readAnswer } from '../platform/http/raw-http';
+import { securityHeaderFields } from '../../../services/kit/http/security-headers';
+import { capturingLogger, eventually, LEVEL, openSocket, rawRequest, readAnswer } from '../kit/http/raw-http';
 import { call, listen, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
 
 const MAX_BODY = 1024 * 1024;

@@ -1,11 +1,11 @@
 /**
  * The edge as a client meets it: the real gateway on 127.0.0.1:0 in front of the real Identity, Product and
- * Billing apps, each listening with the platform's serve() on a port of its own and a database of its own,
+ * Billing apps, each listening with the kit's serve() on a port of its own and a database of its own,
  * against the run's cognito-local. Throttling is opened wide, so every request reaches the service it is for.
  */
 import type { RequestListener } from 'node:http';
-import { serve, type RunningServer } from '../../../services/platform/http/serve';
-import type { Logger } from '../../../services/platform/logger';
+import { serve, type RunningServer } from '../../../services/kit/http/serve';
+import type { Logger } from '../../../services/kit/logger';
 import { startBillingHarness, type BillingHarness } from '../../support/billing';
 import { startIdentityHarness, type IdentityHarness } from '../../support/identity';
 import { startProductHarness, type ProductHarness } from '../../support/product';

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAs } from '../../support/auth';
-import { rawRequest as sendRaw, type RawAnswer } from '../platform/http/raw-http';
+import { rawRequest as sendRaw, type RawAnswer } from '../kit/http/raw-http';
 import { startEdgePlatform, type EdgePlatform } from './edge-platform';
 import { fuzzRequest, rawRequest, type FuzzRequest, type KnownIds } from './malformed-requests';
 

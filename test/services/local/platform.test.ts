@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../services/platform/config';
+import { ConfigError } from '../../../services/kit/config';
 import { loadLocalConfig } from '../../../services/local/config';
 import { freePort } from '../../../services/local/free-port';
 import { startPlatform } from '../../../services/local/platform';

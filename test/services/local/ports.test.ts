@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../services/platform/config';
+import { ConfigError } from '../../../services/kit/config';
 import { loadLocalConfig } from '../../../services/local/config';
 import { freePort } from '../../../services/local/free-port';
 import { assertPortsFree, portsToListenOn } from '../../../services/local/ports';

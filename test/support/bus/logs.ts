@@ -1,7 +1,7 @@
 /** A pino logger with createLogger's mixin (the request id from the context) whose lines the test can read. */
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { currentContext } from '../../../services/platform/context';
+import { currentContext } from '../../../services/kit/context';
 
 export interface CapturedLogs {
   readonly logger: Logger;

@@ -4,9 +4,9 @@
  * arrives first leaves a tombstone), so delivery order does not matter.
  */
 import type { CloudEvent, EventType } from '../../../contracts/events';
-import type { EventHandler } from '../../../platform/bus/consumer';
-import type { Inbox } from '../../../platform/inbox/inbox';
-import type { Logger } from '../../../platform/logger';
+import type { EventHandler } from '../../../kit/bus/consumer';
+import type { Inbox } from '../../../kit/inbox/inbox';
+import type { Logger } from '../../../kit/logger';
 import { accountUseCases, type AccountUseCases } from '../../domain/account-use-cases';
 import type { UnitOfWork } from '../../domain/ports';
 

@@ -1,4 +1,4 @@
-import { AppError } from '../../../platform/errors';
+import { AppError } from '../../../kit/errors';
 import { idempotencyKeyHeader } from './schemas';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
-import { JSON_BODY_STATUSES, problemResponses } from '../../../platform/http/openapi';
+import { JSON_BODY_STATUSES, problemResponses } from '../../../kit/http/openapi';
 import {
   accountResponse,
   createInvoiceBody,

@@ -1,8 +1,8 @@
 import { Router, type RequestHandler, type Response } from 'express';
-import { principalOf } from '../../../platform/auth/middleware';
-import { AppError } from '../../../platform/errors';
-import { parsePageQuery, toPage } from '../../../platform/http/pagination';
-import { parseInput } from '../../../platform/http/validate';
+import { principalOf } from '../../../kit/auth/middleware';
+import { AppError } from '../../../kit/errors';
+import { parsePageQuery, toPage } from '../../../kit/http/pagination';
+import { parseInput } from '../../../kit/http/validate';
 import type { Account } from '../../domain/account';
 import type { AccountUseCases } from '../../domain/account-use-cases';
 import type { Invoice } from '../../domain/invoice';

@@ -1,7 +1,7 @@
 /** Wire shapes of the Billing API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
-import { cursorTimestamp } from '../../../platform/http/pagination';
-import { singleLine } from '../../../platform/http/text-fields';
+import { cursorTimestamp } from '../../../kit/http/pagination';
+import { singleLine } from '../../../kit/http/text-fields';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../domain/idempotency';
 import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY } from '../../domain/invoice';
 

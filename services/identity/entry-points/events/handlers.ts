@@ -4,9 +4,9 @@
  * the same invoice counting twice when it comes in two events with different ids.
  */
 import type { CloudEvent, EventType } from '../../../contracts/events';
-import type { EventHandler } from '../../../platform/bus/consumer';
-import type { Inbox } from '../../../platform/inbox/inbox';
-import type { Logger } from '../../../platform/logger';
+import type { EventHandler } from '../../../kit/bus/consumer';
+import type { Inbox } from '../../../kit/inbox/inbox';
+import type { Logger } from '../../../kit/logger';
 import type { PaidInvoiceOutcome } from '../../domain/paid-invoice';
 import { paidInvoiceUseCases } from '../../domain/paid-invoice-use-cases';
 import type { UnitOfWork } from '../../domain/ports';

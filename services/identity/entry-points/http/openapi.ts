@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { createDocument } from 'zod-openapi';
-import { JSON_BODY_STATUSES, problemResponses } from '../../../platform/http/openapi';
+import { JSON_BODY_STATUSES, problemResponses } from '../../../kit/http/openapi';
 import { meResponse, refreshBody, signupBody, signupResponse, tokenBody, tokenResponse, updateMeBody } from './schemas';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler, type Response } from 'express';
-import { principalOf } from '../../../platform/auth/middleware';
-import { exactInteger } from '../../../platform/http/exact-integer';
-import { parseInput } from '../../../platform/http/validate';
+import { principalOf } from '../../../kit/auth/middleware';
+import { exactInteger } from '../../../kit/http/exact-integer';
+import { parseInput } from '../../../kit/http/validate';
 import type { AccountUseCases } from '../../domain/account-use-cases';
 import type { Tokens } from '../../domain/ports';
 import type { Caller, Profile } from '../../domain/profile';

@@ -1,7 +1,7 @@
 /** Wire shapes of the Identity API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
-import { exactIntegerSchema } from '../../../platform/http/exact-integer';
-import { singleLine } from '../../../platform/http/text-fields';
+import { exactIntegerSchema } from '../../../kit/http/exact-integer';
+import { singleLine } from '../../../kit/http/text-fields';
 import { PASSWORD_MAX, passwordProblem } from '../../domain/password-policy';
 import { EMAIL_MAX_CHARS, NAME_MAX_CHARS } from '../../domain/profile';
 

@@ -1,5 +1,5 @@
 import { createDocument } from 'zod-openapi';
-import { JSON_BODY_STATUSES, problemResponses } from '../../../platform/http/openapi';
+import { JSON_BODY_STATUSES, problemResponses } from '../../../kit/http/openapi';
 import { createProductBody, productIdParam, productListResponse, productResponse, updateProductBody } from './schemas';
 import { z } from 'zod';
 

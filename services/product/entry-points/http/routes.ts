@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
-import { AppError } from '../../../platform/errors';
-import { parsePageQuery, toPage } from '../../../platform/http/pagination';
-import { parseInput } from '../../../platform/http/validate';
+import { AppError } from '../../../kit/errors';
+import { parsePageQuery, toPage } from '../../../kit/http/pagination';
+import { parseInput } from '../../../kit/http/validate';
 import type { Product } from '../../domain/product';
 import type { ProductUseCases } from '../../domain/product-use-cases';
 import { createProductBody, productCursor, productIdParam, updateProductBody } from './schemas';

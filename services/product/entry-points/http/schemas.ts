@@ -1,7 +1,7 @@
 /** Wire shapes of the Product API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
-import { cursorTimestamp } from '../../../platform/http/pagination';
-import { multiLine, singleLine } from '../../../platform/http/text-fields';
+import { cursorTimestamp } from '../../../kit/http/pagination';
+import { multiLine, singleLine } from '../../../kit/http/text-fields';
 import { isCurrencyCode, MAX_PRICE_CENTS } from '../../domain/product';
 
 const priceCents = z.number().int().min(0).max(MAX_PRICE_CENTS);

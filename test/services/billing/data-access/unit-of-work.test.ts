@@ -51,7 +51,7 @@ describe('billingUnitOfWork on a caller transaction', () => {
     expect(await harness.unitOfWork.accounts.findByUser(userId)).toBeUndefined();
   });
 
-  it('when events go through the platform inbox, then a redelivery does nothing and a late open cannot reopen', async () => {
+  it('when events go through the kit inbox, then a redelivery does nothing and a late open cannot reopen', async () => {
     const userId = randomUUID();
     const handle = (id: string, type: string, effect: 'openAccount' | 'closeAccount') =>
       harness.inbox.handleOnce('billing-accounts', { id, type }, async (unitOfWork) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../../services/platform/errors';
+import { AppError } from '../../../../services/kit/errors';
 import { MAX_QUANTITY, priceInvoice, type CatalogProduct } from '../../../../services/billing/domain/invoice';
 
 const product = (id: string, change: Partial<CatalogProduct> = {}): CatalogProduct => ({

@@ -20,7 +20,7 @@ process.on('SIGTERM', () => process.exit(0));
 // A stand-in that starts the way the services do (runMain), so it waits for an environment sent over IPC.
 const LATE_ENTRY = `
 import { createServer } from 'node:http';
-import { runMain } from ${JSON.stringify(path.resolve('services/platform/run.ts'))};
+import { runMain } from ${JSON.stringify(path.resolve('services/kit/run.ts'))};
 runMain('late', async () => {
   createServer((req, res) => res.end(JSON.stringify({ greeting: process.env.GREETING, flag: process.env.PLATFORM_ENV_OVER_IPC ?? null })))
     .listen(Number(process.env.PORT), '127.0.0.1');

@@ -10,7 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCognito, type LocalCognito } from '../../../../services/local/emulators/cognito';
 import { localCognitoClient, seedCognito } from '../../../../services/local/emulators/cognito-seed';
-import { createJwtVerifier } from '../../../../services/platform/auth/jwt-verifier';
+import { createJwtVerifier } from '../../../../services/kit/auth/jwt-verifier';
 import { createUserAndLogin, login, type TestCognitoEnv } from '../../../support/cognito';
 
 const admin = { adminEmail: 'admin@example.com', adminPassword: 'Admin-Passw0rd!' };

@@ -7,9 +7,9 @@ import { ChangeMessageVisibilityCommand, CreateQueueCommand, ListQueuesCommand, 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFauxqsEmulator, type FauxqsEmulator } from '../../../../services/local/emulators/fauxqs';
 import { busTopology } from '../../../../services/contracts/bus-topology';
-import { createBusClients, type BusClients } from '../../../../services/platform/bus/clients';
-import { createPublisher } from '../../../../services/platform/bus/publisher';
-import { ensureTopology, queueOf } from '../../../../services/platform/bus/provisioned-topology';
+import { createBusClients, type BusClients } from '../../../../services/kit/bus/clients';
+import { createPublisher } from '../../../../services/kit/bus/publisher';
+import { ensureTopology, queueOf } from '../../../../services/kit/bus/provisioned-topology';
 
 /** The outcome of a TCP connection attempt: 'connected' or the error code. */
 function tryConnect(host: string, port: number): Promise<string> {

@@ -9,12 +9,12 @@ import { ACCOUNTS_CONSUMER, billingEventHandlers } from '../../../../../services
 import { parseEvent } from '../../../../../services/contracts/events';
 import { busTopology } from '../../../../../services/contracts/bus-topology';
 import { startFauxqsEmulator, type FauxqsEmulator } from '../../../../../services/local/emulators/fauxqs';
-import { createBusClients, type BusClients } from '../../../../../services/platform/bus/clients';
-import { newCloudEvent } from '../../../../../services/platform/bus/cloud-event';
-import { createConsumer, type Consumer } from '../../../../../services/platform/bus/consumer';
-import { createPublisher, type Publisher } from '../../../../../services/platform/bus/publisher';
-import { dispatchByType } from '../../../../../services/platform/bus/service-bus';
-import { ensureTopology } from '../../../../../services/platform/bus/provisioned-topology';
+import { createBusClients, type BusClients } from '../../../../../services/kit/bus/clients';
+import { newCloudEvent } from '../../../../../services/kit/bus/cloud-event';
+import { createConsumer, type Consumer } from '../../../../../services/kit/bus/consumer';
+import { createPublisher, type Publisher } from '../../../../../services/kit/bus/publisher';
+import { dispatchByType } from '../../../../../services/kit/bus/service-bus';
+import { ensureTopology } from '../../../../../services/kit/bus/provisioned-topology';
 import { startBillingHarness, type BillingHarness } from '../../../../support/billing';
 import { testLogger } from '../../../../support/silent-logger';
 

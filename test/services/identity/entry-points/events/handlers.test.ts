@@ -1,10 +1,10 @@
-/** Identity's `billing.invoice.paid` handler behind the platform inbox, on a real database. */
+/** Identity's `billing.invoice.paid` handler behind the kit's inbox, on a real database. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaidInvoice } from '../../../../../services/identity/domain/paid-invoice';
 import { paidInvoiceUseCases } from '../../../../../services/identity/domain/paid-invoice-use-cases';
 import { COUNTERS_CONSUMER, identityEventHandlers } from '../../../../../services/identity/entry-points/events/handlers';
-import { newCloudEvent } from '../../../../../services/platform/bus/cloud-event';
+import { newCloudEvent } from '../../../../../services/kit/bus/cloud-event';
 import { countersOf, insertProfile, paidInvoice as invoice, startIdentityHarness, type IdentityHarness } from '../../../../support/identity';
 import { testLogger } from '../../../../support/silent-logger';
 

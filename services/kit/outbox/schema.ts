@@ -1,0 +1,35 @@
+/**
+ * The transactional outbox table. A service re-exports it from its data-access/schema.ts
+ * (`export { outbox } from './schema'`), so drizzle-kit generates it into that service's
+ * own migrations, and use cases write it in their own transactions.
+ */
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const outbox = pgTable(
+  'outbox',
+  {
+    /** Publishing order, and the key the relay works with. */
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** The CloudEvent id; consumers deduplicate on it. */
+    eventId: text('event_id').notNull().unique(),
+    type: text('type').notNull(),
+    /** The whole CloudEvent envelope, published as the message body. */
+    payload: jsonb('payload').notNull(),
+    requestId: text('request_id'),
+    traceparent: text('traceparent'),
+    createdAt: at('created_at').notNull().defaultNow(),
+    attempts: integer('attempts').notNull().default(0),
+    /** A row SNS rejected waits until then, so it cannot block the rows behind it. */
+    nextAttemptAt: at('next_attempt_at').notNull().defaultNow(),
+    lastError: text('last_error'),
+    sentAt: at('sent_at'),
+  },
+  (table) => [
+    // Both partial: the relay scans only unsent rows, the pruner only sent ones.
+    index('outbox_unsent_idx').on(table.seq).where(sql`sent_at IS NULL`),
+    index('outbox_sent_at_idx').on(table.sentAt).where(sql`sent_at IS NOT NULL`),
+  ],
+);

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, env, loadConfig, serviceEnvSchema } from '../../../services/kit/config';
+
+const valid = { COGNITO_USER_POOL_ID: 'us-east-1_AbC123', COGNITO_CLIENT_ID: 'client' };
+
+describe('loadConfig', () => {
+  it('when every variable is valid, then defaults fill the rest', () => {
+    const config = loadConfig(serviceEnvSchema(3002), valid);
+    expect(config).toMatchObject({ PORT: 3002, LOG_LEVEL: 'info', DATABASE_POOL_MAX: 10 });
+  });
+
+  it('when variables are missing or malformed, then the error names each one', () => {
+    const attempt = () => loadConfig(serviceEnvSchema(3002), { PORT: 'eighty', DATABASE_URL: 'mysql://x' });
+    expect(attempt).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        attempt();
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    for (const name of ['PORT', 'DATABASE_URL', 'COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID']) expect(message).toContain(name);
+    expect(message).toContain('"eighty"');
+  });
+
+  it('when a variable is set to an empty string, then it counts as unset', () => {
+    const config = loadConfig(serviceEnvSchema(3002), { ...valid, DATABASE_URL: '', PORT: '' });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.PORT).toBe(3002);
+  });
+
+  it('when a flag is not a boolean word, then it is rejected', () => {
+    const schema = z.object({ VERBOSE: env.flag(false) });
+    expect(loadConfig(schema, { VERBOSE: '1' }).VERBOSE).toBe(true);
+    expect(() => loadConfig(schema, { VERBOSE: 'yes please' })).toThrow(/VERBOSE/);
+  });
+});

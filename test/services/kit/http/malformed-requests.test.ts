@@ -1,0 +1,124 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { Router } from 'express';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createHttpApp } from '../../../../services/kit/http/app';
+import { answerClientErrors } from '../../../../services/kit/http/client-errors';
+import { serve, type RunningServer } from '../../../../services/kit/http/serve';
+import { parseInput } from '../../../../services/kit/http/validate';
+import { testLogger } from '../../../support/silent-logger';
+import { capturingLogger, eventually, LEVEL, openSocket, rawRequest, type RawAnswer } from './raw-http';
+
+const { logger, lines } = capturingLogger();
+
+function sampleApp() {
+  const routes = Router();
+  routes.get('/things/:id', (req, res) => {
+    res.json({ id: req.params.id });
+  });
+  routes.post('/things', (req, res) => {
+    res.status(201).json(parseInput(z.strictObject({ name: z.string() }), req.body));
+  });
+  return createHttpApp({ logger, routes, ready: async () => true, accessLog: false });
+}
+
+const app = sampleApp();
+let server: RunningServer;
+beforeAll(async () => {
+  server = await serve(app, { port: 0, host: '127.0.0.1', logger });
+});
+afterAll(() => server.close());
+
+function expectProblem(res: { status: number; headers: Record<string, unknown>; body: unknown }, status: number) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  expect(res.body).toMatchObject({ status, requestId: res.headers['x-request-id'] });
+}
+
+const rawProblem = (answer: RawAnswer) => ({ ...answer, body: JSON.parse(answer.body) as unknown });
+
+describe('a service, when the path does not percent-decode', () => {
+  it.each(['/things/%ff', '/things/%E0%A4%A', '/things/%'])('when it is %s, then it answers a 404 problem, not a 500', async (path) => {
+    const res = await request(app).get(path);
+    expectProblem(res, 404);
+    expect(lines.filter((line) => line.level >= LEVEL.error)).toEqual([]);
+  });
+});
+
+describe('a service, when the body is not JSON', () => {
+  it.each([
+    ['form-encoded', 'application/x-www-form-urlencoded', 'a=b'],
+    ['plain text', 'text/plain', '{"name":"x"}'],
+    ['of no declared type', 'application/octet-stream', 'a=b'],
+  ])('when it is %s, then it answers 415 naming application/json', async (_what, type, body) => {
+    const res = await request(app).post('/things').set('content-type', type).send(body);
+    expectProblem(res, 415);
+    expect(res.body.type).toBe('urn:problem-type:platform:unsupported-media-type');
+    expect(res.body.detail).toContain('application/json');
+  });
+
+  it('when a JSON body comes with no Content-Type at all, then it answers 415', async () => {
+    const answer = await rawRequest(server.url, 'POST /things HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\n{"name":"x"}');
+    expectProblem(rawProblem(answer), 415);
+  });
+
+  it('when there is no body, then the route decides (400 for a missing object)', async () => {
+    expectProblem(await request(app).post('/things'), 400);
+  });
+
+  it('when the body is JSON with a +json type, then it is read', async () => {
+    const res = await request(app).post('/things').set('content-type', 'application/merge-patch+json').send('{"name":"x"}');
+    expect(res.status).toBe(201);
+  });
+
+  it('when a gzip body does not inflate, then it answers 400, not 500', async () => {
+    const broken = gzipSync('{"name":"x"}').subarray(0, 12);
+    const res = await request(app).post('/things').set('content-type', 'application/json').set('content-encoding', 'gzip').send(broken);
+    expectProblem(res, 400);
+  });
+});
+
+describe('a service, when the client stops sending the body', () => {
+  it('when the connection closes mid-body, then it is logged at info, with no error and no stack trace', async () => {
+    const socket = await openSocket(server.url);
+    socket.write('POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"name":');
+    await eventually(() => socket.bytesWritten > 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    await eventually(() => lines.some((line) => line.msg === 'client aborted the request body'));
+    const aborted = lines.find((line) => line.msg === 'client aborted the request body');
+    expect(aborted?.level).toBe(LEVEL.info);
+    expect(lines.filter((line) => line.level >= LEVEL.warn)).toEqual([]);
+  });
+});
+
+describe('a service, when node:http cannot parse the request', () => {
+  it('when the bytes are not HTTP, then it answers a 400 problem+json with a request id', async () => {
+    const answer = rawProblem(await rawRequest(server.url, 'HELLO THERE\r\n\r\n'));
+    expectProblem(answer, 400);
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('when the headers are over the size limit, then it answers a 431 problem+json', async () => {
+    const answer = rawProblem(await rawRequest(server.url, `GET /things/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`));
+    expectProblem(answer, 431);
+    expect(answer.body).toMatchObject({ type: 'urn:problem-type:platform:headers-too-large', instance: '/things/1' });
+  });
+
+  it('when a request does not arrive in time, then it answers a 408 problem+json', async () => {
+    const slow = createServer({ requestTimeout: 200, headersTimeout: 200, connectionsCheckingInterval: 50 }, app);
+    answerClientErrors(slow, testLogger);
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+      const answer = rawProblem(await rawRequest(url, 'POST /things HTTP/1.1\r\nHost: x\r\n'));
+      expectProblem(answer, 408);
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
+});

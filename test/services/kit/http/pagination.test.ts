@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AppError } from '../../../../services/kit/errors';
+import { decodeCursor, encodeCursor, parsePageQuery, toPage } from '../../../../services/kit/http/pagination';
+
+const keySchema = z.strictObject({ createdAt: z.iso.datetime(), id: z.string() });
+const KEY = { createdAt: '2026-01-02T03:04:05.000Z', id: 'b-2' };
+
+function rejection(fn: () => unknown): AppError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error('expected an AppError');
+}
+
+describe('cursors', () => {
+  it('when a key is encoded, then the cursor is base64url JSON of the key, opaque and safe in a query string', () => {
+    const cursor = encodeCursor(KEY);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))).toEqual(KEY);
+  });
+
+  it('when a cursor this API issued comes back, then it decodes to the same key', () => {
+    expect(decodeCursor(encodeCursor(KEY), keySchema)).toEqual(KEY);
+  });
+
+  // Cursors are made inside the test, not in the table: code run at import is outside every test for Stryker.
+  it.each([
+    ['not base64url JSON', () => 'not a cursor!'],
+    ['JSON of another shape', () => encodeCursor({ id: 'b-2' })],
+    ['a key with an extra field', () => encodeCursor({ ...KEY, offset: 10 })],
+  ])('when the cursor is %s, then it answers 400 on the cursor field', (_what, cursorOf) => {
+    const error = rejection(() => decodeCursor(cursorOf(), keySchema));
+    expect(error).toMatchObject({ status: 400, code: 'validation-failed', message: 'The cursor is not valid.' });
+    expect(error.errors).toEqual([{ path: 'cursor', message: 'not a cursor this API issued' }]);
+  });
+});
+
+describe('parsePageQuery', () => {
+  it('when the query is empty, then the page is the first 20 items', () => {
+    expect(parsePageQuery({}, keySchema)).toEqual({ limit: 20, after: undefined });
+  });
+
+  it('when a limit and a cursor are given, then the limit is a number and the cursor its key', () => {
+    expect(parsePageQuery({ limit: '5', cursor: encodeCursor(KEY) }, keySchema)).toEqual({ limit: 5, after: KEY });
+  });
+
+  it.each(['1', '100'])('when the limit is %s, then it is accepted', (limit) => {
+    expect(parsePageQuery({ limit }, keySchema).limit).toBe(Number(limit));
+  });
+
+  it.each([
+    ['a limit of 0', { limit: '0' }, 'limit'],
+    ['a limit over 100', { limit: '101' }, 'limit'],
+    ['a fractional limit', { limit: '2.5' }, 'limit'],
+    ['a limit that is not a number', { limit: 'ten' }, 'limit'],
+    ['a cursor longer than 512 characters', { cursor: 'a'.repeat(513) }, 'cursor'],
+    ['an offset', { offset: '10' }, 'offset'],
+  ])('when the query has %s, then it answers 400 naming that parameter', (_what, query, field) => {
+    const error = rejection(() => parsePageQuery(query, keySchema));
+    expect(error).toMatchObject({ status: 400, code: 'validation-failed', message: 'The query string is not valid.' });
+    expect(error.errors?.map((e) => e.path)).toEqual([field]);
+  });
+
+  it('when the cursor is 512 characters, then its length alone does not refuse it', () => {
+    const error = rejection(() => parsePageQuery({ cursor: 'a'.repeat(512) }, keySchema));
+    expect(error.message).toBe('The cursor is not valid.');
+  });
+});
+
+describe('toPage', () => {
+  const items = [
+    { createdAt: '2026-01-03T00:00:00.000Z', id: 'c' },
+    { createdAt: '2026-01-02T00:00:00.000Z', id: 'b' },
+    { createdAt: '2026-01-01T00:00:00.000Z', id: 'a' },
+  ];
+  const keyOf = (item: (typeof items)[number]) => ({ createdAt: item.createdAt, id: item.id });
+
+  it('when there are more items, then the next cursor points after the last item served', () => {
+    const page = toPage({ items, hasMore: true }, keyOf);
+    expect(page.items).toBe(items);
+    expect(decodeCursor(page.nextCursor!, keySchema)).toEqual({ createdAt: '2026-01-01T00:00:00.000Z', id: 'a' });
+  });
+
+  it('when this is the last page, then the next cursor is null', () => {
+    expect(toPage({ items, hasMore: false }, keyOf)).toEqual({ items, nextCursor: null });
+  });
+
+  it('when the page is empty, then the next cursor is null even if more was claimed', () => {
+    expect(toPage({ items: [], hasMore: true }, keyOf)).toEqual({ items: [], nextCursor: null });
+  });
+});

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../../../services/kit/db/database';
+import { migrateWithLock } from '../../../../services/kit/db/migrate';
+import { handleOnce, pruneInbox } from '../../../../services/kit/inbox/handle-once';
+import { createTestDatabase, type TestDatabase } from '../../../support/database';
+import { noteAddedEvent } from '../../../../harness/notes/events';
+import type { TestDb } from '../../../support/bus/harness';
+import * as schema from '../../../../harness/notes/schema';
+import { testLogger } from '../../../support/silent-logger';
+
+const MIGRATIONS = new URL('../../../../harness/notes/migrations', import.meta.url).pathname;
+
+describe('inbox: handleOnce', () => {
+  let testDatabase: TestDatabase;
+  let database: TestDb;
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase('inbox');
+    database = createDatabase({ connectionString: testDatabase.url, schema, logger: testLogger });
+    await migrateWithLock(database.pool, MIGRATIONS, 'test', testLogger);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+  const addNote = (event: ReturnType<typeof noteAddedEvent>, consumer = 'notes') =>
+    handleOnce(database.db, consumer, event, async (tx) => {
+      await tx.insert(schema.notes).values({ eventId: event.id, text: event.data.text });
+    });
+  const notesOf = async (eventId: string) => (await database.db.select().from(schema.notes)).filter((n) => n.eventId === eventId).length;
+
+  it('when the same event is handled twice, then the effect happens once and the second call says so', async () => {
+    const event = noteAddedEvent('twice');
+    expect(await addNote(event)).toBe(true);
+    expect(await addNote(event)).toBe(false);
+    expect(await notesOf(event.id)).toBe(1);
+  });
+
+  it('when ten deliveries of one event race, then exactly one has an effect', async () => {
+    const event = noteAddedEvent('racing');
+    const results = await Promise.all(Array.from({ length: 10 }, () => addNote(event)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await notesOf(event.id)).toBe(1);
+  });
+
+  it('when the effect fails, then the event is not recorded and the next delivery runs it', async () => {
+    const event = noteAddedEvent('fails once');
+    await expect(
+      handleOnce(database.db, 'notes', event, async (tx) => {
+        await tx.insert(schema.notes).values({ eventId: event.id, text: event.data.text });
+        throw new Error('effect failed half-way');
+      }),
+    ).rejects.toThrow('effect failed half-way');
+    expect(await notesOf(event.id)).toBe(0);
+    expect(await addNote(event)).toBe(true);
+    expect(await notesOf(event.id)).toBe(1);
+  });
+
+  it('when two consumers in one service handle the same event, then each has its own effect', async () => {
+    const event = noteAddedEvent('two consumers');
+    expect(await addNote(event, 'notes')).toBe(true);
+    expect(await addNote(event, 'audit')).toBe(true);
+    expect(await notesOf(event.id)).toBe(2);
+  });
+
+  it('when old entries are pruned, then only entries handled before the cutoff go', async () => {
+    const before = (await database.db.select().from(schema.inbox)).length;
+    expect(await pruneInbox(database.db, new Date(Date.now() - 3_600_000))).toBe(0);
+    expect(await pruneInbox(database.db, new Date(Date.now() + 1_000))).toBe(before);
+  });
+});
