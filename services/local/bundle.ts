@@ -5,12 +5,18 @@
  * wall time here, and its CPU from 0.8 s to 0.25 s, which is what four processes starting at once on two cores
  * wait for. The bundles are rebuilt only when one of their inputs changed (see bundle-cache.ts).
  */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { build, version, type BuildOptions } from 'esbuild';
 import { bundleIsFresh, rememberBundle } from './bundle-cache';
 
-/** Inside node_modules, so what stays external (below) resolves from the project's node_modules. */
-export const BUNDLE_DIR = path.join('node_modules', '.cache', 'platform-local');
+/**
+ * Inside node_modules, so what stays external (below) resolves from the project's node_modules; one folder per
+ * checkout, because another checkout sharing node_modules (a git worktree, a mutation-testing sandbox) builds
+ * other sources, and must neither use nor overwrite these.
+ */
+export const BUNDLE_DIR = path.join('node_modules', '.cache', 'platform-local', createHash('sha256').update(process.cwd()).digest('hex').slice(0, 12));
 
 /**
  * pg-native is an optional driver node-postgres never loads here. swagger-ui-dist is found on disk by path
@@ -43,11 +49,18 @@ const OPTIONS = {
 
 export async function bundleEntryPoints(entries: Readonly<Record<string, string>>, outdir = BUNDLE_DIR): Promise<Bundles> {
   const outputs = Object.fromEntries(Object.keys(entries).map((name) => [name, path.join(outdir, `${name}.mjs`)]));
-  // The working directory too: another checkout sharing node_modules (a git worktree, a mutation-testing sandbox)
-  // builds from other sources into the same folder, and its bundles must not pass for ours.
   const recipe = { entries, options: OPTIONS, esbuild: version, cwd: process.cwd() };
   if (await bundleIsFresh(outdir, recipe, Object.keys(entries))) return { entries: outputs, rebuilt: false };
-  const result = await build({ ...OPTIONS, entryPoints: entries, outdir });
-  await rememberBundle(outdir, recipe, Object.keys(result.metafile.inputs));
+  // Built aside, then each file renamed into place: a launcher starting meanwhile (tests start several) reads a
+  // whole old file or a whole new one, never one being written.
+  const staging = await mkdtemp(path.join(path.dirname(path.resolve(outdir)), `.${path.basename(outdir)}-`));
+  try {
+    const result = await build({ ...OPTIONS, entryPoints: entries, outdir: staging });
+    await mkdir(outdir, { recursive: true });
+    for (const file of await readdir(staging)) await rename(path.join(staging, file), path.join(outdir, file));
+    await rememberBundle(outdir, recipe, Object.keys(result.metafile.inputs));
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
   return { entries: outputs, rebuilt: true };
 }
