@@ -5,24 +5,14 @@
  * every call in flight, including the deletes of messages whose effects are already committed. Here stop()
  * abandons only an idle poll and lets running handlers, and their deletes, finish.
  */
-import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Logger } from '../logger';
+import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { backoffDelay, describeError, sleep, type Backoff } from './backoff';
 import { discoverDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
-import { processBatch, type BatchContext, type EventHandler } from './process-batch';
+import { processBatch, type BatchContext, type EventSource } from './process-batch';
 
 export type { Delivery, EventHandler } from './process-batch';
 
-export interface ConsumerOptions<E extends { id: string; type: string }> {
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
-  /** The consuming service; in logs and in the dead-letter source attribute. */
-  readonly name: string;
-  readonly logger: Logger;
-  /** Validates the parsed body, e.g. `parseEvent` from services/contracts; a throw makes it a bad event. */
-  readonly parse: (raw: unknown) => E;
-  /** Commits the effect (typically through `handleOnce`) before it resolves. */
-  readonly handle: EventHandler<E>;
+export interface ConsumerOptions<E extends { id: string; type: string }> extends EventSource<E> {
   /** Where dead letters go; read from the queue's redrive policy when absent. */
   readonly deadLetter?: DeadLetterTarget;
   readonly visibilityTimeoutSeconds?: number;

@@ -25,13 +25,20 @@ export interface Delivery {
 
 export type EventHandler<E> = (event: E, delivery: Delivery) => Promise<void>;
 
-export interface BatchContext<E extends { readonly id: string; readonly type: string }> {
+/** A queue, who consumes it, and how its events are checked and handled. */
+export interface EventSource<E extends { readonly id: string; readonly type: string }> {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
+  /** The consuming service; in logs and in the dead-letter source attribute. */
   readonly name: string;
   readonly logger: Logger;
+  /** Validates the parsed body, e.g. `parseEvent` from services/contracts; a throw makes it a bad event. */
   readonly parse: (raw: unknown) => E;
+  /** Commits the effect (typically through `handleOnce`) before it resolves. */
   readonly handle: EventHandler<E>;
+}
+
+export interface BatchContext<E extends { readonly id: string; readonly type: string }> extends EventSource<E> {
   readonly deadLetter: DeadLetterTarget | undefined;
   readonly visibilityTimeoutSeconds: number;
   readonly heartbeatSeconds: number;

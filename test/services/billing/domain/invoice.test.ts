@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../../services/kit/errors';
+import { rejection } from '../../../support/rejection';
 import { MAX_QUANTITY, priceInvoice, type CatalogProduct } from '../../../../services/billing/domain/invoice';
 
 const product = (id: string, change: Partial<CatalogProduct> = {}): CatalogProduct => ({
@@ -14,15 +14,6 @@ const product = (id: string, change: Partial<CatalogProduct> = {}): CatalogProdu
 
 const catalogOf = (...products: Array<[string, CatalogProduct | undefined]>) => new Map(products);
 
-function rejection(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('priceInvoice', () => {
   it('when every product is active, then each line freezes the catalogue values and the total sums the amounts', () => {

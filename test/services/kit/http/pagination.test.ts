@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { rejection } from '../../../support/rejection';
 import { z } from 'zod';
-import { AppError } from '../../../../services/kit/errors';
 import { decodeCursor, encodeCursor, parsePageQuery, toPage } from '../../../../services/kit/http/pagination';
 
 const keySchema = z.strictObject({ createdAt: z.iso.datetime(), id: z.string() });
 const KEY = { createdAt: '2026-01-02T03:04:05.000Z', id: 'b-2' };
 
-function rejection(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('cursors', () => {
   it('when a key is encoded, then the cursor is base64url JSON of the key, opaque and safe in a query string', () => {
