@@ -53,7 +53,9 @@ export async function bundleEntryPoints(entries: Readonly<Record<string, string>
   if (await bundleIsFresh(outdir, recipe, Object.keys(entries))) return { entries: outputs, rebuilt: false };
   // Built aside, then each file renamed into place: a launcher starting meanwhile (tests start several) reads a
   // whole old file or a whole new one, never one being written.
-  const staging = await mkdtemp(path.join(path.dirname(path.resolve(outdir)), `.${path.basename(outdir)}-`));
+  const parent = path.dirname(path.resolve(outdir));
+  await mkdir(parent, { recursive: true });
+  const staging = await mkdtemp(path.join(parent, `.${path.basename(outdir)}-`));
   try {
     const result = await build({ ...OPTIONS, entryPoints: entries, outdir: staging });
     await mkdir(outdir, { recursive: true });

@@ -9,7 +9,8 @@ describe('the local bundles', () => {
   let dir: string;
   let entry: string;
   let helper: string;
-  const outdir = () => path.join(dir, 'out');
+  // Two levels below the test's folder, as the per-checkout folder sits below a cache folder a fresh clone lacks.
+  const outdir = () => path.join(dir, 'cache', 'out');
   const built = async () => (await stat(path.join(outdir(), 'main.mjs'))).mtimeMs;
   beforeAll(async () => {
     // Inside the project, so its imports resolve from the project's node_modules as the services' do.
