@@ -4,10 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProductHarness, type ProductHarness } from '../../../../support/product';
 
 let harness: ProductHarness;
+type Inserted = { sku: string; id: string; createdAt: Date | string };
+const inserted: Inserted[] = [];
+/** The list's documented order, oldest first, then by id: two inserts can share a millisecond. */
+const listed = (items: readonly Inserted[]) =>
+  [...items].sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((p) => p.sku);
 
 beforeAll(async () => {
   harness = await startProductHarness();
-  for (let i = 0; i < 5; i++) await harness.unitOfWork.products.insert({ sku: `LIST-${i}`, name: `Item ${i}`, priceCents: i });
+  for (let i = 0; i < 5; i++) inserted.push(await harness.unitOfWork.products.insert({ sku: `LIST-${i}`, name: `Item ${i}`, priceCents: i }));
   const hidden = await harness.unitOfWork.products.insert({ sku: 'LIST-HIDDEN', name: 'Hidden', priceCents: 1 });
   await harness.unitOfWork.products.update(hidden.id, { active: false });
 });
@@ -21,14 +26,14 @@ describe('GET /products', () => {
   it('when no limit is given, then it returns every active product and no next cursor', async () => {
     const res = await list('');
     expect(res.status).toBe(200);
-    expect(res.body.items.map((p: { sku: string }) => p.sku)).toEqual(['LIST-0', 'LIST-1', 'LIST-2', 'LIST-3', 'LIST-4']);
+    expect(res.body.items.map((p: { sku: string }) => p.sku)).toEqual(listed(inserted));
     expect(res.body.nextCursor).toBeNull();
   });
 
   it('when paging with a cursor while products are inserted, then no item repeats or goes missing', async () => {
     const first = await list('?limit=2');
     expect(first.body.items).toHaveLength(2);
-    await harness.unitOfWork.products.insert({ sku: 'LIST-LATE', name: 'Late', priceCents: 1 });
+    const late = await harness.unitOfWork.products.insert({ sku: 'LIST-LATE', name: 'Late', priceCents: 1 });
     const seen = [...first.body.items];
     let cursor: string | null = first.body.nextCursor;
     while (cursor) {
@@ -38,7 +43,7 @@ describe('GET /products', () => {
       cursor = page.body.nextCursor;
     }
     const skus = seen.map((p: { sku: string }) => p.sku);
-    expect(skus).toEqual(['LIST-0', 'LIST-1', 'LIST-2', 'LIST-3', 'LIST-4', 'LIST-LATE']);
+    expect(skus).toEqual(listed([...inserted, late]));
   });
 
   it.each([['0'], ['101'], ['-1'], ['abc'], ['2.5']])('when limit is %s, then it answers 400', async (limit) => {
