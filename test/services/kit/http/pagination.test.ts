@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { rejection } from '../../../support/rejection';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor, parsePageQuery, toPage } from '../../../../services/kit/http/pagination';
+import { cursorTimestamp, decodeCursor, encodeCursor, parsePageQuery, toPage } from '../../../../services/kit/http/pagination';
 
 const keySchema = z.strictObject({ createdAt: z.iso.datetime(), id: z.string() });
 const KEY = { createdAt: '2026-01-02T03:04:05.000Z', id: 'b-2' };
-
 
 describe('cursors', () => {
   it('when a key is encoded, then the cursor is base64url JSON of the key, opaque and safe in a query string', () => {
@@ -84,3 +83,19 @@ describe('toPage', () => {
     expect(toPage({ items: [], hasMore: true }, keyOf)).toEqual({ items: [], nextCursor: null });
   });
 });
+
+describe('cursorTimestamp', () => {
+  const accepts = (value: string) => cursorTimestamp.safeParse(value).success;
+
+  it('when a timestamp is written as the API writes them, then it is accepted, from year 1 to year 9999', () => {
+    for (const value of ['2026-12-01T16:30:00.123Z', '0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']) expect(accepts(value), value).toBe(true);
+  });
+
+  it('when it is year 0000, past 9999, another form or not a date, then it is refused', () => {
+    for (const value of ['0000-01-01T00:00:00.000Z', '+010000-01-01T00:00:00.000Z', '-000001-01-01T00:00:00.000Z', '2026-12-01T16:30:00Z', '2026-12-01', '2026-02-31T00:00:00.000Z', 'soon']) {
+      expect(accepts(value), value).toBe(false);
+    }
+    expect(cursorTimestamp.safeParse('0000-01-01T00:00:00.000Z').error?.issues[0]?.message).toBe('not a timestamp this API issued');
+  });
+});
+
