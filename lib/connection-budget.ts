@@ -9,6 +9,7 @@
  * the rotation function, an operator's psql), and the budget keeps 20 % headroom beyond that.
  */
 import { consumedBy, producedBy } from '../services/contracts/events';
+import { BUS_DATABASE_CONNECTIONS } from '../services/contracts/service-env';
 import { SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
 import type { StageSettings } from './stages';
 
@@ -20,8 +21,6 @@ const BYTES_PER_CONNECTION = 9_531_392;
 /** superuser_reserved_connections (3), the rotation function, an operator's session or two. */
 const RESERVED = 6;
 const HEADROOM = 0.8;
-/** The relay's own pool (services/kit/bus/service-bus.ts). */
-const BUS_CONNECTIONS = 2;
 /** ECS's maximumPercent during a deploy (lib/constructs/microservice.ts). */
 const DEPLOY_FACTOR = 2;
 
@@ -40,7 +39,7 @@ export interface ConnectionBudget {
 }
 
 const perTask = (stage: StageSettings, service: ServiceName) =>
-  stage.service.databasePoolMax + (producedBy(service).length + consumedBy(service).length > 0 ? BUS_CONNECTIONS : 0);
+  stage.service.databasePoolMax + (producedBy(service).length + consumedBy(service).length > 0 ? BUS_DATABASE_CONNECTIONS : 0);
 
 /** One budget per RDS instance of the stage. */
 export function connectionBudgets(stage: StageSettings): ConnectionBudget[] {

@@ -23,6 +23,13 @@ export function busEnvironment(service: ServiceName, bus: BusLocation): Record<s
   };
 }
 
+/**
+ * Database connections a service on the bus opens beside its pool: the outbox relay's and the inbox pruner's.
+ * The relay's pool (services/kit/bus/service-bus.ts) and the stage's connection budget (lib/connection-budget.ts)
+ * both read it.
+ */
+export const BUS_DATABASE_CONNECTIONS = 2;
+
 /** The services each service calls over HTTP, and the variable that carries each one's base URL. */
 export const CALLS: Readonly<Record<ServiceName, Readonly<Partial<Record<ServiceName, string>>>>> = {
   identity: {},

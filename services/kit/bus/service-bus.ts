@@ -12,6 +12,7 @@ import { createConsumer, type EventHandler } from './consumer';
 import { createPublisher } from './publisher';
 import { pruneInbox } from '../inbox/handle-once';
 import { createOutboxRelay } from '../outbox/relay';
+import { BUS_DATABASE_CONNECTIONS } from '../../contracts/service-env';
 
 /**
  * Handled event ids are kept well past SQS's longest retention (14 days), so no redelivery or redrive can
@@ -54,7 +55,7 @@ export async function startServiceBus<E extends { id: string; type: string }>(op
   if (missing.length > 0) throw new Error(`${options.service} needs ${missing.join(' and ')} for the event bus`);
 
   const clients = createBusClients({ ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}), region: env.AWS_REGION });
-  const relayPool = new pg.Pool({ ...(options.databaseUrl ? { connectionString: options.databaseUrl } : {}), max: 2 });
+  const relayPool = new pg.Pool({ ...(options.databaseUrl ? { connectionString: options.databaseUrl } : {}), max: BUS_DATABASE_CONNECTIONS });
   relayPool.on('error', (error) => logger.warn(poolErrorFields(error), 'idle outbox relay connection failed'));
   const relay = options.produces
     ? createOutboxRelay({ pool: relayPool, publisher: createPublisher(clients.sns, env.EVENTS_TOPIC_ARN!), logger })
