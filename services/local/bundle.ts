@@ -1,9 +1,9 @@
 /**
  * Bundles the service and gateway entry points with esbuild before `npm start` runs them, dependencies included,
  * as the container image does. Plain Node then loads one file per process instead of hundreds of modules from
- * node_modules (drizzle-orm alone is several hundred files): a service's load went from about 0.8 s to 0.3 s of
- * wall time here, and its CPU from 0.8 s to 0.25 s, which is what four processes starting at once on two cores
- * wait for. The bundles are rebuilt only when one of their inputs changed (see bundle-cache.ts).
+ * node_modules (drizzle-orm alone is several hundred files). Timed once by hand here (not by `npm run bench`),
+ * loading Identity's bundle went from about 0.8 s to 0.3 s of wall time and from 0.8 s to 0.25 s of CPU, which is
+ * what four processes starting at once on two cores wait for; bench/startup.ts measures the whole start. The bundles are rebuilt only when one of their inputs changed (see bundle-cache.ts).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
