@@ -19,7 +19,7 @@ const framework = (what) => forbid(`^(${FRAMEWORKS.join('|')})(\\/|$)`, `${what}
 const RUNTIME_PARTS = [...SERVICE_NAMES, 'gateway', 'local'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', '**/migrations/', 'coverage/', '.test-out/', '.tools/', '.test-child-*/', '.stryker-tmp/', 'reports/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.data/', '**/migrations/', 'coverage/', '.test-out/', '.tools/', '.test-child-*/', '.stryker-tmp/', 'reports/', 'services/contracts/grpc/gen/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
