@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../../services/kit/db/provision';
 import { awaitReadyFile } from './ready-file';
 
 export interface TestDatabase {
+  /** As the database's own login role, the way a service connects: it owns the database and nothing else. */
   readonly url: string;
+  /** As the server's admin, for what only the admin may do (another role's sessions, roles, passwords). */
+  readonly adminUrl: string;
+  /** The login role that owns the database (named like it). */
+  readonly role: string;
+  /** That role's password; the URLs carry it. */
+  readonly password: string;
   drop(): Promise<void>;
 }
 
@@ -16,9 +24,14 @@ function waitForServer(): Promise<void> {
   return (serverReady ??= file ? awaitReadyFile(file, 'the tests\' PostgreSQL server') : Promise.resolve());
 }
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/** The run's server, without a database name, as its admin. */
+export async function testServerUrl(): Promise<string> {
   await waitForServer();
-  const client = new pg.Client({ connectionString: `${inject('databaseServerUrl')}/postgres` });
+  return inject('databaseServerUrl');
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: urlOfDatabase(await testServerUrl(), 'postgres') });
   await client.connect();
   try {
     return await fn(client);
@@ -27,12 +40,25 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A fresh, empty database on the shared test server; one per test file keeps files independent. */
+/**
+ * A fresh, empty database on the shared test server, owned by a login role of its own made by the same code that
+ * provisions the services' roles offline and in AWS (services/kit/db/provision.ts). One per test file keeps files
+ * independent; the role and the database go together in drop().
+ */
 export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
-  const name = `t_${label.replace(/\W/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`;
-  await admin((client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
+  const name = `t_${label.replace(/\W/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`.toLowerCase();
+  const password = randomBytes(12).toString('hex');
+  const serverUrl = await testServerUrl();
+  await provisionDatabases(adminFromUrl(serverUrl), [{ database: name, role: name, password }]);
   return {
-    url: `${inject('databaseServerUrl')}/${name}`,
-    drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`)).then(() => {}),
+    url: urlOfDatabase(serverUrl, name, { user: name, password }),
+    adminUrl: urlOfDatabase(serverUrl, name),
+    role: name,
+    password,
+    drop: () =>
+      admin(async (client) => {
+        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+        await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(name)}`);
+      }),
   };
 }

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICE_NAMES, type ServiceName } from '../../../../services/contracts/services';
+import { createDatabase } from '../../../../services/kit/db/database';
+import { migrateWithLock } from '../../../../services/kit/db/migrate';
+import { adminFromUrl, provisionDatabases, urlOfDatabase, type ServiceDatabase } from '../../../../services/kit/db/provision';
+import { testServerUrl } from '../../../support/database';
+import { testLogger } from '../../../support/silent-logger';
+
+const run = randomBytes(3).toString('hex');
+/** Names of this file's own: the shared test server may hold other runs' databases, or npm start's. */
+const spec = (service: ServiceName, password = `pw-${service}-${run}`): ServiceDatabase => ({
+  database: `t_prov_${run}_${service}`,
+  role: `t_prov_${run}_${service}_service`,
+  password,
+});
+const migrations = (service: ServiceName) => path.resolve(import.meta.dirname, '../../../../services', service, 'data-access', 'migrations');
+
+let server: string;
+const asRole = (s: ServiceDatabase, database = s.database) => urlOfDatabase(server, database, { user: s.role, password: s.password! });
+
+async function query<R extends pg.QueryResultRow>(url: string, text: string): Promise<pg.QueryResult<R>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query<R>(text);
+  } finally {
+    await client.end();
+  }
+}
+/** The SQLSTATE a connection or statement fails with. */
+const failure = (attempt: Promise<unknown>) => attempt.then(() => 'no error', (error: { code?: string }) => error.code);
+
+async function migrateAs(s: ServiceDatabase, service: ServiceName): Promise<void> {
+  const database = createDatabase({ connectionString: asRole(s), schema: {}, logger: testLogger });
+  try {
+    await migrateWithLock(database.pool, migrations(service), service, testLogger);
+  } finally {
+    await database.close();
+  }
+}
+
+const specs = SERVICE_NAMES.map((name) => spec(name));
+const [identity, , billing] = specs as [ServiceDatabase, ServiceDatabase, ServiceDatabase];
+const legacy: ServiceDatabase = { database: `t_prov_${run}_legacy`, role: `t_prov_${run}_legacy_service`, password: `pw-legacy-${run}` };
+
+beforeAll(async () => {
+  server = await testServerUrl();
+  await provisionDatabases(adminFromUrl(server), specs);
+});
+afterAll(async () => {
+  for (const s of [...specs, legacy]) {
+    await query(urlOfDatabase(server, 'postgres'), `DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
+    await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.role}"`);
+  }
+});
+
+describe('one role per service on a shared server', () => {
+  it('when each service migrates and works as its own role, then its tables are its role\'s', async () => {
+    for (const [index, service] of SERVICE_NAMES.entries()) {
+      await migrateAs(specs[index]!, service);
+      const { rows } = await query<{ owner: string }>(asRole(specs[index]!), "SELECT DISTINCT tableowner AS owner FROM pg_tables WHERE schemaname IN ('public', 'drizzle')");
+      expect(rows.map((r) => r.owner)).toEqual([specs[index]!.role]);
+    }
+    await query(asRole(billing), "INSERT INTO accounts (user_id, status) VALUES ('u-1', 'active')");
+    expect((await query(asRole(billing), 'SELECT count(*)::int AS n FROM accounts')).rows[0]).toEqual({ n: 1 });
+  });
+
+  it('when Identity\'s role connects to Billing\'s database, then the server refuses it', async () => {
+    expect(await failure(query(asRole(identity, billing.database), 'SELECT 1'))).toBe('42501'); // insufficient_privilege
+    expect(await failure(query(asRole(billing, identity.database), 'SELECT 1'))).toBe('42501');
+  });
+
+  it('when Identity\'s role is let in to Billing\'s database all the same, then it still cannot read Billing\'s tables', async () => {
+    const admin = urlOfDatabase(server, billing.database);
+    await query(admin, `GRANT CONNECT ON DATABASE "${billing.database}" TO "${identity.role}"`);
+    try {
+      expect(await failure(query(asRole(identity, billing.database), 'SELECT * FROM accounts'))).toBe('42501');
+      expect(await failure(query(asRole(identity, billing.database), 'SELECT * FROM drizzle.__drizzle_migrations'))).toBe('42501');
+    } finally {
+      await query(admin, `REVOKE CONNECT ON DATABASE "${billing.database}" FROM "${identity.role}"`);
+    }
+  });
+
+  it('when provisioning runs again, several at once, with a new password, then it succeeds and the role has the new one', async () => {
+    const before = await passwordHash(identity.role);
+    const rotated = spec('identity', `new-${run}`);
+    await Promise.all([1, 2, 3].map(() => provisionDatabases(adminFromUrl(server), [rotated])));
+    expect(await passwordHash(identity.role)).not.toBe(before);
+    expect((await query(asRole(rotated), 'SELECT current_user AS me')).rows[0]).toEqual({ me: identity.role });
+    await provisionDatabases(adminFromUrl(server), [identity]); // back, for the other tests
+  });
+
+  it('when a database was migrated by the admin before roles existed, then provisioning hands it to the role and it migrates on', async () => {
+    await query(urlOfDatabase(server, 'postgres'), `CREATE DATABASE "${legacy.database}"`);
+    const asAdmin = createDatabase({ connectionString: urlOfDatabase(server, legacy.database), schema: {}, logger: testLogger });
+    await migrateWithLock(asAdmin.pool, migrations('billing'), 'billing', testLogger).finally(() => asAdmin.close());
+
+    await provisionDatabases(adminFromUrl(server), [legacy]);
+
+    await migrateAs(legacy, 'billing');
+    const owners = await query<{ owner: string }>(asRole(legacy), `SELECT DISTINCT tableowner AS owner FROM pg_tables WHERE schemaname IN ('public', 'drizzle')
+      UNION SELECT DISTINCT sequenceowner FROM pg_sequences WHERE schemaname IN ('public', 'drizzle')
+      UNION SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'drizzle'`);
+    expect(owners.rows.map((r) => r.owner)).toEqual([legacy.role]);
+    await query(asRole(legacy), "INSERT INTO accounts (user_id, status) VALUES ('u-2', 'active')");
+  });
+
+  it('when a name could smuggle SQL, then provisioning refuses it before connecting', async () => {
+    await expect(provisionDatabases(adminFromUrl('postgres://nobody@127.0.0.1:1'), [{ database: 'x"; DROP DATABASE y; --', role: 'r' }]))
+      .rejects.toThrow(/database name must match .* got "x"; DROP DATABASE y; --"/);
+  });
+});
+
+async function passwordHash(role: string): Promise<string | null> {
+  const { rows } = await query<{ hash: string | null }>(urlOfDatabase(server, 'postgres'), `SELECT rolpassword AS hash FROM pg_authid WHERE rolname = '${role}'`);
+  return rows[0]!.hash;
+}

@@ -1,0 +1,78 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseRole } from '../../../services/contracts/database-roles';
+import { SERVICE_NAMES } from '../../../services/contracts/services';
+import { loadLocalConfig } from '../../../services/local/config';
+import { startDatabases, type LocalDatabases } from '../../../services/local/databases';
+import { freePort } from '../../../services/local/free-port';
+import { showStdoutOnlyOnFailure } from '../../support/quiet-stdout';
+
+/**
+ * npm start's own embedded server, in a directory of this file's: the services' real role names (identity_service,
+ * …) must not be made on the run's shared server, where npm start or another run may use them.
+ */
+let dir: string;
+let config: ReturnType<typeof loadLocalConfig>;
+const running: LocalDatabases[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'local-dbs-'));
+  await chmod(dir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data
+  config = loadLocalConfig({ DATA_DIR: dir, POSTGRES_PORT: String(await freePort()) });
+});
+afterAll(async () => {
+  for (const databases of running.splice(0)) await databases.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+showStdoutOnlyOnFailure();
+
+const start = async () => {
+  const databases = await startDatabases(config);
+  running.push(databases);
+  return databases;
+};
+const stop = async (databases: LocalDatabases) => {
+  running.splice(running.indexOf(databases), 1);
+  await databases.stop();
+};
+
+async function attempt(url: string, database?: string): Promise<string> {
+  const target = new URL(url);
+  if (database) target.pathname = `/${database}`;
+  const client = new pg.Client({ connectionString: target.toString() });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ me: string }>('SELECT current_user AS me');
+    return rows[0]!.me;
+  } catch (error) {
+    return `refused ${(error as { code?: string }).code}`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+describe('npm start\'s databases', { timeout: 60_000 }, () => {
+  it('when it starts, then each service gets its own role, which reaches its own database and no other', async () => {
+    const { urls } = await start();
+    for (const name of SERVICE_NAMES) {
+      expect(new URL(urls[name]).username).toBe(databaseRole(name));
+      expect(await attempt(urls[name])).toBe(databaseRole(name));
+      for (const other of SERVICE_NAMES.filter((o) => o !== name)) expect(await attempt(urls[name], other)).toBe('refused 42501');
+    }
+  });
+
+  it('when it starts again on the same data, then the roles get new passwords and the old ones stop working', async () => {
+    const first = running[0] ?? (await start());
+    const before = first.urls;
+    await stop(first);
+    const { urls } = await start();
+    for (const name of SERVICE_NAMES) {
+      expect(new URL(urls[name]).password).not.toBe(new URL(before[name]).password);
+      expect(await attempt(urls[name])).toBe(databaseRole(name));
+      expect(await attempt(before[name])).toBe('refused 28P01'); // invalid_password: the embedded server checks them
+    }
+  });
+});
