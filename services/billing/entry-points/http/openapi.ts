@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
-import { JSON_BODY_STATUSES, problemResponses } from '../../../kit/http/openapi';
+import { routesOf } from '../../../contracts/routes';
+import { documentedPaths, json, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
 import {
   accountResponse,
   createInvoiceBody,
@@ -8,11 +9,11 @@ import {
   invoiceIdParam,
   invoiceListResponse,
   invoiceResponse,
+  payInvoiceBody,
 } from './schemas';
 
-const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-const idPath = { path: z.object({ id: invoiceIdParam }) };
-const user = [{ bearer: [] }];
+const TAG = 'Billing';
+const idPath = { path: z.object({ id: invoiceIdParam.meta({ description: 'A malformed id answers 404, as an unknown one' }) }) };
 
 /** OpenAPI 3.1 for the Billing API, generated from the same zod schemas the routes validate with. */
 export function billingOpenApi() {
@@ -22,56 +23,62 @@ export function billingOpenApi() {
       title: 'Billing API',
       version: '1.0.0',
       description: 'Billing accounts and invoices of the signed-in user. Prices come from the Product service.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    paths: {
-      '/billing/account': {
-        get: {
-          summary: "The caller's billing account",
-          security: user,
-          responses: { 200: { description: 'The account', ...json(accountResponse) }, ...problemResponses(401, 404) },
-        },
+    servers,
+    tags: [{ name: TAG, description: "The signed-in user's billing account and invoices, `/billing/…`" }],
+    components: { securitySchemes },
+    paths: documentedPaths(routesOf('billing'), TAG, {
+      'GET /billing/account': {
+        operationId: 'getBillingAccount',
+        summary: "The caller's billing account",
+        description: 'Opened when the user signs up (an event), so it may answer 404 for a moment after sign-up.',
+        responses: { 200: { description: 'The account', headers: responseHeaders(), ...json(accountResponse) } },
+        problems: [404],
       },
-      '/billing/invoices': {
-        get: {
-          summary: "The caller's invoices, newest first",
-          security: user,
-          requestParams: {
-            query: z.object({ limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() }),
+      'GET /billing/invoices': {
+        operationId: 'listInvoices',
+        summary: "The caller's invoices, newest first",
+        requestParams: { query: pageQuery },
+        responses: { 200: { description: 'A page of invoices', headers: responseHeaders(), ...json(invoiceListResponse) } },
+        problems: [400],
+      },
+      'POST /billing/invoices': {
+        operationId: 'createInvoice',
+        summary: 'Create an invoice at the current catalogue prices',
+        description:
+          'Lines name distinct products. A repeated Idempotency-Key with the same body answers the first invoice; ' +
+          'with another body, 422. 404 when the caller has no billing account or it is closed; 503 with Retry-After ' +
+          'when the catalogue cannot be read.',
+        requestParams: { header: z.object({ 'Idempotency-Key': idempotencyKeyHeader.optional() }) },
+        requestBody: { required: true, ...json(createInvoiceBody) },
+        responses: {
+          201: {
+            description: 'Created (or replayed)',
+            headers: responseHeaders({
+              Location: z.string().meta({ description: '`/billing/invoices/{id}`' }),
+              'Idempotent-Replayed': z.literal('true').optional().meta({ description: 'Present when this is the first answer to the same Idempotency-Key and body, replayed' }),
+            }),
+            ...json(invoiceResponse),
           },
-          responses: { 200: { description: 'A page of invoices', ...json(invoiceListResponse) }, ...problemResponses(400, 401) },
         },
-        post: {
-          summary: 'Create an invoice at the current catalogue prices',
-          description:
-            'Lines name distinct products. A repeated Idempotency-Key with the same body answers the first invoice; ' +
-            'with another body, 422. 404 when the caller has no billing account or it is closed; 503 with Retry-After ' +
-            'when the catalogue cannot be read.',
-          security: user,
-          requestParams: { header: z.object({ 'Idempotency-Key': idempotencyKeyHeader.optional() }) },
-          requestBody: json(createInvoiceBody),
-          responses: {
-            201: { description: 'Created (or replayed)', ...json(invoiceResponse) },
-            ...problemResponses(400, 401, 404, ...JSON_BODY_STATUSES, 422, 503),
-          },
-        },
+        problems: [404, 422, 503],
       },
-      '/billing/invoices/{id}': {
-        get: {
-          summary: 'One of the caller\'s invoices',
-          security: user,
-          requestParams: idPath,
-          responses: { 200: { description: 'The invoice', ...json(invoiceResponse) }, ...problemResponses(401, 404) },
-        },
+      'GET /billing/invoices/{id}': {
+        operationId: 'getInvoice',
+        summary: "One of the caller's invoices",
+        requestParams: idPath,
+        responses: { 200: { description: 'The invoice', headers: responseHeaders(), ...json(invoiceResponse) } },
+        problems: [404],
       },
-      '/billing/invoices/{id}/pay': {
-        post: {
-          summary: 'Pay an open invoice',
-          security: user,
-          requestParams: idPath,
-          responses: { 200: { description: 'Paid', ...json(invoiceResponse) }, ...problemResponses(400, 401, 404, 409, ...JSON_BODY_STATUSES) },
-        },
+      'POST /billing/invoices/{id}/pay': {
+        operationId: 'payInvoice',
+        summary: 'Pay an open invoice',
+        requestParams: idPath,
+        requestBody: { required: false, description: 'Nothing, or an empty object', ...json(payInvoiceBody) },
+        responses: { 200: { description: 'Paid', headers: responseHeaders(), ...json(invoiceResponse) } },
+        problems: [404, 409],
       },
-    },
+    }),
   });
 }

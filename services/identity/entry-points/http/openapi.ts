@@ -1,10 +1,12 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
-import { JSON_BODY_STATUSES, problemResponses } from '../../../kit/http/openapi';
+import { routesOf } from '../../../contracts/routes';
+import { documentedPaths, json, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
 import { meResponse, refreshBody, signupBody, signupResponse, tokenBody, tokenResponse, updateMeBody } from './schemas';
 
-const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-const user = [{ bearer: [] }];
+const TAG = 'Identity';
+/** Tokens and profiles are sent with `Cache-Control: no-store`. */
+const noStore = responseHeaders({ 'Cache-Control': z.literal('no-store') });
 
 /** OpenAPI 3.1 for the Identity API, generated from the same zod schemas the routes validate with. */
 export function identityOpenApi() {
@@ -14,48 +16,49 @@ export function identityOpenApi() {
       title: 'Identity API',
       version: '1.0.0',
       description: 'Accounts and sign-in. Tokens are Cognito tokens; user routes take the access token.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    paths: {
-      '/identity/signup': {
-        post: {
-          summary: 'Create an account',
-          requestBody: json(signupBody),
-          responses: { 201: { description: 'Created', ...json(signupResponse) }, ...problemResponses(400, 409, ...JSON_BODY_STATUSES) },
-        },
+    servers,
+    tags: [{ name: TAG, description: 'Sign-up, sign-in (Cognito tokens) and the signed-in account, `/identity/…`' }],
+    components: { securitySchemes },
+    paths: documentedPaths(routesOf('identity'), TAG, {
+      'POST /identity/signup': {
+        operationId: 'signUp',
+        summary: 'Create an account',
+        requestBody: { required: true, ...json(signupBody) },
+        responses: { 201: { description: 'Created', headers: responseHeaders({ Location: z.literal('/identity/me') }), ...json(signupResponse) } },
+        problems: [409],
       },
-      '/identity/token': {
-        post: {
-          summary: 'Sign in with email and password',
-          requestBody: json(tokenBody),
-          responses: { 200: { description: 'Tokens', ...json(tokenResponse) }, ...problemResponses(400, 401, ...JSON_BODY_STATUSES) },
-        },
+      'POST /identity/token': {
+        operationId: 'signIn',
+        summary: 'Sign in with email and password',
+        requestBody: { required: true, ...json(tokenBody) },
+        responses: { 200: { description: 'Tokens', headers: noStore, ...json(tokenResponse) } },
+        problems: [401],
       },
-      '/identity/token/refresh': {
-        post: {
-          summary: 'New access and id tokens from a refresh token',
-          requestBody: json(refreshBody),
-          responses: { 200: { description: 'Tokens', ...json(tokenResponse) }, ...problemResponses(400, 401, ...JSON_BODY_STATUSES) },
-        },
+      'POST /identity/token/refresh': {
+        operationId: 'refreshTokens',
+        summary: 'New access and id tokens from a refresh token',
+        requestBody: { required: true, ...json(refreshBody) },
+        responses: { 200: { description: 'Tokens', headers: noStore, ...json(tokenResponse) } },
+        problems: [401],
       },
-      '/identity/me': {
-        get: {
-          summary: 'The signed-in account',
-          security: user,
-          responses: { 200: { description: 'The account', ...json(meResponse) }, ...problemResponses(401) },
-        },
-        patch: {
-          summary: 'Rename the signed-in account',
-          security: user,
-          requestBody: json(updateMeBody),
-          responses: { 200: { description: 'The account', ...json(meResponse) }, ...problemResponses(400, 401, ...JSON_BODY_STATUSES) },
-        },
-        delete: {
-          summary: 'Delete the signed-in account (idempotent)',
-          security: user,
-          responses: { 204: { description: 'Deleted' }, ...problemResponses(401) },
-        },
+      'GET /identity/me': {
+        operationId: 'getMe',
+        summary: 'The signed-in account',
+        responses: { 200: { description: 'The account', headers: noStore, ...json(meResponse) } },
       },
-    },
+      'PATCH /identity/me': {
+        operationId: 'renameMe',
+        summary: 'Rename the signed-in account',
+        requestBody: { required: true, ...json(updateMeBody) },
+        responses: { 200: { description: 'The account', headers: noStore, ...json(meResponse) } },
+      },
+      'DELETE /identity/me': {
+        operationId: 'deleteMe',
+        summary: 'Delete the signed-in account (idempotent)',
+        responses: { 204: { description: 'Deleted', headers: responseHeaders() } },
+      },
+    }),
   });
 }

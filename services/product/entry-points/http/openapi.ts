@@ -1,54 +1,64 @@
-import { createDocument } from 'zod-openapi';
-import { JSON_BODY_STATUSES, problemResponses } from '../../../kit/http/openapi';
-import { createProductBody, productIdParam, productListResponse, productResponse, updateProductBody } from './schemas';
 import { z } from 'zod';
+import { createDocument } from 'zod-openapi';
+import { routesOf } from '../../../contracts/routes';
+import { documentedPaths, json, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
+import { createProductBody, productIdParam, productListResponse, productResponse, updateProductBody } from './schemas';
 
-const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-const idPath = { path: z.object({ id: productIdParam }) };
-const admin = [{ bearer: [] }];
+const TAG = 'Product';
+const idPath = { path: z.object({ id: productIdParam.meta({ description: 'A malformed id answers 404, as an unknown one' }) }) };
 
 /** OpenAPI 3.1 for the Product API, generated from the same zod schemas the routes validate with. */
 export function productOpenApi() {
   return createDocument({
     openapi: '3.1.0',
-    info: { title: 'Product API', version: '1.0.0', description: 'The catalogue. Writes need the admin group.' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    paths: {
-      '/products': {
-        get: {
-          summary: 'List active products',
-          requestParams: {
-            query: z.object({ limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() }),
-          },
-          responses: { 200: { description: 'A page of products', ...json(productListResponse) }, ...problemResponses(400) },
-        },
-        post: {
-          summary: 'Create a product',
-          security: admin,
-          requestBody: json(createProductBody),
-          responses: { 201: { description: 'Created', ...json(productResponse) }, ...problemResponses(400, 401, 403, 409, ...JSON_BODY_STATUSES) },
-        },
-      },
-      '/products/{id}': {
-        get: {
-          summary: 'Get a product (inactive ones too)',
-          requestParams: idPath,
-          responses: { 200: { description: 'The product', ...json(productResponse) }, ...problemResponses(404) },
-        },
-        patch: {
-          summary: 'Change a product',
-          security: admin,
-          requestParams: idPath,
-          requestBody: json(updateProductBody),
-          responses: { 200: { description: 'Changed', ...json(productResponse) }, ...problemResponses(400, 401, 403, 404, ...JSON_BODY_STATUSES) },
-        },
-        delete: {
-          summary: 'Deactivate a product',
-          security: admin,
-          requestParams: idPath,
-          responses: { 204: { description: 'Deactivated' }, ...problemResponses(401, 403, 404) },
-        },
-      },
+    info: {
+      title: 'Product API',
+      version: '1.0.0',
+      description: 'The catalogue. Writes need the admin group.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
+    servers,
+    tags: [{ name: TAG, description: 'The product catalogue, `/products/…`: anyone reads, the `admin` group writes' }],
+    components: { securitySchemes },
+    paths: documentedPaths(routesOf('product'), TAG, {
+      'GET /products': {
+        operationId: 'listProducts',
+        summary: 'List active products',
+        requestParams: { query: pageQuery },
+        responses: { 200: { description: 'A page of products', headers: responseHeaders(), ...json(productListResponse) } },
+        problems: [400],
+      },
+      'POST /products': {
+        operationId: 'createProduct',
+        summary: 'Create a product',
+        requestBody: { required: true, ...json(createProductBody) },
+        responses: {
+          201: { description: 'Created', headers: responseHeaders({ Location: z.string().meta({ description: '`/products/{id}`' }) }), ...json(productResponse) },
+        },
+        problems: [409],
+      },
+      'GET /products/{id}': {
+        operationId: 'getProduct',
+        summary: 'Get a product (inactive ones too)',
+        requestParams: idPath,
+        responses: { 200: { description: 'The product', headers: responseHeaders(), ...json(productResponse) } },
+        problems: [404],
+      },
+      'PATCH /products/{id}': {
+        operationId: 'updateProduct',
+        summary: 'Change a product',
+        requestParams: idPath,
+        requestBody: { required: true, ...json(updateProductBody) },
+        responses: { 200: { description: 'Changed', headers: responseHeaders(), ...json(productResponse) } },
+        problems: [404],
+      },
+      'DELETE /products/{id}': {
+        operationId: 'deactivateProduct',
+        summary: 'Deactivate a product',
+        requestParams: idPath,
+        responses: { 204: { description: 'Deactivated', headers: responseHeaders() } },
+        problems: [404],
+      },
+    }),
   });
 }

@@ -29,8 +29,9 @@ describe('GET /identity/openapi.json', () => {
     const signup = body.paths['/identity/signup'].post.requestBody.content['application/json'].schema;
     expect(signup.additionalProperties).toBe(false);
     expect(signup.required.sort()).toEqual(['email', 'name', 'password']);
-    expect(body.paths['/identity/me'].get.security).toEqual([{ bearer: [] }]);
-    expect(body.paths['/identity/token'].post.security).toBeUndefined();
+    const [me] = routesOf('identity').filter((route) => route.path === '/identity/me');
+    expect(body.paths['/identity/me'].get.security).toEqual([{ bearer: [...me!.scopes] }]);
+    expect(body.paths['/identity/token'].post.security).toEqual([]);
   });
 });
 
