@@ -11,6 +11,16 @@ export const SERVICES = {
 
 export type ServiceName = keyof typeof SERVICES;
 
+/**
+ * Internal gRPC APIs: a second port beside a service's public REST API, for other services only. Neither the
+ * ALB nor the local gateway routes it; in AWS it is reached through Service Connect (appProtocol grpc) and its
+ * security group admits only the callers. `port` is the default offline and the container port in AWS;
+ * `variable` sets it. The contract itself is services/contracts/grpc.
+ */
+export const INTERNAL_GRPC = {
+  product: { port: 3012, variable: 'PRODUCT_GRPC_PORT' },
+} as const satisfies Partial<Record<ServiceName, { port: number; variable: string }>>;
+
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 
 /** The same record for every service, e.g. one construct or URL per service. */

@@ -1,12 +1,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { serviceEnvSchema } from '../kit/config';
-import { SERVICES } from '../contracts/services';
+import { env, serviceEnvSchema } from '../kit/config';
+import { INTERNAL_GRPC, SERVICES } from '../contracts/services';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export const productConfigSchema = serviceEnvSchema(SERVICES.product.port).extend({
+  /** The internal gRPC port (ProductCatalog, grpc.health.v1), on HOST beside PORT; never routed by the edge. */
+  [INTERNAL_GRPC.product.variable]: env.port(INTERNAL_GRPC.product.port),
   /** The image sets it next to the bundle; from source the folder beside the schema is used. */
   MIGRATIONS_DIR: z.string().default(path.join(here, 'data-access', 'migrations')),
 });

@@ -3,7 +3,9 @@ import type { Express } from 'express';
 import { requireAdmin } from '../../services/kit/auth/middleware';
 import { createDatabase, type Database } from '../../services/kit/db/database';
 import { migrateWithLock } from '../../services/kit/db/migrate';
-import { createProductApp } from '../../services/product/app';
+import { serveGrpc, type GrpcServeOptions, type RunningGrpcServer } from '../../services/kit/grpc/serve-grpc';
+import type { ReadinessCheck } from '../../services/kit/http/health';
+import { createProductApp, createProductGrpcRoutes } from '../../services/product/app';
 import * as schema from '../../services/product/data-access/schema';
 import { productUnitOfWork } from '../../services/product/data-access/unit-of-work';
 import type { UnitOfWork } from '../../services/product/domain/ports';
@@ -42,4 +44,16 @@ export async function startProductHarness(): Promise<ProductHarness> {
       await testDb.drop();
     },
   };
+}
+
+/**
+ * Product's internal gRPC server on 127.0.0.1 and an ephemeral port, over a harness's storage: what main.ts
+ * starts, with the unit of work a test may slow down or break (`unitOfWork`) and the readiness it answers from.
+ */
+export function startProductGrpc(
+  product: Pick<ProductHarness, 'unitOfWork' | 'database'>,
+  options: { unitOfWork?: UnitOfWork; ready?: ReadinessCheck } & Partial<Pick<GrpcServeOptions, 'readMaxBytes' | 'idleTimeoutMs' | 'shutdownTimeoutMs'>> = {},
+): Promise<RunningGrpcServer> {
+  const { unitOfWork = product.unitOfWork, ready = product.database.ping, ...limits } = options;
+  return serveGrpc({ port: 0, host: '127.0.0.1', logger: testLogger, routes: createProductGrpcRoutes({ unitOfWork, ready }), ...limits });
 }

@@ -15,6 +15,13 @@ export function productRepository(db: SqlExecutor): ProductRepository {
     .where(eq(products.id, sql.placeholder('id')))
     .prepare('product_by_id');
 
+  // One round trip for a whole price lookup, whatever the number of ids: = ANY of a uuid[] parameter.
+  const byIds = db
+    .select()
+    .from(products)
+    .where(sql`${products.id} = ANY(${sql.placeholder('ids')}::uuid[])`)
+    .prepare('products_by_ids');
+
   return {
     async insert(product) {
       try {
@@ -29,6 +36,12 @@ export function productRepository(db: SqlExecutor): ProductRepository {
     async findById(id) {
       const [row] = await byId.execute({ id });
       return row ? toProduct(row) : undefined;
+    },
+
+    async findByIds(ids) {
+      if (ids.length === 0) return [];
+      const rows = await byIds.execute({ ids: [...ids] });
+      return rows.map(toProduct);
     },
 
     async listActive(limit, after) {

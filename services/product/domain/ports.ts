@@ -5,6 +5,8 @@ export interface ProductRepository {
   /** Throws `DuplicateSkuError` when the sku is taken. */
   insert(product: NewProduct): Promise<Product>;
   findById(id: string): Promise<Product | undefined>;
+  /** The products among `ids` (distinct UUIDs), active or not, in no particular order. */
+  findByIds(ids: readonly string[]): Promise<Product[]>;
   listActive(limit: number, after: ProductCursor | undefined): Promise<ProductPage>;
   update(id: string, changes: ProductChanges): Promise<Product | undefined>;
 }

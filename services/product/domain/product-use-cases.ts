@@ -1,10 +1,12 @@
 import { AppError } from '../../kit/errors';
 import { DuplicateSkuError, type UnitOfWork } from './ports';
-import { DEFAULT_CURRENCY, type NewProduct, type Product, type ProductChanges, type ProductCursor, type ProductPage } from './product';
+import { DEFAULT_CURRENCY, isProductId, MAX_PRICES_PER_LOOKUP, type NewProduct, type PriceLookup, type Product, type ProductChanges, type ProductCursor, type ProductPage } from './product';
 
 export interface ProductUseCases {
   create(input: NewProduct): Promise<Product>;
   get(id: string): Promise<Product>;
+  /** Up to MAX_PRICES_PER_LOOKUP ids in one query; more answer 400 (the gRPC entry point maps it). */
+  lookUpPrices(ids: readonly string[]): Promise<PriceLookup>;
   listActive(limit: number, after: ProductCursor | undefined): Promise<ProductPage>;
   update(id: string, changes: ProductChanges): Promise<Product>;
   deactivate(id: string): Promise<void>;
@@ -33,6 +35,16 @@ export function productUseCases({ unitOfWork: { products } }: ProductUseCaseDeps
       }
     },
     get: getOrFail,
+    async lookUpPrices(ids) {
+      const distinct = [...new Set(ids)];
+      if (distinct.length > MAX_PRICES_PER_LOOKUP) {
+        throw AppError.badRequest(`At most ${MAX_PRICES_PER_LOOKUP} distinct product ids per lookup; got ${distinct.length}.`, 'too-many-ids');
+      }
+      // Case matters to neither PostgreSQL nor the REST API: an upper-case id finds its product under its own spelling.
+      const found = await products.findByIds(distinct.filter(isProductId));
+      const known = new Set(found.map((product) => product.id.toLowerCase()));
+      return { found, missing: distinct.filter((id) => !known.has(id.toLowerCase())) };
+    },
     listActive: (limit, after) => products.listActive(limit, after),
     async update(id, changes) {
       const updated = await products.update(id, changes);

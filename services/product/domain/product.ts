@@ -44,6 +44,22 @@ export function isCurrencyCode(code: string): boolean {
   return CURRENCIES.has(code);
 }
 
+/** Ids one price lookup may ask for: an invoice's most lines (Billing's MAX_LINES), and a bound on one query. */
+export const MAX_PRICES_PER_LOOKUP = 100;
+
+const PRODUCT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Product ids are UUIDs; anything else names no product (the REST API answers 404 for it, a lookup "missing"). */
+export function isProductId(id: string): boolean {
+  return PRODUCT_ID.test(id);
+}
+
+/** A batch lookup's answer: every distinct id asked for is in exactly one of the two. */
+export interface PriceLookup {
+  readonly found: Product[];
+  readonly missing: string[];
+}
+
 /** Keyset position in the public list. */
 export interface ProductCursor {
   readonly createdAt: string;

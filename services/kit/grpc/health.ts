@@ -1,0 +1,43 @@
+/**
+ * grpc.health.v1 (https://github.com/grpc/grpc/blob/master/doc/health-checking.md): SERVING while the service's
+ * readiness check passes, for the server as a whole ("") and for each service it names. Probes (ECS, Service
+ * Connect tooling, grpc_health_probe) and the service's own /health/ready ask it.
+ */
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
+import { Health, HealthCheckResponse_ServingStatus as Status, HealthCheckResponseSchema } from '../../contracts/grpc/gen/grpc/health/v1/health_pb';
+
+export interface GrpcHealthOptions {
+  /** True when the service can serve (migrated, database answering); false or a throw means NOT_SERVING. */
+  readonly ready: () => Promise<boolean>;
+  /** Fully-qualified names a caller may ask about, e.g. `platform.product.v1.ProductCatalog`. */
+  readonly services: readonly string[];
+  /** How often Watch re-checks. @default 5000 */
+  readonly watchIntervalMs?: number;
+}
+
+export function grpcHealth(router: ConnectRouter, options: GrpcHealthOptions): void {
+  const known = new Set(['', ...options.services]);
+  const status = async (service: string) => {
+    if (!known.has(service)) throw new ConnectError(`unknown service "${service.slice(0, 200)}"`, Code.NotFound);
+    const ready = await options.ready().catch(() => false);
+    return ready ? Status.SERVING : Status.NOT_SERVING;
+  };
+  const interval = options.watchIntervalMs ?? 5_000;
+  router.service(Health, {
+    check: async (req) => create(HealthCheckResponseSchema, { status: await status(req.service) }),
+    // Sends the status at once, then again only when it changes, until the caller goes away.
+    async *watch(req, context) {
+      let last: Status | undefined;
+      while (!context.signal.aborted) {
+        const now = known.has(req.service) ? await status(req.service) : Status.SERVICE_UNKNOWN;
+        if (now !== last) yield create(HealthCheckResponseSchema, { status: now });
+        last = now;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, interval);
+          context.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
+      }
+    },
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * An internal RPC server: Connect's router (gRPC, gRPC-Web and the Connect protocol) on a node:http2 server of
+ * its own, in cleartext with prior knowledge (h2c), the way Service Connect's Envoy and Connect's Node clients
+ * speak it. It sits beside a service's public HTTP server and is never routed by the edge.
+ */
+import { createServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import type { ConnectRouter } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { Logger } from '../logger';
+import { logCalls } from './log-calls';
+
+export interface GrpcServeOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly logger: Logger;
+  /** Registers the services: `(router) => router.service(Foo, impl)`. */
+  readonly routes: (router: ConnectRouter) => void;
+  /** Largest request message; larger ones answer RESOURCE_EXHAUSTED unread. @default 65536 */
+  readonly readMaxBytes?: number;
+  /** Longest deadline a caller may ask for; beyond it INVALID_ARGUMENT. @default 30000 */
+  readonly maxTimeoutMs?: number;
+  /** A connection with no traffic this long is closed; a client opens a new one. @default 65000 */
+  readonly idleTimeoutMs?: number;
+  /** How long in-flight calls may run once closing starts before their connections are cut. @default 10000 */
+  readonly shutdownTimeoutMs?: number;
+}
+
+export interface RunningGrpcServer {
+  readonly server: Http2Server;
+  /** `http://host:port`, for Connect's transports (`baseUrl`). */
+  readonly url: string;
+  /** Stops accepting, lets calls in flight finish (GOAWAY), then cuts what is left at the timeout. Safe twice. */
+  close(): Promise<void>;
+}
+
+/** Bounds on what one connection may cost: streams at once, header bytes, and memory nghttp2 may buffer. */
+const SESSION_LIMITS = { maxSessionMemory: 8, settings: { maxConcurrentStreams: 128, maxHeaderListSize: 16 * 1024 } } as const;
+
+export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcServer> {
+  const shutdown = new AbortController();
+  const handler = connectNodeAdapter({
+    routes: options.routes,
+    interceptors: [logCalls(options.logger)],
+    readMaxBytes: options.readMaxBytes ?? 64 * 1024,
+    maxTimeoutMs: options.maxTimeoutMs ?? 30_000,
+    shutdownSignal: shutdown.signal,
+  });
+  const server = createServer(SESSION_LIMITS, handler);
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+    // A peer that breaks the protocol gets its session destroyed by node; the error is its, not ours.
+    session.on('error', (error) => options.logger.debug({ err: error }, 'grpc: session error'));
+  });
+  // With no listener for 'timeout', node destroys the idle session.
+  server.setTimeout(options.idleTimeoutMs ?? 65_000);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const session of sessions) session.close();
+      const timer = setTimeout(() => {
+        shutdown.abort();
+        for (const session of sessions) session.destroy();
+      }, options.shutdownTimeoutMs ?? 10_000);
+      timer.unref();
+    }));
+  return { server, url: `http://${host}:${port}`, close };
+}
