@@ -1,46 +1,43 @@
-/** A tiny JSON client for the smoke journey: every call names itself in errors, with the problem it got back. */
+/**
+ * The smoke journey's clients: openapi-fetch over the types generated from the services' OpenAPI documents
+ * (scripts/smoke/api/, `npx tsx scripts/openapi-types.ts`), so every path, parameter, body and answer the journey
+ * uses is checked against the documents at compile time. A document that drifts from its service then breaks
+ * the smoke run: the types no longer compile, or a call answers what the journey did not expect.
+ */
+import createClient, { type Client } from 'openapi-fetch';
+import type { paths as BillingPaths } from './api/billing';
+import type { paths as IdentityPaths } from './api/identity';
+import type { paths as ProductPaths } from './api/product';
 
-export interface Answer<T = unknown> {
-  readonly status: number;
-  readonly body: T;
-  readonly headers: Headers;
+export interface PlatformClient {
+  readonly identity: Client<IdentityPaths>;
+  readonly product: Client<ProductPaths>;
+  readonly billing: Client<BillingPaths>;
 }
 
-export class ApiClient {
-  constructor(private readonly baseUrl: string) {}
+/** One client per service document, all against the same base URL (the gateway or the deployed API). */
+export function platformClient(baseUrl: string, timeoutMs = 35_000): PlatformClient {
+  const options = { baseUrl, fetch: (request: Request) => fetch(request, { signal: AbortSignal.timeout(timeoutMs) }) };
+  return { identity: createClient<IdentityPaths>(options), product: createClient<ProductPaths>(options), billing: createClient<BillingPaths>(options) };
+}
 
-  async call<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<Answer<T>> {
-    const response = await fetch(new URL(path, this.baseUrl), {
-      method,
-      headers: {
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...options.headers,
-      },
-      body: options.body === undefined ? null : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(35_000),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
-  }
+/** `Authorization: Bearer …` for an openapi-fetch call. */
+export const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
-  /** Like call(), but fails unless the status is the expected one. */
-  async expect<T = Record<string, unknown>>(
-    expected: number,
-    method: string,
-    path: string,
-    options: Parameters<ApiClient['call']>[2] = {},
-  ): Promise<T> {
-    const answer = await this.call<T>(method, path, options);
-    if (answer.status !== expected) {
-      throw new Error(`${method} ${path} answered ${answer.status}, expected ${expected}: ${JSON.stringify(answer.body)}`);
-    }
-    return answer.body;
+interface Answer<T> {
+  readonly data?: T;
+  readonly error?: unknown;
+  readonly response: Response;
+}
+
+/** The body of an answer with the expected status; otherwise an error naming the call, the status and the problem. */
+export async function expectStatus<T>(expected: number, answer: Promise<Answer<T>>): Promise<T> {
+  const { data, error, response } = await answer;
+  if (response.status !== expected) {
+    const { pathname, search } = new URL(response.url || 'http://unknown');
+    throw new Error(`${pathname}${search} answered ${response.status}, expected ${expected}: ${JSON.stringify(error ?? data)}`);
   }
+  return data as T;
 }
 
 /** Polls until `check` returns a value (events are delivered asynchronously), or fails after `timeoutMs`. */

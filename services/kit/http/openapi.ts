@@ -75,18 +75,26 @@ const PROBLEM_HEADERS: Readonly<Record<number, Record<string, z.ZodType>>> = {
   503: { 'Retry-After': retryAfterHeader.optional() },
 };
 
+/** One object per status: zod-openapi registers a response component by its identity. */
+const problemResponseByStatus = new Map<number, ZodOpenApiResponseObject>();
+
+function problemResponse(status: number): ZodOpenApiResponseObject {
+  let response = problemResponseByStatus.get(status);
+  if (!response) {
+    response = {
+      id: `Problem${status}`, // one component per status, referenced by every operation that answers it
+      description: MEANINGS[status] ?? `Problem (${status})`,
+      headers: responseHeaders(PROBLEM_HEADERS[status]),
+      content: { 'application/problem+json': { schema: problemSchema } },
+    };
+    problemResponseByStatus.set(status, response);
+  }
+  return response;
+}
+
 /** A problem+json answer for each status given. */
 export function problemResponses(...statuses: number[]): Record<string, ZodOpenApiResponseObject> {
-  return Object.fromEntries(
-    statuses.map((status) => [
-      String(status),
-      {
-        description: MEANINGS[status] ?? `Problem (${status})`,
-        headers: responseHeaders(PROBLEM_HEADERS[status]),
-        content: { 'application/problem+json': { schema: problemSchema } },
-      },
-    ]),
-  );
+  return Object.fromEntries(statuses.map((status) => [String(status), problemResponse(status)]));
 }
 
 /** The answers of every POST, PUT or PATCH, which takes JSON only (services/kit/http/app.ts). */
