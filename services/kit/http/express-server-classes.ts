@@ -14,18 +14,30 @@ function isExpressApp(listener: RequestListener): listener is RequestListener & 
 const callable = (constructor: unknown) => typeof constructor === 'function' && !/^class\b/.test(constructor.toString());
 
 /**
- * Server options under which node:http creates each request and response with the app's own prototypes.
+ * The first Node major whose V8 no longer gains from it: there the same Product service spent 76 µs of CPU per
+ * request on node's own classes against 87 µs with its own, while on Node 22 it spent 231 µs against 125 µs
+ * (bench/product.ts, both lines measured back to back on 2026-12-01; docs/benchmarks.md).
+ */
+export const GAINS_BEFORE_NODE_MAJOR = 24;
+
+const runningMajor = Number(process.versions.node.split('.')[0]);
+
+/**
+ * Server options under which node:http creates each request and response with the app's own prototypes, on the
+ * Node lines where that pays.
  *
- * Express re-prototypes every `req` and `res` on arrival (`Object.setPrototypeOf`). On V8 that leaves Node's
- * HTTP internals and Express itself on slow property lookups for the rest of the request: on the Product read
- * it cost nearly half of the CPU per request (bench/product.ts measures both ways side by side). When the
- * objects are born with those prototypes, Express's call is a no-op, and nothing else changes. Upstream
- * discussion: expressjs/express#5998.
+ * Express re-prototypes every `req` and `res` on arrival (`Object.setPrototypeOf`). On Node 22's V8 that leaves
+ * Node's HTTP internals and Express itself on slow property lookups for the rest of the request: on the Product
+ * read it cost nearly half of the CPU per request. When the objects are born with those prototypes, Express's
+ * call is a no-op, and nothing else changes. Node 24's V8 copes with the re-prototyped objects, and the
+ * constructor functions below cost more than they save there, so from that major on node keeps its classes.
+ * Upstream discussion: expressjs/express#5998.
  *
  * Any other listener (the gateway's bare handler) gets node's own classes, and so does every listener if a
  * future Node turns its classes into `class` declarations.
  */
-export function serverOptionsFor(listener: RequestListener): ServerOptions {
+export function serverOptionsFor(listener: RequestListener, nodeMajor = runningMajor): ServerOptions {
+  if (nodeMajor >= GAINS_BEFORE_NODE_MAJOR) return {};
   if (!isExpressApp(listener) || !callable(IncomingMessage) || !callable(ServerResponse)) return {};
   // Plain functions, because a class's `prototype` cannot be assigned, and it must be exactly the app's. Not
   // Reflect.construct either: measured, V8 then builds objects that are as slow as re-prototyped ones.

@@ -1,9 +1,10 @@
-import { IncomingMessage, ServerResponse, type RequestListener } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Router } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createHttpApp } from '../../../../services/kit/http/app';
-import { serverOptionsFor } from '../../../../services/kit/http/express-server-classes';
+import { GAINS_BEFORE_NODE_MAJOR, serverOptionsFor } from '../../../../services/kit/http/express-server-classes';
 import { serve, type RunningServer } from '../../../../services/kit/http/serve';
 import { parseInput } from '../../../../services/kit/http/validate';
 import { testLogger } from '../../../support/silent-logger';
@@ -20,33 +21,56 @@ function sampleApp() {
 }
 
 /** The prototypes of each request and response as node:http hands them over, before any listener runs. */
-function recordArrivals(running: RunningServer) {
+function recordArrivals(server: Server) {
   const seen: { request: object | null; response: object | null }[] = [];
-  running.server.prependListener('request', (req, res) => {
+  server.prependListener('request', (req, res) => {
     seen.push({ request: Object.getPrototypeOf(req) as object, response: Object.getPrototypeOf(res) as object });
   });
   return seen;
 }
 
+interface Listening {
+  readonly server: Server;
+  readonly url: string;
+}
+
+/** The app on node:http with the classes serverOptionsFor chooses on the given Node major. */
+async function listenAsOn(nodeMajor: number, listener: RequestListener): Promise<Listening> {
+  const server = createServer(serverOptionsFor(listener, nodeMajor), listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+const BEFORE = GAINS_BEFORE_NODE_MAJOR - 1;
+const FROM = GAINS_BEFORE_NODE_MAJOR;
+
+let listening: Listening | undefined;
 let running: RunningServer | undefined;
 afterEach(async () => {
+  listening?.server.closeAllConnections();
+  await new Promise((resolve) => (listening ? listening.server.close(resolve) : resolve(undefined)));
   await running?.close();
+  listening = undefined;
   running = undefined;
 });
 
 describe('serverOptionsFor', () => {
-  it('when the listener is not an Express app, then node keeps its own classes', () => {
+  it('when the listener is not an Express app, then node keeps its own classes on every Node', () => {
     const bare: RequestListener = (_req, res) => res.end();
-    expect(serverOptionsFor(bare)).toEqual({});
+    expect([serverOptionsFor(bare, BEFORE), serverOptionsFor(bare, FROM)]).toEqual([{}, {}]);
   });
 
-  it('when an Express app is served, then requests and responses arrive with its prototypes already', async () => {
-    const app = sampleApp();
-    running = await serve(app, { port: 0, host: '127.0.0.1', logger: testLogger });
-    const seen = recordArrivals(running);
+  it(`when an Express app runs on Node ${FROM} or later, then node keeps its own classes (they are faster there)`, () => {
+    expect([serverOptionsFor(sampleApp(), FROM), serverOptionsFor(sampleApp(), FROM + 2)]).toEqual([{}, {}]);
+  });
 
-    await fetch(`${running.url}/things/1`);
-    await fetch(`${running.url}/things/2`);
+  it(`when an Express app runs before Node ${FROM}, then requests and responses arrive with its prototypes already`, async () => {
+    const app = sampleApp();
+    listening = await listenAsOn(BEFORE, app);
+    const seen = recordArrivals(listening.server);
+
+    await fetch(`${listening.url}/things/1`);
+    await fetch(`${listening.url}/things/2`);
 
     expect(seen).toEqual([
       { request: app.request, response: app.response },
@@ -57,18 +81,27 @@ describe('serverOptionsFor', () => {
     expect(first!.response).toBeInstanceOf(ServerResponse);
   });
 
+  it('when serve() runs an Express app, then it makes the choice of the running Node', async () => {
+    const app = sampleApp();
+    running = await serve(app, { port: 0, host: '127.0.0.1', logger: testLogger });
+    const seen = recordArrivals(running.server);
+    await fetch(`${running.url}/things/1`);
+    const appClasses = Number(process.versions.node.split('.')[0]) < GAINS_BEFORE_NODE_MAJOR;
+    expect(seen).toEqual([appClasses ? { request: app.request, response: app.response } : { request: IncomingMessage.prototype, response: ServerResponse.prototype }]);
+  });
+
   it('when a bare listener is served, then its requests are node IncomingMessages as before', async () => {
     running = await serve((_req, res) => res.end('ok'), { port: 0, host: '127.0.0.1', logger: testLogger });
-    const seen = recordArrivals(running);
+    const seen = recordArrivals(running.server);
     expect(await (await fetch(running.url)).text()).toBe('ok');
     expect(seen).toEqual([{ request: IncomingMessage.prototype, response: ServerResponse.prototype }]);
   });
 });
 
-describe('an Express app served with its own classes', () => {
+describe.each([BEFORE, FROM])('an Express app served with the classes chosen for Node %i', (nodeMajor) => {
   it('when routes read params, query and the client address, then Express answers as usual', async () => {
-    running = await serve(sampleApp(), { port: 0, host: '127.0.0.1', logger: testLogger });
-    const res = await fetch(`${running.url}/things/abc?x=1`, { headers: { 'x-request-id': 'req-1' } });
+    listening = await listenAsOn(nodeMajor, sampleApp());
+    const res = await fetch(`${listening.url}/things/abc?x=1`, { headers: { 'x-request-id': 'req-1' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('req-1');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
@@ -76,8 +109,8 @@ describe('an Express app served with its own classes', () => {
   });
 
   it('when a JSON body is posted, then it is parsed and validated, and the answer carries status and headers', async () => {
-    running = await serve(sampleApp(), { port: 0, host: '127.0.0.1', logger: testLogger });
-    const post = (body: string) => fetch(`${running!.url}/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    listening = await listenAsOn(nodeMajor, sampleApp());
+    const post = (body: string) => fetch(`${listening!.url}/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
     const created = await post('{"name":"a"}');
     expect([created.status, created.headers.get('location'), await created.json()]).toEqual([201, '/things/1', { name: 'a' }]);
@@ -86,9 +119,9 @@ describe('an Express app served with its own classes', () => {
   });
 
   it('when a path or method is unknown, then the error handler still answers 404 and 405 problems', async () => {
-    running = await serve(sampleApp(), { port: 0, host: '127.0.0.1', logger: testLogger });
-    const missing = await fetch(`${running.url}/nope`);
-    const wrongMethod = await fetch(`${running.url}/things/1`, { method: 'DELETE' });
+    listening = await listenAsOn(nodeMajor, sampleApp());
+    const missing = await fetch(`${listening.url}/nope`);
+    const wrongMethod = await fetch(`${listening.url}/things/1`, { method: 'DELETE' });
     expect([missing.status, ((await missing.json()) as { status: number }).status]).toEqual([404, 404]);
     expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
   });
