@@ -28,6 +28,42 @@ export interface RouteDefinition {
   readonly scopes: readonly string[];
   /** Per-route override of the stage throttle. */
   readonly throttle?: Throttle;
+  /** Per-route override of the stage's per-client limit (STAGE_CLIENT_LIMITS, by the route's auth). */
+  readonly perClient?: ClientLimit;
+  /** Credential routes: a bucket per account as well, with a penalty for failed attempts. */
+  readonly perAccount?: AccountLimit;
+}
+
+/**
+ * Who a per-client bucket belongs to: the caller's source address (anonymous routes), or the `sub` of its
+ * verified access token (authenticated routes, so users behind one address do not share a budget).
+ */
+export type ClientKey = 'source-address' | 'token-subject';
+
+/** A bucket per client, in addition to the route's bucket; every route naming the same `pool` shares it. */
+export interface ClientLimit {
+  readonly pool: string;
+  readonly by: ClientKey;
+  readonly throttle: Throttle;
+}
+
+/**
+ * A bucket per account on a credential route, keyed on a field of the JSON body: the e-mail (trimmed and
+ * lower-cased, as Identity reads it), or the refresh token (by its SHA-256: a session, not an account, but the
+ * one thing a refresh names). A request without the field spends none of it.
+ */
+export interface AccountLimit {
+  readonly field: 'email' | 'refreshToken';
+  readonly throttle: Throttle;
+  /** Service answers that count as a failed attempt: a wrong password (401), an e-mail already taken (409). */
+  readonly failureStatuses: readonly number[];
+  /** Extra tokens a failed attempt costs, on top of the one it took. */
+  readonly failurePenalty: number;
+  /**
+   * How far below empty penalties may push the bucket, so a flood locks the account out for a bounded time:
+   * at most (maxDebt + 1) / rateLimit seconds after it stops.
+   */
+  readonly maxDebt: number;
 }
 
 /**
@@ -45,16 +81,52 @@ export const STAGE_THROTTLE: Throttle = { rateLimit: 500, burstLimit: 1000 };
 /** Credential endpoints are brute-force targets: keep them well below the stage default. */
 const CREDENTIALS_THROTTLE: Throttle = { rateLimit: 10, burstLimit: 20 };
 
+/**
+ * Stage-wide per-client limits, applied to every route without its own `perClient`: anonymous routes per source
+ * address, authenticated ones per token subject. Well below a route's bucket, so one client cannot drain it.
+ */
+export const STAGE_CLIENT_LIMITS: Readonly<Record<'anonymous' | 'authenticated', ClientLimit>> = {
+  anonymous: { pool: 'anonymous', by: 'source-address', throttle: { rateLimit: 50, burstLimit: 100 } },
+  authenticated: { pool: 'authenticated', by: 'token-subject', throttle: { rateLimit: 50, burstLimit: 100 } },
+};
+
+/**
+ * Per source address on the credential routes, all three together: a tenth of their route bucket's rate, so
+ * a guessing flood from one address leaves the route's budget to everyone else.
+ */
+const CREDENTIALS_PER_CLIENT: ClientLimit = { pool: 'credentials', by: 'source-address', throttle: { rateLimit: 1, burstLimit: 10 } };
+
+/** Per account: a failed attempt costs 3 tokens, so about 3 guesses, then one per 15 s; unlocked ≤ 55 s after. */
+const perAccount = (field: AccountLimit['field'], failureStatuses: readonly number[]): AccountLimit => ({
+  field,
+  throttle: { rateLimit: 0.2, burstLimit: 10 },
+  failureStatuses,
+  failurePenalty: 2,
+  maxDebt: 10,
+});
+
+/** The per-client limit a route runs with: its own, else the stage's for its kind of caller. */
+export function clientLimitOf(route: Pick<RouteDefinition, 'auth' | 'perClient'>): ClientLimit {
+  return route.perClient ?? (route.auth === 'public' ? STAGE_CLIENT_LIMITS.anonymous : STAGE_CLIENT_LIMITS.authenticated);
+}
+
 /** Path prefix each service owns (services.ts); the ALB and the local gateway route on it. */
 export const SERVICE_PREFIXES = Object.fromEntries(SERVICE_NAMES.map((name) => [name, SERVICES[name].prefix])) as Readonly<Record<ServiceName, string>>;
 
-const publicRoute = (method: HttpMethod, path: string, service: ServiceName, throttle?: Throttle): RouteDefinition => ({
+const publicRoute = (method: HttpMethod, path: string, service: ServiceName): RouteDefinition => ({
   method,
   path,
   service,
   auth: 'public',
   scopes: [],
-  ...(throttle ? { throttle } : {}),
+});
+
+/** Sign-up, sign-in and refresh: a low route limit, per address and per account limits, failures penalized. */
+const credentialRoute = (path: string, account: AccountLimit): RouteDefinition => ({
+  ...publicRoute('POST', path, 'identity'),
+  throttle: CREDENTIALS_THROTTLE,
+  perClient: CREDENTIALS_PER_CLIENT,
+  perAccount: account,
 });
 
 const userRoute = (method: HttpMethod, path: string, service: ServiceName): RouteDefinition => ({
@@ -74,9 +146,9 @@ const adminRoute = (method: HttpMethod, path: string, service: ServiceName): Rou
 });
 
 export const ROUTES: readonly RouteDefinition[] = [
-  publicRoute('POST', '/identity/signup', 'identity', CREDENTIALS_THROTTLE),
-  publicRoute('POST', '/identity/token', 'identity', CREDENTIALS_THROTTLE),
-  publicRoute('POST', '/identity/token/refresh', 'identity', CREDENTIALS_THROTTLE),
+  credentialRoute('/identity/signup', perAccount('email', [409])),
+  credentialRoute('/identity/token', perAccount('email', [401])),
+  credentialRoute('/identity/token/refresh', perAccount('refreshToken', [401])),
   userRoute('GET', '/identity/me', 'identity'),
   userRoute('PATCH', '/identity/me', 'identity'),
   userRoute('DELETE', '/identity/me', 'identity'),

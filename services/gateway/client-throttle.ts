@@ -1,7 +1,7 @@
 /**
- * Optional per-client buckets, like an API Gateway usage plan's per-key throttle but keyed on who calls: the
- * token's `sub` when the route is authenticated, else the client IP. One bucket per client across all routes,
- * checked after (not instead of) the route's own bucket.
+ * Per-client buckets of one pool of the route table (services/contracts/routes.ts), like Kong's rate limiting by
+ * consumer or IP: keyed on who calls (the token's `sub`, the source address, an account), one bucket per client
+ * across all the routes that name the pool, in addition to (not instead of) each route's own bucket.
  *
  * Memory is bounded: past `maxClients`, the least recently seen client's bucket is dropped. A dropped client
  * starts again with a full bucket; with the default size that takes 100k distinct recent clients.
@@ -21,6 +21,11 @@ export class ClientThrottle {
   take(client: string, now: number): number | undefined {
     const bucket = this.bucketFor(client, now);
     return bucket.tryTake(now) ? undefined : bucket.retryAfterSeconds(now);
+  }
+
+  /** A failed attempt's penalty (TokenBucket.charge) on the client's bucket. */
+  charge(client: string, tokens: number, maxDebt: number, now: number): void {
+    this.bucketFor(client, now).charge(tokens, maxDebt, now);
   }
 
   get size(): number {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { env, loadConfig } from '../kit/config';
 import { SERVICES, type ServiceName } from '../contracts/services';
+import { parseTrustedProxies } from './client-address';
 
 /** Where a service listens offline by default. */
 const localUrl = (name: ServiceName) => `http://127.0.0.1:${SERVICES[name].port}`;
@@ -28,14 +29,30 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_PORT: env.port(8080),
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: env.logLevel(),
-  /** Requests per second; when set, replaces the stage default and every per-route rate. */
+  /** Requests per second; when set, replaces the stage default and every rate of the table (route, client, account). */
   GATEWAY_RATE_LIMIT: limit(),
-  /** Bucket size; when set, replaces the stage default and every per-route burst. */
+  /** Bucket size; when set, replaces the stage default and every burst of the table (route, client, account). */
   GATEWAY_BURST_LIMIT: limit(),
-  /** Per-client buckets (by token `sub`, else client IP) are on only when the rate is set. */
+  /** When set, replaces every per-client rate of the table (per source address, per token subject). */
   GATEWAY_PER_CLIENT_RATE_LIMIT: limit(),
-  /** Defaults to the per-client rate (one second's worth). */
+  /** When set, replaces every per-client burst; with only the rate set, one second's worth of it. */
   GATEWAY_PER_CLIENT_BURST_LIMIT: limit(),
+  /** Proxies (addresses or CIDR blocks) whose X-Forwarded-For is believed. Empty: the header is never read. */
+  GATEWAY_TRUSTED_PROXIES: csv().superRefine((entries, context) => {
+    try {
+      parseTrustedProxies(entries);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
+  /** From a connection's first byte to the end of its request headers; 408 after. */
+  GATEWAY_HEADERS_TIMEOUT_MS: env.positiveInt(10_000),
+  /** To receive a whole request body, once the gateway starts reading it; 408 after. */
+  GATEWAY_BODY_TIMEOUT_MS: env.positiveInt(30_000),
+  /** Open connections per source address; the next one is answered 429 and closed. */
+  GATEWAY_MAX_CONNECTIONS_PER_CLIENT: env.positiveInt(128),
+  /** Requests in flight per client address; the next one is answered 429. */
+  GATEWAY_MAX_IN_FLIGHT_PER_CLIENT: env.positiveInt(64),
   /** Comma-separated origins allowed by CORS, or `*`. Empty: no CORS headers, no preflight answers. */
   GATEWAY_CORS_ORIGINS: csv(),
   /** API Gateway's integration timeout is 30 s. */

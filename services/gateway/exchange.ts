@@ -34,6 +34,8 @@ export class Exchange {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     cors: OutgoingHttpHeaders,
+    /** The caller's address: the socket's peer, or what a trusted proxy said it saw (client-address.ts). */
+    readonly clientIp: string,
   ) {
     this.requestId = pickRequestId(req.headers['x-request-id']);
     this.method = req.method ?? 'GET';
@@ -41,11 +43,6 @@ export class Exchange {
     const query = url.indexOf('?');
     this.path = query === -1 ? url : url.slice(0, query);
     this.own = { ...cors, 'x-request-id': this.requestId };
-  }
-
-  get clientIp(): string {
-    const address = this.req.socket.remoteAddress ?? '';
-    return address.startsWith('::ffff:') ? address.slice(7) : address;
   }
 
   forwardInfo(): ForwardInfo {

@@ -1,23 +1,30 @@
 /**
- * The local edge, on bare node:http: CORS preflight → own endpoints (/health, /docs) → route match →
- * route throttle → JWT authorizer → per-client throttle → proxy. Everything derived from the route table is
- * built once in createGateway; a request only looks things up.
+ * The local edge, on bare node:http: CORS preflight → own endpoints (/health, /docs) → route match → body size
+ * → in-flight cap → caller (source address, or the JWT authorizer's subject) → per-client bucket → body read
+ * whole → per-account bucket → route bucket → proxy. Everything derived from the route table is built once in
+ * createGateway; a request only looks things up. docs/gateway.md has the limit model.
  */
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { ROUTES, STAGE_THROTTLE, type RouteDefinition, type Throttle } from '../contracts/routes';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE, type RouteDefinition, type Throttle } from '../contracts/routes';
+import { AppError } from '../kit/errors';
 import { answerClientErrors } from '../kit/http/client-errors';
 import type { Logger } from '../kit/logger';
 import { Authorizer, type TokenVerifier } from './authorizer';
-import { ClientThrottle } from './client-throttle';
+import { ConcurrencyCap } from './client-caps';
+import { ClientAddresses } from './client-address';
+import { capConnections, serverOptions } from './connections';
 import { CorsPolicy } from './cors';
 import { apiDocuments, DocsSite, DOCS_CSP } from './docs';
+import { EdgeLimits, type LimitOverrides } from './edge-limits';
 import { Exchange } from './exchange';
 import { upstreamHeaders } from './headers';
 import { gatewayProblems } from './problem';
+import { readBody, rejectDeclaredOversize } from './request-body';
 import { compileRoutes, type GatewayRoute } from './routing';
-import { effectiveThrottle, TokenBucket, type Clock, type ThrottleOverride } from './throttle';
+import type { Clock, ThrottleOverride } from './throttle';
 import type { CachedPrincipal } from './token-cache';
-import { rejectDeclaredOversize, Upstreams, type UpstreamUrls } from './upstream';
+import { Upstreams, type UpstreamUrls } from './upstream';
 
 export interface GatewayOptions<P extends CachedPrincipal = CachedPrincipal> {
   readonly upstreams: UpstreamUrls;
@@ -27,16 +34,28 @@ export interface GatewayOptions<P extends CachedPrincipal = CachedPrincipal> {
   readonly routes?: readonly RouteDefinition[];
   /** @default STAGE_THROTTLE */
   readonly stageThrottle?: Throttle;
-  /** GATEWAY_RATE_LIMIT / GATEWAY_BURST_LIMIT: each, when set, replaces that limit on every route. */
+  /** GATEWAY_RATE_LIMIT / GATEWAY_BURST_LIMIT: each, when set, replaces that limit everywhere in the table. */
   readonly throttleOverride?: ThrottleOverride;
-  /** Per-client buckets (by `sub`, else IP); off when absent. */
-  readonly perClientThrottle?: Throttle;
+  /** GATEWAY_PER_CLIENT_RATE_LIMIT / _BURST_LIMIT: each, when set, replaces that per-client limit on every route. */
+  readonly perClientOverride?: ThrottleOverride;
+  /** GATEWAY_TRUSTED_PROXIES: addresses or CIDR blocks whose X-Forwarded-For is believed. @default none */
+  readonly trustedProxies?: readonly string[];
+  /** @default 10000 */
+  readonly headersTimeoutMs?: number;
+  /** @default 30000 */
+  readonly bodyTimeoutMs?: number;
+  /** Open connections per source address. @default 128 */
+  readonly maxConnectionsPerClient?: number;
+  /** Requests in flight per client address. @default 64 */
+  readonly maxInFlightPerClient?: number;
   /** Origins allowed by CORS, or `['*']`; empty or absent: CORS off. */
   readonly corsOrigins?: readonly string[];
   /** @default 30000 */
   readonly integrationTimeoutMs?: number;
   /** @default 10 MiB */
   readonly maxBodyBytes?: number;
+  /** Connections to each service. @default 128 */
+  readonly upstreamConnections?: number;
   /** @default 10000 */
   readonly tokenCacheSize?: number;
   /** Milliseconds since the epoch; throttles and the token cache read it. @default Date.now */
@@ -45,7 +64,11 @@ export interface GatewayOptions<P extends CachedPrincipal = CachedPrincipal> {
 
 export interface Gateway {
   readonly handler: RequestListener;
-  /** A node:http server around the handler, not yet listening (tests listen on port 0). */
+  /** Options node:http needs for the gateway's deadlines; `createServer` uses them. */
+  readonly serverOptions: ServerOptions;
+  /** Caps connections per client on a server built with `serverOptions` around `handler`. */
+  attach(server: Server): void;
+  /** A node:http server around the handler, attached, not yet listening (tests listen on port 0). */
   createServer(): Server;
   /** Closes the upstream connection pools. */
   close(): Promise<void>;
@@ -55,19 +78,21 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const definitions = options.routes ?? ROUTES;
   const now = options.clock ?? Date.now;
   const router = compileRoutes(definitions);
-  const stage = options.stageThrottle ?? STAGE_THROTTLE;
-  const buckets = new Map<GatewayRoute, TokenBucket>(
-    router.routes.map((route) => [route, new TokenBucket(effectiveThrottle(route.throttle, stage, options.throttleOverride), now())]),
-  );
-  const clients = options.perClientThrottle ? new ClientThrottle(options.perClientThrottle) : undefined;
+  const overrides: LimitOverrides = { all: options.throttleOverride, perClient: options.perClientOverride };
+  const limits = new EdgeLimits(router.routes, options.stageThrottle ?? STAGE_THROTTLE, overrides, now());
   const authorizer = new Authorizer({ verifier: options.verifier, cacheSize: options.tokenCacheSize ?? 10_000, now });
+  const addresses = new ClientAddresses(options.trustedProxies);
+  const connections = new ConcurrencyCap(options.maxConnectionsPerClient ?? 128);
+  const inFlight = new ConcurrencyCap(options.maxInFlightPerClient ?? 64);
+  const refused = new WeakSet<Socket>();
   const cors = new CorsPolicy(options.corsOrigins ?? []);
   const docs = new DocsSite(apiDocuments(definitions));
-  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const body = { maxBytes: options.maxBodyBytes ?? 10 * 1024 * 1024, timeoutMs: options.bodyTimeoutMs ?? 30_000 };
+  const server = serverOptions({ headersTimeoutMs: options.headersTimeoutMs ?? 10_000, bodyTimeoutMs: body.timeoutMs });
   const upstreams = new Upstreams({
     urls: options.upstreams,
     timeoutMs: options.integrationTimeoutMs ?? 30_000,
-    maxBodyBytes,
+    connections: options.upstreamConnections ?? 128,
   });
   const { logger } = options;
 
@@ -82,41 +107,72 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
     const { route } = match;
     x.routeKey = route.key;
     // A declared body over the limit is refused before any other work, as API Gateway does.
-    rejectDeclaredOversize(x.req, maxBodyBytes);
-    const bucket = buckets.get(route) as TokenBucket;
-    if (!bucket.tryTake(now())) throw gatewayProblems.throttled(bucket.retryAfterSeconds(now()));
-    if (route.auth !== 'public') x.sub = (await authorizer.authorize(route, x.req.headers.authorization)).sub;
-    const wait = clients?.take(x.sub ?? x.clientIp, now());
-    if (wait !== undefined) throw gatewayProblems.throttled(wait);
-    await upstreams.forward({
+    rejectDeclaredOversize(x.req, body.maxBytes);
+    if (!inFlight.tryEnter(x.clientIp)) throw gatewayProblems.tooManyInFlight(inFlight.max);
+    x.res.once('close', () => inFlight.leave(x.clientIp));
+    const who = route.auth === 'public' ? x.clientIp : await authorize(x, route);
+    throttleIf(limits.takeClient(route.client, who, now()));
+    const payload = await readBody(x.req, body);
+    const account = limits.account(route, payload);
+    if (account) throttleIf(account.buckets.take(account.key, now()));
+    throttleIf(limits.takeRoute(route, now()));
+    const status = await upstreams.forward({
       service: route.service,
       req: x.req,
       res: x.res,
       headers: upstreamHeaders(x.req.rawHeaders, x.forwardInfo(), x.req.headers.connection),
+      body: payload,
       own: x.own,
       ownsCors: cors.enabled,
     });
+    if (account) limits.settle(account, status, now());
     x.drainUnreadBody();
   }
 
+  /**
+   * The token's subject. A request without a valid token spends no authenticated budget: it is counted
+   * against its address's anonymous bucket instead, so a flood of bad tokens is throttled like anonymous traffic.
+   */
+  async function authorize(x: Exchange, route: GatewayRoute): Promise<string> {
+    try {
+      x.sub = (await authorizer.authorize(route, x.req.headers.authorization)).sub;
+      return x.sub;
+    } catch (error) {
+      if (error instanceof AppError && error.status === 401) throttleIf(limits.takeClient(STAGE_CLIENT_LIMITS.anonymous, x.clientIp, now()));
+      throw error;
+    }
+  }
+
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const x = new Exchange(req, res, cors.responseHeaders(req.headers.origin));
+    // Already answered 429 when it opened (connections.ts): whatever node parsed from it gets nothing more.
+    if (refused.has(req.socket)) return;
+    const clientIp = addresses.resolve(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for']);
+    const x = new Exchange(req, res, cors.responseHeaders(req.headers.origin), clientIp);
     serve(x)
       .catch((error: unknown) => x.fail(error, logger))
       .finally(() => x.log(logger));
   };
 
+  const attach = (target: Server) => capConnections(target, connections, addresses, refused);
+
   return {
     handler,
+    serverOptions: server,
+    attach,
     createServer: () => {
-      const server = createServer(handler);
-      answerClientErrors(server, logger);
+      const created = createServer(server, handler);
+      answerClientErrors(created, logger);
       // Longer than a load balancer's idle timeout, as in kit/http/serve.ts.
-      server.keepAliveTimeout = 65_000;
-      return server;
+      created.keepAliveTimeout = 65_000;
+      attach(created);
+      return created;
     },
     close: () => upstreams.close(),
   };
+}
+
+function throttleIf(retryAfterSeconds: number | undefined): void {
+  if (retryAfterSeconds !== undefined) throw gatewayProblems.throttled(retryAfterSeconds);
 }
 
 function health(x: Exchange): void {

@@ -44,6 +44,16 @@ export const gatewayProblems = {
       detail: 'Too many requests; slow down and retry later.',
       headers: { 'Retry-After': String(retryAfterSeconds) },
     }),
+  tooManyConnections: (max: number) =>
+    new AppError(429, 'too-many-requests', {
+      detail: `This client already has ${max} connections open; reuse one of them.`,
+      headers: { 'Retry-After': '1' },
+    }),
+  tooManyInFlight: (max: number) =>
+    new AppError(429, 'too-many-requests', {
+      detail: `This client already has ${max} requests in flight; wait for their answers.`,
+      headers: { 'Retry-After': '1' },
+    }),
   unavailable: (service: string, cause?: unknown) =>
     AppError.unavailable(`The ${service} service cannot be reached right now.`, 1, cause),
   badGateway: (service: string, cause?: unknown) =>

@@ -6,7 +6,16 @@
  * a path with parameters, and among those more literal segments win. So `GET /products/openapi.json` is its
  * own route while `PATCH /products/openapi.json` still matches `PATCH /products/{id}`.
  */
-import { routeKey, type AuthLevel, type HttpMethod, type RouteDefinition, type Throttle } from '../contracts/routes';
+import {
+  clientLimitOf,
+  routeKey,
+  type AccountLimit,
+  type AuthLevel,
+  type ClientLimit,
+  type HttpMethod,
+  type RouteDefinition,
+  type Throttle,
+} from '../contracts/routes';
 import type { ServiceName } from '../contracts/services';
 
 export interface GatewayRoute {
@@ -18,6 +27,9 @@ export interface GatewayRoute {
   readonly auth: AuthLevel;
   readonly scopes: readonly string[];
   readonly throttle: Throttle | undefined;
+  /** The route's per-client limit: its own, else the stage's for its kind of caller. */
+  readonly client: ClientLimit;
+  readonly account: AccountLimit | undefined;
 }
 
 export type RouteMatch =
@@ -102,6 +114,8 @@ function toGatewayRoute(definition: RouteDefinition): GatewayRoute {
     auth: definition.auth,
     scopes: definition.scopes,
     throttle: definition.throttle,
+    client: clientLimitOf(definition),
+    account: definition.perAccount,
   };
 }
 

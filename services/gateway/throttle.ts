@@ -31,6 +31,15 @@ export class TokenBucket {
     return true;
   }
 
+  /**
+   * Takes `tokens` more after the fact (a failed attempt's penalty), even below empty, but never below
+   * `-maxDebt`: the debt, and so the time until the bucket admits again, stays bounded.
+   */
+  charge(tokens: number, maxDebt: number, now: number): void {
+    this.refill(now);
+    this.tokens = Math.max(-maxDebt, this.tokens - tokens);
+  }
+
   /** Whole seconds until one token is back (at least 1, as Retry-After is in seconds). */
   retryAfterSeconds(now: number): number {
     this.refill(now);

@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
 import { answerClientErrors } from './client-errors';
@@ -12,6 +12,8 @@ export interface ServeOptions {
   readonly onClose?: ReadonlyArray<() => Promise<void>>;
   /** How long in-flight requests may take to finish before their sockets are cut. @default 10000 */
   readonly shutdownTimeoutMs?: number;
+  /** node:http options of the listener's own (the gateway's deadlines). */
+  readonly serverOptions?: ServerOptions;
 }
 
 export interface RunningServer {
@@ -26,7 +28,7 @@ export interface RunningServer {
  * and responses are created with its own prototypes, which halves its CPU per request (express-server-classes.ts).
  */
 export async function serve(listener: RequestListener, options: ServeOptions): Promise<RunningServer> {
-  const server = createServer(serverOptionsFor(listener), listener);
+  const server = createServer({ ...serverOptionsFor(listener), ...options.serverOptions }, listener);
   // Longer than a load balancer's idle timeout (ALB: 60 s), so the balancer, not us, closes idle connections.
   server.keepAliveTimeout = 65_000;
   answerClientErrors(server, options.logger);

@@ -14,16 +14,22 @@ describe('when only the Cognito settings are given', () => {
       GATEWAY_CORS_ORIGINS: [],
       GATEWAY_INTEGRATION_TIMEOUT_MS: 30_000,
       GATEWAY_MAX_BODY_BYTES: 10_485_760,
+      GATEWAY_TRUSTED_PROXIES: [],
+      GATEWAY_HEADERS_TIMEOUT_MS: 10_000,
+      GATEWAY_BODY_TIMEOUT_MS: 30_000,
+      GATEWAY_MAX_CONNECTIONS_PER_CLIENT: 128,
+      GATEWAY_MAX_IN_FLIGHT_PER_CLIENT: 64,
       IDENTITY_URL: 'http://127.0.0.1:3001',
       PRODUCT_URL: 'http://127.0.0.1:3002',
       BILLING_URL: 'http://127.0.0.1:3003',
     });
   });
 
-  it('then throttling and per-client throttling are left to the route table', () => {
+  it('then throttling and per-client throttling are left to the route table, and no proxy is trusted', () => {
     const options = gatewayOptionsFromEnv(loadGatewayConfig(required), testLogger);
     expect(options.throttleOverride).toEqual({ rateLimit: undefined, burstLimit: undefined });
-    expect(options.perClientThrottle).toBeUndefined();
+    expect(options.perClientOverride).toEqual({ rateLimit: undefined, burstLimit: undefined });
+    expect(options.trustedProxies).toEqual([]);
   });
 });
 
@@ -33,9 +39,19 @@ describe('when the throttle variables are set', () => {
     expect(gatewayOptionsFromEnv(config, testLogger).throttleOverride).toEqual({ rateLimit: 50, burstLimit: undefined });
   });
 
-  it('then a per-client rate turns per-client buckets on, one second of burst by default', () => {
+  it('then a per-client rate overrides the table\'s per-client limits, with one second of burst by default', () => {
     const config = loadGatewayConfig({ ...required, GATEWAY_PER_CLIENT_RATE_LIMIT: '5' });
-    expect(gatewayOptionsFromEnv(config, testLogger).perClientThrottle).toEqual({ rateLimit: 5, burstLimit: 5 });
+    expect(gatewayOptionsFromEnv(config, testLogger).perClientOverride).toEqual({ rateLimit: 5, burstLimit: 5 });
+  });
+
+  it('then a per-client burst alone overrides only the burst', () => {
+    const config = loadGatewayConfig({ ...required, GATEWAY_PER_CLIENT_BURST_LIMIT: '7' });
+    expect(gatewayOptionsFromEnv(config, testLogger).perClientOverride).toEqual({ rateLimit: undefined, burstLimit: 7 });
+  });
+
+  it('then trusted proxies are read as addresses and CIDR blocks', () => {
+    const config = loadGatewayConfig({ ...required, GATEWAY_TRUSTED_PROXIES: '10.0.0.1, 10.1.0.0/16,::1' });
+    expect(gatewayOptionsFromEnv(config, testLogger).trustedProxies).toEqual(['10.0.0.1', '10.1.0.0/16', '::1']);
   });
 
   it('then CORS origins are read as a comma-separated list', () => {
@@ -51,4 +67,20 @@ describe('when a variable is wrong', () => {
     expect(attempt).toThrow(/GATEWAY_RATE_LIMIT[\s\S]*PRODUCT_URL|PRODUCT_URL[\s\S]*GATEWAY_RATE_LIMIT/);
     expect(attempt).toThrow(/COGNITO_USER_POOL_ID/);
   });
+
+  it.each(['proxy.example.com', '10.0.0.0/33', '10.0.0.1/8/1', '300.1.1.1'])(
+    'then a trusted proxy "%s" that is no address or CIDR block stops startup naming GATEWAY_TRUSTED_PROXIES',
+    (entry) => {
+      const attempt = () => loadGatewayConfig({ ...required, GATEWAY_TRUSTED_PROXIES: `10.0.0.1,${entry}` });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(/GATEWAY_TRUSTED_PROXIES/);
+    },
+  );
+
+  it.each(['GATEWAY_HEADERS_TIMEOUT_MS', 'GATEWAY_BODY_TIMEOUT_MS', 'GATEWAY_MAX_CONNECTIONS_PER_CLIENT', 'GATEWAY_MAX_IN_FLIGHT_PER_CLIENT'])(
+    'then %s of 0 stops startup naming it',
+    (name) => {
+      expect(() => loadGatewayConfig({ ...required, [name]: '0' })).toThrow(new RegExp(name));
+    },
+  );
 });

@@ -5,7 +5,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import type { ServiceName } from '../../../services/contracts/services';
 import { createGateway, type GatewayOptions } from '../../../services/gateway/gateway';
 import { testLogger } from '../../support/silent-logger';
@@ -131,11 +131,31 @@ export interface CallInit {
   readonly headers?: Record<string, string>;
   readonly body?: string | Readable;
   readonly signal?: AbortSignal;
+  /** The client's source address (any of 127.0.0.0/8 on Linux, FACTS.md), so tests can be distinct clients. */
+  readonly from?: string;
+}
+
+const agents = new Map<string, Agent>();
+
+/** One keep-alive agent per source address, bound with `localAddress`. */
+function agentFrom(address: string): Agent {
+  let agent = agents.get(address);
+  if (!agent) {
+    agent = new Agent({ localAddress: address });
+    agents.set(address, agent);
+  }
+  return agent;
 }
 
 /** One request with undici, the body read whole. */
 export async function call(base: string, method: string, path: string, init: CallInit = {}): Promise<Answer> {
-  const response = await request(`${base}${path}`, { method: method as 'GET', headers: init.headers, body: init.body, signal: init.signal });
+  const response = await request(`${base}${path}`, {
+    method: method as 'GET',
+    headers: init.headers,
+    body: init.body,
+    signal: init.signal,
+    ...(init.from ? { dispatcher: agentFrom(init.from) } : {}),
+  });
   const text = await response.body.text();
   return { status: response.statusCode, headers: response.headers, text, json: <T>() => JSON.parse(text) as T };
 }

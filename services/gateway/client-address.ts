@@ -1,0 +1,69 @@
+/**
+ * Who is calling, by address: the socket's peer, or, when that peer is a proxy the operator trusts
+ * (GATEWAY_TRUSTED_PROXIES), the address that proxy saw, read from `X-Forwarded-For`.
+ *
+ * The header is read right to left, and trusted hops are skipped: each proxy appends the address it saw, so the
+ * rightmost address that is not a trusted proxy is the first one no trusted party vouches for. Anything to its
+ * left was written by the client and is ignored. With no trusted proxy configured (the default), the header is
+ * never read: a client cannot choose the address its limits are counted on.
+ */
+import { BlockList, isIP } from 'node:net';
+
+/** `::ffff:127.0.0.2` (an IPv4 peer on a dual-stack socket) → `127.0.0.2`. */
+export function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+/** Parses `10.0.0.1, 10.1.0.0/16, ::1`; throws naming the entry that is neither an address nor a CIDR block. */
+export function parseTrustedProxies(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = prefix === undefined ? undefined : Number(prefix);
+    const maxBits = family === 6 ? 128 : 32;
+    const validPrefix = bits === undefined || (/^\d{1,3}$/.test(prefix ?? '') && bits <= maxBits);
+    if (family === 0 || extra !== undefined || !validPrefix) {
+      throw new Error(`"${entry}" is not an IP address or a CIDR block (like 10.0.0.0/8)`);
+    }
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, bits, type);
+  }
+  return list;
+}
+
+export class ClientAddresses {
+  private readonly trusted: BlockList | undefined;
+
+  constructor(trustedProxies: readonly string[] = []) {
+    this.trusted = trustedProxies.length > 0 ? parseTrustedProxies(trustedProxies) : undefined;
+  }
+
+  /** The client's address for a request that came from `peer` with this `X-Forwarded-For`. */
+  resolve(peer: string, forwardedFor: string | string[] | undefined): string {
+    const address = plainAddress(peer);
+    if (!this.trusted || forwardedFor === undefined || !this.isTrusted(address)) return address;
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',');
+    let client = address;
+    // Bounded by the header's size (node caps headers at 16 KiB).
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = plainAddress((hops[i] as string).trim());
+      // A hop that is no address was not written by a trusted proxy: the last trusted one is the client we know.
+      if (isIP(hop) === 0) return client;
+      client = hop;
+      if (!this.isTrusted(hop)) return hop;
+    }
+    return client;
+  }
+
+  /** Whether `address` is one of GATEWAY_TRUSTED_PROXIES (always false when none is configured). */
+  isTrustedProxy(address: string): boolean {
+    return this.trusted !== undefined && this.isTrusted(address);
+  }
+
+  private isTrusted(address: string): boolean {
+    const family = isIP(address);
+    return family !== 0 && (this.trusted as BlockList).check(address, family === 6 ? 'ipv6' : 'ipv4');
+  }
+}

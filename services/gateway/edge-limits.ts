@@ -1,0 +1,98 @@
+/**
+ * Every bucket the route table asks for, built once: one per route (its own throttle or the stage's), one per
+ * client in each per-client pool, one per account on each credential route. The gateway only looks them up.
+ *
+ * Overrides, from the environment: GATEWAY_RATE_LIMIT / GATEWAY_BURST_LIMIT replace every limit of the table
+ * (route, per-client and per-account), so a test or benchmark meets one known limit; GATEWAY_PER_CLIENT_* then
+ * replace the per-client limits alone.
+ */
+import { createHash } from 'node:crypto';
+import type { AccountLimit, ClientLimit, Throttle } from '../contracts/routes';
+import { ClientThrottle } from './client-throttle';
+import type { GatewayRoute } from './routing';
+import { effectiveThrottle, TokenBucket, type ThrottleOverride } from './throttle';
+
+export interface LimitOverrides {
+  /** GATEWAY_RATE_LIMIT / GATEWAY_BURST_LIMIT. */
+  readonly all?: ThrottleOverride;
+  /** GATEWAY_PER_CLIENT_RATE_LIMIT / GATEWAY_PER_CLIENT_BURST_LIMIT. */
+  readonly perClient?: ThrottleOverride;
+}
+
+/** A credential request's account: which bucket, and what a failure costs. */
+export interface AccountTicket {
+  readonly key: string;
+  readonly limit: AccountLimit;
+  readonly buckets: ClientThrottle;
+}
+
+export class EdgeLimits {
+  private readonly routeBuckets = new Map<GatewayRoute, TokenBucket>();
+  private readonly clientPools = new Map<string, { readonly limit: ClientLimit; readonly buckets: ClientThrottle }>();
+  private readonly accountPools = new Map<GatewayRoute, ClientThrottle>();
+
+  constructor(routes: readonly GatewayRoute[], stage: Throttle, overrides: LimitOverrides, now: number) {
+    const all = overrides.all ?? {};
+    for (const route of routes) {
+      this.routeBuckets.set(route, new TokenBucket(effectiveThrottle(route.throttle, stage, all), now));
+      this.addClientPool(route.client, overrides);
+      if (route.account) this.accountPools.set(route, new ClientThrottle(effectiveThrottle(route.account.throttle, stage, all)));
+    }
+  }
+
+  /** `undefined` when the route's bucket admits the request, else the Retry-After in seconds. */
+  takeRoute(route: GatewayRoute, now: number): number | undefined {
+    const bucket = this.routeBuckets.get(route) as TokenBucket;
+    return bucket.tryTake(now) ? undefined : bucket.retryAfterSeconds(now);
+  }
+
+  /** Per client: `who` is the source address or the token's subject, as the route's limit says. */
+  takeClient(limit: ClientLimit, who: string, now: number): number | undefined {
+    return this.clientPools.get(limit.pool)?.buckets.take(who, now);
+  }
+
+  /** The account a credential request names, or `undefined` when the route has no account limit or the body no account. */
+  account(route: GatewayRoute, body: Buffer | null): AccountTicket | undefined {
+    const buckets = this.accountPools.get(route);
+    if (!buckets || !route.account || !body) return undefined;
+    const value = accountField(body, route.account.field);
+    if (value === undefined) return undefined;
+    // Hashed: fixed-size keys whatever the body held, and no e-mail or refresh token kept in memory.
+    const key = createHash('sha256').update(value).digest('base64');
+    return { key, limit: route.account, buckets };
+  }
+
+  /** After the service answered: a failed attempt costs the account its penalty. */
+  settle(ticket: AccountTicket, status: number | undefined, now: number): void {
+    if (status === undefined || !ticket.limit.failureStatuses.includes(status)) return;
+    ticket.buckets.charge(ticket.key, ticket.limit.failurePenalty, ticket.limit.maxDebt, now);
+  }
+
+  private addClientPool(limit: ClientLimit, overrides: LimitOverrides): void {
+    const existing = this.clientPools.get(limit.pool);
+    if (existing) {
+      if (JSON.stringify(existing.limit) !== JSON.stringify(limit)) {
+        throw new Error(`Routes sharing the per-client pool "${limit.pool}" must state the same limit`);
+      }
+      return;
+    }
+    const base = effectiveThrottle(limit.throttle, limit.throttle, overrides.all);
+    const throttle = effectiveThrottle(base, base, overrides.perClient);
+    this.clientPools.set(limit.pool, { limit, buckets: new ClientThrottle(throttle) });
+  }
+}
+
+/** The account named by a JSON body: the e-mail as Identity reads it (trimmed, lower-cased), or the refresh token. */
+export function accountField(body: Buffer, field: AccountLimit['field']): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined; // not JSON: the service refuses it, and it names no account
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const value = (parsed as Record<string, unknown>)[field];
+  if (typeof value !== 'string') return undefined;
+  const normalized = field === 'email' ? value.trim().toLowerCase() : value;
+  return normalized === '' ? undefined : normalized;
+}

@@ -1,0 +1,54 @@
+/**
+ * The request body, read whole before any upstream connection is taken: a client that sends slowly holds only
+ * its own socket, never one of the connections every client shares (undici's pool per service). Bounded in size
+ * (GATEWAY_MAX_BODY_BYTES, 413) and in time (GATEWAY_BODY_TIMEOUT_MS from the first byte asked for, 408).
+ */
+import type { IncomingMessage } from 'node:http';
+import { AppError } from '../kit/errors';
+import { gatewayProblems } from './problem';
+
+/** The client left (closed or reset) before its body was complete: nobody is there to answer. */
+export class ClientWentAway extends Error {}
+
+export interface BodyLimits {
+  readonly maxBytes: number;
+  readonly timeoutMs: number;
+}
+
+/** Throws the 413 problem when `Content-Length` is over the limit; the body is never read. */
+export function rejectDeclaredOversize(req: IncomingMessage, maxBytes: number): void {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) throw gatewayProblems.tooLarge(maxBytes);
+}
+
+/** `null` when the request has no body; rejects with 413, 408 or ClientWentAway. */
+export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer | null> {
+  const declared = req.headers['content-length'];
+  if (declared === '0' || (declared === undefined && req.headers['transfer-encoding'] === undefined)) return Promise.resolve(null);
+  rejectDeclaredOversize(req, limits.maxBytes);
+  return new Promise<Buffer | null>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const finish = (error: Error | undefined) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onClose).off('close', onClose);
+      // Whatever is still coming is drained by the answer (Exchange.drainUnreadBody), not left paused.
+      if (error) req.pause();
+      if (error) reject(error);
+      else resolve(total === 0 ? null : Buffer.concat(chunks, total));
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > limits.maxBytes) return finish(gatewayProblems.tooLarge(limits.maxBytes));
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(undefined);
+    const onClose = () => finish(new ClientWentAway());
+    const timer = setTimeout(() => finish(bodyTimeout(limits.timeoutMs)), limits.timeoutMs);
+    req.on('data', onData).once('end', onEnd).once('error', onClose).once('close', onClose);
+  });
+}
+
+function bodyTimeout(ms: number): AppError {
+  return new AppError(408, 'request-timeout', { detail: `The request body did not arrive within ${ms} ms.` });
+}

@@ -1,0 +1,176 @@
+/**
+ * Per-client limits from the route table, through the real gateway and the run's cognito-local tokens. Distinct
+ * clients are distinct loopback source addresses (FACTS.md: any 127.0.0.0/8 address is local on Linux).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayOptions } from '../../../services/gateway/gateway';
+import { loginAs, type TestTokens } from '../../support/auth';
+import { call, FakeClock, startEchoUpstreams, startTestGateway, startUpstream, type TestServer, type Upstream, type Upstreams } from './support';
+
+let upstreams: Upstreams;
+/** Identity's sign-in as far as the gateway can tell: 200 for the password `right`, else 401 after `delayMs`; 200 elsewhere. */
+let identity: Upstream;
+let delayMs = 0;
+let alice: TestTokens;
+let bob: TestTokens;
+const running: TestServer[] = [];
+
+beforeAll(async () => {
+  upstreams = await startEchoUpstreams();
+  identity = await startUpstream('identity', (_req, res, seen) => {
+    let password: unknown;
+    try {
+      password = (JSON.parse(seen.body) as { password?: unknown }).password;
+    } catch {
+      password = undefined;
+    }
+    const status = password === 'right' || seen.url !== '/identity/token' ? 200 : 401;
+    setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end('{}'), status === 401 ? delayMs : 0);
+  });
+  [alice, bob] = await Promise.all([loginAs(), loginAs()]);
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((g) => g.close()));
+  await Promise.all([upstreams?.close(), identity?.close()]);
+});
+
+async function gatewayWith(options: Partial<GatewayOptions>): Promise<{ url: string; clock: FakeClock }> {
+  const clock = new FakeClock();
+  const gateway = await startTestGateway({ upstreams: { ...upstreams.urls, identity: identity.url }, clock: clock.now, ...options });
+  running.push(gateway);
+  return { url: gateway.url, clock };
+}
+
+const statuses = (answers: { status: number }[]) => answers.map((a) => a.status);
+const count = (answers: { status: number }[], status: number) => answers.filter((a) => a.status === status).length;
+const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const signIn = (url: string, from: string, email: string, password: string) =>
+  call(url, 'POST', '/identity/token', { from, ...json({ email, password }) });
+const asUser = (tokens: TestTokens) => ({ authorization: `Bearer ${tokens.accessToken}` });
+
+describe('when one address floods the sign-in route with wrong passwords (default limits)', () => {
+  it('then another address\'s correct sign-in still gets through, and the flood is held to its own budget', async () => {
+    const { url } = await gatewayWith({});
+    // Many accounts, so the per-account limit is not what stops it: only the per-address limit can.
+    const flood = await Promise.all(Array.from({ length: 60 }, (_, i) => signIn(url, '127.0.0.2', `victim${i}@example.com`, 'guess')));
+    expect(count(flood, 401)).toBe(10);
+    expect(count(flood, 429)).toBe(50);
+    const other = await signIn(url, '127.0.0.3', 'bob@example.com', 'right');
+    expect(other.status).toBe(200);
+  });
+});
+
+describe('when anonymous requests flood a private route', () => {
+  it('then they spend no authenticated budget: a signed-in client from another address is served', async () => {
+    // A route bucket of 5: before the fix, the flood took it before the authorizer turned it away.
+    const { url } = await gatewayWith({ stageThrottle: { rateLimit: 1, burstLimit: 5 } });
+    const flood = await Promise.all(Array.from({ length: 40 }, () => call(url, 'GET', '/billing/invoices', { from: '127.0.0.2' })));
+    expect(new Set(statuses(flood))).toEqual(new Set([401]));
+    expect((await call(url, 'GET', '/billing/invoices', { from: '127.0.0.3', headers: asUser(alice) })).status).toBe(200);
+  });
+
+  it('then invalid tokens count against their address\'s anonymous bucket, never a user\'s', async () => {
+    const { url } = await gatewayWith({ perClientOverride: { rateLimit: 1, burstLimit: 3 } });
+    const forged = { authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' };
+    const flood = [];
+    for (let i = 0; i < 6; i++) flood.push(await call(url, 'GET', '/identity/me', { from: '127.0.0.2', headers: forged }));
+    expect(statuses(flood)).toEqual([401, 401, 401, 429, 429, 429]);
+    // Alice, on the same address, still has her whole budget of 3.
+    const mine = [];
+    for (let i = 0; i < 4; i++) mine.push(await call(url, 'GET', '/identity/me', { from: '127.0.0.2', headers: asUser(alice) }));
+    expect(statuses(mine)).toEqual([200, 200, 200, 429]);
+  });
+});
+
+describe('when signed-in users call authenticated routes', () => {
+  it('then each token subject has its own bucket, shared across routes, whatever the address', async () => {
+    const { url } = await gatewayWith({ perClientOverride: { rateLimit: 1, burstLimit: 3 } });
+    const a = [];
+    a.push(await call(url, 'GET', '/identity/me', { from: '127.0.0.2', headers: asUser(alice) }));
+    a.push(await call(url, 'GET', '/billing/invoices', { from: '127.0.0.3', headers: asUser(alice) }));
+    a.push(await call(url, 'GET', '/billing/account', { from: '127.0.0.4', headers: asUser(alice) }));
+    a.push(await call(url, 'GET', '/identity/me', { from: '127.0.0.5', headers: asUser(alice) }));
+    expect(statuses(a)).toEqual([200, 200, 200, 429]);
+    expect((await call(url, 'GET', '/identity/me', { from: '127.0.0.2', headers: asUser(bob) })).status).toBe(200);
+  });
+
+  it('then the anonymous and the authenticated budgets of one address are apart', async () => {
+    const { url } = await gatewayWith({ perClientOverride: { rateLimit: 1, burstLimit: 2 } });
+    const anonymous = await Promise.all(Array.from({ length: 4 }, () => call(url, 'GET', '/products', { from: '127.0.0.2' })));
+    expect(count(anonymous, 200)).toBe(2);
+    expect((await call(url, 'GET', '/identity/me', { from: '127.0.0.2', headers: asUser(alice) })).status).toBe(200);
+  });
+
+  it('then a client bucket refills at its rate', async () => {
+    const { url, clock } = await gatewayWith({ perClientOverride: { rateLimit: 1, burstLimit: 1 } });
+    expect((await call(url, 'GET', '/identity/me', { headers: asUser(alice) })).status).toBe(200);
+    expect((await call(url, 'GET', '/identity/me', { headers: asUser(alice) })).status).toBe(429);
+    clock.advance(1_000);
+    expect((await call(url, 'GET', '/identity/me', { headers: asUser(alice) })).status).toBe(200);
+  });
+});
+
+describe('when an account gets failed sign-ins', () => {
+  it('then each failure costs extra, so the account is held after a few guesses from any address', async () => {
+    const { url } = await gatewayWith({});
+    const tries = [];
+    // Table: a bucket of 10, a failure costs 1 + 2: four answered guesses, then 429.
+    for (let i = 0; i < 6; i++) tries.push(await signIn(url, `127.0.0.${2 + i}`, 'Ann@Example.com ', 'guess'));
+    expect(statuses(tries)).toEqual([401, 401, 401, 401, 429, 429]);
+    // Same account however it is spelled; another account is untouched.
+    expect((await signIn(url, '127.0.0.9', 'ann@example.com', 'right')).status).toBe(429);
+    expect((await signIn(url, '127.0.0.9', 'bob@example.com', 'right')).status).toBe(200);
+  });
+
+  it('then the penalty is bounded: after a concurrent flood, the account opens again within (maxDebt + 1) / rate', async () => {
+    delayMs = 300; // every guess is admitted before the first failure comes back
+    try {
+      const { url, clock } = await gatewayWith({});
+      const flood = await Promise.all(Array.from({ length: 10 }, (_, i) => signIn(url, `127.0.1.${i + 1}`, 'carol@example.com', 'guess')));
+      expect(count(flood, 401)).toBe(10);
+      const held = await signIn(url, '127.0.2.1', 'carol@example.com', 'right');
+      expect(held.status).toBe(429);
+      // Ten failures would be 20 tokens of debt, 105 s; the cap of 10 makes it (10 + 1) / 0.2 = 55 s.
+      expect(Number(held.headers['retry-after'])).toBe(55);
+      clock.advance(55_000);
+      expect((await signIn(url, '127.0.2.1', 'carol@example.com', 'right')).status).toBe(200);
+    } finally {
+      delayMs = 0;
+    }
+  });
+
+  it('then a correct sign-in costs only its token, and a body without an account only the address\'s', async () => {
+    const { url } = await gatewayWith({ perClientOverride: { rateLimit: 1, burstLimit: 100 } });
+    const right = [];
+    for (let i = 0; i < 10; i++) right.push(await signIn(url, '127.0.0.2', 'dan@example.com', 'right'));
+    expect(count(right, 200)).toBe(10);
+    expect((await signIn(url, '127.0.0.2', 'dan@example.com', 'right')).status).toBe(429);
+    const noAccount = await Promise.all(['{}', 'not json', '[1]', '{"email":7}'].map((body) => call(url, 'POST', '/identity/token', { from: '127.0.0.2', body })));
+    expect(statuses(noAccount)).toEqual([401, 401, 401, 401]);
+  });
+});
+
+describe('when a client sends X-Forwarded-For', () => {
+  it('then it is ignored unless a trusted proxy sent it', async () => {
+    const { url } = await gatewayWith({ perClientOverride: { rateLimit: 1, burstLimit: 2 } });
+    const spoofed = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => call(url, 'GET', '/products', { from: '127.0.0.2', headers: { 'x-forwarded-for': `198.51.100.${i}` } })),
+    );
+    expect(count(spoofed, 200)).toBe(2);
+  });
+
+  it('then from a configured proxy, each forwarded address has its own bucket, and the service sees it', async () => {
+    const { url } = await gatewayWith({ perClientOverride: { rateLimit: 1, burstLimit: 2 }, trustedProxies: ['127.0.0.2'] });
+    const viaProxy = (client: string) =>
+      call(url, 'GET', '/products', { from: '127.0.0.2', headers: { 'x-forwarded-for': `203.0.113.9, ${client}` } });
+    const first = await Promise.all([viaProxy('198.51.100.1'), viaProxy('198.51.100.1'), viaProxy('198.51.100.1')]);
+    expect(count(first, 200)).toBe(2);
+    const other = await viaProxy('198.51.100.2');
+    expect(other.status).toBe(200);
+    expect(other.json().headers['x-forwarded-for']).toBe('198.51.100.2');
+    // Another address is no proxy: its header is ignored, it is counted as itself.
+    const direct = await call(url, 'GET', '/products', { from: '127.0.0.3', headers: { 'x-forwarded-for': '198.51.100.2' } });
+    expect(direct.json().headers['x-forwarded-for']).toBe('127.0.0.3');
+  });
+});
