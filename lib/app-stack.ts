@@ -81,6 +81,7 @@ export class AppStack extends Stack {
       requiredScopes: ROUTES.flatMap((route) => route.scopes),
       plan: stage.cognitoPlan,
       protectData: stage.protectData,
+      logRetention: retention,
     });
     this.bus = new EventBus(this, 'Events', { topology: busTopology(prefix) });
     this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
@@ -161,6 +162,8 @@ export class AppStack extends Stack {
       'cognito-idp:AdminSetUserPassword',
       'cognito-idp:AdminGetUser',
       'cognito-idp:AdminDeleteUser',
+      // Deletion signs the user out everywhere first, so its refresh tokens stop working (docs/identity.md).
+      'cognito-idp:AdminUserGlobalSignOut',
     );
 
     this.api = new Api(this, 'Api', {

@@ -1,27 +1,37 @@
+import path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   FeaturePlan,
+  LambdaVersion,
   Mfa,
   ResourceServerScope,
   StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
+  UserPoolOperation,
   type UserPoolGroup,
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { COGNITO_USER_SCOPE as SELF_SERVICE_SCOPE } from '../../services/contracts/scopes';
 
 /** Scopes Cognito defines itself; any other scope a route requires must come from a resource server. */
-const BUILT_IN_SCOPES = new Set(['aws.cognito.signin.user.admin', 'openid', 'email', 'phone', 'profile']);
+const BUILT_IN_SCOPES = new Set([SELF_SERVICE_SCOPE, 'openid', 'email', 'phone', 'profile']);
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+const TRIGGER_ENTRY = path.join(REPO_ROOT, 'lib/functions/pre-token-generation.ts');
 
 export interface AuthProps {
   /** Groups to create; the services map membership to roles (admin routes need `admin`). */
   readonly groups: readonly string[];
   /**
-   * Every scope the route table requires. Built-in Cognito scopes need nothing; custom ones
-   * (`<identifier>/<name>`) get a resource server per identifier, so no route can require a scope that no
-   * token could ever carry.
+   * Every scope the route table requires. Custom ones (`<identifier>/<name>`) get a resource server per
+   * identifier, and the pre-token-generation trigger adds each of them to every access token, so no route can
+   * require a scope that no token could ever carry. The self-service scope is refused: the trigger removes it.
    */
   readonly requiredScopes: readonly string[];
   /** `PLUS` turns on threat protection (compromised credentials, adaptive authentication) in enforce mode. */
@@ -29,8 +39,9 @@ export interface AuthProps {
   /** Keep the pool (and its users) when the stack is deleted, and refuse deletion through the API. */
   readonly protectData: boolean;
   /**
-   * Lifetime of access and id tokens.
-   * @default 1 hour
+   * Lifetime of access and id tokens. It bounds how long a token outlives a deletion at API Gateway and at
+   * Cognito (the services refuse it within seconds: docs/identity.md, "Deletion ends access"). 5 to 60 minutes.
+   * @default 15 minutes
    */
   readonly tokenValidity?: Duration;
   /**
@@ -38,7 +49,15 @@ export interface AuthProps {
    * @default 30 days
    */
   readonly refreshTokenValidity?: Duration;
+  /**
+   * Retention of the trigger's log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
 }
+
+/** Bounds for `tokenValidity`: Cognito's own minimum, and the most this platform accepts for a bearer token. */
+const TOKEN_VALIDITY_MINUTES = { min: 5, max: 60 } as const;
 
 /**
  * The Cognito user pool: email sign-in, a strong password policy, optional TOTP MFA, the groups the services
@@ -50,6 +69,8 @@ export class Auth extends Construct {
   public readonly client: UserPoolClient;
   public readonly groups: readonly UserPoolGroup[];
   public readonly resourceServers: readonly UserPoolResourceServer[];
+  /** The pre-token-generation trigger (V2_0 event) that shapes every access token's scopes. */
+  public readonly preTokenGeneration: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: AuthProps) {
     super(scope, id);
@@ -57,6 +78,17 @@ export class Auth extends Construct {
     const malformed = custom.filter((scope) => !/^[\w.:-]+\/[\w.-]+$/.test(scope));
     if (malformed.length > 0) {
       throw new Error(`Auth requiredScopes must be built-in or "<identifier>/<name>"; got ${malformed.join(', ')}`);
+    }
+    if (props.requiredScopes.includes(SELF_SERVICE_SCOPE)) {
+      throw new Error(`Auth requiredScopes cannot include ${SELF_SERVICE_SCOPE}: access tokens never carry it (the trigger suppresses it); got ${props.requiredScopes.join(', ')}`);
+    }
+    if (custom.length === 0) {
+      throw new Error(`Auth requiredScopes need at least one "<identifier>/<name>" scope for the trigger to grant; got ${props.requiredScopes.join(', ') || 'none'}`);
+    }
+    const tokenValidity = props.tokenValidity ?? Duration.minutes(15);
+    const minutes = tokenValidity.toMinutes();
+    if (minutes < TOKEN_VALIDITY_MINUTES.min || minutes > TOKEN_VALIDITY_MINUTES.max) {
+      throw new Error(`Auth tokenValidity must be ${TOKEN_VALIDITY_MINUTES.min} to ${TOKEN_VALIDITY_MINUTES.max} minutes; got ${minutes}`);
     }
 
     this.userPool = new UserPool(this, 'UserPool', {
@@ -100,7 +132,10 @@ export class Auth extends Construct {
       }),
     );
 
-    const tokenValidity = props.tokenValidity ?? Duration.hours(1);
+    this.preTokenGeneration = this.tokenTrigger(custom, props.logRetention);
+    // V2_0: the version that can change access tokens (Essentials or Plus plan, which both plans here are).
+    this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, this.preTokenGeneration, LambdaVersion.V2_0);
+
     this.client = this.userPool.addClient('AppClient', {
       authFlows: { userPassword: true, userSrp: true },
       generateSecret: false,
@@ -113,6 +148,34 @@ export class Auth extends Construct {
       refreshTokenValidity: props.refreshTokenValidity ?? Duration.days(30),
       authSessionValidity: Duration.minutes(3),
     });
+  }
+
+  private tokenTrigger(grant: readonly string[], logRetention: RetentionDays | undefined): NodejsFunction {
+    const logGroup = new LogGroup(this, 'PreTokenGenerationLogs', {
+      ...(logRetention ? { retention: logRetention } : {}),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const fn = new NodejsFunction(this, 'PreTokenGeneration', {
+      description: 'Adds the API scope to access tokens and suppresses the Cognito self-service scope',
+      entry: TRIGGER_ENTRY,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 128,
+      // Cognito waits at most 5 s for a trigger; sign-in fails when it does not answer.
+      timeout: Duration.seconds(5),
+      environment: { ADD_SCOPES: grant.join(' '), SUPPRESS_SCOPES: SELF_SERVICE_SCOPE },
+      logGroup,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      // esbuild from node_modules, on this machine: no Docker, no network (`cdk synth` works offline).
+      bundling: { format: OutputFormat.ESM, minify: true, sourceMap: false, forceDockerBundling: false },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWSLambdaBasicExecutionRole: the trigger only writes its own logs; it calls no AWS API.',
+    });
+    return fn;
   }
 }
 

@@ -6,6 +6,7 @@
  * routes; tests check that every service route appears here and nowhere else.
  */
 
+import { API_SCOPE } from './scopes';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from './services';
 
 export type AuthLevel = 'public' | 'user' | 'admin';
@@ -67,10 +68,10 @@ export interface AccountLimit {
 }
 
 /**
- * The only scope Cognito puts in access tokens from USER_PASSWORD_AUTH and SRP. Requiring it rejects id tokens
- * (which carry no scope) at the API Gateway JWT authorizer, which does not check `token_use` itself.
+ * Authenticated routes require API_SCOPE, a scope only this API grants (scopes.ts). Requiring a scope also rejects
+ * id tokens (which carry none) at the API Gateway JWT authorizer, which does not check `token_use` itself.
  */
-export const COGNITO_USER_SCOPE = 'aws.cognito.signin.user.admin';
+export { API_SCOPE, COGNITO_USER_SCOPE } from './scopes';
 
 /** The Cognito group whose members may call admin routes. Checked by the services (API Gateway cannot). */
 export const ADMIN_GROUP = 'admin';
@@ -134,7 +135,7 @@ const userRoute = (method: HttpMethod, path: string, service: ServiceName): Rout
   path,
   service,
   auth: 'user',
-  scopes: [COGNITO_USER_SCOPE],
+  scopes: [API_SCOPE],
 });
 
 const adminRoute = (method: HttpMethod, path: string, service: ServiceName): RouteDefinition => ({
@@ -142,7 +143,7 @@ const adminRoute = (method: HttpMethod, path: string, service: ServiceName): Rou
   path,
   service,
   auth: 'admin',
-  scopes: [COGNITO_USER_SCOPE],
+  scopes: [API_SCOPE],
 });
 
 export const ROUTES: readonly RouteDefinition[] = [

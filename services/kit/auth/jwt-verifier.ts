@@ -14,9 +14,12 @@ export interface Principal {
   readonly sub: string;
   readonly username: string;
   readonly groups: readonly string[];
+  /** The token's `scope`, plus what a stand-in scope stands for (emulator only; see `scopeStandIns`). */
   readonly scopes: readonly string[];
   /** Expiry, seconds since the epoch; lets a caller cache a verdict no longer than the token lives. */
   readonly exp: number;
+  /** `iat`, seconds since the epoch: a revocation covers the tokens issued up to its time (revocations.ts). */
+  readonly issuedAt: number;
 }
 
 export interface JwtVerifierOptions {
@@ -26,6 +29,13 @@ export interface JwtVerifierOptions {
   readonly jwksUrl?: string;
   /** For tests that count key downloads; defaults to the global fetch. */
   readonly fetch?: typeof fetch;
+  /** The token must carry at least one of these scopes (after stand-ins), else 401. Unset: any scope will do. */
+  readonly requiredScopes?: readonly string[];
+  /**
+   * Emulator only: a scope in the token that counts as another one (`{ emulatorScope: realScope }`), for a pool
+   * that cannot issue the real one. Never set for a real pool (from-config.ts decides).
+   */
+  readonly scopeStandIns?: Readonly<Record<string, string>>;
 }
 
 export interface AccessTokenVerifier {
@@ -45,34 +55,48 @@ export function createJwtVerifier(options: JwtVerifierOptions): AccessTokenVerif
       tokenUse: 'access',
       clientId: options.clientId,
       graceSeconds: 0,
-      customJwtCheck: requireExpiry,
+      customJwtCheck: requireTimes,
     },
     { jwksCache },
   );
+  const standIns = options.scopeStandIns ?? {};
+  const required = options.requiredScopes ?? [];
   return {
     async verify(token) {
+      let principal: Principal;
       try {
-        return toPrincipal(await verifier.verify(token));
+        principal = toPrincipal(await verifier.verify(token), standIns);
       } catch (error) {
         throw toAppError(error);
       }
+      if (required.length > 0 && !required.some((scope) => principal.scopes.includes(scope))) {
+        throw AppError.unauthorized(`The access token carries none of the scopes this API requires (${required.join(', ')}).`, true);
+      }
+      return principal;
     },
   };
 }
 
-/** aws-jwt-verify checks `exp` only when present; a token without one would never expire. */
-function requireExpiry({ payload }: { payload: JwtPayload }): void {
+/**
+ * aws-jwt-verify checks `exp` only when present; a token without one would never expire. Without `iat` no
+ * revocation could tell whether it covers the token. Cognito always sets both.
+ */
+function requireTimes({ payload }: { payload: JwtPayload }): void {
   if (typeof payload.exp !== 'number') throw new FailedAssertionError('Missing exp claim', payload.exp, 'a number');
+  if (typeof payload.iat !== 'number') throw new FailedAssertionError('Missing iat claim', payload.iat, 'a number');
 }
 
-function toPrincipal(payload: JwtPayload): Principal {
+function toPrincipal(payload: JwtPayload, standIns: Readonly<Record<string, string>>): Principal {
   const groups = payload['cognito:groups'];
+  const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+  const standingIn = scopes.flatMap((scope) => (Object.hasOwn(standIns, scope) ? [standIns[scope]!] : []));
   return {
     sub: String(payload.sub),
     username: typeof payload.username === 'string' ? payload.username : String(payload.sub),
     groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [],
-    scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
+    scopes: [...new Set([...scopes, ...standingIn])],
     exp: Number(payload.exp),
+    issuedAt: Number(payload.iat),
   };
 }
 

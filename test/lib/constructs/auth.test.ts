@@ -1,11 +1,12 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Auth, type AuthProps } from '../../../lib/constructs/auth';
-import { ADMIN_GROUP, COGNITO_USER_SCOPE } from '../../../services/contracts/routes';
+import { ADMIN_GROUP, API_SCOPE, COGNITO_USER_SCOPE } from '../../../services/contracts/routes';
 import { PASSWORD_MIN } from '../../../services/identity/domain/password-policy';
 import { disposeTestApps, testStack } from '../synth';
 
-const BASE: AuthProps = { groups: [ADMIN_GROUP], requiredScopes: [COGNITO_USER_SCOPE], plan: 'ESSENTIALS', protectData: false };
+const BASE: AuthProps = { groups: [ADMIN_GROUP], requiredScopes: [API_SCOPE], plan: 'ESSENTIALS', protectData: false };
 
 afterEach(disposeTestApps);
 
@@ -39,26 +40,29 @@ describe('Auth', () => {
     synth().hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'admin' });
   });
 
-  it('when built, then one public client allows password, SRP and refresh sign-in with set token lifetimes', () => {
+  it('when built, then one public client allows password, SRP and refresh sign-in, with 15-minute access tokens', () => {
     synth().hasResourceProperties('AWS::Cognito::UserPoolClient', {
       ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       GenerateSecret: false,
       AllowedOAuthFlowsUserPoolClient: false,
       PreventUserExistenceErrors: 'ENABLED',
       EnableTokenRevocation: true,
-      AccessTokenValidity: 60,
-      IdTokenValidity: 60,
+      AccessTokenValidity: 15,
+      IdTokenValidity: 15,
       RefreshTokenValidity: 43200,
       TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
     });
   });
 
-  it('when the route table only needs the built-in scope, then no resource server is made', () => {
-    synth().resourceCountIs('AWS::Cognito::UserPoolResourceServer', 0);
+  it('when the routes need the API scope, then a resource server defines it', () => {
+    synth().hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: 'platform',
+      Scopes: [{ ScopeName: 'api', ScopeDescription: 'platform/api' }],
+    });
   });
 
   it('when routes need custom scopes, then one resource server per identifier defines them', () => {
-    const template = synth({ requiredScopes: [COGNITO_USER_SCOPE, 'billing/read', 'billing/write'] });
+    const template = synth({ requiredScopes: ['billing/read', 'billing/write'] });
     template.resourceCountIs('AWS::Cognito::UserPoolResourceServer', 1);
     template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
       Identifier: 'billing',
@@ -67,6 +71,34 @@ describe('Auth', () => {
         { ScopeName: 'write', ScopeDescription: 'billing/write' },
       ],
     });
+  });
+
+  it('when built, then a V2_0 pre-token-generation trigger adds the custom scopes and suppresses the self-service scope', () => {
+    const template = synth({ requiredScopes: [API_SCOPE, 'billing/read'] });
+    const [functionId] = Object.keys(template.findResources('AWS::Lambda::Function'));
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: { PreTokenGenerationConfig: { LambdaVersion: 'V2_0', LambdaArn: { 'Fn::GetAtt': [functionId, 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Environment: { Variables: { ADD_SCOPES: `${API_SCOPE} billing/read`, SUPPRESS_SCOPES: COGNITO_USER_SCOPE } },
+      LoggingConfig: { LogGroup: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'cognito-idp.amazonaws.com' });
+    template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete', Properties: Match.not(Match.objectLike({ LogGroupName: Match.anyValue() })) });
+  });
+
+  it('when a route would need the self-service scope, then it refuses: no token could carry it', () => {
+    expect(() => synth({ requiredScopes: [API_SCOPE, COGNITO_USER_SCOPE] })).toThrow(/cannot include aws\.cognito\.signin\.user\.admin/);
+  });
+
+  it('when no custom scope is required, then it refuses: the trigger would grant nothing', () => {
+    expect(() => synth({ requiredScopes: ['openid'] })).toThrow(/at least one "<identifier>\/<name>" scope/);
+  });
+
+  it.each([4, 61])('when the token validity is %i minutes, then it refuses, naming it', (minutes) => {
+    expect(() => synth({ tokenValidity: Duration.minutes(minutes) })).toThrow(new RegExp(`got ${minutes}`));
   });
 
   it('when the plan is PLUS with data protected, then threat protection is enforced and the pool is kept', () => {

@@ -64,6 +64,7 @@ describe('when a valid access token is presented', () => {
       groups: [],
       scopes: ['aws.cognito.signin.user.admin'],
       exp: expect.any(Number),
+      issuedAt: decodeJwt(user.accessToken).payload.iat,
     });
     expect(principal.exp).toBeGreaterThan(nowSeconds());
   });
@@ -109,6 +110,7 @@ describe('when the token is not acceptable', () => {
     ],
     ['its nbf is in the future', () => reforge(user.accessToken, { nbf: nowSeconds() + 600 }), 'JwtNotBeforeError'],
     ['it has no exp', () => reforge(user.accessToken, { exp: undefined }), 'FailedAssertionError'],
+    ['it has no iat', () => reforge(user.accessToken, { iat: undefined }), 'FailedAssertionError'],
     [
       'its issuer is the emulator default instead of the pool',
       () => reforge(user.accessToken, { iss: `${cognito.env.endpoint}/${cognito.env.userPoolId}` }),
