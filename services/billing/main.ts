@@ -4,6 +4,7 @@ import { requireUser } from '../kit/auth/middleware';
 import { loadConfig } from '../kit/config';
 import { createDatabase } from '../kit/db/database';
 import { migrateInBackground } from '../kit/db/migrate';
+import { passwordSourceFromConfig } from '../kit/db/password-source-from-config';
 import { readyAfter } from '../kit/http/health';
 import { closeOnSignals, serve } from '../kit/http/serve';
 import { createLogger } from '../kit/logger';
@@ -13,7 +14,7 @@ import { dispatchByType, serviceBusAfter } from '../kit/bus/service-bus';
 import { parseEvent } from '../contracts/events';
 import { createBillingApp } from './app';
 import { billingConfigSchema } from './config';
-import { productCatalogHttp } from './data-access/product-catalog-http';
+import { productCatalogFromConfig } from './data-access/product-catalog-from-config';
 import * as schema from './data-access/schema';
 import { billingUnitOfWork } from './data-access/unit-of-work';
 import { billingEventHandlers } from './entry-points/events/handlers';
@@ -21,10 +22,12 @@ import { billingEventHandlers } from './entry-points/events/handlers';
 runMain('billing', async () => {
   const config = loadConfig(billingConfigSchema);
   const logger = createLogger({ service: 'billing', level: config.LOG_LEVEL });
-  const database = createDatabase({ connectionString: config.DATABASE_URL, schema, poolMax: config.DATABASE_POOL_MAX, logger });
+  // IAM tokens in AWS, or a rotated file: both pools ask it for each new connection (docs/infrastructure.md).
+  const databasePassword = passwordSourceFromConfig(config);
+  const database = createDatabase({ connectionString: config.DATABASE_URL, password: databasePassword, schema, poolMax: config.DATABASE_POOL_MAX, logger });
   // Run while the server already answers /health/live; /health/ready says 503 until they are done.
   const migrations = migrateInBackground(database.pool, config, 'billing', logger);
-  const productCatalog = productCatalogHttp({ baseUrl: config.PRODUCT_SERVICE_URL, timeoutMs: config.PRODUCT_TIMEOUT_MS, logger });
+  const productCatalog = productCatalogFromConfig(config, logger);
 
   const app = createBillingApp({
     logger,
@@ -39,6 +42,7 @@ runMain('billing', async () => {
     service: 'billing',
     env: config,
     databaseUrl: config.DATABASE_URL,
+    databasePassword,
     logger,
     produces: true,
     consumer: { parse: parseEvent, handle: dispatchByType(billingEventHandlers({ inbox, logger })) },

@@ -8,11 +8,12 @@ import path from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import type { Express } from 'express';
 import { createBillingApp } from '../../services/billing/app';
-import { productCatalogHttp, type ProductCatalogHttp, type ProductCatalogHttpOptions } from '../../services/billing/data-access/product-catalog-http';
+import { productCatalogGrpc, type ProductCatalogGrpcOptions } from '../../services/billing/data-access/product-catalog-grpc';
+import { productCatalogHttp, type ProductCatalogHttpOptions } from '../../services/billing/data-access/product-catalog-http';
 import * as schema from '../../services/billing/data-access/schema';
 import { billingUnitOfWork, type EventsInTransaction } from '../../services/billing/data-access/unit-of-work';
 import { accountUseCases, type AccountUseCases } from '../../services/billing/domain/account-use-cases';
-import type { InvoicePaid, UnitOfWork } from '../../services/billing/domain/ports';
+import type { InvoicePaid, ProductCatalog, UnitOfWork } from '../../services/billing/domain/ports';
 import { requireUser } from '../../services/kit/auth/middleware';
 import type { CloudEventEnvelope } from '../../services/kit/bus/cloud-event';
 import { createDatabase, type Database } from '../../services/kit/db/database';
@@ -29,6 +30,7 @@ export const BILLING_MIGRATIONS = path.resolve('services/billing/data-access/mig
 export const FAST_FAILURE = { timeoutMs: 200, initialBackoffMs: 5, maxBackoffMs: 20 } as const;
 
 export type CatalogOptions = Omit<ProductCatalogHttpOptions, 'baseUrl' | 'logger'>;
+export type GrpcCatalogOptions = Omit<ProductCatalogGrpcOptions, 'baseUrl' | 'logger'>;
 
 export interface BillingHarness {
   readonly database: Database<typeof schema>;
@@ -40,6 +42,8 @@ export interface BillingHarness {
   paidEvents(): Promise<Array<{ envelope: CloudEventEnvelope<string, InvoicePaid>; requestId: string | null }>>;
   /** A Billing app whose own Product catalogue adapter (own breaker) calls `productUrl`. */
   app(productUrl: string, catalog?: CatalogOptions, options?: { events?: EventsInTransaction }): Express;
+  /** A Billing app whose own gRPC catalogue adapter (own breaker) calls Product's internal API at `grpcUrl`. */
+  grpcApp(grpcUrl: string, catalog?: GrpcCatalogOptions): { app: Express; catalog: ProductCatalog };
   invoiceCount(): Promise<number>;
   close(): Promise<void>;
 }
@@ -49,7 +53,7 @@ export async function startBillingHarness(): Promise<BillingHarness> {
   const database = createDatabase({ connectionString: testDb.url, schema, logger: testLogger });
   await migrateWithLock(database.pool, BILLING_MIGRATIONS, 'billing', testLogger);
   const unitOfWork = billingUnitOfWork(database.db);
-  const catalogs: ProductCatalogHttp[] = [];
+  const catalogs: Array<{ close(): Promise<void> }> = [];
   const verifyUser = requireUser(testVerifier());
   return {
     database,
@@ -65,6 +69,11 @@ export async function startBillingHarness(): Promise<BillingHarness> {
       catalogs.push(productCatalog);
       const appUnitOfWork = options.events ? billingUnitOfWork(database.db, options.events) : unitOfWork;
       return createBillingApp({ logger: testLogger, unitOfWork: appUnitOfWork, productCatalog, requireUser: verifyUser, ready: database.ping });
+    },
+    grpcApp(grpcUrl, options = {}) {
+      const productCatalog = productCatalogGrpc({ baseUrl: grpcUrl, logger: testLogger, ...options });
+      catalogs.push(productCatalog);
+      return { app: createBillingApp({ logger: testLogger, unitOfWork, productCatalog, requireUser: verifyUser, ready: database.ping }), catalog: productCatalog };
     },
     invoiceCount: async () => (await database.db.$count(schema.invoices)) as number,
     close: async () => {

@@ -1,5 +1,5 @@
 /**
- * The ProductCatalog port on Product's HTTP API, behind cockatiel's policies: a timeout per attempt, a circuit breaker
+ * The ProductCatalog port on Product's public REST API (the fallback; PRODUCT_CATALOG_PROTOCOL=http), behind cockatiel's policies: a timeout per attempt, a circuit breaker
  * that fails fast while Product is known to be down, and jittered exponential retries around both. Only
  * transient failures (timeouts, connection errors, 5xx) are retried or counted by the breaker; a 404 is an
  * answer (the product is unknown), not a failure.
@@ -118,15 +118,22 @@ export function productCatalogHttp(options: ProductCatalogHttpOptions): ProductC
     return parsed.data;
   }
 
+  async function findProduct(id: string, signal: AbortSignal | undefined): Promise<CatalogProduct | undefined> {
+    try {
+      return await policy.execute(({ signal: attempt }) => fetchOnce(id, attempt), signal);
+    } catch (error) {
+      options.logger?.warn({ err: error, productId: id }, 'product client: catalogue unavailable');
+      const open = breaker.state === CircuitState.Open || breaker.state === CircuitState.Isolated;
+      throw new CatalogUnavailableError(open ? halfOpenAfter / 1000 : 1, { cause: error });
+    }
+  }
+
   return {
-    async findProduct(id) {
-      try {
-        return await policy.execute(({ signal }) => fetchOnce(id, signal));
-      } catch (error) {
-        options.logger?.warn({ err: error, productId: id }, 'product client: catalogue unavailable');
-        const open = breaker.state === CircuitState.Open || breaker.state === CircuitState.Isolated;
-        throw new CatalogUnavailableError(open ? halfOpenAfter / 1000 : 1, { cause: error });
-      }
+    // REST has no batch read: one request per id, in parallel over the agent's connections.
+    async findProducts(ids, { signal } = {}) {
+      const distinct = [...new Set(ids)];
+      const products = await Promise.all(distinct.map((id) => findProduct(id, signal)));
+      return new Map(distinct.map((id, i) => [id, products[i]]));
     },
     close: () => agent.close(),
   };

@@ -1,8 +1,8 @@
 import { AppError } from '../../kit/errors';
 import type { Account } from './account';
 import { requestFingerprint, type IdempotencyClaim } from './idempotency';
-import { priceInvoice, type CatalogProduct, type Invoice, type InvoiceCursor, type InvoicePage, type RequestedLine } from './invoice';
-import { CatalogUnavailableError, type ProductCatalog, type UnitOfWork } from './ports';
+import { priceInvoice, type Invoice, type InvoiceCursor, type InvoicePage, type RequestedLine } from './invoice';
+import { CatalogUnavailableError, type CatalogAnswer, type ProductCatalog, type UnitOfWork } from './ports';
 
 export interface CreateInvoiceCommand {
   readonly userId: string;
@@ -37,11 +37,10 @@ function requireActive(account: Account | undefined): Account {
   return account;
 }
 
-/** Asks Product for every line at once; prices are read before any transaction opens. */
-async function lookUpProducts(productCatalog: ProductCatalog, lines: readonly RequestedLine[]): Promise<Map<string, CatalogProduct | undefined>> {
+/** Asks Product for every line in one lookup; prices are read before any transaction opens. */
+async function lookUpProducts(productCatalog: ProductCatalog, lines: readonly RequestedLine[]): Promise<CatalogAnswer> {
   try {
-    const products = await Promise.all(lines.map((line) => productCatalog.findProduct(line.productId)));
-    return new Map(lines.map((line, i) => [line.productId, products[i]]));
+    return await productCatalog.findProducts(lines.map((line) => line.productId));
   } catch (error) {
     if (!(error instanceof CatalogUnavailableError)) throw error;
     throw AppError.unavailable('Prices cannot be read from the product catalogue right now; no invoice was created.', error.retryAfterSeconds, error);

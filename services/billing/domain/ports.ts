@@ -56,13 +56,18 @@ export interface UnitOfWork extends Repositories {
   transaction<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T>;
 }
 
-/** Product's catalogue, read over its HTTP API. */
+/** What the catalogue answered for each id asked: the product, or undefined when Product does not know it. */
+export type CatalogAnswer = ReadonlyMap<string, CatalogProduct | undefined>;
+
+/** Product's catalogue, read over its internal gRPC API (or its REST API, the fallback). */
 export interface ProductCatalog {
   /**
-   * The product, or undefined when Product does not know the id. Throws `CatalogUnavailableError` when Product
-   * cannot answer (down, timing out, failing, or the circuit breaker is open).
+   * Every id asked for (distinct, at most MAX_LINES) in one lookup, whatever their number: each maps to its
+   * product, or to undefined when Product does not know it. Throws `CatalogUnavailableError` when Product cannot
+   * answer (down, past the deadline, failing, or the circuit breaker is open). An aborted `signal` (the client
+   * went away) ends the lookup without counting against Product.
    */
-  findProduct(id: string): Promise<CatalogProduct | undefined>;
+  findProducts(ids: readonly string[], options?: { readonly signal?: AbortSignal }): Promise<CatalogAnswer>;
 }
 
 export class CatalogUnavailableError extends Error {

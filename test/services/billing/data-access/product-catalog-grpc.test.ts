@@ -1,0 +1,237 @@
+/**
+ * The ProductCatalog port on Product's internal gRPC API, on real ports: the real Product (its gRPC server over
+ * its own database) for lookups and deadlines, and stand-in gRPC servers that fail on purpose for the retry and
+ * breaker paths. Seen through Billing's HTTP API where the answer matters, through the adapter where only the
+ * breaker's state does.
+ */
+import { randomUUID } from 'node:crypto';
+import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProductCatalog as ProductCatalogService } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
+import { CatalogUnavailableError } from '../../../../services/billing/domain/ports';
+import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
+import { freePort } from '../../../../services/local/free-port';
+import type { UnitOfWork as ProductUnitOfWork } from '../../../../services/product/domain/ports';
+import type { Product } from '../../../../services/product/domain/product';
+import { bearer, loginAs, type TestTokens } from '../../../support/auth';
+import { startBillingHarness, type BillingHarness, type GrpcCatalogOptions } from '../../../support/billing';
+import { startProductGrpc, startProductHarness, type ProductHarness } from '../../../support/product';
+import { testLogger } from '../../../support/silent-logger';
+
+let billing: BillingHarness;
+let product: ProductHarness;
+let user: TestTokens;
+let products: Product[];
+/** The real Product's gRPC server, counting the lookups that reach its repository. */
+let real: RunningGrpcServer;
+let lookups: string[][] = [];
+const servers: RunningGrpcServer[] = [];
+
+/** Quick failures: the production policies, only with shorter deadlines and backoffs. */
+const FAST: GrpcCatalogOptions = { timeoutMs: 300, initialBackoffMs: 5, maxBackoffMs: 20 };
+
+beforeAll(async () => {
+  [billing, product, user] = await Promise.all([startBillingHarness(), startProductHarness(), loginAs()]);
+  await billing.accounts.openAccount(user.sub);
+  products = await Promise.all(
+    [500, 1250, 99].map((priceCents, i) => product.unitOfWork.products.insert({ sku: `G-${i}-${randomUUID()}`, name: `Thing ${i}`, priceCents })),
+  );
+  const repository = product.unitOfWork.products;
+  const counting: ProductUnitOfWork = { ...product.unitOfWork, products: { ...repository, findByIds: (ids) => (lookups.push([...ids]), repository.findByIds(ids)) } };
+  real = await startProductGrpc(product, { unitOfWork: counting });
+});
+afterAll(async () => {
+  await Promise.all([real, ...servers].map((server) => server?.close()));
+  await billing?.close();
+  await product?.close();
+});
+
+/** A stand-in Product on a real port whose GetPrices does what `getPrices` says. */
+async function standIn(getPrices: (ids: string[]) => Promise<{ prices?: object[]; missingProductIds?: string[] }>): Promise<RunningGrpcServer & { calls: number }> {
+  const state = { calls: 0 };
+  const routes = (router: ConnectRouter) =>
+    router.service(ProductCatalogService, {
+      getPrices: async (req) => {
+        state.calls += 1;
+        return getPrices(req.productIds);
+      },
+    });
+  const server = await serveGrpc({ port: 0, host: '127.0.0.1', logger: testLogger, routes });
+  servers.push(server);
+  return Object.defineProperty(server, 'calls', { get: () => state.calls }) as RunningGrpcServer & { calls: number };
+}
+const failing = (code: Code) => standIn(() => Promise.reject(new ConnectError('on purpose', code)));
+
+const linesOf = (...items: Array<{ id: string }>) => items.map((item, i) => ({ productId: item.id, quantity: i + 1 }));
+const createInvoice = (app: Parameters<typeof request>[0], lines: object[]) => request(app).post('/billing/invoices').set(bearer(user)).send({ lines });
+
+async function expectUnavailable(res: request.Response, retryAfter = '1') {
+  expect(res.status).toBe(503);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.headers['retry-after']).toBe(retryAfter);
+  expect(res.body.detail).toMatch(/no invoice was created/);
+}
+
+/** The ConnectError behind a CatalogUnavailableError. */
+async function failureOf(lookup: Promise<unknown>): Promise<ConnectError> {
+  const error = await lookup.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(CatalogUnavailableError);
+  return ConnectError.from((error as Error).cause);
+}
+
+describe('productCatalogGrpc against the real Product', () => {
+  it('when an invoice has three lines, then Billing makes one lookup for all three and prices each line', async () => {
+    lookups = [];
+    const { app } = billing.grpcApp(real.url, FAST);
+    const res = await createInvoice(app, linesOf(...products));
+    expect(res.status).toBe(201);
+    expect(res.body.lines.map((l: { unitPriceCents: number; amountCents: number }) => [l.unitPriceCents, l.amountCents])).toEqual([[500, 500], [1250, 2500], [99, 297]]);
+    expect(res.body.totalCents).toBe(500 + 2500 + 297);
+    expect(lookups).toEqual([products.map((p) => p.id)]);
+  });
+
+  it('when the batch has found and missing ids, then the adapter answers each and an invoice with an unknown one is a 422 after one call', async () => {
+    const unknown = randomUUID();
+    const { app, catalog } = billing.grpcApp(real.url, FAST);
+    const answer = await catalog.findProducts([products[0]!.id, unknown]);
+    expect(answer.get(products[0]!.id)).toMatchObject({ id: products[0]!.id, sku: products[0]!.sku, priceCents: 500, currency: 'USD', active: true });
+    expect(answer.has(unknown) && answer.get(unknown) === undefined).toBe(true);
+    lookups = [];
+    const res = await createInvoice(app, linesOf(products[0]!, { id: unknown }));
+    expect(res.status).toBe(422);
+    expect(res.body.type).toBe('urn:problem-type:platform:unknown-product');
+    expect(res.body.detail).toContain(unknown);
+    expect(lookups).toHaveLength(1);
+  });
+
+  it('when Product is slower than the deadline, then each attempt ends DEADLINE_EXCEEDED and Billing answers 503 with Retry-After', async () => {
+    // Product's own query waits on a lock held here: Product is slow, not a stand-in.
+    const holder = await product.database.pool.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE products IN ACCESS EXCLUSIVE MODE');
+    try {
+      lookups = [];
+      const before = await billing.invoiceCount();
+      const { catalog } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 150 });
+      expect((await failureOf(catalog.findProducts([products[0]!.id]))).code).toBe(Code.DeadlineExceeded);
+      expect(lookups).toHaveLength(3); // the first attempt and two retries
+      // Another Billing (its own breaker, which those three failures did not open).
+      await expectUnavailable(await createInvoice(billing.grpcApp(real.url, { ...FAST, timeoutMs: 150 }).app, linesOf(products[0]!)));
+      expect(await billing.invoiceCount()).toBe(before);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+  });
+
+  it('when nothing listens at PRODUCT_GRPC_URL, then it answers 503 with Retry-After and creates nothing', async () => {
+    const before = await billing.invoiceCount();
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    expect((await failureOf(billing.grpcApp(nowhere, FAST).catalog.findProducts([products[0]!.id]))).code).toBe(Code.Unavailable);
+    await expectUnavailable(await createInvoice(billing.grpcApp(nowhere, FAST).app, linesOf(products[0]!)));
+    expect(await billing.invoiceCount()).toBe(before);
+  });
+});
+
+describe('productCatalogGrpc retries and circuit breaker', () => {
+  const price = (id: string) => ({ productId: id, sku: 'S-1', name: 'Stand-in', priceCents: 700, currency: 'USD', active: true });
+
+  it('when Product is UNAVAILABLE once and then answers, then the retry saves the request', async () => {
+    let calls = 0;
+    const server = await standIn(async (ids) => {
+      if (++calls === 1) throw new ConnectError('starting', Code.Unavailable);
+      return { prices: ids.map(price) };
+    });
+    const { app } = billing.grpcApp(server.url, FAST);
+    expect((await createInvoice(app, linesOf(products[0]!))).status).toBe(201);
+    expect(server.calls).toBe(2);
+  });
+
+  it.each([
+    ['INTERNAL', Code.Internal],
+    ['INVALID_ARGUMENT', Code.InvalidArgument],
+    ['NOT_FOUND', Code.NotFound],
+  ])('when Product answers %s, then it is not retried and Billing answers 503', async (_name, code) => {
+    const server = await failing(code);
+    const { app } = billing.grpcApp(server.url, FAST);
+    await expectUnavailable(await createInvoice(app, linesOf(products[0]!)));
+    expect(server.calls).toBe(1);
+  });
+
+  it('when Product\'s answer says nothing of an id, then Billing answers 503 without retrying', async () => {
+    const server = await standIn(async () => ({ prices: [], missingProductIds: [] }));
+    const { app } = billing.grpcApp(server.url, FAST);
+    await expectUnavailable(await createInvoice(app, linesOf(products[0]!)));
+    expect(server.calls).toBe(1);
+  });
+
+  it('when Product keeps failing, then the breaker opens and the next invoice fails fast without reaching Product', async () => {
+    const server = await failing(Code.Internal);
+    const { app } = billing.grpcApp(server.url, { ...FAST, breakerThreshold: 3, breakerHalfOpenAfterMs: 60_000 });
+    for (let i = 0; i < 2; i += 1) await expectUnavailable(await createInvoice(app, linesOf(products[0]!)));
+    // The third failure opens the breaker, so already its answer tells the client how long it stays open.
+    await expectUnavailable(await createInvoice(app, linesOf(products[0]!)), '60');
+    expect(server.calls).toBe(3);
+    await expectUnavailable(await createInvoice(app, linesOf(products[0]!)), '60');
+    expect(server.calls).toBe(3);
+  });
+
+  it('when the breaker is half open and Product is back, then a trial call closes it again', async () => {
+    let healthy = false;
+    const server = await standIn(async (ids) => {
+      if (!healthy) throw new ConnectError('down', Code.Unavailable);
+      return { prices: ids.map(price) };
+    });
+    const { app } = billing.grpcApp(server.url, { ...FAST, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 50 });
+    await expectUnavailable(await createInvoice(app, linesOf(products[0]!)));
+    healthy = true;
+    await expect.poll(async () => (await createInvoice(app, linesOf(products[0]!))).status, { timeout: 5_000, interval: 25 }).toBe(201);
+  });
+
+  it('when a flood of invoices names unknown products, then every one answers 422 and the breaker stays closed', async () => {
+    const { app, catalog } = billing.grpcApp(real.url, { ...FAST, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
+    const flood = await Promise.all(Array.from({ length: 30 }, () => createInvoice(app, linesOf(products[0]!, { id: randomUUID() }))));
+    expect(flood.map((res) => res.status)).toEqual(Array(30).fill(422));
+    expect((await catalog.findProducts([products[1]!.id])).get(products[1]!.id)?.priceCents).toBe(1250);
+    expect((await createInvoice(app, linesOf(products[1]!))).status).toBe(201);
+  });
+
+  it('when a lookup is refused as malformed (101 ids) or cancelled by its caller, then the breaker does not count it', async () => {
+    const { catalog } = billing.grpcApp(real.url, { ...FAST, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
+    const tooMany = Array.from({ length: 101 }, () => randomUUID());
+    expect((await failureOf(catalog.findProducts(tooMany))).code).toBe(Code.InvalidArgument);
+    const holder = await product.database.pool.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE products IN ACCESS EXCLUSIVE MODE');
+    try {
+      const cancelled = catalog.findProducts([products[0]!.id], { signal: AbortSignal.timeout(50) });
+      expect((await failureOf(cancelled)).code).toBe(Code.Canceled);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    // With a threshold of one, a counted failure would have opened the breaker: this lookup would fail fast.
+    expect((await catalog.findProducts([products[0]!.id])).get(products[0]!.id)?.priceCents).toBe(500);
+  });
+});
+
+describe('productCatalogGrpc and the request id', () => {
+  it('when Billing serves a request, then Product gets its request id', async () => {
+    let seen: string | null = null;
+    const routes = (router: ConnectRouter) =>
+      router.service(ProductCatalogService, {
+        getPrices: (req, context) => {
+          seen = context.requestHeader.get('x-request-id');
+          return { prices: req.productIds.map((id) => ({ productId: id, sku: 'S', name: 'n', priceCents: 1, currency: 'USD', active: true })) };
+        },
+      });
+    const server = await serveGrpc({ port: 0, host: '127.0.0.1', logger: testLogger, routes });
+    servers.push(server);
+    const { app } = billing.grpcApp(server.url, FAST);
+    const res = await request(app).post('/billing/invoices').set(bearer(user)).set('x-request-id', 'trace-grpc-7').send({ lines: linesOf(products[0]!) });
+    expect(res.status).toBe(201);
+    expect(seen).toBe('trace-grpc-7');
+  });
+});
+
