@@ -10,6 +10,9 @@ import base from './vitest.config.mjs';
 const MUTATION_TESTS = [
   'test/services/gateway/routing.test.ts',
   'test/services/gateway/throttle.test.ts',
+  'test/services/gateway/client-address.test.ts',
+  'test/services/gateway/client-caps.test.ts',
+  'test/services/gateway/edge-limits.test.ts',
   'test/services/billing/domain/invoice.test.ts',
   'test/services/billing/domain/idempotency.test.ts',
   'test/services/kit/inbox/handle-once.test.ts',

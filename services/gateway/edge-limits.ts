@@ -29,14 +29,15 @@ export interface AccountTicket {
 export class EdgeLimits {
   private readonly routeBuckets = new Map<GatewayRoute, TokenBucket>();
   private readonly clientPools = new Map<string, { readonly limit: ClientLimit; readonly buckets: ClientThrottle }>();
-  private readonly accountPools = new Map<GatewayRoute, ClientThrottle>();
+  private readonly accountPools = new Map<GatewayRoute, { readonly limit: AccountLimit; readonly buckets: ClientThrottle }>();
 
   constructor(routes: readonly GatewayRoute[], stage: Throttle, overrides: LimitOverrides, now: number) {
     const all = overrides.all ?? {};
     for (const route of routes) {
       this.routeBuckets.set(route, new TokenBucket(effectiveThrottle(route.throttle, stage, all), now));
       this.addClientPool(route.client, overrides);
-      if (route.account) this.accountPools.set(route, new ClientThrottle(effectiveThrottle(route.account.throttle, stage, all)));
+      const { account } = route;
+      if (account) this.accountPools.set(route, { limit: account, buckets: new ClientThrottle(effectiveThrottle(account.throttle, stage, all)) });
     }
   }
 
@@ -53,18 +54,19 @@ export class EdgeLimits {
 
   /** The account a credential request names, or `undefined` when the route has no account limit or the body no account. */
   account(route: GatewayRoute, body: Buffer | null): AccountTicket | undefined {
-    const buckets = this.accountPools.get(route);
-    if (!buckets || !route.account || !body) return undefined;
-    const value = accountField(body, route.account.field);
+    const pool = this.accountPools.get(route);
+    if (!pool || !body) return undefined;
+    const value = accountField(body, pool.limit.field);
     if (value === undefined) return undefined;
     // Hashed: fixed-size keys whatever the body held, and no e-mail or refresh token kept in memory.
     const key = createHash('sha256').update(value).digest('base64');
-    return { key, limit: route.account, buckets };
+    return { key, limit: pool.limit, buckets: pool.buckets };
   }
 
   /** After the service answered: a failed attempt costs the account its penalty. */
   settle(ticket: AccountTicket, status: number | undefined, now: number): void {
-    if (status === undefined || !ticket.limit.failureStatuses.includes(status)) return;
+    // No status (the client left first): nothing is known to have failed.
+    if (!ticket.limit.failureStatuses.includes(status ?? 0)) return;
     ticket.buckets.charge(ticket.key, ticket.limit.failurePenalty, ticket.limit.maxDebt, now);
   }
 

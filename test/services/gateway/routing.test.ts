@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROUTES, routeKey, type HttpMethod, type RouteDefinition } from '../../../services/contracts/routes';
+import { ROUTES, routeKey, STAGE_CLIENT_LIMITS, type HttpMethod, type RouteDefinition } from '../../../services/contracts/routes';
 import type { ServiceName } from '../../../services/contracts/services';
 import { compileRoutes, type Router } from '../../../services/gateway/routing';
 
@@ -190,5 +190,19 @@ describe('when a table has no parameter routes', () => {
     const router = routerOf('GET /a', 'GET /a/b');
     expect(matched(router, 'GET', '/a/b')).toBe('GET /a/b');
     expect(router.match('GET', '/a/c')).toEqual({ kind: 'not-found' });
+  });
+});
+
+describe('when a route is compiled, then it carries its limits from the table', () => {
+  it('then its own per-client limit and account limit, or the stage per-client limit for its kind of caller', () => {
+    const routes = tableRouter().routes;
+    const byKey = (key: string) => routes.find((route) => route.key === key);
+    expect(byKey('POST /identity/token')?.client).toEqual(ROUTES.find((r) => routeKey(r) === 'POST /identity/token')?.perClient);
+    expect(byKey('POST /identity/token')?.account?.field).toBe('email');
+    expect(byKey('POST /identity/token/refresh')?.account?.field).toBe('refreshToken');
+    expect(byKey('GET /products')?.client).toEqual(STAGE_CLIENT_LIMITS.anonymous);
+    expect(byKey('GET /products')?.account).toBeUndefined();
+    expect(byKey('GET /identity/me')?.client).toEqual(STAGE_CLIENT_LIMITS.authenticated);
+    expect(byKey('POST /products')?.client).toEqual(STAGE_CLIENT_LIMITS.authenticated);
   });
 });

@@ -124,3 +124,37 @@ describe('when clients have their own buckets', () => {
     expect(clients.take('b', T0)).toBeUndefined(); // dropped, so it starts full again
   });
 });
+
+describe('when a failed attempt is charged after the fact', () => {
+  it('then the bucket goes below empty by the penalty, and Retry-After counts the debt', () => {
+    const bucket = new TokenBucket({ rateLimit: 0.5, burstLimit: 2 }, T0);
+    expect(admitted(bucket, 1, T0)).toBe(1);
+    bucket.charge(3, 10, T0);
+    // 1 - 3 = -2 tokens: 3 tokens to get back to one, at 0.5/s.
+    expect(bucket.retryAfterSeconds(T0)).toBe(6);
+    expect(admitted(bucket, 5, T0 + 5_900)).toBe(0);
+    expect(admitted(bucket, 5, T0 + 6_000)).toBe(1);
+  });
+
+  it('then the debt never goes past maxDebt, however much is charged', () => {
+    const bucket = new TokenBucket({ rateLimit: 1, burstLimit: 1 }, T0);
+    bucket.charge(100, 4, T0);
+    expect(bucket.retryAfterSeconds(T0)).toBe(5);
+    expect(admitted(bucket, 1, T0 + 4_000)).toBe(0);
+    expect(admitted(bucket, 1, T0 + 5_000)).toBe(1);
+  });
+
+  it('then tokens that flowed in before the charge count', () => {
+    const bucket = new TokenBucket({ rateLimit: 1, burstLimit: 3 }, T0);
+    admitted(bucket, 3, T0);
+    bucket.charge(1, 10, T0 + 2_000);
+    expect(admitted(bucket, 5, T0 + 2_000)).toBe(1);
+  });
+
+  it('then a client bucket is charged by its key alone', () => {
+    const clients = new ClientThrottle({ rateLimit: 1, burstLimit: 3 });
+    clients.charge('a', 3, 10, T0);
+    expect(clients.take('a', T0)).toBe(1);
+    expect(clients.take('b', T0)).toBeUndefined();
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ClientAddresses, parseTrustedProxies, plainAddress } from '../../../services/gateway/client-address';
+
+describe('when no proxy is trusted (the default)', () => {
+  const addresses = new ClientAddresses();
+
+  it('then the client is the socket peer, whatever X-Forwarded-For says', () => {
+    expect(addresses.resolve('127.0.0.2', '198.51.100.7')).toBe('127.0.0.2');
+    expect(addresses.resolve('127.0.0.2', undefined)).toBe('127.0.0.2');
+  });
+
+  it('then an IPv4 peer on a dual-stack socket is given plainly', () => {
+    expect(addresses.resolve('::ffff:127.0.0.2', undefined)).toBe('127.0.0.2');
+  });
+
+  it('then no address is a trusted proxy', () => {
+    expect(addresses.isTrustedProxy('127.0.0.1')).toBe(false);
+  });
+});
+
+describe('when proxies are trusted', () => {
+  const addresses = new ClientAddresses(['10.0.0.1', '10.1.0.0/16', '::1']);
+
+  it('then from a trusted peer, the rightmost address that is not a trusted proxy is the client', () => {
+    expect(addresses.resolve('10.0.0.1', '203.0.113.9, 198.51.100.7')).toBe('198.51.100.7');
+    expect(addresses.resolve('10.0.0.1', '203.0.113.9, 198.51.100.7, 10.1.2.3')).toBe('198.51.100.7');
+    expect(addresses.resolve('::1', ['203.0.113.9', ' 198.51.100.8 '])).toBe('198.51.100.8');
+  });
+
+  it('then from an untrusted peer, the header is ignored', () => {
+    expect(addresses.resolve('192.0.2.1', '198.51.100.7')).toBe('192.0.2.1');
+  });
+
+  it('then a trusted peer without the header is the client itself', () => {
+    expect(addresses.resolve('10.0.0.1', undefined)).toBe('10.0.0.1');
+  });
+
+  it('then a hop that is no address stops the walk at the last trusted hop', () => {
+    expect(addresses.resolve('10.0.0.1', '198.51.100.7, not-an-ip')).toBe('10.0.0.1');
+    expect(addresses.resolve('10.0.0.1', 'not-an-ip, 10.1.0.5')).toBe('10.1.0.5');
+  });
+
+  it('then a header of only trusted hops gives the leftmost of them', () => {
+    expect(addresses.resolve('10.0.0.1', '10.1.0.9, 10.1.0.5')).toBe('10.1.0.9');
+  });
+
+  it('then a forwarded IPv4-mapped address is given plainly', () => {
+    expect(addresses.resolve('10.0.0.1', '::ffff:198.51.100.7')).toBe('198.51.100.7');
+  });
+
+  it('then CIDR blocks and single addresses are both trusted, and nothing else', () => {
+    expect(addresses.isTrustedProxy('10.1.255.255')).toBe(true);
+    expect(addresses.isTrustedProxy('10.2.0.0')).toBe(false);
+    expect(addresses.isTrustedProxy('10.0.0.1')).toBe(true);
+    expect(addresses.isTrustedProxy('10.0.0.2')).toBe(false);
+    expect(addresses.isTrustedProxy('::1')).toBe(true);
+    expect(addresses.isTrustedProxy('::2')).toBe(false);
+    expect(addresses.isTrustedProxy('not-an-ip')).toBe(false);
+  });
+});
+
+describe('when the trusted proxies are parsed', () => {
+  it.each(['10.0.0.0/0', '10.0.0.0/32', '::/0', '2001:db8::/128', '192.0.2.1'])('then %s is accepted', (entry) => {
+    expect(() => parseTrustedProxies([entry])).not.toThrow();
+  });
+
+  it.each(['proxy.example.com', '10.0.0.0/33', '2001:db8::/129', '10.0.0.0/', '10.0.0.0/x', '10.0.0.0/1/2', '10.0.0.0/-1', ''])(
+    'then "%s" is refused, naming it',
+    (entry) => {
+      expect(() => parseTrustedProxies([entry])).toThrow(`"${entry}" is not an IP address or a CIDR block`);
+    },
+  );
+
+  it('then an IPv6 block holds its addresses', () => {
+    expect(parseTrustedProxies(['2001:db8::/32']).check('2001:db8:1::1', 'ipv6')).toBe(true);
+    expect(parseTrustedProxies(['2001:db8::/32']).check('2001:db9::1', 'ipv6')).toBe(false);
+  });
+});
+
+describe('when an address is made plain', () => {
+  it('then only an IPv4-mapped IPv6 address loses its prefix', () => {
+    expect(plainAddress('::ffff:10.0.0.1')).toBe('10.0.0.1');
+    expect(plainAddress('::ffff:abcd')).toBe('::ffff:abcd');
+    expect(plainAddress('10.0.0.1')).toBe('10.0.0.1');
+  });
+});

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import type { AccountLimit, ClientLimit, RouteDefinition } from '../../../services/contracts/routes';
+import { accountField, EdgeLimits } from '../../../services/gateway/edge-limits';
+import { compileRoutes, type GatewayRoute } from '../../../services/gateway/routing';
+
+const T0 = 1_000_000;
+const stage = { rateLimit: 1, burstLimit: 4 };
+const anonymousPool: ClientLimit = { pool: 'anonymous', by: 'source-address', throttle: { rateLimit: 1, burstLimit: 3 } };
+const signInPool: ClientLimit = { pool: 'credentials', by: 'source-address', throttle: { rateLimit: 1, burstLimit: 2 } };
+const account: AccountLimit = { field: 'email', throttle: { rateLimit: 1, burstLimit: 5 }, failureStatuses: [401], failurePenalty: 2, maxDebt: 3 };
+
+const table: RouteDefinition[] = [
+  { method: 'GET', path: '/products', service: 'product', auth: 'public', scopes: [], perClient: anonymousPool },
+  { method: 'GET', path: '/products/{id}', service: 'product', auth: 'public', scopes: [], perClient: anonymousPool },
+  { method: 'POST', path: '/identity/token', service: 'identity', auth: 'public', scopes: [], throttle: { rateLimit: 1, burstLimit: 6 }, perClient: signInPool, perAccount: account },
+  { method: 'POST', path: '/identity/token/refresh', service: 'identity', auth: 'public', scopes: [], perClient: signInPool, perAccount: { ...account, field: 'refreshToken' } },
+];
+const routes = compileRoutes(table).routes;
+const [list, byId, token, refresh] = routes as [GatewayRoute, GatewayRoute, GatewayRoute, GatewayRoute];
+
+function admitted(take: () => number | undefined, attempts: number): number {
+  let passed = 0;
+  for (let i = 0; i < attempts; i++) if (take() === undefined) passed++;
+  return passed;
+}
+
+const body = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+describe('when route buckets are built', () => {
+  it('then a route gets its own throttle, else the stage default, each its own bucket', () => {
+    const limits = new EdgeLimits(routes, stage, {}, T0);
+    expect(admitted(() => limits.takeRoute(token, T0), 10)).toBe(6);
+    expect(admitted(() => limits.takeRoute(list, T0), 10)).toBe(4);
+    expect(admitted(() => limits.takeRoute(byId, T0), 10)).toBe(4);
+  });
+
+  it('then a refused route says when to retry', () => {
+    const limits = new EdgeLimits(routes, stage, {}, T0);
+    admitted(() => limits.takeRoute(list, T0), 4);
+    expect(limits.takeRoute(list, T0)).toBe(1);
+  });
+
+  it('then GATEWAY_RATE_LIMIT / GATEWAY_BURST_LIMIT replace the route, client and account limits', () => {
+    const limits = new EdgeLimits(routes, stage, { all: { rateLimit: 1, burstLimit: 7 } }, T0);
+    expect(admitted(() => limits.takeRoute(token, T0), 10)).toBe(7);
+    expect(admitted(() => limits.takeClient(signInPool, 'a', T0), 10)).toBe(7);
+    const ticket = limits.account(token, body({ email: 'a@x' }));
+    expect(admitted(() => ticket?.buckets.take(ticket.key, T0), 10)).toBe(7);
+  });
+});
+
+describe('when per-client buckets are built', () => {
+  it('then routes of one pool share a client\'s bucket, and each client has its own', () => {
+    const limits = new EdgeLimits(routes, stage, {}, T0);
+    expect(admitted(() => limits.takeClient(list.client, 'a', T0), 2)).toBe(2);
+    expect(admitted(() => limits.takeClient(byId.client, 'a', T0), 5)).toBe(1);
+    expect(admitted(() => limits.takeClient(byId.client, 'b', T0), 5)).toBe(3);
+    expect(admitted(() => limits.takeClient(token.client, 'a', T0), 5)).toBe(2);
+  });
+
+  it('then GATEWAY_PER_CLIENT_* replace per-client limits over GATEWAY_RATE_LIMIT / _BURST_LIMIT, each on its own', () => {
+    const limits = new EdgeLimits(routes, stage, { all: { rateLimit: 1, burstLimit: 7 }, perClient: { burstLimit: 5 } }, T0);
+    expect(admitted(() => limits.takeClient(list.client, 'a', T0), 10)).toBe(5);
+    expect(admitted(() => limits.takeClient(list.client, 'a', T0 + 2_000), 10)).toBe(2);
+    const rateOnly = new EdgeLimits(routes, stage, { perClient: { rateLimit: 3 } }, T0);
+    expect(admitted(() => rateOnly.takeClient(list.client, 'a', T0), 10)).toBe(3);
+    expect(admitted(() => rateOnly.takeClient(list.client, 'a', T0 + 1_000), 10)).toBe(3);
+  });
+
+  it('then a pool no route names limits nothing', () => {
+    const limits = new EdgeLimits(routes, stage, {}, T0);
+    const unknown: ClientLimit = { pool: 'nowhere', by: 'source-address', throttle: { rateLimit: 0, burstLimit: 0 } };
+    expect(limits.takeClient(unknown, 'a', T0)).toBeUndefined();
+  });
+
+  it('then routes naming one pool with different limits are refused at start', () => {
+    const clash = [...table, { ...table[0]!, path: '/other', perClient: { ...anonymousPool, throttle: { rateLimit: 2, burstLimit: 3 } } }];
+    expect(() => new EdgeLimits(compileRoutes(clash).routes, stage, {}, T0)).toThrow('per-client pool "anonymous" must state the same limit');
+  });
+});
+
+describe('when a credential request names an account', () => {
+  const limits = () => new EdgeLimits(routes, stage, {}, T0);
+
+  it('then the e-mail is the key however it is spelled, and another e-mail has its own bucket', () => {
+    const edge = limits();
+    const ann = edge.account(token, body({ email: ' Ann@Example.COM', password: 'x' }));
+    expect(ann?.key).toBe(edge.account(token, body({ email: 'ann@example.com' }))?.key);
+    expect(ann?.key).not.toBe(edge.account(token, body({ email: 'bob@example.com' }))?.key);
+    expect(ann?.key).not.toContain('ann');
+    expect(admitted(() => ann?.buckets.take(ann.key, T0), 10)).toBe(5);
+  });
+
+  it('then a route without an account limit, or a body without the account, names none', () => {
+    const edge = limits();
+    expect(edge.account(list, body({ email: 'a@x' }))).toBeUndefined();
+    expect(edge.account(token, null)).toBeUndefined();
+    expect(edge.account(token, body({ refreshToken: 'r' }))).toBeUndefined();
+    expect(edge.account(refresh, body({ refreshToken: 'r' }))).toBeDefined();
+  });
+
+  it('then each failed attempt costs the penalty, down to the debt cap; other answers cost nothing more', () => {
+    const edge = limits();
+    const ticket = edge.account(token, body({ email: 'a@x' }))!;
+    expect(ticket.buckets.take(ticket.key, T0)).toBeUndefined(); // 4 left
+    edge.settle(ticket, 200, T0);
+    edge.settle(ticket, undefined, T0);
+    edge.settle(ticket, 401, T0); // 2 left
+    expect(admitted(() => ticket.buckets.take(ticket.key, T0), 10)).toBe(2);
+    edge.settle(ticket, 401, T0);
+    edge.settle(ticket, 401, T0);
+    edge.settle(ticket, 401, T0); // -6, held at -3: 4 s to one token at 1/s
+    expect(ticket.buckets.take(ticket.key, T0)).toBe(4);
+  });
+});
+
+describe('when the account field is read from a body', () => {
+  it.each([
+    ['{"email":" A@B.C "}', 'email', 'a@b.c'],
+    ['{"refreshToken":" Tok "}', 'refreshToken', ' Tok '],
+    ['not json', 'email', undefined],
+    ['null', 'email', undefined],
+    ['"a@b.c"', 'email', undefined],
+    ['[]', 'email', undefined],
+    ['{"email":7}', 'email', undefined],
+    ['{"email":"  "}', 'email', undefined],
+    ['{"refreshToken":""}', 'refreshToken', undefined],
+  ] as const)('then %s gives %s = %s', (text, field, expected) => {
+    expect(accountField(Buffer.from(text), field)).toBe(expected);
+  });
+});
