@@ -15,9 +15,16 @@ export interface PlatformClient {
   readonly billing: Client<BillingPaths>;
 }
 
+export interface PlatformClientOptions {
+  /** How long one call may take. @default 35 s */
+  readonly timeoutMs?: number;
+  /** Sends each request. @default fetch */
+  readonly fetch?: (request: Request, init: RequestInit) => Promise<Response>;
+}
+
 /** One client per service document, all against the same base URL (the gateway or the deployed API). */
-export function platformClient(baseUrl: string, timeoutMs = 35_000): PlatformClient {
-  const options = { baseUrl, fetch: (request: Request) => fetch(request, { signal: AbortSignal.timeout(timeoutMs) }) };
+export function platformClient(baseUrl: string, { timeoutMs = 35_000, fetch: send = fetch }: PlatformClientOptions = {}): PlatformClient {
+  const options = { baseUrl, fetch: (request: Request) => send(request, { signal: AbortSignal.timeout(timeoutMs) }) };
   return { identity: createClient<IdentityPaths>(options), product: createClient<ProductPaths>(options), billing: createClient<BillingPaths>(options) };
 }
 

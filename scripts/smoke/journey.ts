@@ -9,6 +9,8 @@ export interface JourneyOptions {
   /** How long to wait for effects that travel as events. */
   readonly eventTimeoutMs: number;
   readonly report: (step: string, outcome: string) => void;
+  /** Sends each request; tests use it to look at every answer. @default fetch */
+  readonly fetch?: (request: Request, init: RequestInit) => Promise<Response>;
 }
 
 /** fetch says only "fetch failed"; the reason (refused, reset, DNS) is in its cause. */
@@ -18,7 +20,7 @@ function describe(error: unknown): string {
 }
 
 export async function runJourney(options: JourneyOptions): Promise<void> {
-  const { identity, product: products, billing } = platformClient(options.baseUrl);
+  const { identity, product: products, billing } = platformClient(options.baseUrl, { ...(options.fetch ? { fetch: options.fetch } : {}) });
   const step = async <T>(name: string, fn: () => Promise<[T, string]>): Promise<T> => {
     const [value, outcome] = await fn().catch((error: unknown) => {
       options.report(name, `FAILED: ${describe(error)}`);
