@@ -1,7 +1,8 @@
 /**
  * `/docs`: Swagger UI for every service's OpenAPI document, served from the swagger-ui-dist package on disk
  * (no CDN: the platform runs offline). The list of documents comes from the route table: every public
- * `GET /<prefix>/openapi.json` route, so a new service appears here without touching the gateway.
+ * `GET /<prefix>/openapi.json` route, so a new service appears here without touching the gateway. The page
+ * shows them as one API, grouped by tag: each service's document has one tag, so each service is a group.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -58,15 +59,68 @@ const PAGE = `<!DOCTYPE html>
 </html>
 `;
 
+/**
+ * Runs in the browser. It loads every document and shows them as one, grouped by tag (one per service), so the
+ * page lists the whole API; an operation without tags goes under its document's name. A document that cannot
+ * be loaded is named at the top instead of hiding the others. Plain ES2017, no modules: it is served as is.
+ */
+const MERGE_DOCUMENTS = `function mergeDocuments(loaded) {
+  var merged = { openapi: '3.1.0', info: { title: 'Platform API', version: '1.0.0' }, servers: [{ url: '/' }], tags: [], paths: {}, components: {} };
+  var lines = ['Every service of the platform, grouped by service. Each service serves its own document:'];
+  loaded.forEach(function (entry) {
+    if (!entry.spec) {
+      lines.push('- ' + entry.name + ': [' + entry.url + '](' + entry.url + ') could not be loaded (' + entry.error + ')');
+      return;
+    }
+    var spec = entry.spec;
+    lines.push('- ' + entry.name + ': [' + entry.url + '](' + entry.url + ')');
+    if (spec.openapi) merged.openapi = spec.openapi;
+    if (spec.info && spec.info.version) merged.info.version = spec.info.version;
+    var tags = spec.tags && spec.tags.length ? spec.tags : [{ name: entry.name, description: spec.info && spec.info.description }];
+    tags.forEach(function (tag) {
+      if (!merged.tags.some(function (known) { return known.name === tag.name; })) merged.tags.push(tag);
+    });
+    Object.keys(spec.paths || {}).forEach(function (path) {
+      var item = spec.paths[path];
+      Object.keys(item).forEach(function (method) {
+        var operation = item[method];
+        if (operation && typeof operation === 'object' && 'responses' in operation && !(operation.tags && operation.tags.length)) operation.tags = [entry.name];
+      });
+      merged.paths[path] = item;
+    });
+    Object.keys(spec.components || {}).forEach(function (kind) {
+      merged.components[kind] = Object.assign({}, spec.components[kind], merged.components[kind]);
+    });
+  });
+  merged.info.description = lines.join('\\n');
+  return merged;
+}`;
+
 /** A script file rather than inline, so the page's CSP can forbid inline scripts. */
 function initializer(documents: readonly ApiDocument[]): string {
-  return `window.onload = function () {
-  window.ui = SwaggerUIBundle({
-    urls: ${JSON.stringify(documents)},
-    dom_id: '#swagger-ui',
-    deepLinking: true,
-    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-    layout: 'StandaloneLayout',
+  return `${MERGE_DOCUMENTS}
+
+window.onload = function () {
+  var documents = ${JSON.stringify(documents)};
+  Promise.all(documents.map(function (document) {
+    return fetch(document.url, { headers: { accept: 'application/json' } })
+      .then(function (response) {
+        if (!response.ok) throw new Error('it answered ' + response.status);
+        return response.json();
+      })
+      .then(
+        function (spec) { return { name: document.name, url: document.url, spec: spec }; },
+        function (error) { return { name: document.name, url: document.url, error: error.message }; },
+      );
+  })).then(function (loaded) {
+    window.ui = SwaggerUIBundle({
+      spec: mergeDocuments(loaded),
+      dom_id: '#swagger-ui',
+      deepLinking: true,
+      presets: [SwaggerUIBundle.presets.apis],
+      layout: 'BaseLayout',
+      docExpansion: 'list',
+    });
   });
 };
 `;

@@ -10,20 +10,21 @@ import type { ServiceName } from '../../../services/contracts/services';
 import { launchBrowser } from '../../support/browser';
 import { startTestGateway, startUpstream, type TestServer, type Upstream } from './support';
 
-/** A small OpenAPI 3.1 document per service, with routes the page must show. */
-const SAMPLES: Record<ServiceName, { prefix: string; title: string; paths: Record<string, string[]> }> = {
-  identity: { prefix: '/identity', title: 'Identity API', paths: { '/identity/signup': ['post'], '/identity/me': ['get', 'patch'] } },
-  product: { prefix: '/products', title: 'Product API', paths: { '/products': ['get', 'post'], '/products/{id}': ['get'] } },
-  billing: { prefix: '/billing', title: 'Billing API', paths: { '/billing/invoices': ['get', 'post'], '/billing/invoices/{id}/pay': ['post'] } },
+/** A small OpenAPI 3.1 document per service, with routes the page must show; Billing's has no tags. */
+const SAMPLES: Record<ServiceName, { prefix: string; tag?: string; paths: Record<string, string[]> }> = {
+  identity: { prefix: '/identity', tag: 'Identity', paths: { '/identity/signup': ['post'], '/identity/me': ['get', 'patch'] } },
+  product: { prefix: '/products', tag: 'Product', paths: { '/products': ['get', 'post'], '/products/{id}': ['get'] } },
+  billing: { prefix: '/billing', paths: { '/billing/invoices': ['get', 'post'], '/billing/invoices/{id}/pay': ['post'] } },
 };
 
 function document(service: ServiceName): string {
-  const { title, paths } = SAMPLES[service];
+  const { tag, paths } = SAMPLES[service];
   const operations = (methods: string[]) =>
-    Object.fromEntries(methods.map((m) => [m, { summary: `${m} ${title}`, responses: { 200: { description: 'OK' } } }]));
+    Object.fromEntries(methods.map((m) => [m, { summary: `${m} ${service}`, ...(tag ? { tags: [tag] } : {}), responses: { 200: { description: 'OK' } } }]));
   return JSON.stringify({
     openapi: '3.1.0',
-    info: { title, version: '1.0.0' },
+    info: { title: `${service} API`, version: '1.0.0' },
+    ...(tag ? { tags: [{ name: tag, description: `The ${service} routes` }] } : {}),
     paths: Object.fromEntries(Object.entries(paths).map(([path, methods]) => [path, operations(methods)])),
   });
 }
@@ -53,20 +54,23 @@ afterAll(async () => {
   await Promise.all(upstreams.map((u) => u.close()));
 });
 
-/** The operations Swagger UI rendered, as `METHOD /path`. */
-async function renderedOperations(page: Page): Promise<string[]> {
+/** The groups Swagger UI rendered, in order, each with its operations as `METHOD /path`. */
+async function renderedGroups(page: Page): Promise<Array<[string, string[]]>> {
   await page.locator('.opblock').first().waitFor({ timeout: 15_000 });
-  return page.locator('.opblock').evaluateAll((blocks) =>
-    blocks.map((block) => {
-      const method = block.querySelector('.opblock-summary-method')?.textContent ?? '';
-      const path = block.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? '';
-      return `${method.trim().toUpperCase()} ${path}`;
-    }),
+  return page.locator('.opblock-tag-section').evaluateAll((sections) =>
+    sections.map((section): [string, string[]] => [
+      section.querySelector('.opblock-tag')?.getAttribute('data-tag') ?? '',
+      [...section.querySelectorAll('.opblock')].map((block) => {
+        const method = block.querySelector('.opblock-summary-method')?.textContent ?? '';
+        const path = block.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? '';
+        return `${method.trim().toUpperCase()} ${path}`;
+      }),
+    ]),
   );
 }
 
 describe('when /docs is opened in a browser', () => {
-  it('then the three APIs can be picked, each shows its routes, and nothing is loaded from elsewhere', async () => {
+  it('then the three APIs show on one page, one group per service (by tag, else by document), and nothing is loaded from elsewhere', async () => {
     const page = await browser.newPage();
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
@@ -75,16 +79,14 @@ describe('when /docs is opened in a browser', () => {
     page.on('request', (request) => request.url().startsWith(gateway.url) || problems.push(`off-site: ${request.url()}`));
     try {
       await page.goto(`${gateway.url}/docs`);
-      const select = page.locator('#select');
-      await select.waitFor({ timeout: 15_000 });
-      expect(await select.locator('option').allTextContents()).toEqual(['Identity', 'Product', 'Billing']);
-      for (const service of Object.keys(SAMPLES) as ServiceName[]) {
-        const { prefix, title, paths } = SAMPLES[service];
-        await select.selectOption(`${prefix}/openapi.json`);
-        await page.locator('.info .title', { hasText: title }).waitFor({ timeout: 15_000 });
-        const expected = Object.entries(paths).flatMap(([path, methods]) => methods.map((m) => `${m.toUpperCase()} ${path}`));
-        expect((await renderedOperations(page)).sort()).toEqual(expected.sort());
-      }
+      const groups = await renderedGroups(page);
+      const expected = (Object.keys(SAMPLES) as ServiceName[]).map((service): [string, string[]] => {
+        const { tag, paths } = SAMPLES[service];
+        const operations = Object.entries(paths).flatMap(([path, methods]) => methods.map((m) => `${m.toUpperCase()} ${path}`));
+        return [tag ?? service.charAt(0).toUpperCase() + service.slice(1), operations];
+      });
+      expect(groups.map(([tag, operations]) => [tag, [...operations].sort()])).toEqual(expected.map(([tag, operations]) => [tag, [...operations].sort()]));
+      for (const { prefix } of Object.values(SAMPLES)) await page.locator('.info a', { hasText: `${prefix}/openapi.json` }).waitFor({ timeout: 5_000 });
       expect(problems).toEqual([]);
     } finally {
       await page.close();
