@@ -1,6 +1,7 @@
 /** Composition root of the Identity service: config → database → Cognito → app → bus → listen. */
 import { verifierFromConfig } from '../kit/auth/from-config';
 import { requireUser } from '../kit/auth/middleware';
+import { cachedRevocationList, revocationAware, revocationListPg } from '../kit/auth/revocations';
 import { loadConfig } from '../kit/config';
 import { createDatabase } from '../kit/db/database';
 import { migrateInBackground } from '../kit/db/migrate';
@@ -26,13 +27,20 @@ runMain('identity', async () => {
   // Run while the server already answers /health/live; /health/ready says 503 until they are done.
   const migrations = migrateInBackground(database.pool, config, 'identity', logger);
   const cognito = cognitoClientFromConfig(config);
-  const identityProvider = identityProviderCognito({ client: cognito, userPoolId: config.COGNITO_USER_POOL_ID, clientId: config.COGNITO_CLIENT_ID });
+  // cognito-local has no global sign-out (its AdminDeleteUser drops the refresh tokens itself): docs/identity.md.
+  const identityProvider = identityProviderCognito({
+    client: cognito,
+    userPoolId: config.COGNITO_USER_POOL_ID,
+    clientId: config.COGNITO_CLIENT_ID,
+    globalSignOut: !config.COGNITO_ENDPOINT,
+  });
 
   const app = createIdentityApp({
     logger,
     unitOfWork: identityUnitOfWork(database.db),
     identityProvider,
-    requireUser: requireUser(verifierFromConfig(config)),
+    // Tokens of a deleted user are refused from the deletion's commit on (services/kit/auth/revocations.ts).
+    requireUser: requireUser(revocationAware(verifierFromConfig(config), cachedRevocationList(revocationListPg(database.db)))),
     ready: readyAfter(migrations, database.ping),
   });
 

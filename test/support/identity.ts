@@ -6,6 +6,7 @@ import request from 'supertest';
 import { inject } from 'vitest';
 import { localCognitoClient } from '../../services/local/emulators/cognito-seed';
 import { requireUser } from '../../services/kit/auth/middleware';
+import { revocationAware, revocationListPg } from '../../services/kit/auth/revocations';
 import { createDatabase, type Database } from '../../services/kit/db/database';
 import { migrateWithLock } from '../../services/kit/db/migrate';
 import { createIdentityApp } from '../../services/identity/app';
@@ -55,10 +56,11 @@ export async function startIdentityHarness(): Promise<IdentityHarness> {
   await migrateWithLock(database.pool, IDENTITY_MIGRATIONS, 'identity', testLogger);
   const cognitoClient = localCognitoClient(cognito.endpoint, cognito.region);
   const identityProviderOn = (client: CognitoIdentityProviderClient) =>
-    identityProviderCognito({ client, userPoolId: cognito.userPoolId, clientId: cognito.clientId });
+    identityProviderCognito({ client, userPoolId: cognito.userPoolId, clientId: cognito.clientId, globalSignOut: false });
   const unitOfWork = identityUnitOfWork(database.db);
   const identityProvider = identityProviderOn(cognitoClient);
-  const guard = requireUser(testVerifier());
+  // As main.ts builds it, without the one-second cache, so a test sees a revocation at once.
+  const guard = requireUser(revocationAware(testVerifier(), revocationListPg(database.db)));
   const appWith = (parts: IdentityParts) =>
     createIdentityApp({
       logger: testLogger,

@@ -4,6 +4,7 @@ import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminSetUserPasswordCommand,
+  AdminUserGlobalSignOutCommand,
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
   InitiateAuthCommand,
@@ -20,6 +21,12 @@ export interface IdentityProviderCognitoOptions {
   readonly client: CognitoIdentityProviderClient;
   readonly userPoolId: string;
   readonly clientId: string;
+  /**
+   * Whether the pool supports AdminUserGlobalSignOut. cognito-local 5.3 does not; there, AdminDeleteUser alone
+   * makes the user's refresh tokens fail, as they are kept on the user (docs/identity.md, "Deletion ends access").
+   * @default true
+   */
+  readonly globalSignOut?: boolean;
 }
 
 const errorName = (error: unknown): unknown => (error as { name?: unknown } | null)?.name;
@@ -37,7 +44,7 @@ const SIGN_IN_FAILURES = [
   'PasswordResetRequiredException',
 ];
 
-export function identityProviderCognito({ client, userPoolId, clientId }: IdentityProviderCognitoOptions): IdentityProvider {
+export function identityProviderCognito({ client, userPoolId, clientId, globalSignOut = true }: IdentityProviderCognitoOptions): IdentityProvider {
   const deleteUser = async (username: string) => {
     try {
       await client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username }));
@@ -106,6 +113,16 @@ export function identityProviderCognito({ client, userPoolId, clientId }: Identi
     },
 
     deleteUser,
+
+    async signOutEverywhere(username) {
+      if (!globalSignOut) return;
+      try {
+        await client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: userPoolId, Username: username }));
+      } catch (error) {
+        if (!isNamed(error, 'UserNotFoundException')) throw error;
+      }
+    },
+
     signIn: (email, password) => authenticate('USER_PASSWORD_AUTH', { USERNAME: email, PASSWORD: password }),
     refresh: (refreshToken) => authenticate('REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: refreshToken }),
   };

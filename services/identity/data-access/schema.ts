@@ -6,6 +6,8 @@ import { bigint, char, index, integer, pgTable, text, timestamp, uuid } from 'dr
 // re-exported so drizzle-kit generates them into Identity's own migrations.
 export { inbox } from '../../kit/inbox/schema';
 export { outbox } from '../../kit/outbox/schema';
+// Users whose tokens every Identity route refuses (services/kit/auth/revocations.ts).
+export { revokedSubjects } from '../../kit/auth/revocations';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 

@@ -1,3 +1,4 @@
+import { revokeSubject } from '../../kit/auth/revocations';
 import type { SqlExecutor } from '../../kit/db/sql-executor';
 import type { OutgoingEvents, UnitOfWork } from '../domain/ports';
 import { outgoingEventsOutbox } from './outgoing-events-outbox';
@@ -16,6 +17,13 @@ export function identityUnitOfWork(db: SqlExecutor, eventsIn: EventsInTransactio
     profiles: profileRepository(db),
     claims: signupClaimRepository(db),
     transaction: (work) =>
-      db.transaction((tx) => work({ profiles: profileRepository(tx), claims: signupClaimRepository(tx), events: eventsIn(tx) })),
+      db.transaction((tx) =>
+        work({
+          profiles: profileRepository(tx),
+          claims: signupClaimRepository(tx),
+          events: eventsIn(tx),
+          revocations: { revokeAll: (userId) => revokeSubject(tx, userId) },
+        }),
+      ),
   };
 }

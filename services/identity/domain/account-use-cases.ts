@@ -43,19 +43,22 @@ export function accountUseCases(deps: AccountUseCaseDeps): AccountUseCases {
     },
 
     /**
-     * Database first (profile, event, and a note that the Cognito user may outlive it), then Cognito. A failure
-     * in between leaves a user who can still sign in but has no profile: deleting again finishes the job, and a
-     * signup with the email removes the leftover. Idempotent: deleting what is already gone answers the same.
+     * Database first (profile, event, the revocation of every token issued so far, and a note that the Cognito
+     * user may outlive the profile), then Cognito: sign-out everywhere (refresh tokens), then the user. A failure
+     * in between leaves a user who can still sign in but has no profile: deleting again with a new token finishes
+     * the job, and a signup with the email removes the leftover.
      */
     async deleteAccount(caller) {
       if (isProfileId(caller.sub)) {
-        await unitOfWork.transaction(async ({ profiles, claims, events }) => {
+        await unitOfWork.transaction(async ({ profiles, claims, events, revocations }) => {
+          await revocations.revokeAll(caller.sub);
           const profile = await profiles.delete(caller.sub);
           if (!profile) return;
           await events.userDeleted({ userId: profile.id });
           await claims.rememberDeletedUser(profile.email, profile.id);
         });
       }
+      await identityProvider.signOutEverywhere(caller.username);
       await identityProvider.deleteUser(caller.username);
       // Also after a retry that found the profile already gone: the leftover note has done its job.
       if (isProfileId(caller.sub)) await unitOfWork.claims.forgetDeletedUser(caller.sub);

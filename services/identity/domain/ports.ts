@@ -60,8 +60,18 @@ export interface Repositories {
   readonly claims: SignupClaimRepository;
 }
 
+/**
+ * Identity's own record of users whose tokens no longer count: every service refuses an access token issued up
+ * to the revocation (services/kit/auth/revocations.ts); the others learn it from `identity.user.deleted`.
+ */
+export interface TokenRevocations {
+  /** Revokes every token of the user issued until now; idempotent. */
+  revokeAll(userId: string): Promise<void>;
+}
+
 export interface TransactionScope extends Repositories {
   readonly events: OutgoingEvents;
+  readonly revocations: TokenRevocations;
 }
 
 /**
@@ -103,6 +113,8 @@ export interface IdentityProvider {
   findUser(emailOrUsername: string): Promise<DirectoryUser | undefined>;
   /** Idempotent: a user who is already gone is not an error. */
   deleteUser(emailOrUsername: string): Promise<void>;
+  /** Revokes the user's refresh tokens (global sign-out); idempotent, and a user already gone is not an error. */
+  signOutEverywhere(emailOrUsername: string): Promise<void>;
   /** Throws `BadCredentialsError` for any reason the pair does not sign in. */
   signIn(email: string, password: string): Promise<Tokens>;
   /** Throws `BadCredentialsError` when the refresh token is not (or no longer) valid. */

@@ -208,14 +208,30 @@ describe('an account from signup to deletion', () => {
     expect(reborn.id).not.toBe(account.id);
   });
 
-  it('when DELETE is repeated with the same token, then it answers 204 again and emits one event', async () => {
+  it('when DELETE is repeated with the same token, then it answers 401 (the token was revoked) and emits one event', async () => {
     const account = await signUp(harness.app);
     const issued = await signIn(harness.app, account.email);
     const del = () => request(harness.app).delete('/identity/me').set(bearerOf(issued.accessToken));
     expect((await del()).status).toBe(204);
-    expect((await del()).status).toBe(204);
+    const again = await del();
+    expect(again.status).toBe(401);
+    expect(again.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     const events = (await outboxEvents(harness.database)).filter((row) => (row.payload.data as { userId?: string }).userId === account.id);
     expect(events.map((row) => row.type)).toEqual(['identity.user.registered', 'identity.user.deleted']);
+  });
+
+  it('when an account is deleted, then every Identity route refuses its access tokens at once, the refreshed one too', async () => {
+    const account = await signUp(harness.app);
+    const issued = await signIn(harness.app, account.email);
+    const refreshed = (await request(harness.app).post('/identity/token/refresh').send({ refreshToken: issued.refreshToken })).body.accessToken as string;
+    expect((await request(harness.app).delete('/identity/me').set(bearerOf(issued.accessToken))).status).toBe(204);
+    for (const token of [issued.accessToken, refreshed]) {
+      expect((await me(token)).status).toBe(401);
+      expect((await patchMe(token, { name: 'Ghost' })).status).toBe(401);
+      expect((await request(harness.app).delete('/identity/me').set(bearerOf(token))).status).toBe(401);
+    }
+    const { rows } = await harness.database.pool.query('SELECT revoked_at FROM revoked_subjects WHERE sub = $1', [account.id]);
+    expect(rows).toHaveLength(1);
   });
 
   it('when a Cognito user without a profile deletes itself, then it answers 204 and the user is gone', async () => {

@@ -3,10 +3,12 @@
  * the real unit of work or identity provider, or an SDK middleware) and check that nothing is left half done for long.
  */
 import { InvalidPasswordException } from '@aws-sdk/client-cognito-identity-provider';
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfirmedUser, localCognitoClient } from '../../../../../services/local/emulators/cognito-seed';
 import type { IdentityProvider, UnitOfWork } from '../../../../../services/identity/domain/ports';
+import { REVOCATION_CLOCK_ALLOWANCE_MS } from '../../../../../services/kit/auth/revocations';
 import { uniqueEmail } from '../../../../support/cognito';
 import {
   bearerOf,
@@ -162,13 +164,18 @@ describe('delete when Cognito fails', () => {
     return { account, tokens };
   };
 
-  it('when the Cognito delete fails, then the profile is gone, and deleting again finishes the job', async () => {
+  it('when the Cognito delete fails, then the profile is gone, and deleting again with a new sign-in finishes the job', async () => {
     const { account, tokens } = await deleteWithFailingCognito();
     expect(await profileCount(account.email)).toBe(0);
     expect(await canSignIn(account.email, account.password)).toBe(true);
+    // The old token was revoked in the deletion's transaction.
     expect((await request(harness.app).get('/identity/me').set(bearerOf(tokens.accessToken))).status).toBe(401);
+    expect((await request(harness.app).delete('/identity/me').set(bearerOf(tokens.accessToken))).status).toBe(401);
 
-    expect((await request(harness.app).delete('/identity/me').set(bearerOf(tokens.accessToken))).status).toBe(204);
+    // A token issued after the revocation (and its clock allowance) counts again: the user can finish the job.
+    await sleep(REVOCATION_CLOCK_ALLOWANCE_MS + 1_100);
+    const fresh = await signIn(harness.app, account.email, account.password);
+    expect((await request(harness.app).delete('/identity/me').set(bearerOf(fresh.accessToken))).status).toBe(204);
     expect(await canSignIn(account.email, account.password)).toBe(false);
     expect(await claimOf(account.email)).toBeUndefined();
   });
