@@ -1,6 +1,7 @@
 /** Composition root of the Billing service: config → database → Product catalogue → app → bus → listen. */
 import { verifierFromConfig } from '../kit/auth/from-config';
 import { requireUser } from '../kit/auth/middleware';
+import { cachedRevocationList, revocationAware } from '../kit/auth/revocations';
 import { loadConfig } from '../kit/config';
 import { createDatabase } from '../kit/db/database';
 import { migrateInBackground } from '../kit/db/migrate';
@@ -15,6 +16,7 @@ import { parseEvent } from '../contracts/events';
 import { createBillingApp } from './app';
 import { billingConfigSchema } from './config';
 import { productCatalogFromConfig } from './data-access/product-catalog-from-config';
+import { revocationListClosedAccounts } from './data-access/revocation-list-closed-accounts';
 import * as schema from './data-access/schema';
 import { billingUnitOfWork } from './data-access/unit-of-work';
 import { billingEventHandlers } from './entry-points/events/handlers';
@@ -33,7 +35,8 @@ runMain('billing', async () => {
     logger,
     unitOfWork: billingUnitOfWork(database.db),
     productCatalog,
-    requireUser: requireUser(verifierFromConfig(config)),
+    // A closed account (its user deleted) refuses the user's tokens: 401 on every route (services/kit/auth/revocations.ts).
+    requireUser: requireUser(revocationAware(verifierFromConfig(config), cachedRevocationList(revocationListClosedAccounts(database.db)))),
     ready: readyAfter(migrations, database.ping),
   });
 

@@ -15,6 +15,8 @@ import { billingUnitOfWork, type EventsInTransaction } from '../../services/bill
 import { accountUseCases, type AccountUseCases } from '../../services/billing/domain/account-use-cases';
 import type { InvoicePaid, ProductCatalog, UnitOfWork } from '../../services/billing/domain/ports';
 import { requireUser } from '../../services/kit/auth/middleware';
+import { revocationAware } from '../../services/kit/auth/revocations';
+import { revocationListClosedAccounts } from '../../services/billing/data-access/revocation-list-closed-accounts';
 import type { CloudEventEnvelope } from '../../services/kit/bus/cloud-event';
 import { createDatabase, type Database } from '../../services/kit/db/database';
 import { migrateWithLock } from '../../services/kit/db/migrate';
@@ -54,7 +56,8 @@ export async function startBillingHarness(): Promise<BillingHarness> {
   await migrateWithLock(database.pool, BILLING_MIGRATIONS, 'billing', testLogger);
   const unitOfWork = billingUnitOfWork(database.db);
   const catalogs: Array<{ close(): Promise<void> }> = [];
-  const verifyUser = requireUser(testVerifier());
+  // As main.ts builds it, without the one-second cache, so a test sees a closed account at once.
+  const verifyUser = requireUser(revocationAware(testVerifier(), revocationListClosedAccounts(database.db)));
   return {
     database,
     unitOfWork,

@@ -32,11 +32,14 @@ describe('GET /billing/account', () => {
     expect(res.body).toEqual({ id: opened.id, userId: user.sub, status: 'active', createdAt: opened.createdAt.toISOString() });
   });
 
-  it('when the account was closed, then it answers 200 with status closed', async () => {
+  it('when the account was closed (its user deleted), then the user\'s token gets 401 invalid_token', async () => {
     const leaving = await loginAs();
     await harness.accounts.closeAccount(leaving.sub);
     await harness.accounts.openAccount(leaving.sub);
-    expect((await account(leaving)).body).toMatchObject({ userId: leaving.sub, status: 'closed' });
+    const res = await account(leaving);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(res.body).toMatchObject({ status: 401, detail: 'The access token has been revoked.' });
   });
 
   it.each<[string, () => Record<string, string>]>([

