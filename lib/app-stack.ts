@@ -12,9 +12,9 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import { HttpNamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import type { Construct } from 'constructs';
 import { consumedBy, producedBy } from '../services/contracts/events';
-import { SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
+import { INTERNAL_GRPC, SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
 import { busTopology } from '../services/contracts/bus-topology';
-import { busEnvironment, callEnvironment, type BusLocation } from '../services/contracts/service-env';
+import { busEnvironment, callEnvironment, grpcPortEnvironment, type BusLocation, type CallProtocol } from '../services/contracts/service-env';
 import { Api } from './constructs/api';
 import { Auth } from './constructs/auth';
 import type { DatabaseConnection } from './constructs/database';
@@ -59,7 +59,9 @@ interface ServiceExtras {
   readonly connect: boolean;
   readonly dnsName?: string;
   /** Base URL of a service it calls (services/contracts/service-env.ts says which, and in which variable). */
-  readonly calls?: (callee: ServiceName) => string;
+  readonly calls?: (callee: ServiceName, protocol: CallProtocol) => string;
+  /** Its internal gRPC port (INTERNAL_GRPC), exposed through Service Connect only. */
+  readonly grpcPort?: number;
 }
 
 export class AppStack extends Stack {
@@ -118,22 +120,26 @@ export class AppStack extends Stack {
           DATABASE_POOL_MAX: String(databasePoolMax),
           ...busEnvironment(name, bus),
           ...(extra.calls ? callEnvironment(name, extra.calls) : {}),
+          ...(extra.grpcPort ? grpcPortEnvironment(name, extra.grpcPort) : {}),
         },
         listener: this.loadBalancer.listener,
         pathPatterns: albPathPatterns(name),
         rulePriority: 10 * (index + 1),
         deregistrationDelay: Duration.seconds(deregistrationDelaySeconds),
         ...(extra.connect ? { serviceConnect: { namespace, ...(extra.dnsName ? { dnsName: extra.dnsName } : {}) } } : {}),
+        ...(extra.grpcPort ? { grpcPort: extra.grpcPort } : {}),
         logRetention: retention,
       });
-    const product = service('product', 1, { connect: true, dnsName: PRODUCT_DNS_NAME });
+    const product = service('product', 1, { connect: true, dnsName: PRODUCT_DNS_NAME, grpcPort: INTERNAL_GRPC.product.port });
     this.services = {
       identity: service('identity', 0, { connect: false }),
       product,
-      billing: service('billing', 2, { connect: true, calls: () => product.serviceConnectUrl! }),
+      billing: service('billing', 2, { connect: true, calls: (_callee, protocol) => (protocol === 'grpc' ? product.grpcUrl! : product.serviceConnectUrl!) }),
     };
     // Billing's Service Connect proxy talks to Product's tasks directly, on the container port. A client task
     // learns the namespace's endpoints when it starts, so Billing is created after Product.
+    // Billing alone may reach Product's internal gRPC port (prices) and, for its REST fallback, the HTTP one.
+    product.service.connections.allowFrom(this.services.billing.service, Port.tcp(INTERNAL_GRPC.product.port), 'Billing reads prices from Product over gRPC');
     product.service.connections.allowFrom(this.services.billing.service, Port.tcp(CONTAINER_PORT), 'Billing reads prices from Product');
     const cfnService = (svc: Microservice) => svc.service.node.defaultChild as CfnResource;
     cfnService(this.services.billing).addResourceDependency(cfnService(product));

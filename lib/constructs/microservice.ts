@@ -64,6 +64,13 @@ export interface MicroserviceProps extends MicroserviceScaling {
   readonly deregistrationDelay: Duration;
   /** Joins the Service Connect namespace; with `dnsName` other services reach it at `http://<dnsName>`. */
   readonly serviceConnect?: { readonly namespace: INamespace; readonly dnsName?: string };
+  /**
+   * An internal gRPC port served beside the HTTP one (services/contracts INTERNAL_GRPC). It is exposed only
+   * through Service Connect, as `<dnsName>-grpc` with the grpc app protocol (HTTP/2 end to end), and never
+   * given to the ALB; who may reach it is the stack's choice (`service.connections`). Needs `serviceConnect.dnsName`.
+   * @default no gRPC port
+   */
+  readonly grpcPort?: number;
   readonly logRetention: RetentionDays;
   /**
    * How long a new task may take to become ready, its migrations included, before ECS judges it by the ALB's
@@ -88,6 +95,8 @@ export class Microservice extends Construct {
   public readonly logGroup: LogGroup;
   /** `http://<dnsName>` when the service is exposed through Service Connect. */
   public readonly serviceConnectUrl?: string;
+  /** `http://<dnsName>-grpc:<grpcPort>` (h2c) when the service has a gRPC port. */
+  public readonly grpcUrl?: string;
 
   constructor(scope: Construct, id: string, props: MicroserviceProps) {
     super(scope, id);
@@ -118,7 +127,10 @@ export class Microservice extends Construct {
         ...props.environment,
       },
       secrets: databaseSecrets(props.database),
-      portMappings: [{ containerPort: CONTAINER_PORT, name: 'http', appProtocol: AppProtocol.http }],
+      portMappings: [
+        { containerPort: CONTAINER_PORT, name: 'http', appProtocol: AppProtocol.http },
+        ...(props.grpcPort ? [{ containerPort: props.grpcPort, name: 'grpc', appProtocol: AppProtocol.grpc }] : []),
+      ],
       readonlyRootFilesystem: true,
       healthCheck: {
         command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${CONTAINER_PORT}/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
@@ -140,6 +152,7 @@ export class Microservice extends Construct {
     if (props.database.createOnStart) addDatabaseCreator(this.taskDefinition, this.container, props.database, this.logGroup);
 
     const exposed = props.serviceConnect?.dnsName;
+    const grpcName = exposed && props.grpcPort ? `${exposed}-grpc` : undefined;
     this.service = new FargateService(this, 'Service', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
@@ -157,12 +170,16 @@ export class Microservice extends Construct {
         ? {
             serviceConnectConfiguration: {
               namespace: props.serviceConnect.namespace.namespaceArn,
-              services: exposed ? [{ portMappingName: 'http', dnsName: exposed, discoveryName: exposed, port: 80 }] : [],
+              services: [
+                ...(exposed ? [{ portMappingName: 'http', dnsName: exposed, discoveryName: exposed, port: 80 }] : []),
+                ...(grpcName ? [{ portMappingName: 'grpc', dnsName: grpcName, discoveryName: grpcName, port: props.grpcPort! }] : []),
+              ],
             },
           }
         : {}),
     });
     if (exposed) this.serviceConnectUrl = `http://${exposed}`;
+    if (grpcName) this.grpcUrl = `http://${grpcName}:${props.grpcPort}`;
     Validations.of(this.service).acknowledge({
       id: '@aws-cdk/aws-ec2:ipv4IgnoreEgressRule',
       reason: 'Tasks keep open egress (Cognito JWKS, AWS APIs), so the egress half of a peer rule is redundant.',
@@ -219,6 +236,12 @@ function validate(props: MicroserviceProps): void {
   const drain = props.deregistrationDelay.toSeconds();
   if (drain > 30) throw new Error(`${where}: deregistrationDelay must be at most 30 seconds; got ${drain}`);
   if (props.pathPatterns.length === 0) throw new Error(`${where}: pathPatterns must name at least one path; got none`);
+  if (props.grpcPort !== undefined) {
+    if (!props.serviceConnect?.dnsName) throw new Error(`${where}: grpcPort is reached only through Service Connect; give serviceConnect.dnsName too`);
+    if (!Number.isInteger(props.grpcPort) || props.grpcPort < 1024 || props.grpcPort > 65_535 || props.grpcPort === CONTAINER_PORT) {
+      throw new Error(`${where}: grpcPort must be an integer port from 1024 to 65535 other than ${CONTAINER_PORT}; got ${props.grpcPort}`);
+    }
+  }
   const secretLooking = Object.keys(props.environment ?? {}).filter((key) => SECRET_LOOKING.test(key));
   if (secretLooking.length > 0) {
     throw new Error(`${where}: ${secretLooking.join(', ')} look like secrets; pass them as ECS secrets, not environment`);

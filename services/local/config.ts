@@ -1,7 +1,7 @@
 /** `npm start`'s environment: ports, where data lives, and which real endpoints replace the emulators. */
 import { z } from 'zod';
 import { env, loadConfig } from '../kit/config';
-import { SERVICES } from '../contracts/services';
+import { INTERNAL_GRPC, SERVICES } from '../contracts/services';
 
 export const DEFAULT_ADMIN_PASSWORD = 'Admin-Passw0rd!';
 
@@ -14,6 +14,8 @@ export const localEnvSchema = z.object({
   IDENTITY_PORT: env.port(SERVICES.identity.port),
   PRODUCT_PORT: env.port(SERVICES.product.port),
   BILLING_PORT: env.port(SERVICES.billing.port),
+  /** Product's internal gRPC API (Billing reads prices there); the gateway never routes it. */
+  PRODUCT_GRPC_PORT: env.port(INTERNAL_GRPC.product.port),
   COGNITO_PORT: env.port(9229),
   FAUXQS_PORT: env.port(9324),
   ADMIN_EMAIL: z.email().default('admin@example.com'),

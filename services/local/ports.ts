@@ -17,6 +17,7 @@ export function portsToListenOn(config: LocalConfig): Record<string, number> {
     IDENTITY_PORT: config.IDENTITY_PORT,
     PRODUCT_PORT: config.PRODUCT_PORT,
     BILLING_PORT: config.BILLING_PORT,
+    PRODUCT_GRPC_PORT: config.PRODUCT_GRPC_PORT,
     ...(config.COGNITO_USER_POOL_ID ? {} : { COGNITO_PORT: config.COGNITO_PORT }),
     ...(config.AWS_ENDPOINT_URL ? {} : { FAUXQS_PORT: config.FAUXQS_PORT }),
     ...(config.DATABASE_URL ? {} : { POSTGRES_PORT: config.POSTGRES_PORT }),

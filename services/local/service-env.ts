@@ -5,7 +5,7 @@
  * run on this machine.
  */
 import path from 'node:path';
-import { busEnvironment, callEnvironment, type BusLocation } from '../contracts/service-env';
+import { busEnvironment, callEnvironment, grpcPortEnvironment, type BusLocation, type CallProtocol } from '../contracts/service-env';
 import type { ServiceName } from '../contracts/services';
 import type { LocalConfig } from './config';
 
@@ -24,10 +24,17 @@ export interface LocalParts {
   readonly bus: { readonly endpoint: string; readonly location: BusLocation };
 }
 
-type PortConfig = Pick<LocalConfig, 'IDENTITY_PORT' | 'PRODUCT_PORT' | 'BILLING_PORT'>;
+type PortConfig = Pick<LocalConfig, 'IDENTITY_PORT' | 'PRODUCT_PORT' | 'BILLING_PORT' | 'PRODUCT_GRPC_PORT'>;
 
 export function localPort(config: PortConfig, name: ServiceName): number {
   return { identity: config.IDENTITY_PORT, product: config.PRODUCT_PORT, billing: config.BILLING_PORT }[name];
+}
+
+/** Where a service's API in `protocol` listens on this machine: its PORT, or its internal gRPC port. */
+export function localUrl(config: PortConfig, name: ServiceName, protocol: CallProtocol): string {
+  if (protocol === 'http') return `http://127.0.0.1:${localPort(config, name)}`;
+  if (name !== 'product') throw new Error(`${name} serves no internal gRPC API`);
+  return `http://127.0.0.1:${config.PRODUCT_GRPC_PORT}`;
 }
 
 /** Settings every process gets: the log level, loopback only, and the Cognito pool. */
@@ -41,8 +48,9 @@ export function localServiceEnvironment(name: ServiceName, config: PortConfig & 
     AWS_ENDPOINT_URL: parts.bus.endpoint,
     AWS_REGION: config.AWS_REGION,
     ...busEnvironment(name, parts.bus.location),
-    ...callEnvironment(name, (callee) => `http://127.0.0.1:${localPort(config, callee)}`),
+    ...callEnvironment(name, (callee, protocol) => localUrl(config, callee, protocol)),
     PORT: String(localPort(config, name)),
+    ...grpcPortEnvironment(name, config.PRODUCT_GRPC_PORT),
     DATABASE_URL: parts.databaseUrls[name],
     MIGRATIONS_DIR: path.resolve('services', name, 'data-access', 'migrations'),
   };

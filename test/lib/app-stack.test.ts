@@ -71,7 +71,7 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     template().hasResourceProperties('AWS::ECS::Service', {
       ServiceConnectConfiguration: {
         Enabled: true,
-        Services: [Match.objectLike({ PortName: 'http', DiscoveryName: 'product', ClientAliases: [{ DnsName: 'product', Port: 80 }] })],
+        Services: Match.arrayWith([Match.objectLike({ PortName: 'http', DiscoveryName: 'product', ClientAliases: [{ DnsName: 'product', Port: 80 }] })]),
       },
     });
     const clientsOnly = Object.values(resourcesOf(template(), 'AWS::ECS::Service')).filter((s) => {

@@ -29,7 +29,7 @@ function deployedNames(template: Template, service: string): string[] {
   throw new Error(`no task definition runs ${service}`);
 }
 
-const LOCAL_CONFIG = { IDENTITY_PORT: 3001, PRODUCT_PORT: 3002, BILLING_PORT: 3003, LOG_LEVEL: 'info', AWS_REGION: 'us-east-1' } as const;
+const LOCAL_CONFIG = { IDENTITY_PORT: 3001, PRODUCT_PORT: 3002, BILLING_PORT: 3003, PRODUCT_GRPC_PORT: 3012, LOG_LEVEL: 'info', AWS_REGION: 'us-east-1' } as const;
 const LOCAL_PARTS = {
   databaseUrls: { identity: 'postgres://x/identity', product: 'postgres://x/product', billing: 'postgres://x/billing' },
   cognito: { COGNITO_USER_POOL_ID: 'us-east-1_x', COGNITO_CLIENT_ID: 'c', COGNITO_ENDPOINT: 'http://127.0.0.1:9229', AWS_REGION: 'us-east-1' },

@@ -129,6 +129,35 @@ describe('Microservice', () => {
     });
   });
 
+  it('when it has a gRPC port, then Service Connect alone exposes it, as <name>-grpc with the grpc app protocol', () => {
+    const { service, template } = build({ grpcPort: 3012 });
+    expect(service.grpcUrl).toBe('http://product-grpc:3012');
+    template().hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: {
+        Enabled: true,
+        Services: [
+          { PortName: 'http', DiscoveryName: 'product', ClientAliases: [{ DnsName: 'product', Port: 80 }] },
+          { PortName: 'grpc', DiscoveryName: 'product-grpc', ClientAliases: [{ DnsName: 'product-grpc', Port: 3012 }] },
+        ],
+      },
+    });
+    const [task] = Object.values(resourcesOf(template(), 'AWS::ECS::TaskDefinition'));
+    const product = (task?.Properties?.ContainerDefinitions as Array<Container & { PortMappings: unknown[] }>).find((c) => c.Name === 'product');
+    expect(product?.PortMappings).toEqual([
+      { ContainerPort: 3000, Name: 'http', AppProtocol: 'http', Protocol: 'tcp' },
+      { ContainerPort: 3012, Name: 'grpc', AppProtocol: 'grpc', Protocol: 'tcp' },
+    ]);
+    template().resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 3012 }, 0);
+  });
+
+  it.each<[string, Partial<MicroserviceProps>, RegExp]>([
+    ['no Service Connect name', { grpcPort: 3012, serviceConnect: undefined }, /grpcPort is reached only through Service Connect; give serviceConnect.dnsName too/],
+    ['the HTTP port', { grpcPort: 3000 }, /grpcPort must be an integer port from 1024 to 65535 other than 3000; got 3000/],
+    ['a privileged port', { grpcPort: 80 }, /got 80/],
+  ])('when the gRPC port has %s, then construction fails naming it', (_what, overrides, message) => {
+    expect(() => build(overrides)).toThrow(message);
+  });
+
   it('when its database lives on a shared instance, then a one-shot container creates it before the service starts', () => {
     const [task] = Object.values(resourcesOf(build({}, true).template(), 'AWS::ECS::TaskDefinition'));
     const containers = task?.Properties?.ContainerDefinitions as (Container & { Essential: boolean; DependsOn?: unknown })[];

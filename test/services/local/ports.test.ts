@@ -18,7 +18,7 @@ const hold = (port: number) =>
   });
 
 async function configOnFreePorts(extra: Record<string, string> = {}) {
-  const names = ['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT', 'COGNITO_PORT', 'FAUXQS_PORT', 'POSTGRES_PORT'];
+  const names = ['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT', 'PRODUCT_GRPC_PORT', 'COGNITO_PORT', 'FAUXQS_PORT', 'POSTGRES_PORT'];
   const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, String(await freePort())] as const)));
   return loadLocalConfig({ ...ports, ...extra });
 }
@@ -31,11 +31,13 @@ describe('assertPortsFree', () => {
   it('when ports are taken, then the error names each variable and its port, and no other', async () => {
     const config = await configOnFreePorts();
     await hold(config.GATEWAY_PORT);
+    await hold(config.PRODUCT_GRPC_PORT);
     await hold(config.FAUXQS_PORT);
     const error = await assertPortsFree(config).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
       `GATEWAY_PORT: port ${config.GATEWAY_PORT} on 127.0.0.1 is in use; stop what holds it, or set GATEWAY_PORT to a free port`,
+      `PRODUCT_GRPC_PORT: port ${config.PRODUCT_GRPC_PORT} on 127.0.0.1 is in use; stop what holds it, or set PRODUCT_GRPC_PORT to a free port`,
       `FAUXQS_PORT: port ${config.FAUXQS_PORT} on 127.0.0.1 is in use; stop what holds it, or set FAUXQS_PORT to a free port`,
     ]);
   });
@@ -58,7 +60,7 @@ describe('assertPortsFree', () => {
     });
     await hold(config.COGNITO_PORT);
     await hold(config.POSTGRES_PORT);
-    expect(Object.keys(portsToListenOn(config))).toEqual(['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT']);
+    expect(Object.keys(portsToListenOn(config))).toEqual(['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT', 'PRODUCT_GRPC_PORT']);
     await expect(assertPortsFree(config)).resolves.toBeUndefined();
   });
 });
