@@ -21,6 +21,26 @@ function table(m: Measurement): string[] {
     `**Ratio: ${fmt(m.ratio, 2)}** of direct throughput (target ≥ 0.5); ${fmt(m.gateway.requestsPerSecond / m.bareProxy.requestsPerSecond, 2)} of the bare proxy's. ` +
       `**Added p99 at half load: ${fmt(m.addedP99Ms, 1)} ms** (target ≤ 5 ms).`,
     '',
+    ...hostileTable(m),
+  ];
+}
+
+function hostileTable(m: Measurement): string[] {
+  const h = m.besideSlowClients;
+  const statuses = Object.entries(h.slowStatuses).map(([status, n]) => `${n} × ${status}`).join(', ') || 'none';
+  return [
+    `Beside ${h.slowClients} hostile slow clients (another loopback address, a body a byte every 2 s on \`POST /identity/signup\`), in turn with quiet runs:`,
+    '',
+    '| normal clients through the gateway | req/s | p50 | p99 | errors |',
+    '|---|---|---|---|---|',
+    row('quiet, as fast as possible', h.quiet),
+    row(`beside ${h.slowClients} slow clients, as fast as possible`, h.hostile),
+    row(`quiet at ${fmt(h.pacedRate)} req/s*`, h.quietAtRate),
+    row(`beside the slow clients at ${fmt(h.pacedRate)} req/s*`, h.hostileAtRate),
+    '',
+    `**Throughput ratio: ${fmt(h.throughputRatio, 2)}** (target ≥ 0.9); **p99 ratio at ${fmt(h.pacedRate)} req/s: ${fmt(h.p99Ratio, 2)}** (target ≤ 1.1). ` +
+      `The slow clients' answers: ${statuses}.`,
+    '',
   ];
 }
 
