@@ -243,7 +243,7 @@ export interface operations {
                      * @example ann@example.com
                      */
                     email: string;
-                    /** @description At least 8 characters: upper- and lower-case letters, a digit and a symbol */
+                    /** @description 8 to 256 characters: upper- and lower-case letters, a digit and a symbol */
                     password: string;
                     /** @description Trimmed; 1 to 200 characters, stored as given */
                     name: string;

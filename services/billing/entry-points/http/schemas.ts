@@ -1,6 +1,7 @@
 /** Wire shapes of the Billing API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
 import { cursorTimestamp } from '../../../kit/http/pagination';
+import { SINGLE_LINE_TEXT } from '../../../kit/http/openapi';
 import { singleLine } from '../../../kit/http/text-fields';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../domain/idempotency';
 import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY } from '../../domain/invoice';
@@ -33,7 +34,7 @@ export const payInvoiceBody = z.strictObject({});
 
 export const idempotencyKeyHeader = singleLine(
   z.string().min(1, 'must not be empty').max(MAX_IDEMPOTENCY_KEY_LENGTH, `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`),
-);
+).meta({ description: 'Any value of yours, such as a UUID: the same key with the same body answers the first invoice again', ...SINGLE_LINE_TEXT });
 
 export const invoiceIdParam = z.uuid();
 

@@ -1,8 +1,9 @@
 /** Wire shapes of the Identity API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
 import { exactIntegerSchema } from '../../../kit/http/exact-integer';
+import { SINGLE_LINE_TEXT } from '../../../kit/http/openapi';
 import { singleLine } from '../../../kit/http/text-fields';
-import { PASSWORD_MAX, passwordProblem } from '../../domain/password-policy';
+import { PASSWORD_MAX, PASSWORD_MIN, passwordProblem } from '../../domain/password-policy';
 import { EMAIL_MAX_CHARS, NAME_MAX_CHARS } from '../../domain/profile';
 
 /** Trimmed and lower-cased before the format check, so `  Ann@Example.COM ` is `ann@example.com`. */
@@ -21,7 +22,7 @@ export const name = singleLine(
     .trim()
     .min(1)
     .refine((value) => [...value].length <= NAME_MAX_CHARS, `at most ${NAME_MAX_CHARS} characters`),
-).meta({ description: `Trimmed; 1 to ${NAME_MAX_CHARS} characters, stored as given` });
+).meta({ description: `Trimmed; 1 to ${NAME_MAX_CHARS} characters, stored as given`, maxLength: NAME_MAX_CHARS, ...SINGLE_LINE_TEXT });
 
 const newPassword = z
   .string()
@@ -29,7 +30,11 @@ const newPassword = z
     const problem = passwordProblem(value);
     if (problem) context.addIssue({ code: 'custom', message: problem });
   })
-  .meta({ description: 'At least 8 characters: upper- and lower-case letters, a digit and a symbol' });
+  .meta({
+    description: `${PASSWORD_MIN} to ${PASSWORD_MAX} characters: upper- and lower-case letters, a digit and a symbol`,
+    minLength: PASSWORD_MIN,
+    maxLength: PASSWORD_MAX,
+  });
 
 /** Sign-in does not re-check the policy: a policy change must not lock out existing passwords. */
 const anyPassword = z.string().min(1).max(PASSWORD_MAX);

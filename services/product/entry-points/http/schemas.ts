@@ -1,12 +1,13 @@
 /** Wire shapes of the Product API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
 import { cursorTimestamp } from '../../../kit/http/pagination';
+import { MULTI_LINE_TEXT, SINGLE_LINE_TEXT } from '../../../kit/http/openapi';
 import { multiLine, singleLine } from '../../../kit/http/text-fields';
 import { isCurrencyCode, MAX_PRICE_CENTS } from '../../domain/product';
 
 const priceCents = z.number().int().min(0).max(MAX_PRICE_CENTS);
-const text = (max: number) => singleLine(z.string().trim().min(1).max(max));
-const description = multiLine(z.string().max(4000));
+const text = (max: number) => singleLine(z.string().trim().min(1).max(max)).meta(SINGLE_LINE_TEXT);
+const description = multiLine(z.string().max(4000)).meta(MULTI_LINE_TEXT);
 
 export const createProductBody = z.strictObject({
   sku: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64'),
@@ -17,7 +18,7 @@ export const createProductBody = z.strictObject({
     .string()
     .refine(isCurrencyCode, 'an ISO 4217 code of a currency in use, in capitals, such as USD')
     .optional()
-    .meta({ description: 'ISO 4217, upper case; defaults to USD', example: 'EUR' }),
+    .meta({ description: 'ISO 4217, upper case; defaults to USD', example: 'EUR', pattern: '^[A-Z]{3}$' }),
 });
 
 export const updateProductBody = z
