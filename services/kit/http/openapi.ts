@@ -36,6 +36,14 @@ export const securitySchemes = {
   },
 };
 
+/**
+ * What every document says about the answers OpenAPI cannot attach to an operation, after the API's own words.
+ * (An operation lists the answers to its own method; these come from a method or path that has none.)
+ */
+export function apiDescription(own: string): string {
+  return `${own}\n\nA documented path called with another method answers 405 with \`Allow\`; an unknown path answers 404. Every error is \`application/problem+json\` (RFC 9457) and every answer carries \`x-request-id\`.`;
+}
+
 /** Where the documents are served: each answers the same paths at the gateway, the deployed API and the service. */
 export const servers = [
   { url: '/', description: 'The host that served this document: the gateway (npm start: http://127.0.0.1:8080), the deployed API, or the service itself' },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import { routesOf } from '../../../contracts/routes';
-import { documentedPaths, json, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
+import { apiDescription, documentedPaths, json, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
 import {
   accountResponse,
   createInvoiceBody,
@@ -22,7 +22,7 @@ export function billingOpenApi() {
     info: {
       title: 'Billing API',
       version: '1.0.0',
-      description: 'Billing accounts and invoices of the signed-in user. Prices come from the Product service.',
+      description: apiDescription('Billing accounts and invoices of the signed-in user. Prices come from the Product service.'),
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers,

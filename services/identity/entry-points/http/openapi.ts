@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import { routesOf } from '../../../contracts/routes';
-import { documentedPaths, json, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
+import { apiDescription, documentedPaths, json, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
 import { meResponse, refreshBody, signupBody, signupResponse, tokenBody, tokenResponse, updateMeBody } from './schemas';
 
 const TAG = 'Identity';
@@ -15,7 +15,7 @@ export function identityOpenApi() {
     info: {
       title: 'Identity API',
       version: '1.0.0',
-      description: 'Accounts and sign-in. Tokens are Cognito tokens; user routes take the access token.',
+      description: apiDescription('Accounts and sign-in. Tokens are Cognito tokens; user routes take the access token.'),
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import { routesOf } from '../../../contracts/routes';
-import { documentedPaths, json, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
+import { apiDescription, documentedPaths, json, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
 import { createProductBody, productIdParam, productListResponse, productResponse, updateProductBody } from './schemas';
 
 const TAG = 'Product';
@@ -14,7 +14,7 @@ export function productOpenApi() {
     info: {
       title: 'Product API',
       version: '1.0.0',
-      description: 'The catalogue. Writes need the admin group.',
+      description: apiDescription('The catalogue. Writes need the admin group.'),
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers,
