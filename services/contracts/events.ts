@@ -34,7 +34,8 @@ interface EventDefinition<T extends z.ZodType = z.ZodType> {
 
 export const EVENT_CATALOG = {
   'identity.user.registered': { producer: 'identity', consumers: ['billing'], data: userRegistered },
-  'identity.user.deleted': { producer: 'identity', consumers: ['billing'], data: userDeleted },
+  // Product consumes it only to refuse the deleted user's tokens on its admin routes (docs/identity.md).
+  'identity.user.deleted': { producer: 'identity', consumers: ['billing', 'product'], data: userDeleted },
   'billing.invoice.paid': { producer: 'billing', consumers: ['identity'], data: invoicePaid },
 } as const satisfies Record<string, EventDefinition>;
 

@@ -2,11 +2,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { env, serviceEnvSchema } from '../kit/config';
+import { serviceBusEnvShape } from '../kit/bus/service-bus';
 import { INTERNAL_GRPC, SERVICES } from '../contracts/services';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export const productConfigSchema = serviceEnvSchema(SERVICES.product.port).extend({
+  /** EVENTS_QUEUE_URL: Product's queue (identity.user.deleted, for its revocation record). */
+  ...serviceBusEnvShape,
   /** The internal gRPC port (ProductCatalog, grpc.health.v1), on HOST beside PORT; never routed by the edge. */
   [INTERNAL_GRPC.product.variable]: env.port(INTERNAL_GRPC.product.port),
   /** The image sets it next to the bundle; from source the folder beside the schema is used. */

@@ -1,6 +1,9 @@
 /** Composition root of the Product service: config → database → internal gRPC server → app → listen. */
 import { verifierFromConfig } from '../kit/auth/from-config';
 import { requireAdmin } from '../kit/auth/middleware';
+import { cachedRevocationList, revocationAware, revocationListPg } from '../kit/auth/revocations';
+import { dispatchByType, serviceBusAfter } from '../kit/bus/service-bus';
+import { createInbox } from '../kit/inbox/inbox';
 import { loadConfig } from '../kit/config';
 import { createDatabase } from '../kit/db/database';
 import { migrateInBackground } from '../kit/db/migrate';
@@ -10,10 +13,12 @@ import { readyAfter } from '../kit/http/health';
 import { closeOnSignals, serve } from '../kit/http/serve';
 import { createLogger } from '../kit/logger';
 import { runMain } from '../kit/run';
+import { parseEvent } from '../contracts/events';
 import { createProductApp, createProductGrpcRoutes } from './app';
 import { productConfigSchema } from './config';
 import * as schema from './data-access/schema';
 import { productUnitOfWork } from './data-access/unit-of-work';
+import { productEventHandlers } from './entry-points/events/handlers';
 
 runMain('product', async () => {
   const config = loadConfig(productConfigSchema);
@@ -37,9 +42,21 @@ runMain('product', async () => {
   const app = createProductApp({
     logger,
     unitOfWork,
-    requireAdmin: requireAdmin(verifierFromConfig(config)),
+    // A deleted user's tokens are refused once identity.user.deleted is recorded (services/kit/auth/revocations.ts).
+    requireAdmin: requireAdmin(revocationAware(verifierFromConfig(config), cachedRevocationList(revocationListPg(database.db)))),
     // Ready only when the internal gRPC port answers too: Billing prices invoices through it.
     ready: readyWithGrpc(serving, grpc.url),
+  });
+
+  // Product consumes identity.user.deleted only, to keep its revocation record; it publishes nothing.
+  const inbox = createInbox(database.db, productUnitOfWork);
+  const bus = serviceBusAfter(migrations.finished, {
+    service: 'product',
+    env: config,
+    databaseUrl: config.DATABASE_URL,
+    logger,
+    produces: false,
+    consumer: { parse: parseEvent, handle: dispatchByType(productEventHandlers({ inbox, logger })) },
   });
 
   const server = await serve(app, {
@@ -47,9 +64,9 @@ runMain('product', async () => {
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onClose: [grpc.close, database.close],
+    onClose: [bus.stop, grpc.close, database.close],
   });
   closeOnSignals(server.close, logger);
   logger.info({ url: server.url }, 'product service listening');
-  await migrations.finished;
+  await bus.started;
 });

@@ -45,11 +45,11 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
       expect(envValue(container, 'PGDATABASE')).toBe(container.Name);
       expect(container.Secrets?.map((s) => s.Name).sort()).toEqual(['PGPASSWORD', 'PGUSER']);
     }
-    // Consumers (identity, billing) get their queue; producers (identity, billing) the topic; product neither.
+    // Producers (identity, billing) get the topic; every consumer its queue (product: identity.user.deleted only).
     for (const name of ['identity', 'billing']) {
       expect(envNames(containers.get(name))).toEqual(expect.arrayContaining(['EVENTS_TOPIC_ARN', 'EVENTS_QUEUE_URL']));
     }
-    expect(envNames(containers.get('product')).filter((n) => n.startsWith('EVENTS_'))).toEqual([]);
+    expect(envNames(containers.get('product')).filter((n) => n.startsWith('EVENTS_'))).toEqual(['EVENTS_QUEUE_URL']);
     expect(envNames(containers.get('billing'))).not.toContain('EVENTS_DLQ_URL'); // read from the redrive policy
     expect(envValue(containers.get('billing'), 'PRODUCT_SERVICE_URL')).toBe('http://product');
   });

@@ -37,8 +37,8 @@ describe('stage settings', () => {
   it('when a stage sizes its pools beyond the instance, then the budget says so', () => {
     const greedy: StageSettings = { ...STAGES.dev, service: { ...STAGES.dev.service, databasePoolMax: 10 } };
     const [shared] = connectionBudgets(greedy);
-    // 3 services × 2 × maxCapacity 2 tasks × 10, and 2 more for the bus in identity's and billing's tasks.
-    expect(shared).toMatchObject({ services: ['identity', 'product', 'billing'], needed: 3 * 4 * 10 + 2 * 4 * 2 });
+    // 3 services × 2 × maxCapacity 2 tasks × 10, and 2 more for the bus in every task (all three are on it).
+    expect(shared).toMatchObject({ services: ['identity', 'product', 'billing'], needed: 3 * 4 * 10 + 3 * 4 * 2 });
     expect(shared!.needed).toBeGreaterThan(shared!.allowed);
   });
 

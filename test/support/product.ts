@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Express } from 'express';
 import { requireAdmin } from '../../services/kit/auth/middleware';
+import { revocationAware, revocationListPg } from '../../services/kit/auth/revocations';
 import { createDatabase, type Database } from '../../services/kit/db/database';
 import { migrateWithLock } from '../../services/kit/db/migrate';
 import { serveGrpc, type GrpcServeOptions, type RunningGrpcServer } from '../../services/kit/grpc/serve-grpc';
@@ -32,7 +33,8 @@ export async function startProductHarness(): Promise<ProductHarness> {
   const app = createProductApp({
     logger: testLogger,
     unitOfWork,
-    requireAdmin: requireAdmin(testVerifier()),
+    // As main.ts builds it, without the one-second cache, so a test sees a revocation at once.
+    requireAdmin: requireAdmin(revocationAware(testVerifier(), revocationListPg(database.db))),
     ready: database.ping,
   });
   return {

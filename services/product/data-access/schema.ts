@@ -2,6 +2,11 @@ import { sql } from 'drizzle-orm';
 // Millisecond precision: timestamps round-trip through JavaScript Dates and cursors exactly.
 import { boolean, char, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
+// The kit's inbox (the identity.user.deleted events handled) and revocation record (users whose tokens the admin
+// routes refuse) live in Product's database; re-exported so drizzle-kit generates them into its migrations.
+export { revokedSubjects } from '../../kit/auth/revocations';
+export { inbox } from '../../kit/inbox/schema';
+
 export const products = pgTable(
   'products',
   {

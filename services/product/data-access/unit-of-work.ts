@@ -1,6 +1,12 @@
+import { revokeSubject } from '../../kit/auth/revocations';
 import type { SqlExecutor } from '../../kit/db/sql-executor';
-import type { UnitOfWork } from '../domain/ports';
+import type { Repositories, UnitOfWork } from '../domain/ports';
 import { productRepository } from './product-repository';
+
+const repositoriesOn = (db: SqlExecutor): Repositories => ({
+  products: productRepository(db),
+  revocations: { revokeAll: (userId) => revokeSubject(db, userId) },
+});
 
 /**
  * The use cases' storage on a database or on a caller's transaction. On a transaction, `transaction` becomes a
@@ -8,7 +14,7 @@ import { productRepository } from './product-repository';
  */
 export function productUnitOfWork(db: SqlExecutor): UnitOfWork {
   return {
-    products: productRepository(db),
-    transaction: (work) => db.transaction((tx) => work({ products: productRepository(tx) })),
+    ...repositoriesOn(db),
+    transaction: (work) => db.transaction((tx) => work(repositoriesOn(tx))),
   };
 }

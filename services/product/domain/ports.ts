@@ -18,8 +18,18 @@ export class DuplicateSkuError extends Error {
   }
 }
 
+/**
+ * Product's own record of users whose tokens no longer count (services/kit/auth/revocations.ts), kept from
+ * `identity.user.deleted`: Product reads no other service's data.
+ */
+export interface TokenRevocations {
+  /** Revokes every token of the user issued until now; idempotent. */
+  revokeAll(userId: string): Promise<void>;
+}
+
 export interface Repositories {
   readonly products: ProductRepository;
+  readonly revocations: TokenRevocations;
 }
 
 /** Product emits no events; were it to, `events: OutgoingEvents` would join here, as in Identity and Billing. */

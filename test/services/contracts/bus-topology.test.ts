@@ -3,8 +3,9 @@ import { consumedBy, EVENT_CATALOG, EVENT_TYPES, parseEvent } from '../../../ser
 import { busTopology, MAX_RECEIVE_COUNT } from '../../../services/contracts/bus-topology';
 import { BILLING_HANDLED_EVENTS } from '../../../services/billing/entry-points/events/handlers';
 import { IDENTITY_HANDLED_EVENTS } from '../../../services/identity/entry-points/events/handlers';
+import { PRODUCT_HANDLED_EVENTS } from '../../../services/product/entry-points/events/handlers';
 
-const registered = { billing: [...BILLING_HANDLED_EVENTS], identity: [...IDENTITY_HANDLED_EVENTS], product: [] as string[] };
+const registered = { billing: [...BILLING_HANDLED_EVENTS], identity: [...IDENTITY_HANDLED_EVENTS], product: [...PRODUCT_HANDLED_EVENTS] as string[] };
 
 describe('the bus topology', () => {
   it('when derived, then each consumer queue filters exactly the event types its service registers handlers for', () => {
