@@ -5,6 +5,7 @@ import { cachedRevocationList, revocationAware, revocationListPg } from '../kit/
 import { loadConfig } from '../kit/config';
 import { createDatabase } from '../kit/db/database';
 import { migrateInBackground } from '../kit/db/migrate';
+import { passwordSourceFromConfig } from '../kit/db/password-source-from-config';
 import { readyAfter } from '../kit/http/health';
 import { closeOnSignals, serve } from '../kit/http/serve';
 import { createLogger } from '../kit/logger';
@@ -23,7 +24,9 @@ import { identityEventHandlers } from './entry-points/events/handlers';
 runMain('identity', async () => {
   const config = loadConfig(identityConfigSchema);
   const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL });
-  const database = createDatabase({ connectionString: config.DATABASE_URL, schema, poolMax: config.DATABASE_POOL_MAX, logger });
+  // IAM tokens in AWS, or a rotated file: both pools ask it for each new connection (docs/infrastructure.md).
+  const databasePassword = passwordSourceFromConfig(config);
+  const database = createDatabase({ connectionString: config.DATABASE_URL, password: databasePassword, schema, poolMax: config.DATABASE_POOL_MAX, logger });
   // Run while the server already answers /health/live; /health/ready says 503 until they are done.
   const migrations = migrateInBackground(database.pool, config, 'identity', logger);
   const cognito = cognitoClientFromConfig(config);
@@ -49,6 +52,7 @@ runMain('identity', async () => {
     service: 'identity',
     env: config,
     databaseUrl: config.DATABASE_URL,
+    databasePassword,
     logger,
     produces: true,
     consumer: { parse: parseEvent, handle: dispatchByType(identityEventHandlers({ inbox, logger })) },

@@ -51,6 +51,16 @@ export const serviceEnvSchema = (defaultPort: number) =>
     /** A full URL; when absent node-postgres reads the libpq variables (PGHOST, PGUSER, …) by itself. */
     DATABASE_URL: env.postgresUrl().optional(),
     DATABASE_POOL_MAX: env.positiveInt(10),
+    /** AWS: log in as PGUSER with IAM tokens instead of a password (services/kit/db/password-source-from-config.ts). */
+    DATABASE_IAM_AUTH: env.flag(false),
+    /** A file holding the password, read again when the server refuses the one in use (a rotation). */
+    DATABASE_PASSWORD_FILE: z.string().min(1).optional(),
+    /** Where IAM tokens are for (node-postgres reads these libpq variables itself too). */
+    PGHOST: z.string().min(1).optional(),
+    PGPORT: env.port(5432),
+    PGUSER: z.string().min(1).optional(),
+    /** The region IAM tokens are signed for (ECS sets it in AWS). */
+    AWS_REGION: z.string().min(1).optional(),
     COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like us-east-1_AbCdEf123'),
     COGNITO_CLIENT_ID: z.string().min(1),
     /** Emulator only: where to fetch the signing keys over plain http. Unset in AWS. */

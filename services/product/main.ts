@@ -7,6 +7,7 @@ import { createInbox } from '../kit/inbox/inbox';
 import { loadConfig } from '../kit/config';
 import { createDatabase } from '../kit/db/database';
 import { migrateInBackground } from '../kit/db/migrate';
+import { passwordSourceFromConfig } from '../kit/db/password-source-from-config';
 import { readyWithGrpc } from '../kit/grpc/health-probe';
 import { serveGrpc } from '../kit/grpc/serve-grpc';
 import { readyAfter } from '../kit/http/health';
@@ -23,7 +24,9 @@ import { productEventHandlers } from './entry-points/events/handlers';
 runMain('product', async () => {
   const config = loadConfig(productConfigSchema);
   const logger = createLogger({ service: 'product', level: config.LOG_LEVEL });
-  const database = createDatabase({ connectionString: config.DATABASE_URL, schema, poolMax: config.DATABASE_POOL_MAX, logger });
+  // IAM tokens in AWS, or a rotated file: both pools ask it for each new connection (docs/infrastructure.md).
+  const databasePassword = passwordSourceFromConfig(config);
+  const database = createDatabase({ connectionString: config.DATABASE_URL, password: databasePassword, schema, poolMax: config.DATABASE_POOL_MAX, logger });
   // Run while the server already answers /health/live; /health/ready says 503 until they are done.
   const migrations = migrateInBackground(database.pool, config, 'product', logger);
 
@@ -54,6 +57,7 @@ runMain('product', async () => {
     service: 'product',
     env: config,
     databaseUrl: config.DATABASE_URL,
+    databasePassword,
     logger,
     produces: false,
     consumer: { parse: parseEvent, handle: dispatchByType(productEventHandlers({ inbox, logger })) },

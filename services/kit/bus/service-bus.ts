@@ -3,9 +3,10 @@
  * (when it consumes some). The same code runs against fauxqs, LocalStack and AWS; only AWS_ENDPOINT_URL changes.
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
-import pg from 'pg';
+import type pg from 'pg';
 import { z } from 'zod';
-import { poolErrorFields } from '../db/database';
+import type { PasswordSource } from '../db/password-source';
+import { createPool } from '../db/pool';
 import type { Logger } from '../logger';
 import { busEnvShape, createBusClients } from './clients';
 import { createConsumer, type EventHandler } from './consumer';
@@ -37,6 +38,8 @@ export interface ServiceBusOptions<E extends { id: string; type: string }> {
   readonly env: BusEnv;
   /** The service's database (a URL, or unset for the libpq variables); the relay takes two connections of its own. */
   readonly databaseUrl: string | undefined;
+  /** The service pool's password source (IAM tokens, a file), shared so both pools follow a credential change. */
+  readonly databasePassword?: PasswordSource | undefined;
   readonly logger: Logger;
   readonly produces: boolean;
   readonly consumer?: { readonly parse: (raw: unknown) => E; readonly handle: EventHandler<E> };
@@ -55,8 +58,15 @@ export async function startServiceBus<E extends { id: string; type: string }>(op
   if (missing.length > 0) throw new Error(`${options.service} needs ${missing.join(' and ')} for the event bus`);
 
   const clients = createBusClients({ ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}), region: env.AWS_REGION });
-  const relayPool = new pg.Pool({ ...(options.databaseUrl ? { connectionString: options.databaseUrl } : {}), max: BUS_DATABASE_CONNECTIONS });
-  relayPool.on('error', (error) => logger.warn(poolErrorFields(error), 'idle outbox relay connection failed'));
+  const relayPool = createPool(
+    {
+      ...(options.databaseUrl ? { connectionString: options.databaseUrl } : {}),
+      ...(options.databasePassword ? { password: options.databasePassword } : {}),
+      max: BUS_DATABASE_CONNECTIONS,
+    },
+    logger,
+    'outbox relay',
+  );
   const relay = options.produces
     ? createOutboxRelay({ pool: relayPool, publisher: createPublisher(clients.sns, env.EVENTS_TOPIC_ARN!), logger })
     : undefined;

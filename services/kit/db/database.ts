@@ -1,12 +1,20 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../logger';
+import type { PasswordSource } from './password-source';
+import { createPool } from './pool';
+
+export { poolErrorFields } from './pool';
 
 export interface DatabaseOptions<S extends Record<string, unknown>> {
   /** A full URL; when absent node-postgres reads PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE. */
   readonly connectionString?: string;
+  /** Where new connections get their password (IAM tokens, a file); absent, the URL's or PGPASSWORD's. */
+  readonly password?: PasswordSource;
   readonly schema: S;
   readonly poolMax?: number;
+  /** See PoolSettings.maxLifetimeSeconds. @default 900 */
+  readonly maxLifetimeSeconds?: number;
   readonly logger: Logger;
 }
 
@@ -19,14 +27,15 @@ export interface Database<S extends Record<string, unknown>> {
 }
 
 export function createDatabase<S extends Record<string, unknown>>(options: DatabaseOptions<S>): Database<S> {
-  const pool = new pg.Pool({
-    ...(options.connectionString ? { connectionString: options.connectionString } : {}),
-    max: options.poolMax ?? 10,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-  });
-  // An idle client losing its connection (a database restart) must not crash the process.
-  pool.on('error', (error) => options.logger.warn(poolErrorFields(error), 'idle database connection failed'));
+  const pool = createPool(
+    {
+      ...(options.connectionString ? { connectionString: options.connectionString } : {}),
+      ...(options.password ? { password: options.password } : {}),
+      ...(options.maxLifetimeSeconds === undefined ? {} : { maxLifetimeSeconds: options.maxLifetimeSeconds }),
+      max: options.poolMax ?? 10,
+    },
+    options.logger,
+  );
   const db = drizzle(pool, { schema: options.schema });
   let closed = false;
   return {
@@ -47,15 +56,6 @@ export function createDatabase<S extends Record<string, unknown>>(options: Datab
       await pool.end();
     },
   };
-}
-
-/**
- * What to log of a pool's 'error' event: the reason and the SQLSTATE. The error also carries the client it came
- * from (pg-pool sets `err.client`), which logged whole made a 3.6 KB line of connection internals.
- */
-export function poolErrorFields(error: Error): { reason: string; code?: string } {
-  const { code } = error as { code?: unknown };
-  return typeof code === 'string' ? { reason: error.message, code } : { reason: error.message };
 }
 
 /** PostgreSQL's SQLSTATE for a unique violation. */

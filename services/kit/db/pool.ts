@@ -1,0 +1,109 @@
+/**
+ * A pg pool whose new connections survive a credential change. Open connections stay authenticated when a password
+ * changes or a token expires; only a new one can be refused. When the server refuses one (28P01, or 28000, which
+ * RDS answers for a rejected IAM token), the pool asks its password source to refresh and connects again, a few
+ * times with growing pauses (about 4 s in all), so a request that needed a new connection waits instead of
+ * failing while the source catches up with the database (a rotation between "password changed" and "secret
+ * updated"). Anything else fails at once, as before.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import type { Logger } from '../logger';
+import type { PasswordSource } from './password-source';
+
+export interface PoolSettings {
+  /** A full URL; when absent node-postgres reads PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE. */
+  readonly connectionString?: string;
+  /** Replaces the URL's or PGPASSWORD's password, asked for each new connection. */
+  readonly password?: PasswordSource;
+  readonly max: number;
+  /**
+   * Connections older than this are closed once idle and opened again, authenticating afresh: a revoked
+   * credential stops being used within this time, and a failover spreads connections again. @default 900
+   */
+  readonly maxLifetimeSeconds?: number;
+  readonly idleTimeoutMillis?: number;
+}
+
+/** SQLSTATEs of a refused login: invalid_password, and invalid_authorization_specification (PAM, so RDS IAM). */
+const REFUSED_LOGIN = new Set(['28P01', '28000']);
+/** Pauses before each new attempt after a refusal. */
+export const REFUSED_LOGIN_RETRIES_MS: readonly number[] = [0, 100, 250, 500, 1_000, 2_000];
+
+type Done = (release?: unknown) => void;
+type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: Done) => void;
+
+export class CredentialRefreshingPool extends pg.Pool {
+  constructor(
+    settings: PoolSettings,
+    private readonly source: PasswordSource | undefined,
+    private readonly logger: Logger,
+  ) {
+    super({
+      ...(settings.connectionString ? { connectionString: settings.connectionString } : {}),
+      ...(source ? { Client: sourcedClient(source) } : {}),
+      max: settings.max,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: settings.idleTimeoutMillis ?? 30_000,
+      maxLifetimeSeconds: settings.maxLifetimeSeconds ?? 900,
+    });
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    const connected = this.connectRefreshing();
+    if (!callback) return connected;
+    // pool.query() and drizzle take this form: (error, client, release).
+    connected.then(
+      (client) => callback(undefined, client, (release) => client.release(release as Error | boolean | undefined)),
+      (error: Error) => callback(error, undefined, () => {}),
+    );
+  }
+
+  private async connectRefreshing(): Promise<pg.PoolClient> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await super.connect();
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        const pause = REFUSED_LOGIN_RETRIES_MS[attempt];
+        if (!this.source || typeof code !== 'string' || !REFUSED_LOGIN.has(code) || pause === undefined || this.ending) throw error;
+        this.logger.warn({ code, attempt: attempt + 1, source: this.source.description }, 'database refused the credentials: refreshing them');
+        this.source.refresh();
+        await sleep(pause);
+      }
+    }
+  }
+}
+
+/**
+ * A client class that asks `source` for its password. Not the pool's `password` option: node-postgres lets a
+ * connection string's password (empty when it has none) replace that option, so a URL naming only the user would
+ * log in with no password. Set on the client once constructed, it is what the client calls when the server asks.
+ */
+function sourcedClient(source: PasswordSource): typeof pg.Client {
+  return class extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      Object.defineProperty(this, 'password', { configurable: true, enumerable: false, writable: true, value: () => source.password() });
+    }
+  };
+}
+
+/** A pool that refreshes its credentials when the server refuses them; its idle errors are logged, never thrown. */
+export function createPool(settings: PoolSettings, logger: Logger, label = 'database'): pg.Pool {
+  const pool = new CredentialRefreshingPool(settings, settings.password, logger);
+  // An idle client losing its connection (a database restart) must not crash the process.
+  pool.on('error', (error) => logger.warn(poolErrorFields(error), `idle ${label} connection failed`));
+  return pool;
+}
+
+/**
+ * What to log of a pool's 'error' event: the reason and the SQLSTATE. The error also carries the client it came
+ * from (pg-pool sets `err.client`), which logged whole made a 3.6 KB line of connection internals.
+ */
+export function poolErrorFields(error: Error): { reason: string; code?: string } {
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' ? { reason: error.message, code } : { reason: error.message };
+}

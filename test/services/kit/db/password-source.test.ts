@@ -1,0 +1,104 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConfigError, loadConfig, serviceEnvSchema } from '../../../../services/kit/config';
+import { cachedPasswordSource } from '../../../../services/kit/db/password-source';
+import { filePasswordSource } from '../../../../services/kit/db/password-source-file';
+import { passwordSourceFromConfig } from '../../../../services/kit/db/password-source-from-config';
+import { iamPasswordSource } from '../../../../services/kit/db/password-source-iam';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'password-source-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const config = (env: Record<string, string>) =>
+  loadConfig(serviceEnvSchema(3000), { COGNITO_USER_POOL_ID: 'us-east-1_Abc', COGNITO_CLIENT_ID: 'client', ...env });
+
+describe('passwordSourceFromConfig', () => {
+  it('when neither IAM nor a file is asked for, then there is no source: the URL\'s or PGPASSWORD\'s password is used', () => {
+    expect(passwordSourceFromConfig(config({}))).toBeUndefined();
+  });
+
+  it('when both are asked for, then startup stops naming both variables', () => {
+    const attempt = () => passwordSourceFromConfig(config({ DATABASE_IAM_AUTH: 'true', DATABASE_PASSWORD_FILE: '/run/pw' }));
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/DATABASE_IAM_AUTH and DATABASE_PASSWORD_FILE/);
+  });
+
+  it('when IAM is asked for without where and as whom, then startup stops naming each missing variable', () => {
+    const attempt = () => passwordSourceFromConfig(config({ DATABASE_IAM_AUTH: 'true', PGHOST: 'db.example' }));
+    expect(attempt).toThrow(/PGUSER: required with DATABASE_IAM_AUTH=true[\s\S]*AWS_REGION: required/);
+    expect(attempt).not.toThrow(/PGHOST/);
+  });
+
+  it('when IAM is asked for, then the source signs tokens for that user at that address, never a fixed password', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAEXAMPLEEXAMPLE00');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret-example');
+    try {
+      const source = passwordSourceFromConfig(config({ DATABASE_IAM_AUTH: 'true', PGHOST: 'db.example', PGPORT: '5433', PGUSER: 'identity_service', AWS_REGION: 'eu-west-1' }))!;
+      const token = await source.password();
+      expect(token).toMatch(/^db\.example:5433\/\?Action=connect&DBUser=identity_service&X-Amz-Algorithm=AWS4-HMAC-SHA256&/);
+      expect(token).toContain('%2Feu-west-1%2Frds-db%2Faws4_request');
+      expect(source.description).toBe('IAM tokens for identity_service@db.example:5433');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe('the file source', () => {
+  it('when the file changes, then the cached password is kept until the server refuses it, and then the new one is read', async () => {
+    const file = path.join(dir, 'password');
+    await writeFile(file, 'first\n');
+    const source = filePasswordSource(file);
+    expect(await source.password()).toBe('first');
+    await writeFile(file, '  second \n');
+    expect(await source.password()).toBe('first');
+    source.refresh();
+    expect(await source.password()).toBe('second');
+  });
+
+  it('when the file is empty or missing, then the error names the variable or the file', async () => {
+    const empty = path.join(dir, 'empty');
+    await writeFile(empty, '\n');
+    await expect(filePasswordSource(empty).password()).rejects.toThrow(`DATABASE_PASSWORD_FILE: ${empty} is empty`);
+    await expect(filePasswordSource(path.join(dir, 'absent')).password()).rejects.toThrow(/ENOENT.*absent/);
+  });
+});
+
+describe('cachedPasswordSource', () => {
+  it('when many connections ask at once, then one fetch serves them; a failed fetch is not kept; a stale value is fetched again', async () => {
+    let fetches = 0;
+    let fail = false;
+    const source = cachedPasswordSource('counter', async () => {
+      fetches += 1;
+      if (fail) throw new Error('unreachable');
+      return `p${fetches}`;
+    }, 50);
+    expect(await Promise.all([source.password(), source.password(), source.password()])).toEqual(['p1', 'p1', 'p1']);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    fail = true;
+    await expect(source.password()).rejects.toThrow('unreachable');
+    fail = false;
+    expect(await source.password()).toBe('p3');
+  });
+
+  it('when an IAM source is refreshed, then the next password is signed anew', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAEXAMPLEEXAMPLE00');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret-example');
+    try {
+      const source = iamPasswordSource({ hostname: 'db.example', port: 5433, username: 'u', region: 'us-east-1' });
+      const first = source.password();
+      expect(source.password()).toBe(first); // the same token, not signed again
+      source.refresh();
+      const second = source.password();
+      expect(second).not.toBe(first);
+      expect(await second).toMatch(/DBUser=u&/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '../../../../services/kit/db/database';
+import { filePasswordSource } from '../../../../services/kit/db/password-source-file';
+import { REFUSED_LOGIN_RETRIES_MS } from '../../../../services/kit/db/pool';
+import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../../../../services/kit/db/provision';
+import { captureLogs } from '../../../support/bus/logs';
+import { passwordCheckingServer, type PasswordCheckingServer } from '../../../support/database-passwords';
+
+const name = `t_rotate_${randomBytes(4).toString('hex')}`;
+const FIRST = `first-${randomBytes(6).toString('hex')}`;
+const SECOND = `second-${randomBytes(6).toString('hex')}`;
+
+let server: PasswordCheckingServer;
+let dir: string;
+let passwordFile: string;
+const open: Database<Record<string, never>>[] = [];
+
+async function asAdmin<R extends pg.QueryResultRow>(text: string): Promise<R[]> {
+  const client = new pg.Client({ connectionString: urlOfDatabase(server.url, 'postgres') });
+  await client.connect();
+  try {
+    return (await client.query<R>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+/** A connection of its own with the given password: the current_user, or the SQLSTATE it was refused with. */
+async function loginWith(password: string): Promise<string> {
+  const client = new pg.Client({ connectionString: urlOfDatabase(server.url, name, { user: name, password }) });
+  try {
+    await client.connect();
+    return (await client.query<{ me: string }>('SELECT current_user AS me')).rows[0]!.me;
+  } catch (error) {
+    return `refused ${(error as { code?: string }).code}`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+/** The role's pool as a service has it: no password in the URL, the file source for each new connection. */
+function servicePool(logger = captureLogs().logger): Database<Record<string, never>> {
+  const database = createDatabase({
+    connectionString: urlOfDatabase(server.url, name, { user: name }),
+    password: filePasswordSource(passwordFile),
+    // Short-lived connections, so that new ones open all through the change, as they do at any time in a busy task.
+    maxLifetimeSeconds: 0.2,
+    poolMax: 4,
+    schema: {},
+    logger,
+  });
+  open.push(database);
+  return database;
+}
+
+beforeAll(async () => {
+  server = await passwordCheckingServer();
+  dir = await mkdtemp(path.join(tmpdir(), 'rotate-'));
+  passwordFile = path.join(dir, 'password');
+  await writeFile(passwordFile, `${FIRST}\n`);
+  await provisionDatabases(adminFromUrl(server.url), [{ database: name, role: name, password: FIRST }]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(open.map((database) => database.close()));
+  await asAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await asAdmin(`DROP ROLE IF EXISTS "${name}"`);
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('credentials that change under a running pool', () => {
+  it('when the role\'s password changes under steady load and the source catches up later, then no query fails and new connections use the new password', { timeout: 30_000 }, async () => {
+    expect(await loginWith('certainly-wrong')).toBe('refused 28P01'); // the server checks passwords, or this proves nothing
+    const { logger, lines } = captureLogs();
+    const database = servicePool(logger);
+    let stopping = false;
+    let answered = 0;
+    const failures: string[] = [];
+    const worker = async () => {
+      for (let i = 0; i < 10_000 && !stopping; i += 1) {
+        await database.pool.query('SELECT 1').then(() => (answered += 1), (error: Error) => failures.push(error.message));
+        await sleep(5);
+      }
+    };
+    const load = Promise.all(Array.from({ length: 6 }, worker));
+
+    await sleep(500);
+    // As rotation does it: the new password is set on the role, so the old one stops working at once; the place
+    // the service reads it from is updated a moment later (Secrets Manager's AWSCURRENT label moves last).
+    await asAdmin(`ALTER ROLE "${name}" PASSWORD '${SECOND}'`);
+    await sleep(400);
+    await writeFile(passwordFile, `${SECOND}\n`);
+    const [{ switched }] = await asAdmin<{ switched: Date }>('SELECT clock_timestamp() AS switched') as [{ switched: Date }];
+    await sleep(1_000);
+    const fresh = await asAdmin<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = '${name}' AND backend_start > '${switched.toISOString()}'`);
+    stopping = true;
+    await load;
+
+    expect(failures).toEqual([]);
+    expect(answered).toBeGreaterThan(100);
+    expect(lines.filter((line) => line.msg === 'database refused the credentials: refreshing them').length).toBeGreaterThan(0);
+    expect(fresh[0]!.n).toBeGreaterThan(0); // the pool's connections made after the switch logged in with the new password
+    expect(await loginWith(SECOND)).toBe(name);
+    expect(await loginWith(FIRST)).toBe('refused 28P01');
+  });
+
+  it('when the source never gets a password the server accepts, then a request fails after the bounded retries with the server\'s reason', { timeout: 30_000 }, async () => {
+    await writeFile(passwordFile, 'not-the-password\n');
+    const { logger, lines } = captureLogs();
+    const started = Date.now();
+    const error = await servicePool(logger).pool.query('SELECT 1').then(() => undefined, (e: { code?: string }) => e);
+    expect(error).toMatchObject({ code: '28P01' });
+    expect(lines.filter((line) => line.msg === 'database refused the credentials: refreshing them')).toHaveLength(REFUSED_LOGIN_RETRIES_MS.length);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(REFUSED_LOGIN_RETRIES_MS.reduce((sum, ms) => sum + ms, 0));
+  });
+});
