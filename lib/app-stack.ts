@@ -22,6 +22,8 @@ import { EventBus } from './constructs/event-bus';
 import { LoadBalancer } from './constructs/load-balancer';
 import { CONTAINER_PORT, Microservice } from './constructs/microservice';
 import { Observability } from './constructs/observability';
+import { WebAcl } from './constructs/web-acl';
+import { wafLimits } from './waf-limits';
 import { ADMIN_GROUP, albPathPatterns, ROUTES, STAGE_THROTTLE } from '../services/contracts/routes';
 import type { StageSettings } from './stages';
 
@@ -71,6 +73,8 @@ export class AppStack extends Stack {
   public readonly loadBalancer: LoadBalancer;
   public readonly services: Readonly<Record<ServiceName, Microservice>>;
   public readonly observability: Observability;
+  /** AWS WAF in front of the API, when the stage has it on. */
+  public readonly webAcl?: WebAcl;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -178,14 +182,21 @@ export class AppStack extends Stack {
       listener: this.loadBalancer.listener,
       vpcLink: this.loadBalancer.vpcLink,
       userPool: this.auth.userPool,
-      client: this.auth.client,
       corsOrigins: stage.corsOrigins,
       logRetention: retention,
     });
+    if (stage.waf.enabled) {
+      this.webAcl = new WebAcl(this, 'Firewall', { stage: this.api.stage, limits: wafLimits(ROUTES), logRetention: retention });
+    } else {
+      Validations.of(this.api.stage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason: 'WAF is a stage setting (lib/stages.ts): its fixed monthly cost would take dev over its $60 target; prod has it on.',
+      });
+    }
 
     this.observability = new Observability(this, 'Observability', {
       name: prefix,
-      httpApi: this.api.httpApi,
+      api: this.api.restApi,
       services: Object.entries(this.services).map(([name, svc]) => ({ name, service: svc.service, targetGroup: svc.targetGroup })),
       databases: [...new Set(Object.values(props.databases).map((db) => db.instance))],
       deadLetterQueues: Object.entries(this.bus.consumers).map(([name, c]) => ({ name, queue: c.deadLetterQueue })),
@@ -193,7 +204,7 @@ export class AppStack extends Stack {
       ...(stage.alarmEmail ? { alarmEmail: stage.alarmEmail } : {}),
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API (npm run smoke -- --url <this>)' });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the REST API stage, ending in /api/ (npm run smoke -- --url <this>)' });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.auth.client.userPoolClientId });
     new CfnOutput(this, 'AlertsTopicArn', { value: this.observability.alertsTopic.topicArn });

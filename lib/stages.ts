@@ -8,6 +8,7 @@
 import type { PostgresInstanceSettings } from './constructs/database';
 import type { MicroserviceScaling } from './constructs/microservice';
 import type { NatStrategy, NetworkSettings } from './constructs/network';
+import type { WebAclSettings } from './constructs/web-acl';
 
 export type { NatStrategy, NetworkSettings };
 
@@ -47,6 +48,11 @@ export interface StageSettings {
   /** Cognito feature plan: `PLUS` adds threat protection (compromised credentials, adaptive auth) per MAU. */
   readonly cognitoPlan: 'ESSENTIALS' | 'PLUS';
   readonly logRetentionDays: number;
+  /**
+   * AWS WAF in front of the API (lib/constructs/web-acl.ts): per-client limits from the route table and AWS managed
+   * rules. Its fixed monthly cost would take dev over its $60 target, so dev runs without it (`npm run cost`).
+   */
+  readonly waf: WebAclSettings;
   /** Origins allowed by CORS; `*` allows any (bearer tokens travel in a header, so no credentials are involved). */
   readonly corsOrigins: readonly string[];
   /** Resources holding data (user pool, log bucket, ALB) are protected from deletion and kept on removal. */
@@ -92,6 +98,7 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
     containerInsights: false,
     cognitoPlan: 'ESSENTIALS',
     logRetentionDays: 14,
+    waf: { enabled: false },
     corsOrigins: ['*'],
     protectData: false,
   },
@@ -131,6 +138,7 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
     containerInsights: true,
     cognitoPlan: 'PLUS',
     logRetentionDays: 90,
+    waf: { enabled: true },
     // None until the deployer names its web origins (-c corsOrigins=https://app.example.org): no placeholder.
     corsOrigins: [],
     protectData: true,

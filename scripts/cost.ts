@@ -40,6 +40,10 @@ export interface PriceTable {
     readonly containerInsightsMetrics: { readonly perCluster: number; readonly perService: number };
     readonly cloudMapInstanceMonth: number;
     readonly kmsKeyMonth: number;
+    /** AWS WAF: per web ACL and per rule (a managed rule group counts as one), plus per million requests inspected. */
+    readonly wafWebAclMonth: number;
+    readonly wafRuleMonth: number;
+    readonly wafMillionRequests: number;
   };
   /** Resource types whose cost is only per use: listed, priced $0 when idle. */
   readonly usageOnly: Readonly<Record<string, string>>;
@@ -163,6 +167,11 @@ export function priceTemplates(stage: string, templates: Readonly<Record<string,
         case 'AWS::CloudWatch::Dashboard':
           add(id, type, p.dashboardMonth, 'dashboard (the first 3 of an account are free)');
           break;
+        case 'AWS::WAFv2::WebACL': {
+          const rules = Array.isArray(props.Rules) ? props.Rules.length : 0;
+          add(id, type, p.wafWebAclMonth + rules * p.wafRuleMonth, `web ACL + ${rules} rules (+${money(p.wafMillionRequests)} per million requests)`);
+          break;
+        }
         case 'AWS::KMS::Key':
           add(id, type, p.kmsKeyMonth, 'customer-managed key');
           break;

@@ -1,52 +1,65 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import type {
-  CorsHttpMethod} from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
-  type CfnStage,
-  HttpApi,
-  HttpMethod,
-  type HttpRoute,
-  HttpStage,
-  type IVpcLink,
+  AccessLogFormat,
+  AuthorizationType,
+  type CfnMethod,
+  CognitoUserPoolsAuthorizer,
+  EndpointType,
+  Integration,
+  IntegrationType,
   LogGroupLogDestination,
-} from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpAlbIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
-import type { IApplicationListener } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+  type Method,
+  type MethodDeploymentOptions,
+  type IResource,
+  RestApi,
+  type Stage,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IVpcLink } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import type { ApplicationListener } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-// The local gateway answers CORS as API Gateway does; both take their lists from one place.
+// The local gateway answers CORS as the deployed edge does; both take their lists from one place.
 import { CORS } from '../../services/contracts/cors';
 import { type RouteDefinition, routeKey, type Throttle } from '../../services/contracts/routes';
+import { addGatewayProblems } from './api-problems';
 
 export interface ApiProps {
-  /** The route table (services/contracts/routes.ts): every route, and only these, becomes an API route. */
+  /** The route table (services/contracts/routes.ts): every route, and only these, becomes an API method. */
   readonly routes: readonly RouteDefinition[];
   /** Stage-wide throttle; a route's own `throttle` overrides it. */
   readonly throttle: Throttle;
-  readonly listener: IApplicationListener;
+  /** The internal ALB's listener: every method is proxied to it, path unchanged, through `vpcLink`. */
+  readonly listener: ApplicationListener;
+  /** A VPC link V2 (the `apigatewayv2` kind) whose security group the ALB admits. */
   readonly vpcLink: IVpcLink;
+  /** Issues the access tokens that non-public routes require. */
   readonly userPool: IUserPool;
-  readonly client: IUserPoolClient;
-  /** Origins CORS allows; empty turns CORS off. */
+  /**
+   * Origins CORS allows: `['*']`, one origin, or none (CORS off). A REST proxy passes the service's headers
+   * through unchanged, so the ALB adds `Access-Control-Allow-Origin` to the services' answers, and it holds one
+   * value only: several origins are refused.
+   */
   readonly corsOrigins: readonly string[];
   readonly logRetention: RetentionDays;
 }
 
+/** The stage's path segment: the invoke URL is `https://{id}.execute-api.{region}.amazonaws.com/api/`. */
+export const API_STAGE_NAME = 'api';
 
 /**
- * The public edge: an HTTP API whose routes come from the route table, each forwarded unchanged through the VPC
- * link to the internal ALB. Non-public routes need a Cognito access token carrying the route's scopes (which
- * also rejects id tokens: they carry no scope). Throttling, JSON access logs and CORS are set on the stage.
+ * The public edge: a regional REST API whose methods come from the route table, each proxied unchanged through a
+ * VPC link V2 to the internal ALB (the L1 `integrationTarget`; aws-cdk-lib 2.276 has no L2 for it). Non-public
+ * routes need a Cognito access token carrying one of the route's scopes (which rejects id tokens: they carry no
+ * scope). Throttles, JSON access logs and CORS are set on the stage; API Gateway's own errors are problem+json.
+ * A REST API, unlike an HTTP API, takes a WAF web ACL on its stage (lib/constructs/web-acl.ts).
  */
 export class Api extends Construct {
-  public readonly httpApi: HttpApi;
-  public readonly stage: HttpStage;
+  public readonly restApi: RestApi;
+  public readonly stage: Stage;
   public readonly accessLogs: LogGroup;
-  /** API routes by route key (`GET /products/{id}`). */
-  public readonly routes: ReadonlyMap<string, HttpRoute>;
+  /** API methods by route key (`GET /products/{id}`). */
+  public readonly methods: ReadonlyMap<string, Method>;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -55,15 +68,33 @@ export class Api extends Construct {
     if (duplicate) throw new Error(`Api routes must be unique; got "${duplicate}" twice`);
     const unscoped = props.routes.filter((route) => route.auth !== 'public' && route.scopes.length === 0).map(routeKey);
     if (unscoped.length > 0) throw new Error(`Api non-public routes need at least one scope; got none on ${unscoped.join(', ')}`);
+    if (props.corsOrigins.length > 1) {
+      throw new Error(`Api corsOrigins: the ALB adds one Access-Control-Allow-Origin value to the services' answers, so give * or one origin; got ${props.corsOrigins.join(', ')}`);
+    }
+    const corsOrigin = props.corsOrigins[0];
 
-    this.httpApi = new HttpApi(this, 'HttpApi', {
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.restApi = new RestApi(this, 'RestApi', {
+      // CloudWatch keys a REST API's metrics on its name: one per stack, so stages in one account stay apart.
+      restApiName: `${Stack.of(this).stackName}-api`,
       description: 'Identity, Product and Billing behind one edge',
-      createDefaultStage: false,
-      ...(props.corsOrigins.length > 0
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      // Access logs to CloudWatch need the account's API Gateway logging role. It is retained on removal: the
+      // setting is account-wide, and another stage in the account may rely on it.
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: API_STAGE_NAME,
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        methodOptions: methodThrottles(props.routes),
+        accessLogDestination: new LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: accessLogFormat(),
+      },
+      ...(corsOrigin
         ? {
-            corsPreflight: {
-              allowOrigins: [...props.corsOrigins],
-              allowMethods: CORS.allowMethods.map((method) => method as CorsHttpMethod),
+            defaultCorsPreflightOptions: {
+              allowOrigins: [corsOrigin],
+              allowMethods: [...CORS.allowMethods],
               allowHeaders: [...CORS.allowHeaders],
               exposeHeaders: [...CORS.exposeHeaders],
               maxAge: Duration.seconds(CORS.maxAgeSeconds),
@@ -72,54 +103,97 @@ export class Api extends Construct {
           }
         : {}),
     });
+    this.stage = this.restApi.deploymentStage;
+    addGatewayProblems(this.restApi, corsOrigin);
+    if (corsOrigin) allowOriginOnAnswers(props.listener, corsOrigin);
 
-    const integration = new HttpAlbIntegration('Alb', props.listener, { vpcLink: props.vpcLink });
-    const authorizer = new HttpJwtAuthorizer('Cognito', `https://${props.userPool.userPoolProviderName}`, {
-      jwtAudience: [props.client.userPoolClientId],
-    });
-    const routes = new Map<string, HttpRoute>();
+    const authorizer = new CognitoUserPoolsAuthorizer(this, 'Cognito', { cognitoUserPools: [props.userPool] });
+    const { loadBalancer } = props.listener;
+    const methods = new Map<string, Method>();
     for (const route of props.routes) {
-      const isPublic = route.auth === 'public';
-      const [created] = this.httpApi.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
-        integration,
-        ...(isPublic ? {} : { authorizer, authorizationScopes: [...route.scopes] }),
+      const resource = this.resourceFor(route.path);
+      const pathParameters = [...route.path.matchAll(/\{([^{}/]+)\}/g)].map((match) => match[1]!);
+      const integration = new Integration({
+        type: IntegrationType.HTTP_PROXY,
+        integrationHttpMethod: route.method,
+        uri: `http://${loadBalancer.loadBalancerDnsName}:${props.listener.port}${route.path}`,
+        options: {
+          requestParameters: Object.fromEntries(pathParameters.map((name) => [`integration.request.path.${name}`, `method.request.path.${name}`])),
+        },
       });
+      const isPublic = route.auth === 'public';
+      const method = resource.addMethod(route.method, integration, {
+        requestParameters: Object.fromEntries(pathParameters.map((name) => [`method.request.path.${name}`, true])),
+        ...(isPublic
+          ? { authorizationType: AuthorizationType.NONE }
+          : { authorizationType: AuthorizationType.COGNITO, authorizer, authorizationScopes: [...route.scopes] }),
+      });
+      // The VPC link V2 and its target have no L2 property in 2.276: set them on the L1 method.
+      const cfn = method.node.defaultChild as CfnMethod;
+      cfn.addPropertyOverride('Integration.ConnectionType', 'VPC_LINK');
+      cfn.addPropertyOverride('Integration.ConnectionId', props.vpcLink.vpcLinkId);
+      cfn.addPropertyOverride('Integration.IntegrationTarget', loadBalancer.loadBalancerArn);
       if (isPublic) {
-        Validations.of(created!).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason: `${routeKey(route)} is public in the route table (sign-up, sign-in, catalogue reads, API documents).`,
-        });
+        for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
+          Validations.of(method).acknowledge({
+            id: rule,
+            reason: `${routeKey(route)} is public in the route table (sign-up, sign-in, catalogue reads, API documents).`,
+          });
+        }
       }
-      routes.set(routeKey(route), created!);
+      methods.set(routeKey(route), method);
     }
-    this.routes = routes;
+    this.methods = methods;
+    for (const preflight of this.restApi.methods.filter((method) => method.httpMethod === 'OPTIONS')) {
+      for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
+        Validations.of(preflight).acknowledge({ id: rule, reason: 'A CORS preflight, answered by API Gateway itself (mock integration); browsers send it without credentials.' });
+      }
+    }
+    // The overrides above are invisible to the deployment's hash: name them, so a change redeploys the stage.
+    this.restApi.latestDeployment?.addToLogicalId({ vpcLink: props.vpcLink.vpcLinkId, target: loadBalancer.loadBalancerArn });
 
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    this.stage = new HttpStage(this, 'Stage', {
-      httpApi: this.httpApi,
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: { rateLimit: props.throttle.rateLimit, burstLimit: props.throttle.burstLimit },
-      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: accessLogFormat() },
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason: 'The services validate every body strictly against their own schemas and answer 400 problems; API Gateway models would restate those schemas in a second place.',
     });
-    // Per-route throttles; API Gateway rejects settings for routes that do not exist yet, hence the dependency.
-    const overrides = props.routes.filter((route) => route.throttle);
-    (this.stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
-      overrides.map((route) => [
-        routeKey(route),
-        // RouteSettings is untyped JSON to CloudFormation, so the keys are written in its own casing.
-        { ThrottlingRateLimit: route.throttle!.rateLimit, ThrottlingBurstLimit: route.throttle!.burstLimit },
-      ]),
-    );
-    for (const route of overrides) this.stage.node.addDependency(routes.get(routeKey(route))!);
+    Validations.of(this.stage).acknowledge({
+      id: 'AwsSolutions-APIG6',
+      reason: 'JSON access logs record status, latencies, integration, authorizer and WAF outcomes per request; execution logs would be a second, verbose stream in a log group API Gateway names itself.',
+    });
+    const role = this.restApi.node.tryFindChild('CloudWatchRole');
+    if (role) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: 'AmazonAPIGatewayPushToCloudWatchLogs is the role API Gateway itself documents for account-wide access logging; it grants log writes only.',
+      });
+    }
   }
 
-  /** The invoke URL of the stage. */
+  /** The invoke URL of the stage, ending in `/`. */
   get url(): string {
-    return this.stage.url;
+    return this.restApi.url;
   }
+
+  private resourceFor(path: string): IResource {
+    let resource: IResource = this.restApi.root;
+    for (const part of path.split('/').filter(Boolean)) resource = resource.getResource(part) ?? resource.addResource(part);
+    return resource;
+  }
+}
+
+/** Per-route throttles as the stage's method settings (`/identity/token/POST`), routes without one inherit the stage's. */
+function methodThrottles(routes: readonly RouteDefinition[]): Record<string, MethodDeploymentOptions> {
+  return Object.fromEntries(
+    routes
+      .filter((route) => route.throttle)
+      .map((route) => [`${route.path}/${route.method}`, { throttlingRateLimit: route.throttle!.rateLimit, throttlingBurstLimit: route.throttle!.burstLimit }]),
+  );
+}
+
+/** The ALB's response-header injection: the services' own answers then carry the CORS headers a browser needs. */
+function allowOriginOnAnswers(listener: ApplicationListener, origin: string): void {
+  listener.setAttribute('routing.http.response.access_control_allow_origin.header_value', origin);
+  listener.setAttribute('routing.http.response.access_control_expose_headers.header_value', CORS.exposeHeaders.join(','));
 }
 
 function accessLogFormat(): AccessLogFormat {
@@ -130,7 +204,7 @@ function accessLogFormat(): AccessLogFormat {
       ip: '$context.identity.sourceIp',
       userAgent: '$context.identity.userAgent',
       method: '$context.httpMethod',
-      routeKey: '$context.routeKey',
+      resourcePath: '$context.resourcePath',
       path: '$context.path',
       protocol: '$context.protocol',
       status: '$context.status',
@@ -139,8 +213,10 @@ function accessLogFormat(): AccessLogFormat {
       integrationStatus: '$context.integrationStatus',
       integrationLatencyMs: '$context.integrationLatency',
       integrationError: '$context.integrationErrorMessage',
+      errorType: '$context.error.responseType',
       authorizerError: '$context.authorizer.error',
       sub: '$context.authorizer.claims.sub',
+      waf: '$context.wafResponseCode',
     }),
   );
 }

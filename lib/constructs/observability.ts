@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -7,6 +6,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  type MetricOptions,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -18,6 +18,15 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/** What the dashboard and the alarms read from the API. */
+export interface ApiMetrics {
+  metricCount(props?: MetricOptions): IMetric;
+  metricClientError(props?: MetricOptions): IMetric;
+  metricServerError(props?: MetricOptions): IMetric;
+  metricLatency(props?: MetricOptions): IMetric;
+  metricIntegrationLatency(props?: MetricOptions): IMetric;
+}
+
 export interface ObservedService {
   readonly name: string;
   readonly service: FargateService;
@@ -27,7 +36,8 @@ export interface ObservedService {
 export interface ObservabilityProps {
   /** Prefixes alarm names and names the dashboard. */
   readonly name: string;
-  readonly httpApi: HttpApi;
+  /** The edge's request metrics (a REST API's or an HTTP API's: both offer these). */
+  readonly api: ApiMetrics;
   readonly services: readonly ObservedService[];
   readonly databases: readonly IDatabaseInstance[];
   readonly deadLetterQueues: readonly { readonly name: string; readonly queue: IQueue }[];
@@ -73,7 +83,7 @@ export class Observability extends Construct {
         treatMissingData: options.missing ?? TreatMissingData.NOT_BREACHING,
       });
 
-    const api = props.httpApi;
+    const api = props.api;
     const own = [
       alarm('api-5xx', 'The API answered more than 5 server errors in 5 minutes.', api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 5),
       alarm('api-latency-p99', 'API p99 latency above 2 s for 15 minutes.', api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' }), 2000, { periods: 3 }),

@@ -1,51 +1,75 @@
 /**
- * Parity between the deployed edge and the local one: the synthesized HTTP API must enforce, route by route,
- * what the local gateway enforces (auth, scopes, throttle), have no route the table lacks, and the ALB must send
- * each route to the service the table names. CORS is the contract's policy (services/contracts/cors.ts).
+ * Parity between the deployed edge and the local one: the synthesized REST API must enforce, route by route,
+ * what the local gateway enforces (auth, scopes, route throttle), have no route the table lacks, and the ALB must
+ * send each route to the service the table names. Where the stage has WAF, each route's per-client limit is the
+ * rate-based rule that the local gateway's own per-client limit gives. CORS is the contract's policy.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { STAGES } from '../../lib/stages';
+import { STAGE_NAMES, STAGES } from '../../lib/stages';
+import { windowLimit } from '../../lib/waf-limits';
 import { ROUTES, STAGE_THROTTLE } from '../../services/contracts/routes';
 import { CORS } from '../../services/contracts/cors';
 import { compileRoutes } from '../../services/gateway/routing';
 import { effectiveThrottle } from '../../services/gateway/throttle';
 import { resourcesOf } from './synth';
 import { stageTemplates } from './stage-templates';
+import { matchesRequest as matches, type WafRule } from './waf-template';
 
 const synthesized = await stageTemplates();
 
 /** What the local gateway enforces per route, from its own compiled router and throttle rules. */
 const gateway = compileRoutes(ROUTES).routes.map((route) => ({
   key: route.key,
+  method: route.key.split(' ')[0]!,
+  samplePath: route.key.split(' ')[1]!.replace(/\{[^}]+\}/g, '0b5e7c3a-4f1d-4f6e-9a51-8d1c2b3a4e5f'),
   auth: route.auth,
   scopes: [...route.scopes],
   throttle: effectiveThrottle(route.throttle, STAGE_THROTTLE),
+  client: route.client,
 }));
 
 interface DeployedRoute {
   key: string;
+  path: string;
   authorizationType: string;
   scopes: string[];
   throttle: { rateLimit: number; burstLimit: number };
-  integration: unknown;
+  integration: Record<string, unknown>;
+}
+
+/** Each API Gateway resource's full path, from its PathPart and its parent's. */
+function resourcePaths(template: Template): Map<string, string> {
+  const resources = resourcesOf(template, 'AWS::ApiGateway::Resource');
+  const pathOf = (ref: unknown): string => {
+    const id = (ref as { Ref?: string }).Ref;
+    if (!id) return ''; // Fn::GetAtt RootResourceId
+    const { PathPart, ParentId } = resources[id]!.Properties!;
+    return `${pathOf(ParentId)}/${PathPart as string}`;
+  };
+  return new Map(Object.keys(resources).map((id) => [id, pathOf({ Ref: id })]));
 }
 
 function deployedRoutes(template: Template): DeployedRoute[] {
-  const [stage] = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'));
-  const defaults = stage?.Properties?.DefaultRouteSettings as Record<string, number>;
-  const overrides = (stage?.Properties?.RouteSettings ?? {}) as Record<string, Record<string, number>>;
-  return Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).map(({ Properties: p = {} }) => {
-    const key = p.RouteKey as string;
-    const settings = { ...defaults, ...overrides[key] };
-    return {
-      key,
-      authorizationType: p.AuthorizationType as string,
-      scopes: (p.AuthorizationScopes as string[] | undefined) ?? [],
-      throttle: { rateLimit: settings.ThrottlingRateLimit!, burstLimit: settings.ThrottlingBurstLimit! },
-      integration: p.Target,
-    };
-  });
+  const paths = resourcePaths(template);
+  const [stage] = Object.values(resourcesOf(template, 'AWS::ApiGateway::Stage'));
+  const settings = stage?.Properties?.MethodSettings as { HttpMethod: string; ResourcePath: string; ThrottlingRateLimit: number; ThrottlingBurstLimit: number }[];
+  const setting = (method: string, path: string) =>
+    settings.find((s) => s.HttpMethod === method && s.ResourcePath === `/${path.replaceAll('/', '~1')}`) ?? settings.find((s) => s.HttpMethod === '*' && s.ResourcePath === '/*')!;
+  return Object.values(resourcesOf(template, 'AWS::ApiGateway::Method'))
+    .filter(({ Properties: p }) => p?.HttpMethod !== 'OPTIONS')
+    .map(({ Properties: p = {} }) => {
+      const path = paths.get((p.ResourceId as { Ref: string }).Ref) ?? '/';
+      const throttle = setting(p.HttpMethod as string, path);
+      return {
+        key: `${p.HttpMethod as string} ${path}`,
+        path,
+        authorizationType: p.AuthorizationType as string,
+        scopes: (p.AuthorizationScopes as string[] | undefined) ?? [],
+        throttle: { rateLimit: throttle.ThrottlingRateLimit, burstLimit: throttle.ThrottlingBurstLimit },
+        integration: p.Integration as Record<string, unknown>,
+      };
+    });
 }
 
 describe.each(['dev', 'prod'] as const)('API parity with the route table and the local gateway (%s)', (stage) => {
@@ -59,17 +83,21 @@ describe.each(['dev', 'prod'] as const)('API parity with the route table and the
     'when %s is synthesized, then it has the auth, scopes and throttle the local gateway enforces',
     (key, local) => {
       const deployed = deployedRoutes(template()).find((route) => route.key === key);
-      expect(deployed?.authorizationType).toBe(local.auth === 'public' ? 'NONE' : 'JWT');
+      expect(deployed?.authorizationType).toBe(local.auth === 'public' ? 'NONE' : 'COGNITO_USER_POOLS');
       expect(deployed?.scopes).toEqual(local.auth === 'public' ? [] : local.scopes);
       expect(deployed?.throttle).toEqual(local.throttle);
     },
   );
 
-  it('when synthesized, then every route goes to the one private ALB integration through the VPC link', () => {
-    const targets = new Set(deployedRoutes(template()).map((r) => JSON.stringify(r.integration)));
+  it('when synthesized, then every route is proxied over the one VPC link V2 to the one ALB, at its own path', () => {
+    const routes = deployedRoutes(template());
+    const targets = new Set(routes.map((r) => JSON.stringify([r.integration.ConnectionId, r.integration.IntegrationTarget])));
     expect(targets.size).toBe(1);
-    template().resourceCountIs('AWS::ApiGatewayV2::Integration', 1);
-    template().hasResourceProperties('AWS::ApiGatewayV2::Integration', { ConnectionType: 'VPC_LINK', IntegrationType: 'HTTP_PROXY' });
+    const [albId] = Object.keys(resourcesOf(template(), 'AWS::ElasticLoadBalancingV2::LoadBalancer'));
+    for (const route of routes) {
+      expect(route.integration, route.key).toMatchObject({ Type: 'HTTP_PROXY', ConnectionType: 'VPC_LINK', IntegrationTarget: { Ref: albId } });
+      expect(JSON.stringify(route.integration.Uri), route.key).toMatch(new RegExp(`:80${route.path.replace(/[{}]/g, '\\$&')}"\\]\\]\\}$`));
+    }
   });
 
   it('when synthesized, then the ALB forwards each route of the table to the service that the table names', () => {
@@ -79,31 +107,81 @@ describe.each(['dev', 'prod'] as const)('API parity with the route table and the
       const groupRef = (p.Actions as { TargetGroupArn: { Ref: string } }[])[0]!.TargetGroupArn.Ref;
       return { patterns, service: Object.keys(groups).find((id) => id === groupRef)?.replace(/Target.*$/, '').toLowerCase() };
     });
-    const matches = (pattern: string, path: string) =>
+    const matchesPattern = (pattern: string, path: string) =>
       new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(path);
     for (const route of ROUTES) {
       const samplePath = route.path.replace(/\{[^}]+\}/g, '0b5e7c3a-4f1d-4f6e-9a51-8d1c2b3a4e5f');
-      const hit = rules.filter((rule) => rule.patterns.some((pattern) => matches(pattern, samplePath)));
+      const hit = rules.filter((rule) => rule.patterns.some((pattern) => matchesPattern(pattern, samplePath)));
       expect(hit.map((rule) => rule.service), route.path).toEqual([route.service]);
     }
   });
 
-  it('when synthesized, then CORS allows what the local gateway allows, for the stage\'s origins only', () => {
+  it('when synthesized, then CORS allows what the local gateway allows, for the stage\'s origin only', () => {
     const origins = STAGES[stage].corsOrigins;
+    const preflights = Object.values(resourcesOf(template(), 'AWS::ApiGateway::Method')).filter((m) => m.Properties?.HttpMethod === 'OPTIONS');
     if (origins.length === 0) {
       // No origin named (prod until -c corsOrigins): no CORS, so browsers on other origins are refused.
-      template().hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+      expect(preflights).toEqual([]);
       return;
     }
-    template().hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: {
-        AllowOrigins: [...origins],
-        AllowMethods: [...CORS.allowMethods],
-        AllowHeaders: [...CORS.allowHeaders],
-        ExposeHeaders: [...CORS.exposeHeaders],
-        MaxAge: CORS.maxAgeSeconds,
-        AllowCredentials: false,
-      },
+    expect(preflights.length).toBe(resourcePaths(template()).size + 1);
+    for (const preflight of preflights) {
+      expect((preflight.Properties!.Integration as { IntegrationResponses: unknown[] }).IntegrationResponses).toEqual([
+        expect.objectContaining({
+          ResponseParameters: {
+            'method.response.header.Access-Control-Allow-Origin': `'${origins[0]}'`,
+            'method.response.header.Access-Control-Allow-Methods': `'${CORS.allowMethods.join(',')}'`,
+            'method.response.header.Access-Control-Allow-Headers': `'${CORS.allowHeaders.join(',')}'`,
+            'method.response.header.Access-Control-Expose-Headers': `'${CORS.exposeHeaders.join(',')}'`,
+            'method.response.header.Access-Control-Max-Age': `'${CORS.maxAgeSeconds}'`,
+          },
+        }),
+      ]);
+    }
+    template().hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      ListenerAttributes: Match.arrayWith([{ Key: 'routing.http.response.access_control_allow_origin.header_value', Value: origins[0] }]),
     });
+  });
+
+  it(`when synthesized, then the stage has ${STAGES[stage].waf.enabled ? 'one web ACL on the API stage' : 'no web ACL (a stage setting)'}`, () => {
+    const wafOn = STAGES[stage].waf.enabled;
+    expect(Object.values(resourcesOf(template(), 'AWS::WAFv2::WebACL'))).toHaveLength(wafOn ? 1 : 0);
+    const associations = Object.values(resourcesOf(template(), 'AWS::WAFv2::WebACLAssociation'));
+    expect(associations).toHaveLength(wafOn ? 1 : 0);
+    if (wafOn) {
+      const [stageId] = Object.keys(resourcesOf(template(), 'AWS::ApiGateway::Stage'));
+      expect(JSON.stringify(associations[0]!.Properties!.ResourceArn)).toContain(`{"Ref":"${stageId}"}`);
+    }
+  });
+});
+
+// Only the stages that have WAF on (prod), so no test stands skipped for the others.
+describe.each(STAGE_NAMES.filter((stage) => STAGES[stage].waf.enabled))('WAF parity with the local gateway\'s per-client limits (%s)', (stage) => {
+  const webAcls = () => Object.values(resourcesOf(synthesized[stage as 'dev' | 'prod'].appTemplate, 'AWS::WAFv2::WebACL'));
+
+  it.each(gateway.map((route) => [route.key, route] as const))(
+    'when %s is synthesized, then one WAF rule limits it per client, at the local gateway\'s per-client limit',
+    (_key, local) => {
+      const rules = webAcls()[0]!.Properties!.Rules as unknown as WafRule[];
+      const scoped = rules.filter((rule) => rule.Statement.RateBasedStatement?.ScopeDownStatement);
+      const hit = scoped.filter((rule) => matches(rule.Statement.RateBasedStatement!.ScopeDownStatement!, local.method, local.samplePath));
+      expect(hit.map((rule) => rule.Name)).toEqual([`per-client-${local.client.pool}`]);
+      const statement = hit[0]!.Statement.RateBasedStatement!;
+      expect(statement.Limit).toBe(windowLimit(local.client.throttle, statement.EvaluationWindowSec));
+      expect(statement.AggregateKeyType).toBe(local.client.by === 'source-address' ? 'IP' : 'CUSTOM_KEYS');
+      if (local.client.by === 'token-subject') expect(statement.CustomKeys).toEqual([{ Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } }]);
+    },
+  );
+
+  it('when a request matches no route, then only the per-address backstop, over every request, counts it', () => {
+    const rules = webAcls()[0]!.Properties!.Rules as unknown as WafRule[];
+    const scoped = rules.filter((rule) => rule.Statement.RateBasedStatement?.ScopeDownStatement);
+    for (const [method, path] of [['GET', '/admin'], ['OPTIONS', '/identity/me'], ['POST', '/identity/me']]) {
+      expect(scoped.filter((rule) => matches(rule.Statement.RateBasedStatement!.ScopeDownStatement!, method!, path!)), `${method} ${path}`).toEqual([]);
+    }
+    const backstop = rules.find((rule) => rule.Name === 'per-address-backstop')!.Statement.RateBasedStatement!;
+    expect(backstop).toMatchObject({ AggregateKeyType: 'IP' });
+    expect(backstop.ScopeDownStatement).toBeUndefined();
+    expect(backstop.Limit).toBe(scoped.reduce((sum, rule) => sum + rule.Statement.RateBasedStatement!.Limit, 0));
   });
 });

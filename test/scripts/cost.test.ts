@@ -55,4 +55,12 @@ describe('cost estimate', () => {
     expect(estimate.lines.find((l) => l.logicalId === 'Svc')?.monthly).toBeCloseTo(2 * task);
     expect(estimate.unpriced).toEqual(['AWS::Made::Up']);
   });
+
+  it('when a template holds a web ACL, then it costs its monthly fee plus one rule fee per rule, requests apart', () => {
+    const rules = [{ Name: 'a' }, { Name: 'b' }, { Name: 'c' }];
+    const estimate = priceTemplates('unit', { s: { Resources: { Acl: { Type: 'AWS::WAFv2::WebACL', Properties: { Rules: rules } } } } }, table);
+    const { prices: p } = table;
+    expect(estimate.lines[0]?.monthly).toBeCloseTo(p.wafWebAclMonth + 3 * p.wafRuleMonth);
+    expect(estimate.lines[0]?.detail).toContain(`3 rules (+$${p.wafMillionRequests} per million requests)`);
+  });
 });

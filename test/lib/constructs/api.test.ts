@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Api, type ApiProps } from '../../../lib/constructs/api';
+import { GATEWAY_PROBLEMS, problemTemplate } from '../../../lib/constructs/api-problems';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
 import type { RouteDefinition } from '../../../services/contracts/routes';
 import { disposeTestApps, resourcesOf, testStack } from '../synth';
@@ -9,7 +10,8 @@ import { importedCognito, network } from './fixtures';
 
 const ROUTES: RouteDefinition[] = [
   { method: 'POST', path: '/identity/token', service: 'identity', auth: 'public', scopes: [], throttle: { rateLimit: 10, burstLimit: 20 } },
-  { method: 'GET', path: '/identity/me', service: 'identity', auth: 'user', scopes: ['aws.cognito.signin.user.admin'] },
+  { method: 'GET', path: '/identity/me', service: 'identity', auth: 'user', scopes: ['platform/api'] },
+  { method: 'GET', path: '/products/{id}', service: 'product', auth: 'public', scopes: [] },
 ];
 
 afterEach(disposeTestApps);
@@ -23,7 +25,7 @@ function build(overrides: Partial<ApiProps> = {}) {
     throttle: { rateLimit: 500, burstLimit: 1000 },
     listener: loadBalancer.listener,
     vpcLink: loadBalancer.vpcLink,
-    ...importedCognito(test.stack),
+    userPool: importedCognito(test.stack).userPool,
     corsOrigins: ['https://app.example.com'],
     logRetention: RetentionDays.ONE_MONTH,
     ...overrides,
@@ -31,62 +33,111 @@ function build(overrides: Partial<ApiProps> = {}) {
   return { api, template: () => Template.fromStack(test.stack) };
 }
 
+const methodOf = (template: Template, httpMethod: string, resourceLogicalIdPart: string) =>
+  Object.entries(resourcesOf(template, 'AWS::ApiGateway::Method')).find(
+    ([id, m]) => m.Properties?.HttpMethod === httpMethod && id.includes(resourceLogicalIdPart),
+  )?.[1]?.Properties;
+
 describe('Api', () => {
-  it('when built, then a Cognito JWT authorizer checks the issuer and the app client', () => {
+  it('when built, then a regional REST API checks tokens with a Cognito user pool authorizer on the Authorization header', () => {
     const template = build().template();
-    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      AuthorizerType: 'JWT',
-      IdentitySource: ['$request.header.Authorization'],
-      JwtConfiguration: { Audience: ['client123'] },
+    // Named after the stack: CloudWatch keys REST API metrics on the name, so two stages' APIs must differ.
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'Test-api', EndpointConfiguration: { Types: ['REGIONAL'] } });
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'COGNITO_USER_POOLS',
+      IdentitySource: 'method.request.header.Authorization',
+      ProviderARNs: [Match.stringLikeRegexp('userpool/us-east-1_AbCdEf123')],
     });
-    const [authorizer] = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer'));
-    const issuer = JSON.stringify(authorizer?.Properties?.JwtConfiguration);
-    expect(issuer).toMatch(/"https:\/\/cognito-idp\.us-east-1\."/);
-    expect(issuer).toContain('/us-east-1_AbCdEf123');
   });
 
-  it('when a route is public, then it has no authorizer; when not, then the JWT authorizer with its scopes', () => {
+  it('when a route is public, then it has no authorizer; when not, then the Cognito authorizer with the route\'s scopes', () => {
     const template = build().template();
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /identity/token', AuthorizationType: 'NONE' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: 'GET /identity/me',
-      AuthorizationType: 'JWT',
-      AuthorizationScopes: ['aws.cognito.signin.user.admin'],
+    expect(methodOf(template, 'POST', 'identitytoken')).toMatchObject({ AuthorizationType: 'NONE' });
+    expect(methodOf(template, 'GET', 'identityme')).toMatchObject({
+      AuthorizationType: 'COGNITO_USER_POOLS',
+      AuthorizationScopes: ['platform/api'],
+      AuthorizerId: { Ref: expect.stringMatching(/^ApiCognito/) },
     });
+  });
+
+  it('when built, then every method is an HTTP proxy through the VPC link V2 to the ALB, path unchanged', () => {
+    const template = build().template();
+    const [albId] = Object.keys(resourcesOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer'));
+    const [linkId] = Object.keys(resourcesOf(template, 'AWS::ApiGatewayV2::VpcLink'));
+    const byId = methodOf(template, 'GET', 'productsid');
+    expect(byId?.Integration).toMatchObject({
+      Type: 'HTTP_PROXY',
+      IntegrationHttpMethod: 'GET',
+      ConnectionType: 'VPC_LINK',
+      ConnectionId: { Ref: linkId },
+      IntegrationTarget: { Ref: albId },
+      RequestParameters: { 'integration.request.path.id': 'method.request.path.id' },
+    });
+    expect(JSON.stringify(byId?.Integration)).toContain(':80/products/{id}"');
+    expect(byId?.RequestParameters).toEqual({ 'method.request.path.id': true });
   });
 
   it('when built, then the stage throttles by default, overrides per route, and logs JSON with a retention', () => {
     const template = build().template();
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      StageName: '$default',
-      AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
-      RouteSettings: { 'POST /identity/token': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 } },
-      AccessLogSettings: { Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'api',
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 }),
+        Match.objectLike({ HttpMethod: 'POST', ResourcePath: '/~1identity~1token', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }),
+      ]),
+      AccessLogSetting: { Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
     });
-    const [stage] = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'));
-    expect(() => JSON.parse((stage?.Properties?.AccessLogSettings as { Format: string }).Format)).not.toThrow();
+    const [stage] = Object.values(resourcesOf(template, 'AWS::ApiGateway::Stage'));
+    expect(() => JSON.parse((stage?.Properties?.AccessLogSetting as { Format: string }).Format)).not.toThrow();
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('when a route has its own throttle, then the stage waits for that route to exist', () => {
+  it('when API Gateway answers by itself, then it answers a problem+json with the request id, 401 with WWW-Authenticate and 429 with Retry-After', () => {
     const template = build().template();
-    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')) as { DependsOn?: string[] }[];
-    const routeIds = Object.entries(resourcesOf(template, 'AWS::ApiGatewayV2::Route'))
-      .filter(([, r]) => r.Properties?.RouteKey === 'POST /identity/token')
-      .map(([id]) => id);
-    expect(stage?.DependsOn).toEqual(expect.arrayContaining(routeIds));
+    const responses = Object.values(resourcesOf(template, 'AWS::ApiGateway::GatewayResponse')).map((r) => r.Properties!);
+    const of = (type: string) => responses.find((r) => r.ResponseType === type);
+    expect(of('MISSING_AUTHENTICATION_TOKEN')?.StatusCode).toBe('404');
+    expect(of('UNAUTHORIZED')?.ResponseParameters).toMatchObject({ 'gatewayresponse.header.WWW-Authenticate': "'Bearer'" });
+    expect(of('THROTTLED')).toMatchObject({ StatusCode: '429', ResponseParameters: { 'gatewayresponse.header.Retry-After': "'1'" } });
+    for (const response of responses) {
+      expect(response.ResponseParameters).toMatchObject({ 'gatewayresponse.header.Content-Type': "'application/problem+json'" });
+    }
+    expect(responses).toHaveLength(GATEWAY_PROBLEMS.length);
   });
 
-  it('when CORS origins are set, then preflights are answered for them without credentials', () => {
-    build().template().hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      ProtocolType: 'HTTP',
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com'], AllowCredentials: false }),
+  it('when API Gateway fills in a problem template, then the body is JSON of the contract\'s shape', () => {
+    for (const problem of GATEWAY_PROBLEMS) {
+      const body = problemTemplate(problem)
+        .replace('$context.error.messageString', JSON.stringify('Unauthorized "quoted"'))
+        .replaceAll('$context.requestId', '5f1c9e0a-0000-4000-8000-000000000000');
+      expect(JSON.parse(body)).toEqual({
+        type: 'about:blank',
+        title: problem.title,
+        status: problem.status,
+        detail: 'Unauthorized "quoted"',
+        instance: 'urn:uuid:5f1c9e0a-0000-4000-8000-000000000000',
+        requestId: '5f1c9e0a-0000-4000-8000-000000000000',
+      });
+    }
+  });
+
+  it('when one CORS origin is set, then preflights are answered for it and the ALB adds it to the services\' answers', () => {
+    const template = build().template();
+    expect(methodOf(template, 'OPTIONS', 'identityme')?.Integration).toMatchObject({ Type: 'MOCK' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      ListenerAttributes: Match.arrayWith([{ Key: 'routing.http.response.access_control_allow_origin.header_value', Value: 'https://app.example.com' }]),
     });
   });
 
-  it('when a route repeats or a protected route has no scope, then it refuses, naming the route', () => {
+  it('when no CORS origin is set, then no preflight method exists and the ALB adds no CORS header', () => {
+    const template = build({ corsOrigins: [] }).template();
+    expect(Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).filter((m) => m.Properties?.HttpMethod === 'OPTIONS')).toEqual([]);
+    expect(JSON.stringify(resourcesOf(template, 'AWS::ElasticLoadBalancingV2::Listener'))).not.toContain('access_control');
+  });
+
+  it('when a route repeats, a protected route has no scope, or several CORS origins are given, then it refuses, naming what it got', () => {
     expect(() => build({ routes: [ROUTES[0]!, ROUTES[0]!] })).toThrow(/"POST \/identity\/token" twice/);
     expect(() => build({ routes: [{ ...ROUTES[1]!, scopes: [] }] })).toThrow(/at least one scope; got none on GET \/identity\/me/);
+    expect(() => build({ corsOrigins: ['https://a.example', 'https://b.example'] })).toThrow(/one origin; got https:\/\/a.example, https:\/\/b.example/);
   });
 });

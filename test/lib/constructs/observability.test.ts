@@ -36,7 +36,7 @@ beforeAll(() => {
   });
   new Observability(stack, 'Observability', {
     name: 'test',
-    httpApi: new HttpApi(stack, 'Api'),
+    api: new HttpApi(stack, 'Api'),
     services: [{ name: 'product', service, targetGroup }],
     databases: [importedDatabase(stack, vpc).instance],
     deadLetterQueues: [{ name: 'billing', queue: new Queue(stack, 'Dlq') }],

@@ -1,0 +1,174 @@
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { Stage } from 'aws-cdk-lib/aws-apigateway';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { pathPattern, WAF_MIN_LIMIT, type WafLimits, type WafRateRule } from '../waf-limits';
+
+/** The stage setting (lib/stages.ts). */
+export interface WebAclSettings {
+  /** Put the web ACL in front of the API. Off saves its fixed $11/month and $0.60 per million requests. */
+  readonly enabled: boolean;
+}
+
+export interface WebAclProps {
+  /** The REST API stage the web ACL protects. */
+  readonly stage: Stage;
+  /** Rate-based rules, from the route table (lib/waf-limits.ts). */
+  readonly limits: WafLimits;
+  /** Retention of the WAF log group (blocked and counted requests). */
+  readonly logRetention: RetentionDays;
+}
+
+const WINDOWS = [60, 120, 300, 600];
+const RATE_LIMITED = 'rate-limited';
+/** WAF's cap on a regex statement's pattern. */
+const MAX_PATTERN = 512;
+
+/**
+ * AWS WAF in front of the REST API stage: per-client rate-based rules from the route table, then AWS's managed
+ * known-bad-inputs and common rule sets. A rate-limited client gets a 429 problem with `Retry-After`. Blocked and
+ * counted requests are logged, with the Authorization header redacted, to an `aws-waf-logs-` log group.
+ */
+export class WebAcl extends Construct {
+  public readonly webAcl: CfnWebACL;
+  public readonly association: CfnWebACLAssociation;
+  public readonly logGroup: LogGroup;
+  public readonly logging: CfnLoggingConfiguration;
+
+  constructor(scope: Construct, id: string, props: WebAclProps) {
+    super(scope, id);
+    const { limits } = props;
+    if (!WINDOWS.includes(limits.windowSeconds)) throw new Error(`WebAcl windowSeconds must be one of ${WINDOWS.join(', ')}; got ${limits.windowSeconds}`);
+    for (const rule of limits.pools) {
+      if (!Number.isInteger(rule.limit) || rule.limit < WAF_MIN_LIMIT) throw new Error(`WebAcl pool "${rule.pool}" needs a whole limit ≥ ${WAF_MIN_LIMIT}; got ${rule.limit}`);
+      if (rule.routes.length === 0) throw new Error(`WebAcl pool "${rule.pool}" has no routes`);
+    }
+
+    const rateRules = [
+      rateRule('per-address-backstop', limits.backstopPerAddress, limits.windowSeconds, 'source-address'),
+      ...limits.pools.map((rule) => rateRule(`per-client-${rule.pool}`, rule.limit, limits.windowSeconds, rule.key, routesStatement(rule))),
+    ];
+    const managed = [
+      managedRule('AWSManagedRulesKnownBadInputsRuleSet'),
+      // Bodies over 8 KB are legitimate here (long descriptions, invoices with many lines): the services answer
+      // the contract's 413 past 1 MiB as a problem, and API Gateway refuses past 10 MB. So that one rule only counts.
+      managedRule('AWSManagedRulesCommonRuleSet', ['SizeRestrictions_BODY']),
+    ];
+    this.webAcl = new CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      description: 'Per-client limits from the route table, then AWS managed rule groups',
+      visibilityConfig: visibility('web-acl'),
+      customResponseBodies: {
+        [RATE_LIMITED]: {
+          contentType: 'APPLICATION_JSON',
+          content: JSON.stringify({ type: 'about:blank', title: 'Too Many Requests', status: 429, detail: `Too many requests from this client; retry after ${limits.windowSeconds} s.` }),
+        },
+      },
+      rules: [...rateRules, ...managed].map((rule, priority) => ({ ...rule, priority })),
+    });
+
+    this.association = new CfnWebACLAssociation(this, 'Association', {
+      resourceArn: props.stage.stageArn,
+      webAclArn: this.webAcl.attrArn,
+    });
+    // The stage must exist before it can be associated.
+    this.association.node.addDependency(props.stage);
+
+    // WAF requires the aws-waf-logs- prefix. The web ACL's id makes the name new on every re-creation, so a
+    // stage destroyed and deployed again never meets its old group.
+    this.logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `aws-waf-logs-${this.webAcl.attrId}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.logging = new CfnLoggingConfiguration(this, 'Logging', {
+      resourceArn: this.webAcl.attrArn,
+      // WAF wants the log group's ARN without the `:*` suffix that LogGroup.logGroupArn carries.
+      logDestinationConfigs: [Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: this.logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
+      // Allowed requests are in the API's access logs already; WAF logs what it refused or would have.
+      loggingFilter: {
+        DefaultBehavior: 'DROP',
+        Filters: [{
+          Behavior: 'KEEP',
+          Requirement: 'MEETS_ANY',
+          Conditions: ['BLOCK', 'COUNT', 'EXCLUDED_AS_COUNT'].map((action) => ({ ActionCondition: { Action: action } })),
+        }],
+      },
+    });
+  }
+}
+
+type Rule = Omit<CfnWebACL.RuleProperty, 'priority'>;
+
+function visibility(metricName: string): CfnWebACL.VisibilityConfigProperty {
+  return { cloudWatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true };
+}
+
+function rateRule(name: string, limit: number, windowSeconds: number, key: WafRateRule['key'], scopeDownStatement?: CfnWebACL.StatementProperty): Rule {
+  return {
+    name,
+    visibilityConfig: visibility(name),
+    action: {
+      block: {
+        customResponse: {
+          responseCode: 429,
+          customResponseBodyKey: RATE_LIMITED,
+          responseHeaders: [{ name: 'Retry-After', value: String(windowSeconds) }],
+        },
+      },
+    },
+    statement: {
+      rateBasedStatement: {
+        limit,
+        evaluationWindowSec: windowSeconds,
+        ...(key === 'source-address'
+          ? { aggregateKeyType: 'IP' }
+          // The whole header is the key: WAF cannot read the token's subject. Requests without it are not counted.
+          : { aggregateKeyType: 'CUSTOM_KEYS', customKeys: [{ header: { name: 'authorization', textTransformations: [{ priority: 0, type: 'NONE' }] } }] }),
+        ...(scopeDownStatement ? { scopeDownStatement } : {}),
+      },
+    },
+  };
+}
+
+/** Requests to the pool's routes: per method, the method and a pattern over the decoded, normalized path. */
+function routesStatement(rule: WafRateRule): CfnWebACL.StatementProperty {
+  const methods = [...new Set(rule.routes.map((route) => route.method))];
+  const perMethod = methods.map((method): CfnWebACL.StatementProperty => {
+    const regexString = pathPattern(rule.routes.filter((route) => route.method === method).map((route) => route.path));
+    if (regexString.length > MAX_PATTERN) throw new Error(`WebAcl pool "${rule.pool}": the ${method} path pattern is ${regexString.length} characters, over WAF's ${MAX_PATTERN}`);
+    return {
+      andStatement: {
+        statements: [
+          { byteMatchStatement: { fieldToMatch: { method: {} }, positionalConstraint: 'EXACTLY', searchString: method, textTransformations: [{ priority: 0, type: 'NONE' }] } },
+          {
+            regexMatchStatement: {
+              fieldToMatch: { uriPath: {} },
+              regexString,
+              textTransformations: [{ priority: 0, type: 'URL_DECODE' }, { priority: 1, type: 'NORMALIZE_PATH' }],
+            },
+          },
+        ],
+      },
+    };
+  });
+  return perMethod.length === 1 ? perMethod[0]! : { orStatement: { statements: perMethod } };
+}
+
+function managedRule(name: string, countOnly: readonly string[] = []): Rule {
+  return {
+    name,
+    visibilityConfig: visibility(name),
+    overrideAction: { none: {} },
+    statement: {
+      managedRuleGroupStatement: {
+        vendorName: 'AWS',
+        name,
+        ...(countOnly.length > 0 ? { ruleActionOverrides: countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } })) } : {}),
+      },
+    },
+  };
+}

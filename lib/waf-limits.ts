@@ -1,0 +1,75 @@
+/**
+ * The route table's per-client limits (services/contracts/routes.ts, `clientLimitOf`) as AWS WAF rate-based
+ * rules. The table states token buckets (rate per second, burst); WAF counts requests per key over a sliding
+ * window and blocks a key above a limit. A client that keeps within its bucket sends at most
+ * `burst + rate × window` requests in any window, so that is the WAF limit: WAF never refuses a client the local
+ * gateway would admit, and it stops one that keeps sending above its bucket's rate.
+ *
+ * What WAF can key on decides the rest (docs/infrastructure.md, "Edge firewall"):
+ * - `source-address` pools: the client IP, as the local gateway does.
+ * - `token-subject` pools: WAF cannot decode a JWT, so the key is the whole Authorization header. Each distinct
+ *   token is a client: a forged or expired token is its own key and spends no real client's budget, but one user
+ *   holding several tokens has a budget per token.
+ * - A backstop per source address over every request, at the sum of what one client may send to all pools: it
+ *   bounds what the keyed rules cannot see (unknown paths, preflights, a new bogus token per request).
+ */
+import { clientLimitOf, type ClientKey, type HttpMethod, type RouteDefinition, type Throttle } from '../services/contracts/routes';
+
+/** WAF's shortest evaluation window; the only one that can follow a bucket's burst closely. */
+export const WAF_WINDOW_SECONDS = 60;
+/** WAF's smallest rate-based limit. */
+export const WAF_MIN_LIMIT = 10;
+
+/** One rate-based rule: requests of `routes`, counted per `key`, at most `limit` in the window. */
+export interface WafRateRule {
+  /** The route table's pool name. */
+  readonly pool: string;
+  readonly key: ClientKey;
+  readonly limit: number;
+  readonly routes: readonly { readonly method: HttpMethod; readonly path: string }[];
+}
+
+export interface WafLimits {
+  readonly windowSeconds: number;
+  /** One rule per per-client pool of the table, in table order. */
+  readonly pools: readonly WafRateRule[];
+  /** Every request, per source address. */
+  readonly backstopPerAddress: number;
+}
+
+/** The most requests a bucket admits in `windowSeconds`. */
+export function windowLimit(throttle: Throttle, windowSeconds = WAF_WINDOW_SECONDS): number {
+  return Math.max(WAF_MIN_LIMIT, Math.ceil(throttle.burstLimit + throttle.rateLimit * windowSeconds));
+}
+
+export function wafLimits(routes: readonly RouteDefinition[]): WafLimits {
+  const pools = new Map<string, WafRateRule & { routes: { method: HttpMethod; path: string }[] }>();
+  for (const route of routes) {
+    const client = clientLimitOf(route);
+    const limit = windowLimit(client.throttle);
+    const pool = pools.get(client.pool);
+    if (!pool) {
+      pools.set(client.pool, { pool: client.pool, key: client.by, limit, routes: [{ method: route.method, path: route.path }] });
+    } else if (pool.key !== client.by || pool.limit !== limit) {
+      throw new Error(`WAF limits: routes of the per-client pool "${client.pool}" must state one limit and key; got ${pool.key} ${pool.limit} and ${client.by} ${limit}`);
+    } else {
+      pool.routes.push({ method: route.method, path: route.path });
+    }
+  }
+  const rules = [...pools.values()];
+  return {
+    windowSeconds: WAF_WINDOW_SECONDS,
+    pools: rules,
+    backstopPerAddress: rules.reduce((sum, rule) => sum + rule.limit, 0),
+  };
+}
+
+/**
+ * A regular expression matching exactly the paths of `routes` (`{id}` is one segment), with or without a
+ * trailing slash. WAF applies it after URL-decoding and normalizing the path, so `%74oken` or `//token` match too.
+ */
+export function pathPattern(paths: readonly string[]): string {
+  const escape = (text: string) => text.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+  const alternatives = [...new Set(paths)].map((path) => escape(path).replace(/\{[^{}/]+\}/g, '[^/]+'));
+  return `^(${alternatives.join('|')})/?$`;
+}

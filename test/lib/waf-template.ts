@@ -1,0 +1,33 @@
+/** The shapes of a synthesized AWS::WAFv2::WebACL that the tests read, as lib/constructs/web-acl.ts writes them. */
+
+export interface WafStatement {
+  readonly AndStatement?: { readonly Statements: readonly WafStatement[] };
+  readonly OrStatement?: { readonly Statements: readonly WafStatement[] };
+  readonly ByteMatchStatement?: { readonly FieldToMatch: { readonly Method?: object }; readonly SearchString: string; readonly PositionalConstraint: string };
+  readonly RegexMatchStatement?: { readonly FieldToMatch: { readonly UriPath?: object }; readonly RegexString: string; readonly TextTransformations: unknown[] };
+  readonly RateBasedStatement?: {
+    readonly Limit: number;
+    readonly EvaluationWindowSec: number;
+    readonly AggregateKeyType: string;
+    readonly CustomKeys?: unknown[];
+    readonly ScopeDownStatement?: WafStatement;
+  };
+  readonly ManagedRuleGroupStatement?: { readonly VendorName: string; readonly Name: string; readonly RuleActionOverrides?: unknown[] };
+}
+
+export interface WafRule {
+  readonly Name: string;
+  readonly Priority: number;
+  readonly Statement: WafStatement;
+  readonly Action?: { readonly Block?: { readonly CustomResponse?: unknown } };
+  readonly OverrideAction?: unknown;
+}
+
+/** Does a scope-down statement (of the kinds web-acl.ts writes) match this request? */
+export function matchesRequest(statement: WafStatement, method: string, path: string): boolean {
+  if (statement.AndStatement) return statement.AndStatement.Statements.every((s) => matchesRequest(s, method, path));
+  if (statement.OrStatement) return statement.OrStatement.Statements.some((s) => matchesRequest(s, method, path));
+  if (statement.ByteMatchStatement?.FieldToMatch.Method) return statement.ByteMatchStatement.SearchString === method;
+  if (statement.RegexMatchStatement?.FieldToMatch.UriPath) return new RegExp(statement.RegexMatchStatement.RegexString).test(path);
+  throw new Error(`a statement the tests cannot evaluate: ${JSON.stringify(statement)}`);
+}
