@@ -1,0 +1,190 @@
+/**
+ * Product's gRPC port holds against abuse: raw bytes that are not HTTP/2, broken HTTP/2 frames, and well-formed
+ * HTTP/2 streams carrying malformed gRPC, gRPC-Web and Connect calls (bad length prefixes, an oversized declared
+ * message, compression nobody asked for, bytes that are not protobuf, odd deadlines, unknown paths). Each stream
+ * gets an answer, none is a server fault (INTERNAL, UNKNOWN or HTTP 5xx), and afterwards the server still prices
+ * a real lookup. Bounded in count (FUZZ_RUNS, 150 by default) and time.
+ *
+ * One exception, by design of connect-es (and of grpc-go): a message whose bytes are not protobuf answers
+ * INTERNAL "parse binary: …" (HTTP 500 in the Connect protocol). The port is internal; docs/billing.md says so.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
+import { connect as connectTcp } from 'node:net';
+import { Code, createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProductCatalog } from '../../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
+import type { RunningGrpcServer } from '../../../../../services/kit/grpc/serve-grpc';
+import type { Product } from '../../../../../services/product/domain/product';
+import { startProductGrpc, startProductHarness, type ProductHarness } from '../../../../support/product';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const ANSWER_TIMEOUT_MS = 3_000;
+const GET_PRICES = '/platform.product.v1.ProductCatalog/GetPrices';
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+let harness: ProductHarness;
+let server: RunningGrpcServer;
+let widget: Product;
+
+beforeAll(async () => {
+  harness = await startProductHarness();
+  server = await startProductGrpc(harness, { readMaxBytes: 64 * 1024 });
+  widget = await harness.unitOfWork.products.insert({ sku: `F-${randomUUID()}`, name: 'Fuzzed', priceCents: 321 });
+});
+afterAll(async () => {
+  await server?.close();
+  await harness?.close();
+});
+
+async function stillServes(): Promise<void> {
+  const answer = await createClient(ProductCatalog, createGrpcTransport({ baseUrl: server.url })).getPrices({ productIds: [widget.id] }, { timeoutMs: 2_000 });
+  expect(answer.prices.map((p) => p.priceCents)).toEqual([321]);
+}
+
+/** Writes bytes on a fresh TCP connection and waits until the server closes it (or a short while passes). */
+function sendRaw(bytes: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connectTcp(Number(new URL(server.url).port), '127.0.0.1', () => socket.end(bytes));
+    const done = () => (socket.destroy(), resolve());
+    socket.on('error', done).on('close', done).resume();
+    setTimeout(done, 500).unref();
+  });
+}
+
+/** An HTTP/2 frame: 24-bit length, type, flags, 31-bit stream id, payload. */
+function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header.writeUInt8(type, 3);
+  header.writeUInt8(flags, 4);
+  header.writeUInt32BE(stream & 0x7fffffff, 5);
+  return Buffer.concat([header, payload]);
+}
+
+interface Call {
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly grpcStatus?: number;
+  /** grpc-message, and the body's text (Connect's JSON error, gRPC-Web's trailers). */
+  readonly message: string;
+}
+
+/** Sends one call on `session`; answers its HTTP status and gRPC status (from headers or trailers). */
+function send(session: ClientHttp2Session, call: Call): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':method': 'POST', ':path': call.path, ...call.headers });
+    let status = 0;
+    let grpcStatus: number | undefined;
+    let message = '';
+    const read = (headers: Record<string, unknown>) => {
+      if (headers['grpc-status'] !== undefined) grpcStatus = Number(headers['grpc-status']);
+      if (typeof headers['grpc-message'] === 'string') message += decodeURIComponent(headers['grpc-message']);
+    };
+    stream.on('response', (headers) => ((status = Number(headers[':status'])), read(headers)));
+    stream.on('trailers', read);
+    stream.on('data', (chunk: Buffer) => (message += chunk.toString('latin1')));
+    stream.on('end', () => resolve({ status, grpcStatus, message }));
+    stream.on('error', reject);
+    stream.setTimeout(ANSWER_TIMEOUT_MS, () => reject(new Error(`no answer to ${call.path} within ${ANSWER_TIMEOUT_MS} ms`)));
+    stream.end(call.body);
+  });
+}
+
+/** A gRPC length-prefixed message: flags byte, 32-bit length, then the bytes (the length may lie). */
+const prefixed = (flags: number, declared: number, bytes: Uint8Array) => {
+  const header = Buffer.alloc(5);
+  header.writeUInt8(flags, 0);
+  header.writeUInt32BE(declared >>> 0, 1);
+  return Buffer.concat([header, Buffer.from(bytes)]);
+};
+
+const contentTypes = fc.constantFrom('application/grpc', 'application/grpc+proto', 'application/grpc-web+proto', 'application/grpc-web-text', 'application/proto', 'application/json', 'application/grpc+json', 'text/plain', '');
+const bytes = fc.uint8Array({ maxLength: 512 });
+const body = fc.oneof(
+  bytes.map((b) => Buffer.from(b)),
+  fc.tuple(fc.integer({ min: 0, max: 255 }), fc.oneof(fc.nat({ max: 600 }), fc.constant(0xffffffff), fc.constant(64 * 1024 + 1)), bytes).map(([f, d, b]) => prefixed(f, d, b)),
+  fc.string().map((s) => Buffer.from(JSON.stringify({ productIds: [s, widget.id] }))),
+  fc.constant(prefixed(0, 200_000, new Uint8Array(200_000))),
+);
+const call: fc.Arbitrary<Call> = fc.record({
+  path: fc.oneof(fc.constant(GET_PRICES), fc.constant('/grpc.health.v1.Health/Check'), fc.constant('/grpc.health.v1.Health/Watch'), fc.constantFrom('/', '/platform.product.v1.ProductCatalog/Nope', '/x/y/z', `${GET_PRICES}/extra`)),
+  headers: fc.record(
+    {
+      'content-type': contentTypes,
+      'grpc-timeout': fc.constantFrom('1n', '0S', '99999999H', 'abc', '-5m', '100m', '1S'),
+      'grpc-encoding': fc.constantFrom('gzip', 'br', 'identity', 'lol'),
+      'connect-protocol-version': fc.constantFrom('1', '2'),
+      'connect-timeout-ms': fc.constantFrom('0', '-1', '10', 'soon', '99999999999'),
+      te: fc.constant('trailers'),
+    },
+    { requiredKeys: ['content-type'] },
+  ),
+  body,
+});
+
+/** connect-es answers INTERNAL for request bytes that are not protobuf (see above); only that message is let pass. */
+const UNPARSEABLE = /parse binary: /;
+/** A server fault: what no caller's bytes may cause. 501 (unimplemented) is an answer, not a fault. */
+const serverFault = (answer: Answer) => {
+  if (UNPARSEABLE.test(answer.message)) return false;
+  return (answer.status >= 500 && answer.status !== 501) || answer.grpcStatus === Code.Internal || answer.grpcStatus === Code.Unknown;
+};
+
+describe('Product\'s gRPC port under malformed input', () => {
+  it('when bytes that are not HTTP/2 or broken HTTP/2 frames arrive, then the server drops that connection and keeps serving', async () => {
+    const garbage = [
+      Buffer.from('GET /platform.product.v1.ProductCatalog/GetPrices HTTP/1.1\r\nHost: x\r\n\r\n'),
+      Buffer.from('PRI * HTTP/2.0\r\n'),
+      Buffer.concat([PREFACE, frame(4, 0, 0, Buffer.alloc(5))]), // a SETTINGS frame of a length no setting has
+      Buffer.concat([PREFACE, frame(4, 0, 0, Buffer.alloc(0)), frame(1, 0x4, 2, Buffer.from([0xff, 0xff, 0xff]))]), // HEADERS on an even stream, with broken HPACK
+      Buffer.concat([PREFACE, frame(4, 0, 0, Buffer.alloc(0)), frame(0, 0, 1, Buffer.alloc(100))]), // DATA on an idle stream
+      Buffer.concat([PREFACE, frame(4, 0, 0, Buffer.alloc(0)), frame(8, 0, 0, Buffer.from([0, 0, 0, 0]))]), // a zero window increment
+      Buffer.concat([PREFACE, frame(4, 0, 0, Buffer.alloc(0)), frame(0x42, 0, 0, Buffer.alloc(16 * 1024 + 1))]), // an oversized unknown frame
+    ];
+    await Promise.all(garbage.map(sendRaw));
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 256 }), async (random) => {
+      await sendRaw(Buffer.concat([PREFACE, Buffer.from(random)]));
+    }), { numRuns: Math.ceil(RUNS / 3) });
+    await stillServes();
+  }, 60_000);
+
+  it('when streams carry malformed calls, then each is answered and none is a server fault', async () => {
+    const session = connectHttp2(server.url);
+    session.on('error', () => {});
+    const faults: Array<{ call: Call; answer: Answer }> = [];
+    try {
+      await fc.assert(
+        fc.asyncProperty(call, async (generated) => {
+          const live = session.closed || session.destroyed ? connectHttp2(server.url) : session;
+          const answer = await send(live, generated);
+          if (serverFault(answer)) faults.push({ call: { ...generated, body: generated.body.subarray(0, 64) }, answer });
+        }),
+        { numRuns: RUNS, interruptAfterTimeLimit: 30_000 },
+      );
+    } finally {
+      session.close();
+    }
+    expect(faults).toEqual([]);
+    await stillServes();
+  }, 60_000);
+
+  it('when a caller opens more streams than the server allows at once, then the extra ones wait or are refused and the server keeps serving', async () => {
+    const session = connectHttp2(server.url, { peerMaxConcurrentStreams: 1000 });
+    session.on('error', () => {});
+    const health = { path: '/grpc.health.v1.Health/Check', headers: { 'content-type': 'application/grpc', te: 'trailers' }, body: prefixed(0, 0, new Uint8Array()) };
+    const answers = await Promise.all(Array.from({ length: 300 }, () => send(session, health).catch((error: NodeJS.ErrnoException) => error.code ?? String(error))));
+    session.close();
+    const ok = answers.filter((a) => typeof a === 'object' && a.grpcStatus === 0).length;
+    expect(ok).toBeGreaterThanOrEqual(128);
+    for (const a of answers) if (typeof a === 'string') expect(a).toMatch(/ERR_HTTP2_STREAM_ERROR|REFUSED|ERR_HTTP2/);
+    await stillServes();
+  }, 60_000);
+});
