@@ -144,9 +144,11 @@ export function priceTemplates(stage: string, templates: Readonly<Record<string,
           const gb = Number(task.Memory) / 1024;
           const count = Number(props.DesiredCount ?? 1);
           const hourly = (vcpu * rate(p.fargateVcpuHour, arch, 'Fargate architecture') + gb * rate(p.fargateGbHour, arch, 'Fargate architecture')) * (spot ? p.fargateSpotFactor : 1);
-          const exposes = ((props.ServiceConnectConfiguration as { Services?: unknown[] } | undefined)?.Services ?? []).length > 0;
-          const monthly = hourly * hours * count + (exposes ? p.cloudMapInstanceMonth * count : 0);
-          add(id, type, monthly, `${count} × ${vcpu} vCPU/${gb} GB ${arch} Fargate${spot ? ' Spot' : ''}${exposes ? ' + Cloud Map instance' : ''}`);
+          // Service Connect registers each task once per published port (Product: REST and gRPC) in Cloud Map.
+          const published = ((props.ServiceConnectConfiguration as { Services?: unknown[] } | undefined)?.Services ?? []).length;
+          const monthly = hourly * hours * count + p.cloudMapInstanceMonth * count * published;
+          const cloudMap = published > 0 ? ` + ${count * published} Cloud Map instance${count * published > 1 ? 's' : ''}` : '';
+          add(id, type, monthly, `${count} × ${vcpu} vCPU/${gb} GB ${arch} Fargate${spot ? ' Spot' : ''}${cloudMap}`);
           break;
         }
         case 'AWS::ECS::Cluster': {
