@@ -4,12 +4,14 @@
  * smoke journey goes through Prism, which answers 422 to a request the documents do not describe and 500 to a
  * response they do not describe, and logs every violation, warnings included.
  */
+import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
+import { bearer, platformClient } from '../../scripts/smoke/client';
 import { runJourney } from '../../scripts/smoke/journey';
 import { startChildProcess, type RunningChild } from '../../services/local/child-process/start-child';
 import { freePort } from '../../services/local/free-port';
@@ -88,6 +90,37 @@ describe('the smoke journey through a validating proxy (Stoplight Prism)', () =>
     // The nine operations the journey uses went through, and Prism forwarded each request rather than answering it.
     expect(new Set(requests.map((r) => r.split(' ').slice(0, 2).join(' '))).size).toBeGreaterThanOrEqual(9);
     expect(prism!.output.filter((line) => line.includes('Forwarding')).length).toBe(requests.length);
+  });
+
+  it('when clients make the usual mistakes, then each problem answer (status, headers, body) is one the documents describe', { timeout: 60_000 }, async () => {
+    const flagged: string[] = [];
+    const { identity, product, billing } = platformClient(prism!.url, {
+      fetch: async (request, init) => {
+        const response = await fetch(request, init);
+        const violations = response.headers.get('sl-violations');
+        if (violations) flagged.push(`${request.method} ${request.url} ${response.status}: ${violations}`);
+        return response;
+      },
+    });
+    const email = `prism-${randomUUID().slice(0, 8)}@example.com`;
+    const password = `Prism-${randomUUID()}!aA1`;
+    const status = async (call: Promise<{ response: Response }>) => (await call).response.status;
+
+    expect(await status(identity.POST('/identity/signup', { body: { email, password: 'password', name: 'Weak' } }))).toBe(400);
+    expect(await status(identity.POST('/identity/signup', { body: { email, password, name: 'Prism' } }))).toBe(201);
+    expect(await status(identity.POST('/identity/signup', { body: { email, password, name: 'Again' } }))).toBe(409);
+    expect(await status(identity.POST('/identity/token', { body: { email, password: `${password}x` } }))).toBe(401);
+    const { data: tokens } = await identity.POST('/identity/token', { body: { email, password } });
+    const asUser = bearer(tokens!.accessToken);
+    const sku = `PRISM-${randomUUID().slice(0, 8)}`;
+    const body = { sku, name: 'Prism widget', priceCents: 100 };
+    expect(await status(product.POST('/products', { ...asUser, body }))).toBe(403);
+    const { data: admin } = await identity.POST('/identity/token', { body: { email: 'admin@example.com', password: DEFAULT_ADMIN_PASSWORD } });
+    expect(await status(product.POST('/products', { ...bearer(admin!.accessToken), body }))).toBe(201);
+    expect(await status(product.POST('/products', { ...bearer(admin!.accessToken), body }))).toBe(409);
+    expect(await status(product.GET('/products/{id}', { params: { path: { id: randomUUID() } } }))).toBe(404);
+    expect(await status(billing.GET('/billing/invoices/{id}', { ...asUser, params: { path: { id: randomUUID() } } }))).toBe(404);
+    expect(flagged).toEqual([]);
   });
 
   it('when a request is not what the documents describe, then Prism refuses it (the check can fail on requests)', async () => {
