@@ -24,7 +24,7 @@ export interface PlatformProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export const PORT_VARIABLES = ['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT', 'COGNITO_PORT', 'FAUXQS_PORT', 'POSTGRES_PORT'];
+export const PORT_VARIABLES = ['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT', 'PRODUCT_GRPC_PORT', 'COGNITO_PORT', 'FAUXQS_PORT', 'POSTGRES_PORT'];
 
 /** The launcher stops each of its four tiers within 15 s; npm is killed only if it takes longer than all of them. */
 const STOP_GRACE_MS = 60_000;
