@@ -65,7 +65,7 @@ const PAGE = `<!DOCTYPE html>
  * be loaded is named at the top instead of hiding the others. Plain ES2017, no modules: it is served as is.
  */
 const MERGE_DOCUMENTS = `function mergeDocuments(loaded) {
-  var merged = { openapi: '3.1.0', info: { title: 'Platform API', version: '1.0.0' }, servers: [{ url: '/' }], tags: [], paths: {}, components: {} };
+  var merged = { openapi: '3.1.0', info: { title: 'Platform API', version: '1.0.0' }, servers: [{ url: '/', description: 'This gateway' }], tags: [], paths: {}, components: {} };
   var lines = ['Every service of the platform, grouped by service. Each service serves its own document:'];
   loaded.forEach(function (entry) {
     if (!entry.spec) {
