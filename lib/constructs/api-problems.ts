@@ -15,14 +15,13 @@ interface GatewayProblem {
 
 /**
  * Only the types a client meets. A REST API answers an unknown path or method with MISSING_AUTHENTICATION_TOKEN
- * (403 by default): it is a 404 here, as in the contract. A throttled request gets `Retry-After: 1`, the time
- * one token takes to come back at the smallest per-route rate of the table (10 per second).
+ * (403 by default): it is a 404 here, as in the contract. THROTTLED gets its `Retry-After` from the caller.
  */
 export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
   { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, title: 'Not Found' },
   { type: ResponseType.UNAUTHORIZED, status: 401, title: 'Unauthorized', headers: { 'WWW-Authenticate': 'Bearer' } },
   { type: ResponseType.ACCESS_DENIED, status: 403, title: 'Forbidden' },
-  { type: ResponseType.THROTTLED, status: 429, title: 'Too Many Requests', headers: { 'Retry-After': '1' } },
+  { type: ResponseType.THROTTLED, status: 429, title: 'Too Many Requests' },
   { type: ResponseType.WAF_FILTERED, status: 403, title: 'Forbidden' },
   { type: ResponseType.REQUEST_TOO_LARGE, status: 413, title: 'Content Too Large' },
   { type: ResponseType.INTEGRATION_TIMEOUT, status: 504, title: 'Gateway Timeout' },
@@ -40,10 +39,14 @@ export function problemTemplate(problem: GatewayProblem): string {
     .replace('"@DETAIL@"', '$context.error.messageString');
 }
 
-/** Adds every problem response to the API; `corsOrigin` (one origin or `*`) is echoed on them when set. */
-export function addGatewayProblems(api: RestApi, corsOrigin?: string): void {
+/**
+ * Adds every problem response to the API. A throttled request is told to retry after `retryAfterSeconds`;
+ * `corsOrigin` (one origin or `*`) is echoed on every answer when set.
+ */
+export function addGatewayProblems(api: RestApi, retryAfterSeconds: number, corsOrigin?: string): void {
   for (const problem of GATEWAY_PROBLEMS) {
-    const headers = { 'Content-Type': 'application/problem+json', ...problem.headers, ...(corsOrigin ? { 'Access-Control-Allow-Origin': corsOrigin } : {}) };
+    const retry = problem.type === ResponseType.THROTTLED ? { 'Retry-After': String(retryAfterSeconds) } : {};
+    const headers = { 'Content-Type': 'application/problem+json', ...problem.headers, ...retry, ...(corsOrigin ? { 'Access-Control-Allow-Origin': corsOrigin } : {}) };
     api.addGatewayResponse(`Problem${problem.type.responseType}`, {
       type: problem.type,
       statusCode: String(problem.status),

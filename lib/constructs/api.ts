@@ -104,7 +104,7 @@ export class Api extends Construct {
         : {}),
     });
     this.stage = this.restApi.deploymentStage;
-    addGatewayProblems(this.restApi, corsOrigin);
+    addGatewayProblems(this.restApi, retryAfterSeconds([props.throttle, ...props.routes.flatMap((route) => (route.throttle ? [route.throttle] : []))]), corsOrigin);
     if (corsOrigin) allowOriginOnAnswers(props.listener, corsOrigin);
 
     const authorizer = new CognitoUserPoolsAuthorizer(this, 'Cognito', { cognitoUserPools: [props.userPool] });
@@ -188,6 +188,15 @@ function methodThrottles(routes: readonly RouteDefinition[]): Record<string, Met
       .filter((route) => route.throttle)
       .map((route) => [`${route.path}/${route.method}`, { throttlingRateLimit: route.throttle!.rateLimit, throttlingBurstLimit: route.throttle!.burstLimit }]),
   );
+}
+
+/**
+ * What a throttled client is told to wait: the time one token takes to come back in the slowest bucket of the
+ * stage (API Gateway's 429 cannot say which bucket refused), at least 1 s; 60 s when a bucket is closed.
+ */
+export function retryAfterSeconds(throttles: readonly Throttle[]): number {
+  const slowest = Math.min(...throttles.map((throttle) => throttle.rateLimit));
+  return slowest > 0 ? Math.max(1, Math.ceil(1 / slowest)) : 60;
 }
 
 /** The ALB's response-header injection: the services' own answers then carry the CORS headers a browser needs. */

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Api, type ApiProps } from '../../../lib/constructs/api';
+import { Api, type ApiProps, retryAfterSeconds } from '../../../lib/constructs/api';
 import { GATEWAY_PROBLEMS, problemTemplate } from '../../../lib/constructs/api-problems';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
 import type { RouteDefinition } from '../../../services/contracts/routes';
@@ -103,6 +103,12 @@ describe('Api', () => {
       expect(response.ResponseParameters).toMatchObject({ 'gatewayresponse.header.Content-Type': "'application/problem+json'" });
     }
     expect(responses).toHaveLength(GATEWAY_PROBLEMS.length);
+  });
+
+  it('when a throttled client is told when to retry, then it is the slowest bucket\'s time for one token, at least 1 s', () => {
+    expect(retryAfterSeconds([{ rateLimit: 500, burstLimit: 1000 }, { rateLimit: 10, burstLimit: 20 }])).toBe(1);
+    expect(retryAfterSeconds([{ rateLimit: 500, burstLimit: 1000 }, { rateLimit: 0.2, burstLimit: 10 }])).toBe(5);
+    expect(retryAfterSeconds([{ rateLimit: 0, burstLimit: 0 }])).toBe(60);
   });
 
   it('when API Gateway fills in a problem template, then the body is JSON of the contract\'s shape', () => {
