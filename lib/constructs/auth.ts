@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  CfnUserPoolRiskConfigurationAttachment,
   FeaturePlan,
   LambdaVersion,
   Mfa,
@@ -34,7 +35,10 @@ export interface AuthProps {
    * require a scope that no token could ever carry. The self-service scope is refused: the trigger removes it.
    */
   readonly requiredScopes: readonly string[];
-  /** `PLUS` turns on threat protection (compromised credentials, adaptive authentication) in enforce mode. */
+  /**
+   * `PLUS` turns on threat protection in enforce mode, configured for what Cognito can judge here: sign-ins with
+   * compromised credentials are blocked; adaptive authentication only audits (see `riskConfiguration`).
+   */
   readonly plan: 'ESSENTIALS' | 'PLUS';
   /** Keep the pool (and its users) when the stack is deleted, and refuse deletion through the API. */
   readonly protectData: boolean;
@@ -71,6 +75,8 @@ export class Auth extends Construct {
   public readonly resourceServers: readonly UserPoolResourceServer[];
   /** The pre-token-generation trigger (V2_0 event) that shapes every access token's scopes. */
   public readonly preTokenGeneration: NodejsFunction;
+  /** What threat protection does on each finding; only with the Plus plan. */
+  public readonly riskConfiguration?: CfnUserPoolRiskConfigurationAttachment;
 
   constructor(scope: Construct, id: string, props: AuthProps) {
     super(scope, id);
@@ -132,6 +138,7 @@ export class Auth extends Construct {
       }),
     );
 
+    if (props.plan === 'PLUS') this.riskConfiguration = this.threatResponses();
     this.preTokenGeneration = this.tokenTrigger(custom, props.logRetention);
     // V2_0: the version that can change access tokens (Essentials or Plus plan, which both plans here are).
     this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, this.preTokenGeneration, LambdaVersion.V2_0);
@@ -147,6 +154,30 @@ export class Auth extends Construct {
       idTokenValidity: tokenValidity,
       refreshTokenValidity: props.refreshTokenValidity ?? Duration.days(30),
       authSessionValidity: Duration.minutes(3),
+    });
+  }
+
+  /**
+   * Threat protection, set knowingly for how sign-in works here. Every InitiateAuth comes from the Identity
+   * service, server-side, so Cognito sees the service's NAT addresses, never the client's: the client's address
+   * does not reach the task (API Gateway and the ALB stand between). Adaptive authentication would score every
+   * user against the same few addresses, and one attacker's failed attempts could raise the risk of everyone's
+   * sign-ins, which this API cannot answer with a challenge (MFA prompts end in 401). So account-takeover risk is
+   * recorded (audit: it shows in the user pool's event history and metrics) but triggers no action; brute force
+   * is the edge's job (per-client and per-account limits, WAF). Compromised credentials need no client context:
+   * Cognito checks the password itself, so a sign-in, sign-up or password change with a leaked password is blocked.
+   * docs/identity.md, "Threat protection".
+   */
+  private threatResponses(): CfnUserPoolRiskConfigurationAttachment {
+    const noAction = { eventAction: 'NO_ACTION', notify: false };
+    return new CfnUserPoolRiskConfigurationAttachment(this, 'ThreatResponses', {
+      userPoolId: this.userPool.userPoolId,
+      clientId: 'ALL',
+      compromisedCredentialsRiskConfiguration: {
+        actions: { eventAction: 'BLOCK' },
+        eventFilter: ['SIGN_IN', 'SIGN_UP', 'PASSWORD_CHANGE'],
+      },
+      accountTakeoverRiskConfiguration: { actions: { lowAction: noAction, mediumAction: noAction, highAction: noAction } },
     });
   }
 

@@ -111,6 +111,21 @@ describe('Auth', () => {
     template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
   });
 
+  it('when the plan is PLUS, then leaked passwords are blocked and account-takeover risk is audited without action (Cognito sees the service, not the client)', () => {
+    const template = synth({ plan: 'PLUS' });
+    const noAction = { EventAction: 'NO_ACTION', Notify: false };
+    template.hasResourceProperties('AWS::Cognito::UserPoolRiskConfigurationAttachment', {
+      ClientId: 'ALL',
+      UserPoolId: Match.anyValue(),
+      CompromisedCredentialsRiskConfiguration: { Actions: { EventAction: 'BLOCK' }, EventFilter: ['SIGN_IN', 'SIGN_UP', 'PASSWORD_CHANGE'] },
+      AccountTakeoverRiskConfiguration: { Actions: { LowAction: noAction, MediumAction: noAction, HighAction: noAction } },
+    });
+  });
+
+  it('when the plan is ESSENTIALS, then there is no threat protection to configure', () => {
+    synth().resourceCountIs('AWS::Cognito::UserPoolRiskConfigurationAttachment', 0);
+  });
+
   it('when a scope is neither built in nor "<identifier>/<name>", then it refuses, naming it', () => {
     expect(() => synth({ requiredScopes: ['write'] })).toThrow(/got write/);
   });
