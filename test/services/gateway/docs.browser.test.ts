@@ -93,3 +93,22 @@ describe('when /docs is opened in a browser', () => {
     }
   });
 });
+
+describe('when a service cannot give its document', () => {
+  it('then the page names it and still shows the others', async () => {
+    const down = await startUpstream('billing', (_req, res) => res.writeHead(503, { 'content-type': 'application/problem+json' }).end('{}'));
+    const partial = await startTestGateway({ upstreams: { identity: upstreams[0]!.url, product: upstreams[1]!.url, billing: down.url } });
+    // A browser of its own: the bundled Chromium runs as one process, which ends with its last page.
+    const own = await launchBrowser();
+    const page = await own.newPage();
+    try {
+      await page.goto(`${partial.url}/docs`);
+      expect((await renderedGroups(page)).map(([tag]) => tag)).toEqual(['Identity', 'Product']);
+      await page.locator('.info li', { hasText: '/billing/openapi.json could not be loaded (it answered 503)' }).waitFor({ timeout: 5_000 });
+    } finally {
+      await own.close();
+      await partial.close();
+      await down.close();
+    }
+  });
+});
