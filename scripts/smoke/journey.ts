@@ -93,12 +93,13 @@ export async function runJourney(options: JourneyOptions): Promise<void> {
     return [profile, `${profile.paidInvoiceCount} paid, ${profile.lifetimeSpendCents} cents spent`];
   });
 
-  await step('delete the profile; the billing account closes (eventually)', async () => {
+  // CONTRACT.md "Deletion": within 2 s every service answers 401 to the old token (Billing once its account closed).
+  await step('delete the account; every service refuses the old token', async () => {
     await expectStatus(204, identity.DELETE('/identity/me', asUser));
-    await eventually('billing account closed', options.eventTimeoutMs, async () => {
-      const { data } = await billing.GET('/billing/account', asUser);
-      return data?.status === 'closed' ? true : undefined;
+    await eventually('old token refused everywhere', options.eventTimeoutMs, async () => {
+      const [me, account] = await Promise.all([identity.GET('/identity/me', asUser), billing.GET('/billing/account', asUser)]);
+      return me.response.status === 401 && account.response.status === 401 ? true : undefined;
     });
-    return [undefined, 'profile deleted, account closed'];
+    return [undefined, 'account deleted, old token refused by Identity and Billing'];
   });
 }
