@@ -10,15 +10,22 @@
  * - `token-subject` pools: WAF cannot decode a JWT, so the key is the whole Authorization header. Each distinct
  *   token is a client: a forged or expired token is its own key and spends no real client's budget, but one user
  *   holding several tokens has a budget per token.
+ * - Requests without a token to an authenticated route count in the stage's anonymous pool, per source address,
+ *   as the local gateway charges a refused token there (a made-up token is its own key in the token pool).
  * - A backstop per source address over every request, at the sum of what one client may send to all pools: it
  *   bounds what the keyed rules cannot see (unknown paths, preflights, a new bogus token per request).
  */
-import { clientLimitOf, type ClientKey, type HttpMethod, type RouteDefinition, type Throttle } from '../services/contracts/routes';
+import { clientLimitOf, type ClientKey, type HttpMethod, type RouteDefinition, STAGE_CLIENT_LIMITS, type Throttle } from '../services/contracts/routes';
 
 /** WAF's shortest evaluation window; the only one that can follow a bucket's burst closely. */
 export const WAF_WINDOW_SECONDS = 60;
 /** WAF's smallest rate-based limit. */
 export const WAF_MIN_LIMIT = 10;
+
+export interface RouteRef {
+  readonly method: HttpMethod;
+  readonly path: string;
+}
 
 /** One rate-based rule: requests of `routes`, counted per `key`, at most `limit` in the window. */
 export interface WafRateRule {
@@ -26,7 +33,9 @@ export interface WafRateRule {
   readonly pool: string;
   readonly key: ClientKey;
   readonly limit: number;
-  readonly routes: readonly { readonly method: HttpMethod; readonly path: string }[];
+  readonly routes: readonly RouteRef[];
+  /** Routes whose requests count here too when they carry no Authorization header (the anonymous pool's). */
+  readonly withoutToken: readonly RouteRef[];
 }
 
 export interface WafLimits {
@@ -43,18 +52,24 @@ export function windowLimit(throttle: Throttle, windowSeconds = WAF_WINDOW_SECON
 }
 
 export function wafLimits(routes: readonly RouteDefinition[]): WafLimits {
-  const pools = new Map<string, WafRateRule & { routes: { method: HttpMethod; path: string }[] }>();
+  const pools = new Map<string, WafRateRule & { routes: RouteRef[] }>();
   for (const route of routes) {
     const client = clientLimitOf(route);
     const limit = windowLimit(client.throttle);
     const pool = pools.get(client.pool);
     if (!pool) {
-      pools.set(client.pool, { pool: client.pool, key: client.by, limit, routes: [{ method: route.method, path: route.path }] });
+      pools.set(client.pool, { pool: client.pool, key: client.by, limit, routes: [{ method: route.method, path: route.path }], withoutToken: [] });
     } else if (pool.key !== client.by || pool.limit !== limit) {
       throw new Error(`WAF limits: routes of the per-client pool "${client.pool}" must state one limit and key; got ${pool.key} ${pool.limit} and ${client.by} ${limit}`);
     } else {
       pool.routes.push({ method: route.method, path: route.path });
     }
+  }
+  const anonymous = STAGE_CLIENT_LIMITS.anonymous;
+  const authenticated = routes.filter((route) => route.auth !== 'public').map(({ method, path }) => ({ method, path }));
+  if (authenticated.length > 0) {
+    const pool = pools.get(anonymous.pool) ?? { pool: anonymous.pool, key: anonymous.by, limit: windowLimit(anonymous.throttle), routes: [], withoutToken: [] };
+    pools.set(anonymous.pool, { ...pool, withoutToken: authenticated });
   }
   const rules = [...pools.values()];
   return {

@@ -3,7 +3,7 @@ import type { Stage } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { pathPattern, WAF_MIN_LIMIT, type WafLimits, type WafRateRule } from '../waf-limits';
+import { pathPattern, type RouteRef, WAF_MIN_LIMIT, type WafLimits, type WafRateRule } from '../waf-limits';
 
 /** The stage setting (lib/stages.ts). */
 export interface WebAclSettings {
@@ -42,12 +42,13 @@ export class WebAcl extends Construct {
     if (!WINDOWS.includes(limits.windowSeconds)) throw new Error(`WebAcl windowSeconds must be one of ${WINDOWS.join(', ')}; got ${limits.windowSeconds}`);
     for (const rule of limits.pools) {
       if (!Number.isInteger(rule.limit) || rule.limit < WAF_MIN_LIMIT) throw new Error(`WebAcl pool "${rule.pool}" needs a whole limit ≥ ${WAF_MIN_LIMIT}; got ${rule.limit}`);
-      if (rule.routes.length === 0) throw new Error(`WebAcl pool "${rule.pool}" has no routes`);
+      if (rule.routes.length + rule.withoutToken.length === 0) throw new Error(`WebAcl pool "${rule.pool}" has no routes`);
+      if (rule.withoutToken.length > 0 && rule.key !== 'source-address') throw new Error(`WebAcl pool "${rule.pool}" counts requests without a token, so it must count per source address; got ${rule.key}`);
     }
 
     const rateRules = [
       rateRule('per-address-backstop', limits.backstopPerAddress, limits.windowSeconds, 'source-address'),
-      ...limits.pools.map((rule) => rateRule(`per-client-${rule.pool}`, rule.limit, limits.windowSeconds, rule.key, routesStatement(rule))),
+      ...limits.pools.map((rule) => rateRule(`per-client-${rule.pool}`, rule.limit, limits.windowSeconds, rule.key, poolStatement(rule))),
     ];
     const managed = [
       managedRule('AWSManagedRulesKnownBadInputsRuleSet'),
@@ -134,12 +135,30 @@ function rateRule(name: string, limit: number, windowSeconds: number, key: WafRa
   };
 }
 
-/** Requests to the pool's routes: per method, the method and a pattern over the decoded, normalized path. */
-function routesStatement(rule: WafRateRule): CfnWebACL.StatementProperty {
-  const methods = [...new Set(rule.routes.map((route) => route.method))];
+/** A request with no (or an empty) Authorization header. */
+const NO_TOKEN: CfnWebACL.StatementProperty = {
+  notStatement: {
+    statement: {
+      sizeConstraintStatement: { fieldToMatch: { singleHeader: { Name: 'authorization' } }, comparisonOperator: 'GT', size: 0, textTransformations: [{ priority: 0, type: 'NONE' }] },
+    },
+  },
+};
+
+/** What the pool counts: requests to its routes, and requests without a token to its `withoutToken` routes. */
+function poolStatement(rule: WafRateRule): CfnWebACL.StatementProperty {
+  const parts = [
+    ...(rule.routes.length > 0 ? [routesStatement(rule.pool, rule.routes)] : []),
+    ...(rule.withoutToken.length > 0 ? [{ andStatement: { statements: [NO_TOKEN, routesStatement(rule.pool, rule.withoutToken)] } }] : []),
+  ];
+  return parts.length === 1 ? parts[0]! : { orStatement: { statements: parts } };
+}
+
+/** Requests to these routes: per method, the method and a pattern over the decoded, normalized path. */
+function routesStatement(pool: string, routes: readonly RouteRef[]): CfnWebACL.StatementProperty {
+  const methods = [...new Set(routes.map((route) => route.method))];
   const perMethod = methods.map((method): CfnWebACL.StatementProperty => {
-    const regexString = pathPattern(rule.routes.filter((route) => route.method === method).map((route) => route.path));
-    if (regexString.length > MAX_PATTERN) throw new Error(`WebAcl pool "${rule.pool}": the ${method} path pattern is ${regexString.length} characters, over WAF's ${MAX_PATTERN}`);
+    const regexString = pathPattern(routes.filter((route) => route.method === method).map((route) => route.path));
+    if (regexString.length > MAX_PATTERN) throw new Error(`WebAcl pool "${pool}": the ${method} path pattern is ${regexString.length} characters, over WAF's ${MAX_PATTERN}`);
     return {
       andStatement: {
         statements: [

@@ -8,13 +8,13 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { STAGE_NAMES, STAGES } from '../../lib/stages';
 import { windowLimit } from '../../lib/waf-limits';
-import { ROUTES, STAGE_THROTTLE } from '../../services/contracts/routes';
+import { type ClientLimit, ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE } from '../../services/contracts/routes';
 import { CORS } from '../../services/contracts/cors';
 import { compileRoutes } from '../../services/gateway/routing';
 import { effectiveThrottle } from '../../services/gateway/throttle';
 import { resourcesOf } from './synth';
 import { stageTemplates } from './stage-templates';
-import { matchesRequest as matches, type WafRule } from './waf-template';
+import { matchesRequest as matches, type WafRequest, type WafRule } from './waf-template';
 
 const synthesized = await stageTemplates();
 
@@ -159,27 +159,47 @@ describe.each(['dev', 'prod'] as const)('API parity with the route table and the
 describe.each(STAGE_NAMES.filter((stage) => STAGES[stage].waf.enabled))('WAF parity with the local gateway\'s per-client limits (%s)', (stage) => {
   const webAcls = () => Object.values(resourcesOf(synthesized[stage as 'dev' | 'prod'].appTemplate, 'AWS::WAFv2::WebACL'));
 
+  const rules = () => webAcls()[0]!.Properties!.Rules as unknown as WafRule[];
+  /** The rate-based rules that count this request: its scope matches, and it carries the rule's key. */
+  const counting = (request: WafRequest) =>
+    rules().filter((rule) => {
+      const statement = rule.Statement.RateBasedStatement;
+      if (!statement?.ScopeDownStatement || !matches(statement.ScopeDownStatement, request)) return false;
+      return statement.AggregateKeyType === 'IP' || request.hasToken;
+    });
+  const expectLimit = (rule: WafRule, client: ClientLimit) => {
+    const statement = rule.Statement.RateBasedStatement!;
+    expect(rule.Name).toBe(`per-client-${client.pool}`);
+    expect(statement.Limit).toBe(windowLimit(client.throttle, statement.EvaluationWindowSec));
+    expect(statement.AggregateKeyType).toBe(client.by === 'source-address' ? 'IP' : 'CUSTOM_KEYS');
+    if (client.by === 'token-subject') expect(statement.CustomKeys).toEqual([{ Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } }]);
+  };
+
   it.each(gateway.map((route) => [route.key, route] as const))(
-    'when %s is synthesized, then one WAF rule limits it per client, at the local gateway\'s per-client limit',
+    'when %s is called with a token, then one WAF rule counts it, at the local gateway\'s per-client limit',
     (_key, local) => {
-      const rules = webAcls()[0]!.Properties!.Rules as unknown as WafRule[];
-      const scoped = rules.filter((rule) => rule.Statement.RateBasedStatement?.ScopeDownStatement);
-      const hit = scoped.filter((rule) => matches(rule.Statement.RateBasedStatement!.ScopeDownStatement!, local.method, local.samplePath));
-      expect(hit.map((rule) => rule.Name)).toEqual([`per-client-${local.client.pool}`]);
-      const statement = hit[0]!.Statement.RateBasedStatement!;
-      expect(statement.Limit).toBe(windowLimit(local.client.throttle, statement.EvaluationWindowSec));
-      expect(statement.AggregateKeyType).toBe(local.client.by === 'source-address' ? 'IP' : 'CUSTOM_KEYS');
-      if (local.client.by === 'token-subject') expect(statement.CustomKeys).toEqual([{ Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } }]);
+      const hit = counting({ method: local.method, path: local.samplePath, hasToken: true });
+      expect(hit).toHaveLength(1);
+      expectLimit(hit[0]!, local.client);
+    },
+  );
+
+  it.each(gateway.map((route) => [route.key, route] as const))(
+    'when %s is called without a token, then one WAF rule counts it per address, as the local gateway does',
+    (_key, local) => {
+      const hit = counting({ method: local.method, path: local.samplePath, hasToken: false });
+      expect(hit).toHaveLength(1);
+      // The local gateway charges a refused token to the stage's anonymous pool, per address.
+      expectLimit(hit[0]!, local.auth === 'public' ? local.client : STAGE_CLIENT_LIMITS.anonymous);
     },
   );
 
   it('when a request matches no route, then only the per-address backstop, over every request, counts it', () => {
-    const rules = webAcls()[0]!.Properties!.Rules as unknown as WafRule[];
-    const scoped = rules.filter((rule) => rule.Statement.RateBasedStatement?.ScopeDownStatement);
     for (const [method, path] of [['GET', '/admin'], ['OPTIONS', '/identity/me'], ['POST', '/identity/me']]) {
-      expect(scoped.filter((rule) => matches(rule.Statement.RateBasedStatement!.ScopeDownStatement!, method!, path!)), `${method} ${path}`).toEqual([]);
+      for (const hasToken of [true, false]) expect(counting({ method: method!, path: path!, hasToken }), `${method} ${path}`).toEqual([]);
     }
-    const backstop = rules.find((rule) => rule.Name === 'per-address-backstop')!.Statement.RateBasedStatement!;
+    const scoped = rules().filter((rule) => rule.Statement.RateBasedStatement?.ScopeDownStatement);
+    const backstop = rules().find((rule) => rule.Name === 'per-address-backstop')!.Statement.RateBasedStatement!;
     expect(backstop).toMatchObject({ AggregateKeyType: 'IP' });
     expect(backstop.ScopeDownStatement).toBeUndefined();
     expect(backstop.Limit).toBe(scoped.reduce((sum, rule) => sum + rule.Statement.RateBasedStatement!.Limit, 0));

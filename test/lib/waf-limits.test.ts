@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pathPattern, wafLimits, windowLimit } from '../../lib/waf-limits';
-import { clientLimitOf, ROUTES, type RouteDefinition } from '../../services/contracts/routes';
+import { clientLimitOf, ROUTES, type RouteDefinition, STAGE_CLIENT_LIMITS } from '../../services/contracts/routes';
 
 describe('WAF limits from the route table', () => {
   it('when a bucket is turned into a window limit, then it is the most the bucket admits in the window, at least WAF\'s 10', () => {
@@ -18,6 +18,20 @@ describe('WAF limits from the route table', () => {
       expect(holding.map((pool) => [pool.pool, pool.key, pool.limit]), `${route.method} ${route.path}`).toEqual([[client.pool, client.by, windowLimit(client.throttle)]]);
     }
     expect(new Set(limits.pools.map((pool) => pool.pool)).size).toBe(limits.pools.length);
+  });
+
+  it('when the table is read, then requests without a token to authenticated routes count in the stage\'s anonymous pool, per address', () => {
+    const limits = wafLimits(ROUTES);
+    const anonymous = limits.pools.find((pool) => pool.pool === STAGE_CLIENT_LIMITS.anonymous.pool);
+    expect(anonymous?.key).toBe('source-address');
+    expect(anonymous?.withoutToken).toEqual(ROUTES.filter((route) => route.auth !== 'public').map(({ method, path }) => ({ method, path })));
+    for (const pool of limits.pools.filter((p) => p !== anonymous)) expect(pool.withoutToken).toEqual([]);
+  });
+
+  it('when the table has no route of the anonymous pool, then the pool still counts tokenless requests to authenticated routes', () => {
+    const route: RouteDefinition = { method: 'GET', path: '/me', service: 'identity', auth: 'user', scopes: ['platform/api'] };
+    const anonymous = wafLimits([route]).pools.find((pool) => pool.pool === STAGE_CLIENT_LIMITS.anonymous.pool);
+    expect(anonymous).toMatchObject({ routes: [], withoutToken: [{ method: 'GET', path: '/me' }], limit: windowLimit(STAGE_CLIENT_LIMITS.anonymous.throttle) });
   });
 
   it('when the table is read, then the backstop per address is what one client may send to every pool together', () => {

@@ -10,10 +10,11 @@ import type { WafRule } from '../waf-template';
 const LIMITS: WafLimits = {
   windowSeconds: 60,
   pools: [
-    { pool: 'credentials', key: 'source-address', limit: 70, routes: [{ method: 'POST', path: '/identity/token' }, { method: 'POST', path: '/identity/signup' }] },
-    { pool: 'authenticated', key: 'token-subject', limit: 3100, routes: [{ method: 'GET', path: '/identity/me' }, { method: 'DELETE', path: '/products/{id}' }] },
+    { pool: 'credentials', key: 'source-address', limit: 70, routes: [{ method: 'POST', path: '/identity/token' }, { method: 'POST', path: '/identity/signup' }], withoutToken: [] },
+    { pool: 'authenticated', key: 'token-subject', limit: 3100, routes: [{ method: 'GET', path: '/identity/me' }, { method: 'DELETE', path: '/products/{id}' }], withoutToken: [] },
+    { pool: 'anonymous', key: 'source-address', limit: 3100, routes: [{ method: 'GET', path: '/products' }], withoutToken: [{ method: 'GET', path: '/identity/me' }] },
   ],
-  backstopPerAddress: 3170,
+  backstopPerAddress: 6270,
 };
 
 afterEach(disposeTestApps);
@@ -42,9 +43,10 @@ describe('WebAcl', () => {
   it('when built, then the rules run backstop, per-client pools, known bad inputs, then the common rule set, each with its own priority', () => {
     const { rules } = build();
     expect(rules.map((r) => r.Name)).toEqual([
-      'per-address-backstop', 'per-client-credentials', 'per-client-authenticated', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesCommonRuleSet',
+      'per-address-backstop', 'per-client-credentials', 'per-client-authenticated', 'per-client-anonymous',
+      'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesCommonRuleSet',
     ]);
-    expect(rules.map((r) => r.Priority)).toEqual([0, 1, 2, 3, 4]);
+    expect(rules.map((r) => r.Priority)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('when a source-address pool is built, then it counts per IP, only on its routes\' methods and decoded paths', () => {
@@ -68,6 +70,22 @@ describe('WebAcl', () => {
     });
     const branches = statement.ScopeDownStatement!.OrStatement!.Statements.map((s) => s.AndStatement!.Statements[0]!.ByteMatchStatement!.SearchString);
     expect(branches).toEqual(['GET', 'DELETE']);
+  });
+
+  it('when a pool also counts requests without a token, then its scope is its routes, or those routes with no Authorization header', () => {
+    const statement = build().rule('per-client-anonymous').Statement.RateBasedStatement!;
+    expect(statement.AggregateKeyType).toBe('IP');
+    const [own, tokenless] = statement.ScopeDownStatement!.OrStatement!.Statements;
+    expect(own!.AndStatement!.Statements[1]!.RegexMatchStatement!.RegexString).toBe('^(/products)/?$');
+    const [noToken, routes] = tokenless!.AndStatement!.Statements;
+    expect(noToken).toEqual({
+      NotStatement: {
+        Statement: {
+          SizeConstraintStatement: { FieldToMatch: { SingleHeader: { Name: 'authorization' } }, ComparisonOperator: 'GT', Size: 0, TextTransformations: [{ Priority: 0, Type: 'NONE' }] },
+        },
+      },
+    });
+    expect(routes!.AndStatement!.Statements[1]!.RegexMatchStatement!.RegexString).toBe('^(/identity/me)/?$');
   });
 
   it('when a client is over a limit, then it gets a 429 JSON problem with Retry-After of one window', () => {
@@ -116,5 +134,6 @@ describe('WebAcl', () => {
     expect(() => build({ ...LIMITS, windowSeconds: 30 })).toThrow(/one of 60, 120, 300, 600; got 30/);
     expect(() => build({ ...LIMITS, pools: [{ ...LIMITS.pools[0]!, limit: 5 }] })).toThrow(/"credentials" needs a whole limit ≥ 10; got 5/);
     expect(() => build({ ...LIMITS, pools: [{ ...LIMITS.pools[0]!, routes: [] }] })).toThrow(/"credentials" has no routes/);
+    expect(() => build({ ...LIMITS, pools: [{ ...LIMITS.pools[1]!, withoutToken: [{ method: 'GET', path: '/a' }] }] })).toThrow(/"authenticated" counts requests without a token, so it must count per source address; got token-subject/);
   });
 });
