@@ -8,12 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { run as cdkSynth } from './cdk-synth';
 import { run as events } from './events';
 import { run as gateway } from './gateway';
+import { run as invoice } from './invoice';
 import { run as product } from './product';
 import { run as startup } from './startup';
 import { run as testSuite } from './test-suite';
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   product,
+  invoice,
   gateway,
   events,
   startup,

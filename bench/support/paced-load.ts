@@ -7,10 +7,16 @@
  * - Its coordinated-omission correction assumes evenly spaced requests, which this pacing is not; it would add
  *   made-up samples to every burst, so it is turned off.
  */
-import { load, type LoadFigures } from './report';
+import { load, type LoadFigures, type LoadOptions } from './report';
 
 export const PACED_CONNECTIONS = 8;
 
-export function pacedLoad(url: string, rate: number, seconds: number, headers: Record<string, string>): Promise<LoadFigures> {
-  return load({ url, headers, seconds, connections: PACED_CONNECTIONS, overallRate: rate, ignoreCoordinatedOmission: true });
+export function pacedLoad(
+  url: string,
+  rate: number,
+  seconds: number,
+  headers: Record<string, string>,
+  request: Pick<LoadOptions, 'method' | 'body' | 'pid'> = {},
+): Promise<LoadFigures> {
+  return load({ url, headers, seconds, connections: PACED_CONNECTIONS, overallRate: rate, ignoreCoordinatedOmission: true, ...request });
 }

@@ -19,6 +19,10 @@ export interface LoadOptions {
   readonly seconds: number;
   readonly connections?: number;
   readonly headers?: Record<string, string>;
+  /** @default GET */
+  readonly method?: 'GET' | 'POST';
+  /** Sent with every request (a POST's JSON). */
+  readonly body?: string;
   /** Fixed offered load in requests/s across all connections; unset means as fast as possible. */
   readonly overallRate?: number;
   /** Turn off autocannon's coordinated-omission correction (see paced-load.ts for when it misleads). */
@@ -36,6 +40,8 @@ export async function load(options: LoadOptions): Promise<LoadFigures> {
     connections: options.connections ?? 50,
     duration: options.seconds,
     headers: options.headers ?? {},
+    ...(options.method ? { method: options.method } : {}),
+    ...(options.body === undefined ? {} : { body: options.body }),
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     ...(options.ignoreCoordinatedOmission ? { ignoreCoordinatedOmission: true } : {}),
   });
@@ -53,7 +59,7 @@ export async function load(options: LoadOptions): Promise<LoadFigures> {
  * Throughput moves ±20–25% on a shared two-core machine; CPU per request hardly moves, so it says where a
  * difference comes from. Read from /proc (user + system ticks, at Linux's usual 100 per second).
  */
-function processCpuSeconds(pid: number): number | undefined {
+export function processCpuSeconds(pid: number): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;

@@ -1,0 +1,183 @@
+/**
+ * POST /billing/invoices through the Billing service, with Product's prices read three ways side by side in one
+ * run: over gRPC (the default), over REST (the fallback), and answered in-process (a bench-only baseline with no
+ * network). Figures: throughput of a 3-line invoice, p50/p99 at half the gRPC throughput, CPU per invoice in
+ * Billing and in Product, and a 100-line invoice against a 1-line one (gRPC). Targets (issue #13): gRPC ≥ 0.8 of
+ * the in-process throughput; a 100-line invoice costs ≤ 2× a 1-line one; gRPC no slower than REST.
+ * BENCH_ROUNDS=1 BENCH_SECONDS=2 is a smoke run.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { billingUnitOfWork } from '../services/billing/data-access/unit-of-work';
+import * as billingSchema from '../services/billing/data-access/schema';
+import { createDatabase } from '../services/kit/db/database';
+import { migrateWithLock } from '../services/kit/db/migrate';
+import { createLogger } from '../services/kit/logger';
+import { nodeEntry } from '../services/local/child-process/node-entry';
+import { startChildProcess } from '../services/local/child-process/start-child';
+import { freePort } from '../services/local/free-port';
+import * as productSchema from '../services/product/data-access/schema';
+import { productRepository } from '../services/product/data-access/product-repository';
+import { benchUser } from './support/cognito-user';
+import { benchDatabaseServer } from './support/database';
+import { pacedLoad } from './support/paced-load';
+import { fmt, load, machineLine, medianFigures, processCpuSeconds, writeSection, type LoadFigures } from './support/report';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CATALOGS = ['grpc', 'rest', 'inProcess'] as const;
+type Catalog = (typeof CATALOGS)[number];
+/** What each figure is: the catalogue, and the invoice's number of lines. */
+type Case = `${Catalog}:${1 | 3 | 100}`;
+
+interface Measured extends LoadFigures {
+  /** Product's CPU per invoice over the same round (zero for the in-process baseline, which never calls it). */
+  readonly productCpuMicros?: number;
+}
+
+const subOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
+
+export async function run(): Promise<Record<string, number>> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'platform-bench-invoice-'));
+  const server = await benchDatabaseServer();
+  const user = await benchUser(dataDir);
+  const logger = createLogger({ service: 'bench', level: 'warn' });
+  const [productUrl, billingUrl] = [await server.database('bench_invoice_product'), await server.database('bench_invoice_billing')];
+
+  const productDb = createDatabase({ connectionString: productUrl, schema: productSchema, logger });
+  await migrateWithLock(productDb.pool, 'services/product/data-access/migrations', 'product', logger);
+  const stamp = Date.now();
+  const products = await Promise.all(Array.from({ length: 100 }, (_, i) => productRepository(productDb.db).insert({ sku: `BENCH-${stamp}-${i}`, name: `Bench ${i}`, priceCents: 100 + i })));
+  await productDb.close();
+  const billingDb = createDatabase({ connectionString: billingUrl, schema: billingSchema, logger });
+  await migrateWithLock(billingDb.pool, 'services/billing/data-access/migrations', 'billing', logger);
+  await billingUnitOfWork(billingDb.db).accounts.open(subOf(user.accessToken));
+  await billingDb.close();
+
+  const common = { output: (process.env.BENCH_CHILD_OUTPUT === 'inherit' ? 'inherit' : 'ignore') as 'ignore', readyTimeoutMs: 60_000 };
+  const env = { HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ...user.env };
+  const [productPort, grpcPort] = [await freePort(), await freePort()];
+  const product = await startChildProcess({
+    ...common,
+    name: 'product',
+    args: nodeEntry('bench/support/product-for-bench.ts'),
+    ready: { url: `http://127.0.0.1:${productPort}/health/ready` },
+    env: { ...env, DATABASE_URL: productUrl, PORT: String(productPort), PRODUCT_GRPC_PORT: String(grpcPort) },
+  });
+  const billingEnv: Record<Catalog, Record<string, string>> = {
+    grpc: { PRODUCT_CATALOG_PROTOCOL: 'grpc' },
+    rest: { PRODUCT_CATALOG_PROTOCOL: 'http' },
+    inProcess: { BENCH_CATALOG: 'in-process', PRODUCT_DATABASE_URL: productUrl },
+  };
+  const billings = await Promise.all(
+    CATALOGS.map(async (catalog) => {
+      const port = await freePort();
+      const child = await startChildProcess({
+        ...common,
+        name: `billing-${catalog}`,
+        args: nodeEntry('bench/support/billing-for-bench.ts'),
+        ready: { url: `http://127.0.0.1:${port}/health/ready` },
+        env: {
+          ...env,
+          DATABASE_URL: billingUrl,
+          PORT: String(port),
+          PRODUCT_GRPC_URL: `http://127.0.0.1:${grpcPort}`,
+          PRODUCT_SERVICE_URL: `http://127.0.0.1:${productPort}`,
+          ...billingEnv[catalog],
+        },
+      });
+      return { catalog, child, url: `http://127.0.0.1:${port}/billing/invoices` };
+    }),
+  );
+
+  const headers = { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' };
+  const body = (lines: number) => JSON.stringify({ lines: products.slice(0, lines).map((p) => ({ productId: p.id, quantity: 2 })) });
+  const runs = new Map<Case, Measured[]>();
+  const halfLoad = new Map<Catalog, LoadFigures[]>();
+  /** One saturated round, with Billing's CPU from autocannon's pid and Product's read around it. */
+  async function measure(catalog: Catalog, lines: 1 | 3 | 100, seconds = SECONDS): Promise<Measured> {
+    const billing = billings.find((b) => b.catalog === catalog)!;
+    const before = processCpuSeconds(product.pid!);
+    const figures = await load({ url: billing.url, method: 'POST', headers, body: body(lines), seconds, pid: billing.child.pid! });
+    const after = processCpuSeconds(product.pid!);
+    const answered = figures.requestsPerSecond * seconds;
+    const productCpuMicros = before === undefined || after === undefined || answered === 0 ? undefined : ((after - before) * 1e6) / answered;
+    return { ...figures, ...(productCpuMicros === undefined ? {} : { productCpuMicros }) };
+  }
+  const record = (key: Case, figures: Measured) => runs.set(key, [...(runs.get(key) ?? []), figures]);
+
+  try {
+    for (const catalog of CATALOGS) await measure(catalog, 3, 2); // warm-up: JIT, pools, prepared statements, connections
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const catalog of CATALOGS) record(`${catalog}:3`, await measure(catalog, 3));
+      record('grpc:1', await measure('grpc', 1));
+      record('grpc:100', await measure('grpc', 100));
+      const line = CATALOGS.map((c) => `${c} ${fmt(runs.get(`${c}:3`)!.at(-1)!.requestsPerSecond)}`).join(', ');
+      console.log(`  round ${round}/${ROUNDS} (3-line invoices/s): ${line}; grpc 1 line ${fmt(runs.get('grpc:1')!.at(-1)!.requestsPerSecond)}, 100 lines ${fmt(runs.get('grpc:100')!.at(-1)!.requestsPerSecond)}`);
+    }
+    // Latency when not saturated: each catalogue at half of the gRPC path's throughput, the same offered load.
+    const rate = Math.max(1, Math.round(medianFigures(runs.get('grpc:3')!).requestsPerSecond / 2));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const b of billings) halfLoad.set(b.catalog, [...(halfLoad.get(b.catalog) ?? []), await pacedLoad(b.url, rate, SECONDS, headers, { method: 'POST', body: body(3) })]);
+    }
+  } finally {
+    await Promise.all(billings.map((b) => b.child.stop()));
+    await product.stop();
+    await user.cognito.stop();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+
+  const m = (key: Case) => {
+    const all = runs.get(key)!;
+    const productCpu = all.every((r) => r.productCpuMicros !== undefined) ? medianFigures(all.map((r) => ({ ...r, cpuMicrosPerRequest: r.productCpuMicros! }))).cpuMicrosPerRequest : undefined;
+    return { ...medianFigures(all), productCpuMicros: productCpu };
+  };
+  const grpc = m('grpc:3');
+  const rest = m('rest:3');
+  const inProcess = m('inProcess:3');
+  const [one, hundred] = [m('grpc:1'), m('grpc:100')];
+  const totalCpu = (f: ReturnType<typeof m>) => (f.cpuMicrosPerRequest ?? 0) + (f.productCpuMicros ?? 0);
+  const ratios = {
+    grpcOfInProcess: grpc.requestsPerSecond / inProcess.requestsPerSecond,
+    restOfInProcess: rest.requestsPerSecond / inProcess.requestsPerSecond,
+    grpcOfRest: grpc.requestsPerSecond / rest.requestsPerSecond,
+    hundredLineCost: one.requestsPerSecond / hundred.requestsPerSecond,
+    hundredLineCpu: totalCpu(hundred) / totalCpu(one),
+  };
+  const cpu = (micros: number | undefined) => (micros === undefined ? 'n/a' : `${fmt(micros)} µs`);
+  const half = (c: Catalog) => medianFigures(halfLoad.get(c)!);
+  const row = (name: string, f: ReturnType<typeof m>, paced?: LoadFigures) =>
+    `| ${name} | ${fmt(f.requestsPerSecond)} | ${paced ? `${fmt(paced.p50Ms)} ms / ${fmt(paced.p99Ms)} ms` : '–'} | ${cpu(f.cpuMicrosPerRequest)} | ${cpu(f.productCpuMicros)} | ${fmt(f.requestsPerSecond / inProcess.requestsPerSecond, 2)} | ${f.errors + f.non2xx} |`;
+  const short = ROUNDS < 3 || SECONDS < 5;
+  await writeSection(
+    'Invoice creation: POST /billing/invoices',
+    [
+      `Machine: ${machineLine()}. autocannon, 50 connections, median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''} × ${SECONDS} s, the Billing processes in turn; one`,
+      'Product process (REST and gRPC ports) and one PostgreSQL behind them. Billing and Product are the services\' HTTP',
+      'apps, gRPC server, use cases and adapters without their event bus (bench/support/*-for-bench.ts). Latency is at half of the',
+      `gRPC path's throughput (${PACED_NOTE}).`,
+      ...(short ? ['', '**A short run on a shared, loaded host** (smoke mode): the ratios are indicative only; re-run `npm run bench invoice` on a quiet machine.'] : []),
+      '',
+      '| 3-line invoice, prices read | invoices/s | p50 / p99 at half load | Billing CPU per invoice | Product CPU per invoice | of in-process | errors |',
+      '|---|---|---|---|---|---|---|',
+      row('in process (baseline, bench only)', inProcess, half('inProcess')),
+      row('over gRPC (default)', grpc, half('grpc')),
+      row('over REST (fallback)', rest, half('rest')),
+      row('over gRPC, 1-line invoice', one),
+      row('over gRPC, 100-line invoice', hundred),
+      '',
+      `- gRPC throughput: **${fmt(ratios.grpcOfInProcess, 2)}** of in-process (target ≥ 0.8); REST: ${fmt(ratios.restOfInProcess, 2)}.`,
+      `- gRPC against REST at the same load: **${fmt(ratios.grpcOfRest, 2)}×** the throughput (target ≥ 1).`,
+      `- A 100-line invoice against a 1-line one: **${fmt(ratios.hundredLineCost, 2)}×** the time per invoice, ${fmt(ratios.hundredLineCpu, 2)}× the CPU (Billing + Product) (target ≤ 2).`,
+    ].join('\n'),
+  );
+  for (const [name, value] of Object.entries(ratios)) console.log(`  ${name.padEnd(16)} ${fmt(value, 2)}`);
+  return ratios;
+}
+
+const PACED_NOTE = 'autocannon at a fixed rate on 8 connections, bench/support/paced-load.ts';
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();

@@ -1,0 +1,56 @@
+/**
+ * Billing's HTTP service as services/billing/main.ts composes it (config, database, migrations, token checks,
+ * the catalogue adapter the config names), without the event bus: creating an invoice publishes nothing, and the
+ * bench needs no SNS/SQS. BENCH_CATALOG=in-process swaps the catalogue for the bench-only baseline: Product's own
+ * lookup use case on Product's database (PRODUCT_DATABASE_URL), called in this process, with no network between.
+ */
+import { createBillingApp } from '../../services/billing/app';
+import { billingConfigSchema } from '../../services/billing/config';
+import { productCatalogFromConfig } from '../../services/billing/data-access/product-catalog-from-config';
+import * as billingSchema from '../../services/billing/data-access/schema';
+import { billingUnitOfWork } from '../../services/billing/data-access/unit-of-work';
+import type { CatalogProduct } from '../../services/billing/domain/invoice';
+import type { ProductCatalog } from '../../services/billing/domain/ports';
+import { verifierFromConfig } from '../../services/kit/auth/from-config';
+import { requireUser } from '../../services/kit/auth/middleware';
+import { loadConfig } from '../../services/kit/config';
+import { createDatabase } from '../../services/kit/db/database';
+import { migrateInBackground } from '../../services/kit/db/migrate';
+import { readyAfter } from '../../services/kit/http/health';
+import { closeOnSignals, serve } from '../../services/kit/http/serve';
+import { createLogger, type Logger } from '../../services/kit/logger';
+import { runMain } from '../../services/kit/run';
+import * as productSchema from '../../services/product/data-access/schema';
+import { productUnitOfWork } from '../../services/product/data-access/unit-of-work';
+import { productUseCases } from '../../services/product/domain/product-use-cases';
+
+function inProcessCatalog(databaseUrl: string, logger: Logger): ProductCatalog & { close(): Promise<void> } {
+  const database = createDatabase({ connectionString: databaseUrl, schema: productSchema, logger });
+  const products = productUseCases({ unitOfWork: productUnitOfWork(database.db) });
+  return {
+    async findProducts(ids) {
+      const { found } = await products.lookUpPrices(ids);
+      const byId = new Map(found.map((p): [string, CatalogProduct] => [p.id, { id: p.id, sku: p.sku, name: p.name, priceCents: p.priceCents, currency: p.currency, active: p.active }]));
+      return new Map(ids.map((id) => [id, byId.get(id)]));
+    },
+    close: database.close,
+  };
+}
+
+runMain('billing', async () => {
+  const config = loadConfig(billingConfigSchema);
+  const logger = createLogger({ service: 'billing', level: config.LOG_LEVEL });
+  const database = createDatabase({ connectionString: config.DATABASE_URL, schema: billingSchema, poolMax: config.DATABASE_POOL_MAX, logger });
+  const migrations = migrateInBackground(database.pool, config, 'billing', logger);
+  const inProcess = process.env.BENCH_CATALOG === 'in-process';
+  const productCatalog = inProcess ? inProcessCatalog(process.env.PRODUCT_DATABASE_URL!, logger) : productCatalogFromConfig(config, logger);
+  const app = createBillingApp({
+    logger,
+    unitOfWork: billingUnitOfWork(database.db),
+    productCatalog,
+    requireUser: requireUser(verifierFromConfig(config)),
+    ready: readyAfter(migrations, database.ping),
+  });
+  const server = await serve(app, { port: config.PORT, host: config.HOST, logger, onClose: [productCatalog.close, database.close] });
+  closeOnSignals(server.close, logger);
+});
