@@ -14,7 +14,7 @@ import { compileRoutes } from '../../services/gateway/routing';
 import { effectiveThrottle } from '../../services/gateway/throttle';
 import { resourcesOf } from './synth';
 import { stageTemplates } from './stage-templates';
-import { matchesRequest as matches, type WafRequest, type WafRule } from './waf-template';
+import { capacityUnits, matchesRequest as matches, type WafRequest, type WafRule } from './waf-template';
 
 const synthesized = await stageTemplates();
 
@@ -193,6 +193,13 @@ describe.each(STAGE_NAMES.filter((stage) => STAGES[stage].waf.enabled))('WAF par
       expectLimit(hit[0]!, local.auth === 'public' ? local.client : STAGE_CLIENT_LIMITS.anonymous);
     },
   );
+
+  it('when synthesized, then the web ACL stays within the 1,500 capacity units its price includes', () => {
+    // Past 1,500 WCUs a web ACL is billed more per request; a route table that grows could push it there.
+    const units = rules().reduce((sum, rule) => sum + capacityUnits(rule.Statement), 0);
+    expect(units).toBeLessThanOrEqual(1500);
+    expect(units).toBeGreaterThan(900 + 2 * rules().length);
+  });
 
   it('when a request matches no route, then only the per-address backstop, over every request, counts it', () => {
     for (const [method, path] of [['GET', '/admin'], ['OPTIONS', '/identity/me'], ['POST', '/identity/me']]) {

@@ -44,3 +44,31 @@ export function matchesRequest(statement: WafStatement, request: WafRequest): bo
   if (statement.RegexMatchStatement?.FieldToMatch.UriPath) return new RegExp(statement.RegexMatchStatement.RegexString).test(path);
   throw new Error(`a statement the tests cannot evaluate: ${JSON.stringify(statement)}`);
 }
+
+/**
+ * Published capacities (WAF developer guide, "Web ACL capacity units"): the managed groups', and per statement a
+ * base cost plus 10 per text transformation other than NONE.
+ */
+const MANAGED_WCUS: Readonly<Record<string, number>> = { AWSManagedRulesCommonRuleSet: 700, AWSManagedRulesKnownBadInputsRuleSet: 200 };
+
+const transforms = (list: unknown[] | undefined) => (list ?? []).filter((t) => (t as { Type: string }).Type !== 'NONE').length * 10;
+
+/** The web ACL capacity units of a statement, estimated from AWS's published costs. */
+export function capacityUnits(statement: WafStatement): number {
+  if (statement.AndStatement) return statement.AndStatement.Statements.reduce((sum, s) => sum + capacityUnits(s), 0);
+  if (statement.OrStatement) return statement.OrStatement.Statements.reduce((sum, s) => sum + capacityUnits(s), 0);
+  if (statement.NotStatement) return capacityUnits(statement.NotStatement.Statement);
+  if (statement.SizeConstraintStatement) return 1;
+  if (statement.ByteMatchStatement) return 2 + transforms((statement.ByteMatchStatement as { TextTransformations?: unknown[] }).TextTransformations);
+  if (statement.RegexMatchStatement) return 3 + transforms(statement.RegexMatchStatement.TextTransformations);
+  if (statement.RateBasedStatement) {
+    const { CustomKeys, ScopeDownStatement } = statement.RateBasedStatement;
+    return 2 + 30 * (CustomKeys?.length ?? 0) + (ScopeDownStatement ? capacityUnits(ScopeDownStatement) : 0);
+  }
+  if (statement.ManagedRuleGroupStatement) {
+    const units = MANAGED_WCUS[statement.ManagedRuleGroupStatement.Name];
+    if (units === undefined) throw new Error(`no published capacity for ${statement.ManagedRuleGroupStatement.Name}`);
+    return units;
+  }
+  throw new Error(`a statement the tests cannot price: ${JSON.stringify(statement)}`);
+}
