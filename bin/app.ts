@@ -1,12 +1,13 @@
 /**
  * The CDK app. The only infrastructure code that reads the environment: the account and region the CLI
  * resolved from the caller's credentials. The stage comes from `-c stage=dev|prod` (default dev), and the
- * browser origins CORS allows from `-c corsOrigins=https://…` (prod allows none until they are named).
+ * browser origins CORS allows from `-c corsOrigins=https://…` (prod allows none until they are named), and
+ * `-c waf=true|false` overrides the stage's AWS WAF setting (off in dev, on in prod).
  */
 import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createPlatform } from '../lib/platform';
-import { stageSettings, withCorsOrigins } from '../lib/stages';
+import { stageSettings, withCorsOrigins, withWaf } from '../lib/stages';
 
 /** The price table and the stage sizes are for us-east-1; a concrete region is needed for ALB access logs. */
 const DEFAULT_REGION = 'us-east-1';
@@ -15,7 +16,10 @@ const DEFAULT_REGION = 'us-east-1';
 // suite runs it on both stages (test/lib/nag.test.ts); here it runs when asked: `-c cfnValidation=true`.
 const app = new App({ builtinCloudFormationValidation: false });
 if (String(app.node.tryGetContext('cfnValidation')) === 'true') Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
-const stage = withCorsOrigins(stageSettings(app.node.tryGetContext('stage') ?? 'dev'), app.node.tryGetContext('corsOrigins'));
+const stage = withWaf(
+  withCorsOrigins(stageSettings(app.node.tryGetContext('stage') ?? 'dev'), app.node.tryGetContext('corsOrigins')),
+  app.node.tryGetContext('waf'),
+);
 createPlatform(app, {
   stage,
   env: {

@@ -156,6 +156,14 @@ export function stageSettings(name: string | undefined): StageSettings {
   return STAGES[name as StageName];
 }
 
+/** `-c waf=true|false` (bin/app.ts): the stage's AWS WAF on or off for one synthesis, e.g. to try the rules in dev. */
+export function withWaf(stage: StageSettings, value: unknown): StageSettings {
+  if (value === undefined) return stage;
+  const text = String(value);
+  if (text !== 'true' && text !== 'false') throw new Error(`-c waf: expected true or false; got "${text}"`);
+  return { ...stage, waf: { ...stage.waf, enabled: text === 'true' } };
+}
+
 /**
  * `-c corsOrigins=https://a.example,https://b.example` (bin/app.ts): the browser origins allowed to call the API,
  * replacing the stage's list. Each must be an https origin (scheme and host, no path), or `*` alone.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectionBudgets, maxConnections } from '../../lib/connection-budget';
-import { STAGE_NAMES, STAGES, stageSettings, withCorsOrigins, type StageSettings } from '../../lib/stages';
+import { STAGE_NAMES, STAGES, stageSettings, withCorsOrigins, withWaf, type StageSettings } from '../../lib/stages';
 
 describe('stage settings', () => {
   it('when a known stage is asked for, then its settings come back', () => {
@@ -61,3 +61,15 @@ describe('stage settings', () => {
     }
   });
 });
+
+  it('when the stages are read, then prod has AWS WAF on and dev, for its $60 budget, off', () => {
+    expect(STAGES.prod.waf.enabled).toBe(true);
+    expect(STAGES.dev.waf.enabled).toBe(false);
+  });
+
+  it('when -c waf is given, then it turns the stage\'s WAF on or off; anything but true or false is refused, naming the key', () => {
+    expect(withWaf(STAGES.dev, 'true').waf.enabled).toBe(true);
+    expect(withWaf(STAGES.prod, false).waf.enabled).toBe(false);
+    expect(withWaf(STAGES.dev, undefined)).toBe(STAGES.dev);
+    expect(() => withWaf(STAGES.dev, 'yes')).toThrow(/-c waf: expected true or false; got "yes"/);
+  });
