@@ -5,7 +5,8 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import { perService, SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
+import { databaseRole } from '../services/contracts/database-roles';
+import { perService, SERVICE_NAMES, SERVICES, type ServiceName } from '../services/contracts/services';
 import { type DatabaseConnection, PostgresDatabase } from './constructs/database';
 import { Network } from './constructs/network';
 import type { StageSettings } from './stages';
@@ -28,11 +29,12 @@ export class DataStack extends Stack {
     this.vpc = new Network(this, 'Network', { ...stage.network, logRetention: retention }).vpc;
     const { layout, ...instanceSettings } = stage.database;
 
-    const database = (id: string, identifier: string, databaseNames: readonly string[]) =>
+    const login = (name: ServiceName) => ({ database: SERVICES[name].database, user: databaseRole(name) });
+    const database = (id: string, identifier: string, services: readonly ServiceName[]) =>
       new PostgresDatabase(this, id, {
         vpc: this.vpc,
         instanceIdentifier: `platform-${stage.name}-${identifier}`,
-        databaseNames,
+        logins: services.map(login),
         ...instanceSettings,
         logRetention: retention,
       });
@@ -40,11 +42,11 @@ export class DataStack extends Stack {
     if (layout === 'shared') {
       const shared = database('SharedDatabase', 'shared', SERVICE_NAMES);
       this.instances = [shared];
-      this.databases = perService((name) => shared.connectionFor(name));
+      this.databases = perService((name) => shared.connectionFor(SERVICES[name].database));
     } else {
       const own = perService((name) => database(`${capitalize(name)}Database`, name, [name]));
       this.instances = Object.values(own);
-      this.databases = perService((name) => own[name].connectionFor(name));
+      this.databases = perService((name) => own[name].connectionFor(SERVICES[name].database));
     }
   }
 }

@@ -13,18 +13,19 @@ import {
 } from 'aws-cdk-lib/aws-rds';
 import { HostedRotation, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { type DatabaseLogin, DatabaseProvisioner } from './database-provisioner';
 
-/** What a service needs to reach its own database: passed as objects, never as ARN strings. */
+export type { DatabaseLogin };
+
+/**
+ * What a service needs to reach its own database: passed as objects, never as ARN strings. No secret: the task
+ * logs in as `user` with IAM tokens, allowed by `rds-db:connect` on that user of this instance only.
+ */
 export interface DatabaseConnection {
   readonly instance: IDatabaseInstance;
-  /** Secrets Manager secret with `username` and `password` (and host, port) fields. */
-  readonly secret: ISecret;
   readonly databaseName: string;
-  /**
-   * True when RDS did not create this database with the instance (several databases share it), so something
-   * must `CREATE DATABASE` before the service migrates.
-   */
-  readonly createOnStart: boolean;
+  /** The database's own login role (services/contracts/database-roles.ts). */
+  readonly user: string;
 }
 
 /** The instance's size, resilience and lifecycle: what a stage chooses (lib/stages.ts passes its own). */
@@ -47,34 +48,40 @@ export interface PostgresDatabaseProps extends PostgresInstanceSettings {
   readonly vpc: IVpc;
   /** The RDS identifier; also names its log groups and rotation function, so it must be unique per account. */
   readonly instanceIdentifier: string;
-  /** One name: RDS creates that database. Several: the instance is shared and each service creates its own. */
-  readonly databaseNames: readonly string[];
+  /**
+   * Each database on the instance and the login role that owns it; a provisioning step creates both. One login:
+   * RDS also creates that database with the instance (as it always did, so existing instances are not replaced).
+   */
+  readonly logins: readonly DatabaseLogin[];
   readonly logRetention: RetentionDays;
 }
 
 const IDENTIFIER = /^[a-z][a-z0-9-]{0,50}$/;
 
 /**
- * One RDS PostgreSQL 16 instance: encrypted, TLS required, in isolated subnets on a non-default port, with a
- * generated master secret that Secrets Manager rotates, and its logs exported with a retention.
+ * One RDS PostgreSQL 16 instance: encrypted, TLS required, in isolated subnets on a non-default port, IAM
+ * authentication on, with a generated master secret that Secrets Manager rotates, its logs exported with a
+ * retention, and the provisioning step that gives each database its own login role (the only user of the master
+ * secret: no service task sees it).
  */
 export class PostgresDatabase extends Construct {
   public readonly instance: DatabaseInstance;
   public readonly secret: ISecret;
   public readonly logGroup: LogGroup;
-  private readonly databaseNames: readonly string[];
+  public readonly provisioner: DatabaseProvisioner;
+  private readonly logins: readonly DatabaseLogin[];
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
     if (!IDENTIFIER.test(props.instanceIdentifier)) {
       throw new Error(`PostgresDatabase instanceIdentifier must match ${IDENTIFIER}; got "${props.instanceIdentifier}"`);
     }
-    if (props.databaseNames.length === 0) throw new Error('PostgresDatabase needs at least one database name; got none');
+    if (props.logins.length === 0) throw new Error('PostgresDatabase needs at least one login; got none');
     if (props.port === 5432) throw new Error('PostgresDatabase port must not be the default 5432; got 5432');
     if (props.backupRetentionDays < 1) {
       throw new Error(`PostgresDatabase backupRetentionDays must be at least 1; got ${props.backupRetentionDays}`);
     }
-    this.databaseNames = props.databaseNames;
+    this.logins = props.logins;
     const keep = props.removal === 'snapshot';
 
     // Created before the instance, so RDS writes into a group with a retention instead of creating its own. RDS
@@ -95,7 +102,9 @@ export class PostgresDatabase extends Construct {
       publiclyAccessible: false,
       port: props.port,
       credentials: Credentials.fromGeneratedSecret('platform'),
-      ...(props.databaseNames.length === 1 ? { databaseName: props.databaseNames[0] } : {}),
+      ...(props.logins.length === 1 ? { databaseName: props.logins[0]!.database } : {}),
+      // Tasks log in with 15-minute tokens signed by their role: no service password exists to leak or rotate.
+      iamAuthentication: true,
       // Clients must use TLS; the images trust the RDS CA bundle and verify the host name.
       parameters: { 'rds.force_ssl': '1' },
       caCertificate: CaCertificate.RDS_CA_RSA2048_G1,
@@ -148,18 +157,23 @@ export class PostgresDatabase extends Construct {
     });
     (schedule.node.defaultChild as CfnResource).addResourceDependency(rotationLogs.node.defaultChild as CfnResource);
     this.instance.connections.allowDefaultPortFrom(rotation, 'Secret rotation function');
+
+    this.provisioner = new DatabaseProvisioner(this, 'Provisioner', {
+      vpc: props.vpc,
+      instance: this.instance,
+      masterSecret: this.secret,
+      logins: props.logins,
+      functionName: `${props.instanceIdentifier}-provisioning`,
+      logRetention: props.logRetention,
+    });
   }
 
   /** The connection a service uses for its own database on this instance. */
   connectionFor(databaseName: string): DatabaseConnection {
-    if (!this.databaseNames.includes(databaseName)) {
-      throw new Error(`Database "${databaseName}" is not on ${this.node.path}; it holds: ${this.databaseNames.join(', ')}`);
+    const login = this.logins.find((candidate) => candidate.database === databaseName);
+    if (!login) {
+      throw new Error(`Database "${databaseName}" is not on ${this.node.path}; it holds: ${this.logins.map((l) => l.database).join(', ')}`);
     }
-    return {
-      instance: this.instance,
-      secret: this.secret,
-      databaseName,
-      createOnStart: this.databaseNames.length > 1,
-    };
+    return { instance: this.instance, databaseName, user: login.user };
   }
 }

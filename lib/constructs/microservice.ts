@@ -23,7 +23,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { INamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import type { DatabaseConnection } from './database';
-import { addDatabaseCreator, databaseEnvironment, databaseSecrets } from './microservice-database';
+import { databaseEnvironment, grantDatabaseLogin } from './microservice-database';
 
 /** Every service listens on this port inside its task; the ALB and Service Connect reach it there. */
 export const CONTAINER_PORT = 3000;
@@ -83,8 +83,8 @@ export interface MicroserviceProps extends MicroserviceScaling {
 }
 
 /**
- * One microservice on Fargate behind the internal ALB: its task (image, typed config, database credentials as
- * ECS secrets), a target group gated on /health/ready, path rules, a circuit breaker that rolls back a failed
+ * One microservice on Fargate behind the internal ALB: its task (image, typed config, its database login by
+ * IAM authentication), a target group gated on /health/ready, path rules, a circuit breaker that rolls back a failed
  * deployment, and target tracking on CPU and on requests per task.
  */
 export class Microservice extends Construct {
@@ -126,7 +126,6 @@ export class Microservice extends Construct {
         MIGRATION_LOCK_WAIT_MS: String(readyWithin.toMilliseconds() / 2),
         ...props.environment,
       },
-      secrets: databaseSecrets(props.database),
       portMappings: [
         { containerPort: CONTAINER_PORT, name: 'http', appProtocol: AppProtocol.http },
         ...(props.grpcPort ? [{ containerPort: props.grpcPort, name: 'grpc', appProtocol: AppProtocol.grpc }] : []),
@@ -142,14 +141,15 @@ export class Microservice extends Construct {
     });
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'The environment holds only non-secret settings (ports, ids, URLs); credentials come through ECS secrets, and the constructor refuses secret-looking names.',
+      reason: 'The environment holds only non-secret settings (ports, ids, URLs); the database login is an IAM token made at run time, and the constructor refuses secret-looking names.',
     });
     Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken has no resource-level permissions; pulling the image needs it on "*".',
     });
     this.container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
-    if (props.database.createOnStart) addDatabaseCreator(this.taskDefinition, this.container, props.database, this.logGroup);
+    // No database secret in the task: it logs in as its own role with IAM tokens (docs/infrastructure.md).
+    grantDatabaseLogin(props.database, this.taskDefinition.taskRole);
 
     const exposed = props.serviceConnect?.dnsName;
     const grpcName = exposed && props.grpcPort ? `${exposed}-grpc` : undefined;

@@ -18,7 +18,7 @@ function serviceContainers(template: Template): Map<string, ContainerDefinition>
   const containers = new Map<string, ContainerDefinition>();
   for (const task of Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))) {
     for (const container of task.Properties?.ContainerDefinitions as ContainerDefinition[]) {
-      if (container.Name !== 'create-database') containers.set(container.Name, container);
+      containers.set(container.Name, container);
     }
   }
   return containers;
@@ -43,7 +43,9 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
         expect.arrayContaining(['PORT', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID', 'AWS_REGION']),
       );
       expect(envValue(container, 'PGDATABASE')).toBe(container.Name);
-      expect(container.Secrets?.map((s) => s.Name).sort()).toEqual(['PGPASSWORD', 'PGUSER']);
+      expect(envValue(container, 'PGUSER')).toBe(`${container.Name}_service`);
+      expect(envValue(container, 'DATABASE_IAM_AUTH')).toBe('true');
+      expect(container.Secrets).toBeUndefined();
     }
     // Producers (identity, billing) get the topic; every consumer its queue (product: identity.user.deleted only).
     for (const name of ['identity', 'billing']) {
@@ -113,12 +115,34 @@ describe('app stack: stage differences', () => {
     });
   });
 
-  it('when dev, then each service creates its database on the shared instance first; when prod, RDS created it', () => {
-    const creators = (template: Template) =>
-      Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition')).filter((task) =>
-        (task.Properties?.ContainerDefinitions as ContainerDefinition[]).some((c) => c.Name === 'create-database'),
+  it('when synthesized, then no task definition references a database master secret, and no task may read one', () => {
+    for (const [stage, { appTemplate }] of Object.entries(synthesized)) {
+      const tasks = Object.values(resourcesOf(appTemplate, 'AWS::ECS::TaskDefinition'));
+      expect(tasks, stage).toHaveLength(3);
+      for (const task of tasks) expect(JSON.stringify(task), stage).not.toMatch(/Secret|secretsmanager/i);
+      const policies = JSON.stringify(resourcesOf(appTemplate, 'AWS::IAM::Policy'));
+      expect(policies, stage).not.toMatch(/secretsmanager:GetSecretValue/);
+    }
+  });
+
+  it('when synthesized, then each task role may connect as its own database user only, on its own instance', () => {
+    for (const [stage, { appTemplate }] of Object.entries(synthesized)) {
+      const grants = Object.values(resourcesOf(appTemplate, 'AWS::IAM::Policy')).flatMap((policy) =>
+        (policy.Properties?.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement
+          .filter((statement) => JSON.stringify(statement.Action).includes('rds-db'))
+          .map((statement) => ({ roles: JSON.stringify(policy.Properties?.Roles), statement })),
       );
-    expect(creators(synthesized.dev.appTemplate)).toHaveLength(3);
-    expect(creators(synthesized.prod.appTemplate)).toHaveLength(0);
+      expect(grants).toHaveLength(3);
+      for (const name of ['identity', 'product', 'billing']) {
+        const [grant, ...more] = grants.filter((g) => g.roles.includes(`${name.charAt(0).toUpperCase()}${name.slice(1)}TaskTaskRole`));
+        expect(more).toEqual([]);
+        expect(grant!.statement.Action).toBe('rds-db:connect');
+        // The instance's DbiResourceId, from the data stack: dev's one shared instance, prod's own per service.
+        const instance = stage === 'dev' ? 'SharedDatabaseInstance' : `${name.charAt(0).toUpperCase()}${name.slice(1)}DatabaseInstance`;
+        expect(JSON.stringify(grant!.statement.Resource)).toMatch(
+          new RegExp(`^\\{"Fn::Join":\\["",\\["arn:aws:rds-db:us-east-1:\\d{12}:dbuser:",\\{"Fn::GetStackOutput":\\{[^}]*"OutputName":"[^"]*${instance}[^"]*DbiResourceId[^"]*"\\}\\},"/${name}_service"\\]\\]\\}$`),
+        );
+      }
+    }
   });
 });

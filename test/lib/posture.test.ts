@@ -54,14 +54,14 @@ describe.each(['dev', 'prod'] as const)('posture (%s)', (stage) => {
     }
   });
 
-  it('when synthesized, then no container environment holds a secret, and database passwords come from Secrets Manager', () => {
+  it('when synthesized, then no container environment holds a secret, and no container gets a database password at all (IAM tokens)', () => {
     for (const container of containers(app())) {
       for (const variable of container.Environment ?? []) {
         expect(variable.Name, `${container.Name} ${variable.Name}`).not.toMatch(SECRET_NAME);
         expect(JSON.stringify(variable.Value), `${container.Name} ${variable.Name}`).not.toMatch(SECRET_VALUE);
       }
-      const password = container.Secrets?.find((secret) => secret.Name === 'PGPASSWORD');
-      expect(JSON.stringify(password?.ValueFrom), container.Name).toMatch(/:password::/);
+      expect(container.Secrets ?? [], container.Name).toEqual([]);
+      expect(container.Environment?.find((variable) => variable.Name === 'DATABASE_IAM_AUTH')?.Value, container.Name).toBe('true');
     }
   });
 

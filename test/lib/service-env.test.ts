@@ -14,11 +14,11 @@ const synthesized = await stageTemplates();
 /** Only offline: the emulators' endpoints, and where the migrations and the database are. */
 const OFFLINE_ONLY = ['AWS_ENDPOINT_URL', 'COGNITO_ENDPOINT', 'DATABASE_URL', 'MIGRATIONS_DIR'];
 /**
- * Only in AWS: libpq settings from RDS and Secrets Manager (offline, DATABASE_URL says all of it), and the wait
+ * Only in AWS: libpq settings from RDS and the IAM login (offline, DATABASE_URL says all of it), and the wait
  * for another task's migration lock, tied to the ECS grace period, and the pool size, tied to the instance's
  * connection budget (offline, one process per service: the defaults).
  */
-const AWS_ONLY = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'PGUSER', 'PGPASSWORD', 'MIGRATION_LOCK_WAIT_MS', 'DATABASE_POOL_MAX'];
+const AWS_ONLY = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'PGUSER', 'DATABASE_IAM_AUTH', 'MIGRATION_LOCK_WAIT_MS', 'DATABASE_POOL_MAX'];
 
 function deployedNames(template: Template, service: string): string[] {
   for (const task of Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))) {

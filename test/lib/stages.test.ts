@@ -37,8 +37,9 @@ describe('stage settings', () => {
   it('when a stage sizes its pools beyond the instance, then the budget says so', () => {
     const greedy: StageSettings = { ...STAGES.dev, service: { ...STAGES.dev.service, databasePoolMax: 10 } };
     const [shared] = connectionBudgets(greedy);
-    // 3 services × 2 × maxCapacity 2 tasks × 10, and 2 more for the bus in every task (all three are on it).
-    expect(shared).toMatchObject({ services: ['identity', 'product', 'billing'], needed: 3 * 4 * 10 + 3 * 4 * 2 });
+    // 3 services × 2 × maxCapacity 2 tasks × 10, 2 more for the bus in every task (all three are on it), and the
+    // provisioning step's one connection per database.
+    expect(shared).toMatchObject({ services: ['identity', 'product', 'billing'], needed: 3 * 4 * 10 + 3 * 4 * 2 + 3 });
     expect(shared!.needed).toBeGreaterThan(shared!.allowed);
   });
 
@@ -60,7 +61,6 @@ describe('stage settings', () => {
       expect(() => withCorsOrigins(STAGES.prod, bad), bad).toThrow(/-c corsOrigins: expected https origins/);
     }
   });
-});
 
   it('when the stages are read, then prod has AWS WAF on and dev, for its $60 budget, off', () => {
     expect(STAGES.prod.waf.enabled).toBe(true);
@@ -73,3 +73,4 @@ describe('stage settings', () => {
     expect(withWaf(STAGES.dev, undefined)).toBe(STAGES.dev);
     expect(() => withWaf(STAGES.dev, 'yes')).toThrow(/-c waf: expected true or false; got "yes"/);
   });
+});

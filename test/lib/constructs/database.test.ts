@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresDatabase, type PostgresDatabaseProps } from '../../../lib/constructs/database';
@@ -7,7 +7,7 @@ import { disposeTestApps, testStack } from '../synth';
 
 const BASE: Omit<PostgresDatabaseProps, 'vpc'> = {
   instanceIdentifier: 'test-db',
-  databaseNames: ['product'],
+  logins: [{ database: 'product', user: 'product_service' }],
   instanceType: 't4g.micro',
   allocatedStorageGiB: 20,
   maxAllocatedStorageGiB: 50,
@@ -72,17 +72,34 @@ describe('PostgresDatabase', () => {
     template().hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/test-db-rotation', RetentionInDays: 30 });
   });
 
-  it('when it holds several databases, then RDS creates none and each connection must create its own', () => {
-    const { database, template } = build({ databaseNames: ['identity', 'product'], removal: 'destroy' });
+  it('when it holds several databases, then RDS creates none and the provisioning step makes each with its own role', () => {
+    const logins = [{ database: 'identity', user: 'identity_service' }, { database: 'product', user: 'product_service' }];
+    const { database, template } = build({ logins, removal: 'destroy' });
     expect(template().findResources('AWS::RDS::DBInstance', { Properties: { DBName: 'identity' } })).toEqual({});
     template().hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Delete' });
-    expect(database.connectionFor('product')).toMatchObject({ databaseName: 'product', createOnStart: true });
+    template().hasResourceProperties('Custom::DatabaseProvisioning', {
+      Databases: [{ database: 'identity', role: 'identity_service' }, { database: 'product', role: 'product_service' }],
+    });
+    expect(database.connectionFor('product')).toMatchObject({ databaseName: 'product', user: 'product_service' });
     expect(() => database.connectionFor('billing')).toThrow(/"billing" is not on .*holds: identity, product/);
   });
 
-  it('when it holds one database, then its connection needs no creation', () => {
-    const { database } = build();
-    expect(database.connectionFor('product').createOnStart).toBe(false);
+  it('when built, then IAM authentication is on, so tasks log in with tokens instead of a password', () => {
+    build().template().hasResourceProperties('AWS::RDS::DBInstance', { EnableIAMDatabaseAuthentication: true });
+  });
+
+  it('when built, then the rotation function reaches the database and, through the NAT, Secrets Manager', () => {
+    const { template } = build();
+    template().hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      HostedRotationLambda: { VpcSubnetIds: Match.anyValue(), VpcSecurityGroupIds: Match.anyValue() },
+    });
+    const schedule = Object.values(template().findResources('AWS::SecretsManager::RotationSchedule'))[0]!;
+    const subnets = JSON.stringify(schedule.Properties.HostedRotationLambda.VpcSubnetIds);
+    expect(subnets).toMatch(/NetworkVpcPrivateSubnet/); // the subnets with egress, not the isolated ones of the database
+    expect(subnets).not.toMatch(/DataSubnet/);
+    template().hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      Description: 'Secret rotation function', IpProtocol: 'tcp', FromPort: { 'Fn::GetAtt': [Match.anyValue(), 'Endpoint.Port'] },
+    });
   });
 
   it('when given the default port, no backups or a bad identifier, then it refuses, naming what it got', () => {

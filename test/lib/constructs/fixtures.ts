@@ -4,7 +4,6 @@ import { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { type IVpc, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { DatabaseConnection } from '../../../lib/constructs/database';
 import { Network } from '../../../lib/constructs/network';
 
@@ -17,18 +16,18 @@ export function network(stack: Stack) {
   }).vpc;
 }
 
-export function importedDatabase(stack: Stack, vpc: IVpc, createOnStart = false): DatabaseConnection {
+export function importedDatabase(stack: Stack, vpc: IVpc): DatabaseConnection {
   return {
     instance: DatabaseInstance.fromDatabaseInstanceAttributes(stack, 'Db', {
       instanceIdentifier: 'db',
+      instanceResourceId: 'db-ABCDEFGHIJKLMNOP',
       instanceEndpointAddress: 'db.example.internal',
       port: 5433,
       securityGroups: [new SecurityGroup(stack, 'DbSecurityGroup', { vpc })],
       engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_16 }),
     }),
-    secret: Secret.fromSecretCompleteArn(stack, 'DbSecret', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf'),
     databaseName: 'product',
-    createOnStart,
+    user: 'product_service',
   };
 }
 

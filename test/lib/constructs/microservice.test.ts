@@ -11,10 +11,10 @@ import { importedCognito, importedDatabase, network } from './fixtures';
 
 afterEach(disposeTestApps);
 
-function build(overrides: Partial<MicroserviceProps> = {}, createOnStart = false) {
+function build(overrides: Partial<MicroserviceProps> = {}) {
   const test = testStack();
   const vpc = network(test.stack);
-  const database = importedDatabase(test.stack, vpc, createOnStart);
+  const database = importedDatabase(test.stack, vpc);
   const cluster = new Cluster(test.stack, 'Cluster', { vpc, enableFargateCapacityProviders: true });
   const loadBalancer = new LoadBalancer(test.stack, 'LoadBalancer', { vpc, accessLogRetentionDays: 7, protectData: false });
   const service = new Microservice(test.stack, 'Product', {
@@ -74,22 +74,37 @@ describe('Microservice', () => {
     });
   });
 
-  it('when configured, then database credentials are ECS secrets and the rest is plain, typed configuration', () => {
+  it('when configured, then the task holds no database secret: it logs in as its own role with IAM tokens, and the rest is plain, typed configuration', () => {
     const [task] = Object.values(resourcesOf(build().template(), 'AWS::ECS::TaskDefinition'));
-    const [container] = task?.Properties?.ContainerDefinitions as Container[];
-    expect(container?.Secrets?.map((s) => s.Name)).toEqual(['PGUSER', 'PGPASSWORD']);
-    expect(JSON.stringify(container?.Secrets)).toMatch(/:username::.*:password::/);
-    expect(Object.fromEntries(container!.Environment.map((e) => [e.Name, e.Value]))).toMatchObject({
+    const containers = task?.Properties?.ContainerDefinitions as Container[];
+    expect(containers.map((c) => c.Name)).toEqual(['product']);
+    expect(containers[0]?.Secrets).toBeUndefined();
+    expect(Object.fromEntries(containers[0]!.Environment.map((e) => [e.Name, e.Value]))).toMatchObject({
       PORT: '3000',
       PGHOST: 'db.example.internal',
       PGPORT: '5433',
       PGDATABASE: 'product',
+      PGUSER: 'product_service',
+      DATABASE_IAM_AUTH: 'true',
       PGSSLMODE: 'verify-full',
       COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
       COGNITO_CLIENT_ID: 'client123',
       AWS_REGION: 'us-east-1',
       LOG_LEVEL: 'info',
     });
+  });
+
+  it('when configured, then the task role may connect as its own database user of its own instance, and as no other', () => {
+    const template = build().template();
+    const statements = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+      .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement)
+      .filter((statement) => JSON.stringify(statement.Action).includes('rds-db:'));
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Action: 'rds-db:connect',
+        Resource: 'arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOP/product_service',
+      }),
+    ]);
   });
 
   it('when more than five path patterns are given, then they are split into ALB rules of five', () => {
@@ -156,15 +171,6 @@ describe('Microservice', () => {
     ['a privileged port', { grpcPort: 80 }, /got 80/],
   ])('when the gRPC port has %s, then construction fails naming it', (_what, overrides, message) => {
     expect(() => build(overrides)).toThrow(message);
-  });
-
-  it('when its database lives on a shared instance, then a one-shot container creates it before the service starts', () => {
-    const [task] = Object.values(resourcesOf(build({}, true).template(), 'AWS::ECS::TaskDefinition'));
-    const containers = task?.Properties?.ContainerDefinitions as (Container & { Essential: boolean; DependsOn?: unknown })[];
-    const creator = containers.find((c) => c.Name === 'create-database');
-    expect(creator).toMatchObject({ Essential: false });
-    expect(creator?.Secrets?.map((s) => s.Name)).toEqual(['PGUSER', 'PGPASSWORD']);
-    expect(containers.find((c) => c.Name === 'product')?.DependsOn).toEqual([{ ContainerName: 'create-database', Condition: 'SUCCESS' }]);
   });
 
   it('when on Spot, then the service uses the FARGATE_SPOT capacity provider', () => {

@@ -1,0 +1,110 @@
+/**
+ * The one step that uses an instance's master credentials: a custom resource whose function, in the VPC, creates
+ * each service's login role (IAM authentication, no password) and its database, owned by that role and closed to
+ * every other role. It runs the same code as npm start and the tests (services/kit/db/provision.ts).
+ *
+ * A Lambda-backed custom resource rather than a one-off ECS task: CloudFormation orders it (the data stack
+ * finishes it before the app stack updates a single service), waits for its answer and rolls the deploy back when
+ * it fails, with nothing to poll; a task would need its own runner. It runs again whenever its code, its list of
+ * databases or the `reprovision` context value changes (`cdk deploy -c reprovision=$(date +%s)` forces a run),
+ * and is idempotent, so running it again only repairs drift.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { Architecture, ParamsAndSecretsLayerVersion, ParamsAndSecretsVersions, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { DatabaseInstance } from 'aws-cdk-lib/aws-rds';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+/** The handler and the code it runs: a change to any of them runs the provisioning again. */
+const SOURCES = ['provision-lambda.ts', 'provision.ts', 'provision-ownership.ts'].map((file) => path.join(REPO_ROOT, 'services/kit/db', file));
+
+export interface DatabaseLogin {
+  readonly database: string;
+  /** The login role that owns `database`; its tasks connect as it with IAM tokens. */
+  readonly user: string;
+}
+
+export interface DatabaseProvisionerProps {
+  readonly vpc: IVpc;
+  readonly instance: DatabaseInstance;
+  /** The instance's master secret: read by this function only. */
+  readonly masterSecret: ISecret;
+  readonly logins: readonly DatabaseLogin[];
+  /** Names the function and its log group; unique per account and region. */
+  readonly functionName: string;
+  readonly logRetention: RetentionDays;
+}
+
+export class DatabaseProvisioner extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: DatabaseProvisionerProps) {
+    super(scope, id);
+    if (props.logins.length === 0) throw new Error('DatabaseProvisioner needs at least one login; got none');
+    const logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.function = new NodejsFunction(this, 'Function', {
+      functionName: props.functionName,
+      description: 'Creates each service\'s database role and database (master credentials used here only)',
+      entry: SOURCES[0]!,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(2),
+      vpc: props.vpc,
+      // Secrets Manager is reached through the NAT; the database inside the VPC.
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      // The master secret through the AWS extension on localhost, uncached so a rotated password is read at once.
+      paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, { cacheEnabled: false }),
+      environment: {
+        DB_HOST: props.instance.dbInstanceEndpointAddress,
+        DB_PORT: props.instance.dbInstanceEndpointPort,
+        MASTER_SECRET_ARN: props.masterSecret.secretArn,
+        // The runtime ships the RDS certificate bundle but does not trust it unless told to.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      },
+      logGroup,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      // CommonJS: pg and its dependencies require() Node's modules. pg-native is optional and not used.
+      bundling: { format: OutputFormat.CJS, minify: true, sourceMap: false, forceDockerBundling: false, externalModules: ['@aws-sdk/*', 'pg-native'] },
+    });
+    props.masterSecret.grantRead(this.function);
+    props.instance.connections.allowDefaultPortFrom(this.function, 'Database provisioning function');
+
+    this.resource = new CustomResource(this, 'Run', {
+      serviceToken: this.function.functionArn,
+      resourceType: 'Custom::DatabaseProvisioning',
+      // The function answers every outcome; this bounds the wait if it never could (a timeout, a lost network).
+      serviceTimeout: Duration.minutes(5),
+      properties: {
+        Databases: props.logins.map((login) => ({ database: login.database, role: login.user })),
+        Code: createHash('sha256').update(SOURCES.map((file) => readFileSync(file, 'utf8')).join('\0')).digest('hex').slice(0, 16),
+        Reprovision: String(this.node.tryGetContext('reprovision') ?? ''),
+      },
+    });
+    // The function must reach the database when CloudFormation calls it: after its ingress rule exists.
+    this.resource.node.addDependency(props.instance.connections.securityGroups[0]!);
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWSLambdaBasicExecutionRole: the function writes its own logs.',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason: 'AWSLambdaVPCAccessExecutionRole: the ENIs a function in a VPC needs; their ids are not known in advance.',
+    });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The provisioning step in AWS: a CloudFormation custom resource (lib/constructs/database-provisioner.ts) whose
+ * function runs in the VPC on every deploy that changes it, before the services update. It runs the same code as
+ * npm start and the tests (provision.ts), as the instance's master user, the only place that user is used.
+ *
+ * Plain Node and pg, no AWS SDK: the master secret comes from the AWS Parameters and Secrets Lambda extension on
+ * localhost (with its cache off, so a rotated password is read at once), and the answer to CloudFormation is a
+ * PUT to the presigned URL of the event. Every outcome is answered, so a failure fails the deploy at once
+ * (and rolls it back) instead of leaving CloudFormation waiting.
+ */
+import { adminFromUrl, provisionDatabases, type ServiceDatabase } from './provision';
+
+interface CustomResourceEvent {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly ResponseURL: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly LogicalResourceId: string;
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties: { readonly Databases?: unknown };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export async function handler(event: CustomResourceEvent, env: Env = process.env): Promise<void> {
+  let outcome: { Status: 'SUCCESS' | 'FAILED'; Reason: string };
+  try {
+    // Deleting the resource keeps the roles and the data: they go with the instance, or stay with its snapshot.
+    if (event.RequestType !== 'Delete') await provision(databasesOf(event.ResourceProperties.Databases), env);
+    outcome = { Status: 'SUCCESS', Reason: event.RequestType === 'Delete' ? 'nothing to remove' : 'roles and databases provisioned' };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(JSON.stringify({ msg: 'provisioning failed', reason }));
+    outcome = { Status: 'FAILED', Reason: reason.slice(0, 2_000) };
+  }
+  await answer(event, outcome);
+}
+
+/** `[{database, role}]`, checked: the template is ours, but a mistake must fail the deploy with its reason. */
+export function databasesOf(value: unknown): ServiceDatabase[] {
+  const list = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  if (!Array.isArray(list) || list.length === 0) throw new Error(`Databases must be a non-empty list of {database, role}; got ${JSON.stringify(value)}`);
+  return list.map((item: { database?: unknown; role?: unknown }) => {
+    if (typeof item?.database !== 'string' || typeof item.role !== 'string') throw new Error(`each of Databases needs a database and a role; got ${JSON.stringify(item)}`);
+    // Services log in with IAM tokens: no password to set, none to rotate.
+    return { database: item.database, role: item.role, iamAuth: true };
+  });
+}
+
+async function provision(databases: ServiceDatabase[], env: Env): Promise<void> {
+  const { DB_HOST: host, DB_PORT: port, MASTER_SECRET_ARN: secretArn } = env;
+  if (!host || !port || !secretArn) throw new Error('DB_HOST, DB_PORT and MASTER_SECRET_ARN must be set');
+  const master = await secretFromExtension(secretArn, env);
+  const server = new URL(`postgres://${host}:${port}`);
+  server.username = encodeURIComponent(master.username);
+  server.password = encodeURIComponent(master.password);
+  // RDS requires TLS; the runtime's bundle of RDS certificates is trusted through NODE_EXTRA_CA_CERTS.
+  server.searchParams.set('sslmode', env.DB_SSLMODE ?? 'verify-full');
+  await provisionDatabases(adminFromUrl(server.toString()), databases);
+}
+
+async function secretFromExtension(secretArn: string, env: Env): Promise<{ username: string; password: string }> {
+  const port = env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? '2773';
+  const response = await fetch(`http://localhost:${port}/secretsmanager/get?secretId=${encodeURIComponent(secretArn)}`, {
+    headers: { 'X-Aws-Parameters-Secrets-Token': env.AWS_SESSION_TOKEN ?? '' },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) throw new Error(`reading the master secret failed: ${response.status} ${await response.text()}`);
+  const { SecretString } = (await response.json()) as { SecretString?: string };
+  const secret = JSON.parse(SecretString ?? '{}') as { username?: unknown; password?: unknown };
+  if (typeof secret.username !== 'string' || typeof secret.password !== 'string') throw new Error('the master secret has no username and password');
+  return { username: secret.username, password: secret.password };
+}
+
+async function answer(event: CustomResourceEvent, outcome: { Status: 'SUCCESS' | 'FAILED'; Reason: string }): Promise<void> {
+  const body = JSON.stringify({
+    ...outcome,
+    // One physical resource per instance: an update never replaces it, so CloudFormation never sends a Delete for the old one.
+    PhysicalResourceId: event.PhysicalResourceId ?? `${event.LogicalResourceId}-provisioning`,
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+  });
+  const response = await fetch(event.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '' }, signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`CloudFormation's response URL answered ${response.status}`);
+}

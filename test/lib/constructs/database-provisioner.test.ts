@@ -1,0 +1,77 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PostgresDatabase, type PostgresDatabaseProps } from '../../../lib/constructs/database';
+import { disposeTestApps, testStack } from '../synth';
+import { network } from './fixtures';
+
+afterEach(disposeTestApps);
+
+const PROPS: Omit<PostgresDatabaseProps, 'vpc'> = {
+  instanceIdentifier: 'test-shared',
+  logins: [{ database: 'identity', user: 'identity_service' }, { database: 'billing', user: 'billing_service' }],
+  instanceType: 't4g.micro',
+  allocatedStorageGiB: 20,
+  maxAllocatedStorageGiB: 50,
+  multiAz: false,
+  deletionProtection: false,
+  backupRetentionDays: 1,
+  removal: 'destroy',
+  port: 5433,
+  rotationDays: 30,
+  logRetention: RetentionDays.ONE_WEEK,
+};
+
+function build(context: Record<string, string> = {}) {
+  const test = testStack();
+  for (const [key, value] of Object.entries(context)) test.stack.node.setContext(key, value);
+  const database = new PostgresDatabase(test.stack, 'Db', { ...PROPS, vpc: network(test.stack) });
+  return { database, template: Template.fromStack(test.stack) };
+}
+
+const ref = (template: Template, type: string) => ({ Ref: Object.keys(template.findResources(type))[0]! });
+
+describe('DatabaseProvisioner', () => {
+  it('when deployed, then a custom resource runs the provisioning function with each database and its role, and bounds the wait', () => {
+    const { template } = build();
+    template.hasResourceProperties('Custom::DatabaseProvisioning', {
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DbProvisionerFunction'), 'Arn'] },
+      ServiceTimeout: '300',
+      Databases: [{ database: 'identity', role: 'identity_service' }, { database: 'billing', role: 'billing_service' }],
+      Code: Match.stringLikeRegexp('^[0-9a-f]{16}$'),
+    });
+  });
+
+  it('when deployed, then only the function reads the master secret, from inside the VPC, and may reach the database port', () => {
+    const { template } = build();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'test-shared-provisioning',
+      Runtime: 'nodejs24.x',
+      VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
+      Environment: { Variables: { MASTER_SECRET_ARN: ref(template, 'AWS::SecretsManager::SecretTargetAttachment'), NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem', PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'false' } },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: ref(template, 'AWS::SecretsManager::SecretTargetAttachment') })]) },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { Description: 'Database provisioning function', FromPort: { 'Fn::GetAtt': [Match.anyValue(), 'Endpoint.Port'] } });
+  });
+
+  it('when the custom resource runs, then its ingress rule already exists', () => {
+    const { template } = build();
+    const [resource] = Object.values(template.findResources('Custom::DatabaseProvisioning'));
+    const ingress = Object.entries(template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { Description: 'Database provisioning function' } }));
+    expect(ingress).toHaveLength(1);
+    expect(resource!.DependsOn).toEqual(expect.arrayContaining([ingress[0]![0]]));
+  });
+
+  it('when an operator passes -c reprovision=<value>, then the resource changes, so the step runs again', () => {
+    const property = (template: Template) => Object.values(template.findResources('Custom::DatabaseProvisioning'))[0]!.Properties.Reprovision;
+    expect(property(build().template)).toBe('');
+    expect(property(build({ reprovision: '1733000000' }).template)).toBe('1733000000');
+  });
+
+  it('when given no logins, then it refuses', () => {
+    const test = testStack();
+    expect(() => new PostgresDatabase(test.stack, 'Db', { ...PROPS, logins: [], vpc: network(test.stack) })).toThrow(/at least one login; got none/);
+  });
+});

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databasesOf, handler } from '../../../../services/kit/db/provision-lambda';
+import { urlOfDatabase } from '../../../../services/kit/db/provision';
+import { testServerUrl } from '../../../support/database';
+
+/**
+ * The provisioning function as CloudFormation calls it, against the run's PostgreSQL: the Parameters and Secrets
+ * extension and CloudFormation's response URL are stood in for by one local HTTP server, the only parts of AWS
+ * it talks to.
+ */
+const run = randomBytes(3).toString('hex');
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:master-AbCdEf';
+const databases = [{ database: `t_lambda_${run}_a`, role: `t_lambda_${run}_a_service` }, { database: `t_lambda_${run}_b`, role: `t_lambda_${run}_b_service` }];
+
+let server: URL;
+let aws: Server;
+let awsPort: number;
+const answers: Array<Record<string, unknown>> = [];
+let createdRdsIam = false;
+
+async function asAdmin<R extends pg.QueryResultRow>(text: string): Promise<R[]> {
+  const client = new pg.Client({ connectionString: urlOfDatabase(server.toString(), 'postgres') });
+  await client.connect();
+  try {
+    return (await client.query<R>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  server = new URL(await testServerUrl());
+  aws = createServer((request, response) => {
+    const url = new URL(request.url!, 'http://localhost');
+    if (url.pathname === '/secretsmanager/get') {
+      const allowed = request.headers['x-aws-parameters-secrets-token'] === 'session-token' && url.searchParams.get('secretId') === SECRET_ARN;
+      response.writeHead(allowed ? 200 : 403).end(allowed ? JSON.stringify({ SecretString: JSON.stringify({ username: decodeURIComponent(server.username), password: decodeURIComponent(server.password) }) }) : 'forbidden');
+      return;
+    }
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      answers.push({ method: request.method, path: url.pathname, ...(JSON.parse(body) as Record<string, unknown>) });
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => aws.listen(0, '127.0.0.1', resolve));
+  awsPort = (aws.address() as AddressInfo).port;
+  // RDS's role for IAM logins; a plain server has none, so one stands in for it (and stays: it grants nothing).
+  if ((await asAdmin("SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam'")).length === 0) {
+    await asAdmin('CREATE ROLE rds_iam NOLOGIN').catch(() => {}); // another file may have made it meanwhile
+    createdRdsIam = true;
+  }
+});
+afterAll(async () => {
+  for (const { database, role } of databases) {
+    await asAdmin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await asAdmin(`DROP ROLE IF EXISTS "${role}"`);
+  }
+  if (createdRdsIam) await asAdmin('DROP ROLE IF EXISTS rds_iam').catch(() => {});
+  await new Promise((resolve) => aws.close(resolve));
+});
+
+const env = () => ({
+  DB_HOST: server.hostname,
+  DB_PORT: server.port || '5432',
+  DB_SSLMODE: 'disable', // the test server has no TLS; in AWS it is verify-full
+  MASTER_SECRET_ARN: SECRET_ARN,
+  PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(awsPort),
+  AWS_SESSION_TOKEN: 'session-token',
+});
+const event = (RequestType: 'Create' | 'Update' | 'Delete', Databases: unknown = databases) => ({
+  RequestType,
+  ResponseURL: `http://127.0.0.1:${awsPort}/cfn-response?signature=x`,
+  StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/platform-dev-data/1',
+  RequestId: `request-${answers.length}`,
+  LogicalResourceId: 'SharedDatabaseProvisionerRun',
+  ...(RequestType === 'Create' ? {} : { PhysicalResourceId: 'SharedDatabaseProvisionerRun-provisioning' }),
+  ResourceProperties: { Databases },
+});
+
+describe('the provisioning function', () => {
+  it('when CloudFormation creates the resource, then each role is made for IAM logins, owns its database, and SUCCESS is answered', async () => {
+    await handler(event('Create'), env());
+    expect(answers.at(-1)).toMatchObject({ method: 'PUT', path: '/cfn-response', Status: 'SUCCESS', PhysicalResourceId: 'SharedDatabaseProvisionerRun-provisioning', RequestId: 'request-0' });
+    for (const { database, role } of databases) {
+      const [owner] = await asAdmin<{ owner: string }>(`SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = '${database}'`);
+      expect(owner).toEqual({ owner: role });
+      const iam = await asAdmin(`SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = 'rds_iam' AND u.rolname = '${role}'`);
+      expect(iam).toHaveLength(1);
+    }
+  });
+
+  it('when a redeploy updates it, then it runs again and succeeds; when it is deleted, then the data stays', async () => {
+    await handler(event('Update'), env());
+    expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS' });
+    await handler(event('Delete'), env());
+    expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS', Reason: 'nothing to remove' });
+    expect(await asAdmin(`SELECT 1 FROM pg_database WHERE datname = '${databases[0]!.database}'`)).toHaveLength(1);
+  });
+
+  it('when the secret cannot be read or the list is wrong, then FAILED is answered with the reason, so the deploy rolls back at once', async () => {
+    await handler(event('Update'), { ...env(), AWS_SESSION_TOKEN: 'stolen' });
+    expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/reading the master secret failed: 403/) });
+    await handler(event('Update', [{ database: 'x' }]), env());
+    expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/needs a database and a role; got \{"database":"x"\}/) });
+  });
+
+  it('when Databases arrives as a JSON string, then it is read the same; roles always get IAM logins', () => {
+    expect(databasesOf(JSON.stringify(databases))).toEqual(databases.map((d) => ({ ...d, iamAuth: true })));
+    expect(() => databasesOf([])).toThrow(/non-empty list/);
+  });
+});
