@@ -87,13 +87,15 @@ export class EdgeLimits {
 /** The account named by a JSON body: the e-mail as Identity reads it (trimmed, lower-cased), or the refresh token. */
 export function accountField(body: Buffer, field: AccountLimit['field']): string | undefined {
   let parsed: unknown;
+  // Stryker disable BlockStatement: equivalent in the catch, as an unparsed body stays undefined, which names none.
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
     return undefined; // not JSON: the service refuses it, and it names no account
   }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const value = (parsed as Record<string, unknown>)[field];
+  // Stryker restore BlockStatement
+  // A string, number, array or null has no such field (indexing a primitive gives undefined).
+  const value = (parsed as Record<string, unknown> | null)?.[field];
   if (typeof value !== 'string') return undefined;
   const normalized = field === 'email' ? value.trim().toLowerCase() : value;
   return normalized === '' ? undefined : normalized;

@@ -6,11 +6,10 @@
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE, type RouteDefinition, type Throttle } from '../contracts/routes';
+import { ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE } from '../contracts/routes';
 import { AppError } from '../kit/errors';
 import { answerClientErrors } from '../kit/http/client-errors';
-import type { Logger } from '../kit/logger';
-import { Authorizer, type TokenVerifier } from './authorizer';
+import { Authorizer } from './authorizer';
 import { ConcurrencyCap } from './client-caps';
 import { ClientAddresses } from './client-address';
 import { capConnections, serverOptions } from './connections';
@@ -22,45 +21,11 @@ import { upstreamHeaders } from './headers';
 import { gatewayProblems } from './problem';
 import { readBody, rejectDeclaredOversize } from './request-body';
 import { compileRoutes, type GatewayRoute } from './routing';
-import type { Clock, ThrottleOverride } from './throttle';
 import type { CachedPrincipal } from './token-cache';
-import { Upstreams, type UpstreamUrls } from './upstream';
+import { Upstreams } from './upstream';
+import type { GatewayOptions } from './gateway-options';
 
-export interface GatewayOptions<P extends CachedPrincipal = CachedPrincipal> {
-  readonly upstreams: UpstreamUrls;
-  readonly verifier: TokenVerifier<P>;
-  readonly logger: Logger;
-  /** @default ROUTES from services/contracts/routes.ts */
-  readonly routes?: readonly RouteDefinition[];
-  /** @default STAGE_THROTTLE */
-  readonly stageThrottle?: Throttle;
-  /** GATEWAY_RATE_LIMIT / GATEWAY_BURST_LIMIT: each, when set, replaces that limit everywhere in the table. */
-  readonly throttleOverride?: ThrottleOverride;
-  /** GATEWAY_PER_CLIENT_RATE_LIMIT / _BURST_LIMIT: each, when set, replaces that per-client limit on every route. */
-  readonly perClientOverride?: ThrottleOverride;
-  /** GATEWAY_TRUSTED_PROXIES: addresses or CIDR blocks whose X-Forwarded-For is believed. @default none */
-  readonly trustedProxies?: readonly string[];
-  /** @default 10000 */
-  readonly headersTimeoutMs?: number;
-  /** @default 30000 */
-  readonly bodyTimeoutMs?: number;
-  /** Open connections per source address. @default 128 */
-  readonly maxConnectionsPerClient?: number;
-  /** Requests in flight per client address. @default 64 */
-  readonly maxInFlightPerClient?: number;
-  /** Origins allowed by CORS, or `['*']`; empty or absent: CORS off. */
-  readonly corsOrigins?: readonly string[];
-  /** @default 30000 */
-  readonly integrationTimeoutMs?: number;
-  /** @default 10 MiB */
-  readonly maxBodyBytes?: number;
-  /** Connections to each service. @default 128 */
-  readonly upstreamConnections?: number;
-  /** @default 10000 */
-  readonly tokenCacheSize?: number;
-  /** Milliseconds since the epoch; throttles and the token cache read it. @default Date.now */
-  readonly clock?: Clock;
-}
+export type { GatewayOptions } from './gateway-options';
 
 export interface Gateway {
   readonly handler: RequestListener;

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ClientAddresses, parseTrustedProxies, plainAddress } from '../../../services/gateway/client-address';
 
+// Built inside each test, not while the file is collected, so each mutant of the module is tied to the tests that
+// cover it (`npm run mutation`), rather than being a static one that every test must run for.
+
 describe('when no proxy is trusted (the default)', () => {
-  const addresses = new ClientAddresses();
+  const addresses = { resolve: (...a: [string, string | undefined]) => new ClientAddresses().resolve(...a), isTrustedProxy: (a: string) => new ClientAddresses().isTrustedProxy(a) };
 
   it('then the client is the socket peer, whatever X-Forwarded-For says', () => {
     expect(addresses.resolve('127.0.0.2', '198.51.100.7')).toBe('127.0.0.2');
@@ -19,7 +22,11 @@ describe('when no proxy is trusted (the default)', () => {
 });
 
 describe('when proxies are trusted', () => {
-  const addresses = new ClientAddresses(['10.0.0.1', '10.1.0.0/16', '::1']);
+  const trusting = () => new ClientAddresses(['10.0.0.1', '10.1.0.0/16', '::1']);
+  const addresses = {
+    resolve: (peer: string, header: string | string[] | undefined) => trusting().resolve(peer, header),
+    isTrustedProxy: (address: string) => trusting().isTrustedProxy(address),
+  };
 
   it('then from a trusted peer, the rightmost address that is not a trusted proxy is the client', () => {
     expect(addresses.resolve('10.0.0.1', '203.0.113.9, 198.51.100.7')).toBe('198.51.100.7');
@@ -64,7 +71,7 @@ describe('when the trusted proxies are parsed', () => {
     expect(() => parseTrustedProxies([entry])).not.toThrow();
   });
 
-  it.each(['proxy.example.com', '10.0.0.0/33', '2001:db8::/129', '10.0.0.0/', '10.0.0.0/x', '10.0.0.0/1/2', '10.0.0.0/-1', ''])(
+  it.each(['proxy.example.com', '10.0.0.0/33', '2001:db8::/129', '10.0.0.0/', '10.0.0.0/x', '10.0.0.0/1/2', '10.0.0.0/-1', '10.0.0.0/8 ', '10.0.0.0/1e1', ''])(
     'then "%s" is refused, naming it',
     (entry) => {
       expect(() => parseTrustedProxies([entry])).toThrow(`"${entry}" is not an IP address or a CIDR block`);
@@ -81,6 +88,7 @@ describe('when an address is made plain', () => {
   it('then only an IPv4-mapped IPv6 address loses its prefix', () => {
     expect(plainAddress('::ffff:10.0.0.1')).toBe('10.0.0.1');
     expect(plainAddress('::ffff:abcd')).toBe('::ffff:abcd');
+    expect(plainAddress('::fffe:10.0.0.1')).toBe('::fffe:10.0.0.1');
     expect(plainAddress('10.0.0.1')).toBe('10.0.0.1');
   });
 });

@@ -15,8 +15,15 @@ const table: RouteDefinition[] = [
   { method: 'POST', path: '/identity/token', service: 'identity', auth: 'public', scopes: [], throttle: { rateLimit: 1, burstLimit: 6 }, perClient: signInPool, perAccount: account },
   { method: 'POST', path: '/identity/token/refresh', service: 'identity', auth: 'public', scopes: [], perClient: signInPool, perAccount: { ...account, field: 'refreshToken' } },
 ];
-const routes = compileRoutes(table).routes;
-const [list, byId, token, refresh] = routes as [GatewayRoute, GatewayRoute, GatewayRoute, GatewayRoute];
+/**
+ * Compiled inside each test, not while the file is collected: a compilation at import would make every mutant of
+ * the router a static one for `npm run mutation` (see routing.test.ts).
+ */
+function compiled() {
+  const routes = compileRoutes(table).routes;
+  const [list, byId, token, refresh] = routes as [GatewayRoute, GatewayRoute, GatewayRoute, GatewayRoute];
+  return { routes, list, byId, token, refresh };
+}
 
 function admitted(take: () => number | undefined, attempts: number): number {
   let passed = 0;
@@ -28,6 +35,7 @@ const body = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 describe('when route buckets are built', () => {
   it('then a route gets its own throttle, else the stage default, each its own bucket', () => {
+    const { routes, list, byId, token } = compiled();
     const limits = new EdgeLimits(routes, stage, {}, T0);
     expect(admitted(() => limits.takeRoute(token, T0), 10)).toBe(6);
     expect(admitted(() => limits.takeRoute(list, T0), 10)).toBe(4);
@@ -35,12 +43,14 @@ describe('when route buckets are built', () => {
   });
 
   it('then a refused route says when to retry', () => {
+    const { routes, list } = compiled();
     const limits = new EdgeLimits(routes, stage, {}, T0);
     admitted(() => limits.takeRoute(list, T0), 4);
     expect(limits.takeRoute(list, T0)).toBe(1);
   });
 
   it('then GATEWAY_RATE_LIMIT / GATEWAY_BURST_LIMIT replace the route, client and account limits', () => {
+    const { routes, token } = compiled();
     const limits = new EdgeLimits(routes, stage, { all: { rateLimit: 1, burstLimit: 7 } }, T0);
     expect(admitted(() => limits.takeRoute(token, T0), 10)).toBe(7);
     expect(admitted(() => limits.takeClient(signInPool, 'a', T0), 10)).toBe(7);
@@ -51,6 +61,7 @@ describe('when route buckets are built', () => {
 
 describe('when per-client buckets are built', () => {
   it('then routes of one pool share a client\'s bucket, and each client has its own', () => {
+    const { routes, list, byId, token } = compiled();
     const limits = new EdgeLimits(routes, stage, {}, T0);
     expect(admitted(() => limits.takeClient(list.client, 'a', T0), 2)).toBe(2);
     expect(admitted(() => limits.takeClient(byId.client, 'a', T0), 5)).toBe(1);
@@ -59,6 +70,7 @@ describe('when per-client buckets are built', () => {
   });
 
   it('then GATEWAY_PER_CLIENT_* replace per-client limits over GATEWAY_RATE_LIMIT / _BURST_LIMIT, each on its own', () => {
+    const { routes, list } = compiled();
     const limits = new EdgeLimits(routes, stage, { all: { rateLimit: 1, burstLimit: 7 }, perClient: { burstLimit: 5 } }, T0);
     expect(admitted(() => limits.takeClient(list.client, 'a', T0), 10)).toBe(5);
     expect(admitted(() => limits.takeClient(list.client, 'a', T0 + 2_000), 10)).toBe(2);
@@ -68,6 +80,7 @@ describe('when per-client buckets are built', () => {
   });
 
   it('then a pool no route names limits nothing', () => {
+    const { routes } = compiled();
     const limits = new EdgeLimits(routes, stage, {}, T0);
     const unknown: ClientLimit = { pool: 'nowhere', by: 'source-address', throttle: { rateLimit: 0, burstLimit: 0 } };
     expect(limits.takeClient(unknown, 'a', T0)).toBeUndefined();
@@ -80,10 +93,13 @@ describe('when per-client buckets are built', () => {
 });
 
 describe('when a credential request names an account', () => {
-  const limits = () => new EdgeLimits(routes, stage, {}, T0);
+  const limits = () => {
+    const routes = compiled();
+    return { ...routes, edge: new EdgeLimits(routes.routes, stage, {}, T0) };
+  };
 
   it('then the e-mail is the key however it is spelled, and another e-mail has its own bucket', () => {
-    const edge = limits();
+    const { token, edge } = limits();
     const ann = edge.account(token, body({ email: ' Ann@Example.COM', password: 'x' }));
     expect(ann?.key).toBe(edge.account(token, body({ email: 'ann@example.com' }))?.key);
     expect(ann?.key).not.toBe(edge.account(token, body({ email: 'bob@example.com' }))?.key);
@@ -92,7 +108,7 @@ describe('when a credential request names an account', () => {
   });
 
   it('then a route without an account limit, or a body without the account, names none', () => {
-    const edge = limits();
+    const { list, token, refresh, edge } = limits();
     expect(edge.account(list, body({ email: 'a@x' }))).toBeUndefined();
     expect(edge.account(token, null)).toBeUndefined();
     expect(edge.account(token, body({ refreshToken: 'r' }))).toBeUndefined();
@@ -100,7 +116,7 @@ describe('when a credential request names an account', () => {
   });
 
   it('then each failed attempt costs the penalty, down to the debt cap; other answers cost nothing more', () => {
-    const edge = limits();
+    const { token, edge } = limits();
     const ticket = edge.account(token, body({ email: 'a@x' }))!;
     expect(ticket.buckets.take(ticket.key, T0)).toBeUndefined(); // 4 left
     edge.settle(ticket, 200, T0);

@@ -144,11 +144,12 @@ describe('when a failed attempt is charged after the fact', () => {
     expect(admitted(bucket, 1, T0 + 5_000)).toBe(1);
   });
 
-  it('then tokens that flowed in before the charge count', () => {
+  it('then the bucket refills, up to its burst, before the charge is taken', () => {
     const bucket = new TokenBucket({ rateLimit: 1, burstLimit: 3 }, T0);
-    admitted(bucket, 3, T0);
-    bucket.charge(1, 10, T0 + 2_000);
-    expect(admitted(bucket, 5, T0 + 2_000)).toBe(1);
+    admitted(bucket, 1, T0);
+    // Full again (3) by T0 + 5 s, then charged 2: one left. Charged first, it would refill past the charge.
+    bucket.charge(2, 10, T0 + 5_000);
+    expect(admitted(bucket, 5, T0 + 5_000)).toBe(1);
   });
 
   it('then a client bucket is charged by its key alone', () => {

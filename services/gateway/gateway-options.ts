@@ -1,0 +1,43 @@
+/** What createGateway takes: the environment's settings (start.ts) or a test's. Defaults are in the @default tags. */
+import type { RouteDefinition, Throttle } from '../contracts/routes';
+import type { Logger } from '../kit/logger';
+import type { TokenVerifier } from './authorizer';
+import type { Clock, ThrottleOverride } from './throttle';
+import type { CachedPrincipal } from './token-cache';
+import type { UpstreamUrls } from './upstream';
+
+export interface GatewayOptions<P extends CachedPrincipal = CachedPrincipal> {
+  readonly upstreams: UpstreamUrls;
+  readonly verifier: TokenVerifier<P>;
+  readonly logger: Logger;
+  /** @default ROUTES from services/contracts/routes.ts */
+  readonly routes?: readonly RouteDefinition[];
+  /** @default STAGE_THROTTLE */
+  readonly stageThrottle?: Throttle;
+  /** GATEWAY_RATE_LIMIT / GATEWAY_BURST_LIMIT: each, when set, replaces that limit everywhere in the table. */
+  readonly throttleOverride?: ThrottleOverride;
+  /** GATEWAY_PER_CLIENT_RATE_LIMIT / _BURST_LIMIT: each, when set, replaces that per-client limit on every route. */
+  readonly perClientOverride?: ThrottleOverride;
+  /** GATEWAY_TRUSTED_PROXIES: addresses or CIDR blocks whose X-Forwarded-For is believed. @default none */
+  readonly trustedProxies?: readonly string[];
+  /** @default 10000 */
+  readonly headersTimeoutMs?: number;
+  /** @default 30000 */
+  readonly bodyTimeoutMs?: number;
+  /** Open connections per source address. @default 128 */
+  readonly maxConnectionsPerClient?: number;
+  /** Requests in flight per client address. @default 64 */
+  readonly maxInFlightPerClient?: number;
+  /** Origins allowed by CORS, or `['*']`; empty or absent: CORS off. */
+  readonly corsOrigins?: readonly string[];
+  /** @default 30000 */
+  readonly integrationTimeoutMs?: number;
+  /** @default 10 MiB */
+  readonly maxBodyBytes?: number;
+  /** Connections to each service. @default 128 */
+  readonly upstreamConnections?: number;
+  /** @default 10000 */
+  readonly tokenCacheSize?: number;
+  /** Milliseconds since the epoch; throttles and the token cache read it. @default Date.now */
+  readonly clock?: Clock;
+}
