@@ -201,6 +201,7 @@ export class AppStack extends Stack {
       databases: [...new Set(Object.values(props.databases).map((db) => db.instance))],
       deadLetterQueues: Object.entries(this.bus.consumers).map(([name, c]) => ({ name, queue: c.deadLetterQueue })),
       alarms: Object.values(this.bus.consumers).map((c) => c.deadLetterAlarm),
+      ...(this.webAcl ? { firewallBlocks: ['ALL', ...this.webAcl.ruleNames].map((rule) => this.webAcl!.metricBlockedRequests(rule)) } : {}),
       ...(stage.alarmEmail ? { alarmEmail: stage.alarmEmail } : {}),
     });
 

@@ -41,6 +41,11 @@ export interface ObservabilityProps {
   readonly services: readonly ObservedService[];
   readonly databases: readonly IDatabaseInstance[];
   readonly deadLetterQueues: readonly { readonly name: string; readonly queue: IQueue }[];
+  /**
+   * The edge firewall's blocked requests (the total first, then per rule), graphed beside the API's errors.
+   * @default no firewall widget (a stage without WAF)
+   */
+  readonly firewallBlocks?: readonly IMetric[];
   /** Alarms made elsewhere (the bus's dead-letter alarms) that should notify too. */
   readonly alarms?: readonly Alarm[];
   /**
@@ -116,6 +121,7 @@ export class Observability extends Construct {
       ]),
       new AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: 8, height: 6 }),
     );
+    if (props.firewallBlocks && props.firewallBlocks.length > 0) this.dashboard.addWidgets(graph('WAF blocked requests', [...props.firewallBlocks]));
     this.dashboard.addWidgets(
       graph('ECS CPU %', perService((s) => s.service.metricCpuUtilization({ period: ONE_MINUTE, label: s.name }))),
       graph('ECS memory %', perService((s) => s.service.metricMemoryUtilization({ period: ONE_MINUTE, label: s.name }))),

@@ -1,5 +1,6 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Stage } from 'aws-cdk-lib/aws-apigateway';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
@@ -35,6 +36,10 @@ export class WebAcl extends Construct {
   public readonly association: CfnWebACLAssociation;
   public readonly logGroup: LogGroup;
   public readonly logging: CfnLoggingConfiguration;
+  /** The web ACL's name, which its CloudWatch metrics carry: one per stack. */
+  public readonly webAclName: string;
+  /** The rules' names, in evaluation order (each is also its metric name). */
+  public readonly ruleNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: WebAclProps) {
     super(scope, id);
@@ -56,7 +61,12 @@ export class WebAcl extends Construct {
       // the contract's 413 past 1 MiB as a problem, and API Gateway refuses past 10 MB. So that one rule only counts.
       managedRule('AWSManagedRulesCommonRuleSet', ['SizeRestrictions_BODY']),
     ];
+    const rules = [...rateRules, ...managed];
+    this.ruleNames = rules.map((rule) => rule.name);
+    // Named, so the dashboard can find its metrics; a stack holds one, and deleting the stack frees the name.
+    this.webAclName = `${Stack.of(this).stackName}-edge`;
     this.webAcl = new CfnWebACL(this, 'WebAcl', {
+      name: this.webAclName,
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       description: 'Per-client limits from the route table, then AWS managed rule groups',
@@ -67,7 +77,7 @@ export class WebAcl extends Construct {
           content: JSON.stringify({ type: 'about:blank', title: 'Too Many Requests', status: 429, detail: `Too many requests from this client; retry after ${limits.windowSeconds} s.` }),
         },
       },
-      rules: [...rateRules, ...managed].map((rule, priority) => ({ ...rule, priority })),
+      rules: rules.map((rule, priority) => ({ ...rule, priority })),
     });
 
     this.association = new CfnWebACLAssociation(this, 'Association', {
@@ -100,9 +110,21 @@ export class WebAcl extends Construct {
       },
     });
   }
+
+  /** Requests the web ACL blocked, per minute: `ALL` for the total, or one rule's name. */
+  metricBlockedRequests(rule = 'ALL'): Metric {
+    return new Metric({
+      namespace: 'AWS/WAFV2',
+      metricName: 'BlockedRequests',
+      dimensionsMap: { WebACL: this.webAclName, Rule: rule, Region: Stack.of(this).region },
+      statistic: 'Sum',
+      period: Duration.minutes(1),
+      label: rule === 'ALL' ? 'all rules' : rule,
+    });
+  }
 }
 
-type Rule = Omit<CfnWebACL.RuleProperty, 'priority'>;
+type Rule = Omit<CfnWebACL.RuleProperty, 'priority'> & { readonly name: string };
 
 function visibility(metricName: string): CfnWebACL.VisibilityConfigProperty {
   return { cloudWatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true };

@@ -194,6 +194,13 @@ describe.each(STAGE_NAMES.filter((stage) => STAGES[stage].waf.enabled))('WAF par
     },
   );
 
+  it('when synthesized, then the dashboard graphs what the web ACL blocks, in total and per rule', () => {
+    const [dashboard] = Object.values(resourcesOf(synthesized[stage as 'dev' | 'prod'].appTemplate, 'AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties!.DashboardBody);
+    const name = webAcls()[0]!.Properties!.Name as string;
+    for (const rule of ['ALL', ...rules().map((r) => r.Name)]) expect(body, rule).toContain(`\\"Rule\\",\\"${rule}\\",\\"WebACL\\",\\"${name}\\"`);
+  });
+
   it('when synthesized, then the web ACL stays within the 1,500 capacity units its price includes', () => {
     // Past 1,500 WCUs a web ACL is billed more per request; a route table that grows could push it there.
     const units = rules().reduce((sum, rule) => sum + capacityUnits(rule.Statement), 0);

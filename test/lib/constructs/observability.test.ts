@@ -41,6 +41,7 @@ beforeAll(() => {
     databases: [importedDatabase(stack, vpc).instance],
     deadLetterQueues: [{ name: 'billing', queue: new Queue(stack, 'Dlq') }],
     alarms: [external],
+    firewallBlocks: [new Metric({ namespace: 'AWS/WAFV2', metricName: 'BlockedRequests', dimensionsMap: { WebACL: 'edge', Rule: 'ALL' } })],
     alarmEmail: 'ops@example.com',
   });
   template = Template.fromStack(stack);
@@ -51,7 +52,7 @@ describe('Observability', () => {
   it('when built, then the dashboard shows API 4xx, 5xx and latency, ECS CPU and memory, RDS and DLQ depth', () => {
     const [dashboard] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
-    for (const metric of ['4xx', '5xx', 'Latency', 'CPUUtilization', 'MemoryUtilization', 'DatabaseConnections', 'FreeStorageSpace', 'ApproximateNumberOfMessagesVisible', 'HealthyHostCount']) {
+    for (const metric of ['4xx', '5xx', 'Latency', 'CPUUtilization', 'MemoryUtilization', 'DatabaseConnections', 'FreeStorageSpace', 'ApproximateNumberOfMessagesVisible', 'HealthyHostCount', 'WAF blocked requests', 'BlockedRequests']) {
       expect(body, metric).toContain(metric);
     }
   });

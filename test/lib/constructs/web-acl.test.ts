@@ -98,6 +98,16 @@ describe('WebAcl', () => {
     expect(JSON.parse(body.Content)).toMatchObject({ status: 429, title: 'Too Many Requests' });
   });
 
+  it('when built, then the web ACL is named after its stack and its blocked requests are a metric per rule', () => {
+    const { acl, webAcl } = build();
+    expect(acl.Name).toBe('Test-edge');
+    expect(webAcl.ruleNames[0]).toBe('per-address-backstop');
+    const metric = webAcl.metricBlockedRequests('per-client-credentials');
+    expect(metric).toMatchObject({ namespace: 'AWS/WAFV2', metricName: 'BlockedRequests', statistic: 'Sum' });
+    expect(metric.dimensions).toEqual({ WebACL: 'Test-edge', Rule: 'per-client-credentials', Region: 'us-east-1' });
+    expect(webAcl.metricBlockedRequests().dimensions).toMatchObject({ Rule: 'ALL' });
+  });
+
   it('when the common rule set runs, then only its 8 KB body rule is overridden, to count', () => {
     const { rule } = build();
     expect(rule('AWSManagedRulesCommonRuleSet').Statement.ManagedRuleGroupStatement).toEqual({
