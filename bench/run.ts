@@ -10,6 +10,7 @@ import { run as events } from './events';
 import { run as gateway } from './gateway';
 import { run as invoice } from './invoice';
 import { run as product } from './product';
+import { run as revocation } from './revocation';
 import { run as startup } from './startup';
 import { run as testSuite } from './test-suite';
 
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   invoice,
   gateway,
   events,
+  revocation,
   startup,
   'cdk-synth': () => cdkSynth(),
   'test-suite': testSuite,
