@@ -8,6 +8,8 @@ export interface CreateInvoiceCommand {
   readonly userId: string;
   readonly lines: readonly RequestedLine[];
   readonly idempotencyKey?: string;
+  /** Aborted when the caller goes away: the price lookup is cancelled (and not held against Product). */
+  readonly signal?: AbortSignal;
 }
 
 export interface CreatedInvoice {
@@ -38,9 +40,9 @@ function requireActive(account: Account | undefined): Account {
 }
 
 /** Asks Product for every line in one lookup; prices are read before any transaction opens. */
-async function lookUpProducts(productCatalog: ProductCatalog, lines: readonly RequestedLine[]): Promise<CatalogAnswer> {
+async function lookUpProducts(productCatalog: ProductCatalog, lines: readonly RequestedLine[], signal: AbortSignal | undefined): Promise<CatalogAnswer> {
   try {
-    return await productCatalog.findProducts(lines.map((line) => line.productId));
+    return await productCatalog.findProducts(lines.map((line) => line.productId), signal ? { signal } : {});
   } catch (error) {
     if (!(error instanceof CatalogUnavailableError)) throw error;
     throw AppError.unavailable('Prices cannot be read from the product catalogue right now; no invoice was created.', error.retryAfterSeconds, error);
@@ -59,14 +61,14 @@ export function invoiceUseCases({ unitOfWork, productCatalog }: InvoiceUseCaseDe
   };
 
   return {
-    async create({ userId, lines, idempotencyKey }) {
+    async create({ userId, lines, idempotencyKey, signal }) {
       const claim = idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: requestFingerprint(lines) };
       // A retry is answered from storage alone, even while Product is down.
       const earlier = claim && (await replay(userId, claim));
       if (earlier) return earlier;
 
       const account = requireActive(await unitOfWork.accounts.findByUser(userId));
-      const priced = priceInvoice(lines, await lookUpProducts(productCatalog, lines));
+      const priced = priceInvoice(lines, await lookUpProducts(productCatalog, lines, signal));
 
       const created = await unitOfWork.transaction(async ({ accounts, invoices }) => {
         // Re-read under a share lock: a close that committed while Product answered wins.

@@ -54,7 +54,10 @@ export function billingRoutes({ accounts, invoices, requireUser, openApiDocument
   router.post('/billing/invoices', requireUser, async (req, res) => {
     const key = idempotencyKey(req.get('Idempotency-Key'));
     const { lines } = parseInput(createInvoiceBody, req.body);
-    const { invoice, replayed } = await invoices.create({ userId: userOf(res), lines, ...(key === undefined ? {} : { idempotencyKey: key }) });
+    // A client that goes away before the answer cancels the price lookup it was waiting for.
+    const gone = new AbortController();
+    res.once('close', () => res.writableFinished || gone.abort());
+    const { invoice, replayed } = await invoices.create({ userId: userOf(res), lines, signal: gone.signal, ...(key === undefined ? {} : { idempotencyKey: key }) });
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(201).location(`/billing/invoices/${invoice.id}`).json(toInvoiceResponse(invoice));
   });

@@ -5,6 +5,7 @@
  * breaker's state does.
  */
 import { randomUUID } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { freePort } from '../../../../services/local/free-port';
 import type { UnitOfWork as ProductUnitOfWork } from '../../../../services/product/domain/ports';
 import type { Product } from '../../../../services/product/domain/product';
 import { bearer, loginAs, type TestTokens } from '../../../support/auth';
-import { startBillingHarness, type BillingHarness, type GrpcCatalogOptions } from '../../../support/billing';
+import { startBillingHarness, startLocalServer, type BillingHarness, type GrpcCatalogOptions } from '../../../support/billing';
 import { startProductGrpc, startProductHarness, type ProductHarness } from '../../../support/product';
 import { testLogger } from '../../../support/silent-logger';
 
@@ -213,6 +214,32 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
     }
     // With a threshold of one, a counted failure would have opened the breaker: this lookup would fail fast.
     expect((await catalog.findProducts([products[0]!.id])).get(products[0]!.id)?.priceCents).toBe(500);
+  });
+});
+
+describe('productCatalogGrpc and a client that goes away', () => {
+  it('when the HTTP client disconnects while Product is slow, then the lookup is cancelled, not held against Product', async () => {
+    // Threshold 1, no retries: had the lookup run on to its deadline, that one failure would open the breaker.
+    const { app } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 600, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
+    const server = await startLocalServer(app as RequestListener);
+    const holder = await product.database.pool.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE products IN ACCESS EXCLUSIVE MODE');
+    try {
+      const send = (signal?: AbortSignal) =>
+        fetch(`${server.url}/billing/invoices`, { method: 'POST', headers: { ...bearer(user), 'content-type': 'application/json' }, body: JSON.stringify({ lines: linesOf(products[0]!) }), ...(signal ? { signal } : {}) });
+      await expect(send(AbortSignal.timeout(150))).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 800)); // past the deadline the lookup would have had
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    try {
+      const res = await fetch(`${server.url}/billing/invoices`, { method: 'POST', headers: { ...bearer(user), 'content-type': 'application/json' }, body: JSON.stringify({ lines: linesOf(products[0]!) }) });
+      expect(res.status).toBe(201);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -24,7 +24,8 @@ let catalogue: Product[];
 beforeAll(async () => {
   let users: TestTokens[];
   [billing, product, users] = await Promise.all([startBillingHarness(), startProductHarness(), Promise.all(Array.from({ length: 4 }, () => loginAs()))]);
-  [attacker, ...others] = users;
+  attacker = users[0]!;
+  others = users.slice(1);
   await Promise.all(users.map((user) => billing.accounts.openAccount(user.sub)));
   catalogue = await Promise.all(Array.from({ length: 98 }, (_, i) => product.unitOfWork.products.insert({ sku: `A-${i}-${randomUUID()}`, name: `Item ${i}`, priceCents: 100 + i })));
   grpc = await startProductGrpc(product);
