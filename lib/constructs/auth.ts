@@ -15,7 +15,7 @@ import {
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { COGNITO_USER_SCOPE as SELF_SERVICE_SCOPE } from '../../services/contracts/scopes';
@@ -200,7 +200,7 @@ export class Auth extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       // esbuild from node_modules, on this machine: no Docker, no network (`cdk synth` works offline).
-      bundling: { format: OutputFormat.ESM, minify: true, sourceMap: false, forceDockerBundling: false },
+      bundling: { format: OutputFormat.ESM, minify: true, sourceMap: false, forceDockerBundling: false, logLevel: LogLevel.WARNING },
     });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
