@@ -1,4 +1,4 @@
-import { Signer } from '@aws-sdk/rds-signer';
+import { Signer, type SignerConfig } from '@aws-sdk/rds-signer';
 import { cachedPasswordSource, type PasswordSource } from './password-source';
 
 export interface IamPasswordSettings {
@@ -7,6 +7,8 @@ export interface IamPasswordSettings {
   /** The database user; the task role needs `rds-db:connect` on exactly this user of this instance. */
   readonly username: string;
   readonly region: string;
+  /** Default: the SDK's chain (in ECS, the task role). */
+  readonly credentials?: SignerConfig['credentials'];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, serviceEnvSchema } from '../../../../services/kit/config';
 import { cachedPasswordSource } from '../../../../services/kit/db/password-source';
 import { filePasswordSource } from '../../../../services/kit/db/password-source-file';
@@ -34,18 +34,30 @@ describe('passwordSourceFromConfig', () => {
     expect(attempt).not.toThrow(/PGHOST/);
   });
 
-  it('when IAM is asked for, then the source signs tokens for that user at that address, never a fixed password', async () => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAEXAMPLEEXAMPLE00');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret-example');
-    try {
-      const source = passwordSourceFromConfig(config({ DATABASE_IAM_AUTH: 'true', PGHOST: 'db.example', PGPORT: '5433', PGUSER: 'identity_service', AWS_REGION: 'eu-west-1' }))!;
-      const token = await source.password();
-      expect(token).toMatch(/^db\.example:5433\/\?Action=connect&DBUser=identity_service&X-Amz-Algorithm=AWS4-HMAC-SHA256&/);
-      expect(token).toContain('%2Feu-west-1%2Frds-db%2Faws4_request');
-      expect(source.description).toBe('IAM tokens for identity_service@db.example:5433');
-    } finally {
-      vi.unstubAllEnvs();
-    }
+  it('when IAM is asked for, then the source is IAM tokens for that user at that address, never a fixed password', () => {
+    const source = passwordSourceFromConfig(config({ DATABASE_IAM_AUTH: 'true', PGHOST: 'db.example', PGPORT: '5433', PGUSER: 'identity_service', AWS_REGION: 'eu-west-1' }));
+    expect(source?.description).toBe('IAM tokens for identity_service@db.example:5433');
+  });
+});
+
+const CREDENTIALS = { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'secret-example' };
+
+describe('the IAM source', () => {
+  it('when asked, then it signs an rds-db connect token for that user, address and region', async () => {
+    const token = await iamPasswordSource({ hostname: 'db.example', port: 5433, username: 'identity_service', region: 'eu-west-1', credentials: CREDENTIALS }).password();
+    expect(token).toMatch(/^db\.example:5433\/\?Action=connect&DBUser=identity_service&X-Amz-Algorithm=AWS4-HMAC-SHA256&/);
+    expect(token).toContain('%2Feu-west-1%2Frds-db%2Faws4_request');
+    expect(token).toContain('X-Amz-Expires=900');
+  });
+
+  it('when refreshed, then the next password is signed anew; until then the same token is reused', async () => {
+    const source = iamPasswordSource({ hostname: 'db.example', port: 5433, username: 'u', region: 'us-east-1', credentials: CREDENTIALS });
+    const first = source.password();
+    expect(source.password()).toBe(first);
+    source.refresh();
+    const second = source.password();
+    expect(second).not.toBe(first);
+    expect(await second).toMatch(/DBUser=u&/);
   });
 });
 
@@ -84,21 +96,5 @@ describe('cachedPasswordSource', () => {
     await expect(source.password()).rejects.toThrow('unreachable');
     fail = false;
     expect(await source.password()).toBe('p3');
-  });
-
-  it('when an IAM source is refreshed, then the next password is signed anew', async () => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIAEXAMPLEEXAMPLE00');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret-example');
-    try {
-      const source = iamPasswordSource({ hostname: 'db.example', port: 5433, username: 'u', region: 'us-east-1' });
-      const first = source.password();
-      expect(source.password()).toBe(first); // the same token, not signed again
-      source.refresh();
-      const second = source.password();
-      expect(second).not.toBe(first);
-      expect(await second).toMatch(/DBUser=u&/);
-    } finally {
-      vi.unstubAllEnvs();
-    }
   });
 });
