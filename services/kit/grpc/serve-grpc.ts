@@ -3,7 +3,7 @@
  * its own, in cleartext with prior knowledge (h2c), the way Service Connect's Envoy and Connect's Node clients
  * speak it. It sits beside a service's public HTTP server and is never routed by the edge.
  */
-import { createServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
+import { createServer, type Http2Server, type Http2ServerRequest, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
@@ -37,15 +37,35 @@ export interface RunningGrpcServer {
 /** Bounds on what one connection may cost: streams at once, header bytes, and memory nghttp2 may buffer. */
 const SESSION_LIMITS = { maxSessionMemory: 8, settings: { maxConcurrentStreams: 128, maxHeaderListSize: 16 * 1024 } } as const;
 
+/**
+ * connect-es arms a timer for any deadline it parses, even one it then refuses as over `maxTimeoutMs`; past
+ * 2^31 - 1 ms node warns (TimeoutOverflowWarning) and fires it at once. A deadline header beyond the limit is
+ * rewritten to just over it, so the call is still refused (INVALID_ARGUMENT) without the warning a caller could
+ * otherwise repeat at will.
+ */
+const GRPC_TIMEOUT_UNIT_MS: Readonly<Record<string, number>> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 1e-3, n: 1e-6 };
+
+function capDeadline(req: Http2ServerRequest, maxTimeoutMs: number): void {
+  const grpc = /^(\d{1,8})([HMSmun])$/.exec(String(req.headers['grpc-timeout'] ?? ''));
+  if (grpc && Number(grpc[1]) * GRPC_TIMEOUT_UNIT_MS[grpc[2]!]! > maxTimeoutMs) req.headers['grpc-timeout'] = `${maxTimeoutMs + 1}m`;
+  const connect = /^\d{1,10}$/.exec(String(req.headers['connect-timeout-ms'] ?? ''));
+  if (connect && Number(connect[0]) > maxTimeoutMs) req.headers['connect-timeout-ms'] = String(maxTimeoutMs + 1);
+}
+
 export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcServer> {
   const shutdown = new AbortController();
-  const handler = connectNodeAdapter({
+  const maxTimeoutMs = options.maxTimeoutMs ?? 30_000;
+  const connect = connectNodeAdapter({
     routes: options.routes,
     interceptors: [logCalls(options.logger)],
     readMaxBytes: options.readMaxBytes ?? 64 * 1024,
-    maxTimeoutMs: options.maxTimeoutMs ?? 30_000,
+    maxTimeoutMs,
     shutdownSignal: shutdown.signal,
   });
+  const handler = (req: Http2ServerRequest, res: Parameters<typeof connect>[1]) => {
+    capDeadline(req, maxTimeoutMs);
+    connect(req, res);
+  };
   const server = createServer(SESSION_LIMITS, handler);
   const sessions = new Set<ServerHttp2Session>();
   server.on('session', (session) => {
