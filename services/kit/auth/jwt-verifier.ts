@@ -77,13 +77,20 @@ export function createJwtVerifier(options: JwtVerifierOptions): AccessTokenVerif
   };
 }
 
+/** Cognito's `sub` is a UUID; anything far from one (control characters, kilobytes) is no Cognito token. */
+const PLAUSIBLE_SUB = /^[\x21-\x7e]{1,128}$/;
+
 /**
  * aws-jwt-verify checks `exp` only when present; a token without one would never expire. Without `iat` no
- * revocation could tell whether it covers the token. Cognito always sets both.
+ * revocation could tell whether it covers the token. Cognito always sets both, and a `sub` that every service
+ * can use as a key (a NUL in it would make PostgreSQL fail the lookup: a 5xx for a forged offline token).
  */
 function requireTimes({ payload }: { payload: JwtPayload }): void {
   if (typeof payload.exp !== 'number') throw new FailedAssertionError('Missing exp claim', payload.exp, 'a number');
   if (typeof payload.iat !== 'number') throw new FailedAssertionError('Missing iat claim', payload.iat, 'a number');
+  if (typeof payload.sub !== 'string' || !PLAUSIBLE_SUB.test(payload.sub)) {
+    throw new FailedAssertionError('Implausible sub claim', payload.sub, 'up to 128 printable ASCII characters');
+  }
 }
 
 function toPrincipal(payload: JwtPayload, standIns: Readonly<Record<string, string>>): Principal {

@@ -111,6 +111,9 @@ describe('when the token is not acceptable', () => {
     ['its nbf is in the future', () => reforge(user.accessToken, { nbf: nowSeconds() + 600 }), 'JwtNotBeforeError'],
     ['it has no exp', () => reforge(user.accessToken, { exp: undefined }), 'FailedAssertionError'],
     ['it has no iat', () => reforge(user.accessToken, { iat: undefined }), 'FailedAssertionError'],
+    ['its sub has a NUL in it', () => reforge(user.accessToken, { sub: 'a\u0000b' }), 'FailedAssertionError'],
+    ['its sub is 10,000 characters long', () => reforge(user.accessToken, { sub: 'x'.repeat(10_000) }), 'FailedAssertionError'],
+    ['it has no sub', () => reforge(user.accessToken, { sub: undefined }), 'FailedAssertionError'],
     [
       'its issuer is the emulator default instead of the pool',
       () => reforge(user.accessToken, { iss: `${cognito.env.endpoint}/${cognito.env.userPoolId}` }),

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../../services/local/free-port';
 import { bearer, loginAs, type TestTokens } from '../../../../support/auth';
 import { startBillingHarness, type BillingHarness } from '../../../../support/billing';
+import { reforge } from '../../../../support/jwt-forge';
 
 let harness: BillingHarness;
 let app: Express;
@@ -46,6 +47,8 @@ describe('GET /billing/account', () => {
     ['no token', () => ({})],
     ['a malformed token', () => ({ Authorization: 'Bearer not.a.jwt' })],
     ['an id token', () => ({ Authorization: `Bearer ${user.idToken}` })],
+    // Forgeable offline only (the emulator's key ships in its package); it must not reach the database as a key.
+    ['a forged token whose sub holds a NUL', () => ({ Authorization: `Bearer ${reforge(user.accessToken, { sub: 'a\u0000b' })}` })],
   ])('when the request has %s, then it answers 401 with a Bearer challenge', async (_what, headers) => {
     const res = await request(app).get('/billing/account').set(headers());
     expect(res.status).toBe(401);
