@@ -4,6 +4,7 @@
  * `{"message": …}`. Helpers for lib/constructs/api.ts.
  */
 import { ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { Throttle } from '../../services/contracts/routes';
 
 interface GatewayProblem {
   readonly type: ResponseType;
@@ -55,4 +56,13 @@ export function addGatewayProblems(api: RestApi, retryAfterSeconds: number, cors
       templates: { 'application/json': problemTemplate(problem) },
     });
   }
+}
+
+/**
+ * What a throttled client is told to wait: the time one token takes to come back in the slowest bucket of the
+ * stage (API Gateway's 429 cannot say which bucket refused), at least 1 s; 60 s when a bucket is closed.
+ */
+export function retryAfterSeconds(throttles: readonly Throttle[]): number {
+  const slowest = Math.min(...throttles.map((throttle) => throttle.rateLimit));
+  return slowest > 0 ? Math.max(1, Math.ceil(1 / slowest)) : 60;
 }

@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
-  AccessLogFormat,
   AuthorizationType,
   type CfnMethod,
   CognitoUserPoolsAuthorizer,
@@ -9,7 +8,6 @@ import {
   IntegrationType,
   LogGroupLogDestination,
   type Method,
-  type MethodDeploymentOptions,
   type IResource,
   RestApi,
   type Stage,
@@ -22,7 +20,8 @@ import { Construct } from 'constructs';
 // The local gateway answers CORS as the deployed edge does; both take their lists from one place.
 import { CORS } from '../../services/contracts/cors';
 import { type RouteDefinition, routeKey, type Throttle } from '../../services/contracts/routes';
-import { addGatewayProblems } from './api-problems';
+import { addGatewayProblems, retryAfterSeconds } from './api-problems';
+import { accessLogFormat, methodThrottles } from './api-stage';
 
 export interface ApiProps {
   /** The route table (services/contracts/routes.ts): every route, and only these, becomes an API method. */
@@ -181,51 +180,8 @@ export class Api extends Construct {
   }
 }
 
-/** Per-route throttles as the stage's method settings (`/identity/token/POST`), routes without one inherit the stage's. */
-function methodThrottles(routes: readonly RouteDefinition[]): Record<string, MethodDeploymentOptions> {
-  return Object.fromEntries(
-    routes
-      .filter((route) => route.throttle)
-      .map((route) => [`${route.path}/${route.method}`, { throttlingRateLimit: route.throttle!.rateLimit, throttlingBurstLimit: route.throttle!.burstLimit }]),
-  );
-}
-
-/**
- * What a throttled client is told to wait: the time one token takes to come back in the slowest bucket of the
- * stage (API Gateway's 429 cannot say which bucket refused), at least 1 s; 60 s when a bucket is closed.
- */
-export function retryAfterSeconds(throttles: readonly Throttle[]): number {
-  const slowest = Math.min(...throttles.map((throttle) => throttle.rateLimit));
-  return slowest > 0 ? Math.max(1, Math.ceil(1 / slowest)) : 60;
-}
-
 /** The ALB's response-header injection: the services' own answers then carry the CORS headers a browser needs. */
 function allowOriginOnAnswers(listener: ApplicationListener, origin: string): void {
   listener.setAttribute('routing.http.response.access_control_allow_origin.header_value', origin);
   listener.setAttribute('routing.http.response.access_control_expose_headers.header_value', CORS.exposeHeaders.join(','));
-}
-
-function accessLogFormat(): AccessLogFormat {
-  return AccessLogFormat.custom(
-    JSON.stringify({
-      requestId: '$context.requestId',
-      time: '$context.requestTime',
-      ip: '$context.identity.sourceIp',
-      userAgent: '$context.identity.userAgent',
-      method: '$context.httpMethod',
-      resourcePath: '$context.resourcePath',
-      path: '$context.path',
-      protocol: '$context.protocol',
-      status: '$context.status',
-      responseLength: '$context.responseLength',
-      responseLatencyMs: '$context.responseLatency',
-      integrationStatus: '$context.integrationStatus',
-      integrationLatencyMs: '$context.integrationLatency',
-      integrationError: '$context.integrationErrorMessage',
-      errorType: '$context.error.responseType',
-      authorizerError: '$context.authorizer.error',
-      sub: '$context.authorizer.claims.sub',
-      waf: '$context.wafResponseCode',
-    }),
-  );
 }

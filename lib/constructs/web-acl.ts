@@ -4,11 +4,12 @@ import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { pathPattern, type RouteRef, WAF_MIN_LIMIT, type WafLimits, type WafRateRule } from '../waf-limits';
+import { WAF_MIN_LIMIT, type WafLimits } from '../waf-limits';
+import { managedRule, poolStatement, RATE_LIMITED, rateRule, visibility } from './web-acl-rules';
 
 /** The stage setting (lib/stages.ts). */
 export interface WebAclSettings {
-  /** Put the web ACL in front of the API. Off saves its fixed $11/month and $0.60 per million requests. */
+  /** Put the web ACL in front of the API. Off saves its monthly fee per ACL and rule, and its price per request. */
   readonly enabled: boolean;
 }
 
@@ -22,9 +23,6 @@ export interface WebAclProps {
 }
 
 const WINDOWS = [60, 120, 300, 600];
-const RATE_LIMITED = 'rate-limited';
-/** WAF's cap on a regex statement's pattern. */
-const MAX_PATTERN = 512;
 
 /**
  * AWS WAF in front of the REST API stage: per-client rate-based rules from the route table, then AWS's managed
@@ -122,94 +120,4 @@ export class WebAcl extends Construct {
       label: rule === 'ALL' ? 'all rules' : rule,
     });
   }
-}
-
-type Rule = Omit<CfnWebACL.RuleProperty, 'priority'> & { readonly name: string };
-
-function visibility(metricName: string): CfnWebACL.VisibilityConfigProperty {
-  return { cloudWatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true };
-}
-
-function rateRule(name: string, limit: number, windowSeconds: number, key: WafRateRule['key'], scopeDownStatement?: CfnWebACL.StatementProperty): Rule {
-  return {
-    name,
-    visibilityConfig: visibility(name),
-    action: {
-      block: {
-        customResponse: {
-          responseCode: 429,
-          customResponseBodyKey: RATE_LIMITED,
-          responseHeaders: [{ name: 'Retry-After', value: String(windowSeconds) }],
-        },
-      },
-    },
-    statement: {
-      rateBasedStatement: {
-        limit,
-        evaluationWindowSec: windowSeconds,
-        ...(key === 'source-address'
-          ? { aggregateKeyType: 'IP' }
-          // The whole header is the key: WAF cannot read the token's subject. Requests without it are not counted.
-          : { aggregateKeyType: 'CUSTOM_KEYS', customKeys: [{ header: { name: 'authorization', textTransformations: [{ priority: 0, type: 'NONE' }] } }] }),
-        ...(scopeDownStatement ? { scopeDownStatement } : {}),
-      },
-    },
-  };
-}
-
-/** A request with no (or an empty) Authorization header. */
-const NO_TOKEN: CfnWebACL.StatementProperty = {
-  notStatement: {
-    statement: {
-      sizeConstraintStatement: { fieldToMatch: { singleHeader: { Name: 'authorization' } }, comparisonOperator: 'GT', size: 0, textTransformations: [{ priority: 0, type: 'NONE' }] },
-    },
-  },
-};
-
-/** What the pool counts: requests to its routes, and requests without a token to its `withoutToken` routes. */
-function poolStatement(rule: WafRateRule): CfnWebACL.StatementProperty {
-  const parts = [
-    ...(rule.routes.length > 0 ? [routesStatement(rule.pool, rule.routes)] : []),
-    ...(rule.withoutToken.length > 0 ? [{ andStatement: { statements: [NO_TOKEN, routesStatement(rule.pool, rule.withoutToken)] } }] : []),
-  ];
-  return parts.length === 1 ? parts[0]! : { orStatement: { statements: parts } };
-}
-
-/** Requests to these routes: per method, the method and a pattern over the decoded, normalized path. */
-function routesStatement(pool: string, routes: readonly RouteRef[]): CfnWebACL.StatementProperty {
-  const methods = [...new Set(routes.map((route) => route.method))];
-  const perMethod = methods.map((method): CfnWebACL.StatementProperty => {
-    const regexString = pathPattern(routes.filter((route) => route.method === method).map((route) => route.path));
-    if (regexString.length > MAX_PATTERN) throw new Error(`WebAcl pool "${pool}": the ${method} path pattern is ${regexString.length} characters, over WAF's ${MAX_PATTERN}`);
-    return {
-      andStatement: {
-        statements: [
-          { byteMatchStatement: { fieldToMatch: { method: {} }, positionalConstraint: 'EXACTLY', searchString: method, textTransformations: [{ priority: 0, type: 'NONE' }] } },
-          {
-            regexMatchStatement: {
-              fieldToMatch: { uriPath: {} },
-              regexString,
-              textTransformations: [{ priority: 0, type: 'URL_DECODE' }, { priority: 1, type: 'NORMALIZE_PATH' }],
-            },
-          },
-        ],
-      },
-    };
-  });
-  return perMethod.length === 1 ? perMethod[0]! : { orStatement: { statements: perMethod } };
-}
-
-function managedRule(name: string, countOnly: readonly string[] = []): Rule {
-  return {
-    name,
-    visibilityConfig: visibility(name),
-    overrideAction: { none: {} },
-    statement: {
-      managedRuleGroupStatement: {
-        vendorName: 'AWS',
-        name,
-        ...(countOnly.length > 0 ? { ruleActionOverrides: countOnly.map((rule) => ({ name: rule, actionToUse: { count: {} } })) } : {}),
-      },
-    },
-  };
 }

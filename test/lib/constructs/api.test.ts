@@ -1,8 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Api, type ApiProps, retryAfterSeconds } from '../../../lib/constructs/api';
-import { GATEWAY_PROBLEMS, problemTemplate } from '../../../lib/constructs/api-problems';
+import { Api, type ApiProps } from '../../../lib/constructs/api';
+import { GATEWAY_PROBLEMS, problemTemplate, retryAfterSeconds } from '../../../lib/constructs/api-problems';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
 import type { RouteDefinition } from '../../../services/contracts/routes';
 import { disposeTestApps, resourcesOf, testStack } from '../synth';
