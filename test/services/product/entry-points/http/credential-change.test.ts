@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireAdmin } from '../../../../../services/kit/auth/middleware';
+import { createDatabase, type Database } from '../../../../../services/kit/db/database';
+import { migrateWithLock } from '../../../../../services/kit/db/migrate';
+import { filePasswordSource } from '../../../../../services/kit/db/password-source-file';
+import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../../../../../services/kit/db/provision';
+import { serve, type RunningServer } from '../../../../../services/kit/http/serve';
+import { createProductApp } from '../../../../../services/product/app';
+import * as schema from '../../../../../services/product/data-access/schema';
+import { productUnitOfWork } from '../../../../../services/product/data-access/unit-of-work';
+import { testVerifier } from '../../../../support/auth';
+import { passwordCheckingServer, type PasswordCheckingServer } from '../../../../support/database-passwords';
+import { PRODUCT_MIGRATIONS } from '../../../../support/product';
+import { testLogger } from '../../../../support/silent-logger';
+
+/**
+ * Product over HTTP while its database role's password changes the way a rotation changes it, as main.ts wires it
+ * with DATABASE_PASSWORD_FILE: its own role, no password in the URL, the file read again when the server refuses.
+ */
+const name = `t_product_rotate_${randomBytes(4).toString('hex')}`;
+const [FIRST, SECOND] = [`a-${randomBytes(6).toString('hex')}`, `b-${randomBytes(6).toString('hex')}`];
+
+let server: PasswordCheckingServer;
+let dir: string;
+let passwordFile: string;
+let database: Database<typeof schema>;
+let product: RunningServer;
+
+async function asAdmin<R extends pg.QueryResultRow>(text: string): Promise<R[]> {
+  const client = new pg.Client({ connectionString: urlOfDatabase(server.url, 'postgres') });
+  await client.connect();
+  try {
+    return (await client.query<R>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  server = await passwordCheckingServer();
+  dir = await mkdtemp(path.join(tmpdir(), 'product-rotate-'));
+  passwordFile = path.join(dir, 'password');
+  await writeFile(passwordFile, FIRST);
+  await provisionDatabases(adminFromUrl(server.url), [{ database: name, role: name, password: FIRST }]);
+  database = createDatabase({
+    connectionString: urlOfDatabase(server.url, name, { user: name }),
+    password: filePasswordSource(passwordFile),
+    maxLifetimeSeconds: 0.2, // new connections all through the change, as a busy task opens them at any time
+    poolMax: 4,
+    schema,
+    logger: testLogger,
+  });
+  await migrateWithLock(database.pool, PRODUCT_MIGRATIONS, 'product', testLogger);
+  const unitOfWork = productUnitOfWork(database.db);
+  await unitOfWork.products.insert({ sku: 'ROT-1', name: 'Rotating', description: null, priceCents: 100, currency: 'USD' });
+  const app = createProductApp({ logger: testLogger, unitOfWork, requireAdmin: requireAdmin(testVerifier()), ready: database.ping });
+  product = await serve(app, { port: 0, host: '127.0.0.1', logger: testLogger, onClose: [database.close] });
+}, 60_000);
+afterAll(async () => {
+  await product?.close();
+  await asAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await asAdmin(`DROP ROLE IF EXISTS "${name}"`);
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('Product while its database credentials change', () => {
+  it('when the role\'s password changes under steady HTTP load, then every request succeeds and new connections use the new password', { timeout: 30_000 }, async () => {
+    let stopping = false;
+    const statuses = new Map<number, number>();
+    const client = async () => {
+      for (let i = 0; i < 5_000 && !stopping; i += 1) {
+        const status = await fetch(`${product.url}/products?limit=5`).then((response) => response.status, () => 0);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        await sleep(5);
+      }
+    };
+    const load = Promise.all(Array.from({ length: 6 }, client));
+    await sleep(500);
+    await asAdmin(`ALTER ROLE "${name}" PASSWORD '${SECOND}'`); // the old password stops working now
+    await sleep(400);
+    await writeFile(passwordFile, SECOND); // the service's source of it catches up
+    const [{ at }] = (await asAdmin<{ at: Date }>('SELECT clock_timestamp() AS at')) as [{ at: Date }];
+    await sleep(1_000);
+    const fresh = await asAdmin<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = '${name}' AND backend_start > '${at.toISOString()}'`);
+    stopping = true;
+    await load;
+
+    expect([...statuses.keys()]).toEqual([200]);
+    expect(statuses.get(200)).toBeGreaterThan(50);
+    expect(fresh[0]!.n).toBeGreaterThan(0);
+    expect(await fetch(`${product.url}/health/ready`).then((response) => response.status)).toBe(200);
+  });
+});
