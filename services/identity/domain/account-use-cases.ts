@@ -58,8 +58,13 @@ export function accountUseCases(deps: AccountUseCaseDeps): AccountUseCases {
           await claims.rememberDeletedUser(profile.email, profile.id);
         });
       }
-      await identityProvider.signOutEverywhere(caller.username);
-      await identityProvider.deleteUser(caller.username);
+      // Only the directory user the token names by both username and sub: a token whose two claims disagree
+      // (forgeable offline only) must not reach someone else's user.
+      const user = await identityProvider.findUser(caller.username);
+      if (user && user.sub === caller.sub) {
+        await identityProvider.signOutEverywhere(caller.username);
+        await identityProvider.deleteUser(caller.username);
+      }
       // Also after a retry that found the profile already gone: the leftover note has done its job.
       if (isProfileId(caller.sub)) await unitOfWork.claims.forgetDeletedUser(caller.sub);
     },

@@ -44,7 +44,7 @@ describe('deleting an account', () => {
       const username = JSON.parse(Buffer.from(tokens.accessToken.split('.')[1]!, 'base64url').toString()).username as string;
       const res = await request(harness.appWith({ identityProvider })).delete('/identity/me').set(bearerOf(tokens.accessToken));
       expect(res.status).toBe(204);
-      expect(calls).toEqual([`AdminUserGlobalSignOutCommand:${username}`, `AdminDeleteUserCommand:${username}`]);
+      expect(calls).toEqual([`AdminGetUserCommand:${username}`, `AdminUserGlobalSignOutCommand:${username}`, `AdminDeleteUserCommand:${username}`]);
     } finally {
       client.destroy();
     }
@@ -58,7 +58,7 @@ describe('deleting an account', () => {
       const account = await signUp(harness.app);
       const tokens = await signIn(harness.app, account.email);
       expect((await request(harness.appWith({ identityProvider })).delete('/identity/me').set(bearerOf(tokens.accessToken))).status).toBe(204);
-      expect(calls.map((call) => call.split(':')[0])).toEqual(['AdminDeleteUserCommand']);
+      expect(calls.map((call) => call.split(':')[0])).toEqual(['AdminGetUserCommand', 'AdminDeleteUserCommand']);
       expect((await request(harness.app).post('/identity/token/refresh').send({ refreshToken: tokens.refreshToken })).status).toBe(401);
     } finally {
       client.destroy();

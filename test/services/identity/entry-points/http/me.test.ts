@@ -1,7 +1,9 @@
 import { AdminAddUserToGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAs } from '../../../../support/auth';
+import { decodeJwt, reforge } from '../../../../support/jwt-forge';
 import { paidInvoiceUseCases } from '../../../../../services/identity/domain/paid-invoice-use-cases';
 import {
   bearerOf,
@@ -239,6 +241,16 @@ describe('an account from signup to deletion', () => {
     const res = await request(harness.app).delete('/identity/me').set(bearerOf(outsider.accessToken));
     expect(res.status).toBe(204);
     expect(await harness.identityProvider.findUser(outsider.email)).toBeUndefined();
+  });
+
+  it('when a token names another user\'s username with a sub of its own (forgeable offline), then DELETE leaves that user alone', async () => {
+    const victim = await signUp(harness.app);
+    const victimTokens = await signIn(harness.app, victim.email);
+    const { username } = decodeJwt(victimTokens.accessToken).payload as { username: string };
+    const forged = reforge(tokens.accessToken, { sub: randomUUID(), username });
+    expect((await request(harness.app).delete('/identity/me').set(bearerOf(forged))).status).toBe(204);
+    expect((await harness.identityProvider.findUser(victim.email))?.sub).toBe(victim.id);
+    expect((await me(victimTokens.accessToken)).status).toBe(200);
   });
 
   it('when DELETE has no token, then it answers 401 and nothing is deleted', async () => {
