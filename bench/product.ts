@@ -52,7 +52,7 @@ export async function run(): Promise<{ ratio: number }> {
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const servers = [
     await start('bare', 'bench/support/bare-product-server.ts', { DATABASE_URL: url }),
-    await start('service', 'services/product/main.ts', serviceEnv, profile),
+    await start('service', 'bench/support/product-for-bench.ts', serviceEnv, profile),
     await start('otherClasses', 'bench/support/product-with-other-classes.ts', serviceEnv),
   ];
 

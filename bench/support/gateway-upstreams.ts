@@ -76,8 +76,9 @@ async function startProduct(cognitoEnv: Record<string, string>): Promise<BenchUp
     await migrateWithLock(database.pool, 'services/product/data-access/migrations', 'product', logger);
     const product = await productRepository(database.db).insert({ sku: `GW-${Date.now()}`, name: 'Bench', priceCents: 999 });
     await database.close();
-    const child = await startBenchChild('product', 'services/product/main.ts', {
-      env: { ...cognitoEnv, HOST: '127.0.0.1', DATABASE_URL: url, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
+    // main.ts without the event bus (Product's queue is not needed to read a product), on a free gRPC port.
+    const child = await startBenchChild('product', 'bench/support/product-for-bench.ts', {
+      env: { ...cognitoEnv, HOST: '127.0.0.1', DATABASE_URL: url, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', PRODUCT_GRPC_PORT: String(await freePort()) },
       ready: '/health/ready',
     });
     const stop = async () => {

@@ -1,8 +1,9 @@
 /**
- * The Product service exactly as main.ts runs it, but with the other choice of request and response classes than
- * `serve()` makes on the running Node (services/kit/http/express-server-classes.ts): on Node 24 and later the
- * app's own prototypes, before it node's own classes (as `app.listen()` would). The Product benchmark runs it
- * beside the real service, so each run shows, on the Node it runs on, whether that choice is still the right one.
+ * The Product service as the benchmarks run it (product-for-bench.ts: main.ts without the event bus), but with
+ * the other choice of request and response classes than `serve()` makes on the running Node
+ * (services/kit/http/express-server-classes.ts): on Node 24 and later the app's own prototypes, before it node's
+ * own classes (as `app.listen()` would). The Product benchmark runs it beside the real service, so each run
+ * shows, on the Node it runs on, whether that choice is still the right one.
  */
 import http from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
@@ -21,4 +22,4 @@ Object.assign(http, {
   },
 });
 syncBuiltinESMExports();
-await import('../../services/product/main');
+await import('./product-for-bench');
