@@ -14,20 +14,35 @@ interface GatewayProblem {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+const problem = (type: ResponseType, status: number, title: string, headers?: Readonly<Record<string, string>>): GatewayProblem =>
+  ({ type, status, title, ...(headers ? { headers } : {}) });
+
 /**
- * Only the types a client meets. A REST API answers an unknown path or method with MISSING_AUTHENTICATION_TOKEN
- * (403 by default): it is a 404 here, as in the contract. THROTTLED gets its `Retry-After` from the caller.
+ * Every response type API Gateway documents, each with its own status code (the body must state the same one),
+ * except MISSING_AUTHENTICATION_TOKEN: a REST API answers an unknown path or method with it, 403 by default; here
+ * it is the contract's 404. DEFAULT_4XX/5XX are left alone: overriding their status would change every type
+ * they stand for. THROTTLED gets its `Retry-After` from the caller.
  */
 export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
-  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, title: 'Not Found' },
-  { type: ResponseType.UNAUTHORIZED, status: 401, title: 'Unauthorized', headers: { 'WWW-Authenticate': 'Bearer' } },
-  { type: ResponseType.ACCESS_DENIED, status: 403, title: 'Forbidden' },
-  { type: ResponseType.THROTTLED, status: 429, title: 'Too Many Requests' },
-  { type: ResponseType.WAF_FILTERED, status: 403, title: 'Forbidden' },
-  { type: ResponseType.REQUEST_TOO_LARGE, status: 413, title: 'Content Too Large' },
-  { type: ResponseType.INTEGRATION_TIMEOUT, status: 504, title: 'Gateway Timeout' },
-  { type: ResponseType.DEFAULT_4XX, status: 400, title: 'Bad Request' },
-  { type: ResponseType.DEFAULT_5XX, status: 502, title: 'Bad Gateway' },
+  problem(ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, 'Not Found'),
+  problem(ResponseType.RESOURCE_NOT_FOUND, 404, 'Not Found'),
+  problem(ResponseType.UNAUTHORIZED, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' }),
+  problem(ResponseType.ACCESS_DENIED, 403, 'Forbidden'),
+  problem(ResponseType.WAF_FILTERED, 403, 'Forbidden'),
+  problem(ResponseType.EXPIRED_TOKEN, 403, 'Forbidden'),
+  problem(ResponseType.INVALID_SIGNATURE, 403, 'Forbidden'),
+  problem(ResponseType.INVALID_API_KEY, 403, 'Forbidden'),
+  problem(ResponseType.THROTTLED, 429, 'Too Many Requests'),
+  problem(ResponseType.QUOTA_EXCEEDED, 429, 'Too Many Requests'),
+  problem(ResponseType.BAD_REQUEST_BODY, 400, 'Bad Request'),
+  problem(ResponseType.BAD_REQUEST_PARAMETERS, 400, 'Bad Request'),
+  problem(ResponseType.REQUEST_TOO_LARGE, 413, 'Content Too Large'),
+  problem(ResponseType.UNSUPPORTED_MEDIA_TYPE, 415, 'Unsupported Media Type'),
+  problem(ResponseType.API_CONFIGURATION_ERROR, 500, 'Internal Server Error'),
+  problem(ResponseType.AUTHORIZER_CONFIGURATION_ERROR, 500, 'Internal Server Error'),
+  problem(ResponseType.AUTHORIZER_FAILURE, 500, 'Internal Server Error'),
+  problem(ResponseType.INTEGRATION_FAILURE, 504, 'Gateway Timeout'),
+  problem(ResponseType.INTEGRATION_TIMEOUT, 504, 'Gateway Timeout'),
 ];
 
 /**

@@ -101,8 +101,14 @@ describe('Api', () => {
     expect(of('THROTTLED')).toMatchObject({ StatusCode: '429', ResponseParameters: { 'gatewayresponse.header.Retry-After': "'1'" } });
     for (const response of responses) {
       expect(response.ResponseParameters).toMatchObject({ 'gatewayresponse.header.Content-Type': "'application/problem+json'" });
+      // The body states the status the response is sent with.
+      const template = (response.ResponseTemplates as Record<string, string>)['application/json']!;
+      expect(template, String(response.ResponseType)).toContain(`"status":${String(response.StatusCode)},`);
     }
     expect(responses).toHaveLength(GATEWAY_PROBLEMS.length);
+    // The catch-alls keep their own status codes: overriding them would re-code every type they stand for.
+    expect(responses.map((r) => r.ResponseType)).not.toContain('DEFAULT_4XX');
+    expect(responses.map((r) => r.ResponseType)).not.toContain('DEFAULT_5XX');
   });
 
   it('when a throttled client is told when to retry, then it is the slowest bucket\'s time for one token, at least 1 s', () => {
