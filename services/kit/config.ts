@@ -66,6 +66,8 @@ export const serviceEnvSchema = (defaultPort: number) =>
     /** Emulator only: where to fetch the signing keys over plain http. Unset in AWS. */
     COGNITO_ENDPOINT: env.url().optional(),
     SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
+    /** How long start-up waits for the database to accept the service's login (starting, not yet provisioned). */
+    DATABASE_WAIT_MS: env.positiveInt(60_000),
     /** How long migrations wait for another replica's migration lock before failing (naming the holder). */
     MIGRATION_LOCK_WAIT_MS: env.positiveInt(300_000),
     /** How long one migration statement waits for a table lock (PostgreSQL's lock_timeout). */

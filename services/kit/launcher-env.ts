@@ -11,8 +11,19 @@ export interface LauncherMessage {
   readonly env: Record<string, string>;
 }
 
+/** What a child tells the launcher: its code is loaded; or how long it then waited for a part it needs. */
+export type ChildMessage = { readonly loaded: true } | { readonly waitedMs: number };
+
+let startedByLauncher = false;
+
+/** Tells the launcher something about this start; does nothing anywhere else. */
+export function tellLauncher(message: ChildMessage): void {
+  if (startedByLauncher && process.connected) process.send!(message);
+}
+
 export function environmentFromLauncher(): Promise<void> {
   if (process.env[ENV_OVER_IPC] !== '1' || !process.send) return Promise.resolve();
+  startedByLauncher = true;
   // The launcher gone before it sent anything (it failed, or was killed): nothing to start for.
   const orphaned = () => process.exit(0);
   process.once('disconnect', orphaned);
@@ -23,6 +34,6 @@ export function environmentFromLauncher(): Promise<void> {
       delete process.env[ENV_OVER_IPC];
       resolve();
     });
-    process.send!({ loaded: true });
+    tellLauncher({ loaded: true });
   });
 }

@@ -4,7 +4,7 @@ import { databaseRole } from '../contracts/database-roles';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../contracts/services';
 import { ConfigError } from '../kit/config';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../kit/db/provision';
-import { startEmbeddedPostgres, stopLeftoverPostgres } from './embedded-postgres';
+import { embeddedServerUrl, startEmbeddedPostgres, stopLeftoverPostgres } from './embedded-postgres';
 import type { LocalConfig } from './config';
 import { status } from './status';
 
@@ -12,31 +12,48 @@ import { status } from './status';
 export interface LocalDatabases {
   /** The URL of each service's own database, as its own login role (services/kit/db/provision.ts). */
   readonly urls: Record<ServiceName, string>;
-  stop(): Promise<void>;
+  /**
+   * Starts the embedded server (unless DATABASE_URL names one) and provisions every database and role. The URLs
+   * are known before: a service started with them waits for its database by itself (services/kit/db/
+   * wait-for-database.ts), so its start-up overlaps PostgreSQL's instead of following it.
+   */
+  start(): Promise<{ stop(): Promise<void> }>;
 }
 
 /**
  * One database per service, on the given server or on an embedded PostgreSQL 16 under DATA_DIR, each owned by the
  * service's own login role, which can connect to no other: the same roles as in AWS. The server's admin (the
  * user of DATABASE_URL, or the embedded server's `postgres`) only provisions them; no service gets its password.
+ *
+ * A new random password for each role at every start: it lives only in the children's environment, and running
+ * the provisioning again is how it changes (the same step that rotates a role's password anywhere else).
  */
-export async function startDatabases(config: LocalConfig): Promise<LocalDatabases> {
-  if (config.DATABASE_URL) {
-    const serverUrl = config.DATABASE_URL;
-    const urls = await serviceDatabases(serverUrl).catch((error: unknown) => {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ConfigError([
-        `DATABASE_URL: cannot use ${redact(serverUrl)}: ${reason}. Is the server running, and may this user create roles and databases (CREATEROLE, CREATEDB)?`,
-      ]);
-    });
-    status.step('postgres', `using ${redact(serverUrl)}`);
-    return { urls, stop: async () => {} };
-  }
+export function planDatabases(config: LocalConfig): LocalDatabases {
+  const serverUrl = config.DATABASE_URL ?? embeddedServerUrl(config.POSTGRES_PORT);
+  const logins = SERVICE_NAMES.map((name) => ({ name, database: SERVICES[name].database, role: databaseRole(name), password: randomBytes(18).toString('base64url') }));
+  const urls = Object.fromEntries(logins.map((l) => [l.name, urlOfDatabase(serverUrl, l.database, { user: l.role, password: l.password })])) as LocalDatabases['urls'];
+  const provision = () => provisionDatabases(adminFromUrl(serverUrl), logins);
+  return { urls, start: () => (config.DATABASE_URL ? useServer(config.DATABASE_URL, provision) : startEmbedded(config, provision)) };
+}
+
+async function useServer(serverUrl: string, provision: () => Promise<void>): Promise<{ stop(): Promise<void> }> {
+  await provision().catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError([
+      `DATABASE_URL: cannot use ${redact(serverUrl)}: ${reason}. Is the server running, and may this user create roles and databases (CREATEROLE, CREATEDB)?`,
+    ]);
+  });
+  status.step('postgres', `using ${redact(serverUrl)}`);
+  return { stop: async () => {} };
+}
+
+async function startEmbedded(config: LocalConfig, provision: () => Promise<void>): Promise<{ stop(): Promise<void> }> {
   const dataDir = embeddedDataDir(config);
   const server = await startEmbeddedPostgres({ dataDir, port: config.POSTGRES_PORT, ownProcessGroup: true });
   status.step('postgres', `embedded PostgreSQL 16 on 127.0.0.1:${config.POSTGRES_PORT}, data in ${dataDir}`);
   try {
-    return { urls: await serviceDatabases(server.serverUrl), stop: server.stop };
+    await provision();
+    return { stop: server.stop };
   } catch (error) {
     await server.stop();
     throw error;
@@ -53,15 +70,5 @@ export async function stopLeftoverDatabase(config: LocalConfig): Promise<void> {
 }
 
 const embeddedDataDir = (config: LocalConfig) => path.join(config.DATA_DIR, 'postgres');
-
-/**
- * A new random password for each role at every start: it lives only in the children's environment, and running
- * the provisioning again is how it changes (the same step that rotates a role's password anywhere else).
- */
-async function serviceDatabases(serverUrl: string): Promise<LocalDatabases['urls']> {
-  const logins = SERVICE_NAMES.map((name) => ({ name, database: SERVICES[name].database, role: databaseRole(name), password: randomBytes(18).toString('base64url') }));
-  await provisionDatabases(adminFromUrl(serverUrl), logins);
-  return Object.fromEntries(logins.map((l) => [l.name, urlOfDatabase(serverUrl, l.database, { user: l.role, password: l.password })])) as LocalDatabases['urls'];
-}
 
 const redact = (url: string) => url.replace(/:[^:@/]+@/, ':***@');

@@ -2,6 +2,7 @@
  * `npm start`: the whole platform offline, until Ctrl-C, SIGTERM, SIGHUP (its terminal closes) or the death of
  * the process that started it (see shutdown.ts).
  */
+import path from 'node:path';
 import { runMain } from '../kit/run';
 import { loadLocalConfig } from './config';
 import { stopLeftoverDatabase } from './databases';
@@ -16,6 +17,10 @@ if (tooOld) {
   process.stderr.write(`npm start: cannot start. ${tooOld}\n`);
   process.exit(1);
 }
+
+// Every Node child (services, gateway, emulators) keeps V8's compiled code of the modules it loads, so a warm
+// start skips most compiling: about a fifth of a bundle's start-up CPU, on two cores shared by seven processes.
+process.env.NODE_COMPILE_CACHE ??= path.resolve('node_modules', '.cache', 'platform-local', 'node-compile-cache');
 
 runMain('npm start', async () => {
   // Listening from the first moment: a stop asked for during start-up waits for the parts still starting, then

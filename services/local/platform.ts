@@ -10,7 +10,7 @@ import { startLocalCognito } from './emulators/cognito';
 import type { LocalConfig } from './config';
 import { startBus } from './bus';
 import { BUNDLE_DIR, bundleEntryPoints } from './bundle';
-import { startDatabases } from './databases';
+import { planDatabases } from './databases';
 import { commonEnvironment, localPort, localServiceEnvironment, type CognitoSettings } from './service-env';
 import { status } from './status';
 import { stopList, type StopTier } from './stop-order';
@@ -37,21 +37,27 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
     return Promise.all(starting);
   };
   try {
-    const databases = tracked('database', startDatabases(config));
+    const plan = planDatabases(config);
+    const databases = tracked('database', plan.start());
     const cognito = tracked('emulators', startCognito(config));
     const bus = tracked('emulators', startBus(config));
     const entries = bundle();
-    const dependencies = Promise.all([databases, cognito, bus]);
+    const dependencies = Promise.all([cognito, bus]);
     dependencies.catch(() => {}); // reported by allStarted below
 
     // The services and the gateway start as soon as their bundles exist and load their code while PostgreSQL,
-    // Cognito and the bus come up; each receives the rest of its environment once those it needs are up.
+    // Cognito and the bus come up; each receives the rest of its environment once Cognito and the bus are up.
+    // Their database URLs are known before PostgreSQL is: each service waits for its database by itself, and
+    // fails to start if PostgreSQL does.
     const url = (port: number) => `http://127.0.0.1:${port}`;
     const service = (name: ServiceName) =>
       entries.then((bundles) =>
-        startService(name, bundles[name]!, localPort(config, name), dependencies.then(([db, idp, events]) =>
-          localServiceEnvironment(name, config, { databaseUrls: db.urls, cognito: idp.env, bus: events }),
-        )),
+        startService(name, bundles[name]!, localPort(config, name), {
+          lateEnv: dependencies.then(([idp, events]) =>
+            localServiceEnvironment(name, config, { databaseUrls: plan.urls, cognito: idp.env, bus: events }),
+          ),
+          dependsOn: databases,
+        }),
       );
 
     const gateway = () =>
@@ -85,8 +91,8 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
   }
 }
 
-async function startService(name: string, entry: string, port: number, env: Promise<Record<string, string>>): Promise<RunningChild> {
-  const child = await startPlatformChild(name, entry, `http://127.0.0.1:${port}/health/ready`, { lateEnv: env });
+async function startService(name: string, entry: string, port: number, environment: Environment): Promise<RunningChild> {
+  const child = await startPlatformChild(name, entry, `http://127.0.0.1:${port}/health/ready`, environment);
   status.step(name, `http://127.0.0.1:${port}`, child.startupMs);
   return child;
 }
@@ -95,6 +101,8 @@ interface Environment {
   readonly env?: Record<string, string>;
   /** What it needs of the parts it depends on, sent once they are up. */
   readonly lateEnv: Promise<Record<string, string>>;
+  /** A part it waits for by itself: when that fails, so does its start. */
+  readonly dependsOn?: Promise<unknown>;
 }
 
 /** A service or the gateway: ready once `readyUrl` answers, restarted after a crash, its JSON lines on our stdout. */

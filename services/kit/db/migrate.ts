@@ -13,7 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type pg from 'pg';
+import { tellLauncher } from '../launcher-env';
 import type { Logger } from '../logger';
+import { waitForDatabase } from './wait-for-database';
 
 export interface MigrateOptions {
   /** How long to wait for another replica's migration lock. @default 300000 */
@@ -109,12 +111,20 @@ export function startMigrations(run: () => Promise<void>): Migrations {
 
 export interface MigrationSettings {
   readonly MIGRATIONS_DIR: string;
+  readonly DATABASE_WAIT_MS: number;
   readonly MIGRATION_LOCK_WAIT_MS: number;
   readonly MIGRATION_LOCK_TIMEOUT_MS: number;
 }
 
-/** A service's migrations from its config, started in the background (see startMigrations). */
+/**
+ * A service's migrations from its config, started in the background (see startMigrations), once its database
+ * accepts its login (wait-for-database.ts). Under `npm start` the launcher is told how long that wait was: time
+ * that belongs to PostgreSQL's start, not to this service's.
+ */
 export function migrateInBackground(pool: pg.Pool, config: MigrationSettings, lockName: string, logger: Logger): Migrations {
   const options = { lockWaitMs: config.MIGRATION_LOCK_WAIT_MS, lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS };
-  return startMigrations(() => migrateWithLock(pool, config.MIGRATIONS_DIR, lockName, logger, options));
+  return startMigrations(async () => {
+    tellLauncher({ waitedMs: await waitForDatabase(pool, config.DATABASE_WAIT_MS, logger) });
+    await migrateWithLock(pool, config.MIGRATIONS_DIR, lockName, logger, options);
+  });
 }

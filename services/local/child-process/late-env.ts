@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { LauncherMessage } from '../../kit/launcher-env';
+import type { ChildMessage, LauncherMessage } from '../../kit/launcher-env';
 
 /**
  * Sends `lateEnv` once the child says its code is loaded (services/kit/launcher-env.ts) and the environment
@@ -18,4 +18,20 @@ export function handOverEnv(child: ChildProcess, lateEnv: Promise<Record<string,
       }, reject);
     });
   });
+}
+
+/**
+ * The time a child says it spent waiting for a part it needs after receiving its environment (its database, which
+ * may still be starting or being provisioned: services/kit/db/wait-for-database.ts), summed; read at ready.
+ */
+export function reportedWaits(child: ChildProcess): () => number {
+  let waitedMs = 0;
+  const onMessage = (message: ChildMessage) => {
+    if ('waitedMs' in message && Number.isFinite(message.waitedMs) && message.waitedMs > 0) waitedMs += message.waitedMs;
+  };
+  child.on('message', onMessage);
+  return () => {
+    child.removeListener('message', onMessage);
+    return waitedMs;
+  };
 }

@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ENV_OVER_IPC } from '../../kit/launcher-env';
-import { handOverEnv } from './late-env';
+import { handOverEnv, reportedWaits } from './late-env';
 import { readOutput } from './output';
 import { notReadyError, untilReady, type Readiness } from './readiness';
 import { keepRestarting, type Launched, type Restarts } from './restart';
@@ -31,6 +31,8 @@ export interface ChildProcessOptions {
    * at once and loads its code meanwhile, then receives this over IPC (services/kit/launcher-env.ts).
    */
   readonly lateEnv?: Promise<Record<string, string>>;
+  /** A part the child waits for by itself after its start (its database): when that fails, the start fails. */
+  readonly dependsOn?: Promise<unknown>;
   readonly ready: Readiness;
   /** @default 30_000 */
   readonly readyTimeoutMs?: number;
@@ -61,7 +63,7 @@ export interface RunningChild {
   readonly name: string;
   /** The current process's id (it changes on a restart). */
   readonly pid: number | undefined;
-  /** How long its first start took by itself: from spawn to ready, less any wait for `lateEnv`. */
+  /** How long its first start took by itself: from spawn to ready, less any wait for `lateEnv` and the waits it reported. */
   readonly startupMs: number;
   /** What its readiness found: the URL, the message's value, or the log line's first group. */
   readonly found: string;
@@ -86,16 +88,18 @@ export async function startChildProcess(options: ChildProcessOptions): Promise<R
   };
   try {
     const { current } = restarts;
+    const waitsReported = reportedWaits(current.process);
     const [found, waitedMs] = await Promise.all([
       untilChildReady(options, current),
       options.lateEnv ? handOverEnv(current.process, options.lateEnv) : 0,
+      options.dependsOn,
     ]);
     return {
       name: options.name,
       get pid() {
         return restarts.current.process.pid;
       },
-      startupMs: Date.now() - spawnedAt - waitedMs,
+      startupMs: Date.now() - spawnedAt - waitedMs - waitsReported(),
       found,
       exited: () => exitOf(restarts.current.process),
       outputClosed: () => restarts.current.output.closed,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseRole } from '../../../services/contracts/database-roles';
 import { SERVICE_NAMES } from '../../../services/contracts/services';
 import { loadLocalConfig } from '../../../services/local/config';
-import { startDatabases, type LocalDatabases } from '../../../services/local/databases';
+import { planDatabases } from '../../../services/local/databases';
 import { freePort } from '../../../services/local/free-port';
 import { showStdoutOnlyOnFailure } from '../../support/quiet-stdout';
 
@@ -16,7 +16,11 @@ import { showStdoutOnlyOnFailure } from '../../support/quiet-stdout';
  */
 let dir: string;
 let config: ReturnType<typeof loadLocalConfig>;
-const running: LocalDatabases[] = [];
+interface Started {
+  readonly urls: ReturnType<typeof planDatabases>['urls'];
+  stop(): Promise<void>;
+}
+const running: Started[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'local-dbs-'));
@@ -29,12 +33,13 @@ afterAll(async () => {
 });
 showStdoutOnlyOnFailure();
 
-const start = async () => {
-  const databases = await startDatabases(config);
+const start = async (): Promise<Started> => {
+  const plan = planDatabases(config);
+  const databases = { urls: plan.urls, ...(await plan.start()) };
   running.push(databases);
   return databases;
 };
-const stop = async (databases: LocalDatabases) => {
+const stop = async (databases: Started) => {
   running.splice(running.indexOf(databases), 1);
   await databases.stop();
 };
