@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { databasesOf, handler } from '../../../../services/kit/db/provision-lambda';
 import { urlOfDatabase } from '../../../../services/kit/db/provision';
 import { testServerUrl } from '../../../support/database';
@@ -103,11 +103,17 @@ describe('the provisioning function', () => {
     expect(await asAdmin(`SELECT 1 FROM pg_database WHERE datname = '${databases[0]!.database}'`)).toHaveLength(1);
   });
 
-  it('when the secret cannot be read or the list is wrong, then FAILED is answered with the reason, so the deploy rolls back at once', async () => {
-    await handler(event('Update'), { ...env(), AWS_SESSION_TOKEN: 'stolen' });
-    expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/reading the master secret failed: 403/) });
-    await handler(event('Update', [{ database: 'x' }]), env());
-    expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/needs a database and a role; got \{"database":"x"\}/) });
+  it('when the secret cannot be read or the list is wrong, then FAILED is answered with the reason, so the deploy rolls back at once, and the log says why', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await handler(event('Update'), { ...env(), AWS_SESSION_TOKEN: 'stolen' });
+      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/reading the master secret failed: 403/) });
+      await handler(event('Update', [{ database: 'x' }]), env());
+      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/needs a database and a role; got \{"database":"x"\}/) });
+      expect(logged.mock.calls.map(([line]) => JSON.parse(String(line)).msg)).toEqual(['provisioning failed', 'provisioning failed']);
+    } finally {
+      logged.mockRestore();
+    }
   });
 
   it('when Databases arrives as a JSON string, then it is read the same; roles always get IAM logins', () => {
