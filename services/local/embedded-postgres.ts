@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { urlOfDatabase } from '../kit/db/provision';
 import { spawnPostgres } from './postgres-process';
 
 export interface EmbeddedPostgresOptions {
@@ -75,13 +76,13 @@ async function initialise(databaseDir: string, log: (line: string) => void): Pro
 }
 
 /** The URL of database `name` on the server of `serverUrl`, keeping credentials and options such as sslmode. */
-export function databaseUrl(serverUrl: string, name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${encodeURIComponent(name)}`;
-  return url.toString();
-}
+export const databaseUrl = (serverUrl: string, name: string): string => urlOfDatabase(serverUrl, name);
 
-/** Creates the database if it does not exist yet; returns its URL. */
+/**
+ * Creates the database if it does not exist yet, owned by the URL's user; returns its URL. For the benchmarks,
+ * which measure the services, not their roles: npm start and the tests provision a role per database instead
+ * (services/kit/db/provision.ts).
+ */
 export async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
   await client.connect();
