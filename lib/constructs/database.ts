@@ -166,6 +166,9 @@ export class PostgresDatabase extends Construct {
       functionName: `${props.instanceIdentifier}-provisioning`,
       logRetention: props.logRetention,
     });
+    // The first rotation starts when its schedule is created; the step then reads the secret after it began, and
+    // reads it again while the database refuses it (services/kit/db/provision-lambda.ts).
+    this.provisioner.resource.node.addDependency(schedule);
   }
 
   /** The connection a service uses for its own database on this instance. */

@@ -22,11 +22,18 @@ interface CustomResourceEvent {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export async function handler(event: CustomResourceEvent, env: Env = process.env): Promise<void> {
+/**
+ * Pauses before reading the master secret again when the database refuses it: a rotation changes the password
+ * on the database a moment before the secret's current version moves to it (the first rotation runs right after
+ * the instance is created, while this step may run). About 75 s in all, inside the function's 2 minutes.
+ */
+export const REFUSED_SECRET_RETRIES_MS: readonly number[] = [5_000, 10_000, 20_000, 40_000];
+
+export async function handler(event: CustomResourceEvent, env: Env = process.env, retriesMs = REFUSED_SECRET_RETRIES_MS): Promise<void> {
   let outcome: { Status: 'SUCCESS' | 'FAILED'; Reason: string };
   try {
     // Deleting the resource keeps the roles and the data: they go with the instance, or stay with its snapshot.
-    if (event.RequestType !== 'Delete') await provision(databasesOf(event.ResourceProperties.Databases), env);
+    if (event.RequestType !== 'Delete') await provisionRetrying(databasesOf(event.ResourceProperties.Databases), env, retriesMs);
     outcome = { Status: 'SUCCESS', Reason: event.RequestType === 'Delete' ? 'nothing to remove' : 'roles and databases provisioned' };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -45,6 +52,20 @@ export function databasesOf(value: unknown): ServiceDatabase[] {
     // Services log in with IAM tokens: no password to set, none to rotate.
     return { database: item.database, role: item.role, iamAuth: true };
   });
+}
+
+async function provisionRetrying(databases: ServiceDatabase[], env: Env, retriesMs: readonly number[]): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await provision(databases, env);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const pause = retriesMs[attempt];
+      if ((code !== '28P01' && code !== '28000') || pause === undefined) throw error;
+      console.error(JSON.stringify({ msg: 'the database refused the master secret: reading it again', code, attempt: attempt + 1 }));
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
 }
 
 async function provision(databases: ServiceDatabase[], env: Env): Promise<void> {

@@ -38,7 +38,7 @@ describe('DatabaseProvisioner', () => {
       ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DbProvisionerFunction'), 'Arn'] },
       ServiceTimeout: '300',
       Databases: [{ database: 'identity', role: 'identity_service' }, { database: 'billing', role: 'billing_service' }],
-      Code: Match.stringLikeRegexp('^[0-9a-f]{16}$'),
+      Code: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
     });
   });
 
@@ -56,12 +56,13 @@ describe('DatabaseProvisioner', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { Description: 'Database provisioning function', FromPort: { 'Fn::GetAtt': [Match.anyValue(), 'Endpoint.Port'] } });
   });
 
-  it('when the custom resource runs, then its ingress rule already exists', () => {
+  it('when the custom resource runs, then its ingress rule already exists and the first rotation has begun', () => {
     const { template } = build();
     const [resource] = Object.values(template.findResources('Custom::DatabaseProvisioning'));
     const ingress = Object.entries(template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { Description: 'Database provisioning function' } }));
     expect(ingress).toHaveLength(1);
-    expect(resource!.DependsOn).toEqual(expect.arrayContaining([ingress[0]![0]]));
+    const [schedule] = Object.keys(template.findResources('AWS::SecretsManager::RotationSchedule'));
+    expect(resource!.DependsOn).toEqual(expect.arrayContaining([ingress[0]![0], schedule]));
   });
 
   it('when an operator passes -c reprovision=<value>, then the resource changes, so the step runs again', () => {

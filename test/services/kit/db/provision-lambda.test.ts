@@ -5,18 +5,21 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { databasesOf, handler } from '../../../../services/kit/db/provision-lambda';
 import { urlOfDatabase } from '../../../../services/kit/db/provision';
-import { testServerUrl } from '../../../support/database';
+import { passwordCheckingServer, type PasswordCheckingServer } from '../../../support/database-passwords';
 
 /**
- * The provisioning function as CloudFormation calls it, against the run's PostgreSQL: the Parameters and Secrets
- * extension and CloudFormation's response URL are stood in for by one local HTTP server, the only parts of AWS
- * it talks to.
+ * The provisioning function as CloudFormation calls it, against a PostgreSQL that checks passwords (so a refused
+ * master password is refused, as RDS refuses it): the Parameters and Secrets extension and CloudFormation's
+ * response URL are stood in for by one local HTTP server, the only parts of AWS it talks to.
  */
 const run = randomBytes(3).toString('hex');
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:master-AbCdEf';
 const databases = [{ database: `t_lambda_${run}_a`, role: `t_lambda_${run}_a_service` }, { database: `t_lambda_${run}_b`, role: `t_lambda_${run}_b_service` }];
 
+let postgres: PasswordCheckingServer;
 let server: URL;
+/** How many more reads of the secret answer a password the database refuses (a rotation half done). */
+let staleReads = 0;
 let aws: Server;
 let awsPort: number;
 const answers: Array<Record<string, unknown>> = [];
@@ -33,12 +36,15 @@ async function asAdmin<R extends pg.QueryResultRow>(text: string): Promise<R[]> 
 }
 
 beforeAll(async () => {
-  server = new URL(await testServerUrl());
+  postgres = await passwordCheckingServer();
+  server = new URL(postgres.url);
   aws = createServer((request, response) => {
     const url = new URL(request.url!, 'http://localhost');
     if (url.pathname === '/secretsmanager/get') {
       const allowed = request.headers['x-aws-parameters-secrets-token'] === 'session-token' && url.searchParams.get('secretId') === SECRET_ARN;
-      response.writeHead(allowed ? 200 : 403).end(allowed ? JSON.stringify({ SecretString: JSON.stringify({ username: decodeURIComponent(server.username), password: decodeURIComponent(server.password) }) }) : 'forbidden');
+      const password = staleReads > 0 ? 'the-password-before-rotation' : decodeURIComponent(server.password);
+      staleReads = Math.max(0, staleReads - 1);
+      response.writeHead(allowed ? 200 : 403).end(allowed ? JSON.stringify({ SecretString: JSON.stringify({ username: decodeURIComponent(server.username), password }) }) : 'forbidden');
       return;
     }
     let body = '';
@@ -63,7 +69,8 @@ afterAll(async () => {
   }
   if (createdRdsIam) await asAdmin('DROP ROLE IF EXISTS rds_iam').catch(() => {});
   await new Promise((resolve) => aws.close(resolve));
-});
+  await postgres.stop();
+}, 30_000);
 
 const env = () => ({
   DB_HOST: server.hostname,
@@ -112,6 +119,22 @@ describe('the provisioning function', () => {
       expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/needs a database and a role; got \{"database":"x"\}/) });
       expect(logged.mock.calls.map(([line]) => JSON.parse(String(line)).msg)).toEqual(['provisioning failed', 'provisioning failed']);
     } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it('when the database refuses the secret\'s password for a while (a rotation half done), then it reads the secret again and succeeds', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      staleReads = 2;
+      await handler(event('Update'), env(), [10, 10, 10]);
+      expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS' });
+      expect(logged).toHaveBeenCalledTimes(2);
+      staleReads = 5;
+      await handler(event('Update'), env(), [10, 10]);
+      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/password authentication failed/) });
+    } finally {
+      staleReads = 0;
       logged.mockRestore();
     }
   });
