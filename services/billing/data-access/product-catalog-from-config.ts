@@ -11,5 +11,5 @@ export function productCatalogFromConfig(
 ): ProductCatalog & { close(): Promise<void> } {
   const timeoutMs = config.PRODUCT_TIMEOUT_MS;
   if (config.PRODUCT_CATALOG_PROTOCOL === 'http') return productCatalogHttp({ baseUrl: config.PRODUCT_SERVICE_URL!, timeoutMs, logger });
-  return productCatalogGrpc({ baseUrl: config.PRODUCT_GRPC_URL!, timeoutMs, logger });
+  return productCatalogGrpc({ baseUrl: config.PRODUCT_GRPC_URL!, protocol: config.PRODUCT_CATALOG_PROTOCOL, timeoutMs, logger });
 }

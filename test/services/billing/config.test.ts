@@ -20,6 +20,13 @@ describe('billing config', () => {
     expect(config).toMatchObject({ PRODUCT_CATALOG_PROTOCOL: 'http', PRODUCT_SERVICE_URL: 'http://127.0.0.1:3002' });
   });
 
+  it('when the Connect protocol is chosen, then it reads Product\'s internal API at PRODUCT_GRPC_URL too', () => {
+    expect(loadConfig(billingConfigSchema, { ...required, PRODUCT_CATALOG_PROTOCOL: 'connect' })).toMatchObject({ PRODUCT_CATALOG_PROTOCOL: 'connect' });
+    expect(() => loadConfig(billingConfigSchema, { ...required, PRODUCT_CATALOG_PROTOCOL: 'connect', PRODUCT_GRPC_URL: undefined })).toThrow(
+      /PRODUCT_GRPC_URL: must be set when PRODUCT_CATALOG_PROTOCOL is connect/,
+    );
+  });
+
   it.each([
     ['PRODUCT_GRPC_URL is missing while prices are read over gRPC', { PRODUCT_GRPC_URL: undefined }, /PRODUCT_GRPC_URL: must be set when PRODUCT_CATALOG_PROTOCOL is grpc/],
     ['PRODUCT_SERVICE_URL is missing while prices are read over HTTP', { PRODUCT_CATALOG_PROTOCOL: 'http' }, /PRODUCT_SERVICE_URL: must be set when PRODUCT_CATALOG_PROTOCOL is http/],

@@ -135,6 +135,32 @@ describe('productCatalogGrpc against the real Product', () => {
   });
 });
 
+describe('productCatalogGrpc in the Connect protocol (PRODUCT_CATALOG_PROTOCOL=connect)', () => {
+  const CONNECT: GrpcCatalogOptions = { ...FAST, protocol: 'connect' };
+
+  it('when an invoice has three lines, then one lookup prices them and an unknown product is a 422', async () => {
+    lookups = [];
+    const { app } = billing.grpcApp(real.url, CONNECT);
+    expect((await createInvoice(app, linesOf(...products))).status).toBe(201);
+    expect(lookups).toEqual([products.map((p) => p.id)]);
+    expect((await createInvoice(app, linesOf(products[0]!, { id: randomUUID() }))).status).toBe(422);
+  });
+
+  it('when Product is slower than the deadline, then the lookup ends DEADLINE_EXCEEDED and Billing answers 503', async () => {
+    const holder = await product.database.pool.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE products IN ACCESS EXCLUSIVE MODE');
+    try {
+      const { catalog } = billing.grpcApp(real.url, { ...CONNECT, timeoutMs: 150, maxRetries: 0 });
+      expect((await failureOf(catalog.findProducts([products[0]!.id]))).code).toBe(Code.DeadlineExceeded);
+      await expectUnavailable(await createInvoice(billing.grpcApp(real.url, { ...CONNECT, timeoutMs: 150, maxRetries: 0 }).app, linesOf(products[0]!)));
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+  });
+});
+
 describe('productCatalogGrpc retries and circuit breaker', () => {
   const price = (id: string) => ({ productId: id, sku: 'S-1', name: 'Stand-in', priceCents: 700, currency: 'USD', active: true });
 
