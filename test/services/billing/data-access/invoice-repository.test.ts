@@ -1,0 +1,47 @@
+/**
+ * Invoice lines are written in one statement of column arrays (unnest), whatever their number: every line comes
+ * back as written and in its order, text that looks like array syntax or NULL included, and the table's checks
+ * still hold.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InvoiceLine } from '../../../../services/billing/domain/invoice';
+import { startBillingHarness, type BillingHarness } from '../../../support/billing';
+
+let harness: BillingHarness;
+let accountId: string;
+const userId = randomUUID();
+
+beforeAll(async () => {
+  harness = await startBillingHarness();
+  accountId = (await harness.unitOfWork.accounts.open(userId)).id;
+});
+afterAll(() => harness?.close());
+
+const HOSTILE_TEXT = ['NULL', 'null', '', 'a,b', '{x,y}', '"quoted"', 'back\\slash', "it's", 'ünïcødé ✓', ' padded '];
+
+function line(i: number, overrides: Partial<InvoiceLine> = {}): InvoiceLine {
+  const unitPriceCents = 1_000_000_000 - i;
+  const quantity = (i % 1000) + 1;
+  return { productId: randomUUID(), sku: `SKU-${i}`, name: HOSTILE_TEXT[i % HOSTILE_TEXT.length]!, unitPriceCents, quantity, amountCents: unitPriceCents * quantity, ...overrides };
+}
+
+const insert = (lines: InvoiceLine[]) =>
+  harness.unitOfWork.invoices.insert({ accountId, userId, currency: 'USD', totalCents: lines.reduce((sum, l) => sum + l.amountCents, 0), lines });
+
+describe('invoiceRepository.insert', () => {
+  it('when an invoice has 100 lines with hostile text and large amounts, then reading it back gives the same lines in order', async () => {
+    const lines = Array.from({ length: 100 }, (_, i) => line(i));
+    const created = await insert(lines);
+    expect(created!.lines).toEqual(lines);
+    const read = await harness.unitOfWork.invoices.findOwned(userId, created!.id);
+    expect(read!.lines).toEqual(lines);
+  });
+
+  it('when a line breaks a check (amount is not price × quantity), then nothing of the invoice\'s lines is written', async () => {
+    const before = await harness.database.pool.query('SELECT count(*)::int AS n FROM invoice_lines');
+    await expect(insert([line(1), line(2, { amountCents: 1 })])).rejects.toThrow();
+    const after = await harness.database.pool.query('SELECT count(*)::int AS n FROM invoice_lines');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+});
