@@ -20,7 +20,7 @@ const problem = (type: ResponseType, status: number, title: string, headers?: Re
 /**
  * Every response type API Gateway documents, each with its own status code (the body must state the same one),
  * except MISSING_AUTHENTICATION_TOKEN: a REST API answers an unknown path or method with it, 403 by default; here
- * it is the contract's 404. DEFAULT_4XX/5XX are left alone: overriding their status would change every type
+ * it is the contract's 404 (a wrong method on a path of the table is a 405 mock instead: api-wrong-methods.ts). DEFAULT_4XX/5XX are left alone: overriding their status would change every type
  * they stand for. THROTTLED gets its `Retry-After` from the caller.
  */
 export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [

@@ -22,9 +22,13 @@ import { CORS } from '../../services/contracts/cors';
 import { type RouteDefinition, routeKey, type Throttle } from '../../services/contracts/routes';
 import { addGatewayProblems, retryAfterSeconds } from './api-problems';
 import { accessLogFormat, methodThrottles } from './api-stage';
+import { methodNotAllowedIntegration, wrongMethods } from './api-wrong-methods';
 
 export interface ApiProps {
-  /** The route table (services/contracts/routes.ts): every route, and only these, becomes an API method. */
+  /**
+   * The route table (services/contracts/routes.ts): every route, and only these, becomes a method proxied to the
+   * ALB; every other method on their paths becomes a 405 mock.
+   */
   readonly routes: readonly RouteDefinition[];
   /** Stage-wide throttle; a route's own `throttle` overrides it. */
   readonly throttle: Throttle;
@@ -50,7 +54,8 @@ export const API_STAGE_NAME = 'api';
  * The public edge: a regional REST API whose methods come from the route table, each proxied unchanged through a
  * VPC link V2 to the internal ALB (the L1 `integrationTarget`; aws-cdk-lib 2.276 has no L2 for it). Non-public
  * routes need a Cognito access token carrying one of the route's scopes (which rejects id tokens: they carry no
- * scope). Throttles, JSON access logs and CORS are set on the stage; API Gateway's own errors are problem+json.
+ * scope). Throttles, JSON access logs and CORS are set on the stage; API Gateway's own errors are problem+json,
+ * and a wrong method on a path of the table is its own 405 with `Allow` (api-wrong-methods.ts).
  * A REST API, unlike an HTTP API, takes a WAF web ACL on its stage (lib/constructs/web-acl.ts).
  */
 export class Api extends Construct {
@@ -59,6 +64,8 @@ export class Api extends Construct {
   public readonly accessLogs: LogGroup;
   /** API methods by route key (`GET /products/{id}`). */
   public readonly methods: ReadonlyMap<string, Method>;
+  /** The 405 mock methods by key (`PUT /products/{id}`): every other method on a path of the table. */
+  public readonly methodsNotAllowed: ReadonlyMap<string, Method>;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -143,7 +150,9 @@ export class Api extends Construct {
       methods.set(routeKey(route), method);
     }
     this.methods = methods;
-    for (const preflight of this.restApi.methods.filter((method) => method.httpMethod === 'OPTIONS')) {
+    this.methodsNotAllowed = this.addMethodsNotAllowed(props.routes, corsOrigin);
+    const notAllowed = new Set(this.methodsNotAllowed.values());
+    for (const preflight of this.restApi.methods.filter((method) => method.httpMethod === 'OPTIONS' && !notAllowed.has(method))) {
       for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
         Validations.of(preflight).acknowledge({ id: rule, reason: 'A CORS preflight, answered by API Gateway itself (mock integration); browsers send it without credentials.' });
       }
@@ -171,6 +180,30 @@ export class Api extends Construct {
   /** The invoke URL of the stage, ending in `/`. */
   get url(): string {
     return this.restApi.url;
+  }
+
+  /**
+   * A wrong method on a path of the table answers 405 with `Allow`, as the local gateway does, from API Gateway
+   * itself: no authorizer (the local gateway routes before it authorizes, so a caller without a token gets 405
+   * too), no per-method throttle (the stage's default applies), and nothing reaches the ALB.
+   */
+  private addMethodsNotAllowed(routes: readonly RouteDefinition[], corsOrigin: string | undefined): Map<string, Method> {
+    const added = new Map<string, Method>();
+    for (const { path, allow, methods } of wrongMethods(routes, corsOrigin !== undefined)) {
+      const resource = this.resourceFor(path);
+      for (const httpMethod of methods) {
+        const { integration, methodResponses } = methodNotAllowedIntegration(allow, corsOrigin);
+        const method = resource.addMethod(httpMethod, integration, { authorizationType: AuthorizationType.NONE, methodResponses });
+        for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
+          Validations.of(method).acknowledge({
+            id: rule,
+            reason: `${httpMethod} ${path} is not a route: API Gateway answers it 405 with Allow: ${allow} itself (mock integration), before any authorizer, as the local gateway does.`,
+          });
+        }
+        added.set(`${httpMethod} ${path}`, method);
+      }
+    }
+    return added;
   }
 
   private resourceFor(path: string): IResource {

@@ -7,11 +7,13 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { STAGE_NAMES, STAGES } from '../../lib/stages';
+import { ANSWERED_METHODS } from '../../lib/constructs/api-wrong-methods';
 import { windowLimit } from '../../lib/waf-limits';
 import { type ClientLimit, ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE } from '../../services/contracts/routes';
 import { CORS } from '../../services/contracts/cors';
 import { compileRoutes } from '../../services/gateway/routing';
 import { effectiveThrottle } from '../../services/gateway/throttle';
+import { resourcePaths } from './api-template';
 import { resourcesOf } from './synth';
 import { stageTemplates } from './stage-templates';
 import { capacityUnits, matchesRequest as matches, type WafRequest, type WafRule } from './waf-template';
@@ -38,18 +40,6 @@ interface DeployedRoute {
   integration: Record<string, unknown>;
 }
 
-/** Each API Gateway resource's full path, from its PathPart and its parent's. */
-function resourcePaths(template: Template): Map<string, string> {
-  const resources = resourcesOf(template, 'AWS::ApiGateway::Resource');
-  const pathOf = (ref: unknown): string => {
-    const id = (ref as { Ref?: string }).Ref;
-    if (!id) return ''; // Fn::GetAtt RootResourceId
-    const { PathPart, ParentId } = resources[id]!.Properties!;
-    return `${pathOf(ParentId)}/${PathPart as string}`;
-  };
-  return new Map(Object.keys(resources).map((id) => [id, pathOf({ Ref: id })]));
-}
-
 function deployedRoutes(template: Template): DeployedRoute[] {
   const paths = resourcePaths(template);
   const [stage] = Object.values(resourcesOf(template, 'AWS::ApiGateway::Stage'));
@@ -57,7 +47,8 @@ function deployedRoutes(template: Template): DeployedRoute[] {
   const setting = (method: string, path: string) =>
     settings.find((s) => s.HttpMethod === method && s.ResourcePath === `/${path.replaceAll('/', '~1')}`) ?? settings.find((s) => s.HttpMethod === '*' && s.ResourcePath === '/*')!;
   return Object.values(resourcesOf(template, 'AWS::ApiGateway::Method'))
-    .filter(({ Properties: p }) => p?.HttpMethod !== 'OPTIONS')
+    // API Gateway's own answers (CORS preflights, 405s) are mocks: api-wrong-methods-parity.test.ts checks those.
+    .filter(({ Properties: p }) => (p?.Integration as { Type?: string } | undefined)?.Type !== 'MOCK')
     .map(({ Properties: p = {} }) => {
       const path = paths.get((p.ResourceId as { Ref: string }).Ref) ?? '/';
       const throttle = setting(p.HttpMethod as string, path);
@@ -118,9 +109,12 @@ describe.each(['dev', 'prod'] as const)('API parity with the route table and the
 
   it('when synthesized, then CORS allows what the local gateway allows, for the stage\'s origin only', () => {
     const origins = STAGES[stage].corsOrigins;
-    const preflights = Object.values(resourcesOf(template(), 'AWS::ApiGateway::Method')).filter((m) => m.Properties?.HttpMethod === 'OPTIONS');
+    const options = Object.values(resourcesOf(template(), 'AWS::ApiGateway::Method')).filter((m) => m.Properties?.HttpMethod === 'OPTIONS');
+    // An OPTIONS that is not a preflight is a wrong method's 405 (api-wrong-methods-parity.test.ts).
+    const preflights = options.filter((m) => !JSON.stringify(m.Properties!.Integration).includes('"StatusCode":"405"'));
     if (origins.length === 0) {
-      // No origin named (prod until -c corsOrigins): no CORS, so browsers on other origins are refused.
+      // No origin named (prod until -c corsOrigins): no CORS, so browsers on other origins are refused; OPTIONS is
+      // an ordinary wrong method, as it is for the local gateway without GATEWAY_CORS_ORIGINS.
       expect(preflights).toEqual([]);
       return;
     }
@@ -208,8 +202,12 @@ describe.each(STAGE_NAMES.filter((stage) => STAGES[stage].waf.enabled))('WAF par
     expect(units).toBeGreaterThan(900 + 2 * rules().length);
   });
 
-  it('when a request matches no route, then only the per-address backstop, over every request, counts it', () => {
-    for (const [method, path] of [['GET', '/admin'], ['OPTIONS', '/identity/me'], ['POST', '/identity/me']]) {
+  it('when a request matches no route (no path, or a wrong method: 405), then only the per-address backstop, over every request, counts it', () => {
+    const router = compileRoutes(ROUTES);
+    const samplePaths = [...new Set(gateway.map((route) => route.samplePath))];
+    const wrongMethods = samplePaths.flatMap((path) => ANSWERED_METHODS.filter((method) => router.match(method, path).kind === 'method-not-allowed').map((method) => [method, path]));
+    expect(wrongMethods.length).toBeGreaterThan(samplePaths.length * 3);
+    for (const [method, path] of [['GET', '/admin'], ...wrongMethods]) {
       for (const hasToken of [true, false]) expect(counting({ method: method!, path: path!, hasToken }), `${method} ${path}`).toEqual([]);
     }
     const scoped = rules().filter((rule) => rule.Statement.RateBasedStatement?.ScopeDownStatement);

@@ -3,7 +3,9 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Api, type ApiProps } from '../../../lib/constructs/api';
 import { GATEWAY_PROBLEMS, problemTemplate, retryAfterSeconds } from '../../../lib/constructs/api-problems';
+import { methodNotAllowedTemplate } from '../../../lib/constructs/api-wrong-methods';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
+import { CORS } from '../../../services/contracts/cors';
 import type { RouteDefinition } from '../../../services/contracts/routes';
 import { disposeTestApps, resourcesOf, testStack } from '../synth';
 import { importedCognito, network } from './fixtures';
@@ -141,10 +143,47 @@ describe('Api', () => {
     });
   });
 
-  it('when no CORS origin is set, then no preflight method exists and the ALB adds no CORS header', () => {
+  it('when no CORS origin is set, then no preflight method exists (OPTIONS is a wrong method, 405) and the ALB adds no CORS header', () => {
     const template = build({ corsOrigins: [] }).template();
-    expect(Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).filter((m) => m.Properties?.HttpMethod === 'OPTIONS')).toEqual([]);
+    const options = Object.values(resourcesOf(template, 'AWS::ApiGateway::Method')).filter((m) => m.Properties?.HttpMethod === 'OPTIONS');
+    expect(options).toHaveLength(3);
+    for (const method of options) expect(JSON.stringify(method.Properties?.Integration)).toContain('"StatusCode":"405"');
     expect(JSON.stringify(resourcesOf(template, 'AWS::ElasticLoadBalancingV2::Listener'))).not.toContain('access_control');
+  });
+
+  it('when a path of the table is called with another method, then a mock answers 405 problem+json with Allow, no authorizer, nothing to the ALB', () => {
+    const { api, template } = build();
+    expect([...api.methodsNotAllowed.keys()].filter((key) => key.endsWith(' /identity/me')).sort()).toEqual(['DELETE /identity/me', 'HEAD /identity/me', 'PATCH /identity/me', 'POST /identity/me', 'PUT /identity/me']);
+    const put = methodOf(template(), 'PUT', 'identityme');
+    expect(put).toMatchObject({
+      AuthorizationType: 'NONE',
+      Integration: {
+        Type: 'MOCK',
+        PassthroughBehavior: 'WHEN_NO_TEMPLATES',
+        IntegrationResponses: [
+          {
+            StatusCode: '405',
+            ResponseParameters: {
+              'method.response.header.Content-Type': "'application/problem+json'",
+              'method.response.header.Allow': "'GET'",
+              'method.response.header.Cache-Control': "'no-store'",
+              'method.response.header.Access-Control-Allow-Origin': "'https://app.example.com'",
+              'method.response.header.Access-Control-Expose-Headers': `'${CORS.exposeHeaders.join(',')}'`,
+            },
+            ResponseTemplates: { 'application/json': methodNotAllowedTemplate('GET') },
+          },
+        ],
+      },
+      MethodResponses: [{ StatusCode: '405', ResponseParameters: expect.objectContaining({ 'method.response.header.Allow': true }) }],
+    });
+    expect(put?.AuthorizerId).toBeUndefined();
+    expect(put?.Integration).not.toHaveProperty('RequestTemplates');
+    expect(put?.Integration).not.toHaveProperty('Uri');
+    expect((put?.Integration as { IntegrationResponses: object[] }).IntegrationResponses[0]).not.toHaveProperty('SelectionPattern');
+    expect(methodOf(template(), 'GET', 'identitytoken')).toMatchObject({ Integration: { Type: 'MOCK', IntegrationResponses: [{ ResponseParameters: expect.objectContaining({ 'method.response.header.Allow': "'POST'" }) }] } });
+    // No per-method throttle: the stage's default applies to the 405s, the route's own only to POST.
+    const [stage] = Object.values(resourcesOf(template(), 'AWS::ApiGateway::Stage'));
+    expect((stage?.Properties?.MethodSettings as { ResourcePath: string; HttpMethod: string }[]).map((s) => `${s.HttpMethod} ${s.ResourcePath}`).sort()).toEqual(['* /*', 'POST /~1identity~1token']);
   });
 
   it('when a route repeats, a protected route has no scope, or several CORS origins are given, then it refuses, naming what it got', () => {
