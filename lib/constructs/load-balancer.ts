@@ -28,7 +28,7 @@ const NOT_FOUND_PROBLEM = JSON.stringify({
 });
 
 /**
- * The internal ALB behind the HTTP API. It is reachable only through the API's VPC link: its security group
+ * The internal ALB behind the REST API. It is reachable only through the API's VPC link: its security group
  * admits the link's security group on the listener port and nothing else. Requests that match no service rule
  * get a problem+json 404 from the ALB itself.
  */

@@ -1,5 +1,5 @@
 /**
- * The CORS policy of the public edge, stated once: the deployed HTTP API's CORS configuration
+ * The CORS policy of the public edge, stated once: the deployed REST API's CORS configuration
  * (lib/constructs/api.ts) and the local gateway's answers (services/gateway/cors.ts) are both built from it.
  * Bearer tokens travel in a header, not cookies, so credentials are never allowed. The allowed origins are a
  * stage setting, not part of the policy.

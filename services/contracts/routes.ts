@@ -1,7 +1,7 @@
 /**
  * THE route table of the public edge.
  *
- * Both the deployed API Gateway HTTP API (lib/constructs/api.ts) and the local gateway (services/gateway) are
+ * Both the deployed API Gateway REST API (lib/constructs/api.ts) and the local gateway (services/gateway) are
  * built from this one list, so what is enforced offline is what is enforced in AWS. Nothing else defines edge
  * routes; tests check that every service route appears here and nowhere else.
  */
@@ -25,7 +25,7 @@ export interface RouteDefinition {
   readonly path: string;
   readonly service: ServiceName;
   readonly auth: AuthLevel;
-  /** OAuth scopes the JWT authorizer requires (any one of them); empty for public routes. */
+  /** OAuth scopes the edge's authorizer requires (any one of them); empty for public routes. */
   readonly scopes: readonly string[];
   /** Per-route override of the stage throttle. */
   readonly throttle?: Throttle;
@@ -69,7 +69,7 @@ export interface AccountLimit {
 
 /**
  * Authenticated routes require API_SCOPE, a scope only this API grants (scopes.ts). Requiring a scope also rejects
- * id tokens (which carry none) at the API Gateway JWT authorizer, which does not check `token_use` itself.
+ * id tokens (which carry none) at the REST API's Cognito authorizer, which does not check `token_use` itself.
  */
 export { API_SCOPE, COGNITO_USER_SCOPE } from './scopes';
 

@@ -1,8 +1,8 @@
 /**
  * The OAuth scopes of the platform's access tokens, stated once. The route table requires API_SCOPE on every
  * authenticated route; in AWS the user pool's pre-token-generation trigger (lib/functions/pre-token-generation.ts)
- * puts it into every access token and takes COGNITO_USER_SCOPE out; the services, the local gateway and API
- * Gateway's JWT authorizer all require API_SCOPE. No imports: the trigger's bundle includes this file.
+ * puts it into every access token and takes COGNITO_USER_SCOPE out; the services, the local gateway and the REST
+ * API's Cognito authorizer all require API_SCOPE. No imports: the trigger's bundle includes this file.
  */
 
 /** The resource server (`<identifier>/<name>`) scope that only this API grants. */

@@ -1,7 +1,8 @@
 /**
- * The JWT authorizer of the local edge, with API Gateway HTTP API's checks: a bearer token, signed by the
- * pool's key, issued by the pool, for the app client, not expired, an access token (the shared verifier checks
- * all of these), then the route's scopes (any one of them must be in the token's `scope`).
+ * The JWT authorizer of the local edge, with the deployed edge's checks (the REST API's Cognito authorizer, and
+ * the services' own app-client check): a bearer token, signed by the pool's key, issued by the pool, for the app
+ * client, not expired, an access token (the shared verifier checks all of these), then the route's scopes (any
+ * one of them must be in the token's `scope`).
  *
  * Like API Gateway, it does not look at groups: admin routes are forwarded to the service, which answers 403.
  * Unlike API Gateway (403), a token without the route's scope gets 401: offline, the only such tokens are ones

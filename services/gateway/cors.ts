@@ -1,6 +1,7 @@
 /**
- * The edge's CORS policy (services/contracts/cors.ts) as API Gateway's HTTP API applies it when CORS is configured: the gateway answers every preflight itself,
- * adds the CORS headers to every response for an allowed origin, and ignores the services' own CORS headers.
+ * The edge's CORS policy (services/contracts/cors.ts) as the deployed REST API applies it when CORS is configured
+ * (preflight mocks, and the ALB's header injection on the services' answers): the gateway answers every preflight
+ * itself, adds the CORS headers to every response for an allowed origin, and ignores the services' own CORS headers.
  * Bearer tokens travel in a header, not cookies, so credentials are not allowed.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * Token revocation that a service checks on its own data. API Gateway's JWT authorizer (and any verifier of a
+ * Token revocation that a service checks on its own data. API Gateway's Cognito authorizer (and any verifier of a
  * signed token) accepts an access token until it expires; a service refuses it once its own database says the
  * subject's tokens were revoked. Each service keeps its own record (its database, its event consumer), so no
  * service reads another's data: Identity writes it in the deletion's transaction, the others from the
