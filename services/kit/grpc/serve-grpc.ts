@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Logger } from '../logger';
+import { answerByDeadline } from './answer-by-deadline';
 import { logCalls } from './log-calls';
 
 export interface GrpcServeOptions {
@@ -57,7 +58,8 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
   const maxTimeoutMs = options.maxTimeoutMs ?? 30_000;
   const connect = connectNodeAdapter({
     routes: options.routes,
-    interceptors: [logCalls(options.logger)],
+    // Outermost first: the log line records the code the deadline produced.
+    interceptors: [logCalls(options.logger), answerByDeadline],
     readMaxBytes: options.readMaxBytes ?? 64 * 1024,
     maxTimeoutMs,
     shutdownSignal: shutdown.signal,

@@ -3,6 +3,7 @@
  * grpc.health.v1, and /health/ready covering the gRPC port.
  */
 import { randomUUID } from 'node:crypto';
+import { connect as connectHttp2 } from 'node:http2';
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import request from 'supertest';
@@ -86,6 +87,38 @@ describe('ProductCatalog.GetPrices', () => {
       expect(error.rawMessage).toBe('internal error');
     } finally {
       await broken.close();
+    }
+  });
+});
+
+describe('ProductCatalog.GetPrices and the caller\'s deadline', () => {
+  it('when Product is slower than the deadline, then Product itself answers DEADLINE_EXCEEDED at the deadline', async () => {
+    // Product's query waits on a lock held here; a raw HTTP/2 caller that never gives up shows what Product answers.
+    const holder = await harness.database.pool.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE products IN ACCESS EXCLUSIVE MODE');
+    const session = connectHttp2(server.url);
+    try {
+      const id = Buffer.from(widget.id);
+      const message = Buffer.concat([Buffer.from([0x0a, id.length]), id]); // field 1 (product_ids), one id
+      const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+      const started = performance.now();
+      const status = await new Promise<string | undefined>((resolve, reject) => {
+        const stream = session.request({ ':method': 'POST', ':path': '/platform.product.v1.ProductCatalog/GetPrices', 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '200m' });
+        let grpcStatus: string | undefined;
+        stream.on('response', (headers) => (grpcStatus ??= headers['grpc-status'] as string | undefined));
+        stream.on('trailers', (trailers) => (grpcStatus ??= trailers['grpc-status'] as string | undefined));
+        stream.on('data', () => {});
+        stream.on('end', () => resolve(grpcStatus));
+        stream.on('error', reject);
+        stream.end(frame);
+      });
+      expect(Number(status)).toBe(Code.DeadlineExceeded);
+      expect(performance.now() - started).toBeLessThan(5_000);
+    } finally {
+      session.close();
+      await holder.query('ROLLBACK');
+      holder.release();
     }
   });
 });
