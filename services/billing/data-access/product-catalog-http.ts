@@ -118,9 +118,9 @@ export function productCatalogHttp(options: ProductCatalogHttpOptions): ProductC
     return parsed.data;
   }
 
-  async function findProduct(id: string, signal: AbortSignal | undefined): Promise<CatalogProduct | undefined> {
+  async function findProduct(id: string): Promise<CatalogProduct | undefined> {
     try {
-      return await policy.execute(({ signal: attempt }) => fetchOnce(id, attempt), signal);
+      return await policy.execute(({ signal }) => fetchOnce(id, signal));
     } catch (error) {
       options.logger?.warn({ err: error, productId: id }, 'product client: catalogue unavailable');
       const open = breaker.state === CircuitState.Open || breaker.state === CircuitState.Isolated;
@@ -129,10 +129,11 @@ export function productCatalogHttp(options: ProductCatalogHttpOptions): ProductC
   }
 
   return {
-    // REST has no batch read: one request per id, in parallel over the agent's connections.
-    async findProducts(ids, { signal } = {}) {
+    // REST has no batch read: one request per id, in parallel over the agent's connections. A caller's abort
+    // signal is not followed: the breaker here cannot tell an aborted request from a timed-out one.
+    async findProducts(ids) {
       const distinct = [...new Set(ids)];
-      const products = await Promise.all(distinct.map((id) => findProduct(id, signal)));
+      const products = await Promise.all(distinct.map((id) => findProduct(id)));
       return new Map(distinct.map((id, i) => [id, products[i]]));
     },
     close: () => agent.close(),
