@@ -77,6 +77,12 @@ describe('ProductCatalog.GetPrices', () => {
     expect((error as ConnectError).rawMessage).toMatch(/At most 100 distinct product ids per lookup; got 101/);
   });
 
+  it('when a request message is over 64 KiB, then it answers RESOURCE_EXHAUSTED without looking anything up', async () => {
+    const huge = Array.from({ length: 50 }, () => 'x'.repeat(2_000));
+    const error = await catalog().getPrices({ productIds: huge }).catch((e: unknown) => ConnectError.from(e));
+    expect((error as ConnectError).code).toBe(Code.ResourceExhausted);
+  });
+
   it('when the database fails, then it answers INTERNAL without the database\'s message', async () => {
     const broken = await startProductGrpc(harness, {
       unitOfWork: { ...harness.unitOfWork, products: { ...harness.unitOfWork.products, findByIds: () => Promise.reject(new Error('relation "secret_table" does not exist')) } },
