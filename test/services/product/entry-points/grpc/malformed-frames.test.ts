@@ -132,11 +132,24 @@ const call: fc.Arbitrary<Call> = fc.record({
 
 /** connect-es answers INTERNAL for request bytes that are not protobuf (see above); only that message is let pass. */
 const UNPARSEABLE = /parse binary: /;
-/** A server fault: what no caller's bytes may cause. 501 (unimplemented) is an answer, not a fault. */
-const serverFault = (answer: Answer) => {
+/** The codes that mean the server failed; any other code (a deadline the caller set too short, …) is an answer. */
+const FAULTS: ReadonlySet<Code> = new Set([Code.Internal, Code.Unknown, Code.DataLoss]);
+const CONNECT_FAULTS = new Set(['internal', 'unknown', 'data_loss']);
+
+/**
+ * A server fault: what no caller's bytes may cause. The code is read where each protocol puts it: gRPC's
+ * grpc-status header or trailer, gRPC-Web's trailer inside the body, the Connect protocol's JSON error (whose
+ * HTTP status follows the code: 504 for a deadline, 501 for an unknown method, are answers).
+ */
+function serverFault(answer: Answer): boolean {
   if (UNPARSEABLE.test(answer.message)) return false;
-  return (answer.status >= 500 && answer.status !== 501) || answer.grpcStatus === Code.Internal || answer.grpcStatus === Code.Unknown;
-};
+  const grpcWeb = /grpc-status:\s*(\d+)/.exec(answer.message)?.[1];
+  const grpcStatus = answer.grpcStatus ?? (grpcWeb === undefined ? undefined : Number(grpcWeb));
+  if (grpcStatus !== undefined) return FAULTS.has(grpcStatus);
+  const connectCode = /"code":"([a-z_]+)"/.exec(answer.message)?.[1];
+  if (answer.status >= 500) return connectCode === undefined || CONNECT_FAULTS.has(connectCode);
+  return false;
+}
 
 describe('Product\'s gRPC port under malformed input', () => {
   it('when bytes that are not HTTP/2 or broken HTTP/2 frames arrive, then the server drops that connection and keeps serving', async () => {
