@@ -158,7 +158,7 @@ describe('GET /health/ready with the gRPC port', () => {
       logger: testLogger,
       unitOfWork: harness.unitOfWork,
       requireAdmin: requireAdmin(testVerifier()),
-      ready: readyWithGrpc(harness.database.ping, grpc.url, 500),
+      ready: readyWithGrpc(harness.database.ping, grpc.url),
     });
     expect((await request(app).get('/health/ready')).status).toBe(200);
     await grpc.close();
