@@ -38,8 +38,9 @@ function hostileTable(m: Measurement): string[] {
     row(`quiet at ${fmt(h.pacedRate)} req/s*`, h.quietAtRate),
     row(`beside the slow clients at ${fmt(h.pacedRate)} req/s*`, h.hostileAtRate),
     '',
-    `**Throughput ratio: ${fmt(h.throughputRatio, 2)}** (target ≥ 0.9); **p99 ratio at ${fmt(h.pacedRate)} req/s: ${fmt(h.p99Ratio, 2)}** (target ≤ 1.1). ` +
-      `The slow clients' answers: ${statuses}.`,
+    `**Throughput ratio: ${fmt(h.throughputRatio, 2)}** (target ≥ 0.9); **p99 ratio: ${fmt(h.p99Ratio, 2)}** (target ≤ 1.1), at full ` +
+      'throughput: autocannon records latency in whole milliseconds, so at the paced rate, where p99 is 1 to 3 ms, one ' +
+      `step is a third or more and cannot show a 10 % change. The slow clients' answers: ${statuses}.`,
     '',
   ];
 }
