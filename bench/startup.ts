@@ -47,7 +47,7 @@ export async function run(): Promise<{ coldSeconds: number; warmSeconds: number 
     await writeSection(
       'npm start: time to ready',
       [
-        `Machine: ${machineLine()}. From spawning \`node --import tsx services/local/main.ts\` to its \`ready\` line: embedded`,
+        `Machine: ${machineLine()}. From spawning \`npm start\` (npm, then services/local/start.mjs) to its \`ready\` line: embedded`,
         'PostgreSQL 16, cognito-local, fauxqs, three services (migrations at start) and the gateway, all on loopback.',
         'Each part\'s own time is what it reports on its progress line (`took …`): PostgreSQL, Cognito, the bus and the',
         'bundles start together at 0; a service starts once the parts it needs are up.',

@@ -1,22 +1,16 @@
 /**
  * `npm start`: the whole platform offline, until Ctrl-C, SIGTERM, SIGHUP (its terminal closes) or the death of
- * the process that started it (see shutdown.ts).
+ * the process that started it (see shutdown.ts). `npm start` runs it bundled, through start.mjs, which checks the
+ * Node.js version first; `node --import tsx services/local/main.ts` runs it from source.
  */
 import path from 'node:path';
 import { runMain } from '../kit/run';
 import { loadLocalConfig } from './config';
 import { stopLeftoverDatabase } from './databases';
 import { startPlatform } from './platform';
-import { unsupportedNode } from './node-version';
 import { assertPortsFree } from './ports';
 import { stopAndExit, whenToldToStop } from './shutdown';
 import { status } from './status';
-
-const tooOld = unsupportedNode(process.version);
-if (tooOld) {
-  process.stderr.write(`npm start: cannot start. ${tooOld}\n`);
-  process.exit(1);
-}
 
 // Every Node child (services, gateway, emulators) keeps V8's compiled code of the modules it loads, so a warm
 // start skips most compiling: about a fifth of a bundle's start-up CPU, on two cores shared by seven processes.

@@ -7,6 +7,7 @@ import { SERVICE_NAMES, type ServiceName } from '../contracts/services';
 import { nodeEntry } from './child-process/node-entry';
 import { startChildProcess, type RunningChild } from './child-process/start-child';
 import { startLocalCognito } from './emulators/cognito';
+import type { CognitoSeedResult } from './emulators/cognito-seed';
 import type { LocalConfig } from './config';
 import { startBus } from './bus';
 import { BUNDLE_DIR, bundleEntryPoints } from './bundle';
@@ -39,10 +40,15 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
   try {
     const plan = planDatabases(config);
     const databases = tracked('database', plan.start());
-    const cognito = tracked('emulators', startCognito(config));
+    let announce: (settings: CognitoSettings) => void = () => {};
+    const announced = new Promise<CognitoSettings>((resolve) => (announce = resolve));
+    const cognito = tracked('emulators', startCognito(config, (settings) => announce(settings)));
+    // What the services and the gateway need of Cognito is known before the emulator is up on a warm start
+    // (startLocalCognito's onKnown), else once it is seeded; a failed start fails it.
+    const cognitoSettings = Promise.race([announced, cognito.then((idp) => idp.env)]);
     const bus = tracked('emulators', startBus(config));
     const entries = bundle();
-    const dependencies = Promise.all([cognito, bus]);
+    const dependencies = Promise.all([cognitoSettings, bus]);
     dependencies.catch(() => {}); // reported by allStarted below
 
     // The services and the gateway start as soon as their bundles exist and load their code while PostgreSQL,
@@ -54,9 +60,9 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
       entries.then((bundles) =>
         startService(name, bundles[name]!, localPort(config, name), {
           lateEnv: dependencies.then(([idp, events]) =>
-            localServiceEnvironment(name, config, { databaseUrls: plan.urls, cognito: idp.env, bus: events }),
+            localServiceEnvironment(name, config, { databaseUrls: plan.urls, cognito: idp, bus: events }),
           ),
-          dependsOn: databases,
+          dependsOn: Promise.all([databases, cognito]),
         }),
       );
 
@@ -71,7 +77,8 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
             BILLING_URL: url(config.BILLING_PORT),
           },
           // The gateway needs only Cognito.
-          lateEnv: cognito.then((idp) => commonEnvironment(config, idp.env)),
+          lateEnv: cognitoSettings.then((idp) => commonEnvironment(config, idp)),
+          dependsOn: cognito,
         }),
       ).then((child) => (status.step('gateway', url(config.GATEWAY_PORT), child.startupMs), child));
 
@@ -111,10 +118,11 @@ function startPlatformChild(name: string, entry: string, readyUrl: string, envir
   return startChildProcess({ name, args, ready: { url: readyUrl }, output: 'inherit', restart: true, onEvent: status.warn, ...environment });
 }
 
-async function startCognito(config: LocalConfig): Promise<{ env: CognitoSettings; stop(): Promise<void> }> {
+async function startCognito(config: LocalConfig, onKnown: (settings: CognitoSettings) => void): Promise<{ env: CognitoSettings; stop(): Promise<void> }> {
   if (config.COGNITO_USER_POOL_ID && config.COGNITO_CLIENT_ID) {
     status.step('cognito', `using the real pool ${config.COGNITO_USER_POOL_ID} in ${config.AWS_REGION}`);
     const env = { COGNITO_USER_POOL_ID: config.COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID: config.COGNITO_CLIENT_ID, AWS_REGION: config.AWS_REGION };
+    onKnown(env);
     return { env, stop: async () => {} };
   }
   const cognito = await startLocalCognito({
@@ -123,18 +131,18 @@ async function startCognito(config: LocalConfig): Promise<{ env: CognitoSettings
     adminEmail: config.ADMIN_EMAIL,
     adminPassword: config.ADMIN_PASSWORD,
     region: config.AWS_REGION,
+    onKnown: (ids) => onKnown(emulatorSettings(ids)),
   });
   status.step('cognito', `cognito-local on ${cognito.endpoint}, pool ${cognito.userPoolId}, admin ${config.ADMIN_EMAIL}`);
-  return {
-    env: {
-      COGNITO_USER_POOL_ID: cognito.userPoolId,
-      COGNITO_CLIENT_ID: cognito.clientId,
-      COGNITO_ENDPOINT: cognito.endpoint,
-      AWS_REGION: cognito.region,
-    },
-    stop: cognito.stop,
-  };
+  return { env: emulatorSettings(cognito), stop: cognito.stop };
 }
+
+const emulatorSettings = (ids: CognitoSeedResult): CognitoSettings => ({
+  COGNITO_USER_POOL_ID: ids.userPoolId,
+  COGNITO_CLIENT_ID: ids.clientId,
+  COGNITO_ENDPOINT: ids.endpoint,
+  AWS_REGION: ids.region,
+});
 
 async function bundle(): Promise<Record<string, string>> {
   const startedAt = Date.now();

@@ -15,6 +15,9 @@ import {
   ListUserPoolClientsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 
+/** The app client the seed makes, and that the services and the gateway use. */
+export const PLATFORM_CLIENT_NAME = 'platform';
+
 export interface CognitoSeedOptions {
   readonly endpoint: string;
   readonly region: string;
@@ -46,7 +49,7 @@ export async function seedCognito(options: CognitoSeedOptions): Promise<CognitoS
   try {
     const { userPoolId } = options;
     const group = options.adminGroup ?? 'admin';
-    const clientId = await ensureAppClient(client, userPoolId, options.clientName ?? 'platform');
+    const clientId = await ensureAppClient(client, userPoolId, options.clientName ?? PLATFORM_CLIENT_NAME);
     await ensureGroup(client, userPoolId, group);
     await ensureAdminUser(client, userPoolId, options.adminEmail, options.adminPassword);
     // Always (re)added: cheap, idempotent, and repairs a user whose membership was removed by hand.

@@ -35,6 +35,18 @@ export async function prepareCognitoState(dataDir: string, region = 'us-east-1')
 }
 
 /** Keeps whatever else an operator put in config.json; only the issuer domain is ours. */
+/**
+ * The id of the app client named `clientName` of the pool, when an earlier start made it: cognito-local keeps
+ * every pool's clients in `.cognito/db/clients.json`. Undefined on a first start, or when the file says nothing
+ * usable (the seed then finds or makes the client through the API).
+ */
+export async function existingClientId(dataDir: string, userPoolId: string, clientName: string): Promise<string | undefined> {
+  const file = await readJson(path.join(path.resolve(dataDir), '.cognito', 'db', 'clients.json')).catch(() => ({}) as Record<string, unknown>);
+  const clients = isObject(file.Clients) ? Object.values(file.Clients) : [];
+  const found = clients.find((c) => isObject(c) && c.UserPoolId === userPoolId && c.ClientName === clientName) as Record<string, unknown> | undefined;
+  return typeof found?.ClientId === 'string' && found.ClientId ? found.ClientId : undefined;
+}
+
 async function writeIssuerConfig(file: string, region: string): Promise<void> {
   const current = await readJson(file);
   const tokenConfig = isObject(current.TokenConfig) ? current.TokenConfig : {};

@@ -4,8 +4,8 @@
  * them, so this is for a laptop and tests only, never for anything reachable from outside.
  */
 import { startCognitoEmulator } from './cognito-emulator';
-import { seedCognito, type CognitoSeedResult } from './cognito-seed';
-import { prepareCognitoState } from './cognito-state';
+import { PLATFORM_CLIENT_NAME, seedCognito, type CognitoSeedResult } from './cognito-seed';
+import { existingClientId, prepareCognitoState } from './cognito-state';
 
 export interface LocalCognitoOptions {
   readonly dataDir: string;
@@ -15,6 +15,12 @@ export interface LocalCognitoOptions {
   readonly adminPassword: string;
   readonly region?: string;
   readonly onLog?: (line: string) => void;
+  /**
+   * Told the pool, the app client and the endpoint as soon as they are known: before the emulator is up when an
+   * earlier start left them in `dataDir` (and `port` is fixed), else once the seed has run. What uses only these
+   * (a service's configuration) need not wait for the emulator's start.
+   */
+  readonly onKnown?: (ids: CognitoSeedResult) => void;
 }
 
 export interface LocalCognito extends CognitoSeedResult {
@@ -29,6 +35,8 @@ export function emulatorJwksUrl(endpoint: string, userPoolId: string): string {
 
 export async function startLocalCognito(options: LocalCognitoOptions): Promise<LocalCognito> {
   const { userPoolId, region } = await prepareCognitoState(options.dataDir, options.region);
+  const knownClient = options.port === 0 ? undefined : await existingClientId(options.dataDir, userPoolId, PLATFORM_CLIENT_NAME);
+  if (knownClient) options.onKnown?.({ userPoolId, clientId: knownClient, endpoint: `http://127.0.0.1:${options.port}`, region });
   const emulator = await startCognitoEmulator({ dataDir: options.dataDir, port: options.port, onLog: options.onLog });
   try {
     const seeded = await seedCognito({
@@ -38,6 +46,10 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
       adminEmail: options.adminEmail,
       adminPassword: options.adminPassword,
     });
+    if (!knownClient) options.onKnown?.(seeded);
+    else if (seeded.clientId !== knownClient || seeded.endpoint !== `http://127.0.0.1:${options.port}`) {
+      throw new Error(`cognito-local's app client or endpoint changed while it started (${knownClient} → ${seeded.clientId}, ${seeded.endpoint}); start again`);
+    }
     return { ...seeded, jwksUrl: emulatorJwksUrl(seeded.endpoint, userPoolId), stop: emulator.stop };
   } catch (error) {
     await emulator.stop();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OLDEST_NODE, unsupportedNode } from '../../../services/local/node-version';
+import { OLDEST_NODE, unsupportedNode } from '../../../services/local/node-version.mjs';
 
 describe('the supported Node.js versions', () => {
   it('when the Node is 24, 26, or 22.19 and later, then it is supported', () => {

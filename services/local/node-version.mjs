@@ -1,12 +1,19 @@
+// @ts-check
 /**
  * The oldest Node.js `npm start` runs on. Several dependencies (undici 8, fauxqs 2, vitest 5) need 22.19, and on
  * an older Node they fail deep inside with messages that say nothing about the version; this says it first.
  * package.json's `engines` states the same range (test/services/local/node-version.test.ts keeps them equal).
+ *
+ * Plain JavaScript: `npm start`'s entry point (start.mjs) checks the version before it loads anything else.
  */
-export const OLDEST_NODE = { major: 22, minor: 19 } as const;
+export const OLDEST_NODE = Object.freeze({ major: 22, minor: 19 });
 
-/** Undefined when `version` (e.g. `v24.22.3`) is supported, else the sentence to print. */
-export function unsupportedNode(version: string): string | undefined {
+/**
+ * Undefined when `version` (e.g. `v24.22.3`) is supported, else the sentence to print.
+ * @param {string} version
+ * @returns {string | undefined}
+ */
+export function unsupportedNode(version) {
   const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
   const ok = major > OLDEST_NODE.major || (major === OLDEST_NODE.major && minor >= OLDEST_NODE.minor);
   if (ok) return undefined;
