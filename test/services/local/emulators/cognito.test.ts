@@ -9,7 +9,9 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCognito, type LocalCognito } from '../../../../services/local/emulators/cognito';
-import { localCognitoClient, seedCognito } from '../../../../services/local/emulators/cognito-seed';
+import { localCognitoClient, seedCognito, type CognitoSeedResult } from '../../../../services/local/emulators/cognito-seed';
+import { existingClientId } from '../../../../services/local/emulators/cognito-state';
+import { freePort } from '../../../../services/local/free-port';
 import { createJwtVerifier } from '../../../../services/kit/auth/jwt-verifier';
 import { createUserAndLogin, login, type TestCognitoEnv } from '../../../support/cognito';
 
@@ -96,5 +98,40 @@ describe('when the emulator restarts with the same data directory', () => {
     await expect(login(envOf(after), user.email, user.password)).resolves.toMatchObject({ sub: user.sub });
     const { clients, admins } = await poolContents(after);
     expect({ clients: clients.length, admins: admins.length }).toEqual({ clients: 1, admins: 1 });
+  });
+});
+
+describe('when it starts again on a fixed port with the data of an earlier start', () => {
+  it('then it tells the pool, the client and the endpoint before the emulator answers, and they are the seeded ones', async () => {
+    const before = cognito!;
+    await before.stop();
+    cognito = undefined;
+    const port = await freePort();
+    // A first start on this port: the ids are known only once seeded.
+    const first: string[] = [];
+    const seeded = await startLocalCognito({ dataDir: dir, port, ...admin, onKnown: (ids) => first.push(ids.clientId) });
+    expect(first).toEqual([seeded.clientId]);
+    await seeded.stop();
+
+    let known: { ids: CognitoSeedResult; emulatorAnswered: boolean } | undefined;
+    const starting = startLocalCognito({
+      dataDir: dir,
+      port,
+      ...admin,
+      onKnown: (ids) => {
+        known = { ids, emulatorAnswered: false };
+        fetch(`${ids.endpoint}/health`).then(() => (known = { ids, emulatorAnswered: true }), () => {});
+      },
+    });
+    cognito = await starting;
+    expect(known!.emulatorAnswered).toBe(false); // told before the emulator listened
+    expect(known!.ids).toEqual({ userPoolId: cognito.userPoolId, clientId: cognito.clientId, endpoint: cognito.endpoint, region: cognito.region });
+    expect(cognito.clientId).toBe(before.clientId);
+  });
+
+  it('then a clients file that cannot be read is no known client, and the seed finds the client', async () => {
+    expect(await existingClientId(path.join(dir, 'nowhere'), 'us-east-1_AAAAAAAAA', 'platform')).toBeUndefined();
+    expect(await existingClientId(dir, cognito!.userPoolId, 'platform')).toBe(cognito!.clientId);
+    expect(await existingClientId(dir, 'us-east-1_Another00', 'platform')).toBeUndefined();
   });
 });
