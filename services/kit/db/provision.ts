@@ -49,18 +49,19 @@ export async function provisionDatabases(admin: AdminConnection, databases: read
 }
 
 async function provisionOne(admin: AdminConnection, spec: ServiceDatabase): Promise<void> {
-  await withClient(admin('postgres'), async (client) => {
+  const created = await withClient(admin('postgres'), async (client) => {
     const lock = `platform:provision:${spec.role}`;
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [lock]);
     try {
       await ensureRole(client, spec);
-      await ensureDatabase(client, spec);
+      return await ensureDatabase(client, spec);
     } finally {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
     }
   });
-  // Tables a migration made as the admin before roles existed (an older .data, a stage deployed earlier).
-  await withClient(admin(spec.database), (client) => client.query(takeOwnershipSql(client, spec.role)));
+  // Tables a migration made as the admin before roles existed (an older .data, a stage deployed earlier). A
+  // database made just now holds none: skipping it spares a first start one connection and a catalogue scan.
+  if (!created) await withClient(admin(spec.database), (client) => client.query(takeOwnershipSql(client, spec.role)));
 }
 
 async function ensureRole(client: pg.Client, spec: ServiceDatabase): Promise<void> {
@@ -79,7 +80,8 @@ async function ensureRole(client: pg.Client, spec: ServiceDatabase): Promise<voi
   if (!rows[0]?.rolsuper) await client.query(`GRANT ${role} TO CURRENT_USER`);
 }
 
-async function ensureDatabase(client: pg.Client, spec: ServiceDatabase): Promise<void> {
+/** True when it made the database. */
+async function ensureDatabase(client: pg.Client, spec: ServiceDatabase): Promise<boolean> {
   const database = client.escapeIdentifier(spec.database);
   const role = client.escapeIdentifier(spec.role);
   const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [spec.database]);
@@ -88,6 +90,7 @@ async function ensureDatabase(client: pg.Client, spec: ServiceDatabase): Promise
   // Every role may connect to a new database by default (PUBLIC has CONNECT): on a shared server, only its own may.
   await client.query(`REVOKE ALL ON DATABASE ${database} FROM PUBLIC`);
   await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${role}`);
+  return !rowCount;
 }
 
 async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -14,7 +14,8 @@ const NOT_YET_SQLSTATES = new Set(['57P03', '3D000', '28P01', '28000']);
 const NOT_YET_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 const FIRST_PAUSE_MS = 25;
-const LONGEST_PAUSE_MS = 1_000;
+// Short: an attempt against a server that is not up fails at once, and each pause is latency once it is.
+const LONGEST_PAUSE_MS = 100;
 
 export function databaseNotYetThere(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;

@@ -1,9 +1,13 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
 
+/** Probes: the load balancer's every 5 s, the container's every 10 s, `npm start`'s every 20 ms while starting. */
+const PROBE = /^\/health\/(?:live|ready)(?:\?|$)/;
+
 /**
  * One line per finished request. pino-http would also build a child logger per request; nothing here needs one,
- * because the logger's mixin already stamps the request id from the request context.
+ * because the logger's mixin already stamps the request id from the request context. Health probes log at
+ * debug: at info they would be most of the log (a cold `npm start` printed some 240 of them).
  */
 export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -11,7 +15,8 @@ export function accessLog(logger: Logger): RequestHandler {
     res.once('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const principal = res.locals.principal as { sub?: string } | undefined;
-      logger.info(
+      const level = PROBE.test(req.originalUrl) ? 'debug' : 'info';
+      logger[level](
         {
           requestId: res.locals.requestId,
           method: req.method,
