@@ -1,4 +1,5 @@
 import { CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { createSign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localCognitoClient } from '../../../../services/local/emulators/cognito-seed';
 import { AppError } from '../../../../services/kit/errors';
@@ -10,7 +11,7 @@ import {
   type TestCognito,
   type TestUserTokens,
 } from '../../../support/cognito';
-import { cognitoLocalPublicPem, decodeJwt, strangerKey, nowSeconds, reforge } from '../../../support/jwt-forge';
+import { cognitoLocalPrivateKey, cognitoLocalPublicPem, decodeJwt, strangerKey, nowSeconds, reforge } from '../../../support/jwt-forge';
 
 let cognito: TestCognito;
 let verifier: AccessTokenVerifier;
@@ -46,6 +47,17 @@ async function rejection(token: string): Promise<AppError> {
   );
   if (!(error instanceof AppError)) throw new Error(`expected an AppError, got ${String(error)}`);
   return error;
+}
+
+/**
+ * A real token's claims, re-signed, with `claim` set to raw JSON text: `1e999`, which JSON.parse reads as
+ * Infinity and JSON.stringify cannot write.
+ */
+function withRawClaim(token: string, claim: string, json: string): string {
+  const { header, payload } = decodeJwt(token);
+  const claims = JSON.stringify({ ...payload, [claim]: 0 }).replace(`"${claim}":0`, `"${claim}":${json}`);
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(claims).toString('base64url')}`;
+  return `${input}.${createSign('RSA-SHA256').update(input).sign(cognitoLocalPrivateKey).toString('base64url')}`;
 }
 
 /** Keeps the header and the signature of a real token, swaps the claims. */
@@ -111,6 +123,11 @@ describe('when the token is not acceptable', () => {
     ['its nbf is in the future', () => reforge(user.accessToken, { nbf: nowSeconds() + 600 }), 'JwtNotBeforeError'],
     ['it has no exp', () => reforge(user.accessToken, { exp: undefined }), 'FailedAssertionError'],
     ['it has no iat', () => reforge(user.accessToken, { iat: undefined }), 'FailedAssertionError'],
+    // aws-jwt-verify itself refuses an iat or exp that is not a finite number; pinned here because revocations.ts
+    // compares `iat`: an Infinity would be issued after every revocation, and an infinite exp would never expire.
+    ['its iat is a string', () => reforge(user.accessToken, { iat: String(nowSeconds()) }), 'JwtParseError'],
+    ['its iat is not finite (1e999)', () => withRawClaim(user.accessToken, 'iat', '1e999'), 'JwtParseError'],
+    ['its exp is not finite (1e999)', () => withRawClaim(user.accessToken, 'exp', '1e999'), 'JwtParseError'],
     ['its sub has a NUL in it', () => reforge(user.accessToken, { sub: 'a\u0000b' }), 'FailedAssertionError'],
     ['its sub is 10,000 characters long', () => reforge(user.accessToken, { sub: 'x'.repeat(10_000) }), 'FailedAssertionError'],
     ['it has no sub', () => reforge(user.accessToken, { sub: undefined }), 'FailedAssertionError'],
