@@ -8,12 +8,12 @@
  * one by one once their requests are read.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server, ServerOptions } from 'node:http';
+import type { IncomingMessage, Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import { PROBLEM_CONTENT_TYPE, problemBody } from '../kit/http/problem';
+import { pickRequestId } from '../kit/http/request-id';
 import type { ConcurrencyCap } from './client-caps';
 import { plainAddress, type ClientAddresses } from './client-address';
-import { gatewayProblems, SECURITY_HEADERS } from './problem';
+import { gatewayProblems, rawProblemAnswer } from './problem';
 
 /** How long a refused connection may go on sending (read and dropped) before it is cut. */
 const LINGER_MS = 2_000;
@@ -52,20 +52,22 @@ export function capConnections(server: Server, cap: ConcurrencyCap, addresses: C
 }
 
 function refuse(socket: Socket, max: number): void {
-  const problem = gatewayProblems.tooManyConnections(max);
-  const requestId = randomUUID();
-  const body = problemBody(problem, '/', requestId);
-  const fields: Record<string, string | number> = {
-    ...(SECURITY_HEADERS as Record<string, string>),
-    ...(problem.headers as Record<string, string>),
-    'content-type': PROBLEM_CONTENT_TYPE,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-request-id': requestId,
-    connection: 'close',
-  };
-  const head = Object.entries(fields).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   // Half-closed: the client reads the answer while node's parser reads and drops what it still sends.
-  socket.end(`HTTP/1.1 429 Too Many Requests\r\n${head}\r\n${body}`);
+  socket.end(rawProblemAnswer(gatewayProblems.tooManyConnections(max), '/', randomUUID()));
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * A CONNECT (a tunnel request, as to a forward proxy) is not a request node:http hands to the handler: without
+ * a 'connect' listener it closes the socket with no answer. The gateway is no proxy: 405 problem, with `allow`
+ * (the route table's methods) as Allow, then close.
+ */
+export function refuseConnect(server: Server, refused: WeakSet<Socket>, allow: string): void {
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    // Already answered 429 when it opened (capConnections).
+    if (refused.has(socket)) return;
+    const problem = gatewayProblems.methodNotAllowed(allow);
+    socket.end(rawProblemAnswer(problem, '/', pickRequestId(req.headers['x-request-id'])));
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
 }

@@ -12,7 +12,7 @@ import { answerClientErrors } from '../kit/http/client-errors';
 import { Authorizer } from './authorizer';
 import { ConcurrencyCap } from './client-caps';
 import { ClientAddresses } from './client-address';
-import { capConnections, serverOptions } from './connections';
+import { capConnections, refuseConnect, serverOptions } from './connections';
 import { CorsPolicy } from './cors';
 import { apiDocuments, DocsSite, DOCS_CSP } from './docs';
 import { EdgeLimits, type LimitOverrides } from './edge-limits';
@@ -118,7 +118,11 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
       .finally(() => x.log(logger));
   };
 
-  const attach = (target: Server) => capConnections(target, connections, addresses, refused);
+  const tableMethods = [...new Set(definitions.map((route) => route.method))].join(', ');
+  const attach = (target: Server) => {
+    capConnections(target, connections, addresses, refused);
+    refuseConnect(target, refused, tableMethods);
+  };
 
   return {
     handler,

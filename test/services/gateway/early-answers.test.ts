@@ -199,3 +199,20 @@ describe('the answers the gateway gives itself', () => {
     expectSecurityHeaders(answer.headers);
   });
 });
+
+describe('when a client sends CONNECT, as to a forward proxy', () => {
+  it('then it reads a 405 problem+json with a request id, an Allow header and the security headers, and the connection closes', async () => {
+    const socket = await openSocket(gateway.url);
+    const closed = finished(socket);
+    socket.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nX-Request-Id: tunnel-1\r\n\r\n');
+    const answer = await readAnswer(socket);
+    expect(answer.status).toBe(405);
+    expect(answer.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(answer.headers['x-request-id']).toBe('tunnel-1');
+    expect(answer.headers.allow).toContain('GET');
+    expect(answer.headers.allow).not.toContain('CONNECT');
+    expect(JSON.parse(answer.body)).toMatchObject({ status: 405, requestId: 'tunnel-1' });
+    for (const [name, value] of Object.entries(securityHeaderFields())) expect(answer.headers[name], name).toBe(value);
+    expect(await closed).toBe('closed');
+  });
+});
