@@ -22,10 +22,18 @@ export function loadConfig<S extends z.ZodObject>(
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join('.') || '(environment)';
     const received = env[variable];
-    const shown = received === undefined ? 'it is not set' : `got "${received}"`;
+    const shown = received === undefined ? 'it is not set' : `got "${redactUrlPassword(received)}"`;
     return `${variable}: ${issue.message} (${shown})`;
   });
   throw new ConfigError(problems);
+}
+
+/**
+ * A URL's password as `***`, however it is written: everything between `scheme://user:` and the last `@` (a raw
+ * `:`, `/` or `@` inside a password included). Values without credentials come back unchanged.
+ */
+export function redactUrlPassword(value: string): string {
+  return value.replace(/^([a-z][\w+.-]*:\/\/[^:/@]*:)(.*)@/is, '$1***@');
 }
 
 /** Building blocks for service schemas. Environment values are strings, so numbers and booleans are coerced. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { databaseRole } from '../contracts/database-roles';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../contracts/services';
-import { ConfigError } from '../kit/config';
+import { ConfigError, redactUrlPassword } from '../kit/config';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../kit/db/provision';
 import { embeddedServerUrl, startEmbeddedPostgres, stopLeftoverPostgres } from './embedded-postgres';
 import type { LocalConfig } from './config';
@@ -40,10 +40,10 @@ async function useServer(serverUrl: string, provision: () => Promise<void>): Pro
   await provision().catch((error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ConfigError([
-      `DATABASE_URL: cannot use ${redact(serverUrl)}: ${reason}. Is the server running, and may this user create roles and databases (CREATEROLE, CREATEDB)?`,
+      `DATABASE_URL: cannot use ${redactUrlPassword(serverUrl)}: ${reason}. Is the server running, and may this user create roles and databases (CREATEROLE, CREATEDB)?`,
     ]);
   });
-  status.step('postgres', `using ${redact(serverUrl)}`);
+  status.step('postgres', `using ${redactUrlPassword(serverUrl)}`);
   return { stop: async () => {} };
 }
 
@@ -71,4 +71,3 @@ export async function stopLeftoverDatabase(config: LocalConfig): Promise<void> {
 
 const embeddedDataDir = (config: LocalConfig) => path.join(config.DATA_DIR, 'postgres');
 
-const redact = (url: string) => url.replace(/:[^:@/]+@/, ':***@');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, env, loadConfig, serviceEnvSchema } from '../../../services/kit/config';
+import { ConfigError, env, loadConfig, redactUrlPassword, serviceEnvSchema } from '../../../services/kit/config';
 
 const valid = { COGNITO_USER_POOL_ID: 'us-east-1_AbC123', COGNITO_CLIENT_ID: 'client' };
 
@@ -34,5 +34,20 @@ describe('loadConfig', () => {
     const schema = z.object({ VERBOSE: env.flag(false) });
     expect(loadConfig(schema, { VERBOSE: '1' }).VERBOSE).toBe(true);
     expect(() => loadConfig(schema, { VERBOSE: 'yes please' })).toThrow(/VERBOSE/);
+  });
+});
+
+describe('redactUrlPassword', () => {
+  it('when a URL carries a password, however odd, then only the password is hidden', () => {
+    expect(redactUrlPassword('postgres://admin:s3cret@db:5432/app')).toBe('postgres://admin:***@db:5432/app');
+    expect(redactUrlPassword('postgresql://admin:a:b/c@d@db/app')).toBe('postgresql://admin:***@db/app');
+    expect(redactUrlPassword('postgres://admin@db/app')).toBe('postgres://admin@db/app');
+    expect(redactUrlPassword('not a url: x@y')).toBe('not a url: x@y');
+  });
+
+  it('when a variable with a password in it is malformed, then the error names it without the password', () => {
+    const schema = z.object({ DATABASE_URL: env.postgresUrl() });
+    expect(() => loadConfig(schema, { DATABASE_URL: 'mysql://root:hunter2@db/app' })).toThrow(/DATABASE_URL: .*got "mysql:\/\/root:\*\*\*@db\/app"/);
+    expect(() => loadConfig(schema, { DATABASE_URL: 'mysql://root:hunter2@db/app' })).not.toThrow(/hunter2/);
   });
 });
