@@ -82,9 +82,17 @@ export function wafLimits(routes: readonly RouteDefinition[]): WafLimits {
 /**
  * A regular expression matching exactly the paths of `routes` (`{id}` is one segment), with or without a
  * trailing slash. WAF applies it after URL-decoding and normalizing the path, so `%74oken` or `//token` match too.
+ *
+ * WAF inspects the URI path as the client sent it. On the REST API's execute-api URL that path starts with the
+ * stage's name (`/api/identity/token`), so `stageName` (the stage the web ACL is on) is an optional first segment: the pattern
+ * matches `/api/identity/token` and also `/identity/token`, which is what a custom domain mapped with an empty
+ * base path would send; `''` means no stage segment. An unprefixed path on the execute-api URL names no stage and API Gateway refuses it, so
+ * counting it too only spends the sender's own budget.
  */
-export function pathPattern(paths: readonly string[]): string {
+export function pathPattern(paths: readonly string[], stageName: string): string {
   const escape = (text: string) => text.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+  if (!/^[A-Za-z0-9_-]*$/.test(stageName)) throw new Error(`WAF path pattern: a stage name is letters, digits, - and _; got "${stageName}"`);
   const alternatives = [...new Set(paths)].map((path) => escape(path).replace(/\{[^{}/]+\}/g, '[^/]+'));
-  return `^(${alternatives.join('|')})/?$`;
+  const stage = stageName === '' ? '' : `(/${stageName})?`;
+  return `^${stage}(${alternatives.join('|')})/?$`;
 }

@@ -53,20 +53,23 @@ const NO_TOKEN: CfnWebACL.StatementProperty = {
   },
 };
 
-/** What the pool counts: requests to its routes, and requests without a token to its `withoutToken` routes. */
-export function poolStatement(rule: WafRateRule): CfnWebACL.StatementProperty {
+/**
+ * What the pool counts: requests to its routes, and requests without a token to its `withoutToken` routes. Paths
+ * are as the client sends them, so they may start with `/${stageName}` (lib/waf-limits.ts, `pathPattern`).
+ */
+export function poolStatement(rule: WafRateRule, stageName: string): CfnWebACL.StatementProperty {
   const parts = [
-    ...(rule.routes.length > 0 ? [routesStatement(rule.pool, rule.routes)] : []),
-    ...(rule.withoutToken.length > 0 ? [{ andStatement: { statements: [NO_TOKEN, routesStatement(rule.pool, rule.withoutToken)] } }] : []),
+    ...(rule.routes.length > 0 ? [routesStatement(rule.pool, rule.routes, stageName)] : []),
+    ...(rule.withoutToken.length > 0 ? [{ andStatement: { statements: [NO_TOKEN, routesStatement(rule.pool, rule.withoutToken, stageName)] } }] : []),
   ];
   return parts.length === 1 ? parts[0]! : { orStatement: { statements: parts } };
 }
 
 /** Requests to these routes: per method, the method and a pattern over the decoded, normalized path. */
-function routesStatement(pool: string, routes: readonly RouteRef[]): CfnWebACL.StatementProperty {
+function routesStatement(pool: string, routes: readonly RouteRef[], stageName: string): CfnWebACL.StatementProperty {
   const methods = [...new Set(routes.map((route) => route.method))];
   const perMethod = methods.map((method): CfnWebACL.StatementProperty => {
-    const regexString = pathPattern(routes.filter((route) => route.method === method).map((route) => route.path));
+    const regexString = pathPattern(routes.filter((route) => route.method === method).map((route) => route.path), stageName);
     if (regexString.length > MAX_PATTERN) throw new Error(`WebAcl pool "${pool}": the ${method} path pattern is ${regexString.length} characters, over WAF's ${MAX_PATTERN}`);
     return {
       andStatement: {

@@ -1,5 +1,5 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type { Stage } from 'aws-cdk-lib/aws-apigateway';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type { CfnStage, Stage } from 'aws-cdk-lib/aws-apigateway';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
@@ -49,9 +49,13 @@ export class WebAcl extends Construct {
       if (rule.withoutToken.length > 0 && rule.key !== 'source-address') throw new Error(`WebAcl pool "${rule.pool}" counts requests without a token, so it must count per source address; got ${rule.key}`);
     }
 
+    // WAF sees the path the client sent, with the stage's segment in front (`/api/identity/token`).
+    // Stage.stageName is a Ref; the name itself is on the stage's CloudFormation resource.
+    const stageName = (props.stage.node.defaultChild as CfnStage | undefined)?.stageName;
+    if (stageName === undefined || Token.isUnresolved(stageName)) throw new Error(`WebAcl needs a stage whose name is known at synthesis, as its path patterns start with it; got ${stageName}`);
     const rateRules = [
       rateRule('per-address-backstop', limits.backstopPerAddress, limits.windowSeconds, 'source-address'),
-      ...limits.pools.map((rule) => rateRule(`per-client-${rule.pool}`, rule.limit, limits.windowSeconds, rule.key, poolStatement(rule))),
+      ...limits.pools.map((rule) => rateRule(`per-client-${rule.pool}`, rule.limit, limits.windowSeconds, rule.key, poolStatement(rule, stageName))),
     ];
     const managed = [
       managedRule('AWSManagedRulesKnownBadInputsRuleSet'),

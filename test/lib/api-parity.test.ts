@@ -154,6 +154,14 @@ describe.each(STAGE_NAMES.filter((stage) => STAGES[stage].waf.enabled))('WAF par
   const webAcls = () => Object.values(resourcesOf(synthesized[stage as 'dev' | 'prod'].appTemplate, 'AWS::WAFv2::WebACL'));
 
   const rules = () => webAcls()[0]!.Properties!.Rules as unknown as WafRule[];
+  /** The stage the web ACL is on, as synthesized: clients call `https://{id}.execute-api…/{stageName}/…`. */
+  const stageName = () => {
+    const [apiStage, ...others] = Object.values(resourcesOf(synthesized[stage as 'dev' | 'prod'].appTemplate, 'AWS::ApiGateway::Stage'));
+    expect(others).toEqual([]);
+    return apiStage!.Properties!.StageName as string;
+  };
+  /** The path WAF inspects: what the client sends on the execute-api URL, the stage's segment first. */
+  const sent = (path: string) => `/${stageName()}${path}`;
   /** The rate-based rules that count this request: its scope matches, and it carries the rule's key. */
   const counting = (request: WafRequest) =>
     rules().filter((rule) => {
@@ -172,16 +180,18 @@ describe.each(STAGE_NAMES.filter((stage) => STAGES[stage].waf.enabled))('WAF par
   it.each(gateway.map((route) => [route.key, route] as const))(
     'when %s is called with a token, then one WAF rule counts it, at the local gateway\'s per-client limit',
     (_key, local) => {
-      const hit = counting({ method: local.method, path: local.samplePath, hasToken: true });
+      const hit = counting({ method: local.method, path: sent(local.samplePath), hasToken: true });
       expect(hit).toHaveLength(1);
       expectLimit(hit[0]!, local.client);
+      // A custom domain mapped with an empty base path would send the path without the stage's segment.
+      expect(counting({ method: local.method, path: local.samplePath, hasToken: true })).toEqual(hit);
     },
   );
 
   it.each(gateway.map((route) => [route.key, route] as const))(
     'when %s is called without a token, then one WAF rule counts it per address, as the local gateway does',
     (_key, local) => {
-      const hit = counting({ method: local.method, path: local.samplePath, hasToken: false });
+      const hit = counting({ method: local.method, path: sent(local.samplePath), hasToken: false });
       expect(hit).toHaveLength(1);
       // The local gateway charges a refused token to the stage's anonymous pool, per address.
       expectLimit(hit[0]!, local.auth === 'public' ? local.client : STAGE_CLIENT_LIMITS.anonymous);
@@ -208,8 +218,9 @@ describe.each(STAGE_NAMES.filter((stage) => STAGES[stage].waf.enabled))('WAF par
     const wrongMethods = samplePaths.flatMap((path) => ANSWERED_METHODS.filter((method) => router.match(method, path).kind === 'method-not-allowed').map((method) => [method, path]));
     expect(wrongMethods.length).toBeGreaterThan(samplePaths.length * 3);
     for (const [method, path] of [['GET', '/admin'], ...wrongMethods]) {
-      for (const hasToken of [true, false]) expect(counting({ method: method!, path: path!, hasToken }), `${method} ${path}`).toEqual([]);
+      for (const hasToken of [true, false]) expect(counting({ method: method!, path: sent(path!), hasToken }), `${method} ${path}`).toEqual([]);
     }
+    for (const path of [`/${stageName()}`, '/other/identity/token', `/${stageName()}x/identity/token`]) expect(counting({ method: 'POST', path, hasToken: false }), path).toEqual([]);
     const scoped = rules().filter((rule) => rule.Statement.RateBasedStatement?.ScopeDownStatement);
     const backstop = rules().find((rule) => rule.Name === 'per-address-backstop')!.Statement.RateBasedStatement!;
     expect(backstop).toMatchObject({ AggregateKeyType: 'IP' });

@@ -48,9 +48,19 @@ describe('WAF limits from the route table', () => {
     expect(() => wafLimits([route('/a', 1), route('/b', 2)])).toThrow(/pool "shared" must state one limit/);
   });
 
-  it('when a path pattern is built, then it matches the route\'s paths with or without a trailing slash and nothing else', () => {
-    const pattern = new RegExp(pathPattern(['/products/{id}', '/identity/openapi.json']));
+  it('when a path pattern is built without a stage segment, then it matches the route\'s paths with or without a trailing slash and nothing else', () => {
+    const pattern = new RegExp(pathPattern(['/products/{id}', '/identity/openapi.json'], ''));
     for (const path of ['/products/0b5e7c3a', '/products/0b5e7c3a/', '/identity/openapi.json']) expect(pattern.test(path), path).toBe(true);
     for (const path of ['/products', '/products/a/b', '/productsX/a', '/identity/openapiXjson', '/x/identity/openapi.json']) expect(pattern.test(path), path).toBe(false);
+  });
+
+  it('when a path pattern is built for a stage, then the path may start with the stage\'s segment, and only that one', () => {
+    const pattern = new RegExp(pathPattern(['/identity/token', '/products/{id}'], 'api'));
+    for (const path of ['/api/identity/token', '/api/identity/token/', '/api/products/0b5e7c3a', '/identity/token']) expect(pattern.test(path), path).toBe(true);
+    for (const path of ['/api', '/api/', '/api/admin', '/apix/identity/token', '/v1/identity/token', '/api/api/identity/token', '/api/products']) expect(pattern.test(path), path).toBe(false);
+  });
+
+  it('when a stage name could change the pattern\'s meaning, then it refuses, naming it', () => {
+    expect(() => pathPattern(['/a'], 'a|.*')).toThrow(/stage name is letters, digits, - and _; got "a\|\.\*"/);
   });
 });

@@ -56,9 +56,20 @@ describe('WebAcl', () => {
     expect(method!.ByteMatchStatement).toMatchObject({ FieldToMatch: { Method: {} }, PositionalConstraint: 'EXACTLY', SearchString: 'POST' });
     expect(path!.RegexMatchStatement).toMatchObject({
       FieldToMatch: { UriPath: {} },
-      RegexString: '^(/identity/token|/identity/signup)/?$',
+      RegexString: '^(/prod)?(/identity/token|/identity/signup)/?$',
       TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }, { Priority: 1, Type: 'NORMALIZE_PATH' }],
     });
+  });
+
+  it('when built on a stage, then the path patterns take the stage\'s segment from that stage', () => {
+    const test = testStack();
+    const api = new RestApi(test.stack, 'Rest', { deployOptions: { stageName: 'edge_2' } });
+    api.root.addMethod('GET', new MockIntegration());
+    new WebAcl(test.stack, 'Firewall', { stage: api.deploymentStage, limits: LIMITS, logRetention: RetentionDays.ONE_MONTH });
+    const [acl] = Object.values(resourcesOf(Template.fromStack(test.stack), 'AWS::WAFv2::WebACL'));
+    const rule = (acl!.Properties!.Rules as WafRule[]).find((r) => r.Name === 'per-client-credentials')!;
+    const path = rule.Statement.RateBasedStatement!.ScopeDownStatement!.AndStatement!.Statements[1]!.RegexMatchStatement!;
+    expect(path.RegexString).toBe('^(/edge_2)?(/identity/token|/identity/signup)/?$');
   });
 
   it('when a token-subject pool is built, then each Authorization header value is a key, one branch per method', () => {
@@ -76,7 +87,7 @@ describe('WebAcl', () => {
     const statement = build().rule('per-client-anonymous').Statement.RateBasedStatement!;
     expect(statement.AggregateKeyType).toBe('IP');
     const [own, tokenless] = statement.ScopeDownStatement!.OrStatement!.Statements;
-    expect(own!.AndStatement!.Statements[1]!.RegexMatchStatement!.RegexString).toBe('^(/products)/?$');
+    expect(own!.AndStatement!.Statements[1]!.RegexMatchStatement!.RegexString).toBe('^(/prod)?(/products)/?$');
     const [noToken, routes] = tokenless!.AndStatement!.Statements;
     expect(noToken).toEqual({
       NotStatement: {
@@ -85,7 +96,7 @@ describe('WebAcl', () => {
         },
       },
     });
-    expect(routes!.AndStatement!.Statements[1]!.RegexMatchStatement!.RegexString).toBe('^(/identity/me)/?$');
+    expect(routes!.AndStatement!.Statements[1]!.RegexMatchStatement!.RegexString).toBe('^(/prod)?(/identity/me)/?$');
   });
 
   it('when a client is over a limit, then it gets a 429 JSON problem with Retry-After of one window', () => {
