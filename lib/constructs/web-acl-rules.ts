@@ -16,6 +16,16 @@ export function visibility(metricName: string): CfnWebACL.VisibilityConfigProper
   return { cloudWatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true };
 }
 
+/**
+ * The Authorization header as a key, folded so one token is one key however it is spelled: `Bearer`, `bearer` and
+ * `BEARER`, and any run of spaces or tabs after it, would otherwise each be a budget of their own. Lowercasing
+ * also folds the token's own letters; two real tokens that differ only in case do not occur.
+ */
+export const TOKEN_KEY_TRANSFORMATIONS: CfnWebACL.TextTransformationProperty[] = [
+  { priority: 0, type: 'COMPRESS_WHITE_SPACE' },
+  { priority: 1, type: 'LOWERCASE' },
+];
+
 /** A rate-based rule that blocks a key over `limit` requests in the window with a 429 and `Retry-After`. */
 export function rateRule(name: string, limit: number, windowSeconds: number, key: WafRateRule['key'], scopeDownStatement?: CfnWebACL.StatementProperty): Rule {
   return {
@@ -37,7 +47,7 @@ export function rateRule(name: string, limit: number, windowSeconds: number, key
         ...(key === 'source-address'
           ? { aggregateKeyType: 'IP' }
           // The whole header is the key: WAF cannot read the token's subject. Requests without it are not counted.
-          : { aggregateKeyType: 'CUSTOM_KEYS', customKeys: [{ header: { name: 'authorization', textTransformations: [{ priority: 0, type: 'NONE' }] } }] }),
+          : { aggregateKeyType: 'CUSTOM_KEYS', customKeys: [{ header: { name: 'authorization', textTransformations: TOKEN_KEY_TRANSFORMATIONS } }] }),
         ...(scopeDownStatement ? { scopeDownStatement } : {}),
       },
     },

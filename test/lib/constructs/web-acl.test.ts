@@ -72,11 +72,12 @@ describe('WebAcl', () => {
     expect(path.RegexString).toBe('^(/edge_2)?(/identity/token|/identity/signup)/?$');
   });
 
-  it('when a token-subject pool is built, then each Authorization header value is a key, one branch per method', () => {
+  it('when a token-subject pool is built, then each Authorization header value, its spaces compressed and lowercased, is a key, one branch per method', () => {
     const statement = build().rule('per-client-authenticated').Statement.RateBasedStatement!;
     expect(statement).toMatchObject({
       AggregateKeyType: 'CUSTOM_KEYS',
-      CustomKeys: [{ Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } }],
+      // So `Bearer t`, `bearer  t` and `BEARER\tt` are one key, not three budgets.
+      CustomKeys: [{ Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'COMPRESS_WHITE_SPACE' }, { Priority: 1, Type: 'LOWERCASE' }] } }],
       Limit: 3100,
     });
     const branches = statement.ScopeDownStatement!.OrStatement!.Statements.map((s) => s.AndStatement!.Statements[0]!.ByteMatchStatement!.SearchString);
