@@ -57,8 +57,10 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_CORS_ORIGINS: csv(),
   /** API Gateway's integration timeout is 30 s. */
   GATEWAY_INTEGRATION_TIMEOUT_MS: env.positiveInt(30_000),
-  /** API Gateway's payload limit is 10 MB. */
-  GATEWAY_MAX_BODY_BYTES: env.positiveInt(10 * 1024 * 1024),
+  /** The services' body limit (CONTRACT.md: over 1 MiB is 413), so the gateway's 413 is the same answer. */
+  GATEWAY_MAX_BODY_BYTES: env.positiveInt(1024 * 1024),
+  /** Request bodies held at once across all clients (each is read whole before it is forwarded); past it, 503. */
+  GATEWAY_MAX_BUFFERED_BYTES: env.positiveInt(64 * 1024 * 1024),
   GATEWAY_TOKEN_CACHE_SIZE: env.positiveInt(10_000),
   IDENTITY_URL: env.url().default(localUrl('identity')),
   PRODUCT_URL: env.url().default(localUrl('product')),

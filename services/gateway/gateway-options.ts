@@ -32,8 +32,10 @@ export interface GatewayOptions<P extends CachedPrincipal = CachedPrincipal> {
   readonly corsOrigins?: readonly string[];
   /** @default 30000 */
   readonly integrationTimeoutMs?: number;
-  /** @default 10 MiB */
+  /** The services' own limit, so a 413 from the gateway is the answer the service would give. @default 1 MiB */
   readonly maxBodyBytes?: number;
+  /** Bytes of request bodies held at once, all clients together; a body past it is answered 503. @default 64 MiB */
+  readonly maxBufferedBytes?: number;
   /** Connections to each service. @default 128 */
   readonly upstreamConnections?: number;
   /** @default 10000 */

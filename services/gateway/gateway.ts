@@ -1,7 +1,7 @@
 /**
  * The local edge, on bare node:http: CORS preflight → own endpoints (/health, /docs) → route match → body size
  * → in-flight cap → caller (source address, or the JWT authorizer's subject) → per-client bucket → body read
- * whole → per-account bucket → route bucket → proxy. Everything derived from the route table is built once in
+ * whole, within the budget all bodies share → per-account bucket → route bucket → proxy. Everything derived from the route table is built once in
  * createGateway; a request only looks things up. docs/gateway.md has the limit model.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
@@ -10,6 +10,7 @@ import { ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE } from '../contracts/routes
 import { AppError } from '../kit/errors';
 import { answerClientErrors } from '../kit/http/client-errors';
 import { Authorizer } from './authorizer';
+import { BodyBudget } from './body-budget';
 import { ConcurrencyCap } from './client-caps';
 import { ClientAddresses } from './client-address';
 import { capConnections, refuseConnect, serverOptions } from './connections';
@@ -52,7 +53,8 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const refused = new WeakSet<Socket>();
   const cors = new CorsPolicy(options.corsOrigins ?? []);
   const docs = new DocsSite(apiDocuments(definitions));
-  const body = { maxBytes: options.maxBodyBytes ?? 10 * 1024 * 1024, timeoutMs: options.bodyTimeoutMs ?? 30_000 };
+  const body = { maxBytes: options.maxBodyBytes ?? 1024 * 1024, timeoutMs: options.bodyTimeoutMs ?? 30_000 };
+  const buffered = new BodyBudget(options.maxBufferedBytes ?? 64 * 1024 * 1024);
   const server = serverOptions({ headersTimeoutMs: options.headersTimeoutMs ?? 10_000, bodyTimeoutMs: body.timeoutMs });
   const upstreams = new Upstreams({
     urls: options.upstreams,
@@ -77,7 +79,10 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
     x.res.once('close', () => inFlight.leave(x.clientIp));
     const who = route.auth === 'public' ? x.clientIp : await authorize(x, route);
     throttleIf(limits.takeClient(route.client, who, now()));
-    const payload = await readBody(x.req, body);
+    const share = buffered.share();
+    // 'close' comes once the answer is out or the client left, whichever way the request ended.
+    x.res.once('close', share.release);
+    const payload = await readBody(x.req, body, share);
     const account = limits.account(route, payload);
     if (account) throttleIf(account.buckets.take(account.key, now()));
     throttleIf(limits.takeRoute(route, now()));

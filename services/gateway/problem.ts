@@ -56,8 +56,9 @@ export const gatewayProblems = {
     new AppError(405, 'method-not-allowed', { detail: `This resource supports ${allow}.`, headers: { Allow: allow } }),
   // No `Connection: close`: node would cut the connection as soon as the answer is out, while the client is still
   // sending, and the client would see a reset instead of the 413. The rest of the body is drained (Exchange).
+  // The services' own 413 (kit/http/error-handler.ts): at the default limit, the very answer a service gives.
   tooLarge: (maxBytes: number) =>
-    new AppError(413, 'payload-too-large', { detail: `The request body is larger than ${maxBytes} bytes.` }),
+    new AppError(413, 'body-too-large', { detail: `The request body is larger than ${bytesText(maxBytes)}.` }),
   throttled: (retryAfterSeconds: number) =>
     new AppError(429, 'too-many-requests', {
       detail: 'Too many requests; slow down and retry later.',
@@ -73,6 +74,8 @@ export const gatewayProblems = {
       detail: `This client already has ${max} requests in flight; wait for their answers.`,
       headers: { 'Retry-After': '1' },
     }),
+  /** The bodies of all clients' requests in flight already hold GATEWAY_MAX_BUFFERED_BYTES. */
+  busy: () => AppError.unavailable('The gateway is receiving too many request bodies at once; retry shortly.', 1),
   unavailable: (service: string, cause?: unknown) =>
     AppError.unavailable(`The ${service} service cannot be reached right now.`, 1, cause),
   badGateway: (service: string, cause?: unknown) =>
@@ -81,3 +84,9 @@ export const gatewayProblems = {
     new AppError(504, 'gateway-timeout', { detail: `The ${service} service did not answer within ${ms} ms.`, cause }),
   internal: () => new AppError(500, 'internal', { detail: 'Something went wrong on our side.' }),
 };
+
+/** `1 MiB` for whole mebibytes, as the services word it; else the exact byte count. */
+function bytesText(bytes: number): string {
+  const mib = 1024 * 1024;
+  return bytes % mib === 0 ? `${bytes / mib} MiB` : `${bytes} bytes`;
+}

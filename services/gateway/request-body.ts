@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../kit/errors';
+import type { BodyShare } from './body-budget';
 import { gatewayProblems } from './problem';
 
 /** The client left (closed or reset) before its body was complete: nobody is there to answer. */
@@ -21,11 +22,17 @@ export function rejectDeclaredOversize(req: IncomingMessage, maxBytes: number): 
   if (declared !== undefined && Number(declared) > maxBytes) throw gatewayProblems.tooLarge(maxBytes);
 }
 
-/** `null` when the request has no body; rejects with 413, 408 or ClientWentAway. */
-export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer | null> {
+/**
+ * `null` when the request has no body; rejects with 413, 408, 503 or ClientWentAway. The body's bytes are taken
+ * from `share` (its declared length at once, else each chunk as it comes); the caller releases it when done.
+ */
+export function readBody(req: IncomingMessage, limits: BodyLimits, share: BodyShare): Promise<Buffer | null> {
   const declared = req.headers['content-length'];
   if (declared === '0' || (declared === undefined && req.headers['transfer-encoding'] === undefined)) return Promise.resolve(null);
   rejectDeclaredOversize(req, limits.maxBytes);
+  // node:http delivers no more than Content-Length says, so a declared body needs nothing beyond this.
+  const sized = declared !== undefined;
+  if (sized && !share.grow(Number(declared))) return Promise.reject(gatewayProblems.busy());
   return new Promise<Buffer | null>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -40,6 +47,7 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buff
     const onData = (chunk: Buffer) => {
       total += chunk.length;
       if (total > limits.maxBytes) return finish(gatewayProblems.tooLarge(limits.maxBytes));
+      if (!sized && !share.grow(chunk.length)) return finish(gatewayProblems.busy());
       chunks.push(chunk);
     };
     const onEnd = () => finish(undefined);

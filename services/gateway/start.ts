@@ -34,6 +34,7 @@ export function gatewayOptionsFromEnv(config: GatewayEnv, logger: Logger): Gatew
     corsOrigins: config.GATEWAY_CORS_ORIGINS,
     integrationTimeoutMs: config.GATEWAY_INTEGRATION_TIMEOUT_MS,
     maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+    maxBufferedBytes: config.GATEWAY_MAX_BUFFERED_BYTES,
     tokenCacheSize: config.GATEWAY_TOKEN_CACHE_SIZE,
   };
 }

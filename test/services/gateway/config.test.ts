@@ -13,7 +13,8 @@ describe('when only the Cognito settings are given', () => {
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_CORS_ORIGINS: [],
       GATEWAY_INTEGRATION_TIMEOUT_MS: 30_000,
-      GATEWAY_MAX_BODY_BYTES: 10_485_760,
+      GATEWAY_MAX_BODY_BYTES: 1_048_576,
+      GATEWAY_MAX_BUFFERED_BYTES: 67_108_864,
       GATEWAY_TRUSTED_PROXIES: [],
       GATEWAY_HEADERS_TIMEOUT_MS: 10_000,
       GATEWAY_BODY_TIMEOUT_MS: 30_000,
@@ -30,6 +31,7 @@ describe('when only the Cognito settings are given', () => {
     expect(options.throttleOverride).toEqual({ rateLimit: undefined, burstLimit: undefined });
     expect(options.perClientOverride).toEqual({ rateLimit: undefined, burstLimit: undefined });
     expect(options.trustedProxies).toEqual([]);
+    expect(options).toMatchObject({ maxBodyBytes: 1_048_576, maxBufferedBytes: 67_108_864 });
   });
 });
 

@@ -41,7 +41,7 @@ describe('when the body is over the limit and the client goes on sending it', ()
     socket.write(`POST /identity/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${3 * MAX_BODY}\r\n\r\n`);
     const first = await answer;
     expect(first.status).toBe(413);
-    expect(JSON.parse(first.body)).toMatchObject({ type: 'urn:problem-type:platform:payload-too-large', requestId: first.headers['x-request-id'] });
+    expect(JSON.parse(first.body)).toMatchObject({ type: 'urn:problem-type:platform:body-too-large', detail: 'The request body is larger than 1 MiB.', requestId: first.headers['x-request-id'] });
     // Only now the body: a gateway that closed after its answer resets the connection under these writes.
     for (let i = 0; i < 3; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -98,7 +98,7 @@ describe('when the service cannot be reached and the request has a body', () => 
 
   it('then, when the service drops the connection in the middle of the body, the client reads the 502', async () => {
     const dropping = await listen(createServer((req) => req.once('data', () => req.socket.destroy())));
-    const edge = await startTestGateway({ upstreams: { identity: dropping.url, product: unreachable, billing: unreachable } });
+    const edge = await startTestGateway({ upstreams: { identity: dropping.url, product: unreachable, billing: unreachable }, maxBodyBytes: 8 * MAX_BODY });
     try {
       for (let i = 0; i < 3; i++) {
         const res = await fetch(`${edge.url}/identity/signup`, {
@@ -120,7 +120,7 @@ describe('when the service answers before it has read the whole body', () => {
   it('then the rest of the body is drained, and the client\'s keep-alive connection serves its next request', async () => {
     // Answers at once, as a service does with a 415 for a body it will not read.
     const hasty = await listen(createServer((_req, res) => res.writeHead(415, { 'content-type': 'application/problem+json' }).end('{}')));
-    const edge = await startTestGateway({ upstreams: { identity: hasty.url, product: unreachable, billing: unreachable } });
+    const edge = await startTestGateway({ upstreams: { identity: hasty.url, product: unreachable, billing: unreachable }, maxBodyBytes: 8 * MAX_BODY });
     const client = new Client(edge.url);
     try {
       const body = Buffer.alloc(2 * MAX_BODY, 'a');

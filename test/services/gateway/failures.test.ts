@@ -93,7 +93,7 @@ describe('when the body is larger than the payload limit', () => {
     const before = product.seen.length;
     const answer = await send('PATCH', '/products/p1', { body: 'x'.repeat(MAX_BODY + 1) });
     expect(answer.status).toBe(413);
-    expect(answer.json()).toMatchObject({ type: 'urn:problem-type:platform:payload-too-large', status: 413 });
+    expect(answer.json()).toMatchObject({ type: 'urn:problem-type:platform:body-too-large', status: 413 });
     expect(product.seen.length).toBe(before);
   });
 

@@ -1,0 +1,107 @@
+/**
+ * The bodies the gateway holds while they arrive share one budget across all clients (GATEWAY_MAX_BUFFERED_BYTES):
+ * clients from several addresses that declare large bodies and stall cannot make it hold more, they get a 503
+ * they can read, and what they held comes back when they leave.
+ */
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BodyBudget } from '../../../services/gateway/body-budget';
+import { eventually, readAnswer, type RawAnswer } from '../kit/http/raw-http';
+import { call, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
+
+const MAX_BODY = 64 * 1024;
+/** Room for four whole bodies. */
+const BUDGET = 4 * MAX_BODY;
+
+let upstreams: Upstreams;
+let gateway: TestServer;
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  upstreams = await startEchoUpstreams();
+  gateway = await startTestGateway({
+    upstreams: upstreams.urls,
+    maxBodyBytes: MAX_BODY,
+    maxBufferedBytes: BUDGET,
+    // The credential route's own buckets would refuse the flood first; this test is about memory.
+    throttleOverride: { rateLimit: 10_000, burstLimit: 10_000 },
+  });
+});
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await gateway?.close();
+  await upstreams?.close();
+});
+
+function openFrom(localAddress: string): Promise<Socket> {
+  const { hostname, port } = new URL(gateway.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), localAddress }, () => resolve(socket));
+    socket.once('error', reject);
+    sockets.push(socket);
+  });
+}
+
+/** A sign-up whose head promises `MAX_BODY` bytes (or chunks), of which only half is sent: then it stalls. */
+async function stalledUpload(localAddress: string, chunked = false): Promise<{ socket: Socket; answers: RawAnswer[] }> {
+  const socket = await openFrom(localAddress);
+  const answers: RawAnswer[] = [];
+  void readAnswer(socket).then((answer) => answers.push(answer), () => {});
+  const framing = chunked ? 'transfer-encoding: chunked' : `content-length: ${MAX_BODY}`;
+  socket.write(`POST /identity/signup HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\n${framing}\r\n\r\n`);
+  const half = 'x'.repeat(MAX_BODY / 2);
+  socket.write(chunked ? `${half.length.toString(16)}\r\n${half}\r\n` : half);
+  return { socket, answers };
+}
+
+describe('when clients from two addresses declare large bodies and stall', () => {
+  it('then the gateway holds no more than its budget, answers the rest 503 readably, serves others, and frees the budget when they leave', async () => {
+    const uploads: Array<{ socket: Socket; answers: RawAnswer[] }> = [];
+    for (let i = 0; i < 10; i++) uploads.push(await stalledUpload(i % 2 === 0 ? '127.0.0.2' : '127.0.0.3'));
+    const refused = () => uploads.filter((upload) => upload.answers.length > 0);
+    // Four bodies fill the budget: the six others are refused while they are still sending.
+    await eventually(() => refused().length === 6);
+    for (const { answers } of refused()) {
+      expect(answers[0]).toMatchObject({ status: 503, headers: { 'retry-after': '1', 'content-type': 'application/problem+json; charset=utf-8' } });
+      expect(JSON.parse(answers[0]!.body)).toMatchObject({ status: 503, requestId: answers[0]!.headers['x-request-id'] });
+    }
+
+    // A chunked body has no declared length: its first chunk finds the budget full.
+    const chunked = await stalledUpload('127.0.0.2', true);
+    await eventually(() => chunked.answers.length === 1);
+    expect(chunked.answers[0]?.status).toBe(503);
+
+    // A request without a body is served; one with a body waits for room.
+    expect((await call(gateway.url, 'GET', '/products')).status).toBe(200);
+    expect((await call(gateway.url, 'POST', '/identity/signup', { body: '{"email":"a@b.c"}' })).status).toBe(503);
+    expect(refused()).toHaveLength(6);
+
+    // The four holding the budget leave: what they held comes back.
+    for (const upload of uploads) if (upload.answers.length === 0) upload.socket.destroy();
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
+      status = (await call(gateway.url, 'POST', '/identity/signup', { body: '{"email":"a@b.c"}' })).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(status).toBe(200);
+  });
+});
+
+describe('when a body budget is shared', () => {
+  it('then a share takes only what fits, and releasing gives back all of it, once', () => {
+    const budget = new BodyBudget(10);
+    const a = budget.share();
+    const b = budget.share();
+    expect(a.grow(6)).toBe(true);
+    expect(b.grow(5)).toBe(false);
+    expect(b.grow(4)).toBe(true);
+    expect(budget.held).toBe(10);
+    expect(a.grow(1)).toBe(false);
+    a.release();
+    a.release();
+    expect(budget.held).toBe(4);
+    expect(b.grow(6)).toBe(true);
+    b.release();
+    expect(budget.held).toBe(0);
+  });
+});
