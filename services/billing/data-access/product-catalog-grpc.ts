@@ -1,6 +1,7 @@
 /**
- * The ProductCatalog port on Product's internal gRPC API (services/contracts/grpc): one GetPrices call per invoice,
- * whatever its number of lines, over one multiplexed HTTP/2 connection, so there is no pool to queue on.
+ * The ProductCatalog port on Product's internal gRPC API (services/contracts/grpc): at most one GetPrices call per
+ * invoice, whatever its number of lines, shared with the invoices asked for at the same moment
+ * (product-catalog-batches.ts), over one multiplexed HTTP/2 connection, so there is no pool to queue on.
  * - A deadline per attempt (grpc-timeout, enforced on both sides).
  * - Retries, with decorrelated jitter, only for UNAVAILABLE and DEADLINE_EXCEEDED: GetPrices has no side effects.
  * - A circuit breaker that counts only Product's failures: not a client that went away (CANCELED), not an
@@ -10,10 +11,10 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, retry, wrap } from 'cockatiel';
 import { ProductCatalog as ProductCatalogService, type GetPricesResponse } from '../../contracts/grpc/gen/platform/product/v1/product_catalog_pb';
-import { currentContext } from '../../kit/context';
 import type { Logger } from '../../kit/logger';
 import type { CatalogProduct } from '../domain/invoice';
 import { CatalogUnavailableError, type CatalogAnswer, type ProductCatalog } from '../domain/ports';
+import { batchedLookups, type Batch } from './product-catalog-batches';
 
 export interface ProductCatalogGrpcOptions {
   /** `PRODUCT_GRPC_URL`, e.g. `http://127.0.0.1:3012` (h2c). */
@@ -33,6 +34,12 @@ export interface ProductCatalogGrpcOptions {
   readonly initialBackoffMs?: number;
   /** @default 1000 */
   readonly maxBackoffMs?: number;
+  /**
+   * Under load (the last GetPrices call left less than this ago), how long the lookups of concurrent invoices
+   * gather into the next call; with light traffic a lookup waits for nothing (product-catalog-batches.ts). 0 gathers
+   * only the lookups of one turn of the event loop. @default 2
+   */
+  readonly batchWindowMs?: number;
   /** Consecutive Product failures that open the breaker. @default 5 */
   readonly breakerThreshold?: number;
   /** How long the breaker stays open before it lets one trial call through. @default 10000 */
@@ -58,21 +65,34 @@ class InvalidAnswerError extends Error {
 
 const PRICE = { min: 0, max: 2 ** 31 - 1 };
 const CURRENCY = /^[A-Z]{3}$/;
+/** GetPrices' limit (the contract): a shared call never asks for more. */
+const GET_PRICES_MAX_IDS = 100;
+const RPC = 'platform.product.v1.ProductCatalog/GetPrices';
 
-/** Each id asked for, mapped to its product or to undefined; throws when the answer does not account for it. */
-function answerFor(ids: readonly string[], response: GetPricesResponse): CatalogAnswer {
-  const found = new Map(response.prices.map((price) => [price.productId.toLowerCase(), price]));
-  const missing = new Set(response.missingProductIds.map((id) => id.toLowerCase()));
+/** One shared call's answer, by lower-case id: the product, a price that is not one, or missing. */
+interface PriceBook {
+  readonly found: ReadonlyMap<string, CatalogProduct | InvalidAnswerError>;
+  readonly missing: ReadonlySet<string>;
+}
+
+function priceBookOf(response: GetPricesResponse): PriceBook {
+  const found = new Map<string, CatalogProduct | InvalidAnswerError>();
+  for (const { productId, sku, name, priceCents, currency, active } of response.prices) {
+    const valid = sku && priceCents >= PRICE.min && priceCents <= PRICE.max && CURRENCY.test(currency);
+    found.set(productId.toLowerCase(), valid ? { id: productId, sku, name, priceCents, currency, active } : new InvalidAnswerError(`Product's price for ${productId} is not a price`));
+  }
+  return { found, missing: new Set(response.missingProductIds.map((id) => id.toLowerCase())) };
+}
+
+/** Each id one caller asked for, mapped to its product or to undefined; throws when the answer does not account for it. */
+function answerFor(ids: readonly string[], book: PriceBook): CatalogAnswer {
   return new Map(
     ids.map((id): [string, CatalogProduct | undefined] => {
-      const price = found.get(id.toLowerCase());
-      if (!price) {
-        if (missing.has(id.toLowerCase())) return [id, undefined];
-        throw new InvalidAnswerError(`Product's answer says nothing of ${id}`);
-      }
-      const { productId, sku, name, priceCents, currency, active } = price;
-      if (!sku || priceCents < PRICE.min || priceCents > PRICE.max || !CURRENCY.test(currency)) throw new InvalidAnswerError(`Product's price for ${id} is not a price`);
-      return [id, { id: productId, sku, name, priceCents, currency, active }];
+      const price = book.found.get(id.toLowerCase());
+      if (price instanceof InvalidAnswerError) throw price;
+      if (price) return [id, price];
+      if (book.missing.has(id.toLowerCase())) return [id, undefined];
+      throw new InvalidAnswerError(`Product's answer says nothing of ${id}`);
     }),
   );
 }
@@ -99,25 +119,48 @@ export function productCatalogGrpc(options: ProductCatalogGrpcOptions): ProductC
   breaker.onBreak(() => options.logger?.warn({ halfOpenAfterMs: halfOpenAfter }, 'product client: circuit opened'));
   breaker.onReset(() => options.logger?.info('product client: circuit closed'));
   const policy = wrap(retryPolicy, breaker);
-
-  const headers = (): Record<string, string> => {
-    const context = currentContext();
-    if (!context) return {};
-    return context.traceparent ? { 'x-request-id': context.requestId, traceparent: context.traceparent } : { 'x-request-id': context.requestId };
+  const unavailable = (cause: unknown) => {
+    const open = breaker.state === CircuitState.Open || breaker.state === CircuitState.Isolated;
+    return new CatalogUnavailableError(open ? halfOpenAfter / 1000 : 1, { cause });
   };
+
+  /** One GetPrices call for a batch, under the first caller's request id (the log names every caller's). */
+  const getPrices = async (batch: Batch): Promise<PriceBook> => {
+    const first = batch.contexts[0];
+    const headers: Record<string, string> = first ? { 'x-request-id': first.requestId, ...(first.traceparent ? { traceparent: first.traceparent } : {}) } : {};
+    try {
+      const response = await policy.execute(({ signal }) => client.getPrices({ productIds: batch.ids as string[] }, { timeoutMs, signal, headers }), batch.signal);
+      return priceBookOf(response);
+    } catch (error) {
+      // Nobody left waiting means every caller cancelled, and each of them was answered already.
+      if (batch.waiting() > 0) {
+        const code = error instanceof ConnectError ? Code[error.code] : undefined;
+        const requestIds = batch.contexts.map((context) => context.requestId);
+        options.logger?.warn({ err: error, rpc: RPC, code, ids: batch.ids.length, callers: batch.waiting(), requestIds }, 'product client: catalogue unavailable');
+      }
+      throw unavailable(error);
+    }
+  };
+  const lookups = batchedLookups({ maxIds: GET_PRICES_MAX_IDS, windowMs: options.batchWindowMs ?? 2, run: getPrices });
 
   return {
     async findProducts(ids, { signal } = {}) {
       const distinct = [...new Set(ids)];
       if (distinct.length === 0) return new Map();
+      let book: PriceBook;
       try {
-        const response = await policy.execute(({ signal: attempt }) => client.getPrices({ productIds: distinct }, { timeoutMs, signal: attempt, headers: headers() }), signal);
-        return answerFor(distinct, response);
+        book = await lookups.load(distinct, signal);
       } catch (error) {
-        const code = error instanceof ConnectError ? Code[error.code] : undefined;
-        options.logger?.warn({ err: error, rpc: 'platform.product.v1.ProductCatalog/GetPrices', code, ids: distinct.length }, 'product client: catalogue unavailable');
-        const open = breaker.state === CircuitState.Open || breaker.state === CircuitState.Isolated;
-        throw new CatalogUnavailableError(open ? halfOpenAfter / 1000 : 1, { cause: error });
+        if (error instanceof CatalogUnavailableError) throw error;
+        // This caller went away: its answer is read by nobody, and the breaker never saw it.
+        options.logger?.info({ rpc: RPC, code: 'Canceled' }, 'product client: lookup cancelled, the caller went away');
+        throw new CatalogUnavailableError(1, { cause: error });
+      }
+      try {
+        return answerFor(distinct, book);
+      } catch (error) {
+        options.logger?.warn({ err: error, rpc: RPC, ids: distinct.length }, 'product client: catalogue unavailable');
+        throw unavailable(error);
       }
     },
     close: async () => sessions.abort(),
