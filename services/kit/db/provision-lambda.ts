@@ -6,7 +6,8 @@
  * Plain Node and pg, no AWS SDK: the master secret comes from the AWS Parameters and Secrets Lambda extension on
  * localhost (with its cache off, so a rotated password is read at once), and the answer to CloudFormation is a
  * PUT to the presigned URL of the event. Every outcome is answered, so a failure fails the deploy at once
- * (and rolls it back) instead of leaving CloudFormation waiting.
+ * (and rolls it back) instead of leaving CloudFormation waiting: retries and a database that does not answer
+ * stop `ANSWER_RESERVE_MS` before the function's timeout.
  */
 import { adminFromUrl, provisionDatabases, type ServiceDatabase } from './provision';
 
@@ -22,6 +23,11 @@ interface CustomResourceEvent {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** What the provisioning needs of Lambda's context object. */
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+}
+
 /**
  * Pauses before reading the master secret again when the database refuses it: a rotation changes the password
  * on the database a moment before the secret's current version moves to it (the first rotation runs right after
@@ -29,11 +35,23 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export const REFUSED_SECRET_RETRIES_MS: readonly number[] = [5_000, 10_000, 20_000, 40_000];
 
-export async function handler(event: CustomResourceEvent, env: Env = process.env, retriesMs = REFUSED_SECRET_RETRIES_MS): Promise<void> {
+/**
+ * Time kept back from the function's timeout to answer CloudFormation (a PUT of up to 10 s): a function that
+ * times out answers nothing, and CloudFormation would wait out the resource's service timeout.
+ */
+export const ANSWER_RESERVE_MS = 15_000;
+
+/** Lambda's entry point: Lambda calls it with the event and its context; settings come from the environment. */
+export async function handler(event: CustomResourceEvent, context: LambdaContext): Promise<void> {
+  await provisionAndAnswer(event, context, process.env, REFUSED_SECRET_RETRIES_MS);
+}
+
+export async function provisionAndAnswer(event: CustomResourceEvent, context: LambdaContext, env: Env, retriesMs: readonly number[]): Promise<void> {
   let outcome: { Status: 'SUCCESS' | 'FAILED'; Reason: string };
   try {
+    const deadline = Date.now() + context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS;
     // Deleting the resource keeps the roles and the data: they go with the instance, or stay with its snapshot.
-    if (event.RequestType !== 'Delete') await provisionRetrying(databasesOf(event.ResourceProperties.Databases), env, retriesMs);
+    if (event.RequestType !== 'Delete') await provisionRetrying(databasesOf(event.ResourceProperties.Databases), env, retriesMs, deadline);
     outcome = { Status: 'SUCCESS', Reason: event.RequestType === 'Delete' ? 'nothing to remove' : 'roles and databases provisioned' };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -54,17 +72,34 @@ export function databasesOf(value: unknown): ServiceDatabase[] {
   });
 }
 
-async function provisionRetrying(databases: ServiceDatabase[], env: Env, retriesMs: readonly number[]): Promise<void> {
+/** Provisions, reading the secret again while the database refuses it, and gives up in time to answer by `deadline`. */
+async function provisionRetrying(databases: ServiceDatabase[], env: Env, retriesMs: readonly number[], deadline: number): Promise<void> {
+  let lastReason = '';
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await provision(databases, env);
+      return await beforeDeadline(provision(databases, env), deadline, lastReason);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       const pause = retriesMs[attempt];
       if ((code !== '28P01' && code !== '28000') || pause === undefined) throw error;
+      lastReason = error instanceof Error ? error.message : String(error);
+      if (Date.now() + pause >= deadline) throw new Error(`no time left to read the master secret again before the function's timeout; last: ${lastReason}`);
       console.error(JSON.stringify({ msg: 'the database refused the master secret: reading it again', code, attempt: attempt + 1 }));
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
+  }
+}
+
+/** `work`, or a failure at `deadline` if it is still running then (a database that does not answer). */
+async function beforeDeadline<T>(work: Promise<T>, deadline: number, lastReason: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`provisioning did not finish before the function's timeout${lastReason ? `; last: ${lastReason}` : ''}`)), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { databasesOf, handler } from '../../../../services/kit/db/provision-lambda';
+import { ANSWER_RESERVE_MS, databasesOf, handler, provisionAndAnswer, REFUSED_SECRET_RETRIES_MS } from '../../../../services/kit/db/provision-lambda';
 import { urlOfDatabase } from '../../../../services/kit/db/provision';
 import { passwordCheckingServer, type PasswordCheckingServer } from '../../../support/database-passwords';
 
@@ -80,6 +81,13 @@ const env = () => ({
   PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(awsPort),
   AWS_SESSION_TOKEN: 'session-token',
 });
+/** Lambda's context, with `ms` left before the function's timeout (2 minutes in AWS). */
+const lambdaContext = (ms = 120_000) => {
+  const end = Date.now() + ms;
+  return { getRemainingTimeInMillis: () => end - Date.now() };
+};
+const call = (e: ReturnType<typeof event>, settings: Record<string, string> = env(), retriesMs: readonly number[] = REFUSED_SECRET_RETRIES_MS, context = lambdaContext()) =>
+  provisionAndAnswer(e, context, settings, retriesMs);
 const event = (RequestType: 'Create' | 'Update' | 'Delete', Databases: unknown = databases) => ({
   RequestType,
   ResponseURL: `http://127.0.0.1:${awsPort}/cfn-response?signature=x`,
@@ -92,7 +100,7 @@ const event = (RequestType: 'Create' | 'Update' | 'Delete', Databases: unknown =
 
 describe('the provisioning function', () => {
   it('when CloudFormation creates the resource, then each role is made for IAM logins, owns its database, and SUCCESS is answered', async () => {
-    await handler(event('Create'), env());
+    await call(event('Create'));
     expect(answers.at(-1)).toMatchObject({ method: 'PUT', path: '/cfn-response', Status: 'SUCCESS', PhysicalResourceId: 'SharedDatabaseProvisionerRun-provisioning', RequestId: 'request-0' });
     for (const { database, role } of databases) {
       const [owner] = await asAdmin<{ owner: string }>(`SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = '${database}'`);
@@ -103,9 +111,9 @@ describe('the provisioning function', () => {
   });
 
   it('when a redeploy updates it, then it runs again and succeeds; when it is deleted, then the data stays', async () => {
-    await handler(event('Update'), env());
+    await call(event('Update'));
     expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS' });
-    await handler(event('Delete'), env());
+    await call(event('Delete'));
     expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS', Reason: 'nothing to remove' });
     expect(await asAdmin(`SELECT 1 FROM pg_database WHERE datname = '${databases[0]!.database}'`)).toHaveLength(1);
   });
@@ -113,9 +121,9 @@ describe('the provisioning function', () => {
   it('when the secret cannot be read or the list is wrong, then FAILED is answered with the reason, so the deploy rolls back at once, and the log says why', async () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      await handler(event('Update'), { ...env(), AWS_SESSION_TOKEN: 'stolen' });
+      await call(event('Update'), { ...env(), AWS_SESSION_TOKEN: 'stolen' });
       expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/reading the master secret failed: 403/) });
-      await handler(event('Update', [{ database: 'x' }]), env());
+      await call(event('Update', [{ database: 'x' }]));
       expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/needs a database and a role; got \{"database":"x"\}/) });
       expect(logged.mock.calls.map(([line]) => JSON.parse(String(line)).msg)).toEqual(['provisioning failed', 'provisioning failed']);
     } finally {
@@ -127,15 +135,57 @@ describe('the provisioning function', () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       staleReads = 2;
-      await handler(event('Update'), env(), [10, 10, 10]);
+      await call(event('Update'), env(), [10, 10, 10]);
       expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS' });
       expect(logged).toHaveBeenCalledTimes(2);
       staleReads = 5;
-      await handler(event('Update'), env(), [10, 10]);
+      await call(event('Update'), env(), [10, 10]);
       expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/password authentication failed/) });
     } finally {
       staleReads = 0;
       logged.mockRestore();
+    }
+  });
+
+  it('when Lambda calls the handler with the event and its context, then the settings come from the environment', async () => {
+    for (const [name, value] of Object.entries(env())) vi.stubEnv(name, value);
+    try {
+      await handler(event('Update'), lambdaContext());
+      expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS' });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('when the next pause would outlast the function\'s time less the reserve to answer, then FAILED is answered at once with the last refusal', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      staleReads = 5;
+      const started = Date.now();
+      // 30 s left past the reserve, and a 60 s pause next: waiting would end after the function's timeout.
+      await call(event('Update'), env(), [60_000], lambdaContext(ANSWER_RESERVE_MS + 30_000));
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/no time left .* before the function's timeout; last: .*password authentication failed/) });
+    } finally {
+      staleReads = 0;
+      logged.mockRestore();
+    }
+  });
+
+  it('when the database does not answer, then FAILED is answered before the function\'s timeout, not after', async () => {
+    // Accepts connections and never speaks: a database behind a black hole.
+    const sockets: Socket[] = [];
+    const silent = createTcpServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const port = String((silent.address() as AddressInfo).port);
+      await call(event('Update'), { ...env(), DB_HOST: '127.0.0.1', DB_PORT: port }, [10], lambdaContext(ANSWER_RESERVE_MS + 500));
+      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/did not finish before the function's timeout/) });
+    } finally {
+      logged.mockRestore();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 
