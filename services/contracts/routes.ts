@@ -49,20 +49,28 @@ export interface ClientLimit {
 }
 
 /**
- * A bucket per account on a credential route, keyed on a field of the JSON body: the e-mail (trimmed and
+ * Buckets per account on a credential route, keyed on a field of the JSON body: the e-mail (trimmed and
  * lower-cased, as Identity reads it), or the refresh token (by its SHA-256: a session, not an account, but the
- * one thing a refresh names). A request without the field spends none of it.
+ * one thing a refresh names). A request without the field spends none of them.
+ *
+ * Two buckets: one per account and source address, where failures cost the penalty, so whoever guesses wrong
+ * spends only the budget of their own address on that account (an attacker polling a victim's e-mail cannot
+ * lock the victim out); and a looser one per account over all addresses, with no penalty, bounding a guessing
+ * flood spread over many addresses.
  */
 export interface AccountLimit {
   readonly field: 'email' | 'refreshToken';
+  /** Per account and source address; failures are charged here. */
   readonly throttle: Throttle;
+  /** Per account, all addresses together; no penalty. */
+  readonly anyAddress: Throttle;
   /** Service answers that count as a failed attempt: a wrong password (401), an e-mail already taken (409). */
   readonly failureStatuses: readonly number[];
   /** Extra tokens a failed attempt costs, on top of the one it took. */
   readonly failurePenalty: number;
   /**
-   * How far below empty penalties may push the bucket, so a flood locks the account out for a bounded time:
-   * at most (maxDebt + 1) / rateLimit seconds after it stops.
+   * How far below empty penalties may push an (account, address) bucket, so a flood holds that address off the
+   * account for a bounded time: at most (maxDebt + 1) / rateLimit seconds after it stops.
    */
   readonly maxDebt: number;
 }
@@ -97,10 +105,15 @@ export const STAGE_CLIENT_LIMITS: Readonly<Record<'anonymous' | 'authenticated',
  */
 const CREDENTIALS_PER_CLIENT: ClientLimit = { pool: 'credentials', by: 'source-address', throttle: { rateLimit: 1, burstLimit: 10 } };
 
-/** Per account: a failed attempt costs 3 tokens, so about 3 guesses, then one per 15 s; unlocked ≤ 55 s after. */
+/**
+ * Per account and address: a failed attempt costs 3 tokens, so about 4 guesses, then one per 15 s; that address
+ * may try again ≤ 55 s after. Per account from all addresses: 0.5/s, burst 20, so it takes 8 or more
+ * addresses guessing at once to hold the account's sign-in from everyone.
+ */
 const perAccount = (field: AccountLimit['field'], failureStatuses: readonly number[]): AccountLimit => ({
   field,
   throttle: { rateLimit: 0.2, burstLimit: 10 },
+  anyAddress: { rateLimit: 0.5, burstLimit: 20 },
   failureStatuses,
   failurePenalty: 2,
   maxDebt: 10,

@@ -1,6 +1,7 @@
 /**
  * Every bucket the route table asks for, built once: one per route (its own throttle or the stage's), one per
- * client in each per-client pool, one per account on each credential route. The gateway only looks them up.
+ * client in each per-client pool, and on each credential route one per (account, address) and one per account.
+ * The gateway only looks them up.
  *
  * Overrides, from the environment: GATEWAY_RATE_LIMIT / GATEWAY_BURST_LIMIT replace every limit of the table
  * (route, per-client and per-account), so a test or benchmark meets one known limit; GATEWAY_PER_CLIENT_* then
@@ -19,17 +20,27 @@ export interface LimitOverrides {
   readonly perClient?: ThrottleOverride;
 }
 
-/** A credential request's account: which bucket, and what a failure costs. */
-export interface AccountTicket {
-  readonly key: string;
+interface AccountPool {
   readonly limit: AccountLimit;
-  readonly buckets: ClientThrottle;
+  /** Keyed on account and address; failures are charged here. */
+  readonly perAddress: ClientThrottle;
+  /** Keyed on the account alone. */
+  readonly anyAddress: ClientThrottle;
+}
+
+/** A credential request's account: which buckets, and what a failure costs. */
+export interface AccountTicket {
+  /** The account's hash. */
+  readonly key: string;
+  /** The account's hash and the caller's address. */
+  readonly fromAddress: string;
+  readonly pool: AccountPool;
 }
 
 export class EdgeLimits {
   private readonly routeBuckets = new Map<GatewayRoute, TokenBucket>();
   private readonly clientPools = new Map<string, { readonly limit: ClientLimit; readonly buckets: ClientThrottle }>();
-  private readonly accountPools = new Map<GatewayRoute, { readonly limit: AccountLimit; readonly buckets: ClientThrottle }>();
+  private readonly accountPools = new Map<GatewayRoute, AccountPool>();
 
   constructor(routes: readonly GatewayRoute[], stage: Throttle, overrides: LimitOverrides, now: number) {
     const all = overrides.all ?? {};
@@ -37,7 +48,12 @@ export class EdgeLimits {
       this.routeBuckets.set(route, new TokenBucket(effectiveThrottle(route.throttle, stage, all), now));
       this.addClientPool(route.client, overrides);
       const { account } = route;
-      if (account) this.accountPools.set(route, { limit: account, buckets: new ClientThrottle(effectiveThrottle(account.throttle, stage, all)) });
+      if (!account) continue;
+      this.accountPools.set(route, {
+        limit: account,
+        perAddress: new ClientThrottle(effectiveThrottle(account.throttle, stage, all)),
+        anyAddress: new ClientThrottle(effectiveThrottle(account.anyAddress, stage, all)),
+      });
     }
   }
 
@@ -52,22 +68,34 @@ export class EdgeLimits {
     return this.clientPools.get(limit.pool)?.buckets.take(who, now);
   }
 
-  /** The account a credential request names, or `undefined` when the route has no account limit or the body no account. */
-  account(route: GatewayRoute, body: Buffer | null): AccountTicket | undefined {
+  /**
+   * The account a credential request from `address` names, or `undefined` when the route has no account limit or
+   * the body no account.
+   */
+  account(route: GatewayRoute, body: Buffer | null, address: string): AccountTicket | undefined {
     const pool = this.accountPools.get(route);
     if (!pool || !body) return undefined;
     const value = accountField(body, pool.limit.field);
     if (value === undefined) return undefined;
     // Hashed: fixed-size keys whatever the body held, and no e-mail or refresh token kept in memory.
     const key = createHash('sha256').update(value).digest('base64');
-    return { key, limit: pool.limit, buckets: pool.buckets };
+    return { key, fromAddress: `${key} ${address}`, pool };
   }
 
-  /** After the service answered: a failed attempt costs the account its penalty. */
+  /**
+   * `undefined` when both the (account, address) bucket and the account's admit the request, else the Retry-After
+   * in seconds. The address's own bucket first: a request it refuses spends nothing of the account's.
+   */
+  takeAccount(ticket: AccountTicket, now: number): number | undefined {
+    return ticket.pool.perAddress.take(ticket.fromAddress, now) ?? ticket.pool.anyAddress.take(ticket.key, now);
+  }
+
+  /** After the service answered: a failed attempt costs its penalty, to the (account, address) bucket only. */
   settle(ticket: AccountTicket, status: number | undefined, now: number): void {
+    const { limit } = ticket.pool;
     // No status (the client left first): nothing is known to have failed.
-    if (!ticket.limit.failureStatuses.includes(status ?? 0)) return;
-    ticket.buckets.charge(ticket.key, ticket.limit.failurePenalty, ticket.limit.maxDebt, now);
+    if (!limit.failureStatuses.includes(status ?? 0)) return;
+    ticket.pool.perAddress.charge(ticket.fromAddress, limit.failurePenalty, limit.maxDebt, now);
   }
 
   private addClientPool(limit: ClientLimit, overrides: LimitOverrides): void {

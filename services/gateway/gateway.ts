@@ -1,8 +1,8 @@
 /**
  * The local edge, on bare node:http: CORS preflight → own endpoints (/health, /docs) → route match → body size
  * → in-flight cap → caller (source address, or the JWT authorizer's subject) → per-client bucket → body read
- * whole, within the budget all bodies share → per-account bucket → route bucket → proxy. Everything derived from the route table is built once in
- * createGateway; a request only looks things up. docs/gateway.md has the limit model.
+ * whole, within the budget all bodies share → route bucket → (account, address) bucket → account bucket →
+ * proxy. Everything derived from the route table is built once in createGateway; a request only looks things up. docs/gateway.md has the limit model.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -83,9 +83,10 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
     // 'close' comes once the answer is out or the client left, whichever way the request ended.
     x.res.once('close', share.release);
     const payload = await readBody(x.req, body, share);
-    const account = limits.account(route, payload);
-    if (account) throttleIf(account.buckets.take(account.key, now()));
+    // The route's bucket before the account's: a request the route refuses spends no account budget.
     throttleIf(limits.takeRoute(route, now()));
+    const account = limits.account(route, payload, x.clientIp);
+    if (account) throttleIf(limits.takeAccount(account, now()));
     const status = await upstreams.forward({
       service: route.service,
       req: x.req,

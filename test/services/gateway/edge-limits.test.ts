@@ -7,7 +7,14 @@ const T0 = 1_000_000;
 const stage = { rateLimit: 1, burstLimit: 4 };
 const anonymousPool: ClientLimit = { pool: 'anonymous', by: 'source-address', throttle: { rateLimit: 1, burstLimit: 3 } };
 const signInPool: ClientLimit = { pool: 'credentials', by: 'source-address', throttle: { rateLimit: 1, burstLimit: 2 } };
-const account: AccountLimit = { field: 'email', throttle: { rateLimit: 1, burstLimit: 5 }, failureStatuses: [401], failurePenalty: 2, maxDebt: 3 };
+const account: AccountLimit = {
+  field: 'email',
+  throttle: { rateLimit: 1, burstLimit: 5 },
+  anyAddress: { rateLimit: 1, burstLimit: 8 },
+  failureStatuses: [401],
+  failurePenalty: 2,
+  maxDebt: 3,
+};
 
 const table: RouteDefinition[] = [
   { method: 'GET', path: '/products', service: 'product', auth: 'public', scopes: [], perClient: anonymousPool },
@@ -54,8 +61,10 @@ describe('when route buckets are built', () => {
     const limits = new EdgeLimits(routes, stage, { all: { rateLimit: 1, burstLimit: 7 } }, T0);
     expect(admitted(() => limits.takeRoute(token, T0), 10)).toBe(7);
     expect(admitted(() => limits.takeClient(signInPool, 'a', T0), 10)).toBe(7);
-    const ticket = limits.account(token, body({ email: 'a@x' }));
-    expect(admitted(() => ticket?.buckets.take(ticket.key, T0), 10)).toBe(7);
+    const ticket = limits.account(token, body({ email: 'a@x' }), 'a')!;
+    expect(admitted(() => limits.takeAccount(ticket, T0), 10)).toBe(7);
+    // The account's bucket over all addresses is overridden too: another address meets its 7, now spent.
+    expect(limits.takeAccount(limits.account(token, body({ email: 'a@x' }), 'b')!, T0)).toBe(1);
   });
 });
 
@@ -100,33 +109,59 @@ describe('when a credential request names an account', () => {
 
   it('then the e-mail is the key however it is spelled, and another e-mail has its own bucket', () => {
     const { token, edge } = limits();
-    const ann = edge.account(token, body({ email: ' Ann@Example.COM', password: 'x' }));
-    expect(ann?.key).toBe(edge.account(token, body({ email: 'ann@example.com' }))?.key);
-    expect(ann?.key).not.toBe(edge.account(token, body({ email: 'bob@example.com' }))?.key);
-    expect(ann?.key).not.toContain('ann');
-    expect(admitted(() => ann?.buckets.take(ann.key, T0), 10)).toBe(5);
+    const ann = edge.account(token, body({ email: ' Ann@Example.COM', password: 'x' }), 'a')!;
+    expect(ann.key).toBe(edge.account(token, body({ email: 'ann@example.com' }), 'a')?.key);
+    expect(ann.fromAddress).toBe(edge.account(token, body({ email: 'ann@example.com' }), 'a')?.fromAddress);
+    expect(ann.key).not.toBe(edge.account(token, body({ email: 'bob@example.com' }), 'a')?.key);
+    expect(ann.key).not.toContain('ann');
+    expect(ann.fromAddress).not.toBe(edge.account(token, body({ email: 'ann@example.com' }), 'b')?.fromAddress);
+    expect(admitted(() => edge.takeAccount(ann, T0), 10)).toBe(5);
   });
 
   it('then a route without an account limit, or a body without the account, names none', () => {
     const { list, token, refresh, edge } = limits();
-    expect(edge.account(list, body({ email: 'a@x' }))).toBeUndefined();
-    expect(edge.account(token, null)).toBeUndefined();
-    expect(edge.account(token, body({ refreshToken: 'r' }))).toBeUndefined();
-    expect(edge.account(refresh, body({ refreshToken: 'r' }))).toBeDefined();
+    expect(edge.account(list, body({ email: 'a@x' }), 'a')).toBeUndefined();
+    expect(edge.account(token, null, 'a')).toBeUndefined();
+    expect(edge.account(token, body({ refreshToken: 'r' }), 'a')).toBeUndefined();
+    expect(edge.account(refresh, body({ refreshToken: 'r' }), 'a')).toBeDefined();
   });
 
   it('then each failed attempt costs the penalty, down to the debt cap; other answers cost nothing more', () => {
     const { token, edge } = limits();
-    const ticket = edge.account(token, body({ email: 'a@x' }))!;
-    expect(ticket.buckets.take(ticket.key, T0)).toBeUndefined(); // 4 left
+    const ticket = edge.account(token, body({ email: 'a@x' }), 'a')!;
+    expect(edge.takeAccount(ticket, T0)).toBeUndefined(); // 4 left
     edge.settle(ticket, 200, T0);
     edge.settle(ticket, undefined, T0);
     edge.settle(ticket, 401, T0); // 2 left
-    expect(admitted(() => ticket.buckets.take(ticket.key, T0), 10)).toBe(2);
+    expect(admitted(() => edge.takeAccount(ticket, T0), 10)).toBe(2);
     edge.settle(ticket, 401, T0);
     edge.settle(ticket, 401, T0);
     edge.settle(ticket, 401, T0); // -6, held at -3: 4 s to one token at 1/s
-    expect(ticket.buckets.take(ticket.key, T0)).toBe(4);
+    expect(edge.takeAccount(ticket, T0)).toBe(4);
+  });
+
+  it('then failures cost only the failing address\'s bucket on that account; another address keeps its own', () => {
+    const { token, edge } = limits();
+    const attacker = edge.account(token, body({ email: 'v@x' }), 'attacker')!;
+    expect(edge.takeAccount(attacker, T0)).toBeUndefined();
+    for (let i = 0; i < 3; i++) edge.settle(attacker, 401, T0); // 4 - 6 = -2: 3 s to one token
+    expect(edge.takeAccount(attacker, T0)).toBe(3);
+    const victim = edge.account(token, body({ email: 'v@x' }), 'victim')!;
+    expect(admitted(() => edge.takeAccount(victim, T0), 10)).toBe(5);
+  });
+
+  it('then the account\'s own bucket bounds all addresses together, takes no penalty, and loses nothing to refused requests', () => {
+    const { token, edge } = limits();
+    const from = (address: string) => edge.account(token, body({ email: 'v@x' }), address)!;
+    const a = from('a');
+    expect(edge.takeAccount(a, T0)).toBeUndefined(); // account: 7 left
+    for (let i = 0; i < 3; i++) edge.settle(a, 401, T0); // charged to (v, a) only
+    expect(admitted(() => edge.takeAccount(a, T0), 10)).toBe(0); // refused by (v, a): the account's 7 stay
+    expect(admitted(() => edge.takeAccount(from('b'), T0), 10)).toBe(5); // account: 2 left
+    const c = from('c');
+    expect(admitted(() => edge.takeAccount(c, T0), 10)).toBe(2);
+    expect(edge.takeAccount(c, T0)).toBe(1);
+    expect(edge.takeAccount(c, T0 + 1_000)).toBeUndefined();
   });
 });
 

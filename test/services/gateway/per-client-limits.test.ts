@@ -112,29 +112,67 @@ describe('when signed-in users call authenticated routes', () => {
 });
 
 describe('when an account gets failed sign-ins', () => {
-  it('then each failure costs extra, so the account is held after a few guesses from any address', async () => {
+  it('then each failure costs that address extra, so it is held after a few guesses, while other addresses still sign in', async () => {
     const { url } = await gatewayWith({});
     const tries = [];
-    // Table: a bucket of 10, a failure costs 1 + 2: four answered guesses, then 429.
-    for (let i = 0; i < 6; i++) tries.push(await signIn(url, `127.0.0.${2 + i}`, 'Ann@Example.com ', 'guess'));
+    // Table: a bucket of 10 per (account, address), a failure costs 1 + 2: four answered guesses, then 429.
+    for (let i = 0; i < 6; i++) tries.push(await signIn(url, '127.0.0.2', 'Ann@Example.com ', 'guess'));
     expect(statuses(tries)).toEqual([401, 401, 401, 401, 429, 429]);
-    // Same account however it is spelled; another account is untouched.
-    expect((await signIn(url, '127.0.0.9', 'ann@example.com', 'right')).status).toBe(429);
-    expect((await signIn(url, '127.0.0.9', 'bob@example.com', 'right')).status).toBe(200);
+    // Same account however it is spelled; another account from the same address is untouched.
+    expect((await signIn(url, '127.0.0.2', 'ann@example.com', 'right')).status).toBe(429);
+    expect((await signIn(url, '127.0.0.2', 'bob@example.com', 'right')).status).toBe(200);
+    // The account's owner, from another address, was never charged for the guesses.
+    expect((await signIn(url, '127.0.0.3', 'ann@example.com', 'right')).status).toBe(200);
   });
 
-  it('then the penalty is bounded: after a concurrent flood, the account opens again within (maxDebt + 1) / rate', async () => {
+  it('then, while an attacker polls the victim\'s e-mail with wrong passwords every second, the victim\'s correct sign-ins all succeed', async () => {
+    const { url, clock } = await gatewayWith({});
+    const attacker: number[] = [];
+    const victim: number[] = [];
+    for (let second = 0; second < 120; second++) {
+      attacker.push((await signIn(url, '127.0.0.2', 'victim@example.com', 'guess')).status);
+      if (second % 10 === 5) victim.push((await signIn(url, '127.0.0.3', 'victim@example.com', 'right')).status);
+      clock.advance(1_000);
+    }
+    expect(victim).toEqual(Array.from({ length: 12 }, () => 200));
+    // The attacker's own (account, address) budget: 4 guesses, then about one per 15 s.
+    expect(attacker.filter((status) => status === 401).length).toBeLessThanOrEqual(4 + 120 / 15);
+  });
+
+  it('then guesses spread over many addresses are bounded by the account\'s own bucket, which takes no penalty', async () => {
+    const { url } = await gatewayWith({});
+    const tries = [];
+    for (let i = 0; i < 24; i++) tries.push(await signIn(url, `127.0.3.${i + 1}`, 'erin@example.com', 'guess'));
+    // Table: 20 per account from all addresses; each address's own bucket is barely touched.
+    expect(count(tries, 401)).toBe(20);
+    expect(count(tries, 429)).toBe(4);
+  });
+
+  it('then, when the route is flooded, the requests it refuses spend none of the victim\'s account budget', async () => {
+    const { url, clock } = await gatewayWith({});
+    // Three addresses drain the route's bucket of 20 (each within its own 10).
+    const flood = [];
+    for (let i = 0; i < 30; i++) flood.push(await signIn(url, `127.0.4.${(i % 3) + 1}`, `other${i}@example.com`, 'guess'));
+    const refusedByRoute = [];
+    for (let i = 0; i < 10; i++) refusedByRoute.push(await signIn(url, '127.0.0.3', 'fay@example.com', 'right'));
+    expect(count(refusedByRoute, 429)).toBe(10);
+    clock.advance(2_000); // the route's 10/s is back; the account's 0.2/s would give 0.4 of a token
+    expect((await signIn(url, '127.0.0.3', 'fay@example.com', 'right')).status).toBe(200);
+  });
+
+  it('then the penalty is bounded: after a concurrent flood from one address, it may try again within (maxDebt + 1) / rate', async () => {
     delayMs = 300; // every guess is admitted before the first failure comes back
     try {
-      const { url, clock } = await gatewayWith({});
-      const flood = await Promise.all(Array.from({ length: 10 }, (_, i) => signIn(url, `127.0.1.${i + 1}`, 'carol@example.com', 'guess')));
+      const { url, clock } = await gatewayWith({ perClientOverride: { rateLimit: 1, burstLimit: 100 } });
+      const flood = await Promise.all(Array.from({ length: 10 }, () => signIn(url, '127.0.1.1', 'carol@example.com', 'guess')));
       expect(count(flood, 401)).toBe(10);
-      const held = await signIn(url, '127.0.2.1', 'carol@example.com', 'right');
+      const held = await signIn(url, '127.0.1.1', 'carol@example.com', 'right');
       expect(held.status).toBe(429);
       // Ten failures would be 20 tokens of debt, 105 s; the cap of 10 makes it (10 + 1) / 0.2 = 55 s.
       expect(Number(held.headers['retry-after'])).toBe(55);
-      clock.advance(55_000);
       expect((await signIn(url, '127.0.2.1', 'carol@example.com', 'right')).status).toBe(200);
+      clock.advance(55_000);
+      expect((await signIn(url, '127.0.1.1', 'carol@example.com', 'right')).status).toBe(200);
     } finally {
       delayMs = 0;
     }
