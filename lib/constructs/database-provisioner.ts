@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, ParamsAndSecretsLayerVersion, ParamsAndSecretsVersions, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -44,6 +44,8 @@ export interface DatabaseProvisionerProps {
 
 export class DatabaseProvisioner extends Construct {
   public readonly function: NodejsFunction;
+  /** The function's own: egress to HTTPS (Secrets Manager) and to the database's port on its security group only. */
+  public readonly securityGroup: SecurityGroup;
   public readonly resource: CustomResource;
 
   constructor(scope: Construct, id: string, props: DatabaseProvisionerProps) {
@@ -54,6 +56,16 @@ export class DatabaseProvisioner extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // The function holds the master secret: it may reach Secrets Manager and the database, nothing else.
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Database provisioning function: HTTPS out, and the database port',
+      allowAllOutbound: false,
+    });
+    // Secrets Manager's public endpoint through the NAT (no interface endpoint by default: docs/infrastructure.md,
+    // "Network"); its addresses are not fixed, so 443 to any address. An interface endpoint, where a stage adds one,
+    // is inside the VPC and covered too. The Parameters and Secrets extension calls it from the function's ENI.
+    this.securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'Secrets Manager (HTTPS)');
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
       description: 'Creates each service\'s database role and database (master credentials used here only)',
@@ -66,6 +78,7 @@ export class DatabaseProvisioner extends Construct {
       vpc: props.vpc,
       // Secrets Manager is reached through the NAT; the database inside the VPC.
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [this.securityGroup],
       // The master secret through the AWS extension on localhost, uncached so a rotated password is read at once.
       paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, { cacheEnabled: false }),
       environment: {
@@ -82,6 +95,7 @@ export class DatabaseProvisioner extends Construct {
       bundling: { format: OutputFormat.CJS, minify: true, sourceMap: false, forceDockerBundling: false, externalModules: ['@aws-sdk/*', 'pg-native'] },
     });
     props.masterSecret.grantRead(this.function);
+    // Ingress on the database's security group and, the function's group allowing no other egress, egress to it.
     props.instance.connections.allowDefaultPortFrom(this.function, 'Database provisioning function');
 
     this.resource = new CustomResource(this, 'Run', {

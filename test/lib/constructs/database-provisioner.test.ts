@@ -1,4 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Stack } from 'aws-cdk-lib';
+import type { CfnSecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresDatabase, type PostgresDatabaseProps } from '../../../lib/constructs/database';
@@ -54,6 +56,28 @@ describe('DatabaseProvisioner', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: ref(template, 'AWS::SecretsManager::SecretTargetAttachment') })]) },
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { Description: 'Database provisioning function', FromPort: { 'Fn::GetAtt': [Match.anyValue(), 'Endpoint.Port'] } });
+  });
+
+  it('when deployed, then the function that holds the master secret may send only HTTPS (Secrets Manager) and to the database\'s port on its group', () => {
+    const { database, template } = build();
+    const groupId = Stack.of(database).getLogicalId(database.provisioner.securityGroup.node.defaultChild as CfnSecurityGroup);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'test-shared-provisioning',
+      VpcConfig: { SecurityGroupIds: [{ 'Fn::GetAtt': [groupId, 'GroupId'] }], SubnetIds: Match.anyValue() },
+    });
+    const group = template.toJSON().Resources[groupId] as { Properties: { SecurityGroupEgress: unknown[] } };
+    expect(group.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: 'Secrets Manager (HTTPS)' }]);
+    const egress = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress')) as { Properties: Record<string, unknown> }[];
+    const own = egress.filter((rule) => JSON.stringify(rule.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [groupId, 'GroupId'] }));
+    const databaseGroups = database.instance.connections.securityGroups.map((sg) => ({ 'Fn::GetAtt': [Stack.of(sg).getLogicalId(sg.node.defaultChild as CfnSecurityGroup), 'GroupId'] }));
+    expect(own.map((rule) => rule.Properties)).toEqual([{
+      GroupId: { 'Fn::GetAtt': [groupId, 'GroupId'] },
+      IpProtocol: 'tcp',
+      DestinationSecurityGroupId: databaseGroups[0],
+      FromPort: { 'Fn::GetAtt': [expect.any(String), 'Endpoint.Port'] },
+      ToPort: { 'Fn::GetAtt': [expect.any(String), 'Endpoint.Port'] },
+      Description: expect.any(String),
+    }]);
   });
 
   it('when the custom resource runs, then its ingress rule already exists and the first rotation has begun', () => {
