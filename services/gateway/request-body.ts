@@ -30,6 +30,9 @@ export function readBody(req: IncomingMessage, limits: BodyLimits, share: BodySh
   const declared = req.headers['content-length'];
   if (declared === '0' || (declared === undefined && req.headers['transfer-encoding'] === undefined)) return Promise.resolve(null);
   rejectDeclaredOversize(req, limits.maxBytes);
+  // Gone while its token was checked: 'close' has been and will not come again, so waiting would only hold the
+  // budget (and the in-flight slot) until the deadline.
+  if (req.destroyed) return Promise.reject(new ClientWentAway());
   // node:http delivers no more than Content-Length says, so a declared body needs nothing beyond this.
   const sized = declared !== undefined;
   if (sized && !share.grow(Number(declared))) return Promise.reject(gatewayProblems.busy());

@@ -3,9 +3,11 @@
  * clients from several addresses that declare large bodies and stall cannot make it hold more, they get a 503
  * they can read, and what they held comes back when they leave.
  */
-import { connect, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BodyBudget } from '../../../services/gateway/body-budget';
+import { ClientWentAway, readBody } from '../../../services/gateway/request-body';
 import { eventually, readAnswer, type RawAnswer } from '../kit/http/raw-http';
 import { call, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
 
@@ -16,6 +18,7 @@ const BUDGET = 4 * MAX_BODY;
 let upstreams: Upstreams;
 let gateway: TestServer;
 const sockets: Socket[] = [];
+const running: Server[] = [];
 
 beforeAll(async () => {
   upstreams = await startEchoUpstreams();
@@ -29,6 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const socket of sockets) socket.destroy();
+  for (const server of running) server.close();
   await gateway?.close();
   await upstreams?.close();
 });
@@ -102,6 +106,28 @@ describe('when a body budget is shared', () => {
     expect(budget.held).toBe(4);
     expect(b.grow(6)).toBe(true);
     b.release();
+    expect(budget.held).toBe(0);
+  });
+});
+
+describe('when the client has left before its body is read (as while its token is checked)', () => {
+  it('then reading gives up at once with ClientWentAway, holding no budget, instead of waiting for the deadline', async () => {
+    const budget = new BodyBudget(1024);
+    const outcome = new Promise<unknown>((resolve) => {
+      const server = createServer((req) => {
+        req.once('close', () => {
+          readBody(req, { maxBytes: 1024, timeoutMs: 60_000 }, budget.share()).then(resolve, resolve);
+        });
+      });
+      running.push(server);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write('POST /identity/signup HTTP/1.1\r\nhost: gw\r\ncontent-length: 100\r\n\r\n', () => setTimeout(() => socket.destroy(), 50));
+        });
+      });
+    });
+    expect(await outcome).toBeInstanceOf(ClientWentAway);
     expect(budget.held).toBe(0);
   });
 });
