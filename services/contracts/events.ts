@@ -65,11 +65,23 @@ export type CloudEvent<T extends EventType = EventType> = Omit<z.infer<typeof cl
   data: EventData<T>;
 };
 
-/** Parses an envelope and its data against the catalogue; throws a ZodError naming what is wrong. */
+/** The CloudEvents `source` of the events a service produces. */
+export function eventSourceOf(service: ServiceName): string {
+  return `/${service}`;
+}
+
+/**
+ * Parses an envelope and its data against the catalogue; throws a ZodError naming what is wrong. An event whose
+ * `source` is not its type's producer is invalid too: a service that may publish to the bus cannot pass its
+ * events off as another's by their type alone (it would have to lie about its source as well: see
+ * docs/infrastructure.md, "Events", for what this does not stop).
+ */
 export function parseEvent(raw: unknown): CloudEvent {
   const envelope = cloudEventEnvelope.parse(raw);
   const definition = EVENT_CATALOG[envelope.type as EventType];
   if (!definition) throw new Error(`unknown event type "${envelope.type}"; known: ${EVENT_TYPES.join(', ')}`);
+  const producer = eventSourceOf(definition.producer);
+  if (envelope.source !== producer) throw new Error(`"${envelope.type}" events come from ${producer}; got source "${envelope.source}"`);
   return { ...envelope, type: envelope.type as EventType, data: definition.data.parse(envelope.data) } as CloudEvent;
 }
 

@@ -1,11 +1,12 @@
 /** The OutgoingEvents port on the kit's outbox: each event is a row in the caller's transaction, relayed after commit. */
-import { EVENT_CATALOG } from '../../contracts/events';
+import { EVENT_CATALOG, eventSourceOf } from '../../contracts/events';
 import { newCloudEvent } from '../../kit/bus/cloud-event';
 import type { SqlExecutor } from '../../kit/db/sql-executor';
 import { enqueue } from '../../kit/outbox/enqueue';
 import type { OutgoingEvents } from '../domain/ports';
 
-export const BILLING_EVENT_SOURCE = '/billing';
+/** What consumers check an event's `source` against (services/contracts/events.ts). */
+export const BILLING_EVENT_SOURCE = eventSourceOf('billing');
 
 export function outgoingEventsOutbox(tx: SqlExecutor): OutgoingEvents {
   return {

@@ -1,11 +1,12 @@
 /** The OutgoingEvents port on the kit's outbox: each event is a row in the caller's transaction, relayed after commit. */
-import { EVENT_CATALOG, type EventData, type EventType } from '../../contracts/events';
+import { EVENT_CATALOG, type EventData, eventSourceOf, type EventType } from '../../contracts/events';
 import { newCloudEvent } from '../../kit/bus/cloud-event';
 import type { SqlExecutor } from '../../kit/db/sql-executor';
 import { enqueue } from '../../kit/outbox/enqueue';
 import type { OutgoingEvents } from '../domain/ports';
 
-export const IDENTITY_EVENT_SOURCE = '/identity';
+/** What consumers check an event's `source` against (services/contracts/events.ts). */
+export const IDENTITY_EVENT_SOURCE = eventSourceOf('identity');
 
 export function outgoingEventsOutbox(tx: SqlExecutor): OutgoingEvents {
   /** Each event's subject is the user it is about. */

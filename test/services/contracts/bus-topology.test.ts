@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consumedBy, EVENT_CATALOG, EVENT_TYPES, parseEvent } from '../../../services/contracts/events';
+import { consumedBy, EVENT_CATALOG, EVENT_TYPES, eventSourceOf, parseEvent } from '../../../services/contracts/events';
 import { busTopology, MAX_RECEIVE_COUNT } from '../../../services/contracts/bus-topology';
 import { BILLING_HANDLED_EVENTS } from '../../../services/billing/entry-points/events/handlers';
 import { IDENTITY_HANDLED_EVENTS } from '../../../services/identity/entry-points/events/handlers';
@@ -49,6 +49,18 @@ describe('parseEvent', () => {
 
   it('when the envelope and data are valid, then the event is returned typed', () => {
     expect(parseEvent(envelope)).toMatchObject({ type: 'identity.user.deleted', data: { userId: 'u1' } });
+  });
+
+  it('when an event\'s source is not its type\'s producer in the catalogue, then it is invalid, naming both', () => {
+    // Any service allowed to publish could otherwise close every account with a made-up identity.user.deleted.
+    expect(() => parseEvent({ ...envelope, source: '/billing' })).toThrow(/"identity.user.deleted" events come from \/identity; got source "\/billing"/);
+    for (const type of EVENT_TYPES) {
+      const producer = EVENT_CATALOG[type].producer;
+      expect(eventSourceOf(producer), type).toBe(`/${producer}`);
+      for (const other of ['/identity', '/billing', '/product', 'identity', '/identity/', ''].filter((source) => source !== eventSourceOf(producer))) {
+        expect(() => parseEvent({ ...envelope, type, source: other }), `${type} from "${other}"`).toThrow();
+      }
+    }
   });
 
   it.each([

@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNTS_CONSUMER, billingEventHandlers } from '../../../../../services/billing/entry-points/events/handlers';
-import { parseEvent } from '../../../../../services/contracts/events';
+import { type CloudEvent, parseEvent } from '../../../../../services/contracts/events';
 import { busTopology } from '../../../../../services/contracts/bus-topology';
 import { startFauxqsEmulator, type FauxqsEmulator } from '../../../../../services/local/emulators/fauxqs';
 import { createBusClients, type BusClients } from '../../../../../services/kit/bus/clients';
@@ -23,6 +23,8 @@ let emulator: FauxqsEmulator;
 let clients: BusClients;
 let publisher: Publisher;
 let consumer: Consumer;
+/** Ids of the events the consumer has parsed (or tried to): it has seen them, whatever it made of them. */
+const parsed = new Set<unknown>();
 
 beforeAll(async () => {
   [harness, emulator] = await Promise.all([startBillingHarness(), startFauxqsEmulator()]);
@@ -35,7 +37,10 @@ beforeAll(async () => {
     queueUrl: queue.queueUrl,
     name: 'billing',
     logger: testLogger,
-    parse: parseEvent,
+    parse: (raw): CloudEvent => {
+      parsed.add((raw as { id?: unknown }).id);
+      return parseEvent(raw);
+    },
     handle: dispatchByType(billingEventHandlers({ inbox: harness.inbox, logger: testLogger })),
     waitTimeSeconds: 1,
   });
@@ -93,6 +98,19 @@ describe('billing queue handlers behind the bus', () => {
     await publish(open);
     await until('open handled', async () => (await handledCount([open.id])) === 1);
     expect(await harness.accounts.getAccount(userId)).toMatchObject({ userId, status: 'closed' });
+  });
+
+  it('when another service publishes identity.user.deleted under its own source, then it is refused and the account stays open', async () => {
+    const userId = randomUUID();
+    const open = registered(userId);
+    await publish(open);
+    await until('open handled', async () => (await handledCount([open.id])) === 1);
+    // Billing may publish to the topic; an event of Identity's type from it is not Identity's word.
+    const forged = newCloudEvent({ type: 'identity.user.deleted', source: '/billing', subject: userId, data: { userId } });
+    await publish(forged);
+    await until('the forged event received', async () => parsed.has(forged.id));
+    expect(await handledCount([forged.id])).toBe(0);
+    expect(await harness.accounts.getAccount(userId)).toMatchObject({ userId, status: 'active' });
   });
 
   it('when the same events are delivered several times, then each has one effect and the account ends closed', async () => {
