@@ -35,7 +35,7 @@ export interface ProductCatalogGrpcOptions {
   /** @default 1000 */
   readonly maxBackoffMs?: number;
   /**
-   * Under load (the last GetPrices call left less than this ago), how long the lookups of concurrent invoices
+   * Under load (lookups less than five windows apart), how long the lookups of concurrent invoices
    * gather into the next call; with light traffic a lookup waits for nothing (product-catalog-batches.ts). 0 gathers
    * only the lookups of one turn of the event loop. @default 2
    */

@@ -127,18 +127,18 @@ describe('shared price lookups against the real Product', () => {
     expect(priceOf(await catalog.findProducts([products[3]!.id]), products[3]!)).toBe(630);
   });
 
-  it('when no call left recently, then a lookup leaves at the end of its turn without waiting for the window', async () => {
+  it('when lookups are far apart, then a lookup leaves at the end of its turn without waiting for the window', async () => {
     const { catalog } = billing.grpcApp(real.url, { ...FAST, batchWindowMs: 30_000 });
     const started = performance.now();
     expect(priceOf(await catalog.findProducts([products[0]!.id]), products[0]!)).toBe(300);
     expect(performance.now() - started).toBeLessThan(20_000); // the window never started
   });
 
-  it('when a call left less than the window ago, then lookups of later turns gather for the window and share the next call', async () => {
+  it('when lookups come less than the window apart, then those of later turns gather for the window and share a call', async () => {
     const { catalog } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 5_000, batchWindowMs: 400 });
     lookups = [];
     const first = catalog.findProducts([products[0]!.id]);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the first call left at once: nothing before it
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the first call left at once: no lookup before it
     const second = catalog.findProducts([products[1]!.id]);
     await new Promise((resolve) => setTimeout(resolve, 20)); // another turn of the event loop, within the window
     const third = catalog.findProducts([products[2]!.id]);
