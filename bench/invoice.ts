@@ -180,6 +180,9 @@ export async function run(): Promise<Record<string, number>> {
       `- gRPC throughput: **${fmt(ratios.grpcOfInProcess, 2)}** of in-process (target ≥ 0.8); Connect protocol: ${fmt(ratios.connectOfInProcess, 2)}; REST: ${fmt(ratios.restOfInProcess, 2)}.`,
       `- gRPC against REST at the same load: **${fmt(ratios.grpcOfRest, 2)}×** the throughput (target ≥ 1).`,
       `- A 100-line invoice against a 1-line one: **${fmt(ratios.hundredLineCost, 2)}×** the time per invoice, ${fmt(ratios.hundredLineCpu, 2)}× the CPU (Billing + Product) (target ≤ 2).`,
+      '  Under load, concurrent invoices share GetPrices calls (docs/billing.md, "Shared calls under load"): 1-line and 3-line',
+      '  invoices share theirs, a 100-line invoice fills a call (100 ids) and shares none, so this ratio sets a shared lookup',
+      '  against an unshared one. Every invoice here names the same products, so a shared call asks for no more ids than one.',
     ].join('\n'),
   );
   for (const [name, value] of Object.entries(ratios)) console.log(`  ${name.padEnd(16)} ${fmt(value, 2)}`);
