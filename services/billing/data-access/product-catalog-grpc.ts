@@ -130,6 +130,10 @@ export function productCatalogGrpc(options: ProductCatalogGrpcOptions): ProductC
     const headers: Record<string, string> = first ? { 'x-request-id': first.requestId, ...(first.traceparent ? { traceparent: first.traceparent } : {}) } : {};
     try {
       const response = await policy.execute(({ signal }) => client.getPrices({ productIds: batch.ids as string[] }, { timeoutMs, signal, headers }), batch.signal);
+      // Product's line names the first request id; at debug, this line ties the others to it.
+      if (batch.contexts.length > 1 && options.logger?.isLevelEnabled('debug')) {
+        options.logger.debug({ rpc: RPC, ids: batch.ids.length, requestIds: batch.contexts.map((context) => context.requestId) }, 'product client: shared call');
+      }
       return priceBookOf(response);
     } catch (error) {
       // Nobody left waiting means every caller cancelled, and each of them was answered already.
