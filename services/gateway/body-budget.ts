@@ -3,38 +3,61 @@
  * it is forwarded (request-body.ts), so without it memory grows with the clients that stall mid-body, each up to
  * GATEWAY_MAX_BODY_BYTES. A request takes its declared length when its body is first read (or each chunk as it
  * arrives, when chunked) and gives it all back when its answer is done or the client left.
+ *
+ * Each client address may hold only a part of the budget (`perClientMaxBytes`), so one client cannot fill it and
+ * leave everyone else's bodies refused: it meets its own limit (429) long before the budget runs out (503).
  */
 export class BodyBudget {
   private taken = 0;
+  private readonly byClient = new Map<string, number>();
 
-  constructor(readonly maxBytes: number) {}
+  constructor(
+    readonly maxBytes: number,
+    readonly perClientMaxBytes: number = maxBytes,
+  ) {}
 
   /** Bytes held by all requests now. */
   get held(): number {
     return this.taken;
   }
 
-  /** A request's share of the budget, empty until it grows. */
-  share(): BodyShare {
+  /** Bytes held by one client's requests now. */
+  heldBy(client: string): number {
+    return this.byClient.get(client) ?? 0;
+  }
+
+  /** A request's share of the budget, on behalf of `client`, empty until it grows. */
+  share(client: string): BodyShare {
     let mine = 0;
     return {
       grow: (bytes) => {
-        if (this.taken + bytes > this.maxBytes) return false;
+        const clients = this.heldBy(client);
+        if (clients + bytes > this.perClientMaxBytes) return 'client';
+        if (this.taken + bytes > this.maxBytes) return 'all';
         this.taken += bytes;
+        this.byClient.set(client, clients + bytes);
         mine += bytes;
-        return true;
+        return 'taken';
       },
       release: () => {
+        if (mine === 0) return;
         this.taken -= mine;
+        const left = this.heldBy(client) - mine;
+        // Entries live only while a client holds something, so the map cannot grow with addresses seen.
+        if (left > 0) this.byClient.set(client, left);
+        else this.byClient.delete(client);
         mine = 0;
       },
     };
   }
 }
 
+/** Taken, or refused because the client's own part is full, or because everyone's budget is. */
+export type Growth = 'taken' | 'client' | 'all';
+
 export interface BodyShare {
-  /** Takes `bytes` more; false (taking nothing) when the budget has not that much left. */
-  grow(bytes: number): boolean;
+  /** Takes `bytes` more, or takes nothing and says whose limit refused it. */
+  grow(bytes: number): Growth;
   /** Gives back everything this share took; safe to call more than once. */
   release(): void;
 }

@@ -54,7 +54,9 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const cors = new CorsPolicy(options.corsOrigins ?? []);
   const docs = new DocsSite(apiDocuments(definitions));
   const body = { maxBytes: options.maxBodyBytes ?? 1024 * 1024, timeoutMs: options.bodyTimeoutMs ?? 30_000 };
-  const buffered = new BodyBudget(options.maxBufferedBytes ?? 64 * 1024 * 1024);
+  const maxBuffered = options.maxBufferedBytes ?? 64 * 1024 * 1024;
+  // An eighth of the budget per address (never less than one whole body): it takes eight addresses to fill it.
+  const buffered = new BodyBudget(maxBuffered, Math.max(body.maxBytes, Math.floor(maxBuffered / 8)));
   const server = serverOptions({ headersTimeoutMs: options.headersTimeoutMs ?? 10_000, bodyTimeoutMs: body.timeoutMs });
   const upstreams = new Upstreams({
     urls: options.upstreams,
@@ -79,7 +81,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
     x.res.once('close', () => inFlight.leave(x.clientIp));
     const who = route.auth === 'public' ? x.clientIp : await authorize(x, route);
     throttleIf(limits.takeClient(route.client, who, now()));
-    const share = buffered.share();
+    const share = buffered.share(x.clientIp);
     // 'close' comes once the answer is out or the client left, whichever way the request ended.
     x.res.once('close', share.release);
     const payload = await readBody(x.req, body, share);

@@ -74,6 +74,12 @@ export const gatewayProblems = {
       detail: `This client already has ${max} requests in flight; wait for their answers.`,
       headers: { 'Retry-After': '1' },
     }),
+  /** This client's requests in flight already hold its part of GATEWAY_MAX_BUFFERED_BYTES. */
+  tooMuchBuffered: () =>
+    new AppError(429, 'too-many-requests', {
+      detail: "This client's request bodies in flight already hold its share of the gateway's memory; wait for their answers.",
+      headers: { 'Retry-After': '1' },
+    }),
   /** The bodies of all clients' requests in flight already hold GATEWAY_MAX_BUFFERED_BYTES. */
   busy: () => AppError.unavailable('The gateway is receiving too many request bodies at once; retry shortly.', 1),
   unavailable: (service: string, cause?: unknown) =>

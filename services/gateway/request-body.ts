@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../kit/errors';
-import type { BodyShare } from './body-budget';
+import type { BodyShare, Growth } from './body-budget';
 import { gatewayProblems } from './problem';
 
 /** The client left (closed or reset) before its body was complete: nobody is there to answer. */
@@ -23,7 +23,7 @@ export function rejectDeclaredOversize(req: IncomingMessage, maxBytes: number): 
 }
 
 /**
- * `null` when the request has no body; rejects with 413, 408, 503 or ClientWentAway. The body's bytes are taken
+ * `null` when the request has no body; rejects with 413, 408, 429, 503 or ClientWentAway. The body's bytes are taken
  * from `share` (its declared length at once, else each chunk as it comes); the caller releases it when done.
  */
 export function readBody(req: IncomingMessage, limits: BodyLimits, share: BodyShare): Promise<Buffer | null> {
@@ -35,7 +35,8 @@ export function readBody(req: IncomingMessage, limits: BodyLimits, share: BodySh
   if (req.destroyed) return Promise.reject(new ClientWentAway());
   // node:http delivers no more than Content-Length says, so a declared body needs nothing beyond this.
   const sized = declared !== undefined;
-  if (sized && !share.grow(Number(declared))) return Promise.reject(gatewayProblems.busy());
+  const refusal = sized ? refused(share.grow(Number(declared))) : undefined;
+  if (refusal) return Promise.reject(refusal);
   return new Promise<Buffer | null>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -50,7 +51,8 @@ export function readBody(req: IncomingMessage, limits: BodyLimits, share: BodySh
     const onData = (chunk: Buffer) => {
       total += chunk.length;
       if (total > limits.maxBytes) return finish(gatewayProblems.tooLarge(limits.maxBytes));
-      if (!sized && !share.grow(chunk.length)) return finish(gatewayProblems.busy());
+      const refusal = sized ? undefined : refused(share.grow(chunk.length));
+      if (refusal) return finish(refusal);
       chunks.push(chunk);
     };
     const onEnd = () => finish(undefined);
@@ -58,6 +60,13 @@ export function readBody(req: IncomingMessage, limits: BodyLimits, share: BodySh
     const timer = setTimeout(() => finish(bodyTimeout(limits.timeoutMs)), limits.timeoutMs);
     req.on('data', onData).once('end', onEnd).once('error', onClose).once('close', onClose);
   });
+}
+
+/** The answer to a body the budget cannot take: the client's own part is full (429), or everyone's (503). */
+function refused(growth: Growth): AppError | undefined {
+  if (growth === 'client') return gatewayProblems.tooMuchBuffered();
+  if (growth === 'all') return gatewayProblems.busy();
+  return undefined;
 }
 
 function bodyTimeout(ms: number): AppError {

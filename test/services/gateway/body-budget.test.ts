@@ -1,7 +1,8 @@
 /**
- * The bodies the gateway holds while they arrive share one budget across all clients (GATEWAY_MAX_BUFFERED_BYTES):
- * clients from several addresses that declare large bodies and stall cannot make it hold more, they get a 503
- * they can read, and what they held comes back when they leave.
+ * The bodies the gateway holds while they arrive share one budget across all clients (GATEWAY_MAX_BUFFERED_BYTES),
+ * of which each address may hold an eighth (at least one whole body): clients that declare large bodies and stall
+ * cannot make it hold more; one address meets its own limit (429) and cannot fill the budget for the others; once
+ * it is full, a 503 they can read; and what they held comes back when they leave.
  */
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
@@ -12,7 +13,7 @@ import { eventually, readAnswer, type RawAnswer } from '../kit/http/raw-http';
 import { call, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
 
 const MAX_BODY = 64 * 1024;
-/** Room for four whole bodies. */
+/** Room for four whole bodies; an eighth of it is half a body, so each address may hold one whole body. */
 const BUDGET = 4 * MAX_BODY;
 
 let upstreams: Upstreams;
@@ -58,30 +59,37 @@ async function stalledUpload(localAddress: string, chunked = false): Promise<{ s
   return { socket, answers };
 }
 
-describe('when clients from two addresses declare large bodies and stall', () => {
-  it('then the gateway holds no more than its budget, answers the rest 503 readably, serves others, and frees the budget when they leave', async () => {
-    const uploads: Array<{ socket: Socket; answers: RawAnswer[] }> = [];
-    for (let i = 0; i < 10; i++) uploads.push(await stalledUpload(i % 2 === 0 ? '127.0.0.2' : '127.0.0.3'));
-    const refused = () => uploads.filter((upload) => upload.answers.length > 0);
-    // Four bodies fill the budget: the six others are refused while they are still sending.
-    await eventually(() => refused().length === 6);
-    for (const { answers } of refused()) {
-      expect(answers[0]).toMatchObject({ status: 503, headers: { 'retry-after': '1', 'content-type': 'application/problem+json; charset=utf-8' } });
-      expect(JSON.parse(answers[0]!.body)).toMatchObject({ status: 503, requestId: answers[0]!.headers['x-request-id'] });
+describe('when clients declare large bodies and stall', () => {
+  it('then one address holds no more than its part (429), the budget no more than itself (503), others without a body are served, and leaving frees it', async () => {
+    // Two addresses try three uploads each: one body each is held, the others meet their own address's limit.
+    const greedy: Array<{ socket: Socket; answers: RawAnswer[] }> = [];
+    for (const address of ['127.0.0.2', '127.0.0.2', '127.0.0.2', '127.0.0.3', '127.0.0.3', '127.0.0.3']) greedy.push(await stalledUpload(address));
+    const answered = (uploads: typeof greedy) => uploads.filter((upload) => upload.answers.length > 0);
+    await eventually(() => answered(greedy).length === 4);
+    for (const { answers } of answered(greedy)) {
+      expect(answers[0]).toMatchObject({ status: 429, headers: { 'retry-after': '1', 'content-type': 'application/problem+json; charset=utf-8' } });
+      expect(JSON.parse(answers[0]!.body)).toMatchObject({ status: 429, requestId: answers[0]!.headers['x-request-id'] });
     }
 
+    // Other addresses still find room: two more bodies fill the budget, and the next address gets a readable 503.
+    const others = [await stalledUpload('127.0.0.4'), await stalledUpload('127.0.0.5')];
+    const late = await stalledUpload('127.0.0.6');
+    await eventually(() => late.answers.length === 1);
+    expect(answered(others)).toHaveLength(0);
+    expect(late.answers[0]).toMatchObject({ status: 503, headers: { 'retry-after': '1', 'content-type': 'application/problem+json; charset=utf-8' } });
+    expect(JSON.parse(late.answers[0]!.body)).toMatchObject({ status: 503, requestId: late.answers[0]!.headers['x-request-id'] });
+
     // A chunked body has no declared length: its first chunk finds the budget full.
-    const chunked = await stalledUpload('127.0.0.2', true);
+    const chunked = await stalledUpload('127.0.0.7', true);
     await eventually(() => chunked.answers.length === 1);
     expect(chunked.answers[0]?.status).toBe(503);
 
     // A request without a body is served; one with a body waits for room.
     expect((await call(gateway.url, 'GET', '/products')).status).toBe(200);
     expect((await call(gateway.url, 'POST', '/identity/signup', { body: '{"email":"a@b.c"}' })).status).toBe(503);
-    expect(refused()).toHaveLength(6);
 
-    // The four holding the budget leave: what they held comes back.
-    for (const upload of uploads) if (upload.answers.length === 0) upload.socket.destroy();
+    // Those holding the budget leave: what they held comes back.
+    for (const upload of [...greedy, ...others]) if (upload.answers.length === 0) upload.socket.destroy();
     let status = 0;
     for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
       status = (await call(gateway.url, 'POST', '/identity/signup', { body: '{"email":"a@b.c"}' })).status;
@@ -94,19 +102,34 @@ describe('when clients from two addresses declare large bodies and stall', () =>
 describe('when a body budget is shared', () => {
   it('then a share takes only what fits, and releasing gives back all of it, once', () => {
     const budget = new BodyBudget(10);
-    const a = budget.share();
-    const b = budget.share();
-    expect(a.grow(6)).toBe(true);
-    expect(b.grow(5)).toBe(false);
-    expect(b.grow(4)).toBe(true);
+    const a = budget.share('x');
+    const b = budget.share('y');
+    expect(a.grow(6)).toBe('taken');
+    expect(b.grow(5)).toBe('all');
+    expect(b.grow(4)).toBe('taken');
     expect(budget.held).toBe(10);
-    expect(a.grow(1)).toBe(false);
+    expect(a.grow(1)).toBe('all');
     a.release();
     a.release();
     expect(budget.held).toBe(4);
-    expect(b.grow(6)).toBe(true);
+    expect(b.grow(6)).toBe('taken');
     b.release();
     expect(budget.held).toBe(0);
+  });
+
+  it("then one client's shares together hold no more than its part, and the part comes back as they end", () => {
+    const budget = new BodyBudget(100, 10);
+    const first = budget.share('x');
+    const second = budget.share('x');
+    expect(first.grow(6)).toBe('taken');
+    expect(second.grow(5)).toBe('client');
+    expect(second.grow(4)).toBe('taken');
+    expect(budget.share('y').grow(10)).toBe('taken'); // another client has a part of its own
+    expect(budget.heldBy('x')).toBe(10);
+    first.release();
+    expect(budget.heldBy('x')).toBe(4);
+    expect(budget.share('x').grow(6)).toBe('taken');
+    expect(budget.held).toBe(20);
   });
 });
 
@@ -116,7 +139,7 @@ describe('when the client has left before its body is read (as while its token i
     const outcome = new Promise<unknown>((resolve) => {
       const server = createServer((req) => {
         req.once('close', () => {
-          readBody(req, { maxBytes: 1024, timeoutMs: 60_000 }, budget.share()).then(resolve, resolve);
+          readBody(req, { maxBytes: 1024, timeoutMs: 60_000 }, budget.share('127.0.0.1')).then(resolve, resolve);
         });
       });
       running.push(server);
