@@ -78,9 +78,8 @@ export interface HostileMeasurement {
   /** Normal throughput beside the slow clients over without them (target ≥ 0.9). */
   readonly throughputRatio: number;
   /**
-   * Normal p99 beside the slow clients over without them, at full throughput (target ≤ 1.1). autocannon records
-   * latency in whole milliseconds: at the paced rate p99 is 1 to 3 ms, where one step is 33 % or more, so the
-   * ratio is taken where p99 is large enough to show a 10 % change; the paced figures are reported beside it.
+   * Normal p99 beside the slow clients over without them, at full throughput (target ≤ 1.1), where answers wait
+   * their turn behind the slow clients if anywhere; the paced figures are reported beside it.
    */
   readonly p99Ratio: number;
   readonly slowStatuses: Readonly<Record<string, number>>;

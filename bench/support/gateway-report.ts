@@ -4,7 +4,7 @@ import { PACED_CONNECTIONS } from './paced-load';
 import { fmt, machineLine, writeSection, type LoadFigures } from './report';
 
 const row = (name: string, f: LoadFigures) =>
-  `| ${name} | ${fmt(f.requestsPerSecond)} | ${fmt(f.p50Ms)} ms | ${fmt(f.p99Ms)} ms | ${f.errors + f.non2xx} |`;
+  `| ${name} | ${fmt(f.requestsPerSecond)} | ${fmt(f.p50Ms, 1)} ms | ${fmt(f.p99Ms, 1)} ms | ${f.errors + f.non2xx} |`;
 
 function table(m: Measurement): string[] {
   return [
@@ -39,8 +39,8 @@ function hostileTable(m: Measurement): string[] {
     row(`beside the slow clients at ${fmt(h.pacedRate)} req/s*`, h.hostileAtRate),
     '',
     `**Throughput ratio: ${fmt(h.throughputRatio, 2)}** (target ≥ 0.9); **p99 ratio: ${fmt(h.p99Ratio, 2)}** (target ≤ 1.1), at full ` +
-      'throughput: autocannon records latency in whole milliseconds, so at the paced rate, where p99 is 1 to 3 ms, one ' +
-      `step is a third or more and cannot show a 10 % change. The slow clients' answers: ${statuses}.`,
+      'throughput, where the answers wait their turn behind the slow clients if anywhere. Latencies are each response\'s own ' +
+      `time (process.hrtime), not autocannon's whole-millisecond histogram. The slow clients' answers: ${statuses}.`,
     '',
   ];
 }
