@@ -1,3 +1,5 @@
+import { ConcurrencyCap } from './client-caps';
+
 /**
  * One bound on the request bodies the gateway holds at once, across every client: each body is read whole before
  * it is forwarded (request-body.ts), so without it memory grows with the clients that stall mid-body, each up to
@@ -9,12 +11,14 @@
  */
 export class BodyBudget {
   private taken = 0;
-  private readonly byClient = new Map<string, number>();
+  private readonly parts: ConcurrencyCap;
 
   constructor(
     readonly maxBytes: number,
-    readonly perClientMaxBytes: number = maxBytes,
-  ) {}
+    perClientMaxBytes: number = maxBytes,
+  ) {
+    this.parts = new ConcurrencyCap(perClientMaxBytes);
+  }
 
   /** Bytes held by all requests now. */
   get held(): number {
@@ -23,7 +27,7 @@ export class BodyBudget {
 
   /** Bytes held by one client's requests now. */
   heldBy(client: string): number {
-    return this.byClient.get(client) ?? 0;
+    return this.parts.holding(client);
   }
 
   /** A request's share of the budget, on behalf of `client`, empty until it grows. */
@@ -31,21 +35,19 @@ export class BodyBudget {
     let mine = 0;
     return {
       grow: (bytes) => {
-        const clients = this.heldBy(client);
-        if (clients + bytes > this.perClientMaxBytes) return 'client';
-        if (this.taken + bytes > this.maxBytes) return 'all';
+        if (!this.parts.tryEnter(client, bytes)) return 'client';
+        if (this.taken + bytes > this.maxBytes) {
+          this.parts.leave(client, bytes);
+          return 'all';
+        }
         this.taken += bytes;
-        this.byClient.set(client, clients + bytes);
         mine += bytes;
         return 'taken';
       },
       release: () => {
         if (mine === 0) return;
         this.taken -= mine;
-        const left = this.heldBy(client) - mine;
-        // Entries live only while a client holds something, so the map cannot grow with addresses seen.
-        if (left > 0) this.byClient.set(client, left);
-        else this.byClient.delete(client);
+        this.parts.leave(client, mine);
         mine = 0;
       },
     };

@@ -1,26 +1,26 @@
 /**
- * Caps per client address on what it may hold at once: open connections, and requests in flight (being read,
- * waiting for a service, or being answered). Counters, not buckets: a slot comes back when its connection or
- * request ends. Only addresses holding something have an entry, so the maps cannot outgrow the open sockets.
+ * Caps per client address on what it may hold at once: open connections, requests in flight (being read,
+ * waiting for a service, or being answered), and bytes of request bodies held (body-budget.ts). Counters, not
+ * buckets: what was taken comes back when its connection, request or body ends. Only addresses holding something have an entry, so the maps cannot outgrow the open sockets.
  */
 export class ConcurrencyCap {
   private readonly held = new Map<string, number>();
 
   constructor(readonly max: number) {}
 
-  /** Takes a slot for `client`; false when it already holds `max`. */
-  tryEnter(client: string): boolean {
+  /** Takes `amount` (a slot, by default) for `client`; false, taking nothing, when that would pass `max`. */
+  tryEnter(client: string, amount = 1): boolean {
     const count = this.held.get(client) ?? 0;
-    if (count >= this.max) return false;
-    this.held.set(client, count + 1);
+    if (count + amount > this.max) return false;
+    this.held.set(client, count + amount);
     return true;
   }
 
-  /** Gives back a slot taken by tryEnter. */
-  leave(client: string): void {
+  /** Gives back what tryEnter took. */
+  leave(client: string, amount = 1): void {
     const count = this.held.get(client) ?? 0;
-    if (count <= 1) this.held.delete(client);
-    else this.held.set(client, count - 1);
+    if (count <= amount) this.held.delete(client);
+    else this.held.set(client, count - amount);
   }
 
   /** Slots `client` holds now. */

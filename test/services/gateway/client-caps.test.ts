@@ -40,3 +40,15 @@ describe('when a client takes slots', () => {
     expect(cap.tryEnter('a')).toBe(false);
   });
 });
+
+describe('when a client takes amounts (the bytes of its bodies)', () => {
+  it('then it holds up to `max` in all, an amount that would pass it takes nothing, and what is given back comes back', () => {
+    const cap = new ConcurrencyCap(10);
+    expect([cap.tryEnter('a', 6), cap.tryEnter('a', 5), cap.tryEnter('a', 4)]).toEqual([true, false, true]);
+    expect(cap.holding('a')).toBe(10);
+    cap.leave('a', 6);
+    expect(cap.holding('a')).toBe(4);
+    cap.leave('a', 4);
+    expect(cap.clients).toBe(0);
+  });
+});
