@@ -1,8 +1,9 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
+import { HEALTH_PATHS } from './health';
 
 /** Probes: the load balancer's every 5 s, the container's every 10 s, `npm start`'s every 20 ms while starting. */
-const PROBE = /^\/health\/(?:live|ready)(?:\?|$)/;
+const PROBES: ReadonlySet<string> = new Set(Object.values(HEALTH_PATHS));
 
 /**
  * One line per finished request. pino-http would also build a child logger per request; nothing here needs one,
@@ -15,7 +16,7 @@ export function accessLog(logger: Logger): RequestHandler {
     res.once('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const principal = res.locals.principal as { sub?: string } | undefined;
-      const level = PROBE.test(req.originalUrl) ? 'debug' : 'info';
+      const level = PROBES.has(req.originalUrl.split('?', 1)[0]!) ? 'debug' : 'info';
       logger[level](
         {
           requestId: res.locals.requestId,

@@ -19,12 +19,14 @@ export function readyAfter(migrations: { readonly done: () => boolean }, check: 
  * Liveness says the process runs (from its first second, migrations or not); readiness says it can serve, so load
  * balancers only route to ready tasks.
  */
+export const HEALTH_PATHS = { live: '/health/live', ready: '/health/ready' } as const;
+
 export function healthRoutes(ready: ReadinessCheck): Router {
   const router = Router();
-  router.get('/health/live', (_req, res) => {
+  router.get(HEALTH_PATHS.live, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/health/ready', async (req, res) => {
+  router.get(HEALTH_PATHS.ready, async (req, res) => {
     const reason = await ready().then(
       (ok) => (ok ? undefined : 'The database does not answer.'),
       (error: unknown) => (error instanceof NotReady ? error.message : 'The database does not answer.'),
