@@ -26,7 +26,7 @@ export interface PoolSettings {
 }
 
 /** SQLSTATEs of a refused login: invalid_password, and invalid_authorization_specification (PAM, so RDS IAM). */
-const REFUSED_LOGIN = new Set(['28P01', '28000']);
+export const REFUSED_LOGIN: ReadonlySet<string> = new Set(['28P01', '28000']);
 /** Pauses before each new attempt after a refusal. */
 export const REFUSED_LOGIN_RETRIES_MS: readonly number[] = [0, 100, 250, 500, 1_000, 2_000];
 

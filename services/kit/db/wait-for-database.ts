@@ -7,9 +7,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from '../logger';
+import { REFUSED_LOGIN } from './pool';
 
 /** SQLSTATEs that mean "not yet": starting up, no such database yet, login refused (role or password not yet set). */
-const NOT_YET_SQLSTATES = new Set(['57P03', '3D000', '28P01', '28000']);
+const NOT_YET_SQLSTATES: ReadonlySet<string> = new Set(['57P03', '3D000', ...REFUSED_LOGIN]);
 /** Socket errors of a server that is not listening (yet) or not reachable (yet). */
 const NOT_YET_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
