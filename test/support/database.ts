@@ -55,10 +55,14 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
     adminUrl: urlOfDatabase(serverUrl, name),
     role: name,
     password,
-    drop: () =>
-      admin(async (client) => {
-        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-        await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(name)}`);
-      }),
+    drop: () => dropDatabaseAndRole(name),
   };
+}
+
+/** Drops a test's database and the login role of the same name, if they exist. */
+export function dropDatabaseAndRole(name: string): Promise<void> {
+  return admin(async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+    await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(name)}`);
+  });
 }

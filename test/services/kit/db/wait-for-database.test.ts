@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../../../../services/kit/db/provision';
 import { waitForDatabase } from '../../../../services/kit/db/wait-for-database';
 import { freePort } from '../../../../services/local/free-port';
-import { createTestDatabase, testServerUrl, type TestDatabase } from '../../../support/database';
+import { createTestDatabase, dropDatabaseAndRole, testServerUrl, type TestDatabase } from '../../../support/database';
 import { testLogger } from '../../../support/silent-logger';
 
 const pools: pg.Pool[] = [];
@@ -29,7 +29,7 @@ describe('waitForDatabase', { timeout: 30_000 }, () => {
     const waiting = waitForDatabase(pool, 20_000, testLogger);
     await new Promise((resolve) => setTimeout(resolve, 400));
     await provisionDatabases(adminFromUrl(serverUrl), [{ database: name, role: name, password }]);
-    made.push({ drop: () => dropBoth(serverUrl, name) } as TestDatabase);
+    made.push({ drop: () => dropDatabaseAndRole(name) } as TestDatabase);
 
     expect(await waiting).toBeGreaterThanOrEqual(350);
     const { rows } = await pool.query<{ me: string }>('SELECT current_user AS me');
@@ -60,14 +60,3 @@ describe('waitForDatabase', { timeout: 30_000 }, () => {
     expect(await waitForDatabase(poolOf(db.url), 1_000, testLogger)).toBeLessThan(1_000);
   });
 });
-
-async function dropBoth(serverUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: urlOfDatabase(serverUrl, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-    await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(name)}`);
-  } finally {
-    await client.end();
-  }
-}
