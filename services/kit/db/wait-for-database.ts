@@ -18,7 +18,7 @@ const FIRST_PAUSE_MS = 25;
 // Short: an attempt against a server that is not up fails at once, and each pause is latency once it is.
 const LONGEST_PAUSE_MS = 100;
 
-export function databaseNotYetThere(error: unknown): boolean {
+function databaseNotYetThere(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && (NOT_YET_SQLSTATES.has(code) || NOT_YET_SOCKET_CODES.has(code))) return true;
   // node-postgres's own connection timeout carries no code.

@@ -28,10 +28,26 @@ runMain('late', async () => {
 });
 `;
 
+// A stand-in that, once it has its environment, waits 1.5 s for a part it needs (as a service waits for its
+// database) and says so, as services/kit/db/migrate.ts does.
+const WAITING_ENTRY = `
+import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tellLauncher } from ${JSON.stringify(path.resolve('services/kit/launcher-env.ts'))};
+import { runMain } from ${JSON.stringify(path.resolve('services/kit/run.ts'))};
+runMain('waiting', async () => {
+  await sleep(1500);
+  tellLauncher({ waitedMs: 1500 });
+  createServer((req, res) => res.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');
+  process.on('SIGTERM', () => process.exit(0));
+});
+`;
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(process.cwd(), '.test-child-'));
   await writeFile(path.join(dir, 'entry.ts'), ENTRY);
   await writeFile(path.join(dir, 'late.ts'), LATE_ENTRY);
+  await writeFile(path.join(dir, 'waiting.ts'), WAITING_ENTRY);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -92,6 +108,26 @@ describe('startChildProcess', () => {
     try {
       expect(await fetch(`http://127.0.0.1:${port}/`).then((r) => r.json())).toEqual({ greeting: 'hello', flag: null });
       expect(child.startupMs).toBeGreaterThan(0);
+    } finally {
+      await child.stop();
+    }
+  });
+
+  it('when the child says it waited for a part it needs, then that wait is not counted as its own start-up time', { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const child = await startChildProcess({
+      name: 'waiting',
+      args: nodeEntry(path.join(dir, 'waiting.ts')),
+      lateEnv: Promise.resolve({ PORT: String(port) }),
+      ready: { url: `http://127.0.0.1:${port}/` },
+      output: 'ignore',
+    });
+    try {
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(1500);
+      expect(child.startupMs).toBeGreaterThanOrEqual(0);
+      expect(child.startupMs).toBeLessThanOrEqual(elapsed - 1400);
     } finally {
       await child.stop();
     }
