@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BodyBudget } from '../../../services/gateway/body-budget';
 import { ClientWentAway, readBody } from '../../../services/gateway/request-body';
 import { eventually, readAnswer, type RawAnswer } from '../kit/http/raw-http';
-import { call, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
+import { call, socketFrom, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
 
 const MAX_BODY = 64 * 1024;
 /** Room for four whole bodies; an eighth of it is half a body, so each address may hold one whole body. */
@@ -38,13 +38,10 @@ afterAll(async () => {
   await upstreams?.close();
 });
 
-function openFrom(localAddress: string): Promise<Socket> {
-  const { hostname, port } = new URL(gateway.url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port), localAddress }, () => resolve(socket));
-    socket.once('error', reject);
-    sockets.push(socket);
-  });
+async function openFrom(localAddress: string): Promise<Socket> {
+  const socket = await socketFrom(gateway.url, localAddress);
+  sockets.push(socket);
+  return socket;
 }
 
 /** A sign-up whose head promises `MAX_BODY` bytes (or chunks), of which only half is sent: then it stalls. */

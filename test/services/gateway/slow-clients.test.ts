@@ -3,11 +3,11 @@
  * never hold the upstream connections every client shares, deadlines answer 408, caps answer 429.
  * The deadlines are configured short here; the defaults are 10 s (headers) and 30 s (body).
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayOptions } from '../../../services/gateway/gateway';
 import { readAnswer, type RawAnswer } from '../kit/http/raw-http';
-import { call, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
+import { call, socketFrom, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
 
 let upstreams: Upstreams;
 const running: TestServer[] = [];
@@ -30,13 +30,11 @@ async function gatewayWith(options: Partial<GatewayOptions>): Promise<string> {
   return gateway.url;
 }
 
-function socketFrom(url: string, localAddress: string): Promise<Socket> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port: Number(port), host: hostname, localAddress }, () => resolve(socket));
-    socket.once('error', reject);
-    sockets.push(socket);
-  });
+/** A connection from `localAddress`, closed after the file. */
+async function tracked(url: string, localAddress: string): Promise<Socket> {
+  const socket = await socketFrom(url, localAddress);
+  sockets.push(socket);
+  return socket;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,7 +42,7 @@ const SIGNUP_HEAD = (length: number) => `POST /identity/signup HTTP/1.1\r\nHost:
 
 /** Opens `n` connections from `address`, each announcing a 100-byte body and sending one byte of it every `everyMs`. */
 async function slowBodies(url: string, address: string, n: number, everyMs: number) {
-  const opened = await Promise.all(Array.from({ length: n }, () => socketFrom(url, address)));
+  const opened = await Promise.all(Array.from({ length: n }, () => tracked(url, address)));
   const answers = opened.map((socket) => readAnswer(socket).catch(() => undefined));
   for (const socket of opened) socket.write(SIGNUP_HEAD(100));
   const drip = setInterval(() => {
@@ -82,7 +80,7 @@ describe('when one address holds ~130 connections that send their bodies a byte 
 describe('when a client is slow to send its request', () => {
   it('then headers not complete within the headers deadline get a 408 problem', async () => {
     const url = await gatewayWith({ headersTimeoutMs: 400 });
-    const socket = await socketFrom(url, '127.0.0.2');
+    const socket = await tracked(url, '127.0.0.2');
     const answer = readAnswer(socket);
     socket.write('GET /products HTTP/1.1\r\nHost: x\r\n');
     const got = await answer;
@@ -93,7 +91,7 @@ describe('when a client is slow to send its request', () => {
   it('then a body not complete within the body deadline gets a 408 problem with the request id, and the service sees nothing', async () => {
     const url = await gatewayWith({ bodyTimeoutMs: 400 });
     const before = upstreams.byService.identity.seen.length;
-    const socket = await socketFrom(url, '127.0.0.2');
+    const socket = await tracked(url, '127.0.0.2');
     const answer = readAnswer(socket);
     socket.write(`${SIGNUP_HEAD(10)}{"a"`);
     const got = await answer;
@@ -105,7 +103,7 @@ describe('when a client is slow to send its request', () => {
 
   it('then a body that arrives in time, however slowly, is forwarded whole', async () => {
     const url = await gatewayWith({ bodyTimeoutMs: 2_000 });
-    const socket = await socketFrom(url, '127.0.0.2');
+    const socket = await tracked(url, '127.0.0.2');
     const answer = readAnswer(socket);
     socket.write(SIGNUP_HEAD(7));
     for (const part of ['{"a"', ':', '1}']) {

@@ -3,7 +3,7 @@
  * misbehave on purpose), and a gateway listening on port 0 in front of them.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import type { ServiceName } from '../../../services/contracts/services';
@@ -158,4 +158,13 @@ export async function call(base: string, method: string, path: string, init: Cal
   });
   const text = await response.body.text();
   return { status: response.statusCode, headers: response.headers, text, json: <T>() => JSON.parse(text) as T };
+}
+
+/** A raw TCP connection to `url` from a loopback address of the caller's choice (a distinct client to the gateway). */
+export function socketFrom(url: string, localAddress: string): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port: Number(port), host: hostname, localAddress }, () => resolve(socket));
+    socket.once('error', reject);
+  });
 }
