@@ -11,6 +11,7 @@ import { freePort } from '../../services/local/free-port';
 import { ensureTopology, queueOf, type ProvisionedBus } from '../../services/kit/bus/provisioned-topology';
 import { startBusHarness, type BusHarness } from '../support/bus/harness';
 import { bundleScript, type BundledScript } from '../support/bundled-script';
+import { copyRunCluster } from '../support/new-cluster';
 
 const run = promisify(execFile);
 
@@ -57,6 +58,7 @@ describe('npm run events', () => {
     beforeAll(async () => {
       dataDir = await mkdtemp(path.join(tmpdir(), 'events-local-'));
       await chmod(dataDir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data
+      await copyRunCluster(path.join(dataDir, 'postgres')); // a copy of a new cluster starts without an initdb
       postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort() });
     }, 60_000);
     afterAll(async () => {

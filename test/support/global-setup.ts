@@ -40,6 +40,9 @@ function runMayInclude(root: string, under: string): boolean {
   return filter.some((f) => files.some((file) => matches(file, f)));
 }
 
+/** Where the files are that copy the run's cluster even when the run's server is given (TEST_DATABASE_URL). */
+const CLUSTER_USERS = ['test/e2e', 'test/scripts/events.test.ts', 'test/services/local/leftover-postgres.test.ts'];
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(path.join(tmpdir(), 'platform-test-'));
   // mkdtemp makes it private; as root, PostgreSQL runs as the postgres user and must reach its data.
@@ -48,10 +51,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The checks (cdk-nag, CloudFormation validation) take most of the synthesis; only nag.test.ts reads them.
   const options = { checked: runMayInclude(root, 'test/lib/nag.test.ts'), cost: runMayInclude(root, 'test/scripts/cost.test.ts') };
   const stages = options.cost || runMayInclude(root, 'test/lib') ? startStageSynthesis(options) : undefined;
-  // One initdb for the run: the embedded server and the end-to-end files' first `npm start` copy its cluster.
+  // One initdb for the run: the embedded server, the end-to-end files' first `npm start` and the files that start
+  // an embedded server of their own copy its cluster (test/support/new-cluster.ts).
   let template: ClusterTemplate | undefined;
   const cluster = () => (template ??= makeClusterTemplate(dir));
-  if (runMayInclude(root, 'test/e2e')) cluster();
+  if (CLUSTER_USERS.some((under) => runMayInclude(root, under))) cluster();
   const readyFile = path.join(dir, 'database-ready.json');
   const database = await startDatabaseServer(dir, readyFile, cluster);
   // The template goes with the directory, once no initdb is writing it.

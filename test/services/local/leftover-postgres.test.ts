@@ -8,7 +8,9 @@ import { loadLocalConfig } from '../../../services/local/config';
 import { stopLeftoverDatabase } from '../../../services/local/databases';
 import { freePort } from '../../../services/local/free-port';
 import { assertPortsFree } from '../../../services/local/ports';
+import { bundleScript, type BundledScript } from '../../support/bundled-script';
 import { listening } from '../../support/listening';
+import { copyRunCluster } from '../../support/new-cluster';
 import { showStdoutOnlyOnFailure } from '../../support/quiet-stdout';
 import { PORT_VARIABLES } from '../../../harness/platform-process';
 
@@ -22,18 +24,23 @@ console.log('up');
 setInterval(() => {}, 1_000);
 `;
 
+let ownerScript: BundledScript;
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'leftover-pg-'));
   await chmod(dir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data
   await writeFile(path.join(dir, 'owner.mts'), OWNER);
+  ownerScript = await bundleScript(path.join(dir, 'owner.mts'));
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => Promise.all([rm(dir, { recursive: true, force: true }), ownerScript?.remove()]));
 // The launcher's line about the server it stops is for a terminal; here it only matters when the test fails.
 showStdoutOnlyOnFailure();
 
 async function killedOwnerLeavingPostgres(dataDir: string, port: number): Promise<void> {
-  const owner = spawn(process.execPath, ['--import', 'tsx', path.join(dir, 'owner.mts')], {
-    env: { ...process.env, PG_DIR: path.join(dataDir, 'postgres'), PG_PORT: String(port) },
+  const databaseDir = path.join(dataDir, 'postgres');
+  await copyRunCluster(databaseDir); // a copy of a new cluster: the owner starts the server without an initdb first
+  const owner = spawn(process.execPath, [ownerScript.file], {
+    env: { ...process.env, PG_DIR: databaseDir, PG_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise((resolve) => createInterface({ input: owner.stdout }).once('line', resolve));

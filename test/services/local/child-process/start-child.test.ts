@@ -4,10 +4,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeEntry } from '../../../../services/local/child-process/node-entry';
 import { startChildProcess } from '../../../../services/local/child-process/start-child';
+import { bundleScript, type BundledScript } from '../../../support/bundled-script';
 import { freePort } from '../../../../services/local/free-port';
 
 let dir: string;
-// A stand-in service: answers /health/ready with its pid, and exits when asked to crash.
+/**
+ * The stand-ins run as plain JavaScript under bare node, as the platform's bundled services do: under tsx each
+ * start cost about a second of CPU. One, late.ts, still runs through tsx, the way nodeEntry starts a .ts entry.
+ */
+let waiting: BundledScript;
+let orphan: BundledScript;
+// A stand-in service: answers /health/ready with its pid, and exits when asked to crash (plain JavaScript).
 const ENTRY = `
 import { createServer } from 'node:http';
 createServer((req, res) => {
@@ -45,11 +52,13 @@ runMain('waiting', async () => {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(process.cwd(), '.test-child-'));
-  await writeFile(path.join(dir, 'entry.ts'), ENTRY);
+  await writeFile(path.join(dir, 'entry.mjs'), ENTRY);
   await writeFile(path.join(dir, 'late.ts'), LATE_ENTRY);
   await writeFile(path.join(dir, 'waiting.ts'), WAITING_ENTRY);
+  await writeFile(path.join(dir, 'orphan.ts'), LATE_ENTRY);
+  [waiting, orphan] = await Promise.all([bundleScript(path.join(dir, 'waiting.ts')), bundleScript(path.join(dir, 'orphan.ts'))]);
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => Promise.all([rm(dir, { recursive: true, force: true }), waiting?.remove(), orphan?.remove()]));
 
 const pidAt = (url: string) => fetch(url).then((r) => r.text()).catch(() => undefined);
 
@@ -60,7 +69,7 @@ describe('startChildProcess', () => {
     const url = `http://127.0.0.1:${port}/health/ready`;
     const child = await startChildProcess({
       name: 'stand-in',
-      args: nodeEntry(path.join(dir, 'entry.ts')),
+      args: nodeEntry(path.join(dir, 'entry.mjs')),
       env: { PORT: String(port) },
       ready: { url },
       restart: true,
@@ -88,7 +97,7 @@ describe('startChildProcess', () => {
     const port = await freePort();
     const attempt = startChildProcess({
       name: 'never-ready',
-      args: nodeEntry(path.join(dir, 'entry.ts')),
+      args: nodeEntry(path.join(dir, 'entry.mjs')),
       env: { PORT: String(port) },
       ready: { url: `http://127.0.0.1:${await freePort()}/elsewhere` },
       readyTimeoutMs: 1_500,
@@ -118,7 +127,7 @@ describe('startChildProcess', () => {
     const started = Date.now();
     const child = await startChildProcess({
       name: 'waiting',
-      args: nodeEntry(path.join(dir, 'waiting.ts')),
+      args: nodeEntry(waiting.file),
       lateEnv: Promise.resolve({ PORT: String(port) }),
       ready: { url: `http://127.0.0.1:${port}/` },
       output: 'ignore',
@@ -137,8 +146,7 @@ describe('startChildProcess', () => {
     const port = await freePort();
     let fail!: (error: Error) => void;
     const lateEnv = new Promise<Record<string, string>>((_, reject) => (fail = reject));
-    const entry = path.join(dir, 'orphan.ts');
-    await writeFile(entry, LATE_ENTRY);
+    const entry = orphan.file;
     const starting = startChildProcess({ name: 'orphan', args: nodeEntry(entry), lateEnv, ready: { url: `http://127.0.0.1:${port}/` }, output: 'ignore' });
     setTimeout(() => fail(new Error('postgres did not start')), 200);
     await expect(starting).rejects.toThrow(/orphan did not become ready.*postgres did not start/);
