@@ -16,6 +16,7 @@ import { runJourney } from '../../scripts/smoke/journey';
 import { startChildProcess, type RunningChild } from '../../services/local/child-process/start-child';
 import { freePort } from '../../services/local/free-port';
 import { DEFAULT_ADMIN_PASSWORD } from '../../services/local/config';
+import { copyRunCluster } from '../support/new-cluster';
 import { platformDocument, type OpenApiDocument } from './openapi-documents';
 
 const PRISM = path.join(path.dirname(createRequire(import.meta.url).resolve('@stoplight/prism-cli/package.json')), 'dist/index.js');
@@ -53,6 +54,7 @@ let prism: Prism | undefined;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'prism-'));
   await chmod(dir, 0o755); // embedded PostgreSQL runs as the postgres user when we are root
+  await copyRunCluster(path.join(dir, 'data', 'postgres')); // where npm start keeps it: PostgreSQL starts without an initdb
   platform = await startPlatformProcess(path.join(dir, 'data'));
   prism = await startPrism(platformDocument(), platform.gatewayUrl);
 }, 180_000);

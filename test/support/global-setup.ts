@@ -41,7 +41,7 @@ function runMayInclude(root: string, under: string): boolean {
 }
 
 /** Where the files are that copy the run's cluster even when the run's server is given (TEST_DATABASE_URL). */
-const CLUSTER_USERS = ['test/e2e', 'test/scripts/events.test.ts', 'test/services/local/leftover-postgres.test.ts'];
+const CLUSTER_USERS = ['test/e2e', 'test/docs/prism-proxy.test.ts', 'test/scripts/events.test.ts', 'test/services/local/leftover-postgres.test.ts'];
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(path.join(tmpdir(), 'platform-test-'));
