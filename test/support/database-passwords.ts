@@ -12,6 +12,7 @@ import { startEmbeddedPostgres } from '../../services/local/embedded-postgres';
 import { freePort } from '../../services/local/free-port';
 import { urlOfDatabase } from '../../services/kit/db/provision';
 import { testServerUrl } from './database';
+import { copyRunCluster } from './new-cluster';
 
 export interface PasswordCheckingServer {
   /** Server URL without a database, as its admin. */
@@ -26,6 +27,7 @@ export async function passwordCheckingServer(): Promise<PasswordCheckingServer> 
   if (!(await acceptsAnyPassword(run))) return { url: run, ownEmbedded: false, stop: async () => {} };
   const dir = await mkdtemp(path.join(tmpdir(), 'pg-passwords-'));
   await chmod(dir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data
+  await copyRunCluster(path.join(dir, 'pg')); // a copy of the run's new cluster starts without an initdb
   const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
   return {
     url: server.serverUrl,

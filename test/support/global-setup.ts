@@ -40,8 +40,20 @@ function runMayInclude(root: string, under: string): boolean {
   return filter.some((f) => files.some((file) => matches(file, f)));
 }
 
-/** Where the files are that copy the run's cluster even when the run's server is given (TEST_DATABASE_URL). */
-const CLUSTER_USERS = ['test/e2e', 'test/docs/prism-proxy.test.ts', 'test/scripts/events.test.ts', 'test/services/local/leftover-postgres.test.ts'];
+/**
+ * Where the files are that copy the run's cluster even when the run's server is given (TEST_DATABASE_URL). The
+ * password tests (database-passwords.ts) copy it only when that server trusts every login; else it is made for
+ * nothing, in the background.
+ */
+const CLUSTER_USERS = [
+  'test/e2e',
+  'test/docs/prism-proxy.test.ts',
+  'test/scripts/events.test.ts',
+  'test/services/local/leftover-postgres.test.ts',
+  'test/services/kit/db/pool.test.ts',
+  'test/services/kit/db/provision-lambda.test.ts',
+  'test/services/product/entry-points/http/credential-change.test.ts',
+];
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(path.join(tmpdir(), 'platform-test-'));
