@@ -15,12 +15,13 @@ export function productRepository(db: SqlExecutor): ProductRepository {
     .where(eq(products.id, sql.placeholder('id')))
     .prepare('product_by_id');
 
-  // One round trip for a whole price lookup, whatever the number of ids: = ANY of a uuid[] parameter.
-  const byIds = db
-    .select()
+  // One round trip for a whole price lookup, whatever the number of ids: = ANY of a uuid[] parameter. Only the
+  // columns a price needs: the timestamps' parsing into Dates alone was a tenth of a 100-id lookup's CPU.
+  const pricesByIds = db
+    .select({ id: products.id, sku: products.sku, name: products.name, priceCents: products.priceCents, currency: products.currency, active: products.active })
     .from(products)
     .where(sql`${products.id} = ANY(${sql.placeholder('ids')}::uuid[])`)
-    .prepare('products_by_ids');
+    .prepare('product_prices_by_ids');
 
   return {
     async insert(product) {
@@ -38,10 +39,9 @@ export function productRepository(db: SqlExecutor): ProductRepository {
       return row ? toProduct(row) : undefined;
     },
 
-    async findByIds(ids) {
+    async findPrices(ids) {
       if (ids.length === 0) return [];
-      const rows = await byIds.execute({ ids: [...ids] });
-      return rows.map(toProduct);
+      return pricesByIds.execute({ ids: [...ids] });
     },
 
     async listActive(limit, after) {

@@ -1,12 +1,12 @@
 /** What the product use cases need from the outside world; data-access implements each port. */
-import type { NewProduct, Product, ProductChanges, ProductCursor, ProductPage } from './product';
+import type { NewProduct, Product, ProductChanges, ProductCursor, ProductPage, ProductPrice } from './product';
 
 export interface ProductRepository {
   /** Throws `DuplicateSkuError` when the sku is taken. */
   insert(product: NewProduct): Promise<Product>;
   findById(id: string): Promise<Product | undefined>;
-  /** The products among `ids` (distinct UUIDs), active or not, in no particular order. */
-  findByIds(ids: readonly string[]): Promise<Product[]>;
+  /** The prices of the products among `ids` (distinct UUIDs), active or not, in no particular order; one round trip. */
+  findPrices(ids: readonly string[]): Promise<ProductPrice[]>;
   listActive(limit: number, after: ProductCursor | undefined): Promise<ProductPage>;
   update(id: string, changes: ProductChanges): Promise<Product | undefined>;
 }

@@ -41,7 +41,7 @@ export function productUseCases({ unitOfWork: { products } }: ProductUseCaseDeps
         throw AppError.badRequest(`At most ${MAX_PRICES_PER_LOOKUP} distinct product ids per lookup; got ${distinct.length}.`, 'too-many-ids');
       }
       // Case matters to neither PostgreSQL nor the REST API: an upper-case id finds its product under its own spelling.
-      const found = await products.findByIds(distinct.filter(isProductId));
+      const found = await products.findPrices(distinct.filter(isProductId));
       const known = new Set(found.map((product) => product.id.toLowerCase()));
       return { found, missing: distinct.filter((id) => !known.has(id.toLowerCase())) };
     },

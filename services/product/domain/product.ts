@@ -54,9 +54,12 @@ export function isProductId(id: string): boolean {
   return PRODUCT_ID.test(id);
 }
 
+/** What a price lookup reads of a product: no description or timestamps, which no invoice line keeps. */
+export type ProductPrice = Pick<Product, 'id' | 'sku' | 'name' | 'priceCents' | 'currency' | 'active'>;
+
 /** A batch lookup's answer: every distinct id asked for is in exactly one of the two. */
 export interface PriceLookup {
-  readonly found: Product[];
+  readonly found: ProductPrice[];
   readonly missing: string[];
 }
 

@@ -11,10 +11,10 @@ import {
   ProductPriceSchema,
 } from '../../../contracts/grpc/gen/platform/product/v1/product_catalog_pb';
 import { AppError } from '../../../kit/errors';
-import type { Product } from '../../domain/product';
+import type { ProductPrice } from '../../domain/product';
 import type { ProductUseCases } from '../../domain/product-use-cases';
 
-const toPrice = (product: Product) =>
+const toPrice = (product: ProductPrice) =>
   create(ProductPriceSchema, {
     productId: product.id,
     sku: product.sku,

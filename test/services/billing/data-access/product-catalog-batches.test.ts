@@ -33,7 +33,7 @@ beforeAll(async () => {
   await billing.accounts.openAccount(user.sub);
   products = await Promise.all([300, 410, 520, 630].map((priceCents, i) => product.unitOfWork.products.insert({ sku: `B-${i}-${randomUUID()}`, name: `Shared ${i}`, priceCents })));
   const repository = product.unitOfWork.products;
-  const counting: ProductUnitOfWork = { ...product.unitOfWork, products: { ...repository, findByIds: (ids) => (lookups.push([...ids]), repository.findByIds(ids)) } };
+  const counting: ProductUnitOfWork = { ...product.unitOfWork, products: { ...repository, findPrices: (ids) => (lookups.push([...ids]), repository.findPrices(ids)) } };
   real = await startProductGrpc(product, { unitOfWork: counting });
 });
 afterAll(async () => {

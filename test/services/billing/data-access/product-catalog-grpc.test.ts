@@ -42,7 +42,7 @@ beforeAll(async () => {
     [500, 1250, 99].map((priceCents, i) => product.unitOfWork.products.insert({ sku: `G-${i}-${randomUUID()}`, name: `Thing ${i}`, priceCents })),
   );
   const repository = product.unitOfWork.products;
-  const counting: ProductUnitOfWork = { ...product.unitOfWork, products: { ...repository, findByIds: (ids) => (lookups.push([...ids]), repository.findByIds(ids)) } };
+  const counting: ProductUnitOfWork = { ...product.unitOfWork, products: { ...repository, findPrices: (ids) => (lookups.push([...ids]), repository.findPrices(ids)) } };
   real = await startProductGrpc(product, { unitOfWork: counting });
 });
 afterAll(async () => {

@@ -85,7 +85,7 @@ describe('ProductCatalog.GetPrices', () => {
 
   it('when the database fails, then it answers INTERNAL without the database\'s message', async () => {
     const broken = await startProductGrpc(harness, {
-      unitOfWork: { ...harness.unitOfWork, products: { ...harness.unitOfWork.products, findByIds: () => Promise.reject(new Error('relation "secret_table" does not exist')) } },
+      unitOfWork: { ...harness.unitOfWork, products: { ...harness.unitOfWork.products, findPrices: () => Promise.reject(new Error('relation "secret_table" does not exist')) } },
     });
     try {
       const error = ConnectError.from(await createClient(ProductCatalog, createGrpcTransport({ baseUrl: broken.url })).getPrices({ productIds: [widget.id] }).catch((e: unknown) => e));
