@@ -26,20 +26,18 @@ const toInvoice = (row: InvoiceRow, lines: readonly InvoiceLine[]): Invoice => (
 });
 
 /**
- * All lines of an invoice in one statement with one array parameter per column, whatever their number. drizzle's
- * multi-row VALUES (eight parameters a line) spent most of a 100-line invoice's CPU building the query; the rows
- * are not read back, since the database stores them as given.
+ * All lines of an invoice in one statement with one JSON parameter, whatever their number; each line's position is
+ * its place in the array. drizzle's multi-row VALUES (eight parameters a line) spent most of a 100-line invoice's
+ * CPU building the query, and seven array parameters (unnest) cost about twice the CPU of one JSON text, in Billing
+ * and in PostgreSQL alike (measured with 100 lines). The rows are not read back: the database stores them as given.
  */
 async function insertLines(db: SqlExecutor, invoiceId: string, lines: readonly InvoiceLine[]): Promise<void> {
-  // sql.param: one parameter holding the whole array (a bare array in the template would become a list).
-  const column = <K extends keyof InvoiceLine>(key: K) => sql.param(lines.map((line) => line[key]));
   await db.execute(sql`
     INSERT INTO ${invoiceLines} (invoice_id, position, product_id, sku, name, unit_price_cents, quantity, amount_cents)
-    SELECT ${invoiceId}::uuid, line.* FROM unnest(
-      ${sql.param(lines.map((_, position) => position))}::integer[], ${column('productId')}::uuid[], ${column('sku')}::text[],
-      ${column('name')}::text[], ${column('unitPriceCents')}::bigint[], ${column('quantity')}::integer[],
-      ${column('amountCents')}::bigint[]
-    ) AS line`);
+    SELECT ${invoiceId}::uuid, (line.ordinality - 1)::integer, (line.value->>'productId')::uuid, line.value->>'sku',
+      line.value->>'name', (line.value->>'unitPriceCents')::bigint, (line.value->>'quantity')::integer,
+      (line.value->>'amountCents')::bigint
+    FROM json_array_elements(${JSON.stringify(lines)}::json) WITH ORDINALITY AS line(value, ordinality)`);
 }
 
 export function invoiceRepository(db: SqlExecutor): InvoiceRepository {
