@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createPlatform, type Platform } from '../../lib/platform';
@@ -35,6 +36,13 @@ export interface TestAppOptions {
   readonly cfnValidation?: boolean;
   /** Register cdk-nag's AwsSolutions pack, as bin/app.ts does. */
   readonly nag?: boolean;
+  /**
+   * Build the Lambda functions' code (default true). CDK runs esbuild for each NodejsFunction of each app, as
+   * `npx --no-install esbuild`: about a second of CPU each, 0.7 s of it npx's. Construct tests turn it off, as
+   * `cdk synth --exclusively` does for other stacks: their templates are the same but for the asset hash, which no
+   * test reads; the stages' synthesis (synthesizeStage) builds the same functions, with the same options, for real.
+   */
+  readonly bundle?: boolean;
 }
 
 /** Apps made by testApp and not yet disposed; `disposeTestApps()` in an afterEach removes them all. */
@@ -48,7 +56,7 @@ export function testApp(options: TestAppOptions = {}): TestApp {
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
   const app = new App({
     outdir,
-    context: { ...FLAGS, ...LOOKUPS },
+    context: { ...FLAGS, ...LOOKUPS, ...(options.bundle === false ? { [BUNDLING_STACKS]: [] } : {}) },
     builtinCloudFormationValidation: options.cfnValidation ?? false,
   });
   if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -63,9 +71,9 @@ export function testApp(options: TestAppOptions = {}): TestApp {
   return test;
 }
 
-/** A bare stack in a test app, for construct tests. */
+/** A bare stack in a test app, for construct tests: its functions' code is not built unless asked (`bundle`). */
 export function testStack(options: TestAppOptions = {}): TestApp & { readonly stack: Stack } {
-  const test = testApp(options);
+  const test = testApp({ bundle: false, ...options });
   return { ...test, stack: new Stack(test.app, 'Test', { env: TEST_ENV }) };
 }
 
