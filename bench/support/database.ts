@@ -1,11 +1,13 @@
 import { mkdtemp, chmod, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ensureDatabase, startEmbeddedPostgres } from '../../services/local/embedded-postgres';
+import { ensureDatabase, postgresRunningOn, startEmbeddedPostgres } from '../../services/local/embedded-postgres';
 import { freePort } from '../../services/local/free-port';
 
 export interface BenchDatabaseServer {
   readonly serverUrl: string;
+  /** The embedded server's postmaster, to read its CPU; undefined for BENCH_DATABASE_URL's server. */
+  readonly pid?: number;
   database(name: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -16,9 +18,12 @@ export async function benchDatabaseServer(): Promise<BenchDatabaseServer> {
   if (given) return { serverUrl: given, database: (name) => ensureDatabase(given, name), stop: async () => {} };
   const dir = await mkdtemp(path.join(tmpdir(), 'platform-bench-pg-'));
   await chmod(dir, 0o755);
-  const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
+  const dataDir = path.join(dir, 'pg');
+  const postgres = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  const running = await postgresRunningOn(dataDir);
   return {
     serverUrl: postgres.serverUrl,
+    ...(running ? { pid: running.pid } : {}),
     database: (name) => ensureDatabase(postgres.serverUrl, name),
     stop: async () => {
       await postgres.stop();

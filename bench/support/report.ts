@@ -79,6 +79,22 @@ export function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * A server's CPU seconds, forked workers included: the process, its live children (PostgreSQL's backends, one per
+ * connection) and the children it has reaped. Linux only; undefined when the process is gone.
+ */
+export function serverCpuSeconds(pid: number): number | undefined {
+  try {
+    const own = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    for (const child of children ? children.split(' ') : []) ticks += (processCpuSeconds(Number(child)) ?? 0) * 100;
+    return ticks / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 function cpuPerRequest(pid: number | undefined, before: number | undefined, requests: number): { cpuMicrosPerRequest?: number } {
   const after = pid === undefined ? undefined : processCpuSeconds(pid);
   if (before === undefined || after === undefined || requests === 0) return {};
