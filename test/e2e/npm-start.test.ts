@@ -1,12 +1,13 @@
 /**
  * The platform as a user runs it: `npm start` on an empty DATA_DIR, the client journey of `npm run smoke`
- * through the gateway (the three event flows included), a clean stop, and a warm restart that kept the data.
- * Every other way of stopping it is in stop-by-signal.test.ts and stop-when-gone.test.ts.
+ * through the gateway (the three event flows included), a stop by SIGTERM to npm alone, and a warm restart that
+ * kept the data. Then, on the restarted platform, CONTRACT.md "Deletion": after DELETE /identity/me answers 204,
+ * the user's refresh token no longer works, and within 2 s every service answers 401 to the user's old access
+ * token, reads included, both at the service's own port and through the gateway. Last, a stop by SIGINT to npm
+ * alone. Ctrl-C is in stop-by-signal.test.ts, a closed terminal and a killed npm in stop-when-gone.test.ts.
  *
- * Then, on the restarted platform, CONTRACT.md "Deletion": after DELETE /identity/me answers 204, the user's
- * refresh token no longer works, and within 2 s every service answers 401 to the user's old access token, reads
- * included, both at the service's own port and through the gateway. These tests had a platform of their own; on
- * this one they save a whole start (about 10 s of CPU), and prove the same on a platform that has run a while.
+ * The deletion tests and the two stops had a start each of their own (about 10 s of CPU each); here they share
+ * this file's two, and the stops are checked as strictly as there (platform-stop.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -17,7 +18,7 @@ import { runJourney } from '../../scripts/smoke/journey';
 import { DEFAULT_ADMIN_PASSWORD } from '../../services/local/config';
 import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
 import { allRefuse, call, eventually, everyRoute, signIn, type ServiceUrls } from '../support/account-deletion';
-import { listening } from '../support/listening';
+import { stopAndInspect, type AfterStop } from '../support/platform-stop';
 
 /** The contract's bound on how long a deleted user's access token may still work anywhere. */
 const DELETION_BOUND_MS = 2_000;
@@ -25,12 +26,27 @@ const DELETION_BOUND_MS = 2_000;
 let dataDir: string;
 let platform: PlatformProcess | undefined;
 
+/** Sends `signal` to npm alone (an IDE's stop button, `kill $!`), as stop-by-signal.test.ts sends Ctrl-C. */
+async function stopBy(signal: NodeJS.Signals): Promise<AfterStop> {
+  const running = platform!;
+  platform = undefined;
+  return stopAndInspect(running, dataDir, () => process.kill(running.pid, signal));
+}
+
+/** Stopped everything without a warning, said so, exited 0, and left nothing running. */
+function expectCleanStop(after: AfterStop): void {
+  expect(after.output).toContain('stopped cleanly');
+  expect(after.complaints).toEqual([]);
+  expect(after.ended).toEqual({ code: 0, signal: null });
+  expect(after.left).toEqual({ openPorts: [], processes: [] });
+}
+
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'platform-e2e-'));
   await chmod(dataDir, 0o755); // embedded PostgreSQL runs as the postgres user when we are root
 });
 afterAll(async () => {
-  await platform?.stop();
+  if (platform) await stopAndInspect(platform, dataDir, () => platform!.stop('SIGTERM'));
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -49,12 +65,8 @@ describe('npm start', () => {
     expect(steps.join('\n')).not.toContain('FAILED');
   });
 
-  it('when sent SIGTERM, then it exits 0 and every part has stopped listening', { timeout: 60_000 }, async () => {
-    const { ports } = platform!;
-    expect(await platform!.stop('SIGTERM')).toBe(0);
-    expect(platform!.output.join('\n')).toContain('stopped cleanly');
-    platform = undefined;
-    for (const port of Object.values(ports)) expect(await listening(port), `port ${port}`).toBe(false);
+  it('when SIGTERM is sent to npm alone, then it stops everything without a warning, says "stopped cleanly", exits 0, and leaves nothing running', { timeout: 90_000 }, async () => {
+    expectCleanStop(await stopBy('SIGTERM'));
   });
 
   it('when started again on the same DATA_DIR, then the data is still there', { timeout: 120_000 }, async () => {
@@ -128,5 +140,12 @@ describe('deleting an account on the running platform', () => {
     expect(ms, `Product refused the deleted admin after ${ms} ms`).toBeLessThanOrEqual(DELETION_BOUND_MS);
     // Public reads are untouched.
     expect(await call(`${gateway}/products`)).toBe(200);
+  });
+});
+
+describe('npm start, at the end', () => {
+  it('when SIGINT is sent to npm alone, then it stops everything without a warning, says "stopped cleanly", exits 0, and leaves nothing running', { timeout: 90_000 }, async () => {
+    if (!platform) throw new Error('no running platform: the restart above failed');
+    expectCleanStop(await stopBy('SIGINT'));
   });
 });
