@@ -50,6 +50,7 @@ const CLUSTER_USERS = [
   'test/docs/prism-proxy.test.ts',
   'test/scripts/events.test.ts',
   'test/services/local/leftover-postgres.test.ts',
+  'test/services/local/databases.test.ts',
   'test/services/kit/db/pool.test.ts',
   'test/services/kit/db/provision-lambda.test.ts',
   'test/services/product/entry-points/http/credential-change.test.ts',

@@ -8,6 +8,7 @@ import { SERVICE_NAMES } from '../../../services/contracts/services';
 import { loadLocalConfig } from '../../../services/local/config';
 import { planDatabases } from '../../../services/local/databases';
 import { freePort } from '../../../services/local/free-port';
+import { copyRunCluster } from '../../support/new-cluster';
 import { showStdoutOnlyOnFailure } from '../../support/quiet-stdout';
 
 /**
@@ -26,6 +27,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'local-dbs-'));
   await chmod(dir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach its data
   config = loadLocalConfig({ DATA_DIR: dir, POSTGRES_PORT: String(await freePort()) });
+  await copyRunCluster(path.join(dir, 'postgres')); // where npm start keeps it: the server starts without an initdb
 });
 afterAll(async () => {
   for (const databases of running.splice(0)) await databases.stop();
