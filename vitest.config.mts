@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/support/slow-first-sequencer';
 
 export default defineConfig({
   test: {
@@ -16,6 +17,7 @@ export default defineConfig({
     // mutable: each makes its own database, users, emulators and servers; none mocks modules or changes
     // process.env, and vitest restores spies between files.
     isolate: false,
+    sequence: { sequencer: SlowFirstSequencer },
     reporters: ['default'],
   },
 });
