@@ -26,18 +26,20 @@ const toInvoice = (row: InvoiceRow, lines: readonly InvoiceLine[]): Invoice => (
 });
 
 /**
- * All lines of an invoice in one statement with one JSON parameter, whatever their number; each line's position is
- * its place in the array. drizzle's multi-row VALUES (eight parameters a line) spent most of a 100-line invoice's
- * CPU building the query, and seven array parameters (unnest) cost about twice the CPU of one JSON text, in Billing
- * and in PostgreSQL alike (measured with 100 lines). The rows are not read back: the database stores them as given.
+ * All lines of an invoice in one statement with one JSON parameter, whatever their number. drizzle's multi-row
+ * VALUES (eight parameters a line) spent most of a 100-line invoice's CPU building the query; seven array
+ * parameters (unnest) cost Billing three times the CPU of one JSON text, and json_to_recordset costs PostgreSQL
+ * no more than unnest did (json_array_elements with ->> cost it a third more). Measured with 100 lines. The rows
+ * are not read back: the database stores them as given.
  */
 async function insertLines(db: SqlExecutor, invoiceId: string, lines: readonly InvoiceLine[]): Promise<void> {
+  const rows = JSON.stringify(lines.map((line, position) => ({ position, ...line })));
   await db.execute(sql`
     INSERT INTO ${invoiceLines} (invoice_id, position, product_id, sku, name, unit_price_cents, quantity, amount_cents)
-    SELECT ${invoiceId}::uuid, (line.ordinality - 1)::integer, (line.value->>'productId')::uuid, line.value->>'sku',
-      line.value->>'name', (line.value->>'unitPriceCents')::bigint, (line.value->>'quantity')::integer,
-      (line.value->>'amountCents')::bigint
-    FROM json_array_elements(${JSON.stringify(lines)}::json) WITH ORDINALITY AS line(value, ordinality)`);
+    SELECT ${invoiceId}::uuid, line.position, line."productId", line.sku, line.name, line."unitPriceCents", line.quantity,
+      line."amountCents"
+    FROM json_to_recordset(${rows}::json) AS line(position integer, "productId" uuid, sku text, name text,
+      "unitPriceCents" bigint, quantity integer, "amountCents" bigint)`);
 }
 
 export function invoiceRepository(db: SqlExecutor): InvoiceRepository {
