@@ -35,7 +35,8 @@ function spawnCollect(command: string, args: string[], cwd: string): Promise<{ c
   });
 }
 
-const summary = (output: string, label: string) => new RegExp(`^\\s*${label}\\s+(.+)$`, 'm').exec(output)?.[1]?.trim() ?? '?';
+/** A vitest summary line's figures; its `|` separators become commas, since they go into a table cell. */
+const summary = (output: string, label: string) => (new RegExp(`^\\s*${label}\\s+(.+)$`, 'm').exec(output)?.[1]?.trim() ?? '?').replace(/\s*\|\s*/g, ', ');
 
 /** `npm test` in `cwd`, timed with its CPU. `mustPass`: a failing run has no time worth recording. */
 async function timeNpmTest(cwd: string, mustPass: boolean): Promise<TestSuiteFigures> {
