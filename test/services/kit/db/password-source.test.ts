@@ -73,6 +73,15 @@ describe('the file source', () => {
     expect(await source.password()).toBe('second');
   });
 
+  it('when the file is read while being rewritten (truncated, not yet written), then the new password is read, not an empty one', async () => {
+    const file = path.join(dir, 'rewritten');
+    await writeFile(file, '');
+    const source = filePasswordSource(file);
+    const read = source.password();
+    setTimeout(() => void writeFile(file, 'after\n'), 5); // the rest of the rewrite, a moment later
+    expect(await read).toBe('after');
+  });
+
   it('when the file is empty or missing, then the error names the variable or the file', async () => {
     const empty = path.join(dir, 'empty');
     await writeFile(empty, '\n');
