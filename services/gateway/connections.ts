@@ -10,10 +10,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
+import { rawProblemAnswer } from '../kit/http/problem';
 import { pickRequestId } from '../kit/http/request-id';
 import type { ConcurrencyCap } from './client-caps';
 import { plainAddress, type ClientAddresses } from './client-address';
-import { gatewayProblems, rawProblemAnswer } from './problem';
+import { gatewayProblems } from './problem';
 
 /** How long a refused connection may go on sending (read and dropped) before it is cut. */
 const LINGER_MS = 2_000;

@@ -2,7 +2,7 @@
  * problem+json answers the gateway gives itself, on bare node:http (the kit's sendProblem is Express's).
  * The body has the same shape and type URIs as the services' problems, so a client cannot tell who answered.
  */
-import { STATUS_CODES, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { AppError } from '../kit/errors';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../kit/http/problem';
 import { securityHeaderFields } from '../kit/http/security-headers';
@@ -27,25 +27,6 @@ export function writeProblem(
     'cache-control': 'no-store',
   };
   res.writeHead(error.status, headers).end(body);
-}
-
-/**
- * The whole HTTP/1.1 answer as text, for a socket node:http no longer answers itself (a refused connection, a
- * CONNECT): status line, security headers, `Connection: close`, and the problem body.
- */
-export function rawProblemAnswer(error: AppError, instance: string, requestId: string): string {
-  const body = problemBody(error, instance, requestId);
-  const fields: Record<string, string | number> = {
-    ...(SECURITY_HEADERS as Record<string, string>),
-    ...(error.headers as Record<string, string>),
-    'content-type': PROBLEM_CONTENT_TYPE,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-request-id': requestId,
-    connection: 'close',
-  };
-  const head = Object.entries(fields).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  return `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? error.title}\r\n${head}\r\n${body}`;
 }
 
 /** Problems only the gateway gives; codes appear in the `type` URI. */

@@ -5,12 +5,11 @@
  * client reads the answer instead of a connection reset.
  */
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import { PROBLEM_CONTENT_TYPE, problemBody } from './problem';
-import { securityHeaderFields } from './security-headers';
+import { rawProblemAnswer } from './problem';
 
 /** How long a refused connection may go on sending (read and dropped) before it is cut. */
 const LINGER_MS = 2_000;
@@ -33,21 +32,6 @@ function requestTarget(raw: unknown): string {
   return match?.[1] ?? '/';
 }
 
-function rawAnswer(problem: AppError, instance: string): string {
-  const requestId = randomUUID();
-  const body = problemBody(problem, instance, requestId);
-  const fields: Record<string, string | number> = {
-    ...securityHeaderFields(),
-    'content-type': PROBLEM_CONTENT_TYPE,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-request-id': requestId,
-    connection: 'close',
-  };
-  const head = Object.entries(fields).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  return `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? problem.title}\r\n${head}\r\n${body}`;
-}
-
 export function answerClientErrors(server: Server, logger: Logger): void {
   // The parser stays in error, so each chunk that still arrives reports again; one answer per connection.
   const answered = new WeakSet<Duplex>();
@@ -63,7 +47,7 @@ export function answerClientErrors(server: Server, logger: Logger): void {
     answered.add(socket);
     const problem = problemFor(error.code);
     logger.info({ code: error.code, status: problem.status }, 'refused a request that is not valid HTTP');
-    socket.end(rawAnswer(problem, requestTarget(error.rawPacket)));
+    socket.end(rawProblemAnswer(problem, requestTarget(error.rawPacket), randomUUID()));
     // Half-closed: the client can read the answer while whatever it still sends is read and dropped, until it
     // closes its side or the linger time is up.
     socket.resume();

@@ -1,6 +1,8 @@
 /** RFC 9457 problem details: the only shape an error ever leaves a service in. */
+import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import type { AppError } from '../errors';
+import { securityHeaderFields } from './security-headers';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -26,4 +28,24 @@ export function sendProblem(res: Response, error: AppError, instance: string): v
     .status(error.status)
     .type(PROBLEM_CONTENT_TYPE)
     .send(problemBody(error, instance, res.locals.requestId as string));
+}
+
+/**
+ * The whole HTTP/1.1 answer as text, for a socket node:http no longer answers itself (bytes that are not HTTP, a
+ * refused connection, a CONNECT): status line, security headers, the problem's own headers, `Connection: close`,
+ * and the problem body.
+ */
+export function rawProblemAnswer(error: AppError, instance: string, requestId: string): string {
+  const body = problemBody(error, instance, requestId);
+  const fields: Record<string, string | number> = {
+    ...securityHeaderFields(),
+    ...(error.headers as Record<string, string>),
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-request-id': requestId,
+    connection: 'close',
+  };
+  const head = Object.entries(fields).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? error.title}\r\n${head}\r\n${body}`;
 }
