@@ -59,3 +59,13 @@ export function startProductGrpc(
   const { unitOfWork = product.unitOfWork, ready = product.database.ping, ...limits } = options;
   return serveGrpc({ port: 0, host: '127.0.0.1', logger: testLogger, routes: createProductGrpcRoutes({ unitOfWork, ready }), ...limits });
 }
+
+/**
+ * Product's gRPC server on its own storage, telling `onLookup` the ids of each price lookup that reaches the
+ * repository: one call per GetPrices, so a test counts Product's calls and what each asked for.
+ */
+export function startProductGrpcWatchingLookups(product: ProductHarness, onLookup: (ids: string[]) => void): Promise<RunningGrpcServer> {
+  const repository = product.unitOfWork.products;
+  const products = { ...repository, findPrices: (ids: readonly string[]) => (onLookup([...ids]), repository.findPrices(ids)) };
+  return startProductGrpc(product, { unitOfWork: { ...product.unitOfWork, products } });
+}

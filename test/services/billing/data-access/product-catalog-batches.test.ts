@@ -11,11 +11,10 @@ import { ProductCatalog as ProductCatalogService } from '../../../../services/co
 import { CatalogUnavailableError, type CatalogAnswer } from '../../../../services/billing/domain/ports';
 import { runWithContext } from '../../../../services/kit/context';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
-import type { UnitOfWork as ProductUnitOfWork } from '../../../../services/product/domain/ports';
 import type { Product } from '../../../../services/product/domain/product';
 import { bearer, loginAs, type TestTokens } from '../../../support/auth';
 import { startBillingHarness, type BillingHarness, type GrpcCatalogOptions } from '../../../support/billing';
-import { startProductGrpc, startProductHarness, type ProductHarness } from '../../../support/product';
+import { startProductGrpcWatchingLookups, startProductHarness, type ProductHarness } from '../../../support/product';
 import { testLogger } from '../../../support/silent-logger';
 
 let billing: BillingHarness;
@@ -32,9 +31,7 @@ beforeAll(async () => {
   [billing, product, user] = await Promise.all([startBillingHarness(), startProductHarness(), loginAs()]);
   await billing.accounts.openAccount(user.sub);
   products = await Promise.all([300, 410, 520, 630].map((priceCents, i) => product.unitOfWork.products.insert({ sku: `B-${i}-${randomUUID()}`, name: `Shared ${i}`, priceCents })));
-  const repository = product.unitOfWork.products;
-  const counting: ProductUnitOfWork = { ...product.unitOfWork, products: { ...repository, findPrices: (ids) => (lookups.push([...ids]), repository.findPrices(ids)) } };
-  real = await startProductGrpc(product, { unitOfWork: counting });
+  real = await startProductGrpcWatchingLookups(product, (ids) => lookups.push(ids));
 });
 afterAll(async () => {
   await Promise.all([real, ...servers].map((server) => server?.close()));

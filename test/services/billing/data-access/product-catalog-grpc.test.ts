@@ -13,11 +13,10 @@ import { ProductCatalog as ProductCatalogService } from '../../../../services/co
 import { CatalogUnavailableError } from '../../../../services/billing/domain/ports';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
 import { freePort } from '../../../../services/local/free-port';
-import type { UnitOfWork as ProductUnitOfWork } from '../../../../services/product/domain/ports';
 import type { Product } from '../../../../services/product/domain/product';
 import { bearer, loginAs, type TestTokens } from '../../../support/auth';
 import { startBillingHarness, startLocalServer, type BillingHarness, type GrpcCatalogOptions } from '../../../support/billing';
-import { startProductGrpc, startProductHarness, type ProductHarness } from '../../../support/product';
+import { startProductGrpcWatchingLookups, startProductHarness, type ProductHarness } from '../../../support/product';
 import { testLogger } from '../../../support/silent-logger';
 
 let billing: BillingHarness;
@@ -41,9 +40,7 @@ beforeAll(async () => {
   products = await Promise.all(
     [500, 1250, 99].map((priceCents, i) => product.unitOfWork.products.insert({ sku: `G-${i}-${randomUUID()}`, name: `Thing ${i}`, priceCents })),
   );
-  const repository = product.unitOfWork.products;
-  const counting: ProductUnitOfWork = { ...product.unitOfWork, products: { ...repository, findPrices: (ids) => (lookups.push([...ids]), repository.findPrices(ids)) } };
-  real = await startProductGrpc(product, { unitOfWork: counting });
+  real = await startProductGrpcWatchingLookups(product, (ids) => lookups.push(ids));
 });
 afterAll(async () => {
   await Promise.all([real, ...servers].map((server) => server?.close()));
