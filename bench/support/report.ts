@@ -71,9 +71,14 @@ export async function load(options: LoadOptions): Promise<LoadFigures> {
  * difference comes from. Read from /proc (user + system ticks, at Linux's usual 100 per second).
  */
 export function processCpuSeconds(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields && (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** /proc/<pid>/stat's fields after the command name (utime is [11], stime [12], cutime [13], cstime [14]). */
+function statFields(pid: number): string[] | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   } catch {
     return undefined;
   }
@@ -84,15 +89,11 @@ export function processCpuSeconds(pid: number): number | undefined {
  * connection) and the children it has reaped. Linux only; undefined when the process is gone.
  */
 export function serverCpuSeconds(pid: number): number | undefined {
-  try {
-    const own = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    for (const child of children ? children.split(' ') : []) ticks += (processCpuSeconds(Number(child)) ?? 0) * 100;
-    return ticks / 100;
-  } catch {
-    return undefined;
-  }
+  const own = statFields(pid);
+  if (!own) return undefined;
+  const ownAndReaped = [11, 12, 13, 14].reduce((ticks, field) => ticks + Number(own[field]), 0) / 100;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return (children ? children.split(' ') : []).reduce((sum, child) => sum + (processCpuSeconds(Number(child)) ?? 0), ownAndReaped);
 }
 
 function cpuPerRequest(pid: number | undefined, before: number | undefined, requests: number): { cpuMicrosPerRequest?: number } {
