@@ -28,9 +28,9 @@ const toInvoice = (row: InvoiceRow, lines: readonly InvoiceLine[]): Invoice => (
 /**
  * All lines of an invoice in one statement with one JSON parameter, whatever their number. drizzle's multi-row
  * VALUES (eight parameters a line) spent most of a 100-line invoice's CPU building the query; seven array
- * parameters (unnest) cost Billing three times the CPU of one JSON text, and json_to_recordset costs PostgreSQL
- * no more than unnest did (json_array_elements with ->> cost it a third more). Measured with 100 lines. The rows
- * are not read back: the database stores them as given.
+ * parameters (unnest) cost Billing more CPU than one JSON text, and json_to_recordset cost PostgreSQL about what
+ * unnest did, where json_array_elements with ->> cost it more (timed by hand with 100 lines; the invoice bench
+ * measures the whole). The rows are not read back: the database stores them as given.
  */
 async function insertLines(db: SqlExecutor, invoiceId: string, lines: readonly InvoiceLine[]): Promise<void> {
   const rows = JSON.stringify(lines.map((line, position) => ({ position, ...line })));

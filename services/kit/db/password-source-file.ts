@@ -11,16 +11,18 @@ const MID_WRITE_GRACE_MS = [10, 40, 150];
  * editors and `echo` add) is not part of it.
  */
 export function filePasswordSource(file: string, ttlMs = 60_000): PasswordSource {
+  const readOnce = async () => (await readFile(file, 'utf8')).trim();
   const read = async () => {
     // A rewrite that is not a rename (`echo new > file`, writeFile) truncates first: a read at that moment finds
     // nothing, and a login with no password would fail the request instead of waiting a moment for the new one.
-    for (const pause of [...MID_WRITE_GRACE_MS, undefined]) {
-      const password = (await readFile(file, 'utf8')).trim();
+    for (const pause of MID_WRITE_GRACE_MS) {
+      const password = await readOnce();
       if (password) return password;
-      if (pause === undefined) break;
       await sleep(pause);
     }
-    throw new Error(`DATABASE_PASSWORD_FILE: ${file} is empty`);
+    const password = await readOnce();
+    if (!password) throw new Error(`DATABASE_PASSWORD_FILE: ${file} is empty`);
+    return password;
   };
   return cachedPasswordSource(`the file ${file}`, read, ttlMs);
 }
