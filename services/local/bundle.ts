@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { build, version, type BuildOptions } from 'esbuild';
+import { keepOwnMappingsInFile } from '../kit/bundle/own-source-map.mjs';
 import { bundleIsFresh, rememberBundle } from './bundle-cache';
 
 /**
@@ -49,7 +50,8 @@ const OPTIONS = {
 
 export async function bundleEntryPoints(entries: Readonly<Record<string, string>>, outdir = BUNDLE_DIR): Promise<Bundles> {
   const outputs = Object.fromEntries(Object.keys(entries).map((name) => [name, path.join(outdir, `${name}.mjs`)]));
-  const recipe = { entries, options: OPTIONS, esbuild: version, cwd: process.cwd() };
+  // The maps keep our own code's mappings only (kit/bundle/own-source-map.mjs), as the images' do.
+  const recipe = { entries, options: OPTIONS, sourceMaps: 'own code', esbuild: version, cwd: process.cwd() };
   if (await bundleIsFresh(outdir, recipe, Object.keys(entries))) return { entries: outputs, rebuilt: false };
   // Built aside, then each file renamed into place: a launcher starting meanwhile (tests start several) reads a
   // whole old file or a whole new one, never one being written.
@@ -58,6 +60,7 @@ export async function bundleEntryPoints(entries: Readonly<Record<string, string>
   const staging = await mkdtemp(path.join(parent, `.${path.basename(outdir)}-`));
   try {
     const result = await build({ ...OPTIONS, entryPoints: entries, outdir: staging });
+    await Promise.all(Object.keys(entries).map((name) => keepOwnMappingsInFile(path.join(staging, `${name}.mjs.map`))));
     await mkdir(outdir, { recursive: true });
     for (const file of await readdir(staging)) await rename(path.join(staging, file), path.join(outdir, file));
     await rememberBundle(outdir, recipe, Object.keys(result.metafile.inputs));

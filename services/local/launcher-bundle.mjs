@@ -19,9 +19,10 @@ const SOURCE_URL = '__moduleSourceUrl';
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
   setup(build) {
-    build.onLoad({ filter: /\.ts$/ }, async (args) => ({
+    // Our own modules, TypeScript or JavaScript (packages stay external).
+    build.onLoad({ filter: /\.(ts|mjs)$/ }, async (args) => ({
       contents: `const ${SOURCE_URL} = ${JSON.stringify(pathToFileURL(args.path).href)};\n${await readFile(args.path, 'utf8')}`,
-      loader: 'ts',
+      loader: args.path.endsWith('.ts') ? 'ts' : 'js',
     }));
   },
 };

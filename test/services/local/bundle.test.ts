@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,15 @@ describe('the local bundles', () => {
   it('when bundled, then the bundle runs on its own, dependencies included', async () => {
     const { entries: { main } } = await bundleEntryPoints({ main: entry }, outdir());
     expect(execFileSync(process.execPath, [main!], { encoding: 'utf8', cwd: tmpdir() }).trim()).toBe('one function');
+  });
+
+  it("when bundled, then its source map carries our sources only, not the dependencies' (kit/bundle/own-source-map.mjs)", async () => {
+    const { entries: { main } } = await bundleEntryPoints({ main: entry }, outdir());
+    const map = JSON.parse(await readFile(`${main}.map`, 'utf8')) as { sources: string[]; sourcesContent: (string | null)[] };
+    const withText = map.sources.filter((_, index) => map.sourcesContent[index] !== null).map((source) => path.basename(source));
+    expect(withText.sort()).toEqual(['helper.ts', 'main.ts']);
+    // zod is still named (stack frames in it keep the bundle's position), only without its text and mappings.
+    expect(map.sources.some((source) => path.resolve(path.dirname(main!), source).includes(`${path.sep}node_modules${path.sep}zod${path.sep}`))).toBe(true);
   });
 
   it('when nothing changed, then the bundle is not built again', async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,18 @@ describe('the launcher bundle', { timeout: 30_000 }, () => {
     const constant = new RegExp(`var (__moduleSourceUrl\\d*) = ${source.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')};`).exec(code)?.[1];
     expect(constant).toBeDefined();
     expect(code).toContain(`new URL("./fauxqs-server.mjs", ${constant})`);
+  });
+
+  it('when a bundled JavaScript module of ours reads import.meta.url, then it gets its own file, as a TypeScript one does', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'launcher-entry-'));
+    try {
+      await writeFile(path.join(dir, 'beside.mjs'), 'export const where = import.meta.url;\n');
+      await writeFile(path.join(dir, 'entry.ts'), "import { where } from './beside.mjs';\nconsole.log(where);\n");
+      const bundle = await bundleLauncher({ entry: path.join(dir, 'entry.ts'), cacheDir: path.join(dir, 'cache') });
+      expect(execFileSync(process.execPath, [bundle], { encoding: 'utf8' }).trim()).toBe(pathToFileURL(path.join(dir, 'beside.mjs')).href);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('when a new bundle is written, then bundles and leftovers older than a minute go, and recent ones stay', async () => {
