@@ -3,6 +3,7 @@
  * found (the URL, the message's value, the line's first group), and fails as soon as the child exits.
  */
 import type { ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildOutput } from './output';
 import { hasExited } from './stop-child';
@@ -59,12 +60,27 @@ function pollUrl(url: string, found: Found): () => void {
   let polling = true;
   void (async () => {
     while (polling) {
-      const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
-      if (ok && polling) return found(url);
+      if ((await answersOk(url)) && polling) return found(url);
       await sleep(20);
     }
   })();
   return () => (polling = false);
+}
+
+/**
+ * One GET on a fresh connection. node:http, not fetch: the launcher polls four URLs every 20 ms while their
+ * processes start, mostly into refused connections, and fetch's per-call work cost about 0.2 s of the launcher's
+ * 1.6 s of CPU per start (alternating runs, timed by hand).
+ */
+function answersOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get(url, { agent: false, timeout: 1_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300);
+    });
+    request.once('timeout', () => request.destroy());
+    request.once('error', () => resolve(false));
+  });
 }
 
 function waitedFor(readiness: Readiness): string {

@@ -157,6 +157,20 @@ describe('startChildProcess', () => {
 describe('startChildProcess, ready by what the child says', () => {
   const forever = 'setInterval(() => {}, 1_000);';
 
+  it('when the URL answers 503 at first (a service still migrating), then start waits for its 200', async () => {
+    const port = await freePort();
+    // Not ready for its first half second, as /health/ready answers 503 until migrations are done.
+    const script = `const up = Date.now() + 500; require('node:http').createServer((req, res) => { res.statusCode = Date.now() < up ? 503 : 200; res.end(); }).listen(${port}, '127.0.0.1'); ${forever}`;
+    const started = Date.now();
+    const child = await startChildProcess({ name: 'migrating', args: ['-e', script], ready: { url: `http://127.0.0.1:${port}/health/ready` }, output: 'ignore' });
+    try {
+      expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+      expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+    } finally {
+      await child.stop();
+    }
+  });
+
   it('when the child prints the line waited for, then start resolves with the line\'s first group', async () => {
     const script = `console.log('warming up'); console.log('\\u001b[32mlistening on http://127.0.0.1:1\\u001b[39m'); ${forever}`;
     const child = await startChildProcess({ name: 'printer', args: ['-e', script], ready: { logLine: /listening on (\S+)/ } });
