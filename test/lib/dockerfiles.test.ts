@@ -106,6 +106,16 @@ describe.each(SERVICE_NAMES)('services/Dockerfile with SERVICE=%s', (service) =>
     expect(steps().some((step) => step.keyword === 'ENV' && step.args.includes('MIGRATIONS_DIR=/app/migrations'))).toBe(true);
   });
 
+  it("when built, then the bundle's source map keeps our own code only, by the kit's script, before the runtime stage copies it", () => {
+    const build = steps().filter((step) => step.stage < finalStage());
+    const outfile = /--outfile=(\S+)/.exec(build.find((step) => step.keyword === 'RUN' && step.args.includes('esbuild'))?.args ?? '')?.[1];
+    expect(outfile).toBeDefined();
+    const cut = build.find((step) => step.keyword === 'RUN' && step.args.includes('own-source-map.mjs'));
+    expect(cut?.args).toBe(`node services/kit/bundle/own-source-map.mjs ${outfile}.map`);
+    expect(existsSync(path.join(REPO_ROOT, 'services', 'kit', 'bundle', 'own-source-map.mjs'))).toBe(true);
+    expect(ignored('services/kit/bundle/own-source-map.mjs')).toBe(false);
+  });
+
   it('when run, then the process is not root and Docker checks /health/live', () => {
     const last = steps().filter((step) => step.stage === finalStage());
     const user = last.filter((step) => step.keyword === 'USER').at(-1)?.args;
