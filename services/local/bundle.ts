@@ -6,6 +6,7 @@
  * what four processes starting at once on two cores wait for; bench/startup.ts measures the whole start. The bundles are rebuilt only when one of their inputs changed (see bundle-cache.ts).
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { build, version, type BuildOptions } from 'esbuild';
@@ -48,10 +49,18 @@ const OPTIONS = {
   logLevel: 'error',
 } as const satisfies BuildOptions;
 
+/**
+ * The maps keep our own code's mappings only (kit/bundle/own-source-map.mjs), as the images' do; a change to that
+ * module makes the bundles stale like a change to their sources.
+ */
+const MAP_CUTTER_HASH = createHash('sha256')
+  .update(readFileSync(new URL('../kit/bundle/own-source-map.mjs', import.meta.url)))
+  .digest('hex')
+  .slice(0, 16);
+
 export async function bundleEntryPoints(entries: Readonly<Record<string, string>>, outdir = BUNDLE_DIR): Promise<Bundles> {
   const outputs = Object.fromEntries(Object.keys(entries).map((name) => [name, path.join(outdir, `${name}.mjs`)]));
-  // The maps keep our own code's mappings only (kit/bundle/own-source-map.mjs), as the images' do.
-  const recipe = { entries, options: OPTIONS, sourceMaps: 'own code', esbuild: version, cwd: process.cwd() };
+  const recipe = { entries, options: OPTIONS, mapCutter: MAP_CUTTER_HASH, esbuild: version, cwd: process.cwd() };
   if (await bundleIsFresh(outdir, recipe, Object.keys(entries))) return { entries: outputs, rebuilt: false };
   // Built aside, then each file renamed into place: a launcher starting meanwhile (tests start several) reads a
   // whole old file or a whole new one, never one being written.
