@@ -92,8 +92,18 @@ export function serverCpuSeconds(pid: number): number | undefined {
   const own = statFields(pid);
   if (!own) return undefined;
   const ownAndReaped = [11, 12, 13, 14].reduce((ticks, field) => ticks + Number(own[field]), 0) / 100;
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-  return (children ? children.split(' ') : []).reduce((sum, child) => sum + (processCpuSeconds(Number(child)) ?? 0), ownAndReaped);
+  const children = liveChildren(pid);
+  return children && children.reduce((sum, child) => sum + (processCpuSeconds(child) ?? 0), ownAndReaped);
+}
+
+/** The process's live children, or undefined once it is gone (it can exit between two reads of /proc). */
+function liveChildren(pid: number): number[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return text ? text.split(' ').map(Number) : [];
+  } catch {
+    return undefined;
+  }
 }
 
 function cpuPerRequest(pid: number | undefined, before: number | undefined, requests: number): { cpuMicrosPerRequest?: number } {
