@@ -13,6 +13,11 @@ export interface ConsumerQueues {
   readonly deadLetterQueue: Queue;
   /** In alarm while the dead-letter queue holds any message. */
   readonly deadLetterAlarm: Alarm;
+  /**
+   * In alarm when the queue's oldest message has waited longer than a failing event is retried: the consumer has
+   * stopped taking messages at all (a receive that keeps failing never dead-letters anything).
+   */
+  readonly backlogAlarm: Alarm;
 }
 
 export interface EventBusProps {
@@ -25,8 +30,17 @@ export interface EventBusProps {
   readonly visibilityTimeout?: Duration;
 }
 
-/** Dead letters are kept the longest SQS allows, as offline, so an operator has time to look at them. */
-const DEAD_LETTER_RETENTION = Duration.days(14);
+/**
+ * Messages are kept the longest SQS allows, dead letters (so an operator has time to look at them) and waiting
+ * ones alike: with SQS's default of 4 days, a consumer stopped over a long weekend would lose events silently.
+ */
+const RETENTION = Duration.days(14);
+
+/**
+ * Past this age the oldest waiting message is no longer a retry (a failing event is redelivered for about 18
+ * minutes, services/contracts/bus-topology.ts): nothing is taking messages from the queue.
+ */
+const BACKLOG_AGE = Duration.minutes(30);
 
 /**
  * The event bus: one SNS topic and, per consuming service, an SQS queue with its dead-letter queue and a
@@ -57,13 +71,14 @@ export class EventBus extends Construct {
         queueName: spec.deadLetterQueueName,
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
-        retentionPeriod: DEAD_LETTER_RETENTION,
+        retentionPeriod: RETENTION,
       });
       const queue = new Queue(this, `${name}Queue`, {
         queueName: spec.queueName,
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(30),
+        retentionPeriod: RETENTION,
         deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: spec.maxReceiveCount },
       });
       this.topic.addSubscription(
@@ -88,7 +103,16 @@ export class EventBus extends Construct {
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
-      return [spec.consumer, { queue, deadLetterQueue, deadLetterAlarm }];
+      const backlogAlarm = new Alarm(this, `${name}BacklogAlarm`, {
+        alarmName: `${Stack.of(this).stackName}-${spec.queueName}-backlog`,
+        alarmDescription: `${spec.queueName} holds a message older than ${BACKLOG_AGE.toMinutes()} minutes: ${spec.consumer} is not taking its events.`,
+        metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: BACKLOG_AGE.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      return [spec.consumer, { queue, deadLetterQueue, deadLetterAlarm, backlogAlarm }];
     });
     this.consumers = Object.fromEntries(entries);
   }

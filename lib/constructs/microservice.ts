@@ -22,6 +22,7 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { INamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
+import { HEALTH_PATHS } from '../../services/contracts/services';
 import type { DatabaseConnection } from './database';
 import { databaseEnvironment, grantDatabaseLogin } from './microservice-database';
 
@@ -132,7 +133,7 @@ export class Microservice extends Construct {
       ],
       readonlyRootFilesystem: true,
       healthCheck: {
-        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${CONTAINER_PORT}/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${CONTAINER_PORT}${HEALTH_PATHS.live}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
         interval: Duration.seconds(10),
         timeout: Duration.seconds(5),
         retries: 3,
@@ -156,7 +157,9 @@ export class Microservice extends Construct {
     this.service = new FargateService(this, 'Service', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: props.minCapacity,
+      // No desiredCount: CloudFormation would set it on every update (each image deploy), dropping a service that
+      // had scaled out back to its minimum mid-deploy. Left out, ECS starts one task and the scalable target below
+      // raises the count to minCapacity; later deploys keep whatever count autoscaling chose.
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       assignPublicIp: false,
       capacityProviderStrategies: [{ capacityProvider: props.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
@@ -191,9 +194,10 @@ export class Microservice extends Construct {
       protocol: ApplicationProtocol.HTTP,
       targetType: TargetType.IP,
       targets: [this.service.loadBalancerTarget({ containerName: name, containerPort: CONTAINER_PORT })],
-      // Ready means migrated and connected: a new task takes traffic only after its migrations ran.
+      // Started means migrated: a new task takes traffic only after its migrations ran. Not /health/ready, which
+      // follows the database: ECS would replace every task during a database failover (services/contracts).
       healthCheck: {
-        path: '/health/ready',
+        path: HEALTH_PATHS.started,
         interval: Duration.seconds(5),
         timeout: Duration.seconds(4),
         healthyThresholdCount: 2,

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -12,6 +12,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { FargateService } from 'aws-cdk-lib/aws-ecs';
 import type { ApplicationTargetGroup } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -75,6 +76,22 @@ export class Observability extends Construct {
     // No SSE: CloudWatch can only publish to an encrypted topic through a customer-managed key ($1/month), and
     // alarm notifications carry no data beyond alarm names. Publishing still requires TLS.
     this.alertsTopic = new Topic(this, 'Alerts', { enforceSSL: true });
+    // The TLS rule makes a topic policy, which replaces SNS's default one; without this grant CloudWatch could not
+    // publish ("no resource-based policy allows the SNS:Publish action") and every alarm would notify nobody.
+    // Only this account's alarms may, so no other account can use CloudWatch to publish here (confused deputy).
+    const { account, region, partition } = Stack.of(this);
+    this.alertsTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alertsTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+        },
+      }),
+    );
     if (props.alarmEmail) this.alertsTopic.addSubscription(new EmailSubscription(props.alarmEmail));
 
     const alarm = (alarmId: string, description: string, metric: IMetric, threshold: number, options: AlarmOptions = {}) =>

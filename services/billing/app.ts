@@ -1,6 +1,6 @@
 import type { Express, RequestHandler } from 'express';
 import { createHttpApp } from '../kit/http/app';
-import type { ReadinessCheck } from '../kit/http/health';
+import type { ReadinessCheck, StartedCheck } from '../kit/http/health';
 import type { Logger } from '../kit/logger';
 import { accountUseCases } from './domain/account-use-cases';
 import { invoiceUseCases } from './domain/invoice-use-cases';
@@ -14,6 +14,8 @@ export interface BillingAppDeps {
   readonly productCatalog: ProductCatalog;
   readonly requireUser: RequestHandler;
   readonly ready: ReadinessCheck;
+  /** Migrations done: `/health/started` (services/kit/http/health.ts). @default always */
+  readonly started?: StartedCheck;
   readonly accessLog?: boolean;
 }
 
@@ -25,5 +27,5 @@ export function createBillingApp(deps: BillingAppDeps): Express {
     requireUser: deps.requireUser,
     openApiDocument: billingOpenApi(),
   });
-  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, accessLog: deps.accessLog });
+  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, ...(deps.started ? { started: deps.started } : {}), accessLog: deps.accessLog });
 }

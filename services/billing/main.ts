@@ -38,6 +38,8 @@ runMain('billing', async () => {
     // A closed account (its user deleted) refuses the user's tokens: 401 on every route (services/kit/auth/revocations.ts).
     requireUser: requireUser(revocationAware(verifierFromConfig(config), cachedRevocationList(revocationListClosedAccounts(database.db)))),
     ready: readyAfter(migrations, database.ping),
+    // The deployed balancer's check: migrated, whatever the database says now (services/kit/http/health.ts).
+    started: migrations.done,
   });
 
   const inbox = createInbox(database.db, billingUnitOfWork);

@@ -6,8 +6,12 @@
 import { consumedBy, TYPE_ATTRIBUTE, type EventType } from './events';
 import { SERVICE_NAMES, type ServiceName } from './services';
 
-/** Deliveries before a message moves to the dead-letter queue. */
-export const MAX_RECEIVE_COUNT = 5;
+/**
+ * Deliveries before a message moves to the dead-letter queue. With the consumers' retry delays (15 s doubling to
+ * at most 300 s, services/kit/bus/consumer.ts) a failing event is retried for about 18 minutes first: longer than
+ * an RDS Multi-AZ failover (1-2 minutes) or an instance reboot, so those send nothing to the dead-letter queue.
+ */
+export const MAX_RECEIVE_COUNT = 8;
 
 export interface ConsumerQueue {
   readonly consumer: ServiceName;

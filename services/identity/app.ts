@@ -1,6 +1,6 @@
 import type { Express, RequestHandler } from 'express';
 import { createHttpApp } from '../kit/http/app';
-import type { ReadinessCheck } from '../kit/http/health';
+import type { ReadinessCheck, StartedCheck } from '../kit/http/health';
 import type { Logger } from '../kit/logger';
 import { accountUseCases } from './domain/account-use-cases';
 import type { IdentityProvider, UnitOfWork } from './domain/ports';
@@ -15,6 +15,8 @@ export interface IdentityAppDeps {
   readonly identityProvider: IdentityProvider;
   readonly requireUser: RequestHandler;
   readonly ready: ReadinessCheck;
+  /** Migrations done: `/health/started` (services/kit/http/health.ts). @default always */
+  readonly started?: StartedCheck;
   readonly accessLog?: boolean;
 }
 
@@ -27,5 +29,5 @@ export function createIdentityApp(deps: IdentityAppDeps): Express {
     requireUser: deps.requireUser,
     openApiDocument: identityOpenApi(),
   });
-  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, accessLog: deps.accessLog });
+  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, ...(deps.started ? { started: deps.started } : {}), accessLog: deps.accessLog });
 }

@@ -45,6 +45,8 @@ runMain('identity', async () => {
     // Tokens of a deleted user are refused from the deletion's commit on (services/kit/auth/revocations.ts).
     requireUser: requireUser(revocationAware(verifierFromConfig(config), cachedRevocationList(revocationListPg(database.db)))),
     ready: readyAfter(migrations, database.ping),
+    // The deployed balancer's check: migrated, whatever the database says now (services/kit/http/health.ts).
+    started: migrations.done,
   });
 
   const inbox = createInbox(database.db, identityUnitOfWork);

@@ -3,7 +3,7 @@ import type { Express, RequestHandler } from 'express';
 import { ProductCatalog } from '../contracts/grpc/gen/platform/product/v1/product_catalog_pb';
 import { grpcHealth } from '../kit/grpc/health';
 import { createHttpApp } from '../kit/http/app';
-import type { ReadinessCheck } from '../kit/http/health';
+import type { ReadinessCheck, StartedCheck } from '../kit/http/health';
 import type { Logger } from '../kit/logger';
 import type { UnitOfWork } from './domain/ports';
 import { productUseCases } from './domain/product-use-cases';
@@ -17,6 +17,8 @@ export interface ProductAppDeps {
   /** Catalogue writes need the admin group; reads are public. */
   readonly requireAdmin: RequestHandler;
   readonly ready: ReadinessCheck;
+  /** Migrations done: `/health/started` (services/kit/http/health.ts). @default always */
+  readonly started?: StartedCheck;
   readonly accessLog?: boolean;
 }
 
@@ -27,7 +29,7 @@ export function createProductApp(deps: ProductAppDeps): Express {
     requireAdmin: deps.requireAdmin,
     openApiDocument: productOpenApi(),
   });
-  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, accessLog: deps.accessLog });
+  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, ...(deps.started ? { started: deps.started } : {}), accessLog: deps.accessLog });
 }
 
 export interface ProductGrpcDeps {

@@ -49,6 +49,8 @@ runMain('product', async () => {
     requireAdmin: requireAdmin(revocationAware(verifierFromConfig(config), cachedRevocationList(revocationListPg(database.db)))),
     // Ready only when the internal gRPC port answers too: Billing prices invoices through it.
     ready: readyWithGrpc(serving, grpc.url),
+    // The deployed balancer's check: migrated, whatever the database says now (services/kit/http/health.ts).
+    started: migrations.done,
   });
 
   // Product consumes identity.user.deleted only, to keep its revocation record; it publishes nothing.

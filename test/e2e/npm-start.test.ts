@@ -63,6 +63,10 @@ describe('npm start', () => {
     });
     expect(steps).toHaveLength(7);
     expect(steps.join('\n')).not.toContain('FAILED');
+    // Each service wires its migrations to /health/started, the deployed balancer's check.
+    for (const port of ['IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT']) {
+      expect(await fetch(`http://127.0.0.1:${platform.ports[port]}/health/started`).then((r) => r.status), port).toBe(200);
+    }
   });
 
   it('when SIGTERM is sent to npm alone, then it stops everything without a warning, says "stopped cleanly", exits 0, and leaves nothing running', { timeout: 90_000 }, async () => {

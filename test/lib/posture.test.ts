@@ -120,10 +120,10 @@ describe.each(['dev', 'prod'] as const)('posture (%s)', (stage) => {
     for (const [id, group] of named) expect(group.DeletionPolicy ?? 'Delete', id).toBe('Delete');
   });
 
-  it('when synthesized, then target groups gate on readiness every 5 s × 2 and drain within 30 s', () => {
+  it('when synthesized, then target groups gate on finished migrations (not on the database) every 5 s × 2 and drain within 30 s', () => {
     for (const group of Object.values(resourcesOf(app(), 'AWS::ElasticLoadBalancingV2::TargetGroup'))) {
       expect(group.Properties).toMatchObject({
-        HealthCheckPath: '/health/ready',
+        HealthCheckPath: '/health/started',
         HealthCheckIntervalSeconds: 5,
         HealthyThresholdCount: 2,
       });

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from '../logger';
 import { errorHandler, notFound, unsupportedMediaType } from './error-handler';
-import { healthRoutes, type ReadinessCheck } from './health';
+import { healthRoutes, type ReadinessCheck, type StartedCheck } from './health';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { accessLog } from './access-log';
 import { requestId } from './request-id';
@@ -14,6 +14,8 @@ export interface HttpAppOptions {
   readonly routes: Router;
   /** Answers whether the service can take traffic (its database answers). */
   readonly ready: ReadinessCheck;
+  /** Whether it has finished starting (migrations ran): `/health/started`, the deployed balancer's check. @default always */
+  readonly started?: StartedCheck;
   /** Per-request access log lines. @default true */
   readonly accessLog?: boolean;
 }
@@ -55,7 +57,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(requireJsonBody);
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES }));
 
-  app.use(healthRoutes(options.ready));
+  app.use(healthRoutes(options.ready, options.started));
   app.use(answerMethodNotAllowed(options.routes));
 
   app.use(notFound);

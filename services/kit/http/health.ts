@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { HEALTH_PATHS } from '../../contracts/services';
 import { AppError } from '../errors';
 import { sendProblem } from './problem';
 
@@ -15,16 +16,23 @@ export function readyAfter(migrations: { readonly done: () => boolean }, check: 
   };
 }
 
-/**
- * Liveness says the process runs (from its first second, migrations or not); readiness says it can serve, so load
- * balancers only route to ready tasks.
- */
-export const HEALTH_PATHS = { live: '/health/live', ready: '/health/ready' } as const;
+/** Whether the service has finished starting: its migrations ran. */
+export type StartedCheck = () => boolean;
 
-export function healthRoutes(ready: ReadinessCheck): Router {
+/** What each health route says, and who reads it: services/contracts/services.ts. */
+export { HEALTH_PATHS };
+
+const notReady = (res: Response, req: Request, detail: string) =>
+  sendProblem(res, new AppError(503, 'not-ready', { detail, headers: { 'Retry-After': '5' } }), req.originalUrl);
+
+export function healthRoutes(ready: ReadinessCheck, started: StartedCheck = () => true): Router {
   const router = Router();
   router.get(HEALTH_PATHS.live, (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  router.get(HEALTH_PATHS.started, (req, res) => {
+    if (started()) res.json({ status: 'ok' });
+    else notReady(res, req, 'Migrations are running.');
   });
   router.get(HEALTH_PATHS.ready, async (req, res) => {
     const reason = await ready().then(
@@ -33,7 +41,7 @@ export function healthRoutes(ready: ReadinessCheck): Router {
     );
     // Answered here, not thrown: not being ready is a state the prober reads, not a failed request to log (a
     // launcher or balancer polling a migrating service would fill the log with errors).
-    if (reason) sendProblem(res, new AppError(503, 'not-ready', { detail: reason, headers: { 'Retry-After': '5' } }), req.originalUrl);
+    if (reason) notReady(res, req, reason);
     else res.json({ status: 'ok' });
   });
   return router;

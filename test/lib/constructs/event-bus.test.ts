@@ -31,6 +31,8 @@ describe('EventBus', () => {
       template.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: spec.queueName,
         SqsManagedSseEnabled: true,
+        // A consumer stopped over a long weekend loses nothing (SQS's default is 4 days).
+        MessageRetentionPeriod: 14 * 24 * 3600,
         RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: spec.maxReceiveCount },
       });
       template.hasResourceProperties('AWS::SQS::Queue', {
@@ -62,13 +64,23 @@ describe('EventBus', () => {
   });
 
   it('when a dead-letter queue holds any message, then its alarm fires', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', topology.queues.length);
-    template.allResourcesProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'notBreaching',
-    });
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties?.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(alarms).toHaveLength(topology.queues.length);
+    for (const alarm of alarms) {
+      expect(alarm.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    }
+  });
+
+  it('when a queue\'s oldest message has waited longer than any retry (30 minutes), then its backlog alarm fires: the consumer is not taking messages', () => {
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties?.MetricName === 'ApproximateAgeOfOldestMessage');
+    expect(alarms).toHaveLength(topology.queues.length);
+    const queues = Object.entries(resourcesOf(template, 'AWS::SQS::Queue'));
+    const mainQueueIds = topology.queues.map((spec) => queues.find(([, q]) => q.Properties?.QueueName === spec.queueName)![0]);
+    const watched = alarms.map((alarm) => (alarm.Properties?.Dimensions as { Name: string; Value: { 'Fn::GetAtt': string[] } }[]).find((d) => d.Name === 'QueueName')?.Value['Fn::GetAtt'][0]);
+    expect(watched.sort()).toEqual(mainQueueIds.sort());
+    for (const alarm of alarms) {
+      expect(alarm.Properties).toMatchObject({ Threshold: 30 * 60, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', Statistic: 'Maximum' });
+    }
   });
 
   it('when a topology names one consumer twice, then it refuses, naming the consumer', () => {

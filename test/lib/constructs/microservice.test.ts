@@ -61,11 +61,11 @@ describe('Microservice', () => {
     expect(container?.Environment).toContainEqual({ Name: 'MIGRATION_LOCK_WAIT_MS', Value: '120000' });
   });
 
-  it('when a task starts, then the ALB sends it traffic only once /health/ready passed twice 5 s apart', () => {
+  it('when a task starts, then the ALB sends it traffic only once /health/started (migrations done) passed twice 5 s apart, and a database outage does not fail that check', () => {
     build().template().hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetType: 'ip',
       Port: 3000,
-      HealthCheckPath: '/health/ready',
+      HealthCheckPath: '/health/started',
       HealthCheckIntervalSeconds: 5,
       HealthCheckTimeoutSeconds: 4,
       HealthyThresholdCount: 2,
@@ -134,6 +134,12 @@ describe('Microservice', () => {
         TargetValue: 500,
       }),
     });
+  });
+
+  it('when redeployed after autoscaling scaled it out, then the template sets no task count, so the deploy keeps the tasks autoscaling chose', () => {
+    const [service] = Object.values(resourcesOf(build().template(), 'AWS::ECS::Service'));
+    expect(service?.Properties).toBeDefined();
+    expect(service?.Properties).not.toHaveProperty('DesiredCount');
   });
 
   it('when exposed through Service Connect, then peers reach it at http://<name>', () => {

@@ -65,6 +65,20 @@ describe('Observability', () => {
     }
   });
 
+  it('when an alarm fires, then CloudWatch may publish to the alerts topic (its TLS policy replaced the default one), for this account\'s alarms only', () => {
+    const [policy] = Object.values(resourcesOf(template, 'AWS::SNS::TopicPolicy'));
+    const statements = (policy?.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
+    const allow = statements.filter((statement) => statement.Effect === 'Allow');
+    expect(allow).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() }, ArnLike: { 'aws:SourceArn': expect.anything() } },
+      }),
+    ]);
+    expect(JSON.stringify(allow[0]!.Condition)).toContain(':alarm:*');
+  });
+
   it('when an email is given, then it is subscribed to the TLS-only alerts topic', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {

@@ -84,21 +84,23 @@ describe('migrations beside a listening service', () => {
   let server: RunningServer | undefined;
   afterAll(() => server?.close());
 
-  it('when migrations are slow, then /health/live answers at once, /health/ready says 503 until they are done, then 200', async () => {
+  it('when migrations are slow, then /health/live answers at once, /health/started and /health/ready say 503 until they are done, then 200', async () => {
     const db = await createTestDatabase('platform_slow_migration');
     try {
       const database = connect(db.url);
       const migrations = startMigrations(() => migrateWithLock(database.pool, fixtures('slow-migrations'), 'slow', testLogger));
-      const app = express().use(requestId).use(healthRoutes(readyAfter(migrations, database.ping))).use(errorHandler(testLogger));
+      const app = express().use(requestId).use(healthRoutes(readyAfter(migrations, database.ping), migrations.done)).use(errorHandler(testLogger));
       server = await serve(app, { port: 0, host: '127.0.0.1', logger: testLogger });
       const get = (route: string) => fetch(`${server!.url}${route}`);
       expect((await get('/health/live')).status).toBe(200);
       const notReady = await get('/health/ready');
       expect(notReady.status).toBe(503);
       expect(await notReady.json()).toMatchObject({ detail: 'Migrations are running.' });
+      expect((await get('/health/started')).status).toBe(503);
       await migrations.finished;
       expect(migrations.done()).toBe(true);
       await vi.waitFor(async () => expect((await get('/health/ready')).status).toBe(200));
+      expect((await get('/health/started')).status).toBe(200);
     } finally {
       await server?.close();
       server = undefined;

@@ -7,7 +7,7 @@ import { createHttpApp } from '../../../../services/kit/http/app';
 import { parseInput } from '../../../../services/kit/http/validate';
 import { testLogger } from '../../../support/silent-logger';
 
-function sampleApp(ready = async () => true) {
+function sampleApp(ready = async () => true, started?: () => boolean) {
   const routes = Router();
   routes.get('/things/:id', (req, res) => {
     res.json({ id: req.params.id });
@@ -21,7 +21,7 @@ function sampleApp(ready = async () => true) {
   routes.get('/teapot', () => {
     throw AppError.unavailable('Upstream is down.', 7);
   });
-  return createHttpApp({ logger: testLogger, routes, ready, accessLog: false });
+  return createHttpApp({ logger: testLogger, routes, ready, ...(started ? { started } : {}), accessLog: false });
 }
 
 const app = sampleApp();
@@ -114,5 +114,20 @@ describe('the health routes', () => {
       throw new Error('connection refused');
     });
     expectProblem(await request(down).get('/health/ready'), 503);
+  });
+
+  it('when it has started but the database does not answer, then /health/started still answers 200, so the balancer keeps the task', async () => {
+    const down = sampleApp(async () => {
+      throw new Error('connection refused');
+    }, () => true);
+    expect((await request(down).get('/health/started')).status).toBe(200);
+    expectProblem(await request(down).get('/health/ready'), 503);
+  });
+
+  it('when it has not started (migrations running), then /health/started answers 503 with Retry-After', async () => {
+    const res = await request(sampleApp(async () => true, () => false)).get('/health/started');
+    expectProblem(res, 503);
+    expect(res.body).toMatchObject({ detail: 'Migrations are running.' });
+    expect(res.headers['retry-after']).toBe('5');
   });
 });
