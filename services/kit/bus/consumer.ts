@@ -19,13 +19,20 @@ export interface ConsumerOptions<E extends { id: string; type: string }> extends
   /** How often a running handler's messages get their visibility extended; default a third of the timeout. */
   readonly heartbeatSeconds?: number;
   readonly waitTimeSeconds?: number;
-  /** Seconds a failed message waits before redelivery, growing with its receive count. */
+  /** Seconds a failed message waits before redelivery, growing with its receive count. @default DEFAULT_RETRY_SECONDS */
   readonly retrySeconds?: Backoff;
   /** Pause after a failed receive (emulator down, network), in ms. */
   readonly receiveErrorPauseMs?: Backoff;
   /** Parallel poll loops; each handles up to 10 messages at a time. */
   readonly pollers?: number;
 }
+
+/**
+ * 15 s, 30 s, 60 s, … at most 300 s: with the topology's 8 receives (services/contracts/bus-topology.ts), a failing
+ * event is retried for about 18 minutes before it is dead-lettered, so a database failover or reboot sends nothing
+ * there. A shorter schedule (2 s doubling, 5 receives) dead-lettered every event of a 30 s outage.
+ */
+export const DEFAULT_RETRY_SECONDS: Backoff = { base: 15, max: 300 };
 
 export interface Consumer {
   start(): Promise<void>;
@@ -94,7 +101,7 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
         deadLetter,
         visibilityTimeoutSeconds,
         heartbeatSeconds,
-        retry: options.retrySeconds ?? { base: 2, max: 300 },
+        retry: options.retrySeconds ?? DEFAULT_RETRY_SECONDS,
       };
       running = true;
       stopping = new AbortController();

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { consumedBy, EVENT_CATALOG, EVENT_TYPES, eventSourceOf, parseEvent } from '../../../services/contracts/events';
 import { busTopology, MAX_RECEIVE_COUNT } from '../../../services/contracts/bus-topology';
+import { backoffDelay } from '../../../services/kit/bus/backoff';
+import { DEFAULT_RETRY_SECONDS } from '../../../services/kit/bus/consumer';
 import { BILLING_HANDLED_EVENTS } from '../../../services/billing/entry-points/events/handlers';
 import { IDENTITY_HANDLED_EVENTS } from '../../../services/identity/entry-points/events/handlers';
 import { PRODUCT_HANDLED_EVENTS } from '../../../services/product/entry-points/events/handlers';
@@ -21,7 +23,15 @@ describe('the bus topology', () => {
     }
   });
 
-  it('when derived, then every queue has a dead-letter queue after five receives and a prefixed name', () => {
+  it('when a consumer keeps failing an event, then with the default delays it retries it for over 10 minutes before the dead-letter queue, outlasting a database failover', () => {
+    const waits = Array.from({ length: MAX_RECEIVE_COUNT - 1 }, (_, index) => backoffDelay(DEFAULT_RETRY_SECONDS, index + 1));
+    const total = waits.reduce((sum, wait) => sum + wait, 0);
+    expect(total).toBeGreaterThan(10 * 60);
+    // …and not for hours: a poison message still reaches the dead-letter queue (and its alarm) the same morning.
+    expect(total).toBeLessThan(30 * 60);
+  });
+
+  it('when derived, then every queue has a dead-letter queue after MAX_RECEIVE_COUNT receives and a prefixed name', () => {
     const topology = busTopology('stage1');
     expect(topology.topicName).toBe('stage1-events');
     for (const queue of topology.queues) {
