@@ -76,6 +76,19 @@ interface Resource {
 }
 export type Template = { readonly Resources?: Readonly<Record<string, Resource>> };
 
+/**
+ * Tasks a service runs when idle: its DesiredCount when the template sets one, else the minimum of the autoscaling
+ * target that names it (the template leaves the count out so deploys keep what autoscaling chose), else 1.
+ */
+function idleTaskCount(resources: Readonly<Record<string, Resource>>, serviceId: string): number {
+  const desired = resources[serviceId]?.Properties?.DesiredCount;
+  if (desired !== undefined) return Number(desired);
+  const target = Object.values(resources).find(
+    (r) => r.Type === 'AWS::ApplicationAutoScaling::ScalableTarget' && JSON.stringify(r.Properties?.ResourceId ?? '').includes(`"${serviceId}"`),
+  );
+  return Number(target?.Properties?.MinCapacity ?? 1);
+}
+
 export function loadPriceTable(file = PRICE_TABLE_FILE): PriceTable {
   return JSON.parse(readFileSync(file, 'utf8')) as PriceTable;
 }
@@ -143,7 +156,7 @@ export function priceTemplates(stage: string, templates: Readonly<Record<string,
           const spot = JSON.stringify(props.CapacityProviderStrategy ?? []).includes('FARGATE_SPOT');
           const vcpu = Number(task.Cpu) / 1024;
           const gb = Number(task.Memory) / 1024;
-          const count = Number(props.DesiredCount ?? 1);
+          const count = idleTaskCount(resources, id);
           const hourly = (vcpu * rate(p.fargateVcpuHour, arch, 'Fargate architecture') + gb * rate(p.fargateGbHour, arch, 'Fargate architecture')) * (spot ? p.fargateSpotFactor : 1);
           // Service Connect registers each task once per published port (Product: REST and gRPC) in Cloud Map.
           const published = ((props.ServiceConnectConfiguration as { Services?: unknown[] } | undefined)?.Services ?? []).length;
