@@ -6,8 +6,9 @@
  *   outbox status [<postgres-url>…]       pending events and the oldest unsent, per service database
  *
  * Options: --prefix (default $BUS_PREFIX or "platform"), --endpoint (default $AWS_ENDPOINT_URL; unset means real
- * AWS), --json. Database URLs default to $DATABASE_URL; a server URL without a database name means the database
- * of every producing service on that server. --local points both at the platform `npm start` runs.
+ * AWS), --region (default $AWS_REGION, else us-east-1), --json. Database URLs default to $DATABASE_URL; a server
+ * URL without a database name means the database of every producing service on that server. --local points both
+ * at the platform `npm start` runs (its region too).
  */
 import { parseArgs } from 'node:util';
 import { createBusClients } from '../services/kit/bus/clients';
@@ -15,7 +16,9 @@ import { dlqList, dlqRedrive } from './events/dlq';
 import { localTargets, type LocalTarget } from './events/local';
 import { outboxStatusCommand } from './events/outbox';
 
-const USAGE = 'usage: npm run events -- dlq list|redrive [--consumer <name>] [--prefix <p>] [--endpoint <url> | --local] [--json]\n' +
+const USAGE =
+  'usage: npm run events -- dlq list [--consumer <name>] | dlq redrive --consumer <name>\n' +
+  '         [--prefix <p>] [--endpoint <url> | --local] [--region <region>] [--json]\n' +
   '       npm run events -- outbox status [<postgres-url>… | --local] [--json]';
 
 async function main(argv: readonly string[]): Promise<void> {

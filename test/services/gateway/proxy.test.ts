@@ -128,7 +128,7 @@ describe('when the gateway answers by itself', () => {
     expect(Object.values(upstreams.byService).reduce((n, u) => n + u.seen.length, 0)).toBe(before);
   });
 
-  it.each(['/health/live', '/health/ready', '/identity/health/live'])('then %s of the services is not proxied (404)', async (path) => {
+  it.each(['/health/live', '/health/started', '/health/ready', '/identity/health/live'])('then %s of the services is not proxied (404)', async (path) => {
     const answer = await send('GET', path);
     expect(answer.status).toBe(404);
   });
