@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { AccountLimit, ClientLimit, Throttle } from '../contracts/routes';
 import { ClientThrottle } from './client-throttle';
+import { credentialBody } from './credential-body';
 import type { GatewayRoute } from './routing';
 import { effectiveThrottle, TokenBucket, type ThrottleOverride } from './throttle';
 
@@ -36,6 +37,9 @@ export interface AccountTicket {
   readonly fromAddress: string;
   readonly pool: AccountPool;
 }
+
+/** The one key of every body that names no readable account; a hash (base64) never has parentheses. */
+export const UNREADABLE_ACCOUNT = '(unreadable)';
 
 export class EdgeLimits {
   private readonly routeBuckets = new Map<GatewayRoute, TokenBucket>();
@@ -70,15 +74,17 @@ export class EdgeLimits {
 
   /**
    * The account a credential request from `address` names, or `undefined` when the route has no account limit or
-   * the body no account.
+   * the request no body. A body whose account the gateway cannot read (not JSON, no such field, an encoding it
+   * cannot undo) counts as one shared account: whatever the service might still read in it (a parser difference
+   * between the two) gets no more than that one account's budget, for all such requests together.
    */
-  account(route: GatewayRoute, body: Buffer | null, address: string): AccountTicket | undefined {
+  account(route: GatewayRoute, body: Buffer | null, address: string, contentEncoding?: string): AccountTicket | undefined {
     const pool = this.accountPools.get(route);
     if (!pool || !body) return undefined;
-    const value = accountField(body, pool.limit.field);
-    if (value === undefined) return undefined;
+    const readable = credentialBody(body, contentEncoding);
+    const value = readable && accountField(readable, pool.limit.field);
     // Hashed: fixed-size keys whatever the body held, and no e-mail or refresh token kept in memory.
-    const key = createHash('sha256').update(value).digest('base64');
+    const key = value === undefined ? UNREADABLE_ACCOUNT : createHash('sha256').update(value).digest('base64');
     return { key, fromAddress: `${key} ${address}`, pool };
   }
 

@@ -4,11 +4,11 @@
  * whole, within the budget all bodies share → route bucket → (account, address) bucket → account bucket →
  * proxy. Everything derived from the route table is built once in createGateway; a request only looks things up. docs/gateway.md has the limit model.
  */
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE } from '../contracts/routes';
 import { AppError } from '../kit/errors';
-import { answerClientErrors } from '../kit/http/client-errors';
+import { createProblemServer } from '../kit/http/client-errors';
 import { Authorizer } from './authorizer';
 import { BodyBudget } from './body-budget';
 import { ConcurrencyCap } from './client-caps';
@@ -87,7 +87,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
     const payload = await readBody(x.req, body, share);
     // The route's bucket before the account's: a request the route refuses spends no account budget.
     throttleIf(limits.takeRoute(route, now()));
-    const account = limits.account(route, payload, x.clientIp);
+    const account = limits.account(route, payload, x.clientIp, x.req.headers['content-encoding']);
     if (account) throttleIf(limits.takeAccount(account, now()));
     const status = await upstreams.forward({
       service: route.service,
@@ -137,8 +137,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
     serverOptions: server,
     attach,
     createServer: () => {
-      const created = createServer(server, handler);
-      answerClientErrors(created, logger);
+      const created = createProblemServer(server, handler, logger);
       // Longer than a load balancer's idle timeout, as in kit/http/serve.ts.
       created.keepAliveTimeout = 65_000;
       attach(created);

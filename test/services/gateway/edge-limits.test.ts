@@ -1,6 +1,7 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { AccountLimit, ClientLimit, RouteDefinition } from '../../../services/contracts/routes';
-import { accountField, EdgeLimits } from '../../../services/gateway/edge-limits';
+import { accountField, EdgeLimits, UNREADABLE_ACCOUNT } from '../../../services/gateway/edge-limits';
 import { compileRoutes, type GatewayRoute } from '../../../services/gateway/routing';
 
 const T0 = 1_000_000;
@@ -118,12 +119,30 @@ describe('when a credential request names an account', () => {
     expect(admitted(() => edge.takeAccount(ann, T0), 10)).toBe(5);
   });
 
-  it('then a route without an account limit, or a body without the account, names none', () => {
+  it('then a route without an account limit, or a request without a body, names none', () => {
     const { list, token, refresh, edge } = limits();
     expect(edge.account(list, body({ email: 'a@x' }), 'a')).toBeUndefined();
     expect(edge.account(token, null, 'a')).toBeUndefined();
-    expect(edge.account(token, body({ refreshToken: 'r' }), 'a')).toBeUndefined();
     expect(edge.account(refresh, body({ refreshToken: 'r' }), 'a')).toBeDefined();
+  });
+
+  it('then a body whose account cannot be read counts as the one shared unreadable account', () => {
+    const { token, edge } = limits();
+    const unreadable = [body({ refreshToken: 'r' }), Buffer.from('not json'), body({ email: 'a@x' })];
+    const tickets = [edge.account(token, unreadable[0]!, 'a'), edge.account(token, unreadable[1]!, 'b'), edge.account(token, unreadable[2]!, 'a', 'compress')];
+    expect(tickets.map((ticket) => ticket?.key)).toEqual([UNREADABLE_ACCOUNT, UNREADABLE_ACCOUNT, UNREADABLE_ACCOUNT]);
+    expect(tickets[0]?.fromAddress).toBe(`${UNREADABLE_ACCOUNT} a`);
+  });
+
+  it('then a gzip, deflate or br body, or one with a UTF-8 byte order mark, names the account the plain one does', () => {
+    const { token, edge } = limits();
+    const text = JSON.stringify({ email: 'a@x' });
+    const plain = edge.account(token, Buffer.from(text), 'a')!.key;
+    expect(plain).not.toBe(UNREADABLE_ACCOUNT);
+    expect(edge.account(token, gzipSync(text), 'a', 'gzip')?.key).toBe(plain);
+    expect(edge.account(token, deflateSync(text), 'a', 'Deflate')?.key).toBe(plain);
+    expect(edge.account(token, brotliCompressSync(text), 'a', 'br')?.key).toBe(plain);
+    expect(edge.account(token, Buffer.from(`\ufeff${text}`), 'a', 'identity')?.key).toBe(plain);
   });
 
   it('then each failed attempt costs the penalty, down to the debt cap; other answers cost nothing more', () => {

@@ -2,6 +2,7 @@
  * Per-client limits from the route table, through the real gateway and the run's cognito-local tokens. Distinct
  * clients are distinct loopback source addresses (FACTS.md: any 127.0.0.0/8 address is local on Linux).
  */
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayOptions } from '../../../services/gateway/gateway';
 import { loginAs, type TestTokens } from '../../support/auth';
@@ -178,7 +179,7 @@ describe('when an account gets failed sign-ins', () => {
     }
   });
 
-  it('then a correct sign-in costs only its token, and a body without an account only the address\'s', async () => {
+  it('then a correct sign-in costs only its token, and a body without an account spends none of that account\'s', async () => {
     const { url } = await gatewayWith({ perClientOverride: { rateLimit: 1, burstLimit: 100 } });
     const right = [];
     for (let i = 0; i < 10; i++) right.push(await signIn(url, '127.0.0.2', 'dan@example.com', 'right'));
@@ -186,6 +187,49 @@ describe('when an account gets failed sign-ins', () => {
     expect((await signIn(url, '127.0.0.2', 'dan@example.com', 'right')).status).toBe(429);
     const noAccount = await Promise.all(['{}', 'not json', '[1]', '{"email":7}'].map((body) => call(url, 'POST', '/identity/token', { from: '127.0.0.2', body })));
     expect(statuses(noAccount)).toEqual([401, 401, 401, 401]);
+    expect((await signIn(url, '127.0.0.2', 'eve@example.com', 'right')).status).toBe(200);
+  });
+
+  it('then a compressed or BOM-prefixed body names its account as the service reads it: guesses in every encoding share that account\'s budget', async () => {
+    const { url } = await gatewayWith({});
+    const text = JSON.stringify({ email: 'gus@example.com', password: 'guess' });
+    const encoded: Array<[string | undefined, Buffer]> = [
+      [undefined, Buffer.from(text)],
+      ['gzip', gzipSync(text)],
+      [undefined, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])],
+      ['br', brotliCompressSync(text)],
+      ['DEFLATE', deflateSync(text)],
+      ['gzip', gzipSync(`\ufeff${text}`)],
+    ];
+    const tries = [];
+    for (const [encoding, body] of encoded) {
+      const headers = { 'content-type': 'application/json', ...(encoding ? { 'content-encoding': encoding } : {}) };
+      tries.push((await call(url, 'POST', '/identity/token', { from: '127.0.0.2', headers, body })).status);
+    }
+    // The same four answered guesses, then 429, as in plain JSON alone.
+    expect(tries).toEqual([401, 401, 401, 401, 429, 429]);
+  });
+
+  it('then bodies whose account the gateway cannot read (an unknown encoding, another charset) share one account\'s budget across all addresses', async () => {
+    const { url, clock } = await gatewayWith({});
+    const text = JSON.stringify({ email: 'hal@example.com', password: 'guess' });
+    const unreadable: Array<{ headers: Record<string, string>; body: Buffer }> = [
+      { headers: { 'content-encoding': 'compress' }, body: Buffer.from(text) },
+      { headers: { 'content-type': 'application/json; charset=utf-16le' }, body: Buffer.from(text, 'utf16le') },
+      { headers: { 'content-encoding': 'gzip' }, body: Buffer.from('not gzip') },
+    ];
+    const send = (i: number, from: string) => {
+      const { body, headers } = unreadable[i % unreadable.length]!;
+      return call(url, 'POST', '/identity/token', { from, headers: { 'content-type': 'application/json', ...headers }, body });
+    };
+    const tries = [];
+    for (let i = 0; i < 20; i++) tries.push(await send(i, `127.0.5.${i + 1}`));
+    expect(count(tries, 401)).toBe(20);
+    clock.advance(1_000); // the route's bucket has 10 again (10/s); one account's has half a token (0.5/s)
+    // As for one account guessed from many addresses: its own bucket of 20 is spent, whatever address comes next…
+    expect((await send(0, '127.0.5.100')).status).toBe(429);
+    // …while a readable guess at another account is still answered.
+    expect((await signIn(url, '127.0.5.101', 'ian@example.com', 'guess')).status).toBe(401);
   });
 });
 

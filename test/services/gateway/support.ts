@@ -129,7 +129,7 @@ export interface Problem {
 
 export interface CallInit {
   readonly headers?: Record<string, string>;
-  readonly body?: string | Readable;
+  readonly body?: string | Buffer | Readable;
   readonly signal?: AbortSignal;
   /** The client's source address (any of 127.0.0.0/8 on Linux, FACTS.md), so tests can be distinct clients. */
   readonly from?: string;
