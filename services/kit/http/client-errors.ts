@@ -3,13 +3,18 @@
  * limit, a request that does not arrive in time. Node would answer them with a bare status line; here they get
  * the same problem+json, request id and security headers as every other error, and a lingering close, so the
  * client reads the answer instead of a connection reset.
+ *
+ * Two well-formed requests node:http would also answer itself with a bare status line: an HTTP/1.1 request
+ * without Host (400) and an `Expect` other than `100-continue` (417). They get their problem too, with the
+ * caller's request id, and the connection handling node gives them: closed after the 400, kept after the 417.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import { rawProblemAnswer } from './problem';
+import { problemAnswerFields, problemBody, rawProblemAnswer } from './problem';
+import { pickRequestId } from './request-id';
 
 /** How long a refused connection may go on sending (read and dropped) before it is cut. */
 const LINGER_MS = 2_000;
@@ -32,7 +37,45 @@ function requestTarget(raw: unknown): string {
   return match?.[1] ?? '/';
 }
 
+/** RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without Host (HTTP/1.0 has no such rule). */
+const missingHost = () => AppError.badRequest('An HTTP/1.1 request must name its host in a Host header.');
+
+/** RFC 9110 §10.1.1: the one expectation this server meets is 100-continue (node:http answers it itself). */
+const expectationFailed = () =>
+  new AppError(417, 'expectation-failed', { detail: 'The only expectation this server meets is Expect: 100-continue.' });
+
+/**
+ * The problem for a request node:http has parsed but would answer itself. A connection already closing (the
+ * gateway answered it 429 when it opened) gets nothing more.
+ */
+function answerOutsideApp(req: IncomingMessage, res: ServerResponse, problem: AppError, logger: Logger, close: boolean): void {
+  if (!req.socket.writable) return;
+  const requestId = pickRequestId(req.headers['x-request-id']);
+  const target = req.url ?? '/';
+  const body = problemBody(problem, target.startsWith('/') && target.length <= 2048 ? target : '/', requestId);
+  logger.info({ requestId, method: req.method, status: problem.status, code: problem.code }, 'refused a request before the app');
+  res.writeHead(problem.status, { ...problemAnswerFields(problem, requestId, body), ...(close ? { connection: 'close' } : {}) }).end(body);
+}
+
+/**
+ * node:http's createServer, with the answers node would give itself as problems (answerClientErrors). Node would
+ * answer an HTTP/1.1 request without Host before the listener runs; the same check is made here instead.
+ */
+export function createProblemServer(options: ServerOptions, listener: RequestListener, logger: Logger): Server {
+  const server = createServer({ ...options, requireHostHeader: false }, (req, res) => {
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) {
+      answerOutsideApp(req, res, missingHost(), logger, true);
+      return;
+    }
+    listener(req, res);
+  });
+  answerClientErrors(server, logger);
+  return server;
+}
+
 export function answerClientErrors(server: Server, logger: Logger): void {
+  // Only for HTTP/1.1, and not for 100-continue, which node answers with 100 Continue before the listener runs.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => answerOutsideApp(req, res, expectationFailed(), logger, false));
   // The parser stays in error, so each chunk that still arrives reports again; one answer per connection.
   const answered = new WeakSet<Duplex>();
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Duplex) => {

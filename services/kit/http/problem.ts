@@ -31,21 +31,28 @@ export function sendProblem(res: Response, error: AppError, instance: string): v
 }
 
 /**
- * The whole HTTP/1.1 answer as text, for a socket node:http no longer answers itself (bytes that are not HTTP, a
- * refused connection, a CONNECT): status line, security headers, the problem's own headers, `Connection: close`,
- * and the problem body.
+ * The header fields of a problem answer given outside an app (by node:http's own events, or as raw text): the
+ * security headers, the problem's own headers, its type and length, `no-store`, and the request id.
  */
-export function rawProblemAnswer(error: AppError, instance: string, requestId: string): string {
-  const body = problemBody(error, instance, requestId);
-  const fields: Record<string, string | number> = {
+export function problemAnswerFields(error: AppError, requestId: string, body: string): Record<string, string | number> {
+  return {
     ...securityHeaderFields(),
     ...(error.headers as Record<string, string>),
     'content-type': PROBLEM_CONTENT_TYPE,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-request-id': requestId,
-    connection: 'close',
   };
+}
+
+/**
+ * The whole HTTP/1.1 answer as text, for a socket node:http no longer answers itself (bytes that are not HTTP, a
+ * refused connection, a CONNECT): status line, security headers, the problem's own headers, `Connection: close`,
+ * and the problem body.
+ */
+export function rawProblemAnswer(error: AppError, instance: string, requestId: string): string {
+  const body = problemBody(error, instance, requestId);
+  const fields = { ...problemAnswerFields(error, requestId, body), connection: 'close' };
   const head = Object.entries(fields).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   return `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? error.title}\r\n${head}\r\n${body}`;
 }

@@ -1,7 +1,7 @@
-import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
+import type { RequestListener, Server, ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
-import { answerClientErrors } from './client-errors';
+import { createProblemServer } from './client-errors';
 import { serverOptionsFor } from './express-server-classes';
 
 export interface ServeOptions {
@@ -29,10 +29,9 @@ export interface RunningServer {
  * node's own classes from Node 24 on, where those are faster (express-server-classes.ts).
  */
 export async function serve(listener: RequestListener, options: ServeOptions): Promise<RunningServer> {
-  const server = createServer({ ...serverOptionsFor(listener), ...options.serverOptions }, listener);
+  const server = createProblemServer({ ...serverOptionsFor(listener), ...options.serverOptions }, listener, options.logger);
   // Longer than a load balancer's idle timeout (ALB: 60 s), so the balancer, not us, closes idle connections.
   server.keepAliveTimeout = 65_000;
-  answerClientErrors(server, options.logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());

@@ -216,3 +216,71 @@ describe('when a client sends CONNECT, as to a forward proxy', () => {
     expect(await closed).toBe('closed');
   });
 });
+
+describe('when node:http would answer a request itself', () => {
+  const expectProblem = (answer: { status: number; headers: Record<string, string>; body: string }, status: number, type: string) => {
+    expect(answer.status).toBe(status);
+    expect(answer.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(answer.headers['x-request-id']).toBeTruthy();
+    expect(JSON.parse(answer.body)).toMatchObject({ type: `urn:problem-type:platform:${type}`, status, requestId: answer.headers['x-request-id'] });
+    for (const [name, value] of Object.entries(securityHeaderFields())) expect(answer.headers[name], name).toBe(value);
+  };
+
+  it('when an HTTP/1.1 request has no Host header, then it reads a 400 problem+json with its request id, and the connection closes', async () => {
+    const socket = await openSocket(gateway.url);
+    const closed = finished(socket);
+    const answer = readAnswer(socket);
+    socket.write('GET /products HTTP/1.1\r\nX-Request-Id: no-host-1\r\n\r\n');
+    const problem = await answer;
+    expectProblem(problem, 400, 'bad-request');
+    expect(problem.headers['x-request-id']).toBe('no-host-1');
+    expect(await closed).toBe('closed');
+    expect(upstreams.byService.product.seen.filter((seen) => seen.headers['x-request-id'] === 'no-host-1')).toEqual([]);
+  });
+
+  /** Everything the gateway sends until it closes the connection (the echo's answers carry no Content-Length). */
+  const untilClosed = (socket: Socket) =>
+    new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.once('error', reject);
+      socket.once('close', () => resolve(text));
+    });
+
+  it('when an HTTP/1.0 request has no Host header, then it is forwarded as usual', async () => {
+    const socket = await openSocket(gateway.url);
+    const text = untilClosed(socket);
+    socket.write('GET /products HTTP/1.0\r\n\r\n');
+    const answer = await text;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toContain('"service":"product"');
+  });
+
+  it('when the request expects anything but 100-continue, then it reads a 417 problem+json with a request id, and nothing is forwarded', async () => {
+    const before = upstreams.byService.identity.seen.length;
+    const answer = await rawRequest(
+      gateway.url,
+      'POST /identity/signup HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+    );
+    expectProblem(answer, 417, 'expectation-failed');
+    expect(upstreams.byService.identity.seen.length).toBe(before);
+  });
+
+  it('when the request expects 100-continue, then it reads 100 Continue, sends its body, and gets the service\'s answer', async () => {
+    const socket = await openSocket(gateway.url);
+    try {
+      const interim = readAnswer(socket);
+      const body = '{"email":"continue@example.com","password":"correct horse battery"}';
+      socket.write(`POST /identity/signup HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      expect((await interim).status).toBe(100);
+      const final = untilClosed(socket);
+      socket.write(body);
+      const answer = await final;
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      expect(answer).toContain('"service":"identity"');
+      expect(answer).toContain('continue@example.com');
+    } finally {
+      socket.destroy();
+    }
+  });
+});

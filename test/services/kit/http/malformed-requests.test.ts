@@ -10,7 +10,7 @@ import { answerClientErrors } from '../../../../services/kit/http/client-errors'
 import { serve, type RunningServer } from '../../../../services/kit/http/serve';
 import { parseInput } from '../../../../services/kit/http/validate';
 import { testLogger } from '../../../support/silent-logger';
-import { capturingLogger, eventually, LEVEL, openSocket, rawRequest, type RawAnswer } from './raw-http';
+import { capturingLogger, eventually, LEVEL, openSocket, rawRequest, readAnswer, type RawAnswer } from './raw-http';
 
 const { logger, lines } = capturingLogger();
 
@@ -119,6 +119,62 @@ describe('a service, when node:http cannot parse the request', () => {
     } finally {
       slow.closeAllConnections();
       slow.close();
+    }
+  });
+});
+
+describe('a service, when node:http would answer the request itself', () => {
+  it('when an HTTP/1.1 request has no Host header, then it answers a 400 problem+json with its request id, and closes the connection', async () => {
+    const socket = await openSocket(server.url);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const answer = readAnswer(socket);
+    socket.write('GET /things/1 HTTP/1.1\r\nX-Request-Id: no-host-1\r\n\r\n');
+    const problem = rawProblem(await answer);
+    expectProblem(problem, 400);
+    expect(problem.headers['x-request-id']).toBe('no-host-1');
+    expect(problem.headers['x-content-type-options']).toBe('nosniff');
+    expect(problem.headers.connection).toBe('close');
+    expect(problem.body).toMatchObject({ type: 'urn:problem-type:platform:bad-request', instance: '/things/1' });
+    await closed;
+  });
+
+  it('when an HTTP/1.0 request has no Host header, then the app answers it as usual', async () => {
+    const answer = await rawRequest(server.url, 'GET /things/1 HTTP/1.0\r\n\r\n');
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ id: '1' });
+  });
+
+  it('when the request expects anything but 100-continue, then it answers a 417 problem+json with a request id, and the connection serves the next request', async () => {
+    const socket = await openSocket(server.url);
+    try {
+      const answer = readAnswer(socket);
+      socket.write('POST /things HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{"name":"x"}');
+      const problem = rawProblem(await answer);
+      expectProblem(problem, 417);
+      expect(problem.headers['x-request-id']).toMatch(/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/);
+      expect(problem.headers['x-content-type-options']).toBe('nosniff');
+      expect(problem.body).toMatchObject({ type: 'urn:problem-type:platform:expectation-failed', title: 'Expectation Failed', instance: '/things' });
+      const next = readAnswer(socket);
+      socket.write('GET /things/2 HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect((await next).status).toBe(200);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('when the request expects 100-continue, then it reads 100 Continue, sends its body, and gets the app\'s answer', async () => {
+    const socket = await openSocket(server.url);
+    try {
+      const interim = readAnswer(socket);
+      socket.write('POST /things HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n');
+      expect((await interim).status).toBe(100);
+      const final = readAnswer(socket);
+      socket.write('{"name":"x"}');
+      const answer = await final;
+      expect(answer.status).toBe(201);
+      expect(JSON.parse(answer.body)).toEqual({ name: 'x' });
+    } finally {
+      socket.destroy();
     }
   });
 });
