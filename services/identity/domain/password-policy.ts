@@ -23,7 +23,7 @@ export function passwordProblem(password: string): string | undefined {
     /[0-9]/.test(password) &&
     SYMBOL.test(password) &&
     password.trim() === password &&
-    // Nobody types one; refused as in every other text field the API takes.
-    !/\p{Cc}/u.test(password);
+    // Nobody types one; refused as in every other text field the API takes (a lone surrogate is not text at all).
+    !/[\p{Cc}\p{Cs}]/u.test(password);
   return meets ? undefined : PASSWORD_RULE;
 }

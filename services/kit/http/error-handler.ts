@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { sendProblem } from './problem';
-import { toFieldErrors } from './validate';
+import { validationProblem } from './validate';
 
 /** A body the client stopped sending: nothing is wrong on our side, and nobody is left to read an answer. */
 export const REQUEST_ABORTED = 'request-aborted';
@@ -42,7 +42,7 @@ function undecodablePath(error: unknown, path: string): AppError | undefined {
 
 export function toAppError(error: unknown, path = ''): AppError | undefined {
   if (error instanceof AppError) return error;
-  if (error instanceof ZodError) return AppError.validation(toFieldErrors(error));
+  if (error instanceof ZodError) return validationProblem(error);
   if (typeof error === 'object' && error !== null) return undecodablePath(error, path) ?? fromBodyParser(error);
   return undefined;
 }

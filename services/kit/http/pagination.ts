@@ -17,7 +17,13 @@ export interface Page<T> {
 }
 
 const pageParams = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  // Decimal digits only: Number() would also take 0x10, 1e1, " 5" and 5.0.
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/, 'must be a whole number from 1 to 100')
+    .transform(Number)
+    .pipe(z.number().max(100, 'must be a whole number from 1 to 100'))
+    .default(20),
   cursor: z.string().max(512).optional(),
 });
 

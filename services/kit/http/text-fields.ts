@@ -1,22 +1,28 @@
 /**
  * Text a client sends to be stored: no control characters. NUL would fail in PostgreSQL (text cannot hold it:
  * a 500), and the others (ESC, BEL, DEL, the C1 range, …) have no place in a name and only serve to garble logs
- * and terminals. Multi-line text (a description) keeps tabs and line breaks.
+ * and terminals. Multi-line text (a description) keeps tabs and line breaks. A lone UTF-16 surrogate (JSON's
+ * `"\ud800"`) is not text at all: PostgreSQL's jsonb refuses it (a 500 when the value goes into an event) and text
+ * columns would store U+FFFD instead.
  */
 import type { z } from 'zod';
 
 const CONTROL = /\p{Cc}/u;
 const CONTROL_BUT_TABS_AND_LINE_BREAKS = /(?![\t\n\r])\p{Cc}/u;
+/** With the u flag a surrogate pair is one code point, so this matches only a surrogate that is not in a pair. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+const wellFormed = <S extends z.ZodType<string>>(schema: S): S =>
+  schema.refine((value) => !LONE_SURROGATE.test(value), 'must be valid Unicode text (it holds a lone surrogate)') as S;
 
 /** A single-line text field: no control character at all. */
 export function singleLine<S extends z.ZodType<string>>(schema: S): S {
-  return schema.refine((value) => !CONTROL.test(value), 'must not contain control characters') as S;
+  return wellFormed(schema.refine((value) => !CONTROL.test(value), 'must not contain control characters') as S);
 }
 
 /** A multi-line text field: tabs and line breaks, but no other control character. */
 export function multiLine<S extends z.ZodType<string>>(schema: S): S {
-  return schema.refine(
-    (value) => !CONTROL_BUT_TABS_AND_LINE_BREAKS.test(value),
-    'must not contain control characters other than tabs and line breaks',
-  ) as S;
+  return wellFormed(
+    schema.refine((value) => !CONTROL_BUT_TABS_AND_LINE_BREAKS.test(value), 'must not contain control characters other than tabs and line breaks') as S,
+  );
 }

@@ -42,11 +42,13 @@ describe('parsePageQuery', () => {
     expect(parsePageQuery({ limit }, keySchema).limit).toBe(Number(limit));
   });
 
-  it.each([
+  it.each<[string, Record<string, unknown>, string]>([
     ['a limit of 0', { limit: '0' }, 'limit'],
     ['a limit over 100', { limit: '101' }, 'limit'],
     ['a fractional limit', { limit: '2.5' }, 'limit'],
     ['a limit that is not a number', { limit: 'ten' }, 'limit'],
+    ...['0x10', '1e1', '0b11', '0o7', '+5', ' 5', '5\n', '5.0', '05', '', '1000'].map((limit): [string, Record<string, unknown>, string] => [`a limit written ${JSON.stringify(limit)}`, { limit }, 'limit']),
+    ['a limit given twice', { limit: ['5', '6'] }, 'limit'],
     ['a cursor longer than 512 characters', { cursor: 'a'.repeat(513) }, 'cursor'],
     ['an offset', { offset: '10' }, 'offset'],
   ])('when the query has %s, then it answers 400 naming that parameter', (_what, query, field) => {

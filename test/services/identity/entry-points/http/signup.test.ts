@@ -131,6 +131,8 @@ describe('POST /identity/signup with bad input', () => {
     ['a name of 201 characters', { name: 'x'.repeat(201) }, 'name'],
     ['a name with a NUL', { name: 'a\u0000b' }, 'name'],
     ['a name with an escape character', { name: 'a\u001bb' }, 'name'],
+    ['a name with a lone surrogate', { name: 'a\ud800b' }, 'name'],
+    ['a password with a lone surrogate', { password: 'Passw0rd!\udc00' }, 'password'],
     ['a password with a NUL', { password: 'Passw0rd!\u0000' }, 'password'],
     ['a password with a control character', { password: 'Pass\u0007w0rd!' }, 'password'],
     ['a short password', { password: 'Ab1!' }, 'password'],

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { multiLine, singleLine } from '../../../../services/kit/http/text-fields';
+
+const name = singleLine(z.string());
+const description = multiLine(z.string());
+const issues = (schema: z.ZodType, value: string) => {
+  const result = schema.safeParse(value);
+  return result.success ? [] : result.error.issues.map((issue) => issue.message);
+};
+
+describe('text fields', () => {
+  it.each(['Ada', 'Ünïcödé ✓', 'emoji 🧾 (a surrogate pair)', ''])('when the text is %j, then both kinds accept it', (text) => {
+    expect(issues(name, text)).toEqual([]);
+    expect(issues(description, text)).toEqual([]);
+  });
+
+  it.each(['a\ud800b', 'a\udc00', '\udfff', 'pair reversed \udc00\ud800'])('when the text holds a lone surrogate (%j), then both kinds refuse it as not Unicode text', (text) => {
+    expect(issues(name, text)).toContain('must be valid Unicode text (it holds a lone surrogate)');
+    expect(issues(description, text)).toContain('must be valid Unicode text (it holds a lone surrogate)');
+  });
+
+  it('when the text holds a control character, then a single line refuses it, and a multi-line text only if it is not a tab or line break', () => {
+    expect(issues(name, 'a\u0000b')).toEqual(['must not contain control characters']);
+    expect(issues(name, 'a\nb')).toEqual(['must not contain control characters']);
+    expect(issues(description, 'a\n\tb\r\n')).toEqual([]);
+    expect(issues(description, 'a\u001bb')).toEqual(['must not contain control characters other than tabs and line breaks']);
+  });
+});

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import type { AppError } from '../../../../services/kit/errors';
+import { MAX_FIELD_ERRORS, parseInput } from '../../../../services/kit/http/validate';
+
+const schema = z.strictObject({ name: z.string() });
+const rejection = (input: unknown) => {
+  try {
+    parseInput(schema, input);
+  } catch (error) {
+    return error as AppError;
+  }
+  throw new Error('parsed');
+};
+
+describe('parseInput', () => {
+  it('when a few fields are wrong, then each is listed and the detail says nothing more', () => {
+    const error = rejection({ name: 7, extra: 1 });
+    expect(error.errors?.map((e) => e.path).sort()).toEqual(['extra', 'name']);
+    expect(error.message).toBe('The request body is not valid.');
+  });
+
+  it('when a small body names 60,000 unknown keys, then the answer lists the first 20 and says how many there were', () => {
+    const input = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`k${i}`, 1]));
+    const error = rejection({ name: 'x', ...input });
+    expect(error.errors).toHaveLength(MAX_FIELD_ERRORS);
+    expect(error.errors?.[0]).toEqual({ path: 'k0', message: 'is not a field you can set here' });
+    expect(error.message).toBe(`The request body is not valid. The first ${MAX_FIELD_ERRORS} of its 60000 errors are listed.`);
+  });
+});
