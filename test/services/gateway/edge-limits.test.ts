@@ -132,6 +132,8 @@ describe('when a credential request names an account', () => {
     const tickets = [edge.account(token, unreadable[0]!, 'a'), edge.account(token, unreadable[1]!, 'b'), edge.account(token, unreadable[2]!, 'a', 'compress')];
     expect(tickets.map((ticket) => ticket?.key)).toEqual([UNREADABLE_ACCOUNT, UNREADABLE_ACCOUNT, UNREADABLE_ACCOUNT]);
     expect(tickets[0]?.fromAddress).toBe(`${UNREADABLE_ACCOUNT} a`);
+    // Never a key an account hashes to (base64 of SHA-256).
+    expect(UNREADABLE_ACCOUNT).toMatch(/[^A-Za-z0-9+/=]/);
   });
 
   it('then a gzip, deflate or br body, or one with a UTF-8 byte order mark, names the account the plain one does', () => {

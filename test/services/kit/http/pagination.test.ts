@@ -57,6 +57,10 @@ describe('parsePageQuery', () => {
     expect(error.errors?.map((e) => e.path)).toEqual([field]);
   });
 
+  it.each(['0x10', '101'])('when the limit is %s, then the error says what a limit is', (limit) => {
+    expect(rejection(() => parsePageQuery({ limit }, keySchema)).errors).toEqual([{ path: 'limit', message: 'must be a whole number from 1 to 100' }]);
+  });
+
   it('when the cursor is 512 characters, then its length alone does not refuse it', () => {
     const error = rejection(() => parsePageQuery({ cursor: 'a'.repeat(512) }, keySchema));
     expect(error.message).toBe('The cursor is not valid.');
