@@ -87,8 +87,19 @@ export const ADMIN_GROUP = 'admin';
 /** Stage-wide default throttle, applied to every route without an override. */
 export const STAGE_THROTTLE: Throttle = { rateLimit: 500, burstLimit: 1000 };
 
-/** Credential endpoints are brute-force targets: keep them well below the stage default. */
-const CREDENTIALS_THROTTLE: Throttle = { rateLimit: 10, burstLimit: 20 };
+/**
+ * Each credential route's own bucket, over all clients. Guessing is held per address and per account (below); this
+ * is the last line, sized to keep the platform within Cognito's default request quotas per AWS account and Region
+ * (UserAuthentication 120/s, shared by sign-in and refresh; UserCreation 50/s), not to stop guessing. Refresh gets
+ * the largest share: every signed-in client refreshes once per access-token lifetime (15 minutes), so 60/s serves
+ * about 50,000 active sessions. At 10/s for each route, about 9,000 sessions filled refresh, and a few addresses,
+ * each within its own limits, could hold sign-in from everyone.
+ */
+const CREDENTIAL_ROUTE_THROTTLES = {
+  signUp: { rateLimit: 20, burstLimit: 40 },
+  signIn: { rateLimit: 40, burstLimit: 80 },
+  refresh: { rateLimit: 60, burstLimit: 120 },
+} as const satisfies Record<string, Throttle>;
 
 /**
  * Stage-wide per-client limits, applied to every route without its own `perClient`: anonymous routes per source
@@ -100,8 +111,9 @@ export const STAGE_CLIENT_LIMITS: Readonly<Record<'anonymous' | 'authenticated',
 };
 
 /**
- * Per source address on the credential routes, all three together: a tenth of their route bucket's rate, so
- * a guessing flood from one address leaves the route's budget to everyone else.
+ * Per source address on the credential routes, all three together: a small part of any route bucket's rate, so
+ * a guessing flood from one address leaves the route's budget to everyone else (it takes 40 addresses at once to
+ * fill sign-in's).
  */
 const CREDENTIALS_PER_CLIENT: ClientLimit = { pool: 'credentials', by: 'source-address', throttle: { rateLimit: 1, burstLimit: 10 } };
 
@@ -135,10 +147,10 @@ const publicRoute = (method: HttpMethod, path: string, service: ServiceName): Ro
   scopes: [],
 });
 
-/** Sign-up, sign-in and refresh: a low route limit, per address and per account limits, failures penalized. */
-const credentialRoute = (path: string, account: AccountLimit): RouteDefinition => ({
+/** Sign-up, sign-in and refresh: a route limit below the stage's, per address and per account limits, failures penalized. */
+const credentialRoute = (path: string, throttle: Throttle, account: AccountLimit): RouteDefinition => ({
   ...publicRoute('POST', path, 'identity'),
-  throttle: CREDENTIALS_THROTTLE,
+  throttle,
   perClient: CREDENTIALS_PER_CLIENT,
   perAccount: account,
 });
@@ -160,9 +172,9 @@ const adminRoute = (method: HttpMethod, path: string, service: ServiceName): Rou
 });
 
 export const ROUTES: readonly RouteDefinition[] = [
-  credentialRoute('/identity/signup', perAccount('email', [409])),
-  credentialRoute('/identity/token', perAccount('email', [401])),
-  credentialRoute('/identity/token/refresh', perAccount('refreshToken', [401])),
+  credentialRoute('/identity/signup', CREDENTIAL_ROUTE_THROTTLES.signUp, perAccount('email', [409])),
+  credentialRoute('/identity/token', CREDENTIAL_ROUTE_THROTTLES.signIn, perAccount('email', [401])),
+  credentialRoute('/identity/token/refresh', CREDENTIAL_ROUTE_THROTTLES.refresh, perAccount('refreshToken', [401])),
   userRoute('GET', '/identity/me', 'identity'),
   userRoute('PATCH', '/identity/me', 'identity'),
   userRoute('DELETE', '/identity/me', 'identity'),

@@ -151,13 +151,13 @@ describe('when an account gets failed sign-ins', () => {
 
   it('then, when the route is flooded, the requests it refuses spend none of the victim\'s account budget', async () => {
     const { url, clock } = await gatewayWith({});
-    // Three addresses drain the route's bucket of 20 (each within its own 10).
+    // Eight addresses drain sign-in's route bucket of 80 (each within its own 10).
     const flood = [];
-    for (let i = 0; i < 30; i++) flood.push(await signIn(url, `127.0.4.${(i % 3) + 1}`, `other${i}@example.com`, 'guess'));
+    for (let i = 0; i < 80; i++) flood.push(await signIn(url, `127.0.4.${(i % 8) + 1}`, `other${i}@example.com`, 'guess'));
     const refusedByRoute = [];
     for (let i = 0; i < 10; i++) refusedByRoute.push(await signIn(url, '127.0.0.3', 'fay@example.com', 'right'));
     expect(count(refusedByRoute, 429)).toBe(10);
-    clock.advance(2_000); // the route's 10/s is back; the account's 0.2/s would give 0.4 of a token
+    clock.advance(1_000); // the route has 40 again (40/s); had its refusals cost fay's budget, 0.2/s would give a fifth of a token
     expect((await signIn(url, '127.0.0.3', 'fay@example.com', 'right')).status).toBe(200);
   });
 
@@ -225,7 +225,7 @@ describe('when an account gets failed sign-ins', () => {
     const tries = [];
     for (let i = 0; i < 20; i++) tries.push(await send(i, `127.0.5.${i + 1}`));
     expect(count(tries, 401)).toBe(20);
-    clock.advance(1_000); // the route's bucket has 10 again (10/s); one account's has half a token (0.5/s)
+    clock.advance(1_000); // the route's bucket has 40 more (40/s); one account's has half a token (0.5/s)
     // As for one account guessed from many addresses: its own bucket of 20 is spent, whatever address comes next…
     expect((await send(0, '127.0.5.100')).status).toBe(429);
     // …while a readable guess at another account is still answered.
