@@ -93,6 +93,20 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     expect(withCognito.map(([id]) => id)).toEqual([expect.stringMatching(/^IdentityTaskTaskRoleDefaultPolicy/)]);
   });
 
+  it('when synthesized, then the user pool keeps its pinned logical id, and in prod it is kept on delete and protected', () => {
+    // The pool holds every user: a new logical id (a renamed construct) would make CloudFormation replace it, empty.
+    // Rename only with a migration plan (docs/infrastructure.md, "Stateful resources"), then update this on purpose.
+    const pools = resourcesOf(template(), 'AWS::Cognito::UserPool');
+    expect(Object.keys(pools)).toEqual(['AuthUserPool8115E87F']);
+    const pool = template().toJSON().Resources.AuthUserPool8115E87F as { DeletionPolicy?: string; Properties: { DeletionProtection?: string } };
+    if (stage === 'prod') {
+      expect(pool.DeletionPolicy).toBe('Retain');
+      expect(pool.Properties.DeletionProtection).toBe('ACTIVE');
+    } else {
+      expect(pool.DeletionPolicy).toBe('Delete');
+    }
+  });
+
   it('when synthesized, then the API URL is a stack output', () => {
     template().hasOutput('ApiUrl', { Value: Match.anyValue() });
   });
