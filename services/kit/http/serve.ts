@@ -12,9 +12,16 @@ export interface ServeOptions {
   readonly onClose?: ReadonlyArray<() => Promise<void>>;
   /** How long in-flight requests may take to finish before their sockets are cut. @default 10000 */
   readonly shutdownTimeoutMs?: number;
-  /** node:http options of the listener's own (the gateway's deadlines). */
+  /** node:http options of the listener's own (the gateway's deadlines). @default SERVICE_DEADLINES */
   readonly serverOptions?: ServerOptions;
 }
+
+/**
+ * A service's deadlines for a request to arrive: its headers within 10 s, the whole of it within 45 s, as the
+ * gateway allows (services/gateway/connections.ts). Node's defaults (60 s, 300 s) let a slow client hold a
+ * connection for minutes on a port that is reachable directly offline.
+ */
+export const SERVICE_DEADLINES: ServerOptions = { headersTimeout: 10_000, requestTimeout: 45_000, connectionsCheckingInterval: 1_000 };
 
 export interface RunningServer {
   readonly server: Server;
@@ -29,7 +36,7 @@ export interface RunningServer {
  * node's own classes from Node 24 on, where those are faster (express-server-classes.ts).
  */
 export async function serve(listener: RequestListener, options: ServeOptions): Promise<RunningServer> {
-  const server = createProblemServer({ ...serverOptionsFor(listener), ...options.serverOptions }, listener, options.logger);
+  const server = createProblemServer({ ...serverOptionsFor(listener), ...(options.serverOptions ?? SERVICE_DEADLINES) }, listener, options.logger);
   // Longer than a load balancer's idle timeout (ALB: 60 s), so the balancer, not us, closes idle connections.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { serve } from '../../../../services/kit/http/serve';
@@ -11,6 +12,8 @@ describe('serve().close()', () => {
     const app = express();
     app.get('/slow', async (_req, res) => {
       await released;
+      // Recorded where the server finishes it: the client's own callback may run after the server has closed.
+      res.once('finish', () => events.push(`response ${res.statusCode}`));
       res.json({ done: true });
     });
     const server = await serve(app, {
@@ -20,10 +23,7 @@ describe('serve().close()', () => {
       onClose: [async () => void events.push('pool closed')],
     });
 
-    const inFlight = fetch(`${server.url}/slow`).then(async (r) => {
-      events.push(`response ${r.status}`);
-      return r.json();
-    });
+    const inFlight = fetch(`${server.url}/slow`).then(async (r) => r.json());
     await new Promise((resolve) => setTimeout(resolve, 50));
     const closing = server.close().then(() => events.push('closed'));
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -44,5 +44,34 @@ describe('serve().close()', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await server.close();
     expect(await stuck).toBeInstanceOf(Error);
+  });
+});
+
+describe('serve() deadlines', () => {
+  it('when a service listens without options of its own, then a request\'s headers must arrive within 10 s and all of it within 45 s', async () => {
+    const server = await serve(express(), { port: 0, host: '127.0.0.1', logger: testLogger });
+    try {
+      expect({ headers: server.server.headersTimeout, request: server.server.requestTimeout }).toEqual({ headers: 10_000, request: 45_000 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('when a request\'s headers do not arrive within the deadline, then it answers a 408 problem and closes', async () => {
+    const server = await serve(express(), { port: 0, host: '127.0.0.1', logger: testLogger, serverOptions: { headersTimeout: 300, requestTimeout: 600, connectionsCheckingInterval: 50 } });
+    try {
+      const { port } = new URL(server.url);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect({ port: Number(port), host: '127.0.0.1' }, () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        socket.once('close', () => resolve(text));
+        socket.once('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toContain('application/problem+json');
+    } finally {
+      await server.close();
+    }
   });
 });
