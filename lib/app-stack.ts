@@ -200,7 +200,10 @@ export class AppStack extends Stack {
       services: Object.entries(this.services).map(([name, svc]) => ({ name, service: svc.service, targetGroup: svc.targetGroup })),
       databases: [...new Set(Object.values(props.databases).map((db) => db.instance))],
       deadLetterQueues: Object.entries(this.bus.consumers).map(([name, c]) => ({ name, queue: c.deadLetterQueue })),
-      alarms: Object.values(this.bus.consumers).flatMap((c) => [c.deadLetterAlarm, c.backlogAlarm]),
+      alarms: [
+        ...Object.values(this.bus.consumers).flatMap((c) => [c.deadLetterAlarm, c.backlogAlarm]),
+        ...Object.values(this.services).map((svc) => svc.serverErrorAlarm),
+      ],
       ...(this.webAcl ? { firewallBlocks: ['ALL', ...this.webAcl.ruleNames].map((rule) => this.webAcl!.metricBlockedRequests(rule)) } : {}),
       ...(stage.alarmEmail ? { alarmEmail: stage.alarmEmail } : {}),
     });

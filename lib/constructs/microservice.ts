@@ -1,7 +1,9 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import {
+  AlarmBehavior,
   AppProtocol,
   type ContainerDefinition,
   type ContainerImage,
@@ -15,6 +17,7 @@ import {
 import {
   ApplicationProtocol,
   ApplicationTargetGroup,
+  HttpCodeTarget,
   type IApplicationListener,
   ListenerCondition,
   TargetType,
@@ -85,8 +88,9 @@ export interface MicroserviceProps extends MicroserviceScaling {
 
 /**
  * One microservice on Fargate behind the internal ALB: its task (image, typed config, its database login by
- * IAM authentication), a target group gated on /health/ready, path rules, a circuit breaker that rolls back a failed
- * deployment, and target tracking on CPU and on requests per task.
+ * IAM authentication), a target group gated on /health/started, path rules, a circuit breaker that rolls back a
+ * deployment whose tasks never get healthy, an alarm that rolls back one whose tasks answer server errors, and target
+ * tracking on CPU and on requests per task.
  */
 export class Microservice extends Construct {
   public readonly service: FargateService;
@@ -94,6 +98,11 @@ export class Microservice extends Construct {
   public readonly container: ContainerDefinition;
   public readonly targetGroup: ApplicationTargetGroup;
   public readonly logGroup: LogGroup;
+  /**
+   * In alarm while the service answers more than 10 server errors (5xx) a minute, two minutes running. ECS watches
+   * it during each deployment and rolls back to the last release when it fires.
+   */
+  public readonly serverErrorAlarm: Alarm;
   /** `http://<dnsName>` when the service is exposed through Service Connect. */
   public readonly serviceConnectUrl?: string;
   /** `http://<dnsName>-grpc:<grpcPort>` (h2c) when the service has a gRPC port. */
@@ -213,6 +222,18 @@ export class Microservice extends Construct {
         targetGroups: [this.targetGroup],
       });
     }
+
+    // A release whose tasks get healthy but answer 5xx passes the circuit breaker (it watches health checks only).
+    this.serverErrorAlarm = new Alarm(this, 'ServerErrors', {
+      alarmName: `${Stack.of(this).stackName}-${name}-5xx`,
+      alarmDescription: `${name} answered more than 10 server errors a minute for 2 minutes; a deployment under way rolls back.`,
+      metric: this.targetGroup.metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: 10,
+      evaluationPeriods: 2,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.service.enableDeploymentAlarms([this.serverErrorAlarm.alarmName], { behavior: AlarmBehavior.ROLLBACK_ON_ALARM });
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minCapacity, maxCapacity: props.maxCapacity });
     scaling.scaleOnCpuUtilization('Cpu', {

@@ -136,6 +136,26 @@ describe('Microservice', () => {
     });
   });
 
+  it('when a deployment\'s tasks get healthy but answer server errors, then its 5xx alarm rolls it back', () => {
+    const template = build().template();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Namespace: 'AWS/ApplicationELB',
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 10,
+      EvaluationPeriods: 2,
+      TreatMissingData: 'notBreaching',
+    });
+    const [alarmId] = Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({
+        Alarms: { Enable: true, Rollback: true, AlarmNames: [{ Ref: alarmId }] },
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      }),
+    });
+  });
+
   it('when redeployed after autoscaling scaled it out, then the template sets no task count, so the deploy keeps the tasks autoscaling chose', () => {
     const [service] = Object.values(resourcesOf(build().template(), 'AWS::ECS::Service'));
     expect(service?.Properties).toBeDefined();
