@@ -50,6 +50,7 @@ runMain('billing', async () => {
     productCatalog,
     requireUser: requireUser(verifierFromConfig(config)),
     ready: readyAfter(migrations, database.ping),
+    started: migrations.done,
   });
   const server = await serve(app, { port: config.PORT, host: config.HOST, logger, onClose: [productCatalog.close, database.close] });
   closeOnSignals(server.close, logger);

@@ -27,7 +27,7 @@ runMain('product', async () => {
   const unitOfWork = productUnitOfWork(database.db);
   const serving = readyAfter(migrations, database.ping);
   const grpc = await serveGrpc({ port: config.PRODUCT_GRPC_PORT, host: config.HOST, logger, routes: createProductGrpcRoutes({ unitOfWork, ready: serving }) });
-  const app = createProductApp({ logger, unitOfWork, requireAdmin: requireAdmin(verifierFromConfig(config)), ready: readyWithGrpc(serving, grpc.url) });
+  const app = createProductApp({ logger, unitOfWork, requireAdmin: requireAdmin(verifierFromConfig(config)), ready: readyWithGrpc(serving, grpc.url), started: () => true });
   const server = await serve(app, { port: config.PORT, host: config.HOST, logger, onClose: [grpc.close, database.close] });
   closeOnSignals(server.close, logger);
 });

@@ -14,8 +14,8 @@ export interface BillingAppDeps {
   readonly productCatalog: ProductCatalog;
   readonly requireUser: RequestHandler;
   readonly ready: ReadinessCheck;
-  /** Migrations done: `/health/started` (services/kit/http/health.ts). @default always */
-  readonly started?: StartedCheck;
+  /** Migrations done: `/health/started` (services/kit/http/health.ts). */
+  readonly started: StartedCheck;
   readonly accessLog?: boolean;
 }
 
@@ -27,5 +27,5 @@ export function createBillingApp(deps: BillingAppDeps): Express {
     requireUser: deps.requireUser,
     openApiDocument: billingOpenApi(),
   });
-  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, ...(deps.started ? { started: deps.started } : {}), accessLog: deps.accessLog });
+  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, started: deps.started, accessLog: deps.accessLog });
 }

@@ -6,8 +6,14 @@
  */
 import { brotliDecompressSync, gunzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
 
-/** Credential bodies are a few hundred bytes; past this, inflating stops and the body counts as unreadable. */
+/**
+ * Credential bodies are a few hundred bytes. One larger than this (once inflated) is refused with 413 rather than
+ * read: Identity would read up to 1 MiB, so a body the gateway gave up on could still be a guess it answers.
+ */
 export const MAX_CREDENTIAL_BODY_BYTES = 64 * 1024;
+
+/** The body is over MAX_CREDENTIAL_BODY_BYTES, as sent or once inflated. */
+export class CredentialBodyTooLarge extends Error {}
 
 type Decode = (body: Buffer, options: ZlibOptions) => Buffer;
 
@@ -21,7 +27,10 @@ const DECODERS: Readonly<Record<string, Decode>> = {
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-/** The bytes the service parses, or `undefined` when the gateway cannot undo the encoding (the service answers 4xx). */
+/**
+ * The bytes the service parses, or `undefined` when the gateway cannot undo the encoding (the service answers 4xx
+ * too). Throws CredentialBodyTooLarge past the cap.
+ */
 export function credentialBody(body: Buffer, contentEncoding: string | undefined): Buffer | undefined {
   const name = (contentEncoding ?? 'identity').toLowerCase();
   const decode = Object.hasOwn(DECODERS, name) ? DECODERS[name] : undefined;
@@ -29,9 +38,11 @@ export function credentialBody(body: Buffer, contentEncoding: string | undefined
   let decoded: Buffer;
   try {
     decoded = decode(body, { maxOutputLength: MAX_CREDENTIAL_BODY_BYTES });
-  } catch {
-    return undefined; // corrupt, or inflating past the cap
+  } catch (error) {
+    // Inflating stops at the cap (a compression bomb costs no more than that); anything else is a corrupt body.
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new CredentialBodyTooLarge();
+    return undefined;
   }
-  if (decoded.length > MAX_CREDENTIAL_BODY_BYTES) return undefined;
+  if (decoded.length > MAX_CREDENTIAL_BODY_BYTES) throw new CredentialBodyTooLarge();
   return decoded.subarray(0, UTF8_BOM.length).equals(UTF8_BOM) ? decoded.subarray(UTF8_BOM.length) : decoded;
 }

@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import type { AccountLimit, ClientLimit, Throttle } from '../contracts/routes';
 import { ClientThrottle } from './client-throttle';
-import { credentialBody } from './credential-body';
+import { credentialBody, MAX_CREDENTIAL_BODY_BYTES } from './credential-body';
+import { gatewayProblems } from './problem';
 import type { GatewayRoute } from './routing';
 import { effectiveThrottle, TokenBucket, type ThrottleOverride } from './throttle';
 
@@ -74,14 +75,21 @@ export class EdgeLimits {
 
   /**
    * The account a credential request from `address` names, or `undefined` when the route has no account limit or
-   * the request no body. A body whose account the gateway cannot read (not JSON, no such field, an encoding it
+   * the request no body; throws the 413 problem for a body over MAX_CREDENTIAL_BODY_BYTES (once inflated). A body
+   * whose account the gateway cannot read (not JSON, no such field, an encoding it
    * cannot undo) counts as one shared account: whatever the service might still read in it (a parser difference
    * between the two) gets no more than that one account's budget, for all such requests together.
    */
   account(route: GatewayRoute, body: Buffer | null, address: string, contentEncoding?: string): AccountTicket | undefined {
     const pool = this.accountPools.get(route);
     if (!pool || !body) return undefined;
-    const readable = credentialBody(body, contentEncoding);
+    let readable: Buffer | undefined;
+    try {
+      readable = credentialBody(body, contentEncoding);
+    } catch {
+      // Its one failure (CredentialBodyTooLarge): a body past the cap.
+      throw gatewayProblems.tooLarge(MAX_CREDENTIAL_BODY_BYTES);
+    }
     const value = readable && accountField(readable, pool.limit.field);
     // Hashed: fixed-size keys whatever the body held, and no e-mail or refresh token kept in memory.
     const key = value === undefined ? UNREADABLE_ACCOUNT : createHash('sha256').update(value).digest('base64');

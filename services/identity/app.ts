@@ -15,8 +15,8 @@ export interface IdentityAppDeps {
   readonly identityProvider: IdentityProvider;
   readonly requireUser: RequestHandler;
   readonly ready: ReadinessCheck;
-  /** Migrations done: `/health/started` (services/kit/http/health.ts). @default always */
-  readonly started?: StartedCheck;
+  /** Migrations done: `/health/started` (services/kit/http/health.ts). */
+  readonly started: StartedCheck;
   readonly accessLog?: boolean;
 }
 
@@ -29,5 +29,5 @@ export function createIdentityApp(deps: IdentityAppDeps): Express {
     requireUser: deps.requireUser,
     openApiDocument: identityOpenApi(),
   });
-  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, ...(deps.started ? { started: deps.started } : {}), accessLog: deps.accessLog });
+  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, started: deps.started, accessLog: deps.accessLog });
 }

@@ -17,8 +17,8 @@ export interface ProductAppDeps {
   /** Catalogue writes need the admin group; reads are public. */
   readonly requireAdmin: RequestHandler;
   readonly ready: ReadinessCheck;
-  /** Migrations done: `/health/started` (services/kit/http/health.ts). @default always */
-  readonly started?: StartedCheck;
+  /** Migrations done: `/health/started` (services/kit/http/health.ts). */
+  readonly started: StartedCheck;
   readonly accessLog?: boolean;
 }
 
@@ -29,7 +29,7 @@ export function createProductApp(deps: ProductAppDeps): Express {
     requireAdmin: deps.requireAdmin,
     openApiDocument: productOpenApi(),
   });
-  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, ...(deps.started ? { started: deps.started } : {}), accessLog: deps.accessLog });
+  return createHttpApp({ logger: deps.logger, routes, ready: deps.ready, started: deps.started, accessLog: deps.accessLog });
 }
 
 export interface ProductGrpcDeps {

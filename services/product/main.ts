@@ -8,7 +8,7 @@ import { loadConfig } from '../kit/config';
 import { createDatabase } from '../kit/db/database';
 import { migrateInBackground } from '../kit/db/migrate';
 import { passwordSourceFromConfig } from '../kit/db/password-source-from-config';
-import { readyWithGrpc } from '../kit/grpc/health-probe';
+import { readyWithGrpc, startedWithGrpc } from '../kit/grpc/health-probe';
 import { serveGrpc } from '../kit/grpc/serve-grpc';
 import { readyAfter } from '../kit/http/health';
 import { closeOnSignals, serve } from '../kit/http/serve';
@@ -49,8 +49,8 @@ runMain('product', async () => {
     requireAdmin: requireAdmin(revocationAware(verifierFromConfig(config), cachedRevocationList(revocationListPg(database.db)))),
     // Ready only when the internal gRPC port answers too: Billing prices invoices through it.
     ready: readyWithGrpc(serving, grpc.url),
-    // The deployed balancer's check: migrated, whatever the database says now (services/kit/http/health.ts).
-    started: migrations.done,
+    // The deployed balancer's check: migrated and the gRPC server listening, whatever the database says now.
+    started: startedWithGrpc(migrations.done, grpc.server),
   });
 
   // Product consumes identity.user.deleted only, to keep its revocation record; it publishes nothing.

@@ -71,12 +71,12 @@ export async function startBillingHarness(): Promise<BillingHarness> {
       const productCatalog = productCatalogHttp({ baseUrl: productUrl, logger: testLogger, ...catalog });
       catalogs.push(productCatalog);
       const appUnitOfWork = options.events ? billingUnitOfWork(database.db, options.events) : unitOfWork;
-      return createBillingApp({ logger: testLogger, unitOfWork: appUnitOfWork, productCatalog, requireUser: verifyUser, ready: database.ping });
+      return createBillingApp({ logger: testLogger, unitOfWork: appUnitOfWork, productCatalog, requireUser: verifyUser, ready: database.ping, started: () => true });
     },
     grpcApp(grpcUrl, options = {}) {
       const productCatalog = productCatalogGrpc({ baseUrl: grpcUrl, logger: testLogger, ...options });
       catalogs.push(productCatalog);
-      return { app: createBillingApp({ logger: testLogger, unitOfWork, productCatalog, requireUser: verifyUser, ready: database.ping }), catalog: productCatalog };
+      return { app: createBillingApp({ logger: testLogger, unitOfWork, productCatalog, requireUser: verifyUser, ready: database.ping, started: () => true }), catalog: productCatalog };
     },
     invoiceCount: async () => (await database.db.$count(schema.invoices)) as number,
     close: async () => {

@@ -68,6 +68,7 @@ export async function startIdentityHarness(): Promise<IdentityHarness> {
       identityProvider: parts.identityProvider ?? identityProvider,
       requireUser: guard,
       ready: database.ping,
+      started: () => true,
       accessLog: false,
     });
   return {

@@ -14,8 +14,11 @@ export interface HttpAppOptions {
   readonly routes: Router;
   /** Answers whether the service can take traffic (its database answers). */
   readonly ready: ReadinessCheck;
-  /** Whether it has finished starting (migrations ran): `/health/started`, the deployed balancer's check. @default always */
-  readonly started?: StartedCheck;
+  /**
+   * Whether it has finished starting (migrations ran): `/health/started`, the deployed balancer's check. Required:
+   * a default of "always" would send a task traffic before its migrations, unnoticed.
+   */
+  readonly started: StartedCheck;
   /** Per-request access log lines. @default true */
   readonly accessLog?: boolean;
 }

@@ -57,25 +57,37 @@ function answerOutsideApp(req: IncomingMessage, res: ServerResponse, problem: Ap
   res.writeHead(problem.status, { ...problemAnswerFields(problem, requestId, body), ...(close ? { connection: 'close' } : {}) }).end(body);
 }
 
+const lacksHost = (req: IncomingMessage) => req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined;
+
 /**
  * node:http's createServer, with the answers node would give itself as problems (answerClientErrors). Node would
- * answer an HTTP/1.1 request without Host before the listener runs; the same check is made here instead.
+ * answer an HTTP/1.1 request without Host before anything else, Expect included; the same check is made here
+ * instead, first on each path a request can take.
  */
 export function createProblemServer(options: ServerOptions, listener: RequestListener, logger: Logger): Server {
-  const server = createServer({ ...options, requireHostHeader: false }, (req, res) => {
-    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) {
-      answerOutsideApp(req, res, missingHost(), logger, true);
-      return;
-    }
-    listener(req, res);
+  const handler: RequestListener = (req, res) => {
+    if (lacksHost(req)) answerOutsideApp(req, res, missingHost(), logger, true);
+    else listener(req, res);
+  };
+  // An Express app's request and response prototypes stay readable on what node is given (express-server-classes.ts).
+  const { request, response } = listener as Partial<Record<'request' | 'response', unknown>>;
+  Object.assign(handler, { request, response });
+  const server = createServer({ ...options, requireHostHeader: false }, handler);
+  // With a listener of our own, node sends neither 100 Continue nor the request on: both are done here, after Host.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (lacksHost(req)) return answerOutsideApp(req, res, missingHost(), logger, true);
+    res.writeContinue();
+    server.emit('request', req, res);
   });
+  // Only HTTP/1.1 requests with an Expect other than 100-continue come here.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+    lacksHost(req) ? answerOutsideApp(req, res, missingHost(), logger, true) : answerOutsideApp(req, res, expectationFailed(), logger, false),
+  );
   answerClientErrors(server, logger);
   return server;
 }
 
 export function answerClientErrors(server: Server, logger: Logger): void {
-  // Only for HTTP/1.1, and not for 100-continue, which node answers with 100 Continue before the listener runs.
-  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => answerOutsideApp(req, res, expectationFailed(), logger, false));
   // The parser stays in error, so each chunk that still arrives reports again; one answer per connection.
   const answered = new WeakSet<Duplex>();
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Duplex) => {

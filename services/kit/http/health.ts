@@ -16,7 +16,10 @@ export function readyAfter(migrations: { readonly done: () => boolean }, check: 
   };
 }
 
-/** Whether the service has finished starting: its migrations ran. */
+/**
+ * Whether the service has finished starting: its migrations ran (and whatever else must have started, which may
+ * throw NotReady with its reason). It must not follow the database.
+ */
 export type StartedCheck = () => boolean;
 
 /** What each health route says, and who reads it: services/contracts/services.ts. */
@@ -25,14 +28,20 @@ export { HEALTH_PATHS };
 const notReady = (res: Response, req: Request, detail: string) =>
   sendProblem(res, new AppError(503, 'not-ready', { detail, headers: { 'Retry-After': '5' } }), req.originalUrl);
 
-export function healthRoutes(ready: ReadinessCheck, started: StartedCheck = () => true): Router {
+export function healthRoutes(ready: ReadinessCheck, started: StartedCheck): Router {
   const router = Router();
   router.get(HEALTH_PATHS.live, (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get(HEALTH_PATHS.started, (req, res) => {
-    if (started()) res.json({ status: 'ok' });
-    else notReady(res, req, 'Migrations are running.');
+    let reason: string | undefined;
+    try {
+      if (!started()) reason = 'Migrations are running.';
+    } catch (error) {
+      reason = error instanceof NotReady ? error.message : 'It has not finished starting.';
+    }
+    if (reason) notReady(res, req, reason);
+    else res.json({ status: 'ok' });
   });
   router.get(HEALTH_PATHS.ready, async (req, res) => {
     const reason = await ready().then(

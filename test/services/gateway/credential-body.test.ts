@@ -1,6 +1,6 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { credentialBody, MAX_CREDENTIAL_BODY_BYTES } from '../../../services/gateway/credential-body';
+import { credentialBody, CredentialBodyTooLarge, MAX_CREDENTIAL_BODY_BYTES } from '../../../services/gateway/credential-body';
 
 const text = '{"email":"a@x"}';
 
@@ -27,11 +27,15 @@ describe('when a credential body is read as the service will read it', () => {
     expect(credentialBody(body, encoding)).toBeUndefined();
   });
 
-  it('when a small body inflates past the cap (a compression bomb), then inflating stops and it gives nothing', () => {
+  it('when a small body inflates past the cap (a compression bomb), then inflating stops there and the body is too large', () => {
     const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
     expect(bomb.length).toBeLessThan(100 * 1024);
-    expect(credentialBody(bomb, 'gzip')).toBeUndefined();
-    expect(credentialBody(Buffer.alloc(MAX_CREDENTIAL_BODY_BYTES + 1, 0x20), undefined)).toBeUndefined();
+    expect(() => credentialBody(bomb, 'gzip')).toThrow(CredentialBodyTooLarge);
+    expect(() => credentialBody(brotliCompressSync(Buffer.alloc(MAX_CREDENTIAL_BODY_BYTES + 1, 0x20)), 'br')).toThrow(CredentialBodyTooLarge);
+  });
+
+  it('when a plain body is over the cap, then it is too large; at the cap it is read', () => {
+    expect(() => credentialBody(Buffer.alloc(MAX_CREDENTIAL_BODY_BYTES + 1, 0x20), undefined)).toThrow(CredentialBodyTooLarge);
     expect(credentialBody(Buffer.alloc(MAX_CREDENTIAL_BODY_BYTES, 0x20), undefined)?.length).toBe(MAX_CREDENTIAL_BODY_BYTES);
   });
 });

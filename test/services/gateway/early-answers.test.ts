@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RouteDefinition } from '../../../services/contracts/routes';
 import { securityHeaderFields } from '../../../services/kit/http/security-headers';
 import { capturingLogger, eventually, LEVEL, openSocket, rawRequest, readAnswer } from '../kit/http/raw-http';
 import { call, listen, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
@@ -13,6 +14,11 @@ import { call, listen, startEchoUpstreams, startTestGateway, type TestServer, ty
 const MAX_BODY = 1024 * 1024;
 /** Nothing listens on port 1 of the loopback: connecting is refused at once. */
 const unreachable = 'http://127.0.0.1:1';
+/**
+ * A public route that takes a large body: sign-up's path without the credential routes' account limits, which
+ * refuse a body over 64 KiB before any service is asked (per-client-limits.test.ts).
+ */
+const plainBodyRoutes: RouteDefinition[] = [{ method: 'POST', path: '/identity/signup', service: 'identity', auth: 'public', scopes: [] }];
 
 const { logger, lines } = capturingLogger();
 let upstreams: Upstreams;
@@ -80,7 +86,7 @@ describe('when the body is over the limit and the client goes on sending it', ()
 
 describe('when the service cannot be reached and the request has a body', () => {
   it('then the client reads the 503 instead of a cut connection', async () => {
-    const down = await startTestGateway({ upstreams: { identity: unreachable, product: unreachable, billing: unreachable } });
+    const down = await startTestGateway({ upstreams: { identity: unreachable, product: unreachable, billing: unreachable }, routes: plainBodyRoutes });
     try {
       for (const size of [10, 512 * 1024]) {
         const res = await fetch(`${down.url}/identity/signup`, {
@@ -98,7 +104,7 @@ describe('when the service cannot be reached and the request has a body', () => 
 
   it('then, when the service drops the connection in the middle of the body, the client reads the 502', async () => {
     const dropping = await listen(createServer((req) => req.once('data', () => req.socket.destroy())));
-    const edge = await startTestGateway({ upstreams: { identity: dropping.url, product: unreachable, billing: unreachable }, maxBodyBytes: 8 * MAX_BODY });
+    const edge = await startTestGateway({ upstreams: { identity: dropping.url, product: unreachable, billing: unreachable }, maxBodyBytes: 8 * MAX_BODY, routes: plainBodyRoutes });
     try {
       for (let i = 0; i < 3; i++) {
         const res = await fetch(`${edge.url}/identity/signup`, {
@@ -120,7 +126,7 @@ describe('when the service answers before it has read the whole body', () => {
   it('then the rest of the body is drained, and the client\'s keep-alive connection serves its next request', async () => {
     // Answers at once, as a service does with a 415 for a body it will not read.
     const hasty = await listen(createServer((_req, res) => res.writeHead(415, { 'content-type': 'application/problem+json' }).end('{}')));
-    const edge = await startTestGateway({ upstreams: { identity: hasty.url, product: unreachable, billing: unreachable }, maxBodyBytes: 8 * MAX_BODY });
+    const edge = await startTestGateway({ upstreams: { identity: hasty.url, product: unreachable, billing: unreachable }, maxBodyBytes: 8 * MAX_BODY, routes: plainBodyRoutes });
     const client = new Client(edge.url);
     try {
       const body = Buffer.alloc(2 * MAX_BODY, 'a');

@@ -136,6 +136,14 @@ describe('when a credential request names an account', () => {
     expect(UNREADABLE_ACCOUNT).toMatch(/[^A-Za-z0-9+/=]/);
   });
 
+  it('then a body over 64 KiB, as sent or once inflated, is refused with the 413 problem', () => {
+    const { token, edge } = limits();
+    const padded = `${' '.repeat(64 * 1024)}${JSON.stringify({ email: 'a@x' })}`;
+    for (const [body, encoding] of [[Buffer.from(padded), undefined], [gzipSync(padded), 'gzip']] as const) {
+      expect(() => edge.account(token, body, 'a', encoding)).toThrow(expect.objectContaining({ status: 413, code: 'body-too-large' }));
+    }
+  });
+
   it('then a gzip, deflate or br body, or one with a UTF-8 byte order mark, names the account the plain one does', () => {
     const { token, edge } = limits();
     const text = JSON.stringify({ email: 'a@x' });

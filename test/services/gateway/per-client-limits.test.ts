@@ -210,6 +210,18 @@ describe('when an account gets failed sign-ins', () => {
     expect(tries).toEqual([401, 401, 401, 401, 429, 429]);
   });
 
+  it('then a sign-in padded past 64 KiB (which Identity would still read) is refused with 413, not counted as unreadable', async () => {
+    const { url } = await gatewayWith({});
+    const padded = `${' '.repeat(70 * 1024)}${JSON.stringify({ email: 'kim@example.com', password: 'guess' })}`;
+    const plain = await call(url, 'POST', '/identity/token', { from: '127.0.0.7', ...json({}), body: padded });
+    const gzipped = await call(url, 'POST', '/identity/token', { from: '127.0.0.7', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(padded) });
+    for (const answer of [plain, gzipped]) {
+      expect(answer.status).toBe(413);
+      expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(answer.json<{ type: string }>().type).toBe('urn:problem-type:platform:body-too-large');
+    }
+  });
+
   it('then bodies whose account the gateway cannot read (an unknown encoding, another charset) share one account\'s budget across all addresses', async () => {
     const { url, clock } = await gatewayWith({});
     const text = JSON.stringify({ email: 'hal@example.com', password: 'guess' });

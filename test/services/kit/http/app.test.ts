@@ -7,7 +7,7 @@ import { createHttpApp } from '../../../../services/kit/http/app';
 import { parseInput } from '../../../../services/kit/http/validate';
 import { testLogger } from '../../../support/silent-logger';
 
-function sampleApp(ready = async () => true, started?: () => boolean) {
+function sampleApp(ready = async () => true, started = () => true) {
   const routes = Router();
   routes.get('/things/:id', (req, res) => {
     res.json({ id: req.params.id });
@@ -21,7 +21,7 @@ function sampleApp(ready = async () => true, started?: () => boolean) {
   routes.get('/teapot', () => {
     throw AppError.unavailable('Upstream is down.', 7);
   });
-  return createHttpApp({ logger: testLogger, routes, ready, ...(started ? { started } : {}), accessLog: false });
+  return createHttpApp({ logger: testLogger, routes, ready, started, accessLog: false });
 }
 
 const app = sampleApp();

@@ -17,7 +17,7 @@ function sampleApp() {
   routes.post('/things', (req, res) => {
     res.status(201).location('/things/1').json(parseInput(z.strictObject({ name: z.string() }), req.body));
   });
-  return createHttpApp({ logger: testLogger, routes, ready: async () => true, accessLog: false });
+  return createHttpApp({ logger: testLogger, routes, ready: async () => true, started: () => true, accessLog: false });
 }
 
 /** The prototypes of each request and response as node:http hands them over, before any listener runs. */
@@ -88,6 +88,15 @@ describe('serverOptionsFor', () => {
     await fetch(`${running.url}/things/1`);
     const appClasses = Number(process.versions.node.split('.')[0]) < GAINS_BEFORE_NODE_MAJOR;
     expect(seen).toEqual([appClasses ? { request: app.request, response: app.response } : { request: IncomingMessage.prototype, response: ServerResponse.prototype }]);
+  });
+
+  it('when serve() hands node its own request handler, then that handler still shows the app\'s prototypes, so a server made from it (the bench\'s swap) can choose the classes', async () => {
+    const app = sampleApp();
+    running = await serve(app, { port: 0, host: '127.0.0.1', logger: testLogger });
+    const [handler] = running.server.listeners('request') as RequestListener[];
+    expect(handler).not.toBe(app);
+    expect(serverOptionsFor(handler!, BEFORE)).toEqual(expect.objectContaining({ IncomingMessage: expect.any(Function), ServerResponse: expect.any(Function) }));
+    expect((serverOptionsFor(handler!, BEFORE).IncomingMessage as { prototype: unknown }).prototype).toBe(app.request);
   });
 
   it('when a bare listener is served, then its requests are node IncomingMessages as before', async () => {

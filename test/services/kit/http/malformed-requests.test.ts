@@ -22,7 +22,7 @@ function sampleApp() {
   routes.post('/things', (req, res) => {
     res.status(201).json(parseInput(z.strictObject({ name: z.string() }), req.body));
   });
-  return createHttpApp({ logger, routes, ready: async () => true, accessLog: false });
+  return createHttpApp({ logger, routes, ready: async () => true, started: () => true, accessLog: false });
 }
 
 const app = sampleApp();
@@ -135,6 +135,18 @@ describe('a service, when node:http would answer the request itself', () => {
     expect(problem.headers['x-content-type-options']).toBe('nosniff');
     expect(problem.headers.connection).toBe('close');
     expect(problem.body).toMatchObject({ type: 'urn:problem-type:platform:bad-request', instance: '/things/1' });
+    await closed;
+  });
+
+  it.each(['Expect: 200-ok', 'Expect: 100-continue'])('when an HTTP/1.1 request without Host says %s, then the missing Host is its answer (400, no 100 Continue, closed)', async (expect_) => {
+    const socket = await openSocket(server.url);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const answer = readAnswer(socket);
+    socket.write(`POST /things HTTP/1.1\r\n${expect_}\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n`);
+    const problem = rawProblem(await answer);
+    expectProblem(problem, 400);
+    expect(problem.headers.connection).toBe('close');
+    expect(problem.body).toMatchObject({ type: 'urn:problem-type:platform:bad-request' });
     await closed;
   });
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Health, HealthCheckResponse_ServingStatus as Status } from '../../../../../services/contracts/grpc/gen/grpc/health/v1/health_pb';
 import { ProductCatalog } from '../../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
 import type { RunningGrpcServer } from '../../../../../services/kit/grpc/serve-grpc';
-import { readyWithGrpc } from '../../../../../services/kit/grpc/health-probe';
+import { readyWithGrpc, startedWithGrpc } from '../../../../../services/kit/grpc/health-probe';
 import { createProductApp } from '../../../../../services/product/app';
 import { requireAdmin } from '../../../../../services/kit/auth/middleware';
 import type { Product } from '../../../../../services/product/domain/product';
@@ -152,16 +152,21 @@ describe('grpc.health.v1', () => {
 });
 
 describe('GET /health/ready with the gRPC port', () => {
-  it('when the gRPC port answers, then Product is ready; once it is closed, then 503 naming it', async () => {
+  it('when the gRPC port answers, then Product is ready and started; once it is closed, then both are 503 naming it', async () => {
     const grpc = await startProductGrpc(harness);
     const app = createProductApp({
       logger: testLogger,
       unitOfWork: harness.unitOfWork,
       requireAdmin: requireAdmin(testVerifier()),
       ready: readyWithGrpc(harness.database.ping, grpc.url),
+      started: startedWithGrpc(() => true, grpc.server),
     });
     expect((await request(app).get('/health/ready')).status).toBe(200);
+    expect((await request(app).get('/health/started')).status).toBe(200);
     await grpc.close();
+    const stopped = await request(app).get('/health/started');
+    expect(stopped.status).toBe(503);
+    expect(stopped.body).toMatchObject({ detail: 'The internal gRPC port does not listen.' });
     const res = await request(app).get('/health/ready');
     expect(res.status).toBe(503);
     expect(res.body.detail).toBe('The internal gRPC port does not answer.');

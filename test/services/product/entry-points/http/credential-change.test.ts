@@ -59,7 +59,7 @@ beforeAll(async () => {
   await migrateWithLock(database.pool, PRODUCT_MIGRATIONS, 'product', testLogger);
   const unitOfWork = productUnitOfWork(database.db);
   await unitOfWork.products.insert({ sku: 'ROT-1', name: 'Rotating', description: null, priceCents: 100, currency: 'USD' });
-  const app = createProductApp({ logger: testLogger, unitOfWork, requireAdmin: requireAdmin(testVerifier()), ready: database.ping });
+  const app = createProductApp({ logger: testLogger, unitOfWork, requireAdmin: requireAdmin(testVerifier()), ready: database.ping, started: () => true });
   product = await serve(app, { port: 0, host: '127.0.0.1', logger: testLogger, onClose: [database.close] });
 }, 60_000);
 afterAll(async () => {
