@@ -43,8 +43,11 @@ export interface ProvisionedBus {
   readonly queues: readonly ProvisionedQueue[];
 }
 
-/** Dead letters are kept the longest SQS allows (14 days), so an operator has time to look at them. */
-const DEAD_LETTER_RETENTION_SECONDS = String(14 * 24 * 3600);
+/**
+ * Messages are kept the longest SQS allows (14 days), dead letters (so an operator has time to look at them) and
+ * waiting ones alike, as the CDK event bus does (SQS's default, 4 days, would lose a stopped consumer's events).
+ */
+const RETENTION_SECONDS = String(14 * 24 * 3600);
 
 export async function ensureTopology(clients: BusClients, topology: TopologySpec): Promise<ProvisionedBus> {
   const { TopicArn: topicArn } = await clients.sns.send(new CreateTopicCommand({ Name: topology.topicName }));
@@ -53,9 +56,10 @@ export async function ensureTopology(clients: BusClients, topology: TopologySpec
   const queues: ProvisionedQueue[] = [];
   for (const spec of topology.queues) {
     const deadLetter = await ensureQueue(clients, spec.deadLetterQueueName, {
-      MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
+      MessageRetentionPeriod: RETENTION_SECONDS,
     });
     const main = await ensureQueue(clients, spec.queueName, {
+      MessageRetentionPeriod: RETENTION_SECONDS,
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: spec.maxReceiveCount }),
     });
     await clients.sqs.send(

@@ -33,11 +33,12 @@ describe('bus topology', () => {
     expect(Subscriptions).toHaveLength(busTopology('twice').queues.length);
   });
 
-  it('when provisioned, then each queue dead-letters after MAX_RECEIVE_COUNT and its subscription is raw and filtered', async () => {
+  it('when provisioned, then each queue keeps messages 14 days, dead-letters after MAX_RECEIVE_COUNT, and its subscription is raw and filtered', async () => {
     const bus = await ensureTopology(clients, busTopology('shape'));
     const billing = queueOf(bus, 'billing');
     const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: billing.queueUrl, AttributeNames: ['All'] }));
     expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toEqual({ deadLetterTargetArn: billing.deadLetterQueueArn, maxReceiveCount: MAX_RECEIVE_COUNT });
+    expect(Attributes?.MessageRetentionPeriod).toBe(String(14 * 24 * 3600));
     expect(JSON.parse(Attributes?.Policy ?? '{}').Statement[0].Condition.ArnEquals['aws:SourceArn']).toBe(bus.topicArn);
     const { Subscriptions } = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: bus.topicArn }));
     const subscription = Subscriptions?.find((s) => s.Endpoint === billing.queueArn);
