@@ -61,6 +61,10 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
     // Outermost first: the log line records the code the deadline produced.
     interceptors: [logCalls(options.logger), answerByDeadline],
     readMaxBytes: options.readMaxBytes ?? 64 * 1024,
+    // No compressed requests (Billing sends none: a price list is small, on a private network). connect-node's
+    // decompression answered INTERNAL to a truncated gzip or brotli body (only zlib's "bad data" is mapped to
+    // INVALID_ARGUMENT); an encoding it does not accept is UNIMPLEMENTED, as the gRPC compression spec says.
+    acceptCompression: [],
     maxTimeoutMs,
     shutdownSignal: shutdown.signal,
   });

@@ -130,8 +130,12 @@ const call: fc.Arbitrary<Call> = fc.record({
   body,
 });
 
-/** connect-es answers INTERNAL for request bytes that are not protobuf (see above); only that message is let pass. */
-const UNPARSEABLE = /parse binary: /;
+/**
+ * Two INTERNAL answers that are not server faults, and the only ones let pass: request bytes that are not protobuf
+ * (connect-es's choice, see above), and a message flagged compressed on a call that named no encoding, which the
+ * gRPC compression spec (doc/compression.md) says must fail with INTERNAL.
+ */
+const UNPARSEABLE = /parse binary: |received compressed envelope, but do not know how to decompress/;
 /** The codes that mean the server failed; any other code (a deadline the caller set too short, …) is an answer. */
 const FAULTS: ReadonlySet<Code> = new Set([Code.Internal, Code.Unknown, Code.DataLoss]);
 const CONNECT_FAULTS = new Set(['internal', 'unknown', 'data_loss']);
@@ -194,6 +198,25 @@ describe('Product\'s gRPC port under malformed input', () => {
     expect(warnings.filter((name) => name === 'TimeoutOverflowWarning')).toEqual([]);
     await stillServes();
   }, 60_000);
+
+  it.each([
+    ['a truncated brotli body', 'br', [132, 151]],
+    ['a truncated gzip body', 'gzip', [0x1f, 0x8b, 8]],
+    ['gzip that is not gzip', 'gzip', [1, 2, 3]],
+  ])('when a call sends %s, then compression is refused (UNIMPLEMENTED) before anything is inflated, never INTERNAL', async (_what, encoding, bytes) => {
+    const session = connectHttp2(server.url);
+    session.on('error', () => {});
+    try {
+      const answer = await send(session, {
+        path: '/grpc.health.v1.Health/Check',
+        headers: { 'content-type': 'application/grpc', te: 'trailers', 'grpc-encoding': encoding },
+        body: prefixed(1, bytes.length, new Uint8Array(bytes)),
+      });
+      expect(answer.grpcStatus).toBe(Code.Unimplemented);
+    } finally {
+      session.close();
+    }
+  });
 
   it('when a caller opens more streams than the server allows at once, then the extra ones wait or are refused and the server keeps serving', async () => {
     const session = connectHttp2(server.url, { peerMaxConcurrentStreams: 1000 });
