@@ -206,6 +206,7 @@ export class AppStack extends Stack {
       ],
       ...(this.webAcl ? { firewallBlocks: ['ALL', ...this.webAcl.ruleNames].map((rule) => this.webAcl!.metricBlockedRequests(rule)) } : {}),
       ...(stage.alarmEmail ? { alarmEmail: stage.alarmEmail } : {}),
+      warnWithoutSubscriber: stage.protectData,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the REST API stage, ending in /api/ (npm run smoke -- --url <this>)' });

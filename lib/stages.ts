@@ -164,6 +164,14 @@ export function withWaf(stage: StageSettings, value: unknown): StageSettings {
   return { ...stage, waf: { ...stage.waf, enabled: text === 'true' } };
 }
 
+/** `-c alarmEmail=ops@example.org` (bin/app.ts): who gets the alarms (an e-mail subscription to the alerts topic). */
+export function withAlarmEmail(stage: StageSettings, value: unknown): StageSettings {
+  if (value === undefined) return stage;
+  const email = String(value).trim();
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new Error(`-c alarmEmail: expected an e-mail address; got "${String(value)}"`);
+  return { ...stage, alarmEmail: email };
+}
+
 /**
  * `-c corsOrigins=https://a.example,https://b.example` (bin/app.ts): the browser origins allowed to call the API,
  * replacing the stage's list. Each must be an https origin (scheme and host, no path), or `*` alone.

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -54,6 +54,8 @@ export interface ObservabilityProps {
    * @default no subscription; subscribe to the topic by hand
    */
   readonly alarmEmail?: string;
+  /** Warn at synthesis when no e-mail is given (prod: an alarm that reaches no one is none). @default false */
+  readonly warnWithoutSubscriber?: boolean;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -93,6 +95,13 @@ export class Observability extends Construct {
       }),
     );
     if (props.alarmEmail) this.alertsTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    else if (props.warnWithoutSubscriber) {
+      // Alarms that notify nobody look wired in every console, and page no one.
+      Annotations.of(this).addWarningV2(
+        'platform:alarms-without-subscriber',
+        'No one is subscribed to the alerts topic: deploy with -c alarmEmail=you@example.org, or subscribe a pager or chat integration to it by hand.',
+      );
+    }
 
     const alarm = (alarmId: string, description: string, metric: IMetric, threshold: number, options: AlarmOptions = {}) =>
       new Alarm(this, alarmId, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectionBudgets, maxConnections } from '../../lib/connection-budget';
-import { STAGE_NAMES, STAGES, stageSettings, withCorsOrigins, withWaf, type StageSettings } from '../../lib/stages';
+import { STAGE_NAMES, STAGES, stageSettings, withAlarmEmail, withCorsOrigins, withWaf, type StageSettings } from '../../lib/stages';
 
 describe('stage settings', () => {
   it('when a known stage is asked for, then its settings come back', () => {
@@ -65,6 +65,14 @@ describe('stage settings', () => {
   it('when the stages are read, then prod has AWS WAF on and dev, for its $60 budget, off', () => {
     expect(STAGES.prod.waf.enabled).toBe(true);
     expect(STAGES.dev.waf.enabled).toBe(false);
+  });
+
+  it('when -c alarmEmail is given, then the stage subscribes it to the alarms; something that is not an address is refused, naming the key', () => {
+    expect(withAlarmEmail(STAGES.prod, ' ops@example.org ').alarmEmail).toBe('ops@example.org');
+    expect(withAlarmEmail(STAGES.prod, undefined)).toBe(STAGES.prod);
+    for (const bad of ['ops', 'ops@example', 'a b@example.org', '']) {
+      expect(() => withAlarmEmail(STAGES.prod, bad), bad).toThrow(/-c alarmEmail: expected an e-mail address/);
+    }
   });
 
   it('when -c waf is given, then it turns the stage\'s WAF on or off; anything but true or false is refused, naming the key', () => {

@@ -1,20 +1,22 @@
 import { Duration, type Stack } from 'aws-cdk-lib';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Cluster, ContainerImage, FargateService, FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import { ApplicationTargetGroup, ListenerCondition, TargetType } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
-import { Observability } from '../../../lib/constructs/observability';
+import { Observability, type ObservabilityProps } from '../../../lib/constructs/observability';
 import { resourcesOf, testStack, type TestApp } from '../synth';
 import { importedDatabase, network } from './fixtures';
 
 let test: TestApp & { stack: Stack };
 let template: Template;
-beforeAll(() => {
-  test = testStack();
+const others: TestApp[] = [];
+
+/** The construct on a stack of its own, beside stand-ins for what it watches. */
+function build(test: TestApp & { stack: Stack }, subscriber: Pick<ObservabilityProps, 'alarmEmail' | 'warnWithoutSubscriber'>): Template {
   const { stack } = test;
   const vpc = network(stack);
   const loadBalancer = new LoadBalancer(stack, 'LoadBalancer', { vpc, accessLogRetentionDays: 7, protectData: false });
@@ -42,11 +44,16 @@ beforeAll(() => {
     deadLetterQueues: [{ name: 'billing', queue: new Queue(stack, 'Dlq') }],
     alarms: [external],
     firewallBlocks: [new Metric({ namespace: 'AWS/WAFV2', metricName: 'BlockedRequests', dimensionsMap: { WebACL: 'edge', Rule: 'ALL' } })],
-    alarmEmail: 'ops@example.com',
+    ...subscriber,
   });
-  template = Template.fromStack(stack);
+  return Template.fromStack(stack);
+}
+
+beforeAll(() => {
+  test = testStack();
+  template = build(test, { alarmEmail: 'ops@example.com' });
 });
-afterAll(() => test.dispose());
+afterAll(() => [test, ...others].forEach((each) => each.dispose()));
 
 describe('Observability', () => {
   it('when built, then the dashboard shows API 4xx, 5xx and latency, ECS CPU and memory, RDS and DLQ depth', () => {
@@ -77,6 +84,18 @@ describe('Observability', () => {
       }),
     ]);
     expect(JSON.stringify(allow[0]!.Condition)).toContain(':alarm:*');
+  });
+
+  it('when no one is subscribed and the stage asks for a warning (prod), then synthesis warns, naming -c alarmEmail; with an e-mail it does not', () => {
+    const warned = testStack();
+    others.push(warned);
+    build(warned, { warnWithoutSubscriber: true });
+    expect(Annotations.fromStack(warned.stack).findWarning('*', Match.stringLikeRegexp('-c alarmEmail=')).map((w) => w.id)).toEqual(['/' + warned.stack.stackName + '/Observability']);
+    expect(Annotations.fromStack(test.stack).findWarning('*', Match.stringLikeRegexp('alerts topic'))).toEqual([]);
+    const quiet = testStack();
+    others.push(quiet);
+    build(quiet, {});
+    expect(Annotations.fromStack(quiet.stack).findWarning('*', Match.stringLikeRegexp('alerts topic'))).toEqual([]);
   });
 
   it('when an email is given, then it is subscribed to the TLS-only alerts topic', () => {
