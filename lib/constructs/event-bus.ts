@@ -6,7 +6,7 @@ import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ServiceName } from '../../services/contracts/services';
-import type { BusTopology } from '../../services/contracts/bus-topology';
+import { MESSAGE_RETENTION_DAYS, type BusTopology } from '../../services/contracts/bus-topology';
 
 export interface ConsumerQueues {
   readonly queue: Queue;
@@ -30,11 +30,7 @@ export interface EventBusProps {
   readonly visibilityTimeout?: Duration;
 }
 
-/**
- * Messages are kept the longest SQS allows, dead letters (so an operator has time to look at them) and waiting
- * ones alike: with SQS's default of 4 days, a consumer stopped over a long weekend would lose events silently.
- */
-const RETENTION = Duration.days(14);
+const RETENTION = Duration.days(MESSAGE_RETENTION_DAYS);
 
 /**
  * Past this age the oldest waiting message is no longer a retry (a failing event is redelivered for about 18

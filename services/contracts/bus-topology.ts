@@ -13,6 +13,12 @@ import { SERVICE_NAMES, type ServiceName } from './services';
  */
 export const MAX_RECEIVE_COUNT = 8;
 
+/**
+ * How long every queue keeps a message, waiting ones and dead letters alike: the longest SQS allows. SQS's default
+ * (4 days) would lose the events of a consumer stopped over a long weekend; dead letters need time to be looked at.
+ */
+export const MESSAGE_RETENTION_DAYS = 14;
+
 export interface ConsumerQueue {
   readonly consumer: ServiceName;
   readonly queueName: string;

@@ -25,9 +25,9 @@ export const INTERNAL_GRPC = {
  * Every service's health routes (never routed by the edge):
  * - `live`: the process runs, from its first second (also during migrations); the container's health check.
  * - `started`: it has finished starting (migrations done; Product: its gRPC server listens), whatever its database
- *   says now; the deployed load balancer's check. ECS replaces the tasks that fail that check, so one that followed the database would replace
- *   every task of a service during a database failover or reboot, and the new tasks could not start until it was
- *   back.
+ *   says now; the deployed load balancer's check. ECS replaces the tasks that fail that check, so one that followed
+ *   the database would replace every task of a service during a database failover or reboot, and the new tasks
+ *   could not start until it was back.
  * - `ready`: it can serve now (migrated, and its database answers); `npm start` and operators read it.
  */
 export const HEALTH_PATHS = { live: '/health/live', started: '/health/started', ready: '/health/ready' } as const;

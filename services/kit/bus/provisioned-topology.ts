@@ -12,6 +12,7 @@ import {
   type Subscription,
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { MESSAGE_RETENTION_DAYS } from '../../contracts/bus-topology';
 import type { BusClients } from './clients';
 
 /** The shape of `busTopology()` (services/contracts/topology.ts), without its business types. */
@@ -43,11 +44,7 @@ export interface ProvisionedBus {
   readonly queues: readonly ProvisionedQueue[];
 }
 
-/**
- * Messages are kept the longest SQS allows (14 days), dead letters (so an operator has time to look at them) and
- * waiting ones alike, as the CDK event bus does (SQS's default, 4 days, would lose a stopped consumer's events).
- */
-const RETENTION_SECONDS = String(14 * 24 * 3600);
+const RETENTION_SECONDS = String(MESSAGE_RETENTION_DAYS * 24 * 3600);
 
 export async function ensureTopology(clients: BusClients, topology: TopologySpec): Promise<ProvisionedBus> {
   const { TopicArn: topicArn } = await clients.sns.send(new CreateTopicCommand({ Name: topology.topicName }));

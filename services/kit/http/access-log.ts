@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
-import { HEALTH_PATHS } from './health';
+import { HEALTH_PATHS } from '../../contracts/services';
 
 /** Probes: the load balancer's every 5 s, the container's every 10 s, `npm start`'s every 20 ms while starting. */
 const PROBES: ReadonlySet<string> = new Set(Object.values(HEALTH_PATHS));

@@ -22,9 +22,6 @@ export function readyAfter(migrations: { readonly done: () => boolean }, check: 
  */
 export type StartedCheck = () => boolean;
 
-/** What each health route says, and who reads it: services/contracts/services.ts. */
-export { HEALTH_PATHS };
-
 const notReady = (res: Response, req: Request, detail: string) =>
   sendProblem(res, new AppError(503, 'not-ready', { detail, headers: { 'Retry-After': '5' } }), req.originalUrl);
 
