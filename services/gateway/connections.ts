@@ -8,7 +8,7 @@
  * one by one once their requests are read.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerOptions } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { rawProblemAnswer } from '../kit/http/problem';
 import { pickRequestId } from '../kit/http/request-id';
@@ -19,21 +19,6 @@ import { gatewayProblems } from './problem';
 /** How long a refused connection may go on sending (read and dropped) before it is cut. */
 const LINGER_MS = 2_000;
 
-export interface ConnectionLimits {
-  /** From a connection's first byte to the end of its request headers. */
-  readonly headersTimeoutMs: number;
-  /** The request body's own deadline (request-body.ts); node's requestTimeout is set past both as a backstop. */
-  readonly bodyTimeoutMs: number;
-}
-
-/** node:http options for these deadlines; node checks them every `connectionsCheckingInterval`, so that is kept short. */
-export function serverOptions(limits: ConnectionLimits): ServerOptions {
-  return {
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.headersTimeoutMs + limits.bodyTimeoutMs + 5_000,
-    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
-  };
-}
 
 /**
  * Counts each new connection against its address's cap; answers one over the cap with a 429 problem at once.

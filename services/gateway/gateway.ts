@@ -9,11 +9,12 @@ import type { Socket } from 'node:net';
 import { ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE } from '../contracts/routes';
 import { AppError } from '../kit/errors';
 import { createProblemServer } from '../kit/http/client-errors';
+import { deadlineOptions } from '../kit/http/serve';
 import { Authorizer } from './authorizer';
 import { BodyBudget } from './body-budget';
 import { ConcurrencyCap } from './client-caps';
 import { ClientAddresses } from './client-address';
-import { capConnections, refuseConnect, serverOptions } from './connections';
+import { capConnections, refuseConnect } from './connections';
 import { CorsPolicy } from './cors';
 import { apiDocuments, DocsSite, DOCS_CSP } from './docs';
 import { EdgeLimits, type LimitOverrides } from './edge-limits';
@@ -57,7 +58,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const maxBuffered = options.maxBufferedBytes ?? 64 * 1024 * 1024;
   // An eighth of the budget per address (never less than one whole body): it takes eight addresses to fill it.
   const buffered = new BodyBudget(maxBuffered, Math.max(body.maxBytes, Math.floor(maxBuffered / 8)));
-  const server = serverOptions({ headersTimeoutMs: options.headersTimeoutMs ?? 10_000, bodyTimeoutMs: body.timeoutMs });
+  const server = deadlineOptions({ headersTimeoutMs: options.headersTimeoutMs ?? 10_000, bodyTimeoutMs: body.timeoutMs });
   const upstreams = new Upstreams({
     urls: options.upstreams,
     timeoutMs: options.integrationTimeoutMs ?? 30_000,

@@ -20,9 +20,8 @@ const pageParams = z.strictObject({
   // Decimal digits only: Number() would also take 0x10, 1e1, " 5" and 5.0.
   limit: z
     .string()
-    .regex(/^[1-9][0-9]{0,2}$/, 'must be a whole number from 1 to 100')
+    .regex(/^(100|[1-9][0-9]?)$/, 'must be a whole number from 1 to 100')
     .transform(Number)
-    .pipe(z.number().max(100, 'must be a whole number from 1 to 100'))
     .default(20),
   cursor: z.string().max(512).optional(),
 });

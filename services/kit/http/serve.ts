@@ -16,12 +16,27 @@ export interface ServeOptions {
   readonly serverOptions?: ServerOptions;
 }
 
+export interface RequestDeadlines {
+  /** From a connection's first byte to the end of its request headers. */
+  readonly headersTimeoutMs: number;
+  /** The request body's own deadline; node's requestTimeout is set past both as a backstop. */
+  readonly bodyTimeoutMs: number;
+}
+
+/** node:http options for these deadlines; node checks them every `connectionsCheckingInterval`, so that is kept short. */
+export function deadlineOptions(deadlines: RequestDeadlines): ServerOptions {
+  return {
+    headersTimeout: deadlines.headersTimeoutMs,
+    requestTimeout: deadlines.headersTimeoutMs + deadlines.bodyTimeoutMs + 5_000,
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(deadlines.headersTimeoutMs / 4))),
+  };
+}
+
 /**
- * A service's deadlines for a request to arrive: its headers within 10 s, the whole of it within 45 s, as the
- * gateway allows (services/gateway/connections.ts). Node's defaults (60 s, 300 s) let a slow client hold a
- * connection for minutes on a port that is reachable directly offline.
+ * A service's deadlines, the gateway's defaults: headers within 10 s, the body within 30 s more. Node's own (60 s,
+ * 300 s) let a slow client hold a connection for minutes on a port that is reachable directly offline.
  */
-export const SERVICE_DEADLINES: ServerOptions = { headersTimeout: 10_000, requestTimeout: 45_000, connectionsCheckingInterval: 1_000 };
+export const SERVICE_DEADLINES: ServerOptions = deadlineOptions({ headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000 });
 
 export interface RunningServer {
   readonly server: Server;
