@@ -9,9 +9,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // One worker per core: many files mostly wait (emulators, redelivery timeouts), and they get their own
-    // database each, so they do not contend for more than the CPU.
-    maxWorkers: availableParallelism(),
+    // Two workers more than cores: many files mostly wait (child platforms starting and stopping, emulators,
+    // redelivery timeouts), and each gets its own database, servers and ports, so they contend for nothing but the
+    // CPU. On 2 cores, 4 workers kept both cores busy (CPU time about 2× wall) and ran the suite in about 0.8 of
+    // the time 2 did; 6 were no faster (docs/benchmarks.md, "Test suite").
+    maxWorkers: availableParallelism() + 2,
     // A worker runs file after file in one process instead of a fresh process per file. Loading aws-cdk-lib,
     // drizzle, Express and the AWS SDK again for every file was over a third of the run. Files share nothing
     // mutable: each makes its own database, users, emulators and servers; none mocks modules or changes

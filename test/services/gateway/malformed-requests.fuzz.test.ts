@@ -94,8 +94,9 @@ describe('the edge under generated malformed requests', () => {
       }),
       { numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false },
     );
+    // Not vacuous: at least 20 batches ran, however slow the host (the time limit may end the run early).
     const answered = [...seen.values()].reduce((sum, count) => sum + count, 0);
-    expect(answered).toBeGreaterThan(1_000);
+    expect(answered).toBeGreaterThan(BATCH * 20);
     // The generators reach every layer: admitted requests, validation, auth, routing, media types.
     expect([...seen.keys()]).toEqual(expect.arrayContaining([200, 400, 401, 404, 405, 415]));
   }, 60_000);
