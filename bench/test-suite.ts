@@ -74,6 +74,16 @@ async function timeBaseline(ref: string): Promise<TestSuiteFigures> {
   }
 }
 
+/** The run's number of tests: the total in parentheses of vitest's `Tests` line, e.g. `754 passed, 1 skipped (755)`. */
+const testCount = (f: TestSuiteFigures) => Number(/\((\d+)\)\s*$/.exec(f.tests)?.[1] ?? Number.NaN);
+
+/** Wall and CPU per test, beside the baseline's: the suites differ in size, so the whole-run ratio alone hides this. */
+function perTestLine(current: TestSuiteFigures, baseline: TestSuiteFigures): string {
+  const per = (f: TestSuiteFigures) => ({ wall: (f.seconds * 1000) / testCount(f), cpu: f.cpuSeconds === null ? Number.NaN : (f.cpuSeconds * 1000) / testCount(f) });
+  const [now, then] = [per(current), per(baseline)];
+  return `Per test: ${fmt(now.wall)} ms of wall time and ${fmt(now.cpu)} ms of CPU here, ${fmt(then.wall)} ms and ${fmt(then.cpu)} ms in the baseline (this checkout has ${fmt(testCount(current) / testCount(baseline), 2)}× its tests).`;
+}
+
 const cpu = (f: TestSuiteFigures) => (f.cpuSeconds === null ? 'n/a' : `${fmt(f.cpuSeconds, 1)} s`);
 const row = (name: string, f: TestSuiteFigures) => `| ${name} | ${fmt(f.seconds, 1)} s | ${cpu(f)} | ${f.files} | ${f.tests} |`;
 
@@ -97,6 +107,7 @@ export async function run(): Promise<TestSuiteFigures & { ratio?: number }> {
       ratio === undefined
         ? 'No baseline run (BENCH_TEST_SUITE_BASELINE=none).'
         : `**${fmt(ratio, 2)}×** the baseline's wall time (target ≤ ${TARGET_RATIO}: issue #11 asks for a run twice as fast as that main's). Tests added since count in this checkout's time. One run each: wall time moves by ±25% with what else shares the machine; the CPU column moves much less.`,
+      ...(baseline ? ['', perTestLine(current, baseline)] : []),
     ].join('\n'),
   );
   console.log(`npm test: ${fmt(current.seconds, 1)} s wall, ${cpu(current)} CPU${baseline ? `; baseline ${fmt(baseline.seconds, 1)} s, ${cpu(baseline)} CPU; ratio ${fmt(ratio!, 2)}` : ''}`);
