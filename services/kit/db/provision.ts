@@ -1,6 +1,6 @@
 /**
- * One login role per database, owning it and alone allowed to connect to it: the only step that uses the server's
- * master (admin) credentials. The offline launcher, the tests and the AWS provisioning function all run this same
+ * Login roles per database, alone allowed to connect to it: one owning it (its migrations), and optionally one the
+ * running service uses, with rights on rows only. The only step that uses the server's master (admin) credentials. The offline launcher, the tests and the AWS provisioning function all run this same
  * code, so what is tested here is what runs in AWS.
  *
  * Safe to run again and at the same time: every step checks what exists first, and a session-level advisory lock
@@ -12,12 +12,17 @@ import { takeOwnershipSql } from './provision-ownership';
 
 export interface ServiceDatabase {
   readonly database: string;
-  /** The login role that owns the database; the service connects as it. */
+  /** The login role that owns the database: its migrations run as it (and the service too, without `app`). */
   readonly role: string;
   /** Sets or changes the role's password (offline). Absent: the role keeps what it has. */
   readonly password?: string;
-  /** The role logs in with IAM tokens (RDS: `GRANT rds_iam`), so it needs no password. */
+  /** The roles log in with IAM tokens (RDS: `GRANT rds_iam`), so they need no password. */
   readonly iamAuth?: boolean;
+  /**
+   * The login role the running service connects as: it may read and write the rows of the tables in `public`
+   * (those the owner makes later too) and do nothing else there (grants in appGrantsSql).
+   */
+  readonly app?: { readonly role: string; readonly password?: string };
 }
 
 /** How to reach the server as its admin, in a given database (`postgres` for the cluster-wide steps). */
@@ -41,7 +46,9 @@ const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function provisionDatabases(admin: AdminConnection, databases: readonly ServiceDatabase[]): Promise<void> {
   for (const spec of databases) {
-    for (const [what, name] of [['role', spec.role], ['database', spec.database]] as const) {
+    const names = [['role', spec.role], ['database', spec.database], ...(spec.app ? [['app role', spec.app.role] as const] : [])] as const;
+    if (spec.app?.role === spec.role) throw new Error(`provisionDatabases: the app role must differ from the owner; both are "${spec.role}"`);
+    for (const [what, name] of names) {
       if (!ROLE_NAME.test(name)) throw new Error(`provisionDatabases: ${what} name must match ${ROLE_NAME}; got "${name}"`);
     }
   }
@@ -53,7 +60,8 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase): Prom
     const lock = `platform:provision:${spec.role}`;
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [lock]);
     try {
-      await ensureRole(client, spec);
+      await ensureRole(client, spec.role, spec.password, spec.iamAuth);
+      if (spec.app) await ensureRole(client, spec.app.role, spec.app.password, spec.iamAuth);
       return await ensureDatabase(client, spec);
     } finally {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
@@ -61,18 +69,23 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase): Prom
   });
   // Tables a migration made as the admin before roles existed (an older .data, a stage deployed earlier). A
   // database made just now holds none: skipping it spares a first start one connection and a catalogue scan.
-  if (!created) await withClient(admin(spec.database), (client) => client.query(takeOwnershipSql(client, spec.role)));
+  if (!created || spec.app) {
+    await withClient(admin(spec.database), async (client) => {
+      if (!created) await client.query(takeOwnershipSql(client, spec.role));
+      if (spec.app) await client.query(appGrantsSql(client, spec.role, spec.app.role));
+    });
+  }
 }
 
-async function ensureRole(client: pg.Client, spec: ServiceDatabase): Promise<void> {
-  const role = client.escapeIdentifier(spec.role);
-  const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [spec.role]);
+async function ensureRole(client: pg.Client, name: string, password: string | undefined, iamAuth: boolean | undefined): Promise<void> {
+  const role = client.escapeIdentifier(name);
+  const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
   if (!rowCount) await client.query(`CREATE ROLE ${role} LOGIN`);
   // Only what a CREATEROLE admin may set (RDS's master is no superuser): a role made here has no other attribute.
-  await client.query(`ALTER ROLE ${role} WITH LOGIN NOCREATEDB NOCREATEROLE${spec.password === undefined ? '' : ` PASSWORD ${client.escapeLiteral(spec.password)}`}`);
-  if (spec.iamAuth) {
+  await client.query(`ALTER ROLE ${role} WITH LOGIN NOCREATEDB NOCREATEROLE${password === undefined ? '' : ` PASSWORD ${client.escapeLiteral(password)}`}`);
+  if (iamAuth) {
     const { rowCount: rds } = await client.query("SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam'");
-    if (!rds) throw new Error(`cannot give role "${spec.role}" IAM authentication: this server has no rds_iam role (is it RDS?)`);
+    if (!rds) throw new Error(`cannot give role "${name}" IAM authentication: this server has no rds_iam role (is it RDS?)`);
     await client.query(`GRANT rds_iam TO ${role}`);
   }
   // An admin that is no superuser may give a database to a role, or a table, only if it can SET ROLE to it.
@@ -90,7 +103,24 @@ async function ensureDatabase(client: pg.Client, spec: ServiceDatabase): Promise
   // Every role may connect to a new database by default (PUBLIC has CONNECT): on a shared server, only its own may.
   await client.query(`REVOKE ALL ON DATABASE ${database} FROM PUBLIC`);
   await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${role}`);
+  if (spec.app) await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${client.escapeIdentifier(spec.app.role)}`);
   return !rowCount;
+}
+
+/**
+ * The app role's rights in the current database: rows of the tables in `public`, and the sequences behind them,
+ * now and for whatever the owner's migrations create later (default privileges); nothing else. Run as the owner
+ * (SET ROLE), which an admin that is no superuser may do (ensureRole), so the grants are the owner's own.
+ */
+function appGrantsSql(client: pg.Client, owner: string, app: string): string {
+  const [o, a] = [client.escapeIdentifier(owner), client.escapeIdentifier(app)];
+  return `SET ROLE ${o};
+GRANT USAGE ON SCHEMA public TO ${a};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${a};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${a};
+ALTER DEFAULT PRIVILEGES FOR ROLE ${o} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${a};
+ALTER DEFAULT PRIVILEGES FOR ROLE ${o} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${a};
+RESET ROLE;`;
 }
 
 async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -15,11 +15,13 @@ const spec = (service: ServiceName, password = `pw-${service}-${run}`): ServiceD
   database: `t_prov_${run}_${service}`,
   role: `t_prov_${run}_${service}_service`,
   password,
+  app: { role: `t_prov_${run}_${service}_app`, password: `app-${password}` },
 });
 const migrations = (service: ServiceName) => path.resolve(import.meta.dirname, '../../../../services', service, 'data-access', 'migrations');
 
 let server: string;
 const asRole = (s: ServiceDatabase, database = s.database) => urlOfDatabase(server, database, { user: s.role, password: s.password! });
+const asApp = (s: ServiceDatabase, database = s.database) => urlOfDatabase(server, database, { user: s.app!.role, password: s.app!.password! });
 
 async function query<R extends pg.QueryResultRow>(url: string, text: string): Promise<pg.QueryResult<R>> {
   const client = new pg.Client({ connectionString: url });
@@ -45,6 +47,7 @@ async function migrateAs(s: ServiceDatabase, service: ServiceName): Promise<void
 const specs = SERVICE_NAMES.map((name) => spec(name));
 const [identity, , billing] = specs as [ServiceDatabase, ServiceDatabase, ServiceDatabase];
 const legacy: ServiceDatabase = { database: `t_prov_${run}_legacy`, role: `t_prov_${run}_legacy_service`, password: `pw-legacy-${run}` };
+const legacyWithApp: ServiceDatabase = { ...legacy, app: { role: `${legacy.database}_app`, password: `app-${legacy.password}` } };
 
 beforeAll(async () => {
   server = await testServerUrl();
@@ -54,6 +57,7 @@ afterAll(async () => {
   for (const s of [...specs, legacy]) {
     await query(urlOfDatabase(server, 'postgres'), `DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
     await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.role}"`);
+    await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.database}_app"`);
   }
 });
 
@@ -108,6 +112,13 @@ describe('one role per service on a shared server', () => {
     await query(asRole(legacy), "INSERT INTO accounts (user_id, status) VALUES ('u-2', 'active')");
   });
 
+  it('when an app role is named like its owner, then provisioning refuses it before connecting', async () => {
+    await expect(provisionDatabases(adminFromUrl('postgres://nobody@127.0.0.1:1'), [{ database: 'd', role: 'r', app: { role: 'r' } }]))
+      .rejects.toThrow(/app role must differ from the owner; both are "r"/);
+    await expect(provisionDatabases(adminFromUrl('postgres://nobody@127.0.0.1:1'), [{ database: 'd', role: 'r', app: { role: 'a"; --' } }]))
+      .rejects.toThrow(/app role name must match/);
+  });
+
   it('when a name could smuggle SQL, then provisioning refuses it before connecting', async () => {
     await expect(provisionDatabases(adminFromUrl('postgres://nobody@127.0.0.1:1'), [{ database: 'x"; DROP DATABASE y; --', role: 'r' }]))
       .rejects.toThrow(/database name must match .* got "x"; DROP DATABASE y; --"/);
@@ -118,3 +129,44 @@ async function passwordHash(role: string): Promise<string | null> {
   const { rows } = await query<{ hash: string | null }>(urlOfDatabase(server, 'postgres'), `SELECT rolpassword AS hash FROM pg_authid WHERE rolname = '${role}'`);
   return rows[0]!.hash;
 }
+
+describe('the running service\'s role: rows only', () => {
+  beforeAll(async () => {
+    await migrateAs(billing, 'billing');
+  });
+
+  it('when the owner\'s migrations made the tables after provisioning, then the app role reads and writes their rows, identity columns included', async () => {
+    await query(asApp(billing), "INSERT INTO accounts (user_id, status) VALUES ('app-1', 'active')");
+    await query(asApp(billing), "UPDATE accounts SET status = 'closed', closed_at = now() WHERE user_id = 'app-1'");
+    expect((await query(asApp(billing), "SELECT status FROM accounts WHERE user_id = 'app-1'")).rows).toEqual([{ status: 'closed' }]);
+    await query(asApp(billing), "INSERT INTO outbox (event_id, type, payload) VALUES ('e-app-1', 't', '{}')");
+    await query(asApp(billing), "DELETE FROM outbox WHERE event_id = 'e-app-1'");
+    expect((await query(asApp(billing), 'SELECT current_user AS me')).rows[0]).toEqual({ me: billing.app!.role });
+  });
+
+  it.each([
+    ['drop a table', 'DROP TABLE invoice_lines'],
+    ['alter a table', 'ALTER TABLE accounts ADD COLUMN x int'],
+    ['truncate a table', 'TRUNCATE outbox'],
+    ['create a table', 'CREATE TABLE mine (id int)'],
+    ['create a schema', 'CREATE SCHEMA mine'],
+    ['become the owner', `SET ROLE "t_prov_${run}_billing_service"`],
+    ['read the migrations\' bookkeeping', 'SELECT * FROM drizzle.__drizzle_migrations'],
+    ['add a trigger', 'CREATE TRIGGER t BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()'],
+  ])('when the app role tries to %s, then the server refuses it', async (_, statement) => {
+    expect(await failure(query(asApp(billing), statement))).toBe('42501'); // insufficient_privilege
+  });
+
+  it('when Billing\'s app role connects to Identity\'s database, then the server refuses it', async () => {
+    expect(await failure(query(asApp(billing, identity.database), 'SELECT 1'))).toBe('42501');
+  });
+
+  it('when a database was migrated before it had an app role, then provisioning gives the new role the rows of its existing tables', async () => {
+    await provisionDatabases(adminFromUrl(server), [legacy]);
+    await migrateAs(legacy, 'billing');
+    await provisionDatabases(adminFromUrl(server), [legacyWithApp]);
+    await query(asApp(legacyWithApp), "INSERT INTO accounts (user_id, status) VALUES ('late-app', 'active')");
+    expect((await query(asApp(legacyWithApp), "SELECT count(*)::int AS n FROM accounts WHERE user_id = 'late-app'")).rows[0]).toEqual({ n: 1 });
+    expect(await failure(query(asApp(legacyWithApp), 'DROP TABLE accounts'))).toBe('42501');
+  });
+});
