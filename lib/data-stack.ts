@@ -5,7 +5,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import { databaseRole } from '../services/contracts/database-roles';
+import { databaseAppRole, databaseRole } from '../services/contracts/database-roles';
 import { perService, SERVICE_NAMES, SERVICES, type ServiceName } from '../services/contracts/services';
 import { type DatabaseConnection, PostgresDatabase } from './constructs/database';
 import { Network } from './constructs/network';
@@ -29,7 +29,7 @@ export class DataStack extends Stack {
     this.vpc = new Network(this, 'Network', { ...stage.network, logRetention: retention }).vpc;
     const { layout, ...instanceSettings } = stage.database;
 
-    const login = (name: ServiceName) => ({ database: SERVICES[name].database, user: databaseRole(name) });
+    const login = (name: ServiceName) => ({ database: SERVICES[name].database, user: databaseRole(name), appUser: databaseAppRole(name) });
     const database = (id: string, identifier: string, services: readonly ServiceName[]) =>
       new PostgresDatabase(this, id, {
         vpc: this.vpc,

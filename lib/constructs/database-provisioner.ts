@@ -1,7 +1,9 @@
 /**
  * The one step that uses an instance's master credentials: a custom resource whose function, in the VPC, creates
- * each service's login role (IAM authentication, no password) and its database, owned by that role and closed to
- * every other role. It runs the same code as npm start and the tests (services/kit/db/provision.ts).
+ * each service's two login roles (IAM authentication, no password: the owner its migrations use, and the app role
+ * the running service uses, which may only read and write rows) and its database, owned by the owner role and
+ * closed to every other service's roles. It runs the same code as npm start and the tests
+ * (services/kit/db/provision.ts).
  *
  * A Lambda-backed custom resource rather than a one-off ECS task: CloudFormation orders it (the data stack
  * finishes it before the app stack updates a single service), waits for its answer and rolls the deploy back when
@@ -27,8 +29,10 @@ const SOURCES = ['provision-lambda.ts', 'provision.ts', 'provision-ownership.ts'
 
 export interface DatabaseLogin {
   readonly database: string;
-  /** The login role that owns `database`; its tasks connect as it with IAM tokens. */
+  /** The login role that owns `database` and its tables; only the service's migrations log in as it (IAM tokens). */
   readonly user: string;
+  /** The login role the running service uses (IAM tokens): it may read and write rows, nothing else. */
+  readonly appUser: string;
 }
 
 export interface DatabaseProvisionerProps {
@@ -51,6 +55,11 @@ export class DatabaseProvisioner extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseProvisionerProps) {
     super(scope, id);
     if (props.logins.length === 0) throw new Error('DatabaseProvisioner needs at least one login; got none');
+    for (const login of props.logins) {
+      if (login.appUser === login.user) {
+        throw new Error(`DatabaseProvisioner login for "${login.database}": appUser must differ from the owner user; got "${login.user}" for both`);
+      }
+    }
     const logGroup = new LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${props.functionName}`,
       retention: props.logRetention,
@@ -104,7 +113,8 @@ export class DatabaseProvisioner extends Construct {
       // The function answers every outcome; this bounds the wait if it never could (a timeout, a lost network).
       serviceTimeout: Duration.minutes(5),
       properties: {
-        Databases: props.logins.map((login) => ({ database: login.database, role: login.user })),
+        // The owner role and the running service's role, each with IAM logins (services/contracts/database-roles.ts).
+        Databases: props.logins.map((login) => ({ database: login.database, role: login.user, appRole: login.appUser })),
         // 64 hex digits, which the snapshot tests normalise as they do asset hashes.
         Code: createHash('sha256').update(SOURCES.map((file) => readFileSync(file, 'utf8')).join('\0')).digest('hex'),
         Reprovision: String(this.node.tryGetContext('reprovision') ?? ''),

@@ -19,13 +19,16 @@ export type { DatabaseLogin };
 
 /**
  * What a service needs to reach its own database: passed as objects, never as ARN strings. No secret: the task
- * logs in as `user` with IAM tokens, allowed by `rds-db:connect` on that user of this instance only.
+ * logs in as `appUser` (and its migrations as `user`) with IAM tokens, allowed by `rds-db:connect` on those two
+ * users of this instance only.
  */
 export interface DatabaseConnection {
   readonly instance: IDatabaseInstance;
   readonly databaseName: string;
-  /** The database's own login role (services/contracts/database-roles.ts). */
+  /** The login role that owns the database; only the migrations log in as it (services/contracts/database-roles.ts). */
   readonly user: string;
+  /** The login role the running service uses: it may read and write rows only (services/contracts/database-roles.ts). */
+  readonly appUser: string;
 }
 
 /** The instance's size, resilience and lifecycle: what a stage chooses (lib/stages.ts passes its own). */
@@ -49,8 +52,9 @@ export interface PostgresDatabaseProps extends PostgresInstanceSettings {
   /** The RDS identifier; also names its log groups and rotation function, so it must be unique per account. */
   readonly instanceIdentifier: string;
   /**
-   * Each database on the instance and the login role that owns it; a provisioning step creates both. One login:
-   * RDS also creates that database with the instance (as it always did, so existing instances are not replaced).
+   * Each database on the instance, the login role that owns it and the one the running service uses; a
+   * provisioning step creates them all. One login: RDS also creates that database with the instance (as it always
+   * did, so existing instances are not replaced).
    */
   readonly logins: readonly DatabaseLogin[];
   readonly logRetention: RetentionDays;
@@ -61,8 +65,8 @@ const IDENTIFIER = /^[a-z][a-z0-9-]{0,50}$/;
 /**
  * One RDS PostgreSQL 16 instance: encrypted, TLS required, in isolated subnets on a non-default port, IAM
  * authentication on, with a generated master secret that Secrets Manager rotates, its logs exported with a
- * retention, and the provisioning step that gives each database its own login role (the only user of the master
- * secret: no service task sees it).
+ * retention, and the provisioning step that gives each database its own login roles, owner and app (the only user
+ * of the master secret: no service task sees it).
  */
 export class PostgresDatabase extends Construct {
   public readonly instance: DatabaseInstance;
@@ -177,6 +181,6 @@ export class PostgresDatabase extends Construct {
     if (!login) {
       throw new Error(`Database "${databaseName}" is not on ${this.node.path}; it holds: ${this.logins.map((l) => l.database).join(', ')}`);
     }
-    return { instance: this.instance, databaseName, user: login.user };
+    return { instance: this.instance, databaseName, user: login.user, appUser: login.appUser };
   }
 }

@@ -1,7 +1,8 @@
 /**
  * How a service task reaches its database: libpq variables in the environment (node-postgres reads them
- * natively), its own login role as the user, and IAM authentication instead of a password. The task definition
- * holds no database secret at all; the task role may connect as that one user of that one instance.
+ * natively), IAM authentication instead of a password, and two login roles: the running service logs in as the
+ * app role (rows only), its migrations as the owner role. The task definition holds no database secret at all;
+ * the task role may connect as those two users of that one instance.
  */
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { DatabaseConnection } from './database';
@@ -11,7 +12,10 @@ export function databaseEnvironment(database: DatabaseConnection): Record<string
     PGHOST: database.instance.dbInstanceEndpointAddress,
     PGPORT: database.instance.dbInstanceEndpointPort,
     PGDATABASE: database.databaseName,
-    PGUSER: database.user,
+    // The running service: it may read and write rows, and cannot change the schema.
+    PGUSER: database.appUser,
+    // The migrations alone log in as the owner of the database and its tables.
+    DATABASE_MIGRATION_USER: database.user,
     // Each new connection signs a 15-minute token with the task role (services/kit/db/password-source-iam.ts).
     DATABASE_IAM_AUTH: 'true',
     // The image trusts the RDS CA bundle (NODE_EXTRA_CA_CERTS), so the certificate and host name are checked.
@@ -19,7 +23,11 @@ export function databaseEnvironment(database: DatabaseConnection): Record<string
   };
 }
 
-/** `rds-db:connect` on `arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>`: this user only. */
+/**
+ * `rds-db:connect` on `arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>` for the app user and the
+ * owner user of this instance: these two users only.
+ */
 export function grantDatabaseLogin(database: DatabaseConnection, grantee: IGrantable): void {
+  database.instance.grantConnect(grantee, database.appUser);
   database.instance.grantConnect(grantee, database.user);
 }

@@ -87,7 +87,7 @@ export interface MicroserviceProps extends MicroserviceScaling {
 }
 
 /**
- * One microservice on Fargate behind the internal ALB: its task (image, typed config, its database login by
+ * One microservice on Fargate behind the internal ALB: its task (image, typed config, its database logins by
  * IAM authentication), a target group gated on /health/started, path rules, a circuit breaker that rolls back a
  * deployment whose tasks never get healthy, an alarm that rolls back one whose tasks answer server errors, and target
  * tracking on CPU and on requests per task.
@@ -158,7 +158,8 @@ export class Microservice extends Construct {
       reason: 'ecr:GetAuthorizationToken has no resource-level permissions; pulling the image needs it on "*".',
     });
     this.container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
-    // No database secret in the task: it logs in as its own role with IAM tokens (docs/infrastructure.md).
+    // No database secret in the task: it logs in as its app role, and its migrations as the owner role, with IAM
+    // tokens (docs/infrastructure.md).
     grantDatabaseLogin(props.database, this.taskDefinition.taskRole);
 
     const exposed = props.serviceConnect?.dnsName;
@@ -266,6 +267,10 @@ function validate(props: MicroserviceProps): void {
     if (!Number.isInteger(props.grpcPort) || props.grpcPort < 1024 || props.grpcPort > 65_535 || props.grpcPort === CONTAINER_PORT) {
       throw new Error(`${where}: grpcPort must be an integer port from 1024 to 65535 other than ${CONTAINER_PORT}; got ${props.grpcPort}`);
     }
+  }
+  const { user, appUser } = props.database;
+  if (!user || !appUser || user === appUser) {
+    throw new Error(`${where}: database.user (the owner, for migrations) and database.appUser (the running service) must be two different users; got "${user}" and "${appUser}"`);
   }
   const secretLooking = Object.keys(props.environment ?? {}).filter((key) => SECRET_LOOKING.test(key));
   if (secretLooking.length > 0) {

@@ -61,6 +61,10 @@ export const serviceEnvSchema = (defaultPort: number) =>
     DATABASE_POOL_MAX: env.positiveInt(10),
     /** AWS: log in as PGUSER with IAM tokens instead of a password (services/kit/db/password-source-from-config.ts). */
     DATABASE_IAM_AUTH: env.flag(false),
+    /** The owner's login for migrations, where the service's own may only touch rows (services/kit/db/migration-login.ts). */
+    DATABASE_MIGRATION_URL: env.postgresUrl().optional(),
+    /** AWS: the owner's user name for migrations, logging in with IAM tokens on the same server and database. */
+    DATABASE_MIGRATION_USER: z.string().min(1).optional(),
     /** A file holding the password, read again when the server refuses the one in use (a rotation). */
     DATABASE_PASSWORD_FILE: z.string().min(1).optional(),
     /** Where IAM tokens are for (node-postgres reads these libpq variables itself too). */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { databaseRole } from '../contracts/database-roles';
+import { databaseAppRole, databaseRole } from '../contracts/database-roles';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../contracts/services';
 import { ConfigError, redactUrlPassword } from '../kit/config';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../kit/db/provision';
@@ -10,8 +10,10 @@ import { status } from './status';
 
 
 export interface LocalDatabases {
-  /** The URL of each service's own database, as its own login role (services/kit/db/provision.ts). */
+  /** The URL of each service's own database, as its app role: rows only (services/kit/db/provision.ts). */
   readonly urls: Record<ServiceName, string>;
+  /** The same database as its owner role, which only the service's migrations use (DATABASE_MIGRATION_URL). */
+  readonly migrationUrls: Record<ServiceName, string>;
   /**
    * Starts the embedded server (unless DATABASE_URL names one) and provisions every database and role. The URLs
    * are known before: a service started with them waits for its database by itself (services/kit/db/
@@ -21,19 +23,32 @@ export interface LocalDatabases {
 }
 
 /**
- * One database per service, on the given server or on an embedded PostgreSQL 16 under DATA_DIR, each owned by the
- * service's own login role, which can connect to no other: the same roles as in AWS. The server's admin (the
- * user of DATABASE_URL, or the embedded server's `postgres`) only provisions them; no service gets its password.
+ * One database per service, on the given server or on an embedded PostgreSQL 16 under DATA_DIR, each with the
+ * service's two login roles, which can connect to no other: the same roles as in AWS. The owner role runs the
+ * migrations; the app role, which may only read and write rows, runs the service. The server's admin (the user of
+ * DATABASE_URL, or the embedded server's `postgres`) only provisions them; no service gets its password.
  *
- * A new random password for each role at every start: it lives only in the children's environment, and running
- * the provisioning again is how it changes (the same step that rotates a role's password anywhere else).
+ * New random passwords at every start: they live only in the children's environment, and running the
+ * provisioning again is how they change (the same step that rotates a role's password anywhere else).
  */
 export function planDatabases(config: LocalConfig): LocalDatabases {
   const serverUrl = config.DATABASE_URL ?? embeddedServerUrl(config.POSTGRES_PORT);
-  const logins = SERVICE_NAMES.map((name) => ({ name, database: SERVICES[name].database, role: databaseRole(name), password: randomBytes(18).toString('base64url') }));
-  const urls = Object.fromEntries(logins.map((l) => [l.name, urlOfDatabase(serverUrl, l.database, { user: l.role, password: l.password })])) as LocalDatabases['urls'];
+  const secret = () => randomBytes(18).toString('base64url');
+  const logins = SERVICE_NAMES.map((name) => ({
+    name,
+    database: SERVICES[name].database,
+    role: databaseRole(name),
+    password: secret(),
+    app: { role: databaseAppRole(name), password: secret() },
+  }));
+  const byService = (login: (l: (typeof logins)[number]) => { user: string; password: string }) =>
+    Object.fromEntries(logins.map((l) => [l.name, urlOfDatabase(serverUrl, l.database, login(l))])) as Record<ServiceName, string>;
   const provision = () => provisionDatabases(adminFromUrl(serverUrl), logins);
-  return { urls, start: () => (config.DATABASE_URL ? useServer(config.DATABASE_URL, provision) : startEmbedded(config, provision)) };
+  return {
+    urls: byService((l) => ({ user: l.app.role, password: l.app.password })),
+    migrationUrls: byService((l) => ({ user: l.role, password: l.password })),
+    start: () => (config.DATABASE_URL ? useServer(config.DATABASE_URL, provision) : startEmbedded(config, provision)),
+  };
 }
 
 async function useServer(serverUrl: string, provision: () => Promise<void>): Promise<{ stop(): Promise<void> }> {

@@ -60,7 +60,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
       entries.then((bundles) =>
         startService(name, bundles[name]!, localPort(config, name), {
           lateEnv: dependencies.then(([idp, events]) =>
-            localServiceEnvironment(name, config, { databaseUrls: plan.urls, cognito: idp, bus: events }),
+            localServiceEnvironment(name, config, { databaseUrls: plan.urls, migrationUrls: plan.migrationUrls, cognito: idp, bus: events }),
           ),
           dependsOn: Promise.all([databases, cognito]),
         }),

@@ -18,7 +18,9 @@ export interface CognitoSettings {
 }
 
 export interface LocalParts {
+  /** Each service's database as its app role (rows only), and as the owner its migrations log in as. */
   readonly databaseUrls: Readonly<Record<ServiceName, string>>;
+  readonly migrationUrls: Readonly<Record<ServiceName, string>>;
   readonly cognito: CognitoSettings;
   /** The SNS/SQS endpoint (fauxqs or LocalStack) and the bus provisioned on it. */
   readonly bus: { readonly endpoint: string; readonly location: BusLocation };
@@ -52,6 +54,7 @@ export function localServiceEnvironment(name: ServiceName, config: PortConfig & 
     PORT: String(localPort(config, name)),
     ...grpcPortEnvironment(name, config.PRODUCT_GRPC_PORT),
     DATABASE_URL: parts.databaseUrls[name],
+    DATABASE_MIGRATION_URL: parts.migrationUrls[name],
     MIGRATIONS_DIR: path.resolve('services', name, 'data-access', 'migrations'),
   };
 }

@@ -13,9 +13,12 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJourney } from '../../scripts/smoke/journey';
+import { urlOfDatabase } from '../../services/kit/db/provision';
 import { DEFAULT_ADMIN_PASSWORD } from '../../services/local/config';
+import { embeddedServerUrl } from '../../services/local/embedded-postgres';
 import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
 import { allRefuse, call, eventually, everyRoute, signIn, type ServiceUrls } from '../support/account-deletion';
 import { stopAndInspect, type AfterStop } from '../support/platform-stop';
@@ -39,6 +42,20 @@ function expectCleanStop(after: AfterStop): void {
   expect(after.complaints).toEqual([]);
   expect(after.ended).toEqual({ code: 0, signal: null });
   expect(after.left).toEqual({ openPorts: [], processes: [] });
+}
+
+/** Who is connected to the services' databases on npm start's embedded server, as its admin sees it. */
+async function sessionsOnServiceDatabases(port: number): Promise<Array<{ database: string; user: string }>> {
+  const client = new pg.Client({ connectionString: urlOfDatabase(embeddedServerUrl(port), 'postgres') });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ database: string; user: string }>(
+      "SELECT DISTINCT datname AS database, usename AS user FROM pg_stat_activity WHERE datname IN ('identity', 'product', 'billing') ORDER BY 1, 2",
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
 }
 
 beforeAll(async () => {
@@ -67,6 +84,12 @@ describe('npm start', () => {
     for (const port of ['IDENTITY_PORT', 'PRODUCT_PORT', 'BILLING_PORT']) {
       expect(await fetch(`http://127.0.0.1:${platform.ports[port]}/health/started`).then((r) => r.status), port).toBe(200);
     }
+    // Each service (requests, relay, consumer) is connected as its rows-only app role; its owner's migration login is closed.
+    expect(await sessionsOnServiceDatabases(platform.ports.POSTGRES_PORT!)).toEqual([
+      { database: 'billing', user: 'billing_app' },
+      { database: 'identity', user: 'identity_app' },
+      { database: 'product', user: 'product_app' },
+    ]);
   });
 
   it('when SIGTERM is sent to npm alone, then it stops everything without a warning, says "stopped cleanly", exits 0, and leaves nothing running', { timeout: 90_000 }, async () => {

@@ -43,7 +43,8 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
         expect.arrayContaining(['PORT', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'COGNITO_USER_POOL_ID', 'COGNITO_CLIENT_ID', 'AWS_REGION']),
       );
       expect(envValue(container, 'PGDATABASE')).toBe(container.Name);
-      expect(envValue(container, 'PGUSER')).toBe(`${container.Name}_service`);
+      expect(envValue(container, 'PGUSER')).toBe(`${container.Name}_app`);
+      expect(envValue(container, 'DATABASE_MIGRATION_USER')).toBe(`${container.Name}_service`);
       expect(envValue(container, 'DATABASE_IAM_AUTH')).toBe('true');
       expect(container.Secrets).toBeUndefined();
     }
@@ -54,6 +55,17 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     expect(envNames(containers.get('product')).filter((n) => n.startsWith('EVENTS_'))).toEqual(['EVENTS_QUEUE_URL']);
     expect(envNames(containers.get('billing'))).not.toContain('EVENTS_DLQ_URL'); // read from the redrive policy
     expect(envValue(containers.get('billing'), 'PRODUCT_SERVICE_URL')).toBe('http://product');
+  });
+
+  it('when synthesized, then each service runs as its database\'s app role (PGUSER <db>_app) and migrates as its owner role (DATABASE_MIGRATION_USER <db>_service)', () => {
+    const containers = serviceContainers(template());
+    expect([...containers.keys()].sort()).toEqual(['billing', 'identity', 'product']);
+    for (const container of containers.values()) {
+      const database = envValue(container, 'PGDATABASE');
+      expect(database, container.Name).toBe(container.Name);
+      expect(envValue(container, 'PGUSER'), container.Name).toBe(`${database}_app`);
+      expect(envValue(container, 'DATABASE_MIGRATION_USER'), container.Name).toBe(`${database}_service`);
+    }
   });
 
   it('when synthesized, then a consumer may send to its own dead-letter queue (it forwards poison messages with the reason)', () => {
@@ -139,24 +151,35 @@ describe('app stack: stage differences', () => {
     }
   });
 
-  it('when synthesized, then each task role may connect as its own database user only, on its own instance', () => {
+  it('when synthesized, then each task role may connect as exactly its database\'s app user and owner user, on its own instance, and as no other service\'s', () => {
+    const names = ['identity', 'product', 'billing'] as const;
+    const capitalized = (name: string) => `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
     for (const [stage, { appTemplate }] of Object.entries(synthesized)) {
       const grants = Object.values(resourcesOf(appTemplate, 'AWS::IAM::Policy')).flatMap((policy) =>
-        (policy.Properties?.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement
+        (policy.Properties?.PolicyDocument as { Statement: { Effect: string; Action: unknown; Resource: unknown }[] }).Statement
           .filter((statement) => JSON.stringify(statement.Action).includes('rds-db'))
           .map((statement) => ({ roles: JSON.stringify(policy.Properties?.Roles), statement })),
       );
-      expect(grants).toHaveLength(3);
-      for (const name of ['identity', 'product', 'billing']) {
-        const [grant, ...more] = grants.filter((g) => g.roles.includes(`${name.charAt(0).toUpperCase()}${name.slice(1)}TaskTaskRole`));
-        expect(more).toEqual([]);
-        expect(grant!.statement.Action).toBe('rds-db:connect');
+      for (const name of names) {
+        const own = grants.filter((g) => g.roles.includes(`${capitalized(name)}TaskTaskRole`));
+        expect(own.length, `${stage} ${name}`).toBeGreaterThan(0);
+        for (const { statement } of own) {
+          expect(statement.Effect, `${stage} ${name}`).toBe('Allow');
+          expect(statement.Action, `${stage} ${name}`).toBe('rds-db:connect');
+        }
         // The instance's DbiResourceId, from the data stack: dev's one shared instance, prod's own per service.
-        const instance = stage === 'dev' ? 'SharedDatabaseInstance' : `${name.charAt(0).toUpperCase()}${name.slice(1)}DatabaseInstance`;
-        expect(JSON.stringify(grant!.statement.Resource)).toMatch(
-          new RegExp(`^\\{"Fn::Join":\\["",\\["arn:aws:rds-db:us-east-1:\\d{12}:dbuser:",\\{"Fn::GetStackOutput":\\{[^}]*"OutputName":"[^"]*${instance}[^"]*DbiResourceId[^"]*"\\}\\},"/${name}_service"\\]\\]\\}$`),
-        );
+        const instance = stage === 'dev' ? 'SharedDatabaseInstance' : `${capitalized(name)}DatabaseInstance`;
+        const users = own.flatMap(({ statement }) => [statement.Resource].flat()).map((resource) => {
+          const match = new RegExp(`^\\{"Fn::Join":\\["",\\["arn:aws:rds-db:us-east-1:\\d{12}:dbuser:",\\{"Fn::GetStackOutput":\\{[^}]*"OutputName":"[^"]*${instance}[^"]*DbiResourceId[^"]*"\\}\\},"/([a-z_]+)"\\]\\]\\}$`)
+            .exec(JSON.stringify(resource));
+          expect(match, `${stage} ${name}: ${JSON.stringify(resource)}`).not.toBeNull();
+          return match![1];
+        });
+        expect(users.sort(), `${stage} ${name}`).toEqual([`${name}_app`, `${name}_service`]);
       }
+      // Every rds-db grant belongs to one of the three task roles: no other role may connect at all.
+      const owners = grants.map((g) => names.filter((name) => g.roles.includes(`${capitalized(name)}TaskTaskRole`)));
+      expect(owners.filter((matched) => matched.length !== 1), stage).toEqual([]);
     }
   });
 });

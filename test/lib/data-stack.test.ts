@@ -48,6 +48,15 @@ describe.each(['dev', 'prod'] as const)('data stack (%s)', (stage) => {
     });
   });
 
+  it('when synthesized, then the provisioner gets, for every database, its owner role and its app role (appRole)', () => {
+    const databases = Object.values(resourcesOf(template(), 'Custom::DatabaseProvisioning'))
+      .flatMap((resource) => resource.Properties?.Databases as { database: string; role: string; appRole?: string }[]);
+    expect(databases.map((entry) => entry.database).sort()).toEqual(['billing', 'identity', 'product']);
+    for (const entry of databases) {
+      expect(entry, entry.database).toEqual({ database: entry.database, role: `${entry.database}_service`, appRole: `${entry.database}_app` });
+    }
+  });
+
   it('when synthesized, then each database secret is rotated', () => {
     const secrets = Object.keys(resourcesOf(template(), 'AWS::SecretsManager::Secret'));
     const schedules = Object.values(resourcesOf(template(), 'AWS::SecretsManager::RotationSchedule'));

@@ -11,14 +11,15 @@ import { stageTemplates } from './stage-templates';
 
 const synthesized = await stageTemplates();
 
-/** Only offline: the emulators' endpoints, and where the migrations and the database are. */
-const OFFLINE_ONLY = ['AWS_ENDPOINT_URL', 'COGNITO_ENDPOINT', 'DATABASE_URL', 'MIGRATIONS_DIR'];
+/** Only offline: the emulators' endpoints, and where the migrations and the database are (as either role). */
+const OFFLINE_ONLY = ['AWS_ENDPOINT_URL', 'COGNITO_ENDPOINT', 'DATABASE_URL', 'DATABASE_MIGRATION_URL', 'MIGRATIONS_DIR'];
 /**
- * Only in AWS: libpq settings from RDS and the IAM login (offline, DATABASE_URL says all of it), and the wait
- * for another task's migration lock, tied to the ECS grace period, and the pool size, tied to the instance's
- * connection budget (offline, one process per service: the defaults).
+ * Only in AWS: libpq settings from RDS and the IAM logins, the app role's and the migrations' owner role's
+ * (offline, DATABASE_URL and DATABASE_MIGRATION_URL say all of it), and the wait for another task's migration
+ * lock, tied to the ECS grace period, and the pool size, tied to the instance's connection budget (offline, one
+ * process per service: the defaults).
  */
-const AWS_ONLY = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'PGUSER', 'DATABASE_IAM_AUTH', 'MIGRATION_LOCK_WAIT_MS', 'DATABASE_POOL_MAX'];
+const AWS_ONLY = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'PGUSER', 'DATABASE_MIGRATION_USER', 'DATABASE_IAM_AUTH', 'MIGRATION_LOCK_WAIT_MS', 'DATABASE_POOL_MAX'];
 
 function deployedNames(template: Template, service: string): string[] {
   for (const task of Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))) {
@@ -32,6 +33,7 @@ function deployedNames(template: Template, service: string): string[] {
 const LOCAL_CONFIG = { IDENTITY_PORT: 3001, PRODUCT_PORT: 3002, BILLING_PORT: 3003, PRODUCT_GRPC_PORT: 3012, LOG_LEVEL: 'info', AWS_REGION: 'us-east-1' } as const;
 const LOCAL_PARTS = {
   databaseUrls: { identity: 'postgres://x/identity', product: 'postgres://x/product', billing: 'postgres://x/billing' },
+  migrationUrls: { identity: 'postgres://m/identity', product: 'postgres://m/product', billing: 'postgres://m/billing' },
   cognito: { COGNITO_USER_POOL_ID: 'us-east-1_x', COGNITO_CLIENT_ID: 'c', COGNITO_ENDPOINT: 'http://127.0.0.1:9229', AWS_REGION: 'us-east-1' },
   bus: { endpoint: 'http://127.0.0.1:9324', location: { prefix: 'platform', topicArn: 'arn:t', queueUrl: (name: string) => `http://q/${name}` } },
 };

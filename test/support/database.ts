@@ -13,6 +13,8 @@ export interface TestDatabase {
   readonly role: string;
   /** That role's password; the URLs carry it. */
   readonly password: string;
+  /** With `{ app: true }`: as a second login role that may only read and write rows, as the services run in npm start and AWS. */
+  readonly appUrl?: string;
   drop(): Promise<void>;
 }
 
@@ -45,13 +47,15 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
  * provisions the services' roles offline and in AWS (services/kit/db/provision.ts). One per test file keeps files
  * independent; the role and the database go together in drop().
  */
-export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+export async function createTestDatabase(label = 'test', options: { readonly app?: boolean } = {}): Promise<TestDatabase> {
   const name = `t_${label.replace(/\W/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`.toLowerCase();
   const password = randomBytes(12).toString('hex');
+  const app = options.app ? { role: appRoleOf(name), password: randomBytes(12).toString('hex') } : undefined;
   const serverUrl = await testServerUrl();
-  await provisionDatabases(adminFromUrl(serverUrl), [{ database: name, role: name, password }]);
+  await provisionDatabases(adminFromUrl(serverUrl), [{ database: name, role: name, password, ...(app ? { app } : {}) }]);
   return {
     url: urlOfDatabase(serverUrl, name, { user: name, password }),
+    ...(app ? { appUrl: urlOfDatabase(serverUrl, name, { user: app.role, password: app.password }) } : {}),
     adminUrl: urlOfDatabase(serverUrl, name),
     role: name,
     password,
@@ -59,10 +63,13 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
   };
 }
 
-/** Drops a test's database and the login role of the same name, if they exist. */
+const appRoleOf = (name: string) => `${name}_app`;
+
+/** Drops a test's database and the login roles named after it, if they exist. */
 export function dropDatabaseAndRole(name: string): Promise<void> {
   return admin(async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
     await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(name)}`);
+    await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(appRoleOf(name))}`);
   });
 }

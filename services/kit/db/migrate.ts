@@ -15,6 +15,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type pg from 'pg';
 import { tellLauncher } from '../launcher-env';
 import type { Logger } from '../logger';
+import { migrationLogin, type MigrationLoginSettings } from './migration-login';
 import { waitForDatabase } from './wait-for-database';
 
 export interface MigrateOptions {
@@ -118,13 +119,19 @@ export interface MigrationSettings {
 
 /**
  * A service's migrations from its config, started in the background (see startMigrations), once its database
- * accepts its login (wait-for-database.ts). Under `npm start` the launcher is told how long that wait was: time
- * that belongs to PostgreSQL's start, not to this service's.
+ * accepts the migrations' login (wait-for-database.ts): the owner's where the config names one, else the service's
+ * own pool (migration-login.ts). Under `npm start` the launcher is told how long that wait was: time that belongs
+ * to PostgreSQL's start, not to this service's. A contradictory login setting throws here, at startup.
  */
-export function migrateInBackground(pool: pg.Pool, config: MigrationSettings, lockName: string, logger: Logger): Migrations {
+export function migrateInBackground(servicePool: pg.Pool, config: MigrationSettings & MigrationLoginSettings, lockName: string, logger: Logger): Migrations {
   const options = { lockWaitMs: config.MIGRATION_LOCK_WAIT_MS, lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS };
+  const login = migrationLogin(config, servicePool, logger);
   return startMigrations(async () => {
-    tellLauncher({ waitedMs: await waitForDatabase(pool, config.DATABASE_WAIT_MS, logger) });
-    await migrateWithLock(pool, config.MIGRATIONS_DIR, lockName, logger, options);
+    try {
+      tellLauncher({ waitedMs: await waitForDatabase(login.pool, config.DATABASE_WAIT_MS, logger) });
+      await migrateWithLock(login.pool, config.MIGRATIONS_DIR, lockName, logger, options);
+    } finally {
+      await login.close();
+    }
   });
 }

@@ -14,6 +14,8 @@ import type { PasswordSource } from './password-source';
 export interface PoolSettings {
   /** A full URL; when absent node-postgres reads PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE. */
   readonly connectionString?: string;
+  /** Replaces PGUSER (without a URL): the same server and database as another login. */
+  readonly user?: string;
   /** Replaces the URL's or PGPASSWORD's password, asked for each new connection. */
   readonly password?: PasswordSource;
   readonly max: number;
@@ -41,6 +43,7 @@ export class CredentialRefreshingPool extends pg.Pool {
   ) {
     super({
       ...(settings.connectionString ? { connectionString: settings.connectionString } : {}),
+      ...(settings.user ? { user: settings.user } : {}),
       ...(source ? { Client: sourcedClient(source) } : {}),
       max: settings.max,
       connectionTimeoutMillis: 5_000,

@@ -61,14 +61,18 @@ export async function provisionAndAnswer(event: CustomResourceEvent, context: La
   await answer(event, outcome);
 }
 
-/** `[{database, role}]`, checked: the template is ours, but a mistake must fail the deploy with its reason. */
+/**
+ * `[{database, role, appRole?}]` (the owner, and the role the service runs as), checked: the template is ours, but
+ * a mistake must fail the deploy with its reason.
+ */
 export function databasesOf(value: unknown): ServiceDatabase[] {
   const list = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
   if (!Array.isArray(list) || list.length === 0) throw new Error(`Databases must be a non-empty list of {database, role}; got ${JSON.stringify(value)}`);
-  return list.map((item: { database?: unknown; role?: unknown }) => {
+  return list.map((item: { database?: unknown; role?: unknown; appRole?: unknown }) => {
     if (typeof item?.database !== 'string' || typeof item.role !== 'string') throw new Error(`each of Databases needs a database and a role; got ${JSON.stringify(item)}`);
+    if (item.appRole !== undefined && typeof item.appRole !== 'string') throw new Error(`appRole of Databases must be a role name; got ${JSON.stringify(item)}`);
     // Services log in with IAM tokens: no password to set, none to rotate.
-    return { database: item.database, role: item.role, iamAuth: true };
+    return { database: item.database, role: item.role, iamAuth: true, ...(item.appRole === undefined ? {} : { app: { role: item.appRole } }) };
   });
 }
 

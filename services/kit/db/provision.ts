@@ -56,25 +56,25 @@ export async function provisionDatabases(admin: AdminConnection, databases: read
 }
 
 async function provisionOne(admin: AdminConnection, spec: ServiceDatabase): Promise<void> {
-  const created = await withClient(admin('postgres'), async (client) => {
+  await withClient(admin('postgres'), async (client) => {
+    // Held through the database's own step too: two GRANTs on one object at once fail ("tuple concurrently updated").
     const lock = `platform:provision:${spec.role}`;
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [lock]);
     try {
       await ensureRole(client, spec.role, spec.password, spec.iamAuth);
       if (spec.app) await ensureRole(client, spec.app.role, spec.app.password, spec.iamAuth);
-      return await ensureDatabase(client, spec);
+      const created = await ensureDatabase(client, spec);
+      // Tables a migration made as the admin before roles existed (an older .data, a stage deployed earlier). A
+      // database made just now holds none: skipping it spares a first start a catalogue scan.
+      if (created && !spec.app) return;
+      await withClient(admin(spec.database), async (inDatabase) => {
+        if (!created) await inDatabase.query(takeOwnershipSql(inDatabase, spec.role));
+        if (spec.app) await inDatabase.query(appGrantsSql(inDatabase, spec.role, spec.app.role));
+      });
     } finally {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
     }
   });
-  // Tables a migration made as the admin before roles existed (an older .data, a stage deployed earlier). A
-  // database made just now holds none: skipping it spares a first start one connection and a catalogue scan.
-  if (!created || spec.app) {
-    await withClient(admin(spec.database), async (client) => {
-      if (!created) await client.query(takeOwnershipSql(client, spec.role));
-      if (spec.app) await client.query(appGrantsSql(client, spec.role, spec.app.role));
-    });
-  }
 }
 
 async function ensureRole(client: pg.Client, name: string, password: string | undefined, iamAuth: boolean | undefined): Promise<void> {

@@ -11,7 +11,10 @@ afterEach(disposeTestApps);
 
 const PROPS: Omit<PostgresDatabaseProps, 'vpc'> = {
   instanceIdentifier: 'test-shared',
-  logins: [{ database: 'identity', user: 'identity_service' }, { database: 'billing', user: 'billing_service' }],
+  logins: [
+    { database: 'identity', user: 'identity_service', appUser: 'identity_app' },
+    { database: 'billing', user: 'billing_service', appUser: 'billing_app' },
+  ],
   instanceType: 't4g.micro',
   allocatedStorageGiB: 20,
   maxAllocatedStorageGiB: 50,
@@ -34,12 +37,15 @@ function build(context: Record<string, string> = {}) {
 const ref = (template: Template, type: string) => ({ Ref: Object.keys(template.findResources(type))[0]! });
 
 describe('DatabaseProvisioner', () => {
-  it('when deployed, then a custom resource runs the provisioning function with each database and its role, and bounds the wait', () => {
+  it('when deployed, then a custom resource runs the provisioning function with each database, its owner role and its app role, and bounds the wait', () => {
     const { template } = build();
     template.hasResourceProperties('Custom::DatabaseProvisioning', {
       ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DbProvisionerFunction'), 'Arn'] },
       ServiceTimeout: '300',
-      Databases: [{ database: 'identity', role: 'identity_service' }, { database: 'billing', role: 'billing_service' }],
+      Databases: [
+        { database: 'identity', role: 'identity_service', appRole: 'identity_app' },
+        { database: 'billing', role: 'billing_service', appRole: 'billing_app' },
+      ],
       Code: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
     });
   });
@@ -98,5 +104,12 @@ describe('DatabaseProvisioner', () => {
   it('when given no logins, then it refuses', () => {
     const test = testStack();
     expect(() => new PostgresDatabase(test.stack, 'Db', { ...PROPS, logins: [], vpc: network(test.stack) })).toThrow(/at least one login; got none/);
+  });
+
+  it('when a login\'s app role is its owner role, then it refuses, naming the database and the role', () => {
+    const test = testStack();
+    const logins = [{ database: 'identity', user: 'identity_service', appUser: 'identity_service' }];
+    expect(() => new PostgresDatabase(test.stack, 'Db', { ...PROPS, logins, vpc: network(test.stack) }))
+      .toThrow(/login for "identity": appUser must differ from the owner user; got "identity_service" for both/);
   });
 });

@@ -7,7 +7,7 @@ import { disposeTestApps, testStack } from '../synth';
 
 const BASE: Omit<PostgresDatabaseProps, 'vpc'> = {
   instanceIdentifier: 'test-db',
-  logins: [{ database: 'product', user: 'product_service' }],
+  logins: [{ database: 'product', user: 'product_service', appUser: 'product_app' }],
   instanceType: 't4g.micro',
   allocatedStorageGiB: 20,
   maxAllocatedStorageGiB: 50,
@@ -72,15 +72,21 @@ describe('PostgresDatabase', () => {
     template().hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/test-db-rotation', RetentionInDays: 30 });
   });
 
-  it('when it holds several databases, then RDS creates none and the provisioning step makes each with its own role', () => {
-    const logins = [{ database: 'identity', user: 'identity_service' }, { database: 'product', user: 'product_service' }];
+  it('when it holds several databases, then RDS creates none and the provisioning step makes each with its own owner and app roles', () => {
+    const logins = [
+      { database: 'identity', user: 'identity_service', appUser: 'identity_app' },
+      { database: 'product', user: 'product_service', appUser: 'product_app' },
+    ];
     const { database, template } = build({ logins, removal: 'destroy' });
     expect(template().findResources('AWS::RDS::DBInstance', { Properties: { DBName: 'identity' } })).toEqual({});
     template().hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Delete' });
     template().hasResourceProperties('Custom::DatabaseProvisioning', {
-      Databases: [{ database: 'identity', role: 'identity_service' }, { database: 'product', role: 'product_service' }],
+      Databases: [
+        { database: 'identity', role: 'identity_service', appRole: 'identity_app' },
+        { database: 'product', role: 'product_service', appRole: 'product_app' },
+      ],
     });
-    expect(database.connectionFor('product')).toMatchObject({ databaseName: 'product', user: 'product_service' });
+    expect(database.connectionFor('product')).toMatchObject({ databaseName: 'product', user: 'product_service', appUser: 'product_app' });
     expect(() => database.connectionFor('billing')).toThrow(/"billing" is not on .*holds: identity, product/);
   });
 

@@ -28,6 +28,7 @@ export function importedDatabase(stack: Stack, vpc: IVpc): DatabaseConnection {
     }),
     databaseName: 'product',
     user: 'product_service',
+    appUser: 'product_app',
   };
 }
 

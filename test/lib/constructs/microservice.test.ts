@@ -5,16 +5,17 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { HttpNamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
+import type { DatabaseConnection } from '../../../lib/constructs/database';
 import { Microservice, type MicroserviceProps } from '../../../lib/constructs/microservice';
 import { disposeTestApps, resourcesOf, testStack } from '../synth';
 import { importedCognito, importedDatabase, network } from './fixtures';
 
 afterEach(disposeTestApps);
 
-function build(overrides: Partial<MicroserviceProps> = {}) {
+function build(overrides: Partial<MicroserviceProps> = {}, users: Partial<Pick<DatabaseConnection, 'user' | 'appUser'>> = {}) {
   const test = testStack();
   const vpc = network(test.stack);
-  const database = importedDatabase(test.stack, vpc);
+  const database = { ...importedDatabase(test.stack, vpc), ...users };
   const cluster = new Cluster(test.stack, 'Cluster', { vpc, enableFargateCapacityProviders: true });
   const loadBalancer = new LoadBalancer(test.stack, 'LoadBalancer', { vpc, accessLogRetentionDays: 7, protectData: false });
   const service = new Microservice(test.stack, 'Product', {
@@ -43,6 +44,20 @@ function build(overrides: Partial<MicroserviceProps> = {}) {
 }
 
 type Container = { Name: string; Environment: { Name: string; Value: unknown }[]; Secrets?: { Name: string; ValueFrom: unknown }[] };
+type Statement = { Effect: string; Action: unknown; Resource: unknown };
+
+/** The statements of every IAM policy in the template that mention an `rds-db:` action. */
+function databaseStatements(template: Template): Statement[] {
+  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+    .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter((statement) => JSON.stringify(statement.Action).includes('rds-db:'));
+}
+
+const environmentOf = (template: Template) => {
+  const [task] = Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'));
+  const container = (task?.Properties?.ContainerDefinitions as Container[]).find((c) => c.Name === 'product')!;
+  return Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
+};
 
 describe('Microservice', () => {
   it('when deployed, then a failing deployment trips the circuit breaker and rolls back, and new tasks come up before old ones go', () => {
@@ -74,7 +89,7 @@ describe('Microservice', () => {
     });
   });
 
-  it('when configured, then the task holds no database secret: it logs in as its own role with IAM tokens, and the rest is plain, typed configuration', () => {
+  it('when configured, then the task holds no database secret: it logs in as its own roles with IAM tokens, and the rest is plain, typed configuration', () => {
     const [task] = Object.values(resourcesOf(build().template(), 'AWS::ECS::TaskDefinition'));
     const containers = task?.Properties?.ContainerDefinitions as Container[];
     expect(containers.map((c) => c.Name)).toEqual(['product']);
@@ -84,7 +99,8 @@ describe('Microservice', () => {
       PGHOST: 'db.example.internal',
       PGPORT: '5433',
       PGDATABASE: 'product',
-      PGUSER: 'product_service',
+      PGUSER: 'product_app',
+      DATABASE_MIGRATION_USER: 'product_service',
       DATABASE_IAM_AUTH: 'true',
       PGSSLMODE: 'verify-full',
       COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
@@ -94,17 +110,26 @@ describe('Microservice', () => {
     });
   });
 
-  it('when configured, then the task role may connect as its own database user of its own instance, and as no other', () => {
-    const template = build().template();
-    const statements = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
-      .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement)
-      .filter((statement) => JSON.stringify(statement.Action).includes('rds-db:'));
-    expect(statements).toEqual([
-      expect.objectContaining({
-        Action: 'rds-db:connect',
-        Resource: 'arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOP/product_service',
-      }),
+  it('when configured, then the running service logs in as the app role (PGUSER) and its migrations as the owner role (DATABASE_MIGRATION_USER)', () => {
+    const environment = environmentOf(build().template());
+    expect(environment.PGUSER).toBe('product_app');
+    expect(environment.DATABASE_MIGRATION_USER).toBe('product_service');
+  });
+
+  it('when configured, then the task role may connect as exactly its app user and its owner user of its own instance, and as no other', () => {
+    const statements = databaseStatements(build().template());
+    expect(statements.map((statement) => [statement.Effect, statement.Action])).toEqual(statements.map(() => ['Allow', 'rds-db:connect']));
+    expect(statements.flatMap((statement) => [statement.Resource].flat()).sort()).toEqual([
+      'arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOP/product_app',
+      'arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOP/product_service',
     ]);
+  });
+
+  it.each<[string, Partial<Pick<DatabaseConnection, 'user' | 'appUser'>>, RegExp]>([
+    ['the same user for the service and its migrations', { appUser: 'product_service' }, /database\.user .* and database\.appUser .* must be two different users; got "product_service" and "product_service"/],
+    ['no app user', { appUser: '' }, /must be two different users; got "product_service" and ""/],
+  ])('when the database login has %s, then construction fails naming what it got', (_what, users, message) => {
+    expect(() => build({}, users)).toThrow(message);
   });
 
   it('when more than five path patterns are given, then they are split into ALB rules of five', () => {

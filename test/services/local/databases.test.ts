@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseRole } from '../../../services/contracts/database-roles';
+import { databaseAppRole, databaseRole } from '../../../services/contracts/database-roles';
 import { SERVICE_NAMES } from '../../../services/contracts/services';
 import { loadLocalConfig } from '../../../services/local/config';
 import { planDatabases } from '../../../services/local/databases';
@@ -19,6 +19,7 @@ let dir: string;
 let config: ReturnType<typeof loadLocalConfig>;
 interface Started {
   readonly urls: ReturnType<typeof planDatabases>['urls'];
+  readonly migrationUrls: ReturnType<typeof planDatabases>['migrationUrls'];
   stop(): Promise<void>;
 }
 const running: Started[] = [];
@@ -37,7 +38,7 @@ showStdoutOnlyOnFailure();
 
 const start = async (): Promise<Started> => {
   const plan = planDatabases(config);
-  const databases = { urls: plan.urls, ...(await plan.start()) };
+  const databases = { urls: plan.urls, migrationUrls: plan.migrationUrls, ...(await plan.start()) };
   running.push(databases);
   return databases;
 };
@@ -62,12 +63,15 @@ async function attempt(url: string, database?: string): Promise<string> {
 }
 
 describe('npm start\'s databases', { timeout: 60_000 }, () => {
-  it('when it starts, then each service gets its own role, which reaches its own database and no other', async () => {
-    const { urls } = await start();
+  it('when it starts, then each service runs as its app role and migrates as its owner role, and each reaches its own database and no other', async () => {
+    const { urls, migrationUrls } = await start();
     for (const name of SERVICE_NAMES) {
-      expect(new URL(urls[name]).username).toBe(databaseRole(name));
-      expect(await attempt(urls[name])).toBe(databaseRole(name));
-      for (const other of SERVICE_NAMES.filter((o) => o !== name)) expect(await attempt(urls[name], other)).toBe('refused 42501');
+      expect(await attempt(urls[name])).toBe(databaseAppRole(name));
+      expect(await attempt(migrationUrls[name])).toBe(databaseRole(name));
+      for (const other of SERVICE_NAMES.filter((o) => o !== name)) {
+        expect(await attempt(urls[name], other)).toBe('refused 42501');
+        expect(await attempt(migrationUrls[name], other)).toBe('refused 42501');
+      }
     }
   });
 
@@ -78,7 +82,7 @@ describe('npm start\'s databases', { timeout: 60_000 }, () => {
     const { urls } = await start();
     for (const name of SERVICE_NAMES) {
       expect(new URL(urls[name]).password).not.toBe(new URL(before[name]).password);
-      expect(await attempt(urls[name])).toBe(databaseRole(name));
+      expect(await attempt(urls[name])).toBe(databaseAppRole(name));
       expect(await attempt(before[name])).toBe('refused 28P01'); // invalid_password: the embedded server checks them
     }
   });

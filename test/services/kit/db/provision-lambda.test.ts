@@ -15,7 +15,10 @@ import { passwordCheckingServer, type PasswordCheckingServer } from '../../../su
  */
 const run = randomBytes(3).toString('hex');
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:master-AbCdEf';
-const databases = [{ database: `t_lambda_${run}_a`, role: `t_lambda_${run}_a_service` }, { database: `t_lambda_${run}_b`, role: `t_lambda_${run}_b_service` }];
+const databases = [
+  { database: `t_lambda_${run}_a`, role: `t_lambda_${run}_a_service`, appRole: `t_lambda_${run}_a_app` },
+  { database: `t_lambda_${run}_b`, role: `t_lambda_${run}_b_service`, appRole: `t_lambda_${run}_b_app` },
+];
 
 let postgres: PasswordCheckingServer;
 let server: URL;
@@ -64,9 +67,10 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  for (const { database, role } of databases) {
+  for (const { database, role, appRole } of databases) {
     await asAdmin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
     await asAdmin(`DROP ROLE IF EXISTS "${role}"`);
+    await asAdmin(`DROP ROLE IF EXISTS "${appRole}"`);
   }
   if (createdRdsIam) await asAdmin('DROP ROLE IF EXISTS rds_iam').catch(() => {});
   await new Promise((resolve) => aws.close(resolve));
@@ -99,14 +103,18 @@ const event = (RequestType: 'Create' | 'Update' | 'Delete', Databases: unknown =
 });
 
 describe('the provisioning function', () => {
-  it('when CloudFormation creates the resource, then each role is made for IAM logins, owns its database, and SUCCESS is answered', async () => {
+  it('when CloudFormation creates the resource, then each owner and app role is made for IAM logins, the owner owns its database, the app role may connect, and SUCCESS is answered', async () => {
     await call(event('Create'));
     expect(answers.at(-1)).toMatchObject({ method: 'PUT', path: '/cfn-response', Status: 'SUCCESS', PhysicalResourceId: 'SharedDatabaseProvisionerRun-provisioning', RequestId: 'request-0' });
-    for (const { database, role } of databases) {
+    for (const { database, role, appRole } of databases) {
       const [owner] = await asAdmin<{ owner: string }>(`SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = '${database}'`);
       expect(owner).toEqual({ owner: role });
-      const iam = await asAdmin(`SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = 'rds_iam' AND u.rolname = '${role}'`);
-      expect(iam).toHaveLength(1);
+      for (const login of [role, appRole]) {
+        const iam = await asAdmin(`SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = 'rds_iam' AND u.rolname = '${login}'`);
+        expect(iam).toHaveLength(1);
+      }
+      const [connect] = await asAdmin<{ ok: boolean }>(`SELECT has_database_privilege('${appRole}', '${database}', 'CONNECT') AS ok`);
+      expect(connect).toEqual({ ok: true });
     }
   });
 
@@ -190,7 +198,9 @@ describe('the provisioning function', () => {
   });
 
   it('when Databases arrives as a JSON string, then it is read the same; roles always get IAM logins', () => {
-    expect(databasesOf(JSON.stringify(databases))).toEqual(databases.map((d) => ({ ...d, iamAuth: true })));
+    expect(databasesOf(JSON.stringify(databases))).toEqual(databases.map(({ appRole, ...d }) => ({ ...d, iamAuth: true, app: { role: appRole } })));
+    expect(databasesOf([{ database: 'd', role: 'r' }])).toEqual([{ database: 'd', role: 'r', iamAuth: true }]);
+    expect(() => databasesOf([{ database: 'd', role: 'r', appRole: 7 }])).toThrow(/appRole of Databases must be a role name; got \{"database":"d","role":"r","appRole":7\}/);
     expect(() => databasesOf([])).toThrow(/non-empty list/);
   });
 });
