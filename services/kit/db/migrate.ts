@@ -121,17 +121,23 @@ export interface MigrationSettings {
  * A service's migrations from its config, started in the background (see startMigrations), once its database
  * accepts the migrations' login (wait-for-database.ts): the owner's where the config names one, else the service's
  * own pool (migration-login.ts). Under `npm start` the launcher is told how long that wait was: time that belongs
- * to PostgreSQL's start, not to this service's. A contradictory login setting throws here, at startup.
+ * to PostgreSQL's start, not to this service's. With a login of their own, they are done only once the database
+ * accepts the service's own login too: `/health/started` (the deployed balancer's check) must not pass a task
+ * that could migrate but cannot serve (its app role missing, or not allowed to log in). A contradictory login
+ * setting throws here, at startup.
  */
 export function migrateInBackground(servicePool: pg.Pool, config: MigrationSettings & MigrationLoginSettings, lockName: string, logger: Logger): Migrations {
   const options = { lockWaitMs: config.MIGRATION_LOCK_WAIT_MS, lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS };
   const login = migrationLogin(config, servicePool, logger);
+  const separate = login.pool !== servicePool;
   return startMigrations(async () => {
     try {
-      tellLauncher({ waitedMs: await waitForDatabase(login.pool, config.DATABASE_WAIT_MS, logger) });
+      const who = separate ? 'the migrations\' login (the database owner)' : 'this service\'s login';
+      tellLauncher({ waitedMs: await waitForDatabase(login.pool, config.DATABASE_WAIT_MS, logger, who) });
       await migrateWithLock(login.pool, config.MIGRATIONS_DIR, lockName, logger, options);
     } finally {
       await login.close();
     }
+    if (separate) await waitForDatabase(servicePool, config.DATABASE_WAIT_MS, logger, 'this service\'s own login (its app role)');
   });
 }

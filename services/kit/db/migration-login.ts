@@ -17,6 +17,7 @@ import { iamPasswordSource } from './password-source-iam';
 import { createPool } from './pool';
 
 export interface MigrationLoginSettings {
+  readonly DATABASE_URL?: string | undefined;
   readonly DATABASE_MIGRATION_URL?: string | undefined;
   readonly DATABASE_MIGRATION_USER?: string | undefined;
   readonly DATABASE_IAM_AUTH: boolean;
@@ -37,6 +38,10 @@ export function migrationLogin(config: MigrationLoginSettings, servicePool: pg.P
   }
   if (config.DATABASE_MIGRATION_URL) return ownPool(createPool({ connectionString: config.DATABASE_MIGRATION_URL, max: 1 }, logger, 'migration'));
   if (!config.DATABASE_MIGRATION_USER) return { pool: servicePool, close: async () => {} };
+  // The user's pool reads the libpq variables (PGHOST, PGDATABASE, PGSSLMODE), not the service's URL.
+  if (config.DATABASE_URL) {
+    throw new ConfigError(['DATABASE_MIGRATION_USER: goes with the libpq variables (PGHOST, PGDATABASE, …), not with DATABASE_URL; with a URL, set DATABASE_MIGRATION_URL instead']);
+  }
   if (!config.DATABASE_IAM_AUTH) {
     throw new ConfigError(['DATABASE_MIGRATION_USER: logs in with IAM tokens, so it needs DATABASE_IAM_AUTH=true; with a password, set DATABASE_MIGRATION_URL instead']);
   }

@@ -61,6 +61,8 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase): Prom
     const lock = `platform:provision:${spec.role}`;
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [lock]);
     try {
+      const { rows } = await client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
+      requireSupportedServer(Number(rows[0]?.version));
       await ensureRole(client, spec.role, spec.password, spec.iamAuth);
       if (spec.app) await ensureRole(client, spec.app.role, spec.app.password, spec.iamAuth);
       const created = await ensureDatabase(client, spec);
@@ -69,7 +71,7 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase): Prom
       if (created && !spec.app) return;
       await withClient(admin(spec.database), async (inDatabase) => {
         if (!created) await inDatabase.query(takeOwnershipSql(inDatabase, spec.role));
-        if (spec.app) await inDatabase.query(appGrantsSql(inDatabase, spec.role, spec.app.role));
+        if (spec.app) await grantRowsOnly(inDatabase, spec.role, spec.app.role);
       });
     } finally {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
@@ -107,6 +109,31 @@ async function ensureDatabase(client: pg.Client, spec: ServiceDatabase): Promise
   return !rowCount;
 }
 
+/** The oldest server whose `public` schema no role but its owner may create objects in (PostgreSQL 15). */
+export const OLDEST_SUPPORTED_SERVER = 150_000;
+
+/** Refuses a server older than PostgreSQL 15, whose `public` lets every role create objects (see grantRowsOnly). */
+export function requireSupportedServer(versionNum: number): void {
+  if (!(versionNum >= OLDEST_SUPPORTED_SERVER)) {
+    const shown = Number.isFinite(versionNum) ? `${Math.floor(versionNum / 10_000)} (server_version_num ${versionNum})` : 'of an unknown version';
+    throw new Error(`PostgreSQL 15 or later is required (this server is ${shown}): before 15, every role may create objects in schema public`);
+  }
+}
+
+/**
+ * The app role's rights in the current database (appGrantsSql), then a check that it cannot create objects in
+ * `public`: one it could create there (a function named like a built-in) would run with the owner's rights when a
+ * migration called it. A database upgraded from PostgreSQL 14 or older keeps PUBLIC's CREATE there; the owner
+ * revokes it where it owns the schema, and provisioning fails, saying what to run, where it does not.
+ */
+async function grantRowsOnly(client: pg.Client, owner: string, app: string): Promise<void> {
+  await client.query(appGrantsSql(client, owner, app));
+  const { rows } = await client.query<{ create: boolean }>("SELECT has_schema_privilege($1, 'public', 'CREATE') AS create", [app]);
+  if (rows[0]?.create) {
+    throw new Error(`role "${app}" could create objects in schema public of this database (PUBLIC has CREATE there, as after an upgrade from PostgreSQL 14): run REVOKE CREATE ON SCHEMA public FROM PUBLIC as the schema's owner, then provision again`);
+  }
+}
+
 /**
  * The app role's rights in the current database: rows of the tables in `public`, and the sequences behind them,
  * now and for whatever the owner's migrations create later (default privileges); nothing else. Run as the owner
@@ -115,6 +142,7 @@ async function ensureDatabase(client: pg.Client, spec: ServiceDatabase): Promise
 function appGrantsSql(client: pg.Client, owner: string, app: string): string {
   const [o, a] = [client.escapeIdentifier(owner), client.escapeIdentifier(app)];
   return `SET ROLE ${o};
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO ${a};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${a};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${a};

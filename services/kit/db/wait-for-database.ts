@@ -25,8 +25,8 @@ function databaseNotYetThere(error: unknown): boolean {
   return error instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(error.message);
 }
 
-/** Resolves with how long it waited (0 when the first try worked). */
-export async function waitForDatabase(pool: pg.Pool, waitMs: number, logger: Logger): Promise<number> {
+/** Resolves with how long it waited (0 when the first try worked). `login` names whose login it is, for the error. */
+export async function waitForDatabase(pool: pg.Pool, waitMs: number, logger: Logger, login = 'this service\'s login'): Promise<number> {
   const started = Date.now();
   let pause = FIRST_PAUSE_MS;
   let told = false;
@@ -39,9 +39,9 @@ export async function waitForDatabase(pool: pg.Pool, waitMs: number, logger: Log
       if (!databaseNotYetThere(error)) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       if (Date.now() - started + pause > waitMs) {
-        throw new Error(`the database did not accept this service's login within DATABASE_WAIT_MS (${waitMs} ms): ${reason}`, { cause: error });
+        throw new Error(`the database did not accept ${login} within DATABASE_WAIT_MS (${waitMs} ms): ${reason}`, { cause: error });
       }
-      if (!told) logger.info({ reason, waitMs }, 'waiting for the database');
+      if (!told) logger.info({ reason, waitMs, login }, 'waiting for the database');
       told = true;
       await sleep(pause);
       pause = Math.min(LONGEST_PAUSE_MS, Math.round(pause * 1.5));

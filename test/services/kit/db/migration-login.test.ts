@@ -58,6 +58,19 @@ describe('who migrations log in as', () => {
     }
   });
 
+  it('when the owner may migrate but the service\'s own login is refused, then the migrations are applied but never done, and the start fails naming that login', async () => {
+    const wrong = new URL(testDb.appUrl!);
+    wrong.password = 'not-its-password';
+    const refused = createDatabase({ connectionString: wrong.toString(), schema: {}, logger: testLogger });
+    try {
+      const migrations = migrateInBackground(refused.pool, { ...SETTINGS, DATABASE_WAIT_MS: 300, DATABASE_MIGRATION_URL: testDb.url }, 'fixture', testLogger);
+      await expect(migrations.finished).rejects.toThrow(/did not accept this service's own login \(its app role\) within DATABASE_WAIT_MS \(300 ms\): password authentication failed/);
+      expect(migrations.done()).toBe(false);
+    } finally {
+      await refused.close();
+    }
+  });
+
   it('when no migration login is set, then the migrations use the service\'s own pool', () => {
     const login = migrationLogin(SETTINGS, service.pool, testLogger);
     expect(login.pool).toBe(service.pool);
@@ -67,6 +80,7 @@ describe('who migrations log in as', () => {
     [{ DATABASE_MIGRATION_URL: 'postgres://o@h/d', DATABASE_MIGRATION_USER: 'o' }, /DATABASE_MIGRATION_URL and DATABASE_MIGRATION_USER: set one of them, not both/],
     [{ DATABASE_MIGRATION_USER: 'owner' }, /DATABASE_MIGRATION_USER: logs in with IAM tokens, so it needs DATABASE_IAM_AUTH=true/],
     [{ DATABASE_MIGRATION_USER: 'owner', DATABASE_IAM_AUTH: true }, /PGHOST: required with DATABASE_MIGRATION_USER[\s\S]*AWS_REGION: required with DATABASE_MIGRATION_USER/],
+    [{ DATABASE_MIGRATION_USER: 'owner', DATABASE_IAM_AUTH: true, DATABASE_URL: 'postgres://a@h/d' }, /DATABASE_MIGRATION_USER: goes with the libpq variables .*not with DATABASE_URL; with a URL, set DATABASE_MIGRATION_URL instead/],
   ])('when the migration login is set inconsistently (%o), then startup stops naming the variables', (settings, message) => {
     const start = () => migrateInBackground(service.pool, { ...SETTINGS, ...settings }, 'fixture', testLogger);
     expect(start).toThrow(ConfigError);

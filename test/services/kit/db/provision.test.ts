@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_NAMES, type ServiceName } from '../../../../services/contracts/services';
 import { createDatabase } from '../../../../services/kit/db/database';
 import { migrateWithLock } from '../../../../services/kit/db/migrate';
-import { adminFromUrl, provisionDatabases, urlOfDatabase, type ServiceDatabase } from '../../../../services/kit/db/provision';
+import { adminFromUrl, provisionDatabases, requireSupportedServer, urlOfDatabase, type ServiceDatabase } from '../../../../services/kit/db/provision';
 import { testServerUrl } from '../../../support/database';
 import { testLogger } from '../../../support/silent-logger';
 
@@ -159,6 +159,20 @@ describe('the running service\'s role: rows only', () => {
 
   it('when Billing\'s app role connects to Identity\'s database, then the server refuses it', async () => {
     expect(await failure(query(asApp(billing, identity.database), 'SELECT 1'))).toBe('42501');
+  });
+
+  it('when PUBLIC may create objects in public (a database upgraded from PostgreSQL 14), then provisioning takes that away from the app role', async () => {
+    await query(urlOfDatabase(server, billing.database), 'GRANT CREATE ON SCHEMA public TO PUBLIC');
+    expect(await failure(query(asApp(billing), 'CREATE FUNCTION lower(varchar) RETURNS text LANGUAGE sql AS $$ SELECT \'trojan\' $$'))).toBe('no error');
+    await query(urlOfDatabase(server, billing.database), 'DROP FUNCTION public.lower(varchar)');
+    await provisionDatabases(adminFromUrl(server), [billing]);
+    expect(await failure(query(asApp(billing), 'CREATE FUNCTION lower(varchar) RETURNS text LANGUAGE sql AS $$ SELECT \'trojan\' $$'))).toBe('42501');
+  });
+
+  it('when the server is older than PostgreSQL 15, then provisioning refuses it, saying why', () => {
+    expect(() => requireSupportedServer(140_012)).toThrow('PostgreSQL 15 or later is required (this server is 14 (server_version_num 140012)): before 15, every role may create objects in schema public');
+    expect(() => requireSupportedServer(Number.NaN)).toThrow(/this server is of an unknown version/);
+    expect(() => requireSupportedServer(150_000)).not.toThrow();
   });
 
   it('when a database was migrated before it had an app role, then provisioning gives the new role the rows of its existing tables', async () => {
