@@ -63,36 +63,50 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase): Prom
     try {
       const { rows } = await client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
       requireSupportedServer(Number(rows[0]?.version));
-      await ensureRole(client, spec.role, spec.password, spec.iamAuth);
-      if (spec.app) await ensureRole(client, spec.app.role, spec.app.password, spec.iamAuth);
+      if (spec.iamAuth) await requireRdsIam(client, spec.role);
+      const logins = [{ role: spec.role, password: spec.password }, ...(spec.app ? [spec.app] : [])];
+      for (const login of logins) await ensureRole(client, login.role);
       const created = await ensureDatabase(client, spec);
-      // Tables a migration made as the admin before roles existed (an older .data, a stage deployed earlier). A
-      // database made just now holds none: skipping it spares a first start a catalogue scan.
-      if (created && !spec.app) return;
-      await withClient(admin(spec.database), async (inDatabase) => {
-        if (!created) await inDatabase.query(takeOwnershipSql(inDatabase, spec.role));
-        if (spec.app) await grantRowsOnly(inDatabase, spec.role, spec.app.role);
-      });
+      // Tables a migration made as the admin before roles existed (an older .data, a stage deployed earlier): a
+      // database made just now holds none, and without an app role there is nothing else to do in it.
+      if (!created || spec.app) {
+        await withClient(admin(spec.database), async (inDatabase) => {
+          if (!created) await inDatabase.query(takeOwnershipSql(inDatabase, spec.role));
+          if (spec.app) await grantRowsOnly(inDatabase, spec.role, spec.app.role);
+        });
+      }
+      // Last, the logins: a service waiting with its new password (or IAM token) gets in only now. Its migrations
+      // could otherwise create tables before the app role's default privileges exist, and the app role would
+      // never get them.
+      for (const login of logins) await enableLogin(client, login.role, login.password, spec.iamAuth);
     } finally {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
     }
   });
 }
 
-async function ensureRole(client: pg.Client, name: string, password: string | undefined, iamAuth: boolean | undefined): Promise<void> {
+/** The role, made if missing; a new one cannot log in before enableLogin. */
+async function ensureRole(client: pg.Client, name: string): Promise<void> {
   const role = client.escapeIdentifier(name);
   const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
-  if (!rowCount) await client.query(`CREATE ROLE ${role} LOGIN`);
+  if (!rowCount) await client.query(`CREATE ROLE ${role} NOLOGIN`);
   // Only what a CREATEROLE admin may set (RDS's master is no superuser): a role made here has no other attribute.
-  await client.query(`ALTER ROLE ${role} WITH LOGIN NOCREATEDB NOCREATEROLE${password === undefined ? '' : ` PASSWORD ${client.escapeLiteral(password)}`}`);
-  if (iamAuth) {
-    const { rowCount: rds } = await client.query("SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam'");
-    if (!rds) throw new Error(`cannot give role "${name}" IAM authentication: this server has no rds_iam role (is it RDS?)`);
-    await client.query(`GRANT rds_iam TO ${role}`);
-  }
+  await client.query(`ALTER ROLE ${role} WITH NOCREATEDB NOCREATEROLE`);
   // An admin that is no superuser may give a database to a role, or a table, only if it can SET ROLE to it.
   const { rows } = await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
   if (!rows[0]?.rolsuper) await client.query(`GRANT ${role} TO CURRENT_USER`);
+}
+
+async function requireRdsIam(client: pg.Client, name: string): Promise<void> {
+  const { rowCount } = await client.query("SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam'");
+  if (!rowCount) throw new Error(`cannot give role "${name}" IAM authentication: this server has no rds_iam role (is it RDS?)`);
+}
+
+/** LOGIN, the new password when given one, and IAM logins (RDS: `GRANT rds_iam`) when asked. */
+async function enableLogin(client: pg.Client, name: string, password: string | undefined, iamAuth: boolean | undefined): Promise<void> {
+  const role = client.escapeIdentifier(name);
+  await client.query(`ALTER ROLE ${role} WITH LOGIN${password === undefined ? '' : ` PASSWORD ${client.escapeLiteral(password)}`}`);
+  if (iamAuth) await client.query(`GRANT rds_iam TO ${role}`);
 }
 
 /** True when it made the database. */

@@ -53,8 +53,10 @@ beforeAll(async () => {
   server = await testServerUrl();
   await provisionDatabases(adminFromUrl(server), specs);
 });
+/** The race test's databases, dropped with the others. */
+const raced: ServiceDatabase[] = [];
 afterAll(async () => {
-  for (const s of [...specs, legacy]) {
+  for (const s of [...specs, legacy, ...raced]) {
     await query(urlOfDatabase(server, 'postgres'), `DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
     await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.role}"`);
     await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.database}_app"`);
@@ -173,6 +175,38 @@ describe('the running service\'s role: rows only', () => {
     expect(() => requireSupportedServer(140_012)).toThrow('PostgreSQL 15 or later is required (this server is 14 (server_version_num 140012)): before 15, every role may create objects in schema public');
     expect(() => requireSupportedServer(Number.NaN)).toThrow(/this server is of an unknown version/);
     expect(() => requireSupportedServer(150_000)).not.toThrow();
+  });
+
+  it('when migrations start the moment the owner can log in (npm start\'s services wait for it), then the app role still gets every table they make', async () => {
+    const races = Array.from({ length: 6 }, (_, i) => ({
+      database: `t_prov_${run}_race${i}`,
+      role: `t_prov_${run}_race${i}_service`,
+      password: `pw-race-${run}`,
+      app: { role: `t_prov_${run}_race${i}_app`, password: `app-race-${run}` },
+    }));
+    raced.push(...races);
+    /** Logs in as the owner as soon as it can (bounded: 10 s) and makes a table, as a migration would. */
+    const eagerMigration = async (s: ServiceDatabase) => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        const client = new pg.Client({ connectionString: asRole(s) });
+        try {
+          await client.connect();
+        } catch {
+          continue;
+        } finally {
+          client.on('error', () => {});
+        }
+        try {
+          await client.query('CREATE TABLE early (id int)');
+          return;
+        } finally {
+          await client.end();
+        }
+      }
+      throw new Error(`${s.role} never got in`);
+    };
+    await Promise.all([...races.map(eagerMigration), provisionDatabases(adminFromUrl(server), races)]);
+    for (const s of races) expect(await failure(query(asApp(s), 'INSERT INTO early VALUES (1)')), s.database).toBe('no error');
   });
 
   it('when a database was migrated before it had an app role, then provisioning gives the new role the rows of its existing tables', async () => {
