@@ -21,5 +21,8 @@ export default defineConfig({
     isolate: false,
     sequence: { sequencer: SlowFirstSequencer },
     reporters: ['default'],
+    // A passing test's console output is noise (CDK's synthesis reports, a launcher's progress lines): shown only
+    // for a failing test, next to its failure.
+    silent: 'passed-only',
   },
 });
