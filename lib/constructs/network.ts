@@ -1,4 +1,4 @@
-import { Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AmazonLinuxCpuType,
   FlowLogDestination,
@@ -113,11 +113,25 @@ export class Network extends Construct {
       natLogicalId = Stack.of(this).getLogicalId(natInstances.gatewayInstances[0]!.node.defaultChild as CfnInstance);
     }
 
+    this.keepDefaultSecurityGroupRemoverLogs(props.logRetention);
     this.flowLogGroup = new LogGroup(this, 'FlowLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.vpc.addFlowLog('FlowLog', {
       destination: FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
       trafficType: props.flowLogTraffic === 'ALL' ? FlowLogTrafficType.ALL : FlowLogTrafficType.REJECT,
     });
+  }
+
+  /**
+   * The function CDK adds to empty the VPC's default security group (the restrictDefaultSecurityGroup flag) would
+   * log into a group Lambda makes on its first run: no retention, and left behind by a destroy. It logs into one of
+   * ours instead, with the stage's retention and removed with the stack (no fixed name, so a redeploy never meets it).
+   */
+  private keepDefaultSecurityGroupRemoverLogs(retention: RetentionDays): void {
+    const provider = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+    const handler = provider?.node.tryFindChild('Handler');
+    if (!(handler instanceof CfnResource)) return;
+    const logs = new LogGroup(this, 'DefaultSecurityGroupRemoverLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    handler.addPropertyOverride('LoggingConfig', { LogGroup: logs.logGroupName });
   }
 
   private hardenNatInstances(provider: ReturnType<typeof NatProvider.instanceV2>, cidr: string): void {

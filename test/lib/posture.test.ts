@@ -113,6 +113,22 @@ describe.each(['dev', 'prod'] as const)('posture (%s)', (stage) => {
     }
   });
 
+  it('when synthesized, then every Lambda function logs into a log group of its stack (with its retention), not one Lambda would make without any', () => {
+    let functions = 0;
+    for (const template of templates()) {
+      const groups = resourcesOf(template, 'AWS::Logs::LogGroup');
+      const named = (name: unknown) => Object.values(groups).some((group) => JSON.stringify(group.Properties?.LogGroupName) === JSON.stringify(name));
+      for (const [id, fn] of Object.entries(resourcesOf(template, 'AWS::Lambda::Function'))) {
+        functions += 1;
+        const target = (fn.Properties?.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
+        const fixedName = fn.Properties?.FunctionName;
+        const ownGroup = (target !== undefined && target in groups) || (fixedName !== undefined && named({ 'Fn::Join': ['', ['/aws/lambda/', fixedName]] })) || (typeof fixedName === 'string' && named(`/aws/lambda/${fixedName}`));
+        expect(ownGroup, `${id} (${String(fn.Properties?.Description ?? fixedName ?? '')})`).toBe(true);
+      }
+    }
+    expect(functions).toBeGreaterThan(2);
+  });
+
   it('when the stage is destroyed and deployed again, then no log group with a fixed name is left behind to clash', () => {
     const groups = templates().flatMap((t) => Object.entries(resourcesOf(t, 'AWS::Logs::LogGroup')));
     const named = groups.filter(([, group]) => group.Properties?.LogGroupName !== undefined);

@@ -53,6 +53,15 @@ describe('Network', () => {
     });
   });
 
+  it('when CDK adds its function that empties the default security group, then it logs into a group with the stage\'s retention, removed with the stack', () => {
+    const template = synth();
+    const [handler] = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter((f) => String(f.Properties?.Description).includes('VPC default security group'));
+    const target = (handler!.Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    const group = resourcesOf(template, 'AWS::Logs::LogGroup')[target]!;
+    expect(group).toMatchObject({ DeletionPolicy: 'Delete', Properties: { RetentionInDays: 14 } });
+    expect(group.Properties).not.toHaveProperty('LogGroupName');
+  });
+
   it('when nat is "gateway-per-az", then each AZ gets its own NAT gateway', () => {
     const template = synth({ nat: 'gateway-per-az' });
     template.resourceCountIs('AWS::EC2::NatGateway', 2);
