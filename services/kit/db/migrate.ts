@@ -131,13 +131,17 @@ export function migrateInBackground(servicePool: pg.Pool, config: MigrationSetti
   const login = migrationLogin(config, servicePool, logger);
   const separate = login.pool !== servicePool;
   return startMigrations(async () => {
+    let waitedMs = 0;
     try {
       const who = separate ? 'the migrations\' login (the database owner)' : 'this service\'s login';
-      tellLauncher({ waitedMs: await waitForDatabase(login.pool, config.DATABASE_WAIT_MS, logger, who) });
+      waitedMs = await waitForDatabase(login.pool, config.DATABASE_WAIT_MS, logger, who);
+      tellLauncher({ waitedMs });
       await migrateWithLock(login.pool, config.MIGRATIONS_DIR, lockName, logger, options);
     } finally {
       await login.close();
     }
-    if (separate) await waitForDatabase(servicePool, config.DATABASE_WAIT_MS, logger, 'this service\'s own login (its app role)');
+    // What is left of DATABASE_WAIT_MS: the two logins wait for the database within one bound, not two.
+    const left = Math.max(1, config.DATABASE_WAIT_MS - waitedMs);
+    if (separate) await waitForDatabase(servicePool, left, logger, 'this service\'s own login (its app role)');
   });
 }

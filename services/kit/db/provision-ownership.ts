@@ -6,8 +6,9 @@ import type pg from 'pg';
  * service had its role) would otherwise refuse its own service: drizzle's migrations table, and every table, would
  * belong to the admin. On a database the role made itself it finds nothing to do.
  *
- * Sequences owned by a column follow their table; `public` belongs to pg_database_owner (PostgreSQL 15+), that is
- * to the database's owner, and stays so.
+ * Sequences owned by a column follow their table. `public` of a database made by PostgreSQL 15 or later belongs to
+ * pg_database_owner, that is to the database's owner, and stays so; in one upgraded from an older server it belongs
+ * to the bootstrap superuser and is handed over too (its owner then revokes PUBLIC's CREATE there: provision.ts).
  */
 export function takeOwnershipSql(client: pg.Client, role: string): string {
   const owner = client.escapeLiteral(role);

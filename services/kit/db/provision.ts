@@ -1,7 +1,8 @@
 /**
  * Login roles per database, alone allowed to connect to it: one owning it (its migrations), and optionally one the
- * running service uses, with rights on rows only. The only step that uses the server's master (admin) credentials. The offline launcher, the tests and the AWS provisioning function all run this same
- * code, so what is tested here is what runs in AWS.
+ * running service uses, with rights on rows only. The only step that uses the server's master (admin)
+ * credentials. The offline launcher, the tests and the AWS provisioning function all run this same code, so what
+ * is tested here is what runs in AWS.
  *
  * Safe to run again and at the same time: every step checks what exists first, and a session-level advisory lock
  * per role serialises two provisioners of the same role (two launchers, a redeploy racing a retry). Running it
@@ -52,6 +53,10 @@ export async function provisionDatabases(admin: AdminConnection, databases: read
       if (!ROLE_NAME.test(name)) throw new Error(`provisionDatabases: ${what} name must match ${ROLE_NAME}; got "${name}"`);
     }
   }
+  const roles = databases.flatMap((spec) => [spec.role, ...(spec.app ? [spec.app.role] : [])]);
+  const repeated = roles.find((role, index) => roles.indexOf(role) !== index);
+  // Each database is provisioned under a lock of its own: two making one role at once would race.
+  if (repeated) throw new Error(`provisionDatabases: each role belongs to one database; "${repeated}" is named more than once`);
   await Promise.all(databases.map((spec) => provisionOne(admin, spec)));
 }
 
@@ -72,7 +77,7 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase): Prom
       if (!created || spec.app) {
         await withClient(admin(spec.database), async (inDatabase) => {
           if (!created) await inDatabase.query(takeOwnershipSql(inDatabase, spec.role));
-          if (spec.app) await grantRowsOnly(inDatabase, spec.role, spec.app.role);
+          if (spec.app) await grantRowsOnly(inDatabase, spec.database, spec.role, spec.app.role);
         });
       }
       // Last, the logins: a service waiting with its new password (or IAM token) gets in only now. Its migrations
@@ -137,14 +142,15 @@ export function requireSupportedServer(versionNum: number): void {
 /**
  * The app role's rights in the current database (appGrantsSql), then a check that it cannot create objects in
  * `public`: one it could create there (a function named like a built-in) would run with the owner's rights when a
- * migration called it. A database upgraded from PostgreSQL 14 or older keeps PUBLIC's CREATE there; the owner
- * revokes it where it owns the schema, and provisioning fails, saying what to run, where it does not.
+ * migration called it. The owner revokes CREATE from PUBLIC (a database upgraded from PostgreSQL 14 keeps it there)
+ * and from the app role; one it still has comes from a grant the owner cannot revoke (another grantor, or a role it
+ * is a member of), and provisioning fails naming the database.
  */
-async function grantRowsOnly(client: pg.Client, owner: string, app: string): Promise<void> {
+async function grantRowsOnly(client: pg.Client, database: string, owner: string, app: string): Promise<void> {
   await client.query(appGrantsSql(client, owner, app));
   const { rows } = await client.query<{ create: boolean }>("SELECT has_schema_privilege($1, 'public', 'CREATE') AS create", [app]);
   if (rows[0]?.create) {
-    throw new Error(`role "${app}" could create objects in schema public of this database (PUBLIC has CREATE there, as after an upgrade from PostgreSQL 14): run REVOKE CREATE ON SCHEMA public FROM PUBLIC as the schema's owner, then provision again`);
+    throw new Error(`role "${app}" can still create objects in schema public of database "${database}" (a grant its owner cannot revoke: from another grantor, or through a role it is a member of): revoke it, then provision again`);
   }
 }
 
@@ -157,6 +163,7 @@ function appGrantsSql(client: pg.Client, owner: string, app: string): string {
   const [o, a] = [client.escapeIdentifier(owner), client.escapeIdentifier(app)];
   return `SET ROLE ${o};
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+REVOKE CREATE ON SCHEMA public FROM ${a};
 GRANT USAGE ON SCHEMA public TO ${a};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${a};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${a};

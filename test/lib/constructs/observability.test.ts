@@ -92,9 +92,12 @@ describe('Observability', () => {
     build(warned, { warnWithoutSubscriber: true });
     // Synthesis prints the warning for the operator (console.error); held here so a passing run stays quiet.
     const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(Annotations.fromStack(warned.stack).findWarning('*', Match.stringLikeRegexp('-c alarmEmail=')).map((w) => w.id)).toEqual(['/' + warned.stack.stackName + '/Observability']);
-    expect(printed.mock.calls.flat().join('\n')).toContain('No one is subscribed to the alerts topic');
-    printed.mockRestore();
+    try {
+      expect(Annotations.fromStack(warned.stack).findWarning('*', Match.stringLikeRegexp('-c alarmEmail=')).map((w) => w.id)).toEqual(['/' + warned.stack.stackName + '/Observability']);
+      expect(printed.mock.calls.flat().join('\n')).toContain('No one is subscribed to the alerts topic');
+    } finally {
+      printed.mockRestore();
+    }
     expect(Annotations.fromStack(test.stack).findWarning('*', Match.stringLikeRegexp('alerts topic'))).toEqual([]);
     const quiet = testStack();
     others.push(quiet);

@@ -94,9 +94,10 @@ describe('the edge under generated malformed requests', () => {
       }),
       { numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false },
     );
-    // Not vacuous: at least 20 batches ran, however slow the host (the time limit may end the run early).
+    // Not vacuous: ten batches' worth answered at least, however slow the host (the time limit may end the run
+    // early) and however many requests the client itself refused to send.
     const answered = [...seen.values()].reduce((sum, count) => sum + count, 0);
-    expect(answered).toBeGreaterThan(BATCH * 20);
+    expect(answered).toBeGreaterThanOrEqual(BATCH * Math.min(10, RUNS));
     // The generators reach every layer: admitted requests, validation, auth, routing, media types.
     expect([...seen.keys()]).toEqual(expect.arrayContaining([200, 400, 401, 404, 405, 415]));
   }, 60_000);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,10 +57,10 @@ beforeAll(async () => {
 /** The race test's databases, dropped with the others. */
 const raced: ServiceDatabase[] = [];
 afterAll(async () => {
-  for (const s of [...specs, legacy, ...raced]) {
+  for (const s of [...specs, legacyWithApp, ...raced]) {
     await query(urlOfDatabase(server, 'postgres'), `DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
     await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.role}"`);
-    await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.database}_app"`);
+    if (s.app) await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.app.role}"`);
   }
 });
 
@@ -163,12 +164,33 @@ describe('the running service\'s role: rows only', () => {
     expect(await failure(query(asApp(billing, identity.database), 'SELECT 1'))).toBe('42501');
   });
 
-  it('when PUBLIC may create objects in public (a database upgraded from PostgreSQL 14), then provisioning takes that away from the app role', async () => {
-    await query(urlOfDatabase(server, billing.database), 'GRANT CREATE ON SCHEMA public TO PUBLIC');
-    expect(await failure(query(asApp(billing), 'CREATE FUNCTION lower(varchar) RETURNS text LANGUAGE sql AS $$ SELECT \'trojan\' $$'))).toBe('no error');
-    await query(urlOfDatabase(server, billing.database), 'DROP FUNCTION public.lower(varchar)');
+  it('when public is shaped as after an upgrade from PostgreSQL 14 (the superuser\'s, PUBLIC may create), or the app role was granted CREATE, then provisioning takes that away', async () => {
+    const trojan = 'CREATE FUNCTION lower(varchar) RETURNS text LANGUAGE sql AS $$ SELECT \'trojan\' $$';
+    const admin = urlOfDatabase(server, billing.database);
+    await query(admin, `ALTER SCHEMA public OWNER TO CURRENT_USER; GRANT CREATE ON SCHEMA public TO PUBLIC; GRANT CREATE ON SCHEMA public TO "${billing.app!.role}"`);
+    expect(await failure(query(asApp(billing), trojan))).toBe('no error');
+    await query(admin, 'DROP FUNCTION public.lower(varchar)');
     await provisionDatabases(adminFromUrl(server), [billing]);
-    expect(await failure(query(asApp(billing), 'CREATE FUNCTION lower(varchar) RETURNS text LANGUAGE sql AS $$ SELECT \'trojan\' $$'))).toBe('42501');
+    expect(await failure(query(asApp(billing), trojan))).toBe('42501');
+  });
+
+  it('when the app role may still create objects in public through a role it is a member of, then provisioning fails naming the database', async () => {
+    const creators = `t_prov_${run}_creators`;
+    const admin = urlOfDatabase(server, billing.database);
+    await query(urlOfDatabase(server, 'postgres'), `CREATE ROLE "${creators}" NOLOGIN; GRANT "${creators}" TO "${billing.app!.role}"`);
+    try {
+      await query(admin, `GRANT CREATE ON SCHEMA public TO "${creators}"`);
+      await expect(provisionDatabases(adminFromUrl(server), [billing])).rejects.toThrow(`role "${billing.app!.role}" can still create objects in schema public of database "${billing.database}"`);
+    } finally {
+      await query(admin, `REVOKE CREATE ON SCHEMA public FROM "${creators}"`);
+      await query(urlOfDatabase(server, 'postgres'), `DROP ROLE "${creators}"`);
+    }
+    await provisionDatabases(adminFromUrl(server), [billing]); // whole again, for the other tests
+  });
+
+  it('when two databases name the same role, then provisioning refuses before connecting', async () => {
+    const twice = [{ database: 'a', role: 'a_service', app: { role: 'shared_app' } }, { database: 'b', role: 'b_service', app: { role: 'shared_app' } }];
+    await expect(provisionDatabases(adminFromUrl('postgres://nobody@127.0.0.1:1'), twice)).rejects.toThrow('each role belongs to one database; "shared_app" is named more than once');
   });
 
   it('when the server is older than PostgreSQL 15, then provisioning refuses it, saying why', () => {
@@ -189,12 +211,12 @@ describe('the running service\'s role: rows only', () => {
     const eagerMigration = async (s: ServiceDatabase) => {
       for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
         const client = new pg.Client({ connectionString: asRole(s) });
+        client.on('error', () => {});
         try {
           await client.connect();
         } catch {
+          await sleep(5);
           continue;
-        } finally {
-          client.on('error', () => {});
         }
         try {
           await client.query('CREATE TABLE early (id int)');
