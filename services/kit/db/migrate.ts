@@ -15,6 +15,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type pg from 'pg';
 import { tellLauncher } from '../launcher-env';
 import type { Logger } from '../logger';
+import { lockHolder } from './advisory-lock-holder';
 import { migrationLogin, type MigrationLoginSettings } from './migration-login';
 import { waitForDatabase } from './wait-for-database';
 
@@ -77,20 +78,6 @@ function explain(error: unknown, lockTimeoutMs: number): string {
       'a long transaction holds it: retry once it ends, or raise MIGRATION_LOCK_TIMEOUT_MS';
   }
   return `${root.message ?? String(error)}${root.code ? ` (SQLSTATE ${root.code})` : ''}`;
-}
-
-/** Who holds the advisory lock: pid, application, address and since when, from pg_locks and pg_stat_activity. */
-async function lockHolder(client: pg.PoolClient, lockName: string): Promise<string> {
-  const { rows } = await client.query<{ pid: number; app: string; addr: string | null; since: Date | null; state: string | null }>(
-    `SELECT a.pid, a.application_name AS app, a.client_addr::text AS addr, a.backend_start AS since, a.state
-       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (hashtext($1)::bigint & 4294967295)::oid`,
-    [lockName],
-  );
-  const holder = rows[0];
-  if (!holder) return 'a session that has just let it go';
-  const app = holder.app ? `"${holder.app}"` : 'an unnamed application';
-  return `backend pid ${holder.pid} (${app}${holder.addr ? ` from ${holder.addr}` : ''}, connected since ${holder.since?.toISOString() ?? '?'}, ${holder.state ?? 'state unknown'})`;
 }
 
 export interface Migrations {

@@ -9,6 +9,7 @@
  * again with another password changes the role's password; with none, the role keeps the one it has.
  */
 import pg from 'pg';
+import { lockHolder } from './advisory-lock-holder';
 import { takeOwnershipSql } from './provision-ownership';
 
 export interface ServiceDatabase {
@@ -45,7 +46,15 @@ export function urlOfDatabase(serverUrl: string, name: string, login?: { user: s
 
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-export async function provisionDatabases(admin: AdminConnection, databases: readonly ServiceDatabase[]): Promise<void> {
+export interface ProvisionOptions {
+  /**
+   * How long to wait for another provisioning of the same role (its advisory lock) before failing, naming the
+   * session that holds it: a run that died mid-way (a Lambda timed out) can leave its session holding it. @default 30000
+   */
+  readonly lockWaitMs?: number;
+}
+
+export async function provisionDatabases(admin: AdminConnection, databases: readonly ServiceDatabase[], options: ProvisionOptions = {}): Promise<void> {
   for (const spec of databases) {
     const names = [['role', spec.role], ['database', spec.database], ...(spec.app ? [['app role', spec.app.role] as const] : [])] as const;
     if (spec.app?.role === spec.role) throw new Error(`provisionDatabases: the app role must differ from the owner; both are "${spec.role}"`);
@@ -57,14 +66,14 @@ export async function provisionDatabases(admin: AdminConnection, databases: read
   const repeated = roles.find((role, index) => roles.indexOf(role) !== index);
   // Each database is provisioned under a lock of its own: two making one role at once would race.
   if (repeated) throw new Error(`provisionDatabases: each role belongs to one database; "${repeated}" is named more than once`);
-  await Promise.all(databases.map((spec) => provisionOne(admin, spec)));
+  await Promise.all(databases.map((spec) => provisionOne(admin, spec, options.lockWaitMs ?? 30_000)));
 }
 
-async function provisionOne(admin: AdminConnection, spec: ServiceDatabase): Promise<void> {
+async function provisionOne(admin: AdminConnection, spec: ServiceDatabase, lockWaitMs: number): Promise<void> {
   await withClient(admin('postgres'), async (client) => {
     // Held through the database's own step too: two GRANTs on one object at once fail ("tuple concurrently updated").
     const lock = `platform:provision:${spec.role}`;
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [lock]);
+    await takeLock(client, lock, lockWaitMs);
     try {
       const { rows } = await client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
       requireSupportedServer(Number(rows[0]?.version));
@@ -88,6 +97,21 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase): Prom
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
     }
   });
+}
+
+/** PostgreSQL's SQLSTATE for a wait cut short by lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** The advisory lock, waiting at most `waitMs` (lock_timeout applies to advisory locks too), then failing with its holder. */
+async function takeLock(client: pg.Client, lock: string, waitMs: number): Promise<void> {
+  await client.query(`SET lock_timeout = ${Math.max(1, Math.round(waitMs))}`);
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [lock]);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error;
+    throw new Error(`provisioning did not get its lock "${lock}" within ${waitMs} ms: it is held by ${await lockHolder(client, lock)}`, { cause: error });
+  }
+  await client.query('RESET lock_timeout');
 }
 
 /** The role, made if missing; a new one cannot log in before enableLogin. */
@@ -173,7 +197,8 @@ RESET ROLE;`;
 }
 
 async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionTimeoutMillis: 10_000, ...config });
+  // Named, so a session left holding the lock is recognisable in pg_stat_activity (and in takeLock's message).
+  const client = new pg.Client({ connectionTimeoutMillis: 10_000, application_name: 'platform-provisioning', ...config });
   client.on('error', () => {}); // a dropped connection fails the query in flight; that is the error to report
   await client.connect();
   try {

@@ -188,6 +188,20 @@ describe('the running service\'s role: rows only', () => {
     await provisionDatabases(adminFromUrl(server), [billing]); // whole again, for the other tests
   });
 
+  it('when another session holds a role\'s provisioning lock (a run that died mid-way), then provisioning fails after its wait, naming that session', async () => {
+    const holder = new pg.Client({ connectionString: urlOfDatabase(server, 'postgres'), application_name: 'stuck-provisioner' });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(hashtext($1))', [`platform:provision:${billing.role}`]);
+      await expect(provisionDatabases(adminFromUrl(server), [billing], { lockWaitMs: 200 })).rejects.toThrow(
+        new RegExp(`provisioning did not get its lock "platform:provision:${billing.role}" within 200 ms: it is held by backend pid \\d+ \\("stuck-provisioner"`),
+      );
+    } finally {
+      await holder.end();
+    }
+    await provisionDatabases(adminFromUrl(server), [billing]); // once it is gone, provisioning goes through
+  });
+
   it('when two databases name the same role, then provisioning refuses before connecting', async () => {
     const twice = [{ database: 'a', role: 'a_service', app: { role: 'shared_app' } }, { database: 'b', role: 'b_service', app: { role: 'shared_app' } }];
     await expect(provisionDatabases(adminFromUrl('postgres://nobody@127.0.0.1:1'), twice)).rejects.toThrow('each role belongs to one database; "shared_app" is named more than once');
