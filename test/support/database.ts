@@ -73,3 +73,14 @@ export function dropDatabaseAndRole(name: string): Promise<void> {
     await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(appRoleOf(name))}`);
   });
 }
+
+/** The rows of one statement, on a connection of its own that is closed after: a test's look at the server as some login. */
+export async function queryRows<R extends pg.QueryResultRow>(url: string, text: string): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<R>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}

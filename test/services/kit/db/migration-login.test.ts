@@ -1,11 +1,11 @@
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../services/kit/config';
 import { createDatabase, type Database } from '../../../../services/kit/db/database';
 import { migrateInBackground } from '../../../../services/kit/db/migrate';
 import { migrationLogin } from '../../../../services/kit/db/migration-login';
-import { createTestDatabase, type TestDatabase } from '../../../support/database';
+import { createTestDatabase, queryRows, type TestDatabase } from '../../../support/database';
 import { testLogger } from '../../../support/silent-logger';
 
 const MIGRATIONS = path.join(import.meta.dirname, 'fixtures', 'migrations');
@@ -14,15 +14,7 @@ const SETTINGS = { MIGRATIONS_DIR: MIGRATIONS, DATABASE_WAIT_MS: 10_000, MIGRATI
 let testDb: TestDatabase;
 let service: Database<Record<string, never>>;
 
-async function asAdmin<R extends pg.QueryResultRow>(text: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString: testDb.adminUrl });
-  await client.connect();
-  try {
-    return (await client.query<R>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const asAdmin = <R extends pg.QueryResultRow>(text: string): Promise<R[]> => queryRows<R>(testDb.adminUrl, text);
 
 beforeAll(async () => {
   testDb = await createTestDatabase('migration_login', { app: true });

@@ -11,6 +11,7 @@ import { REFUSED_LOGIN_RETRIES_MS } from '../../../../services/kit/db/pool';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../../../../services/kit/db/provision';
 import { captureLogs } from '../../../support/bus/logs';
 import { passwordCheckingServer, type PasswordCheckingServer } from '../../../support/database-passwords';
+import { queryRows } from '../../../support/database';
 
 const name = `t_rotate_${randomBytes(4).toString('hex')}`;
 const FIRST = `first-${randomBytes(6).toString('hex')}`;
@@ -21,15 +22,7 @@ let dir: string;
 let passwordFile: string;
 const open: Database<Record<string, never>>[] = [];
 
-async function asAdmin<R extends pg.QueryResultRow>(text: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString: urlOfDatabase(server.url, 'postgres') });
-  await client.connect();
-  try {
-    return (await client.query<R>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const asAdmin = <R extends pg.QueryResultRow>(text: string): Promise<R[]> => queryRows<R>(urlOfDatabase(server.url, 'postgres'), text);
 /** A connection of its own with the given password: the current_user, or the SQLSTATE it was refused with. */
 async function loginWith(password: string): Promise<string> {
   const client = new pg.Client({ connectionString: urlOfDatabase(server.url, name, { user: name, password }) });

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ANSWER_RESERVE_MS, databasesOf, handler, provisionAndAnswer, REFUSED_SECRET_RETRIES_MS } from '../../../../services/kit/db/provision-lambda';
 import { urlOfDatabase } from '../../../../services/kit/db/provision';
 import { passwordCheckingServer, type PasswordCheckingServer } from '../../../support/database-passwords';
+import { queryRows } from '../../../support/database';
 
 /**
  * The provisioning function as CloudFormation calls it, against a PostgreSQL that checks passwords (so a refused
@@ -29,15 +30,7 @@ let awsPort: number;
 const answers: Array<Record<string, unknown>> = [];
 let createdRdsIam = false;
 
-async function asAdmin<R extends pg.QueryResultRow>(text: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString: urlOfDatabase(server.toString(), 'postgres') });
-  await client.connect();
-  try {
-    return (await client.query<R>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const asAdmin = <R extends pg.QueryResultRow>(text: string): Promise<R[]> => queryRows<R>(urlOfDatabase(server.toString(), 'postgres'), text);
 
 beforeAll(async () => {
   postgres = await passwordCheckingServer();

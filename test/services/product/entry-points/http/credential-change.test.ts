@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireAdmin } from '../../../../../services/kit/auth/middleware';
 import { createDatabase, type Database } from '../../../../../services/kit/db/database';
@@ -18,6 +18,7 @@ import { testVerifier } from '../../../../support/auth';
 import { passwordCheckingServer, type PasswordCheckingServer } from '../../../../support/database-passwords';
 import { PRODUCT_MIGRATIONS } from '../../../../support/product';
 import { testLogger } from '../../../../support/silent-logger';
+import { queryRows } from '../../../../support/database';
 
 /**
  * Product over HTTP while its database role's password changes the way a rotation changes it, as main.ts wires it
@@ -32,15 +33,7 @@ let passwordFile: string;
 let database: Database<typeof schema>;
 let product: RunningServer;
 
-async function asAdmin<R extends pg.QueryResultRow>(text: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString: urlOfDatabase(server.url, 'postgres') });
-  await client.connect();
-  try {
-    return (await client.query<R>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const asAdmin = <R extends pg.QueryResultRow>(text: string): Promise<R[]> => queryRows<R>(urlOfDatabase(server.url, 'postgres'), text);
 
 beforeAll(async () => {
   server = await passwordCheckingServer();
