@@ -19,10 +19,9 @@ import { revocationAware } from '../../services/kit/auth/revocations';
 import { revocationListClosedAccounts } from '../../services/billing/data-access/revocation-list-closed-accounts';
 import type { CloudEventEnvelope } from '../../services/kit/bus/cloud-event';
 import { createDatabase, type Database } from '../../services/kit/db/database';
-import { migrateWithLock } from '../../services/kit/db/migrate';
 import { createInbox, type Inbox } from '../../services/kit/inbox/inbox';
 import { testVerifier } from './auth';
-import { createTestDatabase } from './database';
+import { migratedForAppRole } from './database';
 import { startProductHarness, type ProductHarness } from './product';
 import { testLogger } from './silent-logger';
 
@@ -51,9 +50,9 @@ export interface BillingHarness {
 }
 
 export async function startBillingHarness(): Promise<BillingHarness> {
-  const testDb = await createTestDatabase('billing');
-  const database = createDatabase({ connectionString: testDb.url, schema, logger: testLogger });
-  await migrateWithLock(database.pool, BILLING_MIGRATIONS, 'billing', testLogger);
+  // Migrated by the owner, used as the rows-only app role: as npm start and AWS run it.
+  const testDb = await migratedForAppRole('billing', BILLING_MIGRATIONS);
+  const database = createDatabase({ connectionString: testDb.appUrl, schema, logger: testLogger });
   const unitOfWork = billingUnitOfWork(database.db);
   const catalogs: Array<{ close(): Promise<void> }> = [];
   // As main.ts builds it, without the one-second cache, so a test sees a closed account at once.

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { createDatabase } from '../../services/kit/db/database';
+import { migrateWithLock } from '../../services/kit/db/migrate';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../../services/kit/db/provision';
+import { testLogger } from './silent-logger';
 import { awaitReadyFile } from './ready-file';
 
 export interface TestDatabase {
@@ -83,4 +86,20 @@ export async function queryRows<R extends pg.QueryResultRow>(url: string, text: 
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A service's database as it runs in npm start and AWS: migrated by its owner (on a pool closed after), used by its
+ * rows-only app role, whose URL this returns. A service harness built on it fails any test whose code path needs
+ * more than rows.
+ */
+export async function migratedForAppRole(label: string, migrationsFolder: string): Promise<TestDatabase & { readonly appUrl: string }> {
+  const testDb = await createTestDatabase(label, { app: true });
+  const owner = createDatabase({ connectionString: testDb.url, schema: {}, logger: testLogger });
+  try {
+    await migrateWithLock(owner.pool, migrationsFolder, label, testLogger);
+  } finally {
+    await owner.close();
+  }
+  return { ...testDb, appUrl: testDb.appUrl! };
 }

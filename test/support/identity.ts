@@ -8,7 +8,6 @@ import { localCognitoClient } from '../../services/local/emulators/cognito-seed'
 import { requireUser } from '../../services/kit/auth/middleware';
 import { revocationAware, revocationListPg } from '../../services/kit/auth/revocations';
 import { createDatabase, type Database } from '../../services/kit/db/database';
-import { migrateWithLock } from '../../services/kit/db/migrate';
 import { createIdentityApp } from '../../services/identity/app';
 import { identityProviderCognito } from '../../services/identity/data-access/identity-provider-cognito';
 import * as schema from '../../services/identity/data-access/schema';
@@ -18,7 +17,7 @@ import type { IdentityProvider, UnitOfWork } from '../../services/identity/domai
 import { createInbox, type Inbox } from '../../services/kit/inbox/inbox';
 import { testVerifier } from './auth';
 import { uniqueEmail, type TestCognitoEnv } from './cognito';
-import { createTestDatabase } from './database';
+import { migratedForAppRole } from './database';
 import { testLogger } from './silent-logger';
 
 export const IDENTITY_MIGRATIONS = path.resolve('services/identity/data-access/migrations');
@@ -51,9 +50,9 @@ export interface IdentityHarness {
 /** The Identity app on a fresh, migrated database of its own, against the run's cognito-local. */
 export async function startIdentityHarness(): Promise<IdentityHarness> {
   const cognito = inject('cognito');
-  const testDb = await createTestDatabase('identity');
-  const database = createDatabase({ connectionString: testDb.url, schema, logger: testLogger });
-  await migrateWithLock(database.pool, IDENTITY_MIGRATIONS, 'identity', testLogger);
+  // Migrated by the owner, used as the rows-only app role: as npm start and AWS run it.
+  const testDb = await migratedForAppRole('identity', IDENTITY_MIGRATIONS);
+  const database = createDatabase({ connectionString: testDb.appUrl, schema, logger: testLogger });
   const cognitoClient = localCognitoClient(cognito.endpoint, cognito.region);
   const identityProviderOn = (client: CognitoIdentityProviderClient) =>
     identityProviderCognito({ client, userPoolId: cognito.userPoolId, clientId: cognito.clientId, globalSignOut: false });

@@ -3,7 +3,6 @@ import type { Express } from 'express';
 import { requireAdmin } from '../../services/kit/auth/middleware';
 import { revocationAware, revocationListPg } from '../../services/kit/auth/revocations';
 import { createDatabase, type Database } from '../../services/kit/db/database';
-import { migrateWithLock } from '../../services/kit/db/migrate';
 import { serveGrpc, type GrpcServeOptions, type RunningGrpcServer } from '../../services/kit/grpc/serve-grpc';
 import type { ReadinessCheck } from '../../services/kit/http/health';
 import { createProductApp, createProductGrpcRoutes } from '../../services/product/app';
@@ -11,7 +10,7 @@ import * as schema from '../../services/product/data-access/schema';
 import { productUnitOfWork } from '../../services/product/data-access/unit-of-work';
 import type { UnitOfWork } from '../../services/product/domain/ports';
 import { testVerifier } from './auth';
-import { createTestDatabase } from './database';
+import { migratedForAppRole } from './database';
 import { testLogger } from './silent-logger';
 
 export const PRODUCT_MIGRATIONS = path.resolve('services/product/data-access/migrations');
@@ -26,9 +25,9 @@ export interface ProductHarness {
 
 /** The Product app on a fresh, migrated database of its own, with real token verification. */
 export async function startProductHarness(): Promise<ProductHarness> {
-  const testDb = await createTestDatabase('product');
-  const database = createDatabase({ connectionString: testDb.url, schema, logger: testLogger });
-  await migrateWithLock(database.pool, PRODUCT_MIGRATIONS, 'product', testLogger);
+  // Migrated by the owner, used as the rows-only app role: as npm start and AWS run it.
+  const testDb = await migratedForAppRole('product', PRODUCT_MIGRATIONS);
+  const database = createDatabase({ connectionString: testDb.appUrl, schema, logger: testLogger });
   const unitOfWork = productUnitOfWork(database.db);
   const app = createProductApp({
     logger: testLogger,

@@ -8,6 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_NAMES } from '../../../../services/contracts/services';
+import { startBillingHarness } from '../../../support/billing';
+import { startIdentityHarness } from '../../../support/identity';
+import { startProductHarness } from '../../../support/product';
 
 const RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bSECURITY\s+DEFINER\b/i, 'a SECURITY DEFINER routine runs with the owner\'s rights for the app role (PUBLIC may execute it)'],
@@ -45,5 +48,20 @@ describe('the services\' migrations, run as the owner for a rows-only app role',
 
   it('when a migration creates a table in public, qualified or not, then nothing is refused', () => {
     expect(appRoleHazards('CREATE TABLE "public"."items" ("id" int);\nCREATE TABLE "items2" ("id" int);\nALTER TABLE "items" ADD COLUMN "note" text;')).toEqual([]);
+  });
+});
+
+describe('the services\' test harnesses', () => {
+  const harnesses = { identity: startIdentityHarness, product: startProductHarness, billing: startBillingHarness };
+
+  it.each(SERVICE_NAMES)('when %s\'s harness starts, then it runs as a rows-only app role, so every test on it takes the deployed path', async (service) => {
+    const harness = await harnesses[service]();
+    try {
+      const { rows } = await harness.database.pool.query<{ me: string }>('SELECT current_user AS me');
+      expect(rows[0]!.me).toMatch(/_app$/);
+      await expect(harness.database.pool.query('CREATE TABLE mine (id int)')).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await harness.close();
+    }
   });
 });
