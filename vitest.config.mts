@@ -11,8 +11,8 @@ export default defineConfig({
     pool: 'forks',
     // Two workers more than cores: many files mostly wait (child platforms starting and stopping, emulators,
     // redelivery timeouts), and each gets its own database, servers and ports, so they contend for nothing but the
-    // CPU. On 2 cores, 4 workers kept both cores busy (CPU time about 2× wall) and ran the suite in about 0.8 of
-    // the time 2 did; 6 were no faster (docs/benchmarks.md, "Test suite").
+    // CPU. Timed by hand on 2 cores (2026-12-02, one or two runs each): 2 workers 115-119 s, 4 workers 86-99 s with
+    // CPU about 2× wall, 6 workers 104 s. docs/benchmarks.md ("Test suite") records the run against its baseline.
     maxWorkers: availableParallelism() + 2,
     // A worker runs file after file in one process instead of a fresh process per file. Loading aws-cdk-lib,
     // drizzle, Express and the AWS SDK again for every file was over a third of the run. Files share nothing

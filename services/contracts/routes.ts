@@ -92,8 +92,9 @@ export const STAGE_THROTTLE: Throttle = { rateLimit: 500, burstLimit: 1000 };
  * is the last line, sized to keep the platform within Cognito's default request quotas per AWS account and Region
  * (UserCreation 50/s; UserAuthentication, shared by sign-in and refresh, 120/s as we know it: check your account's
  * in the Service Quotas console before raising these), not to stop guessing. Refresh gets the largest share: every
- * signed-in client refreshes once per access-token lifetime (15 minutes), so 60/s serves about 50,000 active sessions. At 10/s for each route, about 9,000 sessions filled refresh, and a few addresses,
- * each within its own limits, could hold sign-in from everyone.
+ * signed-in client refreshes once per access-token lifetime (15 minutes), so 60/s serves about 50,000 active
+ * sessions. At 10/s for each route, about 9,000 sessions filled refresh, and a few addresses, each within its own
+ * limits, could hold sign-in from everyone.
  */
 const CREDENTIAL_ROUTE_THROTTLES = {
   signUp: { rateLimit: 20, burstLimit: 40 },

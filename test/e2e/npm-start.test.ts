@@ -13,7 +13,6 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJourney } from '../../scripts/smoke/journey';
 import { urlOfDatabase } from '../../services/kit/db/provision';
@@ -21,6 +20,7 @@ import { DEFAULT_ADMIN_PASSWORD } from '../../services/local/config';
 import { embeddedServerUrl } from '../../services/local/embedded-postgres';
 import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
 import { allRefuse, call, eventually, everyRoute, signIn, type ServiceUrls } from '../support/account-deletion';
+import { queryRows } from '../support/database';
 import { stopAndInspect, type AfterStop } from '../support/platform-stop';
 
 /** The contract's bound on how long a deleted user's access token may still work anywhere. */
@@ -45,18 +45,11 @@ function expectCleanStop(after: AfterStop): void {
 }
 
 /** Who is connected to the services' databases on npm start's embedded server, as its admin sees it. */
-async function sessionsOnServiceDatabases(port: number): Promise<Array<{ database: string; user: string }>> {
-  const client = new pg.Client({ connectionString: urlOfDatabase(embeddedServerUrl(port), 'postgres') });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ database: string; user: string }>(
-      "SELECT DISTINCT datname AS database, usename AS user FROM pg_stat_activity WHERE datname IN ('identity', 'product', 'billing') ORDER BY 1, 2",
-    );
-    return rows;
-  } finally {
-    await client.end();
-  }
-}
+const sessionsOnServiceDatabases = (port: number) =>
+  queryRows<{ database: string; user: string }>(
+    urlOfDatabase(embeddedServerUrl(port), 'postgres'),
+    "SELECT DISTINCT datname AS database, usename AS user FROM pg_stat_activity WHERE datname IN ('identity', 'product', 'billing') ORDER BY 1, 2",
+  );
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'platform-e2e-'));

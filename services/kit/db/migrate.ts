@@ -120,7 +120,7 @@ export function migrateInBackground(servicePool: pg.Pool, config: MigrationSetti
   return startMigrations(async () => {
     let waitedMs = 0;
     try {
-      const who = separate ? 'the migrations\' login (the database owner)' : 'this service\'s login';
+      const who = separate ? 'the migrations\' login (the database owner)' : undefined;
       waitedMs = await waitForDatabase(login.pool, config.DATABASE_WAIT_MS, logger, who);
       tellLauncher({ waitedMs });
       await migrateWithLock(login.pool, config.MIGRATIONS_DIR, lockName, logger, options);

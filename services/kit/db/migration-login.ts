@@ -51,14 +51,5 @@ export function migrationLogin(config: MigrationLoginSettings, servicePool: pg.P
   return ownPool(createPool({ user: config.DATABASE_MIGRATION_USER, password, max: 1 }, logger, 'migration'));
 }
 
-function ownPool(pool: pg.Pool): MigrationLogin {
-  let closed = false;
-  return {
-    pool,
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await pool.end();
-    },
-  };
-}
+/** A pool of the migrations' own, closed once (migrateInBackground's finally). */
+const ownPool = (pool: pg.Pool): MigrationLogin => ({ pool, close: () => pool.end() });
