@@ -18,6 +18,7 @@ import { busEnvironment, callEnvironment, grpcPortEnvironment, type BusLocation,
 import { Api } from './constructs/api';
 import { Auth } from './constructs/auth';
 import type { DatabaseConnection } from './constructs/database';
+import { DatabaseMigrations } from './constructs/database-migrations';
 import { EventBus } from './constructs/event-bus';
 import { LoadBalancer } from './constructs/load-balancer';
 import { CONTAINER_PORT, Microservice } from './constructs/microservice';
@@ -111,8 +112,18 @@ export class AppStack extends Stack {
 
     const { logLevel, deregistrationDelaySeconds, databasePoolMax, ...scaling } = stage.service;
     const bus: BusLocation = { prefix, topicArn: this.bus.topic.topicArn, queueUrl: (consumer) => this.bus.consumer(consumer).queue.queueUrl };
-    const service = (name: ServiceName, index: number, extra: ServiceExtras) =>
-      new Microservice(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}`, {
+    const service = (name: ServiceName, index: number, extra: ServiceExtras) => {
+      const id = `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+      // The migrations this release's image carries (services/Dockerfile copies the same folder).
+      const migrations = new DatabaseMigrations(this, `${id}Migrations`, {
+        vpc,
+        database: props.databases[name],
+        migrationsDir: path.join(REPO_ROOT, 'services', name, 'data-access', 'migrations'),
+        lockName: name,
+        functionName: `${prefix}-${name}-migrations`,
+        logRetention: retention,
+      });
+      return new Microservice(this, id, {
         serviceName: name,
         cluster,
         image: props.images?.[name] ?? serviceImage(name),
@@ -132,8 +143,10 @@ export class AppStack extends Stack {
         deregistrationDelay: Duration.seconds(deregistrationDelaySeconds),
         ...(extra.connect ? { serviceConnect: { namespace, ...(extra.dnsName ? { dnsName: extra.dnsName } : {}) } } : {}),
         ...(extra.grpcPort ? { grpcPort: extra.grpcPort } : {}),
+        migratedBy: migrations.resource,
         logRetention: retention,
       });
+    };
     const product = service('product', 1, { connect: true, dnsName: PRODUCT_DNS_NAME, grpcPort: INTERNAL_GRPC.product.port });
     this.services = {
       identity: service('identity', 0, { connect: false }),

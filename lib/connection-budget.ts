@@ -6,9 +6,10 @@
  * for the outbox relay and inbox pruning when the service is on the bus. RDS sets max_connections to
  * LEAST(DBInstanceClassMemory / 9531392, 5000); DBInstanceClassMemory is the class's memory less what RDS keeps
  * for the OS, read here as 85 % of it to stay on the safe side. A few connections stay reserved (superusers,
- * the rotation function, an operator's psql), and the budget keeps 20 % headroom beyond that. The provisioning
- * step (lib/constructs/database-provisioner.ts) holds one connection per database on the instance while it
- * runs, at the start of a deploy; it is counted as needed, since old tasks are still connected then.
+ * the rotation function, an operator's psql), and the budget keeps 20 % headroom beyond that. The deploy's steps
+ * hold one connection per database on the instance while they run, one after the other: the provisioning
+ * (lib/constructs/database-provisioner.ts, data stack), then the migrations (lib/constructs/database-migrations.ts,
+ * app stack, before the services update); that one is counted as needed, since old tasks are still connected then.
  */
 import { consumedBy, producedBy } from '../services/contracts/events';
 import { BUS_DATABASE_CONNECTIONS } from '../services/contracts/service-env';
@@ -25,8 +26,11 @@ const RESERVED = 6;
 const HEADROOM = 0.8;
 /** ECS's maximumPercent during a deploy (lib/constructs/microservice.ts). */
 const DEPLOY_FACTOR = 2;
-/** services/kit/db/provision.ts provisions databases side by side, one connection each at a time. */
-const PROVISIONING_CONNECTIONS_PER_DATABASE = 1;
+/**
+ * The provisioning (services/kit/db/provision.ts: databases side by side, one connection each) or the migration
+ * step (one connection per database); never both at once, since the data stack deploys before the app stack.
+ */
+const DEPLOY_STEP_CONNECTIONS_PER_DATABASE = 1;
 
 export function maxConnections(instanceType: string): number {
   const gib = INSTANCE_MEMORY_GIB[instanceType];
@@ -36,7 +40,7 @@ export function maxConnections(instanceType: string): number {
 
 export interface ConnectionBudget {
   readonly services: readonly ServiceName[];
-  /** Connections all their tasks may hold during a deploy at full scale, and the provisioning step's. */
+  /** Connections all their tasks may hold during a deploy at full scale, and the deploy step's. */
   readonly needed: number;
   /** What the instance accepts, less the reserved connections and the headroom. */
   readonly allowed: number;
@@ -51,7 +55,7 @@ export function connectionBudgets(stage: StageSettings): ConnectionBudget[] {
   const allowed = Math.floor((maxConnections(stage.database.instanceType) - RESERVED) * HEADROOM);
   return instances.map((services) => ({
     services,
-    needed: services.length * PROVISIONING_CONNECTIONS_PER_DATABASE +
+    needed: services.length * DEPLOY_STEP_CONNECTIONS_PER_DATABASE +
       services.reduce((sum, service) => sum + DEPLOY_FACTOR * stage.service.maxCapacity * perTask(stage, service), 0),
     allowed,
   }));

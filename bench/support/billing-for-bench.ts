@@ -41,7 +41,7 @@ runMain('billing', async () => {
   const config = loadConfig(billingConfigSchema);
   const logger = createLogger({ service: 'billing', level: config.LOG_LEVEL });
   const database = createDatabase({ connectionString: config.DATABASE_URL, schema: billingSchema, poolMax: config.DATABASE_POOL_MAX, logger });
-  const migrations = migrateInBackground(database.pool, config, 'billing', logger);
+  const migrations = migrateInBackground(database.pool, config, 'billing', logger, billingSchema);
   const inProcess = process.env.BENCH_CATALOG === 'in-process';
   const productCatalog = inProcess ? inProcessCatalog(process.env.PRODUCT_DATABASE_URL!, logger) : productCatalogFromConfig(config, logger);
   const app = createBillingApp({

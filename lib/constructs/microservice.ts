@@ -24,7 +24,7 @@ import {
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { INamespace } from 'aws-cdk-lib/aws-servicediscovery';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import { HEALTH_PATHS } from '../../services/contracts/services';
 import type { DatabaseConnection } from './database';
 import { databaseEnvironment, grantDatabaseLogin } from './microservice-database';
@@ -77,18 +77,23 @@ export interface MicroserviceProps extends MicroserviceScaling {
   readonly grpcPort?: number;
   readonly logRetention: RetentionDays;
   /**
-   * How long a new task may take to become ready, its migrations included, before ECS judges it by the ALB's
-   * readiness check. The service answers its liveness check from the first second (migrations run beside it),
-   * and waits at most half of this for another task's migration lock (MIGRATION_LOCK_WAIT_MS), so a slow
-   * migration never gets a task killed mid-way and a stuck one fails with a message naming the lock holder.
-   * @default 10 minutes
+   * The deploy step that applies the service's migrations as the database owner (DatabaseMigrations.resource):
+   * CloudFormation changes the service's tasks only once it has succeeded. The tasks themselves apply none; they
+   * check that their app role can use every table and column the release needs (`DATABASE_MIGRATIONS=check`).
+   */
+  readonly migratedBy: IDependable;
+  /**
+   * How long a new task may take to pass the ALB's check (`/health/started`: its database login accepted and its
+   * schema checked) before ECS judges it. The migrations are applied before the task starts, so this covers the
+   * task's own start and the database's answer only.
+   * @default 3 minutes
    */
   readonly readyWithin?: Duration;
 }
 
 /**
- * One microservice on Fargate behind the internal ALB: its task (image, typed config, its database logins by
- * IAM authentication), a target group gated on /health/started, path rules, a circuit breaker that rolls back a
+ * One microservice on Fargate behind the internal ALB: its task (image, typed config, its app role's database login
+ * by IAM authentication), updated only after its migration step (`migratedBy`), a target group gated on /health/started, path rules, a circuit breaker that rolls back a
  * deployment whose tasks never get healthy, an alarm that rolls back one whose tasks answer server errors, and target
  * tracking on CPU and on requests per task.
  */
@@ -114,7 +119,7 @@ export class Microservice extends Construct {
     const name = props.serviceName;
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
-    const readyWithin = props.readyWithin ?? Duration.minutes(10);
+    const readyWithin = props.readyWithin ?? Duration.minutes(3);
     this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu,
       memoryLimitMiB: props.memoryMiB,
@@ -133,7 +138,6 @@ export class Microservice extends Construct {
         COGNITO_USER_POOL_ID: props.cognito.userPool.userPoolId,
         COGNITO_CLIENT_ID: props.cognito.client.userPoolClientId,
         ...databaseEnvironment(props.database),
-        MIGRATION_LOCK_WAIT_MS: String(readyWithin.toMilliseconds() / 2),
         ...props.environment,
       },
       portMappings: [
@@ -158,8 +162,8 @@ export class Microservice extends Construct {
       reason: 'ecr:GetAuthorizationToken has no resource-level permissions; pulling the image needs it on "*".',
     });
     this.container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
-    // No database secret in the task: it logs in as its app role, and its migrations as the owner role, with IAM
-    // tokens (docs/infrastructure.md).
+    // No database secret in the task: it logs in as its app role with IAM tokens, and may not log in as the owner
+    // (docs/infrastructure.md).
     grantDatabaseLogin(props.database, this.taskDefinition.taskRole);
 
     const exposed = props.serviceConnect?.dnsName;
@@ -173,7 +177,7 @@ export class Microservice extends Construct {
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       assignPublicIp: false,
       capacityProviderStrategies: [{ capacityProvider: props.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
-      // New tasks must pass the ALB health check (which waits for migrations) before old ones stop;
+      // New tasks must pass the ALB health check (schema checked) before old ones stop;
       // a deployment whose tasks never get healthy is rolled back to the last good task definition.
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
@@ -191,6 +195,8 @@ export class Microservice extends Construct {
           }
         : {}),
     });
+    // Migrated first: a release's tasks start only on the schema it needs.
+    this.service.node.addDependency(props.migratedBy);
     if (exposed) this.serviceConnectUrl = `http://${exposed}`;
     if (grpcName) this.grpcUrl = `http://${grpcName}:${props.grpcPort}`;
     Validations.of(this.service).acknowledge({
@@ -204,7 +210,7 @@ export class Microservice extends Construct {
       protocol: ApplicationProtocol.HTTP,
       targetType: TargetType.IP,
       targets: [this.service.loadBalancerTarget({ containerName: name, containerPort: CONTAINER_PORT })],
-      // Started means migrated: a new task takes traffic only after its migrations ran. Not /health/ready, which
+      // Started means the schema is checked: a new task takes traffic only once it can use its tables. Not /health/ready, which
       // follows the database: ECS would replace every task during a database failover (services/contracts).
       healthCheck: {
         path: HEALTH_PATHS.started,
@@ -270,7 +276,7 @@ function validate(props: MicroserviceProps): void {
   }
   const { user, appUser } = props.database;
   if (!user || !appUser || user === appUser) {
-    throw new Error(`${where}: database.user (the owner, for migrations) and database.appUser (the running service) must be two different users; got "${user}" and "${appUser}"`);
+    throw new Error(`${where}: database.user (the owner, for the migration step) and database.appUser (the running service) must be two different users; got "${user}" and "${appUser}"`);
   }
   const secretLooking = Object.keys(props.environment ?? {}).filter((key) => SECRET_LOOKING.test(key));
   if (secretLooking.length > 0) {

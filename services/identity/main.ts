@@ -28,7 +28,7 @@ runMain('identity', async () => {
   const databasePassword = passwordSourceFromConfig(config);
   const database = createDatabase({ connectionString: config.DATABASE_URL, password: databasePassword, schema, poolMax: config.DATABASE_POOL_MAX, logger });
   // Run while the server already answers /health/live; /health/ready says 503 until they are done.
-  const migrations = migrateInBackground(database.pool, config, 'identity', logger);
+  const migrations = migrateInBackground(database.pool, config, 'identity', logger, schema);
   const cognito = cognitoClientFromConfig(config);
   // cognito-local has no global sign-out (its AdminDeleteUser drops the refresh tokens itself): docs/identity.md.
   const identityProvider = identityProviderCognito({

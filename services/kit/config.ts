@@ -61,6 +61,11 @@ export const serviceEnvSchema = (defaultPort: number) =>
     DATABASE_POOL_MAX: env.positiveInt(10),
     /** AWS: log in as PGUSER with IAM tokens instead of a password (services/kit/db/password-source-from-config.ts). */
     DATABASE_IAM_AUTH: env.flag(false),
+    /**
+     * `apply`: the service applies its migrations at start. `check`: another step applied them (AWS: the deploy's
+     * migration step, lib/constructs/database-migrations.ts); the service only checks it can use its tables.
+     */
+    DATABASE_MIGRATIONS: z.enum(['apply', 'check']).default('apply'),
     /** The owner's login for migrations, where the service's own may only touch rows (services/kit/db/migration-login.ts). */
     DATABASE_MIGRATION_URL: env.postgresUrl().optional(),
     /** AWS: the owner's user name for migrations, logging in with IAM tokens on the same server and database. */

@@ -28,7 +28,7 @@ runMain('product', async () => {
   const databasePassword = passwordSourceFromConfig(config);
   const database = createDatabase({ connectionString: config.DATABASE_URL, password: databasePassword, schema, poolMax: config.DATABASE_POOL_MAX, logger });
   // Run while the server already answers /health/live; /health/ready says 503 until they are done.
-  const migrations = migrateInBackground(database.pool, config, 'product', logger);
+  const migrations = migrateInBackground(database.pool, config, 'product', logger, schema);
 
   const unitOfWork = productUnitOfWork(database.db);
   const serving = readyAfter(migrations, database.ping);

@@ -35,7 +35,7 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     expect(template().toJSON()).toMatchSnapshot();
   });
 
-  it('when synthesized, then each service gets the libpq, Cognito and bus settings it needs and no more, runs as its app role and migrates as its owner', () => {
+  it('when synthesized, then each service gets the libpq, Cognito and bus settings it needs and no more, runs as its app role and applies no migrations (its deploy step did)', () => {
     const containers = serviceContainers(template());
     expect([...containers.keys()].sort()).toEqual(['billing', 'identity', 'product']);
     for (const container of containers.values()) {
@@ -44,7 +44,8 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
       );
       expect(envValue(container, 'PGDATABASE')).toBe(container.Name);
       expect(envValue(container, 'PGUSER')).toBe(`${container.Name}_app`);
-      expect(envValue(container, 'DATABASE_MIGRATION_USER')).toBe(`${container.Name}_service`);
+      expect(envValue(container, 'DATABASE_MIGRATIONS')).toBe('check');
+      expect(envNames(container).filter((name) => name.startsWith('DATABASE_MIGRATION_'))).toEqual([]);
       expect(envValue(container, 'DATABASE_IAM_AUTH')).toBe('true');
       expect(container.Secrets).toBeUndefined();
     }
@@ -55,6 +56,18 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     expect(envNames(containers.get('product')).filter((n) => n.startsWith('EVENTS_'))).toEqual(['EVENTS_QUEUE_URL']);
     expect(envNames(containers.get('billing'))).not.toContain('EVENTS_DLQ_URL'); // read from the redrive policy
     expect(envValue(containers.get('billing'), 'PRODUCT_SERVICE_URL')).toBe('http://product');
+  });
+
+  it('when synthesized, then each service is updated only after its own migration step, which migrates its own database as its owner', () => {
+    const resources = template().toJSON().Resources as Record<string, { Type: string; DependsOn?: string[]; Properties: Record<string, unknown> }>;
+    const steps = Object.entries(resources).filter(([, resource]) => resource.Type === 'Custom::DatabaseMigrations');
+    expect(steps.map(([id]) => id.replace(/Run[0-9A-F]{8}$/, '')).sort()).toEqual(['BillingMigrations', 'IdentityMigrations', 'ProductMigrations']);
+    for (const name of ['identity', 'product', 'billing']) {
+      const [stepId, step] = steps.find(([id]) => id.toLowerCase().startsWith(`${name}migrations`))!;
+      expect(step.Properties.Database).toMatchObject({ name, owner: `${name}_service` });
+      const [, service] = Object.entries(resources).find(([id, resource]) => resource.Type === 'AWS::ECS::Service' && id.toLowerCase().startsWith(name))!;
+      expect(service.DependsOn, name).toContain(stepId);
+    }
   });
 
   it('when synthesized, then a consumer may send to its own dead-letter queue (it forwards poison messages with the reason)', () => {
@@ -140,34 +153,39 @@ describe('app stack: stage differences', () => {
     }
   });
 
-  it('when synthesized, then each task role may connect as exactly its database\'s app user and owner user, on its own instance, and as no other service\'s', () => {
+  it('when synthesized, then each task role may connect as exactly its database\'s app user, and its migration step as exactly the owner, on its own instance, and as no other service\'s', () => {
     const names = ['identity', 'product', 'billing'] as const;
     const capitalized = (name: string) => `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+    /** Who holds a grant: a service's task role or its migration function's role. */
+    const holders = names.flatMap((name) => [
+      { name, role: `${capitalized(name)}TaskTaskRole`, user: `${name}_app` },
+      { name, role: `${capitalized(name)}MigrationsFunctionServiceRole`, user: `${name}_service` },
+    ]);
     for (const [stage, { appTemplate }] of Object.entries(synthesized)) {
       const grants = Object.values(resourcesOf(appTemplate, 'AWS::IAM::Policy')).flatMap((policy) =>
         (policy.Properties?.PolicyDocument as { Statement: { Effect: string; Action: unknown; Resource: unknown }[] }).Statement
           .filter((statement) => JSON.stringify(statement.Action).includes('rds-db'))
           .map((statement) => ({ roles: JSON.stringify(policy.Properties?.Roles), statement })),
       );
-      for (const name of names) {
-        const own = grants.filter((g) => g.roles.includes(`${capitalized(name)}TaskTaskRole`));
-        expect(own.length, `${stage} ${name}`).toBeGreaterThan(0);
+      for (const { name, role, user } of holders) {
+        const own = grants.filter((g) => g.roles.includes(role));
+        expect(own.length, `${stage} ${role}`).toBeGreaterThan(0);
         for (const { statement } of own) {
-          expect(statement.Effect, `${stage} ${name}`).toBe('Allow');
-          expect(statement.Action, `${stage} ${name}`).toBe('rds-db:connect');
+          expect(statement.Effect, `${stage} ${role}`).toBe('Allow');
+          expect(statement.Action, `${stage} ${role}`).toBe('rds-db:connect');
         }
         // The instance's DbiResourceId, from the data stack: dev's one shared instance, prod's own per service.
         const instance = stage === 'dev' ? 'SharedDatabaseInstance' : `${capitalized(name)}DatabaseInstance`;
         const users = own.flatMap(({ statement }) => [statement.Resource].flat()).map((resource) => {
           const match = new RegExp(`^\\{"Fn::Join":\\["",\\["arn:aws:rds-db:us-east-1:\\d{12}:dbuser:",\\{"Fn::GetStackOutput":\\{[^}]*"OutputName":"[^"]*${instance}[^"]*DbiResourceId[^"]*"\\}\\},"/([a-z_]+)"\\]\\]\\}$`)
             .exec(JSON.stringify(resource));
-          expect(match, `${stage} ${name}: ${JSON.stringify(resource)}`).not.toBeNull();
+          expect(match, `${stage} ${role}: ${JSON.stringify(resource)}`).not.toBeNull();
           return match![1];
         });
-        expect(users.sort(), `${stage} ${name}`).toEqual([`${name}_app`, `${name}_service`]);
+        expect(users, `${stage} ${role}`).toEqual([user]);
       }
-      // Every rds-db grant belongs to one of the three task roles: no other role may connect at all.
-      const owners = grants.map((g) => names.filter((name) => g.roles.includes(`${capitalized(name)}TaskTaskRole`)));
+      // Every rds-db grant belongs to one of those six roles: no other role may connect at all.
+      const owners = grants.map((g) => holders.filter(({ role }) => g.roles.includes(role)));
       expect(owners.filter((matched) => matched.length !== 1), stage).toEqual([]);
     }
   });

@@ -14,12 +14,12 @@ const synthesized = await stageTemplates();
 /** Only offline: the emulators' endpoints, and where the migrations and the database are (as either role). */
 const OFFLINE_ONLY = ['AWS_ENDPOINT_URL', 'COGNITO_ENDPOINT', 'DATABASE_URL', 'DATABASE_MIGRATION_URL', 'MIGRATIONS_DIR'];
 /**
- * Only in AWS: libpq settings from RDS and the IAM logins, the app role's and the migrations' owner role's
- * (offline, DATABASE_URL and DATABASE_MIGRATION_URL say all of it), and the wait for another task's migration
- * lock, tied to the ECS grace period, and the pool size, tied to the instance's connection budget (offline, one
+ * Only in AWS: libpq settings from RDS and the app role's IAM login (offline, DATABASE_URL says all of it), the
+ * schema check in place of migrations (a deploy step applied them: offline the service applies them itself, as the
+ * owner of DATABASE_MIGRATION_URL), and the pool size, tied to the instance's connection budget (offline, one
  * process per service: the defaults).
  */
-const AWS_ONLY = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'PGUSER', 'DATABASE_MIGRATION_USER', 'DATABASE_IAM_AUTH', 'MIGRATION_LOCK_WAIT_MS', 'DATABASE_POOL_MAX'];
+const AWS_ONLY = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGSSLMODE', 'PGUSER', 'DATABASE_IAM_AUTH', 'DATABASE_MIGRATIONS', 'DATABASE_POOL_MAX'];
 
 function deployedNames(template: Template, service: string): string[] {
   for (const task of Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))) {

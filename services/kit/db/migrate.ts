@@ -15,8 +15,10 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type pg from 'pg';
 import { tellLauncher } from '../launcher-env';
 import type { Logger } from '../logger';
+import { ConfigError } from '../config';
 import { lockHolder } from './advisory-lock-holder';
 import { migrationLogin, type MigrationLoginSettings } from './migration-login';
+import { missingColumns } from './schema-check';
 import { waitForDatabase } from './wait-for-database';
 
 export interface MigrateOptions {
@@ -98,6 +100,8 @@ export function startMigrations(run: () => Promise<void>): Migrations {
 }
 
 export interface MigrationSettings {
+  /** `check`: another step applied them; the service only checks that it can use its tables. @default apply */
+  readonly DATABASE_MIGRATIONS?: 'apply' | 'check';
   readonly MIGRATIONS_DIR: string;
   readonly DATABASE_WAIT_MS: number;
   readonly MIGRATION_LOCK_WAIT_MS: number;
@@ -111,9 +115,16 @@ export interface MigrationSettings {
  * to PostgreSQL's start, not to this service's. With a login of their own, they are done only once the database
  * accepts the service's own login too: `/health/started` (the deployed balancer's check) must not pass a task
  * that could migrate but cannot serve (its app role missing, or not allowed to log in). A contradictory login
- * setting throws here, at startup.
+ * setting throws here, at startup. With `DATABASE_MIGRATIONS=check` (AWS), see checkInBackground.
  */
-export function migrateInBackground(servicePool: pg.Pool, config: MigrationSettings & MigrationLoginSettings, lockName: string, logger: Logger): Migrations {
+export function migrateInBackground(
+  servicePool: pg.Pool,
+  config: MigrationSettings & MigrationLoginSettings,
+  lockName: string,
+  logger: Logger,
+  schema: Readonly<Record<string, unknown>>,
+): Migrations {
+  if (config.DATABASE_MIGRATIONS === 'check') return checkInBackground(servicePool, config, logger, schema);
   const options = { lockWaitMs: config.MIGRATION_LOCK_WAIT_MS, lockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS };
   const login = migrationLogin(config, servicePool, logger);
   const separate = login.pool !== servicePool;
@@ -130,5 +141,29 @@ export function migrateInBackground(servicePool: pg.Pool, config: MigrationSetti
     // What is left of DATABASE_WAIT_MS: the two logins wait for the database within one bound, not two.
     const left = Math.max(1, config.DATABASE_WAIT_MS - waitedMs);
     if (separate) await waitForDatabase(servicePool, left, logger, 'this service\'s own login (its app role)');
+  });
+}
+
+/**
+ * For a service whose migrations another step applied (AWS: the deploy's migration step runs before CloudFormation
+ * updates the service): it holds no owner login, waits for its own, and is done once its login can use every table
+ * and column of `schema`. A release started on an older schema stops, naming what is missing, instead of passing
+ * its health check and failing requests; ECS then rolls the deployment back.
+ */
+function checkInBackground(servicePool: pg.Pool, config: MigrationSettings & MigrationLoginSettings, logger: Logger, schema: Readonly<Record<string, unknown>>): Migrations {
+  const owners = (['DATABASE_MIGRATION_URL', 'DATABASE_MIGRATION_USER'] as const).filter((name) => config[name]);
+  if (owners.length > 0) {
+    throw new ConfigError(owners.map((name) => `${name}: not with DATABASE_MIGRATIONS=check, which applies no migrations and needs no owner login`));
+  }
+  return startMigrations(async () => {
+    tellLauncher({ waitedMs: await waitForDatabase(servicePool, config.DATABASE_WAIT_MS, logger) });
+    const missing = await missingColumns(servicePool, schema);
+    if (missing.length > 0) {
+      throw new Error(
+        `DATABASE_MIGRATIONS=check: this login cannot use ${missing.length} column(s) this release needs (${missing.slice(0, 10).join(', ')}` +
+          `${missing.length > 10 ? ', …' : ''}): apply the release's migrations first (in AWS, the deploy's migration step does)`,
+      );
+    }
+    logger.info('schema checked: every table and column this release uses is there');
   });
 }

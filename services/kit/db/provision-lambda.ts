@@ -9,24 +9,10 @@
  * (and rolls it back) instead of leaving CloudFormation waiting: retries and a database that does not answer
  * stop `ANSWER_RESERVE_MS` before the function's timeout.
  */
+import { answerCustomResource, beforeDeadline, type CustomResourceEvent, type LambdaContext } from '../custom-resource';
 import { adminFromUrl, provisionDatabases, type ServiceDatabase } from './provision';
 
-interface CustomResourceEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResponseURL: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-  readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: { readonly Databases?: unknown };
-}
-
 type Env = Readonly<Record<string, string | undefined>>;
-
-/** What the provisioning needs of Lambda's context object. */
-export interface LambdaContext {
-  getRemainingTimeInMillis(): number;
-}
 
 /**
  * Pauses before reading the master secret again when the database refuses it: a rotation changes the password
@@ -35,30 +21,23 @@ export interface LambdaContext {
  */
 export const REFUSED_SECRET_RETRIES_MS: readonly number[] = [5_000, 10_000, 20_000, 40_000];
 
-/**
- * Time kept back from the function's timeout to answer CloudFormation (a PUT of up to 10 s): a function that
- * times out answers nothing, and CloudFormation would wait out the resource's service timeout.
- */
-export const ANSWER_RESERVE_MS = 15_000;
-
 /** Lambda's entry point: Lambda calls it with the event and its context; settings come from the environment. */
 export async function handler(event: CustomResourceEvent, context: LambdaContext): Promise<void> {
   await provisionAndAnswer(event, context, process.env, REFUSED_SECRET_RETRIES_MS);
 }
 
 export async function provisionAndAnswer(event: CustomResourceEvent, context: LambdaContext, env: Env, retriesMs: readonly number[]): Promise<void> {
-  let outcome: { Status: 'SUCCESS' | 'FAILED'; Reason: string };
-  try {
-    const deadline = Date.now() + context.getRemainingTimeInMillis() - ANSWER_RESERVE_MS;
+  await answerCustomResource(event, context, {
+    // One physical resource per instance: an update never replaces it, so CloudFormation never sends a Delete for the old one.
+    physicalIdSuffix: 'provisioning',
+    run: async (deadline) => {
+      await provisionRetrying(databasesOf(event.ResourceProperties.Databases), env, retriesMs, deadline);
+      return 'roles and databases provisioned';
+    },
     // Deleting the resource keeps the roles and the data: they go with the instance, or stay with its snapshot.
-    if (event.RequestType !== 'Delete') await provisionRetrying(databasesOf(event.ResourceProperties.Databases), env, retriesMs, deadline);
-    outcome = { Status: 'SUCCESS', Reason: event.RequestType === 'Delete' ? 'nothing to remove' : 'roles and databases provisioned' };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    console.error(JSON.stringify({ msg: 'provisioning failed', reason }));
-    outcome = { Status: 'FAILED', Reason: reason.slice(0, 2_000) };
-  }
-  await answer(event, outcome);
+    onDelete: 'nothing to remove',
+    failed: 'provisioning failed',
+  });
 }
 
 /**
@@ -81,7 +60,8 @@ async function provisionRetrying(databases: ServiceDatabase[], env: Env, retries
   let lastReason = '';
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await beforeDeadline(provision(databases, env), deadline, lastReason);
+      const late = () => `provisioning did not finish before the function's timeout${lastReason ? `; last: ${lastReason}` : ''}`;
+      return await beforeDeadline(provision(databases, env), deadline, late);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       const pause = retriesMs[attempt];
@@ -91,19 +71,6 @@ async function provisionRetrying(databases: ServiceDatabase[], env: Env, retries
       console.error(JSON.stringify({ msg: 'the database refused the master secret: reading it again', code, attempt: attempt + 1 }));
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
-  }
-}
-
-/** `work`, or a failure at `deadline` if it is still running then (a database that does not answer). */
-async function beforeDeadline<T>(work: Promise<T>, deadline: number, lastReason: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`provisioning did not finish before the function's timeout${lastReason ? `; last: ${lastReason}` : ''}`)), Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -130,17 +97,4 @@ async function secretFromExtension(secretArn: string, env: Env): Promise<{ usern
   const secret = JSON.parse(SecretString ?? '{}') as { username?: unknown; password?: unknown };
   if (typeof secret.username !== 'string' || typeof secret.password !== 'string') throw new Error('the master secret has no username and password');
   return { username: secret.username, password: secret.password };
-}
-
-async function answer(event: CustomResourceEvent, outcome: { Status: 'SUCCESS' | 'FAILED'; Reason: string }): Promise<void> {
-  const body = JSON.stringify({
-    ...outcome,
-    // One physical resource per instance: an update never replaces it, so CloudFormation never sends a Delete for the old one.
-    PhysicalResourceId: event.PhysicalResourceId ?? `${event.LogicalResourceId}-provisioning`,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-  });
-  const response = await fetch(event.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '' }, signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`CloudFormation's response URL answered ${response.status}`);
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnWaitConditionHandle, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Cluster, ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -37,6 +37,7 @@ function build(overrides: Partial<MicroserviceProps> = {}, users: Partial<Pick<D
     rulePriority: 10,
     deregistrationDelay: Duration.seconds(15),
     serviceConnect: { namespace: new HttpNamespace(test.stack, 'Namespace', { name: 'test.internal' }), dnsName: 'product' },
+    migratedBy: new CfnWaitConditionHandle(test.stack, 'MigrationStep'),
     logRetention: RetentionDays.ONE_WEEK,
     ...overrides,
   });
@@ -63,20 +64,25 @@ describe('Microservice', () => {
   it('when deployed, then a failing deployment trips the circuit breaker and rolls back, and new tasks come up before old ones go', () => {
     build().template().hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: true, Rollback: true }, MinimumHealthyPercent: 100, MaximumPercent: 200 },
-      HealthCheckGracePeriodSeconds: 600,
+      HealthCheckGracePeriodSeconds: 180,
       NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
     });
   });
 
-  it('when a migration is slow, then ECS waits for readiness as long as readyWithin, and the task waits at most half that for another migration', () => {
-    const { template } = build({ readyWithin: Duration.minutes(4) });
-    template().hasResourceProperties('AWS::ECS::Service', { HealthCheckGracePeriodSeconds: 240 });
-    const task = Object.values(resourcesOf(template(), 'AWS::ECS::TaskDefinition'))[0]!;
-    const container = (task.Properties?.ContainerDefinitions as Container[]).find((c) => c.Name === 'product');
-    expect(container?.Environment).toContainEqual({ Name: 'MIGRATION_LOCK_WAIT_MS', Value: '120000' });
+  it('when a task starts slowly, then ECS waits for its health as long as readyWithin', () => {
+    build({ readyWithin: Duration.minutes(4) }).template().hasResourceProperties('AWS::ECS::Service', { HealthCheckGracePeriodSeconds: 240 });
   });
 
-  it('when a task starts, then the ALB sends it traffic only once /health/started (migrations done) passed twice 5 s apart, and a database outage does not fail that check', () => {
+  it('when deployed, then CloudFormation updates the service only after its migration step, and its tasks apply no migrations but check the schema', () => {
+    const template = build().template();
+    const [service] = Object.values(template.findResources('AWS::ECS::Service')) as { DependsOn?: string[] }[];
+    expect(service?.DependsOn).toContain(Object.keys(resourcesOf(template, 'AWS::CloudFormation::WaitConditionHandle'))[0]);
+    const environment = environmentOf(template);
+    expect(environment.DATABASE_MIGRATIONS).toBe('check');
+    expect(Object.keys(environment).filter((name) => name.includes('MIGRATION_'))).toEqual([]);
+  });
+
+  it('when a task starts, then the ALB sends it traffic only once /health/started (schema checked) passed twice 5 s apart, and a database outage does not fail that check', () => {
     build().template().hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetType: 'ip',
       Port: 3000,
@@ -89,7 +95,7 @@ describe('Microservice', () => {
     });
   });
 
-  it('when configured, then the task holds no database secret: it logs in as its own roles with IAM tokens, and the rest is plain, typed configuration', () => {
+  it('when configured, then the task holds no database secret: it logs in as its app role with an IAM token, and the rest is plain, typed configuration', () => {
     const [task] = Object.values(resourcesOf(build().template(), 'AWS::ECS::TaskDefinition'));
     const containers = task?.Properties?.ContainerDefinitions as Container[];
     expect(containers.map((c) => c.Name)).toEqual(['product']);
@@ -100,7 +106,6 @@ describe('Microservice', () => {
       PGPORT: '5433',
       PGDATABASE: 'product',
       PGUSER: 'product_app',
-      DATABASE_MIGRATION_USER: 'product_service',
       DATABASE_IAM_AUTH: 'true',
       PGSSLMODE: 'verify-full',
       COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
@@ -110,23 +115,22 @@ describe('Microservice', () => {
     });
   });
 
-  it('when configured, then the running service logs in as the app role (PGUSER) and its migrations as the owner role (DATABASE_MIGRATION_USER)', () => {
+  it('when configured, then the running service logs in as the app role (PGUSER) and knows no owner login', () => {
     const environment = environmentOf(build().template());
     expect(environment.PGUSER).toBe('product_app');
-    expect(environment.DATABASE_MIGRATION_USER).toBe('product_service');
+    expect(Object.values(environment)).not.toContain('product_service');
   });
 
-  it('when configured, then the task role may connect as exactly its app user and its owner user of its own instance, and as no other', () => {
+  it('when configured, then the task role may connect as exactly its app user of its own instance: not as the owner, and as no other', () => {
     const statements = databaseStatements(build().template());
     expect(statements.map((statement) => [statement.Effect, statement.Action])).toEqual(statements.map(() => ['Allow', 'rds-db:connect']));
     expect(statements.flatMap((statement) => [statement.Resource].flat()).sort()).toEqual([
       'arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOP/product_app',
-      'arn:aws:rds-db:us-east-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOP/product_service',
     ]);
   });
 
   it.each<[string, Partial<Pick<DatabaseConnection, 'user' | 'appUser'>>, RegExp]>([
-    ['the same user for the service and its migrations', { appUser: 'product_service' }, /database\.user .* and database\.appUser .* must be two different users; got "product_service" and "product_service"/],
+    ['the same user for the service and its migration step', { appUser: 'product_service' }, /database\.user .* and database\.appUser .* must be two different users; got "product_service" and "product_service"/],
     ['no app user', { appUser: '' }, /must be two different users; got "product_service" and ""/],
   ])('when the database login has %s, then construction fails naming what it got', (_what, users, message) => {
     expect(() => build({}, users)).toThrow(message);

@@ -24,6 +24,12 @@ describe('loadConfig', () => {
     expect(message).toContain('"eighty"');
   });
 
+  it('when DATABASE_MIGRATIONS is unset, then the service applies its migrations; check is taken, anything else refused by name', () => {
+    expect(loadConfig(serviceEnvSchema(3002), valid).DATABASE_MIGRATIONS).toBe('apply');
+    expect(loadConfig(serviceEnvSchema(3002), { ...valid, DATABASE_MIGRATIONS: 'check' }).DATABASE_MIGRATIONS).toBe('check');
+    expect(() => loadConfig(serviceEnvSchema(3002), { ...valid, DATABASE_MIGRATIONS: 'skip' })).toThrow(/DATABASE_MIGRATIONS/);
+  });
+
   it('when a variable is set to an empty string, then it counts as unset', () => {
     const config = loadConfig(serviceEnvSchema(3002), { ...valid, DATABASE_URL: '', PORT: '' });
     expect(config.DATABASE_URL).toBeUndefined();

@@ -27,7 +27,7 @@ afterAll(async () => {
 
 describe('who migrations log in as', () => {
   it('when the service runs as its app role and DATABASE_MIGRATION_URL names the owner, then the owner migrates, keeps no session, and the service uses the tables', async () => {
-    const migrations = migrateInBackground(service.pool, { ...SETTINGS, DATABASE_MIGRATION_URL: testDb.url }, 'fixture', testLogger);
+    const migrations = migrateInBackground(service.pool, { ...SETTINGS, DATABASE_MIGRATION_URL: testDb.url }, 'fixture', testLogger, {});
     await migrations.finished;
     const owners = await asAdmin<{ owner: string }>("SELECT DISTINCT tableowner AS owner FROM pg_tables WHERE schemaname IN ('public', 'drizzle')");
     expect(owners.map((r) => r.owner)).toEqual([testDb.role]);
@@ -42,7 +42,7 @@ describe('who migrations log in as', () => {
     const fresh = await createTestDatabase('migration_login_none', { app: true });
     const appOnly = createDatabase({ connectionString: fresh.appUrl!, schema: {}, logger: testLogger });
     try {
-      const migrations = migrateInBackground(appOnly.pool, SETTINGS, 'fixture', testLogger);
+      const migrations = migrateInBackground(appOnly.pool, SETTINGS, 'fixture', testLogger, {});
       await expect(migrations.finished).rejects.toThrow(/migrations of "fixture" failed: permission denied/);
     } finally {
       await appOnly.close();
@@ -56,7 +56,7 @@ describe('who migrations log in as', () => {
     wrong.username = `${testDb.role}_nobody`;
     const refused = createDatabase({ connectionString: wrong.toString(), schema: {}, logger: testLogger });
     try {
-      const migrations = migrateInBackground(refused.pool, { ...SETTINGS, DATABASE_WAIT_MS: 300, DATABASE_MIGRATION_URL: testDb.url }, 'fixture', testLogger);
+      const migrations = migrateInBackground(refused.pool, { ...SETTINGS, DATABASE_WAIT_MS: 300, DATABASE_MIGRATION_URL: testDb.url }, 'fixture', testLogger, {});
       await expect(migrations.finished).rejects.toThrow(/did not accept this service's own login \(its app role\) within DATABASE_WAIT_MS \(\d+ ms\): .*"t_migration_login_\w+_nobody"/);
       expect(migrations.done()).toBe(false);
     } finally {
@@ -75,7 +75,7 @@ describe('who migrations log in as', () => {
     [{ DATABASE_MIGRATION_USER: 'owner', DATABASE_IAM_AUTH: true }, /PGHOST: required with DATABASE_MIGRATION_USER[\s\S]*AWS_REGION: required with DATABASE_MIGRATION_USER/],
     [{ DATABASE_MIGRATION_USER: 'owner', DATABASE_IAM_AUTH: true, DATABASE_URL: 'postgres://a@h/d' }, /DATABASE_MIGRATION_USER: goes with the libpq variables .*not with DATABASE_URL; with a URL, set DATABASE_MIGRATION_URL instead/],
   ])('when the migration login is set inconsistently (%o), then startup stops naming the variables', (settings, message) => {
-    const start = () => migrateInBackground(service.pool, { ...SETTINGS, ...settings }, 'fixture', testLogger);
+    const start = () => migrateInBackground(service.pool, { ...SETTINGS, ...settings }, 'fixture', testLogger, {});
     expect(start).toThrow(ConfigError);
     expect(start).toThrow(message);
   });
