@@ -7,24 +7,23 @@
  *
  * A Lambda-backed custom resource, as for the provisioning (database-provisioner.ts): CloudFormation orders it,
  * waits for its answer and rolls back on failure, with nothing to poll. It runs again whenever the migrations, the
- * handler's code or the database it points at change (a restore from a snapshot is a new instance), and when the
- * `remigrate` context value does (`cdk deploy -c remigrate=$(date +%s)`); applying them again changes nothing.
+ * built code or the database it points at change (a restore from a snapshot is a new instance), and when the
+ * `remigrate` context value does (`cdk deploy -c remigrate=$(date +%s)`; the next deploy without it changes the
+ * value back, and runs it once more); applying them again changes nothing.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { DatabaseConnection } from './database';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-const KIT = path.join(REPO_ROOT, 'services/kit');
-/** The handler and the code it runs: a change to any of them runs the step again. */
-const SOURCES = ['db/migrate-lambda.ts', 'db/migrate.ts', 'db/advisory-lock-holder.ts', 'db/pool.ts', 'custom-resource.ts'].map((file) => path.join(KIT, file));
+const HANDLER = path.join(REPO_ROOT, 'services/kit/db/migrate-lambda.ts');
 /** Lambda's longest run; the step answers CloudFormation before it (services/kit/custom-resource.ts). */
 const FUNCTION_TIMEOUT = Duration.minutes(15);
 
@@ -62,7 +61,7 @@ export class DatabaseMigrations extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
       description: `Applies the ${props.lockName} service's migrations as its database's owner, before the service updates`,
-      entry: SOURCES[0]!,
+      entry: HANDLER,
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -111,7 +110,9 @@ export class DatabaseMigrations extends Construct {
         // A new endpoint (an instance restored from a snapshot) runs the step again.
         Database: { host: instance.dbInstanceEndpointAddress, port: instance.dbInstanceEndpointPort, name: databaseName, owner: user },
         // 64 hex digits, which the snapshot tests normalise as they do asset hashes.
-        Migrations: digest([...SOURCES, ...migrations]),
+        Migrations: digest(migrations),
+        // The built code's asset key: a change to the handler, to what it bundles or to the lock file runs it again.
+        Bundle: ((this.function.node.defaultChild as CfnFunction).code as CfnFunction.CodeProperty).s3Key ?? '',
         Remigrate: String(this.node.tryGetContext('remigrate') ?? ''),
       },
     });

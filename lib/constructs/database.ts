@@ -19,13 +19,13 @@ export type { DatabaseLogin };
 
 /**
  * What a service needs to reach its own database: passed as objects, never as ARN strings. No secret: the task
- * logs in as `appUser` (and its migrations as `user`) with IAM tokens, allowed by `rds-db:connect` on those two
- * users of this instance only.
+ * logs in as `appUser` and its migration step (database-migrations.ts) as `user`, each with IAM tokens, allowed by
+ * `rds-db:connect` on that one user of this instance.
  */
 export interface DatabaseConnection {
   readonly instance: IDatabaseInstance;
   readonly databaseName: string;
-  /** The login role that owns the database; only the migrations log in as it (services/contracts/database-roles.ts). */
+  /** The login role that owns the database; only the migration step logs in as it (services/contracts/database-roles.ts). */
   readonly user: string;
   /** The login role the running service uses: it may read and write rows only (services/contracts/database-roles.ts). */
   readonly appUser: string;

@@ -93,9 +93,9 @@ export interface MicroserviceProps extends MicroserviceScaling {
 
 /**
  * One microservice on Fargate behind the internal ALB: its task (image, typed config, its app role's database login
- * by IAM authentication), updated only after its migration step (`migratedBy`), a target group gated on /health/started, path rules, a circuit breaker that rolls back a
- * deployment whose tasks never get healthy, an alarm that rolls back one whose tasks answer server errors, and target
- * tracking on CPU and on requests per task.
+ * by IAM authentication), updated only after its migration step (`migratedBy`), a target group gated on
+ * /health/started, path rules, a circuit breaker that rolls back a deployment whose tasks never get healthy, an alarm
+ * that rolls back one whose tasks answer server errors, and target tracking on CPU and on requests per task.
  */
 export class Microservice extends Construct {
   public readonly service: FargateService;

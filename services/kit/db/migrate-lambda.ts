@@ -10,58 +10,27 @@
  * in with an IAM token signed with the function's role; signing is local, so only CloudFormation's answer leaves
  * the VPC.
  */
-import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { answerCustomResource, beforeDeadline, type CustomResourceEvent, type LambdaContext } from '../custom-resource';
-import { createLogger } from '../logger';
+import { createLogger, type Logger } from '../logger';
 import { migrateWithLock } from './migrate';
 import type { PasswordSource } from './password-source';
 import { iamPasswordSource } from './password-source-iam';
+import { migrationTargetOf, type MigrationTarget } from './migration-target';
 import { createPool } from './pool';
+import { waitForDatabase } from './wait-for-database';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Where the migrations go, from the function's environment (set by the construct, checked here all the same). */
-export interface MigrationTarget {
-  readonly host: string;
-  readonly port: number;
-  readonly database: string;
-  /** The database's owner: the only login that may change its schema. */
-  readonly user: string;
-  readonly region: string;
-  /** The advisory lock the service's own migrations take (its name): one migrator at a time. */
-  readonly lockName: string;
-  readonly migrationsDir: string;
-  /** @default verify-full (RDS's certificate, trusted through NODE_EXTRA_CA_CERTS) */
-  readonly sslmode: string;
-}
-
-const REQUIRED = ['DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER', 'AWS_REGION', 'LOCK_NAME'] as const;
-
-/**
- * A session the function can no longer answer for (it timed out, or Lambda froze it) must not keep its locks: the
- * server ends it after this long idle inside a transaction.
- */
-const IDLE_IN_TRANSACTION_MS = 30_000;
+/** A session the function no longer answers for (Lambda froze it) ends after this long idle, and frees its locks. */
+const IDLE_MS = 30_000;
 /** Kept from the lock wait: a held lock is reported (naming its holder) before the deadline answers for it. */
 const LOCK_REPORT_MS = 1_000;
-
-export function migrationTargetOf(env: Env): MigrationTarget {
-  const missing = REQUIRED.filter((name) => !env[name]);
-  if (missing.length > 0) throw new Error(`${missing.join(', ')} must be set in the migration function's environment`);
-  const port = Number(env.DB_PORT);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`DB_PORT must be a port number; got "${env.DB_PORT}"`);
-  return {
-    host: env.DB_HOST!,
-    port,
-    database: env.DB_NAME!,
-    user: env.DB_USER!,
-    region: env.AWS_REGION!,
-    lockName: env.LOCK_NAME!,
-    // The construct copies the service's migrations folder beside the bundled handler.
-    migrationsDir: env.MIGRATIONS_DIR ?? path.join(__dirname, 'migrations'),
-    sslmode: env.DB_SSLMODE ?? 'verify-full',
-  };
-}
+/** How long pg_terminate_backend waits for each session to be gone. */
+const TERMINATE_WAIT_MS = 5_000;
+/** The pool's end waits for its session to be given back; after a termination that is not waited for long. */
+const POOL_END_MS = 2_000;
 
 /** Lambda's entry point: the owner logs in with IAM tokens. */
 export async function handler(event: CustomResourceEvent, context: LambdaContext): Promise<void> {
@@ -85,25 +54,59 @@ export async function migrateAndAnswer(event: CustomResourceEvent, context: Lamb
 }
 
 async function migrateBy(target: MigrationTarget, password: PasswordSource, deadline: number): Promise<void> {
-  const logger = createLogger({ service: `${target.lockName}-migrations` });
+  const logger = createLogger({ service: `${target.lockName}-migrations`, level: target.logLevel });
+  const url = sessionUrl(target, deadline);
+  const pool = createPool({ connectionString: url, password, max: 1 }, logger, 'migration');
+  const sessions = new Set<number>();
+  pool.on('connect', (client) => {
+    sessions.add((client as unknown as { processID: number }).processID);
+    // A session ended under it (endSessions, the server's timeouts) is reported to the query in flight too.
+    client.on('error', (error) => logger.warn({ err: error }, 'the migration session ended'));
+  });
+  const late = () => `the migrations of database "${target.database}" did not finish before the function's timeout`;
+  try {
+    // A database rebooting or failing over, or a login IAM does not let in yet, is waited for within the time left.
+    const waitMs = Math.max(1, Math.min(target.waitMs, deadline - Date.now() - LOCK_REPORT_MS));
+    await beforeDeadline(waitForDatabase(pool, waitMs, logger, 'the database owner\'s login'), deadline, late);
+    // A second short of the deadline, so that a lock held too long is reported as such, naming its holder.
+    const lockWaitMs = Math.max(0, deadline - Date.now() - LOCK_REPORT_MS);
+    const applying = migrateWithLock(pool, target.migrationsDir, target.lockName, logger, { lockWaitMs });
+    applying.catch(() => {}); // awaited below; this only keeps a rejection after the deadline from going unhandled
+    await beforeDeadline(applying, deadline, late);
+  } catch (error) {
+    // Nothing may go on after the answer: a statement still running, or the next one, would commit later or hold
+    // its locks while the release still serving waits. Its session ends (and rolls back) before FAILED is sent.
+    await endSessions(url, password, [...sessions], logger);
+    throw error;
+  } finally {
+    await Promise.race([pool.end(), sleep(POOL_END_MS)]);
+  }
+}
+
+/**
+ * The owner's session settings: no statement runs past the deadline, and a session Lambda froze (the function
+ * answered, then was frozen mid-work) ends by itself, releasing its locks, inside a transaction or not.
+ */
+function sessionUrl(target: MigrationTarget, deadline: number): string {
   const url = new URL(`postgres://${target.host}:${target.port}`);
   url.pathname = `/${encodeURIComponent(target.database)}`;
   url.username = encodeURIComponent(target.user);
   url.searchParams.set('sslmode', target.sslmode);
-  const pool = createPool({ connectionString: url.toString(), password, max: 1 }, logger, 'migration');
-  // No statement outlives the function's answer; the server stops it and rolls the migrations back.
-  const statementMs = () => Math.max(1, Math.round(deadline - Date.now()));
-  pool.on('connect', (client) => {
-    client.query(`SET statement_timeout = ${statementMs()}; SET idle_in_transaction_session_timeout = ${IDLE_IN_TRANSACTION_MS}`).catch(() => {});
-  });
-  // A second short of the deadline, so that a lock held too long is reported as such, naming its holder.
-  const lockWaitMs = Math.max(0, deadline - Date.now() - LOCK_REPORT_MS);
-  const applying = migrateWithLock(pool, target.migrationsDir, target.lockName, logger, { lockWaitMs }).finally(() => pool.end());
+  const statementMs = Math.max(1, Math.round(deadline - Date.now()));
+  url.searchParams.set('options', `-c statement_timeout=${statementMs} -c idle_in_transaction_session_timeout=${IDLE_MS} -c idle_session_timeout=${IDLE_MS}`);
+  return url.toString();
+}
+
+/** Terminates the step's own sessions from a new one (the owner may end its own), waiting until each has gone. */
+async function endSessions(url: string, password: PasswordSource, pids: readonly number[], logger: Logger): Promise<void> {
+  if (pids.length === 0) return;
+  const client = new pg.Client({ connectionString: url, password: () => password.password(), connectionTimeoutMillis: 5_000 });
   try {
-    await beforeDeadline(applying, deadline, () => `the migrations of database "${target.database}" did not finish before the function's timeout`);
+    await client.connect();
+    await client.query('SELECT pg_terminate_backend(pid, $2) FROM unnest($1::int[]) AS pid', [pids, TERMINATE_WAIT_MS]);
   } catch (error) {
-    // Answer now: the statement ends at the deadline (statement_timeout), and the pool closes once it has.
-    applying.catch(() => {});
-    throw error;
+    logger.error({ err: error, pids }, 'the migration sessions could not be ended; the server\'s timeouts will end them');
+  } finally {
+    await client.end().catch(() => {});
   }
 }

@@ -18,7 +18,7 @@ import type { Logger } from '../logger';
 import { ConfigError } from '../config';
 import { lockHolder } from './advisory-lock-holder';
 import { migrationLogin, type MigrationLoginSettings } from './migration-login';
-import { missingColumns } from './schema-check';
+import { unusableParts } from './schema-check';
 import { waitForDatabase } from './wait-for-database';
 
 export interface MigrateOptions {
@@ -147,7 +147,7 @@ export function migrateInBackground(
 /**
  * For a service whose migrations another step applied (AWS: the deploy's migration step runs before CloudFormation
  * updates the service): it holds no owner login, waits for its own, and is done once its login can use every table
- * and column of `schema`. A release started on an older schema stops, naming what is missing, instead of passing
+ * and column of `schema` (schema-check.ts). A release started on an older schema stops, naming what is missing, instead of passing
  * its health check and failing requests; ECS then rolls the deployment back.
  */
 function checkInBackground(servicePool: pg.Pool, config: MigrationSettings & MigrationLoginSettings, logger: Logger, schema: Readonly<Record<string, unknown>>): Migrations {
@@ -157,13 +157,13 @@ function checkInBackground(servicePool: pg.Pool, config: MigrationSettings & Mig
   }
   return startMigrations(async () => {
     tellLauncher({ waitedMs: await waitForDatabase(servicePool, config.DATABASE_WAIT_MS, logger) });
-    const missing = await missingColumns(servicePool, schema);
-    if (missing.length > 0) {
+    const unusable = await unusableParts(servicePool, schema);
+    if (unusable.length > 0) {
       throw new Error(
-        `DATABASE_MIGRATIONS=check: this login cannot use ${missing.length} column(s) this release needs (${missing.slice(0, 10).join(', ')}` +
-          `${missing.length > 10 ? ', …' : ''}): apply the release's migrations first (in AWS, the deploy's migration step does)`,
+        `DATABASE_MIGRATIONS=check: this login cannot use ${unusable.length} part(s) of the schema this release needs (${unusable.slice(0, 10).join(', ')}` +
+          `${unusable.length > 10 ? ', …' : ''}): apply the release's migrations first (in AWS, the deploy's migration step does), or grant the app role its rights`,
       );
     }
-    logger.info('schema checked: every table and column this release uses is there');
+    logger.info('schema checked: this login can use every table, column and sequence this release names');
   });
 }

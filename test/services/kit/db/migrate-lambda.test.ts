@@ -1,12 +1,15 @@
 import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ANSWER_RESERVE_MS } from '../../../../services/kit/custom-resource';
-import { migrateAndAnswer, migrationTargetOf } from '../../../../services/kit/db/migrate-lambda';
-import { missingColumns } from '../../../../services/kit/db/schema-check';
+import { type handler, migrateAndAnswer } from '../../../../services/kit/db/migrate-lambda';
+import { migrationTargetOf } from '../../../../services/kit/db/migration-target';
+import { unusableParts } from '../../../../services/kit/db/schema-check';
 import { createDatabase } from '../../../../services/kit/db/database';
 import * as billingSchema from '../../../../services/billing/data-access/schema';
 import { createTestDatabase, queryRows, type TestDatabase } from '../../../support/database';
@@ -19,7 +22,7 @@ import { testLogger } from '../../../support/silent-logger';
  * a local HTTP server.
  */
 const BILLING_MIGRATIONS = path.resolve('services/billing/data-access/migrations');
-const SLOW_MIGRATIONS = path.join(import.meta.dirname, 'fixtures', 'slow-migrations');
+const STEPWISE_MIGRATIONS = path.join(import.meta.dirname, 'fixtures', 'stepwise-slow-migrations');
 
 let testDb: TestDatabase;
 let cfn: Server;
@@ -54,6 +57,7 @@ const env = (overrides: Record<string, string | undefined> = {}) => ({
   AWS_REGION: 'us-east-1',
   LOCK_NAME: 'billing',
   MIGRATIONS_DIR: BILLING_MIGRATIONS,
+  LOG_LEVEL: 'silent',
   ...overrides,
 });
 const fixedPassword = (password: () => string) => () => ({ description: 'the owner\'s test password', password: async () => password(), refresh: () => {} });
@@ -94,7 +98,7 @@ describe('the migration step', () => {
     expect(sessions[0]!.n).toBe(0);
     const app = createDatabase({ connectionString: testDb.appUrl!, schema: {}, logger: testLogger });
     try {
-      expect(await missingColumns(app.pool, billingSchema)).toEqual([]);
+      expect(await unusableParts(app.pool, billingSchema)).toEqual([]);
     } finally {
       await app.close();
     }
@@ -121,8 +125,8 @@ describe('the migration step', () => {
   });
 
   it('when the database refuses the login, then FAILED is answered with the server\'s reason', async () => {
-    await quietly(() => call('Update', env({ DB_USER: `${testDb.role}_nobody` })));
-    expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining(`"${testDb.role}_nobody"`) });
+    await quietly(() => call('Update', env({ DB_USER: `${testDb.role}_nobody`, DATABASE_WAIT_MS: '300' })));
+    expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(new RegExp(`did not accept the database owner's login within DATABASE_WAIT_MS \\(300 ms\\): .*"${testDb.role}_nobody"`)) });
   });
 
   it('when a task of the previous release is migrating (it holds the lock) past the function\'s time, then FAILED is answered in time, naming that session', async () => {
@@ -137,22 +141,35 @@ describe('the migration step', () => {
     }
   });
 
-  it('when a migration is still running at the function\'s deadline, then FAILED is answered at once, and the server stops the statement and rolls it back', async () => {
+  it('when a migration is still running at the function\'s deadline, then its session is ended before FAILED is answered: no later statement runs, nothing commits, no lock stays', async () => {
     const slow = await createTestDatabase('migrate_lambda_slow', { app: true });
     try {
       const slowUrl = new URL(slow.url);
-      const settings = env({ DB_NAME: decodeURIComponent(slowUrl.pathname.slice(1)), DB_USER: slow.role, MIGRATIONS_DIR: SLOW_MIGRATIONS, LOCK_NAME: 'slow' });
+      const settings = env({ DB_NAME: decodeURIComponent(slowUrl.pathname.slice(1)), DB_USER: slow.role, MIGRATIONS_DIR: STEPWISE_MIGRATIONS, LOCK_NAME: 'slow' });
       const started = Date.now();
-      await quietly(() => migrateAndAnswer(event('Update'), lambdaContext(ANSWER_RESERVE_MS + 400), settings, fixedPassword(() => slow.password)));
-      expect(Date.now() - started).toBeLessThan(1_400); // the migration sleeps 1.5 s
-      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/did not finish before the function's timeout|statement timeout/) });
-      await vi.waitFor(async () => {
-        const sessions = await queryRows<{ n: number }>(slow.adminUrl, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = '${slow.role}'`);
-        expect(sessions[0]!.n).toBe(0);
-      }, { timeout: 5_000, interval: 100 });
-      expect(await queryRows(slow.adminUrl, "SELECT 1 FROM pg_tables WHERE tablename = 'slow_items'")).toEqual([]);
+      // The deadline falls in the first of two one-second statements; the table comes after both.
+      await quietly(() => migrateAndAnswer(event('Update'), lambdaContext(ANSWER_RESERVE_MS + 500), settings, fixedPassword(() => slow.password)));
+      expect(Date.now() - started).toBeLessThan(1_900);
+      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/did not finish before the function's timeout/) });
+      const sessions = await queryRows<{ n: number }>(slow.adminUrl, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = '${slow.role}'`);
+      expect(sessions[0]!.n).toBe(0);
+      await sleep(2_500); // past both statements' end, had they run on
+      expect(await queryRows(slow.adminUrl, "SELECT 1 FROM pg_tables WHERE tablename = 'stepwise_items'")).toEqual([]);
+      // drizzle makes its bookkeeping table before the migrations' transaction; no migration is recorded in it.
+      expect(await queryRows(slow.url, 'SELECT hash FROM drizzle.__drizzle_migrations')).toEqual([]);
     } finally {
       await slow.drop();
+    }
+  });
+
+  it('when the database does not answer yet (a reboot, a failover), then the step waits for it within DATABASE_WAIT_MS, then names the last reason', async () => {
+    const rebooting = await passwordCapturingServer({ refuseFirst: 2 });
+    try {
+      await quietly(() => call('Update', env({ DB_HOST: '127.0.0.1', DB_PORT: String(rebooting.port), DATABASE_WAIT_MS: '1500' })));
+      expect(rebooting.connections).toBeGreaterThanOrEqual(3);
+      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/did not accept the database owner's login within DATABASE_WAIT_MS \(1500 ms\): the token was captured/) });
+    } finally {
+      await rebooting.close();
     }
   });
 
@@ -160,21 +177,95 @@ describe('the migration step', () => {
     const target = migrationTargetOf({ ...env(), MIGRATIONS_DIR: undefined, DB_SSLMODE: undefined });
     expect(target.migrationsDir).toMatch(/services\/kit\/db\/migrations$/);
     expect(target.sslmode).toBe('verify-full');
+    expect(target.waitMs).toBe(60_000);
+    expect(() => migrationTargetOf({ ...env(), DATABASE_WAIT_MS: '1m' })).toThrow('DATABASE_WAIT_MS must be a positive number of milliseconds; got "1m"');
   });
 
-  it('when the function CDK builds runs (bundled, its migrations copied beside it), then it applies them from there', async () => {
-    const fresh = await createTestDatabase('migrate_lambda_bundle', { app: true });
-    const bundle = builtMigrationFunction(path.resolve('services/product/data-access/migrations'));
-    try {
-      const built = createRequire(import.meta.url)(bundle.entry) as { migrateAndAnswer: typeof migrateAndAnswer };
-      const freshUrl = new URL(fresh.url);
-      const settings = env({ DB_NAME: decodeURIComponent(freshUrl.pathname.slice(1)), DB_USER: fresh.role, LOCK_NAME: 'product', MIGRATIONS_DIR: undefined });
-      await built.migrateAndAnswer(event('Create'), lambdaContext(), settings, fixedPassword(() => fresh.password));
-      expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS' });
-      expect(await queryRows(fresh.adminUrl, "SELECT 1 FROM pg_tables WHERE tablename = 'products'")).toHaveLength(1);
-    } finally {
-      bundle.dispose();
-      await fresh.drop();
-    }
+  describe('the very bundle CDK builds (esbuild, its migrations copied beside it)', () => {
+    let bundle: ReturnType<typeof builtMigrationFunction>;
+    let built: { handler: typeof handler; migrateAndAnswer: typeof migrateAndAnswer };
+    beforeAll(() => {
+      bundle = builtMigrationFunction(path.resolve('services/product/data-access/migrations'));
+      built = createRequire(import.meta.url)(bundle.entry) as typeof built;
+    }, 60_000);
+    afterAll(() => bundle?.dispose());
+
+    it('when it runs, then it applies the migrations from the folder beside it', async () => {
+      const fresh = await createTestDatabase('migrate_lambda_bundle', { app: true });
+      try {
+        const freshUrl = new URL(fresh.url);
+        const settings = env({ DB_NAME: decodeURIComponent(freshUrl.pathname.slice(1)), DB_USER: fresh.role, LOCK_NAME: 'product', MIGRATIONS_DIR: undefined });
+        await built.migrateAndAnswer(event('Create'), lambdaContext(), settings, fixedPassword(() => fresh.password));
+        expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS' });
+        expect(await queryRows(fresh.adminUrl, "SELECT 1 FROM pg_tables WHERE tablename = 'products'")).toHaveLength(1);
+      } finally {
+        await fresh.drop();
+      }
+    });
+
+    it('when Lambda calls its handler with the role\'s credentials in the environment, then it logs in as the owner with an IAM token it signs itself', async () => {
+      const database = await passwordCapturingServer();
+      const settings = { DB_HOST: '127.0.0.1', DB_PORT: String(database.port), DB_NAME: 'product', DB_USER: 'product_service', DB_SSLMODE: 'disable', AWS_REGION: 'eu-west-1', LOCK_NAME: 'product', DATABASE_WAIT_MS: '300', LOG_LEVEL: 'silent' };
+      // What Lambda puts in a function's environment: its role's temporary credentials, and the function's settings.
+      for (const [name, value] of Object.entries({ ...settings, AWS_ACCESS_KEY_ID: 'ASIAEXAMPLEEXAMPLE00', AWS_SECRET_ACCESS_KEY: 'secret-example', AWS_SESSION_TOKEN: 'session-example' })) vi.stubEnv(name, value);
+      try {
+        await quietly(() => built.handler(event('Update'), lambdaContext(ANSWER_RESERVE_MS + 10_000)));
+      } finally {
+        vi.unstubAllEnvs();
+        await database.close();
+      }
+      expect(database.passwords[0]).toMatch(new RegExp(`^127\\.0\\.0\\.1:${database.port}/\\?Action=connect&DBUser=product_service&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLEEXAMPLE00%2F\\d{8}%2Feu-west-1%2Frds-db%2Faws4_request&`));
+      expect(database.passwords[0]).toContain('X-Amz-Security-Token=session-example');
+      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('the token was captured') });
+    });
   });
 });
+
+/**
+ * A server that speaks just enough of PostgreSQL's protocol to ask for a cleartext password, keep it, and refuse the
+ * login: what a client sends as its password, without a server that checks IAM tokens.
+ */
+async function passwordCapturingServer(options: { refuseFirst?: number } = {}): Promise<{ port: number; passwords: string[]; readonly connections: number; close(): Promise<void> }> {
+  const passwords: string[] = [];
+  let connections = 0;
+  const server = createTcpServer((socket) => {
+    connections += 1;
+    // A server not up yet: the connection is closed at once, as a rebooting instance's port would.
+    if (connections <= (options.refuseFirst ?? 0)) {
+      socket.destroy();
+      return;
+    }
+    let buffer = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (buffer.length >= 8 && buffer.readInt32BE(4) === 80877103) {
+        socket.write('N'); // SSLRequest: no TLS here
+        buffer = buffer.subarray(8);
+        return;
+      }
+      if (buffer[0] === 0x70 /* 'p' */ && buffer.length >= 5 && buffer.length >= 1 + buffer.readInt32BE(1)) {
+        passwords.push(buffer.subarray(5, buffer.readInt32BE(1)).toString('utf8'));
+        const fields = Buffer.from('SFATAL\0C28000\0Mthe token was captured\0\0');
+        const error = Buffer.alloc(5);
+        error.write('E');
+        error.writeInt32BE(4 + fields.length, 1);
+        socket.end(Buffer.concat([error, fields]));
+        return;
+      }
+      if (buffer.length >= 8 && buffer.length >= buffer.readInt32BE(0) && buffer[0] !== 0x70) {
+        buffer = buffer.subarray(buffer.readInt32BE(0)); // the startup message
+        socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3])); // AuthenticationCleartextPassword
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    passwords,
+    get connections() {
+      return connections;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../services/kit/config';
 import { createDatabase, type Database } from '../../../../services/kit/db/database';
 import { migrateInBackground } from '../../../../services/kit/db/migrate';
-import { missingColumns } from '../../../../services/kit/db/schema-check';
+import { unusableParts } from '../../../../services/kit/db/schema-check';
 import * as billing from '../../../../services/billing/data-access/schema';
 import * as identity from '../../../../services/identity/data-access/schema';
 import * as product from '../../../../services/product/data-access/schema';
@@ -44,21 +44,25 @@ describe('DATABASE_MIGRATIONS=check (a deploy step applied the migrations)', () 
   it('when the migrations were never applied, then the start fails naming every column it needs and how to fix it', async () => {
     const migrations = migrateInBackground(appPool(empty.appUrl!), SETTINGS, 'fixture', testLogger, { items });
     await expect(migrations.finished).rejects.toThrow(
-      'DATABASE_MIGRATIONS=check: this login cannot use 3 column(s) this release needs (items.id, items.code, items.note): apply the release\'s migrations first',
+      'DATABASE_MIGRATIONS=check: this login cannot use 3 part(s) of the schema this release needs (items.id, items.code, items.note): apply the release\'s migrations first',
     );
     expect(migrations.done()).toBe(false);
   });
 
   it('when the release names a column its migrations have not added yet, then only that column is named', async () => {
     const migrations = migrateInBackground(appPool(migrated.appUrl), SETTINGS, 'fixture', testLogger, { itemsWithMore });
-    await expect(migrations.finished).rejects.toThrow('cannot use 1 column(s) this release needs (items.rank)');
+    await expect(migrations.finished).rejects.toThrow('cannot use 1 part(s) of the schema this release needs (items.rank)');
   });
 
-  it('when the table is there but this login may not use it, then it counts as missing', async () => {
+  it.each([
+    ['no right at all', 'REVOKE ALL ON items FROM {app}', ['items (no SELECT, INSERT, UPDATE, DELETE)']],
+    ['reading only', 'REVOKE INSERT, UPDATE, DELETE ON items FROM {app}', ['items (no INSERT, UPDATE, DELETE)']],
+    ['no use of the id sequence (a serial column)', 'REVOKE USAGE ON SEQUENCE items_id_seq FROM {app}', ['items: sequence items_id_seq (no USAGE)']],
+  ])('when the table is there but this login has %s, then the check names what it lacks', async (_case, revoke, expected) => {
     const locked = await migratedForAppRole('schema_check_locked', FIXTURE_MIGRATIONS);
     try {
-      await queryRows(locked.url, `REVOKE ALL ON items FROM ${locked.role}_app`);
-      expect(await missingColumns(appPool(locked.appUrl), { items })).toEqual(['items.id', 'items.code', 'items.note']);
+      await queryRows(locked.url, revoke.replace('{app}', `${locked.role}_app`));
+      expect(await unusableParts(appPool(locked.appUrl), { items })).toEqual(expected);
     } finally {
       await locked.drop();
     }
@@ -79,7 +83,7 @@ describe('each service\'s migrations against its drizzle schema', () => {
   ])('when %s\'s migrations are applied, then its app role can use every table and column its code names', async (name, schema) => {
     const db = await migratedForAppRole(`schema_check_${name}`, path.resolve('services', name, 'data-access', 'migrations'));
     try {
-      expect(await missingColumns(appPool(db.appUrl), schema)).toEqual([]);
+      expect(await unusableParts(appPool(db.appUrl), schema)).toEqual([]);
     } finally {
       await db.drop();
     }
