@@ -11,7 +11,6 @@
  * the VPC.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { answerCustomResource, beforeDeadline, type CustomResourceEvent, type LambdaContext } from '../custom-resource';
 import { createLogger, type Logger } from '../logger';
 import { migrateWithLock } from './migrate';
@@ -97,16 +96,18 @@ function sessionUrl(target: MigrationTarget, deadline: number): string {
   return url.toString();
 }
 
-/** Terminates the step's own sessions from a new one (the owner may end its own), waiting until each has gone. */
+/**
+ * Terminates the step's own sessions from a new one (the owner may end its own), waiting until each has gone. Through
+ * the kit's pool, which asks the password source (an IAM token) for its login as the migrations' pool does.
+ */
 async function endSessions(url: string, password: PasswordSource, pids: readonly number[], logger: Logger): Promise<void> {
   if (pids.length === 0) return;
-  const client = new pg.Client({ connectionString: url, password: () => password.password(), connectionTimeoutMillis: 5_000 });
+  const pool = createPool({ connectionString: url, password, max: 1 }, logger, 'migration-end');
   try {
-    await client.connect();
-    await client.query('SELECT pg_terminate_backend(pid, $2) FROM unnest($1::int[]) AS pid', [pids, TERMINATE_WAIT_MS]);
+    await pool.query('SELECT pg_terminate_backend(pid, $2) FROM unnest($1::int[]) AS pid', [pids, TERMINATE_WAIT_MS]);
   } catch (error) {
     logger.error({ err: error, pids }, 'the migration sessions could not be ended; the server\'s timeouts will end them');
   } finally {
-    await client.end().catch(() => {});
+    await pool.end().catch(() => {});
   }
 }
