@@ -2,11 +2,12 @@
  * The CDK app. The only infrastructure code that reads the environment: the account and region the CLI
  * resolved from the caller's credentials. The stage comes from `-c stage=dev|prod` (default dev), and the
  * browser origins CORS allows from `-c corsOrigins=https://…` (prod allows none until they are named), and
- * `-c waf=true|false` overrides the stage's AWS WAF setting (off in dev, on in prod), and `-c alarmEmail=…` subscribes
- * an e-mail address to the alarms.
+ * `-c waf=true|false` overrides the stage's AWS WAF setting (off in dev, on in prod), `-c alarmEmail=…` subscribes
+ * an e-mail address to the alarms, and `restoreFrom` (best kept in cdk.json) makes instances from snapshots.
  */
 import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { withRestoredDatabases } from '../lib/database-restore';
 import { createPlatform } from '../lib/platform';
 import { stageSettings, withAlarmEmail, withCorsOrigins, withWaf } from '../lib/stages';
 
@@ -17,9 +18,12 @@ const DEFAULT_REGION = 'us-east-1';
 // suite runs it on both stages (test/lib/nag.test.ts); here it runs when asked: `-c cfnValidation=true`.
 const app = new App({ builtinCloudFormationValidation: false });
 if (String(app.node.tryGetContext('cfnValidation')) === 'true') Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
-const stage = withAlarmEmail(
-  withWaf(withCorsOrigins(stageSettings(app.node.tryGetContext('stage') ?? 'dev'), app.node.tryGetContext('corsOrigins')), app.node.tryGetContext('waf')),
-  app.node.tryGetContext('alarmEmail'),
+const stage = withRestoredDatabases(
+  withAlarmEmail(
+    withWaf(withCorsOrigins(stageSettings(app.node.tryGetContext('stage') ?? 'dev'), app.node.tryGetContext('corsOrigins')), app.node.tryGetContext('waf')),
+    app.node.tryGetContext('alarmEmail'),
+  ),
+  app.node.tryGetContext('restoreFrom'),
 );
 createPlatform(app, {
   stage,

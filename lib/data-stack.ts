@@ -9,6 +9,7 @@ import { databaseAppRole, databaseRole } from '../services/contracts/database-ro
 import { perService, SERVICE_NAMES, SERVICES, type ServiceName } from '../services/contracts/services';
 import { type DatabaseConnection, PostgresDatabase } from './constructs/database';
 import { Network } from './constructs/network';
+import { instanceIdentifier } from './database-restore';
 import type { StageSettings } from './stages';
 
 export interface DataStackProps extends StackProps {
@@ -27,17 +28,21 @@ export class DataStack extends Stack {
     const retention = stage.logRetentionDays;
 
     this.vpc = new Network(this, 'Network', { ...stage.network, logRetention: retention }).vpc;
-    const { layout, ...instanceSettings } = stage.database;
+    const { layout, restoreFrom, ...instanceSettings } = stage.database;
 
     const login = (name: ServiceName) => ({ database: SERVICES[name].database, user: databaseRole(name), appUser: databaseAppRole(name) });
-    const database = (id: string, identifier: string, services: readonly ServiceName[]) =>
-      new PostgresDatabase(this, id, {
+    const database = (id: string, name: string, services: readonly ServiceName[]) => {
+      const identifier = instanceIdentifier(stage.name, name);
+      const snapshot = restoreFrom?.[identifier];
+      return new PostgresDatabase(this, id, {
         vpc: this.vpc,
-        instanceIdentifier: `platform-${stage.name}-${identifier}`,
+        instanceIdentifier: identifier,
         logins: services.map(login),
         ...instanceSettings,
+        ...(snapshot ? { snapshotIdentifier: snapshot } : {}),
         logRetention: retention,
       });
+    };
 
     if (layout === 'shared') {
       const shared = database('SharedDatabase', 'shared', SERVICE_NAMES);

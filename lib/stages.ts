@@ -24,6 +24,8 @@ export type DatabaseLayout = 'shared' | 'per-service';
 /** The construct's own settings (lib/constructs/database.ts), and how many instances there are. */
 export interface DatabaseSettings extends PostgresInstanceSettings {
   readonly layout: DatabaseLayout;
+  /** Instances made from a snapshot, by identifier (lib/database-restore.ts, `-c restoreFrom`). @default none: new, empty */
+  readonly restoreFrom?: Readonly<Record<string, string>>;
 }
 
 /** The construct's own scaling settings (lib/constructs/microservice.ts), and what the stack adds to each task. */

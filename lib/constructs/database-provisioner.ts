@@ -19,7 +19,7 @@ import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aw
 import { Architecture, ParamsAndSecretsLayerVersion, ParamsAndSecretsVersions, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { DatabaseInstance } from 'aws-cdk-lib/aws-rds';
+import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
@@ -37,7 +37,7 @@ export interface DatabaseLogin {
 
 export interface DatabaseProvisionerProps {
   readonly vpc: IVpc;
-  readonly instance: DatabaseInstance;
+  readonly instance: IDatabaseInstance;
   /** The instance's master secret: read by this function only. */
   readonly masterSecret: ISecret;
   readonly logins: readonly DatabaseLogin[];

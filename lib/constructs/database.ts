@@ -1,19 +1,11 @@
 import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { InstanceType, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import {
-  CaCertificate,
-  Credentials,
-  DatabaseInstance,
-  DatabaseInstanceEngine,
-  EngineLifecycleSupport,
-  type IDatabaseInstance,
-  PostgresEngineVersion,
-  StorageType,
-} from 'aws-cdk-lib/aws-rds';
+import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import { HostedRotation, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { type DatabaseLogin, DatabaseProvisioner } from './database-provisioner';
+import { postgresInstance, type PostgresInstance } from './postgres-instance';
 
 export type { DatabaseLogin };
 
@@ -57,6 +49,13 @@ export interface PostgresDatabaseProps extends PostgresInstanceSettings {
    * did, so existing instances are not replaced).
    */
   readonly logins: readonly DatabaseLogin[];
+  /**
+   * Create the instance from this snapshot (identifier or ARN) of an instance of this construct: its data, roles,
+   * master user and encryption come from it, and a new master secret is generated. Keep it set for the instance's
+   * life: CloudFormation would replace an instance whose snapshot changes.
+   * @default a new, empty instance
+   */
+  readonly snapshotIdentifier?: string;
   readonly logRetention: RetentionDays;
 }
 
@@ -69,7 +68,7 @@ const IDENTIFIER = /^[a-z][a-z0-9-]{0,50}$/;
  * of the master secret: no service task sees it).
  */
 export class PostgresDatabase extends Construct {
-  public readonly instance: DatabaseInstance;
+  public readonly instance: PostgresInstance;
   public readonly secret: ISecret;
   public readonly logGroup: LogGroup;
   public readonly provisioner: DatabaseProvisioner;
@@ -86,7 +85,6 @@ export class PostgresDatabase extends Construct {
       throw new Error(`PostgresDatabase backupRetentionDays must be at least 1; got ${props.backupRetentionDays}`);
     }
     this.logins = props.logins;
-    const keep = props.removal === 'snapshot';
 
     // Created before the instance, so RDS writes into a group with a retention instead of creating its own. RDS
     // fixes its name, so a group kept after a destroy would make the next deploy of the stage fail ("already
@@ -97,36 +95,7 @@ export class PostgresDatabase extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    this.instance = new DatabaseInstance(this, 'Instance', {
-      engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_16 }),
-      instanceIdentifier: props.instanceIdentifier,
-      instanceType: new InstanceType(props.instanceType),
-      vpc: props.vpc,
-      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-      publiclyAccessible: false,
-      port: props.port,
-      credentials: Credentials.fromGeneratedSecret('platform'),
-      ...(props.logins.length === 1 ? { databaseName: props.logins[0]!.database } : {}),
-      // Tasks log in with 15-minute tokens signed by their role: no service password exists to leak or rotate.
-      iamAuthentication: true,
-      // Clients must use TLS; the images trust the RDS CA bundle and verify the host name.
-      parameters: { 'rds.force_ssl': '1' },
-      caCertificate: CaCertificate.RDS_CA_RSA2048_G1,
-      storageEncrypted: true,
-      storageType: StorageType.GP3,
-      allocatedStorage: props.allocatedStorageGiB,
-      maxAllocatedStorage: props.maxAllocatedStorageGiB,
-      multiAz: props.multiAz,
-      deletionProtection: props.deletionProtection,
-      backupRetention: Duration.days(props.backupRetentionDays),
-      deleteAutomatedBackups: !keep,
-      removalPolicy: keep ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
-      copyTagsToSnapshot: true,
-      autoMinorVersionUpgrade: true,
-      // Extended support is billed per vCPU-hour once a major version leaves standard support: opt out.
-      engineLifecycleSupport: EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
-      cloudwatchLogsExports: ['postgresql'],
-    });
+    this.instance = postgresInstance(this, 'Instance', props);
     // On the L1 resources only: a construct-level dependency would drag in the secret, subnet group and the rest.
     (this.instance.node.defaultChild as CfnResource).addResourceDependency(this.logGroup.node.defaultChild as CfnResource);
     if (!props.multiAz) {
