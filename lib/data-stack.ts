@@ -2,14 +2,14 @@
  * The stateful stack: the network and the databases. It changes rarely and its logical ids are pinned by tests,
  * because renaming a construct here would make CloudFormation replace a database.
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { databaseAppRole, databaseRole } from '../services/contracts/database-roles';
 import { perService, SERVICE_NAMES, SERVICES, type ServiceName } from '../services/contracts/services';
 import { type DatabaseConnection, PostgresDatabase } from './constructs/database';
 import { Network } from './constructs/network';
-import { instanceIdentifier } from './database-restore';
+import { instanceIdentifier, snapshotLocation } from './database-restore';
 import type { StageSettings } from './stages';
 
 export interface DataStackProps extends StackProps {
@@ -34,6 +34,7 @@ export class DataStack extends Stack {
     const database = (id: string, name: string, services: readonly ServiceName[]) => {
       const identifier = instanceIdentifier(stage.name, name);
       const snapshot = restoreFrom?.[identifier];
+      if (snapshot) this.checkSnapshotIsHere(identifier, snapshot);
       return new PostgresDatabase(this, id, {
         vpc: this.vpc,
         instanceIdentifier: identifier,
@@ -52,6 +53,17 @@ export class DataStack extends Stack {
       const own = perService((name) => database(`${capitalize(name)}Database`, name, [name]));
       this.instances = Object.values(own);
       this.databases = perService((name) => own[name].connectionFor(SERVICES[name].database));
+    }
+  }
+
+  /** RDS restores only from a snapshot in the instance's own region and account (copy it there first). */
+  private checkSnapshotIsHere(identifier: string, snapshot: string): void {
+    const location = snapshotLocation(snapshot);
+    if (!location) return;
+    for (const [what, own] of [['region', this.region], ['account', this.account]] as const) {
+      if (!Token.isUnresolved(own) && location[what] !== own) {
+        throw new Error(`restoreFrom ${identifier}: the snapshot is in ${what} ${location[what]}, the stack in ${own}; copy it first (aws rds copy-db-snapshot)`);
+      }
     }
   }
 }

@@ -19,8 +19,17 @@ export const stageInstances = (stage: StageSettings): readonly string[] => (stag
 /** Every identifier a stage of this app may have, whatever its layout. */
 const KNOWN_INSTANCES = (['dev', 'prod'] as const).flatMap((stage) => ['shared', ...SERVICE_NAMES].map((name) => instanceIdentifier(stage, name)));
 
-/** A snapshot's identifier (manual, automated `rds:…`, or the final one CloudFormation names), or its ARN. */
-const SNAPSHOT = /^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:)?(rds:)?[A-Za-z][A-Za-z0-9-]{0,254}$/;
+/**
+ * A snapshot's identifier (manual, automated `rds:…`, or the final one CloudFormation names: letters, digits and
+ * single hyphens, not ending in one), or its ARN.
+ */
+const SNAPSHOT = /^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:)?(rds:)?[A-Za-z](-?[A-Za-z0-9])*$/;
+
+/** The region and account of a snapshot ARN; a bare identifier is in the stack's own. */
+export function snapshotLocation(snapshot: string): { region: string; account: string } | undefined {
+  const match = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):snapshot:/.exec(snapshot);
+  return match ? { region: match[1]!, account: match[2]! } : undefined;
+}
 
 /** `restoreFrom` (bin/app.ts): the stage's instances to restore, keyed by identifier; other stages' keys are left alone. */
 export function withRestoredDatabases(stage: StageSettings, value: unknown): StageSettings {

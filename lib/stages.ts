@@ -166,6 +166,16 @@ export function withWaf(stage: StageSettings, value: unknown): StageSettings {
   return { ...stage, waf: { ...stage.waf, enabled: text === 'true' } };
 }
 
+/**
+ * `natImageId` (bin/app.ts; `-c natImageId=ami-…` or cdk.json): pin the NAT instance's image (the network construct
+ * checks the id), so a deploy replaces the instance only when you change it (lib/constructs/network.ts). A stage
+ * with NAT gateways has no image to pin and is left as it is, so one cdk.json serves every stage.
+ */
+export function withNatImage(stage: StageSettings, value: unknown): StageSettings {
+  if (value === undefined || stage.network.nat !== 'instance') return stage;
+  return { ...stage, network: { ...stage.network, natImageId: String(value).trim() } };
+}
+
 /** `-c alarmEmail=ops@example.org` (bin/app.ts): who gets the alarms (an e-mail subscription to the alerts topic). */
 export function withAlarmEmail(stage: StageSettings, value: unknown): StageSettings {
   if (value === undefined) return stage;

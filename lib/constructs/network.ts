@@ -5,15 +5,18 @@ import {
   FlowLogTrafficType,
   GatewayVpcEndpointAwsService,
   type CfnInstance,
+  type IMachineImage,
   InstanceType,
   InterfaceVpcEndpointAwsService,
   IpAddresses,
   MachineImage,
   NatProvider,
   NatTrafficDirection,
+  OperatingSystemType,
   Peer,
   Port,
   SubnetType,
+  UserData,
   Vpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -26,6 +29,13 @@ import { awaitNatSignal, natUserData } from './nat-instance-setup';
  * - `gateway-per-az`: one managed NAT gateway per AZ, so losing an AZ does not cut the other's egress.
  */
 export type NatStrategy = 'instance' | 'gateway-per-az';
+
+const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
+
+/** One image id as it is: a stack synthesized without a region cannot key a map of regions by it. */
+const pinnedImage = (imageId: string): IMachineImage => ({
+  getImage: () => ({ imageId, osType: OperatingSystemType.LINUX, userData: UserData.forLinux() }),
+});
 
 /** The network's shape and egress: what a stage chooses (lib/stages.ts passes its own). */
 export interface NetworkSettings {
@@ -43,6 +53,14 @@ export interface NetworkSettings {
    * @default t4g.nano
    */
   readonly natInstanceType?: string;
+  /**
+   * The NAT instance's image (`ami-…`, of the stack's region), when `nat` is `instance`. Unset, it is the latest
+   * Amazon Linux 2023 for ARM, read from AWS's public SSM parameter at every deploy: the first deploy after AWS
+   * publishes a new image replaces the instance, and egress stops for the few minutes the new one takes to start.
+   * Set it to the image the instance runs, and a deploy changes it only when you do.
+   * @default the latest Amazon Linux 2023 (arm64) at each deploy
+   */
+  readonly natImageId?: string;
   /** `REJECT` logs only refused flows: what a security review needs, at a fraction of the volume of `ALL`. */
   readonly flowLogTraffic: 'ALL' | 'REJECT';
   /**
@@ -69,6 +87,9 @@ export class Network extends Construct {
     super(scope, id);
     const maxAzs = props.maxAzs ?? 2;
     if (maxAzs < 2) throw new Error(`Network needs at least 2 AZs for the ALB and Multi-AZ databases; got maxAzs=${maxAzs}`);
+    if (props.natImageId !== undefined && !AMI_ID.test(props.natImageId)) {
+      throw new Error(`Network natImageId must be an image id like ami-0123456789abcdef0; got "${props.natImageId}"`);
+    }
     if (!/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/.test(props.cidr)) {
       throw new Error(`Network cidr must be an IPv4 range from /16 to /24; got "${props.cidr}"`);
     }
@@ -78,7 +99,9 @@ export class Network extends Construct {
       props.nat === 'instance'
         ? NatProvider.instanceV2({
             instanceType: new InstanceType(props.natInstanceType ?? 't4g.nano'),
-            machineImage: MachineImage.latestAmazonLinux2023({ cpuType: AmazonLinuxCpuType.ARM_64 }),
+            machineImage: props.natImageId
+              ? pinnedImage(props.natImageId)
+              : MachineImage.latestAmazonLinux2023({ cpuType: AmazonLinuxCpuType.ARM_64 }),
             // Inbound is opened to the VPC's own range below, not to the internet.
             defaultAllowedTraffic: NatTrafficDirection.OUTBOUND_ONLY,
             associatePublicIpAddress: true,

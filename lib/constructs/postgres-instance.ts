@@ -1,8 +1,8 @@
 /**
  * The RDS instance of a PostgresDatabase (database.ts): new and empty, or made from a snapshot of one (a stage
  * brought back after `cdk destroy`, lib/database-restore.ts). Both have the same construct id, so the same logical
- * id, master secret and settings; from a snapshot, RDS takes the data, the roles, the master user's name and the
- * encryption from it, and the new secret's password replaces the snapshot's.
+ * id, master secret and settings; from a snapshot, RDS takes the data, the roles, the master user's name, the
+ * encryption and the storage size from it, and the new secret's password replaces the snapshot's.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { InstanceType, SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -14,6 +14,7 @@ import {
   DatabaseInstanceFromSnapshot,
   EngineLifecycleSupport,
   PostgresEngineVersion,
+  type CfnDBInstance,
   SnapshotCredentials,
   StorageType,
 } from 'aws-cdk-lib/aws-rds';
@@ -60,6 +61,9 @@ export function postgresInstance(scope: Construct, id: string, props: PostgresDa
       snapshotIdentifier: props.snapshotIdentifier,
       credentials: SnapshotCredentials.fromGeneratedSecret(MASTER_USER),
     });
+    // The snapshot's size: CloudFormation would otherwise ask RDS to shrink an instance that had grown (refused).
+    // Storage autoscaling (MaxAllocatedStorage) goes on from there.
+    (instance.node.defaultChild as CfnDBInstance).addPropertyDeletionOverride('AllocatedStorage');
     Validations.of(instance).acknowledge({
       id: 'AwsSolutions-RDS2',
       reason: 'Restored from a snapshot of an instance of this app, which are all encrypted: RDS keeps the snapshot\'s encryption (the template cannot state it).',

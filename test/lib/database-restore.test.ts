@@ -12,7 +12,11 @@ afterEach(disposeTestApps);
 /** The run's synthesis of each stage, as deployed without a restore. */
 const synthesized = await stageTemplates();
 
-const SNAPSHOT = 'arn:aws:rds:us-east-1:123456789012:snapshot:platform-prod-data-identity-final';
+/** A template's JSON with asset hashes left out: this test's functions are not built, the run's are. */
+const normalised = (value: unknown): unknown => JSON.parse(JSON.stringify(value).replace(/[0-9a-f]{64}/g, '<asset-hash>'));
+
+/** A final snapshot as CloudFormation names it: `<stack>-<logical id>-<random>`. */
+const SNAPSHOT = 'arn:aws:rds:us-east-1:123456789012:snapshot:platform-prod-data-identitydatabaseinstance5a7b4e2f-k2ujwyjy1xvd';
 
 describe('restoreFrom: databases made from a snapshot', () => {
   it('when a stage\'s instance is named, with an id or an ARN, as an object or as JSON text, then that instance gets it; other stages\' entries are left alone', () => {
@@ -30,6 +34,7 @@ describe('restoreFrom: databases made from a snapshot', () => {
     ['an instance the stage\'s layout does not have', { 'platform-prod-shared': 'x' }, /the prod stage \(per-service layout\) has no instance platform-prod-shared; its instances are platform-prod-identity, platform-prod-product, platform-prod-billing/],
     ['a snapshot that is no identifier', { 'platform-prod-identity': 'my snapshot; DROP' }, /platform-prod-identity: expected a snapshot identifier or ARN; got "my snapshot; DROP"/],
     ['a number', { 'platform-prod-identity': 7 }, /platform-prod-identity: expected a snapshot identifier or ARN; got 7/],
+    ['an identifier RDS would refuse (double or trailing hyphen)', { 'platform-prod-identity': 'final--copy-' }, /platform-prod-identity: expected a snapshot identifier or ARN; got "final--copy-"/],
   ])('when given %s, then synthesis stops naming what is wrong', (_case, value, message) => {
     expect(() => withRestoredDatabases(STAGES.prod, value)).toThrow(message);
   });
@@ -50,8 +55,22 @@ describe('restoreFrom: databases made from a snapshot', () => {
     expect(JSON.stringify(identity.Properties?.MasterUserPassword)).toContain('IdentityDatabaseInstanceSecret');
     // Everything else about the instance is as it was: only the snapshot, the password's source and what the snapshot carries differ.
     const { DBSnapshotIdentifier: _snapshot, MasterUserPassword: _password, ...rest } = identity.Properties!;
-    const { MasterUsername: _user, MasterUserPassword: _plainPassword, DBName: _name, StorageEncrypted: _encrypted, ...plainRest } = plain[id]!.Properties!;
+    const { MasterUsername: _user, MasterUserPassword: _plainPassword, DBName: _name, StorageEncrypted: _encrypted, AllocatedStorage: size, ...plainRest } = plain[id]!.Properties!;
     expect(rest).toEqual(plainRest);
+    // The snapshot's size: asking for the stage's (20 GiB) would make RDS shrink an instance that had grown.
+    expect(size).toBe('20');
+    expect(identity.Properties).not.toHaveProperty('AllocatedStorage');
+    // And nothing else in the stack changed.
+    const others = (template: Template) => normalised(Object.fromEntries(Object.entries(template.toJSON().Resources as Record<string, unknown>).filter(([key]) => key !== id)));
+    expect(others(Template.fromStack(data))).toEqual(others(synthesized.prod.dataTemplate));
     expect(nagFacts(test.app).findings).toEqual([]);
+  });
+
+  it.each([
+    ['another region', 'arn:aws:rds:eu-west-1:123456789012:snapshot:my-copy', /the snapshot is in region eu-west-1, the stack in us-east-1; copy it first/],
+    ['another account', 'arn:aws:rds:us-east-1:210987654321:snapshot:my-copy', /the snapshot is in account 210987654321, the stack in 123456789012; copy it first/],
+  ])('when the snapshot is in %s, then synthesis stops: RDS restores only from its own region and account', (_case, snapshot, message) => {
+    const test = testApp({ bundle: false });
+    expect(() => new DataStack(test.app, 'platform-prod-data', { stage: withRestoredDatabases(STAGES.prod, { 'platform-prod-identity': snapshot }), env: TEST_ENV })).toThrow(message);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectionBudgets, maxConnections } from '../../lib/connection-budget';
-import { STAGE_NAMES, STAGES, stageSettings, withAlarmEmail, withCorsOrigins, withWaf, type StageSettings } from '../../lib/stages';
+import { STAGE_NAMES, STAGES, stageSettings, withAlarmEmail, withCorsOrigins, withNatImage, withWaf, type StageSettings } from '../../lib/stages';
 
 describe('stage settings', () => {
   it('when a known stage is asked for, then its settings come back', () => {
@@ -80,5 +80,11 @@ describe('stage settings', () => {
     expect(withWaf(STAGES.prod, false).waf.enabled).toBe(false);
     expect(withWaf(STAGES.dev, undefined)).toBe(STAGES.dev);
     expect(() => withWaf(STAGES.dev, 'yes')).toThrow(/-c waf: expected true or false; got "yes"/);
+  });
+
+  it('when natImageId is given, then dev\'s NAT instance runs that image; prod, whose NAT gateways have none, is left as it is', () => {
+    expect(withNatImage(STAGES.dev, ' ami-0123456789abcdef0 ').network.natImageId).toBe('ami-0123456789abcdef0');
+    expect(withNatImage(STAGES.dev, undefined)).toBe(STAGES.dev);
+    expect(withNatImage(STAGES.prod, 'ami-0123456789abcdef0')).toBe(STAGES.prod);
   });
 });

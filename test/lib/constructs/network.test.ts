@@ -81,8 +81,22 @@ describe('Network', () => {
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
   });
 
-  it('when given one AZ or a malformed range, then it refuses, naming what it got', () => {
+  it('when the NAT image is not pinned, then each deploy reads the latest Amazon Linux 2023 (arm64) from AWS\'s SSM parameter', () => {
+    const template = synth({ nat: 'instance' }).toJSON() as { Parameters: Record<string, { Default?: string }>; Resources: Record<string, { Type: string; Properties: { ImageId?: unknown } }> };
+    const [name] = Object.entries(template.Parameters).find(([, parameter]) => parameter.Default === '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64')!;
+    const [nat] = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::EC2::Instance');
+    expect(nat!.Properties.ImageId).toEqual({ Ref: name });
+  });
+
+  it('when natImageId pins the image, then the instance runs that image and no deploy reads a newer one', () => {
+    const template = synth({ nat: 'instance', natImageId: 'ami-0123456789abcdef0' });
+    template.hasResourceProperties('AWS::EC2::Instance', { ImageId: 'ami-0123456789abcdef0' });
+    expect(Object.values((template.toJSON() as { Parameters?: Record<string, { Default?: string }> }).Parameters ?? {}).map((p) => p.Default)).not.toContain('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64');
+  });
+
+  it('when given one AZ, a malformed range or a malformed image id, then it refuses, naming what it got', () => {
     expect(() => synth({ maxAzs: 1 })).toThrow(/at least 2 AZs.*maxAzs=1/);
     expect(() => synth({ cidr: '10.0.0.0/8' })).toThrow(/cidr.*got "10.0.0.0\/8"/);
+    expect(() => synth({ natImageId: 'al2023-latest' })).toThrow('Network natImageId must be an image id like ami-0123456789abcdef0; got "al2023-latest"');
   });
 });
