@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase, type Database } from '../../../../services/kit/db/database';
 import { filePasswordSource } from '../../../../services/kit/db/password-source-file';
 import { REFUSED_LOGIN_RETRIES_MS } from '../../../../services/kit/db/pool';
@@ -88,8 +88,15 @@ describe('credentials that change under a running pool', () => {
     await sleep(400);
     await writeFile(passwordFile, `${SECOND}\n`);
     const [{ switched }] = await asAdmin<{ switched: Date }>('SELECT clock_timestamp() AS switched') as [{ switched: Date }];
-    await sleep(1_000);
-    const fresh = await asAdmin<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = '${name}' AND backend_start > '${switched.toISOString()}'`);
+    // The pool's connections made after the switch log in with the new password. How soon depends on where each
+    // connection attempt was in its pauses after a refusal (up to 2 s on a busy host), so it is waited for.
+    const freshLogins = () => asAdmin<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = '${name}' AND backend_start > '${switched.toISOString()}'`);
+    const fresh = await vi.waitFor(async () => {
+      const rows = await freshLogins();
+      if (rows[0]!.n === 0) throw new Error('no connection since the switch yet');
+      return rows;
+    }, { timeout: 10_000, interval: 100 }).catch(() => freshLogins());
+    await sleep(500); // load goes on after the first new connection, so a failure after it would show too
     stopping = true;
     await load;
 
