@@ -86,7 +86,9 @@ describe('startChildProcess', () => {
       }
       expect(secondPid).toBeDefined();
       expect(secondPid).not.toBe(firstPid);
-      expect(events[0]).toMatch(/stand-in exited \(code 3\); restarting in 1 s/);
+      // Among the events, not necessarily first: on a busy host an outgoing connection of another test may hold the
+      // free port for a moment, and the stand-in's first listen then fails (code 1) and is restarted too.
+      expect(events).toContainEqual(expect.stringMatching(/stand-in exited \(code 3\); restarting in 1 s/));
     } finally {
       await child.stop();
     }
