@@ -18,6 +18,7 @@ import type { PasswordSource } from './password-source';
 import { iamPasswordSource } from './password-source-iam';
 import { migrationTargetOf, type MigrationTarget } from './migration-target';
 import { createPool } from './pool';
+import { urlOfDatabase } from './provision';
 import { waitForDatabase } from './wait-for-database';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -87,13 +88,11 @@ async function migrateBy(target: MigrationTarget, password: PasswordSource, dead
  * answered, then was frozen mid-work) ends by itself, releasing its locks, inside a transaction or not.
  */
 function sessionUrl(target: MigrationTarget, deadline: number): string {
-  const url = new URL(`postgres://${target.host}:${target.port}`);
-  url.pathname = `/${encodeURIComponent(target.database)}`;
-  url.username = encodeURIComponent(target.user);
-  url.searchParams.set('sslmode', target.sslmode);
+  const server = new URL(`postgres://${target.host}:${target.port}`);
+  server.searchParams.set('sslmode', target.sslmode);
   const statementMs = Math.max(1, Math.round(deadline - Date.now()));
-  url.searchParams.set('options', `-c statement_timeout=${statementMs} -c idle_in_transaction_session_timeout=${IDLE_MS} -c idle_session_timeout=${IDLE_MS}`);
-  return url.toString();
+  server.searchParams.set('options', `-c statement_timeout=${statementMs} -c idle_in_transaction_session_timeout=${IDLE_MS} -c idle_session_timeout=${IDLE_MS}`);
+  return urlOfDatabase(server.toString(), target.database, { user: target.user });
 }
 
 /**

@@ -9,14 +9,13 @@
  * - `startMigrations` runs them after the server listens, so `/health/live` answers from the first second and
  *   `/health/ready` says 503 ("migrations are running") until they are done.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type pg from 'pg';
 import { tellLauncher } from '../launcher-env';
 import type { Logger } from '../logger';
 import { ConfigError } from '../config';
-import { lockHolder } from './advisory-lock-holder';
+import { LOCK_NOT_AVAILABLE, takeAdvisoryLock } from './advisory-lock';
 import { migrationLogin, type MigrationLoginSettings } from './migration-login';
 import { unusableParts } from './schema-check';
 import { waitForDatabase } from './wait-for-database';
@@ -28,13 +27,13 @@ export interface MigrateOptions {
   readonly lockTimeoutMs?: number;
 }
 
-const LOCK_POLL_MS = 250;
-
 export async function migrateWithLock(pool: pg.Pool, migrationsFolder: string, lockName: string, logger: Logger, options: MigrateOptions = {}): Promise<void> {
   const client = await pool.connect();
   const started = Date.now();
   try {
-    await takeLock(client, lockName, options.lockWaitMs ?? 300_000, logger);
+    await takeAdvisoryLock(client, lockName, options.lockWaitMs ?? 300_000, `migrations of "${lockName}" did not get their lock`, (holder) =>
+      logger.info({ holder }, 'waiting for another migration to finish'),
+    );
     try {
       const lockTimeoutMs = Math.max(1, Math.round(options.lockTimeoutMs ?? 10_000));
       await client.query(`SET lock_timeout = ${lockTimeoutMs}`);
@@ -50,26 +49,6 @@ export async function migrateWithLock(pool: pg.Pool, migrationsFolder: string, l
   }
   logger.info({ ms: Date.now() - started }, 'migrations applied');
 }
-
-async function takeLock(client: pg.PoolClient, lockName: string, waitMs: number, logger: Logger): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  let told = false;
-  for (;;) {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockName]);
-    if (rows[0]?.locked) return;
-    if (!told) {
-      logger.info({ holder: await lockHolder(client, lockName) }, 'waiting for another migration to finish');
-      told = true;
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(`migrations of "${lockName}" did not get their lock within ${waitMs} ms: it is held by ${await lockHolder(client, lockName)}`);
-    }
-    await sleep(Math.min(LOCK_POLL_MS, Math.max(0, deadline - Date.now())));
-  }
-}
-
-/** PostgreSQL's SQLSTATE for a statement cancelled by lock_timeout. */
-const LOCK_NOT_AVAILABLE = '55P03';
 
 /** drizzle wraps the driver's error ("Failed query: …"); the reason and SQLSTATE are on its cause. */
 function explain(error: unknown, lockTimeoutMs: number): string {

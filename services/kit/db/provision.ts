@@ -9,7 +9,7 @@
  * again with another password changes the role's password; with none, the role keeps the one it has.
  */
 import pg from 'pg';
-import { lockHolder } from './advisory-lock-holder';
+import { takeAdvisoryLock } from './advisory-lock';
 import { takeOwnershipSql } from './provision-ownership';
 
 export interface ServiceDatabase {
@@ -73,7 +73,7 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase, lockW
   await withClient(admin('postgres'), async (client) => {
     // Held through the database's own step too: two GRANTs on one object at once fail ("tuple concurrently updated").
     const lock = `platform:provision:${spec.role}`;
-    await takeLock(client, lock, lockWaitMs);
+    await takeAdvisoryLock(client, lock, lockWaitMs, `provisioning did not get its lock "${lock}"`);
     try {
       const { rows } = await client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
       requireSupportedServer(Number(rows[0]?.version));
@@ -97,21 +97,6 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase, lockW
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
     }
   });
-}
-
-/** PostgreSQL's SQLSTATE for a wait cut short by lock_timeout. */
-const LOCK_NOT_AVAILABLE = '55P03';
-
-/** The advisory lock, waiting at most `waitMs` (lock_timeout applies to advisory locks too), then failing with its holder. */
-async function takeLock(client: pg.Client, lock: string, waitMs: number): Promise<void> {
-  await client.query(`SET lock_timeout = ${Math.max(1, Math.round(waitMs))}`);
-  try {
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [lock]);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error;
-    throw new Error(`provisioning did not get its lock "${lock}" within ${waitMs} ms: it is held by ${await lockHolder(client, lock)}`, { cause: error });
-  }
-  await client.query('RESET lock_timeout');
 }
 
 /** The role, made if missing; a new one cannot log in before enableLogin. */
@@ -197,7 +182,7 @@ RESET ROLE;`;
 }
 
 async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  // Named, so a session left holding the lock is recognisable in pg_stat_activity (and in takeLock's message).
+  // Named, so a session left holding the lock is recognisable in pg_stat_activity (and in takeAdvisoryLock's message).
   const client = new pg.Client({ connectionTimeoutMillis: 10_000, application_name: 'platform-provisioning', ...config });
   client.on('error', () => {}); // a dropped connection fails the query in flight; that is the error to report
   await client.connect();
