@@ -6,7 +6,7 @@ import { loadConfig } from '../kit/config';
 import { createDatabase } from '../kit/db/database';
 import { migrateInBackground } from '../kit/db/migrate';
 import { passwordSourceFromConfig } from '../kit/db/password-source-from-config';
-import { readyAfter } from '../kit/http/health';
+import { readyAfter, startedAfter } from '../kit/http/health';
 import { closeOnSignals, serve } from '../kit/http/serve';
 import { createLogger } from '../kit/logger';
 import { createInbox } from '../kit/inbox/inbox';
@@ -46,7 +46,7 @@ runMain('identity', async () => {
     requireUser: requireUser(revocationAware(verifierFromConfig(config), cachedRevocationList(revocationListPg(database.db)))),
     ready: readyAfter(migrations, database.ping),
     // The deployed balancer's check: migrated, whatever the database says now (services/kit/http/health.ts).
-    started: migrations.done,
+    started: startedAfter(migrations),
   });
 
   const inbox = createInbox(database.db, identityUnitOfWork);

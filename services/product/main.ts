@@ -10,7 +10,7 @@ import { migrateInBackground } from '../kit/db/migrate';
 import { passwordSourceFromConfig } from '../kit/db/password-source-from-config';
 import { readyWithGrpc, startedWithGrpc } from '../kit/grpc/health-probe';
 import { serveGrpc } from '../kit/grpc/serve-grpc';
-import { readyAfter } from '../kit/http/health';
+import { readyAfter, startedAfter } from '../kit/http/health';
 import { closeOnSignals, serve } from '../kit/http/serve';
 import { createLogger } from '../kit/logger';
 import { runMain } from '../kit/run';
@@ -50,7 +50,7 @@ runMain('product', async () => {
     // Ready only when the internal gRPC port answers too: Billing prices invoices through it.
     ready: readyWithGrpc(serving, grpc.url),
     // The deployed balancer's check: migrated and the gRPC server listening, whatever the database says now.
-    started: startedWithGrpc(migrations.done, grpc.server),
+    started: startedWithGrpc(startedAfter(migrations), grpc.server),
   });
 
   // Product consumes identity.user.deleted only, to keep its revocation record; it publishes nothing.

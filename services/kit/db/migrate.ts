@@ -64,18 +64,23 @@ function explain(error: unknown, lockTimeoutMs: number): string {
 export interface Migrations {
   /** True once every migration is applied. */
   readonly done: () => boolean;
+  /** What the health routes say until then: applying migrations, or checking what another step applied. */
+  readonly whileRunning: string;
   /** Settles when they are applied; rejects with why they failed. */
   readonly finished: Promise<void>;
 }
 
+const APPLYING = 'Migrations are running.';
+const CHECKING = 'The database schema is being checked (DATABASE_MIGRATIONS=check).';
+
 /** Starts the migrations in the background; readiness checks `done()`. */
-export function startMigrations(run: () => Promise<void>): Migrations {
+export function startMigrations(run: () => Promise<void>, whileRunning = APPLYING): Migrations {
   let done = false;
   const finished = run().then(() => {
     done = true;
   });
   finished.catch(() => {}); // the caller awaits `finished`; this only keeps an early failure from being unhandled
-  return { done: () => done, finished };
+  return { done: () => done, whileRunning, finished };
 }
 
 export interface MigrationSettings {
@@ -144,5 +149,5 @@ function checkInBackground(servicePool: pg.Pool, config: MigrationSettings & Mig
       );
     }
     logger.info('schema checked: this login can use every table, column and sequence this release names');
-  });
+  }, CHECKING);
 }

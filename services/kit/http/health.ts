@@ -8,11 +8,26 @@ export type ReadinessCheck = () => Promise<boolean>;
 /** Thrown by a readiness check whose reason may be told (the detail of the 503); any other failure is not. */
 export class NotReady extends Error {}
 
+/** The part of a service's migrations (services/kit/db/migrate.ts) the health routes read. */
+export interface RunningMigrations {
+  readonly done: () => boolean;
+  /** The 503's detail until they are done. */
+  readonly whileRunning: string;
+}
+
 /** Not ready while migrations run; then as `check` says. */
-export function readyAfter(migrations: { readonly done: () => boolean }, check: ReadinessCheck): ReadinessCheck {
+export function readyAfter(migrations: RunningMigrations, check: ReadinessCheck): ReadinessCheck {
   return async () => {
-    if (!migrations.done()) throw new NotReady('Migrations are running.');
+    startedAfter(migrations)();
     return check();
+  };
+}
+
+/** Started once the migrations are done (applied, or checked where a deploy step applied them). */
+export function startedAfter(migrations: RunningMigrations): StartedCheck {
+  return () => {
+    if (!migrations.done()) throw new NotReady(migrations.whileRunning);
+    return true;
   };
 }
 

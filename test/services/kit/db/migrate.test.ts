@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase, type Database } from '../../../../services/kit/db/database';
 import { migrateWithLock, startMigrations } from '../../../../services/kit/db/migrate';
 import { errorHandler } from '../../../../services/kit/http/error-handler';
-import { healthRoutes, readyAfter } from '../../../../services/kit/http/health';
+import { healthRoutes, readyAfter, startedAfter } from '../../../../services/kit/http/health';
 import { serve, type RunningServer } from '../../../../services/kit/http/serve';
 import { requestId } from '../../../../services/kit/http/request-id';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
@@ -89,14 +89,16 @@ describe('migrations beside a listening service', () => {
     try {
       const database = connect(db.url);
       const migrations = startMigrations(() => migrateWithLock(database.pool, fixtures('slow-migrations'), 'slow', testLogger));
-      const app = express().use(requestId).use(healthRoutes(readyAfter(migrations, database.ping), migrations.done)).use(errorHandler(testLogger));
+      const app = express().use(requestId).use(healthRoutes(readyAfter(migrations, database.ping), startedAfter(migrations))).use(errorHandler(testLogger));
       server = await serve(app, { port: 0, host: '127.0.0.1', logger: testLogger });
       const get = (route: string) => fetch(`${server!.url}${route}`);
       expect((await get('/health/live')).status).toBe(200);
       const notReady = await get('/health/ready');
       expect(notReady.status).toBe(503);
       expect(await notReady.json()).toMatchObject({ detail: 'Migrations are running.' });
-      expect((await get('/health/started')).status).toBe(503);
+      const notStarted = await get('/health/started');
+      expect(notStarted.status).toBe(503);
+      expect(await notStarted.json()).toMatchObject({ detail: 'Migrations are running.' });
       await migrations.finished;
       expect(migrations.done()).toBe(true);
       await vi.waitFor(async () => expect((await get('/health/ready')).status).toBe(200));

@@ -5,6 +5,7 @@ import { ConfigError } from '../../../../services/kit/config';
 import { createDatabase, type Database } from '../../../../services/kit/db/database';
 import { migrateInBackground } from '../../../../services/kit/db/migrate';
 import { unusableParts } from '../../../../services/kit/db/schema-check';
+import { readyAfter, startedAfter } from '../../../../services/kit/http/health';
 import * as billing from '../../../../services/billing/data-access/schema';
 import * as identity from '../../../../services/identity/data-access/schema';
 import * as product from '../../../../services/product/data-access/schema';
@@ -39,6 +40,15 @@ describe('DATABASE_MIGRATIONS=check (a deploy step applied the migrations)', () 
     const migrations = migrateInBackground(appPool(migrated.appUrl), SETTINGS, 'fixture', testLogger, { items, unrelated: 'not a table' });
     await migrations.finished;
     expect(migrations.done()).toBe(true);
+  });
+
+  it('when the check is still running, then the health routes say it is the schema being checked, not migrations running', async () => {
+    const migrations = migrateInBackground(appPool(migrated.appUrl), SETTINGS, 'fixture', testLogger, { items });
+    const reason = 'The database schema is being checked (DATABASE_MIGRATIONS=check).';
+    expect(startedAfter(migrations)).toThrow(reason);
+    await expect(readyAfter(migrations, async () => true)()).rejects.toThrow(reason);
+    await migrations.finished;
+    expect(startedAfter(migrations)()).toBe(true);
   });
 
   it('when the migrations were never applied, then the start fails naming every column it needs and how to fix it', async () => {
