@@ -3,14 +3,14 @@
  * resolved from the caller's credentials. The stage comes from `-c stage=dev|prod` (default dev), and the
  * browser origins CORS allows from `-c corsOrigins=https://…` (prod allows none until they are named), and
  * `-c waf=true|false` overrides the stage's AWS WAF setting (off in dev, on in prod), `-c alarmEmail=…` subscribes
- * an e-mail address to the alarms, `-c natImageId=ami-…` pins the dev NAT instance's image, and `restoreFrom` (best
- * kept in cdk.json) makes instances from snapshots.
+ * an e-mail address to the alarms, `-c natImageId=ami-…` pins the dev NAT instance's image, `-c databaseAccess=true`
+ * adds the operators' database access host, and `restoreFrom` (best kept in cdk.json) makes instances from snapshots.
  */
 import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { withRestoredDatabases } from '../lib/database-restore';
 import { createPlatform } from '../lib/platform';
-import { stageSettings, withAlarmEmail, withCorsOrigins, withNatImage, withWaf } from '../lib/stages';
+import { stageSettings, withAlarmEmail, withCorsOrigins, withDatabaseAccess, withNatImage, withWaf } from '../lib/stages';
 
 /** The price table and the stage sizes are for us-east-1; a concrete region is needed for ALB access logs. */
 const DEFAULT_REGION = 'us-east-1';
@@ -19,15 +19,16 @@ const DEFAULT_REGION = 'us-east-1';
 // suite runs it on both stages (test/lib/nag.test.ts); here it runs when asked: `-c cfnValidation=true`.
 const app = new App({ builtinCloudFormationValidation: false });
 if (String(app.node.tryGetContext('cfnValidation')) === 'true') Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
+const context = (key: string): unknown => app.node.tryGetContext(key);
 const stage = withRestoredDatabases(
-  withAlarmEmail(
-    withNatImage(
-      withWaf(withCorsOrigins(stageSettings(app.node.tryGetContext('stage') ?? 'dev'), app.node.tryGetContext('corsOrigins')), app.node.tryGetContext('waf')),
-      app.node.tryGetContext('natImageId'),
+  withDatabaseAccess(
+    withAlarmEmail(
+      withNatImage(withWaf(withCorsOrigins(stageSettings(String(context('stage') ?? 'dev')), context('corsOrigins')), context('waf')), context('natImageId')),
+      context('alarmEmail'),
     ),
-    app.node.tryGetContext('alarmEmail'),
+    context('databaseAccess'),
   ),
-  app.node.tryGetContext('restoreFrom'),
+  context('restoreFrom'),
 );
 createPlatform(app, {
   stage,

@@ -18,6 +18,7 @@ import { busEnvironment, callEnvironment, grpcPortEnvironment, type BusLocation,
 import { Api } from './constructs/api';
 import { Auth } from './constructs/auth';
 import type { DatabaseConnection } from './constructs/database';
+import { DatabaseAccess } from './constructs/database-access';
 import { DatabaseMigrations } from './constructs/database-migrations';
 import { EventBus } from './constructs/event-bus';
 import { LoadBalancer } from './constructs/load-balancer';
@@ -76,6 +77,8 @@ export class AppStack extends Stack {
   public readonly observability: Observability;
   /** AWS WAF in front of the API, when the stage has it on. */
   public readonly webAcl?: WebAcl;
+  /** The operators' tunnel to the databases, when the stage asks for it. */
+  public readonly databaseAccess?: DatabaseAccess;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -205,6 +208,10 @@ export class AppStack extends Stack {
         id: 'AwsSolutions-APIG3',
         reason: 'WAF is a stage setting (lib/stages.ts): its fixed monthly cost would take dev over its $60 target; prod has it on.',
       });
+    }
+
+    if (stage.databaseAccess) {
+      this.databaseAccess = new DatabaseAccess(this, 'DatabaseAccess', { vpc, databases: Object.values(props.databases), name: prefix });
     }
 
     this.observability = new Observability(this, 'Observability', {

@@ -61,6 +61,12 @@ export interface StageSettings {
   readonly protectData: boolean;
   /** Receives alarm notifications; unset means subscribe by hand to the alerts topic. */
   readonly alarmEmail?: string;
+  /**
+   * A host operators tunnel through to the databases (lib/constructs/database-access.ts), for when something must
+   * be looked at or fixed by hand. Off unless asked for (`-c databaseAccess=true`): a standing way in is a standing
+   * risk, and it costs about $4 a month.
+   */
+  readonly databaseAccess: boolean;
 }
 
 export const STAGES: Readonly<Record<StageName, StageSettings>> = {
@@ -103,6 +109,7 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
     waf: { enabled: false },
     corsOrigins: ['*'],
     protectData: false,
+    databaseAccess: false,
   },
   prod: {
     name: 'prod',
@@ -144,6 +151,7 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
     // None until the deployer names its web origins (-c corsOrigins=https://app.example.org): no placeholder.
     corsOrigins: [],
     protectData: true,
+    databaseAccess: false,
   },
 };
 
@@ -164,6 +172,14 @@ export function withWaf(stage: StageSettings, value: unknown): StageSettings {
   const text = String(value);
   if (text !== 'true' && text !== 'false') throw new Error(`-c waf: expected true or false; got "${text}"`);
   return { ...stage, waf: { ...stage.waf, enabled: text === 'true' } };
+}
+
+/** `-c databaseAccess=true|false` (bin/app.ts): the operators' database access host, for as long as it is needed. */
+export function withDatabaseAccess(stage: StageSettings, value: unknown): StageSettings {
+  if (value === undefined) return stage;
+  const text = String(value);
+  if (text !== 'true' && text !== 'false') throw new Error(`-c databaseAccess: expected true or false; got "${text}"`);
+  return { ...stage, databaseAccess: text === 'true' };
 }
 
 /**

@@ -125,11 +125,11 @@ export function priceTemplates(stage: string, templates: Readonly<Record<string,
         case 'AWS::EC2::Instance': {
           const instanceType = String(props.InstanceType);
           const publicIp = JSON.stringify(props.NetworkInterfaces ?? []).includes('"AssociatePublicIpAddress":true');
-          const monthly =
-            rate(p.ec2Hour, instanceType, 'EC2 instance type') * hours +
-            p.natInstanceRootVolumeGb * p.ebsGp3GbMonth +
-            (publicIp ? p.publicIpv4Hour * hours : 0);
-          add(id, type, monthly, `${instanceType} + ${p.natInstanceRootVolumeGb} GB gp3${publicIp ? ' + public IPv4' : ''}`);
+          // The volumes the template sizes, else the image's root volume (the NAT instance sets none).
+          const sized = ((props.BlockDeviceMappings ?? []) as { Ebs?: { VolumeSize?: number } }[]).reduce((sum, device) => sum + (device.Ebs?.VolumeSize ?? 0), 0);
+          const volumeGb = sized || p.natInstanceRootVolumeGb;
+          const monthly = rate(p.ec2Hour, instanceType, 'EC2 instance type') * hours + volumeGb * p.ebsGp3GbMonth + (publicIp ? p.publicIpv4Hour * hours : 0);
+          add(id, type, monthly, `${instanceType} + ${volumeGb} GB gp3${publicIp ? ' + public IPv4' : ''}`);
           break;
         }
         case 'AWS::EC2::VPCEndpoint': {

@@ -1,0 +1,121 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import { DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
+import type { Stack } from 'aws-cdk-lib';
+import type { IVpc } from 'aws-cdk-lib/aws-ec2';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DatabaseConnection } from '../../../lib/constructs/database';
+import { DatabaseAccess } from '../../../lib/constructs/database-access';
+import { loadPriceTable, priceTemplates, type Template as CostTemplate } from '../../../scripts/cost';
+import { disposeTestApps, testStack, type TestAppOptions } from '../synth';
+import { network } from './fixtures';
+
+afterEach(disposeTestApps);
+
+/** Two instances: Identity alone on one, Product and Billing sharing the other. */
+function databases(stack: Stack, vpc: IVpc): DatabaseConnection[] {
+  const instance = (id: string, resourceId: string) =>
+    DatabaseInstance.fromDatabaseInstanceAttributes(stack, id, {
+      instanceIdentifier: id.toLowerCase(),
+      instanceResourceId: resourceId,
+      instanceEndpointAddress: `${id.toLowerCase()}.example.internal`,
+      port: 5433,
+      securityGroups: [new SecurityGroup(stack, `${id}SecurityGroup`, { vpc })],
+      engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_16 }),
+    });
+  const [first, second] = [instance('First', 'db-FIRST'), instance('Second', 'db-SECOND')];
+  return [
+    { instance: first, databaseName: 'identity', user: 'identity_service', appUser: 'identity_app' },
+    { instance: second, databaseName: 'product', user: 'product_service', appUser: 'product_app' },
+    { instance: second, databaseName: 'billing', user: 'billing_service', appUser: 'billing_app' },
+  ];
+}
+
+function build(options: TestAppOptions = {}) {
+  const test = testStack(options);
+  const vpc = network(test.stack);
+  const access = new DatabaseAccess(test.stack, 'DatabaseAccess', { vpc, databases: databases(test.stack, vpc), name: 'platform-test' });
+  return { access, template: Template.fromStack(test.stack) };
+}
+
+/** The database users a role may log in as, from its policy's rds-db:connect resources. */
+function loginsOf(template: Template, roleName: string): string[] {
+  const [role] = Object.entries(template.findResources('AWS::IAM::Role', { Properties: { RoleName: roleName } }));
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy.Properties.Roles).includes(role![0]));
+  const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+  return statements
+    .filter((statement) => statement.Action === 'rds-db:connect')
+    .flatMap((statement) => [statement.Resource].flat())
+    .map((resource) => JSON.stringify(resource).match(/dbuser:(db-[A-Z]+)\/(\w+)/)!.slice(1).join('/'))
+    .sort();
+}
+
+describe('DatabaseAccess', () => {
+  it('when built, then the host sits in a private subnet with no inbound rule, IMDSv2 and an encrypted volume, and reaches only HTTPS and each instance\'s port', () => {
+    const { template } = build();
+    template.hasResourceProperties('AWS::EC2::Instance', {
+      InstanceType: 't4g.nano',
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 8, Encrypted: true, VolumeType: 'gp3' } }],
+      LaunchTemplate: Match.anyValue(),
+      Tags: Match.arrayWith([{ Key: 'Name', Value: 'platform-test-database-access' }]),
+    });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } } });
+    const group = Object.values(template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^Database access host') } }))[0]!;
+    expect(group.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(group.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', Description: 'Session Manager (HTTPS)', FromPort: 443, IpProtocol: 'tcp', ToPort: 443 }]);
+    const toDatabases = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress'));
+    expect(toDatabases.map((rule) => [rule.Properties.FromPort, JSON.stringify(rule.Properties.DestinationSecurityGroupId).match(/(First|Second)SecurityGroup/)![1]]).sort()).toEqual([
+      [5433, 'First'],
+      [5433, 'Second'],
+    ]);
+    expect(Object.keys(template.findResources('AWS::EC2::SecurityGroupIngress'))).toHaveLength(2); // the databases' side of the same two
+  });
+
+  it('when roles are made, then the rows role logs in as the app users only and the owner role as the owners only', () => {
+    const { template } = build();
+    expect(loginsOf(template, 'platform-test-db-rows')).toEqual(['db-FIRST/identity_app', 'db-SECOND/billing_app', 'db-SECOND/product_app']);
+    expect(loginsOf(template, 'platform-test-db-owner')).toEqual(['db-FIRST/identity_service', 'db-SECOND/billing_service', 'db-SECOND/product_service']);
+    template.resourcePropertiesCountIs('AWS::IAM::Role', { RoleName: Match.stringLikeRegexp('^platform-test-db-'), MaxSessionDuration: 3600 }, 2);
+  });
+
+  it('when an operator starts a session, then it may only forward a port through this host: the document check refuses a shell', () => {
+    const { template } = build();
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => /(Rows|Owner)Role/.test(JSON.stringify(policy.Properties.Roles)))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[])
+      .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('ssm:')));
+    const start = statements.filter((statement) => statement.Action === 'ssm:StartSession');
+    expect(start).toHaveLength(2); // one per role
+    for (const statement of start) {
+      expect(statement.Condition).toEqual({ BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } });
+      const resources = JSON.stringify(statement.Resource);
+      expect(resources).toContain(':document/AWS-StartPortForwardingSessionToRemoteHost');
+      expect(resources).toMatch(/:instance\/".*DatabaseAccessHost/);
+      expect(resources).not.toContain('*');
+    }
+    const others = statements.filter((statement) => statement.Action !== 'ssm:StartSession').flatMap((statement) => [statement.Action].flat());
+    expect([...new Set(others)].sort()).toEqual(['ssm:ResumeSession', 'ssm:TerminateSession']);
+  });
+
+  it('when given no database, then it refuses, naming the host', () => {
+    const test = testStack();
+    expect(() => new DatabaseAccess(test.stack, 'DatabaseAccess', { vpc: network(test.stack), databases: [], name: 'platform-test' })).toThrow(
+      'DatabaseAccess "platform-test": databases must name at least one; got none',
+    );
+  });
+
+  it('when cdk-nag checks it, then every finding is acknowledged with a reason', () => {
+    expect(() => build({ nag: true })).not.toThrow();
+  });
+
+  it('when it is on, then it adds under $4 a month: the host and its volume, nothing left unpriced', () => {
+    const table = loadPriceTable();
+    // The construct's own resources: the test's network and imported databases are not part of it.
+    const resources = Object.fromEntries(Object.entries(build().template.toJSON().Resources as Record<string, unknown>).filter(([id]) => id.startsWith('DatabaseAccess')));
+    const host = priceTemplates('dev', { access: { Resources: resources } as CostTemplate }, table);
+    expect(host.unpriced).toEqual([]);
+    expect(host.lines.map((line) => line.detail)).toEqual(['t4g.nano + 8 GB gp3']);
+    expect(host.total).toBeGreaterThan(3);
+    expect(host.total).toBeLessThan(4);
+  });
+});

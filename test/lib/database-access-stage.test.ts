@@ -1,0 +1,45 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPlatform } from '../../lib/platform';
+import { STAGES, withDatabaseAccess } from '../../lib/stages';
+import { nagFacts } from './nag-facts';
+import { stageTemplates } from './stage-templates';
+import { disposeTestApps, resourcesOf, TEST_ENV, testApp } from './synth';
+
+afterEach(disposeTestApps);
+
+const synthesized = await stageTemplates();
+const hostsOf = (template: Template) => Object.values(resourcesOf(template, 'AWS::EC2::Instance')).filter((instance) => JSON.stringify(instance.Properties?.Tags).includes('database-access'));
+
+describe('the operators\' database access host in a stage', () => {
+  it('when no one asks for it, then neither stage has one', () => {
+    expect(STAGES.dev.databaseAccess).toBe(false);
+    expect(STAGES.prod.databaseAccess).toBe(false);
+    for (const stage of ['dev', 'prod'] as const) expect(hostsOf(synthesized[stage].appTemplate)).toEqual([]);
+  });
+
+  it('when -c databaseAccess=true, then prod gets one that reaches each of its three instances, and passes cdk-nag', () => {
+    const test = testApp({ bundle: false });
+    const platform = createPlatform(test.app, { stage: withDatabaseAccess(STAGES.prod, 'true'), env: TEST_ENV });
+    test.app.synth();
+    const app = Template.fromStack(platform.app);
+    expect(hostsOf(app)).toHaveLength(1);
+    // Each instance's side of the tunnel: an ingress rule from the host's group, on the instance's port.
+    const fromHost = Object.values(resourcesOf(app, 'AWS::EC2::SecurityGroupIngress')).filter((rule) => JSON.stringify(rule.Properties?.SourceSecurityGroupId).includes('DatabaseAccessSecurityGroup'));
+    const instanceGroups = fromHost.map((rule) => JSON.stringify(rule.Properties?.GroupId).match(/(Identity|Product|Billing)Database/)?.[1]).sort();
+    expect(instanceGroups).toEqual(['Billing', 'Identity', 'Product']);
+    expect(Object.keys(app.findOutputs('*')).filter((name) => name.startsWith('DatabaseAccess')).sort()).toEqual([
+      expect.stringMatching(/^DatabaseAccessHostBastionHostId/),
+      expect.stringMatching(/^DatabaseAccessOwnerRoleArn/),
+      expect.stringMatching(/^DatabaseAccessRowsRoleArn/),
+    ]);
+    expect(nagFacts(test.app).findings).toEqual([]);
+  });
+
+  it('when -c databaseAccess is given, then true or false turn it on or off; anything else is refused, naming the key', () => {
+    expect(withDatabaseAccess(STAGES.dev, 'true').databaseAccess).toBe(true);
+    expect(withDatabaseAccess(STAGES.dev, false).databaseAccess).toBe(false);
+    expect(withDatabaseAccess(STAGES.dev, undefined)).toBe(STAGES.dev);
+    expect(() => withDatabaseAccess(STAGES.dev, 'yes')).toThrow('-c databaseAccess: expected true or false; got "yes"');
+  });
+});
