@@ -114,12 +114,13 @@ describe('shared price lookups against the real Product', () => {
 
   it('when every caller of a shared call goes away, then the call is cancelled and the breaker does not count it', async () => {
     // Threshold 1, no retries: had the shared call run on to its deadline, that one failure would open the breaker.
-    const { catalog } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 400, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
+    // A deadline well after both callers give up (50 and 80 ms), so a stalled host cannot reorder them.
+    const { catalog } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 2_000, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
     await whileProductIsSlow(async () => {
       const signals = [AbortSignal.timeout(50), AbortSignal.timeout(80)];
       const outcomes = await Promise.all(signals.map((signal, i) => settle(catalog.findProducts([products[i]!.id], { signal }))));
       expect(outcomes.map((outcome) => codeOf((outcome as { error: unknown }).error))).toEqual([Code.Canceled, Code.Canceled]);
-      await new Promise((resolve) => setTimeout(resolve, 600)); // past the deadline the shared call would have had
+      await new Promise((resolve) => setTimeout(resolve, 2_200)); // past the deadline the shared call would have had
     });
     expect(priceOf(await catalog.findProducts([products[3]!.id]), products[3]!)).toBe(630);
   });
@@ -132,7 +133,8 @@ describe('shared price lookups against the real Product', () => {
   });
 
   it('when lookups come less than the window apart, then those of later turns gather for the window and share a call', async () => {
-    const { catalog } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 5_000, batchWindowMs: 400 });
+    // A window long enough that a stall between the lookups below still leaves them inside it.
+    const { catalog } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 5_000, batchWindowMs: 2_000 });
     lookups = [];
     const first = catalog.findProducts([products[0]!.id]);
     await new Promise((resolve) => setTimeout(resolve, 50)); // the first call left at once: no lookup before it

@@ -114,7 +114,9 @@ describe('productCatalogGrpc against the real Product', () => {
     try {
       lookups = [];
       const before = await billing.invoiceCount();
-      const { catalog } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 150 });
+      // Each attempt must reach Product's query before its deadline to be counted below: a second, so that setting up
+      // the connection on a busy host does not use it up.
+      const { catalog } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 1_000 });
       expect((await failureOf(catalog.findProducts([products[0]!.id]))).code).toBe(Code.DeadlineExceeded);
       expect(lookups).toHaveLength(3); // the first attempt and two retries
       // Another Billing (its own breaker, which those three failures did not open).
@@ -246,7 +248,8 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
 describe('productCatalogGrpc and a client that goes away', () => {
   it('when the HTTP client disconnects while Product is slow, then the lookup is cancelled, not held against Product', async () => {
     // Threshold 1, no retries: had the lookup run on to its deadline, that one failure would open the breaker.
-    const { app } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 600, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
+    // The client leaves at 150 ms, long before this deadline, however slow the host.
+    const { app } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 2_000, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
     const server = await startLocalServer(app as RequestListener);
     const holder = await product.database.pool.connect();
     await holder.query('BEGIN');
@@ -255,7 +258,7 @@ describe('productCatalogGrpc and a client that goes away', () => {
       const send = (signal?: AbortSignal) =>
         fetch(`${server.url}/billing/invoices`, { method: 'POST', headers: { ...bearer(user), 'content-type': 'application/json' }, body: JSON.stringify({ lines: linesOf(products[0]!) }), ...(signal ? { signal } : {}) });
       await expect(send(AbortSignal.timeout(150))).rejects.toThrow();
-      await new Promise((resolve) => setTimeout(resolve, 800)); // past the deadline the lookup would have had
+      await new Promise((resolve) => setTimeout(resolve, 2_200)); // past the deadline the lookup would have had
     } finally {
       await holder.query('ROLLBACK');
       holder.release();

@@ -26,7 +26,7 @@ describe('bus: nothing lost, nothing doubled', () => {
     return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
   };
 
-  it(`when ${N} events flow through consumer restarts, duplicate sends, crashes after commit and an emulator restart, then the effects are exactly the events`, async () => {
+  it(`when ${N} events flow through consumer restarts, duplicate sends, crashes after commit and an emulator restart, then the effects are exactly the events`, { timeout: 120_000 }, async () => {
     const crashed = new Set<string>();
     // 5% of events crash the consumer between its commit and its delete, once each.
     const afterCommit = (event: NoteAdded) => {

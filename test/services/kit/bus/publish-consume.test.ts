@@ -82,19 +82,24 @@ describe('bus: publish and consume', () => {
     const event = noteAddedEvent('slow handler');
     await send(event);
     let starts = 0;
+    let finished!: () => void;
+    const handled = new Promise<void>((resolve) => (finished = resolve));
     const consumer = h.consumer({
-      visibilityTimeoutSeconds: 2,
+      // A heartbeat every second keeps a 3 s visibility alive: a stall of a second or two on a busy host is absorbed.
+      visibilityTimeoutSeconds: 3,
       heartbeatSeconds: 1,
       pollers: 2, // a second poller would receive the message if its visibility lapsed
       handle: async (e) => {
         if (e.id !== event.id) return;
         starts++;
-        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        // More than two visibility timeouts long.
+        await new Promise((resolve) => setTimeout(resolve, 7_000));
+        finished();
       },
     });
     await consumer.start();
     try {
-      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      await handled;
       expect(starts).toBe(1);
     } finally {
       await consumer.stop();

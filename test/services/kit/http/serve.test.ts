@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import express from 'express';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { serve } from '../../../../services/kit/http/serve';
 import { testLogger } from '../../../support/silent-logger';
 
@@ -9,8 +9,11 @@ describe('serve().close()', () => {
     const events: string[] = [];
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const inHandler = new Promise<void>((resolve) => (arrived = resolve));
     const app = express();
     app.get('/slow', async (_req, res) => {
+      arrived();
       await released;
       // Recorded where the server finishes it: the client's own callback may run after the server has closed.
       res.once('finish', () => events.push(`response ${res.statusCode}`));
@@ -24,9 +27,10 @@ describe('serve().close()', () => {
     });
 
     const inFlight = fetch(`${server.url}/slow`).then(async (r) => r.json());
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // In flight means the server is handling it: a fixed pause could end before a slow host even accepted it.
+    await inHandler;
     const closing = server.close().then(() => events.push('closed'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.waitFor(() => expect(server.server.listening).toBe(false), { timeout: 10_000 });
     await expect(fetch(`${server.url}/slow`)).rejects.toThrow();
     expect(events).toEqual([]);
 

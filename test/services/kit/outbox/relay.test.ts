@@ -90,7 +90,7 @@ describe('outbox relay', () => {
     }
   });
 
-  it('when two relays run side by side, then no row is published twice', async () => {
+  it('when two relays run side by side, then no row is published twice', { timeout: 60_000 }, async () => {
     const published = new Map<string, number>();
     // The real publisher, counting what each call got accepted.
     const recording = (): Publisher => ({
