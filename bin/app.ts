@@ -3,8 +3,9 @@
  * resolved from the caller's credentials. The stage comes from `-c stage=dev|prod` (default dev), and the
  * browser origins CORS allows from `-c corsOrigins=https://…` (prod allows none until they are named), and
  * `-c waf=true|false` overrides the stage's AWS WAF setting (off in dev, on in prod), `-c alarmEmail=…` subscribes
- * an e-mail address to the alarms, `-c natImageId=ami-…` pins the dev NAT instance's image, `-c databaseAccess=true`
- * adds the operators' database access host, and `restoreFrom` (best kept in cdk.json) makes instances from snapshots.
+ * an e-mail address to the alarms, `-c natImageId=ami-…` pins the dev NAT instance's image, `databaseAccess` adds
+ * the operators' database access host, and `restoreFrom` makes instances from snapshots (those two best kept in
+ * cdk.json while they apply).
  */
 import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';

@@ -63,8 +63,8 @@ export interface StageSettings {
   readonly alarmEmail?: string;
   /**
    * A host operators tunnel through to the databases (lib/constructs/database-access.ts), for when something must
-   * be looked at or fixed by hand. Off unless asked for (`-c databaseAccess=true`): a standing way in is a standing
-   * risk, and it costs about $4 a month.
+   * be looked at or fixed by hand. Off unless asked for (`"databaseAccess": true` in cdk.json's context, or `-c`): a
+   * standing way in is a standing risk, and it costs about $4 a month.
    */
   readonly databaseAccess: boolean;
 }
@@ -174,7 +174,7 @@ export function withWaf(stage: StageSettings, value: unknown): StageSettings {
   return { ...stage, waf: { ...stage.waf, enabled: text === 'true' } };
 }
 
-/** `-c databaseAccess=true|false` (bin/app.ts): the operators' database access host, for as long as it is needed. */
+/** `databaseAccess` true or false (bin/app.ts; cdk.json or `-c`): the operators' database access host, while it is needed. */
 export function withDatabaseAccess(stage: StageSettings, value: unknown): StageSettings {
   if (value === undefined) return stage;
   const text = String(value);

@@ -3,8 +3,8 @@
  * subnet that no inbound rule reaches, which Session Manager port forwarding turns into a tunnel from the
  * operator's machine to one instance's port. The operator then logs in with an IAM token, as a role this construct
  * names: `rowsRole` may connect as each service's app user (read and write rows), `ownerRole` as each database's
- * owner (the schema: a failed migration to clean up). Neither may open a shell on the host. docs/deploy.md
- * ("Connect to a database") is the runbook.
+ * owner (the schema: a failed migration to clean up). Neither role may start a shell session, and the host runs no
+ * SSH server, so a tunnel to the host itself leads nowhere. docs/deploy.md ("Connect to a database") is the runbook.
  */
 import { Aws, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
@@ -12,6 +12,7 @@ import {
   BastionHostLinux,
   BlockDeviceVolume,
   EbsDeviceVolumeType,
+  InstanceArchitecture,
   InstanceType,
   type IVpc,
   MachineImage,
@@ -20,25 +21,28 @@ import {
   SecurityGroup,
   SubnetType,
 } from 'aws-cdk-lib/aws-ec2';
-import { AccountRootPrincipal, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, type IPrincipal, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { DatabaseConnection } from './database';
 
-/**
- * An operator's own Session Manager sessions, whose ids start with its user id. Built from the pseudo parameters
- * (not formatArn, which writes a stack's concrete region in), so the policy reads the same in every environment.
- */
-const OWN_SESSIONS = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:session/\${aws:userid}-*`;
-
 /** The one session document the roles may start: a tunnel to a host and port, not a shell. */
 const PORT_FORWARDING = 'AWS-StartPortForwardingSessionToRemoteHost';
+/** Every session of the account; a condition narrows it to the caller's own (AWS's pattern for assumed roles). */
+const SESSIONS = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:session/*`;
+/** The agent's own refusals (its defaults: instance metadata, DNS, time), plus the host itself. */
+const DENIED_TARGETS = ['169.254.169.254', 'fd00:ec2::254', '169.254.169.253', 'fd00:ec2::253', '169.254.169.123', 'fd00:ec2::123', '169.254.169.250', '169.254.169.251', 'fd00:ec2::250', '127.0.0.1', '::1'];
+/** Role names end in `-db-owner`; IAM allows 64 characters. */
+const NAME = /^[A-Za-z0-9+=,.@_-]{1,55}$/;
 
 export interface DatabaseAccessProps {
+  /** The VPC of the databases; the host runs in one of its private subnets with egress (Session Manager). */
   readonly vpc: IVpc;
   /** Every database the host may reach, each on its instance's port. */
   readonly databases: readonly DatabaseConnection[];
   /** Prefixes the host's and the roles' names, e.g. `platform-dev`. */
   readonly name: string;
+  /** Who may assume the two roles (their own policies must allow it too). @default this account's principals */
+  readonly operators?: IPrincipal;
   /** @default t4g.nano (Graviton): it only relays bytes */
   readonly instanceType?: string;
   /** How long a role's session lasts; a tunnel outlives it, a new login token does not. @default 1 hour */
@@ -46,7 +50,9 @@ export interface DatabaseAccessProps {
 }
 
 export class DatabaseAccess extends Construct {
+  /** The relay: AL2023, IMDSv2, encrypted volume, no SSH server, no public address. */
   public readonly host: BastionHostLinux;
+  /** The host's: no inbound rule; egress to HTTPS (Session Manager) and each instance's port. */
   public readonly securityGroup: SecurityGroup;
   /** May tunnel to the host and connect as each service's app user: rows only, as the service itself. */
   public readonly rowsRole: Role;
@@ -56,8 +62,8 @@ export class DatabaseAccess extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseAccessProps) {
     super(scope, id);
     if (props.databases.length === 0) throw new Error(`DatabaseAccess "${props.name}": databases must name at least one; got none`);
-    const instanceType = props.instanceType ?? 't4g.nano';
-    const cpuType = /^[a-z]+\d+g/.test(instanceType) ? AmazonLinuxCpuType.ARM_64 : AmazonLinuxCpuType.X86_64;
+    if (!NAME.test(props.name)) throw new Error(`DatabaseAccess name must match ${NAME} (it prefixes IAM role names); got "${props.name}"`);
+    const instanceType = new InstanceType(props.instanceType ?? 't4g.nano');
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -69,13 +75,14 @@ export class DatabaseAccess extends Construct {
     this.host = new BastionHostLinux(this, 'Host', {
       vpc: props.vpc,
       instanceName: `${props.name}-database-access`,
-      instanceType: new InstanceType(instanceType),
-      machineImage: MachineImage.latestAmazonLinux2023({ cpuType }),
+      instanceType,
+      machineImage: MachineImage.latestAmazonLinux2023({ cpuType: instanceType.architecture === InstanceArchitecture.ARM_64 ? AmazonLinuxCpuType.ARM_64 : AmazonLinuxCpuType.X86_64 }),
       subnetSelection: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       securityGroup: this.securityGroup,
       requireImdsv2: true,
       blockDevices: [{ deviceName: '/dev/xvda', volume: BlockDeviceVolume.ebs(8, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3 }) }],
     });
+    this.host.instance.addUserData(...hardening());
     for (const instance of new Set(props.databases.map((database) => database.instance))) {
       // Asked from the host's side, so the rule lives in this stack, beside the host.
       this.host.connections.allowToDefaultPort(instance, 'Operators\' tunnel to the database');
@@ -85,8 +92,7 @@ export class DatabaseAccess extends Construct {
       new Role(this, roleId, {
         roleName: `${props.name}-db-${suffix}`,
         description,
-        // Any principal of this account that its own policies allow to assume it (an SSO permission set, say).
-        assumedBy: new AccountRootPrincipal(),
+        assumedBy: props.operators ?? new AccountRootPrincipal(),
         maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
       });
     this.rowsRole = role('RowsRole', 'rows', 'Tunnels to the database access host and logs in as each service\'s app user (rows only)');
@@ -98,7 +104,7 @@ export class DatabaseAccess extends Construct {
     for (const operator of [this.rowsRole, this.ownerRole]) this.allowTunnel(operator);
 
     this.acknowledgeFindings();
-    // The host's id is BastionHostLinux's own output (BastionHostId); docs/deploy.md finds it by its Name tag.
+    // The host's id is BastionHostLinux's own output (BastionHostId); docs/deploy.md reads it from there.
     new CfnOutput(this, 'RowsRoleArn', { value: this.rowsRole.roleArn });
     new CfnOutput(this, 'OwnerRoleArn', { value: this.ownerRole.roleArn });
   }
@@ -116,10 +122,12 @@ export class DatabaseAccess extends Construct {
         conditions: { BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } },
       }),
     );
+    // Its own sessions only: Session Manager tags each with the caller's user id (role id:session name).
     operator.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ['ssm:TerminateSession', 'ssm:ResumeSession'],
-        resources: [OWN_SESSIONS],
+        actions: ['ssm:TerminateSession', 'ssm:ResumeSession', 'ssmmessages:OpenDataChannel'],
+        resources: [SESSIONS],
+        conditions: { StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' } },
       }),
     );
   }
@@ -135,8 +143,24 @@ export class DatabaseAccess extends Construct {
     };
     for (const [id, reason] of Object.entries(findings)) Validations.of(this.host).acknowledge({ id, reason });
     Validations.of(this).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:session/<aws:userid>-*]',
-      reason: 'An operator may end or resume only its own Session Manager sessions, whose ids start with its user id.',
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:session/*]',
+      reason: 'Narrowed by its condition to the caller\'s own sessions (ssm:resourceTag/aws:ssmmessages:session-id), as AWS documents for assumed roles.',
     });
   }
+}
+
+/**
+ * Nothing to reach on the host itself: no SSH server and no EC2 Instance Connect (a tunnel to its own port 22 plus
+ * a pushed key would be a shell), and the agent refuses to forward to the host's own addresses too.
+ */
+function hardening(): string[] {
+  const denied = JSON.stringify({ Mgs: { DeniedPortForwardingRemoteIPs: [...DENIED_TARGETS, '__SELF__'] } });
+  return [
+    'systemctl disable --now sshd.service sshd.socket || true',
+    'dnf remove -y ec2-instance-connect || true',
+    'TOKEN=$(curl -sX PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60")',
+    'SELF=$(curl -s -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/local-ipv4)',
+    `echo '${denied}' | sed "s/__SELF__/$SELF/" > /etc/amazon/ssm/amazon-ssm-agent.json`,
+    'systemctl restart amazon-ssm-agent',
+  ];
 }

@@ -38,8 +38,9 @@ export function postgresInstance(scope: Construct, id: string, props: PostgresDa
     port: props.port,
     // Tasks log in with 15-minute tokens signed by their role: no service password exists to leak or rotate.
     iamAuthentication: true,
-    // Clients must use TLS; the images trust the RDS CA bundle and verify the host name.
-    parameters: { 'rds.force_ssl': '1' },
+    // Clients must use TLS; the images trust the RDS CA bundle and verify the host name. Every login is logged with
+    // its user and address, so an operator's (through the access host, database-access.ts) is told from a task's.
+    parameters: { 'rds.force_ssl': '1', log_connections: '1' },
     caCertificate: CaCertificate.RDS_CA_RSA2048_G1,
     storageType: StorageType.GP3,
     allocatedStorage: props.allocatedStorageGiB,

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import { ArnPrincipal } from 'aws-cdk-lib/aws-iam';
 import { DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
 import type { Stack } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
@@ -60,6 +61,9 @@ describe('DatabaseAccess', () => {
       Tags: Match.arrayWith([{ Key: 'Name', Value: 'platform-test-database-access' }]),
     });
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } } });
+    const [host] = Object.values(template.findResources('AWS::EC2::Instance'));
+    expect(JSON.stringify(host!.Properties.SubnetId)).toMatch(/NetworkVpcPrivateSubnet/);
+    expect(host!.Properties).not.toHaveProperty('NetworkInterfaces'); // no public address
     const group = Object.values(template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^Database access host') } }))[0]!;
     expect(group.Properties.SecurityGroupIngress).toBeUndefined();
     expect(group.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', Description: 'Session Manager (HTTPS)', FromPort: 443, IpProtocol: 'tcp', ToPort: 443 }]);
@@ -93,15 +97,48 @@ describe('DatabaseAccess', () => {
       expect(resources).toMatch(/:instance\/".*DatabaseAccessHost/);
       expect(resources).not.toContain('*');
     }
-    const others = statements.filter((statement) => statement.Action !== 'ssm:StartSession').flatMap((statement) => [statement.Action].flat());
-    expect([...new Set(others)].sort()).toEqual(['ssm:ResumeSession', 'ssm:TerminateSession']);
+    // Its own sessions only, by the tag Session Manager puts on each (an assumed role's is role id:session name).
+    const own = statements.filter((statement) => statement.Action !== 'ssm:StartSession');
+    expect(own).toHaveLength(2);
+    for (const statement of own) {
+      expect([statement.Action].flat().sort()).toEqual(['ssm:ResumeSession', 'ssm:TerminateSession', 'ssmmessages:OpenDataChannel']);
+      expect(JSON.stringify(statement.Resource)).toMatch(/:session\/\*"\]\]\}$/);
+      expect(statement.Condition).toEqual({ StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' } });
+    }
   });
 
-  it('when given no database, then it refuses, naming the host', () => {
-    const test = testStack();
-    expect(() => new DatabaseAccess(test.stack, 'DatabaseAccess', { vpc: network(test.stack), databases: [], name: 'platform-test' })).toThrow(
-      'DatabaseAccess "platform-test": databases must name at least one; got none',
+  it('when the roles are made, then this account\'s principals may assume them, or only the operators named', () => {
+    const { template } = build();
+    const trust = Object.values(template.findResources('AWS::IAM::Role', { Properties: { RoleName: Match.stringLikeRegexp('^platform-test-db-') } })).map(
+      (role) => role.Properties.AssumeRolePolicyDocument.Statement,
     );
+    expect(trust).toHaveLength(2);
+    for (const statements of trust) expect(JSON.stringify(statements)).toContain(':iam::123456789012:root');
+    const test = testStack();
+    const vpc = network(test.stack);
+    new DatabaseAccess(test.stack, 'DatabaseAccess', { vpc, databases: databases(test.stack, vpc), name: 'platform-test', operators: new ArnPrincipal('arn:aws:iam::123456789012:role/dba') });
+    const named = Object.values(Template.fromStack(test.stack).findResources('AWS::IAM::Role', { Properties: { RoleName: 'platform-test-db-owner' } }))[0]!;
+    expect(named.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/dba' } }]);
+  });
+
+  it('when the host boots, then it stops its SSH server, removes EC2 Instance Connect and has the agent refuse to forward to the host itself', () => {
+    const { template } = build();
+    const [host] = Object.values(template.findResources('AWS::EC2::Instance'));
+    const script = JSON.stringify(host!.Properties.UserData);
+    expect(script).toContain('systemctl disable --now sshd.service sshd.socket');
+    expect(script).toContain('dnf remove -y ec2-instance-connect');
+    expect(script).toContain('DeniedPortForwardingRemoteIPs');
+    for (const denied of ['169.254.169.254', '127.0.0.1', '::1', '__SELF__']) expect(script).toContain(denied);
+    expect(script).toContain('systemctl restart amazon-ssm-agent');
+  });
+
+  it('when given no database, or a name IAM would refuse, then it refuses, naming what it got', () => {
+    const test = testStack();
+    const vpc = network(test.stack);
+    const some = databases(test.stack, vpc);
+    expect(() => new DatabaseAccess(test.stack, 'None', { vpc, databases: [], name: 'platform-test' })).toThrow('DatabaseAccess "platform-test": databases must name at least one; got none');
+    expect(() => new DatabaseAccess(test.stack, 'Long', { vpc, databases: some, name: 'x'.repeat(56) })).toThrow(`(it prefixes IAM role names); got "${'x'.repeat(56)}"`);
+    expect(() => new DatabaseAccess(test.stack, 'Odd', { vpc, databases: some, name: 'platform test' })).toThrow('got "platform test"');
   });
 
   it('when cdk-nag checks it, then every finding is acknowledged with a reason', () => {

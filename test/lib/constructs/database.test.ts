@@ -51,7 +51,7 @@ describe('PostgresDatabase', () => {
       EnableCloudwatchLogsExports: ['postgresql'],
       EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
     });
-    template().hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
+    template().hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1', log_connections: '1' } });
     template().hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Snapshot' });
   });
 

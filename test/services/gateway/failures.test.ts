@@ -4,7 +4,8 @@ import { Readable } from 'node:stream';
 import { call, startTestGateway, startUpstream, type CallInit, type TestServer, type Upstream } from './support';
 
 const MAX_BODY = 1024;
-const TIMEOUT_MS = 300;
+/** The gateway's integration timeout here: short for the 504 test, long enough that the tests expecting 200 meet it on a busy host. */
+const TIMEOUT_MS = 1_500;
 
 let slow: Upstream;
 let resetting: Upstream;

@@ -140,11 +140,16 @@ describe('when one address opens more connections than its cap', () => {
 
 describe('when one address has more requests in flight than its cap', () => {
   it('then the next one gets 429, other addresses are served, and a finished request frees its slot', async () => {
-    const url = await gatewayWith({ maxInFlightPerClient: 2, bodyTimeoutMs: 1_000 });
+    // The slow two hold their slots until their bodies time out: 3 s, room for a stalled host to see them counted.
+    const url = await gatewayWith({ maxInFlightPerClient: 2, bodyTimeoutMs: 3_000 });
     const slow = await slowBodies(url, '127.0.0.2', 2, 100);
     try {
-      await sleep(200);
-      const over = await call(url, 'GET', '/products', { from: '127.0.0.2' });
+      // Asked until the gateway has counted both (a request before that is served, and holds no slot after).
+      let over = await call(url, 'GET', '/products', { from: '127.0.0.2' });
+      for (let tries = 0; tries < 40 && over.status !== 429; tries++) {
+        await sleep(50);
+        over = await call(url, 'GET', '/products', { from: '127.0.0.2' });
+      }
       expect(over.status).toBe(429);
       expect(over.json().detail).toContain('2 requests in flight');
       expect((await call(url, 'GET', '/products', { from: '127.0.0.3' })).status).toBe(200);

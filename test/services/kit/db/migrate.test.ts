@@ -86,8 +86,12 @@ describe('migrations beside a listening service', () => {
 
   it('when migrations are slow, then /health/live answers at once, /health/started and /health/ready say 503 until they are done, then 200', async () => {
     const db = await createTestDatabase('platform_slow_migration');
+    let gate: pg.PoolClient | undefined;
     try {
       const database = connect(db.url);
+      // The migration waits for this lock: it runs until the checks below are done, however slow the host.
+      gate = await database.pool.connect();
+      await gate.query('SELECT pg_advisory_lock(424242)');
       const migrations = startMigrations(() => migrateWithLock(database.pool, fixtures('slow-migrations'), 'slow', testLogger));
       const app = express().use(requestId).use(healthRoutes(readyAfter(migrations, database.ping), startedAfter(migrations))).use(errorHandler(testLogger));
       server = await serve(app, { port: 0, host: '127.0.0.1', logger: testLogger });
@@ -99,11 +103,15 @@ describe('migrations beside a listening service', () => {
       const notStarted = await get('/health/started');
       expect(notStarted.status).toBe(503);
       expect(await notStarted.json()).toMatchObject({ detail: 'Migrations are running.' });
+      expect(migrations.done()).toBe(false);
+      gate.release(true); // its session ends, and the lock with it
+      gate = undefined;
       await migrations.finished;
       expect(migrations.done()).toBe(true);
-      await vi.waitFor(async () => expect((await get('/health/ready')).status).toBe(200));
+      await vi.waitFor(async () => expect((await get('/health/ready')).status).toBe(200), { timeout: 10_000 });
       expect((await get('/health/started')).status).toBe(200);
     } finally {
+      gate?.release(true);
       await server?.close();
       server = undefined;
       await db.drop();
