@@ -5,6 +5,8 @@
  */
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
+import { z } from 'zod';
+import { ConfigError, env, loadConfig } from '../config';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -29,40 +31,43 @@ export interface MigrationTarget {
   readonly logLevel: LevelWithSilent;
 }
 
-const REQUIRED = ['DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER', 'AWS_REGION', 'LOCK_NAME'] as const;
+/** The function's environment; the kit's loadConfig names each variable that is missing or wrong. */
+const targetSchema = z.object({
+  DB_HOST: z.string().min(1),
+  DB_PORT: z.coerce.number().int().min(1).max(65_535),
+  DB_NAME: z.string().min(1),
+  DB_USER: z.string().min(1),
+  AWS_REGION: z.string().min(1),
+  LOCK_NAME: z.string().min(1),
+  MIGRATIONS_DIR: z.string().min(1).optional(),
+  DB_SSLMODE: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('verify-full'),
+  DATABASE_WAIT_MS: env.positiveInt(60_000),
+  LOG_LEVEL: env.logLevel(),
+});
 
-export function migrationTargetOf(env: Env): MigrationTarget {
-  const missing = REQUIRED.filter((name) => !env[name]);
-  if (missing.length > 0) throw new Error(`${missing.join(', ')} must be set in the migration function's environment`);
-  const port = Number(env.DB_PORT);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`DB_PORT must be a port number; got "${env.DB_PORT}"`);
+/** One line, as CloudFormation shows a failed step's reason. */
+function load(environment: Env): z.infer<typeof targetSchema> {
+  try {
+    return loadConfig(targetSchema, environment);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new Error(`the migration function's environment: ${error.problems.join('; ')}`);
+    throw error;
+  }
+}
+
+export function migrationTargetOf(environment: Env): MigrationTarget {
+  const config = load(environment);
   return {
-    host: env.DB_HOST!,
-    port,
-    database: env.DB_NAME!,
-    user: env.DB_USER!,
-    region: env.AWS_REGION!,
-    lockName: env.LOCK_NAME!,
+    host: config.DB_HOST,
+    port: config.DB_PORT,
+    database: config.DB_NAME,
+    user: config.DB_USER,
+    region: config.AWS_REGION,
+    lockName: config.LOCK_NAME,
     // The construct copies the service's migrations folder beside the bundled handler.
-    migrationsDir: env.MIGRATIONS_DIR ?? path.join(__dirname, 'migrations'),
-    sslmode: env.DB_SSLMODE ?? 'verify-full',
-    waitMs: positiveMs(env.DATABASE_WAIT_MS, 'DATABASE_WAIT_MS') ?? 60_000,
-    logLevel: logLevelOf(env.LOG_LEVEL),
+    migrationsDir: config.MIGRATIONS_DIR ?? path.join(__dirname, 'migrations'),
+    sslmode: config.DB_SSLMODE,
+    waitMs: config.DATABASE_WAIT_MS,
+    logLevel: config.LOG_LEVEL,
   };
-}
-
-const LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-function logLevelOf(value: string | undefined): LevelWithSilent {
-  if (value === undefined) return 'info';
-  const level = LEVELS.find((candidate) => candidate === value);
-  if (!level) throw new Error(`LOG_LEVEL must be one of ${LEVELS.join(', ')}; got "${value}"`);
-  return level;
-}
-
-function positiveMs(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 1) throw new Error(`${name} must be a positive number of milliseconds; got "${value}"`);
-  return ms;
 }
