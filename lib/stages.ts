@@ -64,7 +64,7 @@ export interface StageSettings {
   /**
    * A host operators tunnel through to the databases (lib/constructs/database-access.ts), for when something must
    * be looked at or fixed by hand. Off unless asked for (`"databaseAccess": true` in cdk.json's context, or `-c`): a
-   * standing way in is a standing risk, and it costs about $4 a month.
+   * standing way in is a standing risk, and it has a monthly cost (`npm run cost` prices it when on).
    */
   readonly databaseAccess: boolean;
 }
@@ -166,20 +166,23 @@ export function stageSettings(name: string | undefined): StageSettings {
   return STAGES[name as StageName];
 }
 
+/** A context value that must be true or false (from `-c`, a string; from cdk.json, a boolean). */
+function onOff(key: string, value: unknown): boolean {
+  const text = String(value);
+  if (text !== 'true' && text !== 'false') throw new Error(`-c ${key}: expected true or false; got "${text}"`);
+  return text === 'true';
+}
+
 /** `-c waf=true|false` (bin/app.ts): the stage's AWS WAF on or off for one synthesis, e.g. to try the rules in dev. */
 export function withWaf(stage: StageSettings, value: unknown): StageSettings {
   if (value === undefined) return stage;
-  const text = String(value);
-  if (text !== 'true' && text !== 'false') throw new Error(`-c waf: expected true or false; got "${text}"`);
-  return { ...stage, waf: { ...stage.waf, enabled: text === 'true' } };
+  return { ...stage, waf: { ...stage.waf, enabled: onOff('waf', value) } };
 }
 
 /** `databaseAccess` true or false (bin/app.ts; cdk.json or `-c`): the operators' database access host, while it is needed. */
 export function withDatabaseAccess(stage: StageSettings, value: unknown): StageSettings {
   if (value === undefined) return stage;
-  const text = String(value);
-  if (text !== 'true' && text !== 'false') throw new Error(`-c databaseAccess: expected true or false; got "${text}"`);
-  return { ...stage, databaseAccess: text === 'true' };
+  return { ...stage, databaseAccess: onOff('databaseAccess', value) };
 }
 
 /**

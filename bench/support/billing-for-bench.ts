@@ -16,7 +16,7 @@ import { requireUser } from '../../services/kit/auth/middleware';
 import { loadConfig } from '../../services/kit/config';
 import { createDatabase } from '../../services/kit/db/database';
 import { migrateInBackground } from '../../services/kit/db/migrate';
-import { readyAfter } from '../../services/kit/http/health';
+import { readyAfter, startedAfter } from '../../services/kit/http/health';
 import { closeOnSignals, serve } from '../../services/kit/http/serve';
 import { createLogger, type Logger } from '../../services/kit/logger';
 import { runMain } from '../../services/kit/run';
@@ -50,7 +50,7 @@ runMain('billing', async () => {
     productCatalog,
     requireUser: requireUser(verifierFromConfig(config)),
     ready: readyAfter(migrations, database.ping),
-    started: migrations.done,
+    started: startedAfter(migrations),
   });
   const server = await serve(app, { port: config.PORT, host: config.HOST, logger, onClose: [productCatalog.close, database.close] });
   closeOnSignals(server.close, logger);

@@ -29,8 +29,11 @@ import type { DatabaseConnection } from './database';
 const PORT_FORWARDING = 'AWS-StartPortForwardingSessionToRemoteHost';
 /** Every session of the account; a condition narrows it to the caller's own (AWS's pattern for assumed roles). */
 const SESSIONS = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:session/*`;
-/** The agent's own refusals (its defaults: instance metadata, DNS, time), plus the host itself. */
-const DENIED_TARGETS = ['169.254.169.254', 'fd00:ec2::254', '169.254.169.253', 'fd00:ec2::253', '169.254.169.123', 'fd00:ec2::123', '169.254.169.250', '169.254.169.251', 'fd00:ec2::250', '127.0.0.1', '::1'];
+/**
+ * The agent's own refusals (its defaults: instance metadata, DNS, time), plus the host itself by the addresses a
+ * tunnel would name (it compares exact addresses; nothing listens on the host's other loopback ones anyway).
+ */
+const DENIED_TARGETS = ['169.254.169.254', 'fd00:ec2::254', '169.254.169.253', 'fd00:ec2::253', '169.254.169.123', 'fd00:ec2::123', '169.254.169.250', '169.254.169.251', 'fd00:ec2::250', '127.0.0.1', '::1', '0.0.0.0', 'localhost'];
 /** Role names end in `-db-owner`; IAM allows 64 characters. */
 const NAME = /^[A-Za-z0-9+=,.@_-]{1,55}$/;
 
@@ -44,7 +47,7 @@ export interface DatabaseAccessProps {
   /** Who may assume the two roles (their own policies must allow it too). @default this account's principals */
   readonly operators?: IPrincipal;
   /** @default t4g.nano (Graviton): it only relays bytes */
-  readonly instanceType?: string;
+  readonly instanceType?: InstanceType;
   /** How long a role's session lasts; a tunnel outlives it, a new login token does not. @default 1 hour */
   readonly maxSessionDuration?: Duration;
 }
@@ -63,11 +66,11 @@ export class DatabaseAccess extends Construct {
     super(scope, id);
     if (props.databases.length === 0) throw new Error(`DatabaseAccess "${props.name}": databases must name at least one; got none`);
     if (!NAME.test(props.name)) throw new Error(`DatabaseAccess name must match ${NAME} (it prefixes IAM role names); got "${props.name}"`);
-    const instanceType = new InstanceType(props.instanceType ?? 't4g.nano');
+    const instanceType = props.instanceType ?? new InstanceType('t4g.nano');
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: 'Database access host: no inbound; HTTPS out (Session Manager) and the databases\' ports',
+      description: 'Database access host: no inbound; HTTPS out (Session Manager) and the database ports',
       allowAllOutbound: false,
     });
     // The agent reaches Session Manager's endpoints, whose addresses are not fixed (through NAT or an endpoint).
@@ -85,7 +88,7 @@ export class DatabaseAccess extends Construct {
     this.host.instance.addUserData(...hardening());
     for (const instance of new Set(props.databases.map((database) => database.instance))) {
       // Asked from the host's side, so the rule lives in this stack, beside the host.
-      this.host.connections.allowToDefaultPort(instance, 'Operators\' tunnel to the database');
+      this.host.connections.allowToDefaultPort(instance, 'Operator tunnel to the database');
     }
 
     const role = (roleId: string, suffix: string, description: string) =>
@@ -151,16 +154,20 @@ export class DatabaseAccess extends Construct {
 
 /**
  * Nothing to reach on the host itself: no SSH server and no EC2 Instance Connect (a tunnel to its own port 22 plus
- * a pushed key would be a shell), and the agent refuses to forward to the host's own addresses too.
+ * a pushed key would be a shell), and the agent refuses to forward to the host's own addresses too. It fails closed:
+ * a host that still runs an SSH server or keeps Instance Connect powers itself off.
  */
 function hardening(): string[] {
   const denied = JSON.stringify({ Mgs: { DeniedPortForwardingRemoteIPs: [...DENIED_TARGETS, '__SELF__'] } });
   return [
-    'systemctl disable --now sshd.service sshd.socket || true',
+    'systemctl disable --now sshd.service || true',
+    'systemctl disable --now sshd.socket 2>/dev/null || true',
     'dnf remove -y ec2-instance-connect || true',
+    'if systemctl is-active --quiet sshd.service || rpm -q ec2-instance-connect >/dev/null 2>&1; then poweroff; exit 1; fi',
     'TOKEN=$(curl -sX PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60")',
     'SELF=$(curl -s -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/local-ipv4)',
-    `echo '${denied}' | sed "s/__SELF__/$SELF/" > /etc/amazon/ssm/amazon-ssm-agent.json`,
+    // Without its address (metadata did not answer), the loopback entry stands in: the list stays valid JSON.
+    `echo '${denied}' | sed "s/__SELF__/\${SELF:-127.0.0.1}/" > /etc/amazon/ssm/amazon-ssm-agent.json`,
     'systemctl restart amazon-ssm-agent',
   ];
 }

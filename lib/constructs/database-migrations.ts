@@ -56,7 +56,7 @@ export class DatabaseMigrations extends Construct {
     const logGroup = new LogGroup(this, 'Logs', { logGroupName: `/aws/lambda/${props.functionName}`, retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'Migration step: HTTPS out (the answer to CloudFormation), and the database port', allowAllOutbound: false });
     // The answer is a PUT to a presigned S3 URL, whose addresses are not fixed; the IAM token is signed locally.
-    this.securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'CloudFormation\'s response URL (HTTPS)');
+    this.securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'The answer to CloudFormation, a presigned S3 URL (HTTPS)');
     const { instance, databaseName, user } = props.database;
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,

@@ -4,7 +4,7 @@ import { createPlatform } from '../../lib/platform';
 import { STAGES, withDatabaseAccess } from '../../lib/stages';
 import { nagFacts } from './nag-facts';
 import { stageTemplates } from './stage-templates';
-import { disposeTestApps, resourcesOf, TEST_ENV, testApp } from './synth';
+import { disposeTestApps, refusedSecurityGroupText, resourcesOf, TEST_ENV, testApp } from './synth';
 
 afterEach(disposeTestApps);
 
@@ -19,7 +19,8 @@ describe('the operators\' database access host in a stage', () => {
   });
 
   it('when -c databaseAccess=true, then prod gets one that reaches each of its three instances, and passes cdk-nag', () => {
-    const test = testApp({ bundle: false });
+    // With CloudFormation's own rule check too: prod's templates are checked so, but with the host off.
+    const test = testApp({ bundle: false, cfnValidation: true });
     const platform = createPlatform(test.app, { stage: withDatabaseAccess(STAGES.prod, 'true'), env: TEST_ENV });
     test.app.synth();
     const app = Template.fromStack(platform.app);
@@ -34,12 +35,6 @@ describe('the operators\' database access host in a stage', () => {
       expect.stringMatching(/^DatabaseAccessRowsRoleArn/),
     ]);
     expect(nagFacts(test.app).findings).toEqual([]);
-  });
-
-  it('when -c databaseAccess is given, then true or false turn it on or off; anything else is refused, naming the key', () => {
-    expect(withDatabaseAccess(STAGES.dev, 'true').databaseAccess).toBe(true);
-    expect(withDatabaseAccess(STAGES.dev, false).databaseAccess).toBe(false);
-    expect(withDatabaseAccess(STAGES.dev, undefined)).toBe(STAGES.dev);
-    expect(() => withDatabaseAccess(STAGES.dev, 'yes')).toThrow('-c databaseAccess: expected true or false; got "yes"');
+    expect(refusedSecurityGroupText(app)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { resourcesOf } from './synth';
+import { refusedSecurityGroupText, resourcesOf } from './synth';
 import { stageTemplates } from './stage-templates';
 
 const synthesized = await stageTemplates();
@@ -30,6 +30,10 @@ describe.each(['dev', 'prod'] as const)('posture (%s)', (stage) => {
   const templates = () => [synthesized[stage].dataTemplate, synthesized[stage].appTemplate];
   const app = () => synthesized[stage].appTemplate;
   const data = () => synthesized[stage].dataTemplate;
+
+  it('when synthesized, then every security group and rule description uses only the characters EC2 accepts', () => {
+    expect(templates().flatMap(refusedSecurityGroupText)).toEqual([]);
+  });
 
   it('when synthesized, then the ALB is internal and admits only the VPC link security group', () => {
     app().allResourcesProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });

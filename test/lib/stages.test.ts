@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectionBudgets, maxConnections } from '../../lib/connection-budget';
-import { STAGE_NAMES, STAGES, stageSettings, withAlarmEmail, withCorsOrigins, withNatImage, withWaf, type StageSettings } from '../../lib/stages';
+import { STAGE_NAMES, STAGES, stageSettings, withAlarmEmail, withCorsOrigins, withDatabaseAccess, withNatImage, withWaf, type StageSettings } from '../../lib/stages';
 
 describe('stage settings', () => {
   it('when a known stage is asked for, then its settings come back', () => {
@@ -80,6 +80,13 @@ describe('stage settings', () => {
     expect(withWaf(STAGES.prod, false).waf.enabled).toBe(false);
     expect(withWaf(STAGES.dev, undefined)).toBe(STAGES.dev);
     expect(() => withWaf(STAGES.dev, 'yes')).toThrow(/-c waf: expected true or false; got "yes"/);
+  });
+
+  it('when databaseAccess is given (-c or cdk.json), then true or false turn the operators\' database access host on or off; anything else is refused, naming the key', () => {
+    expect(withDatabaseAccess(STAGES.dev, 'true').databaseAccess).toBe(true);
+    expect(withDatabaseAccess(STAGES.dev, false).databaseAccess).toBe(false);
+    expect(withDatabaseAccess(STAGES.dev, undefined)).toBe(STAGES.dev);
+    expect(() => withDatabaseAccess(STAGES.dev, 'yes')).toThrow('-c databaseAccess: expected true or false; got "yes"');
   });
 
   it('when natImageId is given, then dev\'s NAT instance runs that image; prod, whose NAT gateways have none, is left as it is', () => {

@@ -21,7 +21,7 @@ export interface MigrationTarget {
   readonly lockName: string;
   readonly migrationsDir: string;
   /** @default verify-full (RDS's certificate, trusted through NODE_EXTRA_CA_CERTS) */
-  readonly sslmode: string;
+  readonly sslmode: (typeof SSL_MODES)[number];
   /**
    * How long the owner's login is waited for: an instance rebooting or failing over, or an IAM policy made in this
    * very deploy that has not reached RDS yet (refused tokens). @default 60000, as a task's DATABASE_WAIT_MS
@@ -30,6 +30,9 @@ export interface MigrationTarget {
   /** The step's log level. @default info */
   readonly logLevel: LevelWithSilent;
 }
+
+/** libpq's. */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
 /** The function's environment; the kit's loadConfig names each variable that is missing or wrong. */
 const targetSchema = z.object({
@@ -40,7 +43,7 @@ const targetSchema = z.object({
   AWS_REGION: z.string().min(1),
   LOCK_NAME: z.string().min(1),
   MIGRATIONS_DIR: z.string().min(1).optional(),
-  DB_SSLMODE: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('verify-full'),
+  DB_SSLMODE: z.enum(SSL_MODES).default('verify-full'),
   DATABASE_WAIT_MS: env.positiveInt(60_000),
   LOG_LEVEL: env.logLevel(),
 });

@@ -48,7 +48,7 @@ export function healthRoutes(ready: ReadinessCheck, started: StartedCheck): Rout
   router.get(HEALTH_PATHS.started, (req, res) => {
     let reason: string | undefined;
     try {
-      if (!started()) reason = 'Migrations are running.';
+      if (!started()) reason = 'It has not finished starting.';
     } catch (error) {
       reason = error instanceof NotReady ? error.message : 'It has not finished starting.';
     }

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseConnection } from '../../../lib/constructs/database';
 import { DatabaseAccess } from '../../../lib/constructs/database-access';
 import { loadPriceTable, priceTemplates, type Template as CostTemplate } from '../../../scripts/cost';
-import { disposeTestApps, testStack, type TestAppOptions } from '../synth';
+import { disposeTestApps, refusedSecurityGroupText, testStack, type TestAppOptions } from '../synth';
 import { network } from './fixtures';
 
 afterEach(disposeTestApps);
@@ -73,6 +73,7 @@ describe('DatabaseAccess', () => {
       [5433, 'Second'],
     ]);
     expect(Object.keys(template.findResources('AWS::EC2::SecurityGroupIngress'))).toHaveLength(2); // the databases' side of the same two
+    expect(refusedSecurityGroupText(template)).toEqual([]);
   });
 
   it('when roles are made, then the rows role logs in as the app users only and the owner role as the owners only', () => {
@@ -125,10 +126,13 @@ describe('DatabaseAccess', () => {
     const { template } = build();
     const [host] = Object.values(template.findResources('AWS::EC2::Instance'));
     const script = JSON.stringify(host!.Properties.UserData);
-    expect(script).toContain('systemctl disable --now sshd.service sshd.socket');
+    expect(script).toContain('systemctl disable --now sshd.service');
     expect(script).toContain('dnf remove -y ec2-instance-connect');
+    // Fails closed: a host that kept either powers itself off.
+    expect(script).toContain('if systemctl is-active --quiet sshd.service || rpm -q ec2-instance-connect >/dev/null 2>&1; then poweroff; exit 1; fi');
     expect(script).toContain('DeniedPortForwardingRemoteIPs');
-    for (const denied of ['169.254.169.254', '127.0.0.1', '::1', '__SELF__']) expect(script).toContain(denied);
+    for (const denied of ['169.254.169.254', '127.0.0.1', '::1', '0.0.0.0', 'localhost', '__SELF__']) expect(script).toContain(denied);
+    expect(script).toContain('sed \\"s/__SELF__/${SELF:-127.0.0.1}/\\"');
     expect(script).toContain('systemctl restart amazon-ssm-agent');
   });
 

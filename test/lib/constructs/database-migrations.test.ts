@@ -72,7 +72,7 @@ describe('DatabaseMigrations', () => {
     const { migrations, template } = build();
     const groupId = Stack.of(migrations).getLogicalId(migrations.securityGroup.node.defaultChild as CfnSecurityGroup);
     const group = template().toJSON().Resources[groupId] as { Properties: { SecurityGroupEgress: unknown[] } };
-    expect(group.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: 'CloudFormation\'s response URL (HTTPS)' }]);
+    expect(group.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: 'The answer to CloudFormation, a presigned S3 URL (HTTPS)' }]);
     const own = (type: string, key: string) => Object.values(template().findResources(type)).filter((rule) => JSON.stringify(rule.Properties[key]) === JSON.stringify({ 'Fn::GetAtt': [groupId, 'GroupId'] }));
     expect(own('AWS::EC2::SecurityGroupEgress', 'GroupId').map((rule) => [rule.Properties.FromPort, rule.Properties.DestinationSecurityGroupId])).toEqual([[5433, { 'Fn::GetAtt': [expect.stringMatching(/^DbSecurityGroup/), 'GroupId'] }]]);
     const ingress = Object.entries(template().findResources('AWS::EC2::SecurityGroupIngress')).filter(([, rule]) => JSON.stringify(rule.Properties.SourceSecurityGroupId).includes(groupId));

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, loginAs, type TestTokens } from '../../support/auth';
 import { Readable } from 'node:stream';
 import { call, startTestGateway, startUpstream, type CallInit, type TestServer, type Upstream } from './support';
+import { within } from '../../support/within';
 
 const MAX_BODY = 1024;
 /** The gateway's integration timeout here: short for the 504 test, long enough that the tests expecting 200 meet it on a busy host. */
@@ -65,10 +66,10 @@ describe('when the client gives up before the service answers', () => {
       // The client gives up once the request is at the service, however long getting there took on a busy host.
       const giveUp = new AbortController();
       const attempt = call(patient.url, 'GET', '/billing/openapi.json', { signal: giveUp.signal });
-      await reached;
+      await within(10_000, 'the request reaching the service', reached);
       giveUp.abort();
       await expect(attempt).rejects.toThrow();
-      await closed; // the integration timeout here is 30 s; the test's own limit would fail first
+      await within(10_000, 'the gateway dropping its request to the service', closed); // its integration timeout here is 30 s
     } finally {
       await patient.close();
       await hanging.close();

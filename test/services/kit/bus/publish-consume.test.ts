@@ -4,6 +4,7 @@ import { eventAttributes } from '../../../../services/kit/bus/attributes';
 import { currentContext, type RequestContext } from '../../../../services/kit/context';
 import { noteAddedEvent, type NoteAdded } from '../../../../harness/notes/events';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
+import { within } from '../../../support/within';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -99,7 +100,7 @@ describe('bus: publish and consume', () => {
     });
     await consumer.start();
     try {
-      await handled;
+      await within(20_000, 'the slow handler finishing', handled);
       expect(starts).toBe(1);
     } finally {
       await consumer.stop();

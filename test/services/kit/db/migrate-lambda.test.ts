@@ -117,12 +117,13 @@ describe('the migration step', () => {
   it('when its settings are missing or wrong, then FAILED is answered naming them, so the deploy stops before the service changes', async () => {
     const logged = await quietly(async () => {
       await call('Update', env({ DB_USER: undefined, LOCK_NAME: undefined }));
+      // One line naming each variable and what it got (the middle is zod's wording).
       expect(answers.at(-1)).toMatchObject({
         Status: 'FAILED',
-        Reason: 'the migration function\'s environment: DB_USER: Invalid input: expected string, received undefined (it is not set); LOCK_NAME: Invalid input: expected string, received undefined (it is not set)',
+        Reason: expect.stringMatching(/^the migration function's environment: DB_USER: [^;]+ \(it is not set\); LOCK_NAME: [^;]+ \(it is not set\)$/),
       });
       await call('Update', env({ DB_PORT: '5432x' }));
-      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: 'the migration function\'s environment: DB_PORT: Invalid input: expected number, received NaN (got "5432x")' });
+      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/^the migration function's environment: DB_PORT: [^;]+ \(got "5432x"\)$/) });
     });
     expect(logged).toEqual(['migrations failed', 'migrations failed']);
   });
@@ -181,7 +182,7 @@ describe('the migration step', () => {
     expect(target.migrationsDir).toMatch(/services\/kit\/db\/migrations$/);
     expect(target.sslmode).toBe('verify-full');
     expect(target.waitMs).toBe(60_000);
-    expect(() => migrationTargetOf({ ...env(), DATABASE_WAIT_MS: '1m' })).toThrow('the migration function\'s environment: DATABASE_WAIT_MS: Invalid input: expected number, received NaN (got "1m")');
+    expect(() => migrationTargetOf({ ...env(), DATABASE_WAIT_MS: '1m' })).toThrow(/^the migration function's environment: DATABASE_WAIT_MS: .* \(got "1m"\)$/);
     expect(() => migrationTargetOf({ ...env(), DATABASE_WAIT_MS: '0' })).toThrow(/DATABASE_WAIT_MS: .* \(got "0"\)/);
     expect(() => migrationTargetOf({ ...env(), LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL: .* \(got "loud"\)/);
     expect(() => migrationTargetOf({ ...env(), DB_SSLMODE: 'strict' })).toThrow(/DB_SSLMODE: .* \(got "strict"\)/);

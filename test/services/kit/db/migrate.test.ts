@@ -92,7 +92,8 @@ describe('migrations beside a listening service', () => {
       // The migration waits for this lock: it runs until the checks below are done, however slow the host.
       gate = await database.pool.connect();
       await gate.query('SELECT pg_advisory_lock(424242)');
-      const migrations = startMigrations(() => migrateWithLock(database.pool, fixtures('slow-migrations'), 'slow', testLogger));
+      // A lock_timeout longer than the test: the gate, not a timer, decides when the migration goes on.
+      const migrations = startMigrations(() => migrateWithLock(database.pool, fixtures('slow-migrations'), 'slow', testLogger, { lockTimeoutMs: 120_000 }));
       const app = express().use(requestId).use(healthRoutes(readyAfter(migrations, database.ping), startedAfter(migrations))).use(errorHandler(testLogger));
       server = await serve(app, { port: 0, host: '127.0.0.1', logger: testLogger });
       const get = (route: string) => fetch(`${server!.url}${route}`);

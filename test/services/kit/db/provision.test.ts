@@ -222,8 +222,9 @@ describe('the running service\'s role: rows only', () => {
     }));
     raced.push(...races);
     let settledAt: number | undefined;
-    /** Until provisioning has settled and a few seconds more: however long six CREATE DATABASEs take on a busy host. */
-    const stillTrying = () => settledAt === undefined || Date.now() < settledAt + 5_000;
+    const giveUpAt = Date.now() + 90_000;
+    /** Until provisioning has settled and a few seconds more (six CREATE DATABASEs on a busy host), 90 s at most. */
+    const stillTrying = () => Date.now() < giveUpAt && (settledAt === undefined || Date.now() < settledAt + 5_000);
     /** Logs in as the owner as soon as it can and makes a table, as a migration would. */
     const eagerMigration = async (s: ServiceDatabase) => {
       while (stillTrying()) {

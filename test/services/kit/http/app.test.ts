@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '../../../../services/kit/errors';
 import { createHttpApp } from '../../../../services/kit/http/app';
+import { startedAfter } from '../../../../services/kit/http/health';
 import { parseInput } from '../../../../services/kit/http/validate';
 import { testLogger } from '../../../support/silent-logger';
 
@@ -124,10 +125,12 @@ describe('the health routes', () => {
     expectProblem(await request(down).get('/health/ready'), 503);
   });
 
-  it('when it has not started (migrations running), then /health/started answers 503 with Retry-After', async () => {
+  it('when it has not started, then /health/started answers 503 with Retry-After, and the reason its check gives', async () => {
     const res = await request(sampleApp(async () => true, () => false)).get('/health/started');
     expectProblem(res, 503);
-    expect(res.body).toMatchObject({ detail: 'Migrations are running.' });
+    expect(res.body).toMatchObject({ detail: 'It has not finished starting.' });
     expect(res.headers['retry-after']).toBe('5');
+    const migrating = startedAfter({ done: () => false, whileRunning: 'Migrations are running.' });
+    expect((await request(sampleApp(async () => true, migrating)).get('/health/started')).body).toMatchObject({ detail: 'Migrations are running.' });
   });
 });

@@ -1,8 +1,9 @@
 import { connect } from 'node:net';
 import express from 'express';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serve } from '../../../../services/kit/http/serve';
 import { testLogger } from '../../../support/silent-logger';
+import { within } from '../../../support/within';
 
 describe('serve().close()', () => {
   it('when a request is in flight at shutdown, then it completes, new connections are refused, then onClose runs', async () => {
@@ -28,9 +29,8 @@ describe('serve().close()', () => {
 
     const inFlight = fetch(`${server.url}/slow`).then(async (r) => r.json());
     // In flight means the server is handling it: a fixed pause could end before a slow host even accepted it.
-    await inHandler;
+    await within(10_000, 'the request reaching its handler', inHandler);
     const closing = server.close().then(() => events.push('closed'));
-    await vi.waitFor(() => expect(server.server.listening).toBe(false), { timeout: 10_000 });
     await expect(fetch(`${server.url}/slow`)).rejects.toThrow();
     expect(events).toEqual([]);
 
@@ -41,11 +41,14 @@ describe('serve().close()', () => {
   });
 
   it('when requests outlive the timeout, then their sockets are cut and close still finishes', async () => {
+    let arrived!: () => void;
+    const inHandler = new Promise<void>((resolve) => (arrived = resolve));
     const app = express();
-    app.get('/stuck', () => {});
+    app.get('/stuck', () => arrived());
     const server = await serve(app, { port: 0, host: '127.0.0.1', logger: testLogger, shutdownTimeoutMs: 100 });
     const stuck = fetch(`${server.url}/stuck`).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // In flight, so it is cut by the timeout, not refused at the door.
+    await within(10_000, 'the request reaching its handler', inHandler);
     await server.close();
     expect(await stuck).toBeInstanceOf(Error);
   });
