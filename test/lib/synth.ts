@@ -112,23 +112,24 @@ export function resourcesOf(template: Template, type: string): Resources {
   return template.findResources(type) as Resources;
 }
 
-/** EC2's characters for security group and rule descriptions (an apostrophe fails the deploy, not the synthesis). */
-const EC2_DESCRIPTION = /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]*$/;
+/** EC2's characters for a VPC security group's description, and for a rule's (no `&`): an apostrophe fails the deploy, not the synthesis. */
+const EC2_GROUP_DESCRIPTION = /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]*$/;
+const EC2_RULE_DESCRIPTION = /^[a-zA-Z0-9. _\-:/()#,@[\]+=;{}!$*]*$/;
 
 /** Every security group or rule description of a template that EC2 would refuse, with where it is. */
 export function refusedSecurityGroupText(template: Template): string[] {
   const refused: string[] = [];
-  const check = (where: string, text: unknown) => {
-    if (typeof text === 'string' && !EC2_DESCRIPTION.test(text)) refused.push(`${where}: ${text}`);
+  const check = (where: string, text: unknown, allowed: RegExp) => {
+    if (typeof text === 'string' && !allowed.test(text)) refused.push(`${where}: ${text}`);
   };
   for (const [id, group] of Object.entries(resourcesOf(template, 'AWS::EC2::SecurityGroup'))) {
-    check(id, group.Properties?.GroupDescription);
+    check(id, group.Properties?.GroupDescription, EC2_GROUP_DESCRIPTION);
     for (const rule of [...((group.Properties?.SecurityGroupIngress as { Description?: string }[]) ?? []), ...((group.Properties?.SecurityGroupEgress as { Description?: string }[]) ?? [])]) {
-      check(`${id} rule`, rule.Description);
+      check(`${id} rule`, rule.Description, EC2_RULE_DESCRIPTION);
     }
   }
   for (const type of ['AWS::EC2::SecurityGroupIngress', 'AWS::EC2::SecurityGroupEgress']) {
-    for (const [id, rule] of Object.entries(resourcesOf(template, type))) check(id, rule.Properties?.Description);
+    for (const [id, rule] of Object.entries(resourcesOf(template, type))) check(id, rule.Properties?.Description, EC2_RULE_DESCRIPTION);
   }
   return refused;
 }
