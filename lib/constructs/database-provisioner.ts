@@ -25,7 +25,7 @@ import { Construct } from 'constructs';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 /** The handler and the code it runs: a change to any of them runs the provisioning again. */
-const SOURCES = ['db/provision-lambda.ts', 'db/provision.ts', 'db/provision-ownership.ts', 'db/advisory-lock.ts', 'custom-resource.ts'].map((file) => path.join(REPO_ROOT, 'services/kit', file));
+const SOURCES = ['db/provision-lambda.ts', 'db/provision.ts', 'db/provision-ownership.ts', 'db/advisory-lock.ts', 'custom-resource.ts', 'config.ts'].map((file) => path.join(REPO_ROOT, 'services/kit', file));
 
 export interface DatabaseLogin {
   readonly database: string;

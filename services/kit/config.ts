@@ -28,6 +28,16 @@ export function loadConfig<S extends z.ZodObject>(
   throw new ConfigError(problems);
 }
 
+/** loadConfig for a step that answers CloudFormation, which shows one line: the problems after whose environment. */
+export function loadStepConfig<S extends z.ZodObject>(schema: S, env: Readonly<Record<string, string | undefined>>, whose: string): z.infer<S> {
+  try {
+    return loadConfig(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new Error(`${whose}: ${error.problems.join('; ')}`, { cause: error });
+    throw error;
+  }
+}
+
 /**
  * A URL's password as `***`, however it is written: everything between `scheme://user:` and the last `@` (a raw
  * `:`, `/` or `@` inside a password included). Values without credentials come back unchanged.
@@ -43,6 +53,8 @@ export const env = {
   postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  /** libpq's sslmode; AWS's steps verify RDS's certificate and name. */
+  sslMode: () => z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('verify-full'),
   flag: (fallback: boolean) =>
     z
       .enum(['true', 'false', '1', '0'])

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { z } from 'zod';
-import { ConfigError, env, loadConfig } from '../config';
+import { env, loadStepConfig } from '../config';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -21,7 +21,7 @@ export interface MigrationTarget {
   readonly lockName: string;
   readonly migrationsDir: string;
   /** @default verify-full (RDS's certificate, trusted through NODE_EXTRA_CA_CERTS) */
-  readonly sslmode: (typeof SSL_MODES)[number];
+  readonly sslmode: z.infer<ReturnType<typeof env.sslMode>>;
   /**
    * How long the owner's login is waited for: an instance rebooting or failing over, or an IAM policy made in this
    * very deploy that has not reached RDS yet (refused tokens). @default 60000, as a task's DATABASE_WAIT_MS
@@ -30,9 +30,6 @@ export interface MigrationTarget {
   /** The step's log level. @default info */
   readonly logLevel: LevelWithSilent;
 }
-
-/** libpq's. */
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
 /** The function's environment; the kit's loadConfig names each variable that is missing or wrong. */
 const targetSchema = z.object({
@@ -43,23 +40,13 @@ const targetSchema = z.object({
   AWS_REGION: z.string().min(1),
   LOCK_NAME: z.string().min(1),
   MIGRATIONS_DIR: z.string().min(1).optional(),
-  DB_SSLMODE: z.enum(SSL_MODES).default('verify-full'),
+  DB_SSLMODE: env.sslMode(),
   DATABASE_WAIT_MS: env.positiveInt(60_000),
   LOG_LEVEL: env.logLevel(),
 });
 
-/** One line, as CloudFormation shows a failed step's reason. */
-function load(environment: Env): z.infer<typeof targetSchema> {
-  try {
-    return loadConfig(targetSchema, environment);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new Error(`the migration function's environment: ${error.problems.join('; ')}`);
-    throw error;
-  }
-}
-
 export function migrationTargetOf(environment: Env): MigrationTarget {
-  const config = load(environment);
+  const config = loadStepConfig(targetSchema, environment, 'the migration function\'s environment');
   return {
     host: config.DB_HOST,
     port: config.DB_PORT,

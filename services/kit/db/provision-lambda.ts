@@ -9,6 +9,8 @@
  * (and rolls it back) instead of leaving CloudFormation waiting: retries and a database that does not answer
  * stop `ANSWER_RESERVE_MS` before the function's timeout.
  */
+import { z } from 'zod';
+import { env as config, loadStepConfig } from '../config';
 import { answerCustomResource, beforeDeadline, type CustomResourceEvent, type LambdaContext } from '../custom-resource';
 import { adminFromUrl, provisionDatabases, type ServiceDatabase } from './provision';
 
@@ -74,15 +76,22 @@ async function provisionRetrying(databases: ServiceDatabase[], env: Env, retries
   }
 }
 
+/** The function's environment (lib/constructs/database-provisioner.ts sets it); checked all the same. */
+const provisionerSchema = z.object({
+  DB_HOST: z.string().min(1),
+  DB_PORT: z.coerce.number().int().min(1).max(65_535),
+  MASTER_SECRET_ARN: z.string().min(1),
+  DB_SSLMODE: config.sslMode(),
+});
+
 async function provision(databases: ServiceDatabase[], env: Env): Promise<void> {
-  const { DB_HOST: host, DB_PORT: port, MASTER_SECRET_ARN: secretArn } = env;
-  if (!host || !port || !secretArn) throw new Error('DB_HOST, DB_PORT and MASTER_SECRET_ARN must be set');
-  const master = await secretFromExtension(secretArn, env);
-  const server = new URL(`postgres://${host}:${port}`);
+  const settings = loadStepConfig(provisionerSchema, env, 'the provisioning function\'s environment');
+  const master = await secretFromExtension(settings.MASTER_SECRET_ARN, env);
+  const server = new URL(`postgres://${settings.DB_HOST}:${settings.DB_PORT}`);
   server.username = encodeURIComponent(master.username);
   server.password = encodeURIComponent(master.password);
   // RDS requires TLS; the runtime's bundle of RDS certificates is trusted through NODE_EXTRA_CA_CERTS.
-  server.searchParams.set('sslmode', env.DB_SSLMODE ?? 'verify-full');
+  server.searchParams.set('sslmode', settings.DB_SSLMODE);
   await provisionDatabases(adminFromUrl(server.toString()), databases);
 }
 

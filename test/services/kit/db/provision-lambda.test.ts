@@ -133,6 +133,20 @@ describe('the provisioning function', () => {
     }
   });
 
+  it('when its settings are missing or wrong, then FAILED is answered on one line naming each, before any secret is read', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { MASTER_SECRET_ARN: _arn, ...withoutSecret } = env();
+      await call(event('Update'), { ...withoutSecret, DB_PORT: '54x', DB_SSLMODE: 'strict' });
+      expect(answers.at(-1)).toMatchObject({
+        Status: 'FAILED',
+        Reason: expect.stringMatching(/^the provisioning function's environment: DB_PORT: [^;]+ \(got "54x"\); MASTER_SECRET_ARN: [^;]+ \(it is not set\); DB_SSLMODE: [^;]+ \(got "strict"\)$/),
+      });
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
   it('when the database refuses the secret\'s password for a while (a rotation half done), then it reads the secret again and succeeds', async () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
