@@ -93,8 +93,8 @@ describe('bus: publish and consume', () => {
       handle: async (e) => {
         if (e.id !== event.id) return;
         starts++;
-        // More than two visibility timeouts long.
-        await new Promise((resolve) => setTimeout(resolve, 7_000));
+        // Half as long again as the visibility timeout: without the heartbeat, the second poller would get it.
+        await new Promise((resolve) => setTimeout(resolve, 4_500));
         finished();
       },
     });

@@ -46,7 +46,7 @@ describe('embedded fauxqs', () => {
   });
 
   /** Long enough that a restart (about 0.5 s) and the topology calls end well within it, on a slow host too. */
-  const HELD_SECONDS = 10;
+  const HELD_SECONDS = 6;
   it('when restarted with a data directory, then the topology and the unconsumed messages are back on the same endpoint, in flight where they were', { timeout: 60_000 }, async () => {
     const bus = await ensureTopology(clients, busTopology('persist'));
     const billing = queueOf(bus, 'billing');
