@@ -20,8 +20,9 @@ export interface ProductCatalogGrpcOptions {
   /** `PRODUCT_GRPC_URL`, e.g. `http://127.0.0.1:3012` (h2c). */
   readonly baseUrl: string;
   /**
-   * The wire protocol, both served by Product on the same port: gRPC, or Connect's own (binary, HTTP/2), which
-   * does the same call with less work on each side (docs/benchmarks.md). Codes, deadlines and errors are the same.
+   * The wire protocol, both served by Product on the same port: gRPC, or Connect's own (binary, HTTP/2). Codes,
+   * deadlines and errors are the same; the invoice bench measures both side by side (docs/benchmarks.md), and in its
+   * runs so far neither has been clearly cheaper than the other.
    * @default 'grpc'
    */
   readonly protocol?: 'grpc' | 'connect';
