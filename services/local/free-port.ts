@@ -1,13 +1,36 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
- * Free ports are taken from below Linux's default ephemeral range (32768–60999). The kernel draws the local ports of
- * outgoing connections from that range, and so does listen(0): a port found free there can be taken by some other
- * connection's local port before whoever asked binds it (a test suite opens thousands of connections while a child
- * process starts). Each process walks the range from its own random start, so two processes rarely pick alike.
+ * Free ports are taken from below Linux's ephemeral range (32768–60999 unless the host says otherwise). The kernel
+ * draws the local ports of outgoing connections from that range, and so does listen(0): a port found free there can
+ * be taken by some other connection's local port before whoever asked binds it (a test suite opens thousands of
+ * connections while a child process starts). Each process walks its range from a random start, so two processes
+ * rarely pick alike. Where no such range exists (another system, or a host whose ephemeral range starts low), the
+ * kernel picks.
  */
-const RANGE = { low: 20_000, high: 32_767 } as const;
-let cursor = RANGE.low + Math.floor(Math.random() * (RANGE.high - RANGE.low));
+const EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
+const SPAN = 12_768;
+
+/** The ports below the ephemeral range, up to SPAN of them; none when fewer than 1,000 fit above port 1024. */
+export function portsBelowEphemeral(rangeFile: string | undefined): { readonly low: number; readonly high: number } | undefined {
+  const ephemeralLow = Number((rangeFile ?? '').trim().split(/\s+/)[0]);
+  if (!Number.isInteger(ephemeralLow) || ephemeralLow - 1024 < 1_000) return undefined;
+  return { low: Math.max(1024, ephemeralLow - SPAN), high: ephemeralLow - 1 };
+}
+
+function readRangeFile(): string | undefined {
+  try {
+    return readFileSync(EPHEMERAL_RANGE_FILE, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ports this process walks; undefined where the kernel picks. */
+export const WALKED_PORTS = portsBelowEphemeral(readRangeFile());
+const RANGE = WALKED_PORTS;
+let cursor = RANGE ? RANGE.low + Math.floor(Math.random() * (RANGE.high - RANGE.low)) : 0;
 
 /** Whether nothing listens on this loopback port now; resolves with the port the listener got. */
 function tryListen(port: number): Promise<number | undefined> {
@@ -24,7 +47,7 @@ function tryListen(port: number): Promise<number | undefined> {
 
 /** A free loopback port, below the ephemeral range when one is free there, else one the kernel picks. */
 export async function freePort(): Promise<number> {
-  for (let tries = 0; tries < 100; tries++) {
+  for (let tries = 0; RANGE && tries < 100; tries++) {
     cursor = cursor >= RANGE.high ? RANGE.low : cursor + 1;
     const port = await tryListen(cursor);
     if (port !== undefined) return port;
