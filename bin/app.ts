@@ -11,7 +11,7 @@ import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { withRestoredDatabases } from '../lib/database-restore';
 import { createPlatform } from '../lib/platform';
-import { stageSettings, withAlarmEmail, withCorsOrigins, withDatabaseAccess, withNatImage, withWaf } from '../lib/stages';
+import { stageSettings, type StageSettings, withAlarmEmail, withCorsOrigins, withDatabaseAccess, withNatImage, withWaf } from '../lib/stages';
 
 /** The price table and the stage sizes are for us-east-1; a concrete region is needed for ALB access logs. */
 const DEFAULT_REGION = 'us-east-1';
@@ -21,16 +21,16 @@ const DEFAULT_REGION = 'us-east-1';
 const app = new App({ builtinCloudFormationValidation: false });
 if (String(app.node.tryGetContext('cfnValidation')) === 'true') Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
 const context = (key: string): unknown => app.node.tryGetContext(key);
-const stage = withRestoredDatabases(
-  withDatabaseAccess(
-    withAlarmEmail(
-      withNatImage(withWaf(withCorsOrigins(stageSettings(String(context('stage') ?? 'dev')), context('corsOrigins')), context('waf')), context('natImageId')),
-      context('alarmEmail'),
-    ),
-    context('databaseAccess'),
-  ),
-  context('restoreFrom'),
-);
+/** Each context value that changes the stage, applied in turn (each leaves the stage as it is when unset). */
+const overrides: ReadonlyArray<[string, (stage: StageSettings, value: unknown) => StageSettings]> = [
+  ['corsOrigins', withCorsOrigins],
+  ['waf', withWaf],
+  ['natImageId', withNatImage],
+  ['alarmEmail', withAlarmEmail],
+  ['databaseAccess', withDatabaseAccess],
+  ['restoreFrom', withRestoredDatabases],
+];
+const stage = overrides.reduce((settings, [key, apply]) => apply(settings, context(key)), stageSettings(String(context('stage') ?? 'dev')));
 createPlatform(app, {
   stage,
   env: {

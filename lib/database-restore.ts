@@ -7,7 +7,7 @@
  * It stays set for as long as the instance lives: CloudFormation replaces an instance whose snapshot changes, and
  * refuses to, its name being fixed, so a deploy without it fails instead of emptying a database.
  */
-import type { StageName, StageSettings } from './stages';
+import { STAGE_NAMES, type StageName, type StageSettings } from './stages';
 import { SERVICE_NAMES } from '../services/contracts/services';
 
 /** An RDS instance's identifier: `platform-<stage>-<shared|service>`; it also names its log groups and functions. */
@@ -17,7 +17,7 @@ export const instanceIdentifier = (stage: StageName, instance: string) => `platf
 export const stageInstances = (stage: StageSettings): readonly string[] => (stage.database.layout === 'shared' ? ['shared'] : SERVICE_NAMES);
 
 /** Every identifier a stage of this app may have, whatever its layout. */
-const KNOWN_INSTANCES = (['dev', 'prod'] as const).flatMap((stage) => ['shared', ...SERVICE_NAMES].map((name) => instanceIdentifier(stage, name)));
+const KNOWN_INSTANCES = STAGE_NAMES.flatMap((stage) => ['shared', ...SERVICE_NAMES].map((name) => instanceIdentifier(stage, name)));
 
 /**
  * A snapshot's identifier (manual, automated `rds:…`, or the final one CloudFormation names: letters, digits and
@@ -43,7 +43,7 @@ export function withRestoredDatabases(stage: StageSettings, value: unknown): Sta
   if (unknown.length > 0) throw new Error(`restoreFrom: no stage has an instance named ${unknown.join(', ')}; the instances are ${KNOWN_INSTANCES.join(', ')}`);
   const bad = entries.filter(([, snapshot]) => typeof snapshot !== 'string' || !SNAPSHOT.test(snapshot));
   if (bad.length > 0) throw new Error(`restoreFrom: ${bad.map(([name, snapshot]) => `${name}: expected a snapshot identifier or ARN; got ${JSON.stringify(snapshot)}`).join('; ')}`);
-  const own = entries.filter(([name]) => name.startsWith(`platform-${stage.name}-`)) as [string, string][];
+  const own = entries.filter(([name]) => name.startsWith(instanceIdentifier(stage.name, ''))) as [string, string][];
   const instances = stageInstances(stage).map((name) => instanceIdentifier(stage.name, name));
   const absent = own.filter(([name]) => !instances.includes(name)).map(([name]) => name);
   if (absent.length > 0) throw new Error(`restoreFrom: the ${stage.name} stage (${stage.database.layout} layout) has no instance ${absent.join(', ')}; its instances are ${instances.join(', ')}`);

@@ -53,8 +53,6 @@ export const env = {
   postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
-  /** libpq's sslmode; AWS's steps verify RDS's certificate and name. */
-  sslMode: () => z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('verify-full'),
   flag: (fallback: boolean) =>
     z
       .enum(['true', 'false', '1', '0'])
@@ -102,3 +100,13 @@ export const serviceEnvSchema = (defaultPort: number) =>
     /** How long one migration statement waits for a table lock (PostgreSQL's lock_timeout). */
     MIGRATION_LOCK_TIMEOUT_MS: env.positiveInt(10_000),
   });
+
+/**
+ * Where a deploy step (the migrations, the provisioning) finds its database server; their constructs set these.
+ * DB_SSLMODE is libpq's: in AWS the steps verify RDS's certificate and name.
+ */
+export const databaseServerEnv = {
+  DB_HOST: z.string().min(1),
+  DB_PORT: z.coerce.number().int().min(1).max(65_535),
+  DB_SSLMODE: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('verify-full'),
+};

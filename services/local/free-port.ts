@@ -27,10 +27,22 @@ function readRangeFile(): string | undefined {
   }
 }
 
+/** Where this process's walk is; read when first asked. undefined: not read yet; null: the kernel picks. */
+let walk: { readonly low: number; readonly high: number; at: number } | null | undefined;
+
+function portWalk(): NonNullable<typeof walk> | null {
+  if (walk === undefined) {
+    const range = portsBelowEphemeral(readRangeFile());
+    walk = range ? { ...range, at: range.low + Math.floor(Math.random() * (range.high - range.low)) } : null;
+  }
+  return walk;
+}
+
 /** The ports this process walks; undefined where the kernel picks. */
-export const WALKED_PORTS = portsBelowEphemeral(readRangeFile());
-const RANGE = WALKED_PORTS;
-let cursor = RANGE ? RANGE.low + Math.floor(Math.random() * (RANGE.high - RANGE.low)) : 0;
+export function walkedPorts(): { readonly low: number; readonly high: number } | undefined {
+  const current = portWalk();
+  return current ? { low: current.low, high: current.high } : undefined;
+}
 
 /** Whether nothing listens on this loopback port now; resolves with the port the listener got. */
 function tryListen(port: number): Promise<number | undefined> {
@@ -47,9 +59,10 @@ function tryListen(port: number): Promise<number | undefined> {
 
 /** A free loopback port, below the ephemeral range when one is free there, else one the kernel picks. */
 export async function freePort(): Promise<number> {
-  for (let tries = 0; RANGE && tries < 100; tries++) {
-    cursor = cursor >= RANGE.high ? RANGE.low : cursor + 1;
-    const port = await tryListen(cursor);
+  const current = portWalk();
+  for (let tries = 0; current && tries < 100; tries++) {
+    current.at = current.at >= current.high ? current.low : current.at + 1;
+    const port = await tryListen(current.at);
     if (port !== undefined) return port;
   }
   const port = await tryListen(0);

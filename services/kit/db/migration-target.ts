@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { z } from 'zod';
-import { env, loadStepConfig } from '../config';
+import { databaseServerEnv, env, loadStepConfig } from '../config';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -21,7 +21,7 @@ export interface MigrationTarget {
   readonly lockName: string;
   readonly migrationsDir: string;
   /** @default verify-full (RDS's certificate, trusted through NODE_EXTRA_CA_CERTS) */
-  readonly sslmode: z.infer<ReturnType<typeof env.sslMode>>;
+  readonly sslmode: z.infer<typeof databaseServerEnv.DB_SSLMODE>;
   /**
    * How long the owner's login is waited for: an instance rebooting or failing over, or an IAM policy made in this
    * very deploy that has not reached RDS yet (refused tokens). @default 60000, as a task's DATABASE_WAIT_MS
@@ -33,14 +33,12 @@ export interface MigrationTarget {
 
 /** The function's environment; the kit's loadConfig names each variable that is missing or wrong. */
 const targetSchema = z.object({
-  DB_HOST: z.string().min(1),
-  DB_PORT: z.coerce.number().int().min(1).max(65_535),
+  ...databaseServerEnv,
   DB_NAME: z.string().min(1),
   DB_USER: z.string().min(1),
   AWS_REGION: z.string().min(1),
   LOCK_NAME: z.string().min(1),
   MIGRATIONS_DIR: z.string().min(1).optional(),
-  DB_SSLMODE: env.sslMode(),
   DATABASE_WAIT_MS: env.positiveInt(60_000),
   LOG_LEVEL: env.logLevel(),
 });

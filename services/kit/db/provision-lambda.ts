@@ -10,7 +10,7 @@
  * stop `ANSWER_RESERVE_MS` before the function's timeout.
  */
 import { z } from 'zod';
-import { env as config, loadStepConfig } from '../config';
+import { databaseServerEnv, loadStepConfig } from '../config';
 import { answerCustomResource, beforeDeadline, type CustomResourceEvent, type LambdaContext } from '../custom-resource';
 import { adminFromUrl, provisionDatabases, type ServiceDatabase } from './provision';
 
@@ -77,12 +77,8 @@ async function provisionRetrying(databases: ServiceDatabase[], env: Env, retries
 }
 
 /** The function's environment (lib/constructs/database-provisioner.ts sets it); checked all the same. */
-const provisionerSchema = z.object({
-  DB_HOST: z.string().min(1),
-  DB_PORT: z.coerce.number().int().min(1).max(65_535),
-  MASTER_SECRET_ARN: z.string().min(1),
-  DB_SSLMODE: config.sslMode(),
-});
+const { DB_SSLMODE, ...server } = databaseServerEnv;
+const provisionerSchema = z.object({ ...server, MASTER_SECRET_ARN: z.string().min(1), DB_SSLMODE });
 
 async function provision(databases: ServiceDatabase[], env: Env): Promise<void> {
   const settings = loadStepConfig(provisionerSchema, env, 'the provisioning function\'s environment');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort, portsBelowEphemeral, WALKED_PORTS } from '../../../services/local/free-port';
+import { freePort, portsBelowEphemeral, walkedPorts } from '../../../services/local/free-port';
 
 const listen = (port: number) =>
   new Promise<Server>((resolve, reject) => {
@@ -12,7 +12,7 @@ const listen = (port: number) =>
 
 describe('freePort', () => {
   // Linux (this project's CI and most hosts) has an ephemeral range to stay below; elsewhere the kernel picks.
-  const range = WALKED_PORTS;
+  const range = walkedPorts();
 
   it('when asked, then it answers a port below the ephemeral range that can be listened on at once, a new one each time', async () => {
     if (existsSync('/proc/sys/net/ipv4/ip_local_port_range')) expect(range).toBeDefined();
