@@ -19,9 +19,10 @@ import { urlOfDatabase } from '../../services/kit/db/provision';
 import { DEFAULT_ADMIN_PASSWORD } from '../../services/local/config';
 import { embeddedServerUrl } from '../../services/local/embedded-postgres';
 import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
-import { allRefuse, call, eventually, everyRoute, signIn, type ServiceUrls } from '../support/account-deletion';
+import { allRefuse, call, everyRoute, signIn, type ServiceUrls } from '../support/account-deletion';
 import { queryRows } from '../support/database';
 import { stopAndInspect, type AfterStop } from '../support/platform-stop';
+import { eventually } from '../support/within';
 
 /** The contract's bound on how long a deleted user's access token may still work anywhere. */
 const DELETION_BOUND_MS = 2_000;
@@ -122,7 +123,7 @@ describe('deleting an account on the running platform', () => {
     expect(await call(`${gateway}/identity/signup`, { method: 'POST', body: { email, password, name: 'Leaving' } })).toBe(201);
     const tokens = await signIn(gateway, email, password);
     // Before: the account works everywhere (Billing's account is opened by identity.user.registered).
-    await eventually('the billing account opens', async () => (await call(`${gateway}/billing/account`, { token: tokens.accessToken })) === 200);
+    await eventually('the billing account opens', async () => (await call(`${gateway}/billing/account`, { token: tokens.accessToken })) === 200, 30_000, 100);
     expect(await call(`${direct.identity}/identity/me`, { token: tokens.accessToken })).toBe(200);
     expect(await call(`${direct.product}/products`, { method: 'POST', token: tokens.accessToken, body: { sku: 'X', name: 'X', priceCents: 1 } })).toBe(403);
 
@@ -155,6 +156,7 @@ describe('deleting an account on the running platform', () => {
       'Product refuses the deleted admin',
       async () => (await call(`${direct.product}/products`, { method: 'POST', token: admin.accessToken, body: { sku: newSku(), name: 'Late', priceCents: 1 } })) === 401,
       10_000,
+      100,
     );
     const ms = Date.now() - deletedAt;
     expect(ms, `Product refused the deleted admin after ${ms} ms`).toBeLessThanOrEqual(DELETION_BOUND_MS);

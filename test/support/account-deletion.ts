@@ -36,14 +36,6 @@ export async function signIn(gateway: string, email: string, password: string): 
   return (await res.json()) as Tokens;
 }
 
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not so after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** Every authenticated route of every service, reads first, as [name, url, init]. */
 export function everyRoute(base: ServiceUrls, token: string): Array<[string, string, Parameters<typeof call>[1]]> {
   const someId = randomUUID();

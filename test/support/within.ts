@@ -13,3 +13,15 @@ export async function within<T>(ms: number, what: string, happening: Promise<T>)
     clearTimeout(timer);
   }
 }
+
+/**
+ * Checks `holds` every `everyMs` until it is true, for at most `ms`; past that it fails naming what did not come to
+ * hold. For what a test can only observe by asking (a status, a log line, a catalogue row).
+ */
+export async function eventually(what: string, holds: () => boolean | Promise<boolean>, ms = 10_000, everyMs = 20): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await holds())) {
+    if (Date.now() > until) throw new Error(`${what}: not so after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

@@ -63,14 +63,18 @@ async function migrateBy(target: MigrationTarget, password: PasswordSource, dead
     // A session ended under it (endSessions, the server's timeouts) is reported to the query in flight too.
     client.on('error', (error) => logger.warn({ err: error }, 'the migration session ended'));
   });
-  const late = () => `the migrations of database "${target.database}" did not finish before the function's timeout`;
+  // Who held the lock while the wait lasted: the answer names them even if the deadline comes before the refusal.
+  let waitedFor: string | undefined;
+  const lockEvents = { waiting: (holder: string) => (waitedFor = holder), taken: () => (waitedFor = undefined) };
+  const late = () => `the migrations of database "${target.database}" did not finish before the function's timeout` +
+    (waitedFor ? `; they were waiting for their lock, held by ${waitedFor}` : '');
   try {
     // A database rebooting or failing over, or a login IAM does not let in yet, is waited for within the time left.
     const waitMs = Math.max(1, Math.min(target.waitMs, deadline - Date.now() - LOCK_REPORT_MS));
     await beforeDeadline(waitForDatabase(pool, waitMs, logger, 'the database owner\'s login'), deadline, late);
     // A second short of the deadline, so that a lock held too long is reported as such, naming its holder.
     const lockWaitMs = Math.max(0, deadline - Date.now() - LOCK_REPORT_MS);
-    const applying = migrateWithLock(pool, target.migrationsDir, target.lockName, logger, { lockWaitMs });
+    const applying = migrateWithLock(pool, target.migrationsDir, target.lockName, logger, { lockWaitMs, lockEvents });
     applying.catch(() => {}); // awaited below; this only keeps a rejection after the deadline from going unhandled
     await beforeDeadline(applying, deadline, late);
   } catch (error) {

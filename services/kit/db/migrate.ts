@@ -25,15 +25,19 @@ export interface MigrateOptions {
   readonly lockWaitMs?: number;
   /** How long one statement may wait for a table lock (PostgreSQL's lock_timeout). @default 10000 */
   readonly lockTimeoutMs?: number;
+  /** Hears who holds the migration lock when it is not free at first (before the wait), and when it is taken. */
+  readonly lockEvents?: { waiting(holder: string): void; taken(): void };
 }
 
 export async function migrateWithLock(pool: pg.Pool, migrationsFolder: string, lockName: string, logger: Logger, options: MigrateOptions = {}): Promise<void> {
   const client = await pool.connect();
   const started = Date.now();
   try {
-    await takeAdvisoryLock(client, lockName, options.lockWaitMs ?? 300_000, `migrations of "${lockName}" did not get their lock`, (holder) =>
-      logger.info({ holder }, 'waiting for another migration to finish'),
-    );
+    await takeAdvisoryLock(client, lockName, options.lockWaitMs ?? 300_000, `migrations of "${lockName}" did not get their lock`, (holder) => {
+      logger.info({ holder }, 'waiting for another migration to finish');
+      options.lockEvents?.waiting(holder);
+    });
+    options.lockEvents?.taken();
     try {
       const lockTimeoutMs = Math.max(1, Math.round(options.lockTimeoutMs ?? 10_000));
       await client.query(`SET lock_timeout = ${lockTimeoutMs}`);

@@ -9,8 +9,9 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BodyBudget } from '../../../services/gateway/body-budget';
 import { ClientWentAway, readBody } from '../../../services/gateway/request-body';
-import { eventually, readAnswer, type RawAnswer } from '../kit/http/raw-http';
+import { readAnswer, type RawAnswer } from '../kit/http/raw-http';
 import { call, socketFrom, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
+import { eventually } from '../../support/within';
 
 const MAX_BODY = 64 * 1024;
 /** Room for four whole bodies; an eighth of it is half a body, so each address may hold one whole body. */
@@ -62,7 +63,7 @@ describe('when clients declare large bodies and stall', () => {
     const greedy: Array<{ socket: Socket; answers: RawAnswer[] }> = [];
     for (const address of ['127.0.0.2', '127.0.0.2', '127.0.0.2', '127.0.0.3', '127.0.0.3', '127.0.0.3']) greedy.push(await stalledUpload(address));
     const answered = (uploads: typeof greedy) => uploads.filter((upload) => upload.answers.length > 0);
-    await eventually(() => answered(greedy).length === 4);
+    await eventually('the four greedy requests answered', () => answered(greedy).length === 4, 5_000);
     for (const { answers } of answered(greedy)) {
       expect(answers[0]).toMatchObject({ status: 429, headers: { 'retry-after': '1', 'content-type': 'application/problem+json; charset=utf-8' } });
       expect(JSON.parse(answers[0]!.body)).toMatchObject({ status: 429, requestId: answers[0]!.headers['x-request-id'] });
@@ -71,14 +72,14 @@ describe('when clients declare large bodies and stall', () => {
     // Other addresses still find room: two more bodies fill the budget, and the next address gets a readable 503.
     const others = [await stalledUpload('127.0.0.4'), await stalledUpload('127.0.0.5')];
     const late = await stalledUpload('127.0.0.6');
-    await eventually(() => late.answers.length === 1);
+    await eventually('the late request answered', () => late.answers.length === 1, 5_000);
     expect(answered(others)).toHaveLength(0);
     expect(late.answers[0]).toMatchObject({ status: 503, headers: { 'retry-after': '1', 'content-type': 'application/problem+json; charset=utf-8' } });
     expect(JSON.parse(late.answers[0]!.body)).toMatchObject({ status: 503, requestId: late.answers[0]!.headers['x-request-id'] });
 
     // A chunked body has no declared length: its first chunk finds the budget full.
     const chunked = await stalledUpload('127.0.0.7', true);
-    await eventually(() => chunked.answers.length === 1);
+    await eventually('the chunked request answered', () => chunked.answers.length === 1, 5_000);
     expect(chunked.answers[0]?.status).toBe(503);
 
     // A request without a body is served; one with a body waits for room.

@@ -8,8 +8,9 @@ import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteDefinition } from '../../../services/contracts/routes';
 import { securityHeaderFields } from '../../../services/kit/http/security-headers';
-import { capturingLogger, eventually, LEVEL, openSocket, rawRequest, readAnswer } from '../kit/http/raw-http';
+import { capturingLogger, LEVEL, openSocket, rawRequest, readAnswer } from '../kit/http/raw-http';
 import { call, listen, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
+import { eventually } from '../../support/within';
 
 const MAX_BODY = 1024 * 1024;
 /** Nothing listens on port 1 of the loopback: connecting is refused at once. */
@@ -150,7 +151,7 @@ describe('when the client leaves in the middle of its body', () => {
     socket.write('POST /identity/signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"email":');
     await new Promise((resolve) => setTimeout(resolve, 50));
     socket.destroy();
-    await eventually(() => lines.some((line) => line.msg === 'request' && line.aborted === true));
+    await eventually('the aborted request logged', () => lines.some((line) => line.msg === 'request' && line.aborted === true), 5_000);
     expect(lines.filter((line) => line.level >= LEVEL.warn)).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import * as billingSchema from '../../../../services/billing/data-access/schema'
 import { createTestDatabase, queryRows, type TestDatabase } from '../../../support/database';
 import { builtMigrationFunction } from '../../../lib/constructs/migration-bundle';
 import { testLogger } from '../../../support/silent-logger';
+import { eventually } from '../../../support/within';
 
 /**
  * The migration step as CloudFormation calls it, against a real PostgreSQL: the owner logs in with a fixed
@@ -138,10 +139,37 @@ describe('the migration step', () => {
     await holder.connect();
     try {
       await holder.query("SELECT pg_advisory_lock(hashtext('billing'))");
-      // Five seconds to the deadline: the lock is reported a second before it, whatever connecting took on a busy host.
+      // Five seconds to the deadline: the lock is refused a second before it, whatever connecting took on a busy host.
+      // A host that stalls past that second answers at the deadline instead, naming the holder seen when the wait began.
       await quietly(() => call('Update', env(), lambdaContext(ANSWER_RESERVE_MS + 5_000)));
-      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/did not get their lock within \d+ ms: it is held by .*billing-task-migrating/) });
+      expect(answers.at(-1)).toMatchObject({
+        Status: 'FAILED',
+        Reason: expect.stringMatching(/(did not get their lock within \d+ ms: it is held by|did not finish before the function's timeout; they were waiting for their lock, held by) .*billing-task-migrating/),
+      });
     } finally {
+      await holder.end();
+    }
+  });
+
+  it('when the deadline comes before the lock\'s refusal is told (its holder\'s lookup hangs), then FAILED still names the session that held the lock', async () => {
+    const holder = new pg.Client({ connectionString: testDb.url, application_name: 'billing-task-migrating' });
+    const catalogue = new pg.Client({ connectionString: testDb.adminUrl });
+    await Promise.all([holder.connect(), catalogue.connect()]);
+    try {
+      await holder.query("SELECT pg_advisory_lock(hashtext('billing'))");
+      const answering = quietly(() => call('Update', env(), lambdaContext(ANSWER_RESERVE_MS + 3_000)));
+      await eventually('the step waiting for the migration lock', async () =>
+        (await catalogue.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'advisory' AND datname = current_database()")).rowCount === 1);
+      // Looking up who holds the lock, once it is refused, now waits for this transaction: the deadline comes first.
+      await catalogue.query('BEGIN');
+      await catalogue.query('LOCK TABLE pg_catalog.pg_locks IN ACCESS EXCLUSIVE MODE');
+      await answering;
+      expect(answers.at(-1)).toMatchObject({
+        Status: 'FAILED',
+        Reason: expect.stringMatching(/did not finish before the function's timeout; they were waiting for their lock, held by .*billing-task-migrating/),
+      });
+    } finally {
+      await catalogue.end();
       await holder.end();
     }
   });

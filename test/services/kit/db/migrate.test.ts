@@ -10,6 +10,7 @@ import { serve, type RunningServer } from '../../../../services/kit/http/serve';
 import { requestId } from '../../../../services/kit/http/request-id';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
 import { testLogger } from '../../../support/silent-logger';
+import { eventually } from '../../../support/within';
 
 const fixtures = (name: string) => path.join(import.meta.dirname, 'fixtures', name);
 const MIGRATIONS = fixtures('migrations');
@@ -59,6 +60,24 @@ describe('migrateWithLock', () => {
       await holder.query("SELECT pg_advisory_lock(hashtext('held'))");
       const failed = migrateWithLock(connect().pool, MIGRATIONS, 'held', testLogger, { lockWaitMs: 300 });
       await expect(failed).rejects.toThrow(/migrations of "held" did not get their lock within 300 ms: it is held by backend pid \d+ \("stuck-migrator"/);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('when the lock is held at first, then the caller hears who holds it before the wait, and hears when it is taken', async () => {
+    const holder = await session(testDb.url, 'finishing-migrator');
+    const heard: string[] = [];
+    try {
+      await holder.query("SELECT pg_advisory_lock(hashtext('released'))");
+      const lockEvents = { waiting: (by: string) => heard.push(`waiting for ${by}`), taken: () => heard.push('taken') };
+      const migrating = migrateWithLock(connect().pool, MIGRATIONS, 'released', testLogger, { lockEvents });
+      await eventually('the wait heard of', () => heard.length > 0, 10_000);
+      expect(heard).toEqual([expect.stringMatching(/^waiting for backend pid \d+ \("finishing-migrator"/)]);
+      await holder.query("SELECT pg_advisory_unlock(hashtext('released'))");
+      await migrating;
+      expect(heard.at(-1)).toBe('taken');
+      expect(heard).toHaveLength(2);
     } finally {
       await holder.end();
     }

@@ -10,7 +10,8 @@ import { answerClientErrors } from '../../../../services/kit/http/client-errors'
 import { serve, type RunningServer } from '../../../../services/kit/http/serve';
 import { parseInput } from '../../../../services/kit/http/validate';
 import { testLogger } from '../../../support/silent-logger';
-import { capturingLogger, eventually, LEVEL, openSocket, rawRequest, readAnswer, type RawAnswer } from './raw-http';
+import { capturingLogger, LEVEL, openSocket, rawRequest, readAnswer, type RawAnswer } from './raw-http';
+import { eventually } from '../../../support/within';
 
 const { logger, lines } = capturingLogger();
 
@@ -85,10 +86,10 @@ describe('a service, when the client stops sending the body', () => {
   it('when the connection closes mid-body, then it is logged at info, with no error and no stack trace', async () => {
     const socket = await openSocket(server.url);
     socket.write('POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"name":');
-    await eventually(() => socket.bytesWritten > 0);
+    await eventually('the body\'s first bytes sent', () => socket.bytesWritten > 0, 5_000);
     await new Promise((resolve) => setTimeout(resolve, 50));
     socket.destroy();
-    await eventually(() => lines.some((line) => line.msg === 'client aborted the request body'));
+    await eventually('the aborted body logged', () => lines.some((line) => line.msg === 'client aborted the request body'), 5_000);
     const aborted = lines.find((line) => line.msg === 'client aborted the request body');
     expect(aborted?.level).toBe(LEVEL.info);
     expect(lines.filter((line) => line.level >= LEVEL.warn)).toEqual([]);

@@ -89,11 +89,3 @@ export function capturingLogger(): { logger: Logger; lines: LogLine[] } {
 /** pino's numbers: 30 info, 40 warn, 50 error. */
 export const LEVEL = { info: 30, warn: 40, error: 50 } as const;
 
-/** Resolves once `found` holds, checking every 10 ms, or rejects after `ms`. */
-export async function eventually(found: () => boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!found()) {
-    if (Date.now() > until) throw new Error('the condition did not hold in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -21,6 +21,7 @@ import { productEventHandlers, REVOCATIONS_CONSUMER } from '../../../../../servi
 import { bearer, loginAs, type TestTokens } from '../../../../support/auth';
 import { startProductHarness, type ProductHarness } from '../../../../support/product';
 import { testLogger } from '../../../../support/silent-logger';
+import { eventually } from '../../../../support/within';
 
 let harness: ProductHarness;
 let emulator: FauxqsEmulator;
@@ -64,20 +65,12 @@ async function publishDeleted(userId: string, copies = 1): Promise<string> {
 const createProduct = (admin: TestTokens) =>
   request(harness.app).post('/products').set(bearer(admin)).send({ sku: `SKU-${randomBytes(4).toString('hex')}`, name: 'Gadget', priceCents: 100 });
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('the condition did not hold in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('identity.user.deleted', () => {
   it('when an admin is deleted, then its token gets 401 on the admin routes, and other admins are not affected', async () => {
     const [leaving, staying] = await Promise.all([loginAs({ admin: true }), loginAs({ admin: true })]);
     expect((await createProduct(leaving)).status).toBe(201);
     await publishDeleted(leaving.sub);
-    await eventually(async () => (await createProduct(leaving)).status === 401);
+    await eventually('the deleted admin refused', async () => (await createProduct(leaving)).status === 401, 10_000, 50);
     const refused = await createProduct(leaving);
     expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     expect(refused.body.detail).toBe('The access token has been revoked.');
@@ -88,7 +81,7 @@ describe('identity.user.deleted', () => {
     const user = await loginAs();
     expect((await createProduct(user)).status).toBe(403);
     await publishDeleted(user.sub);
-    await eventually(async () => (await createProduct(user)).status === 401);
+    await eventually('the deleted user refused', async () => (await createProduct(user)).status === 401, 10_000, 50);
   });
 
   it('when the event is delivered several times, then it is recorded once', async () => {
@@ -96,7 +89,7 @@ describe('identity.user.deleted', () => {
     const eventId = await publishDeleted(userId, 3);
     const handled = async () =>
       (await harness.database.pool.query('SELECT count(*)::int AS n FROM inbox WHERE consumer = $1 AND event_id = $2', [REVOCATIONS_CONSUMER, eventId])).rows[0].n as number;
-    await eventually(async () => (await handled()) === 1);
+    await eventually('the event handled once', async () => (await handled()) === 1, 10_000, 50);
     const { rows } = await harness.database.pool.query('SELECT sub FROM revoked_subjects WHERE sub = $1', [userId]);
     expect(rows).toEqual([{ sub: userId }]);
   });
