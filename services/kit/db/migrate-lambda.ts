@@ -11,6 +11,7 @@
  * the VPC.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
 import { answerCustomResource, beforeDeadline, type CustomResourceEvent, type LambdaContext } from '../custom-resource';
 import { createLogger, type Logger } from '../logger';
 import { migrateWithLock } from './migrate';
@@ -57,17 +58,18 @@ async function migrateBy(target: MigrationTarget, password: PasswordSource, dead
   const logger = createLogger({ service: `${target.lockName}-migrations`, level: target.logLevel });
   const url = sessionUrl(target, deadline);
   const pool = createPool({ connectionString: url, password, max: 1 }, logger, 'migration');
-  const sessions = new Set<number>();
-  pool.on('connect', (client) => {
-    sessions.add((client as unknown as { processID: number }).processID);
-    // A session ended under it (endSessions, the server's timeouts) is reported to the query in flight too.
-    client.on('error', (error) => logger.warn({ err: error }, 'the migration session ended'));
-  });
   // Who held the lock while the wait lasted: the answer names them even if the deadline comes before the refusal.
   let waitedFor: string | undefined;
   const lockEvents = { waiting: (holder: string) => (waitedFor = holder), taken: () => (waitedFor = undefined) };
+  const clients = new Set<pg.Client>();
   const late = () => `the migrations of database "${target.database}" did not finish before the function's timeout` +
     (waitedFor ? `; they were waiting for their lock, held by ${waitedFor}` : '');
+  pool.on('connect', (client) => {
+    clients.add(client);
+    refuseStatementsAfter(client, deadline, late);
+    // A session ended under it (endSessions, the server's timeouts) is reported to the query in flight too.
+    client.on('error', (error) => logger.warn({ err: error }, 'the migration session ended'));
+  });
   try {
     // A database rebooting or failing over, or a login IAM does not let in yet, is waited for within the time left.
     const waitMs = Math.max(1, Math.min(target.waitMs, deadline - Date.now() - LOCK_REPORT_MS));
@@ -78,13 +80,26 @@ async function migrateBy(target: MigrationTarget, password: PasswordSource, dead
     applying.catch(() => {}); // awaited below; this only keeps a rejection after the deadline from going unhandled
     await beforeDeadline(applying, deadline, late);
   } catch (error) {
-    // Nothing may go on after the answer: a statement still running, or the next one, would commit later or hold
-    // its locks while the release still serving waits. Its session ends (and rolls back) before FAILED is sent.
-    await endSessions(url, password, [...sessions], logger);
+    // Nothing may go on after the answer: a statement still running would commit later or hold its locks while the
+    // release still serving waits. Each client is closed (no statement could leave it anyway), then each session is
+    // ended (and rolled back) on the server before FAILED is sent.
+    const pids = [...clients].map((client) => (client as unknown as { processID: number }).processID);
+    for (const client of clients) client.end().catch(() => {});
+    await endSessions(url, password, pids, logger);
     throw error;
   } finally {
     await Promise.race([pool.end(), sleep(POOL_END_MS)]);
   }
+}
+
+/**
+ * No statement leaves the client once the deadline has passed. A host that stalled across it may read the server's
+ * answer to one statement before its timer fires, and would send the next one (a COMMIT, say) on the spot.
+ */
+function refuseStatementsAfter(client: pg.Client, deadline: number, late: () => string): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const guarded = (...args: unknown[]) => (Date.now() < deadline ? query(...args) : Promise.reject(new Error(late())));
+  Object.assign(client, { query: guarded });
 }
 
 /**

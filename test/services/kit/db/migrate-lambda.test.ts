@@ -89,6 +89,23 @@ const quietly = async <T>(work: () => Promise<T>): Promise<string[]> => {
 };
 const appliedCount = async () => (await queryRows<{ n: number }>(testDb.url, 'SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations'))[0]!.n;
 
+/**
+ * A database for the stepwise fixture (two one-second statements, then a probe and a table), with the probe's
+ * sequence made beforehand: a statement sent after the deadline marks it even when its transaction rolls back.
+ */
+async function stepwiseDatabase(name: string) {
+  const database = await createTestDatabase(name, { app: true });
+  await queryRows(database.adminUrl, `CREATE SEQUENCE statements_after_deadline; GRANT USAGE, SELECT ON SEQUENCE statements_after_deadline TO "${database.role}"`);
+  const settings = env({ DB_NAME: decodeURIComponent(new URL(database.url).pathname.slice(1)), DB_USER: database.role, MIGRATIONS_DIR: STEPWISE_MIGRATIONS, LOCK_NAME: 'slow' });
+  const afterTheDeadline = async () => ({
+    statementsSent: (await queryRows<{ called: boolean }>(database.adminUrl, 'SELECT is_called AS called FROM statements_after_deadline'))[0]!.called,
+    table: (await queryRows(database.adminUrl, "SELECT 1 FROM pg_tables WHERE tablename = 'stepwise_items'")).length > 0,
+    // drizzle makes its bookkeeping table before the migrations' transaction; no migration is recorded in it.
+    recorded: await queryRows(database.url, 'SELECT hash FROM drizzle.__drizzle_migrations'),
+  });
+  return { ...database, settings, afterTheDeadline };
+}
+
 describe('the migration step', () => {
   it('when CloudFormation creates it, then the owner applies the service\'s migrations, keeps no session, the app role can use every table, and SUCCESS is answered', async () => {
     await call('Create');
@@ -157,7 +174,7 @@ describe('the migration step', () => {
     await Promise.all([holder.connect(), catalogue.connect()]);
     try {
       await holder.query("SELECT pg_advisory_lock(hashtext('billing'))");
-      const answering = quietly(() => call('Update', env(), lambdaContext(ANSWER_RESERVE_MS + 3_000)));
+      const answering = quietly(() => call('Update', env(), lambdaContext(ANSWER_RESERVE_MS + 8_000)));
       await eventually('the step waiting for the migration lock', async () =>
         (await catalogue.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'advisory' AND datname = current_database()")).rowCount === 1);
       // Looking up who holds the lock, once it is refused, now waits for this transaction: the deadline comes first.
@@ -175,21 +192,33 @@ describe('the migration step', () => {
   });
 
   it('when a migration is still running at the function\'s deadline, then its session is ended before FAILED is answered: no later statement runs, nothing commits, no lock stays', async () => {
-    const slow = await createTestDatabase('migrate_lambda_slow', { app: true });
+    const slow = await stepwiseDatabase('migrate_lambda_slow');
     try {
-      const slowUrl = new URL(slow.url);
-      const settings = env({ DB_NAME: decodeURIComponent(slowUrl.pathname.slice(1)), DB_USER: slow.role, MIGRATIONS_DIR: STEPWISE_MIGRATIONS, LOCK_NAME: 'slow' });
       // The deadline falls in the second of two one-second statements, which started with most of its
       // statement_timeout ahead of it; the table comes after both.
-      await quietly(() => migrateAndAnswer(event('Update'), lambdaContext(ANSWER_RESERVE_MS + 1_500), settings, fixedPassword(() => slow.password)));
+      await quietly(() => migrateAndAnswer(event('Update'), lambdaContext(ANSWER_RESERVE_MS + 1_500), slow.settings, fixedPassword(() => slow.password)));
       expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/did not finish before the function's timeout/) });
       const sessions = await queryRows<{ n: number }>(slow.adminUrl, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = '${slow.role}'`);
       expect(sessions[0]!.n).toBe(0);
       await sleep(2_500); // past both statements' end, had they run on
-      expect(await queryRows(slow.adminUrl, "SELECT 1 FROM pg_tables WHERE tablename = 'stepwise_items'")).toEqual([]);
-      // drizzle makes its bookkeeping table before the migrations' transaction; no migration is recorded in it.
-      expect(await queryRows(slow.url, 'SELECT hash FROM drizzle.__drizzle_migrations')).toEqual([]);
+      expect(await slow.afterTheDeadline()).toEqual({ statementsSent: false, table: false, recorded: [] });
     } finally {
+      await slow.drop();
+    }
+  });
+
+  it('when the host stalls across the deadline (the server\'s go-ahead for the next statement already waits to be read), then still no later statement is sent', async () => {
+    const slow = await stepwiseDatabase('migrate_lambda_stall');
+    // The deadline falls in the second one-second statement; the event loop is blocked from just before it until
+    // well after that statement has ended, so the deadline and the server's answer both wait when it resumes.
+    const stall = setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1_800), 1_400);
+    try {
+      await quietly(() => migrateAndAnswer(event('Update'), lambdaContext(ANSWER_RESERVE_MS + 1_500), slow.settings, fixedPassword(() => slow.password)));
+      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/did not finish before the function's timeout/) });
+      await sleep(500); // a statement sent on resuming would have run by now
+      expect(await slow.afterTheDeadline()).toEqual({ statementsSent: false, table: false, recorded: [] });
+    } finally {
+      clearTimeout(stall);
       await slow.drop();
     }
   });
