@@ -31,7 +31,7 @@ export const BILLING_MIGRATIONS = path.resolve('services/billing/data-access/mig
 export const FAST_FAILURE = { timeoutMs: 200, initialBackoffMs: 5, maxBackoffMs: 20 } as const;
 
 export type CatalogOptions = Omit<ProductCatalogHttpOptions, 'baseUrl' | 'logger'>;
-export type GrpcCatalogOptions = Omit<ProductCatalogGrpcOptions, 'baseUrl' | 'logger'>;
+export type GrpcCatalogOptions = Omit<ProductCatalogGrpcOptions, 'baseUrl'>;
 
 export interface BillingHarness {
   readonly database: Database<typeof schema>;

@@ -33,8 +33,10 @@ export async function waitForDatabase(pool: pg.Pool, waitMs: number, logger: Log
   for (;;) {
     try {
       (await pool.connect()).release();
-      if (told) logger.info({ waitedMs: Date.now() - started }, 'the database answers');
-      return Date.now() - started;
+      if (!told) return 0; // connecting is the caller's own work; only retries are waiting
+      const waitedMs = Date.now() - started;
+      logger.info({ waitedMs }, 'the database answers');
+      return waitedMs;
     } catch (error) {
       if (!databaseNotYetThere(error)) throw error;
       const reason = error instanceof Error ? error.message : String(error);

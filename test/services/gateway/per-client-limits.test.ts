@@ -9,9 +9,12 @@ import { loginAs, type TestTokens } from '../../support/auth';
 import { call, FakeClock, startEchoUpstreams, startTestGateway, startUpstream, type TestServer, type Upstream, type Upstreams } from './support';
 
 let upstreams: Upstreams;
-/** Identity's sign-in as far as the gateway can tell: 200 for the password `right`, else 401 after `delayMs`; 200 elsewhere. */
+/**
+ * Identity's sign-in as far as the gateway can tell: 200 for the password `right`, else 401; 200 elsewhere. While
+ * `heldFailures` is set, each 401 waits until that many have arrived, then all are answered together.
+ */
 let identity: Upstream;
-let delayMs = 0;
+let heldFailures: { count: number; answers: Array<() => void> } | undefined;
 let alice: TestTokens;
 let bob: TestTokens;
 const running: TestServer[] = [];
@@ -26,7 +29,10 @@ beforeAll(async () => {
       password = undefined;
     }
     const status = password === 'right' || seen.url !== '/identity/token' ? 200 : 401;
-    setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end('{}'), status === 401 ? delayMs : 0);
+    const answer = () => res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+    if (status !== 401 || !heldFailures) return answer();
+    heldFailures.answers.push(answer);
+    if (heldFailures.answers.length === heldFailures.count) for (const held of heldFailures.answers) held();
   });
   [alice, bob] = await Promise.all([loginAs(), loginAs()]);
 });
@@ -162,7 +168,7 @@ describe('when an account gets failed sign-ins', () => {
   });
 
   it('then the penalty is bounded: after a concurrent flood from one address, it may try again within (maxDebt + 1) / rate', async () => {
-    delayMs = 300; // every guess is admitted before the first failure comes back
+    heldFailures = { count: 10, answers: [] }; // every guess is admitted before the first failure comes back
     try {
       const { url, clock } = await gatewayWith({ perClientOverride: { rateLimit: 1, burstLimit: 100 } });
       const flood = await Promise.all(Array.from({ length: 10 }, () => signIn(url, '127.0.1.1', 'carol@example.com', 'guess')));
@@ -175,7 +181,7 @@ describe('when an account gets failed sign-ins', () => {
       clock.advance(55_000);
       expect((await signIn(url, '127.0.1.1', 'carol@example.com', 'right')).status).toBe(200);
     } finally {
-      delayMs = 0;
+      heldFailures = undefined;
     }
   });
 

@@ -18,6 +18,8 @@ import { bearer, loginAs, type TestTokens } from '../../../support/auth';
 import { startBillingHarness, startLocalServer, type BillingHarness, type GrpcCatalogOptions } from '../../../support/billing';
 import { startProductGrpcWatchingLookups, startProductHarness, type ProductHarness } from '../../../support/product';
 import { testLogger } from '../../../support/silent-logger';
+import { eventually } from '../../../support/within';
+import { capturingLogger } from '../../kit/http/raw-http';
 
 let billing: BillingHarness;
 let product: ProductHarness;
@@ -29,10 +31,11 @@ let lookups: string[][] = [];
 const servers: RunningGrpcServer[] = [];
 
 /**
- * The production policies with short backoffs, and the production deadline, so a loaded machine does not make a
- * healthy Product look slow; the tests that need Product too slow set their own deadline.
+ * The production policies with short backoffs, and a deadline far above any answer here (production's is 2 s), so
+ * that a loaded or stalled host does not make a healthy Product look slow; the tests that need Product too slow set
+ * their own deadline.
  */
-const FAST: GrpcCatalogOptions = { timeoutMs: 2_000, initialBackoffMs: 5, maxBackoffMs: 20 };
+const FAST: GrpcCatalogOptions = { timeoutMs: 10_000, initialBackoffMs: 5, maxBackoffMs: 20 };
 
 beforeAll(async () => {
   [billing, product, user] = await Promise.all([startBillingHarness(), startProductHarness(), loginAs()]);
@@ -114,9 +117,9 @@ describe('productCatalogGrpc against the real Product', () => {
     try {
       lookups = [];
       const before = await billing.invoiceCount();
-      // Each attempt must reach Product's query before its deadline to be counted below: a second, so that setting up
-      // the connection on a busy host does not use it up.
-      const { catalog } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 1_000 });
+      // Each attempt must reach Product's query before its deadline to be counted below: 2.5 s, so that setting up
+      // the connection on a busy or stalled host does not use it up.
+      const { catalog } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 2_500 });
       expect((await failureOf(catalog.findProducts([products[0]!.id]))).code).toBe(Code.DeadlineExceeded);
       expect(lookups).toHaveLength(3); // the first attempt and two retries
       // Another Billing (its own breaker, which those three failures did not open).
@@ -247,9 +250,10 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
 
 describe('productCatalogGrpc and a client that goes away', () => {
   it('when the HTTP client disconnects while Product is slow, then the lookup is cancelled, not held against Product', async () => {
-    // Threshold 1, no retries: had the lookup run on to its deadline, that one failure would open the breaker.
-    // The client leaves at 150 ms, long before this deadline, however slow the host.
-    const { app } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 2_000, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
+    // Threshold 1, no retries: a lookup counted against Product would open the breaker. The deadline is far away, so
+    // that a stalled host cannot reach it before the client's leaving is read; the cancellation is seen in the log.
+    const { logger, lines } = capturingLogger();
+    const { app } = billing.grpcApp(real.url, { ...FAST, timeoutMs: 30_000, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000, logger });
     const server = await startLocalServer(app as RequestListener);
     const holder = await product.database.pool.connect();
     await holder.query('BEGIN');
@@ -258,7 +262,7 @@ describe('productCatalogGrpc and a client that goes away', () => {
       const send = (signal?: AbortSignal) =>
         fetch(`${server.url}/billing/invoices`, { method: 'POST', headers: { ...bearer(user), 'content-type': 'application/json' }, body: JSON.stringify({ lines: linesOf(products[0]!) }), ...(signal ? { signal } : {}) });
       await expect(send(AbortSignal.timeout(150))).rejects.toThrow();
-      await new Promise((resolve) => setTimeout(resolve, 2_200)); // past the deadline the lookup would have had
+      await eventually('the lookup cancelled', () => lines.some((line) => line.msg === 'product client: lookup cancelled, the caller went away'));
     } finally {
       await holder.query('ROLLBACK');
       holder.release();

@@ -81,7 +81,8 @@ describe('productCatalogHttp', () => {
   it('when Product hangs, then each attempt times out, it retries twice, and answers 503 with Retry-After', async () => {
     const before = await harness.invoiceCount();
     const product = await server(() => {});
-    await expectUnavailable(await createInvoice(product.url, FAST_FAILURE));
+    // A second per attempt: each must reach the stand-in before its deadline to be counted, on a stalled host too.
+    await expectUnavailable(await createInvoice(product.url, { ...FAST_FAILURE, timeoutMs: 1_000 }));
     expect(product.requests).toHaveLength(3);
     expect(await harness.invoiceCount()).toBe(before);
   });

@@ -79,22 +79,23 @@ describe('bus: publish and consume', () => {
     }
   });
 
-  it('when a handler outlives the visibility timeout, then its message is not delivered again meanwhile', async () => {
+  it('when a handler outlives the visibility timeout, then its message is not delivered again meanwhile', { timeout: 30_000 }, async () => {
     const event = noteAddedEvent('slow handler');
     await send(event);
     let starts = 0;
     let finished!: () => void;
     const handled = new Promise<void>((resolve) => (finished = resolve));
     const consumer = h.consumer({
-      // A heartbeat every second keeps a 3 s visibility alive: a stall of a second or two on a busy host is absorbed.
-      visibilityTimeoutSeconds: 3,
+      // A heartbeat every second keeps a 6 s visibility alive: a stall of a few seconds on a busy host is absorbed
+      // (fauxqs runs in its own process, so its clock goes on while this one stalls).
+      visibilityTimeoutSeconds: 6,
       heartbeatSeconds: 1,
       pollers: 2, // a second poller would receive the message if its visibility lapsed
       handle: async (e) => {
         if (e.id !== event.id) return;
         starts++;
         // Half as long again as the visibility timeout: without the heartbeat, the second poller would get it.
-        await new Promise((resolve) => setTimeout(resolve, 4_500));
+        await new Promise((resolve) => setTimeout(resolve, 7_500));
         finished();
       },
     });

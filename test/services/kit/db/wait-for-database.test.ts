@@ -57,6 +57,6 @@ describe('waitForDatabase', { timeout: 30_000 }, () => {
   it('when the database answers at once, then it resolves without waiting', async () => {
     const db = await createTestDatabase('wait_ready');
     made.push(db);
-    expect(await waitForDatabase(poolOf(db.url), 1_000, testLogger)).toBeLessThan(1_000);
+    expect(await waitForDatabase(poolOf(db.url), 1_000, testLogger)).toBe(0);
   });
 });
