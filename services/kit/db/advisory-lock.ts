@@ -24,7 +24,8 @@ export async function takeAdvisoryLock(client: pg.ClientBase, lockName: string, 
     if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error;
     throw new Error(`${refusal} within ${waitMs} ms: it is held by ${await lockHolder(client, lockName)}`, { cause: error });
   } finally {
-    await client.query('RESET lock_timeout');
+    // Never in place of the refusal above: the session is being given up anyway when this fails.
+    await client.query('RESET lock_timeout').catch(() => {});
   }
 }
 

@@ -66,7 +66,8 @@ async function migrateBy(target: MigrationTarget, password: PasswordSource, dead
     (waitedFor ? `; they were waiting for their lock, held by ${waitedFor}` : '');
   pool.on('connect', (client) => {
     clients.add(client);
-    refuseStatementsAfter(client, deadline, late);
+    refuseStatementsAfter(client, deadline);
+    client.once('end', () => clients.delete(client)); // its pid may be another session's by the time of the catch
     // A session ended under it (endSessions, the server's timeouts) is reported to the query in flight too.
     client.on('error', (error) => logger.warn({ err: error }, 'the migration session ended'));
   });
@@ -86,7 +87,8 @@ async function migrateBy(target: MigrationTarget, password: PasswordSource, dead
     const pids = [...clients].map((client) => (client as unknown as { processID: number }).processID);
     for (const client of clients) client.end().catch(() => {});
     await endSessions(url, password, pids, logger);
-    throw error;
+    // Past the deadline, whatever ended the work (the timer, or a statement refused above), the answer is the same.
+    throw Date.now() >= deadline ? new Error(late(), { cause: error }) : error;
   } finally {
     await Promise.race([pool.end(), sleep(POOL_END_MS)]);
   }
@@ -94,11 +96,15 @@ async function migrateBy(target: MigrationTarget, password: PasswordSource, dead
 
 /**
  * No statement leaves the client once the deadline has passed. A host that stalled across it may read the server's
- * answer to one statement before its timer fires, and would send the next one (a COMMIT, say) on the spot.
+ * answer to one statement before its timer fires, and would send the next one (a COMMIT, say) on the spot. Past the
+ * deadline the client is closed first, so pg itself refuses the statement, in whichever of its forms it was asked.
  */
-function refuseStatementsAfter(client: pg.Client, deadline: number, late: () => string): void {
+function refuseStatementsAfter(client: pg.Client, deadline: number): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const guarded = (...args: unknown[]) => (Date.now() < deadline ? query(...args) : Promise.reject(new Error(late())));
+  const guarded = (...args: unknown[]) => {
+    if (Date.now() >= deadline) client.end().catch(() => {});
+    return query(...args);
+  };
   Object.assign(client, { query: guarded });
 }
 

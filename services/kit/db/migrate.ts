@@ -32,6 +32,7 @@ export interface MigrateOptions {
 export async function migrateWithLock(pool: pg.Pool, migrationsFolder: string, lockName: string, logger: Logger, options: MigrateOptions = {}): Promise<void> {
   const client = await pool.connect();
   const started = Date.now();
+  let lockKept: Error | undefined;
   try {
     await takeAdvisoryLock(client, lockName, options.lockWaitMs ?? 300_000, `migrations of "${lockName}" did not get their lock`, (holder) => {
       logger.info({ holder }, 'waiting for another migration to finish');
@@ -46,10 +47,14 @@ export async function migrateWithLock(pool: pg.Pool, migrationsFolder: string, l
       });
     } finally {
       await client.query('RESET lock_timeout').catch(() => {});
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockName]);
+      // A session that could not let go of the lock must not go back to the pool holding it: it is discarded (which
+      // ends it, and its lock), and the migration's own outcome stands.
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockName]).catch((error: unknown) => {
+        lockKept = error instanceof Error ? error : new Error(String(error));
+      });
     }
   } finally {
-    client.release();
+    client.release(lockKept);
   }
   logger.info({ ms: Date.now() - started }, 'migrations applied');
 }

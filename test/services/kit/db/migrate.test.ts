@@ -83,6 +83,14 @@ describe('migrateWithLock', () => {
     }
   });
 
+  it('when the session ends under a migration, then its own failure is told (not the lock\'s release that failed after it), and the dead session is not pooled again', async () => {
+    const database = connect();
+    const failed = migrateWithLock(database.pool, fixtures('session-ending-migrations'), 'ending', testLogger);
+    await expect(failed).rejects.toThrow(/^migrations of "ending" failed: .*(terminating connection|Connection terminated)/);
+    expect(database.pool.totalCount).toBe(0);
+    await expect(database.pool.query('SELECT 1 AS ok')).resolves.toMatchObject({ rows: [{ ok: 1 }] });
+  });
+
   it('when a statement waits on a table lock past lock_timeout, then the migration fails instead of blocking the service', async () => {
     const db = await createTestDatabase('platform_lock_timeout');
     const reader = await session(db.url, 'long-transaction');
