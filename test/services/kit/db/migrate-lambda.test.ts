@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
+import { connect as connectTcp, createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -219,6 +219,39 @@ describe('the migration step', () => {
       expect(await slow.afterTheDeadline()).toEqual({ statementsSent: false, table: false, recorded: [] });
     } finally {
       clearTimeout(stall);
+      await slow.drop();
+    }
+  });
+
+  it('when the database takes no new login at the deadline, then FAILED is still answered leaving the answer its own 10 s of the reserve, and the closed client ends the session', async () => {
+    const slow = await stepwiseDatabase('migrate_lambda_no_login');
+    const server = new URL(slow.url);
+    // The first connection (the migration's) reaches PostgreSQL; every later one is accepted and never answered.
+    const silent: Socket[] = [];
+    let proxied = false;
+    const proxy = createTcpServer((socket) => {
+      if (proxied) return void silent.push(socket);
+      proxied = true;
+      const upstream = connectTcp(Number(server.port || 5432), server.hostname);
+      socket.pipe(upstream).pipe(socket);
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const settings = { ...slow.settings, DB_HOST: '127.0.0.1', DB_PORT: String((proxy.address() as AddressInfo).port) };
+      const deadline = Date.now() + 1_500;
+      await quietly(() => migrateAndAnswer(event('Update'), lambdaContext(ANSWER_RESERVE_MS + 1_500), settings, fixedPassword(() => slow.password)));
+      const answeredAfter = Date.now() - deadline;
+      expect(answers.at(-1)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/did not finish before the function's timeout/) });
+      expect(silent.length).toBeGreaterThan(0); // the step did try to end the session from a new login
+      expect(answeredAfter, `answered ${answeredAfter} ms after the deadline`).toBeLessThan(ANSWER_RESERVE_MS - 10_000);
+      await eventually('the migration session gone', async () =>
+        (await queryRows<{ n: number }>(slow.adminUrl, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = '${slow.role}'`))[0]!.n === 0);
+      expect(await slow.afterTheDeadline()).toEqual({ statementsSent: false, table: false, recorded: [] });
+    } finally {
+      for (const socket of silent) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
       await slow.drop();
     }
   });
