@@ -73,8 +73,6 @@ async function migrateBy(target: MigrationTarget, password: PasswordSource, dead
     clients.add(client);
     refuseStatementsAfter(client, deadline);
     client.once('end', () => clients.delete(client)); // its pid may be another session's by the time of the catch
-    // A session ended under it (endSessions, the server's timeouts) is reported to the query in flight too.
-    client.on('error', (error) => logger.warn({ err: error }, 'the migration session ended'));
   });
   try {
     // A database rebooting or failing over, or a login IAM does not let in yet, is waited for within the time left.

@@ -99,6 +99,11 @@ export function createPool(settings: PoolSettings, logger: Logger, label = 'data
   const pool = new CredentialRefreshingPool(settings, settings.password, logger);
   // An idle client losing its connection (a database restart) must not crash the process.
   pool.on('error', (error) => logger.warn(poolErrorFields(error), `idle ${label} connection failed`));
+  // Nor one in use (a transaction or a migration between two statements): pg-pool listens to idle clients only. The
+  // holder's next statement fails, and the client goes back to the pool broken, which drops it.
+  const inUseFailed = (error: Error) => logger.warn(poolErrorFields(error), `${label} connection in use failed`);
+  pool.on('acquire', (client) => client.on('error', inUseFailed));
+  pool.on('release', (_error, client) => client.removeListener('error', inUseFailed));
   return pool;
 }
 

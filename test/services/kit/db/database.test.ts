@@ -59,3 +59,22 @@ describe('an idle connection that the server ends', () => {
     expect(JSON.stringify(lines[0])).not.toMatch(/client|_connecting|stream/i);
   });
 });
+
+describe('a connection in use that the server ends', () => {
+  it('when it ends between two statements of its holder, then the process goes on, the failure is logged, and the next statement fails with the reason', async () => {
+    const { logger, lines } = captureLogs();
+    const database = createDatabase({ connectionString: testDb.url, schema: {}, logger });
+    open.push(database);
+    const client = await database.pool.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await connect().pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await vi.waitFor(() => expect(lines.map((line) => line.msg)).toContain('database connection in use failed'), { timeout: 10_000 });
+      await expect(client.query('SELECT 1')).rejects.toThrow(/not queryable|terminat/);
+    } finally {
+      client.release(true);
+    }
+    expect(database.pool.totalCount).toBe(0);
+    expect((await database.pool.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+  });
+});
