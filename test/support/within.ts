@@ -20,7 +20,9 @@ export async function within<T>(ms: number, what: string, happening: Promise<T>)
  */
 export async function eventually(what: string, holds: () => boolean | Promise<boolean>, ms = 10_000, everyMs = 20): Promise<void> {
   const until = Date.now() + ms;
-  while (!(await holds())) {
+  // A check that itself hangs (a query behind a lock) is bounded too.
+  const check = () => within(Math.max(1, until - Date.now()), `${what}: a check answering`, Promise.resolve(holds()));
+  while (!(await check())) {
     if (Date.now() > until) throw new Error(`${what}: not so after ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
