@@ -130,6 +130,13 @@ const call: fc.Arbitrary<Call> = fc.record({
   body,
 });
 
+/** Found by CI's run: a gRPC-Web Watch whose request is not protobuf, its trailer's message percent-encoded. */
+const WEB_WATCH_NOT_PROTOBUF: Call = {
+  path: '/grpc.health.v1.Health/Watch',
+  headers: { 'content-type': 'application/grpc-web+proto', 'grpc-timeout': '1n', 'grpc-encoding': 'identity', te: 'trailers' },
+  body: Buffer.from([4, 0, 0, 0, 6, 45, 52, 40, 59, 66, 2, 87, 237, 79]),
+};
+
 /**
  * Two INTERNAL answers that are not server faults, and the only ones let pass: request bytes that are not protobuf
  * (connect-es's choice, see above), and a message flagged compressed on a call that named no encoding, which the
@@ -146,7 +153,9 @@ const CONNECT_FAULTS = new Set(['internal', 'unknown', 'data_loss']);
  * HTTP status follows the code: 504 for a deadline, 501 for an unknown method, are answers).
  */
 function serverFault(answer: Answer): boolean {
-  if (UNPARSEABLE.test(answer.message)) return false;
+  // gRPC-Web's trailers inside the body keep grpc-message percent-encoded, as it is on the wire.
+  const text = answer.message.replace(/%([0-9A-Fa-f]{2})/g, (_escape, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  if (UNPARSEABLE.test(text)) return false;
   const grpcWeb = /grpc-status:\s*(\d+)/.exec(answer.message)?.[1];
   const grpcStatus = answer.grpcStatus ?? (grpcWeb === undefined ? undefined : Number(grpcWeb));
   if (grpcStatus !== undefined) return FAULTS.has(grpcStatus);
@@ -188,7 +197,7 @@ describe('Product\'s gRPC port under malformed input', () => {
           const answer = await send(live, generated);
           if (serverFault(answer)) faults.push({ call: { ...generated, body: generated.body.subarray(0, 64) }, answer });
         }),
-        { numRuns: RUNS, interruptAfterTimeLimit: 30_000 },
+        { numRuns: RUNS, interruptAfterTimeLimit: 30_000, examples: [[WEB_WATCH_NOT_PROTOBUF]] },
       );
     } finally {
       session.close();
