@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestListener } from 'node:http';
-import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@connectrpc/connect';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProductCatalog as ProductCatalogService } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
@@ -50,14 +50,16 @@ afterAll(async () => {
   await product?.close();
 });
 
-/** A stand-in Product on a real port whose GetPrices does what `getPrices` says. */
-async function standIn(getPrices: (ids: string[]) => Promise<{ prices?: object[]; missingProductIds?: string[] }>): Promise<RunningGrpcServer & { calls: number }> {
+/** A stand-in Product on a real port whose GetPrices does what `getPrices` says (the call's context at hand). */
+async function standIn(
+  getPrices: (ids: string[], context: HandlerContext) => Promise<{ prices?: object[]; missingProductIds?: string[] }>,
+): Promise<RunningGrpcServer & { calls: number }> {
   const state = { calls: 0 };
   const routes = (router: ConnectRouter) =>
     router.service(ProductCatalogService, {
-      getPrices: async (req) => {
+      getPrices: async (req, context) => {
         state.calls += 1;
-        return getPrices(req.productIds);
+        return getPrices(req.productIds, context);
       },
     });
   const server = await serveGrpc({ port: 0, host: '127.0.0.1', logger: testLogger, routes });
@@ -252,19 +254,14 @@ describe('productCatalogGrpc and a client that goes away', () => {
     // Product, as a stand-in, holds its first call until Billing cancels it, and says so; later calls answer.
     let held = true;
     let cancelled = false;
-    const routes = (router: ConnectRouter) =>
-      router.service(ProductCatalogService, {
-        getPrices: async (req, context) => {
-          if (held) {
-            held = false;
-            await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
-            cancelled = true;
-          }
-          return { prices: req.productIds.map(price) };
-        },
-      });
-    const product = await serveGrpc({ port: 0, host: '127.0.0.1', logger: testLogger, routes });
-    servers.push(product);
+    const product = await standIn(async (ids, context) => {
+      if (held) {
+        held = false;
+        await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }));
+        cancelled = true;
+      }
+      return { prices: ids.map(price) };
+    });
     // Threshold 1, no retries: a lookup counted against Product would open the breaker. The deadline is far away:
     // only the client's leaving can end the first call in time for the check below.
     const { app } = billing.grpcApp(product.url, { ...FAST, timeoutMs: 30_000, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });

@@ -190,13 +190,14 @@ describe('Product\'s gRPC port under malformed input', () => {
     // The server may answer a 200 KB call before reading its body (RFC 9113 §8.1); node's client counts each unsent
     // rest against its session's memory (10 MB by default) and then refuses new streams (ENHANCE_YOUR_CALM) once
     // FUZZ_RUNS is raised past about 250. A larger budget keeps one session for the whole run.
-    const session = connectHttp2(server.url, { maxSessionMemory: 64 });
+    const connect = () => connectHttp2(server.url, { maxSessionMemory: 64 });
+    const session = connect();
     session.on('error', () => {});
     const faults: Array<{ call: Call; answer: Answer }> = [];
     try {
       await fc.assert(
         fc.asyncProperty(call, async (generated) => {
-          const live = session.closed || session.destroyed ? connectHttp2(server.url, { maxSessionMemory: 64 }) : session;
+          const live = session.closed || session.destroyed ? connect() : session;
           const answer = await send(live, generated);
           if (serverFault(answer)) faults.push({ call: { ...generated, body: generated.body.subarray(0, 64) }, answer });
         }),
