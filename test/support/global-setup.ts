@@ -7,7 +7,6 @@
  * cluster initdb makes is kept as a template, which the end-to-end files copy into their DATA_DIR. A run
  * limited to files that read no stage does not synthesize at all, and one without nag.test.ts skips the checks.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,17 +26,16 @@ declare module 'vitest' {
 }
 
 /**
- * Whether this run can include files under `under` (relative to the root): yes, unless the command line names
- * files (vitest keeps those whose path contains a filter) and none of them is there. A wrong guess costs time,
- * never a result: a file that finds no synthesis of the run synthesizes the stages itself.
+ * Whether the run includes files under a path (relative to the root), as vitest chooses them: the config's `include`
+ * (vitest.mutation.config.mts lists a few files) and the command line's filters. A wrong guess costs time, never a
+ * result: a file that finds no synthesis of the run synthesizes the stages itself, and one that finds no cluster
+ * template lets its server run initdb.
  */
-function runMayInclude(root: string, under: string): boolean {
+async function includedInRun(project: TestProject): Promise<(under: string) => boolean> {
   const { filter } = parseCLI(['vitest', ...process.argv.slice(2)], { allowUnknownOptions: true });
-  if (filter.length === 0) return true;
-  const base = path.join(root, under);
-  const files = existsSync(base) && statSync(base).isDirectory() ? readdirSync(base, { recursive: true, encoding: 'utf8' }).map((file) => path.join(base, file)) : [base];
-  const matches = (file: string, f: string) => (path.isAbsolute(f) ? file.startsWith(f) : path.relative(root, file).toLowerCase().includes(f.toLowerCase()));
-  return filter.some((f) => files.some((file) => matches(file, f)));
+  const { testFiles } = await project.globTestFiles(filter);
+  const { root } = project.config;
+  return (under) => testFiles.some((file) => file === path.join(root, under) || file.startsWith(path.join(root, under) + path.sep));
 }
 
 /**
@@ -60,15 +58,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = await mkdtemp(path.join(tmpdir(), 'platform-test-'));
   // mkdtemp makes it private; as root, PostgreSQL runs as the postgres user and must reach its data.
   await chmod(dir, 0o755);
-  const { root } = project.config;
+  const runIncludes = await includedInRun(project);
   // The checks (cdk-nag, CloudFormation validation) take most of the synthesis; only nag.test.ts reads them.
-  const options = { checked: runMayInclude(root, 'test/lib/nag.test.ts'), cost: runMayInclude(root, 'test/scripts/cost.test.ts') };
-  const stages = options.cost || runMayInclude(root, 'test/lib') ? startStageSynthesis(options) : undefined;
+  const options = { checked: runIncludes('test/lib/nag.test.ts'), cost: runIncludes('test/scripts/cost.test.ts') };
+  const stages = options.cost || runIncludes('test/lib') ? startStageSynthesis(options) : undefined;
   // One initdb for the run: the embedded server, the end-to-end files' first `npm start` and the files that start
   // an embedded server of their own copy its cluster (test/support/new-cluster.ts).
   let template: ClusterTemplate | undefined;
   const cluster = () => (template ??= makeClusterTemplate(dir));
-  if (CLUSTER_USERS.some((under) => runMayInclude(root, under))) cluster();
+  if (CLUSTER_USERS.some(runIncludes)) cluster();
   const readyFile = path.join(dir, 'database-ready.json');
   const database = await startDatabaseServer(dir, readyFile, cluster);
   // The template goes with the directory, once no initdb is writing it.
