@@ -4,14 +4,14 @@
  * browser origins CORS allows from `-c corsOrigins=https://…` (prod allows none until they are named), and
  * `-c waf=true|false` overrides the stage's AWS WAF setting (off in dev, on in prod), `-c alarmEmail=…` subscribes
  * an e-mail address to the alarms, `-c natImageId=ami-…` pins the dev NAT instance's image, `databaseAccess` adds
- * the operators' database access host, and `restoreFrom` makes instances from snapshots (those two best kept in
+ * the operators' database access host (`databaseAccessImageId=ami-…` pins its image), and `restoreFrom` makes instances from snapshots (those two best kept in
  * cdk.json while they apply).
  */
 import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { withRestoredDatabases } from '../lib/database-restore';
 import { createPlatform } from '../lib/platform';
-import { stageSettings, type StageSettings, withAlarmEmail, withCorsOrigins, withDatabaseAccess, withNatImage, withWaf } from '../lib/stages';
+import { stageSettings, type StageSettings, withAlarmEmail, withCorsOrigins, withDatabaseAccess, withDatabaseAccessImage, withNatImage, withWaf } from '../lib/stages';
 
 /** The price table and the stage sizes are for us-east-1; a concrete region is needed for ALB access logs. */
 const DEFAULT_REGION = 'us-east-1';
@@ -28,6 +28,7 @@ const overrides: ReadonlyArray<[string, (stage: StageSettings, value: unknown) =
   ['natImageId', withNatImage],
   ['alarmEmail', withAlarmEmail],
   ['databaseAccess', withDatabaseAccess],
+  ['databaseAccessImageId', withDatabaseAccessImage],
   ['restoreFrom', withRestoredDatabases],
 ];
 const stage = overrides.reduce((settings, [key, apply]) => apply(settings, context(key)), stageSettings(String(context('stage') ?? 'dev')));

@@ -211,7 +211,12 @@ export class AppStack extends Stack {
     }
 
     if (stage.databaseAccess) {
-      this.databaseAccess = new DatabaseAccess(this, 'DatabaseAccess', { vpc, databases: Object.values(props.databases), name: prefix });
+      this.databaseAccess = new DatabaseAccess(this, 'DatabaseAccess', {
+        vpc,
+        databases: Object.values(props.databases),
+        name: prefix,
+        ...(stage.databaseAccessImageId === undefined ? {} : { imageId: stage.databaseAccessImageId }),
+      });
     }
 
     this.observability = new Observability(this, 'Observability', {

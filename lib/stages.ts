@@ -67,6 +67,11 @@ export interface StageSettings {
    * standing way in is a standing risk, and it has a monthly cost (`npm run cost` prices it when on).
    */
   readonly databaseAccess: boolean;
+  /**
+   * Pins the database access host's image (`-c databaseAccessImageId=ami-…` or cdk.json), so a deploy replaces the
+   * host only when this changes (lib/constructs/database-access.ts). @default the latest Amazon Linux 2023 at each deploy
+   */
+  readonly databaseAccessImageId?: string;
 }
 
 export const STAGES: Readonly<Record<StageName, StageSettings>> = {
@@ -183,6 +188,12 @@ export function withWaf(stage: StageSettings, value: unknown): StageSettings {
 export function withDatabaseAccess(stage: StageSettings, value: unknown): StageSettings {
   if (value === undefined) return stage;
   return { ...stage, databaseAccess: onOff('databaseAccess', value) };
+}
+
+/** `databaseAccessImageId` (bin/app.ts; `-c` or cdk.json): pin the database access host's image (the construct checks the id). */
+export function withDatabaseAccessImage(stage: StageSettings, value: unknown): StageSettings {
+  if (value === undefined) return stage;
+  return { ...stage, databaseAccessImageId: String(value).trim() };
 }
 
 /**

@@ -24,6 +24,7 @@ import {
 import { AccountRootPrincipal, type IPrincipal, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { DatabaseConnection } from './database';
+import { pinnedImage } from './pinned-image';
 
 /** The one session document the roles may start: a tunnel to a host and port, not a shell. */
 const PORT_FORWARDING = 'AWS-StartPortForwardingSessionToRemoteHost';
@@ -50,6 +51,14 @@ export interface DatabaseAccessProps {
   readonly instanceType?: InstanceType;
   /** How long a role's session lasts; a tunnel outlives it, a new login token does not. @default 1 hour */
   readonly maxSessionDuration?: Duration;
+  /**
+   * The host's image (`ami-…`, of the stack's region, for the instance type's architecture). Unset, it is the
+   * latest Amazon Linux 2023, read from AWS's public SSM parameter at every deploy: the first deploy after AWS
+   * publishes a new image replaces the host, which cuts every open tunnel, perhaps in the middle of a repair. Set it
+   * to the image the host runs, and a deploy replaces the host only when you change it.
+   * @default the latest Amazon Linux 2023 at each deploy
+   */
+  readonly imageId?: string;
 }
 
 export class DatabaseAccess extends Construct {
@@ -67,6 +76,8 @@ export class DatabaseAccess extends Construct {
     if (props.databases.length === 0) throw new Error(`DatabaseAccess "${props.name}": databases must name at least one; got none`);
     if (!NAME.test(props.name)) throw new Error(`DatabaseAccess name must match ${NAME} (it prefixes IAM role names); got "${props.name}"`);
     const instanceType = props.instanceType ?? new InstanceType('t4g.nano');
+    const cpuType = instanceType.architecture === InstanceArchitecture.ARM_64 ? AmazonLinuxCpuType.ARM_64 : AmazonLinuxCpuType.X86_64;
+    const machineImage = props.imageId === undefined ? MachineImage.latestAmazonLinux2023({ cpuType }) : pinnedImage('DatabaseAccess imageId', props.imageId);
 
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -79,7 +90,7 @@ export class DatabaseAccess extends Construct {
       vpc: props.vpc,
       instanceName: `${props.name}-database-access`,
       instanceType,
-      machineImage: MachineImage.latestAmazonLinux2023({ cpuType: instanceType.architecture === InstanceArchitecture.ARM_64 ? AmazonLinuxCpuType.ARM_64 : AmazonLinuxCpuType.X86_64 }),
+      machineImage,
       subnetSelection: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       securityGroup: this.securityGroup,
       requireImdsv2: true,

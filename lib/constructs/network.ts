@@ -5,23 +5,21 @@ import {
   FlowLogTrafficType,
   GatewayVpcEndpointAwsService,
   type CfnInstance,
-  type IMachineImage,
   InstanceType,
   InterfaceVpcEndpointAwsService,
   IpAddresses,
   MachineImage,
   NatProvider,
   NatTrafficDirection,
-  OperatingSystemType,
   Peer,
   Port,
   SubnetType,
-  UserData,
   Vpc,
 } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { awaitNatSignal, natUserData } from './nat-instance-setup';
+import { pinnedImage } from './pinned-image';
 
 /**
  * How private subnets reach the internet (Cognito's JWKS, ECR, SNS, SQS, Secrets Manager):
@@ -29,13 +27,6 @@ import { awaitNatSignal, natUserData } from './nat-instance-setup';
  * - `gateway-per-az`: one managed NAT gateway per AZ, so losing an AZ does not cut the other's egress.
  */
 export type NatStrategy = 'instance' | 'gateway-per-az';
-
-const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
-
-/** One image id as it is: a stack synthesized without a region cannot key a map of regions by it. */
-const pinnedImage = (imageId: string): IMachineImage => ({
-  getImage: () => ({ imageId, osType: OperatingSystemType.LINUX, userData: UserData.forLinux() }),
-});
 
 /** The network's shape and egress: what a stage chooses (lib/stages.ts passes its own). */
 export interface NetworkSettings {
@@ -87,9 +78,8 @@ export class Network extends Construct {
     super(scope, id);
     const maxAzs = props.maxAzs ?? 2;
     if (maxAzs < 2) throw new Error(`Network needs at least 2 AZs for the ALB and Multi-AZ databases; got maxAzs=${maxAzs}`);
-    if (props.natImageId !== undefined && !AMI_ID.test(props.natImageId)) {
-      throw new Error(`Network natImageId must be an image id like ami-0123456789abcdef0; got "${props.natImageId}"`);
-    }
+    // Checked whatever the strategy: a malformed id is a mistake even where no NAT instance reads it.
+    const natImage = props.natImageId === undefined ? undefined : pinnedImage('Network natImageId', props.natImageId);
     if (!/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/.test(props.cidr)) {
       throw new Error(`Network cidr must be an IPv4 range from /16 to /24; got "${props.cidr}"`);
     }
@@ -99,9 +89,7 @@ export class Network extends Construct {
       props.nat === 'instance'
         ? NatProvider.instanceV2({
             instanceType: new InstanceType(props.natInstanceType ?? 't4g.nano'),
-            machineImage: props.natImageId
-              ? pinnedImage(props.natImageId)
-              : MachineImage.latestAmazonLinux2023({ cpuType: AmazonLinuxCpuType.ARM_64 }),
+            machineImage: natImage ?? MachineImage.latestAmazonLinux2023({ cpuType: AmazonLinuxCpuType.ARM_64 }),
             // Inbound is opened to the VPC's own range below, not to the internet.
             defaultAllowedTraffic: NatTrafficDirection.OUTBOUND_ONLY,
             associatePublicIpAddress: true,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectionBudgets, maxConnections } from '../../lib/connection-budget';
-import { STAGE_NAMES, STAGES, stageSettings, withAlarmEmail, withCorsOrigins, withDatabaseAccess, withNatImage, withWaf, type StageSettings } from '../../lib/stages';
+import { STAGE_NAMES, STAGES, stageSettings, withAlarmEmail, withCorsOrigins, withDatabaseAccess, withDatabaseAccessImage, withNatImage, withWaf, type StageSettings } from '../../lib/stages';
 
 describe('stage settings', () => {
   it('when a known stage is asked for, then its settings come back', () => {
@@ -87,6 +87,11 @@ describe('stage settings', () => {
     expect(withDatabaseAccess(STAGES.dev, false).databaseAccess).toBe(false);
     expect(withDatabaseAccess(STAGES.dev, undefined)).toBe(STAGES.dev);
     expect(() => withDatabaseAccess(STAGES.dev, 'yes')).toThrow('-c databaseAccess: expected true or false; got "yes"');
+  });
+
+  it('when databaseAccessImageId is given, then the access host of either stage runs that image', () => {
+    expect(withDatabaseAccessImage(STAGES.prod, ' ami-0123456789abcdef0 ').databaseAccessImageId).toBe('ami-0123456789abcdef0');
+    expect(withDatabaseAccessImage(STAGES.dev, undefined)).toBe(STAGES.dev);
   });
 
   it('when natImageId is given, then dev\'s NAT instance runs that image; prod, whose NAT gateways have none, is left as it is', () => {

@@ -1,12 +1,12 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { SecurityGroup } from 'aws-cdk-lib/aws-ec2';
+import { InstanceType, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { ArnPrincipal } from 'aws-cdk-lib/aws-iam';
 import { DatabaseInstance, DatabaseInstanceEngine, PostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
 import type { Stack } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseConnection } from '../../../lib/constructs/database';
-import { DatabaseAccess } from '../../../lib/constructs/database-access';
+import { DatabaseAccess, type DatabaseAccessProps } from '../../../lib/constructs/database-access';
 import { loadPriceTable, priceTemplates, type Template as CostTemplate } from '../../../scripts/cost';
 import { disposeTestApps, refusedSecurityGroupText, testStack, type TestAppOptions } from '../synth';
 import { network } from './fixtures';
@@ -32,10 +32,10 @@ function databases(stack: Stack, vpc: IVpc): DatabaseConnection[] {
   ];
 }
 
-function build(options: TestAppOptions = {}) {
+function build(options: TestAppOptions = {}, props: Partial<DatabaseAccessProps> = {}) {
   const test = testStack(options);
   const vpc = network(test.stack);
-  const access = new DatabaseAccess(test.stack, 'DatabaseAccess', { vpc, databases: databases(test.stack, vpc), name: 'platform-test' });
+  const access = new DatabaseAccess(test.stack, 'DatabaseAccess', { vpc, databases: databases(test.stack, vpc), name: 'platform-test', ...props });
   return { access, template: Template.fromStack(test.stack) };
 }
 
@@ -136,13 +136,34 @@ describe('DatabaseAccess', () => {
     expect(script).toContain('systemctl restart amazon-ssm-agent');
   });
 
-  it('when given no database, or a name IAM would refuse, then it refuses, naming what it got', () => {
+  it('when no image is pinned, then the host runs the latest Amazon Linux 2023 for its architecture, read at each deploy', () => {
+    const latest = (props: Partial<DatabaseAccessProps>) => {
+      const { template } = build({}, props);
+      const [host] = Object.values(template.findResources('AWS::EC2::Instance'));
+      const parameters = (template.toJSON() as { Parameters: Record<string, { Default?: string }> }).Parameters;
+      return parameters[(host!.Properties.ImageId as { Ref: string }).Ref]?.Default;
+    };
+    expect(latest({})).toBe('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64');
+    expect(latest({ instanceType: new InstanceType('t3.nano') })).toBe('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64');
+  });
+
+  it('when imageId pins the image, then the host runs that image and no deploy reads a newer one', () => {
+    const { template } = build({}, { imageId: 'ami-0123456789abcdef0' });
+    template.hasResourceProperties('AWS::EC2::Instance', { ImageId: 'ami-0123456789abcdef0' });
+    const parameters = Object.values((template.toJSON() as { Parameters?: Record<string, { Default?: string }> }).Parameters ?? {});
+    expect(parameters.map((parameter) => parameter.Default).filter((name) => name?.includes('ami-amazon-linux-latest'))).toEqual([]);
+  });
+
+  it('when given no database, a name IAM would refuse or a malformed image id, then it refuses, naming what it got', () => {
     const test = testStack();
     const vpc = network(test.stack);
     const some = databases(test.stack, vpc);
     expect(() => new DatabaseAccess(test.stack, 'None', { vpc, databases: [], name: 'platform-test' })).toThrow('DatabaseAccess "platform-test": databases must name at least one; got none');
     expect(() => new DatabaseAccess(test.stack, 'Long', { vpc, databases: some, name: 'x'.repeat(56) })).toThrow(`(it prefixes IAM role names); got "${'x'.repeat(56)}"`);
     expect(() => new DatabaseAccess(test.stack, 'Odd', { vpc, databases: some, name: 'platform test' })).toThrow('got "platform test"');
+    expect(() => new DatabaseAccess(test.stack, 'Image', { vpc, databases: some, name: 'platform-test', imageId: 'al2023-latest' })).toThrow(
+      'DatabaseAccess imageId must be an image id like ami-0123456789abcdef0; got "al2023-latest"',
+    );
   });
 
   it('when cdk-nag checks it, then every finding is acknowledged with a reason', () => {
