@@ -4,8 +4,8 @@
  * browser origins CORS allows from `-c corsOrigins=https://…` (prod allows none until they are named), and
  * `-c waf=true|false` overrides the stage's AWS WAF setting (off in dev, on in prod), `-c alarmEmail=…` subscribes
  * an e-mail address to the alarms, `-c natImageId=ami-…` pins the dev NAT instance's image, `databaseAccess` adds
- * the operators' database access host (`databaseAccessImageId=ami-…` pins its image), and `restoreFrom` makes instances from snapshots (those two best kept in
- * cdk.json while they apply).
+ * the operators' database access host (`databaseAccessImageId=ami-…` pins its image), and `restoreFrom` makes
+ * instances from snapshots (those three best kept in cdk.json while they apply).
  */
 import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';

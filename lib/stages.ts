@@ -9,6 +9,7 @@ import type { PostgresInstanceSettings } from './constructs/database';
 import type { MicroserviceScaling } from './constructs/microservice';
 import type { NatStrategy, NetworkSettings } from './constructs/network';
 import type { WebAclSettings } from './constructs/web-acl';
+import { checkedImageId } from './constructs/pinned-image';
 
 export type { NatStrategy, NetworkSettings };
 
@@ -190,10 +191,13 @@ export function withDatabaseAccess(stage: StageSettings, value: unknown): StageS
   return { ...stage, databaseAccess: onOff('databaseAccess', value) };
 }
 
-/** `databaseAccessImageId` (bin/app.ts; `-c` or cdk.json): pin the database access host's image (the construct checks the id). */
+/**
+ * `databaseAccessImageId` (bin/app.ts; `-c` or cdk.json): pin the database access host's image. Checked even while
+ * the host is off, so a stale or mistyped id in cdk.json is found before the day the host is needed.
+ */
 export function withDatabaseAccessImage(stage: StageSettings, value: unknown): StageSettings {
   if (value === undefined) return stage;
-  return { ...stage, databaseAccessImageId: String(value).trim() };
+  return { ...stage, databaseAccessImageId: checkedImageId('-c databaseAccessImageId', String(value).trim()) };
 }
 
 /**

@@ -6,11 +6,14 @@ import { type IMachineImage, OperatingSystemType, UserData } from 'aws-cdk-lib/a
 
 const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
-/**
- * The image as it is: a stack synthesized without a region cannot key a map of regions by it. `owner` names the
- * setting in the error, e.g. `Network natImageId`.
- */
-export function pinnedImage(owner: string, imageId: string): IMachineImage {
+/** The id, if it is one; `owner` names the setting in the error, e.g. `Network natImageId`. */
+export function checkedImageId(owner: string, imageId: string): string {
   if (!AMI_ID.test(imageId)) throw new Error(`${owner} must be an image id like ami-0123456789abcdef0; got "${imageId}"`);
+  return imageId;
+}
+
+/** The image as it is: a stack synthesized without a region cannot key a map of regions by it. */
+export function pinnedImage(owner: string, imageId: string): IMachineImage {
+  checkedImageId(owner, imageId);
   return { getImage: () => ({ imageId, osType: OperatingSystemType.LINUX, userData: UserData.forLinux() }) };
 }

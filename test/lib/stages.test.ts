@@ -94,6 +94,11 @@ describe('stage settings', () => {
     expect(withDatabaseAccessImage(STAGES.dev, undefined)).toBe(STAGES.dev);
   });
 
+  it('when databaseAccessImageId is not an image id, then it refuses even while the host is off, naming what it got', () => {
+    expect(STAGES.dev.databaseAccess).toBe(false);
+    expect(() => withDatabaseAccessImage(STAGES.dev, 'al2023')).toThrow('-c databaseAccessImageId must be an image id like ami-0123456789abcdef0; got "al2023"');
+  });
+
   it('when natImageId is given, then dev\'s NAT instance runs that image; prod, whose NAT gateways have none, is left as it is', () => {
     expect(withNatImage(STAGES.dev, ' ami-0123456789abcdef0 ').network.natImageId).toBe('ami-0123456789abcdef0');
     expect(withNatImage(STAGES.dev, undefined)).toBe(STAGES.dev);

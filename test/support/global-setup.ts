@@ -33,7 +33,8 @@ declare module 'vitest' {
  */
 async function includedInRun(project: TestProject): Promise<(under: string) => boolean> {
   const { filter } = parseCLI(['vitest', ...process.argv.slice(2)], { allowUnknownOptions: true });
-  const { testFiles } = await project.globTestFiles(filter);
+  // `file.test.ts:12` names a line, as vitest's own filter parsing takes it; the file is what counts here.
+  const { testFiles } = await project.globTestFiles(filter.map((f) => f.replace(/:\d+$/, '')));
   const { root } = project.config;
   return (under) => testFiles.some((file) => file === path.join(root, under) || file.startsWith(path.join(root, under) + path.sep));
 }
