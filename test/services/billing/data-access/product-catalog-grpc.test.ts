@@ -269,7 +269,13 @@ describe('productCatalogGrpc and a client that goes away', () => {
     try {
       const send = (signal?: AbortSignal) =>
         fetch(`${server.url}/billing/invoices`, { method: 'POST', headers: { ...bearer(user), 'content-type': 'application/json' }, body: JSON.stringify({ lines: linesOf(products[0]!) }), ...(signal ? { signal } : {}) });
-      await expect(send(AbortSignal.timeout(150))).rejects.toThrow();
+      // The client leaves once Product holds the call: leaving earlier (a slow host) would end the request before
+      // Billing asks Product anything, and there would be no call to cancel.
+      const client = new AbortController();
+      const leaving = send(client.signal);
+      await eventually('Product receiving the lookup', () => !held);
+      client.abort();
+      await expect(leaving).rejects.toThrow();
       await eventually('Product seeing the lookup cancelled', () => cancelled);
       expect((await send()).status).toBe(201);
     } finally {

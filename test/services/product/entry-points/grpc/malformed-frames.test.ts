@@ -235,10 +235,12 @@ describe('Product\'s gRPC port under malformed input', () => {
     const session = connectHttp2(server.url, { peerMaxConcurrentStreams: 1000 });
     session.on('error', () => {});
     const health = { path: '/grpc.health.v1.Health/Check', headers: { 'content-type': 'application/grpc', te: 'trailers' }, body: prefixed(0, 0, new Uint8Array()) };
-    const answers = await Promise.all(Array.from({ length: 300 }, () => send(session, health).catch((error: NodeJS.ErrnoException) => error.code ?? String(error))));
+    const answers = await Promise.all(Array.from({ length: 300 }, () => send(session, health).catch((error: NodeJS.ErrnoException) => `${error.code ?? ''} ${error.message}`)));
     session.close();
     const ok = answers.filter((a) => typeof a === 'object' && a.grpcStatus === 0).length;
-    expect(ok).toBeGreaterThanOrEqual(128);
+    // How each call ended, said when the count falls short (a stress run once saw 85 served; the cause is not known).
+    const endings = answers.map((a) => (typeof a === 'string' ? a : `grpc-status ${a.grpcStatus}`)).reduce((count, end) => count.set(end, (count.get(end) ?? 0) + 1), new Map<string, number>());
+    expect(ok, JSON.stringify([...endings])).toBeGreaterThanOrEqual(128);
     for (const a of answers) if (typeof a === 'string') expect(a).toMatch(/ERR_HTTP2_STREAM_ERROR|REFUSED|ERR_HTTP2/);
     await stillServes();
   }, 60_000);
