@@ -22,7 +22,7 @@ export default {
     'services/kit/inbox/inbox.ts',
     'services/kit/http/pagination.ts',
   ],
-  // One runner per core. On 2 shared cores (2026-12-02, back to back): 3 min 38 s with two, 4 min 39 s with one.
+  // Two runners. On 2 shared cores (2026-12-02, back to back): 3 min 38 s with two, 4 min 39 s with one.
   // Under load a mutant's tests may time out, which counts it as detected: load can hide a survivor, not add one.
   concurrency: 2,
   thresholds: { high: 95, low: 90, break: 90 },

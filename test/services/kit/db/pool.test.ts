@@ -12,6 +12,7 @@ import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../../../../ser
 import { captureLogs } from '../../../support/bus/logs';
 import { passwordCheckingServer, type PasswordCheckingServer } from '../../../support/database-passwords';
 import { queryRows } from '../../../support/database';
+import { changePhases } from '../../../support/change-phases';
 
 const name = `t_rotate_${randomBytes(4).toString('hex')}`;
 const FIRST = `first-${randomBytes(6).toString('hex')}`;
@@ -72,13 +73,11 @@ describe('credentials that change under a running pool', () => {
     const database = servicePool(logger);
     let stopping = false;
     let answered = 0;
-    // Which side of the change each query started on: the load must span it, whatever the host's speed.
-    let phase: 'before' | 'during' | 'after' = 'before';
-    const started = { before: 0, during: 0, after: 0 };
+    const phases = changePhases();
     const failures: string[] = [];
     const worker = async () => {
       for (let i = 0; i < 10_000 && !stopping; i += 1) {
-        started[phase] += 1;
+        phases.start();
         await database.pool.query('SELECT 1').then(() => (answered += 1), (error: Error) => failures.push(error.message));
         await sleep(5);
       }
@@ -89,10 +88,10 @@ describe('credentials that change under a running pool', () => {
     // As rotation does it: the new password is set on the role, so the old one stops working at once; the place
     // the service reads it from is updated a moment later (Secrets Manager's AWSCURRENT label moves last).
     await asAdmin(`ALTER ROLE "${name}" PASSWORD '${SECOND}'`);
-    phase = 'during';
+    phases.enter('during');
     await sleep(400);
     await writeFile(passwordFile, `${SECOND}\n`);
-    phase = 'after';
+    phases.enter('after');
     const [{ switched }] = await asAdmin<{ switched: Date }>('SELECT clock_timestamp() AS switched') as [{ switched: Date }];
     // The pool's connections made after the switch log in with the new password. How soon depends on where each
     // connection attempt was in its pauses after a refusal (up to 2 s on a busy host), so it is waited for.
@@ -107,8 +106,8 @@ describe('credentials that change under a running pool', () => {
     await load;
 
     expect(failures).toEqual([]);
-    expect(started.before > 0 && started.after > 0, `queries started: ${JSON.stringify(started)}`).toBe(true);
-    expect(answered).toBe(started.before + started.during + started.after);
+    expect(phases.spanned(), `queries started: ${JSON.stringify(phases.started)}`).toBe(true);
+    expect(answered).toBe(phases.total());
     expect(lines.filter((line) => line.msg === 'database refused the credentials: refreshing them').length).toBeGreaterThan(0);
     expect(fresh[0]!.n).toBeGreaterThan(0); // the pool's connections made after the switch logged in with the new password
     expect(await loginWith(SECOND)).toBe(name);

@@ -19,6 +19,7 @@ import { passwordCheckingServer, type PasswordCheckingServer } from '../../../..
 import { PRODUCT_MIGRATIONS } from '../../../../support/product';
 import { testLogger } from '../../../../support/silent-logger';
 import { queryRows } from '../../../../support/database';
+import { changePhases } from '../../../../support/change-phases';
 
 /**
  * Product over HTTP while its database role's password changes the way a rotation changes it, as main.ts wires it
@@ -66,14 +67,12 @@ afterAll(async () => {
 describe('Product while its database credentials change', () => {
   it('when the role\'s password changes under steady HTTP load, then every request succeeds and new connections use the new password', { timeout: 30_000 }, async () => {
     let stopping = false;
-    // Which side of the change each request started on: the load must span it, whatever the host's speed.
-    let phase: 'before' | 'during' | 'after' = 'before';
-    const started = { before: 0, during: 0, after: 0 };
+    const phases = changePhases();
     const statuses = new Map<number, number>();
     const failures: string[] = []; // what a failed request answered, so a failure says why
     const client = async () => {
       for (let i = 0; i < 5_000 && !stopping; i += 1) {
-        started[phase] += 1;
+        phases.start();
         const status = await fetch(`${product.url}/products?limit=5`).then(
           async (response) => (response.status === 200 ? 200 : (failures.push(`${response.status} ${await response.text()}`), response.status)),
           (error: unknown) => (failures.push(String(error)), 0),
@@ -85,10 +84,10 @@ describe('Product while its database credentials change', () => {
     const load = Promise.all(Array.from({ length: 6 }, client));
     await sleep(500);
     await asAdmin(`ALTER ROLE "${name}" PASSWORD '${SECOND}'`); // the old password stops working now
-    phase = 'during';
+    phases.enter('during');
     await sleep(400);
     await writeFile(passwordFile, SECOND); // the service's source of it catches up
-    phase = 'after';
+    phases.enter('after');
     const [{ at }] = (await asAdmin<{ at: Date }>('SELECT clock_timestamp() AS at')) as [{ at: Date }];
     // Under load, until a connection logged in after the new password was written shows up: a refused login's
     // retry may still be backing off (within about 4 s), and on a slow host one snapshot after a second found none.
@@ -104,7 +103,7 @@ describe('Product while its database credentials change', () => {
 
     expect(failures).toEqual([]);
     expect([...statuses.keys()]).toEqual([200]);
-    expect(started.before > 0 && started.after > 0, `requests started: ${JSON.stringify(started)}`).toBe(true);
+    expect(phases.spanned(), `requests started: ${JSON.stringify(phases.started)}`).toBe(true);
     expect(fresh).toBeGreaterThan(0);
     expect(await fetch(`${product.url}/health/ready`).then((response) => response.status)).toBe(200);
   });
