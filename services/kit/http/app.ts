@@ -1,7 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
+import { MIMEType } from 'node:util';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from '../logger';
-import { errorHandler, notFound, unsupportedMediaType } from './error-handler';
+import { errorHandler, NOT_UTF8, notFound, unsupportedMediaType } from './error-handler';
 import { healthRoutes, type ReadinessCheck, type StartedCheck } from './health';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { accessLog } from './access-log';
@@ -34,14 +36,33 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const hasBody = (headers: IncomingHttpHeaders) =>
   headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
+/** The declared charset, lower-cased; undefined when there is none (or the header does not parse: body-parser says why). */
+function charsetOf(contentType: string | undefined): string | undefined {
+  try {
+    return contentType === undefined ? undefined : new MIMEType(contentType).params.get('charset')?.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Every route that takes a body takes JSON. Without this, a form or text body would reach the route as no body
- * at all, and the client would get a puzzling 400 about a missing object.
+ * Every route that takes a body takes JSON, in UTF-8 (RFC 8259 §8.1). Without the first check, a form or text body
+ * would reach the route as no body at all, and the client would get a puzzling 400 about a missing object. Without
+ * the second, body-parser would decode UTF-16 and UTF-32 too: a sign-in the gateway cannot read (it reads UTF-8,
+ * as AWS WAF does) would still be answered, past the per-account limits.
  */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
-  if (BODY_METHODS.has(req.method) && hasBody(req.headers) && !req.is(JSON_TYPES)) throw unsupportedMediaType();
+  if (!BODY_METHODS.has(req.method) || !hasBody(req.headers)) return next();
+  if (!req.is(JSON_TYPES)) throw unsupportedMediaType();
+  const charset = charsetOf(req.headers['content-type']);
+  if (charset !== undefined && charset !== 'utf-8') throw unsupportedMediaType(`Send the body as application/json in UTF-8 (charset=utf-8, or none), not ${charset.slice(0, 40)}.`);
   next();
 };
+
+/** Bytes that are not UTF-8 are refused, not read as U+FFFD and stored: the client meant some other text. */
+function requireUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) throw Object.assign(new Error('the body is not UTF-8'), { type: NOT_UTF8 });
+}
 
 /**
  * The Express app every service shares: request ids, security headers, a strict JSON parser, health routes,
@@ -58,9 +79,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   if (options.accessLog !== false) app.use(accessLog(options.logger));
   app.use(securityHeaders());
   app.use(requireJsonBody);
-  app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES }));
+  app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES, verify: requireUtf8 }));
 
-  app.use(healthRoutes(options.ready, options.started));
+  app.use(answerMethodNotAllowed(healthRoutes(options.ready, options.started)));
   app.use(answerMethodNotAllowed(options.routes));
 
   app.use(notFound);

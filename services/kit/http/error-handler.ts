@@ -8,6 +8,9 @@ import { validationProblem } from './validate';
 /** A body the client stopped sending: nothing is wrong on our side, and nobody is left to read an answer. */
 export const REQUEST_ABORTED = 'request-aborted';
 
+/** The `type` of the error the JSON parser's check throws for bytes that are not UTF-8 (services/kit/http/app.ts). */
+export const NOT_UTF8 = 'entity.not.utf8';
+
 /** The 415 answer: the body of a JSON route is not UTF-8 JSON. */
 export const unsupportedMediaType = (detail = 'Send the body as application/json (UTF-8).') =>
   new AppError(415, 'unsupported-media-type', { detail, headers: { Accept: 'application/json' } });
@@ -17,6 +20,8 @@ function fromBodyParser(error: { type?: unknown; status?: unknown; expose?: unkn
   switch (error.type) {
     case 'entity.parse.failed':
       return AppError.badRequest('The request body is not valid JSON.', 'malformed-json');
+    case NOT_UTF8:
+      return AppError.badRequest('The request body is not valid UTF-8.', 'malformed-json');
     case 'entity.too.large':
       return new AppError(413, 'body-too-large', { detail: 'The request body is larger than 1 MiB.' });
     case 'charset.unsupported':

@@ -102,6 +102,14 @@ describe('the HTTP app factory', () => {
 });
 
 describe('the health routes', () => {
+  it.each(['/health/live', '/health/ready', '/health/started'])('when %s is asked with another method, then it answers 405 with Allow, as every route does', async (path) => {
+    for (const method of ['post', 'options', 'delete'] as const) {
+      const res = await request(app)[method](path);
+      expectProblem(res, 405);
+      expect(res.headers.allow).toBe('GET, HEAD');
+    }
+  });
+
   it('when the process runs, then /health/live answers 200', async () => {
     expect((await request(app).get('/health/live')).status).toBe(200);
   });

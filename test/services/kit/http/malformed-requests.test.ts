@@ -41,6 +41,12 @@ function expectProblem(res: { status: number; headers: Record<string, unknown>; 
 
 const rawProblem = (answer: RawAnswer) => ({ ...answer, body: JSON.parse(answer.body) as unknown });
 
+/** POSTs these exact bytes to /things (supertest would send a Buffer as JSON of its own). */
+async function postBytes(body: Buffer, headers: Record<string, string> = {}) {
+  const res = await fetch(`${server.url}/things`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: res.status, headers: Object.fromEntries(res.headers), body: (await res.json()) as Record<string, unknown> };
+}
+
 describe('a service, when the path does not percent-decode', () => {
   it.each(['/things/%ff', '/things/%E0%A4%A', '/things/%'])('when it is %s, then it answers a 404 problem, not a 500', async (path) => {
     const res = await request(app).get(path);
@@ -64,6 +70,43 @@ describe('a service, when the body is not JSON', () => {
   it('when a JSON body comes with no Content-Type at all, then it answers 415', async () => {
     const answer = await rawRequest(server.url, 'POST /things HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\n{"name":"x"}');
     expectProblem(rawProblem(answer), 415);
+  });
+
+  it.each([
+    ['UTF-16 (little-endian)', 'utf-16le', Buffer.from('{"name":"x"}', 'utf16le')],
+    ['UTF-16, though its bytes are UTF-8', 'utf-16', Buffer.from('{"name":"x"}')],
+    ['UTF-32', 'UTF-32', Buffer.from('{"name":"x"}')],
+    ['Latin-1', 'iso-8859-1', Buffer.from('{"name":"x"}')],
+  ])('when it is JSON in %s, then it answers 415 asking for UTF-8, and the route never reads it', async (_what, charset, body) => {
+    const res = await postBytes(body, { 'content-type': `application/json; charset=${charset}` });
+    expectProblem(res, 415);
+    expect(res.body.detail).toContain('UTF-8');
+  });
+
+  it.each(['utf-8', 'UTF-8', '"utf-8"'])('when it declares charset=%s, then it is read', async (charset) => {
+    const res = await request(app).post('/things').set('content-type', `application/json; charset=${charset}`).send('{"name":"x"}');
+    expect(res.status).toBe(201);
+  });
+
+  it.each([
+    ['a byte that is never UTF-8', Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0x61, 0xff, 0xfe, 0x62, 0x22, 0x7d])],
+    ['an overlong NUL', Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xc0, 0x80]), Buffer.from('"}')])],
+    ['a truncated sequence', Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xe2, 0x82]), Buffer.from('"}')])],
+  ])('when the body holds %s, then it answers 400 rather than storing U+FFFD', async (_what, body) => {
+    const res = await postBytes(body);
+    expectProblem(res, 400);
+    expect(res.body).toMatchObject({ type: 'urn:problem-type:platform:malformed-json', detail: 'The request body is not valid UTF-8.' });
+  });
+
+  it('when a gzip body inflates to bytes that are not UTF-8, then it answers 400 too', async () => {
+    const res = await postBytes(gzipSync(Buffer.from([0x7b, 0xff, 0x7d])), { 'content-encoding': 'gzip' });
+    expectProblem(res, 400);
+    expect(res.body.detail).toBe('The request body is not valid UTF-8.');
+  });
+
+  it('when the UTF-8 body starts with a byte order mark, then it is read', async () => {
+    const res = await postBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"name":"é"}')]));
+    expect([res.status, res.body]).toEqual([201, { name: 'é' }]);
   });
 
   it('when there is no body, then the route decides (400 for a missing object)', async () => {

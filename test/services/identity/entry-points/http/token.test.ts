@@ -38,6 +38,17 @@ describe('POST /identity/token', () => {
     expect(me.status).toBe(200);
   });
 
+  it('when right credentials come as UTF-16 JSON (a body the gateway and AWS WAF cannot read, so outside the per-account limits), then it answers 415 and signs nobody in', async () => {
+    const body = Buffer.from(JSON.stringify({ email: user.email, password: user.password }), 'utf16le');
+    const res = await request(harness.app)
+      .post('/identity/token')
+      .set('content-type', 'application/json; charset=utf-16le')
+      .serialize((bytes: Buffer) => bytes as unknown as string)
+      .send(body);
+    expect([res.status, res.body.type]).toEqual([415, 'urn:problem-type:platform:unsupported-media-type']);
+    expect(res.body.accessToken).toBeUndefined();
+  });
+
   it('when the email differs only in case and surrounding spaces, then it still signs in', async () => {
     const res = await token({ email: `  ${user.email.toUpperCase()}  `, password: user.password });
     expect(res.status).toBe(200);
