@@ -1,4 +1,5 @@
-import { Router, type Request, type Response } from 'express';
+import type { Router, Request, Response } from 'express';
+import { exactRouter } from './router';
 import { HEALTH_PATHS } from '../../contracts/services';
 import { AppError } from '../errors';
 import { sendProblem } from './problem';
@@ -41,7 +42,7 @@ const notReady = (res: Response, req: Request, detail: string) =>
   sendProblem(res, new AppError(503, 'not-ready', { detail, headers: { 'Retry-After': '5' } }), req.originalUrl);
 
 export function healthRoutes(ready: ReadinessCheck, started: StartedCheck): Router {
-  const router = Router();
+  const router = exactRouter();
   router.get(HEALTH_PATHS.live, (_req, res) => {
     res.json({ status: 'ok' });
   });

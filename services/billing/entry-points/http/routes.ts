@@ -1,4 +1,5 @@
-import { Router, type RequestHandler, type Response } from 'express';
+import type { Router, RequestHandler, Response } from 'express';
+import { exactRouter } from '../../../kit/http/router';
 import { principalOf } from '../../../kit/auth/middleware';
 import { AppError } from '../../../kit/errors';
 import { parsePageQuery, toPage } from '../../../kit/http/pagination';
@@ -41,7 +42,7 @@ function invoiceId(raw: unknown): string {
 const userOf = (res: Response) => principalOf(res).sub;
 
 export function billingRoutes({ accounts, invoices, requireUser, openApiDocument }: BillingRouteDeps): Router {
-  const router = Router();
+  const router = exactRouter();
 
   router.get('/billing/openapi.json', (_req, res) => {
     res.json(openApiDocument);

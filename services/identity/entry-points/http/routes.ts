@@ -1,4 +1,5 @@
-import { Router, type RequestHandler, type Response } from 'express';
+import type { Router, RequestHandler, Response } from 'express';
+import { exactRouter } from '../../../kit/http/router';
 import { principalOf } from '../../../kit/auth/middleware';
 import { exactInteger } from '../../../kit/http/exact-integer';
 import { parseInput } from '../../../kit/http/validate';
@@ -42,7 +43,7 @@ const callerOf = (res: Response): Caller => {
 const noStore = (res: Response) => res.set('Cache-Control', 'no-store');
 
 export function identityRoutes({ signups, sessions, accounts, requireUser, openApiDocument }: IdentityRouteDeps): Router {
-  const router = Router();
+  const router = exactRouter();
 
   router.get('/identity/openapi.json', (_req, res) => {
     res.json(openApiDocument);

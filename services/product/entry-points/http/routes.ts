@@ -1,4 +1,5 @@
-import { Router, type RequestHandler } from 'express';
+import type { Router, RequestHandler } from 'express';
+import { exactRouter } from '../../../kit/http/router';
 import { AppError } from '../../../kit/errors';
 import { parsePageQuery, toPage } from '../../../kit/http/pagination';
 import { parseInput } from '../../../kit/http/validate';
@@ -26,7 +27,7 @@ function productId(raw: unknown): string {
 }
 
 export function productRoutes({ products, requireAdmin, openApiDocument }: ProductRouteDeps): Router {
-  const router = Router();
+  const router = exactRouter();
 
   router.get('/products/openapi.json', (_req, res) => {
     res.json(openApiDocument);

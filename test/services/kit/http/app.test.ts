@@ -110,6 +110,10 @@ describe('the health routes', () => {
     }
   });
 
+  it.each(['/HEALTH/LIVE', '/health/live/'])('when the path is %s, then it answers 404', async (path) => {
+    expectProblem(await request(app).get(path), 404);
+  });
+
   it('when the process runs, then /health/live answers 200', async () => {
     expect((await request(app).get('/health/live')).status).toBe(200);
   });

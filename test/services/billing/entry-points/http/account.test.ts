@@ -19,6 +19,13 @@ afterAll(() => harness?.close());
 
 const account = (tokens: TestTokens) => request(app).get('/billing/account').set(bearer(tokens));
 
+describe('the paths Billing answers', () => {
+  it.each(['/BILLING/ACCOUNT', '/billing/Account', '/billing/account/'])('when the path is %s (another case, a trailing slash), then it answers 404, as the edge does', async (path) => {
+    const res = await request(app).get(path).set(bearer(user));
+    expect([res.status, res.body.type]).toEqual([404, 'urn:problem-type:platform:not-found']);
+  });
+});
+
 describe('GET /billing/account', () => {
   it('when the account has not been opened yet, then it answers 404 problem', async () => {
     const res = await account(user);

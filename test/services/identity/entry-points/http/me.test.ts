@@ -31,6 +31,13 @@ afterAll(() => harness.close());
 const me = (accessToken: string) => request(harness.app).get('/identity/me').set(bearerOf(accessToken));
 const patchMe = (accessToken: string, body: unknown) => request(harness.app).patch('/identity/me').set(bearerOf(accessToken)).send(body as object);
 
+describe('the paths Identity answers', () => {
+  it.each(['/IDENTITY/ME', '/identity/Me', '/identity/me/'])('when the path is %s (another case, a trailing slash), then it answers 404, as the edge does', async (path) => {
+    const res = await request(harness.app).get(path).set(bearerOf(tokens.accessToken));
+    expect([res.status, res.body.type]).toEqual([404, 'urn:problem-type:platform:not-found']);
+  });
+});
+
 describe('GET /identity/me', () => {
   it('when signed in, then it answers 200 with the profile, no groups and zero counters', async () => {
     const res = await me(tokens.accessToken);

@@ -22,6 +22,13 @@ const list = (query: string) => request(harness.app).get(`/products${query}`);
 /** A cursor shaped like the API's, at a chosen timestamp. */
 const cursorAt = (createdAt: string) => Buffer.from(JSON.stringify({ createdAt, id: randomUUID() })).toString('base64url');
 
+describe('the paths Product answers', () => {
+  it.each(['/PRODUCTS', '/Products', '/products/'])('when the path is %s (another case, a trailing slash), then it answers 404, as the edge does', async (path) => {
+    const res = await request(harness.app).get(path);
+    expect([res.status, res.body.type]).toEqual([404, 'urn:problem-type:platform:not-found']);
+  });
+});
+
 describe('GET /products', () => {
   it('when no limit is given, then it returns every active product and no next cursor', async () => {
     const res = await list('');
