@@ -4,6 +4,9 @@
  * and terminals. Multi-line text (a description) keeps tabs and line breaks. A lone UTF-16 surrogate (JSON's
  * `"\ud800"`) is not text at all: PostgreSQL's jsonb refuses it (a 500 when the value goes into an event) and text
  * columns would store U+FFFD instead.
+ *
+ * Each checks the value as sent: chain a `.trim()` after it, not before, so a control character at either end is
+ * refused too (the contract says so, and the OpenAPI pattern says so of the whole value), not silently cut off.
  */
 import type { z } from 'zod';
 

@@ -6,9 +6,8 @@ import { singleLine } from '../../../kit/http/text-fields';
 import { PASSWORD_MAX, PASSWORD_MIN, passwordProblem } from '../../domain/password-policy';
 import { EMAIL_MAX_CHARS, NAME_MAX_CHARS } from '../../domain/profile';
 
-/** Trimmed and lower-cased before the format check, so `  Ann@Example.COM ` is `ann@example.com`. */
-export const email = z
-  .string()
+/** Trimmed and lower-cased before the format check, so `  Ann@Example.COM ` is `ann@example.com`; a control character anywhere is refused. */
+export const email = singleLine(z.string())
   .trim()
   .toLowerCase()
   .max(EMAIL_MAX_CHARS)
@@ -16,13 +15,11 @@ export const email = z
   .meta({ description: 'Trimmed and lower-cased before use', example: 'ann@example.com' });
 
 /** Counted in characters (code points), not UTF-16 units, so 200 emoji are as fine as 200 letters. */
-export const name = singleLine(
-  z
-    .string()
-    .trim()
-    .min(1)
-    .refine((value) => [...value].length <= NAME_MAX_CHARS, `at most ${NAME_MAX_CHARS} characters`),
-).meta({ description: `Trimmed; 1 to ${NAME_MAX_CHARS} characters, stored as given`, maxLength: NAME_MAX_CHARS, ...SINGLE_LINE_TEXT });
+export const name = singleLine(z.string())
+  .trim()
+  .min(1)
+  .refine((value) => [...value].length <= NAME_MAX_CHARS, `at most ${NAME_MAX_CHARS} characters`)
+  .meta({ description: `Trimmed; 1 to ${NAME_MAX_CHARS} characters, stored as given`, maxLength: NAME_MAX_CHARS, ...SINGLE_LINE_TEXT });
 
 const newPassword = z
   .string()

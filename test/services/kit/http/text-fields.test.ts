@@ -26,4 +26,10 @@ describe('text fields', () => {
     expect(issues(description, 'a\n\tb\r\n')).toEqual([]);
     expect(issues(description, 'a\u001bb')).toEqual(['must not contain control characters other than tabs and line breaks']);
   });
+
+  it('when a trim is chained after the check, then a control character at either end is still refused, and plain spaces are trimmed', () => {
+    const trimmed = singleLine(z.string()).trim().min(1);
+    for (const text of ['Ann\n', '\tAnn', '\r\nAnn\u0000']) expect(issues(trimmed, text)).toEqual(['must not contain control characters']);
+    expect(trimmed.parse('  Ann  ')).toBe('Ann');
+  });
 });

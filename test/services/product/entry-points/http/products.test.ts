@@ -83,6 +83,8 @@ describe('POST /products', () => {
     ['a name with an escape character', { name: 'Wid\u001b[31mget' }, 'name'],
     ['a name with a line break', { name: 'Wid\nget' }, 'name'],
     ['a name with a C1 control character', { name: 'Wid\u0085get' }, 'name'],
+    ['a name that ends with a line break (refused, not trimmed away)', { name: 'Widget\n' }, 'name'],
+    ['a name that starts with a tab', { name: '\tWidget' }, 'name'],
     ['a description with a NUL', { description: 'a\u0000b' }, 'description'],
     ['a description with a DEL', { description: 'a\u007fb' }, 'description'],
   ])('when the body has %s, then it answers 400 naming the field, not a database error', async (_what, change, field) => {
