@@ -7,10 +7,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * The `Idempotency-Key` header as the text the client meant. Node hands header values over as one character per
  * octet; clients (curl, browsers, undici) send non-ASCII text as UTF-8, so the octets are decoded as UTF-8 and
  * the key is stored and compared exactly as that text. Octets that are not UTF-8 answer 400 rather than being
- * guessed at, so two different byte strings can never become the same key.
+ * guessed at, so two different byte strings can never become the same key. The header sent more than once is
+ * refused too: Node would join the lines into one key ("k1, k2"), a key the client never chose.
  */
-export function idempotencyKey(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
+export function idempotencyKey(lines: readonly string[] | undefined): string | undefined {
+  if (lines === undefined) return undefined;
+  if (lines.length > 1) throw invalid([`must be sent once, not ${lines.length} times`]);
+  const raw = lines[0]!;
   let text: string;
   try {
     text = utf8.decode(Buffer.from(raw, 'latin1'));

@@ -53,7 +53,7 @@ export function billingRoutes({ accounts, invoices, requireUser, openApiDocument
   });
 
   router.post('/billing/invoices', requireUser, async (req, res) => {
-    const key = idempotencyKey(req.get('Idempotency-Key'));
+    const key = idempotencyKey(req.headersDistinct['idempotency-key']);
     const { lines } = parseInput(createInvoiceBody, req.body);
     // A client that goes away before the answer cancels the price lookup it was waiting for.
     const gone = new AbortController();

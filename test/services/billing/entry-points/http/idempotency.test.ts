@@ -182,6 +182,23 @@ describe('POST /billing/invoices with an Idempotency-Key', () => {
     expect(await harness.invoiceCount()).toBe(before);
   });
 
+  it.each([
+    ['two keys', ['k1', 'k2']],
+    ['the same key twice', ['k1', 'k1']],
+    ['two empty lines (Node would join them into ", ")', ['', '']],
+  ])('when the header comes more than once (%s), then it answers 400 naming the header and creates nothing', async (_what, lines) => {
+    const before = await harness.invoiceCount();
+    listening ??= await startLocalServer(app as RequestListener);
+    const res = await undiciRequest(`${listening.url}/billing/invoices`, {
+      method: 'POST',
+      headers: [...Object.entries(bearer(alice)).flat(), 'content-type', 'application/json', ...lines.flatMap((line) => ['idempotency-key', line])],
+      body: JSON.stringify(body()),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(((await res.body.json()) as { errors: unknown }).errors).toEqual([{ path: 'Idempotency-Key', message: 'must be sent once, not 2 times' }]);
+    expect(await harness.invoiceCount()).toBe(before);
+  });
+
   it('when the key carries a control character (C1, sent as UTF-8), then it answers 400 naming the header and creates nothing', async () => {
     const before = await harness.invoiceCount();
     const res = await postOctets(Buffer.from(`${newKey()}\u0085`));
