@@ -9,6 +9,7 @@
  * the platform never issues for its API (see docs/gateway.md).
  */
 import { AppError } from '../kit/errors';
+import { COMPACT_JWS } from '../kit/auth/jwt-verifier';
 import type { GatewayRoute } from './routing';
 import { TokenCache, type CachedPrincipal } from './token-cache';
 import type { Clock } from './throttle';
@@ -24,8 +25,6 @@ export interface AuthorizerOptions<P extends CachedPrincipal> {
   readonly now: Clock;
 }
 
-/** RFC 6750 token68 characters; anything else is not worth a signature check. */
-const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*$/;
 
 export class Authorizer<P extends CachedPrincipal> {
   private readonly cache: TokenCache<P>;
@@ -42,7 +41,8 @@ export class Authorizer<P extends CachedPrincipal> {
     if (token === undefined) throw AppError.unauthorized();
     const cached = this.cache.get(token);
     if (cached) return requireScope(route, cached);
-    if (!TOKEN68.test(token)) throw invalidToken();
+    // Anything but a compact JWS is not worth a signature check (nor a cache entry).
+    if (!COMPACT_JWS.test(token)) throw invalidToken();
     return this.verifier.verify(token).then(
       (principal) => {
         this.cache.set(token, principal);

@@ -43,6 +43,18 @@ export interface AccessTokenVerifier {
   verify(token: string): Promise<Principal>;
 }
 
+/**
+ * A JWS in compact form (RFC 7515 §3.1): three base64url parts, never padded (the last is empty for alg none, which
+ * the signature check then refuses). aws-jwt-verify also takes "=" padding, so one token could be sent in three
+ * spellings, each a new key wherever tokens are counted (AWS WAF's per-token limit, the gateway's token cache).
+ */
+export const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** The cause behind the 401 for a token that is not a compact JWS at all. */
+export class MalformedTokenError extends Error {
+  override readonly name = 'MalformedTokenError';
+}
+
 export function createJwtVerifier(options: JwtVerifierOptions): AccessTokenVerifier {
   // aws-jwt-verify's own cache fetches again only for a kid it has not seen, and a penalty box stops a flood of
   // unknown kids from turning into a flood of downloads.
@@ -63,6 +75,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): AccessTokenVerif
   const required = options.requiredScopes ?? [];
   return {
     async verify(token) {
+      if (!COMPACT_JWS.test(token)) throw toAppError(new MalformedTokenError('not a JWS in compact form (three unpadded base64url parts)'));
       let principal: Principal;
       try {
         principal = toPrincipal(await verifier.verify(token), standIns);

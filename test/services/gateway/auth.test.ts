@@ -99,6 +99,8 @@ describe('when the token is not acceptable', () => {
     ['it has no scope at all', () => reforge(user.accessToken, { scope: undefined })],
     ['it is not a JWT', () => 'not-a-jwt'],
     ['it has characters a token cannot have', () => 'abc def"ghi'],
+    ['it is a valid token with "=" padding (another key for a per-token limit)', () => `${user.accessToken}=`],
+    ['it is a valid token with "==" padding', () => `${user.accessToken}==`],
   ];
 
   it.each(cases)('when %s, then 401 invalid_token problem and the service is not called', async (_name, token) => {

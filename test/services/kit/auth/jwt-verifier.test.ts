@@ -139,7 +139,11 @@ describe('when the token is not acceptable', () => {
     ['it was issued to another app client', () => real.otherClient, 'CognitoJwtInvalidClientIdError'],
     ['it is an id token', () => user.idToken, 'CognitoJwtInvalidTokenUseError'],
     ['it comes from another pool', () => real.otherPool, 'ParameterValidationError'],
-    ['it is not a JWT at all', () => 'not-a-jwt', 'JwtParseError'],
+    ['it is not a JWT at all', () => 'not-a-jwt', 'MalformedTokenError'],
+    // aws-jwt-verify accepts these spellings of a valid token: each would be a new key for a per-token limit.
+    ['it is a valid token with "=" padding', () => `${user.accessToken}=`, 'MalformedTokenError'],
+    ['it is a valid token with "==" padding', () => `${user.accessToken}==`, 'MalformedTokenError'],
+    ['it is a valid token with a padded payload', () => user.accessToken.replace('.', '=.'), 'MalformedTokenError'],
   ];
 
   it.each(cases)('when %s, then it is rejected with 401 invalid_token', async (_name, token, reason) => {
