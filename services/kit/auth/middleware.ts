@@ -18,10 +18,14 @@ declare global {
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
-/** Any signed-in user. 401 with `WWW-Authenticate: Bearer` when the token is missing or invalid. */
+/**
+ * Any signed-in user. 401 with `WWW-Authenticate: Bearer` when the token is missing or invalid. Every answer past
+ * the guard is that user's own (an invoice, a profile), for no browser or proxy cache to keep: `no-store`.
+ */
 export function requireUser(verifier: AccessTokenVerifier): RequestHandler {
   return async (req, res, next) => {
     res.locals.principal = await authenticate(verifier, req.headers.authorization);
+    res.set('Cache-Control', 'no-store');
     next();
   };
 }
@@ -32,6 +36,7 @@ export function requireAdmin(verifier: AccessTokenVerifier, groupName = 'admin')
     const principal = await authenticate(verifier, req.headers.authorization);
     if (!principal.groups.includes(groupName)) throw AppError.forbidden();
     res.locals.principal = principal;
+    res.set('Cache-Control', 'no-store');
     next();
   };
 }

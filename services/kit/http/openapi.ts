@@ -56,6 +56,9 @@ const requestIdHeader = z
 const retryAfterHeader = z.string().regex(/^\d+$/).meta({ description: 'Seconds to wait before trying again' });
 const wwwAuthenticateHeader = z.string().meta({ description: 'The Bearer challenge (RFC 6750)', example: 'Bearer error="invalid_token"' });
 
+/** On every answer to a signed-in caller (services/kit/auth/middleware.ts): it is that caller's, for no cache to keep. */
+export const NO_STORE = { 'Cache-Control': z.literal('no-store').meta({ description: 'Every answer to a signed-in caller is kept by no cache' }) };
+
 /** Headers of a response: `x-request-id` on all of them, and any others the route sets. */
 export function responseHeaders(extra: Record<string, z.ZodType> = {}) {
   return z.object({ 'x-request-id': requestIdHeader, ...extra });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import { routesOf } from '../../../contracts/routes';
-import { apiDescription, documentedPaths, json, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
+import { apiDescription, documentedPaths, json, NO_STORE, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
 import {
   accountResponse,
   createInvoiceBody,
@@ -33,14 +33,14 @@ export function billingOpenApi() {
         operationId: 'getBillingAccount',
         summary: "The caller's billing account",
         description: 'Opened when the user signs up (an event), so it may answer 404 for a moment after sign-up.',
-        responses: { 200: { description: 'The account', headers: responseHeaders(), ...json(accountResponse) } },
+        responses: { 200: { description: 'The account', headers: responseHeaders(NO_STORE), ...json(accountResponse) } },
         problems: [404],
       },
       'GET /billing/invoices': {
         operationId: 'listInvoices',
         summary: "The caller's invoices, newest first",
         requestParams: { query: pageQuery },
-        responses: { 200: { description: 'A page of invoices', headers: responseHeaders(), ...json(invoiceListResponse) } },
+        responses: { 200: { description: 'A page of invoices', headers: responseHeaders(NO_STORE), ...json(invoiceListResponse) } },
         problems: [400],
       },
       'POST /billing/invoices': {
@@ -56,6 +56,7 @@ export function billingOpenApi() {
           201: {
             description: 'Created (or replayed)',
             headers: responseHeaders({
+              ...NO_STORE,
               Location: z.string().meta({ description: '`/billing/invoices/{id}`' }),
               'Idempotent-Replayed': z.literal('true').optional().meta({ description: 'Present when this is the first answer to the same Idempotency-Key and body, replayed' }),
             }),
@@ -68,7 +69,7 @@ export function billingOpenApi() {
         operationId: 'getInvoice',
         summary: "One of the caller's invoices",
         requestParams: idPath,
-        responses: { 200: { description: 'The invoice', headers: responseHeaders(), ...json(invoiceResponse) } },
+        responses: { 200: { description: 'The invoice', headers: responseHeaders(NO_STORE), ...json(invoiceResponse) } },
         problems: [404],
       },
       'POST /billing/invoices/{id}/pay': {
@@ -76,7 +77,7 @@ export function billingOpenApi() {
         summary: 'Pay an open invoice',
         requestParams: idPath,
         requestBody: { required: false, description: 'Nothing, or an empty object', ...json(payInvoiceBody) },
-        responses: { 200: { description: 'Paid', headers: responseHeaders(), ...json(invoiceResponse) } },
+        responses: { 200: { description: 'Paid', headers: responseHeaders(NO_STORE), ...json(invoiceResponse) } },
         problems: [404, 409],
       },
     }),

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import { routesOf } from '../../../contracts/routes';
-import { apiDescription, documentedPaths, json, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
+import { apiDescription, documentedPaths, json, NO_STORE, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
 import { meResponse, refreshBody, signupBody, signupResponse, tokenBody, tokenResponse, updateMeBody } from './schemas';
 
 const TAG = 'Identity';
 /** Tokens and profiles are sent with `Cache-Control: no-store`. */
-const noStore = responseHeaders({ 'Cache-Control': z.literal('no-store') });
+const noStore = responseHeaders(NO_STORE);
 
 /** OpenAPI 3.1 for the Identity API, generated from the same zod schemas the routes validate with. */
 export function identityOpenApi() {
@@ -57,7 +57,7 @@ export function identityOpenApi() {
       'DELETE /identity/me': {
         operationId: 'deleteMe',
         summary: 'Delete the signed-in account (idempotent)',
-        responses: { 204: { description: 'Deleted', headers: responseHeaders() } },
+        responses: { 204: { description: 'Deleted', headers: noStore } },
       },
     }),
   });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import { routesOf } from '../../../contracts/routes';
-import { apiDescription, documentedPaths, json, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
+import { apiDescription, documentedPaths, json, NO_STORE, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
 import { createProductBody, productIdParam, productListResponse, productResponse, updateProductBody } from './schemas';
 
 const TAG = 'Product';
@@ -33,7 +33,7 @@ export function productOpenApi() {
         summary: 'Create a product',
         requestBody: { required: true, ...json(createProductBody) },
         responses: {
-          201: { description: 'Created', headers: responseHeaders({ Location: z.string().meta({ description: '`/products/{id}`' }) }), ...json(productResponse) },
+          201: { description: 'Created', headers: responseHeaders({ ...NO_STORE, Location: z.string().meta({ description: '`/products/{id}`' }) }), ...json(productResponse) },
         },
         problems: [409],
       },
@@ -49,14 +49,14 @@ export function productOpenApi() {
         summary: 'Change a product',
         requestParams: idPath,
         requestBody: { required: true, ...json(updateProductBody) },
-        responses: { 200: { description: 'Changed', headers: responseHeaders(), ...json(productResponse) } },
+        responses: { 200: { description: 'Changed', headers: responseHeaders(NO_STORE), ...json(productResponse) } },
         problems: [404],
       },
       'DELETE /products/{id}': {
         operationId: 'deactivateProduct',
         summary: 'Deactivate a product',
         requestParams: idPath,
-        responses: { 204: { description: 'Deactivated', headers: responseHeaders() } },
+        responses: { 204: { description: 'Deactivated', headers: responseHeaders(NO_STORE) } },
         problems: [404],
       },
     }),

@@ -99,3 +99,18 @@ describe('when a route reads the principal without a guard', () => {
     expect((await get('/unguarded', `Bearer ${adminToken}`)).status).toBe(401);
   });
 });
+
+describe('when the guard lets the caller through', () => {
+  it.each([
+    ['a user route', '/user', () => userToken],
+    ['an admin route', '/admin', () => adminToken],
+  ])('then the answer on %s carries Cache-Control: no-store, as it is that caller\'s own', async (_what, path, token) => {
+    const response = await get(path, `Bearer ${token()}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('then an unguarded route sets no such header', async () => {
+    expect((await get('/unguarded')).headers.get('cache-control')).toBeNull();
+  });
+});

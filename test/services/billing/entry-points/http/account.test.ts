@@ -37,6 +37,7 @@ describe('GET /billing/account', () => {
     const opened = await harness.accounts.openAccount(user.sub);
     const res = await account(user);
     expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store'); // the caller's own: for no cache to keep
     expect(res.body).toEqual({ id: opened.id, userId: user.sub, status: 'active', createdAt: opened.createdAt.toISOString() });
   });
 
