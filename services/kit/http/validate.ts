@@ -1,7 +1,18 @@
 import type { z } from 'zod';
 import { AppError, type FieldError } from '../errors';
 
-const joinPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
+/** Longest field name echoed back whole; a longer one (any key a client may send) is cut, with an ellipsis. */
+export const MAX_ECHOED_KEY = 64;
+
+/** Cut at a code point, never inside a surrogate pair. */
+function shorten(key: string): string {
+  if (key.length <= MAX_ECHOED_KEY) return key;
+  const cut = /[\ud800-\udbff]/.test(key[MAX_ECHOED_KEY - 1]!) ? MAX_ECHOED_KEY - 1 : MAX_ECHOED_KEY;
+  return `${key.slice(0, cut)}…`;
+}
+
+/** Each name is the client's own: twenty unknown keys of 50 KB each were echoed into a 1 MB answer. */
+const joinPath = (path: readonly PropertyKey[]) => path.map((key) => shorten(String(key))).join('.');
 
 /**
  * Errors listed in one answer. Past this the client has enough to go on, and the answer stays small: a 130 KB
