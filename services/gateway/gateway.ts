@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE } from '../contracts/routes';
 import { AppError } from '../kit/errors';
 import { createProblemServer } from '../kit/http/client-errors';
+import { framingProblem, originForm } from '../kit/http/message-framing';
 import { deadlineOptions } from '../kit/http/serve';
 import { Authorizer } from './authorizer';
 import { BodyBudget } from './body-budget';
@@ -67,6 +68,8 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const { logger } = options;
 
   async function serve(x: Exchange): Promise<void> {
+    const framing = framingProblem(x.req);
+    if (framing) throw framing;
     if (cors.isPreflight(x.method, x.req.headers)) return x.empty(204, cors.preflightHeaders(x.req.headers.origin));
     if (x.path === '/health') return health(x);
     const asset = docs.asset(x.path);
@@ -120,6 +123,8 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     // Already answered 429 when it opened (connections.ts): whatever node parsed from it gets nothing more.
     if (refused.has(req.socket)) return;
+    // Routed, and forwarded, by its path: the service gets the origin form whatever form the client sent.
+    req.url = originForm(req.url ?? '/');
     const clientIp = addresses.resolve(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for']);
     const x = new Exchange(req, res, cors.responseHeaders(req.headers.origin), clientIp);
     serve(x)

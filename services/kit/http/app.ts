@@ -5,6 +5,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import type { Logger } from '../logger';
 import { errorHandler, NOT_UTF8, notFound, unsupportedMediaType } from './error-handler';
 import { healthRoutes, type ReadinessCheck, type StartedCheck } from './health';
+import { framingProblem } from './message-framing';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { accessLog } from './access-log';
 import { requestId } from './request-id';
@@ -59,6 +60,13 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** Several or malformed Host headers, a transfer coding other than chunked: 400 before anything reads the body. */
+const requireSoundFraming: RequestHandler = (req, _res, next) => {
+  const problem = framingProblem(req);
+  if (problem) throw problem;
+  next();
+};
+
 /** Bytes that are not UTF-8 are refused, not read as U+FFFD and stored: the client meant some other text. */
 function requireUtf8(_req: unknown, _res: unknown, body: Buffer): void {
   if (!isUtf8(body)) throw Object.assign(new Error('the body is not UTF-8'), { type: NOT_UTF8 });
@@ -78,6 +86,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(requestId);
   if (options.accessLog !== false) app.use(accessLog(options.logger));
   app.use(securityHeaders());
+  app.use(requireSoundFraming);
   app.use(requireJsonBody);
   app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES, verify: requireUtf8 }));
 

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, routeKey } from '../../../services/contracts/routes';
 import { loginAs, type TestTokens } from '../../support/auth';
+import { rawRequest } from '../kit/http/raw-http';
 import { call, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
 
 let upstreams: Upstreams;
@@ -152,5 +153,31 @@ describe('when the gateway answers by itself', () => {
     expect(answer.status).toBe(405);
     expect(answer.headers.allow).toBe('POST, GET');
     expect(answer.json()).toMatchObject({ type: 'urn:problem-type:platform:method-not-allowed', status: 405 });
+  });
+});
+
+describe('when the request line or framing headers take an unusual form', () => {
+  it('then an absolute-form target (as proxies send it) is routed by its path, and the service gets the origin form', async () => {
+    const answer = await rawRequest(gateway.url, 'GET http://api.example.com/products?limit=1 HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n');
+    expect(answer.status).toBe(200);
+    expect(upstreams.byService.product.seen.at(-1)?.url).toBe('/products?limit=1');
+  });
+
+  const withBody = 'Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}';
+  it.each([
+    ['two Host headers', `Host: a.example\r\nHost: b.example\r\n${withBody}`],
+    ['a Host that is no host name', `Host: a b\r\n${withBody}`],
+    ['a transfer coding other than chunked', 'Host: x\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n'],
+  ])('then %s is a 400 problem, and no service is asked', async (_what, rest) => {
+    const before = upstreams.byService.product.seen.length;
+    const answer = await rawRequest(gateway.url, `POST /products HTTP/1.1\r\n${rest}`);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ type: 'urn:problem-type:platform:bad-request', requestId: answer.headers['x-request-id'] });
+    expect(upstreams.byService.product.seen.length).toBe(before);
+  });
+
+  it.each(['Host: [::1]:8080', 'Host: api.example.com:443', 'Host: 127.0.0.1'])('then %s is a host, and the request goes on', async (host) => {
+    const answer = await rawRequest(gateway.url, `GET /products HTTP/1.1\r\n${host}\r\nConnection: close\r\n\r\n`);
+    expect(answer.status).toBe(200);
   });
 });

@@ -125,6 +125,24 @@ describe('a service, when the body is not JSON', () => {
   });
 });
 
+describe('a service, when the framing headers are unsound', () => {
+  const withBody = 'Content-Type: application/json\r\nContent-Length: 12\r\nConnection: close\r\n\r\n{"name":"x"}';
+  it.each([
+    ['two Host headers', `Host: a.example\r\nHost: b.example\r\n${withBody}`],
+    ['a Host that is no host name', `Host: a b\r\n${withBody}`],
+    ['a transfer coding other than chunked (nobody here would un-gzip it)', 'Host: x\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\nc\r\n{"name":"x"}\r\n0\r\n\r\n'],
+  ])('when it has %s, then it answers a 400 problem, not the route', async (_what, rest) => {
+    const answer = rawProblem(await rawRequest(server.url, `POST /things HTTP/1.1\r\n${rest}`));
+    expectProblem(answer, 400);
+    expect(answer.body).toMatchObject({ type: 'urn:problem-type:platform:bad-request' });
+  });
+
+  it('when the body is chunked, and the Host has a port, then the route reads it', async () => {
+    const answer = await rawRequest(server.url, 'POST /things HTTP/1.1\r\nHost: [::1]:3001\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nc\r\n{"name":"x"}\r\n0\r\n\r\n');
+    expect(answer.status).toBe(201);
+  });
+});
+
 describe('a service, when the client stops sending the body', () => {
   it('when the connection closes mid-body, then it is logged at info, with no error and no stack trace', async () => {
     const socket = await openSocket(server.url);
