@@ -269,6 +269,8 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
+                    "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
                 content: {
@@ -312,6 +314,8 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
+                    "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
                 content: {
@@ -378,6 +382,8 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
+                    "Cache-Control": "no-store";
                     /** @description `/billing/invoices/{id}` */
                     Location: string;
                     /** @description Present when this is the first answer to the same Idempotency-Key and body, replayed */
@@ -440,6 +446,8 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
+                    "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
                 content: {
@@ -500,6 +508,8 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
+                    "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
                 content: {

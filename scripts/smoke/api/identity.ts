@@ -307,6 +307,7 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
                     "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
@@ -357,6 +358,7 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
                     "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
@@ -401,6 +403,7 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
                     "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
@@ -442,6 +445,8 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
+                    "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -476,6 +481,7 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
                     "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };

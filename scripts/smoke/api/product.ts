@@ -295,6 +295,8 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
+                    "Cache-Control": "no-store";
                     /** @description `/products/{id}` */
                     Location: string;
                     [name: string]: unknown;
@@ -393,6 +395,8 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
+                    "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -435,6 +439,8 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description Every answer to a signed-in caller is kept by no cache */
+                    "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
                 content: {
