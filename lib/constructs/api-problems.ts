@@ -62,7 +62,8 @@ export function problemTemplate(problem: GatewayProblem): string {
 export function addGatewayProblems(api: RestApi, retryAfterSeconds: number, corsOrigin?: string): void {
   for (const problem of GATEWAY_PROBLEMS) {
     const retry = problem.type === ResponseType.THROTTLED ? { 'Retry-After': String(retryAfterSeconds) } : {};
-    const headers = { 'Content-Type': 'application/problem+json', ...problem.headers, ...retry, ...(corsOrigin ? { 'Access-Control-Allow-Origin': corsOrigin } : {}) };
+    // no-store: as every problem the services and the local gateway answer (services/kit/http/problem.ts).
+    const headers = { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', ...problem.headers, ...retry, ...(corsOrigin ? { 'Access-Control-Allow-Origin': corsOrigin } : {}) };
     api.addGatewayResponse(`Problem${problem.type.responseType}`, {
       type: problem.type,
       statusCode: String(problem.status),

@@ -25,7 +25,6 @@ export interface AuthorizerOptions<P extends CachedPrincipal> {
   readonly now: Clock;
 }
 
-
 export class Authorizer<P extends CachedPrincipal> {
   private readonly cache: TokenCache<P>;
   private readonly verifier: TokenVerifier<P>;

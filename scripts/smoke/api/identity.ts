@@ -239,7 +239,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description Trimmed and lower-cased before use
+                     * @description No control character anywhere; trimmed and lower-cased before use
                      * @example ann@example.com
                      */
                     email: string;
@@ -293,7 +293,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description Trimmed and lower-cased before use
+                     * @description No control character anywhere; trimmed and lower-cased before use
                      * @example ann@example.com
                      */
                     email: string;

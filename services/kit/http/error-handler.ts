@@ -8,8 +8,9 @@ import { validationProblem } from './validate';
 /** A body the client stopped sending: nothing is wrong on our side, and nobody is left to read an answer. */
 export const REQUEST_ABORTED = 'request-aborted';
 
-/** The `type` of the error the JSON parser's check throws for bytes that are not UTF-8 (services/kit/http/app.ts). */
+/** The `type`s of the errors the JSON parser's check throws (services/kit/http/app.ts): bytes, or a charset, not UTF-8. */
 export const NOT_UTF8 = 'entity.not.utf8';
+export const NOT_UTF8_CHARSET = 'charset.not.utf8';
 
 /** The 415 answer: the body of a JSON route is not UTF-8 JSON. */
 export const unsupportedMediaType = (detail = 'Send the body as application/json (UTF-8).') =>
@@ -20,6 +21,8 @@ function fromBodyParser(error: { type?: unknown; status?: unknown; expose?: unkn
   switch (error.type) {
     case 'entity.parse.failed':
       return AppError.badRequest('The request body is not valid JSON.', 'malformed-json');
+    case NOT_UTF8_CHARSET:
+      return unsupportedMediaType('Send the body as application/json in UTF-8 (charset=utf-8, or none).');
     case NOT_UTF8:
       return AppError.badRequest('The request body is not valid UTF-8.', 'malformed-json');
     case 'entity.too.large':

@@ -22,17 +22,18 @@ export function framingProblem(req: Pick<IncomingMessage, 'headers' | 'headersDi
   return undefined;
 }
 
+/** `http://host` or `https://host:port`: the scheme and authority of an absolute-form target. */
+const SCHEME_AND_AUTHORITY = /^https?:\/\/[^/?#]*/i;
+
 /**
  * The request target in origin form (`/path?query`). RFC 9112 §3.2.2: a server must accept the absolute form
- * (`http://host/path`) that proxies send; its path is what routes. A target that does not parse is left as it came,
- * to match no route.
+ * (`http://host/path`) that proxies send; its path is what routes. Cut as text, so the path and query stay exactly as
+ * sent: a URL parser would resolve `%2e%2e` and `\` and re-encode the query, and an absolute target would then be
+ * routed otherwise than the same path in origin form.
  */
 export function originForm(target: string): string {
-  if (!/^https?:\/\//i.test(target)) return target;
-  try {
-    const url = new URL(target);
-    return `${url.pathname}${url.search}`;
-  } catch {
-    return target;
-  }
+  const match = SCHEME_AND_AUTHORITY.exec(target);
+  if (!match) return target;
+  const rest = target.slice(match[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }

@@ -94,7 +94,7 @@ describe('Api', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('when API Gateway answers by itself, then it answers a problem+json with the request id, 401 with WWW-Authenticate and 429 with Retry-After', () => {
+  it('when API Gateway answers by itself, then it answers a problem+json with the request id and no-store, 401 with WWW-Authenticate and 429 with Retry-After', () => {
     const template = build().template();
     const responses = Object.values(resourcesOf(template, 'AWS::ApiGateway::GatewayResponse')).map((r) => r.Properties!);
     const of = (type: string) => responses.find((r) => r.ResponseType === type);
@@ -102,7 +102,7 @@ describe('Api', () => {
     expect(of('UNAUTHORIZED')?.ResponseParameters).toMatchObject({ 'gatewayresponse.header.WWW-Authenticate': "'Bearer'" });
     expect(of('THROTTLED')).toMatchObject({ StatusCode: '429', ResponseParameters: { 'gatewayresponse.header.Retry-After': "'1'" } });
     for (const response of responses) {
-      expect(response.ResponseParameters).toMatchObject({ 'gatewayresponse.header.Content-Type': "'application/problem+json'" });
+      expect(response.ResponseParameters).toMatchObject({ 'gatewayresponse.header.Content-Type': "'application/problem+json'", 'gatewayresponse.header.Cache-Control': "'no-store'" });
       // The body states the status the response is sent with.
       const template = (response.ResponseTemplates as Record<string, string>)['application/json']!;
       expect(template, String(response.ResponseType)).toContain(`"status":${String(response.StatusCode)},`);

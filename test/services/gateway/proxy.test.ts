@@ -163,6 +163,17 @@ describe('when the request line or framing headers take an unusual form', () => 
     expect(upstreams.byService.product.seen.at(-1)?.url).toBe('/products?limit=1');
   });
 
+  it.each([
+    ['a dot segment, percent-encoded (a URL parser would make it /billing/account)', 'http://h/products/%2e%2e/billing/account', 404],
+    ['backslashes', 'http://h/products\\..\\billing\\account', 404],
+    ['no path at all', 'http://h', 404],
+    ['a query with quotes', "http://h/products?q='a'", 200],
+  ])('then an absolute-form target with %s routes as its path in origin form would', async (_what, target, status) => {
+    const answer = await rawRequest(gateway.url, `GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`);
+    expect(answer.status).toBe(status);
+    if (status === 200) expect(upstreams.byService.product.seen.at(-1)?.url).toBe("/products?q='a'");
+  });
+
   const withBody = 'Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}';
   it.each([
     ['two Host headers', `Host: a.example\r\nHost: b.example\r\n${withBody}`],

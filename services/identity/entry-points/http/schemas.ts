@@ -12,7 +12,7 @@ export const email = singleLine(z.string())
   .toLowerCase()
   .max(EMAIL_MAX_CHARS)
   .pipe(z.email())
-  .meta({ description: 'Trimmed and lower-cased before use', example: 'ann@example.com' });
+  .meta({ description: 'No control character anywhere; trimmed and lower-cased before use', example: 'ann@example.com' });
 
 /** Counted in characters (code points), not UTF-16 units, so 200 emoji are as fine as 200 letters. */
 export const name = singleLine(z.string())

@@ -77,8 +77,12 @@ describe('a service, when the body is not JSON', () => {
     ['UTF-16, though its bytes are UTF-8', 'utf-16', Buffer.from('{"name":"x"}')],
     ['UTF-32', 'UTF-32', Buffer.from('{"name":"x"}')],
     ['Latin-1', 'iso-8859-1', Buffer.from('{"name":"x"}')],
+    // Spellings another parser than body-parser's might read as no charset, while body-parser decodes UTF-16.
+    ['UTF-16, with spaces around "="', ' = utf-16le', Buffer.from('{"name":"x"}', 'utf16le')],
+    ['UTF-16, quoted', '"utf-16le"', Buffer.from('{"name":"x"}', 'utf16le')],
+    ['UTF-16, named twice', 'utf-16le; charset=utf-8', Buffer.from('{"name":"x"}', 'utf16le')],
   ])('when it is JSON in %s, then it answers 415 asking for UTF-8, and the route never reads it', async (_what, charset, body) => {
-    const res = await postBytes(body, { 'content-type': `application/json; charset=${charset}` });
+    const res = await postBytes(body, { 'content-type': `application/json; charset${charset.startsWith(' ') ? '' : '='}${charset}` });
     expectProblem(res, 415);
     expect(res.body.detail).toContain('UTF-8');
   });
