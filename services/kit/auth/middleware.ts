@@ -1,9 +1,11 @@
 /**
  * Route guards. Every service checks the token itself, even behind the gateway or API Gateway: a service port
- * reached directly (or a misrouted request) must not be an open door.
+ * reached directly (or a misrouted request) must not be an open door. A body that could not be read is answered
+ * only past the guard (401 and 403 come first, as at the edge), even on a route that reads no body.
  */
 import type { RequestHandler, Response } from 'express';
 import { AppError } from '../errors';
+import { requireReadableBody } from '../http/unreadable-body';
 import type { AccessTokenVerifier, Principal } from './jwt-verifier';
 
 declare global {
@@ -26,6 +28,7 @@ export function requireUser(verifier: AccessTokenVerifier): RequestHandler {
   return async (req, res, next) => {
     res.locals.principal = await authenticate(verifier, req.headers.authorization);
     res.set('Cache-Control', 'no-store');
+    requireReadableBody(req.body);
     next();
   };
 }
@@ -37,6 +40,7 @@ export function requireAdmin(verifier: AccessTokenVerifier, groupName = 'admin')
     if (!principal.groups.includes(groupName)) throw AppError.forbidden();
     res.locals.principal = principal;
     res.set('Cache-Control', 'no-store');
+    requireReadableBody(req.body);
     next();
   };
 }

@@ -2,13 +2,14 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from '../logger';
-import { errorHandler, NOT_UTF8, NOT_UTF8_CHARSET, notFound, unsupportedMediaType } from './error-handler';
+import { errorHandler, NOT_UTF8, NOT_UTF8_CHARSET, notFound, toAppError, unsupportedMediaType } from './error-handler';
 import { healthRoutes, type ReadinessCheck, type StartedCheck } from './health';
 import { framingProblem } from './message-framing';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { accessLog } from './access-log';
 import { requestId } from './request-id';
 import { securityHeaders } from './security-headers';
+import { UnreadableBody } from './unreadable-body';
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -36,14 +37,6 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const hasBody = (headers: IncomingHttpHeaders) =>
   headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
-/**
- * Every route that takes a body takes JSON. Without this, a form or text body would reach the route as no body
- * at all, and the client would get a puzzling 400 about a missing object.
- */
-const requireJsonBody: RequestHandler = (req, _res, next) => {
-  if (BODY_METHODS.has(req.method) && hasBody(req.headers) && !req.is(JSON_TYPES)) throw unsupportedMediaType();
-  next();
-};
 
 /** Several or malformed Host headers, a transfer coding other than chunked: 400 before anything reads the body. */
 const requireSoundFraming: RequestHandler = (req, _res, next) => {
@@ -63,6 +56,27 @@ function requireUtf8(_req: unknown, _res: unknown, body: Buffer, charset: string
   if (!isUtf8(body)) throw Object.assign(new Error('the body is not UTF-8'), { type: NOT_UTF8 });
 }
 
+const jsonParser = express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES, verify: requireUtf8 });
+
+/**
+ * Reads a JSON body. One that cannot be taken is kept as an UnreadableBody, answered by the route after its guard
+ * (unreadable-body.ts). Every route that takes a body takes JSON: without the type check, a form or text body would
+ * reach the route as no body at all, and the client would get a puzzling 400 about a missing object.
+ */
+const readJsonBody: RequestHandler = (req, res, next) => {
+  if (BODY_METHODS.has(req.method) && hasBody(req.headers) && !req.is(JSON_TYPES)) {
+    req.body = new UnreadableBody(unsupportedMediaType());
+    return next();
+  }
+  jsonParser(req, res, (error?: unknown) => {
+    if (error === undefined) return next();
+    const problem = toAppError(error);
+    if (!problem) return next(error);
+    req.body = new UnreadableBody(problem);
+    next();
+  });
+};
+
 /**
  * The Express app every service shares: request ids, security headers, a strict JSON parser, health routes,
  * problem+json for every error. It does not listen; `serve()` does, so tests need no port.
@@ -78,8 +92,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   if (options.accessLog !== false) app.use(accessLog(options.logger));
   app.use(securityHeaders());
   app.use(requireSoundFraming);
-  app.use(requireJsonBody);
-  app.use(express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES, verify: requireUtf8 }));
+  app.use(readJsonBody);
 
   app.use(answerMethodNotAllowed(healthRoutes(options.ready, options.started)));
   app.use(answerMethodNotAllowed(options.routes));

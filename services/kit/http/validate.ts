@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AppError, type FieldError } from '../errors';
+import { requireReadableBody } from './unreadable-body';
 
 /** Longest field name echoed back whole; a longer one (any key a client may send) is cut, with an ellipsis. */
 export const MAX_ECHOED_KEY = 64;
@@ -42,6 +43,7 @@ export function validationProblem(error: z.ZodError, detail = 'The request is no
 
 /** Parses input with a schema, or throws a 400 problem listing what is wrong. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'request body'): z.infer<S> {
+  requireReadableBody(input);
   const result = schema.safeParse(input);
   if (!result.success) throw validationProblem(result.error, `The ${what} is not valid.`);
   return result.data;

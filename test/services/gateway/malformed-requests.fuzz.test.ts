@@ -16,8 +16,11 @@ import { fuzzRequest, rawRequest, type FuzzRequest, type KnownIds } from './malf
 const BATCH = 16;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const TIME_LIMIT_MS = 12_000;
-/** Every answer comes at once here; a request still unanswered after this is stuck. */
-const ANSWER_TIMEOUT_MS = 3_000;
+/**
+ * Every answer comes at once here; a request still unanswered after this is stuck. Not less: with 3 s, a batch
+ * timed out once in a run of the whole suite beside a second whole run (2026-12-02), and passed at once alone.
+ */
+const ANSWER_TIMEOUT_MS = 10_000;
 
 let platform: EdgePlatform;
 let ids: KnownIds;

@@ -110,6 +110,13 @@ describe('the health routes', () => {
     }
   });
 
+  it('when a wrong method or an unknown path comes with a body that cannot be read, then the route\'s answer (405, 404) comes first', async () => {
+    const bad = (req: request.Test) => req.set('content-type', 'application/json').send('{oops');
+    expect((await bad(request(app).post('/health/live'))).status).toBe(405);
+    expect((await bad(request(app).post('/nowhere'))).status).toBe(404);
+    expect((await bad(request(app).post('/things'))).status).toBe(400);
+  });
+
   it.each(['/HEALTH/LIVE', '/health/live/'])('when the path is %s, then it answers 404', async (path) => {
     expectProblem(await request(app).get(path), 404);
   });

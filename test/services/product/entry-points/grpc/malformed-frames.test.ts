@@ -77,8 +77,11 @@ interface Answer {
   readonly message: string;
 }
 
-/** Sends one call on `session`; answers its HTTP status and gRPC status (from headers or trailers). */
-function send(session: ClientHttp2Session, call: Call): Promise<Answer> {
+/**
+ * Sends one call on `session`; answers its HTTP status and gRPC status (from headers or trailers). It fails when the
+ * stream is idle for `idleMs`.
+ */
+function send(session: ClientHttp2Session, call: Call, idleMs = ANSWER_TIMEOUT_MS): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const stream = session.request({ ':method': 'POST', ':path': call.path, ...call.headers });
     let status = 0;
@@ -93,7 +96,7 @@ function send(session: ClientHttp2Session, call: Call): Promise<Answer> {
     stream.on('data', (chunk: Buffer) => (message += chunk.toString('latin1')));
     stream.on('end', () => resolve({ status, grpcStatus, message }));
     stream.on('error', reject);
-    stream.setTimeout(ANSWER_TIMEOUT_MS, () => reject(new Error(`no answer to ${call.path} within ${ANSWER_TIMEOUT_MS} ms`)));
+    stream.setTimeout(idleMs, () => reject(new Error(`no answer to ${call.path} within ${idleMs} ms`)));
     stream.end(call.body);
   });
 }
@@ -235,10 +238,13 @@ describe('Product\'s gRPC port under malformed input', () => {
     const session = connectHttp2(server.url, { peerMaxConcurrentStreams: 1000 });
     session.on('error', () => {});
     const health = { path: '/grpc.health.v1.Health/Check', headers: { 'content-type': 'application/grpc', te: 'trailers' }, body: prefixed(0, 0, new Uint8Array()) };
-    const answers = await Promise.all(Array.from({ length: 300 }, () => send(session, health).catch((error: NodeJS.ErrnoException) => `${error.code ?? ''} ${error.message}`)));
+    // Not the fuzz tests' 3 s idle limit: a process paused that long on a loaded host ended accepted streams before
+    // their answers (twice in runs of the whole suite beside other load: 85 of 128 served). Stopping the test process
+    // 3.5 s at a time gives the same: 29 served, 99 "no answer", 172 refused; with 30 s, all 128 are served.
+    const answers = await Promise.all(Array.from({ length: 300 }, () => send(session, health, 30_000).catch((error: NodeJS.ErrnoException) => `${error.code ?? ''} ${error.message}`)));
     session.close();
     const ok = answers.filter((a) => typeof a === 'object' && a.grpcStatus === 0).length;
-    // How each call ended, said when the count falls short (a stress run once saw 85 served; the cause is not known).
+    // How each call ended, said when the count falls short.
     const endings = answers.map((a) => (typeof a === 'string' ? a : `grpc-status ${a.grpcStatus}`)).reduce((count, end) => count.set(end, (count.get(end) ?? 0) + 1), new Map<string, number>());
     expect(ok, JSON.stringify([...endings])).toBeGreaterThanOrEqual(128);
     for (const a of answers) if (typeof a === 'string') expect(a).toMatch(/ERR_HTTP2_STREAM_ERROR|REFUSED|ERR_HTTP2/);

@@ -45,6 +45,38 @@ describe('POST /products', () => {
     expect(res.body).toMatchObject({ status: 403, title: 'Forbidden' });
   });
 
+  describe('when the body cannot be read (malformed JSON, not JSON, over 1 MiB)', () => {
+    const unreadable: Array<[string, string, string, number, string]> = [
+      ['malformed JSON', 'application/json', '{"sku": nope', 400, 'malformed-json'],
+      ['a text body', 'text/plain', 'sku=x', 415, 'unsupported-media-type'],
+      ['JSON over 1 MiB', 'application/json', `{"name":"${'x'.repeat(1024 * 1024)}"}`, 413, 'body-too-large'],
+    ];
+    const send = (type: string, body: string, token?: string) => {
+      const req = request(harness.app).post('/products').set('content-type', type);
+      return (token ? req.set('Authorization', `Bearer ${token}`) : req).send(body);
+    };
+
+    it.each(unreadable)('when it is %s and no token is sent, then it answers 401 first, as the edge does', async (_what, type, body) => {
+      expect((await send(type, body)).status).toBe(401);
+    });
+
+    it.each(unreadable)('when it is %s from a user outside the admin group, then it answers 403 first', async (_what, type, body) => {
+      expect((await send(type, body, user.accessToken)).status).toBe(403);
+    });
+
+    it.each(unreadable)('when it is %s from an admin, then it answers the body\'s own problem', async (_what, type, body, status, code) => {
+      const res = await send(type, body, admin.accessToken);
+      expect([res.status, res.body.type]).toEqual([status, `urn:problem-type:platform:${code}`]);
+    });
+
+    it('when a route that reads no body gets one it cannot read, then it still answers 400 and does nothing', async () => {
+      const created = await create({ sku: newSku(), name: 'Kept', priceCents: 5 });
+      const res = await request(harness.app).delete(`/products/${created.body.id}`).set(asAdmin()).set('content-type', 'application/json').send('{oops');
+      expect([res.status, res.body.type]).toEqual([400, 'urn:problem-type:platform:malformed-json']);
+      expect((await request(harness.app).get(`/products/${created.body.id}`)).body.active).toBe(true);
+    });
+  });
+
   it('when the sku is taken, then it answers 409', async () => {
     const sku = newSku();
     expect((await create({ sku, name: 'First', priceCents: 1 })).status).toBe(201);
