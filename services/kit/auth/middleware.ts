@@ -3,7 +3,7 @@
  * reached directly (or a misrouted request) must not be an open door. A body that could not be read is answered
  * only past the guard (401 and 403 come first, as at the edge), even on a route that reads no body.
  */
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors';
 import { requireReadableBody } from '../http/unreadable-body';
 import type { AccessTokenVerifier, Principal } from './jwt-verifier';
@@ -26,9 +26,7 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
  */
 export function requireUser(verifier: AccessTokenVerifier): RequestHandler {
   return async (req, res, next) => {
-    res.locals.principal = await authenticate(verifier, req.headers.authorization);
-    res.set('Cache-Control', 'no-store');
-    requireReadableBody(req.body);
+    admit(req, res, await authenticate(verifier, req.headers.authorization));
     next();
   };
 }
@@ -38,11 +36,16 @@ export function requireAdmin(verifier: AccessTokenVerifier, groupName = 'admin')
   return async (req, res, next) => {
     const principal = await authenticate(verifier, req.headers.authorization);
     if (!principal.groups.includes(groupName)) throw AppError.forbidden();
-    res.locals.principal = principal;
-    res.set('Cache-Control', 'no-store');
-    requireReadableBody(req.body);
+    admit(req, res, principal);
     next();
   };
+}
+
+/** Past either guard: the caller is known, the answer is theirs alone, and only now is their body's problem told. */
+function admit(req: Request, res: Response, principal: Principal): void {
+  res.locals.principal = principal;
+  res.set('Cache-Control', 'no-store');
+  requireReadableBody(req.body);
 }
 
 /** The caller of a guarded route. Fails closed (401) if a route was mounted without a guard. */

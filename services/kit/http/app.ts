@@ -37,7 +37,6 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const hasBody = (headers: IncomingHttpHeaders) =>
   headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
-
 /** Several or malformed Host headers, a transfer coding other than chunked: 400 before anything reads the body. */
 const requireSoundFraming: RequestHandler = (req, _res, next) => {
   const problem = framingProblem(req);

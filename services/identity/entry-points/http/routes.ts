@@ -39,7 +39,7 @@ const callerOf = (res: Response): Caller => {
   return { sub, username, groups };
 };
 
-/** Tokens and credentials must not end up in a shared cache. */
+/** Tokens must not end up in a cache (answers on signed-in routes get no-store from requireUser). */
 const noStore = (res: Response) => res.set('Cache-Control', 'no-store');
 
 export function identityRoutes({ signups, sessions, accounts, requireUser, openApiDocument }: IdentityRouteDeps): Router {
@@ -66,13 +66,13 @@ export function identityRoutes({ signups, sessions, accounts, requireUser, openA
 
   router.get('/identity/me', requireUser, async (_req, res) => {
     const caller = callerOf(res);
-    noStore(res).json(toMeResponse(await accounts.me(caller), caller));
+    res.json(toMeResponse(await accounts.me(caller), caller));
   });
 
   router.patch('/identity/me', requireUser, async (req, res) => {
     const caller = callerOf(res);
     const { name } = parseInput(updateMeBody, req.body);
-    noStore(res).json(toMeResponse(await accounts.rename(caller, name), caller));
+    res.json(toMeResponse(await accounts.rename(caller, name), caller));
   });
 
   router.delete('/identity/me', requireUser, async (_req, res) => {
