@@ -50,9 +50,12 @@ export function signupClaimRepository(db: SqlExecutor): SignupClaimRepository {
       await db.delete(signupClaims).where(and(eq(signupClaims.orphanSub, sub), lte(signupClaims.leaseUntil, sql`now()`)));
     },
 
-    async isClaimed(email) {
-      const [row] = await db.select({ email: signupClaims.email }).from(signupClaims).where(eq(signupClaims.email, email));
-      return row !== undefined;
+    async findClaim(email) {
+      const [row] = await db
+        .select({ leaseHeld: sql<boolean>`${signupClaims.leaseUntil} > now()`, since: signupClaims.orphanSince, sub: signupClaims.orphanSub })
+        .from(signupClaims)
+        .where(eq(signupClaims.email, email));
+      return row && { leaseHeld: row.leaseHeld, orphan: { since: row.since, sub: row.sub } };
     },
   };
 }

@@ -2,7 +2,7 @@
 import type { EventData } from '../../contracts/events';
 import type { PaidInvoice, PaidInvoiceOutcome } from './paid-invoice';
 import type { NewProfile, Profile } from './profile';
-import type { ClaimOutcome } from './signup-claim';
+import type { ClaimOutcome, OrphanHint } from './signup-claim';
 
 export interface ProfileRepository {
   findById(id: string): Promise<Profile | undefined>;
@@ -26,6 +26,12 @@ export class DuplicateProfileError extends Error {
   }
 }
 
+/** An email's claim row as it stands: a signup in flight, and the notes of what may be left in the directory. */
+export interface ClaimState {
+  readonly leaseHeld: boolean;
+  readonly orphan: OrphanHint;
+}
+
 /** A signup's lease on an email and its notes on what an attempt left in the directory (see signup-claim.ts). */
 export interface SignupClaimRepository {
   /** Takes the email's signup lease unless another signup holds it; returns what earlier attempts left. */
@@ -42,8 +48,8 @@ export interface SignupClaimRepository {
   rememberDeletedUser(email: string, sub: string): Promise<void>;
   /** Forgets a deleted user's leftover once its directory user is gone, unless a signup has taken the row over. */
   forgetDeletedUser(sub: string): Promise<void>;
-  /** Whether a row exists for the email: a signup holds it or left notes, or a deletion has not finished. */
-  isClaimed(email: string): Promise<boolean>;
+  /** The email's row, if any: whether a signup holds its lease now, and what earlier attempts or a deletion noted. */
+  findClaim(email: string): Promise<ClaimState | undefined>;
 }
 
 export type UserRegistered = EventData<'identity.user.registered'>;

@@ -4,12 +4,16 @@
  * `identity.user.registered` in one transaction, so Billing opens its account too. Signup stays the only way to
  * create a Cognito user through the API; this only gives a profile to a user the directory already has.
  *
- * Never for a user whose profile was deleted: the directory must still have that very user (same sub), and no
- * claim row may exist for its email, which is where a deletion that has not finished (and a signup in flight or
- * interrupted) leaves its note. A deletion racing the adoption is caught by looking at the directory again.
+ * Never for a user whose profile was deleted: the directory must still have that very user (same sub), and the
+ * email's claim row, where a deletion that has not finished and a signup in flight or interrupted leave their
+ * notes, must say nothing of it: no signup may hold the lease, and the notes must not point at this user
+ * (isOurOrphan). A note about another user does not count: a signup refused because the email is taken leaves one
+ * dated after this user was made, and anyone may send that signup. A deletion racing the adoption is caught by
+ * looking at the directory again.
  */
 import { DuplicateProfileError, type IdentityProvider, type UnitOfWork } from './ports';
 import { isProfileId, nameFromDirectory, normaliseEmail, type Caller, type Profile } from './profile';
+import { isOurOrphan } from './signup-claim';
 
 export interface ProfileAdoptionDeps {
   readonly unitOfWork: UnitOfWork;
@@ -22,7 +26,8 @@ export async function adoptDirectoryUser({ unitOfWork, identityProvider }: Profi
   const user = await identityProvider.findUser(caller.username);
   if (!user?.email || user.sub !== caller.sub) return undefined;
   const email = normaliseEmail(user.email);
-  if (await unitOfWork.claims.isClaimed(email)) return undefined;
+  const claim = await unitOfWork.claims.findClaim(email);
+  if (claim && (claim.leaseHeld || isOurOrphan(claim.orphan, user))) return undefined;
   const fresh = { id: caller.sub, email, name: nameFromDirectory({ email, ...(user.name ? { name: user.name } : {}) }) };
   let profile: Profile;
   try {

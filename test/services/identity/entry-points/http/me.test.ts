@@ -15,6 +15,7 @@ import {
   type IdentityHarness,
   type IssuedTokens,
   type SignedUp,
+  SIGNUP_PASSWORD,
 } from '../../../../support/identity';
 
 let harness: IdentityHarness;
@@ -127,6 +128,42 @@ describe('a Cognito user who never signed up here', () => {
     const answers = await Promise.all(Array.from({ length: 4 }, () => me(outsider.accessToken)));
     expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200]);
     expect(await registeredEvents(outsider.sub)).toHaveLength(1);
+  });
+
+  it('when someone else sends a signup with its email first (409 email-taken), then it still gets its profile', async () => {
+    const outsider = await loginAs();
+    const signup = await request(harness.app).post('/identity/signup').send({ email: outsider.email, password: SIGNUP_PASSWORD, name: 'Mallory' });
+    expect([signup.status, signup.body.type]).toEqual([409, 'urn:problem-type:platform:email-taken']);
+    const res = await me(outsider.accessToken);
+    expect([res.status, res.body.id]).toEqual([200, outsider.sub]);
+  });
+
+  const noteOnEmail = (email: string, note: { leaseHeld?: boolean; since?: 'before' | 'after'; sub?: string }) =>
+    harness.database.pool.query(
+      `INSERT INTO signup_claims (email, lease_until, orphan_since, orphan_sub)
+       VALUES ($1, now() + $2 * interval '1 minute', now() + $3 * interval '1 hour', $4)`,
+      [email, note.leaseHeld ? 1 : -1, note.since === undefined ? null : note.since === 'before' ? -1 : 1, note.sub ?? null],
+    );
+
+  type Note = Parameters<typeof noteOnEmail>[1];
+  it.each<[string, Note]>([
+    ['a signup holds the lease on its email', { leaseHeld: true }],
+    ['a deletion that has not finished noted its sub', { sub: 'self' }],
+    ['a signup that began before the user was made noted the time (the user may be its own, left by a crash)', { since: 'before' }],
+  ])('when %s, then it gets no profile: 401', async (_, note) => {
+    const outsider = await loginAs();
+    await noteOnEmail(outsider.email, { ...note, sub: note.sub && outsider.sub });
+    expect((await me(outsider.accessToken)).status).toBe(401);
+    expect(await harness.unitOfWork.profiles.findById(outsider.sub)).toBeUndefined();
+  });
+
+  it.each<[string, Note]>([
+    ['an expired lease whose notes say a signup began after the user was made', { since: 'after' }],
+    ['a note of another user\'s sub', { sub: randomUUID() }],
+  ])('when the claim row holds %s, then it gets its profile', async (_, note) => {
+    const outsider = await loginAs();
+    await noteOnEmail(outsider.email, note);
+    expect((await me(outsider.accessToken)).status).toBe(200);
   });
 
   it('when its Cognito user is gone, then the token names no account: 401, and no profile is made', async () => {
