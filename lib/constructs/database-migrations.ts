@@ -58,6 +58,8 @@ export class DatabaseMigrations extends Construct {
     // The answer is a PUT to a presigned S3 URL, whose addresses are not fixed; the IAM token is signed locally.
     this.securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'The answer to CloudFormation, a presigned S3 URL (HTTPS)');
     const { instance, databaseName, user } = props.database;
+    // 64 hex digits, which the snapshot tests normalise as they do asset hashes.
+    const migrationsDigest = digest(migrations);
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
       description: `Applies the ${props.lockName} service's migrations as its database's owner, before the service updates`,
@@ -67,6 +69,8 @@ export class DatabaseMigrations extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: 256,
       timeout: FUNCTION_TIMEOUT,
+      // CloudFormation calls it asynchronously: a retry by Lambda would migrate again after CloudFormation has its answer.
+      retryAttempts: 0,
       vpc: props.vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [this.securityGroup],
@@ -76,6 +80,8 @@ export class DatabaseMigrations extends Construct {
         DB_NAME: databaseName,
         DB_USER: user,
         LOCK_NAME: props.lockName,
+        // The bundled migrations' digest, as the Migrations property below: an Update asking for another is a rollback.
+        MIGRATIONS_DIGEST: migrationsDigest,
         // The runtime ships the RDS certificate bundle but does not trust it unless told to.
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
       },
@@ -109,8 +115,7 @@ export class DatabaseMigrations extends Construct {
       properties: {
         // A new endpoint (an instance restored from a snapshot) runs the step again.
         Database: { host: instance.dbInstanceEndpointAddress, port: instance.dbInstanceEndpointPort, name: databaseName, owner: user },
-        // 64 hex digits, which the snapshot tests normalise as they do asset hashes.
-        Migrations: digest(migrations),
+        Migrations: migrationsDigest,
         // The built code's asset key: a change to the handler, to what it bundles or to the lock file runs it again.
         Bundle: ((this.function.node.defaultChild as CfnFunction).code as CfnFunction.CodeProperty).s3Key ?? '',
         Remigrate: String(this.node.tryGetContext('remigrate') ?? ''),

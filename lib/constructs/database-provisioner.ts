@@ -84,6 +84,8 @@ export class DatabaseProvisioner extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.minutes(2),
+      // CloudFormation calls it asynchronously and has its answer: a retry by Lambda would only run it again unasked.
+      retryAttempts: 0,
       vpc: props.vpc,
       // Secrets Manager is reached through the NAT; the database inside the VPC.
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },

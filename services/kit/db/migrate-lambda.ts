@@ -50,6 +50,9 @@ export async function migrateAndAnswer(event: CustomResourceEvent, context: Lamb
     physicalIdSuffix: 'migrations',
     run: async (deadline) => {
       const target = migrationTargetOf(env);
+      if (isRollback(event, target)) {
+        return `migrations of database "${target.database}": a rollback to another release's, so nothing applied (migrations are never undone)`;
+      }
       await migrateBy(target, passwordFor(target), deadline);
       return `migrations of database "${target.database}" applied`;
     },
@@ -57,6 +60,16 @@ export async function migrateAndAnswer(event: CustomResourceEvent, context: Lamb
     onDelete: 'the schema stays with its database',
     failed: 'migrations failed',
   });
+}
+
+/**
+ * CloudFormation rolls a failed update back in reverse order: this step first, with the old release's properties,
+ * while its function still holds the new release's code and migrations. Applying those would fail again the same
+ * way (and the rollback with it: UPDATE_ROLLBACK_FAILED), or apply them under the old release. Forward, the function
+ * is always updated first, so its migrations are the ones asked for.
+ */
+function isRollback(event: CustomResourceEvent, target: MigrationTarget): boolean {
+  return event.RequestType === 'Update' && event.ResourceProperties['Migrations'] !== target.migrationsDigest;
 }
 
 async function migrateBy(target: MigrationTarget, password: PasswordSource, deadline: number): Promise<void> {

@@ -20,6 +20,11 @@ export interface MigrationTarget {
   /** The advisory lock the service's own migrations take (its name): one migrator at a time. */
   readonly lockName: string;
   readonly migrationsDir: string;
+  /**
+   * The digest of the migrations bundled beside the handler, which the construct also sends as the custom
+   * resource's `Migrations` property: an Update that asks for other migrations is CloudFormation rolling back.
+   */
+  readonly migrationsDigest: string;
   /** @default verify-full (RDS's certificate, trusted through NODE_EXTRA_CA_CERTS) */
   readonly sslmode: z.infer<typeof databaseServerEnv.DB_SSLMODE>;
   /**
@@ -39,6 +44,7 @@ const targetSchema = z.object({
   AWS_REGION: z.string().min(1),
   LOCK_NAME: z.string().min(1),
   MIGRATIONS_DIR: z.string().min(1).optional(),
+  MIGRATIONS_DIGEST: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hexadecimal digits (the digest of the bundled migrations)'),
   DATABASE_WAIT_MS: env.positiveInt(60_000),
   LOG_LEVEL: env.logLevel(),
 });
@@ -54,6 +60,7 @@ export function migrationTargetOf(environment: Env): MigrationTarget {
     lockName: config.LOCK_NAME,
     // The construct copies the service's migrations folder beside the bundled handler.
     migrationsDir: config.MIGRATIONS_DIR ?? path.join(__dirname, 'migrations'),
+    migrationsDigest: config.MIGRATIONS_DIGEST,
     sslmode: config.DB_SSLMODE,
     waitMs: config.DATABASE_WAIT_MS,
     logLevel: config.LOG_LEVEL,

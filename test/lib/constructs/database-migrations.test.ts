@@ -49,8 +49,22 @@ describe('DatabaseMigrations', () => {
       Timeout: 900,
       VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
       Environment: {
-        Variables: { DB_HOST: 'db.example.internal', DB_PORT: '5433', DB_NAME: 'product', DB_USER: 'product_service', LOCK_NAME: 'product', NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' },
+        Variables: {
+          DB_HOST: 'db.example.internal',
+          DB_PORT: '5433',
+          DB_NAME: 'product',
+          DB_USER: 'product_service',
+          LOCK_NAME: 'product',
+          MIGRATIONS_DIGEST: resourceOf(template()).Properties.Migrations,
+          NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        },
       },
+    });
+    // CloudFormation calls it asynchronously; Lambda must not call it again after its answer.
+    template().hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ProductMigrationsFunction') },
+      MaximumRetryAttempts: 0,
+      Qualifier: '$LATEST',
     });
     template().hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/platform-test-product-migrations', RetentionInDays: 7 });
     // The built code's key: a new handler, dependency or lock file changes it, and so runs the step again.

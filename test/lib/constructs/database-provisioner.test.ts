@@ -58,6 +58,8 @@ describe('DatabaseProvisioner', () => {
       VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
       Environment: { Variables: { MASTER_SECRET_ARN: ref(template, 'AWS::SecretsManager::SecretTargetAttachment'), NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem', PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'false' } },
     });
+    // CloudFormation calls it asynchronously; Lambda must not call it again after its answer.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0, Qualifier: '$LATEST' });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: ref(template, 'AWS::SecretsManager::SecretTargetAttachment') })]) },
     });

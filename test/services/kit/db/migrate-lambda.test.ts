@@ -49,6 +49,8 @@ afterAll(async () => {
 });
 
 const url = () => new URL(testDb.url);
+/** The digest the construct gives the function and its custom resource alike, for the release being deployed. */
+const RELEASE_DIGEST = 'a1'.repeat(32);
 const env = (overrides: Record<string, string | undefined> = {}) => ({
   DB_HOST: url().hostname,
   DB_PORT: url().port || '5432',
@@ -58,19 +60,20 @@ const env = (overrides: Record<string, string | undefined> = {}) => ({
   AWS_REGION: 'us-east-1',
   LOCK_NAME: 'billing',
   MIGRATIONS_DIR: BILLING_MIGRATIONS,
+  MIGRATIONS_DIGEST: RELEASE_DIGEST,
   LOG_LEVEL: 'silent',
   ...overrides,
 });
 const fixedPassword = (password: () => string) => () => ({ description: 'the owner\'s test password', password: async () => password(), refresh: () => {} });
 const ownerPassword = fixedPassword(() => testDb.password);
-const event = (RequestType: 'Create' | 'Update' | 'Delete') => ({
+const event = (RequestType: 'Create' | 'Update' | 'Delete', migrations = RELEASE_DIGEST) => ({
   RequestType,
   ResponseURL: `http://127.0.0.1:${cfnPort}/cfn-response?signature=x`,
   StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/platform-dev/1',
   RequestId: `request-${answers.length}`,
   LogicalResourceId: 'BillingMigrationsRun',
   ...(RequestType === 'Create' ? {} : { PhysicalResourceId: 'BillingMigrationsRun-migrations' }),
-  ResourceProperties: {},
+  ResourceProperties: { Migrations: migrations },
 });
 /** Lambda's context, with `ms` left before the function's timeout (15 minutes in AWS). */
 const lambdaContext = (ms = 900_000) => {
@@ -130,6 +133,19 @@ describe('the migration step', () => {
     await call('Delete', {});
     expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS', Reason: 'the schema stays with its database' });
     expect(await appliedCount()).toBe(applied);
+  });
+
+  it('when CloudFormation rolls a failed update back (the step first, asking for the old release\'s migrations while the function holds the new ones), then SUCCESS is answered and nothing is applied', async () => {
+    const fresh = await createTestDatabase('migrate_lambda_rollback', { app: true });
+    try {
+      const settings = env({ DB_NAME: decodeURIComponent(new URL(fresh.url).pathname.slice(1)), DB_USER: fresh.role });
+      await migrateAndAnswer(event('Update', 'b2'.repeat(32)), lambdaContext(), settings, fixedPassword(() => fresh.password));
+      expect(answers.at(-1)).toMatchObject({ Status: 'SUCCESS', Reason: expect.stringMatching(/a rollback to another release's, so nothing applied/) });
+      expect(await queryRows(fresh.adminUrl, "SELECT nspname FROM pg_namespace WHERE nspname = 'drizzle'")).toEqual([]);
+      expect(await queryRows(fresh.adminUrl, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).toEqual([]);
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('when its settings are missing or wrong, then FAILED is answered naming them, so the deploy stops before the service changes', async () => {
@@ -276,6 +292,7 @@ describe('the migration step', () => {
     expect(() => migrationTargetOf({ ...env(), DATABASE_WAIT_MS: '0' })).toThrow(/DATABASE_WAIT_MS: .* \(got "0"\)/);
     expect(() => migrationTargetOf({ ...env(), LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL: .* \(got "loud"\)/);
     expect(() => migrationTargetOf({ ...env(), DB_SSLMODE: 'strict' })).toThrow(/DB_SSLMODE: .* \(got "strict"\)/);
+    expect(() => migrationTargetOf({ ...env(), MIGRATIONS_DIGEST: undefined })).toThrow(/MIGRATIONS_DIGEST: .* \(it is not set\)/);
   });
 
   describe('the very bundle CDK builds (esbuild, its migrations copied beside it)', () => {
@@ -302,7 +319,7 @@ describe('the migration step', () => {
 
     it('when Lambda calls its handler with the role\'s credentials in the environment, then it logs in as the owner with an IAM token it signs itself', async () => {
       const database = await passwordCapturingServer();
-      const settings = { DB_HOST: '127.0.0.1', DB_PORT: String(database.port), DB_NAME: 'product', DB_USER: 'product_service', DB_SSLMODE: 'disable', AWS_REGION: 'eu-west-1', LOCK_NAME: 'product', DATABASE_WAIT_MS: '300', LOG_LEVEL: 'silent' };
+      const settings = { DB_HOST: '127.0.0.1', DB_PORT: String(database.port), DB_NAME: 'product', DB_USER: 'product_service', DB_SSLMODE: 'disable', AWS_REGION: 'eu-west-1', LOCK_NAME: 'product', MIGRATIONS_DIGEST: RELEASE_DIGEST, DATABASE_WAIT_MS: '300', LOG_LEVEL: 'silent' };
       // What Lambda puts in a function's environment: its role's temporary credentials, and the function's settings.
       for (const [name, value] of Object.entries({ ...settings, AWS_ACCESS_KEY_ID: 'ASIAEXAMPLEEXAMPLE00', AWS_SECRET_ACCESS_KEY: 'secret-example', AWS_SESSION_TOKEN: 'session-example' })) vi.stubEnv(name, value);
       try {
