@@ -119,7 +119,8 @@ export function productCatalogGrpc(options: ProductCatalogGrpcOptions): ProductC
   });
   breaker.onBreak(() => options.logger?.warn({ halfOpenAfterMs: halfOpenAfter }, 'product client: circuit opened'));
   breaker.onReset(() => options.logger?.info('product client: circuit closed'));
-  const policy = wrap(retryPolicy, breaker);
+  // The breaker outside the retries: one lookup that fails through all its attempts is one failure, not three.
+  const policy = wrap(breaker, retryPolicy);
   const unavailable = (cause: unknown) => {
     const open = breaker.state === CircuitState.Open || breaker.state === CircuitState.Isolated;
     return new CatalogUnavailableError(open ? halfOpenAfter / 1000 : 1, { cause });

@@ -95,7 +95,8 @@ export function productCatalogHttp(options: ProductCatalogHttpOptions): ProductC
   breaker.onBreak(() => options.logger?.warn({ halfOpenAfterMs: halfOpenAfter }, 'product client: circuit opened'));
   breaker.onReset(() => options.logger?.info('product client: circuit closed'));
   // Aggressive: the caller gets its answer at the deadline; the aborted signal cancels the request itself.
-  const policy = wrap(retryPolicy, breaker, timeout(timeoutMs, TimeoutStrategy.Aggressive));
+  // The breaker outside the retries: one lookup that fails through all its attempts is one failure, not three.
+  const policy = wrap(breaker, retryPolicy, timeout(timeoutMs, TimeoutStrategy.Aggressive));
 
   async function fetchOnce(id: string, signal: AbortSignal): Promise<CatalogProduct | undefined> {
     const context = currentContext();

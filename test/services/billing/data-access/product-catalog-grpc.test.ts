@@ -210,6 +210,15 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
     expect(server.calls).toBe(3);
   });
 
+  it('when one lookup fails through all its retries, then the breaker counts it once: with a threshold of 2, the second such lookup opens it', async () => {
+    const server = await failing(Code.Unavailable);
+    const { app } = billing.grpcApp(server.url, { ...FAST, maxRetries: 2, breakerThreshold: 2, breakerHalfOpenAfterMs: 60_000 });
+    await expectUnavailable(await createInvoice(app, linesOf(products[0]!)), '1');
+    expect(server.calls).toBe(3);
+    await expectUnavailable(await createInvoice(app, linesOf(products[0]!)), '60');
+    expect(server.calls).toBe(6);
+  });
+
   it('when the breaker is half open and Product is back, then a trial call closes it again', async () => {
     let healthy = false;
     const server = await standIn(async (ids) => {

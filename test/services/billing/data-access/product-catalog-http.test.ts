@@ -109,15 +109,18 @@ describe('productCatalogHttp', () => {
     expect(product.requests).toHaveLength(2);
   });
 
-  it('when the breaker has opened, then the next request fails fast without reaching Product', async () => {
+  it('when lookups fail through their retries, then each counts once, and once the breaker has opened the next request fails fast without reaching Product', async () => {
     const product = await server((_req, res) => sendJson(res, 500, {}));
-    const app = harness.app(product.url, { ...ANSWERING, breakerThreshold: 3, breakerHalfOpenAfterMs: 60_000 });
+    const app = harness.app(product.url, { ...ANSWERING, breakerThreshold: 2, breakerHalfOpenAfterMs: 60_000 });
     const send = () => request(app).post('/billing/invoices').set(bearer(user)).send({ lines });
-    // The third failure opens the breaker, so already the first answer tells the client how long it stays open.
-    await expectUnavailable(await send(), '60');
+    // One lookup and its two retries are one failure; the second lookup's opens the breaker, so already its answer
+    // tells the client how long it stays open.
+    await expectUnavailable(await send(), '1');
     expect(product.requests).toHaveLength(3);
     await expectUnavailable(await send(), '60');
-    expect(product.requests).toHaveLength(3);
+    expect(product.requests).toHaveLength(6);
+    await expectUnavailable(await send(), '60');
+    expect(product.requests).toHaveLength(6);
   });
 
   it('when the breaker is half open and Product is back, then a trial call closes it again', async () => {
