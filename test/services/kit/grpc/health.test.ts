@@ -1,0 +1,53 @@
+/** grpc.health.v1's Watch, on a real Connect router (in-memory transport): what a long-lived prober sees. */
+import { getEventListeners } from 'node:events';
+import { createClient, createRouterTransport, type Interceptor } from '@connectrpc/connect';
+import { describe, expect, it } from 'vitest';
+import { Health, HealthCheckResponse_ServingStatus as Status } from '../../../../services/contracts/grpc/gen/grpc/health/v1/health_pb';
+import { grpcHealth } from '../../../../services/kit/grpc/health';
+
+/** A Watch client on a router serving grpcHealth; `calls` collects each call's signal, as the handler gets it. */
+function watcher(ready: () => Promise<boolean>, calls: AbortSignal[] = []) {
+  const keepSignal: Interceptor = (next) => (req) => {
+    calls.push(req.signal);
+    return next(req);
+  };
+  const transport = createRouterTransport((router) => grpcHealth(router, { ready, services: ['platform.test.v1.Thing'], watchIntervalMs: 2 }), {
+    router: { interceptors: [keepSignal] },
+  });
+  return createClient(Health, transport);
+}
+
+describe('grpc.health.v1 Watch', () => {
+  it('when the status changes, then it is sent at once and then only on a change', async () => {
+    let checks = 0;
+    const stop = new AbortController();
+    const seen: Status[] = [];
+    // Ready for the first 5 checks, not ready for the next 5, then ready again.
+    const health = watcher(async () => Math.floor(checks++ / 5) % 2 === 0);
+    for await (const answer of health.watch({ service: '' }, { signal: stop.signal })) {
+      seen.push(answer.status);
+      if (seen.length === 3) break;
+    }
+    stop.abort();
+    expect(seen).toEqual([Status.SERVING, Status.NOT_SERVING, Status.SERVING]);
+  });
+
+  it('when a watch lasts many re-checks, then the call keeps no listener per re-check', async () => {
+    const calls: AbortSignal[] = [];
+    let checks = 0;
+    let listeners = 0;
+    const health = watcher(async () => {
+      if (++checks === 50) listeners = getEventListeners(calls[0]!, 'abort').length;
+      return true;
+    }, calls);
+    const stop = new AbortController();
+    const watching = (async () => {
+      for await (const _answer of health.watch({ service: '' }, { signal: stop.signal }));
+    })().catch(() => {});
+    await expect.poll(() => checks, { timeout: 10_000, interval: 5 }).toBeGreaterThanOrEqual(50);
+    stop.abort();
+    await watching;
+    expect(calls).toHaveLength(1);
+    expect(listeners).toBeLessThan(5);
+  });
+});
