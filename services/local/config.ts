@@ -18,7 +18,11 @@ export const localEnvSchema = z.object({
   PRODUCT_GRPC_PORT: env.port(INTERNAL_GRPC.product.port),
   COGNITO_PORT: env.port(9229),
   FAUXQS_PORT: env.port(9324),
-  ADMIN_EMAIL: z.email().default('admin@example.com'),
+  /** Lower-cased: Identity lower-cases every email it signs in, and cognito-local's user names are case-sensitive. */
+  ADMIN_EMAIL: z
+    .email()
+    .transform((email) => email.toLowerCase())
+    .default('admin@example.com'),
   ADMIN_PASSWORD: z.string().min(8).default(DEFAULT_ADMIN_PASSWORD),
   /** LocalStack or another SNS/SQS endpoint instead of the embedded fauxqs. */
   AWS_ENDPOINT_URL: env.url().optional(),
