@@ -39,6 +39,8 @@ export function logCalls(logger: Logger): Interceptor {
         const failure = error instanceof ConnectError ? error : new ConnectError('internal error', Code.Internal);
         const fields = { rpc, protocol, code: codeName(failure.code), ms: ms() };
         if (SERVER_FAULTS.has(failure.code)) logger.error({ ...fields, err: error }, 'rpc');
+        // What the server needs failed (its database): no bug, but worth a line with the cause.
+        else if (failure.code === Code.Unavailable) logger.warn({ ...fields, err: failure.cause ?? error }, 'rpc');
         else logger.info({ ...fields, detail: failure.rawMessage }, 'rpc');
         throw failure;
       }

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { sendProblem } from './problem';
@@ -51,6 +52,7 @@ function undecodablePath(error: unknown, path: string): AppError | undefined {
 export function toAppError(error: unknown, path = ''): AppError | undefined {
   if (error instanceof AppError) return error;
   if (error instanceof ZodError) return validationProblem(error);
+  if (isDatabaseUnavailable(error)) return AppError.unavailable('The service\'s database cannot be reached right now; retry shortly.', 1, error);
   if (typeof error === 'object' && error !== null) return undecodablePath(error, path) ?? fromBodyParser(error);
   return undefined;
 }

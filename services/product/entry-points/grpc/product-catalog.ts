@@ -10,6 +10,7 @@ import {
   ProductCatalog,
   ProductPriceSchema,
 } from '../../../contracts/grpc/gen/platform/product/v1/product_catalog_pb';
+import { isDatabaseUnavailable } from '../../../kit/db/unavailable';
 import { AppError } from '../../../kit/errors';
 import type { ProductPrice } from '../../domain/product';
 import type { ProductUseCases } from '../../domain/product-use-cases';
@@ -24,9 +25,13 @@ const toPrice = (product: ProductPrice) =>
     active: product.active,
   });
 
-/** A use case's answer for the caller's mistake, in gRPC terms; any other error is the server's. */
+/**
+ * A use case's answer for the caller's mistake, in gRPC terms; a database that cannot serve right now is
+ * UNAVAILABLE, which Billing may retry; any other error is the server's.
+ */
 function asConnectError(error: unknown): unknown {
   if (error instanceof AppError && error.status === 400) return new ConnectError(error.message, Code.InvalidArgument);
+  if (isDatabaseUnavailable(error)) return new ConnectError('Product\'s database cannot be reached right now.', Code.Unavailable, undefined, undefined, error);
   return error;
 }
 
