@@ -36,6 +36,9 @@ export function createPlatform(scope: App, options: PlatformOptions): Platform {
     databases: data.databases,
     ...(options.images ? { images: options.images } : {}),
     description: `Auth, event bus, services and API of the ${stage.name} platform (stateless)`,
+    // It holds the user pool (retained, but a destroy orphans it and a redeploy makes a new, empty one), its
+    // groups and memberships, and the ALB with deletion protection (a destroy would stop half-way on it).
+    terminationProtection: stage.protectData,
     tags,
   });
   app.addStackDependency(data);
