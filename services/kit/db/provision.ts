@@ -80,6 +80,7 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase, lockW
       if (spec.iamAuth) await requireRdsIam(client, spec.role);
       const logins = [{ role: spec.role, password: spec.password }, ...(spec.app ? [spec.app] : [])];
       for (const login of logins) await ensureRole(client, login.role);
+      if (spec.app) await limitAppSessions(client, spec.app.role);
       const created = await ensureDatabase(client, spec);
       // Tables a migration made as the admin before roles existed (an older .data, a stage deployed earlier): a
       // database made just now holds none, and without an app role there is nothing else to do in it.
@@ -97,6 +98,21 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase, lockW
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
     }
   });
+}
+
+/**
+ * Limits on every session of a service's app role, set on the role so that no pool setting can forget them. A
+ * request waits at most 29 s at API Gateway; a statement still running after that (a lock wait, a bad plan) would
+ * hold one of the task's few pooled connections, and its locks, for nobody. Ended, it answers 503
+ * (services/kit/db/unavailable.ts). A transaction left open by a stalled task is ended too. The owner, which runs
+ * the migrations, has no such limits here: the migration step sets its own.
+ */
+export const APP_STATEMENT_LIMITS = { statementTimeout: '20s', idleInTransactionTimeout: '1min' } as const;
+
+async function limitAppSessions(client: pg.Client, name: string): Promise<void> {
+  const role = client.escapeIdentifier(name);
+  await client.query(`ALTER ROLE ${role} SET statement_timeout = ${client.escapeLiteral(APP_STATEMENT_LIMITS.statementTimeout)}`);
+  await client.query(`ALTER ROLE ${role} SET idle_in_transaction_session_timeout = ${client.escapeLiteral(APP_STATEMENT_LIMITS.idleInTransactionTimeout)}`);
 }
 
 /** The role, made if missing; a new one cannot log in before enableLogin. */

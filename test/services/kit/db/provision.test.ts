@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_NAMES, type ServiceName } from '../../../../services/contracts/services';
 import { createDatabase } from '../../../../services/kit/db/database';
 import { migrateWithLock } from '../../../../services/kit/db/migrate';
-import { adminFromUrl, provisionDatabases, requireSupportedServer, urlOfDatabase, type ServiceDatabase } from '../../../../services/kit/db/provision';
+import { adminFromUrl, APP_STATEMENT_LIMITS, provisionDatabases, requireSupportedServer, urlOfDatabase, type ServiceDatabase } from '../../../../services/kit/db/provision';
 import { testServerUrl } from '../../../support/database';
 import { testLogger } from '../../../support/silent-logger';
 
@@ -158,6 +158,12 @@ describe('the running service\'s role: rows only', () => {
     ['add a trigger', 'CREATE TRIGGER t BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()'],
   ])('when the app role tries to %s, then the server refuses it', async (_, statement) => {
     expect(await failure(query(asApp(billing), statement))).toBe('42501'); // insufficient_privilege
+  });
+
+  it('when the app role logs in, then its sessions carry a statement time limit and an idle-in-transaction limit; the owner\'s (migrations) carry neither', async () => {
+    const limits = "SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle";
+    expect((await query(asApp(billing), limits)).rows).toEqual([{ statement: APP_STATEMENT_LIMITS.statementTimeout, idle: APP_STATEMENT_LIMITS.idleInTransactionTimeout }]);
+    expect((await query(urlOfDatabase(server, billing.database, { user: billing.role, password: billing.password }), limits)).rows).toEqual([{ statement: '0', idle: '0' }]);
   });
 
   it('when Billing\'s app role connects to Identity\'s database, then the server refuses it', async () => {
