@@ -9,6 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { urlOfDatabase } from '../kit/db/provision';
 import { spawnPostgres } from './postgres-process';
+import { isAlive } from './process-alive';
 
 export interface EmbeddedPostgresOptions {
   /** Holds the cluster; kept across restarts. */
@@ -134,13 +135,4 @@ export async function postgresRunningOn(databaseDir: string): Promise<{ pid: num
   const lines = (await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
   const pid = Number(lines[0]);
   return pid && isAlive(pid) ? { pid, port: Number(lines[3]) } : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // there, but another user's (postgres, when root started it)
-  }
 }

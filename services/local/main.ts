@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { runMain } from '../kit/run';
 import { loadLocalConfig } from './config';
+import { lockDataDir } from './data-dir-lock';
 import { stopLeftoverDatabase } from './databases';
 import { startPlatform } from './platform';
 import { assertPortsFree } from './ports';
@@ -22,6 +23,8 @@ runMain('npm start', async () => {
   // stops them all in order, instead of killing the launcher and leaving them behind.
   const toldToStop = whenToldToStop();
   const config = loadLocalConfig();
+  // Before anything touches DATA_DIR: a second launcher would otherwise stop the first one's PostgreSQL.
+  lockDataDir(config.DATA_DIR);
   await stopLeftoverDatabase(config);
   await assertPortsFree(config);
   process.stdout.write(`Starting the platform (data in ${config.DATA_DIR})\n`);

@@ -1,7 +1,7 @@
 /**
  * The platform as a user runs it: `npm start` on an empty DATA_DIR, the client journey of `npm run smoke`
- * through the gateway (the three event flows included), a stop by SIGTERM to npm alone, and a warm restart that
- * kept the data. Then, on the restarted platform, CONTRACT.md "Deletion": after DELETE /identity/me answers 204,
+ * through the gateway (the three event flows included), a stop by SIGTERM to npm alone, a warm restart that
+ * kept the data, and a second npm start on the same DATA_DIR refused while it runs. Then, on the restarted platform, CONTRACT.md "Deletion": after DELETE /identity/me answers 204,
  * the user's refresh token no longer works, and within 2 s every service answers 401 to the user's old access
  * token, reads included, both at the service's own port and through the gateway. Last, a stop by SIGINT to npm
  * alone. Ctrl-C is in stop-by-signal.test.ts, a closed terminal and a killed npm in stop-when-gone.test.ts.
@@ -9,7 +9,9 @@
  * The deletion tests and the two stops had a start each of their own (about 10 s of CPU each); here they share
  * this file's two, and the stops are checked as strictly as there (platform-stop.ts).
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +20,9 @@ import { runJourney } from '../../scripts/smoke/journey';
 import { urlOfDatabase } from '../../services/kit/db/provision';
 import { DEFAULT_ADMIN_PASSWORD } from '../../services/local/config';
 import { embeddedServerUrl } from '../../services/local/embedded-postgres';
-import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
+import { PORT_VARIABLES, startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
+import { LOCK_FILE } from '../../services/local/data-dir-lock';
+import { freePort } from '../../services/local/free-port';
 import { allRefuse, call, everyRoute, signIn, type ServiceUrls, type Tokens } from '../support/account-deletion';
 import { queryRows } from '../support/database';
 import { stopAndInspect, type AfterStop } from '../support/platform-stop';
@@ -43,6 +47,8 @@ function expectCleanStop(after: AfterStop): void {
   expect(after.complaints).toEqual([]);
   expect(after.ended).toEqual({ code: 0, signal: null });
   expect(after.left).toEqual({ openPorts: [], processes: [] });
+  // DATA_DIR is free for the next npm start.
+  expect(existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
 }
 
 /** Who is connected to the services' databases on npm start's embedded server, as its admin sees it. */
@@ -105,6 +111,35 @@ describe('npm start', () => {
     const me = await fetch(`${platform.gatewayUrl}/identity/me`, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ email: 'admin@example.com', name: 'admin', groups: ['admin'] });
+  });
+});
+
+describe('a second npm start on the same DATA_DIR', () => {
+  /** `npm start` on free ports of its own and this file's DATA_DIR: how it ended and what it said (killed after 45 s). */
+  async function secondStart(): Promise<{ code: number | null; output: string }> {
+    const ports = Object.fromEntries(await Promise.all(PORT_VARIABLES.map(async (name) => [name, String(await freePort())] as const)));
+    const npm = spawn('npm', ['start'], {
+      env: { ...process.env, ...ports, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '', npm_config_update_notifier: 'false', PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const killer = setTimeout(() => process.kill(-npm.pid!, 'SIGKILL'), 45_000);
+    const code = await new Promise<number | null>((resolve) => npm.once('close', (exitCode) => resolve(exitCode)));
+    clearTimeout(killer);
+    return { code, output };
+  }
+
+  it('when one runs beside the running platform, with ports of its own, then it refuses naming DATA_DIR and the running launcher, and touches nothing of it', { timeout: 90_000 }, async () => {
+    if (!platform) throw new Error('no running platform: the restart above failed');
+    const second = await secondStart();
+    expect(second.output).toMatch(/DATA_DIR: \S+ is in use by another npm start \(pid \d+\); stop that one first, or set DATA_DIR to another folder/);
+    expect(second.output).not.toContain('stopping the PostgreSQL server');
+    expect(second.code).toBe(1);
+    // The running platform still has its database.
+    expect(await fetch(`${platform.gatewayUrl}/products`).then((r) => r.status)).toBe(200);
   });
 });
 
