@@ -75,6 +75,24 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
     await settling;
   }
 
+  /**
+   * The queue's dead-letter target, asked until SQS answers, as a receive is: SQS unreachable while a service
+   * starts (an outage, a network not ready yet) delays its consuming; it does not end the service, which already
+   * answers requests and would otherwise restart in a loop.
+   */
+  async function lookUpDeadLetter(): Promise<DeadLetterTarget | undefined> {
+    for (let failures = 1; running; failures++) {
+      try {
+        return await discoverDeadLetter(options.sqs, options.queueUrl);
+      } catch (error) {
+        if (!running) break;
+        options.logger.warn({ consumer: options.name, reason: describeError(error), failures }, 'dead-letter queue lookup failed; retrying');
+        await sleep(backoffDelay(pause, failures), stopping.signal);
+      }
+    }
+    return undefined;
+  }
+
   async function receive(context: BatchContext<E>): Promise<Message[]> {
     const { Messages } = await options.sqs.send(
       new ReceiveMessageCommand({
@@ -94,7 +112,10 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
   return {
     async start() {
       if (running) return;
-      const deadLetter = options.deadLetter ?? (await discoverDeadLetter(options.sqs, options.queueUrl));
+      running = true;
+      stopping = new AbortController();
+      const deadLetter = options.deadLetter ?? (await lookUpDeadLetter());
+      if (!running) return; // stopped while SQS did not answer
       if (!deadLetter) options.logger.warn({ consumer: options.name }, 'queue has no redrive policy; failing events retry forever');
       const context: BatchContext<E> = {
         ...options,
@@ -103,8 +124,6 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
         heartbeatSeconds,
         retry: options.retrySeconds ?? DEFAULT_RETRY_SECONDS,
       };
-      running = true;
-      stopping = new AbortController();
       loops = Array.from({ length: options.pollers ?? 1 }, () => pollLoop(context));
       options.logger.info({ consumer: options.name, queueUrl: options.queueUrl }, 'consumer started');
     },
