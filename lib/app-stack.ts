@@ -15,6 +15,7 @@ import { consumedBy, producedBy } from '../services/contracts/events';
 import { INTERNAL_GRPC, SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
 import { busTopology } from '../services/contracts/bus-topology';
 import { busEnvironment, callEnvironment, grpcPortEnvironment, type BusLocation, type CallProtocol } from '../services/contracts/service-env';
+import { instanceMemoryBytes, maxConnections } from './connection-budget';
 import { Api } from './constructs/api';
 import { Auth } from './constructs/auth';
 import type { DatabaseConnection } from './constructs/database';
@@ -223,7 +224,11 @@ export class AppStack extends Stack {
       name: prefix,
       api: this.api.restApi,
       services: Object.entries(this.services).map(([name, svc]) => ({ name, service: svc.service, targetGroup: svc.targetGroup })),
-      databases: [...new Set(Object.values(props.databases).map((db) => db.instance))],
+      databases: [...new Set(Object.values(props.databases).map((db) => db.instance))].map((instance) => ({
+        instance,
+        maxConnections: maxConnections(stage.database.instanceType),
+        memoryBytes: instanceMemoryBytes(stage.database.instanceType),
+      })),
       deadLetterQueues: Object.entries(this.bus.consumers).map(([name, c]) => ({ name, queue: c.deadLetterQueue })),
       alarms: [
         ...Object.values(this.bus.consumers).flatMap((c) => [c.deadLetterAlarm, c.backlogAlarm]),

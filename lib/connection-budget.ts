@@ -32,10 +32,15 @@ const DEPLOY_FACTOR = 2;
  */
 const DEPLOY_STEP_CONNECTIONS_PER_DATABASE = 1;
 
-export function maxConnections(instanceType: string): number {
+/** The instance class's memory, in bytes. */
+export function instanceMemoryBytes(instanceType: string): number {
   const gib = INSTANCE_MEMORY_GIB[instanceType];
   if (gib === undefined) throw new Error(`connection budget: unknown instance type "${instanceType}"; add its memory to INSTANCE_MEMORY_GIB`);
-  return Math.min(Math.floor((gib * 2 ** 30 * 0.85) / BYTES_PER_CONNECTION), 5000);
+  return gib * 2 ** 30;
+}
+
+export function maxConnections(instanceType: string): number {
+  return Math.min(Math.floor((instanceMemoryBytes(instanceType) * 0.85) / BYTES_PER_CONNECTION), 5000);
 }
 
 export interface ConnectionBudget {

@@ -34,13 +34,22 @@ export interface ObservedService {
   readonly targetGroup: ApplicationTargetGroup;
 }
 
+/** An RDS instance and the two limits its alarms are set against. */
+export interface ObservedDatabase {
+  readonly instance: IDatabaseInstance;
+  /** The instance's max_connections (lib/connection-budget.ts): the connections alarm fires at 80 % of it. */
+  readonly maxConnections: number;
+  /** The instance class's memory: the memory alarm fires below 10 % of it free. */
+  readonly memoryBytes: number;
+}
+
 export interface ObservabilityProps {
   /** Prefixes alarm names and names the dashboard. */
   readonly name: string;
   /** The edge's request metrics (a REST API's or an HTTP API's: both offer these). */
   readonly api: ApiMetrics;
   readonly services: readonly ObservedService[];
-  readonly databases: readonly IDatabaseInstance[];
+  readonly databases: readonly ObservedDatabase[];
   readonly deadLetterQueues: readonly { readonly name: string; readonly queue: IQueue }[];
   /**
    * The edge firewall's blocked requests (the total first, then per rule), graphed beside the API's errors.
@@ -74,6 +83,11 @@ export class Observability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     if (props.services.length === 0) throw new Error('Observability needs at least one service; got none');
+    for (const { maxConnections, memoryBytes } of props.databases) {
+      if (!(Number.isInteger(maxConnections) && maxConnections > 0) || !(memoryBytes > 0)) {
+        throw new Error(`Observability: a database needs a positive maxConnections and memoryBytes; got ${maxConnections} and ${memoryBytes}`);
+      }
+    }
 
     // No SSE: CloudWatch can only publish to an encrypted topic through a customer-managed key ($1/month), and
     // alarm notifications carry no data beyond alarm names. Publishing still requires TLS.
@@ -123,13 +137,23 @@ export class Observability extends Construct {
           s.targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }), 1,
           { periods: 2, below: true, missing: TreatMissingData.BREACHING }),
       ),
-      ...props.databases.flatMap((db, index) => [
+      ...props.databases.flatMap(({ instance: db, maxConnections, memoryBytes }, index) => [
         alarm(`db${index}-cpu`, 'Database CPU above 80 % for 15 minutes.', db.metricCPUUtilization({ period: FIVE_MINUTES }), 80, { periods: 3 }),
         alarm(`db${index}-storage`, 'Database free storage below 2 GiB.', db.metricFreeStorageSpace({ period: FIVE_MINUTES, statistic: 'Minimum' }), 2 * 1024 ** 3, { below: true }),
+        // Near max_connections, a task that scales out or redeploys cannot connect; each task's pool is bounded.
+        alarm(`db${index}-connections`, `Database connections above 80 % of max_connections (${maxConnections}) for 10 minutes.`,
+          db.metricDatabaseConnections({ period: FIVE_MINUTES, statistic: 'Maximum' }), Math.floor(maxConnections * 0.8), { periods: 2 }),
+        // Below this, PostgreSQL's cache shrinks and the instance swaps: every query slows.
+        alarm(`db${index}-memory`, 'Database freeable memory below 10 % of the instance\'s for 15 minutes.',
+          db.metricFreeableMemory({ period: FIVE_MINUTES, statistic: 'Minimum' }), Math.floor(memoryBytes * 0.1), { periods: 3, below: true }),
       ]),
     ];
     this.alarms = [...own, ...(props.alarms ?? [])];
-    for (const each of this.alarms) each.addAlarmAction(new SnsAction(this.alertsTopic));
+    // The OK action tells whoever was paged that it is over, so a page needs no console visit to be closed.
+    for (const each of this.alarms) {
+      each.addAlarmAction(new SnsAction(this.alertsTopic));
+      each.addOkAction(new SnsAction(this.alertsTopic));
+    }
 
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.name, defaultInterval: Duration.hours(3) });
     const graph = (title: string, left: IMetric[], right: IMetric[] = []) => new GraphWidget({ title, left, right, width: 8, height: 6 });
@@ -157,11 +181,11 @@ export class Observability extends Construct {
     const dbLabel = (index: number) => (props.databases.length > 1 ? `db${index}` : 'db');
     this.dashboard.addWidgets(
       graph('RDS CPU % and connections',
-        props.databases.map((db, i) => db.metricCPUUtilization({ period: ONE_MINUTE, label: `${dbLabel(i)} CPU` })),
-        props.databases.map((db, i) => db.metricDatabaseConnections({ period: ONE_MINUTE, label: `${dbLabel(i)} connections` }))),
+        props.databases.map(({ instance }, i) => instance.metricCPUUtilization({ period: ONE_MINUTE, label: `${dbLabel(i)} CPU` })),
+        props.databases.map(({ instance }, i) => instance.metricDatabaseConnections({ period: ONE_MINUTE, label: `${dbLabel(i)} connections` }))),
       graph('RDS free storage and memory (bytes)',
-        props.databases.map((db, i) => db.metricFreeStorageSpace({ period: FIVE_MINUTES, label: `${dbLabel(i)} storage` })),
-        props.databases.map((db, i) => db.metricFreeableMemory({ period: FIVE_MINUTES, label: `${dbLabel(i)} memory` }))),
+        props.databases.map(({ instance }, i) => instance.metricFreeStorageSpace({ period: FIVE_MINUTES, label: `${dbLabel(i)} storage` })),
+        props.databases.map(({ instance }, i) => instance.metricFreeableMemory({ period: FIVE_MINUTES, label: `${dbLabel(i)} memory` }))),
       graph('Dead-letter queue depth', props.deadLetterQueues.map(({ name, queue }) =>
         queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: name }))),
     );

@@ -7,7 +7,7 @@ import { ApplicationTargetGroup, ListenerCondition, TargetType } from 'aws-cdk-l
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
-import { Observability, type ObservabilityProps } from '../../../lib/constructs/observability';
+import { Observability, type ObservabilityProps, type ObservedDatabase } from '../../../lib/constructs/observability';
 import { resourcesOf, testStack, type TestApp } from '../synth';
 import { importedDatabase, network } from './fixtures';
 
@@ -16,7 +16,7 @@ let template: Template;
 const others: TestApp[] = [];
 
 /** The construct on a stack of its own, beside stand-ins for what it watches. */
-function build(test: TestApp & { stack: Stack }, subscriber: Pick<ObservabilityProps, 'alarmEmail' | 'warnWithoutSubscriber'>): Template {
+function build(test: TestApp & { stack: Stack }, subscriber: Pick<ObservabilityProps, 'alarmEmail' | 'warnWithoutSubscriber'>, limits: Partial<Omit<ObservedDatabase, 'instance'>> = {}): Template {
   const { stack } = test;
   const vpc = network(stack);
   const loadBalancer = new LoadBalancer(stack, 'LoadBalancer', { vpc, accessLogRetentionDays: 7, protectData: false });
@@ -40,7 +40,7 @@ function build(test: TestApp & { stack: Stack }, subscriber: Pick<ObservabilityP
     name: 'test',
     api: new HttpApi(stack, 'Api'),
     services: [{ name: 'product', service, targetGroup }],
-    databases: [importedDatabase(stack, vpc).instance],
+    databases: [{ instance: importedDatabase(stack, vpc).instance, maxConnections: 190, memoryBytes: 2 * 2 ** 30, ...limits }],
     deadLetterQueues: [{ name: 'billing', queue: new Queue(stack, 'Dlq') }],
     alarms: [external],
     firewallBlocks: [new Metric({ namespace: 'AWS/WAFV2', metricName: 'BlockedRequests', dimensionsMap: { WebACL: 'edge', Rule: 'ALL' } })],
@@ -66,9 +66,11 @@ describe('Observability', () => {
 
   it('when any alarm fires, including ones made elsewhere, then the alerts topic is notified', () => {
     const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBe(1 + 2 + 1 + 2);
+    expect(alarms.length).toBe(1 + 2 + 1 + 4);
     for (const alarm of alarms) {
       expect(JSON.stringify(alarm.Properties?.AlarmActions)).toMatch(/ObservabilityAlerts/);
+      // And again when it clears, so the one paged knows it is over.
+      expect(JSON.stringify(alarm.Properties?.OKActions)).toMatch(/ObservabilityAlerts/);
     }
   });
 
@@ -110,6 +112,31 @@ describe('Observability', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
+  });
+
+  it('when a database nears max_connections or runs short of memory, then an alarm fires', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'test-db0-connections',
+      MetricName: 'DatabaseConnections',
+      Statistic: 'Maximum',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 152,
+      EvaluationPeriods: 2,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'test-db0-memory',
+      MetricName: 'FreeableMemory',
+      Statistic: 'Minimum',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: Math.floor(0.2 * 2 ** 30),
+      EvaluationPeriods: 3,
+    });
+  });
+
+  it('when a database\'s limits are not given as positive numbers, then it refuses, naming what it got', () => {
+    const bad = testStack();
+    others.push(bad);
+    expect(() => build(bad, {}, { maxConnections: 0 })).toThrow(/a database needs a positive maxConnections and memoryBytes; got 0 and 2147483648/);
   });
 
   it('when a service has no healthy task for 2 minutes, then an alarm fires, even without data', () => {
