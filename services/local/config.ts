@@ -1,6 +1,7 @@
 /** `npm start`'s environment: ports, where data lives, and which real endpoints replace the emulators. */
 import { z } from 'zod';
-import { env, loadConfig } from '../kit/config';
+import { gatewayEnvSchema } from '../gateway/config';
+import { ConfigError, env, loadConfig } from '../kit/config';
 import { INTERNAL_GRPC, SERVICES } from '../contracts/services';
 
 export const DEFAULT_ADMIN_PASSWORD = 'Admin-Passw0rd!';
@@ -26,7 +27,10 @@ export const localEnvSchema = z.object({
   ADMIN_PASSWORD: z.string().min(8).default(DEFAULT_ADMIN_PASSWORD),
   /** LocalStack or another SNS/SQS endpoint instead of the embedded fauxqs. */
   AWS_ENDPOINT_URL: env.url().optional(),
-  AWS_REGION: z.string().default('us-east-1'),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region code such as us-east-1')
+    .default('us-east-1'),
   /** Real Cognito instead of cognito-local: both ids must be set. */
   COGNITO_USER_POOL_ID: z.string().optional(),
   COGNITO_CLIENT_ID: z.string().optional(),
@@ -35,10 +39,21 @@ export const localEnvSchema = z.object({
 
 export type LocalConfig = z.infer<typeof localEnvSchema>;
 
+/**
+ * The gateway's own tuning variables (it reads them itself, from the environment it is started with): checked here
+ * too, so a bad one stops `npm start` before anything starts, instead of a gateway that exits and is restarted.
+ */
+const gatewayTuning = gatewayEnvSchema.pick(
+  Object.fromEntries(Object.keys(gatewayEnvSchema.shape).filter((name) => name.startsWith('GATEWAY_')).map((name) => [name, true])) as {
+    [K in Extract<keyof typeof gatewayEnvSchema.shape, `GATEWAY_${string}`>]: true;
+  },
+);
+
 export function loadLocalConfig(source: Readonly<Record<string, string | undefined>> = process.env): LocalConfig {
   const config = loadConfig(localEnvSchema, source);
   if (Boolean(config.COGNITO_USER_POOL_ID) !== Boolean(config.COGNITO_CLIENT_ID)) {
-    throw new Error('COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID go together: set both to use a real pool, or neither');
+    throw new ConfigError(['COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID go together: set both to use a real pool, or neither']);
   }
+  loadConfig(gatewayTuning, source);
   return config;
 }

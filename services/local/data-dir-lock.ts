@@ -14,7 +14,11 @@ export const LOCK_FILE = 'launcher.pid';
 
 /** Takes DATA_DIR for this process until it exits (the file is removed on any exit but a kill); throws if another launcher has it. */
 export function lockDataDir(dataDir: string, pid = process.pid): void {
-  mkdirSync(dataDir, { recursive: true });
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw unusable(dataDir, error);
+  }
   const file = path.join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
@@ -22,7 +26,7 @@ export function lockDataDir(dataDir: string, pid = process.pid): void {
       process.once('exit', () => releaseDataDir(dataDir, pid));
       return;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unusable(dataDir, error);
     }
     const holder = Number(readFileSync(file, 'utf8').trim());
     if (holder && holder !== pid && isAlive(holder)) {
@@ -44,4 +48,20 @@ export function releaseDataDir(dataDir: string, pid = process.pid): void {
   } catch {
     // already gone
   }
+}
+
+const WHY: Readonly<Record<string, string>> = {
+  ENOTDIR: 'a part of its path is a file, not a folder',
+  EEXIST: 'it is a file, not a folder',
+  EACCES: 'permission denied; make it writable by this user, or choose another folder',
+  EPERM: 'permission denied; make it writable by this user, or choose another folder',
+  EROFS: 'its file system is read-only',
+  ENOSPC: 'its disk is full',
+  ENOENT: 'its path cannot be made (a missing or read-only mount?)',
+};
+
+/** Why DATA_DIR cannot hold the platform's data, as a config error naming it. */
+function unusable(dataDir: string, error: unknown): ConfigError {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return new ConfigError([`DATA_DIR: ${path.resolve(dataDir)} cannot hold the platform's data: ${WHY[code] ?? (error as Error).message}`]);
 }

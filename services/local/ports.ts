@@ -35,6 +35,11 @@ function isFree(port: number): Promise<boolean> {
 /** Throws a ConfigError naming every variable whose port is taken. */
 export async function assertPortsFree(config: LocalConfig): Promise<void> {
   const ports = Object.entries(portsToListenOn(config));
+  // Two variables on one port would each probe it at the same moment, and both be told something holds it.
+  const byPort = new Map<number, string[]>();
+  for (const [name, port] of ports) byPort.set(port, [...(byPort.get(port) ?? []), name]);
+  const shared = [...byPort].filter(([, names]) => names.length > 1);
+  if (shared.length > 0) throw new ConfigError(shared.map(([port, names]) => `${names.join(' and ')}: ${names.length === 2 ? 'both' : 'all'} set to ${port}; give each its own port`));
   const free = await Promise.all(ports.map(([, port]) => isFree(port)));
   const taken = ports.filter((_, index) => !free[index]);
   if (taken.length === 0) return;

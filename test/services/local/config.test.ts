@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../services/kit/config';
 import { loadLocalConfig } from '../../../services/local/config';
 
 describe('npm start\'s ADMIN_EMAIL', () => {
@@ -9,5 +10,34 @@ describe('npm start\'s ADMIN_EMAIL', () => {
   it('when it is unset or not an email, then the default, or an error naming it', () => {
     expect(loadLocalConfig({}).ADMIN_EMAIL).toBe('admin@example.com');
     expect(() => loadLocalConfig({ ADMIN_EMAIL: 'admin' })).toThrow(/ADMIN_EMAIL/);
+  });
+});
+
+describe('npm start\'s other settings, checked before anything starts', () => {
+  const problemsOf = (source: Record<string, string>) => {
+    try {
+      loadLocalConfig(source);
+      return [];
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).problems;
+    }
+  };
+
+  it.each([
+    ['GATEWAY_RATE_LIMIT', '-1'],
+    ['GATEWAY_TRUSTED_PROXIES', 'not-an-ip'],
+    ['GATEWAY_HEADERS_TIMEOUT_MS', 'abc'],
+  ])('when the gateway\'s %s is %s, then the config error names it (not a gateway that exits and restarts)', (name, value) => {
+    expect(problemsOf({ [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name}: .*"${value}"`))]);
+  });
+
+  it('when AWS_REGION is not a region code, then the config error names it', () => {
+    expect(problemsOf({ AWS_REGION: 'us east 1' })).toEqual([expect.stringMatching(/^AWS_REGION: must be an AWS region code such as us-east-1 \(got "us east 1"\)$/)]);
+    expect(problemsOf({ AWS_REGION: 'ap-southeast-2' })).toEqual([]);
+  });
+
+  it('when only one of COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID is set, then the config error names both', () => {
+    expect(problemsOf({ COGNITO_USER_POOL_ID: 'us-east-1_abc' })).toEqual(['COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID go together: set both to use a real pool, or neither']);
   });
 });

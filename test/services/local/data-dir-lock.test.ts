@@ -59,3 +59,22 @@ describe('one npm start per DATA_DIR', () => {
     releaseDataDir(dir, 4242);
   });
 });
+
+describe('a DATA_DIR that cannot be used', () => {
+  it.each([
+    ['under a file', (file: string) => path.join(file, 'data'), /a part of its path is a file, not a folder/],
+    ['a file itself', (file: string) => file, /it is a file, not a folder|a part of its path is a file/],
+  ])('when it is %s, then starting refuses, naming DATA_DIR and why', async (_, where, why) => {
+    const file = path.join(dir, 'plain-file');
+    await writeFile(file, 'x');
+    const error = (() => {
+      try {
+        lockDataDir(where(file), 4242);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^DATA_DIR: ${where(file)} cannot hold the platform's data: ${why.source}`))]);
+  });
+});

@@ -28,6 +28,13 @@ describe('assertPortsFree', () => {
     await expect(assertPortsFree(await configOnFreePorts())).resolves.toBeUndefined();
   });
 
+  it('when two variables name the same port, then the error names both, not something that holds it', async () => {
+    const config = await configOnFreePorts();
+    const error = await assertPortsFree({ ...config, IDENTITY_PORT: config.PRODUCT_PORT }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([`IDENTITY_PORT and PRODUCT_PORT: both set to ${config.PRODUCT_PORT}; give each its own port`]);
+  });
+
   it('when ports are taken, then the error names each variable and its port, and no other', async () => {
     const config = await configOnFreePorts();
     await hold(config.GATEWAY_PORT);
