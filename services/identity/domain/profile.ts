@@ -30,7 +30,12 @@ export interface Caller {
 }
 
 export const NAME_MAX_CHARS = 200;
-export const EMAIL_MAX_CHARS = 254;
+/**
+ * The email is the Cognito user name here (the pool signs in by email), and Cognito takes user names of at most
+ * 128 characters: a longer address, valid by RFC 5321's 254, could never sign up, and Cognito would refuse it with
+ * an error of its own.
+ */
+export const EMAIL_MAX_CHARS = 128;
 
 /**
  * Emails are compared and stored lower-case and trimmed: `Ann@X.io` and `ann@x.io ` are one account. The local

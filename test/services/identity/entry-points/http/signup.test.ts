@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAs } from '../../../../support/auth';
@@ -108,6 +109,14 @@ describe('POST /identity/signup', () => {
 });
 
 describe('POST /identity/signup with bad input', () => {
+  it('when the email is 128 characters long, the most a Cognito user name may be, then it signs up and signs in', async () => {
+    const email = `${randomUUID().replaceAll('-', '').slice(0, 16)}${'a'.repeat(44)}@${'b'.repeat(63)}.com`;
+    expect(email).toHaveLength(128);
+    const res = await request(harness.app).post('/identity/signup').send({ email, password: SIGNUP_PASSWORD, name: 'Long' });
+    expect(res.status).toBe(201);
+    expect((await request(harness.app).post('/identity/token').send({ email, password: SIGNUP_PASSWORD })).status).toBe(200);
+  });
+
   it('when the body is not JSON, then it answers 400 problem', async () => {
     const res = await request(harness.app).post('/identity/signup').set('Content-Type', 'application/json').send('{"email":');
     expect(res.status).toBe(400);
@@ -125,6 +134,7 @@ describe('POST /identity/signup with bad input', () => {
     ['an email without a domain dot', { email: 'a@b' }, 'email'],
     ['two @', { email: 'a@@example.com' }, 'email'],
     ['an email over 254 characters', { email: `${'a'.repeat(250)}@example.com` }, 'email'],
+    ['an email of 129 characters (Cognito\'s user names, which the emails are, stop at 128)', { email: `${'a'.repeat(60)}@${'b'.repeat(64)}.com` }, 'email'],
     ['a name that is an array', { name: ['x'] }, 'name'],
     ['an empty name', { name: '' }, 'name'],
     ['a blank name', { name: '   ' }, 'name'],
