@@ -6,7 +6,15 @@ import { DuplicateProfileError, type ProfileRepository } from '../domain/ports';
 import type { Profile } from '../domain/profile';
 import { paidInvoices, profiles, type ProfileRow } from './schema';
 
-const toProfile = (row: ProfileRow): Profile => ({ ...row });
+const toProfile = ({ id, email, name, paidInvoiceCount, lifetimeSpendCents, createdAt, updatedAt }: ProfileRow): Profile => ({
+  id,
+  email,
+  name,
+  paidInvoiceCount,
+  lifetimeSpendCents,
+  createdAt,
+  updatedAt,
+});
 
 export function profileRepository(db: SqlExecutor): ProfileRepository {
   return {

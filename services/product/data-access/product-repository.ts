@@ -5,7 +5,17 @@ import { DuplicateSkuError, type ProductRepository } from '../domain/ports';
 import type { Product } from '../domain/product';
 import { products, type ProductRow } from './schema';
 
-const toProduct = (row: ProductRow): Product => ({ ...row });
+const toProduct = ({ id, sku, name, description, priceCents, currency, active, createdAt, updatedAt }: ProductRow): Product => ({
+  id,
+  sku,
+  name,
+  description,
+  priceCents,
+  currency,
+  active,
+  createdAt,
+  updatedAt,
+});
 
 export function productRepository(db: SqlExecutor): ProductRepository {
   // The hot read path: a named prepared statement is parsed and planned once per connection.

@@ -5,7 +5,8 @@ import { parsePageQuery, toPage } from '../../../kit/http/pagination';
 import { parseInput } from '../../../kit/http/validate';
 import type { Product } from '../../domain/product';
 import type { ProductUseCases } from '../../domain/product-use-cases';
-import { createProductBody, productCursor, productIdParam, updateProductBody } from './schemas';
+import type { z } from 'zod';
+import { createProductBody, productCursor, productIdParam, type productResponse, updateProductBody } from './schemas';
 
 export interface ProductRouteDeps {
   readonly products: ProductUseCases;
@@ -13,8 +14,18 @@ export interface ProductRouteDeps {
   readonly openApiDocument: object;
 }
 
-const toResponse = (product: Product) => ({
-  ...product,
+/**
+ * The contract's fields (productResponse), named one by one: a column added to the table later stays out of the
+ * API until the response schema and its documents say so.
+ */
+export const toResponse = (product: Product): z.input<typeof productResponse> => ({
+  id: product.id,
+  sku: product.sku,
+  name: product.name,
+  description: product.description,
+  priceCents: product.priceCents,
+  currency: product.currency,
+  active: product.active,
   createdAt: product.createdAt.toISOString(),
   updatedAt: product.updatedAt.toISOString(),
 });
