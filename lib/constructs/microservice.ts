@@ -217,7 +217,9 @@ export class Microservice extends Construct {
         interval: Duration.seconds(5),
         timeout: Duration.seconds(4),
         healthyThresholdCount: 2,
-        unhealthyThresholdCount: 2,
+        // Three misses (15 s): a task that stalls a few seconds under load is not replaced, moving its load onto the
+        // others just as autoscaling adds tasks; a dead one is still out within 15 s.
+        unhealthyThresholdCount: 3,
         healthyHttpCodes: '200',
       },
       deregistrationDelay: props.deregistrationDelay,

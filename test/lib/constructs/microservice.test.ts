@@ -82,7 +82,7 @@ describe('Microservice', () => {
     expect(Object.keys(environment).filter((name) => name.includes('MIGRATION_'))).toEqual([]);
   });
 
-  it('when a task starts, then the ALB sends it traffic only once /health/started (schema checked) passed twice 5 s apart, and a database outage does not fail that check', () => {
+  it('when a task starts, then the ALB sends it traffic only once /health/started (schema checked) passed twice 5 s apart, leaves it after three misses (not two: a stall of a few seconds under load is no death), and a database outage does not fail that check', () => {
     build().template().hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetType: 'ip',
       Port: 3000,
@@ -90,7 +90,7 @@ describe('Microservice', () => {
       HealthCheckIntervalSeconds: 5,
       HealthCheckTimeoutSeconds: 4,
       HealthyThresholdCount: 2,
-      UnhealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 3,
       TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '15' }]),
     });
   });
