@@ -26,6 +26,13 @@ export type PostgresInstance = DatabaseInstance | DatabaseInstanceFromSnapshot;
 /** The master user of every instance; a snapshot keeps it, so a restored instance has it too. */
 const MASTER_USER = 'platform';
 
+/**
+ * When RDS backs up and when it may patch or reboot (minor versions, maintenance), in UTC, named so that they are
+ * known instead of drawn at random: a Multi-AZ failover during a deploy answers 503s that the deployment alarm
+ * counts, and could roll a good release back. Deploy outside them; change them here for another time zone.
+ */
+export const RDS_WINDOWS = { preferredBackupWindow: '03:00-03:30', preferredMaintenanceWindow: 'Sun:04:00-Sun:05:00' } as const;
+
 export function postgresInstance(scope: Construct, id: string, props: PostgresDatabaseProps): PostgresInstance {
   const keep = props.removal === 'snapshot';
   const common = {
@@ -48,6 +55,7 @@ export function postgresInstance(scope: Construct, id: string, props: PostgresDa
     multiAz: props.multiAz,
     deletionProtection: props.deletionProtection,
     backupRetention: Duration.days(props.backupRetentionDays),
+    ...RDS_WINDOWS,
     deleteAutomatedBackups: !keep,
     removalPolicy: keep ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
     copyTagsToSnapshot: true,

@@ -50,6 +50,9 @@ describe('PostgresDatabase', () => {
       DBName: 'product',
       EnableCloudwatchLogsExports: ['postgresql'],
       EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+      // Known windows, not random ones, so deploys can keep away from a maintenance failover.
+      PreferredBackupWindow: '03:00-03:30',
+      PreferredMaintenanceWindow: 'Sun:04:00-Sun:05:00',
     });
     template().hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1', log_connections: '1' } });
     template().hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Snapshot' });
