@@ -248,10 +248,17 @@ export function formatEstimate(estimate: Estimate, table: PriceTable): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { stage: { type: 'string', default: 'dev' }, json: { type: 'boolean', default: false } } });
+  stageSettings(values.stage); // an unknown stage is told in one line, before any synthesis
   const table = loadPriceTable();
   const estimate = estimateStage(values.stage!, table);
   console.log(values.json ? JSON.stringify(estimate, null, 2) : formatEstimate(estimate, table));
   if (estimate.unpriced.length > 0) process.exitCode = 1;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // A mistake on the command line (an unknown stage or option) is one line, not a stack trace.
+  await main().catch((error: unknown) => {
+    console.error(`npm run cost: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
+}

@@ -54,7 +54,15 @@ export const gatewayEnvSchema = z.object({
   /** Requests in flight per client address; the next one is answered 429. */
   GATEWAY_MAX_IN_FLIGHT_PER_CLIENT: env.positiveInt(64),
   /** Comma-separated origins allowed by CORS, or `*`. Empty: no CORS headers, no preflight answers. */
-  GATEWAY_CORS_ORIGINS: csv(),
+  GATEWAY_CORS_ORIGINS: csv().superRefine((origins, context) => {
+    // What a browser sends as Origin: a scheme and a host (and port), nothing after; a trailing slash is dropped.
+    const bad = origins.filter((origin) => origin !== '*' && !/^https?:\/\/(\[[0-9a-f:]+\]|[a-z0-9.-]+)(:\d{1,5})?\/*$/i.test(origin));
+    if (bad.length > 0) {
+      context.addIssue({ code: 'custom', message: `expected origins such as http://localhost:5173 or https://app.example.org, or * alone; not ${bad.map((b) => JSON.stringify(b)).join(', ')}` });
+    } else if (origins.includes('*') && origins.length > 1) {
+      context.addIssue({ code: 'custom', message: '* allows every origin, so it stands alone' });
+    }
+  }),
   /** API Gateway's integration timeout is 30 s. */
   GATEWAY_INTEGRATION_TIMEOUT_MS: env.positiveInt(30_000),
   /** The services' body limit (CONTRACT.md: over 1 MiB is 413), so the gateway's 413 is the same answer. */

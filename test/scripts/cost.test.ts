@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type Estimate, loadPriceTable, priceTemplates } from '../../scripts/cost';
 import { stageCostTemplates } from '../lib/stage-templates';
+import { bundleScript } from '../support/bundled-script';
+
+const run = promisify(execFile);
 
 const table = loadPriceTable();
 // What estimateStage() prices, from the run's one synthesis of each stage (test/support/synthesize-stages.ts).
@@ -80,5 +85,23 @@ describe('cost estimate', () => {
     const { prices: p } = table;
     expect(estimate.lines[0]?.monthly).toBeCloseTo(p.wafWebAclMonth + 3 * p.wafRuleMonth);
     expect(estimate.lines[0]?.detail).toContain(`3 rules (+$${p.wafMillionRequests} per million requests)`);
+  });
+});
+
+describe('npm run cost, from the command line', () => {
+  it('when the stage or an option is unknown, then it says so in one line and exits 1, before any synthesis', async () => {
+    const script = await bundleScript('scripts/cost.ts');
+    try {
+      for (const [args, said] of [
+        [['--stage', 'bogus'], 'npm run cost: Unknown stage "bogus": expected one of dev, prod'],
+        [['--bogus'], 'npm run cost: Unknown option \'--bogus\''],
+      ] as const) {
+        const error = (await run(process.execPath, [script.file, ...args]).then(() => undefined, (e: unknown) => e)) as { code?: number; stderr?: string } | undefined;
+        expect(error?.code).toBe(1);
+        expect(error?.stderr?.trim().split('\n')).toEqual([expect.stringContaining(said)]);
+      }
+    } finally {
+      await script.remove();
+    }
   });
 });

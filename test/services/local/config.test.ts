@@ -28,8 +28,16 @@ describe('npm start\'s other settings, checked before anything starts', () => {
     ['GATEWAY_RATE_LIMIT', '-1'],
     ['GATEWAY_TRUSTED_PROXIES', 'not-an-ip'],
     ['GATEWAY_HEADERS_TIMEOUT_MS', 'abc'],
+    ['GATEWAY_CORS_ORIGINS', 'notaurl'],
+    ['GATEWAY_CORS_ORIGINS', 'https://app.example.org/path'],
   ])('when the gateway\'s %s is %s, then the config error names it (not a gateway that exits and restarts)', (name, value) => {
     expect(problemsOf({ [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name}: .*"${value}"`))]);
+  });
+
+  it('when GATEWAY_CORS_ORIGINS names origins, or * alone, then it is accepted; * beside an origin is not', () => {
+    expect(problemsOf({ GATEWAY_CORS_ORIGINS: 'http://localhost:5173, https://app.example.org/, http://[::1]:3000' })).toEqual([]);
+    expect(problemsOf({ GATEWAY_CORS_ORIGINS: '*' })).toEqual([]);
+    expect(problemsOf({ GATEWAY_CORS_ORIGINS: '*,https://app.example.org' })).toEqual([expect.stringMatching(/^GATEWAY_CORS_ORIGINS: \* allows every origin, so it stands alone/)]);
   });
 
   it('when AWS_REGION is not a region code, then the config error names it', () => {
