@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from '../logger';
 import type { PasswordSource } from './password-source';
+import { markConnectFailed } from './unavailable';
 
 export interface PoolSettings {
   /** A full URL; when absent node-postgres reads PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE. */
@@ -71,7 +72,9 @@ export class CredentialRefreshingPool extends pg.Pool {
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         const pause = REFUSED_LOGIN_RETRIES_MS[attempt];
-        if (!this.source || typeof code !== 'string' || !REFUSED_LOGIN.has(code) || pause === undefined || this.ending) throw error;
+        // A login the server refused is its answer; anything else (refused, timed out, unreachable) is no connection.
+        if (typeof code !== 'string' || !REFUSED_LOGIN.has(code)) throw markConnectFailed(error);
+        if (!this.source || pause === undefined || this.ending) throw error;
         this.logger.warn({ code, attempt: attempt + 1, source: this.source.description }, 'database refused the credentials: refreshing them');
         this.source.refresh();
         await sleep(pause);

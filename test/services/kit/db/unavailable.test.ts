@@ -64,7 +64,22 @@ describe('isDatabaseUnavailable', () => {
 
   it('when the statement is wrong or breaks a rule (a bug, a conflict), then it does not count', async () => {
     for (const query of ['SELEC 1', 'SELECT 1/0', 'SELECT * FROM no_such_table']) expect(isDatabaseUnavailable(await errorOf(query))).toBe(false);
+    // Too many parameters for the statement: the server says protocol_violation (class 08), yet the connection is fine.
+    const client = new pg.Client({ connectionString: testDb.url });
+    await client.connect();
+    try {
+      const wrongParameters = await client.query('SELECT $1::int AS n', [1, 2]).then(() => undefined, (e: unknown) => e);
+      expect((wrongParameters as { code?: string }).code).toBe('08P01');
+      expect(isDatabaseUnavailable(wrongParameters)).toBe(false);
+      expect((await client.query('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await client.end();
+    }
     expect(isDatabaseUnavailable(new Error('something else'))).toBe(false);
+    // Another dependency out of reach (Cognito, SQS): the same network error, not the database's.
+    const elsewhere = await fetch(`http://127.0.0.1:${await freePort()}/`).then(() => undefined, (e: unknown) => e);
+    expect(JSON.stringify((elsewhere as { cause?: { code?: string } }).cause?.code)).toBe('"ECONNREFUSED"');
+    expect(isDatabaseUnavailable(elsewhere)).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
   });
 });
