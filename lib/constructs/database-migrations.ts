@@ -2,8 +2,9 @@
  * A service's migrations as a step of the deploy: a custom resource whose function, in the VPC, applies them as
  * the database's owner (an IAM login only this function's role may use) before CloudFormation updates the service.
  * The service's tasks log in as the app role alone, which may read and write rows and nothing else, so no code
- * running in a task can change or drop the schema. A migration that fails fails the deploy before a single task
- * changes, and a slow one holds the deploy (up to the function's 15 minutes), not a health check.
+ * running in a task can change or drop the schema. A migration that fails fails the deploy before its service's
+ * tasks change (the update then rolls back, and the rollback applies none: migrate-lambda.ts), and a slow one holds
+ * the deploy (up to the function's 15 minutes), not a health check.
  *
  * A Lambda-backed custom resource, as for the provisioning (database-provisioner.ts): CloudFormation orders it,
  * waits for its answer and rolls back on failure, with nothing to poll. It runs again whenever the migrations, the

@@ -3,7 +3,7 @@
  * (lib/constructs/database-migrations.ts) whose function, in the VPC, applies them as the database's owner before
  * CloudFormation touches the service. The service's tasks therefore never hold the owner's login: they run as the
  * app role, which may only read and write rows (services/contracts/database-roles.ts). A migration that fails fails
- * the deploy before any task changes, and a slow one holds the deploy, not a health check.
+ * the deploy before its service's tasks change, and a slow one holds the deploy, not a health check.
  *
  * It runs the same migrateWithLock as a service that migrates itself (npm start, the tests), under the service's
  * lock name, so it never races a task that migrates (a task of a release from before this step). The owner logs

@@ -3,7 +3,7 @@
  * same transaction as the effect. A redelivery finds the row and does nothing; a concurrent duplicate waits on
  * the primary key until the first commits (then does nothing) or rolls back (then takes over).
  */
-import { lt } from 'drizzle-orm';
+import { inArray, lt, sql } from 'drizzle-orm';
 import type { SqlExecutor } from '../db/sql-executor';
 import { inbox } from './schema';
 
@@ -34,11 +34,25 @@ export async function handleOnce<D extends SqlExecutor>(
   });
 }
 
+const PRUNE_CHUNK = 1_000;
+const PRUNE_MAX_CHUNKS = 100;
+
 /**
- * Forgets events handled before `olderThan`. Safe once no queue can still deliver them: keep at least the queue's
- * MessageRetentionPeriod (4 days by default) plus the longest dead-letter stay you would redrive.
+ * Forgets events handled before `olderThan`. Safe once no queue can still deliver them: keep at least the queues'
+ * MessageRetentionPeriod (14 days here, MESSAGE_RETENTION_DAYS) plus the longest dead-letter stay you would
+ * redrive. In chunks of a thousand, as the outbox is pruned: one statement over a long backlog would run into the
+ * app role's statement_timeout (services/kit/db/provision.ts) every time and never catch up.
  */
 export async function pruneInbox(db: SqlExecutor, olderThan: Date): Promise<number> {
-  const deleted = await db.delete(inbox).where(lt(inbox.handledAt, olderThan)).returning({ eventId: inbox.eventId });
-  return deleted.length;
+  let total = 0;
+  for (let chunk = 0; chunk < PRUNE_MAX_CHUNKS; chunk++) {
+    const oldest = db.select({ consumer: inbox.consumer, eventId: inbox.eventId }).from(inbox).where(lt(inbox.handledAt, olderThan)).orderBy(inbox.handledAt).limit(PRUNE_CHUNK);
+    const deleted = await db
+      .delete(inbox)
+      .where(inArray(sql`(${inbox.consumer}, ${inbox.eventId})`, oldest))
+      .returning({ eventId: inbox.eventId });
+    total += deleted.length;
+    if (deleted.length < PRUNE_CHUNK) break;
+  }
+  return total;
 }

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase } from '../../../../services/kit/db/database';
 import { migrateWithLock } from '../../../../services/kit/db/migrate';
 import { handleOnce, pruneInbox } from '../../../../services/kit/inbox/handle-once';
@@ -61,6 +62,21 @@ describe('inbox: handleOnce', () => {
     expect(await addNote(event, 'notes')).toBe(true);
     expect(await addNote(event, 'audit')).toBe(true);
     expect(await notesOf(event.id)).toBe(2);
+  });
+
+  it('when more entries are old than one chunk holds, then pruning takes them all, a thousand per statement', async () => {
+    const before = (await database.db.select().from(schema.inbox)).length;
+    await database.db.execute(sql`
+      INSERT INTO inbox (consumer, event_id, type, handled_at)
+      SELECT 'backlog', 'old-' || n, 'note.added', now() - interval '30 days' FROM generate_series(1, 2500) AS n`);
+    const statements = vi.spyOn(database.db, 'delete');
+    try {
+      expect(await pruneInbox(database.db, new Date(Date.now() - 86_400_000))).toBe(2500);
+      expect(statements).toHaveBeenCalledTimes(3);
+    } finally {
+      statements.mockRestore();
+    }
+    expect((await database.db.select().from(schema.inbox)).length).toBe(before);
   });
 
   it('when old entries are pruned, then only entries handled before the cutoff go', async () => {
