@@ -3,9 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../services/kit/config';
 import { LOCK_FILE, lockDataDir, releaseDataDir } from '../../../services/local/data-dir-lock';
+import { bundleScript } from '../../support/bundled-script';
 
 let dir: string;
 beforeEach(async () => {
@@ -23,7 +25,7 @@ describe('one npm start per DATA_DIR', () => {
   it('when no launcher has DATA_DIR, then this one takes it (made if missing) and gives it back', () => {
     const data = path.join(dir, 'data');
     lockDataDir(data, 4242);
-    expect(readFileSync(path.join(data, LOCK_FILE), 'utf8')).toBe('4242\n');
+    expect(readFileSync(path.join(data, LOCK_FILE), 'utf8')).toMatch(/^4242 /);
     releaseDataDir(data, 4242);
     expect(existsSync(path.join(data, LOCK_FILE))).toBe(false);
   });
@@ -55,7 +57,7 @@ describe('one npm start per DATA_DIR', () => {
     await other.end();
     await writeFile(path.join(dir, LOCK_FILE), `${other.pid}\n`);
     lockDataDir(dir, 4242);
-    expect(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe('4242\n');
+    expect(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toMatch(/^4242 /);
     releaseDataDir(dir, 4242);
   });
 });
@@ -76,5 +78,42 @@ describe('a DATA_DIR that cannot be used', () => {
     })();
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^DATA_DIR: ${where(file)} cannot hold the platform's data: ${why.source}`))]);
+  });
+});
+
+describe('a DATA_DIR lock left behind', () => {
+  it('when it was written before the machine restarted (another boot id), then its pid, alive again by chance, does not hold it', async () => {
+    await writeFile(path.join(dir, LOCK_FILE), `${process.ppid} not-this-boot\n`);
+    lockDataDir(dir, 4242);
+    expect(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toMatch(/^4242 /);
+    releaseDataDir(dir, 4242);
+  });
+
+  it('when several launchers start at once over a dead launcher\'s lock, then exactly one takes it', { timeout: 60_000 }, async () => {
+    const dead = otherProcess();
+    await dead.end();
+    await writeFile(path.join(dir, LOCK_FILE), `${dead.pid}\n`);
+    const script = await bundleScript('services/local/data-dir-lock.ts');
+    try {
+      // Each holds what it took until the others have tried.
+      const attempt = `import(${JSON.stringify(pathToFileURL(script.file).href)}).then((lock) => {
+        try { lock.lockDataDir(${JSON.stringify(dir)}); console.log('took'); setTimeout(() => {}, 3000); }
+        catch (error) { console.log(error.problems ? 'refused' : 'failed: ' + error.message); }
+      })`;
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          new Promise<string>((resolve) => {
+            let said = '';
+            const child = spawn(process.execPath, ['--input-type=module', '-e', attempt], { stdio: ['ignore', 'pipe', 'inherit'] });
+            child.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
+            child.on('exit', () => resolve(said.trim()));
+          }),
+        ),
+      );
+      expect(outcomes.filter((said) => said === 'took')).toHaveLength(1);
+      expect(outcomes.filter((said) => said === 'refused')).toHaveLength(5);
+    } finally {
+      await script.remove();
+    }
   });
 });
