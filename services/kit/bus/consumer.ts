@@ -42,6 +42,8 @@ export interface Consumer {
 
 export function createConsumer<E extends { id: string; type: string }>(options: ConsumerOptions<E>): Consumer {
   let running = false;
+  /** Counts starts: a start that waited for SQS goes on only if no stop and later start came meanwhile. */
+  let generation = 0;
   let loops: Promise<void>[] = [];
   let stopping = new AbortController();
   const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30;
@@ -80,14 +82,16 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
    * starts (an outage, a network not ready yet) delays its consuming; it does not end the service, which already
    * answers requests and would otherwise restart in a loop.
    */
-  async function lookUpDeadLetter(): Promise<DeadLetterTarget | undefined> {
-    for (let failures = 1; running; failures++) {
+  async function lookUpDeadLetter(signal: AbortSignal): Promise<DeadLetterTarget | undefined> {
+    for (let failures = 1; !signal.aborted; failures++) {
       try {
-        return await discoverDeadLetter(options.sqs, options.queueUrl);
+        return await discoverDeadLetter(options.sqs, options.queueUrl, signal);
       } catch (error) {
-        if (!running) break;
-        options.logger.warn({ consumer: options.name, reason: describeError(error), failures }, 'dead-letter queue lookup failed; retrying');
-        await sleep(backoffDelay(pause, failures), stopping.signal);
+        if (signal.aborted) break;
+        // A queue that does not exist or may not be read never answers: every tenth failure is an error.
+        const level = failures % 10 === 0 ? 'error' : 'warn';
+        options.logger[level]({ consumer: options.name, reason: describeError(error), failures }, 'dead-letter queue lookup failed; retrying');
+        await sleep(backoffDelay(pause, failures), signal);
       }
     }
     return undefined;
@@ -113,9 +117,11 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
     async start() {
       if (running) return;
       running = true;
+      const started = ++generation;
       stopping = new AbortController();
-      const deadLetter = options.deadLetter ?? (await lookUpDeadLetter());
-      if (!running) return; // stopped while SQS did not answer
+      const deadLetter = options.deadLetter ?? (await lookUpDeadLetter(stopping.signal));
+      // Stopped while SQS did not answer (and perhaps started again since: that start goes on, not this one).
+      if (!running || started !== generation) return;
       if (!deadLetter) options.logger.warn({ consumer: options.name }, 'queue has no redrive policy; failing events retry forever');
       const context: BatchContext<E> = {
         ...options,

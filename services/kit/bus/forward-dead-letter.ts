@@ -19,14 +19,15 @@ export interface DeadLetterTarget {
 }
 
 /** Reads the queue's redrive policy; undefined when it has none. */
-export async function discoverDeadLetter(sqs: SQSClient, queueUrl: string): Promise<DeadLetterTarget | undefined> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }));
+export async function discoverDeadLetter(sqs: SQSClient, queueUrl: string, signal?: AbortSignal): Promise<DeadLetterTarget | undefined> {
+  const sent = signal ? { abortSignal: signal } : {};
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }), sent);
   if (!Attributes?.RedrivePolicy) return undefined;
   const policy = JSON.parse(Attributes.RedrivePolicy) as { deadLetterTargetArn?: string; maxReceiveCount?: number | string };
   // arn:aws:sqs:<region>:<account>:<name>
   const [, , , , account, name] = policy.deadLetterTargetArn?.split(':') ?? [];
   if (!name) return undefined;
-  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }));
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }), sent);
   if (!QueueUrl) return undefined;
   return { queueUrl: QueueUrl, maxReceiveCount: Number(policy.maxReceiveCount) };
 }

@@ -50,6 +50,16 @@ export interface ServiceBus {
 }
 
 export async function startServiceBus<E extends { id: string; type: string }>(options: ServiceBusOptions<E>): Promise<ServiceBus> {
+  const bus = createServiceBus(options);
+  await bus.start();
+  return bus;
+}
+
+/**
+ * The relay and the consumer, built but not started: `stop()` reaches both even while `start()` still waits (the
+ * consumer waits for SQS to answer; a service stopping then must not leave the relay running).
+ */
+function createServiceBus<E extends { id: string; type: string }>(options: ServiceBusOptions<E>): ServiceBus & { start(): Promise<void> } {
   const { env, logger } = options;
   const missing = [
     ...(options.produces && !env.EVENTS_TOPIC_ARN ? ['EVENTS_TOPIC_ARN'] : []),
@@ -80,11 +90,21 @@ export async function startServiceBus<E extends { id: string; type: string }>(op
       })
     : undefined;
 
-  await relay?.start();
-  await consumer?.start();
-  const inboxPruner = consumer ? setInterval(() => void pruneOldInbox(relayPool, logger), INBOX_PRUNE_INTERVAL_MS).unref() : undefined;
+  let stopped = false;
+  let inboxPruner: NodeJS.Timeout | undefined;
   return {
+    async start() {
+      if (stopped) return;
+      await relay?.start();
+      // A stop that came while the relay started has stopped nothing yet of what starts after it.
+      if (stopped) return void (await relay?.stop());
+      await consumer?.start();
+      if (stopped || !consumer) return;
+      inboxPruner = setInterval(() => void pruneOldInbox(relayPool, logger), INBOX_PRUNE_INTERVAL_MS).unref();
+    },
     async stop() {
+      if (stopped) return;
+      stopped = true;
       clearInterval(inboxPruner);
       await consumer?.stop();
       await relay?.stop();
@@ -106,11 +126,11 @@ export interface DeferredServiceBus extends ServiceBus {
  */
 export function serviceBusAfter<E extends { id: string; type: string }>(tablesReady: Promise<void>, options: ServiceBusOptions<E>): DeferredServiceBus {
   let stopped = false;
-  let bus: ServiceBus | undefined;
+  let bus: (ServiceBus & { start(): Promise<void> }) | undefined;
   const started = tablesReady.then(async () => {
     if (stopped) return;
-    bus = await startServiceBus(options);
-    if (stopped) await bus.stop();
+    bus = createServiceBus(options);
+    await bus.start();
   });
   return {
     started,

@@ -4,9 +4,20 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { noteAddedEvent, parseNoteAdded } from '../../../../harness/notes/events';
 import { createBusClients } from '../../../../services/kit/bus/clients';
+import { serviceBusAfter } from '../../../../services/kit/bus/service-bus';
+import { createDatabase } from '../../../../services/kit/db/database';
+import { migrateWithLock } from '../../../../services/kit/db/migrate';
+import { enqueue } from '../../../../services/kit/outbox/enqueue';
 import { freePort } from '../../../../services/local/free-port';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
+import { captureLogs } from '../../../support/bus/logs';
+import { createTestDatabase } from '../../../support/database';
+import { testLogger } from '../../../support/silent-logger';
+
+const NOTES_MIGRATIONS = fileURLToPath(new URL('../../../../harness/notes/migrations', import.meta.url));
 
 let harness: BusHarness;
 beforeAll(async () => {
@@ -73,9 +84,10 @@ describe('a consumer started while SQS cannot be reached', () => {
     const late = await lateEndpoint();
     const clients = createBusClients({ endpoint: late.endpoint });
     const consumer = harness.consumer({ sqs: clients.sqs });
+    const earlier = said('dead-letter queue lookup failed; retrying').length;
     try {
       const starting = consumer.start();
-      await waitFor('a failed lookup', async () => said('dead-letter queue lookup failed; retrying').length, (n) => n >= 1, 10_000);
+      await waitFor('a failed lookup', async () => said('dead-letter queue lookup failed; retrying').length, (n) => n > earlier, 10_000);
       await consumer.stop();
       await starting;
       const lookups = said('dead-letter queue lookup failed; retrying').length;
@@ -84,6 +96,69 @@ describe('a consumer started while SQS cannot be reached', () => {
     } finally {
       clients.close();
       await late.close();
+    }
+  });
+
+  it('when it is stopped and started again while SQS does not answer, then one start goes on: one set of poll loops, each event once', { timeout: 60_000 }, async () => {
+    await harness.useNewQueue();
+    const late = await lateEndpoint();
+    const clients = createBusClients({ endpoint: late.endpoint });
+    const consumer = harness.consumer({ sqs: clients.sqs });
+    const startedBefore = said('consumer started').length;
+    const earlier = said('dead-letter queue lookup failed; retrying').length;
+    try {
+      const first = consumer.start();
+      await waitFor('a failed lookup', async () => said('dead-letter queue lookup failed; retrying').length, (n) => n > earlier, 10_000);
+      await consumer.stop();
+      const second = consumer.start();
+      await late.open();
+      await Promise.all([first, second]);
+      expect(said('consumer started').length - startedBefore).toBe(1);
+      const [id] = await harness.produce(1, 'restarted');
+      const relay = harness.relay();
+      await relay.start();
+      try {
+        await waitFor('the event consumed', () => harness.effects(), (effects) => effects.get(id!) === 1);
+      } finally {
+        await relay.stop();
+      }
+    } finally {
+      await consumer.stop();
+      clients.close();
+      await late.close();
+    }
+  });
+});
+
+describe('a service\'s bus stopped while its consumer waits for SQS', () => {
+  it('when the service stops, then the wait ends, start settles, and the relay stops too (an event written after publishes nothing)', { timeout: 60_000 }, async () => {
+    const late = await lateEndpoint();
+    const database = await createTestDatabase('bus_stop_waiting');
+    const logs = captureLogs();
+    try {
+      const pool = createDatabase({ connectionString: database.url, schema: {}, logger: testLogger });
+      await migrateWithLock(pool.pool, NOTES_MIGRATIONS, 'test', testLogger);
+      const bus = serviceBusAfter(Promise.resolve(), {
+        service: 'notes',
+        env: { AWS_ENDPOINT_URL: late.endpoint, AWS_REGION: 'us-east-1', BUS_PREFIX: 'test', EVENTS_TOPIC_ARN: harness.bus.topicArn, EVENTS_QUEUE_URL: harness.queue.queueUrl },
+        databaseUrl: database.url,
+        logger: logs.logger,
+        produces: true,
+        consumer: { parse: parseNoteAdded, handle: async () => {} },
+      });
+      const lines = (msg: string) => logs.lines.filter((line) => line.msg === msg).length;
+      await waitFor('a failed lookup', async () => lines('dead-letter queue lookup failed; retrying'), (n) => n >= 1, 10_000);
+      await bus.stop();
+      await bus.started;
+      const lookups = lines('dead-letter queue lookup failed; retrying');
+      await pool.db.transaction((tx) => enqueue(tx, noteAddedEvent('after the stop')));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(lines('dead-letter queue lookup failed; retrying')).toBe(lookups);
+      expect(lines('outbox relay cannot publish; retrying')).toBe(0);
+      await pool.close();
+    } finally {
+      await late.close();
+      await database.drop();
     }
   });
 });
