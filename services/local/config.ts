@@ -1,6 +1,7 @@
 /** `npm start`'s environment: ports, where data lives, and which real endpoints replace the emulators. */
 import { z } from 'zod';
 import { gatewayEnvSchema } from '../gateway/config';
+import { EMAIL_MAX_CHARS } from '../identity/domain/profile';
 import { ConfigError, env, loadConfig } from '../kit/config';
 import { INTERNAL_GRPC, SERVICES } from '../contracts/services';
 
@@ -19,9 +20,13 @@ export const localEnvSchema = z.object({
   PRODUCT_GRPC_PORT: env.port(INTERNAL_GRPC.product.port),
   COGNITO_PORT: env.port(9229),
   FAUXQS_PORT: env.port(9324),
-  /** Lower-cased: Identity lower-cases every email it signs in, and cognito-local's user names are case-sensitive. */
+  /**
+   * Lower-cased: Identity lower-cases every email it signs in, and cognito-local's user names are case-sensitive.
+   * At most EMAIL_MAX_CHARS, as sign-in takes: a longer admin could be made, and never sign in.
+   */
   ADMIN_EMAIL: z
     .email()
+    .max(EMAIL_MAX_CHARS)
     .transform((email) => email.toLowerCase())
     .default('admin@example.com'),
   ADMIN_PASSWORD: z.string().min(8).default(DEFAULT_ADMIN_PASSWORD),
@@ -29,7 +34,7 @@ export const localEnvSchema = z.object({
   AWS_ENDPOINT_URL: env.url().optional(),
   AWS_REGION: z
     .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region code such as us-east-1')
+    .regex(/^[a-z]{2,}(-[a-z]+)+-\d+$/, 'must be an AWS region code such as us-east-1')
     .default('us-east-1'),
   /** Real Cognito instead of cognito-local: both ids must be set. */
   COGNITO_USER_POOL_ID: z.string().optional(),

@@ -7,6 +7,10 @@ describe('npm start\'s ADMIN_EMAIL', () => {
     expect(loadLocalConfig({ ADMIN_EMAIL: 'Admin.Ops@Example.COM' }).ADMIN_EMAIL).toBe('admin.ops@example.com');
   });
 
+  it('when it is longer than sign-in takes (128), then the error names it, instead of an admin that can never sign in', () => {
+    expect(() => loadLocalConfig({ ADMIN_EMAIL: `${'a'.repeat(60)}@${'b'.repeat(64)}.com` })).toThrow(/ADMIN_EMAIL/);
+  });
+
   it('when it is unset or not an email, then the default, or an error naming it', () => {
     expect(loadLocalConfig({}).ADMIN_EMAIL).toBe('admin@example.com');
     expect(() => loadLocalConfig({ ADMIN_EMAIL: 'admin' })).toThrow(/ADMIN_EMAIL/);
@@ -43,6 +47,7 @@ describe('npm start\'s other settings, checked before anything starts', () => {
   it('when AWS_REGION is not a region code, then the config error names it', () => {
     expect(problemsOf({ AWS_REGION: 'us east 1' })).toEqual([expect.stringMatching(/^AWS_REGION: must be an AWS region code such as us-east-1 \(got "us east 1"\)$/)]);
     expect(problemsOf({ AWS_REGION: 'ap-southeast-2' })).toEqual([]);
+    expect(problemsOf({ AWS_REGION: 'eusc-de-east-1' })).toEqual([]);
   });
 
   it('when only one of COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID is set, then the config error names both', () => {
