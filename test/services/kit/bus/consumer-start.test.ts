@@ -27,6 +27,18 @@ afterAll(() => harness.close());
 
 const said = (msg: string) => harness.lines.filter((line) => line.msg === msg);
 
+/** One event through the outbox and the topic: the consumer under test handles it, once. */
+async function expectConsumedOnce(label: string): Promise<void> {
+  const [id] = await harness.produce(1, label);
+  const relay = harness.relay();
+  await relay.start();
+  try {
+    await waitFor('the event consumed', () => harness.effects(), (effects) => effects.get(id!) === 1);
+  } finally {
+    await relay.stop();
+  }
+}
+
 /** A port where nothing listens until `open()`, which then forwards it to the emulator. */
 async function lateEndpoint() {
   const port = await freePort();
@@ -53,79 +65,72 @@ async function lateEndpoint() {
   };
 }
 
-describe('a consumer started while SQS cannot be reached', () => {
-  it('when SQS answers later, then start() settles, the dead-letter queue is found, and events are consumed', { timeout: 60_000 }, async () => {
-    await harness.useNewQueue();
-    const late = await lateEndpoint();
-    const clients = createBusClients({ endpoint: late.endpoint });
-    const consumer = harness.consumer({ sqs: clients.sqs });
-    try {
-      const starting = consumer.start();
-      await waitFor('a failed lookup', async () => said('dead-letter queue lookup failed; retrying').length, (n) => n >= 2, 10_000);
-      await late.open();
-      await starting;
-      expect(said('queue has no redrive policy; failing events retry forever')).toEqual([]);
-      const [id] = await harness.produce(1, 'late');
-      const relay = harness.relay();
-      await relay.start();
-      try {
-        await waitFor('the event consumed', () => harness.effects(), (effects) => effects.get(id!) === 1);
-      } finally {
-        await relay.stop();
-      }
-    } finally {
+const FAILED_LOOKUP = 'dead-letter queue lookup failed; retrying';
+
+/** A consumer on a fresh queue, whose SQS client goes through a port that opens only when told. */
+async function consumerBehindLateSqs() {
+  await harness.useNewQueue();
+  const late = await lateEndpoint();
+  const clients = createBusClients({ endpoint: late.endpoint });
+  const consumer = harness.consumer({ sqs: clients.sqs });
+  const earlier = said(FAILED_LOOKUP).length;
+  return {
+    late,
+    consumer,
+    /** Failed lookups of this consumer so far. */
+    failedLookups: () => said(FAILED_LOOKUP).length - earlier,
+    close: async () => {
       await consumer.stop();
       clients.close();
       await late.close();
+    },
+  };
+}
+
+describe('a consumer started while SQS cannot be reached', () => {
+  it('when SQS answers later, then start() settles, the dead-letter queue is found, and events are consumed', { timeout: 60_000 }, async () => {
+    const { late, consumer, failedLookups, close } = await consumerBehindLateSqs();
+    try {
+      const starting = consumer.start();
+      await waitFor('two failed lookups', async () => failedLookups(), (n) => n >= 2, 10_000);
+      await late.open();
+      await starting;
+      expect(said('queue has no redrive policy; failing events retry forever')).toEqual([]);
+      await expectConsumedOnce('late');
+    } finally {
+      await close();
     }
   });
 
   it('when the service stops before SQS answers, then start() settles and nothing keeps polling', { timeout: 30_000 }, async () => {
-    const late = await lateEndpoint();
-    const clients = createBusClients({ endpoint: late.endpoint });
-    const consumer = harness.consumer({ sqs: clients.sqs });
-    const earlier = said('dead-letter queue lookup failed; retrying').length;
+    const { consumer, failedLookups, close } = await consumerBehindLateSqs();
     try {
       const starting = consumer.start();
-      await waitFor('a failed lookup', async () => said('dead-letter queue lookup failed; retrying').length, (n) => n > earlier, 10_000);
+      await waitFor('a failed lookup', async () => failedLookups(), (n) => n >= 1, 10_000);
       await consumer.stop();
       await starting;
-      const lookups = said('dead-letter queue lookup failed; retrying').length;
+      const lookups = failedLookups();
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      expect(said('dead-letter queue lookup failed; retrying').length).toBe(lookups);
+      expect(failedLookups()).toBe(lookups);
     } finally {
-      clients.close();
-      await late.close();
+      await close();
     }
   });
 
   it('when it is stopped and started again while SQS does not answer, then one start goes on: one set of poll loops, each event once', { timeout: 60_000 }, async () => {
-    await harness.useNewQueue();
-    const late = await lateEndpoint();
-    const clients = createBusClients({ endpoint: late.endpoint });
-    const consumer = harness.consumer({ sqs: clients.sqs });
+    const { late, consumer, failedLookups, close } = await consumerBehindLateSqs();
     const startedBefore = said('consumer started').length;
-    const earlier = said('dead-letter queue lookup failed; retrying').length;
     try {
       const first = consumer.start();
-      await waitFor('a failed lookup', async () => said('dead-letter queue lookup failed; retrying').length, (n) => n > earlier, 10_000);
+      await waitFor('a failed lookup', async () => failedLookups(), (n) => n >= 1, 10_000);
       await consumer.stop();
       const second = consumer.start();
       await late.open();
       await Promise.all([first, second]);
       expect(said('consumer started').length - startedBefore).toBe(1);
-      const [id] = await harness.produce(1, 'restarted');
-      const relay = harness.relay();
-      await relay.start();
-      try {
-        await waitFor('the event consumed', () => harness.effects(), (effects) => effects.get(id!) === 1);
-      } finally {
-        await relay.stop();
-      }
+      await expectConsumedOnce('restarted');
     } finally {
-      await consumer.stop();
-      clients.close();
-      await late.close();
+      await close();
     }
   });
 });
@@ -147,13 +152,13 @@ describe('a service\'s bus stopped while its consumer waits for SQS', () => {
         consumer: { parse: parseNoteAdded, handle: async () => {} },
       });
       const lines = (msg: string) => logs.lines.filter((line) => line.msg === msg).length;
-      await waitFor('a failed lookup', async () => lines('dead-letter queue lookup failed; retrying'), (n) => n >= 1, 10_000);
+      await waitFor('a failed lookup', async () => lines(FAILED_LOOKUP), (n) => n >= 1, 10_000);
       await bus.stop();
       await bus.started;
-      const lookups = lines('dead-letter queue lookup failed; retrying');
+      const lookups = lines(FAILED_LOOKUP);
       await pool.db.transaction((tx) => enqueue(tx, noteAddedEvent('after the stop')));
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect(lines('dead-letter queue lookup failed; retrying')).toBe(lookups);
+      expect(lines(FAILED_LOOKUP)).toBe(lookups);
       expect(lines('outbox relay cannot publish; retrying')).toBe(0);
       await pool.close();
     } finally {
