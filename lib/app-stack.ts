@@ -220,15 +220,13 @@ export class AppStack extends Stack {
       });
     }
 
+    // Every instance of a stage is of one class.
+    const databaseLimits = { maxConnections: maxConnections(stage.database.instanceType), memoryBytes: instanceMemoryBytes(stage.database.instanceType) };
     this.observability = new Observability(this, 'Observability', {
       name: prefix,
       api: this.api.restApi,
       services: Object.entries(this.services).map(([name, svc]) => ({ name, service: svc.service, targetGroup: svc.targetGroup })),
-      databases: [...new Set(Object.values(props.databases).map((db) => db.instance))].map((instance) => ({
-        instance,
-        maxConnections: maxConnections(stage.database.instanceType),
-        memoryBytes: instanceMemoryBytes(stage.database.instanceType),
-      })),
+      databases: [...new Set(Object.values(props.databases).map((db) => db.instance))].map((instance) => ({ instance, ...databaseLimits })),
       deadLetterQueues: Object.entries(this.bus.consumers).map(([name, c]) => ({ name, queue: c.deadLetterQueue })),
       alarms: [
         ...Object.values(this.bus.consumers).flatMap((c) => [c.deadLetterAlarm, c.backlogAlarm]),

@@ -34,8 +34,8 @@ export function lockDataDir(dataDir: string, pid = process.pid): void {
       return;
     }
     const holder = readHolder(file);
-    if (holder && holder.pid !== pid && isLive(holder)) throw inUse(dataDir, file, holder.pid);
-    takeOver(dataDir, file, holder);
+    if (holder && holder.pid !== pid && isLive(holder, mine.bootId)) throw inUse(dataDir, file, holder.pid);
+    takeOver(dataDir, file, holder, mine.bootId);
   }
   throw new Error(`could not take ${file}: other launchers keep taking it at the same moment`);
 }
@@ -65,7 +65,7 @@ function createWith(dataDir: string, file: string, holder: Holder): boolean {
  * Moves a dead holder's file aside and deletes it; if what was moved is a live launcher's (it took the file over
  * between our reading and our move), puts it back and refuses.
  */
-function takeOver(dataDir: string, file: string, seen: Holder | undefined): void {
+function takeOver(dataDir: string, file: string, seen: Holder | undefined, thisBoot: string): void {
   const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
     renameSync(file, aside);
@@ -75,7 +75,7 @@ function takeOver(dataDir: string, file: string, seen: Holder | undefined): void
   }
   const moved = readHolder(aside);
   try {
-    if (moved && moved.pid !== seen?.pid && isLive(moved)) {
+    if (moved && moved.pid !== seen?.pid && isLive(moved, thisBoot)) {
       linkSync(aside, file);
       throw inUse(dataDir, file, moved.pid);
     }
@@ -94,10 +94,9 @@ function readHolder(file: string): Holder | undefined {
 }
 
 /** A launcher still running: its pid is alive, and (where both are known) on this boot of the machine. */
-function isLive(holder: Holder): boolean {
+function isLive(holder: Holder, thisBoot: string): boolean {
   if (!Number.isInteger(holder.pid) || holder.pid <= 0) return false;
-  const now = bootId();
-  if (holder.bootId && now && holder.bootId !== now) return false;
+  if (holder.bootId && thisBoot && holder.bootId !== thisBoot) return false;
   return isAlive(holder.pid);
 }
 

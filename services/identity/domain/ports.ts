@@ -2,7 +2,7 @@
 import type { EventData } from '../../contracts/events';
 import type { PaidInvoice, PaidInvoiceOutcome } from './paid-invoice';
 import type { NewProfile, Profile } from './profile';
-import type { ClaimOutcome, OrphanHint } from './signup-claim';
+import type { ClaimOutcome, ClaimState } from './signup-claim';
 
 export interface ProfileRepository {
   findById(id: string): Promise<Profile | undefined>;
@@ -24,12 +24,6 @@ export class DuplicateProfileError extends Error {
     super(`a profile with this id or email (${email}) exists`);
     this.name = 'DuplicateProfileError';
   }
-}
-
-/** An email's claim row as it stands: a signup in flight, and the notes of what may be left in the directory. */
-export interface ClaimState {
-  readonly leaseHeld: boolean;
-  readonly orphan: OrphanHint;
 }
 
 /** A signup's lease on an email and its notes on what an attempt left in the directory (see signup-claim.ts). */

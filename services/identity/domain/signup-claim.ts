@@ -18,6 +18,12 @@ export interface OrphanHint {
   readonly sub: string | null;
 }
 
+/** An email's claim row as it stands: a signup in flight, and the notes of what may be left in the directory. */
+export interface ClaimState {
+  readonly leaseHeld: boolean;
+  readonly orphan: OrphanHint;
+}
+
 export type ClaimOutcome =
   | { readonly held: true; readonly orphan: OrphanHint | undefined }
   | { readonly held: false };

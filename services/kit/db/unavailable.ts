@@ -8,7 +8,7 @@
 import pg from 'pg';
 
 /** Set by the pool on the error of a connection it could not open (refused, timed out, unreachable). */
-export const DATABASE_CONNECT_FAILED = Symbol.for('platform.database.connect-failed');
+const DATABASE_CONNECT_FAILED = Symbol.for('platform.database.connect-failed');
 
 /**
  * admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, query_canceled (statement_timeout),
