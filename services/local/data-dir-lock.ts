@@ -7,7 +7,7 @@
  * before the machine restarted, belongs to no live launcher, and the file is taken over.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../kit/config';
 import { isAlive } from './process-alive';
@@ -28,22 +28,30 @@ export function lockDataDir(dataDir: string, pid = process.pid): void {
   }
   const file = path.join(dataDir, LOCK_FILE);
   const mine: Holder = { pid, bootId: bootId() };
-  for (let attempt = 0; attempt < 3; attempt += 1) {
+  const deadline = Date.now() + TAKE_WITHIN_MS;
+  while (Date.now() < deadline) {
     if (createWith(dataDir, file, mine)) {
       process.once('exit', () => releaseDataDir(dataDir, pid));
       return;
     }
     const holder = readHolder(file);
     if (holder && holder.pid !== pid && isLive(holder, mine.bootId)) throw inUse(dataDir, file, holder.pid);
-    takeOver(dataDir, file, holder, mine.bootId);
+    if (holder && !removeIfDead(dataDir, file, mine)) pause(10); // another launcher is removing it
   }
-  throw new Error(`could not take ${file}: other launchers keep taking it at the same moment`);
+  throw new Error(`could not take ${file} within ${TAKE_WITHIN_MS / 1000} s: other launchers keep taking it; try again`);
 }
+
+/** How long several launchers started at once may take to settle which one has DATA_DIR. */
+const TAKE_WITHIN_MS = 15_000;
 
 /** Removes the lock if it is still this process's. */
 export function releaseDataDir(dataDir: string, pid = process.pid): void {
   const file = path.join(dataDir, LOCK_FILE);
-  if (readHolder(file)?.pid === pid) rmSync(file, { force: true });
+  try {
+    if (readHolder(file)?.pid === pid) rmSync(file, { force: true });
+  } catch {
+    // Called on exit: a lock file that cannot be read is left for the next launcher to report.
+  }
 }
 
 /** The lock file made whole at once (written aside, then linked in): true if it was made, false if one exists. */
@@ -62,34 +70,55 @@ function createWith(dataDir: string, file: string, holder: Holder): boolean {
 }
 
 /**
- * Moves a dead holder's file aside and deletes it; if what was moved is a live launcher's (it took the file over
- * between our reading and our move), puts it back and refuses.
+ * Deletes a dead holder's lock file; false if another launcher is doing so (try again). Reading the holder and
+ * deleting its file are two steps, so they run under a second, short-lived file made exclusively: only its maker
+ * deletes a lock file (a live launcher deletes only its own), so the file it found dead cannot be swapped for a
+ * live launcher's before the delete. A takeover file older than GUARD_STALE_MS was left by a launcher killed in
+ * those few microseconds, and is deleted.
  */
-function takeOver(dataDir: string, file: string, seen: Holder | undefined, thisBoot: string): void {
-  const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+function removeIfDead(dataDir: string, file: string, mine: Holder): boolean {
+  const guard = `${file}.takeover`;
   try {
-    renameSync(file, aside);
+    writeFileSync(guard, `${process.pid}\n`, { flag: 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // gone already: try to create it again
-    throw unusable(dataDir, error);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unusable(dataDir, error);
+    if (ageMs(guard) > GUARD_STALE_MS) rmSync(guard, { force: true });
+    return false;
   }
-  const moved = readHolder(aside);
   try {
-    if (moved && moved.pid !== seen?.pid && isLive(moved, thisBoot)) {
-      linkSync(aside, file);
-      throw inUse(dataDir, file, moved.pid);
-    }
+    const holder = readHolder(file);
+    // Our own pid there is a file left by an earlier process that had this pid, or this process's own.
+    if (holder && (holder.pid === mine.pid || !isLive(holder, mine.bootId))) rmSync(file, { force: true });
+    return true;
   } finally {
-    rmSync(aside, { force: true });
+    rmSync(guard, { force: true });
   }
 }
 
+/** Far longer than the two file operations it guards take, even on a machine that is swapping. */
+const GUARD_STALE_MS = 10_000;
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** Blocks this thread for a moment: the lock is taken before anything else starts, so nothing waits on it. */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The lock file's holder; undefined if there is no file. */
 function readHolder(file: string): Holder | undefined {
   try {
     const [pid, boot = ''] = readFileSync(file, 'utf8').trim().split(/\s+/);
     return { pid: Number(pid), bootId: boot };
-  } catch {
-    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw unusable(path.dirname(file), error);
   }
 }
 

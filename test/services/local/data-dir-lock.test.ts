@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -87,6 +87,41 @@ describe('a DATA_DIR lock left behind', () => {
     lockDataDir(dir, 4242);
     expect(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toMatch(/^4242 /);
     releaseDataDir(dir, 4242);
+  });
+
+  it('when it names this very process (its pid, reused after a restart), then it is taken', async () => {
+    await writeFile(path.join(dir, LOCK_FILE), `${process.pid} not-this-boot\n`);
+    lockDataDir(dir);
+    expect(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toMatch(new RegExp(`^${process.pid} `));
+    releaseDataDir(dir);
+    expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('when a launcher was killed while taking over a dead lock (its takeover file is old), then the next one still takes it', async () => {
+    const dead = otherProcess();
+    await dead.end();
+    await writeFile(path.join(dir, LOCK_FILE), `${dead.pid}\n`);
+    const guard = path.join(dir, `${LOCK_FILE}.takeover`);
+    await writeFile(guard, `${dead.pid}\n`);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await utimes(guard, minuteAgo, minuteAgo);
+    lockDataDir(dir, 4242);
+    expect(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toMatch(/^4242 /);
+    expect(existsSync(guard)).toBe(false);
+    releaseDataDir(dir, 4242);
+  });
+
+  it('when the lock cannot be read (it is a folder), then starting refuses, naming DATA_DIR', async () => {
+    await mkdir(path.join(dir, LOCK_FILE));
+    const error = (() => {
+      try {
+        lockDataDir(dir, 4242);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^DATA_DIR: ${dir} cannot hold the platform's data`))]);
   });
 
   it('when several launchers start at once over a dead launcher\'s lock, then exactly one takes it', { timeout: 60_000 }, async () => {
