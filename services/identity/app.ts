@@ -3,6 +3,7 @@ import { createHttpApp } from '../kit/http/app';
 import type { ReadinessCheck, StartedCheck } from '../kit/http/health';
 import type { Logger } from '../kit/logger';
 import { accountUseCases } from './domain/account-use-cases';
+import { unavailableAs503 } from './domain/directory-unavailable';
 import type { IdentityProvider, UnitOfWork } from './domain/ports';
 import { sessionUseCases } from './domain/session-use-cases';
 import { signupUseCases } from './domain/signup-use-cases';
@@ -21,7 +22,8 @@ export interface IdentityAppDeps {
 }
 
 /** The Identity service without a port: tests drive it directly, main.ts listens. */
-export function createIdentityApp(deps: IdentityAppDeps): Express {
+export function createIdentityApp(appDeps: IdentityAppDeps): Express {
+  const deps = { ...appDeps, identityProvider: unavailableAs503(appDeps.identityProvider) };
   const routes = identityRoutes({
     signups: signupUseCases(deps),
     sessions: sessionUseCases(deps),

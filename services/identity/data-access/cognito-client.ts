@@ -1,4 +1,5 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { requestHandlerWith, type RequestDeadlines } from '../../kit/aws/request-deadlines';
 
 export interface CognitoClientSettings {
   readonly AWS_REGION: string;
@@ -7,14 +8,21 @@ export interface CognitoClientSettings {
 }
 
 /**
- * One SDK client per process. Timeouts bound how long a signup can hold its email's lease, and how long a
- * request waits on Cognito before failing.
+ * A signup makes at most five Cognito calls (find and remove a leftover user, create, set the password, remove
+ * on failure), each of at most two attempts of these deadlines: about 55 s in all, inside the email's 60 s lease
+ * (CLAIM_LEASE_MS), so a lease never runs out under a signup that is still calling. Cognito answers in well under
+ * a second when healthy.
  */
-export function cognitoClientFromConfig(config: CognitoClientSettings): CognitoIdentityProviderClient {
+export const COGNITO_DEADLINES: RequestDeadlines = { connectMs: 2_000, requestMs: 5_000 };
+export const COGNITO_MAX_ATTEMPTS = 2;
+
+/** One SDK client per process; a request waits on Cognito at most COGNITO_DEADLINES per attempt. */
+export function cognitoClientFromConfig(config: CognitoClientSettings, deadlines: RequestDeadlines = COGNITO_DEADLINES): CognitoIdentityProviderClient {
   const endpoint = config.COGNITO_ENDPOINT?.replace(/\/+$/, '');
   return new CognitoIdentityProviderClient({
     region: config.AWS_REGION,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+    maxAttempts: COGNITO_MAX_ATTEMPTS,
+    requestHandler: requestHandlerWith(deadlines),
     // The emulator checks no signature, but the SDK insists on some credentials.
     ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });

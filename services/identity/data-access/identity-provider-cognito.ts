@@ -12,10 +12,12 @@ import {
 import {
   BadCredentialsError,
   EmailInUseError,
+  IdentityProviderUnavailableError,
   RejectedPasswordError,
   type IdentityProvider,
   type Tokens,
 } from '../domain/ports';
+import { isAwsUnavailable } from '../../kit/aws/unavailable';
 
 export interface IdentityProviderCognitoOptions {
   readonly client: CognitoIdentityProviderClient;
@@ -44,10 +46,21 @@ const SIGN_IN_FAILURES = [
   'PasswordResetRequiredException',
 ];
 
+/** A failure of Cognito itself (down, throttling, unreachable, or the pool's trigger failing), not of the request. */
+const unavailableOr = (error: unknown): unknown =>
+  isAwsUnavailable(error) || isNamed(error, 'UnexpectedLambdaException') ? new IdentityProviderUnavailableError(RETRY_AFTER_SECONDS, { cause: error }) : error;
+
+/** What a caller is told to wait before trying again while Cognito cannot answer (the SDK has retried already). */
+const RETRY_AFTER_SECONDS = 2;
+
 export function identityProviderCognito({ client, userPoolId, clientId, globalSignOut = true }: IdentityProviderCognitoOptions): IdentityProvider {
+  type Send = CognitoIdentityProviderClient['send'];
+  /** Every call to the pool, with Cognito's own failures as IdentityProviderUnavailableError. */
+  const send = ((command: Parameters<Send>[0]) => client.send(command).catch((error: unknown) => Promise.reject(unavailableOr(error)))) as Send;
+
   const deleteUser = async (username: string) => {
     try {
-      await client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username }));
+      await send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username }));
     } catch (error) {
       if (!isNamed(error, 'UserNotFoundException')) throw error;
     }
@@ -55,7 +68,7 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
 
   const authenticate = async (flow: 'USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH', parameters: Record<string, string>) => {
     try {
-      const answer = await client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: flow, AuthParameters: parameters }));
+      const answer = await send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: flow, AuthParameters: parameters }));
       // A challenge (new password, MFA) is a sign-in this API cannot finish: as good as wrong credentials.
       if (!answer.AuthenticationResult) throw new BadCredentialsError({ cause: answer.ChallengeName });
       return toTokens(answer.AuthenticationResult);
@@ -69,7 +82,7 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
     async createUser(email, password) {
       let sub: string | undefined;
       try {
-        const { User } = await client.send(
+        const { User } = await send(
           new AdminCreateUserCommand({
             UserPoolId: userPoolId,
             Username: email,
@@ -88,7 +101,7 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
       if (!sub) throw new Error('Cognito created a user without a sub');
       try {
         const permanent = { UserPoolId: userPoolId, Username: sub, Password: password, Permanent: true };
-        await client.send(new AdminSetUserPasswordCommand(permanent));
+        await send(new AdminSetUserPasswordCommand(permanent));
       } catch (error) {
         // A user without the caller's password is of no use to anyone: remove it before reporting.
         await deleteUser(sub);
@@ -100,7 +113,7 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
 
     async findUser(emailOrUsername) {
       try {
-        const user = await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: emailOrUsername }));
+        const user = await send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: emailOrUsername }));
         const attribute = (name: string) => user.UserAttributes?.find((entry) => entry.Name === name)?.Value;
         const sub = attribute('sub');
         if (!sub || !user.UserCreateDate) return undefined;
@@ -117,7 +130,7 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
     async signOutEverywhere(username) {
       if (!globalSignOut) return;
       try {
-        await client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: userPoolId, Username: username }));
+        await send(new AdminUserGlobalSignOutCommand({ UserPoolId: userPoolId, Username: username }));
       } catch (error) {
         if (!isNamed(error, 'UserNotFoundException')) throw error;
       }

@@ -21,6 +21,18 @@ export interface AccountUseCaseDeps {
  */
 const noAccount = () => AppError.unauthorized('The account behind this token does not exist.', true);
 
+/**
+ * The directory could not be reached after the database half of a deletion committed: the profile is gone and the
+ * token revoked (so repeating the request with it answers 401), but the sign-in user is left. A new sign-in and
+ * another DELETE finish the job.
+ */
+const unfinishedDeletion = (cause: AppError) =>
+  new AppError(503, 'deletion-unfinished', {
+    detail: 'Your profile is deleted and your tokens are revoked, but the sign-in account could not be removed yet: sign in again and repeat DELETE /identity/me to finish.',
+    headers: cause.headers,
+    cause,
+  });
+
 export function accountUseCases(deps: AccountUseCaseDeps): AccountUseCases {
   const { unitOfWork, identityProvider } = deps;
   const profileOf = async (caller: Caller) =>
@@ -60,10 +72,15 @@ export function accountUseCases(deps: AccountUseCaseDeps): AccountUseCases {
       }
       // Only the directory user the token names by both username and sub: a token whose two claims disagree
       // (forgeable offline only) must not reach someone else's user.
-      const user = await identityProvider.findUser(caller.username);
-      if (user && user.sub === caller.sub) {
-        await identityProvider.signOutEverywhere(caller.username);
-        await identityProvider.deleteUser(caller.username);
+      try {
+        const user = await identityProvider.findUser(caller.username);
+        if (user && user.sub === caller.sub) {
+          await identityProvider.signOutEverywhere(caller.username);
+          await identityProvider.deleteUser(caller.username);
+        }
+      } catch (error) {
+        if (error instanceof AppError && error.status === 503) throw unfinishedDeletion(error);
+        throw error;
       }
       // Also after a retry that found the profile already gone: the leftover note has done its job.
       if (isProfileId(caller.sub)) await unitOfWork.claims.forgetDeletedUser(caller.sub);

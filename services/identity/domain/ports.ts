@@ -102,6 +102,7 @@ export interface DirectoryUser {
 }
 
 /** The user directory, which issues the tokens (Cognito). */
+/** Every method throws `IdentityProviderUnavailableError` when the directory cannot answer now. */
 export interface IdentityProvider {
   /**
    * A confirmed user with a permanent password, able to sign in at once; resolves with its `sub`.
@@ -119,6 +120,17 @@ export interface IdentityProvider {
   signIn(email: string, password: string): Promise<Tokens>;
   /** Throws `BadCredentialsError` when the refresh token is not (or no longer) valid. */
   refresh(refreshToken: string): Promise<Tokens>;
+}
+
+/** The directory cannot answer now (down, throttling us, unreachable); a retry in a moment may work. */
+export class IdentityProviderUnavailableError extends Error {
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super('The user directory is unavailable.', options);
+    this.name = 'IdentityProviderUnavailableError';
+  }
 }
 
 export class EmailInUseError extends Error {

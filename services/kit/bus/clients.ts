@@ -5,6 +5,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { requestHandlerWith } from '../aws/request-deadlines';
 
 export interface BusClients {
   readonly sns: SNSClient;
@@ -42,13 +43,13 @@ export function createBusClients(options: BusClientOptions = {}): BusClients {
     region,
     ...local,
     maxAttempts: 2, // the outbox relay retries with its own capped backoff
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: options.publishTimeoutMs ?? 10_000 },
+    requestHandler: requestHandlerWith({ connectMs: 2_000, requestMs: options.publishTimeoutMs ?? 10_000 }),
   });
   const sqs = new SQSClient({
     region,
     ...local,
     // Longer than the 20 s long poll, so a waiting receive is never cut off by the client.
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: 30_000 },
+    requestHandler: requestHandlerWith({ connectMs: 2_000, requestMs: 30_000 }),
   });
   return {
     sns,

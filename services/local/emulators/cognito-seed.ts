@@ -14,6 +14,7 @@ import {
   ListGroupsCommand,
   ListUserPoolClientsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { requestHandlerWith } from '../../kit/aws/request-deadlines';
 
 /** The app client the seed makes, and that the services and the gateway use. */
 export const PLATFORM_CLIENT_NAME = 'platform';
@@ -41,6 +42,8 @@ export function localCognitoClient(endpoint: string, region: string): CognitoIde
     endpoint,
     region,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // A hung emulator fails the launcher's seeding instead of holding it forever.
+    requestHandler: requestHandlerWith({ connectMs: 2_000, requestMs: 10_000 }),
   });
 }
 

@@ -1,0 +1,16 @@
+/**
+ * The HTTP deadlines of an AWS SDK client. @smithy/node-http-handler 4.x only logs a warning when a request
+ * outlives `requestTimeout`, and lets it run on, unless `throwOnRequestTimeout` is set: without it, a hung Cognito,
+ * SNS or SQS connection would hold a signup's lease, an outbox batch or a consumer's poll forever.
+ */
+export interface RequestDeadlines {
+  /** Opening the connection. */
+  readonly connectMs: number;
+  /** The whole request, from sending to the last byte of the answer. */
+  readonly requestMs: number;
+}
+
+/** The `requestHandler` options for a client constructor: both deadlines, enforced. */
+export function requestHandlerWith({ connectMs, requestMs }: RequestDeadlines) {
+  return { connectionTimeout: connectMs, requestTimeout: requestMs, throwOnRequestTimeout: true } as const;
+}
