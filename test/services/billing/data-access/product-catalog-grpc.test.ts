@@ -231,6 +231,24 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
     await expect.poll(async () => (await createInvoice(app, linesOf(products[0]!))).status, { timeout: 5_000, interval: 25 }).toBe(201);
   });
 
+  it('when the half-open trial\'s caller goes away while Product is still down, then the breaker opens again instead of closing', async () => {
+    const server = await standIn(
+      (_ids, context) => new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(new ConnectError('gone', Code.Canceled)))),
+    );
+    // Product hangs: every call ends at Billing's deadline (DEADLINE_EXCEEDED, a Product failure).
+    const { catalog } = billing.grpcApp(server.url, { ...FAST, timeoutMs: 300, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 200 });
+    expect((await failureOf(catalog.findProducts([randomUUID()]))).code).toBe(Code.DeadlineExceeded);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    // The trial: its only caller leaves long before the deadline.
+    expect((await failureOf(catalog.findProducts([randomUUID()], { signal: AbortSignal.timeout(20) }))).code).toBe(Code.Canceled);
+    await eventually('the trial reaching Product', () => server.calls === 2);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the trial reaches its deadline
+    // Open again: the next lookup fails fast, without reaching Product.
+    const error = await catalog.findProducts([randomUUID()]).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(CatalogUnavailableError);
+    expect(server.calls).toBe(2);
+  });
+
   it('when a flood of invoices names unknown products, then every one answers 422 and the breaker stays closed', async () => {
     const { app, catalog } = billing.grpcApp(real.url, { ...FAST, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
     const flood = await Promise.all(Array.from({ length: 30 }, () => createInvoice(app, linesOf(products[0]!, { id: randomUUID() }))));
