@@ -3,7 +3,8 @@
  * resolved from the caller's credentials. The stage comes from `-c stage=dev|prod` (default dev), and the
  * browser origins CORS allows from `-c corsOrigins=https://…` (prod allows none until they are named), and
  * `-c waf=true|false` overrides the stage's AWS WAF setting (off in dev, on in prod), `-c alarmEmail=…` subscribes
- * an e-mail address to the alarms, `-c natImageId=ami-…` pins the dev NAT instance's image, `databaseAccess` adds
+ * an e-mail address to the alarms, `-c deploymentRollback=false` deploys without rolling back on the fault alarm
+ * (an emergency fix), `-c natImageId=ami-…` pins the dev NAT instance's image, `databaseAccess` adds
  * the operators' database access host (`databaseAccessImageId=ami-…` pins its image), and `restoreFrom` makes
  * instances from snapshots (those three best kept in cdk.json while they apply).
  */
@@ -11,7 +12,7 @@ import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { withRestoredDatabases } from '../lib/database-restore';
 import { createPlatform } from '../lib/platform';
-import { stageSettings, type StageSettings, withAlarmEmail, withCorsOrigins, withDatabaseAccess, withDatabaseAccessImage, withNatImage, withWaf } from '../lib/stages';
+import { stageSettings, type StageSettings, withAlarmEmail, withCorsOrigins, withDeploymentRollback, withDatabaseAccess, withDatabaseAccessImage, withNatImage, withWaf } from '../lib/stages';
 
 /** The price table and the stage sizes are for us-east-1; a concrete region is needed for ALB access logs. */
 const DEFAULT_REGION = 'us-east-1';
@@ -27,6 +28,7 @@ const overrides: ReadonlyArray<[string, (stage: StageSettings, value: unknown) =
   ['waf', withWaf],
   ['natImageId', withNatImage],
   ['alarmEmail', withAlarmEmail],
+  ['deploymentRollback', withDeploymentRollback],
   ['databaseAccess', withDatabaseAccess],
   ['databaseAccessImageId', withDatabaseAccessImage],
   ['restoreFrom', withRestoredDatabases],

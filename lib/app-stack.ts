@@ -149,6 +149,7 @@ export class AppStack extends Stack {
         ...(extra.grpcPort ? { grpcPort: extra.grpcPort } : {}),
         migratedBy: migrations.resource,
         logRetention: retention,
+        rollbackOnFaults: stage.deploymentRollback ?? true,
       });
     };
     const product = service('product', 1, { connect: true, dnsName: PRODUCT_DNS_NAME, grpcPort: INTERNAL_GRPC.product.port });

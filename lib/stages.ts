@@ -63,6 +63,12 @@ export interface StageSettings {
   /** Receives alarm notifications; unset means subscribe by hand to the alerts topic. */
   readonly alarmEmail?: string;
   /**
+   * Whether a deployment rolls back when the service's fault alarm fires (lib/constructs/server-fault-alarm.ts). On in
+   * both stages; `-c deploymentRollback=false` is the emergency switch for a fix that must go out while it fires.
+   * @default true
+   */
+  readonly deploymentRollback?: boolean;
+  /**
    * A host operators tunnel through to the databases (lib/constructs/database-access.ts), for when something must
    * be looked at or fixed by hand. Off unless asked for (`"databaseAccess": true` in cdk.json's context, or `-c`): a
    * standing way in is a standing risk, and it has a monthly cost (`npm run cost` prices it when on).
@@ -208,6 +214,12 @@ export function withDatabaseAccessImage(stage: StageSettings, value: unknown): S
 export function withNatImage(stage: StageSettings, value: unknown): StageSettings {
   if (value === undefined || stage.network.nat !== 'instance') return stage;
   return { ...stage, network: { ...stage.network, natImageId: String(value).trim() } };
+}
+
+/** `-c deploymentRollback=false` (bin/app.ts): deploy without rolling back on the fault alarm, for one emergency deploy. */
+export function withDeploymentRollback(stage: StageSettings, value: unknown): StageSettings {
+  if (value === undefined) return stage;
+  return { ...stage, deploymentRollback: onOff('deploymentRollback', value) };
 }
 
 /** `-c alarmEmail=ops@example.org` (bin/app.ts): who gets the alarms (an e-mail subscription to the alerts topic). */

@@ -177,9 +177,12 @@ export function priceTemplates(stage: string, templates: Readonly<Record<string,
         case 'AWS::SecretsManager::Secret':
           add(id, type, p.secretMonth, 'secret');
           break;
-        case 'AWS::CloudWatch::Alarm':
-          add(id, type, p.alarmMonth, 'standard-resolution alarm');
+        case 'AWS::CloudWatch::Alarm': {
+          // Priced per metric it reads: a metric-math alarm pays for each metric in its expression.
+          const metrics = Array.isArray(props.Metrics) ? props.Metrics.filter((m) => (m as Properties).MetricStat !== undefined).length : 1;
+          add(id, type, metrics * p.alarmMonth, metrics > 1 ? `standard-resolution alarm on ${metrics} metrics` : 'standard-resolution alarm');
           break;
+        }
         case 'AWS::CloudWatch::Dashboard':
           add(id, type, p.dashboardMonth, 'dashboard (the first 3 of an account are free)');
           break;

@@ -1,10 +1,11 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import {
   AlarmBehavior,
   AppProtocol,
+  type CfnService,
   type ContainerDefinition,
   type ContainerImage,
   CpuArchitecture,
@@ -17,7 +18,6 @@ import {
 import {
   ApplicationProtocol,
   ApplicationTargetGroup,
-  HttpCodeTarget,
   type IApplicationListener,
   ListenerCondition,
   TargetType,
@@ -28,6 +28,7 @@ import { Construct, type IDependable } from 'constructs';
 import { HEALTH_PATHS } from '../../services/contracts/services';
 import type { DatabaseConnection } from './database';
 import { databaseEnvironment, grantDatabaseLogin } from './microservice-database';
+import { serverFaultAlarm } from './server-fault-alarm';
 
 /** Every service listens on this port inside its task; the ALB and Service Connect reach it there. */
 export const CONTAINER_PORT = 3000;
@@ -89,6 +90,12 @@ export interface MicroserviceProps extends MicroserviceScaling {
    * @default 3 minutes
    */
   readonly readyWithin?: Duration;
+  /**
+   * Whether a deployment rolls back when `serverErrorAlarm` fires. Off is the emergency switch for a fix that must
+   * go out while the alarm is firing (the stage's `deploymentRollback`, `-c deploymentRollback=false`).
+   * @default true
+   */
+  readonly rollbackOnFaults?: boolean;
 }
 
 /**
@@ -104,8 +111,8 @@ export class Microservice extends Construct {
   public readonly targetGroup: ApplicationTargetGroup;
   public readonly logGroup: LogGroup;
   /**
-   * In alarm while the service answers more than 10 server errors (5xx) a minute, two minutes running. ECS watches
-   * it during each deployment and rolls back to the last release when it fires.
+   * In alarm while the service's own faults (500s) pass 10 a minute and 5 % of its requests, two minutes running
+   * (server-fault-alarm.ts). ECS watches it during each deployment and rolls back to the last release when it fires.
    */
   public readonly serverErrorAlarm: Alarm;
   /** `http://<dnsName>` when the service is exposed through Service Connect. */
@@ -232,17 +239,15 @@ export class Microservice extends Construct {
       });
     }
 
-    // A release whose tasks get healthy but answer 5xx passes the circuit breaker (it watches health checks only).
-    this.serverErrorAlarm = new Alarm(this, 'ServerErrors', {
-      alarmName: `${Stack.of(this).stackName}-${name}-5xx`,
-      alarmDescription: `${name} answered more than 10 server errors a minute for 2 minutes; a deployment under way rolls back.`,
-      metric: this.targetGroup.metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' }),
-      threshold: 10,
-      evaluationPeriods: 2,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    // A release whose tasks get healthy but answer 500s passes the circuit breaker (it watches health checks only).
+    this.serverErrorAlarm = serverFaultAlarm(this, { serviceName: name, logGroup: this.logGroup, targetGroup: this.targetGroup });
     this.service.enableDeploymentAlarms([this.serverErrorAlarm.alarmName], { behavior: AlarmBehavior.ROLLBACK_ON_ALARM });
+    // Switched off explicitly rather than left out: a property removed from the template is not a setting undone.
+    if (props.rollbackOnFaults === false) {
+      const cfn = this.service.node.defaultChild as CfnService;
+      cfn.addPropertyOverride('DeploymentConfiguration.Alarms.Enable', false);
+      cfn.addPropertyOverride('DeploymentConfiguration.Alarms.Rollback', false);
+    }
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minCapacity, maxCapacity: props.maxCapacity });
     scaling.scaleOnCpuUtilization('Cpu', {

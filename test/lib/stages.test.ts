@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectionBudgets, maxConnections } from '../../lib/connection-budget';
-import { STAGE_NAMES, STAGES, stageSettings, withAlarmEmail, withCorsOrigins, withDatabaseAccess, withDatabaseAccessImage, withNatImage, withWaf, type StageSettings } from '../../lib/stages';
+import { STAGE_NAMES, STAGES, stageSettings, withAlarmEmail, withCorsOrigins, withDatabaseAccess, withDatabaseAccessImage, withDeploymentRollback, withNatImage, withWaf, type StageSettings } from '../../lib/stages';
 
 describe('stage settings', () => {
   it('when a known stage is asked for, then its settings come back', () => {
@@ -80,6 +80,13 @@ describe('stage settings', () => {
     expect(withWaf(STAGES.prod, false).waf.enabled).toBe(false);
     expect(withWaf(STAGES.dev, undefined)).toBe(STAGES.dev);
     expect(() => withWaf(STAGES.dev, 'yes')).toThrow(/-c waf: expected true or false; got "yes"/);
+  });
+
+  it('when -c deploymentRollback is given, then false deploys without rolling back on the fault alarm (an emergency fix); anything but true or false is refused, naming the key', () => {
+    expect(STAGES.prod.deploymentRollback ?? true).toBe(true);
+    expect(withDeploymentRollback(STAGES.prod, 'false').deploymentRollback).toBe(false);
+    expect(withDeploymentRollback(STAGES.prod, undefined)).toBe(STAGES.prod);
+    expect(() => withDeploymentRollback(STAGES.prod, 'off')).toThrow('-c deploymentRollback: expected true or false; got "off"');
   });
 
   it('when databaseAccess is given (-c or cdk.json), then true or false turn the operators\' database access host on or off; anything else is refused, naming the key', () => {

@@ -89,6 +89,16 @@ describe('cost estimate', () => {
 });
 
 describe('npm run cost, from the command line', () => {
+  it('when an alarm reads two metrics (metric math), then it is priced as two alarm metrics, and a plain one as one', () => {
+    const stat = (name: string) => ({ Id: name, MetricStat: { Metric: { MetricName: name }, Period: 60, Stat: 'Sum' } });
+    const math = { Metrics: [{ Id: 'share', Expression: 'a / b' }, stat('a'), stat('b')] };
+    const estimate = priceTemplates('unit', { s: { Resources: { Math: { Type: 'AWS::CloudWatch::Alarm', Properties: math }, Plain: { Type: 'AWS::CloudWatch::Alarm', Properties: { MetricName: 'x' } } } } }, table);
+    expect(estimate.lines.map((line) => [line.logicalId, line.monthly])).toEqual([
+      ['Math', 2 * table.prices.alarmMonth],
+      ['Plain', table.prices.alarmMonth],
+    ]);
+  });
+
   it('when the stage or an option is unknown, then it says so in one line and exits 1, before any synthesis', async () => {
     const script = await bundleScript('scripts/cost.ts');
     try {

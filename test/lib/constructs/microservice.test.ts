@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
 import type { DatabaseConnection } from '../../../lib/constructs/database';
 import { Microservice, type MicroserviceProps } from '../../../lib/constructs/microservice';
+import { FAILED_REQUEST_LOG, SERVER_FAULT_STATUS } from '../../../services/contracts/server-faults';
 import { disposeTestApps, resourcesOf, testStack } from '../synth';
 import { importedCognito, importedDatabase, network } from './fixtures';
 
@@ -165,14 +166,20 @@ describe('Microservice', () => {
     });
   });
 
-  it('when a deployment\'s tasks get healthy but answer server errors, then its 5xx alarm rolls it back', () => {
+  it('when a deployment\'s tasks get healthy but answer faults of their own, then its fault alarm rolls it back', () => {
     const template = build().template();
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: `{ ($.msg = "${FAILED_REQUEST_LOG.message}") && ($.${FAILED_REQUEST_LOG.statusField} = ${SERVER_FAULT_STATUS}) }`,
+      MetricTransformations: [Match.objectLike({ MetricName: 'ServerFaults', MetricValue: '1', Dimensions: [{ Key: 'Service', Value: `$.${FAILED_REQUEST_LOG.serviceField}` }] })],
+    });
+    // More than 10 faults a minute and more than 5 % of the requests, two minutes running.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'HTTPCode_Target_5XX_Count',
-      Namespace: 'AWS/ApplicationELB',
-      Statistic: 'Sum',
-      Period: 60,
-      Threshold: 10,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(faults > 10, 100 * faults / requests, 0)' }),
+        Match.objectLike({ Id: 'faults', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ServerFaults', Dimensions: [{ Name: 'Service', Value: 'product' }] }), Stat: 'Sum', Period: 60 }) }),
+        Match.objectLike({ Id: 'requests', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'RequestCount', Namespace: 'AWS/ApplicationELB' }), Stat: 'Sum', Period: 60 }) }),
+      ]),
+      Threshold: 5,
       EvaluationPeriods: 2,
       TreatMissingData: 'notBreaching',
     });
@@ -182,6 +189,20 @@ describe('Microservice', () => {
         Alarms: { Enable: true, Rollback: true, AlarmNames: [{ Ref: alarmId }] },
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
       }),
+    });
+  });
+
+  it('when the alarm counts faults, then it counts the service\'s own 500s, not every 5xx at the load balancer (a dependency\'s 503s would roll back a good release)', () => {
+    const alarms = Object.values(resourcesOf(build().template(), 'AWS::CloudWatch::Alarm'));
+    expect(JSON.stringify(alarms)).not.toContain('HTTPCode_Target_5XX_Count');
+  });
+
+  it('when deployed with the emergency switch (rollbackOnFaults false), then the alarm stays but a deployment does not roll back on it', () => {
+    const template = build({ rollbackOnFaults: false }).template();
+    expect(Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm'))).toHaveLength(1);
+    const [alarmId] = Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({ Alarms: { Enable: false, Rollback: false, AlarmNames: [{ Ref: alarmId }] } }),
     });
   });
 

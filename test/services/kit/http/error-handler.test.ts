@@ -1,0 +1,37 @@
+import express from 'express';
+import pino from 'pino';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { FAILED_REQUEST_LOG, SERVER_FAULT_STATUS } from '../../../../services/contracts/server-faults';
+import { AppError } from '../../../../services/kit/errors';
+import { errorHandler } from '../../../../services/kit/http/error-handler';
+
+/** The error handler's log lines for a request that fails with `error`, as pino writes them. */
+async function failedRequestLines(error: unknown): Promise<Array<Record<string, unknown>>> {
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug', base: { service: 'billing' } }, { write: (line: string) => lines.push(line) });
+  const app = express();
+  app.get('/boom', () => {
+    throw error;
+  });
+  app.use(errorHandler(logger));
+  await request(app).get('/boom');
+  return lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === FAILED_REQUEST_LOG.message);
+}
+
+describe('the line a failed request leaves in the log (what the deployment alarm counts)', () => {
+  it('when a route throws a bug, then one line says so with status 500 and the service, as the metric filter reads it', async () => {
+    const [line, ...more] = await failedRequestLines(new TypeError('x is undefined'));
+    expect(more).toEqual([]);
+    expect(line).toMatchObject({ [FAILED_REQUEST_LOG.statusField]: SERVER_FAULT_STATUS, [FAILED_REQUEST_LOG.serviceField]: 'billing', level: 50 });
+  });
+
+  it('when a dependency is down (503), then its line says 503, which the deployment alarm does not count', async () => {
+    const [line] = await failedRequestLines(AppError.unavailable('Product is down.', 1));
+    expect(line?.[FAILED_REQUEST_LOG.statusField]).toBe(503);
+  });
+
+  it('when the client is at fault (4xx), then no failed-request line is written', async () => {
+    expect(await failedRequestLines(AppError.badRequest('no'))).toEqual([]);
+  });
+});
