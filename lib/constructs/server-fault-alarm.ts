@@ -2,7 +2,9 @@
  * The alarm a deployment watches: the service's own faults (500s, bugs), as a share of its requests. Counting every
  * 5xx at the load balancer would roll a release back for a dependency being down (its 503s), which the previous
  * release would answer the same, and a fixed count would roll back a busy service for a rate a quiet one never
- * reaches. The faults come from the service's log (services/contracts/server-faults.ts), through a metric filter.
+ * reaches. The faults come from the service's log (services/contracts/server-faults.ts), through a metric filter:
+ * HTTP requests and gRPC calls alike. The load balancer counts only the HTTP requests, so Product's gRPC faults are set
+ * against its REST traffic: a release that breaks GetPrices trips the alarm all the sooner.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -28,7 +30,7 @@ export function serverFaultAlarm(scope: Construct, { serviceName, logGroup, targ
   const filter = new MetricFilter(scope, 'ServerFaults', {
     logGroup,
     filterPattern: FilterPattern.all(
-      FilterPattern.stringValue(`$.msg`, '=', FAILED_REQUEST_LOG.message),
+      FilterPattern.any(FilterPattern.stringValue('$.msg', '=', FAILED_REQUEST_LOG.message), FilterPattern.stringValue('$.msg', '=', FAILED_REQUEST_LOG.rpcMessage)),
       FilterPattern.numberValue(`$.${FAILED_REQUEST_LOG.statusField}`, '=', SERVER_FAULT_STATUS),
     ),
     metricNamespace: `Platform/${stackName}`,

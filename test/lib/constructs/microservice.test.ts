@@ -169,7 +169,7 @@ describe('Microservice', () => {
   it('when a deployment\'s tasks get healthy but answer faults of their own, then its fault alarm rolls it back', () => {
     const template = build().template();
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: `{ ($.msg = "${FAILED_REQUEST_LOG.message}") && ($.${FAILED_REQUEST_LOG.statusField} = ${SERVER_FAULT_STATUS}) }`,
+      FilterPattern: `{ (($.msg = "${FAILED_REQUEST_LOG.message}") || ($.msg = "${FAILED_REQUEST_LOG.rpcMessage}")) && ($.${FAILED_REQUEST_LOG.statusField} = ${SERVER_FAULT_STATUS}) }`,
       MetricTransformations: [Match.objectLike({ MetricName: 'ServerFaults', MetricValue: '1', Dimensions: [{ Key: 'Service', Value: `$.${FAILED_REQUEST_LOG.serviceField}` }] })],
     });
     // More than 10 faults a minute and more than 5 % of the requests, two minutes running.
