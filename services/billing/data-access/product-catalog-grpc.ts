@@ -134,8 +134,11 @@ export function productCatalogGrpc(options: ProductCatalogGrpcOptions): ProductC
       // While the breaker is not closed, this call is its trial (or waits on it), and cockatiel counts a trial that
       // ends in an error it does not handle, a cancellation included, as Product being back. So a trial is never
       // cancelled when its callers leave: it runs to Product's answer or its deadline, and that decides.
-      const cancel = breaker.state === CircuitState.Closed ? batch.signal : undefined;
-      const response = await policy.execute(({ signal }) => client.getPrices({ productIds: batch.ids as string[] }, { timeoutMs, signal, headers }), cancel);
+      const response = await policy.execute(({ signal }) => {
+        // The trial's attempts run while the breaker reads Open or HalfOpen: only they ignore the callers leaving.
+        const trial = breaker.state !== CircuitState.Closed;
+        return client.getPrices({ productIds: batch.ids as string[] }, { timeoutMs, signal: trial ? undefined : signal, headers });
+      }, batch.signal);
       // Product's line names the first request id; at debug, this line ties the others to it.
       if (batch.contexts.length > 1 && options.logger?.isLevelEnabled('debug')) {
         options.logger.debug({ rpc: RPC, ids: batch.ids.length, requestIds: batch.contexts.map((context) => context.requestId) }, 'product client: shared call');

@@ -6,11 +6,14 @@
 export interface RequestDeadlines {
   /** Opening the connection. */
   readonly connectMs: number;
-  /** The whole request, from sending to the last byte of the answer. */
+  /**
+   * Waiting for the answer's headers (requestTimeout), and then for each next chunk of its body (socketTimeout, an
+   * idle time: node-http-handler clears requestTimeout once the headers are in, so a body that stalls needs both).
+   */
   readonly requestMs: number;
 }
 
-/** The `requestHandler` options for a client constructor: both deadlines, enforced. */
+/** The `requestHandler` options for a client constructor: the deadlines, enforced. */
 export function requestHandlerWith({ connectMs, requestMs }: RequestDeadlines) {
-  return { connectionTimeout: connectMs, requestTimeout: requestMs, throwOnRequestTimeout: true } as const;
+  return { connectionTimeout: connectMs, requestTimeout: requestMs, socketTimeout: requestMs, throwOnRequestTimeout: true } as const;
 }

@@ -249,6 +249,28 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
     expect(server.calls).toBe(2);
   });
 
+  it('when lookups arrive during the half-open trial and their callers leave, then they do not reach Product once the trial closes the breaker', async () => {
+    const server = await standIn(async (ids) => {
+      if (server.calls === 1) throw new ConnectError('down', Code.Unavailable);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the trial is slow, and succeeds
+      return { prices: [], missingProductIds: ids };
+    });
+    const { catalog } = billing.grpcApp(server.url, { ...FAST, timeoutMs: 2_000, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 200 });
+    await catalog.findProducts([randomUUID()]).catch(() => undefined); // opens the breaker
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const trial = catalog.findProducts([randomUUID()]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const leavers: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 5; i += 1) {
+      leavers.push(catalog.findProducts([randomUUID()], { signal: AbortSignal.timeout(20) }).catch(() => 'left'));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await trial;
+    await Promise.all(leavers);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.calls).toBe(2); // the failure that opened it, and the trial
+  });
+
   it('when a flood of invoices names unknown products, then every one answers 422 and the breaker stays closed', async () => {
     const { app, catalog } = billing.grpcApp(real.url, { ...FAST, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
     const flood = await Promise.all(Array.from({ length: 30 }, () => createInvoice(app, linesOf(products[0]!, { id: randomUUID() }))));

@@ -1,5 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
+import { cognitoClientFromConfig } from '../../../../services/identity/data-access/cognito-client';
 import { createBusClients } from '../../../../services/kit/bus/clients';
 import { awsAnswering } from '../../../support/aws-answering';
 
@@ -23,6 +27,31 @@ describe('the deadline of an AWS call', () => {
     } finally {
       bus.close();
       await standIn.close();
+    }
+  });
+
+  it('when the service sends the headers and then stalls in the body, then the call still fails at its deadline', { timeout: 20_000 }, async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': '1000' });
+      res.write('{"Username":"x",');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = cognitoClientFromConfig({ AWS_REGION: 'us-east-1', COGNITO_ENDPOINT: endpoint }, { connectMs: 300, requestMs: 300 });
+    try {
+      const outcome = await Promise.race([
+        client.send(new AdminGetUserCommand({ UserPoolId: 'us-east-1_stand1n', Username: 'x' })).then(
+          () => 'answered',
+          (error: unknown) => (error as Error).name,
+        ),
+        new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting after 5 s')),
+      ]);
+      expect(outcome).toBe('TimeoutError');
+    } finally {
+      client.destroy();
+      server.closeAllConnections();
+      server.close();
     }
   });
 });
