@@ -9,7 +9,7 @@
  */
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
-import { CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, retry, wrap } from 'cockatiel';
+import { CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, isBrokenCircuitError, isIsolatedCircuitError, isTaskCancelledError, retry, wrap } from 'cockatiel';
 import { ProductCatalog as ProductCatalogService, type GetPricesResponse } from '../../contracts/grpc/gen/platform/product/v1/product_catalog_pb';
 import type { Logger } from '../../kit/logger';
 import type { CatalogProduct } from '../domain/invoice';
@@ -58,6 +58,16 @@ const RETRYABLE: ReadonlySet<Code> = new Set([Code.Unavailable, Code.DeadlineExc
 const PRODUCT_FAILURES: ReadonlySet<Code> = new Set([...RETRYABLE, Code.Internal, Code.Unknown, Code.DataLoss, Code.ResourceExhausted, Code.Unimplemented]);
 
 const codeOf = (error: Error) => (error instanceof ConnectError ? error.code : undefined);
+
+/**
+ * Billing's own doing rather than Product failing: a request Product refused as malformed, or an error that is no
+ * call's outcome (a bug here, an answer we cannot read). Those are 500s, which the deployment alarm counts; Product
+ * failing is a 503, which it does not (services/contracts/server-faults.ts).
+ */
+const isOurFault = (error: unknown): boolean =>
+  error instanceof ConnectError
+    ? error.code === Code.InvalidArgument
+    : !isBrokenCircuitError(error) && !isIsolatedCircuitError(error) && !isTaskCancelledError(error);
 
 /** Product answered, but not as the contract says (an id neither found nor missing, a price that is not one). */
 class InvalidAnswerError extends Error {
@@ -145,6 +155,7 @@ export function productCatalogGrpc(options: ProductCatalogGrpcOptions): ProductC
       }
       return priceBookOf(response);
     } catch (error) {
+      if (isOurFault(error)) throw error;
       // Nobody left waiting means every caller cancelled, and each of them was answered already.
       if (batch.waiting() > 0) {
         const code = error instanceof ConnectError ? Code[error.code] : undefined;
@@ -164,17 +175,13 @@ export function productCatalogGrpc(options: ProductCatalogGrpcOptions): ProductC
       try {
         book = await lookups.load(distinct, signal);
       } catch (error) {
-        if (error instanceof CatalogUnavailableError) throw error;
+        if (error instanceof CatalogUnavailableError || !signal?.aborted) throw error;
         // This caller went away: its answer is read by nobody, and the breaker never saw it.
         options.logger?.info({ rpc: RPC, code: 'Canceled' }, 'product client: lookup cancelled, the caller went away');
         throw new CatalogUnavailableError(1, { cause: error });
       }
-      try {
-        return answerFor(distinct, book);
-      } catch (error) {
-        options.logger?.warn({ err: error, rpc: RPC, ids: distinct.length }, 'product client: catalogue unavailable');
-        throw unavailable(error);
-      }
+      // An answer that breaks the contract is a bug on one side or the other: a 500, not Product being down.
+      return answerFor(distinct, book);
     },
     close: async () => sessions.abort(),
   };

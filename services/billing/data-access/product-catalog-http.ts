@@ -123,6 +123,8 @@ export function productCatalogHttp(options: ProductCatalogHttpOptions): ProductC
     try {
       return await policy.execute(({ signal }) => fetchOnce(id, signal));
     } catch (error) {
+      // Product refused the request or answered what is not a product: a bug on one side, a 500, not Product down.
+      if (error instanceof PermanentProductError) throw error;
       options.logger?.warn({ err: error, productId: id }, 'product client: catalogue unavailable');
       const open = breaker.state === CircuitState.Open || breaker.state === CircuitState.Isolated;
       throw new CatalogUnavailableError(open ? halfOpenAfter / 1000 : 1, { cause: error });

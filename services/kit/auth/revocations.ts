@@ -8,6 +8,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import type { SqlExecutor } from '../db/sql-executor';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { AppError } from '../errors';
 import type { AccessTokenVerifier } from './jwt-verifier';
 
@@ -82,7 +83,7 @@ export function cachedRevocationList(list: RevocationList, options: RevocationCa
  */
 export const REVOCATION_CLOCK_ALLOWANCE_MS = 5_000;
 
-/** A verifier that also refuses (401) a valid token the list says was revoked; 503 when the list cannot answer. */
+/** A verifier that also refuses (401) a valid token the list says was revoked; 503 when the list's database cannot answer. */
 export function revocationAware(verifier: AccessTokenVerifier, list: RevocationList): AccessTokenVerifier {
   return {
     async verify(token) {
@@ -91,6 +92,8 @@ export function revocationAware(verifier: AccessTokenVerifier, list: RevocationL
       try {
         revokedAt = await list.revokedAt(principal.sub);
       } catch (error) {
+        // Only an outage is a 503; a bug in the lookup (a missing column or grant) is a 500 the deployment alarm counts.
+        if (!isDatabaseUnavailable(error)) throw error;
         throw AppError.unavailable('Whether this access token was revoked cannot be checked right now.', 1, error);
       }
       if (revokedAt !== undefined && principal.issuedAt * 1_000 <= revokedAt + REVOCATION_CLOCK_ALLOWANCE_MS) {

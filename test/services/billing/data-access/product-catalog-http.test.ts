@@ -145,9 +145,10 @@ describe('productCatalogHttp', () => {
     ['a body that is not a product', (_req, res) => sendJson(res, 200, { id: 'x', priceCents: -5 })],
     ['a body that is not JSON', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>')],
     ['an unexpected 400', (_req, res) => sendJson(res, 400, {})],
-  ])('when Product answers %s, then it answers 503 after one request, without retrying', async (_what, handler) => {
+  ])('when Product answers %s, then it answers 500 after one request, without retrying: a bug on one side, not Product down', async (_what, handler) => {
     const product = await server(handler);
-    await expectUnavailable(await createInvoice(product.url));
+    const res = await createInvoice(product.url);
+    expect([res.status, res.body.type]).toEqual([500, 'urn:problem-type:platform:internal']);
     expect(product.requests).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 /** The kit's token revocation on real PostgreSQL (the revoked_subjects table, as Identity's migrations make it). */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import {
@@ -139,9 +140,16 @@ describe('a revocation-aware verifier', () => {
     expect(await statusOf(revocationAware(testVerifier(), { revokedAt: async () => Number.POSITIVE_INFINITY }).verify(user.accessToken))).toBe(401);
   });
 
-  it('when the list cannot answer, then 503, never a pass', async () => {
-    const verifier = revocationAware(testVerifier(), { revokedAt: () => Promise.reject(new Error('database down')) });
+  it('when the list\'s database cannot answer, then 503, never a pass', async () => {
+    const down = Object.assign(new pg.DatabaseError('the database system is shutting down', 0, 'error'), { code: '57P01' });
+    const verifier = revocationAware(testVerifier(), { revokedAt: () => Promise.reject(down) });
     expect(await statusOf(verifier.verify(user.accessToken))).toBe(503);
+  });
+
+  it('when the lookup fails for a bug (a column missing), then 500, never a pass: the deployment alarm counts it, a 503 would hide it', async () => {
+    const bug = Object.assign(new pg.DatabaseError('column "revoked_at" does not exist', 0, 'error'), { code: '42703' });
+    const verifier = revocationAware(testVerifier(), { revokedAt: () => Promise.reject(bug) });
+    expect(await statusOf(verifier.verify(user.accessToken))).toBe(500);
   });
 
   it('when the token itself is invalid, then the list is not asked', async () => {
