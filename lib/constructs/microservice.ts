@@ -111,7 +111,7 @@ export class Microservice extends Construct {
   public readonly targetGroup: ApplicationTargetGroup;
   public readonly logGroup: LogGroup;
   /**
-   * In alarm while the service's own faults (500s) pass 10 a minute and 5 % of its requests, two minutes running
+   * In alarm while the service's own faults (500s, statement timeouts) pass 10 a minute and 5 % of its requests and calls, two minutes running
    * (server-fault-alarm.ts). ECS watches it during each deployment and rolls back to the last release when it fires.
    */
   public readonly serverErrorAlarm: Alarm;
@@ -239,8 +239,8 @@ export class Microservice extends Construct {
       });
     }
 
-    // A release whose tasks get healthy but answer 500s passes the circuit breaker (it watches health checks only).
-    this.serverErrorAlarm = serverFaultAlarm(this, { serviceName: name, logGroup: this.logGroup, targetGroup: this.targetGroup });
+    // A release whose tasks get healthy but fail their requests passes the circuit breaker (it watches health checks only).
+    this.serverErrorAlarm = serverFaultAlarm(this, { serviceName: name, logGroup: this.logGroup, targetGroup: this.targetGroup, servesCalls: props.grpcPort !== undefined });
     this.service.enableDeploymentAlarms([this.serverErrorAlarm.alarmName], { behavior: AlarmBehavior.ROLLBACK_ON_ALARM });
     // Switched off explicitly rather than left out: a property removed from the template is not a setting undone.
     if (props.rollbackOnFaults === false) {

@@ -34,3 +34,13 @@ export function markConnectFailed<E>(error: E): E {
   if (typeof error === 'object' && error !== null) Object.defineProperty(error, DATABASE_CONNECT_FAILED, { value: true });
   return error;
 }
+
+/**
+ * A statement stopped at the app role's statement_timeout (57014): answered 503 like an outage, yet more often a
+ * release's slow query than the database's trouble, so the deployment alarm counts it (services/contracts/server-faults.ts).
+ */
+export function isStatementTimeout(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 4) return false;
+  if (error instanceof pg.DatabaseError) return error.code === '57014';
+  return isStatementTimeout((error as { cause?: unknown }).cause, depth + 1);
+}

@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
-import { FAILED_REQUEST_LOG, SERVER_FAULT_STATUS } from '../../contracts/server-faults';
+import { FAILED_REQUEST_LOG } from '../../contracts/server-faults';
 import { runWithContext } from '../context';
 import { pickRequestId } from '../http/request-id';
 import type { Logger } from '../logger';
@@ -20,7 +20,7 @@ function protocolOf(contentType: string | null): string {
 /**
  * One line per call, with the method, the code and the time, inside the caller's request id (the `x-request-id`
  * header when sane, else a fresh one) so Billing's line and Product's line of one invoice share it. A server
- * fault logs at error, with status 500 so the deployment alarm counts it (services/contracts/server-faults.ts); a caller's mistake or a deadline at info, as an HTTP 4xx would. An error that is not a
+ * fault logs at error, marked `fault` so the deployment alarm counts it (services/contracts/server-faults.ts); a caller's mistake or a deadline at info, as an HTTP 4xx would. An error that is not a
  * ConnectError is answered INTERNAL without its message, which only the log keeps.
  */
 export function logCalls(logger: Logger): Interceptor {
@@ -39,7 +39,7 @@ export function logCalls(logger: Logger): Interceptor {
         // An error the handler did not mean for the caller (a database error, a bug) keeps its message in the log.
         const failure = error instanceof ConnectError ? error : new ConnectError('internal error', Code.Internal);
         const fields = { rpc, protocol, code: codeName(failure.code), ms: ms() };
-        if (SERVER_FAULTS.has(failure.code)) logger.error({ ...fields, err: error, [FAILED_REQUEST_LOG.statusField]: SERVER_FAULT_STATUS }, FAILED_REQUEST_LOG.rpcMessage);
+        if (SERVER_FAULTS.has(failure.code)) logger.error({ ...fields, err: error, [FAILED_REQUEST_LOG.faultField]: true }, FAILED_REQUEST_LOG.rpcMessage);
         // What the server needs failed (its database): no bug, but worth a line with the cause.
         else if (failure.code === Code.Unavailable) logger.warn({ ...fields, err: failure.cause ?? error }, FAILED_REQUEST_LOG.rpcMessage);
         else logger.info({ ...fields, detail: failure.rawMessage }, FAILED_REQUEST_LOG.rpcMessage);

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { FAILED_REQUEST_LOG } from '../../contracts/server-faults';
-import { isDatabaseUnavailable } from '../db/unavailable';
+import { isDatabaseUnavailable, isStatementTimeout } from '../db/unavailable';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { sendProblem } from './problem';
@@ -64,7 +64,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const known = toAppError(error, req.path);
     const problem = known ?? new AppError(500, 'internal', { detail: 'Something went wrong on our side.' });
     const log = { err: error, requestId: res.locals.requestId, method: req.method, url: req.originalUrl };
-    if (problem.status >= 500) logger.error({ ...log, [FAILED_REQUEST_LOG.statusField]: problem.status }, FAILED_REQUEST_LOG.message);
+    if (problem.status >= 500) {
+      const fault = problem.status === 500 || isStatementTimeout(error);
+      logger.error({ ...log, [FAILED_REQUEST_LOG.statusField]: problem.status, ...(fault ? { [FAILED_REQUEST_LOG.faultField]: true } : {}) }, FAILED_REQUEST_LOG.message);
+    }
     else if (problem.code === REQUEST_ABORTED) logger.info({ ...log, err: undefined }, 'client aborted the request body');
     else logger.debug({ ...log, err: undefined, code: problem.code }, 'request rejected');
     if (res.headersSent || req.socket.destroyed) {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
 import type { DatabaseConnection } from '../../../lib/constructs/database';
 import { Microservice, type MicroserviceProps } from '../../../lib/constructs/microservice';
-import { FAILED_REQUEST_LOG, SERVER_FAULT_STATUS } from '../../../services/contracts/server-faults';
+import { FAILED_REQUEST_LOG } from '../../../services/contracts/server-faults';
 import { disposeTestApps, resourcesOf, testStack } from '../synth';
 import { importedCognito, importedDatabase, network } from './fixtures';
 
@@ -169,13 +169,13 @@ describe('Microservice', () => {
   it('when a deployment\'s tasks get healthy but answer faults of their own, then its fault alarm rolls it back', () => {
     const template = build().template();
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: `{ (($.msg = "${FAILED_REQUEST_LOG.message}") || ($.msg = "${FAILED_REQUEST_LOG.rpcMessage}")) && ($.${FAILED_REQUEST_LOG.statusField} = ${SERVER_FAULT_STATUS}) }`,
+      FilterPattern: `{ (($.msg = "${FAILED_REQUEST_LOG.message}") || ($.msg = "${FAILED_REQUEST_LOG.rpcMessage}")) && ($.${FAILED_REQUEST_LOG.faultField} IS TRUE) }`,
       MetricTransformations: [Match.objectLike({ MetricName: 'ServerFaults', MetricValue: '1', Dimensions: [{ Key: 'Service', Value: `$.${FAILED_REQUEST_LOG.serviceField}` }] })],
     });
     // More than 10 faults a minute and more than 5 % of the requests, two minutes running.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'IF(faults > 10, 100 * faults / requests, 0)' }),
+        Match.objectLike({ Expression: 'IF(faults > 10, 100 * faults / (requests), 0)' }),
         Match.objectLike({ Id: 'faults', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ServerFaults', Dimensions: [{ Name: 'Service', Value: 'product' }] }), Stat: 'Sum', Period: 60 }) }),
         Match.objectLike({ Id: 'requests', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'RequestCount', Namespace: 'AWS/ApplicationELB' }), Stat: 'Sum', Period: 60 }) }),
       ]),
@@ -189,6 +189,20 @@ describe('Microservice', () => {
         Alarms: { Enable: true, Rollback: true, AlarmNames: [{ Ref: alarmId }] },
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
       }),
+    });
+  });
+
+  it('when the service also serves gRPC, then its calls, which the load balancer never sees, count beside its requests', () => {
+    const template = build({ grpcPort: 3012 }).template();
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: `{ $.msg = "${FAILED_REQUEST_LOG.rpcMessage}" }`,
+      MetricTransformations: [Match.objectLike({ MetricName: 'Calls' })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(faults > 10, 100 * faults / (FILL(requests, 0) + FILL(calls, 0)), 0)' }),
+        Match.objectLike({ Id: 'calls', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Calls', Dimensions: [{ Name: 'Service', Value: 'product' }] }) }) }),
+      ]),
     });
   });
 

@@ -60,7 +60,7 @@ describe('logCalls', () => {
     ]);
     expect(rpcLines()[0]!.ms).toEqual(expect.any(Number));
     // A caller's mistake is no fault of the service: the deployment alarm must not count it.
-    expect(rpcLines().map((line) => line.status)).toEqual([undefined, undefined]);
+    expect(rpcLines().map((line) => line.fault)).toEqual([undefined, undefined]);
   });
 
   it('when a handler throws an unexpected error, then the caller gets INTERNAL without its message and the log keeps it', async () => {
@@ -69,8 +69,8 @@ describe('logCalls', () => {
     expect({ code: error.code, message: error.rawMessage }).toEqual({ code: Code.Internal, message: 'internal error' });
     await new Promise((resolve) => setImmediate(resolve));
     const [line] = rpcLines();
-    // status 500: the deployment alarm counts it as a fault of the service (services/contracts/server-faults.ts).
-    expect(line).toMatchObject({ rpc: 'grpc.health.v1.Health/Check', code: 'internal', level: 50, status: 500 });
+    // The deployment alarm counts it as a fault of the service (services/contracts/server-faults.ts).
+    expect(line).toMatchObject({ rpc: 'grpc.health.v1.Health/Check', code: 'internal', level: 50, fault: true });
     expect(JSON.stringify(line!.err)).toContain('password=hunter2 in a stack trace');
   });
 });
