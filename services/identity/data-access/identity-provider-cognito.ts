@@ -46,9 +46,14 @@ const SIGN_IN_FAILURES = [
   'PasswordResetRequiredException',
 ];
 
-/** A failure of Cognito itself (down, throttling, unreachable, or the pool's trigger failing), not of the request. */
+/**
+ * A failure of Cognito itself (down, throttling, unreachable, or the pool's trigger failing), not of the request.
+ * Cognito's LimitExceededException is a rate limit of the account, which the SDK retries as throttling.
+ */
 const unavailableOr = (error: unknown): unknown =>
-  isAwsUnavailable(error) || isNamed(error, 'UnexpectedLambdaException') ? new IdentityProviderUnavailableError(RETRY_AFTER_SECONDS, { cause: error }) : error;
+  isAwsUnavailable(error) || isNamed(error, 'UnexpectedLambdaException', 'LimitExceededException') ? new IdentityProviderUnavailableError(RETRY_AFTER_SECONDS, { cause: error }) : error;
+
+const attemptsOf = (error: unknown): number => Number((error as { $metadata?: { attempts?: unknown } }).$metadata?.attempts ?? 1);
 
 /** What a caller is told to wait before trying again while Cognito cannot answer (the SDK has retried already). */
 const RETRY_AFTER_SECONDS = 2;
@@ -95,7 +100,12 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
         );
         sub = User?.Attributes?.find((attribute) => attribute.Name === 'sub')?.Value;
       } catch (error) {
-        if (isNamed(error, 'UsernameExistsException', 'AliasExistsException')) throw new EmailInUseError(email);
+        if (isNamed(error, 'UsernameExistsException', 'AliasExistsException')) {
+          // The SDK's retry of a create whose first attempt Cognito carried out but answered too late meets that
+          // user: not someone else's. The claim's notes let the next signup remove it (signup-claim.ts).
+          if (attemptsOf(error) > 1) throw new IdentityProviderUnavailableError(RETRY_AFTER_SECONDS, { cause: error });
+          throw new EmailInUseError(email);
+        }
         throw error;
       }
       if (!sub) throw new Error('Cognito created a user without a sub');

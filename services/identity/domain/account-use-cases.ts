@@ -29,7 +29,7 @@ const noAccount = () => AppError.unauthorized('The account behind this token doe
 const unfinishedDeletion = (cause: AppError) =>
   new AppError(503, 'deletion-unfinished', {
     detail: 'Your profile is deleted and your tokens are revoked, but the sign-in account could not be removed yet: sign in again and repeat DELETE /identity/me to finish.',
-    headers: cause.headers,
+    // No Retry-After: the same request again answers 401 (its token is revoked); a new sign-in is what finishes it.
     cause,
   });
 
