@@ -7,9 +7,10 @@
  * before the machine restarted, belongs to no live launcher, and the file is taken over.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../kit/config';
+import { makeDirectory } from './make-directory';
 import { isAlive } from './process-alive';
 
 export const LOCK_FILE = 'launcher.pid';
@@ -22,7 +23,7 @@ interface Holder {
 /** Takes DATA_DIR for this process until it exits (the file is removed on any exit but a kill); throws if another launcher has it. */
 export function lockDataDir(dataDir: string, pid = process.pid): void {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    makeDirectory(dataDir); // not mkdirSync's recursive mode, which never returns under /proc (make-directory.ts)
   } catch (error) {
     throw unusable(dataDir, error);
   }
@@ -151,7 +152,7 @@ const WHY: Readonly<Record<string, string>> = {
   EPERM: 'permission denied; make it writable by this user, or choose another folder',
   EROFS: 'its file system is read-only',
   ENOSPC: 'its disk is full',
-  ENOENT: 'its path cannot be made (a missing or read-only mount?)',
+  ENOENT: 'its path cannot be made (a missing mount, or a system folder such as /proc?)',
 };
 
 /** Why DATA_DIR cannot hold the platform's data, as a config error naming it. */
