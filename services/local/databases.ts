@@ -19,7 +19,16 @@ export interface LocalDatabases {
    * are known before: a service started with them waits for its database by itself (services/kit/db/
    * wait-for-database.ts), so its start-up overlaps PostgreSQL's instead of following it.
    */
-  start(): Promise<{ stop(): Promise<void> }>;
+  start(): Promise<DatabaseServer>;
+}
+
+export interface DatabaseServer {
+  stop(): Promise<void>;
+  /**
+   * The embedded server's end, if it exits without stop(): one line naming it and how it ended, then its last log
+   * lines (npm start keeps no other log of it). Absent for a DATABASE_URL server, which is not ours to watch.
+   */
+  readonly died?: Promise<string>;
 }
 
 /**
@@ -51,7 +60,7 @@ export function planDatabases(config: LocalConfig): LocalDatabases {
   };
 }
 
-async function useServer(serverUrl: string, provision: () => Promise<void>): Promise<{ stop(): Promise<void> }> {
+async function useServer(serverUrl: string, provision: () => Promise<void>): Promise<DatabaseServer> {
   await provision().catch((error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ConfigError([
@@ -62,13 +71,17 @@ async function useServer(serverUrl: string, provision: () => Promise<void>): Pro
   return { stop: async () => {} };
 }
 
-async function startEmbedded(config: LocalConfig, provision: () => Promise<void>): Promise<{ stop(): Promise<void> }> {
+async function startEmbedded(config: LocalConfig, provision: () => Promise<void>): Promise<DatabaseServer> {
   const dataDir = embeddedDataDir(config);
   const server = await startEmbeddedPostgres({ dataDir, port: config.POSTGRES_PORT, ownProcessGroup: true });
   status.step('postgres', `embedded PostgreSQL 16 on 127.0.0.1:${config.POSTGRES_PORT}, data in ${dataDir}`);
   try {
     await provision();
-    return { stop: server.stop };
+    const died = server.died.then(({ pid, exit, lastLines }) =>
+      `embedded PostgreSQL (pid ${pid}, 127.0.0.1:${config.POSTGRES_PORT}, data in ${path.resolve(dataDir)}) exited unexpectedly` +
+        ` (${exit.signal ?? `code ${exit.code}`})${lastLines ? `; its last log lines:${lastLines}` : ''}`,
+    );
+    return { stop: server.stop, died };
   } catch (error) {
     await server.stop();
     throw error;

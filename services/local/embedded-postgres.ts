@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { urlOfDatabase } from '../kit/db/provision';
-import { spawnPostgres } from './postgres-process';
+import { spawnPostgres, type ServerDeath } from './postgres-process';
 import { isAlive } from './process-alive';
 
 export interface EmbeddedPostgresOptions {
@@ -26,6 +26,8 @@ export interface EmbeddedPostgresOptions {
 export interface RunningPostgres {
   /** Server URL without a database; append `/<name>`. */
   readonly serverUrl: string;
+  /** Settles only if the server exits without stop() (postgres-process.ts). */
+  readonly died: Promise<ServerDeath>;
   stop(): Promise<void>;
 }
 
@@ -55,7 +57,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       { cause: error },
     );
   });
-  return { serverUrl: embeddedServerUrl(options.port), stop: server.stop };
+  return { serverUrl: embeddedServerUrl(options.port), died: server.died, stop: server.stop };
 }
 
 /**

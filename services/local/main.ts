@@ -30,5 +30,5 @@ runMain('npm start', async () => {
   process.stdout.write(`Starting the platform (data in ${config.DATA_DIR})\n`);
   const platform = await startPlatform(config);
   process.stdout.write(`ready: gateway at ${platform.gatewayUrl} (API docs: ${platform.gatewayUrl}/docs) after ${status.elapsed()}\n`);
-  await stopAndExit(platform, await toldToStop);
+  await stopAndExit(platform, await Promise.race([toldToStop, platform.died.then((died) => ({ died }))]));
 });

@@ -14,7 +14,7 @@ import { BUNDLE_DIR, bundleEntryPoints } from './bundle';
 import { planDatabases } from './databases';
 import { commonEnvironment, localPort, localServiceEnvironment, type CognitoSettings } from './service-env';
 import { status } from './status';
-import { stopList, type StopTier } from './stop-order';
+import { stopList, type Part, type StopTier } from './stop-order';
 
 const ENTRY_POINTS = {
   ...Object.fromEntries(SERVICE_NAMES.map((name) => [name, `services/${name}/main.ts`])),
@@ -23,6 +23,8 @@ const ENTRY_POINTS = {
 
 export interface RunningPlatform {
   readonly gatewayUrl: string;
+  /** Settles if a part it cannot run without dies under it (the embedded PostgreSQL); a service is restarted instead. */
+  readonly died: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -31,8 +33,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
   const stop = () => parts.stopAll();
   // Each part joins the stop list as soon as it is up, and a failure waits for the rest to settle, so a part
   // that comes up after another failed is stopped too.
-  const tracked = <T extends { stop(): Promise<void> }>(tier: StopTier, starting: Promise<T>) =>
-    starting.then((part) => (parts.add(tier, part.stop), part));
+  const tracked = <T extends Part>(tier: StopTier, starting: Promise<T>) => starting.then((part) => (parts.add(tier, part), part));
   const allStarted = async <T extends readonly unknown[]>(starting: T) => {
     await Promise.allSettled(starting);
     return Promise.all(starting);
@@ -91,10 +92,11 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
       ...SERVICE_NAMES.map((name) => tracked('services', service(name))),
       tracked('gateway', gateway()),
     ] as const);
-    return { gatewayUrl: url(config.GATEWAY_PORT), stop };
+    return { gatewayUrl: url(config.GATEWAY_PORT), died: parts.died, stop };
   } catch (error) {
     await stop().catch(() => {}); // each failure to stop is reported already; the start failure is the news
-    throw error;
+    // A part that died while the rest started is why they failed (services without their database).
+    throw parts.diedFirst === undefined ? error : new Error(parts.diedFirst, { cause: error });
   }
 }
 

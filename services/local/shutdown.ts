@@ -2,11 +2,13 @@
  * Every way `npm start` is told to stop, and the one way it then stops. npm (with `exec` in the start script, so
  * no shell stands between) forwards SIGINT and SIGTERM to the launcher; Ctrl-C sends SIGINT to npm and the
  * launcher both; a closing terminal sends SIGHUP. npm dies of SIGHUP and of SIGKILL without passing anything on,
- * so the launcher also watches for its parent to go: it is then re-parented, and its parent pid changes.
+ * so the launcher also watches for its parent to go: it is then re-parented, and its parent pid changes. It stops
+ * the same way when a part it cannot run without dies under it (the embedded PostgreSQL), and then exits 1.
  */
 import { status } from './status';
 
-export type StopReason = NodeJS.Signals | 'parent gone';
+/** `died`: a part the platform cannot run without exited on its own (RunningPlatform.died), saying which and how. */
+export type StopReason = NodeJS.Signals | 'parent gone' | { readonly died: string };
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const PARENT_POLL_MS = 250;
@@ -30,19 +32,25 @@ export function whenToldToStop(): Promise<StopReason> {
 }
 
 /**
- * Stops the platform and exits: 0 after a clean stop, whatever the reason (so npm adds no error lines of its own
- * and an IDE shows a normal end), 1 if a part failed to stop.
+ * Stops the platform and exits: 0 after a clean stop when told to stop (so npm adds no error lines of its own and
+ * an IDE shows a normal end); 1 if a part died, as the platform then did not run as asked, or failed to stop.
  */
 export async function stopAndExit(platform: { stop(): Promise<void> }, reason: StopReason): Promise<never> {
   // After SIGHUP or the parent's death the terminal may be gone: what is left to say must not stop the shutdown.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
-  status.info(`${reason === 'parent gone' ? 'the process that started npm start is gone' : reason}: stopping everything`);
+  if (typeof reason === 'object') status.fail(reason.died);
+  status.info(`${describe(reason)}: stopping everything`);
   try {
     await platform.stop();
     status.info('stopped cleanly');
-    process.exit(0);
+    process.exit(typeof reason === 'object' ? 1 : 0);
   } catch (error) {
     status.fail(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
+}
+
+function describe(reason: StopReason): string {
+  if (typeof reason === 'object') return 'the platform cannot run without it';
+  return reason === 'parent gone' ? 'the process that started npm start is gone' : reason;
 }

@@ -7,9 +7,11 @@ import { databaseAppRole, databaseRole } from '../../../services/contracts/datab
 import { SERVICE_NAMES } from '../../../services/contracts/services';
 import { loadLocalConfig } from '../../../services/local/config';
 import { planDatabases } from '../../../services/local/databases';
+import { postgresRunningOn } from '../../../services/local/embedded-postgres';
 import { freePort } from '../../../services/local/free-port';
 import { copyRunCluster } from '../../support/new-cluster';
 import { showStdoutOnlyOnFailure } from '../../support/quiet-stdout';
+import { within } from '../../support/within';
 
 /**
  * npm start's own embedded server, in a directory of this file's: the services' real role names (identity_service,
@@ -20,6 +22,7 @@ let config: ReturnType<typeof loadLocalConfig>;
 interface Started {
   readonly urls: ReturnType<typeof planDatabases>['urls'];
   readonly migrationUrls: ReturnType<typeof planDatabases>['migrationUrls'];
+  readonly died?: Promise<string>;
   stop(): Promise<void>;
 }
 const running: Started[] = [];
@@ -85,5 +88,24 @@ describe('npm start\'s databases', { timeout: 60_000 }, () => {
       expect(await attempt(urls[name])).toBe(databaseAppRole(name));
       expect(await attempt(before[name])).toBe('refused 28P01'); // invalid_password: the embedded server checks them
     }
+  });
+
+  it('when its embedded server is killed, then it says which server died, with its data, how it ended and its last log lines', async () => {
+    const databases = running[0] ?? (await start());
+    const server = await postgresRunningOn(path.join(dir, 'postgres'));
+    process.kill(server!.pid, 'SIGKILL');
+    const why = await within(10_000, 'the server\'s death reported', databases.died!);
+    await stop(databases); // returns at once: there is nothing left to stop
+    const named = `embedded PostgreSQL (pid ${server!.pid}, 127.0.0.1:${config.POSTGRES_PORT}, data in ${path.join(dir, 'postgres')})`;
+    expect(why.split('\n')[0]).toBe(`${named} exited unexpectedly (SIGKILL); its last log lines:`);
+    expect(why).toContain('database system is ready to accept connections');
+  });
+
+  it('when it is stopped, then no death is reported', async () => {
+    const databases = running[0] ?? (await start());
+    await stop(databases);
+    // Longer than a death takes to be reported (its last lines are awaited up to 0.5 s).
+    const quiet = new Promise((resolve) => setTimeout(resolve, 1_500, 'nothing reported'));
+    expect(await Promise.race([databases.died!, quiet])).toBe('nothing reported');
   });
 });
