@@ -36,7 +36,7 @@ export interface DatabaseMigrationsProps {
   readonly migrationsDir: string;
   /** The service's name: the advisory lock its own migrations take, so the two never run at once. */
   readonly lockName: string;
-  /** Names the function and its log group; unique per account and region. */
+  /** Names the function; unique per account and region. Its log group's name is generated. */
   readonly functionName: string;
   readonly logRetention: RetentionDays;
 }
@@ -54,7 +54,9 @@ export class DatabaseMigrations extends Construct {
     if (props.database.user === props.database.appUser) {
       throw new Error(`DatabaseMigrations "${props.lockName}": the owner (database.user) must differ from the service's app role; got "${props.database.user}" for both`);
     }
-    const logGroup = new LogGroup(this, 'Logs', { logGroupName: `/aws/lambda/${props.functionName}`, retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    // A generated name, not /aws/lambda/<function>: a stage may keep its logs after a destroy (lib/stages.ts,
+    // logRemoval), and a kept group with a fixed name would make the next deploy fail ("already exists").
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'Migration step: HTTPS out (the answer to CloudFormation), and the database port', allowAllOutbound: false });
     // The answer is a PUT to a presigned S3 URL, whose addresses are not fixed; the IAM token is signed locally.
     this.securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'The answer to CloudFormation, a presigned S3 URL (HTTPS)');

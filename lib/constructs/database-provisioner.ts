@@ -41,7 +41,7 @@ export interface DatabaseProvisionerProps {
   /** The instance's master secret: read by this function only. */
   readonly masterSecret: ISecret;
   readonly logins: readonly DatabaseLogin[];
-  /** Names the function and its log group; unique per account and region. */
+  /** Names the function; unique per account and region. Its log group's name is generated. */
   readonly functionName: string;
   readonly logRetention: RetentionDays;
 }
@@ -60,11 +60,9 @@ export class DatabaseProvisioner extends Construct {
         throw new Error(`DatabaseProvisioner login for "${login.database}": appUser must differ from the owner user; got "${login.user}" for both`);
       }
     }
-    const logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${props.functionName}`,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    // A generated name, not /aws/lambda/<function>: a stage may keep its logs after a destroy (lib/stages.ts,
+    // logRemoval), and a kept group with a fixed name would make the next deploy fail ("already exists").
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     // The function holds the master secret: it may reach Secrets Manager and the database, nothing else.
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,

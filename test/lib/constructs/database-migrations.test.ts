@@ -66,11 +66,18 @@ describe('DatabaseMigrations', () => {
       MaximumRetryAttempts: 0,
       Qualifier: '$LATEST',
     });
-    template().hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/platform-test-product-migrations', RetentionInDays: 7 });
     // The built code's key: a new handler, dependency or lock file changes it, and so runs the step again.
     const [fn] = Object.values(template().findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'platform-test-product-migrations' } }));
     expect(resourceOf(template()).Properties.Bundle).toBe((fn!.Properties.Code as { S3Key: string }).S3Key);
     expect(resourceOf(template()).Properties.Bundle).toMatch(/^[0-9a-f]{64}\.zip$/);
+  });
+
+  it('when deployed, then the function logs into a group of its own with the retention and a generated name, so a group kept after a destroy never clashes with the next deploy', () => {
+    const template = build().template();
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'platform-test-product-migrations' } }));
+    const target = (fn!.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    const group = template.findResources('AWS::Logs::LogGroup')[target]!;
+    expect(group.Properties).toEqual({ RetentionInDays: 7 });
   });
 
   it('when deployed, then the function may log in as the database owner of its own instance, and as nobody else', () => {

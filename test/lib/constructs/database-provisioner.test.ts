@@ -88,6 +88,14 @@ describe('DatabaseProvisioner', () => {
     }]);
   });
 
+  it('when deployed, then the function logs into a group of its own with the retention and a generated name, so a group kept after a destroy never clashes with the next deploy', () => {
+    const { template } = build();
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'test-shared-provisioning' } }));
+    const target = (fn!.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(target).toMatch(/^DbProvisionerLogs/);
+    expect(template.findResources('AWS::Logs::LogGroup')[target]!.Properties).toEqual({ RetentionInDays: 7 });
+  });
+
   it('when the custom resource runs, then its ingress rule already exists and the first rotation has begun', () => {
     const { template } = build();
     const [resource] = Object.values(template.findResources('Custom::DatabaseProvisioning'));
