@@ -85,6 +85,7 @@ export class AppStack extends Stack {
     super(scope, id, props);
     const { stage, vpc } = props;
     const retention = stage.logRetentionDays;
+    const { logRemoval } = stage;
     const prefix = `platform-${stage.name}`;
 
     this.auth = new Auth(this, 'Auth', {
@@ -93,6 +94,7 @@ export class AppStack extends Stack {
       plan: stage.cognitoPlan,
       protectData: stage.protectData,
       logRetention: retention,
+      logRemoval,
     });
     this.bus = new EventBus(this, 'Events', { topology: busTopology(prefix) });
     this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
@@ -126,6 +128,7 @@ export class AppStack extends Stack {
         lockName: name,
         functionName: `${prefix}-${name}-migrations`,
         logRetention: retention,
+        logRemoval,
       });
       return new Microservice(this, id, {
         serviceName: name,
@@ -150,6 +153,7 @@ export class AppStack extends Stack {
         migratedBy: migrations.resource,
         logRetention: retention,
         rollbackOnFaults: stage.deploymentRollback ?? true,
+        logRemoval,
       });
     };
     const product = service('product', 1, { connect: true, dnsName: PRODUCT_DNS_NAME, grpcPort: INTERNAL_GRPC.product.port });
@@ -202,9 +206,10 @@ export class AppStack extends Stack {
       userPool: this.auth.userPool,
       corsOrigins: stage.corsOrigins,
       logRetention: retention,
+      logRemoval,
     });
     if (stage.waf.enabled) {
-      this.webAcl = new WebAcl(this, 'Firewall', { stage: this.api.stage, limits: wafLimits(ROUTES), logRetention: retention });
+      this.webAcl = new WebAcl(this, 'Firewall', { stage: this.api.stage, limits: wafLimits(ROUTES), logRetention: retention, logRemoval });
     } else {
       Validations.of(this.api.stage).acknowledge({
         id: 'AwsSolutions-APIG3',

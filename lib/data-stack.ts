@@ -26,8 +26,9 @@ export class DataStack extends Stack {
     super(scope, id, props);
     const { stage } = props;
     const retention = stage.logRetentionDays;
+    const { logRemoval } = stage;
 
-    this.vpc = new Network(this, 'Network', { ...stage.network, logRetention: retention }).vpc;
+    this.vpc = new Network(this, 'Network', { ...stage.network, logRetention: retention, logRemoval }).vpc;
     const { layout, restoreFrom, ...instanceSettings } = stage.database;
 
     const login = (name: ServiceName) => ({ database: SERVICES[name].database, user: databaseRole(name), appUser: databaseAppRole(name) });
@@ -42,6 +43,7 @@ export class DataStack extends Stack {
         ...instanceSettings,
         ...(snapshot ? { snapshotIdentifier: snapshot } : {}),
         logRetention: retention,
+        logRemoval,
       });
     };
 

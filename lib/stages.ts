@@ -6,12 +6,13 @@
  * are the route table's (services/contracts/routes.ts). Select a stage with `cdk synth -c stage=dev|prod`.
  */
 import type { PostgresInstanceSettings } from './constructs/database';
+import type { LogRemoval } from './constructs/log-removal';
 import type { MicroserviceScaling } from './constructs/microservice';
 import type { NatStrategy, NetworkSettings } from './constructs/network';
 import type { WebAclSettings } from './constructs/web-acl';
 import { checkedImageId } from './constructs/pinned-image';
 
-export type { NatStrategy, NetworkSettings };
+export type { LogRemoval, NatStrategy, NetworkSettings };
 
 export type StageName = 'dev' | 'prod';
 
@@ -51,6 +52,14 @@ export interface StageSettings {
   /** Cognito feature plan: `PLUS` adds threat protection (compromised credentials, adaptive auth) per MAU. */
   readonly cognitoPlan: 'ESSENTIALS' | 'PLUS';
   readonly logRetentionDays: number;
+  /**
+   * What deleting a stack (`cdk destroy`, or a delete and redeploy) does to its CloudWatch log groups: `retain` keeps
+   * them for audit and forensics, to expire with `logRetentionDays` (docs/deploy.md, "Destroy", says how to delete
+   * them sooner); `destroy` removes them with the stack. Groups whose name AWS fixes (an RDS instance's, a hosted
+   * rotation function's) are removed in every stage: kept, they would make the next deploy fail ("already
+   * exists"). Every other group has a generated name for that reason (lib/constructs/log-removal.ts).
+   */
+  readonly logRemoval: LogRemoval;
   /**
    * AWS WAF in front of the API (lib/constructs/web-acl.ts): per-client limits from the route table and AWS managed
    * rules. Its fixed monthly cost would take dev over its $60 target, so dev runs without it (`npm run cost`).
@@ -118,6 +127,7 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
     containerInsights: false,
     cognitoPlan: 'ESSENTIALS',
     logRetentionDays: 14,
+    logRemoval: 'destroy',
     waf: { enabled: false },
     corsOrigins: ['*'],
     protectData: false,
@@ -159,6 +169,7 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
     containerInsights: true,
     cognitoPlan: 'PLUS',
     logRetentionDays: 90,
+    logRemoval: 'retain',
     waf: { enabled: true },
     // None until the deployer names its web origins (-c corsOrigins=https://app.example.org): no placeholder.
     corsOrigins: [],

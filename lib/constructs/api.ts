@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   AuthorizationType,
   type CfnMethod,
@@ -23,6 +23,7 @@ import { type RouteDefinition, routeKey, type Throttle } from '../../services/co
 import { addGatewayProblems, retryAfterSeconds } from './api-problems';
 import { accessLogFormat, methodThrottles } from './api-stage';
 import { methodNotAllowedIntegration, wrongMethods } from './api-wrong-methods';
+import { type LogRemoval, logRemovalPolicy } from './log-removal';
 
 export interface ApiProps {
   /**
@@ -45,6 +46,11 @@ export interface ApiProps {
    */
   readonly corsOrigins: readonly string[];
   readonly logRetention: RetentionDays;
+  /**
+   * What a stack delete does to the access log group (lib/stages.ts, `logRemoval`): `retain` keeps it for audit.
+   * @default 'destroy'
+   */
+  readonly logRemoval?: LogRemoval;
 }
 
 /** The stage's path segment: the invoke URL is `https://{id}.execute-api.{region}.amazonaws.com/api/`. */
@@ -79,7 +85,7 @@ export class Api extends Construct {
     }
     const corsOrigin = props.corsOrigins[0];
 
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: logRemovalPolicy('Api logRemoval', props.logRemoval) });
     this.restApi = new RestApi(this, 'RestApi', {
       // CloudWatch keys a REST API's metrics on its name: one per stack, so stages in one account stay apart.
       restApiName: `${Stack.of(this).stackName}-api`,

@@ -19,6 +19,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { COGNITO_USER_SCOPE as SELF_SERVICE_SCOPE } from '../../services/contracts/scopes';
+import { type LogRemoval, logRemovalPolicy } from './log-removal';
 
 /** Scopes Cognito defines itself; any other scope a route requires must come from a resource server. */
 const BUILT_IN_SCOPES = new Set([SELF_SERVICE_SCOPE, 'openid', 'email', 'phone', 'profile']);
@@ -58,6 +59,11 @@ export interface AuthProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * What a stack delete does to the trigger's log group (lib/stages.ts, `logRemoval`): `retain` keeps it for audit.
+   * @default 'destroy'
+   */
+  readonly logRemoval?: LogRemoval;
 }
 
 /** Bounds for `tokenValidity`: Cognito's own minimum, and the most this platform accepts for a bearer token. */
@@ -139,7 +145,7 @@ export class Auth extends Construct {
     );
 
     if (props.plan === 'PLUS') this.riskConfiguration = this.threatResponses();
-    this.preTokenGeneration = this.tokenTrigger(custom, props.logRetention);
+    this.preTokenGeneration = this.tokenTrigger(custom, props.logRetention, props.logRemoval);
     // V2_0: the version that can change access tokens (Essentials or Plus plan, which both plans here are).
     this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, this.preTokenGeneration, LambdaVersion.V2_0);
 
@@ -181,10 +187,10 @@ export class Auth extends Construct {
     });
   }
 
-  private tokenTrigger(grant: readonly string[], logRetention: RetentionDays | undefined): NodejsFunction {
+  private tokenTrigger(grant: readonly string[], logRetention: RetentionDays | undefined, logRemoval: LogRemoval | undefined): NodejsFunction {
     const logGroup = new LogGroup(this, 'PreTokenGenerationLogs', {
       ...(logRetention ? { retention: logRetention } : {}),
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: logRemovalPolicy('Auth logRemoval', logRemoval),
     });
     const fn = new NodejsFunction(this, 'PreTokenGeneration', {
       description: 'Adds the API scope to access tokens and suppresses the Cognito self-service scope',

@@ -15,13 +15,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Validations } from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { DatabaseConnection } from './database';
+import { type LogRemoval, logRemovalPolicy } from './log-removal';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const HANDLER = path.join(REPO_ROOT, 'services/kit/db/migrate-lambda.ts');
@@ -39,6 +40,11 @@ export interface DatabaseMigrationsProps {
   /** Names the function; unique per account and region. Its log group's name is generated. */
   readonly functionName: string;
   readonly logRetention: RetentionDays;
+  /**
+   * What a stack delete does to the function's log group (lib/stages.ts, `logRemoval`): `retain` keeps it for audit.
+   * @default 'destroy'
+   */
+  readonly logRemoval?: LogRemoval;
 }
 
 export class DatabaseMigrations extends Construct {
@@ -56,7 +62,7 @@ export class DatabaseMigrations extends Construct {
     }
     // A generated name, not /aws/lambda/<function>: a stage may keep its logs after a destroy (lib/stages.ts,
     // logRemoval), and a kept group with a fixed name would make the next deploy fail ("already exists").
-    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: logRemovalPolicy('DatabaseMigrations logRemoval', props.logRemoval) });
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'Migration step: HTTPS out (the answer to CloudFormation), and the database port', allowAllOutbound: false });
     // The answer is a PUT to a presigned S3 URL, whose addresses are not fixed; the IAM token is signed locally.
     this.securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'The answer to CloudFormation, a presigned S3 URL (HTTPS)');

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Validations } from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, ParamsAndSecretsLayerVersion, ParamsAndSecretsVersions, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -22,6 +22,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { type LogRemoval, logRemovalPolicy } from './log-removal';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 /** The handler and the code it runs: a change to any of them runs the provisioning again. */
@@ -44,6 +45,11 @@ export interface DatabaseProvisionerProps {
   /** Names the function; unique per account and region. Its log group's name is generated. */
   readonly functionName: string;
   readonly logRetention: RetentionDays;
+  /**
+   * What a stack delete does to the function's log group (lib/stages.ts, `logRemoval`): `retain` keeps it for audit.
+   * @default 'destroy'
+   */
+  readonly logRemoval?: LogRemoval;
 }
 
 export class DatabaseProvisioner extends Construct {
@@ -62,7 +68,7 @@ export class DatabaseProvisioner extends Construct {
     }
     // A generated name, not /aws/lambda/<function>: a stage may keep its logs after a destroy (lib/stages.ts,
     // logRemoval), and a kept group with a fixed name would make the next deploy fail ("already exists").
-    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: logRemovalPolicy('DatabaseProvisioner logRemoval', props.logRemoval) });
     // The function holds the master secret: it may reach Secrets Manager and the database, nothing else.
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,

@@ -6,6 +6,7 @@ import { HostedRotation, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { type DatabaseLogin, DatabaseProvisioner } from './database-provisioner';
 import { postgresInstance, type PostgresInstance } from './postgres-instance';
+import type { LogRemoval } from './log-removal';
 
 export type { DatabaseLogin };
 
@@ -57,6 +58,12 @@ export interface PostgresDatabaseProps extends PostgresInstanceSettings {
    */
   readonly snapshotIdentifier?: string;
   readonly logRetention: RetentionDays;
+  /**
+   * What a stack delete does to the provisioning step's log group (lib/stages.ts, `logRemoval`): `retain` keeps it
+   * for audit. The instance's and the rotation function's groups are removed in every stage: AWS fixes their names.
+   * @default 'destroy'
+   */
+  readonly logRemoval?: LogRemoval;
 }
 
 const IDENTIFIER = /^[a-z][a-z0-9-]{0,50}$/;
@@ -113,6 +120,8 @@ export class PostgresDatabase extends Construct {
     this.secret = this.instance.secret!;
 
     const functionName = `${props.instanceIdentifier}-rotation`;
+    // The hosted rotation function (a Secrets Manager transform) logs to /aws/lambda/<its name> and offers no
+    // other group, so, as for the instance's group above, it goes with the stack in every stage.
     const rotationLogs = new LogGroup(this, 'RotationLogs', {
       logGroupName: `/aws/lambda/${functionName}`,
       retention: props.logRetention,
@@ -138,6 +147,7 @@ export class PostgresDatabase extends Construct {
       logins: props.logins,
       functionName: `${props.instanceIdentifier}-provisioning`,
       logRetention: props.logRetention,
+      ...(props.logRemoval ? { logRemoval: props.logRemoval } : {}),
     });
     // The first rotation starts when its schedule is created; the step then reads the secret after it began, and
     // reads it again while the database refuses it (services/kit/db/provision-lambda.ts).

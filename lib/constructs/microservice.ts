@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
@@ -28,6 +28,7 @@ import { Construct, type IDependable } from 'constructs';
 import { HEALTH_PATHS } from '../../services/contracts/services';
 import type { DatabaseConnection } from './database';
 import { databaseEnvironment, grantDatabaseLogin } from './microservice-database';
+import { type LogRemoval, logRemovalPolicy } from './log-removal';
 import { serverFaultAlarm } from './server-fault-alarm';
 
 /** Every service listens on this port inside its task; the ALB and Service Connect reach it there. */
@@ -78,6 +79,11 @@ export interface MicroserviceProps extends MicroserviceScaling {
   readonly grpcPort?: number;
   readonly logRetention: RetentionDays;
   /**
+   * What a stack delete does to the tasks' log group (lib/stages.ts, `logRemoval`): `retain` keeps it for audit.
+   * @default 'destroy'
+   */
+  readonly logRemoval?: LogRemoval;
+  /**
    * The deploy step that applies the service's migrations as the database owner (DatabaseMigrations.resource):
    * CloudFormation changes the service's tasks only once it has succeeded. The tasks themselves apply none; they
    * check that their app role can use every table and column the release needs (`DATABASE_MIGRATIONS=check`).
@@ -125,7 +131,7 @@ export class Microservice extends Construct {
     validate(props);
     const name = props.serviceName;
 
-    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: logRemovalPolicy('Microservice logRemoval', props.logRemoval) });
     const readyWithin = props.readyWithin ?? Duration.minutes(3);
     this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu,

@@ -1,4 +1,4 @@
-import { CfnResource, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Lazy, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AmazonLinuxCpuType,
   FlowLogDestination,
@@ -20,6 +20,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { awaitNatSignal, natUserData } from './nat-instance-setup';
 import { pinnedImage } from './pinned-image';
+import { type LogRemoval, logRemovalPolicy } from './log-removal';
 
 /**
  * How private subnets reach the internet (Cognito's JWKS, ECR, SNS, SQS, Secrets Manager):
@@ -64,6 +65,11 @@ export interface NetworkSettings {
 
 export interface NetworkProps extends NetworkSettings {
   readonly logRetention: RetentionDays;
+  /**
+   * What a stack delete does to the flow logs and the default security group remover's logs (lib/stages.ts, `logRemoval`): `retain` keeps them for audit.
+   * @default 'destroy'
+   */
+  readonly logRemoval?: LogRemoval;
 }
 
 /**
@@ -124,8 +130,9 @@ export class Network extends Construct {
       natLogicalId = Stack.of(this).getLogicalId(natInstances.gatewayInstances[0]!.node.defaultChild as CfnInstance);
     }
 
-    this.keepDefaultSecurityGroupRemoverLogs(props.logRetention);
-    this.flowLogGroup = new LogGroup(this, 'FlowLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const removalPolicy = logRemovalPolicy('Network logRemoval', props.logRemoval);
+    this.keepDefaultSecurityGroupRemoverLogs(props.logRetention, removalPolicy);
+    this.flowLogGroup = new LogGroup(this, 'FlowLogs', { retention: props.logRetention, removalPolicy });
     this.vpc.addFlowLog('FlowLog', {
       destination: FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
       trafficType: props.flowLogTraffic === 'ALL' ? FlowLogTrafficType.ALL : FlowLogTrafficType.REJECT,
@@ -137,11 +144,11 @@ export class Network extends Construct {
    * log into a group Lambda makes on its first run: no retention, and left behind by a destroy. It logs into one of
    * ours instead, with the stage's retention and removed with the stack (no fixed name, so a redeploy never meets it).
    */
-  private keepDefaultSecurityGroupRemoverLogs(retention: RetentionDays): void {
+  private keepDefaultSecurityGroupRemoverLogs(retention: RetentionDays, removalPolicy: RemovalPolicy): void {
     const provider = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
     const handler = provider?.node.tryFindChild('Handler');
     if (!(handler instanceof CfnResource)) return;
-    const logs = new LogGroup(this, 'DefaultSecurityGroupRemoverLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const logs = new LogGroup(this, 'DefaultSecurityGroupRemoverLogs', { retention, removalPolicy });
     handler.addPropertyOverride('LoggingConfig', { LogGroup: logs.logGroupName });
   }
 

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import type { CfnStage, Stage } from 'aws-cdk-lib/aws-apigateway';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -6,6 +6,7 @@ import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cd
 import { Construct } from 'constructs';
 import { WAF_MIN_LIMIT, type WafLimits } from '../waf-limits';
 import { managedRule, poolStatement, RATE_LIMITED, rateRule, visibility } from './web-acl-rules';
+import { type LogRemoval, logRemovalPolicy } from './log-removal';
 
 /** The stage setting (lib/stages.ts). */
 export interface WebAclSettings {
@@ -20,6 +21,11 @@ export interface WebAclProps {
   readonly limits: WafLimits;
   /** Retention of the WAF log group (blocked and counted requests). */
   readonly logRetention: RetentionDays;
+  /**
+   * What a stack delete does to the WAF log group (lib/stages.ts, `logRemoval`): `retain` keeps it for audit.
+   * @default 'destroy'
+   */
+  readonly logRemoval?: LogRemoval;
 }
 
 const WINDOWS = [60, 120, 300, 600];
@@ -90,11 +96,11 @@ export class WebAcl extends Construct {
     this.association.node.addDependency(props.stage);
 
     // WAF requires the aws-waf-logs- prefix. The web ACL's id makes the name new on every re-creation, so a
-    // stage destroyed and deployed again never meets its old group.
+    // stage destroyed and deployed again never meets its old group, even one it kept.
     this.logGroup = new LogGroup(this, 'Logs', {
       logGroupName: `aws-waf-logs-${this.webAcl.attrId}`,
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: logRemovalPolicy('WebAcl logRemoval', props.logRemoval),
     });
     this.logging = new CfnLoggingConfiguration(this, 'Logging', {
       resourceArn: this.webAcl.attrArn,

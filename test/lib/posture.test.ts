@@ -133,13 +133,6 @@ describe.each(['dev', 'prod'] as const)('posture (%s)', (stage) => {
     expect(functions).toBeGreaterThan(2);
   });
 
-  it('when the stage is destroyed and deployed again, then no log group with a fixed name is left behind to clash', () => {
-    const groups = templates().flatMap((t) => Object.entries(resourcesOf(t, 'AWS::Logs::LogGroup')));
-    const named = groups.filter(([, group]) => group.Properties?.LogGroupName !== undefined);
-    expect(named.length).toBeGreaterThan(0);
-    for (const [id, group] of named) expect(group.DeletionPolicy ?? 'Delete', id).toBe('Delete');
-  });
-
   it('when synthesized, then target groups gate on finished migrations (not on the database) every 5 s × 2 and drain within 30 s', () => {
     for (const group of Object.values(resourcesOf(app(), 'AWS::ElasticLoadBalancingV2::TargetGroup'))) {
       expect(group.Properties).toMatchObject({

@@ -28,6 +28,11 @@ describe('stage settings', () => {
     expect(STAGES.prod.protectData).toBe(true);
   });
 
+  it('when prod is destroyed, then its log groups stay for audit; dev\'s go with it', () => {
+    expect(STAGES.prod.logRemoval).toBe('retain');
+    expect(STAGES.dev.logRemoval).toBe('destroy');
+  });
+
   it.each(STAGE_NAMES)('when %s deploys at full scale, then every task\'s connections fit its instance\'s max_connections with headroom', (name) => {
     for (const budget of connectionBudgets(STAGES[name])) {
       expect(budget.needed, `${budget.services.join('+')}: ${budget.needed} needed, ${budget.allowed} allowed`).toBeLessThanOrEqual(budget.allowed);

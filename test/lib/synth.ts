@@ -105,7 +105,7 @@ export const assetHashSerializer = {
   serialize: (value: string) => JSON.stringify(value.replace(ASSET_HASH, '<asset-hash>')),
 };
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string }>;
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 
 /** All resources of a type in a template, by logical id. */
 export function resourcesOf(template: Template, type: string): Resources {
