@@ -9,6 +9,7 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { type IVpc, Port } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerImage, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { Grant } from 'aws-cdk-lib/aws-iam';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { HttpNamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import type { Construct } from 'constructs';
 import { consumedBy, producedBy } from '../services/contracts/events';
@@ -40,6 +41,8 @@ export interface AppStackProps extends StackProps {
   readonly stage: StageSettings;
   readonly vpc: IVpc;
   readonly databases: Readonly<Record<ServiceName, DatabaseConnection>>;
+  /** The secrets Secrets Manager rotates (the data stack's master secrets): a failed rotation pages the alerts topic. */
+  readonly rotatedSecrets: readonly ISecret[];
   /** Each service's image; defaults to building services/Dockerfile for it from the repository root. */
   readonly images?: Readonly<Partial<Record<ServiceName, ContainerImage>>>;
 }
@@ -239,6 +242,7 @@ export class AppStack extends Stack {
         ...Object.values(this.services).map((svc) => svc.serverErrorAlarm),
       ],
       ...(this.webAcl ? { firewallBlocks: ['ALL', ...this.webAcl.ruleNames].map((rule) => this.webAcl!.metricBlockedRequests(rule)) } : {}),
+      rotatedSecrets: props.rotatedSecrets,
       ...(stage.alarmEmail ? { alarmEmail: stage.alarmEmail } : {}),
       warnWithoutSubscriber: stage.protectData,
     });

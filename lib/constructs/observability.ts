@@ -14,10 +14,12 @@ import type { FargateService } from 'aws-cdk-lib/aws-ecs';
 import type { ApplicationTargetGroup } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { RotationFailureAlert } from './rotation-failure-alert';
 
 /** What the dashboard and the alarms read from the API. */
 export interface ApiMetrics {
@@ -59,6 +61,12 @@ export interface ObservabilityProps {
   /** Alarms made elsewhere (the bus's dead-letter alarms) that should notify too. */
   readonly alarms?: readonly Alarm[];
   /**
+   * Secrets Secrets Manager rotates (the databases' master secrets): a failed rotation notifies the alerts topic
+   * (rotation-failure-alert.ts).
+   * @default none watched
+   */
+  readonly rotatedSecrets?: readonly ISecret[];
+  /**
    * Subscribed to the alerts topic.
    * @default no subscription; subscribe to the topic by hand
    */
@@ -79,6 +87,8 @@ export class Observability extends Construct {
   public readonly alertsTopic: Topic;
   public readonly dashboard: Dashboard;
   public readonly alarms: readonly Alarm[];
+  /** The rule that pages on a failed secret rotation, when `rotatedSecrets` are given. */
+  public readonly rotationFailures?: RotationFailureAlert;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -108,6 +118,9 @@ export class Observability extends Construct {
         },
       }),
     );
+    if (props.rotatedSecrets) {
+      this.rotationFailures = new RotationFailureAlert(this, 'SecretRotation', { name: props.name, secrets: props.rotatedSecrets, topic: this.alertsTopic });
+    }
     if (props.alarmEmail) this.alertsTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     else if (props.warnWithoutSubscriber) {
       // Alarms that notify nobody look wired in every console, and page no one.

@@ -124,6 +124,36 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
   it('when synthesized, then the API URL is a stack output', () => {
     template().hasOutput('ApiUrl', { Value: Match.anyValue() });
   });
+
+  it('when any secret the data stack rotates fails to rotate, then the rule pages the alerts topic, which admits it', () => {
+    const data = synthesized[stage].dataTemplate;
+    // What each data stack output the rule reads holds, and what each rotation schedule rotates.
+    const outputs = data.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const rotated = Object.values(resourcesOf(data, 'AWS::SecretsManager::RotationSchedule')).map((schedule) => schedule.Properties?.SecretId);
+    expect(rotated).toHaveLength(stage === 'prod' ? 3 : 1);
+    const rules = Object.entries(resourcesOf(template(), 'AWS::Events::Rule'));
+    expect(rules.map(([, rule]) => rule.Properties?.Name)).toEqual([`platform-${stage}-secret-rotation-failed`]);
+    const [ruleId, rule] = rules[0]!;
+    const pattern = rule.Properties?.EventPattern as { source: string[]; 'detail-type': string[]; detail: { eventName: string[]; additionalEventData: { SecretId: { 'Fn::GetStackOutput': { StackName: string; OutputName: string } }[] } } };
+    expect([pattern.source, pattern['detail-type'], pattern.detail.eventName]).toEqual([['aws.secretsmanager'], ['AWS Service Event via CloudTrail'], ['RotationFailed']]);
+    const watched = pattern.detail.additionalEventData.SecretId.map(({ 'Fn::GetStackOutput': output }) => {
+      expect(output.StackName).toBe(`platform-${stage}-data`);
+      return outputs[output.OutputName]?.Value;
+    });
+    expect(watched).toEqual(expect.arrayContaining(rotated));
+    expect(watched).toHaveLength(rotated.length);
+
+    const alerts = Object.keys(resourcesOf(template(), 'AWS::SNS::Topic')).find((id) => id.startsWith('ObservabilityAlerts'))!;
+    expect((rule.Properties?.Targets as { Arn: unknown }[]).map((target) => target.Arn)).toEqual([{ Ref: alerts }]);
+    template().hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: alerts }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } } }),
+        ]),
+      },
+    });
+  });
 });
 
 describe('app stack: stage differences', () => {
