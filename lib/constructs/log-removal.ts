@@ -13,10 +13,7 @@ export type LogRemoval = 'retain' | 'destroy';
 
 const POLICIES: Readonly<Record<LogRemoval, RemovalPolicy>> = { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY };
 
-/**
- * The removal policy for `removal`; `owner` names the setting in the error, e.g. `Api logRemoval`.
- * @param removal @default 'destroy'
- */
+/** The removal policy for `removal` (unset: `destroy`); `owner` names the setting in the error, e.g. `Api logRemoval`. */
 export function logRemovalPolicy(owner: string, removal: LogRemoval = 'destroy'): RemovalPolicy {
   // hasOwn, so that "toString" and friends are not settings.
   if (!Object.hasOwn(POLICIES, removal)) throw new Error(`${owner} must be "retain" or "destroy"; got "${String(removal)}"`);

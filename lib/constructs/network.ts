@@ -66,7 +66,8 @@ export interface NetworkSettings {
 export interface NetworkProps extends NetworkSettings {
   readonly logRetention: RetentionDays;
   /**
-   * What a stack delete does to the flow logs and the default security group remover's logs (lib/stages.ts, `logRemoval`): `retain` keeps them for audit.
+   * What a stack delete does to the flow logs and the default security group remover's logs (lib/stages.ts,
+   * `logRemoval`): `retain` keeps them for audit.
    * @default 'destroy'
    */
   readonly logRemoval?: LogRemoval;
@@ -142,7 +143,7 @@ export class Network extends Construct {
   /**
    * The function CDK adds to empty the VPC's default security group (the restrictDefaultSecurityGroup flag) would
    * log into a group Lambda makes on its first run: no retention, and left behind by a destroy. It logs into one of
-   * ours instead, with the stage's retention and removed with the stack (no fixed name, so a redeploy never meets it).
+   * ours instead, with the stage's retention and removal (no fixed name, so a redeploy never meets a kept one).
    */
   private keepDefaultSecurityGroupRemoverLogs(retention: RetentionDays, removalPolicy: RemovalPolicy): void {
     const provider = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
