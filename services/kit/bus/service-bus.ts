@@ -1,6 +1,6 @@
 /**
- * What a service's main.ts starts for the bus: the outbox relay (when it produces events) and the queue consumer
- * (when it consumes some). The same code runs against fauxqs, LocalStack and AWS; only AWS_ENDPOINT_URL changes.
+ * What a service's main.ts starts for the bus: the outbox relay and its backlog probe (when it produces events) and
+ * the queue consumer (when it consumes some). The same code runs against fauxqs, LocalStack and AWS; only AWS_ENDPOINT_URL changes.
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
@@ -12,6 +12,7 @@ import { busEnvShape, createBusClients } from './clients';
 import { createConsumer, type EventHandler } from './consumer';
 import { createPublisher } from './publisher';
 import { pruneInbox } from '../inbox/handle-once';
+import { createOutboxBacklogProbe } from '../outbox/backlog-probe';
 import { createOutboxRelay } from '../outbox/relay';
 import { BUS_DATABASE_CONNECTIONS } from '../../contracts/service-env';
 
@@ -80,6 +81,9 @@ function createServiceBus<E extends { id: string; type: string }>(options: Servi
   const relay = options.produces
     ? createOutboxRelay({ pool: relayPool, publisher: createPublisher(clients.sns, env.EVENTS_TOPIC_ARN!), logger })
     : undefined;
+  const backlogProbe = options.produces
+    ? createOutboxBacklogProbe({ pool: relayPool, logger, service: options.service, busPrefix: env.BUS_PREFIX })
+    : undefined;
   const consumer = options.consumer
     ? createConsumer({
         sqs: clients.sqs,
@@ -98,6 +102,7 @@ function createServiceBus<E extends { id: string; type: string }>(options: Servi
       await relay?.start();
       // A stop that came while the relay started has stopped nothing yet of what starts after it.
       if (stopped) return void (await relay?.stop());
+      backlogProbe?.start();
       await consumer?.start();
       if (stopped || !consumer) return;
       inboxPruner = setInterval(() => void pruneOldInbox(relayPool, logger), INBOX_PRUNE_INTERVAL_MS).unref();
@@ -107,6 +112,8 @@ function createServiceBus<E extends { id: string; type: string }>(options: Servi
       stopped = true;
       clearInterval(inboxPruner);
       await consumer?.stop();
+      // Before the pool closes under it: a report under way finishes first.
+      await backlogProbe?.stop();
       await relay?.stop();
       await relayPool.end();
       clients.close();

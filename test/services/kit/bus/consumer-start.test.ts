@@ -15,6 +15,7 @@ import { freePort } from '../../../../services/local/free-port';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
 import { captureLogs } from '../../../support/bus/logs';
 import { createTestDatabase } from '../../../support/database';
+import { showStdoutOnlyOnFailure } from '../../../support/quiet-stdout';
 import { testLogger } from '../../../support/silent-logger';
 
 const NOTES_MIGRATIONS = fileURLToPath(new URL('../../../../harness/notes/migrations', import.meta.url));
@@ -136,6 +137,9 @@ describe('a consumer started while SQS cannot be reached', () => {
 });
 
 describe('a service\'s bus stopped while its consumer waits for SQS', () => {
+  // A producing bus reports its outbox backlog on stdout (services/kit/outbox/backlog-probe.ts).
+  showStdoutOnlyOnFailure();
+
   it('when the service stops, then the wait ends, start settles, and the relay stops too (an event written after publishes nothing)', { timeout: 60_000 }, async () => {
     const late = await lateEndpoint();
     const database = await createTestDatabase('bus_stop_waiting');
