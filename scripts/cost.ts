@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { createPlatform } from '../lib/platform';
+import { OUTBOX_BACKLOG_METRIC } from '../services/contracts/outbox-backlog';
 import { stageSettings } from '../lib/stages';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -180,7 +181,11 @@ export function priceTemplates(stage: string, templates: Readonly<Record<string,
         case 'AWS::CloudWatch::Alarm': {
           // Priced per metric it reads: a metric-math alarm pays for each metric in its expression.
           const metrics = Array.isArray(props.Metrics) ? props.Metrics.filter((m) => (m as Properties).MetricStat !== undefined).length : 1;
-          add(id, type, metrics * p.alarmMonth, metrics > 1 ? `standard-resolution alarm on ${metrics} metrics` : 'standard-resolution alarm');
+          // The metric the services report every minute (EMF, in no template) is a custom metric that always has
+          // data: its alarm is the one place a template names it, one alarm per metric.
+          const reported = props.Namespace === OUTBOX_BACKLOG_METRIC.namespace;
+          const detail = metrics > 1 ? `standard-resolution alarm on ${metrics} metrics` : 'standard-resolution alarm';
+          add(id, type, metrics * p.alarmMonth + (reported ? p.customMetricMonth : 0), reported ? `${detail} + the custom metric the service reports` : detail);
           break;
         }
         case 'AWS::CloudWatch::Dashboard':

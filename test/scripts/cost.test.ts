@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type Estimate, loadPriceTable, priceTemplates } from '../../scripts/cost';
+import { OUTBOX_BACKLOG_METRIC } from '../../services/contracts/outbox-backlog';
 import { stageCostTemplates } from '../lib/stage-templates';
 import { bundleScript } from '../support/bundled-script';
 
@@ -96,6 +97,15 @@ describe('npm run cost, from the command line', () => {
     expect(estimate.lines.map((line) => [line.logicalId, line.monthly])).toEqual([
       ['Math', 2 * table.prices.alarmMonth],
       ['Plain', table.prices.alarmMonth],
+    ]);
+  });
+
+  it('when an alarm reads the metric the services report themselves (EMF, in no template), then that custom metric is priced with it', () => {
+    const alarm = (namespace: string) => ({ Type: 'AWS::CloudWatch::Alarm', Properties: { Namespace: namespace, MetricName: 'x' } });
+    const estimate = priceTemplates('unit', { s: { Resources: { Reported: alarm(OUTBOX_BACKLOG_METRIC.namespace), Aws: alarm('AWS/SQS') } } }, table);
+    expect(estimate.lines.map((line) => [line.logicalId, line.monthly])).toEqual([
+      ['Reported', table.prices.alarmMonth + table.prices.customMetricMonth],
+      ['Aws', table.prices.alarmMonth],
     ]);
   });
 
