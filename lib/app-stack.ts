@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type CfnResource, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { type IVpc, Port } from 'aws-cdk-lib/aws-ec2';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Cluster, ContainerImage, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -26,6 +27,7 @@ import { EventBus } from './constructs/event-bus';
 import { LoadBalancer } from './constructs/load-balancer';
 import { CONTAINER_PORT, Microservice } from './constructs/microservice';
 import { Observability } from './constructs/observability';
+import { OutboxBacklogAlarm } from './constructs/outbox-backlog-alarm';
 import { WebAcl } from './constructs/web-acl';
 import { wafLimits } from './waf-limits';
 import { ADMIN_GROUP, albPathPatterns, ROUTES, STAGE_THROTTLE } from '../services/contracts/routes';
@@ -79,6 +81,8 @@ export class AppStack extends Stack {
   public readonly loadBalancer: LoadBalancer;
   public readonly services: Readonly<Record<ServiceName, Microservice>>;
   public readonly observability: Observability;
+  /** Per producing service: its oldest unsent outbox event waited too long, or it stopped reporting (docs/events.md). */
+  public readonly outboxBacklogAlarms: Readonly<Partial<Record<ServiceName, Alarm>>>;
   /** AWS WAF in front of the API, when the stage has it on. */
   public readonly webAcl?: WebAcl;
   /** The operators' tunnel to the databases, when the stage asks for it. */
@@ -173,10 +177,13 @@ export class AppStack extends Stack {
     const cfnService = (svc: Microservice) => svc.service.node.defaultChild as CfnResource;
     cfnService(this.services.billing).addResourceDependency(cfnService(product));
 
+    const outboxBacklogAlarms: Partial<Record<ServiceName, Alarm>> = {};
     for (const [name, svc] of Object.entries(this.services) as [ServiceName, Microservice][]) {
       // Asked from the service's side, so the rule lives in this stack and the data stack never refers back here.
       svc.service.connections.allowToDefaultPort(props.databases[name].instance, `${name} tasks to their database`);
       if (producedBy(name).length > 0) {
+        // Its tasks report under the BUS_PREFIX that busEnvironment() gives them: bus.prefix.
+        outboxBacklogAlarms[name] = new OutboxBacklogAlarm(svc, 'OutboxBacklog', { serviceName: name, busPrefix: bus.prefix, namePrefix: prefix, reportedBy: svc.service }).alarm;
         // sns:Publish only: the topic's key is AWS-managed (aws/sns), whose key policy already lets SNS use it
         // for any principal of the account, so grantPublish's extra kms:* on key/* would be dead weight.
         Grant.addToPrincipal({ grantee: svc.taskDefinition.taskRole, actions: ['sns:Publish'], resourceArns: [this.bus.topic.topicArn] });
@@ -190,6 +197,7 @@ export class AppStack extends Stack {
         deadLetterQueue.grant(svc.taskDefinition.taskRole, 'sqs:GetQueueUrl');
       }
     }
+    this.outboxBacklogAlarms = outboxBacklogAlarms;
     // Sign-up, deletion and sign-in of users; InitiateAuth itself needs no IAM permission.
     this.auth.userPool.grant(
       this.services.identity.taskDefinition.taskRole,
@@ -240,6 +248,7 @@ export class AppStack extends Stack {
       alarms: [
         ...Object.values(this.bus.consumers).flatMap((c) => [c.deadLetterAlarm, c.backlogAlarm]),
         ...Object.values(this.services).map((svc) => svc.serverErrorAlarm),
+        ...Object.values(this.outboxBacklogAlarms),
       ],
       ...(this.webAcl ? { firewallBlocks: ['ALL', ...this.webAcl.ruleNames].map((rule) => this.webAcl!.metricBlockedRequests(rule)) } : {}),
       rotatedSecrets: props.rotatedSecrets,
