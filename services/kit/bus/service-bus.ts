@@ -1,6 +1,7 @@
 /**
  * What a service's main.ts starts for the bus: the outbox relay and its backlog probe (when it produces events) and
- * the queue consumer (when it consumes some). The same code runs against fauxqs, LocalStack and AWS; only AWS_ENDPOINT_URL changes.
+ * the queue consumer (when it consumes some). The same code runs against fauxqs, LocalStack and AWS; only
+ * AWS_ENDPOINT_URL changes.
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
