@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../services/kit/config';
 import { LOCK_FILE, lockDataDir, releaseDataDir } from '../../../services/local/data-dir-lock';
+import { holderLine, thisHolder } from '../../../services/local/lock-holder';
 import { bundleScript } from '../../support/bundled-script';
 
 let dir: string;
@@ -97,18 +98,43 @@ describe('a DATA_DIR lock left behind', () => {
     expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
   });
 
-  it('when a launcher was killed while taking over a dead lock (its takeover file is old), then the next one still takes it', async () => {
+  it('when a launcher was killed while taking over a dead lock (its guard names a dead pid), then the next one still takes it', async () => {
     const dead = otherProcess();
     await dead.end();
     await writeFile(path.join(dir, LOCK_FILE), `${dead.pid}\n`);
     const guard = path.join(dir, `${LOCK_FILE}.takeover`);
-    await writeFile(guard, `${dead.pid}\n`);
-    const minuteAgo = new Date(Date.now() - 60_000);
-    await utimes(guard, minuteAgo, minuteAgo);
+    await writeFile(guard, holderLine(thisHolder(dead.pid), 'nonce'));
     lockDataDir(dir, 4242);
     expect(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toMatch(/^4242 /);
     expect(existsSync(guard)).toBe(false);
     releaseDataDir(dir, 4242);
+  });
+
+  it('when a launcher that still runs is taking over a dead lock (stalled, however long), then this one leaves the lock to it and says so after its deadline', async () => {
+    const stalled = otherProcess();
+    try {
+      const lock = path.join(dir, LOCK_FILE);
+      await writeFile(lock, '999999 not-this-boot\n');
+      await writeFile(path.join(dir, `${LOCK_FILE}.takeover`), holderLine(thisHolder(stalled.pid), 'nonce'));
+      expect(() => lockDataDir(dir, 4242, 300)).toThrow(/another launcher is taking it over .*launcher\.pid\.takeover/);
+      expect(readFileSync(lock, 'utf8')).toBe('999999 not-this-boot\n');
+    } finally {
+      await stalled.end();
+    }
+  });
+
+  it('when it names a pid of another pid namespace (another container sharing the folder), then it counts as running: starting refuses', async () => {
+    const mine = thisHolder();
+    await writeFile(path.join(dir, LOCK_FILE), holderLine({ ...mine, pidNamespace: 'pid:[1]' }));
+    expect(() => lockDataDir(dir)).toThrow(ConfigError);
+  });
+
+  it('when it is a symbolic link to nothing, then starting refuses at once, naming DATA_DIR and the link', async () => {
+    await symlink(path.join(dir, 'gone'), path.join(dir, LOCK_FILE));
+    const started = Date.now();
+    expect(() => lockDataDir(dir, 4242)).toThrow(ConfigError);
+    expect(() => lockDataDir(dir, 4242)).toThrow(/symbolic link to nothing/);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('when the lock cannot be read (it is a folder), then starting refuses, naming DATA_DIR', async () => {
