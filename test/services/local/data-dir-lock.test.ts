@@ -16,6 +16,16 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
+/** What `take` threw, if anything. */
+function refusalOf(take: () => void): unknown {
+  try {
+    take();
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
 /** A process that runs until `end()`: another launcher, alive. */
 function otherProcess() {
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
@@ -35,13 +45,7 @@ describe('one npm start per DATA_DIR', () => {
     const other = otherProcess();
     try {
       await writeFile(path.join(dir, LOCK_FILE), `${other.pid}\n`);
-      const error = (() => {
-        try {
-          lockDataDir(dir, 4242);
-        } catch (e) {
-          return e;
-        }
-      })();
+      const error = refusalOf(() => lockDataDir(dir, 4242));
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).problems).toEqual([
         `DATA_DIR: ${dir} is in use by another npm start (pid ${other.pid}); stop that one first, or set DATA_DIR to another folder (if no npm start is running, delete ${path.join(dir, LOCK_FILE)})`,
@@ -70,13 +74,7 @@ describe('a DATA_DIR that cannot be used', () => {
   ])('when it is %s, then starting refuses, naming DATA_DIR and why', async (_, where, why) => {
     const file = path.join(dir, 'plain-file');
     await writeFile(file, 'x');
-    const error = (() => {
-      try {
-        lockDataDir(where(file), 4242);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = refusalOf(() => lockDataDir(where(file), 4242));
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^DATA_DIR: ${where(file)} cannot hold the platform's data: ${why.source}`))]);
   });
@@ -139,13 +137,7 @@ describe('a DATA_DIR lock left behind', () => {
 
   it('when the lock cannot be read (it is a folder), then starting refuses, naming DATA_DIR', async () => {
     await mkdir(path.join(dir, LOCK_FILE));
-    const error = (() => {
-      try {
-        lockDataDir(dir, 4242);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = refusalOf(() => lockDataDir(dir, 4242));
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^DATA_DIR: ${dir} cannot hold the platform's data`))]);
   });
