@@ -23,7 +23,7 @@ export function createLogger({ service, level = 'info' }: LoggerOptions): Logger
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: errorWithoutClient },
+      serializers: { err: errorForLog },
       mixin: () => {
         const context = currentContext();
         if (!context) return {};
@@ -35,12 +35,29 @@ export function createLogger({ service, level = 'info' }: LoggerOptions): Logger
 }
 
 /**
- * pg-pool attaches the failed connection to its errors (`err.client`): serialized whole, that is kilobytes of
- * socket and parser state in one log line. Everything else about the error is kept.
+ * An error as its log line shows it. pg-pool attaches the failed connection to its errors (`err.client`):
+ * serialized whole, that is kilobytes of socket and parser state. drizzle's query errors carry the statement's
+ * parameters (`params`, and again in the message): a user's email or name, and for a 100-line invoice tens of
+ * kilobytes, which the container's log driver would split past 16 KB into pieces that are no longer JSON (and that
+ * the deployment alarm's filter cannot read). Both are left out, and any text is cut at FIELD_MAX characters.
+ * Causes are kept as objects of their own (errWithCause), so the driver's SQLSTATE under a query error is a field.
  */
-function errorWithoutClient(error: Error): Record<string, unknown> {
-  const { client: _client, ...fields } = pino.stdSerializers.err(error);
-  return fields;
+function errorForLog(error: Error): Record<string, unknown> {
+  return trimmed(pino.stdSerializers.errWithCause(error), 0) as Record<string, unknown>;
+}
+
+const FIELD_MAX = 2_000;
+const PARAMS_IN_MESSAGE = /\nparams: [^\n]*/g;
+
+function trimmed(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') {
+    const text = value.replace(PARAMS_IN_MESSAGE, '\nparams: (not logged)');
+    return text.length > FIELD_MAX ? `${text.slice(0, FIELD_MAX)}… (${text.length} characters)` : text;
+  }
+  if (typeof value !== 'object' || value === null || depth > 4) return value;
+  if (Array.isArray(value)) return value.slice(0, 20).map((item) => trimmed(item, depth + 1));
+  const { client: _client, params: _params, ...fields } = value as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(fields).map(([key, field]) => [key, trimmed(field, depth + 1)]));
 }
 
 /**

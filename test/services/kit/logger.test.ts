@@ -31,4 +31,19 @@ describe('createLogger', () => {
     expect(line?.err).toMatchObject({ type: 'Error', message: 'terminating connection', code: '57P01' });
     expect(line?.err).not.toHaveProperty('client');
   });
+
+  it('when a query error carries its parameters (user data, kilobytes of invoice lines), then the line leaves them out and stays short', async () => {
+    const [line] = await linesLoggedBy(`
+      import { DrizzleQueryError } from 'drizzle-orm/errors';
+      const lines = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ position: i, name: 'Thing ' + i, sku: 'SKU-' + i, quantity: 2 })));
+      const cause = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+      const error = new DrizzleQueryError('insert into invoice_lines select * from json_to_recordset($1)', ['ada@example.org', lines], cause);
+      logger.error({ err: error }, 'request failed');`);
+    const text = JSON.stringify(line);
+    expect(text.length).toBeLessThan(8_000);
+    expect(text).not.toContain('ada@example.org');
+    expect(text).not.toContain('Thing 42');
+    expect(line?.err).toMatchObject({ message: expect.stringContaining('insert into invoice_lines'), cause: { code: '57014' } });
+    expect(line?.err).not.toHaveProperty('params');
+  });
 });
