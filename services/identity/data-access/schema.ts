@@ -53,6 +53,11 @@ export const signupClaims = pgTable('signup_claims', {
   leaseUntil: at('lease_until').notNull().default(sql`now()`),
   orphanSince: at('orphan_since'),
   orphanSub: uuid('orphan_sub'),
+  /**
+   * Fences the signup holding the lease: claim() writes a fresh one, and that signup's later writes count only
+   * while the row still carries it. Nullable: rows written by the release before it have none.
+   */
+  leaseToken: uuid('lease_token'),
 });
 
 export type ProfileRow = typeof profiles.$inferSelect;

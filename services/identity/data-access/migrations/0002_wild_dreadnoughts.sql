@@ -1,0 +1,1 @@
+ALTER TABLE "signup_claims" ADD COLUMN "lease_token" uuid;
