@@ -1,41 +1,55 @@
 /** The signup claim rows (domain/signup-claim.ts), in SQL. */
+import { randomUUID } from 'node:crypto';
 import { and, eq, lte, sql } from 'drizzle-orm';
 import type { SqlExecutor } from '../../kit/db/sql-executor';
 import type { SignupClaimRepository } from '../domain/ports';
+import { LeaseLostError, type SignupLease } from '../domain/signup-claim';
 import { signupClaims } from './schema';
+
+/** The row as long as it carries this lease's token: the fence of every write a signup makes under its lease. */
+const stillHeld = ({ email, token }: SignupLease) => and(eq(signupClaims.email, email), eq(signupClaims.leaseToken, token));
+
+/** Each fenced write is one statement whose WHERE is the fence, so no takeover can slip between check and write. */
+const fenced = async (lease: SignupLease, write: Promise<unknown[]>) => {
+  if ((await write).length === 0) throw new LeaseLostError(lease.email);
+};
 
 export function signupClaimRepository(db: SqlExecutor): SignupClaimRepository {
   return {
     /** One statement, so two signups racing for an email cannot both take the lease. */
     async claim(email, leaseMs) {
       const leaseUntil = sql`now() + ${leaseMs} * interval '1 millisecond'`;
+      const leaseToken = randomUUID();
       const [row] = await db
         .insert(signupClaims)
-        .values({ email, leaseUntil })
+        .values({ email, leaseUntil, leaseToken })
         .onConflictDoUpdate({
           target: signupClaims.email,
-          set: { leaseUntil },
+          set: { leaseUntil, leaseToken },
           setWhere: lte(signupClaims.leaseUntil, sql`now()`),
         })
         .returning({ since: signupClaims.orphanSince, sub: signupClaims.orphanSub });
       if (!row) return { held: false };
-      return { held: true, orphan: row.since || row.sub ? row : undefined };
+      return { held: true, lease: { email, token: leaseToken }, orphan: row.since || row.sub ? row : undefined };
     },
 
-    async markAttempt(email) {
-      await db.update(signupClaims).set({ orphanSince: sql`now()`, orphanSub: null }).where(eq(signupClaims.email, email));
+    async markAttempt(lease) {
+      const set = { orphanSince: sql`now()`, orphanSub: null };
+      await fenced(lease, db.update(signupClaims).set(set).where(stillHeld(lease)).returning({ email: signupClaims.email }));
     },
 
-    async noteCreatedUser(email, sub) {
-      await db.update(signupClaims).set({ orphanSub: sub }).where(eq(signupClaims.email, email));
+    async noteCreatedUser(lease, sub) {
+      await fenced(lease, db.update(signupClaims).set({ orphanSub: sub }).where(stillHeld(lease)).returning({ email: signupClaims.email }));
     },
 
-    async endLease(email) {
-      await db.update(signupClaims).set({ leaseUntil: sql`now()` }).where(eq(signupClaims.email, email));
+    async endLease(lease) {
+      const set = { leaseUntil: sql`now()` };
+      await fenced(lease, db.update(signupClaims).set(set).where(stillHeld(lease)).returning({ email: signupClaims.email }));
     },
 
-    async release(email) {
-      await db.delete(signupClaims).where(eq(signupClaims.email, email));
+    /** Inside the profile's transaction the deleted row stays locked until the commit, so a takeover waits for it. */
+    async release(lease) {
+      await fenced(lease, db.delete(signupClaims).where(stillHeld(lease)).returning({ email: signupClaims.email }));
     },
 
     /** An expired lease at once: the row only guards the leftover, it blocks no signup. */

@@ -2,7 +2,7 @@
 import type { EventData } from '../../contracts/events';
 import type { PaidInvoice, PaidInvoiceOutcome } from './paid-invoice';
 import type { NewProfile, Profile } from './profile';
-import type { ClaimOutcome, ClaimState } from './signup-claim';
+import type { ClaimOutcome, ClaimState, SignupLease } from './signup-claim';
 
 export interface ProfileRepository {
   findById(id: string): Promise<Profile | undefined>;
@@ -27,17 +27,18 @@ export class DuplicateProfileError extends Error {
 }
 
 /** A signup's lease on an email and its notes on what an attempt left in the directory (see signup-claim.ts). */
+/** Every write given a lease throws LeaseLostError, changing nothing, once another signup holds the email. */
 export interface SignupClaimRepository {
   /** Takes the email's signup lease unless another signup holds it; returns what earlier attempts left. */
   claim(email: string, leaseMs: number): Promise<ClaimOutcome>;
   /** Notes that this attempt is about to create a directory user: one made from now on is ours to remove. */
-  markAttempt(email: string): Promise<void>;
+  markAttempt(lease: SignupLease): Promise<void>;
   /** Notes the sub of the user this attempt created, so a later attempt can tell it apart exactly. */
-  noteCreatedUser(email: string, sub: string): Promise<void>;
+  noteCreatedUser(lease: SignupLease, sub: string): Promise<void>;
   /** Lets the next signup for the email start at once, keeping what this attempt noted. */
-  endLease(email: string): Promise<void>;
-  /** Ends the claim: nothing of this email is left for anyone to clean up. */
-  release(email: string): Promise<void>;
+  endLease(lease: SignupLease): Promise<void>;
+  /** Ends the claim: nothing of this email is left for anyone to clean up. In a transaction, the row stays locked. */
+  release(lease: SignupLease): Promise<void>;
   /** Records that a directory user with this email and sub may outlive its deleted profile. */
   rememberDeletedUser(email: string, sub: string): Promise<void>;
   /** Forgets a deleted user's leftover once its directory user is gone, unless a signup has taken the row over. */

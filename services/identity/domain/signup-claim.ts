@@ -24,9 +24,26 @@ export interface ClaimState {
   readonly orphan: OrphanHint;
 }
 
+/**
+ * The lease one signup took. Its token fences that signup's writes: once another signup has taken the email over
+ * (the lease ran out under a slow signup), every write with the old token fails with LeaseLostError.
+ */
+export interface SignupLease {
+  readonly email: string;
+  readonly token: string;
+}
+
 export type ClaimOutcome =
-  | { readonly held: true; readonly orphan: OrphanHint | undefined }
+  | { readonly held: true; readonly lease: SignupLease; readonly orphan: OrphanHint | undefined }
   | { readonly held: false };
+
+/** Another signup took the email's lease over (or the row is gone): this signup must stop and touch nothing of the claim. */
+export class LeaseLostError extends Error {
+  constructor(readonly email: string) {
+    super(`the signup lease on ${email} was taken over by another signup`);
+    this.name = 'LeaseLostError';
+  }
+}
 
 /**
  * Whether the directory's user for an email is one that an earlier attempt of ours left without a profile.

@@ -1,0 +1,72 @@
+/**
+ * The claim's fence in SQL: a lease's token is what lets its signup write. Once another signup has taken the email
+ * over, every write with the old token throws LeaseLostError and leaves the row as the new holder has it.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LeaseLostError, type SignupLease } from '../../../../services/identity/domain/signup-claim';
+import { uniqueEmail } from '../../../support/cognito';
+import { startIdentityHarness, type IdentityHarness } from '../../../support/identity';
+import { within } from '../../../support/within';
+
+let harness: IdentityHarness;
+
+beforeAll(async () => {
+  harness = await startIdentityHarness();
+});
+afterAll(() => harness.close());
+
+const rowOf = async (email: string) =>
+  (await harness.database.pool.query('SELECT lease_until, lease_token, orphan_since, orphan_sub FROM signup_claims WHERE email = $1', [email])).rows[0];
+
+/** Takes the email's lease, failing the test if it is held. A lease of 0 ms is over at once, free to take over. */
+const take = async (email: string, leaseMs: number): Promise<SignupLease> => {
+  const claim = await harness.unitOfWork.claims.claim(email, leaseMs);
+  if (!claim.held) throw new Error(`the lease on ${email} is held`);
+  return claim.lease;
+};
+
+describe('signup claim fencing', () => {
+  it('when another signup has taken the email over, then each write with the old lease throws LeaseLostError and changes nothing', async () => {
+    const { claims } = harness.unitOfWork;
+    const email = uniqueEmail('fence');
+    const stale = await take(email, 0);
+    const current = await take(email, 60_000);
+    expect(current.token).not.toBe(stale.token);
+    await claims.markAttempt(current);
+    const before = await rowOf(email);
+
+    await expect(claims.markAttempt(stale)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(claims.noteCreatedUser(stale, randomUUID())).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(claims.endLease(stale)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(claims.release(stale)).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await rowOf(email)).toEqual(before);
+  });
+
+  it('when a row from the release before has no token, then a signup takes it over once expired and its writes count', async () => {
+    const email = uniqueEmail('fence');
+    const sub = randomUUID();
+    await harness.database.pool.query(`INSERT INTO signup_claims (email, lease_until, orphan_sub) VALUES ($1, now(), $2)`, [email, sub]);
+    const claim = await harness.unitOfWork.claims.claim(email, 60_000);
+    expect(claim).toMatchObject({ held: true, orphan: { sub } });
+    if (!claim.held) return;
+    await harness.unitOfWork.claims.noteCreatedUser(claim.lease, randomUUID());
+    await harness.unitOfWork.claims.release(claim.lease);
+    expect(await rowOf(email)).toBeUndefined();
+  });
+
+  it('when the profile transaction has released the claim, then a takeover waits for its commit and finds the row gone', async () => {
+    const email = uniqueEmail('fence');
+    const lease = await take(email, 0);
+    let takeover: ReturnType<typeof harness.unitOfWork.claims.claim> | undefined;
+    await harness.unitOfWork.transaction(async (scope) => {
+      await scope.claims.release(lease);
+      takeover = harness.unitOfWork.claims.claim(email, 60_000);
+      // Bounded look at whether it got through the locked row: it must not have.
+      const early = await Promise.race([takeover.then(() => 'through'), new Promise((resolve) => setTimeout(resolve, 200, 'waiting'))]);
+      expect(early).toBe('waiting');
+    });
+    // A fresh row: the committed signup's notes are gone with its row, and nothing is left to heal.
+    expect(await within(5_000, 'the takeover claiming', takeover!)).toMatchObject({ held: true, orphan: undefined });
+  });
+});
