@@ -10,6 +10,7 @@ import { type IVpc, Port } from 'aws-cdk-lib/aws-ec2';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Cluster, ContainerImage, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { Grant } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { HttpNamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import type { Construct } from 'constructs';
@@ -45,6 +46,8 @@ export interface AppStackProps extends StackProps {
   readonly databases: Readonly<Record<ServiceName, DatabaseConnection>>;
   /** The secrets Secrets Manager rotates (the data stack's master secrets): a failed rotation pages the alerts topic. */
   readonly rotatedSecrets: readonly ISecret[];
+  /** The functions that rotate them (their Lambda errors page too). */
+  readonly rotationFunctions: readonly IFunction[];
   /** Each service's image; defaults to building services/Dockerfile for it from the repository root. */
   readonly images?: Readonly<Partial<Record<ServiceName, ContainerImage>>>;
 }
@@ -252,6 +255,7 @@ export class AppStack extends Stack {
       ],
       ...(this.webAcl ? { firewallBlocks: ['ALL', ...this.webAcl.ruleNames].map((rule) => this.webAcl!.metricBlockedRequests(rule)) } : {}),
       rotatedSecrets: props.rotatedSecrets,
+      rotationFunctions: props.rotationFunctions,
       ...(stage.alarmEmail ? { alarmEmail: stage.alarmEmail } : {}),
       warnWithoutSubscriber: stage.protectData,
     });

@@ -35,6 +35,7 @@ export function createPlatform(scope: App, options: PlatformOptions): Platform {
     vpc: data.vpc,
     databases: data.databases,
     rotatedSecrets: data.instances.map((instance) => instance.secret),
+    rotationFunctions: data.instances.map((instance) => instance.rotationFunction),
     ...(options.images ? { images: options.images } : {}),
     description: `Auth, event bus, services and API of the ${stage.name} platform (stateless)`,
     // It holds the user pool (retained, but a destroy orphans it and a redeploy makes a new, empty one), its

@@ -1,5 +1,6 @@
 import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import { HostedRotation, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -77,6 +78,8 @@ const IDENTIFIER = /^[a-z][a-z0-9-]{0,50}$/;
 export class PostgresDatabase extends Construct {
   public readonly instance: PostgresInstance;
   public readonly secret: ISecret;
+  /** The hosted function that rotates `secret`: its errors page even where no CloudTrail trail feeds the rotation rule. */
+  public readonly rotationFunction: IFunction;
   public readonly logGroup: LogGroup;
   public readonly provisioner: DatabaseProvisioner;
   private readonly logins: readonly DatabaseLogin[];
@@ -120,6 +123,7 @@ export class PostgresDatabase extends Construct {
     this.secret = this.instance.secret!;
 
     const functionName = `${props.instanceIdentifier}-rotation`;
+    this.rotationFunction = LambdaFunction.fromFunctionName(this, 'RotationFunction', functionName);
     // The hosted rotation function (a Secrets Manager transform) logs to /aws/lambda/<its name> and offers no
     // other group, so, as for the instance's group above, it goes with the stack in every stage.
     const rotationLogs = new LogGroup(this, 'RotationLogs', {

@@ -14,6 +14,7 @@ import type { FargateService } from 'aws-cdk-lib/aws-ecs';
 import type { ApplicationTargetGroup } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -66,6 +67,12 @@ export interface ObservabilityProps {
    * @default none watched
    */
   readonly rotatedSecrets?: readonly ISecret[];
+  /**
+   * The functions that rotate them: any error pages. The rotation rule hears of a failure only through CloudTrail
+   * (a trail must log the region's management events); a function's errors need nothing but CloudWatch.
+   * @default none watched
+   */
+  readonly rotationFunctions?: readonly IFunction[];
   /**
    * Subscribed to the alerts topic.
    * @default no subscription; subscribe to the topic by hand
@@ -160,6 +167,10 @@ export class Observability extends Construct {
         alarm(`db${index}-memory`, 'Database freeable memory below 10 % of the instance\'s for 15 minutes.',
           db.metricFreeableMemory({ period: FIVE_MINUTES, statistic: 'Minimum' }), Math.floor(memoryBytes * 0.1), { periods: 3, below: true }),
       ]),
+      ...(props.rotationFunctions ?? []).map((fn, index) =>
+        alarm(`rotation${index}-errors`, 'A database secret rotation failed (its function reported an error). What to do: docs/deploy.md, section 9.',
+          fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 0),
+      ),
     ];
     this.alarms = [...own, ...(props.alarms ?? [])];
     // The OK action tells whoever was paged that it is over, so a page needs no console visit to be closed.

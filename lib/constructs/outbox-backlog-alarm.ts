@@ -20,12 +20,15 @@ export interface OutboxBacklogAlarmProps {
   readonly reportedBy: IDependable;
   /** How long the oldest unsent event may wait. @default 5 minutes */
   readonly maxAge?: Duration;
-  /** One-minute periods in a row, each past `maxAge` or without a report, before it fires. @default 2 */
+  /**
+   * One-minute periods in a row, each past `maxAge` or without a report, before it fires. Five: a database that is
+   * briefly unreachable (a Multi-AZ failover, a minor upgrade) silences the reports without paging. @default 5
+   */
   readonly periods?: number;
 }
 
-/** One period per report (OUTBOX_BACKLOG_METRIC.reportEverySeconds): each minute holds each task's report. */
-const PERIOD = Duration.seconds(OUTBOX_BACKLOG_METRIC.reportEverySeconds);
+/** A minute (the shortest period of a standard-resolution metric): each holds two reports of each task. */
+const PERIOD = Duration.minutes(1);
 
 export class OutboxBacklogAlarm extends Construct {
   public readonly metric: Metric;
@@ -34,7 +37,7 @@ export class OutboxBacklogAlarm extends Construct {
   constructor(scope: Construct, id: string, props: OutboxBacklogAlarmProps) {
     super(scope, id);
     const maxAge = props.maxAge ?? Duration.minutes(5);
-    const periods = props.periods ?? 2;
+    const periods = props.periods ?? 5;
     validate(props.serviceName, maxAge, periods);
     const { namespace, name, dimensions } = OUTBOX_BACKLOG_METRIC;
     // Maximum: every task of the service reports the same outbox; the oldest row any of them saw is the one waiting.
@@ -54,11 +57,12 @@ export class OutboxBacklogAlarm extends Construct {
       threshold: maxAge.toSeconds(),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: periods,
-      // Missing data breaches. Every task reports every minute, 0 included, and a service always runs a task, so a
+      // Missing data breaches. Every task reports twice a minute, 0 included, and a service always runs a task, so a
       // minute without a report means no task could read its outbox (its database unreachable, the process hung) or
       // the reports no longer become this metric (a name changed on one side, a log driver that drops them). Either
       // way no one can say events are going out, which is what this alarm answers; "not breaching" would keep it
-      // quiet, and wrongly OK, for exactly as long as it is blind.
+      // quiet, and wrongly OK, for exactly as long as it is blind. Five minutes in a row, so that a database briefly
+      // unreachable (a failover, a minor upgrade) does not page as a backlog.
       treatMissingData: TreatMissingData.BREACHING,
     });
     this.alarm.node.addDependency(props.reportedBy);
@@ -68,9 +72,9 @@ export class OutboxBacklogAlarm extends Construct {
 function validate(serviceName: string, maxAge: Duration, periods: number): void {
   const where = `OutboxBacklogAlarm "${serviceName}"`;
   const seconds = maxAge.toSeconds({ integral: false });
-  // Reports come once a minute: a shorter limit cannot be watched.
-  if (!Number.isInteger(seconds) || seconds < OUTBOX_BACKLOG_METRIC.reportEverySeconds) {
-    throw new Error(`${where}: maxAge must be whole seconds, at least ${OUTBOX_BACKLOG_METRIC.reportEverySeconds}; got ${seconds}`);
+  // The alarm reads a minute at a time: a shorter limit cannot be watched.
+  if (!Number.isInteger(seconds) || seconds < PERIOD.toSeconds()) {
+    throw new Error(`${where}: maxAge must be whole seconds, at least ${PERIOD.toSeconds()}; got ${seconds}`);
   }
   if (!Number.isInteger(periods) || periods < 1) throw new Error(`${where}: periods must be a whole number of at least 1; got ${periods}`);
 }

@@ -64,7 +64,7 @@ export class RotationFailureAlert extends Construct {
     const secret = EventField.fromPath('$.detail.additionalEventData.SecretId');
     const message = RuleTargetInput.fromText(
       `${props.name}: Secrets Manager could not rotate ${secret} (${EventField.time}). ` +
-        'What to do: docs/deploy.md, "A secret rotation failed".',
+        'What to do: docs/deploy.md, section 9, A secret rotation failed.',
     );
     this.rule.addTarget({ bind: () => ({ arn: props.topic.topicArn, input: message }) });
   }

@@ -125,6 +125,18 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     template().hasOutput('ApiUrl', { Value: Match.anyValue() });
   });
 
+  it('when a rotation function reports an error, then an alarm pages, with or without a CloudTrail trail: one per function the data stack runs', () => {
+    const data = synthesized[stage].dataTemplate;
+    const schedules = Object.values(resourcesOf(data, 'AWS::SecretsManager::RotationSchedule'));
+    expect(schedules).toHaveLength(stage === 'prod' ? 3 : 1);
+    const alarms = Object.values(resourcesOf(template(), 'AWS::CloudWatch::Alarm')).filter((alarm) => alarm.Properties?.MetricName === 'Errors' && alarm.Properties?.Namespace === 'AWS/Lambda');
+    expect(alarms).toHaveLength(schedules.length);
+    const watched = alarms.map((alarm) => (alarm.Properties?.Dimensions as { Value: string }[])[0]!.Value);
+    // Each is the function name a rotation schedule's hosted rotation is given.
+    for (const name of watched) expect(JSON.stringify(schedules)).toContain(`"${name}"`);
+    for (const alarm of alarms) expect(alarm.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: [expect.anything()] });
+  });
+
   it('when any secret the data stack rotates fails to rotate, then the rule pages the alerts topic, which admits it', () => {
     const data = synthesized[stage].dataTemplate;
     // What each data stack output the rule reads holds, and what each rotation schedule rotates.

@@ -61,10 +61,10 @@ describe.each(['dev', 'prod'] as const)('outbox backlog alarms (%s)', (stage) =>
       const [, alarm] = alarmOf(service);
       expect(alarm.Properties).toMatchObject({
         Statistic: 'Maximum',
-        Period: OUTBOX_BACKLOG_METRIC.reportEverySeconds,
+        Period: 60,
         Threshold: 300,
         ComparisonOperator: 'GreaterThanThreshold',
-        EvaluationPeriods: 2,
+        EvaluationPeriods: 5,
         TreatMissingData: 'breaching',
       });
       expect(alarm.Properties).not.toHaveProperty('Unit'); // a unit filter that differed would hide every report

