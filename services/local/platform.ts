@@ -2,12 +2,9 @@
  * The whole platform on one machine: PostgreSQL, Cognito and the SNS/SQS emulator start at once, the services
  * and the gateway start beside them and are handed their environment once what they need is up. `stop()` stops everything started, in the order of stop-order.ts.
  */
-import path from 'node:path';
 import { SERVICE_NAMES, type ServiceName } from '../contracts/services';
 import { nodeEntry } from './child-process/node-entry';
 import { startChildProcess, type RunningChild } from './child-process/start-child';
-import { startLocalCognito } from './emulators/cognito';
-import type { CognitoSeedResult } from './emulators/cognito-seed';
 import type { LocalConfig } from './config';
 import { startBus } from './bus';
 import { BUNDLE_DIR, bundleEntryPoints } from './bundle';
@@ -15,6 +12,7 @@ import { planDatabases } from './databases';
 import { commonEnvironment, localPort, localServiceEnvironment, type CognitoSettings } from './service-env';
 import { status } from './status';
 import { stopList, type Part, type StopTier } from './stop-order';
+import { startUserPool } from './user-pool';
 
 const ENTRY_POINTS = {
   ...Object.fromEntries(SERVICE_NAMES.map((name) => [name, `services/${name}/main.ts`])),
@@ -43,7 +41,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
     const databases = tracked('database', plan.start());
     let announce: (settings: CognitoSettings) => void = () => {};
     const announced = new Promise<CognitoSettings>((resolve) => (announce = resolve));
-    const cognito = tracked('emulators', startCognito(config, (settings) => announce(settings)));
+    const cognito = tracked('emulators', startUserPool(config, (settings) => announce(settings)));
     // What the services and the gateway need of Cognito is known before the emulator is up on a warm start
     // (startLocalCognito's onKnown), else once it is seeded; a failed start fails it.
     const cognitoSettings = Promise.race([announced, cognito.then((idp) => idp.env)]);
@@ -119,32 +117,6 @@ function startPlatformChild(name: string, entry: string, readyUrl: string, envir
   const args = nodeEntry(entry);
   return startChildProcess({ name, args, ready: { url: readyUrl }, output: 'inherit', restart: true, onEvent: status.warn, ...environment });
 }
-
-async function startCognito(config: LocalConfig, onKnown: (settings: CognitoSettings) => void): Promise<{ env: CognitoSettings; stop(): Promise<void> }> {
-  if (config.COGNITO_USER_POOL_ID && config.COGNITO_CLIENT_ID) {
-    status.step('cognito', `using the real pool ${config.COGNITO_USER_POOL_ID} in ${config.AWS_REGION}`);
-    const env = { COGNITO_USER_POOL_ID: config.COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID: config.COGNITO_CLIENT_ID, AWS_REGION: config.AWS_REGION };
-    onKnown(env);
-    return { env, stop: async () => {} };
-  }
-  const cognito = await startLocalCognito({
-    dataDir: path.join(config.DATA_DIR, 'cognito'),
-    port: config.COGNITO_PORT,
-    adminEmail: config.ADMIN_EMAIL,
-    adminPassword: config.ADMIN_PASSWORD,
-    region: config.AWS_REGION,
-    onKnown: (ids) => onKnown(emulatorSettings(ids)),
-  });
-  status.step('cognito', `cognito-local on ${cognito.endpoint}, pool ${cognito.userPoolId}, admin ${config.ADMIN_EMAIL}`);
-  return { env: emulatorSettings(cognito), stop: cognito.stop };
-}
-
-const emulatorSettings = (ids: CognitoSeedResult): CognitoSettings => ({
-  COGNITO_USER_POOL_ID: ids.userPoolId,
-  COGNITO_CLIENT_ID: ids.clientId,
-  COGNITO_ENDPOINT: ids.endpoint,
-  AWS_REGION: ids.region,
-});
 
 async function bundle(): Promise<Record<string, string>> {
   const startedAt = Date.now();
