@@ -4,6 +4,7 @@ import { createBusClients } from '../kit/bus/clients';
 import type { BusLocation } from '../contracts/service-env';
 import { ensureTopology, queueOf } from '../kit/bus/provisioned-topology';
 import type { LocalConfig } from './config';
+import { describeDeath } from './child-process/death';
 import { startFauxqsEmulator } from './emulators/fauxqs';
 import { status } from './status';
 
@@ -15,6 +16,8 @@ export interface LocalBus {
   readonly endpoint: string;
   /** The topic and the queues as provisioned, for services/contracts/service-env.ts. */
   readonly location: BusLocation;
+  /** The embedded fauxqs' death, named (stop-order.ts says why it stops the platform); absent for AWS_ENDPOINT_URL. */
+  readonly died?: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -25,18 +28,20 @@ export interface LocalBus {
 export async function startBus(config: LocalConfig): Promise<LocalBus> {
   let endpoint = config.AWS_ENDPOINT_URL;
   let stop = async () => {};
+  let died: Promise<string> | undefined;
   if (!endpoint) {
-    const dataDir = path.join(config.DATA_DIR, 'fauxqs');
+    const dataDir = path.resolve(config.DATA_DIR, 'fauxqs');
     const emulator = await startFauxqsEmulator({ dataDir, port: config.FAUXQS_PORT });
     endpoint = emulator.endpoint;
     stop = emulator.stop;
+    died = emulator.died.then((death) => describeDeath('fauxqs, the SNS/SQS emulator', `127.0.0.1:${emulator.port}, data in ${dataDir}`, death));
   }
   const clients = createBusClients({ endpoint, region: config.AWS_REGION });
   try {
     const bus = await ensureTopology(clients, busTopology(BUS_PREFIX));
     status.step('bus', `${config.AWS_ENDPOINT_URL ? 'SNS/SQS' : 'fauxqs'} on ${endpoint}: topic and ${bus.queues.length} queues ready`);
     const location: BusLocation = { prefix: BUS_PREFIX, topicArn: bus.topicArn, queueUrl: (consumer) => queueOf(bus, consumer).queueUrl };
-    return { endpoint, location, stop };
+    return { endpoint, location, died, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -21,7 +21,10 @@ const ENTRY_POINTS = {
 
 export interface RunningPlatform {
   readonly gatewayUrl: string;
-  /** Settles if a part it cannot run without dies under it (the embedded PostgreSQL); a service is restarted instead. */
+  /**
+   * Settles if a part it cannot run without dies under it (the embedded PostgreSQL, fauxqs, cognito-local); a
+   * service or the gateway is restarted instead (stop-order.ts says why).
+   */
   readonly died: Promise<string>;
   stop(): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * no shell stands between) forwards SIGINT and SIGTERM to the launcher; Ctrl-C sends SIGINT to npm and the
  * launcher both; a closing terminal sends SIGHUP. npm dies of SIGHUP and of SIGKILL without passing anything on,
  * so the launcher also watches for its parent to go: it is then re-parented, and its parent pid changes. It stops
- * the same way when a part it cannot run without dies under it (the embedded PostgreSQL), and then exits 1.
+ * the same way when a part it cannot run without dies under it (PostgreSQL, an emulator), and then exits 1.
  */
 import { status } from './status';
 

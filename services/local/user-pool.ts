@@ -3,6 +3,7 @@
  * COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID name.
  */
 import path from 'node:path';
+import { describeDeath } from './child-process/death';
 import type { LocalConfig } from './config';
 import { startLocalCognito } from './emulators/cognito';
 import type { CognitoSeedResult } from './emulators/cognito-seed';
@@ -12,6 +13,8 @@ import { status } from './status';
 export interface UserPool {
   /** What the services and the gateway are told of it. */
   readonly env: CognitoSettings;
+  /** cognito-local's death, named (stop-order.ts says why it stops the platform); absent for a real pool. */
+  readonly died?: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -23,7 +26,7 @@ export async function startUserPool(config: LocalConfig, onKnown: (settings: Cog
     onKnown(env);
     return { env, stop: async () => {} };
   }
-  const dataDir = path.join(config.DATA_DIR, 'cognito');
+  const dataDir = path.resolve(config.DATA_DIR, 'cognito');
   const cognito = await startLocalCognito({
     dataDir,
     port: config.COGNITO_PORT,
@@ -33,7 +36,9 @@ export async function startUserPool(config: LocalConfig, onKnown: (settings: Cog
     onKnown: (ids) => onKnown(emulatorSettings(ids)),
   });
   status.step('cognito', `cognito-local on ${cognito.endpoint}, pool ${cognito.userPoolId}, admin ${config.ADMIN_EMAIL}`);
-  return { env: emulatorSettings(cognito), stop: cognito.stop };
+  const address = new URL(cognito.endpoint).host;
+  const died = cognito.died.then((death) => describeDeath('cognito-local, the Cognito emulator', `${address}, data in ${dataDir}`, death));
+  return { env: emulatorSettings(cognito), died, stop: cognito.stop };
 }
 
 const emulatorSettings = (ids: CognitoSeedResult): CognitoSettings => ({

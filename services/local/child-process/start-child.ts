@@ -10,6 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ENV_OVER_IPC } from '../../kit/launcher-env';
+import { deathOf, type ServerDeath } from './death';
 import { handOverEnv, reportedWaits } from './late-env';
 import { readOutput } from './output';
 import { notReadyError, untilReady, type Readiness } from './readiness';
@@ -71,6 +72,11 @@ export interface RunningChild {
   exited(): Promise<Exit>;
   /** Resolves once nothing holds the current process's output pipes open (ChildOutput.closed). */
   outputClosed(): Promise<void>;
+  /**
+   * Without `restart`, settles only if it exits without stop(): how it ended and its last lines (death.ts). With
+   * `restart`, never: its exits are restarted instead.
+   */
+  readonly unaskedExit: Promise<ServerDeath>;
   /** Stops it for good (no restart); `signal` replaces the rule's first signal. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -82,7 +88,9 @@ export async function startChildProcess(options: ChildProcessOptions): Promise<R
   const rule = { ...DEFAULT_STOP, ...options.stop };
   const spawnedAt = Date.now();
   const restarts: Restarts = keepRestarting(options, () => launch(options, rule), (child) => untilChildReady(options, child));
+  let stopping = false;
   const stop = (signal = rule.signal) => {
+    stopping = true;
     restarts.stop();
     return stopChild(restarts.current.process, { ...rule, signal });
   };
@@ -103,6 +111,7 @@ export async function startChildProcess(options: ChildProcessOptions): Promise<R
       found,
       exited: () => exitOf(restarts.current.process),
       outputClosed: () => restarts.current.output.closed,
+      unaskedExit: options.restart ? new Promise<never>(() => {}) : deathOf(current.process, current.output, () => stopping),
       stop,
     };
   } catch (error) {

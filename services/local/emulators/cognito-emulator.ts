@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { ServerDeath } from '../child-process/death';
 import { startChildProcess } from '../child-process/start-child';
 
 export interface CognitoEmulatorOptions {
@@ -21,6 +22,8 @@ export interface CognitoEmulator {
   /** `http://127.0.0.1:<port>`: the endpoint override for the SDK client. */
   readonly endpoint: string;
   readonly port: number;
+  /** Settles only if its process exits without stop() (killed, crashed): how, and its last lines. */
+  readonly died: Promise<ServerDeath>;
   stop(): Promise<void>;
 }
 
@@ -63,7 +66,7 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions): Pro
   try {
     const endpoint = child.found;
     await waitUntilHealthy(endpoint);
-    return { endpoint, port: Number(new URL(endpoint).port), stop };
+    return { endpoint, port: Number(new URL(endpoint).port), died: child.unaskedExit, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -3,6 +3,7 @@
  * Tokens it issues are signed with a key pair published inside the cognito-local package: anyone can forge
  * them, so this is for a laptop and tests only, never for anything reachable from outside.
  */
+import type { ServerDeath } from '../child-process/death';
 import { startCognitoEmulator } from './cognito-emulator';
 import { PLATFORM_CLIENT_NAME, seedCognito, type CognitoSeedResult } from './cognito-seed';
 import { existingClientId, prepareCognitoState } from './cognito-state';
@@ -26,6 +27,8 @@ export interface LocalCognitoOptions {
 export interface LocalCognito extends CognitoSeedResult {
   /** Where services fetch the signing keys over plain http (`COGNITO_ENDPOINT` + this path). */
   readonly jwksUrl: string;
+  /** Settles only if the emulator exits without stop() (cognito-emulator.ts). */
+  readonly died: Promise<ServerDeath>;
   stop(): Promise<void>;
 }
 
@@ -50,7 +53,7 @@ export async function startLocalCognito(options: LocalCognitoOptions): Promise<L
     else if (seeded.clientId !== knownClient || seeded.endpoint !== `http://127.0.0.1:${options.port}`) {
       throw new Error(`cognito-local's app client or endpoint changed while it started (${knownClient} → ${seeded.clientId}, ${seeded.endpoint}); start again`);
     }
-    return { ...seeded, jwksUrl: emulatorJwksUrl(seeded.endpoint, userPoolId), stop: emulator.stop };
+    return { ...seeded, jwksUrl: emulatorJwksUrl(seeded.endpoint, userPoolId), died: emulator.died, stop: emulator.stop };
   } catch (error) {
     await emulator.stop();
     throw error;

@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ServerDeath } from '../child-process/death';
 import { startChildProcess, type RunningChild } from '../child-process/start-child';
 import { freePort } from '../free-port';
 
@@ -23,6 +24,8 @@ export interface FauxqsEmulator {
   /** `http://127.0.0.1:<port>`: the endpoint override for the SNS and SQS clients. */
   readonly endpoint: string;
   readonly port: number;
+  /** Settles only if its process exits without stop() or restart() (killed, crashed): how, and its last lines. */
+  readonly died: Promise<ServerDeath>;
   /** Saves the state (with a data directory) and stops. */
   stop(): Promise<void>;
   /** Stops, then starts again on the same port with the saved state. */
@@ -35,7 +38,15 @@ export async function startFauxqsEmulator(options: FauxqsOptions = {}): Promise<
   const port = options.port || (await freePort());
   const dataDir = options.dataDir ? path.resolve(options.dataDir) : undefined;
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  let child: RunningChild | undefined = await startServer(port, dataDir, options);
+  let reportDeath: (death: ServerDeath) => void = () => {};
+  const died = new Promise<ServerDeath>((resolve) => (reportDeath = resolve));
+  // Each process's unaskedExit settles only on an exit not asked for, so one that restart() stopped never reports.
+  const started = async () => {
+    const server = await startServer(port, dataDir, options);
+    void server.unaskedExit.then(reportDeath);
+    return server;
+  };
+  let child: RunningChild | undefined = await started();
   const stop = async () => {
     const running = child;
     child = undefined;
@@ -44,10 +55,11 @@ export async function startFauxqsEmulator(options: FauxqsOptions = {}): Promise<
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
+    died,
     stop,
     async restart() {
       await stop();
-      child = await startServer(port, dataDir, options);
+      child = await started();
     },
   };
 }

@@ -10,6 +10,8 @@ import { busTopology } from '../../../../services/contracts/bus-topology';
 import { createBusClients, type BusClients } from '../../../../services/kit/bus/clients';
 import { createPublisher } from '../../../../services/kit/bus/publisher';
 import { ensureTopology, queueOf } from '../../../../services/kit/bus/provisioned-topology';
+import { listenerPid } from '../../../support/listener-pid';
+import { within } from '../../../support/within';
 
 /** The outcome of a TCP connection attempt: 'connected' or the error code. */
 function tryConnect(host: string, port: number): Promise<string> {
@@ -92,6 +94,18 @@ describe('embedded fauxqs', () => {
     } finally {
       local.close();
       await ephemeral.stop();
+    }
+  });
+
+  it('when killed after a restart, then its death is reported once, for the new process, and the restart reported none', async () => {
+    const restarted = await startFauxqsEmulator();
+    try {
+      await restarted.restart();
+      const pid = listenerPid(restarted.port);
+      process.kill(pid, 'SIGKILL');
+      expect(await within(10_000, 'the death reported', restarted.died)).toMatchObject({ pid, exit: { code: null, signal: 'SIGKILL' } });
+    } finally {
+      await restarted.stop();
     }
   });
 });
