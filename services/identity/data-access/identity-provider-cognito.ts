@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
   BadCredentialsError,
+  type DirectoryCallOptions,
   EmailInUseError,
   IdentityProviderUnavailableError,
   RejectedPasswordError,
@@ -48,10 +49,11 @@ const SIGN_IN_FAILURES = [
 
 /**
  * A failure of Cognito itself (down, throttling, unreachable, or the pool's trigger failing), not of the request.
- * Cognito's LimitExceededException is a rate limit of the account, which the SDK retries as throttling.
+ * Cognito's LimitExceededException is a rate limit of the account, which the SDK retries as throttling; an
+ * AbortError is a call stopped at its caller's deadline (DirectoryCallOptions).
  */
 const unavailableOr = (error: unknown): unknown =>
-  isAwsUnavailable(error) || isNamed(error, 'UnexpectedLambdaException', 'LimitExceededException') ? new IdentityProviderUnavailableError(RETRY_AFTER_SECONDS, { cause: error }) : error;
+  isAwsUnavailable(error) || isNamed(error, 'UnexpectedLambdaException', 'LimitExceededException', 'AbortError') ? new IdentityProviderUnavailableError(RETRY_AFTER_SECONDS, { cause: error }) : error;
 
 const attemptsOf = (error: unknown): number => Number((error as { $metadata?: { attempts?: unknown } }).$metadata?.attempts ?? 1);
 
@@ -61,11 +63,13 @@ const RETRY_AFTER_SECONDS = 2;
 export function identityProviderCognito({ client, userPoolId, clientId, globalSignOut = true }: IdentityProviderCognitoOptions): IdentityProvider {
   type Send = CognitoIdentityProviderClient['send'];
   /** Every call to the pool, with Cognito's own failures as IdentityProviderUnavailableError. */
-  const send = ((command: Parameters<Send>[0]) => client.send(command).catch((error: unknown) => Promise.reject(unavailableOr(error)))) as Send;
+  const send = ((command: Parameters<Send>[0], options?: { abortSignal?: AbortSignal }) =>
+    client.send(command, options ?? {}).catch((error: unknown) => Promise.reject(unavailableOr(error)))) as Send;
+  const until = (options: DirectoryCallOptions | undefined) => (options?.signal ? { abortSignal: options.signal } : {});
 
-  const deleteUser = async (username: string) => {
+  const deleteUser = async (username: string, options?: DirectoryCallOptions) => {
     try {
-      await send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username }));
+      await send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username }), until(options));
     } catch (error) {
       if (!isNamed(error, 'UserNotFoundException')) throw error;
     }
@@ -84,7 +88,7 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
   };
 
   return {
-    async createUser(email, password) {
+    async createUser(email, password, options) {
       let sub: string | undefined;
       try {
         const { User } = await send(
@@ -97,6 +101,7 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
             ],
             MessageAction: 'SUPPRESS',
           }),
+          until(options),
         );
         sub = User?.Attributes?.find((attribute) => attribute.Name === 'sub')?.Value;
       } catch (error) {
@@ -111,7 +116,7 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
       if (!sub) throw new Error('Cognito created a user without a sub');
       try {
         const permanent = { UserPoolId: userPoolId, Username: sub, Password: password, Permanent: true };
-        await send(new AdminSetUserPasswordCommand(permanent));
+        await send(new AdminSetUserPasswordCommand(permanent), until(options));
       } catch (error) {
         // A user without the caller's password is of no use to anyone: remove it before reporting.
         await deleteUser(sub);
@@ -121,9 +126,9 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
       return sub;
     },
 
-    async findUser(emailOrUsername) {
+    async findUser(emailOrUsername, options) {
       try {
-        const user = await send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: emailOrUsername }));
+        const user = await send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: emailOrUsername }), until(options));
         const attribute = (name: string) => user.UserAttributes?.find((entry) => entry.Name === name)?.Value;
         const sub = attribute('sub');
         if (!sub || !user.UserCreateDate) return undefined;

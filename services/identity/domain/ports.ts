@@ -102,6 +102,11 @@ export interface DirectoryUser {
   readonly name?: string;
 }
 
+/** A call's own end: once `signal` aborts, the call stops and fails as the directory being unavailable. */
+export interface DirectoryCallOptions {
+  readonly signal?: AbortSignal;
+}
+
 /** The user directory, which issues the tokens (Cognito). */
 /** Every method throws `IdentityProviderUnavailableError` when the directory cannot answer now. */
 export interface IdentityProvider {
@@ -110,11 +115,11 @@ export interface IdentityProvider {
    * Throws `EmailInUseError` when the directory has the email, `RejectedPasswordError` when the pool's policy
    * refuses the password (in which case no user is left behind).
    */
-  createUser(email: string, password: string): Promise<string>;
+  createUser(email: string, password: string, options?: DirectoryCallOptions): Promise<string>;
   /** undefined when no user has this email (or username). */
-  findUser(emailOrUsername: string): Promise<DirectoryUser | undefined>;
+  findUser(emailOrUsername: string, options?: DirectoryCallOptions): Promise<DirectoryUser | undefined>;
   /** Idempotent: a user who is already gone is not an error. */
-  deleteUser(emailOrUsername: string): Promise<void>;
+  deleteUser(emailOrUsername: string, options?: DirectoryCallOptions): Promise<void>;
   /** Revokes the user's refresh tokens (global sign-out); idempotent, and a user already gone is not an error. */
   signOutEverywhere(emailOrUsername: string): Promise<void>;
   /** Throws `BadCredentialsError` for any reason the pair does not sign in. */

@@ -10,6 +10,13 @@
 /** Long enough for the Cognito calls of one signup (each has its own timeout), short enough for a retry. */
 export const CLAIM_LEASE_MS = 60_000;
 
+/**
+ * How long a signup's directory calls may take in all: under the edge's 29 s integration timeout (API Gateway), so
+ * the client hears how its signup ended instead of a 504 while it goes on behind. Past it, the signup stops as the
+ * directory being unavailable (503); the claim's notes let the next one clean up after it.
+ */
+export const SIGNUP_DEADLINE_MS = 25_000;
+
 /** What an earlier attempt left behind. */
 export interface OrphanHint {
   /** A signup was about to create a Cognito user then; its sub was not (yet) known. */

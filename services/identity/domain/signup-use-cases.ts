@@ -6,7 +6,7 @@ import { AppError } from '../../kit/errors';
 import type { Logger } from '../../kit/logger';
 import { DuplicateProfileError, EmailInUseError, RejectedPasswordError, type IdentityProvider, type UnitOfWork } from './ports';
 import type { Profile } from './profile';
-import { CLAIM_LEASE_MS, isOurOrphan, LeaseLostError, type OrphanHint, type SignupLease } from './signup-claim';
+import { CLAIM_LEASE_MS, isOurOrphan, LeaseLostError, SIGNUP_DEADLINE_MS, type OrphanHint, type SignupLease } from './signup-claim';
 
 export interface SignupInput {
   /** Already normalised (see normaliseEmail). */
@@ -23,6 +23,8 @@ export interface SignupUseCaseDeps {
   readonly unitOfWork: UnitOfWork;
   readonly identityProvider: IdentityProvider;
   readonly logger: Logger;
+  /** @default SIGNUP_DEADLINE_MS */
+  readonly deadlineMs?: number;
 }
 
 const emailTaken = () => AppError.conflict('An account with this email exists.', 'email-taken');
@@ -37,7 +39,7 @@ const unlessLeaseLost = (onOther: (failure: unknown) => void) => (failure: unkno
   if (!(failure instanceof LeaseLostError)) onOther(failure);
 };
 
-export function signupUseCases({ unitOfWork, identityProvider, logger }: SignupUseCaseDeps): SignupUseCases {
+export function signupUseCases({ unitOfWork, identityProvider, logger, deadlineMs = SIGNUP_DEADLINE_MS }: SignupUseCaseDeps): SignupUseCases {
   const { profiles, claims } = unitOfWork;
   const warn = (message: string) => unlessLeaseLost((failure) => logger.warn({ err: failure }, message));
 
@@ -47,10 +49,10 @@ export function signupUseCases({ unitOfWork, identityProvider, logger }: SignupU
     throw error;
   };
 
-  const removeOrphan = async (email: string, hint: OrphanHint) => {
-    const user = await identityProvider.findUser(email);
+  const removeOrphan = async (email: string, hint: OrphanHint, signal: AbortSignal) => {
+    const user = await identityProvider.findUser(email, { signal });
     if (!user || !isOurOrphan(hint, user)) return;
-    await identityProvider.deleteUser(user.sub);
+    await identityProvider.deleteUser(user.sub, { signal });
     logger.info({ sub: user.sub }, 'removed a Cognito user that an interrupted signup or delete left without a profile');
   };
 
@@ -89,12 +91,14 @@ export function signupUseCases({ unitOfWork, identityProvider, logger }: SignupU
 
   const attempt = async (input: SignupInput, lease: SignupLease, orphan: OrphanHint | undefined): Promise<Profile> => {
     const { email, password } = input;
+    // The directory calls stop at the deadline; the clean-up after a failed profile write (compensate) does not.
+    const signal = AbortSignal.timeout(deadlineMs);
     if (await profiles.findByEmail(email)) return releaseAndFail(lease, emailTaken());
-    if (orphan) await removeOrphan(email, orphan);
+    if (orphan) await removeOrphan(email, orphan, signal);
     await claims.markAttempt(lease);
     let sub: string;
     try {
-      sub = await identityProvider.createUser(email, password);
+      sub = await identityProvider.createUser(email, password, { signal });
     } catch (error) {
       // Someone else's user, or one a retry inside the SDK made for us: the claim's notes tell a later attempt.
       if (error instanceof EmailInUseError) throw emailTaken();
