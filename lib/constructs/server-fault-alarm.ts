@@ -11,7 +11,7 @@ import { Alarm, ComparisonOperator, MathExpression, TreatMissingData, type IMetr
 import type { ApplicationTargetGroup } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { FilterPattern, MetricFilter, type IFilterPattern, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { FAILED_REQUEST_LOG } from '../../services/contracts/server-faults';
+import { REQUEST_LOG } from '../../services/contracts/server-faults';
 
 /** Faults a minute below which the share does not matter: a handful of errors on a quiet service is not a release gone bad. */
 export const FAULTS_FLOOR = 10;
@@ -43,16 +43,16 @@ export function serverFaultAlarm(scope: Construct, props: ServerFaultAlarmProps)
       filterPattern,
       metricNamespace: `Platform/${stackName}`,
       metricName: id,
-      dimensions: { Service: `$.${FAILED_REQUEST_LOG.serviceField}` },
+      dimensions: { Service: `$.${REQUEST_LOG.serviceField}` },
       metricValue: '1',
     }).metric({ ...MINUTE, dimensionsMap: { Service: serviceName } });
   const faults = countOf(
     'ServerFaults',
-    FilterPattern.all(FilterPattern.any(msgIs(FAILED_REQUEST_LOG.message), msgIs(FAILED_REQUEST_LOG.rpcMessage)), FilterPattern.booleanValue(`$.${FAILED_REQUEST_LOG.faultField}`, true)),
+    FilterPattern.all(FilterPattern.any(msgIs(REQUEST_LOG.message), msgIs(REQUEST_LOG.rpcMessage)), FilterPattern.booleanValue(`$.${REQUEST_LOG.faultField}`, true)),
   );
   const requests = props.targetGroup.metrics.requestCount(MINUTE);
   // A minute without requests or without calls has no data point for them: FILL keeps the sum defined.
-  const [total, calls] = props.servesCalls ? ['FILL(requests, 0) + FILL(calls, 0)', { calls: countOf('Calls', msgIs(FAILED_REQUEST_LOG.rpcMessage)) }] : ['requests', {}];
+  const [total, calls] = props.servesCalls ? ['FILL(requests, 0) + FILL(calls, 0)', { calls: countOf('Calls', msgIs(REQUEST_LOG.rpcMessage)) }] : ['requests', {}];
   const faultShare = new MathExpression({
     label: `${serviceName} faults, % of requests${props.servesCalls ? ' and calls' : ''}`,
     expression: `IF(faults > ${FAULTS_FLOOR}, 100 * faults / (${total}), 0)`,

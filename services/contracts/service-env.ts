@@ -26,7 +26,7 @@ export function busEnvironment(service: ServiceName, bus: BusLocation): Record<s
 
 /**
  * Database connections a service on the bus opens beside its pool: the outbox relay's and the inbox pruner's (the
- * outbox backlog probe's one query a minute shares them).
+ * outbox backlog probe's one query every 30 s shares them).
  * The relay's pool (services/kit/bus/service-bus.ts) and the stage's connection budget (lib/connection-budget.ts)
  * both read it.
  */

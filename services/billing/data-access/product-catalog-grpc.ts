@@ -141,11 +141,10 @@ export function productCatalogGrpc(options: ProductCatalogGrpcOptions): ProductC
     const first = batch.contexts[0];
     const headers: Record<string, string> = first ? { 'x-request-id': first.requestId, ...(first.traceparent ? { traceparent: first.traceparent } : {}) } : {};
     try {
-      // While the breaker is not closed, this call is its trial (or waits on it), and cockatiel counts a trial that
-      // ends in an error it does not handle, a cancellation included, as Product being back. So a trial is never
-      // cancelled when its callers leave: it runs to Product's answer or its deadline, and that decides.
       const response = await policy.execute(({ signal }) => {
-        // The trial's attempts run while the breaker reads Open or HalfOpen: only they ignore the callers leaving.
+        // cockatiel counts a half-open trial that ends in an error it does not handle, a cancellation included, as
+        // Product being back. So the trial's attempts (those made while the breaker is not closed) ignore their
+        // callers leaving: Product's answer or the deadline decides. Calls queued behind the trial are still cancelled.
         const trial = breaker.state !== CircuitState.Closed;
         return client.getPrices({ productIds: batch.ids as string[] }, { timeoutMs, signal: trial ? undefined : signal, headers });
       }, batch.signal);

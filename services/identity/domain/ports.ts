@@ -26,8 +26,10 @@ export class DuplicateProfileError extends Error {
   }
 }
 
-/** A signup's lease on an email and its notes on what an attempt left in the directory (see signup-claim.ts). */
-/** Every write given a lease throws LeaseLostError, changing nothing, once another signup holds the email. */
+/**
+ * A signup's lease on an email and its notes on what an attempt left in the directory (see signup-claim.ts). Every
+ * write given a lease throws LeaseLostError, changing nothing, once another signup holds the email.
+ */
 export interface SignupClaimRepository {
   /** Takes the email's signup lease unless another signup holds it; returns what earlier attempts left. */
   claim(email: string, leaseMs: number): Promise<ClaimOutcome>;
@@ -107,8 +109,7 @@ export interface DirectoryCallOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The user directory, which issues the tokens (Cognito). */
-/** Every method throws `IdentityProviderUnavailableError` when the directory cannot answer now. */
+/** The user directory, which issues the tokens (Cognito). Every method throws `IdentityProviderUnavailableError` when it cannot answer now. */
 export interface IdentityProvider {
   /**
    * A confirmed user with a permanent password, able to sign in at once; resolves with its `sub`.

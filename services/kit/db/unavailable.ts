@@ -19,14 +19,24 @@ const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '5
 /** node-postgres' own words for a connection it lost, or one a closed pool can no longer give. */
 const PG_CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|Cannot use a pool after calling end on the pool)/;
 
-/** Checks the error and its causes (drizzle wraps the driver's error in `cause`), a few levels deep. */
-export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
-  if (typeof error !== 'object' || error === null || depth > 4) return false;
-  if (error instanceof pg.DatabaseError) return error.code !== undefined && UNAVAILABLE_SQLSTATES.has(error.code);
-  if ((error as Record<symbol, unknown>)[DATABASE_CONNECT_FAILED] === true) return true;
-  const { message, cause } = error as { message?: unknown; cause?: unknown };
-  if (typeof message === 'string' && PG_CONNECTION_LOST.test(message)) return true;
-  return isDatabaseUnavailable(cause, depth + 1);
+/** The error and its causes (drizzle wraps the driver's error in `cause`), a few levels deep. */
+function* causeChain(error: unknown): Generator<object> {
+  let at = error;
+  for (let depth = 0; depth <= 4 && typeof at === 'object' && at !== null; depth += 1) {
+    yield at;
+    at = (at as { cause?: unknown }).cause;
+  }
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (const link of causeChain(error)) {
+    // The server's own error decides; nothing under it is another outage.
+    if (link instanceof pg.DatabaseError) return link.code !== undefined && UNAVAILABLE_SQLSTATES.has(link.code);
+    if ((link as Record<symbol, unknown>)[DATABASE_CONNECT_FAILED] === true) return true;
+    const { message } = link as { message?: unknown };
+    if (typeof message === 'string' && PG_CONNECTION_LOST.test(message)) return true;
+  }
+  return false;
 }
 
 /** Marks `error` as the pool's failure to open a connection; returns it. */
@@ -39,8 +49,7 @@ export function markConnectFailed<E>(error: E): E {
  * A statement stopped at the app role's statement_timeout (57014): answered 503 like an outage, yet more often a
  * release's slow query than the database's trouble, so the deployment alarm counts it (services/contracts/server-faults.ts).
  */
-export function isStatementTimeout(error: unknown, depth = 0): boolean {
-  if (typeof error !== 'object' || error === null || depth > 4) return false;
-  if (error instanceof pg.DatabaseError) return error.code === '57014';
-  return isStatementTimeout((error as { cause?: unknown }).cause, depth + 1);
+export function isStatementTimeout(error: unknown): boolean {
+  const server = [...causeChain(error)].find((link) => link instanceof pg.DatabaseError);
+  return (server as pg.DatabaseError | undefined)?.code === '57014';
 }

@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
-import { FAILED_REQUEST_LOG } from '../../contracts/server-faults';
+import { REQUEST_LOG } from '../../contracts/server-faults';
 import { runWithContext } from '../context';
 import { pickRequestId } from '../http/request-id';
 import type { Logger } from '../logger';
@@ -33,16 +33,16 @@ export function logCalls(logger: Logger): Interceptor {
     return runWithContext({ requestId }, async () => {
       try {
         const res = await next(req);
-        logger.info({ rpc, protocol, code: 'ok', ms: ms() }, FAILED_REQUEST_LOG.rpcMessage);
+        logger.info({ rpc, protocol, code: 'ok', ms: ms() }, REQUEST_LOG.rpcMessage);
         return res;
       } catch (error) {
         // An error the handler did not mean for the caller (a database error, a bug) keeps its message in the log.
         const failure = error instanceof ConnectError ? error : new ConnectError('internal error', Code.Internal);
         const fields = { rpc, protocol, code: codeName(failure.code), ms: ms() };
-        if (SERVER_FAULTS.has(failure.code)) logger.error({ ...fields, err: error, [FAILED_REQUEST_LOG.faultField]: true }, FAILED_REQUEST_LOG.rpcMessage);
+        if (SERVER_FAULTS.has(failure.code)) logger.error({ ...fields, err: error, [REQUEST_LOG.faultField]: true }, REQUEST_LOG.rpcMessage);
         // What the server needs failed (its database): no bug, but worth a line with the cause.
-        else if (failure.code === Code.Unavailable) logger.warn({ ...fields, err: failure.cause ?? error }, FAILED_REQUEST_LOG.rpcMessage);
-        else logger.info({ ...fields, detail: failure.rawMessage }, FAILED_REQUEST_LOG.rpcMessage);
+        else if (failure.code === Code.Unavailable) logger.warn({ ...fields, err: failure.cause ?? error }, REQUEST_LOG.rpcMessage);
+        else logger.info({ ...fields, detail: failure.rawMessage }, REQUEST_LOG.rpcMessage);
         throw failure;
       }
     });

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { FAILED_REQUEST_LOG } from '../../contracts/server-faults';
+import { REQUEST_LOG } from '../../contracts/server-faults';
 import { isDatabaseUnavailable, isStatementTimeout } from '../db/unavailable';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
@@ -66,7 +66,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const log = { err: error, requestId: res.locals.requestId, method: req.method, url: req.originalUrl };
     if (problem.status >= 500) {
       const fault = problem.status === 500 || isStatementTimeout(error);
-      logger.error({ ...log, [FAILED_REQUEST_LOG.statusField]: problem.status, ...(fault ? { [FAILED_REQUEST_LOG.faultField]: true } : {}) }, FAILED_REQUEST_LOG.message);
+      logger.error({ ...log, [REQUEST_LOG.statusField]: problem.status, ...(fault ? { [REQUEST_LOG.faultField]: true } : {}) }, REQUEST_LOG.message);
     }
     else if (problem.code === REQUEST_ABORTED) logger.info({ ...log, err: undefined }, 'client aborted the request body');
     else logger.debug({ ...log, err: undefined, code: problem.code }, 'request rejected');

@@ -1,5 +1,5 @@
 /**
- * Reports how long the oldest unsent outbox row has waited, as a metric (OUTBOX_BACKLOG_METRIC), every minute,
+ * Reports how long the oldest unsent outbox row has waited, as a metric (OUTBOX_BACKLOG_METRIC), every 30 s,
  * 0 included. A relay that cannot publish (SNS permissions broken by a deploy, throttling, a poison row, the relay
  * itself stuck) only logs and retries; this number grows meanwhile, and its alarm pages someone.
  */
@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import { emfLine, writeToStdout } from '../metrics/emf';
 
 export interface OutboxBacklogProbeOptions {
-  /** The relay's pool: one short query a minute needs no connection of its own. */
+  /** The relay's pool: one short query every 30 s needs no connection of its own. */
   readonly pool: pg.Pool;
   readonly logger: Logger;
   /** The metric's Service dimension: the service's name, as in SERVICES. */

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
 import type { DatabaseConnection } from '../../../lib/constructs/database';
 import { Microservice, type MicroserviceProps } from '../../../lib/constructs/microservice';
-import { FAILED_REQUEST_LOG } from '../../../services/contracts/server-faults';
+import { REQUEST_LOG } from '../../../services/contracts/server-faults';
 import { disposeTestApps, resourcesOf, testStack } from '../synth';
 import { importedCognito, importedDatabase, network } from './fixtures';
 
@@ -169,8 +169,8 @@ describe('Microservice', () => {
   it('when a deployment\'s tasks get healthy but answer faults of their own, then its fault alarm rolls it back', () => {
     const template = build().template();
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: `{ (($.msg = "${FAILED_REQUEST_LOG.message}") || ($.msg = "${FAILED_REQUEST_LOG.rpcMessage}")) && ($.${FAILED_REQUEST_LOG.faultField} IS TRUE) }`,
-      MetricTransformations: [Match.objectLike({ MetricName: 'ServerFaults', MetricValue: '1', Dimensions: [{ Key: 'Service', Value: `$.${FAILED_REQUEST_LOG.serviceField}` }] })],
+      FilterPattern: `{ (($.msg = "${REQUEST_LOG.message}") || ($.msg = "${REQUEST_LOG.rpcMessage}")) && ($.${REQUEST_LOG.faultField} IS TRUE) }`,
+      MetricTransformations: [Match.objectLike({ MetricName: 'ServerFaults', MetricValue: '1', Dimensions: [{ Key: 'Service', Value: `$.${REQUEST_LOG.serviceField}` }] })],
     });
     // More than 10 faults a minute and more than 5 % of the requests, two minutes running.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -195,7 +195,7 @@ describe('Microservice', () => {
   it('when the service also serves gRPC, then its calls, which the load balancer never sees, count beside its requests', () => {
     const template = build({ grpcPort: 3012 }).template();
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: `{ $.msg = "${FAILED_REQUEST_LOG.rpcMessage}" }`,
+      FilterPattern: `{ $.msg = "${REQUEST_LOG.rpcMessage}" }`,
       MetricTransformations: [Match.objectLike({ MetricName: 'Calls' })],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {

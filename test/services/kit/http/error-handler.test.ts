@@ -3,7 +3,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { FAILED_REQUEST_LOG } from '../../../../services/contracts/server-faults';
+import { REQUEST_LOG } from '../../../../services/contracts/server-faults';
 import { AppError } from '../../../../services/kit/errors';
 import { errorHandler } from '../../../../services/kit/http/error-handler';
 
@@ -17,26 +17,26 @@ async function failedRequestLines(error: unknown): Promise<Array<Record<string, 
   });
   app.use(errorHandler(logger));
   await request(app).get('/boom');
-  return lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === FAILED_REQUEST_LOG.message);
+  return lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === REQUEST_LOG.message);
 }
 
 describe('the line a failed request leaves in the log (what the deployment alarm counts)', () => {
   it('when a route throws a bug, then one line says so with status 500 and the service, as the metric filter reads it', async () => {
     const [line, ...more] = await failedRequestLines(new TypeError('x is undefined'));
     expect(more).toEqual([]);
-    expect(line).toMatchObject({ [FAILED_REQUEST_LOG.statusField]: 500, [FAILED_REQUEST_LOG.faultField]: true, [FAILED_REQUEST_LOG.serviceField]: 'billing', level: 50 });
+    expect(line).toMatchObject({ [REQUEST_LOG.statusField]: 500, [REQUEST_LOG.faultField]: true, [REQUEST_LOG.serviceField]: 'billing', level: 50 });
   });
 
   it('when a dependency is down (503), then its line says 503 and is no fault, which the deployment alarm does not count', async () => {
     const [line] = await failedRequestLines(AppError.unavailable('Product is down.', 1));
-    expect(line?.[FAILED_REQUEST_LOG.statusField]).toBe(503);
-    expect(line).not.toHaveProperty(FAILED_REQUEST_LOG.faultField);
+    expect(line?.[REQUEST_LOG.statusField]).toBe(503);
+    expect(line).not.toHaveProperty(REQUEST_LOG.faultField);
   });
 
   it('when a statement ran past its time limit, then the client gets 503, and the line is a fault: more often a slow query of the release than the database', async () => {
     const slow = Object.assign(new pg.DatabaseError('canceling statement due to statement timeout', 0, 'error'), { code: '57014' });
     const [line] = await failedRequestLines(new Error('Failed query: select …', { cause: slow }));
-    expect(line).toMatchObject({ [FAILED_REQUEST_LOG.statusField]: 503, [FAILED_REQUEST_LOG.faultField]: true });
+    expect(line).toMatchObject({ [REQUEST_LOG.statusField]: 503, [REQUEST_LOG.faultField]: true });
   });
 
   it('when the client is at fault (4xx), then no failed-request line is written', async () => {
