@@ -29,7 +29,14 @@ export const PORT_VARIABLES = ['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_PORT', 
 /** The launcher stops each of its four tiers within 15 s; npm is killed only if it takes longer than all of them. */
 const STOP_GRACE_MS = 60_000;
 
-export async function startPlatformProcess(dataDir: string, ports?: Record<string, number>, timeoutMs = 90_000): Promise<PlatformProcess> {
+/** What `npm start` prints once ready; its group is the gateway's URL. */
+export const READY_LINE = /ready: gateway at (\S+)/;
+
+/**
+ * `readyLine` is the line the start waits for, and its first group the gatewayUrl: by default `ready`; a test of
+ * what happens while the platform starts waits for an earlier one.
+ */
+export async function startPlatformProcess(dataDir: string, ports?: Record<string, number>, timeoutMs = 90_000, readyLine = READY_LINE): Promise<PlatformProcess> {
   const chosen = ports ?? Object.fromEntries(await Promise.all(PORT_VARIABLES.map(async (name) => [name, await freePort()] as const)));
   const output: string[] = [];
   const npm = await startChildProcess({
@@ -44,7 +51,7 @@ export async function startPlatformProcess(dataDir: string, ports?: Record<strin
       LOG_LEVEL: 'warn',
       DATABASE_URL: undefined,
     },
-    ready: { logLine: /ready: gateway at (\S+)/ },
+    ready: { logLine: readyLine },
     readyTimeoutMs: timeoutMs,
     onLine: (line) => output.push(line),
     tailLines: 200, // all it says before ready, with room for a service's complaints

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { databaseAppRole, databaseRole } from '../contracts/database-roles';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../contracts/services';
 import { ConfigError, redactUrlPassword } from '../kit/config';
@@ -76,17 +77,25 @@ async function startEmbedded(config: LocalConfig, provision: () => Promise<void>
   const dataDir = embeddedDataDir(config);
   const server = await startEmbeddedPostgres({ dataDir, port: config.POSTGRES_PORT, ownProcessGroup: true });
   status.step('postgres', `embedded PostgreSQL 16 on 127.0.0.1:${config.POSTGRES_PORT}, data in ${dataDir}`);
+  const died = server.died.then((death) =>
+    describeDeath('embedded PostgreSQL', `127.0.0.1:${config.POSTGRES_PORT}, data in ${path.resolve(dataDir)}`, death),
+  );
   try {
+    const provisionedAt = Date.now();
     await provision();
-    const died = server.died.then((death) =>
-      describeDeath('embedded PostgreSQL', `127.0.0.1:${config.POSTGRES_PORT}, data in ${path.resolve(dataDir)}`, death),
-    );
+    status.step('databases', `${SERVICE_NAMES.join(', ')}: each its own database, owner role and app role`, Date.now() - provisionedAt);
     return { stop: server.stop, died };
   } catch (error) {
+    // A server killed while it was being provisioned fails the provisioning with a bare client error (ECONNREFUSED,
+    // a terminated connection) just before its own exit is known: that death is the news, not the client's error.
+    const death = await Promise.race([died, sleep(DEATH_NEWS_MS).then(() => undefined)]);
     await server.stop();
-    throw error;
+    throw death === undefined ? error : new Error(death, { cause: error });
   }
 }
+
+/** How long a failed provisioning waits to learn whether the server died under it (its last lines take ≤ 0.5 s). */
+const DEATH_NEWS_MS = 1_000;
 
 /**
  * An embedded server left running by a launcher that was killed (`kill -9`) still holds POSTGRES_PORT: it is

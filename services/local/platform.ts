@@ -39,6 +39,10 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
     await Promise.allSettled(starting);
     return Promise.all(starting);
   };
+  // A part that dies while the rest start (PostgreSQL killed while the services migrate) stops their starts at
+  // once: each would otherwise wait its 30 s for a database that is gone before the death could be named.
+  const deathWhileStarting = parts.died.then((why) => Promise.reject(new Error(why)));
+  deathWhileStarting.catch(() => {});
   try {
     const plan = planDatabases(config);
     const databases = tracked('database', plan.start());
@@ -65,6 +69,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
             localServiceEnvironment(name, config, { databaseUrls: plan.urls, migrationUrls: plan.migrationUrls, cognito: idp, bus: events }),
           ),
           dependsOn: Promise.all([databases, cognito]),
+          abandonedBy: deathWhileStarting,
         }),
       );
 
@@ -81,6 +86,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
           // The gateway needs only Cognito.
           lateEnv: cognitoSettings.then((idp) => commonEnvironment(config, idp)),
           dependsOn: cognito,
+          abandonedBy: deathWhileStarting,
         }),
       ).then((child) => (status.step('gateway', url(config.GATEWAY_PORT), child.startupMs), child));
 
@@ -113,6 +119,8 @@ interface Environment {
   readonly lateEnv: Promise<Record<string, string>>;
   /** A part it waits for by itself: when that fails, so does its start. */
   readonly dependsOn?: Promise<unknown>;
+  /** Rejects when a part the platform cannot run without dies during the start. */
+  readonly abandonedBy?: Promise<never>;
 }
 
 /** A service or the gateway: ready once `readyUrl` answers, restarted after a crash, its JSON lines on our stdout. */

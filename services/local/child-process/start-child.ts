@@ -34,6 +34,11 @@ export interface ChildProcessOptions {
   readonly lateEnv?: Promise<Record<string, string>>;
   /** A part the child waits for by itself after its start (its database): when that fails, the start fails. */
   readonly dependsOn?: Promise<unknown>;
+  /**
+   * Rejects if a part the child cannot run without dies while it starts (its database, once up): the start then
+   * fails at once with that reason, instead of when the child gives up waiting for it.
+   */
+  readonly abandonedBy?: Promise<never>;
   readonly ready: Readiness;
   /** @default 30_000 */
   readonly readyTimeoutMs?: number;
@@ -97,11 +102,13 @@ export async function startChildProcess(options: ChildProcessOptions): Promise<R
   try {
     const { current } = restarts;
     const waitsReported = reportedWaits(current.process);
-    const [found, waitedMs] = await Promise.all([
+    const starting = Promise.all([
       untilChildReady(options, current),
       options.lateEnv ? handOverEnv(current.process, options.lateEnv) : 0,
       options.dependsOn,
     ]);
+    if (options.abandonedBy) starting.catch(() => {}); // once abandoned, its own failure is no news
+    const [found, waitedMs] = await (options.abandonedBy ? Promise.race([starting, options.abandonedBy]) : starting);
     return {
       name: options.name,
       get pid() {

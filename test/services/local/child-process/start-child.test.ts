@@ -154,6 +154,20 @@ describe('startChildProcess', () => {
     await expect(starting).rejects.toThrow(/orphan did not become ready.*postgres did not start/);
     expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(entry);
   });
+
+  it('when a part it cannot run without dies while it starts, then start fails at once with that death and the child is gone', { timeout: 30_000 }, async () => {
+    const port = await freePort();
+    let die!: (error: Error) => void;
+    const abandonedBy = new Promise<never>((_, reject) => (die = reject));
+    // Its environment never comes, as a service's database never answers once the server is gone.
+    const lateEnv = new Promise<Record<string, string>>(() => {});
+    const starting = startChildProcess({ name: 'abandoned', args: nodeEntry(waiting.file), lateEnv, abandonedBy, ready: { url: `http://127.0.0.1:${port}/` }, readyTimeoutMs: 20_000, output: 'ignore' });
+    setTimeout(() => die(new Error('embedded PostgreSQL exited unexpectedly')), 200);
+    const started = Date.now();
+    await expect(starting).rejects.toThrow(/abandoned did not become ready: embedded PostgreSQL exited unexpectedly/);
+    expect(Date.now() - started).toBeLessThan(15_000); // not its 20 s ready timeout
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(waiting.file);
+  });
 });
 
 describe('startChildProcess, ready by what the child says', () => {
