@@ -52,7 +52,13 @@ export function signupClaimRepository(db: SqlExecutor): SignupClaimRepository {
       await fenced(lease, db.delete(signupClaims).where(stillHeld(lease)).returning({ email: signupClaims.email }));
     },
 
-    /** An expired lease at once: the row only guards the leftover, it blocks no signup. */
+    /**
+     * An expired lease at once: the row only guards the leftover, it blocks no signup. Not fenced: a deletion holds
+     * no lease, and its note must be kept even while a signup holds the email's, since the `sub` is what stops the
+     * deleted user's profile from being made again (account-use-cases.ts) and what lets a signup remove the user.
+     * The signup's `orphan_since` it replaces no longer decides anything once a `sub` is noted (isOurOrphan), and
+     * that signup cannot make a user of its own before the deleted one is gone from the directory (one per email).
+     */
     async rememberDeletedUser(email, sub) {
       await db
         .insert(signupClaims)

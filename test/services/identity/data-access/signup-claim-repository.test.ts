@@ -43,6 +43,28 @@ describe('signup claim fencing', () => {
     expect(await rowOf(email)).toEqual(before);
   });
 
+  it('when an account with the email is deleted while a signup holds its lease, then its user is noted all the same and the lease still counts', async () => {
+    const { claims } = harness.unitOfWork;
+    const email = uniqueEmail('fence');
+    const lease = await take(email, 60_000);
+    await claims.markAttempt(lease);
+    const deleted = randomUUID();
+
+    await claims.rememberDeletedUser(email, deleted);
+    expect(await claims.findClaim(email)).toEqual({ leaseHeld: true, orphan: { since: null, sub: deleted } });
+    const mine = randomUUID();
+    await claims.noteCreatedUser(lease, mine);
+    expect((await claims.findClaim(email))?.orphan.sub).toBe(mine);
+  });
+
+  it('when an account is deleted with no signup holding its email, then its directory user is noted for the next signup', async () => {
+    const email = uniqueEmail('fence');
+    const sub = randomUUID();
+    await take(email, 0); // a signup's row whose lease is over
+    await harness.unitOfWork.claims.rememberDeletedUser(email, sub);
+    expect(await harness.unitOfWork.claims.findClaim(email)).toEqual({ leaseHeld: false, orphan: { since: null, sub } });
+  });
+
   it('when a row from the release before has no token, then a signup takes it over once expired and its writes count', async () => {
     const email = uniqueEmail('fence');
     const sub = randomUUID();
