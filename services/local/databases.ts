@@ -6,7 +6,7 @@ import { SERVICE_NAMES, SERVICES, type ServiceName } from '../contracts/services
 import { ConfigError, redactUrlPassword } from '../kit/config';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../kit/db/provision';
 import { describeDeath } from './child-process/death';
-import { embeddedServerUrl, startEmbeddedPostgres, stopLeftoverPostgres } from './embedded-postgres';
+import { EMBEDDED_POSTGRES_MAJOR, embeddedServerUrl, IncompatibleClusterError, startEmbeddedPostgres, stopLeftoverPostgres } from './embedded-postgres';
 import type { LocalConfig } from './config';
 import { status } from './status';
 
@@ -75,8 +75,10 @@ async function useServer(serverUrl: string, provision: () => Promise<void>): Pro
 
 async function startEmbedded(config: LocalConfig, provision: () => Promise<void>): Promise<DatabaseServer> {
   const dataDir = embeddedDataDir(config);
-  const server = await startEmbeddedPostgres({ dataDir, port: config.POSTGRES_PORT, ownProcessGroup: true });
-  status.step('postgres', `embedded PostgreSQL 16 on 127.0.0.1:${config.POSTGRES_PORT}, data in ${dataDir}`);
+  const server = await startEmbeddedPostgres({ dataDir, port: config.POSTGRES_PORT, ownProcessGroup: true }).catch((error: unknown) => {
+    throw error instanceof IncompatibleClusterError ? new ConfigError([`DATA_DIR: ${error.message}`]) : error;
+  });
+  status.step('postgres', `embedded PostgreSQL ${EMBEDDED_POSTGRES_MAJOR} on 127.0.0.1:${config.POSTGRES_PORT}, data in ${dataDir}`);
   const died = server.died.then((death) =>
     describeDeath('embedded PostgreSQL', `127.0.0.1:${config.POSTGRES_PORT}, data in ${path.resolve(dataDir)}`, death),
   );

