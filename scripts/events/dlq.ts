@@ -4,7 +4,7 @@ import { parseEvent } from '../../services/contracts/events';
 import { busTopology } from '../../services/contracts/bus-topology';
 import type { BusClients } from '../../services/kit/bus/clients';
 import { listDeadLetters, redriveDeadLetters, type DeadLetter } from '../../services/kit/bus/dead-letter-tools';
-import { describeError } from '../../services/kit/bus/backoff';
+import { describeError } from '../../services/kit/bus/describe-error';
 
 export interface DlqOptions {
   readonly prefix: string;

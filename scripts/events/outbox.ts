@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { EVENT_CATALOG } from '../../services/contracts/events';
 import { outboxStatus } from '../../services/kit/outbox/status';
-import { describeError } from '../../services/kit/bus/backoff';
+import { describeError } from '../../services/kit/bus/describe-error';
 
 /** The services that produce events, hence have an outbox. */
 const PRODUCERS = [...new Set(Object.values(EVENT_CATALOG).map((definition) => definition.producer))];

@@ -47,7 +47,8 @@ function errorForLog(error: Error): Record<string, unknown> {
 }
 
 const FIELD_MAX = 2_000;
-const PARAMS_IN_MESSAGE = /\nparams: [^\n]*/g;
+/** drizzle's query errors end their message with the statement's parameters. */
+export const PARAMS_IN_MESSAGE = /\nparams: [^\n]*/g;
 
 function trimmed(value: unknown, depth: number): unknown {
   if (typeof value === 'string') {

@@ -25,14 +25,3 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
-
-/** One line: a schema error lists its issues as `path: message`, since its own message is multi-line JSON. */
-export function describeError(error: unknown): string {
-  const issues = (error as { issues?: unknown } | null)?.issues;
-  if (Array.isArray(issues)) {
-    const listed = issues.map((issue: { path?: unknown[]; message?: string }) => `${(issue.path ?? []).join('.') || '(root)'}: ${issue.message}`);
-    return `${(error as Error).name ?? 'ValidationError'}: ${listed.join('; ')}`;
-  }
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}

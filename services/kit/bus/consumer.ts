@@ -6,7 +6,8 @@
  * abandons only an idle poll and lets running handlers, and their deletes, finish.
  */
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { backoffDelay, describeError, sleep, type Backoff } from './backoff';
+import { backoffDelay, sleep, type Backoff } from './backoff';
+import { describeError } from './describe-error';
 import { discoverDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
 import { processBatch, type BatchContext, type EventSource } from './process-batch';
 

@@ -13,7 +13,8 @@ import {
 import { runWithContext } from '../context';
 import type { Logger } from '../logger';
 import { REQUEST_ID_ATTRIBUTE, TRACEPARENT_ATTRIBUTE } from './attributes';
-import { backoffDelay, describeError, type Backoff } from './backoff';
+import { backoffDelay, type Backoff } from './backoff';
+import { describeError } from './describe-error';
 import { forwardToDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
 import { decodeMessage, type IncomingMessage } from './incoming';
 

@@ -5,7 +5,8 @@
  */
 import type pg from 'pg';
 import { OUTBOX_BACKLOG_METRIC } from '../../contracts/outbox-backlog';
-import { describeError, sleep } from '../bus/backoff';
+import { sleep } from '../bus/backoff';
+import { describeError } from '../bus/describe-error';
 import type { Logger } from '../logger';
 import { emfLine, writeToStdout } from '../metrics/emf';
 

@@ -5,7 +5,8 @@
  */
 import type pg from 'pg';
 import type { Logger } from '../logger';
-import { backoffDelay, describeError, sleep, type Backoff } from '../bus/backoff';
+import { backoffDelay, sleep, type Backoff } from '../bus/backoff';
+import { describeError } from '../bus/describe-error';
 import type { Publisher } from '../bus/publisher';
 import { pruneOutbox } from './prune';
 import { publishPending } from './publish-pending';
