@@ -11,6 +11,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { runWithContext } from '../context';
+import { saneRequestId, saneTraceparent } from '../http/request-id';
 import type { Logger } from '../logger';
 import { REQUEST_ID_ATTRIBUTE, TRACEPARENT_ATTRIBUTE } from './attributes';
 import { backoffDelay, type Backoff } from './backoff';
@@ -74,10 +75,21 @@ export async function processBatch<E extends { id: string; type: string }>(
   return { settled: Promise.all([deleteMessages(context, done), changeVisibility(context, retry)]).then(() => {}) };
 }
 
+/**
+ * What a producer wrote is logged on every failure, and the correlation on every line of its handler: an event
+ * id, a type or an attribute of 100 KB would make each a line the container's log driver splits past 16 KB into
+ * pieces that are no JSON. A request id or traceparent not of the form our producers stamp is left out (the
+ * message id stands for the request id); an id or a type is cut, keeping enough to search for.
+ */
+const NAMED_MAX = 200;
+
+const clipped = (value: string | undefined) => (value !== undefined && value.length > NAMED_MAX ? `${value.slice(0, NAMED_MAX)}…` : value);
+
 async function processOne<E extends { id: string; type: string }>(context: BatchContext<E>, incoming: IncomingMessage): Promise<Outcome> {
+  const traceparent = saneTraceparent(incoming.attributes[TRACEPARENT_ATTRIBUTE]);
   const correlation = {
-    requestId: incoming.attributes[REQUEST_ID_ATTRIBUTE] ?? incoming.messageId,
-    ...(incoming.attributes[TRACEPARENT_ATTRIBUTE] ? { traceparent: incoming.attributes[TRACEPARENT_ATTRIBUTE] } : {}),
+    requestId: saneRequestId(incoming.attributes[REQUEST_ID_ATTRIBUTE]) ?? incoming.messageId,
+    ...(traceparent ? { traceparent } : {}),
   };
   return runWithContext(correlation, async () => {
     let raw: { id?: unknown; type?: unknown } | undefined;
@@ -90,8 +102,8 @@ async function processOne<E extends { id: string; type: string }>(context: Batch
     } catch (error) {
       const reason = event ? `handler failed: ${describeError(error)}` : `invalid event: ${describeError(error)}`;
       // An invalid event is still named by whatever id and type it carries, so the log line can be found.
-      const eventId = event?.id ?? (typeof raw?.id === 'string' ? raw.id : undefined);
-      const type = event?.type ?? (typeof raw?.type === 'string' ? raw.type : incoming.attributes.type);
+      const eventId = clipped(event?.id ?? (typeof raw?.id === 'string' ? raw.id : undefined));
+      const type = clipped(event?.type ?? (typeof raw?.type === 'string' ? raw.type : incoming.attributes.type));
       return failed(context, incoming, { consumer: context.name, messageId: incoming.messageId, eventId, type, traceparent: correlation.traceparent, receiveCount: incoming.receiveCount, reason });
     }
   });

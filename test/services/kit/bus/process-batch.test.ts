@@ -7,6 +7,9 @@ import { handleOnce } from '../../../../services/kit/inbox/handle-once';
 import { noteAddedEvent } from '../../../../harness/notes/events';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
 
+/** Past this, the container's log driver splits a line into pieces that are no JSON. */
+const LOG_DRIVER_LINE_MAX = 16 * 1024;
+
 describe('bus: what a failing event leaves in the logs and the dead-letter queue', () => {
   let h: BusHarness;
   beforeAll(async () => {
@@ -41,6 +44,35 @@ describe('bus: what a failing event leaves in the logs and the dead-letter queue
     for (const line of lines) {
       expect(line.reason).toMatch(/57014: canceling statement due to statement timeout/);
       expect(JSON.stringify(line)).not.toContain('ann@example.com');
+    }
+    await h.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: h.queue.deadLetterQueueUrl }));
+  });
+
+  it('when a message carries a huge id, type, body and correlation, then each of its failure lines stays short and names it, and it is dead-lettered', async () => {
+    const id = `poison-${'i'.repeat(100_000)}`;
+    const poison = { ...noteAddedEvent('x'), id, type: 't'.repeat(50_000), data: Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`field${i}`, i])) };
+    const { MessageId } = await h.clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: h.queue.queueUrl,
+        MessageBody: JSON.stringify(poison),
+        MessageAttributes: eventAttributes('test.note.added', { requestId: 'r'.repeat(20_000), traceparent: `00-${'f'.repeat(20_000)}` }),
+      }),
+    );
+    const consumer = h.consumer();
+    await consumer.start();
+    try {
+      const [letter] = await waitFor('a dead letter', deadLetters, (letters) => letters.length === 1);
+      expect(letter?.reason).toMatch(/^invalid event: /);
+    } finally {
+      await consumer.stop();
+    }
+    const lines = h.lines.filter((line) => line.messageId === MessageId);
+    expect(lines.map((line) => line.msg)).toEqual([...Array(h.queue.maxReceiveCount - 1).fill('event failed; it will be redelivered'), 'event dead-lettered']);
+    for (const line of lines) {
+      expect(JSON.stringify(line).length).toBeLessThan(LOG_DRIVER_LINE_MAX);
+      // Still found by what it carries, under the message id in place of a request id no producer writes.
+      expect(line).toMatchObject({ eventId: expect.stringMatching(/^poison-i+…$/), type: expect.stringMatching(/^t+…$/), requestId: MessageId });
+      expect(line.traceparent).toBeUndefined();
     }
     await h.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: h.queue.deadLetterQueueUrl }));
   });
