@@ -19,6 +19,8 @@ export interface ConsumerOptions<E extends { id: string; type: string }> extends
   readonly visibilityTimeoutSeconds?: number;
   /** How often a running handler's messages get their visibility extended; default a third of the timeout. */
   readonly heartbeatSeconds?: number;
+  /** A handler still running after this long has its message given back, as a failure. @default DEFAULT_HANDLER_TIMEOUT_SECONDS */
+  readonly handlerTimeoutSeconds?: number;
   readonly waitTimeSeconds?: number;
   /** Seconds a failed message waits before redelivery, growing with its receive count. @default DEFAULT_RETRY_SECONDS */
   readonly retrySeconds?: Backoff;
@@ -35,9 +37,18 @@ export interface ConsumerOptions<E extends { id: string; type: string }> extends
  */
 export const DEFAULT_RETRY_SECONDS: Backoff = { base: 15, max: 300 };
 
+/**
+ * The heartbeat keeps a running handler's message invisible, and its batch's poller waits for it: a handler that
+ * never returns would hold its message, the finished messages of its batch (deleted only with it) and the events
+ * behind them, with no line said. One waiting on a database connection gone silent (a failover's vanished host
+ * sends no reset) waits until TCP gives up, about 15 minutes. The database bounds a healthy handler far below
+ * this: 20 s per statement, 1 minute idle in a transaction (services/kit/db/provision.ts).
+ */
+export const DEFAULT_HANDLER_TIMEOUT_SECONDS = 120;
+
 export interface Consumer {
   start(): Promise<void>;
-  /** Stops polling, waits for running handlers and their deletes. */
+  /** Stops polling, waits for running handlers (each at most handlerTimeoutSeconds) and their deletes. */
   stop(): Promise<void>;
 }
 
@@ -129,6 +140,7 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
         deadLetter,
         visibilityTimeoutSeconds,
         heartbeatSeconds,
+        handlerTimeoutSeconds: options.handlerTimeoutSeconds ?? DEFAULT_HANDLER_TIMEOUT_SECONDS,
         retry: options.retrySeconds ?? DEFAULT_RETRY_SECONDS,
       };
       loops = Array.from({ length: options.pollers ?? 1 }, () => pollLoop(context));

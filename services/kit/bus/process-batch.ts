@@ -44,6 +44,8 @@ export interface BatchContext<E extends { readonly id: string; readonly type: st
   readonly deadLetter: DeadLetterTarget | undefined;
   readonly visibilityTimeoutSeconds: number;
   readonly heartbeatSeconds: number;
+  /** A handler still running after this long has its message given back for redelivery (consumer.ts says why). */
+  readonly handlerTimeoutSeconds: number;
   /** Seconds a failed message stays invisible, by receive count. */
   readonly retry: Backoff;
 }
@@ -97,7 +99,7 @@ async function processOne<E extends { id: string; type: string }>(context: Batch
     try {
       raw = JSON.parse(incoming.body) as typeof raw;
       event = context.parse(raw);
-      await context.handle(event, { messageId: incoming.messageId, receiveCount: incoming.receiveCount });
+      await withinDeadline(context.handle(event, { messageId: incoming.messageId, receiveCount: incoming.receiveCount }), context.handlerTimeoutSeconds);
       return { done: true };
     } catch (error) {
       const reason = event ? `handler failed: ${describeError(error)}` : `invalid event: ${describeError(error)}`;
@@ -107,6 +109,27 @@ async function processOne<E extends { id: string; type: string }>(context: Batch
       return failed(context, incoming, { consumer: context.name, messageId: incoming.messageId, eventId, type, traceparent: correlation.traceparent, receiveCount: incoming.receiveCount, reason });
     }
   });
+}
+
+class HandlerTimeoutError extends Error {
+  override readonly name = 'HandlerTimeoutError';
+}
+
+/**
+ * The handler, or a failure once it has run `seconds`. It is not stopped (nothing can stop a statement on a silent
+ * connection): if it commits later, the redelivery finds its inbox row and does nothing; until then the redelivery
+ * waits on that row's lock, which the database releases when it ends the session (idle_in_transaction_session_timeout).
+ */
+async function withinDeadline(handling: Promise<void>, seconds: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new HandlerTimeoutError(`still running after ${seconds} s; its message is given back for redelivery`)), seconds * 1_000);
+  });
+  try {
+    await Promise.race([handling, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function failed<E extends { id: string; type: string }>(

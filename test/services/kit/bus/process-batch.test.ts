@@ -3,9 +3,12 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventAttributes } from '../../../../services/kit/bus/attributes';
 import { listDeadLetters } from '../../../../services/kit/bus/dead-letter-tools';
+import { createDatabase } from '../../../../services/kit/db/database';
 import { handleOnce } from '../../../../services/kit/inbox/handle-once';
-import { noteAddedEvent } from '../../../../harness/notes/events';
+import { noteAddedEvent, type NoteAdded } from '../../../../harness/notes/events';
+import * as schema from '../../../../harness/notes/schema';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
+import { startSilentProxy } from '../../../support/silent-proxy';
 
 /** Past this, the container's log driver splits a line into pieces that are no JSON. */
 const LOG_DRIVER_LINE_MAX = 16 * 1024;
@@ -75,5 +78,44 @@ describe('bus: what a failing event leaves in the logs and the dead-letter queue
       expect(line.traceparent).toBeUndefined();
     }
     await h.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: h.queue.deadLetterQueueUrl }));
+  });
+
+  it('when a handler\'s database connection goes silent, then its message is given back after handlerTimeoutSeconds, saying so, and the events behind it are handled meanwhile', { timeout: 60_000 }, async () => {
+    // The handler of `stalled` reaches the database through a proxy that then goes silent under its open connection.
+    const server = new URL((h.database.pool as unknown as { options: { connectionString: string } }).options.connectionString);
+    const proxy = await startSilentProxy({ host: server.hostname, port: Number(server.port) });
+    const viaProxy = createDatabase({ connectionString: Object.assign(new URL(server), { port: String(proxy.port) }).toString(), schema, logger: h.logger, poolMax: 1 });
+    await viaProxy.pool.query('SELECT 1'); // its one connection is open before the silence
+    const addNote = (db: typeof h.database.db, event: NoteAdded) =>
+      handleOnce(db, 'notes', event, async (tx) => {
+        await tx.insert(schema.notes).values({ eventId: event.id, text: event.data.text });
+      });
+    const stalled = noteAddedEvent('its connection goes silent');
+    const behind = noteAddedEvent('sent after it');
+    const send = (event: NoteAdded) =>
+      h.clients.sqs.send(new SendMessageCommand({ QueueUrl: h.queue.queueUrl, MessageBody: JSON.stringify(event), MessageAttributes: eventAttributes(event.type, {}) }));
+    const consumer = h.consumer({
+      handlerTimeoutSeconds: 2,
+      retrySeconds: { base: 60, max: 60 }, // given back, it stays away for the rest of the test
+      handle: async (event) => void (await addNote(event.id === stalled.id ? viaProxy.db : h.database.db, event)),
+    });
+    proxy.freeze();
+    await send(stalled);
+    await consumer.start();
+    try {
+      const [given] = await waitFor('the stalled handler given up', async () => linesOf(stalled.id), (lines) => lines.length > 0, 10_000);
+      expect(given).toMatchObject({ msg: 'event failed; it will be redelivered', reason: 'handler failed: HandlerTimeoutError: still running after 2 s; its message is given back for redelivery' });
+      await send(behind);
+      await waitFor('the event behind it handled', h.effects, (effects) => effects.get(behind.id) === 1, 10_000);
+      // The silent connection speaks again: the first handler commits after all, and only it.
+      proxy.thaw();
+      await waitFor('the stalled event\'s late effect', h.effects, (effects) => effects.get(stalled.id) === 1, 10_000);
+      expect(await addNote(h.database.db, stalled)).toBe(false);
+    } finally {
+      proxy.thaw();
+      await consumer.stop();
+      await viaProxy.close();
+      await proxy.close();
+    }
   });
 });
