@@ -3,8 +3,6 @@
  * the queue consumer (when it consumes some). The same code runs against fauxqs, LocalStack and AWS; only
  * AWS_ENDPOINT_URL changes.
  */
-import { drizzle } from 'drizzle-orm/node-postgres';
-import type pg from 'pg';
 import { z } from 'zod';
 import type { PasswordSource } from '../db/password-source';
 import { createPool } from '../db/pool';
@@ -12,17 +10,10 @@ import type { Logger } from '../logger';
 import { busEnvShape, createBusClients } from './clients';
 import { createConsumer, type EventHandler } from './consumer';
 import { createPublisher } from './publisher';
-import { pruneInbox } from '../inbox/handle-once';
+import { startInboxPruner, type InboxPruning } from '../inbox/pruner';
 import { createOutboxBacklogProbe } from '../outbox/backlog-probe';
 import { createOutboxRelay } from '../outbox/relay';
 import { BUS_DATABASE_CONNECTIONS } from '../../contracts/service-env';
-
-/**
- * Handled event ids are kept well past SQS's longest retention (14 days), so no redelivery or redrive can
- * outlive its inbox row.
- */
-const INBOX_RETENTION_MS = 21 * 24 * 3_600_000;
-const INBOX_PRUNE_INTERVAL_MS = 3_600_000;
 
 /** Bus variables for a service's config schema; the launcher or the CDK stack sets them. */
 export const serviceBusEnvShape = {
@@ -45,6 +36,8 @@ export interface ServiceBusOptions<E extends { id: string; type: string }> {
   readonly logger: Logger;
   readonly produces: boolean;
   readonly consumer?: { readonly parse: (raw: unknown) => E; readonly handle: EventHandler<E> };
+  /** When the consumer's inbox is pruned (services/kit/inbox/pruner.ts); the defaults suit every service. */
+  readonly inboxPruning?: InboxPruning;
 }
 
 export interface ServiceBus {
@@ -96,7 +89,7 @@ function createServiceBus<E extends { id: string; type: string }>(options: Servi
     : undefined;
 
   let stopped = false;
-  let inboxPruner: NodeJS.Timeout | undefined;
+  let stopInboxPruner: (() => void) | undefined;
   return {
     async start() {
       if (stopped) return;
@@ -106,12 +99,12 @@ function createServiceBus<E extends { id: string; type: string }>(options: Servi
       backlogProbe?.start();
       await consumer?.start();
       if (stopped || !consumer) return;
-      inboxPruner = setInterval(() => void pruneOldInbox(relayPool, logger), INBOX_PRUNE_INTERVAL_MS).unref();
+      stopInboxPruner = startInboxPruner(relayPool, logger, options.inboxPruning);
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(inboxPruner);
+      stopInboxPruner?.();
       await consumer?.stop();
       // Before the pool closes under it: a report under way finishes first.
       await backlogProbe?.stop();
@@ -158,13 +151,4 @@ export function dispatchByType<E extends { id: string; type: string }>(
     if (!handler) throw new Error(`no handler for event type "${event.type}"`);
     await handler(event, delivery);
   };
-}
-
-async function pruneOldInbox(pool: pg.Pool, logger: Logger): Promise<void> {
-  try {
-    const pruned = await pruneInbox(drizzle(pool), new Date(Date.now() - INBOX_RETENTION_MS));
-    if (pruned > 0) logger.info({ pruned }, 'pruned handled event ids from the inbox');
-  } catch (error) {
-    logger.warn({ err: error }, 'pruning the inbox failed; will try again');
-  }
 }

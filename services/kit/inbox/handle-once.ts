@@ -36,6 +36,8 @@ export async function handleOnce<D extends SqlExecutor>(
 
 const PRUNE_CHUNK = 1_000;
 const PRUNE_MAX_CHUNKS = 100;
+/** The most one pruneInbox call deletes; a call that deleted this many left more behind. */
+export const INBOX_PRUNE_RUN_MAX = PRUNE_CHUNK * PRUNE_MAX_CHUNKS;
 
 /**
  * Forgets events handled before `olderThan`. Safe once no queue can still deliver them: keep at least the queues'

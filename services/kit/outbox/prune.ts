@@ -3,6 +3,8 @@ import type pg from 'pg';
 
 const CHUNK = 1_000;
 const MAX_CHUNKS = 100;
+/** The most one call deletes; a call that deleted this many left more behind. */
+export const OUTBOX_PRUNE_RUN_MAX = CHUNK * MAX_CHUNKS;
 
 const PRUNE = `
   DELETE FROM outbox WHERE seq IN (

@@ -1,12 +1,14 @@
 /** What a service's main.ts starts for the bus, as a whole: here, the outbox backlog probe within its start and stop. */
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseNoteAdded } from '../../../../harness/notes/events';
 import { OUTBOX_BACKLOG_METRIC } from '../../../../services/contracts/outbox-backlog';
 import { serviceBusAfter } from '../../../../services/kit/bus/service-bus';
 import { createDatabase } from '../../../../services/kit/db/database';
 import { migrateWithLock } from '../../../../services/kit/db/migrate';
 import { freePort } from '../../../../services/local/free-port';
-import { waitFor } from '../../../support/bus/harness';
+import { startBusHarness, waitFor } from '../../../support/bus/harness';
 import { captureLogs } from '../../../support/bus/logs';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
 import { readEmf } from '../../../support/emf';
@@ -54,5 +56,36 @@ describe('a producing service\'s bus', () => {
     const { service, busPrefix } = OUTBOX_BACKLOG_METRIC.dimensions;
     expect(backlogReports()[0]).toMatchObject({ value: 0, dimensions: [{ [service]: 'notes', [busPrefix]: 'platform-test' }] });
     expect(logs.lines.filter((line) => (line.level as number) >= 40)).toEqual([]);
+  });
+});
+
+describe('a consuming service\'s bus', () => {
+  it('when its inbox holds more old entries than one pruning run deletes, then it prunes as soon as it consumes, and again after the catch-up pause rather than an hour later, until none is left', { timeout: 60_000 }, async () => {
+    const h = await startBusHarness('inbox_pruning');
+    try {
+      // Half as many again as one run deletes (INBOX_PRUNE_RUN_MAX): an hour of a service taking 42 events/s.
+      await h.database.db.execute(sql`
+        INSERT INTO inbox (consumer, event_id, type, handled_at)
+        SELECT 'notes', 'aged-' || n, 'test.note.added', now() - interval '30 days' FROM generate_series(1, 150000) AS n`);
+      const aged = async () => (await h.database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM inbox`)).rows[0]?.n;
+      const bus = serviceBusAfter(Promise.resolve(), {
+        service: 'notes',
+        env: { AWS_ENDPOINT_URL: h.emulator.endpoint, AWS_REGION: 'us-east-1', BUS_PREFIX: 'test', EVENTS_QUEUE_URL: h.queue.queueUrl },
+        databaseUrl: (h.database.pool as unknown as { options: { connectionString: string } }).options.connectionString,
+        logger: h.logger,
+        produces: false,
+        consumer: { parse: parseNoteAdded, handle: async () => {} },
+        inboxPruning: { intervalMs: 3_600_000, catchUpMs: 100 },
+      });
+      try {
+        await bus.started;
+        await waitFor('every aged entry pruned', aged, (n) => n === 0, 40_000);
+      } finally {
+        await bus.stop();
+      }
+      expect(h.lines.filter((line) => line.msg === 'pruned handled event ids from the inbox').map((line) => line.pruned)).toEqual([100_000, 50_000]);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase } from '../../../../services/kit/db/database';
 import { migrateWithLock } from '../../../../services/kit/db/migrate';
-import { handleOnce, pruneInbox } from '../../../../services/kit/inbox/handle-once';
+import { handleOnce, INBOX_PRUNE_RUN_MAX, pruneInbox } from '../../../../services/kit/inbox/handle-once';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
 import { noteAddedEvent } from '../../../../harness/notes/events';
 import type { TestDb } from '../../../support/bus/harness';
@@ -77,6 +77,15 @@ describe('inbox: handleOnce', () => {
       statements.mockRestore();
     }
     expect((await database.db.select().from(schema.inbox)).length).toBe(before);
+  });
+
+  it('when more entries are old than one run deletes, then a run deletes INBOX_PRUNE_RUN_MAX of them, which tells its caller that more are left', async () => {
+    await database.db.execute(sql`
+      INSERT INTO inbox (consumer, event_id, type, handled_at)
+      SELECT 'backlog', 'older-' || n, 'note.added', now() - interval '30 days' FROM generate_series(1, ${INBOX_PRUNE_RUN_MAX + 10}::int) AS n`);
+    const cutoff = new Date(Date.now() - 86_400_000);
+    expect(await pruneInbox(database.db, cutoff)).toBe(INBOX_PRUNE_RUN_MAX);
+    expect(await pruneInbox(database.db, cutoff)).toBe(10);
   });
 
   it('when old entries are pruned, then only entries handled before the cutoff go', async () => {

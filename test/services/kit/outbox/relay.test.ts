@@ -123,4 +123,20 @@ describe('outbox relay', () => {
     const left = await h.database.db.select({ eventId: outbox.eventId }).from(outbox);
     expect(left.map((row) => row.eventId).sort()).toEqual([recent, unsent].sort());
   });
+
+  it('when more sent rows are past the retention than one pruning run deletes, then the next run comes after pruneCatchUpMs, not an hour later, and takes the rest', { timeout: 60_000 }, async () => {
+    // Half as many again as one run deletes (OUTBOX_PRUNE_RUN_MAX): an hour of a busy service.
+    await h.database.db.execute(sql`
+      INSERT INTO outbox (event_id, type, payload, created_at, sent_at)
+      SELECT 'aged-' || n, 'test.note.added', '{}'::jsonb, now() - interval '8 days', now() - interval '8 days' FROM generate_series(1, 150000) AS n`);
+    const aged = async () => (await h.database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM outbox WHERE event_id LIKE 'aged-%'`)).rows[0]?.n;
+    const relay = h.relay({ pruneIntervalMs: 3_600_000, pruneCatchUpMs: 100 });
+    await relay.start();
+    try {
+      await waitFor('every aged row pruned', aged, (n) => n === 0, 40_000);
+    } finally {
+      await relay.stop();
+    }
+    expect(h.lines.filter((line) => line.msg === 'pruned sent outbox rows').map((line) => line.pruned)).toEqual([100_000, 50_000]);
+  });
 });
