@@ -12,6 +12,8 @@ export interface StepResult {
   readonly claimed: number;
   readonly published: number;
   readonly failed: number;
+  /** The first few rows SNS rejected one by one, and why, for the relay's line: the seq is what an operator acts on. */
+  readonly rejected: ReadonlyArray<{ readonly seq: string; readonly type: string; readonly reason: string }>;
   /** A whole publish call failed (SNS unreachable): the relay backs off before the next step. */
   readonly callError?: unknown;
 }
@@ -50,6 +52,9 @@ const MARK_FAILED = `
   FROM unnest($1::bigint[], $2::text[]) AS f(seq, reason)
   WHERE o.seq = f.seq`;
 
+/** Enough to act on, few enough that the line stays far below the log driver's 16 KB. */
+const REJECTIONS_NAMED = 5;
+
 export async function publishPending(pool: pg.Pool, publisher: Publisher, batchSize: number, retryMs: Backoff): Promise<StepResult> {
   const client = await pool.connect();
   let broken = false;
@@ -58,7 +63,7 @@ export async function publishPending(pool: pg.Pool, publisher: Publisher, batchS
     const rows = claimed.at(-1)?.rows ?? [];
     if (rows.length === 0) {
       await client.query('COMMIT');
-      return { claimed: 0, published: 0, failed: 0 };
+      return { claimed: 0, published: 0, failed: 0, rejected: [] };
     }
     const outcome = await publisher.publish(rows.map(toMessage));
     if (outcome.failed.length > 0) {
@@ -67,10 +72,12 @@ export async function publishPending(pool: pg.Pool, publisher: Publisher, batchS
       await client.query(MARK_FAILED, [seqs, reasons, outcome.callError !== undefined, retryMs.base, retryMs.max]);
     }
     await client.query(outcome.published.length > 0 ? markSentAndCommit(outcome.published) : 'COMMIT');
+    const typeOf = new Map(rows.map((row) => [row.seq, row.type]));
     return {
       claimed: rows.length,
       published: outcome.published.length,
       failed: outcome.failed.length,
+      rejected: outcome.failed.slice(0, REJECTIONS_NAMED).map(({ key, reason }) => ({ seq: key, type: typeOf.get(key) ?? '', reason: reason.slice(0, 300) })),
       ...(outcome.callError === undefined ? {} : { callError: outcome.callError }),
     };
   } catch (error) {

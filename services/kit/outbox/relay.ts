@@ -66,7 +66,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (let step = 0; step < MAX_STEPS_PER_DRAIN && running; step++) {
       const result = await publishPending(options.pool, options.publisher, batchSize, retryMs);
       if (result.callError !== undefined) return result.callError;
-      if (result.failed > 0) options.logger.warn({ failed: result.failed }, 'SNS rejected some outbox events; they will be retried');
+      if (result.failed > 0) options.logger.warn({ failed: result.failed, rejected: result.rejected }, 'SNS rejected some outbox events; they will be retried');
       if (result.claimed < batchSize) return undefined;
     }
     woken = true; // more to do: go round again without waiting for the sweep
