@@ -89,7 +89,7 @@ function createServiceBus<E extends { id: string; type: string }>(options: Servi
     : undefined;
 
   let stopped = false;
-  let stopInboxPruner: (() => void) | undefined;
+  let stopInboxPruner: (() => Promise<void>) | undefined;
   return {
     async start() {
       if (stopped) return;
@@ -104,8 +104,9 @@ function createServiceBus<E extends { id: string; type: string }>(options: Servi
     async stop() {
       if (stopped) return;
       stopped = true;
-      stopInboxPruner?.();
       await consumer?.stop();
+      // Before the pool closes under it, as the probe's below.
+      await stopInboxPruner?.();
       // Before the pool closes under it: a report under way finishes first.
       await backlogProbe?.stop();
       await relay?.stop();

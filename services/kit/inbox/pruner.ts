@@ -24,21 +24,24 @@ export interface InboxPruning {
 
 /**
  * Starts pruning, the first run at once, as the outbox relay's: a service whose tasks are replaced more often than
- * hourly (deploys, scaling) would otherwise never prune. Returns the stop.
+ * hourly (deploys, scaling) would otherwise never prune. Returns the stop, which waits for a run under way, so the
+ * pool can be closed after it.
  */
-export function startInboxPruner(pool: pg.Pool, logger: Logger, timing: InboxPruning = {}): () => void {
+export function startInboxPruner(pool: pg.Pool, logger: Logger, timing: InboxPruning = {}): () => Promise<void> {
   const intervalMs = timing.intervalMs ?? 3_600_000;
   const catchUpMs = timing.catchUpMs ?? 60_000;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
   const after = (ms: number) => {
-    if (!stopped) timer = setTimeout(() => void run(), ms).unref();
+    if (!stopped) timer = setTimeout(() => (running = run()), ms).unref();
   };
   const run = async () => after((await pruneOldInbox(pool, logger)) >= INBOX_PRUNE_RUN_MAX ? catchUpMs : intervalMs);
   after(0);
-  return () => {
+  return async () => {
     stopped = true;
     clearTimeout(timer);
+    await running;
   };
 }
 

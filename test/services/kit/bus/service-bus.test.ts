@@ -88,4 +88,29 @@ describe('a consuming service\'s bus', () => {
       await h.close();
     }
   });
+
+  it('when it stops while a pruning run is under way, then the run finishes before the pool closes, without a warning', { timeout: 60_000 }, async () => {
+    const h = await startBusHarness('inbox_pruning_stop');
+    try {
+      await h.database.db.execute(sql`
+        INSERT INTO inbox (consumer, event_id, type, handled_at)
+        SELECT 'notes', 'aged-' || n, 'test.note.added', now() - interval '30 days' FROM generate_series(1, 100000) AS n`);
+      const aged = async () => (await h.database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM inbox`)).rows[0]?.n;
+      const bus = serviceBusAfter(Promise.resolve(), {
+        service: 'notes',
+        env: { AWS_ENDPOINT_URL: h.emulator.endpoint, AWS_REGION: 'us-east-1', BUS_PREFIX: 'test', EVENTS_QUEUE_URL: h.queue.queueUrl },
+        databaseUrl: (h.database.pool as unknown as { options: { connectionString: string } }).options.connectionString,
+        logger: h.logger,
+        produces: false,
+        consumer: { parse: parseNoteAdded, handle: async () => {} },
+      });
+      await bus.started;
+      await waitFor('the first chunk pruned', aged, (n) => n !== undefined && n < 100_000, 20_000);
+      await bus.stop();
+      expect(await aged()).toBe(0);
+      expect(h.lines.filter((line) => (line.level as number) >= 40)).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
 });
