@@ -250,6 +250,7 @@ export class AppStack extends Stack {
       deadLetterQueues: Object.entries(this.bus.consumers).map(([name, c]) => ({ name, queue: c.deadLetterQueue })),
       alarms: [
         ...Object.values(this.bus.consumers).flatMap((c) => [c.deadLetterAlarm, c.backlogAlarm]),
+        this.bus.deliveryFailureAlarm,
         ...Object.values(this.services).map((svc) => svc.serverErrorAlarm),
         ...Object.values(this.outboxBacklogAlarms),
       ],

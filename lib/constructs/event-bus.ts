@@ -46,6 +46,13 @@ const BACKLOG_AGE = Duration.minutes(30);
 export class EventBus extends Construct {
   public readonly topic: Topic;
   public readonly consumers: Readonly<Partial<Record<ServiceName, ConsumerQueues>>>;
+  /**
+   * In alarm when SNS gave up delivering an event to a queue. The relay's publish succeeded, so the outbox counts
+   * it sent, and the queue never held it, so no queue or dead-letter alarm sees it: without this the event is lost
+   * unseen. SNS stops at once on an error of the queue's side (its policy no longer admits the topic, the queue is
+   * gone), after 23 days of retries otherwise, and then counts it in NumberOfNotificationsFailed.
+   */
+  public readonly deliveryFailureAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: EventBusProps) {
     super(scope, id);
@@ -111,6 +118,15 @@ export class EventBus extends Construct {
       return [spec.consumer, { queue, deadLetterQueue, deadLetterAlarm, backlogAlarm }];
     });
     this.consumers = Object.fromEntries(entries);
+    this.deliveryFailureAlarm = new Alarm(this, 'DeliveryFailureAlarm', {
+      alarmName: `${Stack.of(this).stackName}-${topology.topicName}-delivery-failed`,
+      alarmDescription: `SNS could not deliver an event of ${topology.topicName} to a consumer's queue and dropped it (its queue policy, or the queue itself): docs/events.md, "Delivery guarantees".`,
+      metric: this.topic.metricNumberOfNotificationsFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
 
   /** The queues of a consumer; throws naming the known consumers when it has none. */

@@ -137,6 +137,13 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     for (const alarm of alarms) expect(alarm.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: [expect.anything()] });
   });
 
+  it('when SNS cannot deliver an event to a consumer\'s queue, then the alerts topic is paged', () => {
+    const alerts = Object.keys(resourcesOf(template(), 'AWS::SNS::Topic')).find((id) => id.startsWith('ObservabilityAlerts'))!;
+    const alarms = Object.values(resourcesOf(template(), 'AWS::CloudWatch::Alarm')).filter((alarm) => alarm.Properties?.MetricName === 'NumberOfNotificationsFailed');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]!.Properties).toMatchObject({ AlarmName: `platform-${stage}-app-platform-${stage}-events-delivery-failed`, AlarmActions: [{ Ref: alerts }], OKActions: [{ Ref: alerts }] });
+  });
+
   it('when any secret the data stack rotates fails to rotate, then the rule pages the alerts topic, which admits it', () => {
     const data = synthesized[stage].dataTemplate;
     // What each data stack output the rule reads holds, and what each rotation schedule rotates.

@@ -83,6 +83,21 @@ describe('EventBus', () => {
     }
   });
 
+  it('when SNS gives up delivering an event to a queue, then an alarm fires on the topic: the event was published, so no outbox or queue alarm can see it', () => {
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties?.MetricName === 'NumberOfNotificationsFailed');
+    expect(alarms).toHaveLength(1);
+    const topicId = Object.keys(resourcesOf(template, 'AWS::SNS::Topic'))[0]!;
+    expect(alarms[0]!.Properties).toMatchObject({
+      Namespace: 'AWS/SNS',
+      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [topicId, 'TopicName'] } }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarms[0]!.Properties?.AlarmName).toBe(`${test.stack.stackName}-${topology.topicName}-delivery-failed`);
+  });
+
   it('when a topology names one consumer twice, then it refuses, naming the consumer', () => {
     const twice = { ...topology, queues: [topology.queues[0]!, topology.queues[0]!] };
     const other = testStack();
