@@ -240,8 +240,12 @@ export class AppStack extends Stack {
       });
     }
 
-    // Every instance of a stage is of one class.
-    const databaseLimits = { maxConnections: maxConnections(stage.database.instanceType), memoryBytes: instanceMemoryBytes(stage.database.instanceType) };
+    // Every instance of a stage is of one class and created with one size.
+    const databaseLimits = {
+      maxConnections: maxConnections(stage.database.instanceType),
+      memoryBytes: instanceMemoryBytes(stage.database.instanceType),
+      allocatedStorageBytes: stage.database.allocatedStorageGiB * 2 ** 30,
+    };
     this.observability = new Observability(this, 'Observability', {
       name: prefix,
       api: this.api.restApi,

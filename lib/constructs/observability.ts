@@ -44,6 +44,12 @@ export interface ObservedDatabase {
   readonly maxConnections: number;
   /** The instance class's memory: the memory alarm fires below 10 % of it free. */
   readonly memoryBytes: number;
+  /**
+   * The storage the instance was created with. RDS storage autoscaling grows the volume once 10 % of it or less is
+   * free for 5 minutes, so the free-storage alarm fires below half that (5 %, at most 2 GiB): only when autoscaling
+   * did not act (within 6 hours of its last growth, at the maximum, or failing), never on its ordinary first growth.
+   */
+  readonly allocatedStorageBytes: number;
 }
 
 export interface ObservabilityProps {
@@ -105,6 +111,9 @@ export class Observability extends Construct {
         throw new Error(`Observability: a database needs a positive maxConnections and memoryBytes; got ${maxConnections} and ${memoryBytes}`);
       }
     }
+    for (const { allocatedStorageBytes } of props.databases) {
+      if (!(allocatedStorageBytes > 0)) throw new Error(`Observability: a database needs a positive allocatedStorageBytes; got ${allocatedStorageBytes}`);
+    }
 
     // No SSE: CloudWatch can only publish to an encrypted topic through a customer-managed key ($1/month), and
     // alarm notifications carry no data beyond alarm names. Publishing still requires TLS.
@@ -157,9 +166,10 @@ export class Observability extends Construct {
           s.targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }), 1,
           { periods: 2, below: true, missing: TreatMissingData.BREACHING }),
       ),
-      ...props.databases.flatMap(({ instance: db, maxConnections, memoryBytes }, index) => [
+      ...props.databases.flatMap(({ instance: db, maxConnections, memoryBytes, allocatedStorageBytes }, index) => [
         alarm(`db${index}-cpu`, 'Database CPU above 80 % for 15 minutes.', db.metricCPUUtilization({ period: FIVE_MINUTES }), 80, { periods: 3 }),
-        alarm(`db${index}-storage`, 'Database free storage below 2 GiB.', db.metricFreeStorageSpace({ period: FIVE_MINUTES, statistic: 'Minimum' }), 2 * 1024 ** 3, { below: true }),
+        alarm(`db${index}-storage`, `Database free storage below ${freeStorageFloor(allocatedStorageBytes) / 1024 ** 3} GiB: storage autoscaling, which grows the volume at 10 % free, did not (6 hours since its last growth, at its maximum, or failing).`,
+          db.metricFreeStorageSpace({ period: FIVE_MINUTES, statistic: 'Minimum' }), freeStorageFloor(allocatedStorageBytes), { below: true }),
         // Near max_connections, a task that scales out or redeploys cannot connect; each task's pool is bounded.
         alarm(`db${index}-connections`, `Database connections above 80 % of max_connections (${maxConnections}) for 10 minutes.`,
           db.metricDatabaseConnections({ period: FIVE_MINUTES, statistic: 'Maximum' }), Math.floor(maxConnections * 0.8), { periods: 2 }),
@@ -214,6 +224,11 @@ export class Observability extends Construct {
         queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: name }))),
     );
   }
+}
+
+/** Half of storage autoscaling's trigger (10 % of the allocation free), and never above 2 GiB. */
+function freeStorageFloor(allocatedStorageBytes: number): number {
+  return Math.min(2 * 1024 ** 3, Math.floor(allocatedStorageBytes * 0.05));
 }
 
 interface AlarmOptions {

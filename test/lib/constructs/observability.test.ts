@@ -40,7 +40,7 @@ function build(test: TestApp & { stack: Stack }, subscriber: Pick<ObservabilityP
     name: 'test',
     api: new HttpApi(stack, 'Api'),
     services: [{ name: 'product', service, targetGroup }],
-    databases: [{ instance: importedDatabase(stack, vpc).instance, maxConnections: 190, memoryBytes: 2 * 2 ** 30, ...limits }],
+    databases: [{ instance: importedDatabase(stack, vpc).instance, maxConnections: 190, memoryBytes: 2 * 2 ** 30, allocatedStorageBytes: 20 * 2 ** 30, ...limits }],
     deadLetterQueues: [{ name: 'billing', queue: new Queue(stack, 'Dlq') }],
     alarms: [external],
     firewallBlocks: [new Metric({ namespace: 'AWS/WAFV2', metricName: 'BlockedRequests', dimensionsMap: { WebACL: 'edge', Rule: 'ALL' } })],
@@ -131,6 +131,23 @@ describe('Observability', () => {
       Threshold: Math.floor(0.2 * 2 ** 30),
       EvaluationPeriods: 3,
     });
+  });
+
+  it('when a database runs short of storage, then its alarm waits for storage autoscaling, which acts at 10 % of the allocation: it fires below 5 % (at most 2 GiB)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'test-db0-storage',
+      MetricName: 'FreeStorageSpace',
+      Statistic: 'Minimum',
+      ComparisonOperator: 'LessThanThreshold',
+      // 20 GiB allocated: RDS grows the volume once 2 GiB or less is free for 5 minutes, so 2 GiB would page every first growth.
+      Threshold: 2 ** 30,
+    });
+    const large = testStack();
+    others.push(large);
+    build(large, {}, { allocatedStorageBytes: 100 * 2 ** 30 }).hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'test-db0-storage', Threshold: 2 * 2 ** 30 });
+    const bad = testStack();
+    others.push(bad);
+    expect(() => build(bad, {}, { allocatedStorageBytes: 0 })).toThrow(/a database needs a positive allocatedStorageBytes; got 0/);
   });
 
   it('when a database\'s limits are not given as positive numbers, then it refuses, naming what it got', () => {
