@@ -249,7 +249,7 @@ export class AppStack extends Stack {
     this.observability = new Observability(this, 'Observability', {
       name: prefix,
       api: this.api.restApi,
-      services: Object.entries(this.services).map(([name, svc]) => ({ name, service: svc.service, targetGroup: svc.targetGroup })),
+      services: Object.entries(this.services).map(([name, svc]) => ({ name, service: svc.service, targetGroup: svc.targetGroup, minCapacity: stage.service.minCapacity })),
       databases: [...new Set(Object.values(props.databases).map((db) => db.instance))].map((instance) => ({ instance, ...databaseLimits })),
       deadLetterQueues: Object.entries(this.bus.consumers).map(([name, c]) => ({ name, queue: c.deadLetterQueue })),
       alarms: [

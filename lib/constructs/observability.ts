@@ -35,6 +35,13 @@ export interface ObservedService {
   readonly name: string;
   readonly service: FargateService;
   readonly targetGroup: ApplicationTargetGroup;
+  /**
+   * The fewest tasks the service runs (its autoscaling minimum). Above one, an alarm fires when fewer are healthy for
+   * 15 minutes: ECS cannot start or keep the tasks it should (a task that fails at start, no capacity), and the
+   * service runs without the redundancy it was sized for, which "no healthy task" tells only once none is left.
+   * @default 1: no such alarm
+   */
+  readonly minCapacity?: number;
 }
 
 /** An RDS instance and the two limits its alarms are set against. */
@@ -106,6 +113,9 @@ export class Observability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     if (props.services.length === 0) throw new Error('Observability needs at least one service; got none');
+    for (const { name, minCapacity = 1 } of props.services) {
+      if (!Number.isInteger(minCapacity) || minCapacity < 1) throw new Error(`Observability: service "${name}" needs a whole minCapacity of at least 1; got ${minCapacity}`);
+    }
     for (const { maxConnections, memoryBytes } of props.databases) {
       if (!(Number.isInteger(maxConnections) && maxConnections > 0) || !(memoryBytes > 0)) {
         throw new Error(`Observability: a database needs a positive maxConnections and memoryBytes; got ${maxConnections} and ${memoryBytes}`);
@@ -165,6 +175,12 @@ export class Observability extends Construct {
         alarm(`${s.name}-no-healthy-task`, `${s.name} has had no healthy task behind the ALB for 2 minutes.`,
           s.targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }), 1,
           { periods: 2, below: true, missing: TreatMissingData.BREACHING }),
+      ),
+      // 15 minutes: replacing a crashed or reclaimed task takes a few; a deployment keeps at least the minimum healthy.
+      ...props.services.filter((s) => (s.minCapacity ?? 1) > 1).map((s) =>
+        alarm(`${s.name}-below-minimum`, `${s.name} has had fewer than its ${s.minCapacity} tasks healthy behind the ALB for 15 minutes: ECS cannot start or keep them (see the service's events).`,
+          s.targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }), s.minCapacity!,
+          { periods: 15, below: true, missing: TreatMissingData.BREACHING }),
       ),
       ...props.databases.flatMap(({ instance: db, maxConnections, memoryBytes, allocatedStorageBytes }, index) => [
         alarm(`db${index}-cpu`, 'Database CPU above 80 % for 15 minutes.', db.metricCPUUtilization({ period: FIVE_MINUTES }), 80, { periods: 3 }),

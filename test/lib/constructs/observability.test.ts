@@ -16,7 +16,7 @@ let template: Template;
 const others: TestApp[] = [];
 
 /** The construct on a stack of its own, beside stand-ins for what it watches. */
-function build(test: TestApp & { stack: Stack }, subscriber: Pick<ObservabilityProps, 'alarmEmail' | 'warnWithoutSubscriber'>, limits: Partial<Omit<ObservedDatabase, 'instance'>> = {}): Template {
+function build(test: TestApp & { stack: Stack }, subscriber: Pick<ObservabilityProps, 'alarmEmail' | 'warnWithoutSubscriber'>, limits: Partial<Omit<ObservedDatabase, 'instance'>> = {}, minCapacity = 2): Template {
   const { stack } = test;
   const vpc = network(stack);
   const loadBalancer = new LoadBalancer(stack, 'LoadBalancer', { vpc, accessLogRetentionDays: 7, protectData: false });
@@ -39,7 +39,7 @@ function build(test: TestApp & { stack: Stack }, subscriber: Pick<ObservabilityP
   new Observability(stack, 'Observability', {
     name: 'test',
     api: new HttpApi(stack, 'Api'),
-    services: [{ name: 'product', service, targetGroup }],
+    services: [{ name: 'product', service, targetGroup, minCapacity }],
     databases: [{ instance: importedDatabase(stack, vpc).instance, maxConnections: 190, memoryBytes: 2 * 2 ** 30, allocatedStorageBytes: 20 * 2 ** 30, ...limits }],
     deadLetterQueues: [{ name: 'billing', queue: new Queue(stack, 'Dlq') }],
     alarms: [external],
@@ -66,7 +66,7 @@ describe('Observability', () => {
 
   it('when any alarm fires, including ones made elsewhere, then the alerts topic is notified', () => {
     const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBe(1 + 2 + 1 + 4);
+    expect(alarms.length).toBe(1 + 2 + 1 + 1 + 4);
     for (const alarm of alarms) {
       expect(JSON.stringify(alarm.Properties?.AlarmActions)).toMatch(/ObservabilityAlerts/);
       // And again when it clears, so the one paged knows it is over.
@@ -131,6 +131,28 @@ describe('Observability', () => {
       Threshold: Math.floor(0.2 * 2 ** 30),
       EvaluationPeriods: 3,
     });
+  });
+
+  it('when a service runs below its minimum number of healthy tasks for 15 minutes, then an alarm fires: ECS cannot start or keep the tasks it should', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'test-product-below-minimum',
+      MetricName: 'HealthyHostCount',
+      Statistic: 'Minimum',
+      Period: 60,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 2,
+      EvaluationPeriods: 15,
+      TreatMissingData: 'breaching',
+    });
+    // With a minimum of one, "no healthy task" already says it, sooner.
+    const single = testStack();
+    others.push(single);
+    const alarms = Object.values(resourcesOf(build(single, {}, {}, 1), 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties?.AlarmName);
+    expect(alarms).toContain('test-product-no-healthy-task');
+    expect(alarms).not.toContain('test-product-below-minimum');
+    const bad = testStack();
+    others.push(bad);
+    expect(() => build(bad, {}, {}, 0)).toThrow(/service "product" needs a whole minCapacity of at least 1; got 0/);
   });
 
   it('when a database runs short of storage, then its alarm waits for storage autoscaling, which acts at 10 % of the allocation: it fires below 5 % (at most 2 GiB)', () => {
