@@ -15,6 +15,8 @@ export interface DatabaseOptions<S extends Record<string, unknown>> {
   readonly poolMax?: number;
   /** See PoolSettings.maxLifetimeSeconds. @default 900 */
   readonly maxLifetimeSeconds?: number;
+  /** See PoolSettings.silentConnectionMs. @default SILENT_CONNECTION_MS */
+  readonly silentConnectionMs?: number;
   readonly logger: Logger;
 }
 
@@ -26,6 +28,12 @@ export interface Database<S extends Record<string, unknown>> {
   close(): Promise<void>;
 }
 
+/**
+ * A running service's statements end within the app role's 20 s statement_timeout (provision.ts) and its pool closes
+ * a connection idle for 30 s, so a connection silent for 45 s has lost its server.
+ */
+export const SILENT_CONNECTION_MS = 45_000;
+
 export function createDatabase<S extends Record<string, unknown>>(options: DatabaseOptions<S>): Database<S> {
   const pool = createPool(
     {
@@ -33,6 +41,7 @@ export function createDatabase<S extends Record<string, unknown>>(options: Datab
       ...(options.password ? { password: options.password } : {}),
       ...(options.maxLifetimeSeconds === undefined ? {} : { maxLifetimeSeconds: options.maxLifetimeSeconds }),
       max: options.poolMax ?? 10,
+      silentConnectionMs: options.silentConnectionMs ?? SILENT_CONNECTION_MS,
     },
     options.logger,
   );

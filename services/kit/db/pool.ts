@@ -6,11 +6,12 @@
  * failing while the source catches up with the database (a rotation between "password changed" and "secret
  * updated"). Anything else fails at once, as before.
  */
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from '../logger';
 import type { PasswordSource } from './password-source';
-import { markConnectFailed } from './unavailable';
+import { markConnectFailed, markConnectionLost } from './unavailable';
 
 export interface PoolSettings {
   /** A full URL; when absent node-postgres reads PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE. */
@@ -26,6 +27,14 @@ export interface PoolSettings {
    */
   readonly maxLifetimeSeconds?: number;
   readonly idleTimeoutMillis?: number;
+  /**
+   * A connection that has carried no byte either way for this long is given up on: its statement fails as the
+   * database being unavailable, and the pool opens a new one. A database host that vanished (a failover, an AZ
+   * outage) sends no reset, and TCP retransmits for about 15 minutes before the statement fails, holding a pool slot
+   * all that time. Only for pools whose statements the server stops sooner (the app role's statement_timeout), and
+   * longer than idleTimeoutMillis, so an idle connection is closed by the pool first. @default never
+   */
+  readonly silentConnectionMs?: number;
 }
 
 /** SQLSTATEs of a refused login: invalid_password, and invalid_authorization_specification (PAM, so RDS IAM). */
@@ -68,7 +77,7 @@ export class CredentialRefreshingPool extends pg.Pool {
   private async connectRefreshing(): Promise<pg.PoolClient> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await super.connect();
+        return droppedWhenBroken(await super.connect());
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         const pause = REFUSED_LOGIN_RETRIES_MS[attempt];
@@ -81,6 +90,27 @@ export class CredentialRefreshingPool extends pg.Pool {
       }
     }
   }
+}
+
+/**
+ * A checked-out client whose connection fails goes back to the pool at once, which drops it, and any later release
+ * is a no-op. drizzle's transaction() runs BEGIN before the `try` whose `finally` releases its client (drizzle-orm
+ * issues 6023 and 6241, open in 0.45.4): a BEGIN on a connection that had failed kept the client checked out for
+ * good, one pool slot fewer each time, until every request waited out connectionTimeoutMillis. Its release without
+ * an error after a failed ROLLBACK would also have put the broken client back in the pool.
+ */
+function droppedWhenBroken(client: pg.PoolClient): pg.PoolClient {
+  const release = client.release;
+  let released = false;
+  const giveBack = (reason?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.removeListener('error', giveBack);
+    release(reason);
+  };
+  client.once('error', giveBack);
+  client.release = giveBack;
+  return client;
 }
 
 /**
@@ -106,8 +136,17 @@ export function createPool(settings: PoolSettings, logger: Logger, label = 'data
   // holder's next statement fails, and the client goes back to the pool broken, which drops it.
   const inUseFailed = (error: Error) => logger.warn(poolErrorFields(error), `${label} connection in use failed`);
   pool.on('acquire', (client) => client.on('error', inUseFailed));
+  if (settings.silentConnectionMs !== undefined) pool.on('connect', (client) => giveUpWhenSilent(client, settings.silentConnectionMs!));
   pool.on('release', (_error, client) => client.removeListener('error', inUseFailed));
   return pool;
+}
+
+/** The client's socket ends with an error once silent for `ms`; the client then fails its statement and the pool drops it. */
+function giveUpWhenSilent(client: pg.PoolClient, ms: number): void {
+  const { stream } = (client as unknown as { connection: { stream: Socket } }).connection;
+  stream.setTimeout(ms, () => {
+    stream.destroy(markConnectionLost(new Error(`the database connection carried nothing for ${ms} ms: given up on`)));
+  });
 }
 
 /**

@@ -45,6 +45,9 @@ export function markConnectFailed<E>(error: E): E {
   return error;
 }
 
+/** Marks `error` as a connection the pool gave up on while in use (pool.ts, silentConnectionMs): no database answer. */
+export const markConnectionLost = markConnectFailed;
+
 /**
  * A statement stopped at the app role's statement_timeout (57014): answered 503 like an outage, yet more often a
  * release's slow query than the database's trouble, so the deployment alarm counts it (services/contracts/server-faults.ts).
