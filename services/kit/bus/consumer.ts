@@ -40,9 +40,10 @@ export const DEFAULT_RETRY_SECONDS: Backoff = { base: 15, max: 300 };
 /**
  * The heartbeat keeps a running handler's message invisible, and its batch's poller waits for it: a handler that
  * never returns would hold its message, the finished messages of its batch (deleted only with it) and the events
- * behind them, with no line said. One waiting on a database connection gone silent (a failover's vanished host
- * sends no reset) waits until TCP gives up, about 15 minutes. The database bounds a healthy handler far below
- * this: 20 s per statement, 1 minute idle in a transaction (services/kit/db/provision.ts).
+ * behind them, with no line said: one waiting on a call that never answers, or on a database connection gone silent
+ * through a pool that does not give such connections up (a service's does after 45 s, services/kit/db/pool.ts;
+ * TCP alone waits about 15 minutes). The database bounds a healthy handler far below this: 20 s per statement,
+ * 1 minute idle in a transaction (services/kit/db/provision.ts).
  */
 export const DEFAULT_HANDLER_TIMEOUT_SECONDS = 120;
 
