@@ -140,7 +140,9 @@ export class DocsSite {
     const name = urlPath.slice('/docs/'.length);
     const cached = this.assets.get(name);
     if (cached) return cached;
-    const contentType = PACKAGE_FILES[name];
+    // Own keys only: `/docs/constructor` or `/docs/__proto__` found what every object inherits, and the read of
+    // that file under the package failed, a 500 for anyone.
+    const contentType = Object.hasOwn(PACKAGE_FILES, name) ? PACKAGE_FILES[name] : undefined;
     if (!contentType) return undefined;
     // Read once, on first request: the bundle is 1.7 MB and most gateway runs never open the docs.
     const loading = readFile(path.join(DIST, name)).then(

@@ -63,6 +63,14 @@ describe('when /docs is opened', () => {
     expect((await call(gateway.url, 'GET', '/docs/index.html')).status).toBe(404);
     expect((await call(gateway.url, 'POST', '/docs')).status).toBe(405);
   });
+
+  it('then a file named like a property every object inherits (constructor, __proto__, toString) is a 404 problem, not a 500', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const answer = await call(gateway.url, 'GET', `/docs/${name}`);
+      expect([answer.status, answer.headers['content-type']], name).toEqual([404, 'application/problem+json; charset=utf-8']);
+      expect(answer.json(), name).toMatchObject({ status: 404, requestId: answer.headers['x-request-id'] });
+    }
+  });
 });
 
 describe('when a document is requested through the gateway', () => {
