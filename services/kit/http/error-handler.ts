@@ -18,6 +18,10 @@ export const NOT_UTF8_CHARSET = 'charset.not.utf8';
 export const unsupportedMediaType = (detail = 'Send the body as application/json (UTF-8).') =>
   new AppError(415, 'unsupported-media-type', { detail, headers: { Accept: 'application/json' } });
 
+/** The 415 answer to a body in a content coding the services do not take (app.ts, CONTENT_CODINGS). */
+export const unsupportedContentCoding = () =>
+  unsupportedMediaType('Send the body as application/json in UTF-8, without a content encoding other than gzip, deflate or br.');
+
 /** body-parser (and raw-body under it) marks its errors with `type`; map them onto problems a client can act on. */
 function fromBodyParser(error: { type?: unknown; status?: unknown; expose?: unknown }): AppError | undefined {
   switch (error.type) {
@@ -31,7 +35,7 @@ function fromBodyParser(error: { type?: unknown; status?: unknown; expose?: unkn
       return new AppError(413, 'body-too-large', { detail: 'The request body is larger than 1 MiB.' });
     case 'charset.unsupported':
     case 'encoding.unsupported':
-      return unsupportedMediaType('Send the body as application/json in UTF-8, without a content encoding other than gzip, deflate or br.');
+      return unsupportedContentCoding();
     case 'request.aborted':
       return new AppError(400, REQUEST_ABORTED, { detail: 'The client closed the connection before the body arrived.' });
     case 'request.size.invalid':
