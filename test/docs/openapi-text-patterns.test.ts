@@ -11,9 +11,9 @@ const cases = [
   ['multi-line', new RegExp(MULTI_LINE_TEXT.pattern, 'u'), multiLine(z.string())],
 ] as const;
 
-/** Text mixing ordinary characters with every kind of control character, tabs and line breaks included, and lone surrogates. */
+/** Text mixing ordinary characters with every kind of control character, tabs and line breaks included, lone surrogates and U+FFFE/U+FFFF. */
 const text = fc.string({
-  unit: fc.oneof(fc.constantFrom('\t', '\n', '\r', '\u0000', '\u001b', '\u007f', '\u0085', '\u009f', '\u00a0', 'é', '😀', '\ud800', '\udc00', '\udbff'), fc.integer({ min: 0, max: 0x2ff }).map((c) => String.fromCodePoint(c))),
+  unit: fc.oneof(fc.constantFrom('\t', '\n', '\r', '\u0000', '\u001b', '\u007f', '\u0085', '\u009f', '\u00a0', 'é', '😀', '\ud800', '\udc00', '\udbff', '\ufffd', '\ufffe', '\uffff'), fc.integer({ min: 0, max: 0x2ff }).map((c) => String.fromCodePoint(c))),
 });
 
 describe('the text patterns of the OpenAPI documents', () => {
@@ -22,6 +22,7 @@ describe('the text patterns of the OpenAPI documents', () => {
     expect(pattern.test('plain')).toBe(true);
     expect(pattern.test('a\u0000b')).toBe(false);
     expect(pattern.test('a\ud800b')).toBe(false);
+    expect(pattern.test('a\uffffb')).toBe(false);
     expect(pattern.test('😀')).toBe(true);
   });
 });

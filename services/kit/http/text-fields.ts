@@ -14,9 +14,18 @@ const CONTROL = /\p{Cc}/u;
 const CONTROL_BUT_TABS_AND_LINE_BREAKS = /(?![\t\n\r])\p{Cc}/u;
 /** With the u flag a surrogate pair is one code point, so this matches only a surrogate that is not in a pair. */
 const LONE_SURROGATE = /\p{Cs}/u;
+/**
+ * The noncharacters U+FFFE and U+FFFF: SQS takes only XML 1.0's characters in a message, and with controls and
+ * surrogates these two are all it refuses (InvalidMessageContents). A sign-up name goes into
+ * identity.user.registered on a raw-delivery subscription, so Billing's queue could never take that event, and the
+ * account would never open. fauxqs takes them, so only AWS would show it.
+ */
+const NONCHARACTER = /[\uFFFE\uFFFF]/;
 
 const wellFormed = <S extends z.ZodType<string>>(schema: S): S =>
-  schema.refine((value) => !LONE_SURROGATE.test(value), 'must be valid Unicode text (it holds a lone surrogate)') as S;
+  schema
+    .refine((value) => !LONE_SURROGATE.test(value), 'must be valid Unicode text (it holds a lone surrogate)')
+    .refine((value) => !NONCHARACTER.test(value), 'must not contain U+FFFE or U+FFFF, which are not characters') as S;
 
 /** A single-line text field: no control character at all. */
 export function singleLine<S extends z.ZodType<string>>(schema: S): S {

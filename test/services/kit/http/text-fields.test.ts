@@ -20,6 +20,13 @@ describe('text fields', () => {
     expect(issues(description, text)).toContain('must be valid Unicode text (it holds a lone surrogate)');
   });
 
+  // SQS takes only XML 1.0's characters; with controls and surrogates, these two are all it refuses. A sign-up name
+  // goes into identity.user.registered on a raw-delivery subscription, so Billing's queue could never take it.
+  it.each(['a\uffffb', '\ufffe'])('when the text holds the noncharacter U+FFFE or U+FFFF (%j), then both kinds refuse it, as no queue can carry it', (text) => {
+    expect(issues(name, text)).toEqual(['must not contain U+FFFE or U+FFFF, which are not characters']);
+    expect(issues(description, text)).toEqual(['must not contain U+FFFE or U+FFFF, which are not characters']);
+  });
+
   it('when the text holds a control character, then a single line refuses it, and a multi-line text only if it is not a tab or line break', () => {
     expect(issues(name, 'a\u0000b')).toEqual(['must not contain control characters']);
     expect(issues(name, 'a\nb')).toEqual(['must not contain control characters']);
