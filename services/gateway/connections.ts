@@ -8,10 +8,9 @@
  * one by one once their requests are read.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { rawProblemAnswer } from '../kit/http/problem';
-import { pickRequestId } from '../kit/http/request-id';
 import type { ConcurrencyCap } from './client-caps';
 import { plainAddress, type ClientAddresses } from './client-address';
 import { gatewayProblems } from './problem';
@@ -41,19 +40,4 @@ function refuse(socket: Socket, max: number): void {
   // Half-closed: the client reads the answer while node's parser reads and drops what it still sends.
   socket.end(rawProblemAnswer(gatewayProblems.tooManyConnections(max), '/', randomUUID()));
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
-}
-
-/**
- * A CONNECT (a tunnel request, as to a forward proxy) is not a request node:http hands to the handler: without
- * a 'connect' listener it closes the socket with no answer. The gateway is no proxy: 405 problem, with `allow`
- * (the route table's methods) as Allow, then close.
- */
-export function refuseConnect(server: Server, refused: WeakSet<Socket>, allow: string): void {
-  server.on('connect', (req: IncomingMessage, socket: Socket) => {
-    // Already answered 429 when it opened (capConnections).
-    if (refused.has(socket)) return;
-    const problem = gatewayProblems.methodNotAllowed(allow);
-    socket.end(rawProblemAnswer(problem, '/', pickRequestId(req.headers['x-request-id'])));
-    setTimeout(() => socket.destroy(), LINGER_MS).unref();
-  });
 }

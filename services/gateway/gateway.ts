@@ -8,14 +8,14 @@ import type { IncomingMessage, RequestListener, Server, ServerOptions, ServerRes
 import type { Socket } from 'node:net';
 import { ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE } from '../contracts/routes';
 import { AppError } from '../kit/errors';
-import { createProblemServer } from '../kit/http/client-errors';
+import { createProblemServer, refuseConnect } from '../kit/http/client-errors';
 import { framingProblem, originForm } from '../kit/http/message-framing';
 import { deadlineOptions } from '../kit/http/serve';
 import { Authorizer } from './authorizer';
 import { BodyBudget } from './body-budget';
 import { ConcurrencyCap } from './client-caps';
 import { ClientAddresses } from './client-address';
-import { capConnections, refuseConnect } from './connections';
+import { capConnections } from './connections';
 import { CorsPolicy } from './cors';
 import { apiDocuments, DocsSite, DOCS_CSP } from './docs';
 import { EdgeLimits, type LimitOverrides } from './edge-limits';
@@ -135,7 +135,9 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const tableMethods = [...new Set(definitions.map((route) => route.method))].join(', ');
   const attach = (target: Server) => {
     capConnections(target, connections, addresses, refused);
-    refuseConnect(target, refused, tableMethods);
+    // This gateway's table's methods as Allow, in place of the kit's answer with the whole table's.
+    target.removeAllListeners('connect');
+    refuseConnect(target, tableMethods, logger);
   };
 
   return {

@@ -7,10 +7,12 @@
  * Two well-formed requests node:http would also answer itself with a bare status line: an HTTP/1.1 request
  * without Host (400) and an `Expect` other than `100-continue` (417). They get their problem too, with the
  * caller's request id, and the connection handling node gives them: closed after the 400, kept after the 417.
+ * A CONNECT, which node would close unanswered, gets a 405 and a close.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { ROUTES } from '../../contracts/routes';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { problemAnswerFields, problemBody, rawProblemAnswer } from './problem';
@@ -57,6 +59,27 @@ function answerOutsideApp(req: IncomingMessage, res: ServerResponse, problem: Ap
   res.writeHead(problem.status, { ...problemAnswerFields(problem, requestId, body), ...(close ? { connection: 'close' } : {}) }).end(body);
 }
 
+/** The methods of the platform's routes: what a CONNECT's 405 allows, as its target names no resource here. */
+const TABLE_METHODS = [...new Set(ROUTES.map((route) => route.method))].join(', ');
+
+/**
+ * A CONNECT (a tunnel request, as to a forward proxy) is not a request node:http hands to the handler: without a
+ * 'connect' listener it closes the socket with no answer, and the client saw a hang-up. No server here is a proxy:
+ * 405 problem with Allow and the caller's request id, then close. The gateway answers the same with its own
+ * table's methods (gateway.ts, attach), in place of this one.
+ */
+export function refuseConnect(server: Server, allow: string, logger: Logger): void {
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    // Already answered and closing (the gateway's 429 to a connection over its cap).
+    if (!socket.writable) return;
+    const problem = new AppError(405, 'method-not-allowed', { detail: `This resource supports ${allow}.`, headers: { Allow: allow } });
+    const requestId = pickRequestId(req.headers['x-request-id']);
+    logger.info({ requestId, method: req.method, status: problem.status, code: problem.code }, 'refused a request before the app');
+    socket.end(rawProblemAnswer(problem, '/', requestId));
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
+}
+
 const lacksHost = (req: IncomingMessage) => req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined;
 
 /**
@@ -84,6 +107,7 @@ export function createProblemServer(options: ServerOptions, listener: RequestLis
     lacksHost(req) ? answerOutsideApp(req, res, missingHost(), logger, true) : answerOutsideApp(req, res, expectationFailed(), logger, false),
   );
   answerClientErrors(server, logger);
+  refuseConnect(server, TABLE_METHODS, logger);
   return server;
 }
 

@@ -224,6 +224,22 @@ describe('a service, when node:http would answer the request itself', () => {
     await closed;
   });
 
+  // Without a 'connect' listener node closes the socket unanswered: the client saw a hang-up, not a problem.
+  it('when the request is a CONNECT, as to a forward proxy, then it answers a 405 problem+json with its request id and Allow, and closes the connection', async () => {
+    const socket = await openSocket(server.url);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const answer = readAnswer(socket);
+    socket.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nX-Request-Id: tunnel-1\r\n\r\n');
+    const problem = rawProblem(await answer);
+    expectProblem(problem, 405);
+    expect(problem.headers['x-request-id']).toBe('tunnel-1');
+    expect(problem.headers['x-content-type-options']).toBe('nosniff');
+    expect(problem.headers.allow).toContain('GET');
+    expect(problem.headers.allow).not.toContain('CONNECT');
+    expect(problem.body).toMatchObject({ type: 'urn:problem-type:platform:method-not-allowed' });
+    await closed;
+  });
+
   it('when an HTTP/1.0 request has no Host header, then the app answers it as usual', async () => {
     const answer = await rawRequest(server.url, 'GET /things/1 HTTP/1.0\r\n\r\n');
     expect(answer.status).toBe(200);
