@@ -47,11 +47,18 @@ export function normaliseEmail(email: string): string {
 }
 
 /**
+ * What a name may not hold, as the HTTP side refuses it (services/kit/http/text-fields.ts): control characters, a
+ * lone surrogate, U+FFFE and U+FFFF; the last two SQS refuses in a message, so identity.user.registered could
+ * never reach Billing's queue.
+ */
+const NOT_IN_A_NAME = /[\p{Cc}\p{Cs}\uFFFE\uFFFF]/gu;
+
+/**
  * The name a profile starts with when the directory made the user: its `name` attribute, else the local part of
- * its email (`admin` for admin@example.com), held to the rules of a name (no control characters, 200 at most).
+ * its email (`admin` for admin@example.com), held to the rules of a name (NOT_IN_A_NAME left out, 200 at most).
  */
 export function nameFromDirectory(user: { readonly email: string; readonly name?: string }): string {
-  const clean = (text: string) => [...text.replace(/\p{Cc}/gu, '').trim()].slice(0, NAME_MAX_CHARS).join('').trim();
+  const clean = (text: string) => [...text.replace(NOT_IN_A_NAME, '').trim()].slice(0, NAME_MAX_CHARS).join('').trim();
   return clean(user.name ?? '') || clean(user.email.split('@')[0] ?? '') || 'user';
 }
 
