@@ -121,6 +121,19 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     }
   });
 
+  it('when synthesized, then the user pool\'s settings that Cognito fixes at creation are the pinned ones', () => {
+    // A change to any of these makes CloudFormation replace the pool: in prod (kept on delete) the deploy succeeds
+    // on a new, empty pool, every user left behind in the old one. Change them only with a migration plan.
+    const { Properties: pool } = template().toJSON().Resources.AuthUserPool8115E87F as { Properties: Record<string, unknown> };
+    const fixedAtCreation = ['UsernameAttributes', 'AliasAttributes', 'UsernameConfiguration', 'Schema'] as const;
+    expect(Object.fromEntries(fixedAtCreation.map((name) => [name, pool[name]]))).toEqual({
+      UsernameAttributes: ['email'],
+      AliasAttributes: undefined,
+      UsernameConfiguration: { CaseSensitive: false },
+      Schema: undefined,
+    });
+  });
+
   it('when synthesized, then the API URL is a stack output', () => {
     template().hasOutput('ApiUrl', { Value: Match.anyValue() });
   });
