@@ -145,7 +145,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
     serverOptions: server,
     attach,
     createServer: () => {
-      const created = createProblemServer(server, handler, logger);
+      const created = createProblemServer(server, handler, logger, body.maxBytes);
       // Longer than a load balancer's idle timeout, as in kit/http/serve.ts.
       created.keepAliveTimeout = 65_000;
       attach(created);

@@ -2,11 +2,12 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from '../logger';
-import { errorHandler, NOT_UTF8, NOT_UTF8_CHARSET, notFound, toAppError, unsupportedContentCoding, unsupportedMediaType } from './error-handler';
+import { bodyTooLarge, errorHandler, NOT_UTF8, NOT_UTF8_CHARSET, notFound, toAppError, unsupportedContentCoding, unsupportedMediaType } from './error-handler';
 import { healthRoutes, type ReadinessCheck, type StartedCheck } from './health';
 import { framingProblem } from './message-framing';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { accessLog } from './access-log';
+import { JSON_BODY_LIMIT_BYTES } from './body-limit';
 import { requestId } from './request-id';
 import { securityHeaders } from './security-headers';
 import { UnreadableBody } from './unreadable-body';
@@ -26,8 +27,6 @@ export interface HttpAppOptions {
   readonly accessLog?: boolean;
 }
 
-/** JSON bodies above this are refused with 413 before they are buffered whole. */
-export const JSON_BODY_LIMIT = '1mb';
 
 /** The media types read as JSON; a body of any other type on a route that takes one answers 415. */
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -64,7 +63,7 @@ function requireUtf8(_req: unknown, _res: unknown, body: Buffer, charset: string
   if (!isUtf8(body)) throw Object.assign(new Error('the body is not UTF-8'), { type: NOT_UTF8 });
 }
 
-const jsonParser = express.json({ limit: JSON_BODY_LIMIT, strict: true, type: JSON_TYPES, verify: requireUtf8 });
+const jsonParser = express.json({ limit: JSON_BODY_LIMIT_BYTES, strict: true, type: JSON_TYPES, verify: requireUtf8 });
 
 /**
  * Reads a JSON body. One that cannot be taken is kept as an UnreadableBody, answered by the route after its guard
@@ -79,6 +78,12 @@ const readJsonBody: RequestHandler = (req, res, next) => {
   // Only where body-parser would inflate it (a JSON body), compared as it does: lower-cased, the whole header.
   if (hasBody(req.headers) && req.is(JSON_TYPES) && !CONTENT_CODINGS.has(contentCoding(req.headers))) {
     req.body = new UnreadableBody(unsupportedContentCoding());
+    return next();
+  }
+  // Refused unread: body-parser would read a declared oversize body to its end (up to its deadline) before its 413.
+  // Node drops the rest of it once the answer is out. Only without a content coding, where the length is the body's.
+  if (contentCoding(req.headers) === 'identity' && Number(req.headers['content-length']) > JSON_BODY_LIMIT_BYTES) {
+    req.body = new UnreadableBody(bodyTooLarge());
     return next();
   }
   jsonParser(req, res, (error?: unknown) => {

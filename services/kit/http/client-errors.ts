@@ -87,7 +87,11 @@ const lacksHost = (req: IncomingMessage) => req.httpVersionMajor === 1 && req.ht
  * answer an HTTP/1.1 request without Host before anything else, Expect included; the same check is made here
  * instead, first on each path a request can take.
  */
-export function createProblemServer(options: ServerOptions, listener: RequestListener, logger: Logger): Server {
+/**
+ * `maxBodyBytes`: a request that declares a longer body gets no 100 Continue, so its client sends none of it and
+ * hears the 413 (or whatever comes first) at once.
+ */
+export function createProblemServer(options: ServerOptions, listener: RequestListener, logger: Logger, maxBodyBytes: number): Server {
   const handler: RequestListener = (req, res) => {
     if (lacksHost(req)) answerOutsideApp(req, res, missingHost(), logger, true);
     else listener(req, res);
@@ -99,7 +103,7 @@ export function createProblemServer(options: ServerOptions, listener: RequestLis
   // With a listener of our own, node sends neither 100 Continue nor the request on: both are done here, after Host.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (lacksHost(req)) return answerOutsideApp(req, res, missingHost(), logger, true);
-    res.writeContinue();
+    if (!(Number(req.headers['content-length']) > maxBodyBytes)) res.writeContinue();
     server.emit('request', req, res);
   });
   // Only HTTP/1.1 requests with an Expect other than 100-continue come here.

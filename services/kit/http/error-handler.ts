@@ -22,6 +22,9 @@ export const unsupportedMediaType = (detail = 'Send the body as application/json
 export const unsupportedContentCoding = () =>
   unsupportedMediaType('Send the body as application/json in UTF-8, without a content encoding other than gzip, deflate or br.');
 
+/** The 413 answer to a body over the services' limit (app.ts, JSON_BODY_LIMIT_BYTES). */
+export const bodyTooLarge = () => new AppError(413, 'body-too-large', { detail: 'The request body is larger than 1 MiB.' });
+
 /** body-parser (and raw-body under it) marks its errors with `type`; map them onto problems a client can act on. */
 function fromBodyParser(error: { type?: unknown; status?: unknown; expose?: unknown }): AppError | undefined {
   switch (error.type) {
@@ -32,7 +35,7 @@ function fromBodyParser(error: { type?: unknown; status?: unknown; expose?: unkn
     case NOT_UTF8:
       return AppError.badRequest('The request body is not valid UTF-8.', 'malformed-json');
     case 'entity.too.large':
-      return new AppError(413, 'body-too-large', { detail: 'The request body is larger than 1 MiB.' });
+      return bodyTooLarge();
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return unsupportedContentCoding();

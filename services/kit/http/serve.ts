@@ -1,6 +1,7 @@
 import type { RequestListener, Server, ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
+import { JSON_BODY_LIMIT_BYTES } from './body-limit';
 import { createProblemServer } from './client-errors';
 import { serverOptionsFor } from './express-server-classes';
 
@@ -14,6 +15,8 @@ export interface ServeOptions {
   readonly shutdownTimeoutMs?: number;
   /** node:http options of the listener's own (the gateway's deadlines). @default SERVICE_DEADLINES */
   readonly serverOptions?: ServerOptions;
+  /** The body limit: a longer declared body gets no 100 Continue (createProblemServer). @default JSON_BODY_LIMIT_BYTES */
+  readonly maxBodyBytes?: number;
 }
 
 export interface RequestDeadlines {
@@ -51,7 +54,12 @@ export interface RunningServer {
  * node's own classes from Node 24 on, where those are faster (express-server-classes.ts).
  */
 export async function serve(listener: RequestListener, options: ServeOptions): Promise<RunningServer> {
-  const server = createProblemServer({ ...serverOptionsFor(listener), ...(options.serverOptions ?? SERVICE_DEADLINES) }, listener, options.logger);
+  const server = createProblemServer(
+    { ...serverOptionsFor(listener), ...(options.serverOptions ?? SERVICE_DEADLINES) },
+    listener,
+    options.logger,
+    options.maxBodyBytes ?? JSON_BODY_LIMIT_BYTES,
+  );
   // Longer than a load balancer's idle timeout (ALB: 60 s), so the balancer, not us, closes idle connections.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

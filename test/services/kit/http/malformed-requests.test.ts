@@ -11,7 +11,7 @@ import { serve, type RunningServer } from '../../../../services/kit/http/serve';
 import { parseInput } from '../../../../services/kit/http/validate';
 import { testLogger } from '../../../support/silent-logger';
 import { capturingLogger, LEVEL, openSocket, rawRequest, readAnswer, type RawAnswer } from './raw-http';
-import { eventually } from '../../../support/within';
+import { eventually, within } from '../../../support/within';
 
 const { logger, lines } = capturingLogger();
 
@@ -259,6 +259,43 @@ describe('a service, when node:http would answer the request itself', () => {
       const next = readAnswer(socket);
       socket.write('GET /things/2 HTTP/1.1\r\nHost: x\r\n\r\n');
       expect((await next).status).toBe(200);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  // body-parser read a declared oversize body to its end before its 413: 50 MB, or until the body's 30 s deadline.
+  it('when a request declares a body over 1 MiB, then the 413 comes at once, with none of the body sent', async () => {
+    const socket = await openSocket(server.url);
+    try {
+      const answer = readAnswer(socket);
+      socket.write('POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n{"name":');
+      const problem = rawProblem(await within(5_000, 'the 413', answer));
+      expectProblem(problem, 413);
+      expect(problem.body).toMatchObject({ type: 'urn:problem-type:platform:body-too-large' });
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('when a request that expects 100-continue declares a body over 1 MiB, then it gets no 100 Continue, only the 413', async () => {
+    const socket = await openSocket(server.url);
+    try {
+      const answer = readAnswer(socket);
+      socket.write('POST /things HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n');
+      const first = await within(5_000, 'the answer', answer);
+      expect(first.status).toBe(413);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('when a request declares a body over 1 MiB on a route with no body, then the route\'s own answer (404) still comes first', async () => {
+    const socket = await openSocket(server.url);
+    try {
+      const answer = readAnswer(socket);
+      socket.write('POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n');
+      expect((await within(5_000, 'the answer', answer)).status).toBe(404);
     } finally {
       socket.destroy();
     }
