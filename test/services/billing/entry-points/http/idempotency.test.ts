@@ -174,6 +174,16 @@ describe('POST /billing/invoices with an Idempotency-Key', () => {
     expect((await postOctets(Buffer.from(key.normalize('NFD')))).body.id).not.toBe(first.body.id);
   });
 
+  it('when the key is 255 characters outside the BMP (510 UTF-16 units), then it is taken, and one more is refused', async () => {
+    const key = '🚀'.repeat(255);
+    const first = await postOctets(Buffer.from(key));
+    expect(first.status).toBe(201);
+    expect(await invoicesWithKey(key)).toEqual([{ id: first.body.id, user_id: alice.sub, idempotency_key: key }]);
+    const longer = await postOctets(Buffer.from(`${key}🚀`));
+    expect(longer.status).toBe(400);
+    expect(longer.body.errors).toEqual([{ path: 'Idempotency-Key', message: 'must be at most 255 characters' }]);
+  });
+
   it('when the key octets are not UTF-8, then it answers 400 naming the header and creates nothing', async () => {
     const before = await harness.invoiceCount();
     const res = await postOctets(Buffer.from([0x63, 0x61, 0x66, 0xe9]));
