@@ -16,6 +16,7 @@ import { tellLauncher } from '../launcher-env';
 import type { Logger } from '../logger';
 import { ConfigError } from '../config';
 import { LOCK_NOT_AVAILABLE, takeAdvisoryLock } from './advisory-lock';
+import { withoutSilenceLimit } from './pool';
 import { migrationLogin, type MigrationLoginSettings } from './migration-login';
 import { unusableParts } from './schema-check';
 import { waitForDatabase } from './wait-for-database';
@@ -31,6 +32,8 @@ export interface MigrateOptions {
 
 export async function migrateWithLock(pool: pg.Pool, migrationsFolder: string, lockName: string, logger: Logger, options: MigrateOptions = {}): Promise<void> {
   const client = await pool.connect();
+  // A service's own pool gives up on a connection silent for 45 s; a migration may wait longer (pool.ts).
+  const restoreSilenceLimit = withoutSilenceLimit(client);
   const started = Date.now();
   let lockKept: Error | undefined;
   try {
@@ -54,6 +57,7 @@ export async function migrateWithLock(pool: pg.Pool, migrationsFolder: string, l
       });
     }
   } finally {
+    restoreSilenceLimit();
     client.release(lockKept);
   }
   logger.info({ ms: Date.now() - started }, 'migrations applied');

@@ -141,12 +141,34 @@ export function createPool(settings: PoolSettings, logger: Logger, label = 'data
   return pool;
 }
 
+/** The silence limit of each client that has one (giveUpWhenSilent), for withoutSilenceLimit to put back. */
+const silenceLimits = new WeakMap<pg.ClientBase, number>();
+
+const streamOf = (client: pg.ClientBase): Socket => (client as unknown as { connection: { stream: Socket } }).connection.stream;
+
 /** The client's socket ends with an error once silent for `ms`; the client then fails its statement and the pool drops it. */
 function giveUpWhenSilent(client: pg.PoolClient, ms: number): void {
-  const { stream } = (client as unknown as { connection: { stream: Socket } }).connection;
+  const stream = streamOf(client);
+  silenceLimits.set(client, ms);
   stream.setTimeout(ms, () => {
     stream.destroy(markConnectionLost(new Error(`the database connection carried nothing for ${ms} ms: given up on`)));
   });
+}
+
+/**
+ * Lifts the silence limit (silentConnectionMs) from a checked-out client that may rightly stay silent longer, and
+ * returns what puts it back; call that before releasing the client. For migrations on a service's own pool (its
+ * login owns its database: migration-login.ts): they wait minutes for another replica's lock, and the owner's
+ * statements have no statement_timeout. A client without a limit is left as it is.
+ */
+export function withoutSilenceLimit(client: pg.ClientBase): () => void {
+  const ms = silenceLimits.get(client);
+  if (ms === undefined) return () => {};
+  const stream = streamOf(client);
+  stream.setTimeout(0); // the 'timeout' listener stays, for the limit to come back
+  return () => {
+    if (!stream.destroyed) stream.setTimeout(ms);
+  };
 }
 
 /**
