@@ -90,7 +90,7 @@ async function startEmbedded(config: LocalConfig, provision: () => Promise<void>
   } catch (error) {
     // A server killed while it was being provisioned fails the provisioning with a bare client error (ECONNREFUSED,
     // a terminated connection) just before its own exit is known: that death is the news, not the client's error.
-    const death = await Promise.race([died, sleep(DEATH_NEWS_MS).then(() => undefined)]);
+    const death = await Promise.race([died, sleep(DEATH_NEWS_MS, undefined, { ref: false })]);
     await server.stop();
     throw death === undefined ? error : new Error(death, { cause: error });
   }

@@ -58,6 +58,9 @@ export function signupClaimRepository(db: SqlExecutor): SignupClaimRepository {
      * deleted user's profile from being made again (account-use-cases.ts) and what lets a signup remove the user.
      * The signup's `orphan_since` it replaces no longer decides anything once a `sub` is noted (isOurOrphan), and
      * that signup cannot make a user of its own before the deleted one is gone from the directory (one per email).
+     * Left open: a signup that took its lease just before this note and marks its attempt just after clears the
+     * `sub` (markAttempt); if the deletion's directory step then fails too, a new sign-in of the deleted user gets a
+     * profile again. That needs both within milliseconds of each other, and a Cognito failure after.
      */
     async rememberDeletedUser(email, sub) {
       await db

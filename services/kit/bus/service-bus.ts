@@ -51,6 +51,14 @@ export async function startServiceBus<E extends { id: string; type: string }>(op
 }
 
 /**
+ * A relay connection silent this long has lost its server (a failover's vanished host): given up, the relay goes on
+ * with a new one instead of stalling about 15 minutes. Longer than a service's 45 s: a relay step publishes to SNS
+ * inside its transaction (up to 10 s a call, with the SDK's retries), its connection silent meanwhile; a step cut
+ * short only publishes its rows again later, which the consumers' inboxes absorb.
+ */
+const RELAY_SILENT_CONNECTION_MS = 120_000;
+
+/**
  * The relay and the consumer, built but not started: `stop()` reaches both even while `start()` still waits (the
  * consumer waits for SQS to answer; a service stopping then must not leave the relay running).
  */
@@ -68,6 +76,7 @@ function createServiceBus<E extends { id: string; type: string }>(options: Servi
       ...(options.databaseUrl ? { connectionString: options.databaseUrl } : {}),
       ...(options.databasePassword ? { password: options.databasePassword } : {}),
       max: BUS_DATABASE_CONNECTIONS,
+      silentConnectionMs: RELAY_SILENT_CONNECTION_MS,
     },
     logger,
     'outbox relay',

@@ -30,7 +30,9 @@ export interface Database<S extends Record<string, unknown>> {
 
 /**
  * A running service's statements end within the app role's 20 s statement_timeout (provision.ts) and its pool closes
- * a connection idle for 30 s, so a connection silent for 45 s has lost its server.
+ * a connection idle for 30 s, so a connection silent for 45 s has lost its server. A service that logs in as its
+ * database's owner (no app role: a DATABASE_URL of your own) has no statement_timeout: one of its statements that
+ * runs silent past 45 s is given up here too, which a web request should never need. Its migrations lift the limit.
  */
 export const SILENT_CONNECTION_MS = 45_000;
 

@@ -31,8 +31,9 @@ export interface PoolSettings {
    * A connection that has carried no byte either way for this long is given up on: its statement fails as the
    * database being unavailable, and the pool opens a new one. A database host that vanished (a failover, an AZ
    * outage) sends no reset, and TCP retransmits for about 15 minutes before the statement fails, holding a pool slot
-   * all that time. Only for pools whose statements the server stops sooner (the app role's statement_timeout), and
-   * longer than idleTimeoutMillis, so an idle connection is closed by the pool first. @default never
+   * all that time. Longer than idleTimeoutMillis, so an idle connection is closed by the pool first, and than any
+   * statement the pool's work may rightly wait on (the app role's statement_timeout; a migration lifts it with
+   * withoutSilenceLimit). @default never
    */
   readonly silentConnectionMs?: number;
 }
@@ -101,15 +102,18 @@ export class CredentialRefreshingPool extends pg.Pool {
  */
 function droppedWhenBroken(client: pg.PoolClient): pg.PoolClient {
   const release = client.release;
-  let released = false;
-  const giveBack = (reason?: Error | boolean) => {
-    if (released) return;
-    released = true;
-    client.removeListener('error', giveBack);
+  // Only a release after the failure's is a no-op: any other second release is still pg-pool's error, a bug.
+  let droppedOnFailure = false;
+  const dropOnFailure = (error: Error) => {
+    droppedOnFailure = true;
+    release(error);
+  };
+  client.once('error', dropOnFailure);
+  client.release = (reason?: Error | boolean) => {
+    if (droppedOnFailure) return;
+    client.removeListener('error', dropOnFailure);
     release(reason);
   };
-  client.once('error', giveBack);
-  client.release = giveBack;
   return client;
 }
 

@@ -7,7 +7,10 @@
  */
 import pg from 'pg';
 
-/** Set by the pool on the error of a connection it could not open (refused, timed out, unreachable). */
+/**
+ * Set by the pool on the error of a connection that failed it: one it could not open (refused, timed out,
+ * unreachable), or one it gave up on in use (silent for too long: pool.ts).
+ */
 const DATABASE_CONNECT_FAILED = Symbol.for('platform.database.connect-failed');
 
 /**

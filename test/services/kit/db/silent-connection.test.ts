@@ -55,6 +55,12 @@ describe('a service\'s database pool', () => {
     expect((await within(10_000, 'a statement after it', database.pool.query('SELECT 3 AS n'))).rows).toEqual([{ n: 3 }]);
   });
 
+  it('when a client is released twice with no failure between, then that is still the error it was (a bug to hear of)', async () => {
+    const client = await database.pool.connect();
+    client.release();
+    expect(() => client.release()).toThrow('Release called on client which has already been released to the pool.');
+  });
+
   it('when a statement answers within the limit, then nothing is given up', async () => {
     expect((await database.pool.query('SELECT pg_sleep(0.2), 4 AS n')).rows).toMatchObject([{ n: 4 }]);
   });
