@@ -1,7 +1,9 @@
 import { AppError } from '../../../kit/errors';
 import { idempotencyKeyHeader } from './schemas';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading byte order mark is part of the key. Dropping it (the decoder's default) made "\uFEFFk" and
+// "k", two different byte strings, the same key.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The `Idempotency-Key` header as the text the client meant. Node hands header values over as one character per

@@ -184,6 +184,18 @@ describe('POST /billing/invoices with an Idempotency-Key', () => {
     expect(longer.body.errors).toEqual([{ path: 'Idempotency-Key', message: 'must be at most 255 characters' }]);
   });
 
+  it('when one key starts with a UTF-8 byte order mark and another is the same without it, then they are different keys', async () => {
+    const key = newKey();
+    const withMark = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(key)]);
+    const first = await postOctets(withMark);
+    expect(first.status).toBe(201);
+    expect(await invoicesWithKey(`\uFEFF${key}`)).toEqual([{ id: first.body.id, user_id: alice.sub, idempotency_key: `\uFEFF${key}` }]);
+    const plain = await postOctets(Buffer.from(key));
+    expect(plain.status).toBe(201);
+    expect(plain.body.id).not.toBe(first.body.id);
+    expect((await postOctets(withMark)).body.id).toBe(first.body.id);
+  });
+
   it('when the key octets are not UTF-8, then it answers 400 naming the header and creates nothing', async () => {
     const before = await harness.invoiceCount();
     const res = await postOctets(Buffer.from([0x63, 0x61, 0x66, 0xe9]));
