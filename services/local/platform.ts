@@ -14,7 +14,8 @@ import { status } from './status';
 import { stopList, type Part, type StopTier } from './stop-order';
 import { startUserPool } from './user-pool';
 
-const ENTRY_POINTS = {
+/** What `npm start` bundles and runs: each service and the gateway. */
+export const PLATFORM_ENTRY_POINTS = {
   ...Object.fromEntries(SERVICE_NAMES.map((name) => [name, `services/${name}/main.ts`])),
   gateway: 'services/gateway/main.ts',
 };
@@ -131,7 +132,7 @@ function startPlatformChild(name: string, entry: string, readyUrl: string, envir
 
 async function bundle(): Promise<Record<string, string>> {
   const startedAt = Date.now();
-  const { entries, rebuilt } = await bundleEntryPoints(ENTRY_POINTS);
+  const { entries, rebuilt } = await bundleEntryPoints(PLATFORM_ENTRY_POINTS);
   status.step('bundles', rebuilt ? `${Object.keys(entries).length} entry points built into ${BUNDLE_DIR}` : 'up to date', Date.now() - startedAt);
   return entries;
 }

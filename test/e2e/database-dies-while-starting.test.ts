@@ -5,9 +5,11 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
+import { bundleEntryPoints } from '../../services/local/bundle';
 import { postgresRunningOn } from '../../services/local/embedded-postgres';
+import { PLATFORM_ENTRY_POINTS } from '../../services/local/platform';
 import { platformDataDir } from '../support/platform-data-dir';
 import { stopAndInspect } from '../support/platform-stop';
 import { within } from '../support/within';
@@ -16,6 +18,9 @@ import { within } from '../support/within';
 const dataDirs: string[] = [];
 let platform: PlatformProcess | undefined;
 
+// Bundled before: a start that has to bundle first (a fresh clone, on a busy machine: up to 20 s) finishes that
+// before it can stop, which would hide whether the death stopped the rest at once.
+beforeAll(() => bundleEntryPoints(PLATFORM_ENTRY_POINTS), 120_000);
 afterEach(async () => {
   if (platform) await stopAndInspect(platform, dataDirs.at(-1)!, () => platform!.stop('SIGTERM'));
   platform = undefined;
