@@ -48,7 +48,9 @@ export function redactUrlPassword(value: string): string {
 
 /** Building blocks for service schemas. Environment values are strings, so numbers and booleans are coerced. */
 export const env = {
-  port: (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback),
+  /** Digits only: a plain number coercion would take `0x1f90` as 8080 and `1e3` as 1000, ports nobody meant. */
+  port: (fallback: number) =>
+    z.string().regex(/^\d+$/, 'must be a port number, digits only').transform(Number).pipe(z.number().max(65_535)).default(fallback),
   url: () => z.url({ protocol: /^https?$/ }),
   postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

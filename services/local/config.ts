@@ -7,19 +7,25 @@ import { INTERNAL_GRPC, SERVICES } from '../contracts/services';
 
 export const DEFAULT_ADMIN_PASSWORD = 'Admin-Passw0rd!';
 
+/**
+ * A port `npm start` listens on and tells the other parts (the gateway its services, Billing Product's gRPC
+ * port): 0, any free port, would reach them as 0, and a service would never be found ready.
+ */
+const listenPort = (fallback: number) => env.port(fallback).refine((port) => port > 0, 'must be a port from 1 to 65535');
+
 export const localEnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   /** A PostgreSQL server URL; each service gets its own database on it. Unset: embedded PostgreSQL 16. */
   DATABASE_URL: env.postgresUrl().optional(),
-  POSTGRES_PORT: env.port(54320),
-  GATEWAY_PORT: env.port(8080),
-  IDENTITY_PORT: env.port(SERVICES.identity.port),
-  PRODUCT_PORT: env.port(SERVICES.product.port),
-  BILLING_PORT: env.port(SERVICES.billing.port),
+  POSTGRES_PORT: listenPort(54320),
+  GATEWAY_PORT: listenPort(8080),
+  IDENTITY_PORT: listenPort(SERVICES.identity.port),
+  PRODUCT_PORT: listenPort(SERVICES.product.port),
+  BILLING_PORT: listenPort(SERVICES.billing.port),
   /** Product's internal gRPC API (Billing reads prices there); the gateway never routes it. */
-  PRODUCT_GRPC_PORT: env.port(INTERNAL_GRPC.product.port),
-  COGNITO_PORT: env.port(9229),
-  FAUXQS_PORT: env.port(9324),
+  PRODUCT_GRPC_PORT: listenPort(INTERNAL_GRPC.product.port),
+  COGNITO_PORT: listenPort(9229),
+  FAUXQS_PORT: listenPort(9324),
   /**
    * Lower-cased: Identity lower-cases every email it signs in, and cognito-local's user names are case-sensitive.
    * At most EMAIL_MAX_CHARS, as sign-in takes: a longer admin could be made, and never sign in.

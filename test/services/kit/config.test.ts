@@ -36,6 +36,15 @@ describe('loadConfig', () => {
     expect(config.PORT).toBe(3002);
   });
 
+  it.each(['0x1f90', '1e3', ' 8080', '80.5', '-1'])('when a port is written %j, then it is refused by name, not read as another number', (written) => {
+    expect(() => loadConfig(serviceEnvSchema(3002), { ...valid, PORT: written })).toThrow(/PORT: must be a port number, digits only/);
+  });
+
+  it('when a port is digits, then it is that number, up to 65535', () => {
+    expect(loadConfig(serviceEnvSchema(3002), { ...valid, PORT: '08080' }).PORT).toBe(8080);
+    expect(() => loadConfig(serviceEnvSchema(3002), { ...valid, PORT: '65536' })).toThrow(/PORT: Too big/);
+  });
+
   it('when a flag is not a boolean word, then it is rejected', () => {
     const schema = z.object({ VERBOSE: env.flag(false) });
     expect(loadConfig(schema, { VERBOSE: '1' }).VERBOSE).toBe(true);

@@ -18,6 +18,13 @@ describe('npm start\'s ADMIN_EMAIL', () => {
 });
 
 describe('npm start\'s other settings, checked before anything starts', () => {
+  it.each(['GATEWAY_PORT', 'IDENTITY_PORT', 'PRODUCT_GRPC_PORT', 'POSTGRES_PORT'])(
+    'when %s is 0, then the config error names it, instead of the other parts being told port 0 (a 30 s wait for a service never found)',
+    (name) => {
+      expect(() => loadLocalConfig({ [name]: '0' })).toThrow(new RegExp(`${name}: must be a port from 1 to 65535 \\(got "0"\\)`));
+    },
+  );
+
   const problemsOf = (source: Record<string, string>) => {
     try {
       loadLocalConfig(source);
