@@ -51,7 +51,8 @@ export const env = {
   /** Digits only: a plain number coercion would take `0x1f90` as 8080 and `1e3` as 1000, ports nobody meant. */
   port: (fallback: number) =>
     z.string().regex(/^\d+$/, 'must be a port number, digits only').transform(Number).pipe(z.number().max(65_535)).default(fallback),
-  url: () => z.url({ protocol: /^https?$/ }),
+  /** Zod's own "Invalid URL" would call `ftp://host` invalid without saying that the scheme is what it refuses. */
+  url: () => z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
   postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),

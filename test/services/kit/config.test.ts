@@ -45,6 +45,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig(serviceEnvSchema(3002), { ...valid, PORT: '65536' })).toThrow(/PORT: Too big/);
   });
 
+  it.each(['ftp://emulator', 'localhost:4566', 'not a url'])('when a URL variable is %j, then the error says an http(s) URL is wanted', (written) => {
+    const schema = z.object({ AWS_ENDPOINT_URL: env.url() });
+    expect(() => loadConfig(schema, { AWS_ENDPOINT_URL: written })).toThrow(/AWS_ENDPOINT_URL: must be an http:\/\/ or https:\/\/ URL/);
+  });
+
   it('when a flag is not a boolean word, then it is rejected', () => {
     const schema = z.object({ VERBOSE: env.flag(false) });
     expect(loadConfig(schema, { VERBOSE: '1' }).VERBOSE).toBe(true);
