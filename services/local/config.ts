@@ -14,7 +14,15 @@ export const DEFAULT_ADMIN_PASSWORD = 'Admin-Passw0rd!';
 const listenPort = (fallback: number) => env.port(fallback).refine((port) => port > 0, 'must be a port from 1 to 65535');
 
 export const localEnvSchema = z.object({
-  DATA_DIR: z.string().min(1).default('.data'),
+  /**
+   * A leading `~` reaches us only where no shell expanded it (quoted, an IDE's or a .env file's setting): it would
+   * make a folder named `~` here while the start line says "data in ~/…", and `rm -rf ~/…` would then hit home.
+   */
+  DATA_DIR: z
+    .string()
+    .min(1)
+    .refine((dir) => !dir.startsWith('~'), 'starts with ~, which no shell expanded here; give the full path (e.g. $HOME/…)')
+    .default('.data'),
   /** A PostgreSQL server URL; each service gets its own database on it. Unset: embedded PostgreSQL 16. */
   DATABASE_URL: env.postgresUrl().optional(),
   POSTGRES_PORT: listenPort(54320),

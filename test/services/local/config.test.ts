@@ -25,6 +25,10 @@ describe('npm start\'s other settings, checked before anything starts', () => {
     },
   );
 
+  it.each(['~/platform-data', '~'])('when DATA_DIR is %j (a ~ no shell expanded), then the config error names it, instead of a folder named ~ here', (dir) => {
+    expect(() => loadLocalConfig({ DATA_DIR: dir })).toThrow(/DATA_DIR: starts with ~, which no shell expanded here/);
+  });
+
   const problemsOf = (source: Record<string, string>) => {
     try {
       loadLocalConfig(source);
