@@ -17,6 +17,10 @@ if (tooOld) {
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+// npm runs every script in the repository's root, wherever it is typed; `node <path>/start.mjs` from another
+// folder must too: the services' bundles, the compile cache and a relative DATA_DIR are all found from there
+// (run elsewhere, esbuild could not resolve "services/gateway/main.ts" and the start failed half-way).
+process.chdir(root);
 const { bundleLauncher } = await import('./launcher-bundle.mjs');
 const bundle = await bundleLauncher({
   entry: path.join(root, 'services', 'local', 'main.ts'),
