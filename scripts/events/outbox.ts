@@ -1,8 +1,9 @@
 /** `outbox status`: pending rows and the oldest unsent one, per service database. */
 import pg from 'pg';
 import { EVENT_CATALOG } from '../../services/contracts/events';
-import { outboxStatus } from '../../services/kit/outbox/status';
+import { outboxStatus, type OutboxStatus } from '../../services/kit/outbox/status';
 import { describeError } from '../../services/kit/bus/describe-error';
+import { redactUrlPassword } from '../../services/kit/config';
 
 /** The services that produce events, hence have an outbox. */
 const PRODUCERS = [...new Set(Object.values(EVENT_CATALOG).map((definition) => definition.producer))];
@@ -10,14 +11,20 @@ const PRODUCERS = [...new Set(Object.values(EVENT_CATALOG).map((definition) => d
 /** A URL naming a database stays as is; a server URL stands for each producing service's database on it. */
 export function databaseUrls(given: readonly string[]): string[] {
   return given.flatMap((raw) => {
+    // new URL's own "Invalid URL" names neither the argument nor what was expected.
+    if (!/^postgres(ql)?:\/\//.test(raw) || !URL.canParse(raw)) {
+      throw new Error(`outbox status: "${redactUrlPassword(raw)}" is not a postgres:// or postgresql:// URL`);
+    }
     const url = new URL(raw);
     if (url.pathname.length > 1) return [raw];
     return PRODUCERS.map((service) => new URL(`/${service}`, url).toString());
   });
 }
 
+type OutboxReportRow = { database: string; error: string } | ({ database: string } & OutboxStatus);
+
 export async function outboxStatusCommand(urls: readonly string[], json: boolean): Promise<void> {
-  const report = [];
+  const report: OutboxReportRow[] = [];
   for (const url of databaseUrls(urls)) {
     const database = new URL(url).pathname.slice(1);
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
@@ -30,10 +37,14 @@ export async function outboxStatusCommand(urls: readonly string[], json: boolean
       await client.end().catch(() => {});
     }
   }
-  if (json) {
-    console.log(JSON.stringify(report, null, 2));
-    return;
-  }
+  if (json) console.log(JSON.stringify(report, null, 2));
+  else printReport(report);
+  // A status that could not be read is no "all clear": a script or a cron job checking the exit code must see it.
+  const unread = report.filter((row) => 'error' in row).map((row) => row.database);
+  if (unread.length > 0) throw new Error(`outbox status: could not read ${unread.join(', ')}`);
+}
+
+function printReport(report: readonly OutboxReportRow[]): void {
   for (const row of report) {
     if ('error' in row) {
       console.log(`${row.database}: ${row.error}`);

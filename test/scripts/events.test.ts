@@ -77,9 +77,11 @@ describe('npm run events', () => {
 
     it('when `outbox status` runs, then it reads each producing service\'s database on the embedded server and says which server', async () => {
       const { port } = new URL(postgres.serverUrl);
-      const { stdout, stderr } = await cli(['outbox', 'status', '--local', '--json'], asNpmStart({ DATA_DIR: dataDir, POSTGRES_PORT: port }));
-      expect((JSON.parse(stdout) as Array<{ database: string }>).map((row) => row.database)).toEqual(['identity', 'billing']);
-      expect(stderr).toBe(`reading PostgreSQL at 127.0.0.1:${port} (embedded, DATA_DIR ${dataDir})\n`);
+      // A new cluster holds neither database: each gets its row, and the exit code says they could not be read.
+      const ended = await failure(['outbox', 'status', '--local', '--json'], asNpmStart({ DATA_DIR: dataDir, POSTGRES_PORT: port }));
+      expect(ended?.code).toBe(1);
+      expect((JSON.parse(ended!.stdout) as Array<{ database: string }>).map((row) => row.database)).toEqual(['identity', 'billing']);
+      expect(ended?.stderr).toBe(`reading PostgreSQL at 127.0.0.1:${port} (embedded, DATA_DIR ${dataDir})\noutbox status: could not read identity, billing\n`);
     });
 
     it('when nothing answers at FAUXQS_PORT, then it says no platform is found there and exits 1', async () => {

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { databaseUrls, outboxStatusCommand } from '../../../scripts/events/outbox';
+
+describe('outbox status', () => {
+  it('when a database cannot be reached, then the command fails naming it, after its report line, instead of ending as if all were read', async () => {
+    // Port 1 on loopback: refused at once.
+    await expect(outboxStatusCommand(['postgres://postgres@127.0.0.1:1/identity'], false)).rejects.toThrow('outbox status: could not read identity');
+  });
+
+  it.each(['nonsense', 'mysql://root:hunter2@db/app', 'postgres://[bad'])('when an argument is %j, then the error names it and what is expected, without its password', (given) => {
+    expect(() => databaseUrls([given])).toThrow(/^outbox status: ".*" is not a postgres:\/\/ or postgresql:\/\/ URL$/);
+    expect(() => databaseUrls([given])).not.toThrow(/hunter2/);
+  });
+
+  it('when a server URL names no database, then it stands for each producing service\'s database', () => {
+    expect(databaseUrls(['postgres://u@h:5432'])).toEqual(['postgres://u@h:5432/identity', 'postgres://u@h:5432/billing']);
+  });
+});
