@@ -1,7 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import {
   AlarmBehavior,
   AppProtocol,
@@ -29,7 +29,7 @@ import { HEALTH_PATHS } from '../../services/contracts/services';
 import type { DatabaseConnection } from './database';
 import { databaseEnvironment, grantDatabaseLogin } from './microservice-database';
 import { type LogRemoval, logRemovalPolicy } from './log-removal';
-import { serverFaultAlarm } from './server-fault-alarm';
+import { serverFaultAlarm, serverFaultAlarmName } from './server-fault-alarm';
 
 /** Every service listens on this port inside its task; the ALB and Service Connect reach it there. */
 export const CONTAINER_PORT = 3000;
@@ -247,7 +247,11 @@ export class Microservice extends Construct {
 
     // A release whose tasks get healthy but fail their requests passes the circuit breaker (it watches health checks only).
     this.serverErrorAlarm = serverFaultAlarm(this, { serviceName: name, logGroup: this.logGroup, targetGroup: this.targetGroup, servesCalls: props.grpcPort !== undefined });
-    this.service.enableDeploymentAlarms([this.serverErrorAlarm.alarmName], { behavior: AlarmBehavior.ROLLBACK_ON_ALARM });
+    // By its literal name, not the alarm's Ref: ECS takes a token for a possible cycle and printed "may cause a circular
+    // dependency error when this stack deploys" at every synth, for each service. There is none (the alarm reads the
+    // target group and the log, never the service); the dependency keeps the alarm made before the service, as the Ref did.
+    this.service.enableDeploymentAlarms([serverFaultAlarmName(this, name)], { behavior: AlarmBehavior.ROLLBACK_ON_ALARM });
+    (this.service.node.defaultChild as CfnService).addResourceDependency(this.serverErrorAlarm.node.defaultChild as CfnAlarm);
     // Switched off explicitly rather than left out: a property removed from the template is not a setting undone.
     if (props.rollbackOnFaults === false) {
       const cfn = this.service.node.defaultChild as CfnService;

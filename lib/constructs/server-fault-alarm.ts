@@ -32,6 +32,9 @@ export interface ServerFaultAlarmProps {
 const MINUTE = { period: Duration.minutes(1), statistic: 'Sum' };
 const msgIs = (message: string) => FilterPattern.stringValue('$.msg', '=', message);
 
+/** The alarm's name, literal: the service names it in its deployment configuration (microservice.ts). */
+export const serverFaultAlarmName = (scope: Construct, serviceName: string) => `${Stack.of(scope).stackName}-${serviceName}-5xx`;
+
 /** Made in the service's own scope, under the ids the alarm has always had, so an update changes it in place. */
 export function serverFaultAlarm(scope: Construct, props: ServerFaultAlarmProps): Alarm {
   const { serviceName } = props;
@@ -60,7 +63,7 @@ export function serverFaultAlarm(scope: Construct, props: ServerFaultAlarmProps)
     period: Duration.minutes(1),
   });
   return new Alarm(scope, 'ServerErrors', {
-    alarmName: `${stackName}-${serviceName}-5xx`,
+    alarmName: serverFaultAlarmName(scope, serviceName),
     alarmDescription:
       `${serviceName} had more than ${FAULTS_FLOOR} faults of its own (500s, statement timeouts) a minute, over ${FAULT_PERCENT_LIMIT} % of its requests, ` +
       'for 2 minutes; a deployment under way rolls back (unless deployed with -c deploymentRollback=false).',
