@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { busTopology } from '../contracts/bus-topology';
 import { createBusClients } from '../kit/bus/clients';
+import { ConfigError, redactUrlPassword } from '../kit/config';
 import type { BusLocation } from '../contracts/service-env';
 import { ensureTopology, queueOf } from '../kit/bus/provisioned-topology';
 import type { LocalConfig } from './config';
@@ -19,6 +20,15 @@ export interface LocalBus {
   /** The embedded fauxqs' death, named (stop-order.ts says why it stops the platform); absent for AWS_ENDPOINT_URL. */
   readonly died?: Promise<string>;
   stop(): Promise<void>;
+}
+
+/**
+ * The user's endpoint refused or failed the topology: a config error naming the variable, as DATABASE_URL's is,
+ * instead of the SDK's bare "connect ECONNREFUSED" with a stack trace that names neither the variable nor the fix.
+ */
+function endpointUnusable(endpoint: string, error: unknown): ConfigError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ConfigError([`AWS_ENDPOINT_URL: cannot use ${redactUrlPassword(endpoint)}: ${reason}. Does an SNS/SQS endpoint (LocalStack, for example) answer there?`]);
 }
 
 /**
@@ -44,7 +54,7 @@ export async function startBus(config: LocalConfig): Promise<LocalBus> {
     return { endpoint, location, died, stop };
   } catch (error) {
     await stop();
-    throw error;
+    throw config.AWS_ENDPOINT_URL ? endpointUnusable(config.AWS_ENDPOINT_URL, error) : error;
   } finally {
     clients.close();
   }
