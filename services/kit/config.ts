@@ -11,6 +11,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** A password's value stays out of the message, which ends up in terminals, CI logs and issue reports. */
+const SECRET_NAME = /(PASSWORD|SECRET)$/; // not DATABASE_PASSWORD_FILE, a path worth showing
+
 export function loadConfig<S extends z.ZodObject>(
   schema: S,
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -22,7 +25,7 @@ export function loadConfig<S extends z.ZodObject>(
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join('.') || '(environment)';
     const received = env[variable];
-    const shown = received === undefined ? 'it is not set' : `got "${redactUrlPassword(received)}"`;
+    const shown = received === undefined ? 'it is not set' : SECRET_NAME.test(variable) ? 'its value is not shown' : `got "${redactUrlPassword(received)}"`;
     return `${variable}: ${issue.message} (${shown})`;
   });
   throw new ConfigError(problems);

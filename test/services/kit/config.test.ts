@@ -50,6 +50,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig(schema, { AWS_ENDPOINT_URL: written })).toThrow(/AWS_ENDPOINT_URL: must be an http:\/\/ or https:\/\/ URL/);
   });
 
+  it('when a password variable is refused, then the error names it without its value', () => {
+    const schema = z.object({ ADMIN_PASSWORD: z.string().min(8) });
+    expect(() => loadConfig(schema, { ADMIN_PASSWORD: 'hunter2' })).toThrow(/ADMIN_PASSWORD: .*\(its value is not shown\)/);
+    expect(() => loadConfig(schema, { ADMIN_PASSWORD: 'hunter2' })).not.toThrow(/hunter2/);
+  });
+
   it('when a flag is not a boolean word, then it is rejected', () => {
     const schema = z.object({ VERBOSE: env.flag(false) });
     expect(loadConfig(schema, { VERBOSE: '1' }).VERBOSE).toBe(true);
