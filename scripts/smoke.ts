@@ -3,14 +3,16 @@
  * deployed API. Prints each step's outcome and exits non-zero on the first failure.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_ADMIN_PASSWORD } from '../services/local/config';
 import { runJourney } from './smoke/journey';
+import { smokeDefaults, smokeOptionProblems } from './smoke/options';
+
+const defaults = smokeDefaults(process.env);
 
 const { values } = parseArgs({
   options: {
-    url: { type: 'string', default: `http://127.0.0.1:${process.env.GATEWAY_PORT ?? 8080}` },
-    'admin-email': { type: 'string', default: process.env.ADMIN_EMAIL ?? 'admin@example.com' },
-    'admin-password': { type: 'string', default: process.env.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD },
+    url: { type: 'string', default: defaults.url },
+    'admin-email': { type: 'string', default: defaults.adminEmail },
+    'admin-password': { type: 'string', default: defaults.adminPassword },
     'event-timeout': { type: 'string', default: '30' },
     help: { type: 'boolean', default: false },
   },
@@ -19,6 +21,12 @@ const { values } = parseArgs({
 if (values.help) {
   console.log('usage: npm run smoke -- [--url http://127.0.0.1:8080] [--admin-email E] [--admin-password P] [--event-timeout SECONDS]');
   process.exit(0);
+}
+
+const problems = smokeOptionProblems({ url: values.url, eventTimeout: values['event-timeout'] });
+if (problems.length > 0) {
+  console.error(`smoke: ${problems.join('; ')}`);
+  process.exit(2);
 }
 
 const started = Date.now();

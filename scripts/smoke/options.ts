@@ -1,0 +1,25 @@
+/**
+ * The smoke journey's defaults and checks. The defaults come from the variables `npm start` reads, and as there an
+ * empty one counts as unset: `GATEWAY_PORT=` sent the journey to `http://127.0.0.1:` (port 80).
+ */
+import { DEFAULT_ADMIN_PASSWORD } from '../../services/local/config';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function smokeDefaults(env: Env): { url: string; adminEmail: string; adminPassword: string } {
+  return {
+    url: `http://127.0.0.1:${env.GATEWAY_PORT || 8080}`,
+    adminEmail: env.ADMIN_EMAIL || 'admin@example.com',
+    adminPassword: env.ADMIN_PASSWORD || DEFAULT_ADMIN_PASSWORD,
+  };
+}
+
+/** What is wrong with the options, in one sentence each; fetch's own "Failed to parse URL from nope/identity/signup" came after the first step had started. */
+export function smokeOptionProblems(options: { url: string; eventTimeout: string }): string[] {
+  const problems: string[] = [];
+  if (!URL.canParse(options.url) || !/^https?:$/.test(new URL(options.url).protocol)) {
+    problems.push(`--url must be an http:// or https:// URL such as http://127.0.0.1:8080 (got "${options.url}")`);
+  }
+  if (!(Number(options.eventTimeout) > 0)) problems.push(`--event-timeout must be a number of seconds above 0 (got "${options.eventTimeout}")`);
+  return problems;
+}
