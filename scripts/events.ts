@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createBusClients } from '../services/kit/bus/clients';
-import { dlqList, dlqRedrive } from './events/dlq';
+import { checkEndpoint, dlqList, dlqRedrive } from './events/dlq';
 import { localTargets, type LocalTarget } from './events/local';
 import { outboxStatusCommand } from './events/outbox';
 
@@ -50,6 +50,7 @@ async function main(argv: readonly string[]): Promise<void> {
     if (local) await reading(local.bus);
     const endpoint = local?.bus.value.endpoint ?? values.endpoint;
     const region = local?.bus.value.region ?? values.region;
+    checkEndpoint(endpoint);
     const clients = createBusClients({ ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) });
     const options = { prefix: values.prefix ?? 'platform', json, ...(values.consumer ? { consumer: values.consumer } : {}) };
     try {

@@ -22,10 +22,18 @@ function explain(body: string): string | undefined {
   }
 }
 
-function queuesOf(options: DlqOptions) {
-  const queues = busTopology(options.prefix).queues.filter((q) => !options.consumer || q.consumer === options.consumer);
-  if (queues.length === 0) throw new Error(`no consumer "${options.consumer}" in busTopology("${options.prefix}")`);
+export function queuesOf(options: DlqOptions) {
+  const all = busTopology(options.prefix).queues;
+  const queues = all.filter((q) => !options.consumer || q.consumer === options.consumer);
+  // The names a user may give, not the code's busTopology("…"), which told them nothing they could type.
+  if (queues.length === 0) throw new Error(`--consumer "${options.consumer}" is no consumer of the bus; choose ${all.map((q) => q.consumer).join(', ')}`);
   return queues;
+}
+
+/** `--endpoint nope` reached the SDK, whose bare "Invalid URL" named neither the option nor what it wants. */
+export function checkEndpoint(endpoint: string | undefined): void {
+  if (endpoint === undefined || (URL.canParse(endpoint) && /^https?:$/.test(new URL(endpoint).protocol))) return;
+  throw new Error(`--endpoint (or AWS_ENDPOINT_URL) must be an http:// or https:// URL such as http://127.0.0.1:4566 (got "${endpoint}")`);
 }
 
 async function urlOf(clients: BusClients, name: string): Promise<string> {
