@@ -24,6 +24,9 @@ export function problemBody(error: AppError, instance: string, requestId: string
 
 export function sendProblem(res: Response, error: AppError, instance: string): void {
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  // As the raw answers below and the gateway's own: an error is never a resource to keep, and a 404 or 400
+  // cached by a proxy would outlive the product or the fix. Only routes behind sign-in set it before.
+  res.setHeader('Cache-Control', 'no-store');
   res
     .status(error.status)
     .type(PROBLEM_CONTENT_TYPE)

@@ -43,3 +43,19 @@ describe('the line a failed request leaves in the log (what the deployment alarm
     expect(await failedRequestLines(AppError.badRequest('no'))).toEqual([]);
   });
 });
+
+describe('the answer to a failed request', () => {
+  it.each([
+    ['a client error (400)', AppError.badRequest('no')],
+    ['a missing resource (404)', AppError.notFound('Product p does not exist.')],
+    ['a bug (500)', new TypeError('x is undefined')],
+  ])('when a route fails with %s, then the problem carries Cache-Control: no-store, as every error does', async (_, error) => {
+    const app = express();
+    app.get('/boom', () => {
+      throw error;
+    });
+    app.use(errorHandler(pino({ level: 'silent' })));
+    const response = await request(app).get('/boom');
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+});
