@@ -1,5 +1,5 @@
 /** `dlq list` and `dlq redrive`: the dead-letter queues of busTopology(prefix), looked up by name. */
-import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, QueueDoesNotExist } from '@aws-sdk/client-sqs';
 import { parseEvent } from '../../services/contracts/events';
 import { busTopology } from '../../services/contracts/bus-topology';
 import type { BusClients } from '../../services/kit/bus/clients';
@@ -36,9 +36,13 @@ export function checkEndpoint(endpoint: string | undefined): void {
   throw new Error(`--endpoint (or AWS_ENDPOINT_URL) must be an http:// or https:// URL such as http://127.0.0.1:4566 (got "${endpoint}")`);
 }
 
-async function urlOf(clients: BusClients, name: string): Promise<string> {
-  const { QueueUrl } = await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
-  if (!QueueUrl) throw new Error(`queue ${name} not found`);
+async function urlOf(clients: BusClients, name: string, prefix: string): Promise<string> {
+  // SQS's own "The specified queue does not exist." names no queue; a wrong --prefix is the usual reason.
+  const notFound = () => new Error(`queue ${name} does not exist there; is "${prefix}" the bus prefix of that stage (--prefix, BUS_PREFIX)?`);
+  const { QueueUrl } = await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name })).catch((error: unknown) => {
+    throw error instanceof QueueDoesNotExist ? notFound() : error;
+  });
+  if (!QueueUrl) throw notFound();
   return QueueUrl;
 }
 
@@ -46,7 +50,7 @@ export async function dlqList(clients: BusClients, options: DlqOptions): Promise
   // Side by side: each queue's listing ends with a receive that waits a second for more, found or not.
   const perQueue = await Promise.all(
     queuesOf(options).map(async (queue) => {
-      const letters = await listDeadLetters(clients.sqs, await urlOf(clients, queue.deadLetterQueueName), explain);
+      const letters = await listDeadLetters(clients.sqs, await urlOf(clients, queue.deadLetterQueueName, options.prefix), explain);
       return letters.map((letter): DeadLetter & { consumer: string } => ({ ...letter, consumer: queue.consumer }));
     }),
   );
@@ -72,8 +76,8 @@ export async function dlqRedrive(clients: BusClients, options: DlqOptions): Prom
   for (const queue of queuesOf(options)) {
     const moved = await redriveDeadLetters(
       clients.sqs,
-      await urlOf(clients, queue.deadLetterQueueName),
-      await urlOf(clients, queue.queueName),
+      await urlOf(clients, queue.deadLetterQueueName, options.prefix),
+      await urlOf(clients, queue.queueName, options.prefix),
     );
     console.log(`${queue.consumer}: moved ${moved} message(s) from ${queue.deadLetterQueueName} back to ${queue.queueName}`);
   }

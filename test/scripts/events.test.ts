@@ -101,6 +101,15 @@ describe('npm run events', () => {
     });
   });
 
+  it('when --prefix names no bus there, then the error names the missing queue and the prefix, not SQS\'s bare "queue does not exist"', async () => {
+    const failed = await cli(['dlq', 'list', '--prefix', `${prefix}x`], { AWS_ENDPOINT_URL: h.emulator.endpoint }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(new RegExp(`^queue ${prefix}x-\\w+-events-dlq does not exist there; is "${prefix}x" the bus prefix of that stage \\(--prefix, BUS_PREFIX\\)\\?`));
+  });
+
   it('when no endpoint is given and there are no AWS credentials, then the error says to add --local', async () => {
     const env = { AWS_ENDPOINT_URL: undefined, AWS_PROFILE: 'none', AWS_ACCESS_KEY_ID: undefined, AWS_EC2_METADATA_DISABLED: 'true', HOME: '/nonexistent' };
     const failed = await cli(['dlq', 'list'], env).then(() => undefined, (error: { code: number; stderr: string }) => error);
