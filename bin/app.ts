@@ -33,7 +33,19 @@ const overrides: ReadonlyArray<[string, (stage: StageSettings, value: unknown) =
   ['databaseAccessImageId', withDatabaseAccessImage],
   ['restoreFrom', withRestoredDatabases],
 ];
-const stage = overrides.reduce((settings, [key, apply]) => apply(settings, context(key)), stageSettings(String(context('stage') ?? 'dev')));
+/**
+ * A wrong `-c` value is the caller's mistake, and its message already says what to give: one line and exit 1, as
+ * `npm start`'s config errors, not Node's stack trace through lib/stages.ts under the source line that threw.
+ */
+function stageFromContext(): StageSettings {
+  try {
+    return overrides.reduce((settings, [key, apply]) => apply(settings, context(key)), stageSettings(String(context('stage') ?? 'dev')));
+  } catch (error) {
+    process.stderr.write(`cdk app: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
+const stage = stageFromContext();
 createPlatform(app, {
   stage,
   env: {
