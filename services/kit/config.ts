@@ -58,7 +58,9 @@ export const env = {
   url: () => z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
   postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  /** Digits only, as a port: `1e3` or `0x10` for a timeout or a pool size is a typo more often than a wish. */
+  positiveInt: (fallback: number) =>
+    z.string().regex(/^\d+$/, 'must be a whole number, digits only').transform(Number).pipe(z.number().positive()).default(fallback),
   flag: (fallback: boolean) =>
     z
       .enum(['true', 'false', '1', '0'])

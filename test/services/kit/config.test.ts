@@ -56,6 +56,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig(schema, { ADMIN_PASSWORD: 'hunter2' })).not.toThrow(/hunter2/);
   });
 
+  it.each(['1e3', '0x10', '2.5', '0'])('when a count or a duration is written %j, then it is refused by name', (written) => {
+    expect(() => loadConfig(serviceEnvSchema(3002), { ...valid, DATABASE_POOL_MAX: written })).toThrow(/DATABASE_POOL_MAX: /);
+  });
+
   it('when a flag is not a boolean word, then it is rejected', () => {
     const schema = z.object({ VERBOSE: env.flag(false) });
     expect(loadConfig(schema, { VERBOSE: '1' }).VERBOSE).toBe(true);
