@@ -1,4 +1,5 @@
 /** `npm start`'s environment: ports, where data lives, and which real endpoints replace the emulators. */
+import path from 'node:path';
 import { z } from 'zod';
 import { gatewayEnvSchema } from '../gateway/config';
 import { EMAIL_MAX_CHARS } from '../identity/domain/profile';
@@ -22,7 +23,10 @@ export const localEnvSchema = z.object({
     .string()
     .min(1)
     .refine((dir) => !dir.startsWith('~'), 'starts with ~, which no shell expanded here; give the full path (e.g. $HOME/…)')
-    .default('.data'),
+    .default('.data')
+    // Absolute from here on: npm runs the launcher in the repository's root wherever `npm start` is typed, so a
+    // relative DATA_DIR typed in docs/ lands in the root, and every line that names it says where.
+    .transform((dir) => path.resolve(dir)),
   /** A PostgreSQL server URL; each service gets its own database on it. Unset: embedded PostgreSQL 16. */
   DATABASE_URL: env.postgresUrl().optional(),
   POSTGRES_PORT: listenPort(54320),

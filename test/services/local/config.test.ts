@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../services/kit/config';
 import { loadLocalConfig } from '../../../services/local/config';
@@ -27,6 +28,11 @@ describe('npm start\'s other settings, checked before anything starts', () => {
 
   it.each(['~/platform-data', '~'])('when DATA_DIR is %j (a ~ no shell expanded), then the config error names it, instead of a folder named ~ here', (dir) => {
     expect(() => loadLocalConfig({ DATA_DIR: dir })).toThrow(/DATA_DIR: starts with ~, which no shell expanded here/);
+  });
+
+  it('when DATA_DIR is relative or unset, then it is the absolute folder it stands for, so every line naming it says where it is', () => {
+    expect(loadLocalConfig({ DATA_DIR: 'rel-data' }).DATA_DIR).toBe(path.resolve('rel-data'));
+    expect(loadLocalConfig({}).DATA_DIR).toBe(path.resolve('.data'));
   });
 
   const problemsOf = (source: Record<string, string>) => {
