@@ -16,6 +16,19 @@ if (tooOld) {
   process.exit(1);
 }
 
+// Configuration is the environment's alone (README, "Configuration"): `npm start -- --port 9000` or `-- --help`
+// started the platform on the defaults, the arguments silently dropped.
+const args = process.argv.slice(2);
+const HOW = 'npm start takes its settings from environment variables, e.g. GATEWAY_PORT=8081 DATA_DIR=/tmp/platform npm start; README.md, "Configuration", lists them';
+if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+  process.stdout.write(`${HOW}.\n`);
+  process.exit(0);
+}
+if (args.length > 0) {
+  process.stderr.write(`npm start: cannot start. It takes no arguments (got ${args.map((arg) => JSON.stringify(arg)).join(' ')}): ${HOW}.\n`);
+  process.exit(1);
+}
+
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // npm runs every script in the repository's root, wherever it is typed; `node <path>/start.mjs` from another
 // folder must too: the services' bundles, the compile cache and a relative DATA_DIR are all found from there
