@@ -59,24 +59,35 @@ describe('a producing service\'s bus', () => {
   });
 });
 
+type BusHarness = Awaited<ReturnType<typeof startBusHarness>>;
+
+/** Handled event ids 30 days old, past the inbox's retention: what a pruning run deletes. */
+async function seedAgedInbox(h: BusHarness, count: number): Promise<() => Promise<number | undefined>> {
+  await h.database.db.execute(sql`
+    INSERT INTO inbox (consumer, event_id, type, handled_at)
+    SELECT 'notes', 'aged-' || n, 'test.note.added', now() - interval '30 days' FROM generate_series(1, ${count}) AS n`);
+  return async () => (await h.database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM inbox`)).rows[0]?.n;
+}
+
+/** A bus that only consumes, on the harness's queue and database, as a consuming service's main.ts starts it. */
+const consumingBus = (h: BusHarness, inboxPruning?: { intervalMs: number; catchUpMs: number }) =>
+  serviceBusAfter(Promise.resolve(), {
+    service: 'notes',
+    env: { AWS_ENDPOINT_URL: h.emulator.endpoint, AWS_REGION: 'us-east-1', BUS_PREFIX: 'test', EVENTS_QUEUE_URL: h.queue.queueUrl },
+    databaseUrl: (h.database.pool as unknown as { options: { connectionString: string } }).options.connectionString,
+    logger: h.logger,
+    produces: false,
+    consumer: { parse: parseNoteAdded, handle: async () => {} },
+    ...(inboxPruning ? { inboxPruning } : {}),
+  });
+
 describe('a consuming service\'s bus', () => {
   it('when its inbox holds more old entries than one pruning run deletes, then it prunes as soon as it consumes, and again after the catch-up pause rather than an hour later, until none is left', { timeout: 60_000 }, async () => {
     const h = await startBusHarness('inbox_pruning');
     try {
       // Half as many again as one run deletes (INBOX_PRUNE_RUN_MAX): an hour of a service taking 42 events/s.
-      await h.database.db.execute(sql`
-        INSERT INTO inbox (consumer, event_id, type, handled_at)
-        SELECT 'notes', 'aged-' || n, 'test.note.added', now() - interval '30 days' FROM generate_series(1, 150000) AS n`);
-      const aged = async () => (await h.database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM inbox`)).rows[0]?.n;
-      const bus = serviceBusAfter(Promise.resolve(), {
-        service: 'notes',
-        env: { AWS_ENDPOINT_URL: h.emulator.endpoint, AWS_REGION: 'us-east-1', BUS_PREFIX: 'test', EVENTS_QUEUE_URL: h.queue.queueUrl },
-        databaseUrl: (h.database.pool as unknown as { options: { connectionString: string } }).options.connectionString,
-        logger: h.logger,
-        produces: false,
-        consumer: { parse: parseNoteAdded, handle: async () => {} },
-        inboxPruning: { intervalMs: 3_600_000, catchUpMs: 100 },
-      });
+      const aged = await seedAgedInbox(h, 150_000);
+      const bus = consumingBus(h, { intervalMs: 3_600_000, catchUpMs: 100 });
       try {
         await bus.started;
         await waitFor('every aged entry pruned', aged, (n) => n === 0, 40_000);
@@ -92,18 +103,8 @@ describe('a consuming service\'s bus', () => {
   it('when it stops while a pruning run is under way, then the run finishes before the pool closes, without a warning', { timeout: 60_000 }, async () => {
     const h = await startBusHarness('inbox_pruning_stop');
     try {
-      await h.database.db.execute(sql`
-        INSERT INTO inbox (consumer, event_id, type, handled_at)
-        SELECT 'notes', 'aged-' || n, 'test.note.added', now() - interval '30 days' FROM generate_series(1, 100000) AS n`);
-      const aged = async () => (await h.database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM inbox`)).rows[0]?.n;
-      const bus = serviceBusAfter(Promise.resolve(), {
-        service: 'notes',
-        env: { AWS_ENDPOINT_URL: h.emulator.endpoint, AWS_REGION: 'us-east-1', BUS_PREFIX: 'test', EVENTS_QUEUE_URL: h.queue.queueUrl },
-        databaseUrl: (h.database.pool as unknown as { options: { connectionString: string } }).options.connectionString,
-        logger: h.logger,
-        produces: false,
-        consumer: { parse: parseNoteAdded, handle: async () => {} },
-      });
+      const aged = await seedAgedInbox(h, 100_000);
+      const bus = consumingBus(h);
       await bus.started;
       await waitFor('the first chunk pruned', aged, (n) => n !== undefined && n < 100_000, 20_000);
       await bus.stop();
