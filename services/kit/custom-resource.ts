@@ -57,16 +57,3 @@ export async function answerCustomResource(event: CustomResourceEvent, context: 
   const response = await fetch(event.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '' }, signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`CloudFormation's response URL answered ${response.status}`);
 }
-
-/** `work`, or a failure at `deadline` if it is still running then (a database that does not answer). */
-export async function beforeDeadline<T>(work: Promise<T>, deadline: number, late: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(late())), Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([work, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -11,6 +11,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { runWithContext } from '../context';
+import { beforeDeadline } from '../deadline';
 import { saneRequestId, saneTraceparent } from '../http/request-id';
 import type { Logger } from '../logger';
 import { REQUEST_ID_ATTRIBUTE, TRACEPARENT_ATTRIBUTE } from './attributes';
@@ -99,7 +100,15 @@ async function processOne<E extends { id: string; type: string }>(context: Batch
     try {
       raw = JSON.parse(incoming.body) as typeof raw;
       event = context.parse(raw);
-      await withinDeadline(context.handle(event, { messageId: incoming.messageId, receiveCount: incoming.receiveCount }), context.handlerTimeoutSeconds);
+      // Not stopped at the deadline (nothing can stop a statement on a silent connection): if it commits later, the
+      // redelivery finds its inbox row and does nothing; until then it waits on that row's lock, which the database
+      // releases when it ends the session (idle_in_transaction_session_timeout).
+      const seconds = context.handlerTimeoutSeconds;
+      await beforeDeadline(
+        context.handle(event, { messageId: incoming.messageId, receiveCount: incoming.receiveCount }),
+        Date.now() + seconds * 1_000,
+        () => new HandlerTimeoutError(`still running after ${seconds} s; its message is given back for redelivery`),
+      );
       return { done: true };
     } catch (error) {
       const reason = event ? `handler failed: ${describeError(error)}` : `invalid event: ${describeError(error)}`;
@@ -115,22 +124,6 @@ class HandlerTimeoutError extends Error {
   override readonly name = 'HandlerTimeoutError';
 }
 
-/**
- * The handler, or a failure once it has run `seconds`. It is not stopped (nothing can stop a statement on a silent
- * connection): if it commits later, the redelivery finds its inbox row and does nothing; until then the redelivery
- * waits on that row's lock, which the database releases when it ends the session (idle_in_transaction_session_timeout).
- */
-async function withinDeadline(handling: Promise<void>, seconds: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new HandlerTimeoutError(`still running after ${seconds} s; its message is given back for redelivery`)), seconds * 1_000);
-  });
-  try {
-    await Promise.race([handling, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function failed<E extends { id: string; type: string }>(
   context: BatchContext<E>,

@@ -12,7 +12,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { answerCustomResource, beforeDeadline, type CustomResourceEvent, type LambdaContext } from '../custom-resource';
+import { answerCustomResource, type CustomResourceEvent, type LambdaContext } from '../custom-resource';
+import { beforeDeadline } from '../deadline';
 import { createLogger, type Logger } from '../logger';
 import { migrateWithLock } from './migrate';
 import type { PasswordSource } from './password-source';

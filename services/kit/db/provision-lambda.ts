@@ -11,7 +11,8 @@
  */
 import { z } from 'zod';
 import { databaseServerEnv, loadStepConfig } from '../config';
-import { answerCustomResource, beforeDeadline, type CustomResourceEvent, type LambdaContext } from '../custom-resource';
+import { answerCustomResource, type CustomResourceEvent, type LambdaContext } from '../custom-resource';
+import { beforeDeadline } from '../deadline';
 import { adminFromUrl, provisionDatabases, type ServiceDatabase } from './provision';
 
 type Env = Readonly<Record<string, string | undefined>>;
