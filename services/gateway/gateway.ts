@@ -8,7 +8,7 @@ import type { IncomingMessage, RequestListener, Server, ServerOptions, ServerRes
 import type { Socket } from 'node:net';
 import { ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE } from '../contracts/routes';
 import { AppError } from '../kit/errors';
-import { createProblemServer, refuseConnect } from '../kit/http/client-errors';
+import { createProblemServer, type ProblemServerLimits } from '../kit/http/client-errors';
 import { framingProblem, originForm } from '../kit/http/message-framing';
 import { deadlineOptions } from '../kit/http/serve';
 import { Authorizer } from './authorizer';
@@ -34,6 +34,8 @@ export interface Gateway {
   readonly handler: RequestListener;
   /** Options node:http needs for the gateway's deadlines; `createServer` uses them. */
   readonly serverOptions: ServerOptions;
+  /** Its body limit and its table's methods, for the server's own answers (no 100 Continue, a CONNECT's Allow). */
+  readonly serverLimits: ProblemServerLimits;
   /** Caps connections per client on a server built with `serverOptions` around `handler`. */
   attach(server: Server): void;
   /** A node:http server around the handler, attached, not yet listening (tests listen on port 0). */
@@ -133,19 +135,16 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   };
 
   const tableMethods = [...new Set(definitions.map((route) => route.method))].join(', ');
-  const attach = (target: Server) => {
-    capConnections(target, connections, addresses, refused);
-    // This gateway's table's methods as Allow, in place of the kit's answer with the whole table's.
-    target.removeAllListeners('connect');
-    refuseConnect(target, tableMethods, logger);
-  };
+  const serverLimits = { maxBodyBytes: body.maxBytes, connectAllow: tableMethods };
+  const attach = (target: Server) => capConnections(target, connections, addresses, refused);
 
   return {
     handler,
     serverOptions: server,
+    serverLimits,
     attach,
     createServer: () => {
-      const created = createProblemServer(server, handler, logger, body.maxBytes);
+      const created = createProblemServer(server, handler, logger, serverLimits);
       // Longer than a load balancer's idle timeout, as in kit/http/serve.ts.
       created.keepAliveTimeout = 65_000;
       attach(created);

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../kit/errors';
+import { declaresMoreThan } from '../kit/http/body-limit';
 import type { BodyShare, Growth } from './body-budget';
 import { gatewayProblems } from './problem';
 
@@ -18,8 +19,7 @@ export interface BodyLimits {
 
 /** Throws the 413 problem when `Content-Length` is over the limit; the body is never read. */
 export function rejectDeclaredOversize(req: IncomingMessage, maxBytes: number): void {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBytes) throw gatewayProblems.tooLarge(maxBytes);
+  if (declaresMoreThan(req.headers, maxBytes)) throw gatewayProblems.tooLarge(maxBytes);
 }
 
 /**

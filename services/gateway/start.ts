@@ -43,7 +43,7 @@ export async function startGateway(config: GatewayEnv, logger: Logger): Promise<
   const gateway = createGateway(gatewayOptionsFromEnv(config, logger));
   const server = await serve(gateway.handler, {
     serverOptions: gateway.serverOptions,
-    maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+    limits: gateway.serverLimits,
     port: config.GATEWAY_PORT,
     host: config.GATEWAY_HOST,
     logger,

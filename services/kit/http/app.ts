@@ -7,7 +7,7 @@ import { healthRoutes, type ReadinessCheck, type StartedCheck } from './health';
 import { framingProblem } from './message-framing';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { accessLog } from './access-log';
-import { JSON_BODY_LIMIT_BYTES } from './body-limit';
+import { declaresMoreThan, JSON_BODY_LIMIT_BYTES } from './body-limit';
 import { requestId } from './request-id';
 import { securityHeaders } from './security-headers';
 import { UnreadableBody } from './unreadable-body';
@@ -82,7 +82,7 @@ const readJsonBody: RequestHandler = (req, res, next) => {
   }
   // Refused unread: body-parser would read a declared oversize body to its end (up to its deadline) before its 413.
   // Node drops the rest of it once the answer is out. Only without a content coding, where the length is the body's.
-  if (contentCoding(req.headers) === 'identity' && Number(req.headers['content-length']) > JSON_BODY_LIMIT_BYTES) {
+  if (contentCoding(req.headers) === 'identity' && declaresMoreThan(req.headers, JSON_BODY_LIMIT_BYTES)) {
     req.body = new UnreadableBody(bodyTooLarge());
     return next();
   }

@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import { ROUTES } from '../../contracts/routes';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
+import { declaresMoreThan, JSON_BODY_LIMIT_BYTES } from './body-limit';
 import { problemAnswerFields, problemBody, rawProblemAnswer } from './problem';
 import { pickRequestId } from './request-id';
 
@@ -65,10 +66,9 @@ const TABLE_METHODS = [...new Set(ROUTES.map((route) => route.method))].join(', 
 /**
  * A CONNECT (a tunnel request, as to a forward proxy) is not a request node:http hands to the handler: without a
  * 'connect' listener it closes the socket with no answer, and the client saw a hang-up. No server here is a proxy:
- * 405 problem with Allow and the caller's request id, then close. The gateway answers the same with its own
- * table's methods (gateway.ts, attach), in place of this one.
+ * 405 problem with Allow and the caller's request id, then close.
  */
-export function refuseConnect(server: Server, allow: string, logger: Logger): void {
+function refuseConnect(server: Server, allow: string, logger: Logger): void {
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     // Already answered and closing (the gateway's 429 to a connection over its cap).
     if (!socket.writable) return;
@@ -87,11 +87,18 @@ const lacksHost = (req: IncomingMessage) => req.httpVersionMajor === 1 && req.ht
  * answer an HTTP/1.1 request without Host before anything else, Expect included; the same check is made here
  * instead, first on each path a request can take.
  */
-/**
- * `maxBodyBytes`: a request that declares a longer body gets no 100 Continue, so its client sends none of it and
- * hears the 413 (or whatever comes first) at once.
- */
-export function createProblemServer(options: ServerOptions, listener: RequestListener, logger: Logger, maxBodyBytes: number): Server {
+export interface ProblemServerLimits {
+  /**
+   * A request that declares a longer body gets no 100 Continue, so its client sends none of it and hears the 413 (or
+   * whatever comes first) at once. @default JSON_BODY_LIMIT_BYTES
+   */
+  readonly maxBodyBytes?: number;
+  /** What a CONNECT's 405 gives as Allow. @default the methods of the platform's route table */
+  readonly connectAllow?: string;
+}
+
+export function createProblemServer(options: ServerOptions, listener: RequestListener, logger: Logger, limits: ProblemServerLimits = {}): Server {
+  const maxBodyBytes = limits.maxBodyBytes ?? JSON_BODY_LIMIT_BYTES;
   const handler: RequestListener = (req, res) => {
     if (lacksHost(req)) answerOutsideApp(req, res, missingHost(), logger, true);
     else listener(req, res);
@@ -103,7 +110,7 @@ export function createProblemServer(options: ServerOptions, listener: RequestLis
   // With a listener of our own, node sends neither 100 Continue nor the request on: both are done here, after Host.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (lacksHost(req)) return answerOutsideApp(req, res, missingHost(), logger, true);
-    if (!(Number(req.headers['content-length']) > maxBodyBytes)) res.writeContinue();
+    if (!declaresMoreThan(req.headers, maxBodyBytes)) res.writeContinue();
     server.emit('request', req, res);
   });
   // Only HTTP/1.1 requests with an Expect other than 100-continue come here.
@@ -111,7 +118,7 @@ export function createProblemServer(options: ServerOptions, listener: RequestLis
     lacksHost(req) ? answerOutsideApp(req, res, missingHost(), logger, true) : answerOutsideApp(req, res, expectationFailed(), logger, false),
   );
   answerClientErrors(server, logger);
-  refuseConnect(server, TABLE_METHODS, logger);
+  refuseConnect(server, limits.connectAllow ?? TABLE_METHODS, logger);
   return server;
 }
 

@@ -1,8 +1,7 @@
 import type { RequestListener, Server, ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
-import { JSON_BODY_LIMIT_BYTES } from './body-limit';
-import { createProblemServer } from './client-errors';
+import { createProblemServer, type ProblemServerLimits } from './client-errors';
 import { serverOptionsFor } from './express-server-classes';
 
 export interface ServeOptions {
@@ -15,8 +14,8 @@ export interface ServeOptions {
   readonly shutdownTimeoutMs?: number;
   /** node:http options of the listener's own (the gateway's deadlines). @default SERVICE_DEADLINES */
   readonly serverOptions?: ServerOptions;
-  /** The body limit: a longer declared body gets no 100 Continue (createProblemServer). @default JSON_BODY_LIMIT_BYTES */
-  readonly maxBodyBytes?: number;
+  /** The body limit and the CONNECT answer of the server's own (the gateway's). @default the services' */
+  readonly limits?: ProblemServerLimits;
 }
 
 export interface RequestDeadlines {
@@ -58,7 +57,7 @@ export async function serve(listener: RequestListener, options: ServeOptions): P
     { ...serverOptionsFor(listener), ...(options.serverOptions ?? SERVICE_DEADLINES) },
     listener,
     options.logger,
-    options.maxBodyBytes ?? JSON_BODY_LIMIT_BYTES,
+    options.limits,
   );
   // Longer than a load balancer's idle timeout (ALB: 60 s), so the balancer, not us, closes idle connections.
   server.keepAliveTimeout = 65_000;
