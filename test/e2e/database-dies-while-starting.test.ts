@@ -18,7 +18,7 @@ import { within } from '../support/within';
 const dataDirs: string[] = [];
 let platform: PlatformProcess | undefined;
 
-// Bundled before: a start that has to bundle first (a fresh clone, on a busy machine: up to 20 s) finishes that
+// Bundled before: a start that has to bundle first (a fresh clone: 6 to 18 s by hand, README) finishes that
 // before it can stop, which would hide whether the death stopped the rest at once.
 beforeAll(() => bundleEntryPoints(PLATFORM_ENTRY_POINTS), 120_000);
 afterEach(async () => {
