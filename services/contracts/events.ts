@@ -45,6 +45,16 @@ export type EventData<T extends EventType> = z.infer<(typeof EVENT_CATALOG)[T]['
 
 export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
 
+/**
+ * What consumers read: each type's fields, with fields they do not know dropped rather than refused (a tolerant
+ * reader). Producers write with the strict schemas above, so a typo fails where it is made; a field added to an
+ * event reaches consumers still running the old schema (a rolling deploy, a rollback) as an event they handle,
+ * not as one that fails 8 times and is dead-lettered (docs/events.md, "Changing an event").
+ */
+const READ_SCHEMAS: Readonly<Record<string, z.ZodType>> = Object.fromEntries(
+  EVENT_TYPES.map((type) => [type, z.object(EVENT_CATALOG[type].data.shape)]),
+);
+
 /** The SNS/SQS message attribute that carries the event type, used by subscription filter policies. */
 export const TYPE_ATTRIBUTE = 'type';
 
@@ -71,18 +81,20 @@ export function eventSourceOf(service: ServiceName): string {
 }
 
 /**
- * Parses an envelope and its data against the catalogue; throws a ZodError naming what is wrong. An event whose
+ * Parses an envelope and its data against the catalogue, leaving out data fields the catalogue does not name;
+ * throws a ZodError naming what is wrong. An event whose
  * `source` is not its type's producer is invalid too: a service that may publish to the bus cannot pass its
  * events off as another's by their type alone (it would have to lie about its source as well: see
  * docs/infrastructure.md, "Events", for what this does not stop).
  */
 export function parseEvent(raw: unknown): CloudEvent {
   const envelope = cloudEventEnvelope.parse(raw);
-  const definition = EVENT_CATALOG[envelope.type as EventType];
+  // Own keys only: "constructor" or "__proto__" is no event type.
+  const definition = Object.hasOwn(EVENT_CATALOG, envelope.type) ? EVENT_CATALOG[envelope.type as EventType] : undefined;
   if (!definition) throw new Error(`unknown event type "${envelope.type}"; known: ${EVENT_TYPES.join(', ')}`);
   const producer = eventSourceOf(definition.producer);
   if (envelope.source !== producer) throw new Error(`"${envelope.type}" events come from ${producer}; got source "${envelope.source}"`);
-  return { ...envelope, type: envelope.type as EventType, data: definition.data.parse(envelope.data) } as CloudEvent;
+  return { ...envelope, type: envelope.type as EventType, data: READ_SCHEMAS[envelope.type]!.parse(envelope.data) } as CloudEvent;
 }
 
 /** Event types a service consumes, according to the catalogue. */

@@ -46,6 +46,12 @@ describe('the bus topology', () => {
   });
 });
 
+const sampleData = {
+  'identity.user.registered': { userId: 'u1', email: 'a@example.com', name: 'A' },
+  'identity.user.deleted': { userId: 'u1' },
+  'billing.invoice.paid': { invoiceId: crypto.randomUUID(), accountId: crypto.randomUUID(), userId: 'u1', totalCents: 5, currency: 'USD' },
+} as const;
+
 describe('parseEvent', () => {
   const envelope = {
     specversion: '1.0',
@@ -73,8 +79,24 @@ describe('parseEvent', () => {
     }
   });
 
+  it('when its data has a field the catalogue does not name, then the event is read without it, not refused', () => {
+    // A producer that added a field deploys before (or rolls back after) its consumers: they must keep handling it.
+    const registered = { ...envelope, type: 'identity.user.registered', data: { userId: 'u1', email: 'a@example.com', name: 'A', locale: 'fr' } };
+    expect(parseEvent(registered).data).toEqual({ userId: 'u1', email: 'a@example.com', name: 'A' });
+    expect(parseEvent({ ...envelope, data: { userId: 'u1', reason: 'asked' } }).data).toEqual({ userId: 'u1' });
+  });
+
+  it('when a producer writes a field the catalogue does not name, then its strict schema refuses it', () => {
+    for (const type of EVENT_TYPES) {
+      expect(EVENT_CATALOG[type].data.safeParse({ ...sampleData[type], surprise: 1 }).success, type).toBe(false);
+      expect(EVENT_CATALOG[type].data.safeParse(sampleData[type]).success, type).toBe(true);
+    }
+  });
+
   it.each([
     ['an unknown type', { type: 'identity.user.exploded' }],
+    ['a type that is a name every object has', { type: 'constructor', source: '/undefined' }],
+    ['a type named __proto__', { type: '__proto__', source: '/undefined' }],
     ['data of the wrong shape', { data: { user: 'u1' } }],
     ['another CloudEvents version', { specversion: '0.3' }],
     ['no time', { time: undefined }],
