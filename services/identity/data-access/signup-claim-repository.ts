@@ -33,8 +33,13 @@ export function signupClaimRepository(db: SqlExecutor): SignupClaimRepository {
       return { held: true, lease: { email, token: leaseToken }, orphan: row.since || row.sub ? row : undefined };
     },
 
-    async markAttempt(lease) {
-      const set = { orphanSince: sql`now()`, orphanSub: null };
+    /**
+     * A sub noted after the claim is a deletion's (rememberDeletedUser, unfenced), made while this signup ran: it
+     * stays, or a deleted user whose directory step then failed could sign in to a profile made again.
+     */
+    async markAttempt(lease, handledSub) {
+      const sub = signupClaims.orphanSub;
+      const set = { orphanSince: sql`now()`, orphanSub: sql`CASE WHEN ${sub} IS NOT DISTINCT FROM ${handledSub}::uuid THEN NULL ELSE ${sub} END` };
       await fenced(lease, db.update(signupClaims).set(set).where(stillHeld(lease)).returning({ email: signupClaims.email }));
     },
 
@@ -58,9 +63,7 @@ export function signupClaimRepository(db: SqlExecutor): SignupClaimRepository {
      * deleted user's profile from being made again (account-use-cases.ts) and what lets a signup remove the user.
      * The signup's `orphan_since` it replaces no longer decides anything once a `sub` is noted (isOurOrphan), and
      * that signup cannot make a user of its own before the deleted one is gone from the directory (one per email).
-     * Left open: a signup that took its lease just before this note and marks its attempt just after clears the
-     * `sub` (markAttempt); if the deletion's directory step then fails too, a new sign-in of the deleted user gets a
-     * profile again. That needs both within milliseconds of each other, and a Cognito failure after.
+     * A signup that took its lease before this note keeps it when it marks its attempt (markAttempt).
      */
     async rememberDeletedUser(email, sub) {
       await db

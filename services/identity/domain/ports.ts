@@ -33,8 +33,11 @@ export class DuplicateProfileError extends Error {
 export interface SignupClaimRepository {
   /** Takes the email's signup lease unless another signup holds it; returns what earlier attempts left. */
   claim(email: string, leaseMs: number): Promise<ClaimOutcome>;
-  /** Notes that this attempt is about to create a directory user: one made from now on is ours to remove. */
-  markAttempt(lease: SignupLease): Promise<void>;
+  /**
+   * Notes that this attempt is about to create a directory user: one made from now on is ours to remove. Forgets
+   * the noted sub only when it is `handledSub`, the one this attempt found at its claim and dealt with.
+   */
+  markAttempt(lease: SignupLease, handledSub: string | null): Promise<void>;
   /** Notes the sub of the user this attempt created, so a later attempt can tell it apart exactly. */
   noteCreatedUser(lease: SignupLease, sub: string): Promise<void>;
   /** Lets the next signup for the email start at once, keeping what this attempt noted. */

@@ -95,7 +95,7 @@ export function signupUseCases({ unitOfWork, identityProvider, logger, deadlineM
     const signal = AbortSignal.timeout(deadlineMs);
     if (await profiles.findByEmail(email)) return releaseAndFail(lease, emailTaken());
     if (orphan) await removeOrphan(email, orphan, signal);
-    await claims.markAttempt(lease);
+    await claims.markAttempt(lease, orphan?.sub ?? null);
     let sub: string;
     try {
       sub = await identityProvider.createUser(email, password, { signal });

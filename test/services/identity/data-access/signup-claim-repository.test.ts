@@ -33,10 +33,10 @@ describe('signup claim fencing', () => {
     const stale = await take(email, 0);
     const current = await take(email, 60_000);
     expect(current.token).not.toBe(stale.token);
-    await claims.markAttempt(current);
+    await claims.markAttempt(current, null);
     const before = await rowOf(email);
 
-    await expect(claims.markAttempt(stale)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(claims.markAttempt(stale, null)).rejects.toBeInstanceOf(LeaseLostError);
     await expect(claims.noteCreatedUser(stale, randomUUID())).rejects.toBeInstanceOf(LeaseLostError);
     await expect(claims.endLease(stale)).rejects.toBeInstanceOf(LeaseLostError);
     await expect(claims.release(stale)).rejects.toBeInstanceOf(LeaseLostError);
@@ -47,7 +47,7 @@ describe('signup claim fencing', () => {
     const { claims } = harness.unitOfWork;
     const email = uniqueEmail('fence');
     const lease = await take(email, 60_000);
-    await claims.markAttempt(lease);
+    await claims.markAttempt(lease, null);
     const deleted = randomUUID();
 
     await claims.rememberDeletedUser(email, deleted);
@@ -55,6 +55,34 @@ describe('signup claim fencing', () => {
     const mine = randomUUID();
     await claims.noteCreatedUser(lease, mine);
     expect((await claims.findClaim(email))?.orphan.sub).toBe(mine);
+  });
+
+  it('when an account is deleted after a signup took its lease and before it marks its attempt, then the deleted user stays noted', async () => {
+    // The signup saw no leftover at its claim, so it has none to forget: the deletion's sub is what keeps the deleted
+    // user from a profile made again, should the deletion's directory step fail.
+    const { claims } = harness.unitOfWork;
+    const email = uniqueEmail('fence');
+    const lease = await take(email, 60_000);
+    const deleted = randomUUID();
+    await claims.rememberDeletedUser(email, deleted);
+
+    await claims.markAttempt(lease, null);
+    const claim = await claims.findClaim(email);
+    expect(claim?.orphan.sub).toBe(deleted);
+    expect(claim?.orphan.since).toBeInstanceOf(Date);
+  });
+
+  it('when a signup marks its attempt after dealing with the leftover it found at its claim, then that leftover is forgotten', async () => {
+    const { claims } = harness.unitOfWork;
+    const email = uniqueEmail('fence');
+    const leftover = randomUUID();
+    await claims.rememberDeletedUser(email, leftover);
+    const claim = await claims.claim(email, 60_000);
+    if (!claim.held) throw new Error('the lease is held');
+    expect(claim.orphan?.sub).toBe(leftover);
+
+    await claims.markAttempt(claim.lease, leftover);
+    expect((await claims.findClaim(email))?.orphan).toEqual({ since: expect.any(Date), sub: null });
   });
 
   it('when an account is deleted with no signup holding its email, then its directory user is noted for the next signup', async () => {
