@@ -19,6 +19,17 @@ export const MAX_RECEIVE_COUNT = 8;
  */
 export const MESSAGE_RETENTION_DAYS = 14;
 
+/**
+ * How long a consumer's inbox remembers an event id it handled (services/kit/inbox/pruner.ts): longer than another
+ * copy of that event can still arrive, or the copy would have a second effect. A copy whose handling failed (say the
+ * database was down) is dead-lettered after its retries (about half an hour with the handler timeouts); the consumer
+ * sends it to the dead-letter queue as a new message, so it may wait there MESSAGE_RETENTION_DAYS from then; a
+ * redrive (`npm run events -- dlq redrive`) sends it anew, so it may wait MESSAGE_RETENTION_DAYS more in the queue.
+ * A week on top covers the retries, with room to spare. A dead letter redriven a second time, after failing again,
+ * can outlive this: see docs/events.md, "Retention".
+ */
+export const INBOX_RETENTION_DAYS = 2 * MESSAGE_RETENTION_DAYS + 7;
+
 export interface ConsumerQueue {
   readonly consumer: ServiceName;
   readonly queueName: string;

@@ -40,10 +40,10 @@ const PRUNE_MAX_CHUNKS = 100;
 export const INBOX_PRUNE_RUN_MAX = PRUNE_CHUNK * PRUNE_MAX_CHUNKS;
 
 /**
- * Forgets events handled before `olderThan`. Safe once no queue can still deliver them: keep at least the queues'
- * MessageRetentionPeriod (14 days here, MESSAGE_RETENTION_DAYS) plus the longest dead-letter stay you would
- * redrive. In chunks of a thousand, as the outbox is pruned: one statement over a long backlog would run into the
- * app role's statement_timeout (services/kit/db/provision.ts) every time and never catch up.
+ * Forgets events handled before `olderThan`. Safe once no queue can still deliver them: keep at least a dead
+ * letter's stay plus its redriven copy's (INBOX_RETENTION_DAYS, services/contracts/bus-topology.ts). In chunks of a
+ * thousand, as the outbox is pruned: one statement over a long backlog would run into the app role's
+ * statement_timeout (services/kit/db/provision.ts) every time and never catch up.
  */
 export async function pruneInbox(db: SqlExecutor, olderThan: Date): Promise<number> {
   let total = 0;

@@ -6,14 +6,15 @@
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
+import { INBOX_RETENTION_DAYS } from '../../contracts/bus-topology';
 import type { Logger } from '../logger';
 import { INBOX_PRUNE_RUN_MAX, pruneInbox } from './handle-once';
 
 /**
- * Handled event ids are kept well past SQS's longest retention (14 days), so no redelivery or redrive can
- * outlive its inbox row.
+ * Handled event ids outlive any copy of their event: a dead letter's stay and its redriven copy's stay, each up to
+ * the queues' retention (INBOX_RETENTION_DAYS says why, next to that retention).
  */
-export const INBOX_RETENTION_MS = 21 * 24 * 3_600_000;
+export const INBOX_RETENTION_MS = INBOX_RETENTION_DAYS * 24 * 3_600_000;
 
 export interface InboxPruning {
   /** @default 3600000 */

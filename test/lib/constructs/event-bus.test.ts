@@ -3,6 +3,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../../lib/constructs/event-bus';
 import { busTopology } from '../../../services/contracts/bus-topology';
+import { backoffDelay } from '../../../services/kit/bus/backoff';
+import { DEFAULT_HANDLER_TIMEOUT_SECONDS, DEFAULT_RETRY_SECONDS } from '../../../services/kit/bus/consumer';
+import { INBOX_RETENTION_MS } from '../../../services/kit/inbox/pruner';
 import { resourcesOf, testStack, type TestApp } from '../synth';
 
 const topology = busTopology('test');
@@ -45,6 +48,22 @@ describe('EventBus', () => {
         RawMessageDelivery: true,
         FilterPolicy: JSON.parse(JSON.stringify(spec.filterPolicy)),
       });
+    },
+  );
+
+  it.each(topology.queues.map((q) => [q.consumer, q] as const))(
+    'when %s\'s dead letter is redriven at the last moment, then its inbox still remembers the event: it keeps ids longer than the retries, the dead-letter queue\'s retention and the queue\'s together',
+    (_consumer, spec) => {
+      const queues = Object.values(resourcesOf(template, 'AWS::SQS::Queue'));
+      const retentionOf = (name: string) => Number(queues.find((q) => q.Properties?.QueueName === name)?.Properties?.MessageRetentionPeriod);
+      // Every receive may run to the handler timeout, and waits its retry delay before the next.
+      const retriesSeconds = Array.from({ length: spec.maxReceiveCount }, (_, index) => index + 1).reduce(
+        (sum, receive) => sum + DEFAULT_HANDLER_TIMEOUT_SECONDS + (receive < spec.maxReceiveCount ? backoffDelay(DEFAULT_RETRY_SECONDS, receive) : 0),
+        0,
+      );
+      // The consumer sends a dead letter as a new message, and a redrive sends it anew: each stay counts in full.
+      const longestSeconds = retriesSeconds + retentionOf(spec.deadLetterQueueName) + retentionOf(spec.queueName);
+      expect(INBOX_RETENTION_MS / 1_000).toBeGreaterThan(longestSeconds);
     },
   );
 

@@ -3,10 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNoteAdded } from '../../../../harness/notes/events';
+import { MESSAGE_RETENTION_DAYS } from '../../../../services/contracts/bus-topology';
 import { OUTBOX_BACKLOG_METRIC } from '../../../../services/contracts/outbox-backlog';
 import { serviceBusAfter } from '../../../../services/kit/bus/service-bus';
 import { createDatabase } from '../../../../services/kit/db/database';
 import { migrateWithLock } from '../../../../services/kit/db/migrate';
+import { INBOX_RETENTION_MS } from '../../../../services/kit/inbox/pruner';
 import { freePort } from '../../../../services/local/free-port';
 import { startBusHarness, waitFor } from '../../../support/bus/harness';
 import { captureLogs } from '../../../support/bus/logs';
@@ -61,11 +63,14 @@ describe('a producing service\'s bus', () => {
 
 type BusHarness = Awaited<ReturnType<typeof startBusHarness>>;
 
-/** Handled event ids 30 days old, past the inbox's retention: what a pruning run deletes. */
-async function seedAgedInbox(h: BusHarness, count: number): Promise<() => Promise<number | undefined>> {
+const DAY_MS = 24 * 3_600_000;
+
+/** Handled event ids `ageMs` old, by default a day past the inbox's retention: what a pruning run deletes. */
+async function seedAgedInbox(h: BusHarness, count: number, ageMs = INBOX_RETENTION_MS + DAY_MS, prefix = 'aged'): Promise<() => Promise<number | undefined>> {
   await h.database.db.execute(sql`
     INSERT INTO inbox (consumer, event_id, type, handled_at)
-    SELECT 'notes', 'aged-' || n, 'test.note.added', now() - interval '30 days' FROM generate_series(1, ${count}) AS n`);
+    SELECT 'notes', ${prefix} || '-' || n, 'test.note.added', now() - ${ageMs}::float8 * interval '1 millisecond'
+    FROM generate_series(1, ${count}) AS n`);
   return async () => (await h.database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM inbox`)).rows[0]?.n;
 }
 
@@ -95,6 +100,25 @@ describe('a consuming service\'s bus', () => {
         await bus.stop();
       }
       expect(h.lines.filter((line) => line.msg === 'pruned handled event ids from the inbox').map((line) => line.pruned)).toEqual([100_000, 50_000]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('when an event was handled as long ago as a dead letter and then its redriven copy can wait (the queues\' retention twice), then pruning keeps its id, so that copy has no second effect', { timeout: 60_000 }, async () => {
+    const h = await startBusHarness('inbox_pruning_kept');
+    try {
+      await seedAgedInbox(h, 3);
+      await seedAgedInbox(h, 1, (2 * MESSAGE_RETENTION_DAYS + 1) * DAY_MS, 'redriven');
+      const bus = consumingBus(h);
+      try {
+        await bus.started;
+        await waitFor('a pruning run', async () => h.lines.some((line) => line.msg === 'pruned handled event ids from the inbox'), Boolean, 20_000);
+      } finally {
+        await bus.stop();
+      }
+      const kept = await h.database.db.execute<{ event_id: string }>(sql`SELECT event_id FROM inbox`);
+      expect(kept.rows.map((row) => row.event_id)).toEqual(['redriven-1']);
     } finally {
       await h.close();
     }
