@@ -4,6 +4,7 @@
  * the primary key until the first commits (then does nothing) or rolls back (then takes over).
  */
 import { inArray, lt, sql } from 'drizzle-orm';
+import { INBOX_RETENTION_DAYS } from '../../contracts/bus-topology';
 import type { SqlExecutor } from '../db/sql-executor';
 import { inbox } from './schema';
 
@@ -13,7 +14,32 @@ export type TransactionOf<D extends SqlExecutor> = Parameters<Parameters<D['tran
 export interface InboxEvent {
   readonly id: string;
   readonly type: string;
+  /** When the event happened (CloudEvents `time`): an event older than the inbox's memory is refused. */
+  readonly time?: string;
 }
+
+/**
+ * The age past which an event's inbox row, had it been handled, may be pruned already: the retention, less an hour
+ * for clocks that disagree (the row's age counts from its handling, which is no earlier than the event's time).
+ */
+export const INBOX_MEMORY_MS = (INBOX_RETENTION_DAYS * 24 - 1) * 3_600_000;
+
+/**
+ * An event too old for the inbox to say whether it was handled: a copy redriven late a second time, or a replay of
+ * an old export. Refused rather than applied, so it cannot have a second effect; after its retries it is
+ * dead-lettered with this reason, for an operator to check by hand.
+ */
+export class ForgottenEventError extends Error {
+  override readonly name = 'ForgottenEventError';
+  constructor(event: InboxEvent) {
+    super(
+      `event ${event.id} happened at ${event.time}, longer ago than the inbox remembers (${INBOX_RETENTION_DAYS} days): ` +
+        'it may have been handled already, so it is not applied; apply its effect by hand if it was not',
+    );
+  }
+}
+
+const isForgotten = ({ time }: InboxEvent, now: number) => time !== undefined && !(Date.parse(time) > now - INBOX_MEMORY_MS);
 
 /** True when the effect ran and committed, false when the event had been handled before. */
 export async function handleOnce<D extends SqlExecutor>(
@@ -22,6 +48,7 @@ export async function handleOnce<D extends SqlExecutor>(
   event: InboxEvent,
   effect: (tx: TransactionOf<D>) => Promise<void>,
 ): Promise<boolean> {
+  if (isForgotten(event, Date.now())) throw new ForgottenEventError(event);
   return db.transaction(async (tx) => {
     const recorded = await tx
       .insert(inbox)

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase } from '../../../../services/kit/db/database';
 import { migrateWithLock } from '../../../../services/kit/db/migrate';
-import { handleOnce, INBOX_PRUNE_RUN_MAX, pruneInbox } from '../../../../services/kit/inbox/handle-once';
+import { ForgottenEventError, handleOnce, INBOX_MEMORY_MS, INBOX_PRUNE_RUN_MAX, pruneInbox } from '../../../../services/kit/inbox/handle-once';
+import { INBOX_RETENTION_MS } from '../../../../services/kit/inbox/pruner';
 import { createTestDatabase, type TestDatabase } from '../../../support/database';
 import { noteAddedEvent } from '../../../../harness/notes/events';
 import type { TestDb } from '../../../support/bus/harness';
@@ -86,6 +87,34 @@ describe('inbox: handleOnce', () => {
     const cutoff = new Date(Date.now() - 86_400_000);
     expect(await pruneInbox(database.db, cutoff)).toBe(INBOX_PRUNE_RUN_MAX);
     expect(await pruneInbox(database.db, cutoff)).toBe(10);
+  });
+
+  describe('when an event is older than the inbox remembers', () => {
+    const NOW = Date.parse('2026-12-03T12:00:00.000Z');
+    const at = (ms: number) => ({ ...noteAddedEvent('old'), time: new Date(ms).toISOString() });
+    const rowsOf = async (eventId: string) => (await database.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [eventId])).rowCount;
+    afterEach(() => vi.useRealTimers());
+
+    it('then it is refused, naming why, with no effect and no inbox row: its row may have been pruned after a first handling', async () => {
+      vi.useFakeTimers({ toFake: ['Date'], now: NOW });
+      for (const event of [at(NOW - INBOX_MEMORY_MS), at(NOW - INBOX_MEMORY_MS - 60_000), { ...noteAddedEvent('no date'), time: 'yesterday' }]) {
+        const refused = addNote(event);
+        await expect(refused, event.time).rejects.toBeInstanceOf(ForgottenEventError);
+        await expect(refused).rejects.toThrow(`event ${event.id} happened at ${event.time}, longer ago than the inbox remembers (35 days)`);
+        expect(await notesOf(event.id)).toBe(0);
+        expect(await rowsOf(event.id)).toBe(0);
+      }
+    });
+
+    it('then the limit is the retention less an hour, and a younger event, or one with no time, is handled', async () => {
+      expect(INBOX_MEMORY_MS).toBe(INBOX_RETENTION_MS - 3_600_000);
+      vi.useFakeTimers({ toFake: ['Date'], now: NOW });
+      const { time: _none, ...timeless } = noteAddedEvent('no time');
+      for (const event of [at(NOW - INBOX_MEMORY_MS + 1), at(NOW), timeless]) {
+        expect(await addNote(event as ReturnType<typeof noteAddedEvent>)).toBe(true);
+        expect(await notesOf(event.id)).toBe(1);
+      }
+    });
   });
 
   it('when old entries are pruned, then only entries handled before the cutoff go', async () => {
