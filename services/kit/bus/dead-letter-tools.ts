@@ -69,16 +69,24 @@ export async function redriveDeadLetters(sqs: SQSClient, deadLetterQueueUrl: str
     const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl: sourceQueueUrl, Entries: entries }));
     // Deleted only once sent: a crash in between leaves a copy in both, and the consumer's inbox absorbs it.
     const done = (sent.Successful ?? []).map((entry) => batch[Number(entry.Id?.slice(1))]).filter((m) => m !== undefined);
-    if (done.length > 0) {
-      await sqs.send(new DeleteMessageBatchCommand({
-        QueueUrl: deadLetterQueueUrl,
-        Entries: done.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.ReceiptHandle ?? '' })),
-      }));
-    }
+    const kept = done.length === 0 ? [] : await deleteBatch(sqs, deadLetterQueueUrl, done);
     moved += done.length;
     if (sent.Failed?.length) throw new Error(`redrive stopped: ${sent.Failed.map((f) => `${f.Code}: ${f.Message}`).join('; ')}`);
+    if (kept.length > 0) {
+      throw new Error(
+        `redrive stopped: ${kept.length} of the ${moved} messages sent back to the queue are still in the dead-letter queue too ` +
+          `(${kept.join('; ')}); a later redrive sends them again, which the consumers' inboxes absorb`,
+      );
+    }
   }
   return moved;
+}
+
+/** Deletes the messages from the queue; answers why each one that is still there could not be deleted. */
+async function deleteBatch(sqs: SQSClient, queueUrl: string, messages: readonly Message[]): Promise<string[]> {
+  const Entries = messages.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.ReceiptHandle ?? '' }));
+  const { Failed } = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries }));
+  return (Failed ?? []).map((failure) => `${failure.Code}: ${failure.Message}`);
 }
 
 async function receive(sqs: SQSClient, queueUrl: string, waitTimeSeconds: number): Promise<Message[]> {
