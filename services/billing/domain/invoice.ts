@@ -1,5 +1,7 @@
 /** Invoices and their pricing rules, free of HTTP and SQL. */
 import { AppError } from '../../kit/errors';
+import { checkCatalogAnswer } from './catalog-answer';
+import type { CatalogAnswer } from './ports';
 
 export type InvoiceStatus = 'open' | 'paid';
 
@@ -60,7 +62,8 @@ export const MAX_QUANTITY = 1000;
 export const MAX_LINES = 100;
 /**
  * Totals are exact integers in JavaScript and in the bigint columns up to here. With Product's own price limit,
- * 1000 × 100 lines stays ~90× below it; the check guards against a catalogue that one day allows more.
+ * 1000 × 100 lines stays ~90× below it; the check guards against a catalogue that one day allows more (the sum
+ * itself is taken in bigint, so it is exact whatever the prices).
  */
 export const MAX_TOTAL_CENTS = Number.MAX_SAFE_INTEGER;
 
@@ -72,40 +75,35 @@ export interface PricedInvoice {
 
 /**
  * Freezes each line's price from the catalogue answer (undefined = Product does not know the id) and sums the
- * total. Unknown or inactive products and mixed currencies answer 422: the request is well-formed but cannot be
+ * total. An answer that breaks the contract throws `CatalogContractError` (a 500, no invoice). Unknown or inactive
+ * products, mixed currencies and a total beyond exact integers answer 422: the request is well-formed but cannot be
  * billed as asked.
  */
-export function priceInvoice(requested: readonly RequestedLine[], catalog: ReadonlyMap<string, CatalogProduct | undefined>): PricedInvoice {
+export function priceInvoice(requested: readonly RequestedLine[], catalog: CatalogAnswer): PricedInvoice {
+  checkCatalogAnswer(requested, catalog);
   const unbillable = requested.filter((line) => !catalog.get(line.productId)?.active).map((line) => line.productId);
   if (unbillable.length > 0) {
     throw AppError.unprocessable(`These products are unknown or inactive: ${unbillable.join(', ')}.`, 'unknown-product');
   }
-  const lines = requested.map((line) => {
-    const product = catalog.get(line.productId)!;
-    return {
-      line: {
-        productId: product.id,
-        sku: product.sku,
-        name: product.name,
-        unitPriceCents: product.priceCents,
-        quantity: line.quantity,
-        amountCents: product.priceCents * line.quantity,
-      },
-      currency: product.currency,
-    };
-  });
-  const currencies = [...new Set(lines.map((l) => l.currency))];
+  const priced = requested.map((line) => ({ line, product: catalog.get(line.productId)! }));
+  const currencies = [...new Set(priced.map(({ product }) => product.currency))];
   if (currencies.length !== 1) {
     throw AppError.unprocessable(`All lines of an invoice must share one currency; these are in ${currencies.join(', ')}.`, 'mixed-currencies');
   }
-  const totalCents = lines.reduce((sum, l) => sum + l.line.amountCents, 0);
-  if (
-    !Number.isSafeInteger(totalCents) ||
-    // Stryker disable next-line ConditionalExpression: equivalent while MAX_TOTAL_CENTS is Number.MAX_SAFE_INTEGER,
-    // as no safe integer is above it; the check is for a lower limit one day.
-    totalCents > MAX_TOTAL_CENTS
-  ) {
+  // Summed in bigint: a number sum past 2^53 would round, and a rounded total could pass a check meant to stop it.
+  const amounts = priced.map(({ line, product }) => BigInt(product.priceCents) * BigInt(line.quantity));
+  const totalCents = amounts.reduce((sum, amount) => sum + amount, 0n);
+  if (totalCents > BigInt(MAX_TOTAL_CENTS)) {
     throw AppError.unprocessable('The invoice total is larger than this service can bill.', 'total-too-large');
   }
-  return { currency: currencies[0]!, totalCents, lines: lines.map((l) => l.line) };
+  // Every amount is at most the total, so each converts to a number exactly.
+  const lines = priced.map(({ line, product }, i) => ({
+    productId: product.id,
+    sku: product.sku,
+    name: product.name,
+    unitPriceCents: product.priceCents,
+    quantity: line.quantity,
+    amountCents: Number(amounts[i]),
+  }));
+  return { currency: currencies[0]!, totalCents: Number(totalCents), lines };
 }

@@ -79,3 +79,12 @@ export class CatalogUnavailableError extends Error {
     this.name = 'CatalogUnavailableError';
   }
 }
+
+/**
+ * Product answered, but not as the contract says: an id not asked for or not accounted for, a price that is not a
+ * whole non-negative number of cents, a currency that is not ISO 4217. A bug on one side, not Product being down:
+ * the request fails as a 500 (which the deployment alarm counts), never with an invoice priced from that answer.
+ */
+export class CatalogContractError extends Error {
+  override readonly name = 'CatalogContractError';
+}

@@ -32,17 +32,8 @@ export const MAX_PRICE_CENTS = 1_000_000_000;
 
 export const DEFAULT_CURRENCY = 'USD';
 
-/**
- * The ISO 4217 codes a price can be in: the currencies in use, as CLDR lists them (`Intl.supportedValuesOf`, from
- * the ICU data Node ships and updates; 162 codes with Node 22 and 24, XCG and ZWG included). ISO's fund, precious
- * metal and testing codes (BOV, XAU, XTS, XXX, …) are not there, rightly: nothing is priced in them. Nor is VED,
- * Venezuela's digital bolívar; prices there are in VES.
- */
-const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
-
-export function isCurrencyCode(code: string): boolean {
-  return CURRENCIES.has(code);
-}
+/** The ISO 4217 codes a price can be in: the contract's set, which Billing checks its price lists against too. */
+export { isCurrencyCode } from '../../contracts/currencies';
 
 /** Ids one price lookup may ask for: an invoice's most lines (Billing's MAX_LINES), and a bound on one query. */
 export const MAX_PRICES_PER_LOOKUP = 100;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rejection } from '../../../support/rejection';
 import { MAX_QUANTITY, priceInvoice, type CatalogProduct } from '../../../../services/billing/domain/invoice';
+import { CatalogContractError } from '../../../../services/billing/domain/ports';
 
 const product = (id: string, change: Partial<CatalogProduct> = {}): CatalogProduct => ({
   id,
@@ -53,11 +54,6 @@ describe('priceInvoice', () => {
     expect(priceInvoice([{ productId: 'a', quantity: 1 }], catalog).totalCents).toBe(Number.MAX_SAFE_INTEGER);
   });
 
-  it('when a catalogue price is not a whole number of cents, then it answers 422 rather than bill an inexact total', () => {
-    const catalog = catalogOf(['a', product('a', { priceCents: 0.5 })]);
-    expect(rejection(() => priceInvoice([{ productId: 'a', quantity: 1 }], catalog))).toMatchObject({ status: 422, code: 'total-too-large' });
-  });
-
   it('when products are unknown or inactive, then it answers 422 naming each of them', () => {
     const catalog = catalogOf(['a', product('a')], ['gone', undefined], ['off', product('off', { active: false })]);
     const error = rejection(() =>
@@ -77,5 +73,47 @@ describe('priceInvoice', () => {
   it('when every line is in another currency than USD, then the invoice takes that currency', () => {
     const catalog = catalogOf(['e', product('e', { currency: 'EUR' })], ['f', product('f', { currency: 'EUR' })]);
     expect(priceInvoice([{ productId: 'e', quantity: 1 }, { productId: 'f', quantity: 1 }], catalog).currency).toBe('EUR');
+  });
+});
+
+/** Product's answer against the contract: no invoice from it, whatever the other lines (a 500 at the route). */
+describe('priceInvoice with an answer that breaks the contract', () => {
+  const two = [{ productId: 'a', quantity: 1 }, { productId: 'b', quantity: 2 }];
+  const withB = (b: CatalogProduct) => catalogOf(['a', product('a', { priceCents: 1000 })], ['b', b]);
+  /** What a call throws; fails the test if it throws nothing. */
+  const thrown = (fn: () => unknown): Error => {
+    try {
+      fn();
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected priceInvoice to throw');
+  };
+
+  it.each<[string, CatalogProduct]>([
+    ['a negative price (which would lower the total of the other lines)', product('b', { priceCents: -400 })],
+    ['a price that is not a whole number of cents', product('b', { priceCents: 0.5 })],
+    ['a price beyond exact integers', product('b', { priceCents: Number.MAX_SAFE_INTEGER + 2 })],
+    ['a price that is not a number at all', product('b', { priceCents: Number.NaN })],
+    ['a currency that is not ISO 4217', product('b', { currency: 'XYZ', priceCents: 1 })],
+    ['a currency in lower case', product('b', { currency: 'usd' })],
+    ['another product\'s id', product('c')],
+    ['no sku', product('b', { sku: '' })],
+  ])('when Product answers %s for one line, then it throws CatalogContractError naming it', (_what, b) => {
+    const error = thrown(() => priceInvoice(two, withB(b)));
+    expect(error).toBeInstanceOf(CatalogContractError);
+    expect(error.message).toMatch(/ for b\b/);
+  });
+
+  it('when the answer says nothing of a requested id (neither priced nor unknown), then it throws CatalogContractError, not 422 unknown-product', () => {
+    const error = thrown(() => priceInvoice(two, catalogOf(['a', product('a')])));
+    expect(error).toBeInstanceOf(CatalogContractError);
+    expect(error.message).toBe("Product's answer says nothing of b");
+  });
+
+  it('when the answer prices an id nobody asked for, then it throws CatalogContractError', () => {
+    const error = thrown(() => priceInvoice(two, catalogOf(['a', product('a')], ['b', product('b')], ['x', product('x')])));
+    expect(error).toBeInstanceOf(CatalogContractError);
+    expect(error.message).toBe("Product's answer names x, which was not asked for");
   });
 });
