@@ -11,9 +11,10 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, isBrokenCircuitError, isIsolatedCircuitError, isTaskCancelledError, retry, wrap } from 'cockatiel';
 import { ProductCatalog as ProductCatalogService, type GetPricesResponse } from '../../contracts/grpc/gen/platform/product/v1/product_catalog_pb';
+import { isCurrencyCode } from '../../contracts/currencies';
 import type { Logger } from '../../kit/logger';
 import type { CatalogProduct } from '../domain/invoice';
-import { CatalogUnavailableError, type CatalogAnswer, type ProductCatalog } from '../domain/ports';
+import { CatalogContractError, CatalogUnavailableError, type CatalogAnswer, type ProductCatalog } from '../domain/ports';
 import { batchedLookups, type Batch } from './product-catalog-batches';
 
 export interface ProductCatalogGrpcOptions {
@@ -69,30 +70,34 @@ const isOurFault = (error: unknown): boolean =>
     ? error.code === Code.InvalidArgument
     : !isBrokenCircuitError(error) && !isIsolatedCircuitError(error) && !isTaskCancelledError(error);
 
-/** Product answered, but not as the contract says (an id neither found nor missing, a price that is not one). */
-class InvalidAnswerError extends Error {
-  override readonly name = 'InvalidAnswerError';
-}
-
 const PRICE = { min: 0, max: 2 ** 31 - 1 };
-const CURRENCY = /^[A-Z]{3}$/;
 /** GetPrices' limit (the contract): a shared call never asks for more. */
 const GET_PRICES_MAX_IDS = 100;
 const RPC = 'platform.product.v1.ProductCatalog/GetPrices';
 
 /** One shared call's answer, by lower-case id: the product, a price that is not one, or missing. */
 interface PriceBook {
-  readonly found: ReadonlyMap<string, CatalogProduct | InvalidAnswerError>;
+  readonly found: ReadonlyMap<string, CatalogProduct | CatalogContractError>;
   readonly missing: ReadonlySet<string>;
 }
 
-function priceBookOf(response: GetPricesResponse): PriceBook {
-  const found = new Map<string, CatalogProduct | InvalidAnswerError>();
+/**
+ * The answer to the ids asked, by lower-case id. It must name each of them exactly once, priced or missing, and
+ * nothing else: an answer that does not (an id nobody asked for, one priced twice, or priced and missing) cannot be
+ * trusted for any id in it, so it fails every caller. A price that is not one fails only the callers of its id.
+ */
+function priceBookOf(asked: readonly string[], response: GetPricesResponse): PriceBook {
+  const pending = new Set(asked.map((id) => id.toLowerCase()));
+  const account = (id: string) => {
+    if (!pending.delete(id.toLowerCase())) throw new CatalogContractError(`Product's answer names ${id}, which was not asked for or is named twice`);
+    return id.toLowerCase();
+  };
+  const found = new Map<string, CatalogProduct | CatalogContractError>();
   for (const { productId, sku, name, priceCents, currency, active } of response.prices) {
-    const valid = sku && priceCents >= PRICE.min && priceCents <= PRICE.max && CURRENCY.test(currency);
-    found.set(productId.toLowerCase(), valid ? { id: productId, sku, name, priceCents, currency, active } : new InvalidAnswerError(`Product's price for ${productId} is not a price`));
+    const valid = sku && priceCents >= PRICE.min && priceCents <= PRICE.max && isCurrencyCode(currency);
+    found.set(account(productId), valid ? { id: productId, sku, name, priceCents, currency, active } : new CatalogContractError(`Product's price for ${productId} is not a price`));
   }
-  return { found, missing: new Set(response.missingProductIds.map((id) => id.toLowerCase())) };
+  return { found, missing: new Set(response.missingProductIds.map(account)) };
 }
 
 /** Each id one caller asked for, mapped to its product or to undefined; throws when the answer does not account for it. */
@@ -100,10 +105,10 @@ function answerFor(ids: readonly string[], book: PriceBook): CatalogAnswer {
   return new Map(
     ids.map((id): [string, CatalogProduct | undefined] => {
       const price = book.found.get(id.toLowerCase());
-      if (price instanceof InvalidAnswerError) throw price;
+      if (price instanceof CatalogContractError) throw price;
       if (price) return [id, price];
       if (book.missing.has(id.toLowerCase())) return [id, undefined];
-      throw new InvalidAnswerError(`Product's answer says nothing of ${id}`);
+      throw new CatalogContractError(`Product's answer says nothing of ${id}`);
     }),
   );
 }
@@ -152,7 +157,7 @@ export function productCatalogGrpc(options: ProductCatalogGrpcOptions): ProductC
       if (batch.contexts.length > 1 && options.logger?.isLevelEnabled('debug')) {
         options.logger.debug({ rpc: RPC, ids: batch.ids.length, requestIds: batch.contexts.map((context) => context.requestId) }, 'product client: shared call');
       }
-      return priceBookOf(response);
+      return priceBookOf(batch.ids, response);
     } catch (error) {
       if (isOurFault(error)) throw error;
       // Nobody left waiting means every caller cancelled, and each of them was answered already.

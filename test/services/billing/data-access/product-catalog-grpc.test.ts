@@ -211,6 +211,21 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
     expect(server.calls).toBe(1);
   });
 
+  it.each<[string, (ids: string[]) => { prices?: object[]; missingProductIds?: string[] }]>([
+    ['also prices an id nobody asked for', (ids) => ({ prices: [...ids, randomUUID()].map(price) })],
+    ['prices an id twice, at two prices', (ids) => ({ prices: [...ids.map(price), { ...price(ids[0]!), priceCents: 1 }] })],
+    ['both prices an id and lists it as missing', (ids) => ({ prices: ids.map(price), missingProductIds: ids })],
+    ['prices in a currency that is not ISO 4217', (ids) => ({ prices: ids.map((id) => ({ ...price(id), currency: 'XYZ' })) })],
+  ])('when Product\'s answer %s (against the contract), then Billing answers 500 without retrying and creates no invoice', async (_what, answer) => {
+    const server = await standIn(async (ids) => answer(ids));
+    const { app } = billing.grpcApp(server.url, FAST);
+    const invoices = async () => (await billing.database.pool.query('SELECT count(*)::int AS n FROM invoices WHERE user_id = $1', [user.sub])).rows[0].n;
+    const before = await invoices();
+    await expectOurFault(await createInvoice(app, linesOf(products[0]!, products[1]!)));
+    expect(server.calls).toBe(1);
+    expect(await invoices()).toBe(before);
+  });
+
   it('when Product keeps failing, then the breaker opens and the next invoice fails fast without reaching Product', async () => {
     const server = await failing(Code.Internal);
     const { app } = billing.grpcApp(server.url, { ...FAST, breakerThreshold: 3, breakerHalfOpenAfterMs: 60_000 });
