@@ -62,6 +62,8 @@ export const invoiceLines = pgTable(
   (table) => [
     primaryKey({ name: 'invoice_lines_pkey', columns: [table.invoiceId, table.position] }),
     check('invoice_lines_quantity_check', sql`${table.quantity} BETWEEN 1 AND 1000`),
+    // A negative price would lower the total of the other lines; with quantity ≥ 1 it also keeps amounts ≥ 0.
+    check('invoice_lines_unit_price_check', sql`${table.unitPriceCents} >= 0`),
     check('invoice_lines_amount_check', sql`${table.amountCents} = ${table.unitPriceCents} * ${table.quantity}`),
   ],
 );

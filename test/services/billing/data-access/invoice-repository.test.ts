@@ -45,3 +45,14 @@ describe('invoiceRepository.insert', () => {
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 });
+
+describe('the invoice_lines checks', () => {
+  it('when a line has a negative unit price (which would lower the total of the others), then the database refuses the invoice', async () => {
+    const lines = [line(4, { unitPriceCents: 1000, quantity: 1, amountCents: 1000 }), line(5, { unitPriceCents: -400, quantity: 1, amountCents: -400 })];
+    const count = async () => (await harness.database.pool.query('SELECT count(*)::int AS n FROM invoices WHERE user_id = $1', [userId])).rows[0].n;
+    const before = await count();
+    const writing = harness.unitOfWork.transaction(({ invoices }) => invoices.insert({ accountId, userId, currency: 'USD', totalCents: 600, lines }));
+    await expect(writing).rejects.toMatchObject({ cause: { constraint: 'invoice_lines_unit_price_check' } });
+    expect(await count()).toBe(before);
+  });
+});

@@ -1,0 +1,1 @@
+ALTER TABLE "invoice_lines" ADD CONSTRAINT "invoice_lines_unit_price_check" CHECK ("invoice_lines"."unit_price_cents" >= 0);
