@@ -24,6 +24,7 @@ import { testVerifier } from './auth';
 import { migratedForAppRole } from './database';
 import { startProductHarness, type ProductHarness } from './product';
 import { testLogger } from './silent-logger';
+import { eventually } from './within';
 
 export const BILLING_MIGRATIONS = path.resolve('services/billing/data-access/migrations');
 
@@ -46,6 +47,12 @@ export interface BillingHarness {
   /** A Billing app whose own gRPC catalogue adapter (own breaker) calls Product's internal API at `grpcUrl`. */
   grpcApp(grpcUrl: string, catalog?: GrpcCatalogOptions): { app: Express; catalog: ProductCatalog };
   invoiceCount(): Promise<number>;
+  /**
+   * Starts `request` while the user's account is being closed (the close written in a transaction not yet committed,
+   * as `identity.user.deleted` does in its inbox transaction), waits until the request waits on that row, then
+   * commits the close; answers the request's outcome.
+   */
+  closingDuring<T>(userId: string, request: () => PromiseLike<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -78,6 +85,19 @@ export async function startBillingHarness(): Promise<BillingHarness> {
       return { app: createBillingApp({ logger: testLogger, unitOfWork, productCatalog, requireUser: verifyUser, ready: database.ping, started: () => true }), catalog: productCatalog };
     },
     invoiceCount: async () => (await database.db.$count(schema.invoices)) as number,
+    async closingDuring<T>(userId: string, request: () => PromiseLike<T>): Promise<T> {
+      let outcome: Promise<T> | undefined;
+      await database.db.transaction(async (tx) => {
+        await accountUseCases({ unitOfWork: billingUnitOfWork(tx) }).closeAccount(userId);
+        outcome = Promise.resolve(request());
+        outcome.catch(() => undefined); // awaited below, once the close has committed
+        await eventually('the request waiting on the account being closed', async () => {
+          const { rows } = await database.pool.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+          return rows.length > 0;
+        });
+      });
+      return outcome!;
+    },
     close: async () => {
       await Promise.all(catalogs.map((productCatalog) => productCatalog.close()));
       await database.close();

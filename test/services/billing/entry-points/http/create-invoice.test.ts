@@ -111,6 +111,15 @@ describe('POST /billing/invoices', () => {
     expect(await harness.invoiceCount()).toBe(before);
   });
 
+  it('when the account closes while the invoice is being written (identity.user.deleted in flight), then the close wins: 404 account-closed and no invoice', async () => {
+    const leaving = await loginAs();
+    await harness.accounts.openAccount(leaving.sub);
+    const before = await harness.invoiceCount();
+    const res = await harness.closingDuring(leaving.sub, () => create({ lines: [{ productId: widget.id, quantity: 1 }] }, leaving));
+    expect([res.status, res.body.type]).toEqual([404, 'urn:problem-type:platform:account-closed']);
+    expect(await harness.invoiceCount()).toBe(before);
+  });
+
   it.each([
     ['an unknown product', () => '7c4a8d09-ca37-4e3b-9a2d-00000000beef'],
     ['an inactive product', () => retired.id],

@@ -122,6 +122,17 @@ describe('POST /billing/invoices/{id}/pay', () => {
     expect(rows).toEqual([{ status: 'open' }]);
   });
 
+  it('when the account closes while the payment waits on it (identity.user.deleted in flight), then the close wins: 404 account-closed, the invoice stays open, no event', async () => {
+    const leaving = await loginAs();
+    await harness.accounts.openAccount(leaving.sub);
+    const invoice = await openInvoice(leaving);
+    const res = await harness.closingDuring(leaving.sub, () => pay(invoice.id, leaving));
+    expect([res.status, res.body.type]).toEqual([404, 'urn:problem-type:platform:account-closed']);
+    const { rows } = await harness.database.pool.query('SELECT status FROM invoices WHERE id = $1', [invoice.id]);
+    expect(rows).toEqual([{ status: 'open' }]);
+    expect(await eventsFor(invoice.id)).toEqual([]);
+  });
+
   it('when the transaction fails after the event was written, then payment and event roll back together', async () => {
     const broken = harness.app(productServer.url, {}, {
       events: (tx) => ({
