@@ -55,4 +55,9 @@ describe('the invoice_lines checks', () => {
     await expect(writing).rejects.toMatchObject({ cause: { constraint: 'invoice_lines_unit_price_check' } });
     expect(await count()).toBe(before);
   });
+
+  it('when the check was added to a running platform, then it scanned none of the lines already there (NOT VALID), as a scan holds an exclusive lock on the table', async () => {
+    const { rows } = await harness.database.pool.query("SELECT convalidated FROM pg_constraint WHERE conname = 'invoice_lines_unit_price_check'");
+    expect(rows).toEqual([{ convalidated: false }]);
+  });
 });
