@@ -51,6 +51,8 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_BODY_TIMEOUT_MS: env.positiveInt(30_000),
   /** Open connections per source address; the next one is answered 429 and closed. */
   GATEWAY_MAX_CONNECTIONS_PER_CLIENT: env.positiveInt(128),
+  /** How long answers may wait for a client that takes none of their bytes; its connection is cut after. */
+  GATEWAY_SEND_TIMEOUT_MS: env.positiveInt(10_000),
   /** Requests in flight per client address; the next one is answered 429. */
   GATEWAY_MAX_IN_FLIGHT_PER_CLIENT: env.positiveInt(64),
   /** Comma-separated origins allowed by CORS, or `*`. Empty: no CORS headers, no preflight answers. */

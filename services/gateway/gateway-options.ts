@@ -26,6 +26,8 @@ export interface GatewayOptions<P extends CachedPrincipal = CachedPrincipal> {
   readonly bodyTimeoutMs?: number;
   /** Open connections per source address. @default 128 */
   readonly maxConnectionsPerClient?: number;
+  /** How long bytes may wait for a client that takes none of them before its connection is cut. @default 10000 */
+  readonly sendTimeoutMs?: number;
   /** Requests in flight per client address. @default 64 */
   readonly maxInFlightPerClient?: number;
   /** Origins allowed by CORS, or `['*']`; empty or absent: CORS off. */

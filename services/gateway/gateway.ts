@@ -24,6 +24,7 @@ import { upstreamHeaders } from './headers';
 import { gatewayProblems } from './problem';
 import { readBody, rejectDeclaredOversize } from './request-body';
 import { compileRoutes, type GatewayRoute } from './routing';
+import { cutStalledReaders } from './stalled-readers';
 import type { CachedPrincipal } from './token-cache';
 import { Upstreams } from './upstream';
 import type { GatewayOptions } from './gateway-options';
@@ -36,7 +37,7 @@ export interface Gateway {
   readonly serverOptions: ServerOptions;
   /** Its body limit and its table's methods, for the server's own answers (no 100 Continue, a CONNECT's Allow). */
   readonly serverLimits: ProblemServerLimits;
-  /** Caps connections per client on a server built with `serverOptions` around `handler`. */
+  /** Caps connections per client, and cuts clients that stop reading, on a server built with `serverOptions` around `handler`. */
   attach(server: Server): void;
   /** A node:http server around the handler, attached, not yet listening (tests listen on port 0). */
   createServer(): Server;
@@ -136,7 +137,10 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
 
   const tableMethods = [...new Set(definitions.map((route) => route.method))].join(', ');
   const serverLimits = { maxBodyBytes: body.maxBytes, connectAllow: tableMethods };
-  const attach = (target: Server) => capConnections(target, connections, addresses, refused);
+  const attach = (target: Server) => {
+    capConnections(target, connections, addresses, refused);
+    cutStalledReaders(target, options.sendTimeoutMs ?? 10_000, logger);
+  };
 
   return {
     handler,

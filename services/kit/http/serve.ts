@@ -25,12 +25,20 @@ export interface RequestDeadlines {
   readonly bodyTimeoutMs: number;
 }
 
+/**
+ * How often to sweep the connections for a deadline of `deadlineMs`: a quarter of it, between 50 ms and 1 s, so a
+ * short deadline (a test's) is kept closely and a long one costs one sweep a second.
+ */
+export function checkingIntervalFor(deadlineMs: number): number {
+  return Math.max(50, Math.min(1_000, Math.floor(deadlineMs / 4)));
+}
+
 /** node:http options for these deadlines; node checks them every `connectionsCheckingInterval`, so that is kept short. */
 export function deadlineOptions(deadlines: RequestDeadlines): ServerOptions {
   return {
     headersTimeout: deadlines.headersTimeoutMs,
     requestTimeout: deadlines.headersTimeoutMs + deadlines.bodyTimeoutMs + 5_000,
-    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(deadlines.headersTimeoutMs / 4))),
+    connectionsCheckingInterval: checkingIntervalFor(deadlines.headersTimeoutMs),
   };
 }
 

@@ -1,0 +1,152 @@
+/**
+ * Clients that stop reading their answers, over real sockets from distinct loopback addresses: each is cut once
+ * its answers have waited the send deadline without a byte taken, which aborts their upstream requests; a client
+ * that reads a large answer slowly but steadily is not. The deadline is 1 s here; the default is 10 s.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, echo, socketFrom, startEchoUpstreams, startTestGateway, startUpstream, type TestServer, type Upstream, type Upstreams } from './support';
+
+/** Far more than the loopback's socket buffers hold (a few MiB each way), so a client that stops reading stalls the gateway. */
+const BIG = 32 * 1024 * 1024;
+const SEND_TIMEOUT_MS = 1_000;
+
+let upstreams: Upstreams;
+/** Product: a BIG answer for `?size=big`, written as fast as its socket takes it; the echo otherwise. */
+let product: Upstream;
+/** When each BIG answer ended: taken whole, or cut short (the gateway aborted its upstream request). */
+const bigAnswers = { finished: [] as number[], aborted: [] as number[] };
+const running: TestServer[] = [];
+const sockets: Socket[] = [];
+
+function sendBig(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BIG });
+  res.once('close', () => (res.writableFinished ? bigAnswers.finished : bigAnswers.aborted).push(Date.now()));
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  let sent = 0;
+  const pump = () => {
+    while (sent < BIG && !res.destroyed) {
+      sent += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+    res.end();
+  };
+  pump();
+}
+
+beforeAll(async () => {
+  upstreams = await startEchoUpstreams();
+  product = await startUpstream('product', (req, res, seen) => (seen.url.includes('size=big') ? sendBig(res) : echo('product')(req, res, seen)));
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await Promise.all(running.map((g) => g.close()));
+  await Promise.all([upstreams?.close(), product?.close()]);
+});
+
+async function gatewayWith(upstreamConnections: number): Promise<string> {
+  const gateway = await startTestGateway({
+    upstreams: { ...upstreams.urls, product: product.url },
+    throttleOverride: { rateLimit: 1e6, burstLimit: 1e6 },
+    sendTimeoutMs: SEND_TIMEOUT_MS,
+    upstreamConnections,
+  });
+  running.push(gateway);
+  return gateway.url;
+}
+
+/**
+ * A connection from `address` that sends `requests` and reads nothing until `readRest` (a paused socket does not
+ * see its end either, so whether it was cut is told by reading what is left: all of it, or less).
+ */
+async function neverReading(url: string, address: string, requests: number) {
+  const socket = await socketFrom(url, address);
+  sockets.push(socket);
+  socket.on('error', () => {});
+  const sentAt = Date.now();
+  socket.write('GET /products?size=big HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(requests));
+  /** Bytes read once reading starts, until the connection ends (or 3 s pass: it was not cut). */
+  const readRest = () =>
+    new Promise<number>((resolve) => {
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => (received += chunk.length));
+      socket.once('close', () => resolve(received));
+      setTimeout(() => resolve(received), 3_000).unref();
+    });
+  return { sentAt, readRest };
+}
+
+/** The aborted answers since `count`, once there are `expected` of them (none come without the deadline). */
+async function abortedSince(count: number, expected: number): Promise<number[]> {
+  await expect.poll(() => bigAnswers.aborted.length - count, { timeout: SEND_TIMEOUT_MS + 4_000 }).toBe(expected);
+  return bigAnswers.aborted.slice(count);
+}
+
+/** Reads a BIG answer from `address` in steps of 4 MiB with a pause of a quarter of the deadline between them. */
+async function readingSteadily(url: string, address: string): Promise<{ socket: Socket; bodyBytes: number }> {
+  const socket = await socketFrom(url, address);
+  sockets.push(socket);
+  let head = Buffer.alloc(0);
+  let bodyBytes = -1;
+  let sincePause = 0;
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('close', () => reject(new Error(`cut after ${bodyBytes} bytes of the body`)));
+    socket.on('data', (chunk: Buffer) => {
+      if (bodyBytes < 0) {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        bodyBytes = head.length - end - 4;
+      } else bodyBytes += chunk.length;
+      sincePause += chunk.length;
+      if (bodyBytes >= BIG) return resolve();
+      if (sincePause < 4 * 1024 * 1024) return;
+      sincePause = 0;
+      socket.pause();
+      setTimeout(() => socket.resume(), SEND_TIMEOUT_MS / 4);
+    });
+    socket.write('GET /products?size=big HTTP/1.1\r\nHost: x\r\n\r\n');
+  });
+  return { socket, bodyBytes };
+}
+
+describe('when one client stops reading a large answer while another reads its own slowly but steadily', () => {
+  it('then only the one that stopped loses its connection, after the send deadline, and its upstream request is aborted', async () => {
+    // Two connections to Product, one for each big answer: the normal client below waits for one of them.
+    const url = await gatewayWith(2);
+    const [aborted, finished] = [bigAnswers.aborted.length, bigAnswers.finished.length];
+    const stalled = await neverReading(url, '127.0.0.2', 1);
+    const steady = readingSteadily(url, '127.0.0.3');
+    const normal = await call(url, 'GET', '/products', { from: '127.0.0.4', signal: AbortSignal.timeout(5_000) });
+    expect(normal.status).toBe(200);
+    const [abortedAt = 0] = await abortedSince(aborted, 1);
+    expect(abortedAt - stalled.sentAt).toBeGreaterThanOrEqual(SEND_TIMEOUT_MS);
+    expect(await stalled.readRest()).toBeLessThan(BIG);
+    const read = await steady;
+    expect(read.bodyBytes).toBe(BIG);
+    expect(read.socket.destroyed).toBe(false);
+    expect(bigAnswers.aborted.length - aborted).toBe(1);
+    expect(bigAnswers.finished.length - finished).toBe(1);
+  }, 20_000);
+});
+
+describe('when clients on many addresses pipeline requests for large answers and read none', () => {
+  it('then each connection is cut after the send deadline, every upstream request they held is aborted, and other clients are served', async () => {
+    const url = await gatewayWith(128);
+    const aborted = bigAnswers.aborted.length;
+    // Four addresses, three answers each: one being written to its socket, two queued behind it, all holding Product.
+    const stalled = await Promise.all([2, 3, 4, 5].map((n) => neverReading(url, `127.0.1.${n}`, 3)));
+    const during = [];
+    for (let i = 0; i < 5; i++) during.push((await call(url, 'GET', '/products', { from: '127.0.1.9' })).status);
+    expect(during).toEqual([200, 200, 200, 200, 200]);
+    const abortedAt = await abortedSince(aborted, 12);
+    const sentAt = Math.min(...stalled.map((s) => s.sentAt));
+    for (const at of abortedAt) expect(at - sentAt).toBeGreaterThanOrEqual(SEND_TIMEOUT_MS);
+    // Cut: what the sockets still hold is read, and it is short of even the first whole answer.
+    for (const rest of await Promise.all(stalled.map((s) => s.readRest()))) expect(rest).toBeLessThan(BIG);
+    expect((await call(url, 'GET', '/products', { from: '127.0.1.2' })).status).toBe(200);
+  }, 20_000);
+});
