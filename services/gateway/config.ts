@@ -51,6 +51,11 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_BODY_TIMEOUT_MS: env.positiveInt(30_000),
   /** Open connections per source address; the next one is answered 429 and closed. */
   GATEWAY_MAX_CONNECTIONS_PER_CLIENT: env.positiveInt(128),
+  /**
+   * Open connections of all clients together; past it, new ones are closed unanswered. 512 and the three pools of
+   * 128 connections to the services stay within the common limit of 1024 open files.
+   */
+  GATEWAY_MAX_CONNECTIONS: env.positiveInt(512),
   /** How long answers may wait for a client that takes none of their bytes; its connection is cut after. */
   GATEWAY_SEND_TIMEOUT_MS: env.positiveInt(10_000),
   /** Requests in flight per client address; the next one is answered 429. */

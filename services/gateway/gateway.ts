@@ -15,7 +15,7 @@ import { Authorizer } from './authorizer';
 import { BodyBudget } from './body-budget';
 import { ConcurrencyCap } from './client-caps';
 import { ClientAddresses } from './client-address';
-import { capConnections } from './connections';
+import { capConnections, capTotalConnections } from './connections';
 import { CorsPolicy } from './cors';
 import { apiDocuments, DocsSite, DOCS_CSP } from './docs';
 import { EdgeLimits, type LimitOverrides } from './edge-limits';
@@ -37,7 +37,10 @@ export interface Gateway {
   readonly serverOptions: ServerOptions;
   /** Its body limit and its table's methods, for the server's own answers (no 100 Continue, a CONNECT's Allow). */
   readonly serverLimits: ProblemServerLimits;
-  /** Caps connections per client, and cuts clients that stop reading, on a server built with `serverOptions` around `handler`. */
+  /**
+   * Caps connections per client and in all, and cuts clients that stop reading, on a server built with
+   * `serverOptions` around `handler`.
+   */
   attach(server: Server): void;
   /** A node:http server around the handler, attached, not yet listening (tests listen on port 0). */
   createServer(): Server;
@@ -138,6 +141,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const tableMethods = [...new Set(definitions.map((route) => route.method))].join(', ');
   const serverLimits = { maxBodyBytes: body.maxBytes, connectAllow: tableMethods };
   const attach = (target: Server) => {
+    capTotalConnections(target, options.maxConnections ?? 512, logger);
     capConnections(target, connections, addresses, refused);
     cutStalledReaders(target, options.sendTimeoutMs ?? 10_000, logger);
   };

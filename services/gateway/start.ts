@@ -30,6 +30,7 @@ export function gatewayOptionsFromEnv(config: GatewayEnv, logger: Logger): Gatew
     headersTimeoutMs: config.GATEWAY_HEADERS_TIMEOUT_MS,
     bodyTimeoutMs: config.GATEWAY_BODY_TIMEOUT_MS,
     maxConnectionsPerClient: config.GATEWAY_MAX_CONNECTIONS_PER_CLIENT,
+    maxConnections: config.GATEWAY_MAX_CONNECTIONS,
     sendTimeoutMs: config.GATEWAY_SEND_TIMEOUT_MS,
     maxInFlightPerClient: config.GATEWAY_MAX_IN_FLIGHT_PER_CLIENT,
     corsOrigins: config.GATEWAY_CORS_ORIGINS,

@@ -19,6 +19,7 @@ describe('when only the Cognito settings are given', () => {
       GATEWAY_HEADERS_TIMEOUT_MS: 10_000,
       GATEWAY_BODY_TIMEOUT_MS: 30_000,
       GATEWAY_MAX_CONNECTIONS_PER_CLIENT: 128,
+      GATEWAY_MAX_CONNECTIONS: 512,
       GATEWAY_SEND_TIMEOUT_MS: 10_000,
       GATEWAY_MAX_IN_FLIGHT_PER_CLIENT: 64,
       IDENTITY_URL: 'http://127.0.0.1:3001',
@@ -32,7 +33,7 @@ describe('when only the Cognito settings are given', () => {
     expect(options.throttleOverride).toEqual({ rateLimit: undefined, burstLimit: undefined });
     expect(options.perClientOverride).toEqual({ rateLimit: undefined, burstLimit: undefined });
     expect(options.trustedProxies).toEqual([]);
-    expect(options).toMatchObject({ maxBodyBytes: 1_048_576, maxBufferedBytes: 67_108_864, sendTimeoutMs: 10_000 });
+    expect(options).toMatchObject({ maxBodyBytes: 1_048_576, maxBufferedBytes: 67_108_864, maxConnections: 512, sendTimeoutMs: 10_000 });
   });
 });
 
@@ -85,6 +86,7 @@ describe('when a variable is wrong', () => {
     'GATEWAY_BODY_TIMEOUT_MS',
     'GATEWAY_SEND_TIMEOUT_MS',
     'GATEWAY_MAX_CONNECTIONS_PER_CLIENT',
+    'GATEWAY_MAX_CONNECTIONS',
     'GATEWAY_MAX_IN_FLIGHT_PER_CLIENT',
   ])(
     'then %s of 0 stops startup naming it',
