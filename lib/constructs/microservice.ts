@@ -210,6 +210,12 @@ export class Microservice extends Construct {
     });
     // Migrated first: a release's tasks start only on the schema it needs.
     this.service.node.addDependency(props.migratedBy);
+    // On the whole cluster, so also on the capacity provider association that an aspect adds to it at synthesis:
+    // nothing else orders the two. CloudFormation could create the service before FARGATE(_SPOT) is associated
+    // ("not associated with the cluster"), and a cdk destroy removed the association while the service still ran
+    // ("The specified capacity provider is in use and cannot be removed"), leaving the stack DELETE_FAILED.
+    // The L1 only: its scaling resources already follow the service.
+    (this.service.node.defaultChild as CfnService).node.addDependency(props.cluster);
     if (exposed) this.serviceConnectUrl = `http://${exposed}`;
     if (grpcName) this.grpcUrl = `http://${grpcName}:${props.grpcPort}`;
     Validations.of(this.service).acknowledge({

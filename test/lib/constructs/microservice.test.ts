@@ -278,6 +278,16 @@ describe('Microservice', () => {
     });
   });
 
+  it.each([true, false])('when the stack is created or destroyed (spot %s), then the service comes after the cluster\'s capacity provider association and goes before it', (spot) => {
+    const template = build({ spot }).template();
+    const associations = Object.keys(resourcesOf(template, 'AWS::ECS::ClusterCapacityProviderAssociations'));
+    expect(associations).toHaveLength(1);
+    const [service] = Object.values(resourcesOf(template, 'AWS::ECS::Service')) as { DependsOn?: string[] }[];
+    // Without it CloudFormation removes the association while the service still runs on FARGATE(_SPOT): "The
+    // specified capacity provider is in use and cannot be removed", and a cdk destroy ends DELETE_FAILED.
+    expect(service?.DependsOn).toContain(associations[0]);
+  });
+
   it('when given a long drain, a secret-looking variable or no paths, then it refuses, naming what it got', () => {
     expect(() => build({ deregistrationDelay: Duration.seconds(31) })).toThrow(/at most 30 seconds; got 31/);
     expect(() => build({ environment: { DB_PASSWORD: 'x' } })).toThrow(/DB_PASSWORD look like secrets/);
