@@ -1,5 +1,5 @@
 import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
@@ -131,18 +131,31 @@ export class PostgresDatabase extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // The function reads and changes the master password, as the provisioning step reads it, so it gets the same
+    // narrow egress: HTTPS (Secrets Manager's public endpoint, whose addresses are not fixed, or an interface
+    // endpoint) and the database's port, added below. The group CDK makes by default lets it send anything anywhere.
+    const rotationSecurityGroup = new SecurityGroup(this, 'RotationSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Secret rotation function: HTTPS out, and the database port',
+      allowAllOutbound: false,
+    });
+    rotationSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'Secrets Manager (HTTPS)');
     const rotation = HostedRotation.postgreSqlSingleUser({
       functionName,
       vpc: props.vpc,
       // The rotation function calls the Secrets Manager API, so it needs egress; the database does not.
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [rotationSecurityGroup],
     });
     const schedule = this.secret.addRotationSchedule('Rotation', {
       hostedRotation: rotation,
       automaticallyAfter: Duration.days(props.rotationDays),
     });
     (schedule.node.defaultChild as CfnResource).addResourceDependency(rotationLogs.node.defaultChild as CfnResource);
+    // Ingress on the database's group and, the function's group allowing no other egress, egress to it. The first
+    // rotation starts as the schedule is made, so the schedule waits for both rules.
     this.instance.connections.allowDefaultPortFrom(rotation, 'Secret rotation function');
+    schedule.node.addDependency(rotationSecurityGroup, this.instance.connections.securityGroups[0]!);
 
     this.provisioner = new DatabaseProvisioner(this, 'Provisioner', {
       vpc: props.vpc,

@@ -111,6 +111,32 @@ describe('PostgresDatabase', () => {
     });
   });
 
+  it('when deployed, then the rotation function, which reads and changes the master password, may send only HTTPS (Secrets Manager) and to the database\'s port on its group', () => {
+    const resources = build().template().toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    const schedule = Object.values(resources).find((r) => r.Type === 'AWS::SecretsManager::RotationSchedule')!;
+    const groups = (schedule.Properties.HostedRotationLambda as { VpcSecurityGroupIds: string }).VpcSecurityGroupIds;
+    // The hosted rotation takes its groups as one comma-separated string: here a single group's id.
+    const [groupId] = JSON.stringify(groups).match(/"Fn::GetAtt":\["([^"]+)","GroupId"\]/)!.slice(1);
+    expect(JSON.stringify(groups).match(/GroupId/g)).toHaveLength(1);
+    expect(resources[groupId!]?.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: 'Secrets Manager (HTTPS)' }]);
+    const own = Object.values(resources).filter((r) => r.Type === 'AWS::EC2::SecurityGroupEgress' && JSON.stringify(r.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [groupId, 'GroupId'] }));
+    expect(own.map((rule) => rule.Properties)).toEqual([{
+      GroupId: { 'Fn::GetAtt': [groupId, 'GroupId'] },
+      IpProtocol: 'tcp',
+      DestinationSecurityGroupId: { 'Fn::GetAtt': [expect.stringMatching(/^DbInstanceSecurityGroup/), 'GroupId'] },
+      FromPort: { 'Fn::GetAtt': [expect.stringMatching(/^DbInstance/), 'Endpoint.Port'] },
+      ToPort: { 'Fn::GetAtt': [expect.stringMatching(/^DbInstance/), 'Endpoint.Port'] },
+      Description: expect.any(String),
+    }]);
+    // The first rotation starts as the schedule is made: after both rules, or it could not reach the database.
+    const ruleIds = Object.entries(resources)
+      .filter(([, r]) => r.Type.startsWith('AWS::EC2::SecurityGroupE') || r.Type === 'AWS::EC2::SecurityGroupIngress')
+      .filter(([, r]) => JSON.stringify(r.Properties).includes(`"${groupId}"`))
+      .map(([id]) => id);
+    expect(ruleIds).toHaveLength(2);
+    expect((schedule as { DependsOn?: string[] }).DependsOn).toEqual(expect.arrayContaining(ruleIds));
+  });
+
   it('when given the default port, no backups or a bad identifier, then it refuses, naming what it got', () => {
     expect(() => build({ port: 5432 })).toThrow(/port must not be the default 5432/);
     expect(() => build({ backupRetentionDays: 0 })).toThrow(/backupRetentionDays must be at least 1; got 0/);
