@@ -20,6 +20,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DatabaseEventAlert } from './database-event-alert';
 import { RotationFailureAlert } from './rotation-failure-alert';
 
 /** What the dashboard and the alarms read from the API. */
@@ -109,6 +110,8 @@ export class Observability extends Construct {
   public readonly alarms: readonly Alarm[];
   /** The rule that pages on a failed secret rotation, when `rotatedSecrets` are given. */
   public readonly rotationFailures?: RotationFailureAlert;
+  /** RDS's own events (failover, failure, restart, storage exhausted) for the databases, when there are any. */
+  public readonly databaseEvents?: DatabaseEventAlert;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -146,6 +149,9 @@ export class Observability extends Construct {
     );
     if (props.rotatedSecrets) {
       this.rotationFailures = new RotationFailureAlert(this, 'SecretRotation', { name: props.name, secrets: props.rotatedSecrets, topic: this.alertsTopic });
+    }
+    if (props.databases.length > 0) {
+      this.databaseEvents = new DatabaseEventAlert(this, 'DatabaseEvents', { instances: props.databases.map((db) => db.instance), topic: this.alertsTopic });
     }
     if (props.alarmEmail) this.alertsTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     else if (props.warnWithoutSubscriber) {

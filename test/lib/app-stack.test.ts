@@ -186,6 +186,24 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
       },
     });
   });
+
+  it('when any of the data stack\'s instances fails over, fails, restarts or runs out of storage, then RDS pages the alerts topic, which admits it', () => {
+    const outputs = synthesized[stage].dataTemplate.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const instances = Object.keys(resourcesOf(synthesized[stage].dataTemplate, 'AWS::RDS::DBInstance'));
+    expect(instances).toHaveLength(stage === 'prod' ? 3 : 1);
+    const subscriptions = Object.values(resourcesOf(template(), 'AWS::RDS::EventSubscription'));
+    expect(subscriptions).toHaveLength(1);
+    const sources = (subscriptions[0]!.Properties?.SourceIds as { 'Fn::GetStackOutput': { OutputName: string } }[])
+      .map(({ 'Fn::GetStackOutput': output }) => outputs[output.OutputName]?.Value);
+    expect(sources).toEqual(expect.arrayContaining(instances.map((id) => ({ Ref: id }))));
+    expect(sources).toHaveLength(instances.length);
+    const alerts = Object.keys(resourcesOf(template(), 'AWS::SNS::Topic')).find((id) => id.startsWith('ObservabilityAlerts'))!;
+    expect(subscriptions[0]!.Properties).toMatchObject({ SnsTopicArn: { Ref: alerts }, SourceType: 'db-instance', Enabled: true });
+    template().hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: alerts }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'events.rds.amazonaws.com' }, Action: 'sns:Publish' })]) },
+    });
+  });
 });
 
 describe('app stack: stage differences', () => {

@@ -77,7 +77,7 @@ describe('Observability', () => {
   it('when an alarm fires, then CloudWatch may publish to the alerts topic (its TLS policy replaced the default one), for this account\'s alarms only', () => {
     const [policy] = Object.values(resourcesOf(template, 'AWS::SNS::TopicPolicy'));
     const statements = (policy?.Properties?.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
-    const allow = statements.filter((statement) => statement.Effect === 'Allow');
+    const allow = statements.filter((statement) => statement.Effect === 'Allow' && JSON.stringify(statement.Principal).includes('cloudwatch'));
     expect(allow).toEqual([
       expect.objectContaining({
         Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -86,6 +86,14 @@ describe('Observability', () => {
       }),
     ]);
     expect(JSON.stringify(allow[0]!.Condition)).toContain(':alarm:*');
+  });
+
+  it('when a database fails over, fails, restarts or runs out of storage, then RDS\'s own event pages the alerts topic (no metric shows these)', () => {
+    const subscriptions = Object.values(resourcesOf(template, 'AWS::RDS::EventSubscription'));
+    expect(subscriptions.map((subscription) => subscription.Properties)).toEqual([
+      expect.objectContaining({ SourceType: 'db-instance', SourceIds: ['db'], EventCategories: ['availability', 'failover', 'failure', 'low storage'] }),
+    ]);
+    expect(JSON.stringify(subscriptions[0]!.Properties?.SnsTopicArn)).toMatch(/ObservabilityAlerts/);
   });
 
   it('when no one is subscribed and the stage asks for a warning (prod), then synthesis warns, naming -c alarmEmail; with an e-mail it does not', () => {
