@@ -5,7 +5,8 @@
  * so each service may run twice its maxCapacity. Each task opens up to DATABASE_POOL_MAX connections, plus two
  * for the outbox relay and inbox pruning when the service is on the bus. RDS sets max_connections to
  * LEAST(DBInstanceClassMemory / 9531392, 5000); DBInstanceClassMemory is the class's memory less what RDS keeps
- * for the OS, read here as 85 % of it to stay on the safe side. A few connections stay reserved (superusers,
+ * for the OS and its own processes, read here as 300 MiB less: that gives 79 on a 1 GiB class, under the 81 to 87
+ * that `SHOW max_connections` is reported to answer there (a fixed share such as 85 % gave 95, above them). A few connections stay reserved (superusers,
  * the rotation function, an operator's psql), and the budget keeps 20 % headroom beyond that. The deploy's steps
  * hold one connection per database on the instance while they run, one after the other: the provisioning
  * (lib/constructs/database-provisioner.ts, data stack), then the migrations (lib/constructs/database-migrations.ts,
@@ -14,6 +15,7 @@
 import { consumedBy, producedBy } from '../services/contracts/events';
 import { BUS_DATABASE_CONNECTIONS } from '../services/contracts/service-env';
 import { SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
+import { DEPLOY_MAX_HEALTHY_PERCENT } from './constructs/microservice';
 import type { StageSettings } from './stages';
 
 const INSTANCE_MEMORY_GIB: Readonly<Record<string, number>> = {
@@ -21,11 +23,13 @@ const INSTANCE_MEMORY_GIB: Readonly<Record<string, number>> = {
   'm7g.large': 8, 'm7g.xlarge': 16, 'r7g.large': 16, 'r7g.xlarge': 32,
 };
 const BYTES_PER_CONNECTION = 9_531_392;
+/** What DBInstanceClassMemory leaves out of the class's memory, on the safe side (see above). */
+const RDS_RESERVED_BYTES = 300 * 2 ** 20;
 /** superuser_reserved_connections (3), the rotation function, an operator's session or two. */
 const RESERVED = 6;
 const HEADROOM = 0.8;
-/** ECS's maximumPercent during a deploy (lib/constructs/microservice.ts). */
-const DEPLOY_FACTOR = 2;
+/** ECS's maximumPercent during a deploy, as a factor. */
+const DEPLOY_FACTOR = DEPLOY_MAX_HEALTHY_PERCENT / 100;
 /**
  * The provisioning (services/kit/db/provision.ts: databases side by side, one connection each) or the migration
  * step (one connection per database); never both at once, since the data stack deploys before the app stack.
@@ -40,7 +44,7 @@ export function instanceMemoryBytes(instanceType: string): number {
 }
 
 export function maxConnections(instanceType: string): number {
-  return Math.min(Math.floor((instanceMemoryBytes(instanceType) * 0.85) / BYTES_PER_CONNECTION), 5000);
+  return Math.min(Math.floor((instanceMemoryBytes(instanceType) - RDS_RESERVED_BYTES) / BYTES_PER_CONNECTION), 5000);
 }
 
 export interface ConnectionBudget {

@@ -121,7 +121,8 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
       requestsPerTarget: 500,
       spot: true,
       deregistrationDelaySeconds: 10,
-      databasePoolMax: 3,
+      // Two: three services of up to 2 tasks each, doubled during a deploy, share one t4g.micro (about 80 connections).
+      databasePoolMax: 2,
       logLevel: 'debug',
     },
     containerInsights: false,

@@ -33,6 +33,9 @@ import { serverFaultAlarm, serverFaultAlarmName } from './server-fault-alarm';
 
 /** Every service listens on this port inside its task; the ALB and Service Connect reach it there. */
 export const CONTAINER_PORT = 3000;
+
+/** A deploy starts the new tasks beside the old ones: up to twice the count (lib/connection-budget.ts counts on it). */
+export const DEPLOY_MAX_HEALTHY_PERCENT = 200;
 /** The ALB allows at most five values in one rule's conditions. */
 const PATTERNS_PER_RULE = 5;
 const SECRET_LOOKING = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL/i;
@@ -193,7 +196,7 @@ export class Microservice extends Construct {
       // New tasks must pass the ALB health check (schema checked) before old ones stop;
       // a deployment whose tasks never get healthy is rolled back to the last good task definition.
       minHealthyPercent: 100,
-      maxHealthyPercent: 200,
+      maxHealthyPercent: DEPLOY_MAX_HEALTHY_PERCENT,
       circuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriod: readyWithin,
       ...(props.serviceConnect
