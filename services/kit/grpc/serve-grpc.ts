@@ -3,13 +3,14 @@
  * its own, in cleartext with prior knowledge (h2c), the way Service Connect's Envoy and Connect's Node clients
  * speak it. It sits beside a service's public HTTP server and is never routed by the edge.
  */
-import { createServer, type Http2Server, type Http2ServerRequest, type ServerHttp2Session } from 'node:http2';
+import { createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Logger } from '../logger';
 import { answerByDeadline } from './answer-by-deadline';
 import { logCalls } from './log-calls';
+import { refuseUnusableAuthority } from './request-checks';
 
 export interface GrpcServeOptions {
   readonly port: number;
@@ -68,7 +69,8 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
     maxTimeoutMs,
     shutdownSignal: shutdown.signal,
   });
-  const handler = (req: Http2ServerRequest, res: Parameters<typeof connect>[1]) => {
+  const handler = (req: Http2ServerRequest, res: Http2ServerResponse) => {
+    if (refuseUnusableAuthority(req, res)) return;
     capDeadline(req, maxTimeoutMs);
     connect(req, res);
   };
