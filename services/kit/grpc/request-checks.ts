@@ -1,9 +1,10 @@
 /**
- * What connect-node reads from a request before its own error handling starts, checked first. A request that fails
- * here is the caller's mistake, answered as such: never an exception out of the server's event, which ends the
- * process, and never INTERNAL.
+ * Requests connect-es fails as if the server were at fault (an exception out of the stream's event, which ends the
+ * process; INTERNAL), checked before it reads them and answered as the caller's mistake they are.
  */
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { base64Decode } from '@bufbuild/protobuf/wire';
+import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 
 /**
  * connect-node builds each call's URL from the authority (`:authority`, else `Host`) synchronously, outside any
@@ -16,4 +17,20 @@ export function refuseUnusableAuthority(req: Http2ServerRequest, res: Http2Serve
   res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
   res.end('The :authority (or Host) is not a host name or address with an optional port.');
   return true;
+}
+
+/**
+ * A Connect GET carries its message in the query (`?encoding=proto&base64=1&message=…`). connect-es decodes it
+ * with a plain Error for text that is not base64, which it answers INTERNAL "internal error" (HTTP 500) before any
+ * interceptor runs, so with no log line either. Connect's request gate: after the headers, before any message.
+ */
+export function checkQueryMessage(context: HandlerContext): void {
+  if (context.requestMethod !== 'GET') return;
+  const query = new URL(context.url).searchParams;
+  if (query.get('base64') !== '1') return;
+  try {
+    base64Decode(query.get('message') ?? '');
+  } catch {
+    throw new ConnectError('The message query parameter is not base64.', Code.InvalidArgument);
+  }
 }

@@ -10,7 +10,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Logger } from '../logger';
 import { answerByDeadline } from './answer-by-deadline';
 import { logCalls } from './log-calls';
-import { refuseUnusableAuthority } from './request-checks';
+import { checkQueryMessage, refuseUnusableAuthority } from './request-checks';
 
 export interface GrpcServeOptions {
   readonly port: number;
@@ -68,6 +68,7 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
     acceptCompression: [],
     maxTimeoutMs,
     shutdownSignal: shutdown.signal,
+    requestGate: checkQueryMessage,
   });
   const handler = (req: Http2ServerRequest, res: Http2ServerResponse) => {
     if (refuseUnusableAuthority(req, res)) return;

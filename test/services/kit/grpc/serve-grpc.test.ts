@@ -7,6 +7,7 @@ import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Health } from '../../../../services/contracts/grpc/gen/grpc/health/v1/health_pb';
+import { ProductCatalog } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
 import { testLogger } from '../../../support/silent-logger';
 
@@ -18,28 +19,37 @@ beforeAll(async () => {
     host: '127.0.0.1',
     logger: testLogger,
     routes: (router) =>
-      router.service(Health, {
-        check: () => ({ status: 1 }),
-        async *watch() {},
-      }),
+      router
+        .service(Health, {
+          check: () => ({ status: 1 }),
+          async *watch() {},
+        })
+        // A method with no side effects, which the Connect protocol also takes as a GET.
+        .service(ProductCatalog, { getPrices: (req) => ({ missingProductIds: req.productIds }) }),
   });
 });
 afterAll(() => server?.close());
 
-/** One Connect-protocol Check, sent with the given `:authority`; its HTTP status and body. */
-function checkWithAuthority(authority: string): Promise<{ status: number; body: string }> {
+/** One request on a connection of its own (the server speaks h2c only); its HTTP status and body. */
+function send(headers: Record<string, string>, body?: string): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const session = connectHttp2(server.url);
     session.on('error', reject);
-    const stream = session.request({ ':method': 'POST', ':path': '/grpc.health.v1.Health/Check', ':authority': authority, 'content-type': 'application/json' });
+    const stream = session.request(headers);
     let status = 0;
-    let body = '';
-    stream.on('response', (headers) => (status = Number(headers[':status'])));
-    stream.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    stream.on('end', () => (session.close(), resolve({ status, body })));
+    const chunks: Buffer[] = [];
+    stream.on('response', (answer) => (status = Number(answer[':status'])));
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => (session.close(), resolve({ status, body: Buffer.concat(chunks) })));
     stream.on('error', (error) => (session.close(), reject(error)));
-    stream.end('{}');
+    stream.end(body);
   });
+}
+
+/** One Connect-protocol Check, sent with the given `:authority`. */
+async function checkWithAuthority(authority: string): Promise<{ status: number; body: string }> {
+  const answer = await send({ ':method': 'POST', ':path': '/grpc.health.v1.Health/Check', ':authority': authority, 'content-type': 'application/json' }, '{}');
+  return { status: answer.status, body: answer.body.toString() };
 }
 
 describe('serveGrpc, when a request names an authority', () => {
@@ -56,5 +66,25 @@ describe('serveGrpc, when a request names an authority', () => {
 
   it('when it is a host and port, then the call is served', async () => {
     expect(await checkWithAuthority('product-grpc:3012')).toEqual({ status: 200, body: '{"status":"SERVING"}' });
+  });
+});
+
+describe('serveGrpc, when a Connect GET carries its message in the query', () => {
+  const get = (query: string) => send({ ':method': 'GET', ':path': `/platform.product.v1.ProductCatalog/GetPrices?connect=v1&encoding=proto&${query}` });
+
+  it.each([['characters base64 has not', '***'], ['one character too many', 'CgFhY']])(
+    'when the base64 message has %s, then it answers 400 invalid_argument naming the message, not 500 internal',
+    async (_what, message) => {
+      const answer = await get(`base64=1&message=${message}`);
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body.toString())).toEqual({ code: 'invalid_argument', message: 'The message query parameter is not base64.' });
+    },
+  );
+
+  it('when the message is base64 (url-safe, unpadded) protobuf, then the call is served', async () => {
+    // GetPricesRequest { product_ids: ["a"] }: field 1, length 1, "a".
+    const answer = await get('base64=1&message=CgFh');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual(Buffer.from([0x12, 1, 0x61]));
   });
 });
