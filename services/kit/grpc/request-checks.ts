@@ -1,8 +1,8 @@
 /**
  * Requests connect-es fails as if the server were at fault (an exception out of the stream's event, which ends the
- * process; INTERNAL), checked before it reads them and answered as the caller's mistake they are.
+ * process; INTERNAL) or waits on for ever, checked before it reads them and ended as the caller's mistake they are.
  */
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { base64Decode } from '@bufbuild/protobuf/wire';
 import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 
@@ -33,4 +33,18 @@ export function checkQueryMessage(context: HandlerContext): void {
   } catch {
     throw new ConnectError('The message query parameter is not base64.', Code.InvalidArgument);
   }
+}
+
+/**
+ * A call's request must arrive whole (its message and the end of its stream) within `ms`. connect-es waits for it
+ * as long as bytes keep coming, and the idle timeout ends only a connection that sends nothing: a caller sending a
+ * byte every 30 s held a stream for days, 128 per connection and any number of connections. The HTTP servers
+ * bound a request's body the same way (kit/http/serve.ts, the gateway's GATEWAY_BODY_TIMEOUT_MS).
+ */
+export function limitRequestTime(req: Http2ServerRequest, res: Http2ServerResponse, ms: number): void {
+  const timer = setTimeout(() => res.stream.close(constants.NGHTTP2_CANCEL), ms);
+  const done = () => clearTimeout(timer);
+  // 'end' once connect-es has read the whole request; 'close' once the stream is over, whether or not it was read.
+  req.once('end', done);
+  res.once('close', done);
 }

@@ -10,7 +10,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Logger } from '../logger';
 import { answerByDeadline } from './answer-by-deadline';
 import { logCalls } from './log-calls';
-import { checkQueryMessage, refuseUnusableAuthority } from './request-checks';
+import { checkQueryMessage, limitRequestTime, refuseUnusableAuthority } from './request-checks';
 
 export interface GrpcServeOptions {
   readonly port: number;
@@ -24,6 +24,8 @@ export interface GrpcServeOptions {
   readonly maxTimeoutMs?: number;
   /** A connection with no traffic this long is closed; a client opens a new one. @default 65000 */
   readonly idleTimeoutMs?: number;
+  /** How long a call's request may take to arrive whole; then its stream is reset (CANCEL). @default 10000 */
+  readonly requestTimeoutMs?: number;
   /** How long in-flight calls may run once closing starts before their connections are cut. @default 10000 */
   readonly shutdownTimeoutMs?: number;
 }
@@ -57,6 +59,7 @@ function capDeadline(req: Http2ServerRequest, maxTimeoutMs: number): void {
 export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcServer> {
   const shutdown = new AbortController();
   const maxTimeoutMs = options.maxTimeoutMs ?? 30_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
   const connect = connectNodeAdapter({
     routes: options.routes,
     // Outermost first: the log line records the code the deadline produced.
@@ -73,6 +76,7 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
   const handler = (req: Http2ServerRequest, res: Http2ServerResponse) => {
     if (refuseUnusableAuthority(req, res)) return;
     capDeadline(req, maxTimeoutMs);
+    limitRequestTime(req, res, requestTimeoutMs);
     connect(req, res);
   };
   const server = createServer(SESSION_LIMITS, handler);

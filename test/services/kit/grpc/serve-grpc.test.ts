@@ -2,7 +2,8 @@
  * The internal RPC server against requests connect-node cannot take as they come: each is answered as the caller's
  * mistake, and the process (here, the test's own) keeps serving.
  */
-import { connect as connectHttp2 } from 'node:http2';
+import { connect as connectHttp2, constants } from 'node:http2';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,5 +87,45 @@ describe('serveGrpc, when a Connect GET carries its message in the query', () =>
     const answer = await get('base64=1&message=CgFh');
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual(Buffer.from([0x12, 1, 0x61]));
+  });
+});
+
+describe('serveGrpc, when a call\'s request is slow to arrive', () => {
+  let slow: RunningGrpcServer;
+  beforeAll(async () => {
+    slow = await serveGrpc({
+      port: 0,
+      host: '127.0.0.1',
+      logger: testLogger,
+      requestTimeoutMs: 500,
+      routes: (router) =>
+        router.service(Health, {
+          check: async () => (await sleep(800), { status: 1 }),
+          async *watch() {},
+        }),
+    });
+  });
+  afterAll(() => slow?.close());
+
+  it('when its bytes trickle in past the limit, each before the idle timeout, then the stream is reset (CANCEL)', async () => {
+    const session = connectHttp2(slow.url);
+    session.on('error', () => {});
+    const stream = session.request({ ':method': 'POST', ':path': '/grpc.health.v1.Health/Check', 'content-type': 'application/json' });
+    stream.on('error', () => {});
+    stream.write('{');
+    const trickle = setInterval(() => stream.closed || stream.write(' '), 100);
+    const closed = new Promise<number>((resolve) => stream.on('close', () => resolve(stream.rstCode ?? -1)));
+    try {
+      // Bounded: without the limit the stream would stay open as long as the trickle goes on.
+      expect(await Promise.race([closed, sleep(5_000, 'still open after 5 s')])).toBe(constants.NGHTTP2_CANCEL);
+    } finally {
+      clearInterval(trickle);
+      session.destroy();
+    }
+  });
+
+  it('when the request arrives at once and the answer takes longer than the limit, then it is answered', async () => {
+    const health = createClient(Health, createGrpcTransport({ baseUrl: slow.url }));
+    expect((await health.check({ service: '' }, { timeoutMs: 5_000 })).status).toBe(1);
   });
 });
