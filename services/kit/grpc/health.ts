@@ -15,16 +15,32 @@ export interface GrpcHealthOptions {
   readonly services: readonly string[];
   /** How often Watch re-checks. @default 5000 */
   readonly watchIntervalMs?: number;
+  /** How long one readiness answer serves every Check and Watch. @default the smaller of 1000 and watchIntervalMs */
+  readonly readyFreshMs?: number;
+}
+
+/**
+ * One readiness check at a time, its answer shared while fresh: a caller with many watches or checks open (127 a
+ * connection, any number of connections on the internal port) costs the database one query per `freshMs`, not one
+ * per call. A check still running is shared too, so a database that hangs holds one probe, not one per caller.
+ */
+function sharedReadiness(ready: () => Promise<boolean>, freshMs: number): () => Promise<boolean> {
+  let last: { readonly at: number; readonly answer: Promise<boolean> } | undefined;
+  return () => {
+    const now = performance.now();
+    if (!last || now - last.at >= freshMs) last = { at: now, answer: ready().catch(() => false) };
+    return last.answer;
+  };
 }
 
 export function grpcHealth(router: ConnectRouter, options: GrpcHealthOptions): void {
   const known = new Set(['', ...options.services]);
+  const interval = options.watchIntervalMs ?? 5_000;
+  const ready = sharedReadiness(options.ready, options.readyFreshMs ?? Math.min(1_000, interval));
   const status = async (service: string) => {
     if (!known.has(service)) throw new ConnectError(`unknown service "${service.slice(0, 200)}"`, Code.NotFound);
-    const ready = await options.ready().catch(() => false);
-    return ready ? Status.SERVING : Status.NOT_SERVING;
+    return (await ready()) ? Status.SERVING : Status.NOT_SERVING;
   };
-  const interval = options.watchIntervalMs ?? 5_000;
   router.service(Health, {
     check: async (req) => create(HealthCheckResponseSchema, { status: await status(req.service) }),
     // Sends the status at once, then again only when it changes, until the caller goes away.

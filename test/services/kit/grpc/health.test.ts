@@ -51,3 +51,43 @@ describe('grpc.health.v1 Watch', () => {
     expect(listeners).toBeLessThan(5);
   });
 });
+
+describe('grpc.health.v1 on a busy internal port', () => {
+  it('when many checks and watches arrive together, then they share one readiness check instead of a database query each', async () => {
+    let checks = 0;
+    const ready = async () => {
+      checks++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return true;
+    };
+    const transport = createRouterTransport((router) => grpcHealth(router, { ready, services: [], watchIntervalMs: 60_000, readyFreshMs: 60_000 }));
+    const health = createClient(Health, transport);
+    const stop = new AbortController();
+    const firstOfWatch = async () => {
+      for await (const answer of health.watch({ service: '' }, { signal: stop.signal })) return answer.status;
+      return undefined;
+    };
+    const answers = await Promise.all([
+      ...Array.from({ length: 100 }, async () => (await health.check({ service: '' })).status),
+      ...Array.from({ length: 50 }, firstOfWatch),
+    ]);
+    stop.abort();
+    expect(answers.every((status) => status === Status.SERVING)).toBe(true);
+    expect(checks).toBe(1);
+  });
+
+  it('when the shared answer is older than readyFreshMs, then the next call checks again and sees the change', async () => {
+    let isReady = true;
+    let checks = 0;
+    const transport = createRouterTransport((router) =>
+      grpcHealth(router, { ready: async () => (checks++, isReady), services: [], readyFreshMs: 500 }),
+    );
+    const health = createClient(Health, transport);
+    expect((await health.check({ service: '' })).status).toBe(Status.SERVING);
+    isReady = false;
+    expect((await health.check({ service: '' })).status).toBe(Status.SERVING); // still fresh
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await health.check({ service: '' })).status).toBe(Status.NOT_SERVING);
+    expect(checks).toBe(2);
+  });
+});
