@@ -10,8 +10,16 @@ import { parseTrustedProxies } from './client-address';
 /** Where a service listens offline by default. */
 const localUrl = (name: ServiceName) => `http://127.0.0.1:${SERVICES[name].port}`;
 
-/** A non-negative number; an empty string counts as unset, not as 0 (which would block every request). */
-const limit = () => z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().min(0).optional());
+/**
+ * A throttle limit, written as the other numbers are (env.port, env.positiveInt): a plain coercion read `0x10` as
+ * 16, `1e3` as 1000 and ` +5` as 5, limits nobody typed. A rate may have a decimal part (the table's own account
+ * rate is 0.2/s); a burst is a whole number of requests, as API Gateway's is. 0 is allowed and blocks every
+ * request; an empty string counts as unset, not as 0.
+ */
+const limit = (pattern: RegExp, message: string) =>
+  z.preprocess((value) => (value === '' ? undefined : value), z.string().regex(pattern, message).transform(Number).pipe(z.number()).optional());
+const rateLimit = () => limit(/^\d+(\.\d+)?$/, 'must be requests per second, digits with an optional decimal part (e.g. 50 or 0.5)');
+const burstLimit = () => limit(/^\d+$/, 'must be a whole number of requests, digits only');
 
 /** `a,b , c` → ['a','b','c']; empty entries dropped. */
 const csv = () =>
@@ -30,13 +38,13 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: env.logLevel(),
   /** Requests per second; when set, replaces the stage default and every rate of the table (route, client, account). */
-  GATEWAY_RATE_LIMIT: limit(),
+  GATEWAY_RATE_LIMIT: rateLimit(),
   /** Bucket size; when set, replaces the stage default and every burst of the table (route, client, account). */
-  GATEWAY_BURST_LIMIT: limit(),
+  GATEWAY_BURST_LIMIT: burstLimit(),
   /** When set, replaces every per-client rate of the table (per source address, per token subject). */
-  GATEWAY_PER_CLIENT_RATE_LIMIT: limit(),
+  GATEWAY_PER_CLIENT_RATE_LIMIT: rateLimit(),
   /** When set, replaces every per-client burst; with only the rate set, one second's worth of it. */
-  GATEWAY_PER_CLIENT_BURST_LIMIT: limit(),
+  GATEWAY_PER_CLIENT_BURST_LIMIT: burstLimit(),
   /** Proxies (addresses or CIDR blocks) whose X-Forwarded-For is believed. Empty: the header is never read. */
   GATEWAY_TRUSTED_PROXIES: csv().superRefine((entries, context) => {
     try {

@@ -43,6 +43,13 @@ describe('when the throttle variables are set', () => {
     expect(gatewayOptionsFromEnv(config, testLogger).throttleOverride).toEqual({ rateLimit: 50, burstLimit: undefined });
   });
 
+  it('then a rate may have a decimal part and a burst is a whole number, 0 included', () => {
+    const config = loadGatewayConfig({ ...required, GATEWAY_RATE_LIMIT: '0.5', GATEWAY_BURST_LIMIT: '010', GATEWAY_PER_CLIENT_RATE_LIMIT: '0', GATEWAY_PER_CLIENT_BURST_LIMIT: '0' });
+    const options = gatewayOptionsFromEnv(config, testLogger);
+    expect(options.throttleOverride).toEqual({ rateLimit: 0.5, burstLimit: 10 });
+    expect(options.perClientOverride).toEqual({ rateLimit: 0, burstLimit: 0 });
+  });
+
   it('then a per-client rate overrides the table\'s per-client limits, with one second of burst by default', () => {
     const config = loadGatewayConfig({ ...required, GATEWAY_PER_CLIENT_RATE_LIMIT: '5' });
     expect(gatewayOptionsFromEnv(config, testLogger).perClientOverride).toEqual({ rateLimit: 5, burstLimit: 5 });
@@ -65,6 +72,16 @@ describe('when the throttle variables are set', () => {
 });
 
 describe('when a variable is wrong', () => {
+  const problemsOf = (source: Record<string, string>): readonly string[] => {
+    try {
+      loadGatewayConfig(source);
+      return [];
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).problems;
+    }
+  };
+
   it('then startup fails naming each one', () => {
     const attempt = () => loadGatewayConfig({ GATEWAY_RATE_LIMIT: '-1', PRODUCT_URL: 'ftp://x' });
     expect(attempt).toThrow(ConfigError);
@@ -80,6 +97,25 @@ describe('when a variable is wrong', () => {
       expect(attempt).toThrow(/GATEWAY_TRUSTED_PROXIES/);
     },
   );
+
+  it.each([
+    ['GATEWAY_RATE_LIMIT', '0x10'],
+    ['GATEWAY_RATE_LIMIT', '1e3'],
+    ['GATEWAY_RATE_LIMIT', '+5'],
+    ['GATEWAY_RATE_LIMIT', ' 5'],
+    ['GATEWAY_RATE_LIMIT', '.5'],
+    ['GATEWAY_RATE_LIMIT', 'Infinity'],
+    ['GATEWAY_BURST_LIMIT', '0x10'],
+    ['GATEWAY_BURST_LIMIT', '1e3'],
+    ['GATEWAY_BURST_LIMIT', '10 '],
+    ['GATEWAY_BURST_LIMIT', '2.5'],
+    ['GATEWAY_PER_CLIENT_RATE_LIMIT', '0b11'],
+    ['GATEWAY_PER_CLIENT_BURST_LIMIT', '1_000'],
+  ])('then %s written %j stops startup naming it and the value, not read as another number', (name, written) => {
+    const problems = problemsOf({ ...required, [name]: written });
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name}: must be `))]);
+    expect(problems[0]).toContain(`(got "${written}")`);
+  });
 
   it.each([
     'GATEWAY_HEADERS_TIMEOUT_MS',
