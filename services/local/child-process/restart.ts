@@ -15,6 +15,8 @@ export interface Launched {
 export interface Restarts {
   /** The process running now. */
   readonly current: Launched;
+  /** The first process's readiness (untilReady). */
+  readonly firstReady: Promise<string>;
   /** No more restarts: the child is being stopped. */
   stop(): void;
 }
@@ -30,8 +32,13 @@ const FIRST_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 
 /** Launches the first process at once, and the next ones after each unexpected exit. */
-export function keepRestarting(options: RestartOptions, launch: () => Launched, untilReady: (child: Launched) => Promise<unknown>): Restarts {
+export function keepRestarting(options: RestartOptions, launch: () => Launched, untilReady: (child: Launched) => Promise<string>): Restarts {
   let current = launch();
+  // The first process's exit before it is ready is its start's failure, which the start reports and which stops
+  // it: "exited; restarting in 1 s" would announce a restart that never comes.
+  const first = current;
+  let firstWasReady = false;
+  const firstReady = untilReady(first).then((found) => ((firstWasReady = true), found));
   let stopped = false;
   let backoffMs = FIRST_BACKOFF_MS;
   let timer: NodeJS.Timeout | undefined;
@@ -48,7 +55,7 @@ export function keepRestarting(options: RestartOptions, launch: () => Launched, 
   };
   const watch = (child: Launched) =>
     child.process.once('exit', (code, signal) => {
-      if (stopped) return;
+      if (stopped || (child === first && !firstWasReady)) return;
       const then = options.restart ? `; restarting in ${backoffMs / 1000} s` : '';
       options.onEvent?.(`${options.name} exited (${signal ?? `code ${code}`})${then}`);
       if (!options.restart) return;
@@ -60,6 +67,7 @@ export function keepRestarting(options: RestartOptions, launch: () => Launched, 
     get current() {
       return current;
     },
+    firstReady,
     stop: () => {
       stopped = true;
       clearTimeout(timer);

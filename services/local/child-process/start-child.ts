@@ -103,7 +103,7 @@ export async function startChildProcess(options: ChildProcessOptions): Promise<R
     const { current } = restarts;
     const waitsReported = reportedWaits(current.process);
     const starting = Promise.all([
-      untilChildReady(options, current),
+      restarts.firstReady,
       options.lateEnv ? handOverEnv(current.process, options.lateEnv) : 0,
       options.dependsOn,
     ]);

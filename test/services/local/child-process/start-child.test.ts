@@ -109,6 +109,21 @@ describe('startChildProcess', () => {
     expect(await pidAt(`http://127.0.0.1:${port}/`)).toBeUndefined();
   });
 
+  it('when a child to be restarted exits before it was ever ready, then the start fails naming the exit, and no restart is announced', { timeout: 30_000 }, async () => {
+    const events: string[] = [];
+    const attempt = startChildProcess({
+      name: 'exits-at-once',
+      args: ['-e', 'process.exit(3)'],
+      ready: { url: `http://127.0.0.1:${await freePort()}/` },
+      restart: true,
+      output: 'ignore',
+      onEvent: (message) => events.push(message),
+    });
+    await expect(attempt).rejects.toThrow(/^exits-at-once did not become ready: it exited \(code 3\)$/);
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // past the first restart's 1 s
+    expect(events).toEqual([]);
+  });
+
   it('when its environment arrives later, then the child is started first and runs with that environment', { timeout: 30_000 }, async () => {
     const port = await freePort();
     let send!: (env: Record<string, string>) => void;
