@@ -11,6 +11,7 @@ import { stopLeftoverDatabase } from './databases';
 import { startPlatform } from './platform';
 import { assertPortsFree } from './ports';
 import { stopAndExit, whenToldToStop } from './shutdown';
+import { whyStartFailed } from './start-failure';
 import { status } from './status';
 
 // Every Node child (services, gateway, emulators) keeps V8's compiled code of the modules it loads, so a warm
@@ -28,7 +29,7 @@ runMain('npm start', async () => {
   await stopLeftoverDatabase(config);
   await assertPortsFree(config);
   process.stdout.write(`Starting the platform (data in ${config.DATA_DIR})\n`);
-  const platform = await startPlatform(config);
+  const platform = await startPlatform(config).catch(async (error: unknown) => Promise.reject(await whyStartFailed(error, config)));
   process.stdout.write(`ready: gateway at ${platform.gatewayUrl} (API docs: ${platform.gatewayUrl}/docs) after ${status.elapsed()}\n`);
   await stopAndExit(platform, await Promise.race([toldToStop, platform.died.then((died) => ({ died }))]));
 });

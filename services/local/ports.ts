@@ -40,10 +40,16 @@ export async function assertPortsFree(config: LocalConfig): Promise<void> {
   for (const [name, port] of ports) byPort.set(port, [...(byPort.get(port) ?? []), name]);
   const shared = [...byPort].filter(([, names]) => names.length > 1);
   if (shared.length > 0) throw new ConfigError(shared.map(([port, names]) => `${names.join(' and ')}: ${names.length === 2 ? 'both' : 'all'} set to ${port}; give each its own port`));
-  const free = await Promise.all(ports.map(([, port]) => isFree(port)));
-  const taken = ports.filter((_, index) => !free[index]);
+  const taken = await takenPorts(config);
   if (taken.length === 0) return;
   throw new ConfigError(
     taken.map(([name, port]) => `${name}: port ${port} on 127.0.0.1 is in use; stop what holds it, or set ${name} to a free port`),
   );
+}
+
+/** The variables whose port something holds now, with the port. */
+export async function takenPorts(config: LocalConfig): Promise<Array<[name: string, port: number]>> {
+  const ports = Object.entries(portsToListenOn(config));
+  const free = await Promise.all(ports.map(([, port]) => isFree(port)));
+  return ports.filter((_, index) => !free[index]);
 }

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import process from 'node:process';
 import { URL, fileURLToPath, pathToFileURL } from 'node:url';
+import { reasonOf, StartFailure, startFailureText, tryAgain } from '../kit/start-failure.mjs';
 import { unsupportedNode } from './node-version.mjs';
 
 const tooOld = unsupportedNode(process.version);
@@ -34,10 +35,29 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // folder must too: the services' bundles, the compile cache and a relative DATA_DIR are all found from there
 // (run elsewhere, esbuild could not resolve "services/gateway/main.ts" and the start failed half-way).
 process.chdir(root);
-const { bundleLauncher } = await import('./launcher-bundle.mjs');
-const bundle = await bundleLauncher({
-  entry: path.join(root, 'services', 'local', 'main.ts'),
-  cacheDir: path.join(root, 'node_modules', '.cache', 'platform-local', 'launcher'),
-});
+/** @type {string} */
+let bundle;
+try {
+  const { bundleLauncher } = await import('./launcher-bundle.mjs');
+  bundle = await bundleLauncher({
+    entry: path.join(root, 'services', 'local', 'main.ts'),
+    cacheDir: path.join(root, 'node_modules', '.cache', 'platform-local', 'launcher'),
+  });
+} catch (error) {
+  failedToStart(error);
+}
 process.setSourceMapsEnabled(true);
-await import(pathToFileURL(bundle).href);
+await import(pathToFileURL(bundle).href).catch(failedToStart);
+
+/**
+ * Bundling or loading the launcher failed (the launcher reports its own failures): most often `npm ci` not run or
+ * behind package.json, or code being edited that does not compile (esbuild has printed where, above).
+ * @param {unknown} error
+ * @returns {never}
+ */
+function failedToStart(error) {
+  const missing = ['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND'].includes(/** @type {NodeJS.ErrnoException} */ (error)?.code ?? '');
+  const whatToDo = missing ? 'A package it needs is not installed: run npm ci, then npm start again.' : tryAgain('npm start');
+  process.stderr.write(startFailureText('npm start', new StartFailure(reasonOf(error), whatToDo, { cause: error })));
+  process.exit(1);
+}

@@ -48,7 +48,8 @@ describe('npm start', () => {
     const after = await within(20_000, 'npm start ending after its PostgreSQL died', stopAndInspect(platform, dataDir, () => process.kill(server!.pid, 'SIGKILL')));
     platform = undefined;
     const named = `embedded PostgreSQL (pid ${server!.pid}, 127.0.0.1:${server!.port}, data in ${databaseDir}) exited unexpectedly (SIGKILL)`;
-    expect(after.output).toContain(`npm start: failed to start: Error: ${named}`);
+    expect(after.output).toContain(`npm start: failed to start: ${named}`);
+    expect(after.output).not.toMatch(/^\s+at /m);
     expect(after.output).not.toContain('ready: gateway at');
     expect(after.output.includes('✔ databases')).toBe(provisioned);
     // Not a service's time-out after 30 s of waiting for a database that is gone, which was the news before.

@@ -14,6 +14,16 @@
 import process from 'node:process';
 import { URL } from 'node:url';
 import { buildApp } from 'fauxqs';
+import { startFailureText } from '../../kit/start-failure.mjs';
+
+// A start that fails (its port taken since the launcher looked, a store it cannot open) says why in a line, which
+// the launcher shows among its last lines, instead of Node's stack trace of an uncaught error (start-failure.mjs).
+// A crash once it listens is no failure to start, and keeps Node's own report.
+const failedToStart = (/** @type {unknown} */ error) => {
+  process.stderr.write(startFailureText('fauxqs', error));
+  process.exit(1);
+};
+process.once('uncaughtException', failedToStart);
 
 const dist = import.meta.resolve('fauxqs');
 const load = (/** @type {string} */ file) => import(new URL(file, dist).href);
@@ -41,6 +51,7 @@ if (persistence) {
 const app = buildApp({ logger: false, stores });
 if (persistence) app.addHook('preClose', () => persistence.close());
 const address = await app.listen({ port: Number(process.env.FAUXQS_PORT ?? 0), host: '127.0.0.1' });
+process.removeListener('uncaughtException', failedToStart);
 process.send?.({ listening: address });
 
 let closing = false;

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ChangeMessageVisibilityCommand, CreateQueueCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -106,6 +107,20 @@ describe('embedded fauxqs', () => {
       expect(await within(10_000, 'the death reported', restarted.died)).toMatchObject({ pid, exit: { code: null, signal: 'SIGKILL' } });
     } finally {
       await restarted.stop();
+    }
+  });
+});
+
+describe('embedded fauxqs whose port is taken', () => {
+  it('when it cannot listen, then its start fails with its reason in a line of its own, and no stack trace', { timeout: 30_000 }, async () => {
+    const holder = createServer().listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const failure = await startFauxqsEmulator({ port }).then(() => undefined, (error: Error) => error.message);
+      expect(failure).toBe(`fauxqs on 127.0.0.1:${port} did not become ready: it exited (code 1)\nfauxqs: failed to start: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
+    } finally {
+      holder.close();
     }
   });
 });
