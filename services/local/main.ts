@@ -19,17 +19,21 @@ import { status } from './status';
 // runs each), on two cores shared by seven processes.
 process.env.NODE_COMPILE_CACHE ??= path.resolve('node_modules', '.cache', 'platform-local', 'node-compile-cache');
 
+const NOTHING_STARTED = { stop: async () => {} };
+
 runMain('npm start', async () => {
-  // Listening from the first moment: a stop asked for during start-up waits for the parts still starting, then
-  // stops them all in order, instead of killing the launcher and leaving them behind.
+  // Listening from the first moment (and before, in start.mjs): a stop asked for during start-up waits for the
+  // parts still starting, then stops them all in order, instead of killing the launcher and leaving them behind.
   const toldToStop = whenToldToStop();
   const config = loadLocalConfig();
   // Before anything touches DATA_DIR: a second launcher would otherwise stop the first one's PostgreSQL.
   lockDataDir(config.DATA_DIR);
   await stopLeftoverDatabase(config);
   await assertPortsFree(config);
+  // Told before a part started (a Ctrl-C in the first moments): a start of 3 to 20 s only to stop it is not asked for.
+  if (toldToStop.asked !== undefined) return stopAndExit(NOTHING_STARTED, toldToStop.asked);
   process.stdout.write(`Starting the platform (data in ${config.DATA_DIR})\n`);
   const platform = await startPlatform(config).catch(async (error: unknown) => Promise.reject(await whyStartFailed(error, config)));
   process.stdout.write(`ready: gateway at ${platform.gatewayUrl} (API docs: ${platform.gatewayUrl}/docs) after ${status.elapsed()}\n`);
-  await stopAndExit(platform, await Promise.race([toldToStop, platform.died.then((died) => ({ died }))]));
+  await stopAndExit(platform, await Promise.race([toldToStop.reason, platform.died.then((died) => ({ died }))]));
 });

@@ -5,30 +5,51 @@
  * so the launcher also watches for its parent to go: it is then re-parented, and its parent pid changes. It stops
  * the same way when a part it cannot run without dies under it (PostgreSQL, an emulator), and then exits 1.
  */
+import { STOP_SIGNALS, takeEarlyStops } from './early-stop.mjs';
 import { status } from './status';
 
 /** `died`: a part the platform cannot run without exited on its own (RunningPlatform.died), saying which and how. */
 export type StopReason = NodeJS.Signals | 'parent gone' | { readonly died: string };
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const PARENT_POLL_MS = 250;
 
+export interface ToldToStop {
+  /** Resolves with the first reason to stop. */
+  readonly reason: Promise<StopReason>;
+  /** That reason, once it came. */
+  readonly asked: StopReason | undefined;
+}
+
 /**
- * Resolves with the first reason to stop. The handlers stay: the second SIGINT of a Ctrl-C (npm forwards the one
- * it got too) and later signals change nothing while the stop runs, which is bounded by each part's grace period.
+ * Listens for every reason to stop, taking over what start.mjs kept before (early-stop.mjs): a signal that came
+ * then is the first reason, and a parent that went then is found at the first look. The handlers stay: the second
+ * SIGINT of a Ctrl-C (npm forwards the one it got too) and later signals change nothing while the stop runs, which
+ * is bounded by each part's grace period.
  */
-export function whenToldToStop(): Promise<StopReason> {
-  return new Promise((resolve) => {
-    const parent = process.ppid;
-    const watch = setInterval(() => {
-      if (process.ppid !== parent) stop('parent gone');
-    }, PARENT_POLL_MS).unref();
-    const stop = (reason: StopReason) => {
+export function whenToldToStop(): ToldToStop {
+  let asked: StopReason | undefined;
+  const reason = new Promise<StopReason>((resolve) => {
+    const stop = (why: StopReason) => {
       clearInterval(watch);
-      resolve(reason);
+      asked ??= why;
+      resolve(why);
     };
-    for (const signal of SIGNALS) process.on(signal, stop);
+    // Ours first, then start.mjs's go: a signal's last listener going closes its handle, and a signal that had
+    // arrived but was not yet handed to a listener was lost with it (the platform then started as if none came).
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
+    const early = takeEarlyStops();
+    const watch = setInterval(() => {
+      if (process.ppid !== early.parent) stop('parent gone');
+    }, PARENT_POLL_MS).unref();
+    if (early.signals[0]) stop(early.signals[0]);
+    else if (process.ppid !== early.parent) stop('parent gone');
   });
+  return {
+    reason,
+    get asked() {
+      return asked;
+    },
+  };
 }
 
 /**

@@ -7,9 +7,14 @@
  */
 import path from 'node:path';
 import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { URL, fileURLToPath, pathToFileURL } from 'node:url';
 import { reasonOf, StartFailure, startFailureText, tryAgain } from '../kit/start-failure.mjs';
+import { earlyStopAsked, keepEarlyStops } from './early-stop.mjs';
 import { unsupportedNode } from './node-version.mjs';
+
+// First: a Ctrl-C while the launcher is bundled and loaded is kept for it, not fatal (early-stop.mjs).
+keepEarlyStops();
 
 const tooOld = unsupportedNode(process.version);
 if (tooOld) {
@@ -44,10 +49,24 @@ try {
     cacheDir: path.join(root, 'node_modules', '.cache', 'platform-local', 'launcher'),
   });
 } catch (error) {
+  // A Ctrl-C reaches esbuild's service process too, in this process group: its "The service was stopped" is the
+  // stop asked for, not a failure. It can be heard before our own SIGINT is handed to us, which is given a moment.
+  await sleep(100);
+  stopIfAsked();
   failedToStart(error);
 }
+stopIfAsked();
 process.setSourceMapsEnabled(true);
 await import(pathToFileURL(bundle).href).catch(failedToStart);
+
+/** Told to stop before the launcher runs: nothing has started, so it is a clean stop, said in the launcher's words (shutdown.ts). */
+function stopIfAsked() {
+  const signal = earlyStopAsked();
+  if (!signal) return;
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {}); // a closed terminal (SIGHUP)
+  process.stdout.write(`  · ${signal}: stopping everything\n  · stopped cleanly\n`);
+  process.exit(0);
+}
 
 /**
  * Bundling or loading the launcher failed (the launcher reports its own failures): most often `npm ci` not run or
