@@ -16,6 +16,11 @@ export type ChildMessage = { readonly loaded: true } | { readonly waitedMs: numb
 
 let startedByLauncher = false;
 
+/** Whether `npm start`'s launcher started this process (its terminal is a person's, not a log's). */
+export function isStartedByLauncher(): boolean {
+  return startedByLauncher;
+}
+
 /** Tells the launcher something about this start; does nothing anywhere else. */
 export function tellLauncher(message: ChildMessage): void {
   if (startedByLauncher && process.connected) process.send!(message);

@@ -36,4 +36,4 @@ runMain('npm start', async () => {
   const platform = await startPlatform(config).catch(async (error: unknown) => Promise.reject(await whyStartFailed(error, config)));
   process.stdout.write(`ready: gateway at ${platform.gatewayUrl} (API docs: ${platform.gatewayUrl}/docs) after ${status.elapsed()}\n`);
   await stopAndExit(platform, await Promise.race([toldToStop.reason, platform.died.then((died) => ({ died }))]));
-});
+}, { forTerminal: true });
