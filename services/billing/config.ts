@@ -12,7 +12,7 @@ export const billingConfigSchema = serviceEnvSchema(SERVICES.billing.port)
     ...serviceBusEnvShape,
     /**
      * How prices are read: Product's internal API in the gRPC protocol (`grpc`) or in the Connect protocol
-     * (`connect`: the same contract, port and codes, lighter on CPU), or its public REST API (`http`, the fallback).
+     * (`connect`: the same contract, port and codes), or its public REST API (`http`, the fallback).
      */
     PRODUCT_CATALOG_PROTOCOL: z.enum(['grpc', 'connect', 'http']).default('grpc'),
     /** Where Product's internal API answers (h2c, through Service Connect in AWS); needed with `grpc` and `connect`. */
