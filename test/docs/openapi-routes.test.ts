@@ -14,6 +14,8 @@ interface Operation {
   operationId?: string;
   tags?: string[];
   security?: Array<Record<string, string[]>>;
+  parameters?: Array<{ in: string }>;
+  requestBody?: unknown;
   responses: Record<string, Response>;
 }
 
@@ -65,6 +67,12 @@ describe('the OpenAPI documents and the route table', () => {
       expect(response.headers?.['x-request-id']?.required, `${key} ${status}`).toBe(true);
       if (Number(status) >= 400) expect(Object.keys(response.content ?? {}), `${key} ${status}`).toEqual(['application/problem+json']);
     }
+  });
+
+  it('when an operation takes no body and no query string, then it documents no 400: a path parameter that does not decode names no resource, a 404', () => {
+    const plain = operations.filter(({ operation }) => !operation.requestBody && !(operation.parameters ?? []).some((p) => p.in === 'query'));
+    expect(plain.map((o) => o.key)).toContain('GET /products/{id}');
+    for (const { key, operation } of plain) expect(Object.keys(operation.responses), key).not.toContain('400');
   });
 
   it('when a route has no operation, or an operation no route, then the document is not built and the error names both', () => {

@@ -94,7 +94,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is not valid (malformed JSON, a field that fails validation, an invalid percent escape); `errors` lists the fields */
+        /** @description The request is not valid (malformed JSON, a field or query parameter that fails validation); `errors` lists the fields */
         Problem400: {
             headers: {
                 /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */

@@ -61,7 +61,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is not valid (malformed JSON, a field that fails validation, an invalid percent escape); `errors` lists the fields */
+        /** @description The request is not valid (malformed JSON, a field or query parameter that fails validation); `errors` lists the fields */
         Problem400: {
             headers: {
                 /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
@@ -368,7 +368,6 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Problem400"];
             404: components["responses"]["Problem404"];
             408: components["responses"]["Problem408"];
             429: components["responses"]["Problem429"];
@@ -401,7 +400,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];

@@ -66,7 +66,7 @@ export function responseHeaders(extra: Record<string, z.ZodType> = {}) {
 
 /** What a status means on every route that has it; a route's own problems say `Problem (<status>)` unless described. */
 const MEANINGS: Readonly<Record<number, string>> = {
-  400: 'The request is not valid (malformed JSON, a field that fails validation, an invalid percent escape); `errors` lists the fields',
+  400: 'The request is not valid (malformed JSON, a field or query parameter that fails validation); `errors` lists the fields',
   401: 'The bearer token is missing or invalid',
   403: 'The token is valid but its user is not in the group this route needs',
   408: 'The headers or the body did not arrive in time',
@@ -131,7 +131,6 @@ function operation(route: RouteDefinition, tag: string, spec: OperationSpec): Zo
     ...(route.auth === 'public' ? [] : [401]),
     ...(route.auth === 'admin' ? [403] : []),
     ...(BODY_METHODS.has(route.method) ? JSON_BODY_STATUSES : []),
-    ...(route.path.includes('{') ? [400] : []), // an invalid percent escape in the parameter
     ...EDGE_STATUSES,
   ]);
   return {
