@@ -34,7 +34,7 @@ export interface GatewayOptions<P extends CachedPrincipal = CachedPrincipal> {
   readonly maxInFlightPerClient?: number;
   /** Origins allowed by CORS, or `['*']`; empty or absent: CORS off. */
   readonly corsOrigins?: readonly string[];
-  /** @default 30000 */
+  /** For the response headers, then between body chunks: the REST API's 29 s. @default 29000 */
   readonly integrationTimeoutMs?: number;
   /** The services' own limit, so a 413 from the gateway is the answer the service would give. @default 1 MiB */
   readonly maxBodyBytes?: number;

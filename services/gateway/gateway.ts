@@ -68,7 +68,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const server = deadlineOptions({ headersTimeoutMs: options.headersTimeoutMs ?? 10_000, bodyTimeoutMs: body.timeoutMs });
   const upstreams = new Upstreams({
     urls: options.upstreams,
-    timeoutMs: options.integrationTimeoutMs ?? 30_000,
+    timeoutMs: options.integrationTimeoutMs ?? 29_000,
     connections: options.upstreamConnections ?? 128,
   });
   const { logger } = options;

@@ -12,7 +12,7 @@ describe('when only the Cognito settings are given', () => {
       GATEWAY_PORT: 8080,
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_CORS_ORIGINS: [],
-      GATEWAY_INTEGRATION_TIMEOUT_MS: 30_000,
+      GATEWAY_INTEGRATION_TIMEOUT_MS: 29_000, // a REST API's default integration timeout, which lib/constructs/api.ts keeps
       GATEWAY_MAX_BODY_BYTES: 1_048_576,
       GATEWAY_MAX_BUFFERED_BYTES: 67_108_864,
       GATEWAY_TRUSTED_PROXIES: [],

@@ -69,7 +69,7 @@ describe('when the client gives up before the service answers', () => {
       await within(10_000, 'the request reaching the service', reached);
       giveUp.abort();
       await expect(attempt).rejects.toThrow();
-      await within(10_000, 'the gateway dropping its request to the service', closed); // its integration timeout here is 30 s
+      await within(10_000, 'the gateway dropping its request to the service', closed); // its integration timeout here is 29 s
     } finally {
       await patient.close();
       await hanging.close();
