@@ -9,7 +9,9 @@ async function codesInSource(dir: string): Promise<Set<string>> {
   for (const entry of entries.filter((e) => e.isFile() && e.name.endsWith('.ts'))) {
     const source = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
     for (const match of source.matchAll(/new AppError\(\d{3},\s*'([a-z-]+)'/g)) codes.add(match[1]!);
-    for (const match of source.matchAll(/AppError\.(?:badRequest|conflict|unprocessable)\([^;]*?,\s*'([a-z-]+)'\)/g)) codes.add(match[1]!);
+    // The detail is one string or template literal, which may hold a `;` or `,` of its own (mixed-currencies's does).
+    const factoryCall = /AppError\.(?:badRequest|conflict|unprocessable)\((?:'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`)\s*,\s*'([a-z-]+)'\)/g;
+    for (const match of source.matchAll(factoryCall)) codes.add(match[1]!);
   }
   return codes;
 }
