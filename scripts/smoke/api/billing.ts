@@ -203,7 +203,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is over the limit (1 MiB at a service, 10 MB at the gateway) */
+        /** @description The body is over the limit (1 MiB at a service and at the local gateway, 10 MB at API Gateway) */
         Problem413: {
             headers: {
                 /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */

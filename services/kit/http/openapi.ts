@@ -70,7 +70,7 @@ const MEANINGS: Readonly<Record<number, string>> = {
   401: 'The bearer token is missing or invalid',
   403: 'The token is valid but its user is not in the group this route needs',
   408: 'The headers or the body did not arrive in time',
-  413: 'The body is over the limit (1 MiB at a service, 10 MB at the gateway)',
+  413: 'The body is over the limit (1 MiB at a service and at the local gateway, 10 MB at API Gateway)',
   415: 'The body is not application/json',
   429: 'Over the route\'s or the client\'s limit',
   500: 'The platform failed; the details are in its log under the request id',
