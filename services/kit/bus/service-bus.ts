@@ -44,12 +44,6 @@ export interface ServiceBus {
   stop(): Promise<void>;
 }
 
-export async function startServiceBus<E extends { id: string; type: string }>(options: ServiceBusOptions<E>): Promise<ServiceBus> {
-  const bus = createServiceBus(options);
-  await bus.start();
-  return bus;
-}
-
 /**
  * A relay connection silent this long has lost its server (a failover's vanished host): given up, the relay goes on
  * with a new one instead of stalling about 15 minutes. Longer than a service's 45 s: a relay step publishes to SNS
