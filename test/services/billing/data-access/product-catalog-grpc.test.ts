@@ -18,6 +18,7 @@ import { bearer, loginAs, type TestTokens } from '../../../support/auth';
 import { startBillingHarness, startLocalServer, type BillingHarness, type GrpcCatalogOptions } from '../../../support/billing';
 import { startProductGrpcWatchingLookups, startProductHarness, type ProductHarness } from '../../../support/product';
 import { testLogger } from '../../../support/silent-logger';
+import { captureLogs } from '../../../support/bus/logs';
 import { eventually } from '../../../support/within';
 
 let billing: BillingHarness;
@@ -262,14 +263,19 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
     const server = await standIn(
       (_ids, context) => new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(new ConnectError('gone', Code.Canceled)))),
     );
-    // Product hangs: every call ends at Billing's deadline (DEADLINE_EXCEEDED, a Product failure).
-    const { catalog } = billing.grpcApp(server.url, { ...FAST, timeoutMs: 300, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 200 });
+    // Product hangs: every call ends at Billing's deadline (DEADLINE_EXCEEDED, a Product failure). The breaker
+    // stays open 1 s, so the lookup below has that long after it opens again: after a fixed pause, a stalled host
+    // could have let it half-open once more, and the lookup would have been the next trial.
+    const { logger, lines } = captureLogs();
+    const opened = () => lines.filter((line) => line.msg === 'product client: circuit opened').length;
+    const { catalog } = billing.grpcApp(server.url, { ...FAST, logger, timeoutMs: 300, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 1_000 });
     expect((await failureOf(catalog.findProducts([randomUUID()]))).code).toBe(Code.DeadlineExceeded);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
     // The trial: its only caller leaves long before the deadline.
     expect((await failureOf(catalog.findProducts([randomUUID()], { signal: AbortSignal.timeout(20) }))).code).toBe(Code.Canceled);
     await eventually('the trial reaching Product', () => server.calls === 2);
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the trial reaches its deadline
+    // The trial reaches its deadline; a breaker that took the caller's leaving for Product being back never opens.
+    await eventually('the breaker opening again at the trial\'s deadline', () => opened() === 2, 5_000);
     // Open again: the next lookup fails fast, without reaching Product.
     const error = await catalog.findProducts([randomUUID()]).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(CatalogUnavailableError);
@@ -277,12 +283,14 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
   });
 
   it('when lookups arrive during the half-open trial and their callers leave, then they do not reach Product once the trial closes the breaker', async () => {
+    // The trial is slow, and succeeds: 1.5 s, far longer than the 170 ms of pauses below that send the leavers, so
+    // a stalled host cannot send them after the trial has closed the breaker (they would then reach Product).
     const server = await standIn(async (ids) => {
       if (server.calls === 1) throw new ConnectError('down', Code.Unavailable);
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the trial is slow, and succeeds
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
       return { prices: [], missingProductIds: ids };
     });
-    const { catalog } = billing.grpcApp(server.url, { ...FAST, timeoutMs: 2_000, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 200 });
+    const { catalog } = billing.grpcApp(server.url, { ...FAST, timeoutMs: 5_000, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 200 });
     await catalog.findProducts([randomUUID()]).catch(() => undefined); // opens the breaker
     await new Promise((resolve) => setTimeout(resolve, 250));
     const trial = catalog.findProducts([randomUUID()]);
