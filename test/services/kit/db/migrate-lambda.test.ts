@@ -244,11 +244,15 @@ describe('the migration step', () => {
     const server = new URL(slow.url);
     // The first connection (the migration's) reaches PostgreSQL; every later one is accepted and never answered.
     const silent: Socket[] = [];
+    // Destroyed after the test: once the client side closes, the pipe stops reading the PostgreSQL side, which then
+    // never sees its end and stays open in this worker (isolate: false) for the files after this one.
+    const piped: Socket[] = [];
     let proxied = false;
     const proxy = createTcpServer((socket) => {
       if (proxied) return void silent.push(socket);
       proxied = true;
       const upstream = connectTcp(Number(server.port || 5432), server.hostname);
+      piped.push(socket, upstream);
       socket.pipe(upstream).pipe(socket);
       upstream.on('error', () => socket.destroy());
       socket.on('error', () => upstream.destroy());
@@ -266,7 +270,7 @@ describe('the migration step', () => {
         (await queryRows<{ n: number }>(slow.adminUrl, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = '${slow.role}'`))[0]!.n === 0);
       expect(await slow.afterTheDeadline()).toEqual({ statementsSent: false, table: false, recorded: [] });
     } finally {
-      for (const socket of silent) socket.destroy();
+      for (const socket of [...silent, ...piped]) socket.destroy();
       await new Promise((resolve) => proxy.close(resolve));
       await slow.drop();
     }
