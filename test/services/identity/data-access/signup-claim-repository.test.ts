@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseLostError, type SignupLease } from '../../../../services/identity/domain/signup-claim';
 import { uniqueEmail } from '../../../support/cognito';
 import { startIdentityHarness, type IdentityHarness } from '../../../support/identity';
-import { within } from '../../../support/within';
+import { eventually, within } from '../../../support/within';
 
 let harness: IdentityHarness;
 
@@ -18,6 +18,10 @@ afterAll(() => harness.close());
 
 const rowOf = async (email: string) =>
   (await harness.database.pool.query('SELECT lease_until, lease_token, orphan_since, orphan_sub FROM signup_claims WHERE email = $1', [email])).rows[0];
+
+/** Sessions of the test's database waiting for a lock another holds (the app role sees its own sessions). */
+const lockWaiters = async () =>
+  (await harness.database.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0]!.n;
 
 /** Takes the email's lease, failing the test if it is held. A lease of 0 ms is over at once, free to take over. */
 const take = async (email: string, leaseMs: number): Promise<SignupLease> => {
@@ -112,9 +116,12 @@ describe('signup claim fencing', () => {
     await harness.unitOfWork.transaction(async (scope) => {
       await scope.claims.release(lease);
       takeover = harness.unitOfWork.claims.claim(email, 60_000);
-      // Bounded look at whether it got through the locked row: it must not have.
-      const early = await Promise.race([takeover.then(() => 'through'), new Promise((resolve) => setTimeout(resolve, 200, 'waiting'))]);
-      expect(early).toBe('waiting');
+      let settled = false;
+      takeover.finally(() => (settled = true)).catch(() => {});
+      // Until PostgreSQL shows it waiting on a lock, or it is through: a fixed pause instead passed whenever the
+      // takeover had not yet reached the server (a loaded host), so it proved nothing about the lock.
+      await eventually('the takeover waiting on the released row, or getting through it', async () => settled || (await lockWaiters()) > 0, 10_000);
+      expect(settled, 'the takeover got through a row whose release was not committed').toBe(false);
     });
     // A fresh row: the committed signup's notes are gone with its row, and nothing is left to heal.
     expect(await within(5_000, 'the takeover claiming', takeover!)).toMatchObject({ held: true, orphan: undefined });
