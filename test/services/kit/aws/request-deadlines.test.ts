@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cognitoClientFromConfig } from '../../../../services/identity/data-access/cognito-client';
 import { createBusClients } from '../../../../services/kit/bus/clients';
 import { awsAnswering } from '../../../support/aws-answering';
+import { within } from '../../../support/within';
 
 describe('the deadline of an AWS call', () => {
   it('when the service takes the request and never answers, then the call fails at its deadline instead of hanging', { timeout: 20_000 }, async () => {
@@ -14,13 +15,11 @@ describe('the deadline of an AWS call', () => {
     const bus = createBusClients({ endpoint: standIn.url, publishTimeoutMs: 300 });
     try {
       const started = performance.now();
-      const outcome = await Promise.race([
-        bus.sns.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:platform-events', Message: '{}' })).then(
-          () => 'answered',
-          (error: unknown) => (error as Error).name,
-        ),
-        new Promise((resolve) => setTimeout(resolve, 10_000, 'still waiting after 10 s')),
-      ]);
+      // within() clears its timer: a bare race left a 10 s timer running in the worker after the test.
+      const outcome = await within(10_000, 'the publish settling', bus.sns.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:platform-events', Message: '{}' })).then(
+        () => 'answered',
+        (error: unknown) => (error as Error).name,
+      ));
       expect(outcome).toBe('TimeoutError');
       // Two attempts of 300 ms, and the SDK's backoff between them.
       expect(performance.now() - started).toBeLessThan(5_000);
@@ -40,13 +39,10 @@ describe('the deadline of an AWS call', () => {
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const client = cognitoClientFromConfig({ AWS_REGION: 'us-east-1', COGNITO_ENDPOINT: endpoint }, { connectMs: 300, requestMs: 300 });
     try {
-      const outcome = await Promise.race([
-        client.send(new AdminGetUserCommand({ UserPoolId: 'us-east-1_stand1n', Username: 'x' })).then(
-          () => 'answered',
-          (error: unknown) => (error as Error).name,
-        ),
-        new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting after 5 s')),
-      ]);
+      const outcome = await within(5_000, 'the call settling', client.send(new AdminGetUserCommand({ UserPoolId: 'us-east-1_stand1n', Username: 'x' })).then(
+        () => 'answered',
+        (error: unknown) => (error as Error).name,
+      ));
       expect(outcome).toBe('TimeoutError');
     } finally {
       client.destroy();
