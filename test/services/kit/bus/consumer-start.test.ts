@@ -144,10 +144,13 @@ describe('a service\'s bus stopped while its consumer waits for SQS', () => {
     const late = await lateEndpoint();
     const database = await createTestDatabase('bus_stop_waiting');
     const logs = captureLogs();
+    // Stopped and closed in finally as well: a failed wait below otherwise left the bus's relay and consumer
+    // retrying, and the pool open, in this worker (isolate: false) for the files after this one.
+    const pool = createDatabase({ connectionString: database.url, schema: {}, logger: testLogger });
+    let bus: ReturnType<typeof serviceBusAfter> | undefined;
     try {
-      const pool = createDatabase({ connectionString: database.url, schema: {}, logger: testLogger });
       await migrateWithLock(pool.pool, NOTES_MIGRATIONS, 'test', testLogger);
-      const bus = serviceBusAfter(Promise.resolve(), {
+      bus = serviceBusAfter(Promise.resolve(), {
         service: 'notes',
         env: { AWS_ENDPOINT_URL: late.endpoint, AWS_REGION: 'us-east-1', BUS_PREFIX: 'test', EVENTS_TOPIC_ARN: harness.bus.topicArn, EVENTS_QUEUE_URL: harness.queue.queueUrl },
         databaseUrl: database.url,
@@ -164,8 +167,9 @@ describe('a service\'s bus stopped while its consumer waits for SQS', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(lines(FAILED_LOOKUP)).toBe(lookups);
       expect(lines('outbox relay cannot publish; retrying')).toBe(0);
-      await pool.close();
     } finally {
+      await bus?.stop();
+      await pool.close();
       await late.close();
       await database.drop();
     }
