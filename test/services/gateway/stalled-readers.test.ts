@@ -1,7 +1,7 @@
 /**
  * Clients that stop reading their answers, over real sockets from distinct loopback addresses: each is cut once
  * its answers have waited the send deadline without a byte taken, which aborts their upstream requests; a client
- * that reads a large answer slowly but steadily is not. The deadline is 1 s here; the default is 10 s.
+ * that reads a large answer slowly but steadily is not. The deadline is 2 s here; the default is 10 s.
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -10,7 +10,14 @@ import { call, echo, socketFrom, startEchoUpstreams, startTestGateway, startUpst
 
 /** Far more than the loopback's socket buffers hold (a few MiB each way), so a client that stops reading stalls the gateway. */
 const BIG = 32 * 1024 * 1024;
-const SEND_TIMEOUT_MS = 1_000;
+const SEND_TIMEOUT_MS = 2_000;
+/**
+ * The steady reader's pause: a sixth of the deadline, so that a stall of the whole process (gateway and client share
+ * it) of well over a second still cuts nobody; its 16 pauses make the read last over twice the deadline, so a
+ * deadline on the whole answer instead of on progress would cut it. A quarter of a 1 s deadline left 750 ms.
+ */
+const STEADY_PAUSE_MS = SEND_TIMEOUT_MS / 6;
+const STEADY_STEP = 2 * 1024 * 1024;
 
 let upstreams: Upstreams;
 /** Product: a BIG answer for `?size=big`, written as fast as its socket takes it; the echo otherwise. */
@@ -84,7 +91,7 @@ async function abortedSince(count: number, expected: number): Promise<number[]> 
   return bigAnswers.aborted.slice(count);
 }
 
-/** Reads a BIG answer from `address` in steps of 4 MiB with a pause of a quarter of the deadline between them. */
+/** Reads a BIG answer from `address` in steps of STEADY_STEP with a pause of STEADY_PAUSE_MS between them. */
 async function readingSteadily(url: string, address: string): Promise<{ socket: Socket; bodyBytes: number }> {
   const socket = await socketFrom(url, address);
   sockets.push(socket);
@@ -103,10 +110,10 @@ async function readingSteadily(url: string, address: string): Promise<{ socket: 
       } else bodyBytes += chunk.length;
       sincePause += chunk.length;
       if (bodyBytes >= BIG) return resolve();
-      if (sincePause < 4 * 1024 * 1024) return;
+      if (sincePause < STEADY_STEP) return;
       sincePause = 0;
       socket.pause();
-      setTimeout(() => socket.resume(), SEND_TIMEOUT_MS / 4);
+      setTimeout(() => socket.resume(), STEADY_PAUSE_MS);
     });
     socket.write('GET /products?size=big HTTP/1.1\r\nHost: x\r\n\r\n');
   });
