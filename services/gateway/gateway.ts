@@ -15,6 +15,7 @@ import { Authorizer } from './authorizer';
 import { BodyBudget } from './body-budget';
 import { ConcurrencyCap } from './client-caps';
 import { ClientAddresses } from './client-address';
+import { closeWithConnection } from './connection-gone';
 import { capConnections, capTotalConnections } from './connections';
 import { CorsPolicy } from './cors';
 import { apiDocuments, DocsSite, DOCS_CSP } from './docs';
@@ -132,6 +133,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
     // Routed, and forwarded, by its path: the service gets the origin form whatever form the client sent.
     req.url = originForm(req.url ?? '/');
     const clientIp = addresses.resolve(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for']);
+    closeWithConnection(req.socket, res);
     const x = new Exchange(req, res, cors.responseHeaders(req.headers.origin), clientIp);
     serve(x)
       .catch((error: unknown) => x.fail(error, logger))
