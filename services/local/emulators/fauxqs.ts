@@ -68,7 +68,9 @@ export async function startFauxqsEmulator(options: FauxqsOptions = {}): Promise<
 function startServer(port: number, dataDir: string | undefined, options: FauxqsOptions): Promise<RunningChild> {
   return startChildProcess({
     name: `fauxqs on 127.0.0.1:${port}`,
-    args: [SERVER],
+    // fauxqs keeps its store in node:sqlite, which Node 22 still calls experimental: its two warning lines said
+    // nothing to a user, and stood among the last lines of a failed start.
+    args: ['--disable-warning=ExperimentalWarning', SERVER],
     env: { FAUXQS_PORT: String(port), FAUXQS_DATA_DIR: dataDir ?? '' },
     ready: { message: 'listening' },
     readyTimeoutMs: options.startTimeoutMs ?? 15_000,
