@@ -22,13 +22,19 @@ export interface GrpcHealthOptions {
 /**
  * One readiness check at a time, its answer shared while fresh: a caller with many watches or checks open (127 a
  * connection, any number of connections on the internal port) costs the database one query per `freshMs`, not one
- * per call. A check still running is shared too, so a database that hangs holds one probe, not one per caller.
+ * per call. A check still running is shared too, however long it runs, so a database that hangs holds one probe,
+ * not one per caller nor one per `freshMs` (a ping may wait 5 s for a pool slot, then 2 s for its answer: started
+ * every second, they would take the small pool the requests need).
  */
 function sharedReadiness(ready: () => Promise<boolean>, freshMs: number): () => Promise<boolean> {
-  let last: { readonly at: number; readonly answer: Promise<boolean> } | undefined;
+  let last: { readonly at: number; readonly answer: Promise<boolean>; settled: boolean } | undefined;
   return () => {
     const now = performance.now();
-    if (!last || now - last.at >= freshMs) last = { at: now, answer: ready().catch(() => false) };
+    if (!last || (last.settled && now - last.at >= freshMs)) {
+      const check = { at: now, answer: ready().catch(() => false), settled: false };
+      void check.answer.then(() => (check.settled = true));
+      last = check;
+    }
     return last.answer;
   };
 }

@@ -91,3 +91,29 @@ describe('grpc.health.v1 on a busy internal port', () => {
     expect(checks).toBe(2);
   });
 });
+
+describe('grpc.health.v1 while the database is slow', () => {
+  it('when a readiness check runs longer than readyFreshMs, then later calls share it instead of starting another', async () => {
+    let checks = 0;
+    let answer = (_ready: boolean) => {};
+    const ready = () => {
+      checks++;
+      return new Promise<boolean>((resolve) => (answer = resolve));
+    };
+    const transport = createRouterTransport((router) => grpcHealth(router, { ready, services: [], readyFreshMs: 20 }));
+    const health = createClient(Health, transport);
+    const calls = [];
+    for (let i = 0; i < 5; i++) {
+      calls.push(health.check({ service: '' }));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(checks).toBe(1);
+    answer(false);
+    expect((await Promise.all(calls)).map((call) => call.status)).toEqual(Array(5).fill(Status.NOT_SERVING));
+    // Settled and stale: the next call checks again.
+    const next = health.check({ service: '' });
+    await expect.poll(() => checks).toBe(2);
+    answer(true);
+    expect((await next).status).toBe(Status.SERVING);
+  });
+});
