@@ -42,6 +42,9 @@ export function checkQueryMessage(context: HandlerContext): void {
  * bound a request's body the same way (kit/http/serve.ts, the gateway's GATEWAY_BODY_TIMEOUT_MS).
  */
 export function limitRequestTime(req: Http2ServerRequest, res: Http2ServerResponse, ms: number): void {
+  // Whole with its headers (a Connect GET): nothing more can come, and as connect-es never reads its empty body,
+  // 'end' would never come either, so a timer would reset a call whose answer takes longer than `ms`.
+  if (req.stream.endAfterHeaders) return;
   const timer = setTimeout(() => res.stream.close(constants.NGHTTP2_CANCEL), ms);
   const done = () => clearTimeout(timer);
   // 'end' once connect-es has read the whole request; 'close' once the stream is over, whether or not it was read.

@@ -99,10 +99,12 @@ describe('serveGrpc, when a call\'s request is slow to arrive', () => {
       logger: testLogger,
       requestTimeoutMs: 500,
       routes: (router) =>
-        router.service(Health, {
-          check: async () => (await sleep(800), { status: 1 }),
-          async *watch() {},
-        }),
+        router
+          .service(Health, {
+            check: async () => (await sleep(800), { status: 1 }),
+            async *watch() {},
+          })
+          .service(ProductCatalog, { getPrices: async (req) => (await sleep(800), { missingProductIds: req.productIds }) }),
     });
   });
   afterAll(() => slow?.close());
@@ -120,6 +122,24 @@ describe('serveGrpc, when a call\'s request is slow to arrive', () => {
       expect(await Promise.race([closed, sleep(5_000, 'still open after 5 s')])).toBe(constants.NGHTTP2_CANCEL);
     } finally {
       clearInterval(trickle);
+      session.destroy();
+    }
+  });
+
+  it('when a Connect GET brings its whole request in its headers and the answer takes longer than the limit, then it is answered', async () => {
+    const session = connectHttp2(slow.url);
+    session.on('error', () => {});
+    try {
+      // GetPricesRequest { product_ids: ["a"] }, as above.
+      const stream = session.request({ ':method': 'GET', ':path': '/platform.product.v1.ProductCatalog/GetPrices?connect=v1&encoding=proto&base64=1&message=CgFh' });
+      stream.on('error', () => {});
+      let status = 0;
+      const chunks: Buffer[] = [];
+      stream.on('response', (answer) => (status = Number(answer[':status'])));
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const rstCode = await new Promise<number>((resolve) => stream.on('close', () => resolve(stream.rstCode ?? -1)));
+      expect({ status, rstCode, body: Buffer.concat(chunks) }).toEqual({ status: 200, rstCode: constants.NGHTTP2_NO_ERROR, body: Buffer.from([0x12, 1, 0x61]) });
+    } finally {
       session.destroy();
     }
   });
