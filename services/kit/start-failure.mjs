@@ -31,8 +31,12 @@ export class StartFailure extends Error {
 export const tryAgain = (/** @type {string} */ command) =>
   `Fix what the lines above name, then run ${command} again (LOG_LEVEL=debug ${command} also shows where in the code it failed).`;
 
-/** A stack frame, as Node.js prints them; a child's last lines carry them when it crashed. */
-const STACK_FRAME = /^[ \t]+at .*(?:\r?\n|$)/gm;
+/**
+ * A stack frame, as Node.js prints them (`    at f (file:1:2)`, `    at file:1:2`, `    at new X (<anonymous>)`,
+ * `    at Array.map (native)`); a child's last lines carry them when it crashed. Other indented lines starting with
+ * "at" (a message's own text) are kept.
+ */
+const STACK_FRAME = /^[ \t]+at .*(?::\d+:\d+\)?|\((?:native|<anonymous>)\)|<anonymous>)[ \t]*(?:\r?\n|$)/gm;
 
 /** `text` without its stack frames, e.g. a crashed child's last lines. */
 export function withoutStackFrames(/** @type {string} */ text) {

@@ -28,6 +28,9 @@ describe('startFailureText', () => {
     expect(text).not.toMatch(STACK_FRAME);
     expect(text).toBe(`npm start: failed to start: ${tail[0]}\n${tail[1]}\n${tail[4]}\n`);
     expect(withoutStackFrames('    at a (b:1:2)')).toBe('');
+    expect(withoutStackFrames('    at file:///x/y.mjs:10:5\n    at new Thing (<anonymous>)\n    at Array.map (native)')).toBe('');
+    // A child's own words that happen to start with "at" are no stack frame.
+    expect(withoutStackFrames('cannot open the store:\n    at least one of its files is locked')).toBe('cannot open the store:\n    at least one of its files is locked');
   });
 
   it('when the failure says what to do, then that follows the reason, indented', () => {
