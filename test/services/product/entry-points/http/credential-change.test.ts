@@ -98,6 +98,10 @@ describe('Product while its database credentials change', () => {
       await sleep(200);
       fresh = await freshConnections();
     }
+    // Load goes on after the first new connection, so a failure after the switch would show too: the requests that
+    // waited out the refused logins end only now, and the clients must start some more before they stop.
+    for (const deadline = Date.now() + 5_000; phases.started.after < 6 && Date.now() < deadline; ) await sleep(100);
+    await sleep(300);
     stopping = true;
     await load;
 
