@@ -10,7 +10,7 @@ import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { URL, fileURLToPath, pathToFileURL } from 'node:url';
 import { reasonOf, StartFailure, startFailureText, tryAgain } from '../kit/start-failure.mjs';
-import { earlyStopAsked, keepEarlyStops } from './early-stop.mjs';
+import { earlyStopAsked, keepEarlyStops, STOP_SIGNALS } from './early-stop.mjs';
 import { unsupportedNode } from './node-version.mjs';
 
 // First: a Ctrl-C while the launcher is bundled and loaded is kept for it, not fatal (early-stop.mjs).
@@ -42,6 +42,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 process.chdir(root);
 /** @type {string} */
 let bundle;
+// A stop while the launcher is bundled ends it here and now. The terminal's Ctrl-C reaches esbuild's service process
+// too, and then its build may never settle: with nothing left to wait on, Node ended this process with code 13
+// ("unsettled top-level await") and no "stopped cleanly". Kept-signal listeners run first, so the stop is known here.
+for (const signal of STOP_SIGNALS) process.on(signal, stopIfAsked);
 try {
   const { bundleLauncher } = await import('./launcher-bundle.mjs');
   bundle = await bundleLauncher({
@@ -55,6 +59,7 @@ try {
   stopIfAsked();
   failedToStart(error);
 }
+for (const signal of STOP_SIGNALS) process.removeListener(signal, stopIfAsked);
 stopIfAsked();
 process.setSourceMapsEnabled(true);
 await import(pathToFileURL(bundle).href).catch(failedToStart);
