@@ -10,22 +10,25 @@ import type { Socket } from 'node:net';
 
 const open = new WeakMap<Socket, Set<ServerResponse>>();
 
-export function closeWithConnection(socket: Socket, res: ServerResponse): void {
-  let responses = open.get(socket);
-  if (!responses) {
-    const set = new Set<ServerResponse>();
-    open.set(socket, set);
-    socket.once('close', () => {
-      // After Node's own: it closes the others on a later tick, and each 'close' takes its response out of the set,
-      // so only those Node leaves open are closed here, and none twice.
-      setImmediate(() => {
-        for (const response of [...set]) response.emit('close');
-        set.clear();
-      });
+/** The connection's responses not yet closed, watched from its first request on. */
+function responsesOf(socket: Socket): Set<ServerResponse> {
+  const known = open.get(socket);
+  if (known) return known;
+  const responses = new Set<ServerResponse>();
+  open.set(socket, responses);
+  socket.once('close', () => {
+    // After Node's own: it closes the others on a later tick, and each 'close' takes its response out of the set,
+    // so only those Node leaves open are closed here, and none twice.
+    setImmediate(() => {
+      for (const response of [...responses]) response.emit('close');
+      responses.clear();
     });
-    responses = set;
-  }
-  const mine = responses;
-  mine.add(res);
-  res.once('close', () => mine.delete(res));
+  });
+  return responses;
+}
+
+export function closeWithConnection(socket: Socket, res: ServerResponse): void {
+  const responses = responsesOf(socket);
+  responses.add(res);
+  res.once('close', () => responses.delete(res));
 }
