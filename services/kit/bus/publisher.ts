@@ -1,6 +1,12 @@
 /**
  * Publishes to the topic with PublishBatch: up to 10 entries and 256 KiB per call, calls in parallel.
  * Reports per message, so the outbox marks exactly the published rows as sent.
+ *
+ * A message past SNS's 256 KiB (body and attributes) is never sent: SNS answers PublishBatch with
+ * BatchRequestTooLong for the whole call, not a Failed entry for that message, so the relay would take it for an
+ * SNS outage and back off on every step for as long as the row exists. It is reported failed here instead, alone,
+ * and waits to be retried like any row SNS rejects, while the rows beside it go out.
+ * https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
 import { eventAttributes, type Correlation } from './attributes';
@@ -26,17 +32,21 @@ export interface Publisher {
 }
 
 const MAX_ENTRIES = 10;
-/** SNS counts the body and the attributes against 256 KiB per batch; this leaves room for the rest. */
+/** SNS's limit for one message with its attributes, and for a whole batch (a topic's default MaximumMessageSize). */
+export const SNS_MAX_PAYLOAD_BYTES = 262_144;
+/** What this publisher puts in one batch, below SNS_MAX_PAYLOAD_BYTES for whatever else SNS may count. */
 const MAX_BATCH_BYTES = 250_000;
 
 export function createPublisher(sns: SNSClient, topicArn: string): Publisher {
   return {
     async publish(messages) {
-      const outcomes = await Promise.all(chunk(messages).map((batch) => publishBatch(sns, topicArn, batch)));
+      const tooLong = messages.filter((message) => sizeOf(message) > SNS_MAX_PAYLOAD_BYTES);
+      const sendable = messages.filter((message) => !tooLong.includes(message));
+      const outcomes = await Promise.all(chunk(sendable).map((batch) => publishBatch(sns, topicArn, batch)));
       const callError = outcomes.find((outcome) => outcome.callError !== undefined)?.callError;
       return {
         published: outcomes.flatMap((outcome) => outcome.published),
-        failed: outcomes.flatMap((outcome) => outcome.failed),
+        failed: [...tooLong.map((message) => ({ key: message.key, reason: tooLongReason(message) })), ...outcomes.flatMap((outcome) => outcome.failed)],
         ...(callError === undefined ? {} : { callError }),
       };
     },
@@ -65,10 +75,15 @@ async function publishBatch(sns: SNSClient, topicArn: string, batch: readonly Ou
   }
 }
 
+/** What SNS counts against its limit: the body, and each attribute's name, data type and value. */
 function sizeOf(message: OutgoingMessage): number {
-  const attributes = `${message.type}${message.correlation.requestId ?? ''}${message.correlation.traceparent ?? ''}`;
-  return Buffer.byteLength(message.body) + Buffer.byteLength(attributes) + 64;
+  const attributes = Object.entries(eventAttributes(message.type, message.correlation))
+    .reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType) + Buffer.byteLength(value.StringValue ?? ''), 0);
+  return Buffer.byteLength(message.body) + attributes;
 }
+
+const tooLongReason = (message: OutgoingMessage) =>
+  `MessageTooLong: message too long for SNS: ${sizeOf(message)} bytes with its attributes, over ${SNS_MAX_PAYLOAD_BYTES}; not sent`;
 
 function chunk(messages: readonly OutgoingMessage[]): OutgoingMessage[][] {
   const batches: OutgoingMessage[][] = [];
