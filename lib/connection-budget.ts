@@ -4,9 +4,12 @@
  * The worst moment is a deploy at full scale: ECS starts a new set of tasks beside the old ones (maximum 200 %),
  * so each service may run twice its maxCapacity. Each task opens up to DATABASE_POOL_MAX connections, plus two
  * for the outbox relay and inbox pruning when the service is on the bus. RDS sets max_connections to
- * LEAST(DBInstanceClassMemory / 9531392, 5000); DBInstanceClassMemory is the class's memory less what RDS keeps
- * for the OS and its own processes, read here as 300 MiB less: that gives 79 on a 1 GiB class, under the 81 to 87
- * that `SHOW max_connections` is reported to answer there (a fixed share such as 85 % gave 95, above them). A few connections stay reserved (superusers,
+ * LEAST(DBInstanceClassMemory / 9531392, 5000) (https://docs.aws.amazon.com/prescriptive-guidance/latest/tuning-postgresql-parameters/max-connections.html);
+ * DBInstanceClassMemory is the class's memory less what RDS keeps for the OS and its own processes, which grows
+ * with the class. Read here as the larger of 300 MiB and a fifth of the memory: 79 on a 1 GiB class, under the 81
+ * to 87 that `SHOW max_connections` is reported to answer there, and 180 on a 2 GiB one, under the 181 a db.t4g.small
+ * answered (github.com/kirill-markin/flashcards-open-source-app/pull/1657; a fixed 300 MiB gave 192, above it, and
+ * the formula on the full 2 GiB 225). A few connections stay reserved (superusers,
  * the rotation function, an operator's psql), and the budget keeps 20 % headroom beyond that. The deploy's steps
  * hold one connection per database on the instance while they run, one after the other: the provisioning
  * (lib/constructs/database-provisioner.ts, data stack), then the migrations (lib/constructs/database-migrations.ts,
@@ -24,7 +27,7 @@ const INSTANCE_MEMORY_GIB: Readonly<Record<string, number>> = {
 };
 const BYTES_PER_CONNECTION = 9_531_392;
 /** What DBInstanceClassMemory leaves out of the class's memory, on the safe side (see above). */
-const RDS_RESERVED_BYTES = 300 * 2 ** 20;
+const rdsReservedBytes = (memoryBytes: number) => Math.max(300 * 2 ** 20, memoryBytes / 5);
 /** superuser_reserved_connections (3), the rotation function, an operator's session or two. */
 const RESERVED = 6;
 const HEADROOM = 0.8;
@@ -44,7 +47,8 @@ export function instanceMemoryBytes(instanceType: string): number {
 }
 
 export function maxConnections(instanceType: string): number {
-  return Math.min(Math.floor((instanceMemoryBytes(instanceType) - RDS_RESERVED_BYTES) / BYTES_PER_CONNECTION), 5000);
+  const memory = instanceMemoryBytes(instanceType);
+  return Math.min(Math.floor((memory - rdsReservedBytes(memory)) / BYTES_PER_CONNECTION), 5000);
 }
 
 export interface ConnectionBudget {

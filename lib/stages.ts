@@ -164,7 +164,7 @@ export const STAGES: Readonly<Record<StageName, StageSettings>> = {
       requestsPerTarget: 1000,
       spot: false,
       deregistrationDelaySeconds: 30,
-      databasePoolMax: 5,
+      databasePoolMax: 4,
       logLevel: 'info',
     },
     containerInsights: true,
