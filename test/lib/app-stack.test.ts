@@ -101,6 +101,18 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     expect(services[Object.keys(services).find((id) => id.startsWith('BillingService'))!]?.DependsOn).toContain(productId);
   });
 
+  it('when synthesized, then each Service Connect service names the stack\'s namespace by its ARN, so a destroy deletes the services before the namespace', () => {
+    // A name instead of Fn::GetAtt would leave CloudFormation no dependency to order the delete by (DeleteNamespace
+    // refuses a namespace with services: "ResourceInUse"), and ECS would make a namespace of that name outside the stack.
+    const namespaces = Object.keys(resourcesOf(template(), 'AWS::ServiceDiscovery::HttpNamespace'));
+    expect(namespaces).toHaveLength(1);
+    const connected = Object.values(resourcesOf(template(), 'AWS::ECS::Service')).filter((s) => s.Properties?.ServiceConnectConfiguration);
+    expect(connected).toHaveLength(2);
+    for (const service of connected) {
+      expect(service.Properties?.ServiceConnectConfiguration).toMatchObject({ Enabled: true, Namespace: { 'Fn::GetAtt': [namespaces[0], 'Arn'] } });
+    }
+  });
+
   it('when synthesized, then only Identity may administer Cognito users', () => {
     const policies = Object.entries(resourcesOf(template(), 'AWS::IAM::Policy'));
     const withCognito = policies.filter(([, p]) => JSON.stringify(p.Properties).includes('cognito-idp:Admin'));
