@@ -5,6 +5,7 @@ import { busTopology } from '../../services/contracts/bus-topology';
 import type { BusClients } from '../../services/kit/bus/clients';
 import { listDeadLetters, redriveDeadLetters, type DeadLetter } from '../../services/kit/bus/dead-letter-tools';
 import { describeError } from '../../services/kit/bus/describe-error';
+import { messages } from '../../services/kit/bus/redrive-report';
 
 export interface DlqOptions {
   readonly prefix: string;
@@ -79,6 +80,6 @@ export async function dlqRedrive(clients: BusClients, options: DlqOptions): Prom
       await urlOf(clients, queue.deadLetterQueueName, options.prefix),
       await urlOf(clients, queue.queueName, options.prefix),
     );
-    console.log(`${queue.consumer}: moved ${moved} message(s) from ${queue.deadLetterQueueName} back to ${queue.queueName}`);
+    console.log(`${queue.consumer}: moved ${messages(moved)} from ${queue.deadLetterQueueName} back to ${queue.queueName}`);
   }
 }

@@ -40,7 +40,7 @@ describe('npm run events', () => {
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ consumer: 'billing', eventId: 'ev-invalid', type: 'identity.user.registered' });
     expect(listed[0]?.reason).toMatch(/^invalid event: .*email/);
-    expect(await events('dlq', 'redrive', '--consumer', 'billing')).toMatch(/moved 1 message/);
+    expect(await events('dlq', 'redrive', '--consumer', 'billing')).toMatch(/^billing: moved 1 message from \S+ back to \S+$/m);
     expect(await events('dlq', 'list')).toMatch(/no dead letters/);
   });
 

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_REASON_ATTRIBUTE, DEAD_LETTER_RECEIVES_ATTRIBUTE, readAttribute, TYPE_ATTRIBUTE } from './attributes';
 import { decodeMessage } from './incoming';
+import { redriveStopped } from './redrive-report';
 
 export interface DeadLetter {
   readonly messageId: string;
@@ -69,15 +70,11 @@ export async function redriveDeadLetters(sqs: SQSClient, deadLetterQueueUrl: str
     const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl: sourceQueueUrl, Entries: entries }));
     // Deleted only once sent: a crash in between leaves a copy in both, and the consumer's inbox absorbs it.
     const done = (sent.Successful ?? []).map((entry) => batch[Number(entry.Id?.slice(1))]).filter((m) => m !== undefined);
-    const kept = done.length === 0 ? [] : await deleteBatch(sqs, deadLetterQueueUrl, done);
-    moved += done.length;
-    if (sent.Failed?.length) throw new Error(`redrive stopped: ${sent.Failed.map((f) => `${f.Code}: ${f.Message}`).join('; ')}`);
-    if (kept.length > 0) {
-      throw new Error(
-        `redrive stopped: ${kept.length} of the ${moved} messages sent back to the queue are still in the dead-letter queue too ` +
-          `(${kept.join('; ')}); a later redrive sends them again, which the consumers' inboxes absorb`,
-      );
-    }
+    const undeleted = done.length === 0 ? [] : await deleteBatch(sqs, deadLetterQueueUrl, done);
+    // Moved means gone from the dead-letter queue: one still there (in both queues) is not counted.
+    moved += done.length - undeleted.length;
+    const unsent = (sent.Failed ?? []).map((failure) => `${failure.Code}: ${failure.Message}`);
+    if (unsent.length > 0 || undeleted.length > 0) throw redriveStopped({ moved, batchSize: batch.length, unsent, sent: done.length, undeleted });
   }
   return moved;
 }
