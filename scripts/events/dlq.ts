@@ -3,9 +3,9 @@ import { GetQueueUrlCommand, QueueDoesNotExist } from '@aws-sdk/client-sqs';
 import { parseEvent } from '../../services/contracts/events';
 import { busTopology } from '../../services/contracts/bus-topology';
 import type { BusClients } from '../../services/kit/bus/clients';
-import { listDeadLetters, redriveDeadLetters, type DeadLetter } from '../../services/kit/bus/dead-letter-tools';
+import { listDeadLetters, type DeadLetter } from '../../services/kit/bus/dead-letter-tools';
+import { messages, redriveDeadLetters } from '../../services/kit/bus/redrive-dead-letters';
 import { describeError } from '../../services/kit/bus/describe-error';
-import { messages } from '../../services/kit/bus/redrive-report';
 
 export interface DlqOptions {
   readonly prefix: string;

@@ -1,18 +1,15 @@
 /**
  * Operator actions on a dead-letter queue: look at what is there, and move it back to the source queue once
- * the cause is fixed. Used by `npm run events -- dlq …`.
+ * the cause is fixed (redrive-dead-letters.ts). Used by `npm run events -- dlq …`.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
   ReceiveMessageCommand,
-  SendMessageBatchCommand,
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_REASON_ATTRIBUTE, DEAD_LETTER_RECEIVES_ATTRIBUTE, readAttribute, TYPE_ATTRIBUTE } from './attributes';
 import { decodeMessage } from './incoming';
-import { redriveStopped } from './redrive-report';
 
 export interface DeadLetter {
   readonly messageId: string;
@@ -54,39 +51,7 @@ export async function listDeadLetters(sqs: SQSClient, queueUrl: string, explain?
   return seen.map((message) => describe(message, explain));
 }
 
-/** Moves up to `limit` (default 10 000) dead letters back to the source queue; returns how many moved. */
-export async function redriveDeadLetters(sqs: SQSClient, deadLetterQueueUrl: string, sourceQueueUrl: string, options: ScanOptions = {}): Promise<number> {
-  const { limit = 10_000, waitTimeSeconds = 1 } = options;
-  let moved = 0;
-  for (let round = 0; moved < limit && round < Math.ceil(limit / 10) + 10; round++) {
-    const batch = await receive(sqs, deadLetterQueueUrl, waitTimeSeconds);
-    if (batch.length === 0) break;
-    const entries = batch.map((message, index) => ({
-      Id: `m${index}`,
-      MessageBody: message.Body ?? '',
-      // The source queue counts receives afresh; the old reason would only mislead.
-      MessageAttributes: Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).filter(([name]) => !name.startsWith('deadLetter'))),
-    }));
-    const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl: sourceQueueUrl, Entries: entries }));
-    // Deleted only once sent: a crash in between leaves a copy in both, and the consumer's inbox absorbs it.
-    const done = (sent.Successful ?? []).map((entry) => batch[Number(entry.Id?.slice(1))]).filter((m) => m !== undefined);
-    const undeleted = done.length === 0 ? [] : await deleteBatch(sqs, deadLetterQueueUrl, done);
-    // Moved means gone from the dead-letter queue: one still there (in both queues) is not counted.
-    moved += done.length - undeleted.length;
-    const unsent = (sent.Failed ?? []).map((failure) => `${failure.Code}: ${failure.Message}`);
-    if (unsent.length > 0 || undeleted.length > 0) throw redriveStopped({ moved, batchSize: batch.length, unsent, sent: done.length, undeleted });
-  }
-  return moved;
-}
-
-/** Deletes the messages from the queue; answers why each one that is still there could not be deleted. */
-async function deleteBatch(sqs: SQSClient, queueUrl: string, messages: readonly Message[]): Promise<string[]> {
-  const Entries = messages.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.ReceiptHandle ?? '' }));
-  const { Failed } = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries }));
-  return (Failed ?? []).map((failure) => `${failure.Code}: ${failure.Message}`);
-}
-
-async function receive(sqs: SQSClient, queueUrl: string, waitTimeSeconds: number): Promise<Message[]> {
+export async function receive(sqs: SQSClient, queueUrl: string, waitTimeSeconds: number): Promise<Message[]> {
   const { Messages } = await sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
@@ -100,7 +65,7 @@ async function receive(sqs: SQSClient, queueUrl: string, waitTimeSeconds: number
   return Messages ?? [];
 }
 
-async function makeVisible(sqs: SQSClient, queueUrl: string, batch: Message[]): Promise<void> {
+export async function makeVisible(sqs: SQSClient, queueUrl: string, batch: Message[]): Promise<void> {
   const Entries = batch.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.ReceiptHandle ?? '', VisibilityTimeout: 0 }));
   await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries }));
 }

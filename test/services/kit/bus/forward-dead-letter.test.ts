@@ -1,7 +1,8 @@
 import { PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventAttributes } from '../../../../services/kit/bus/attributes';
-import { listDeadLetters, redriveDeadLetters } from '../../../../services/kit/bus/dead-letter-tools';
+import { listDeadLetters } from '../../../../services/kit/bus/dead-letter-tools';
+import { redriveDeadLetters } from '../../../../services/kit/bus/redrive-dead-letters';
 import { noteAddedEvent } from '../../../../harness/notes/events';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
 

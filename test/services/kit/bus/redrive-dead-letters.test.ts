@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventAttributes } from '../../../../services/kit/bus/attributes';
-import { redriveDeadLetters } from '../../../../services/kit/bus/dead-letter-tools';
+import { redriveDeadLetters } from '../../../../services/kit/bus/redrive-dead-letters';
 import { noteAddedEvent } from '../../../../harness/notes/events';
 import { startBusHarness, type BusHarness } from '../../../support/bus/harness';
 
@@ -32,13 +32,17 @@ describe('bus: dlq redrive when SQS fails part of a batch', () => {
     return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
   };
 
-  /** From the `call`th call of the command on (1 = the first), its first entry is held back and answered as failed. */
-  const failFirstEntry = (commandName: string, failure: { Code: string; Message: string }, call = 1) => {
-    const name = `fail-first-${commandName}`;
+  /**
+   * From the `call`th call of the command on (1 = the first): the whole call fails as a network error would, or,
+   * given a failure, its first entry is held back and answered as failed.
+   */
+  const fail = (commandName: string, failure?: { Code: string; Message: string }, call = 1) => {
+    const name = `fail-${commandName}`;
     let calls = 0;
     h.clients.sqs.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName !== commandName || ++calls < call) return next(args);
+        if (!failure) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
         const input = args.input as { Entries?: Array<{ Id?: string }> };
         const [held, ...rest] = input.Entries ?? [];
         const result = await next({ ...args, input: { ...input, Entries: rest } as typeof args.input });
@@ -53,7 +57,7 @@ describe('bus: dlq redrive when SQS fails part of a batch', () => {
 
   it('when SQS keeps a dead letter it was asked to delete after its copy was sent back, then the redrive stops and says so instead of counting it as moved', async () => {
     await deadLetters(2);
-    const restore = failFirstEntry('DeleteMessageBatchCommand', DELETE_FAILED);
+    const restore = fail('DeleteMessageBatchCommand', DELETE_FAILED);
     try {
       await expect(redrive()).rejects.toThrow(
         new Error(
@@ -68,7 +72,7 @@ describe('bus: dlq redrive when SQS fails part of a batch', () => {
 
   it('when in one batch some sends to the queue and some deletes from the dead-letter queue fail, then the error reports both, each with its own count', async () => {
     await deadLetters(3);
-    const restore = [failFirstEntry('SendMessageBatchCommand', SEND_FAILED), failFirstEntry('DeleteMessageBatchCommand', DELETE_FAILED)];
+    const restore = [fail('SendMessageBatchCommand', SEND_FAILED), fail('DeleteMessageBatchCommand', DELETE_FAILED)];
     try {
       await expect(redrive()).rejects.toThrow(
         new Error(
@@ -86,9 +90,50 @@ describe('bus: dlq redrive when SQS fails part of a batch', () => {
     expect(await depth(h.queue.queueUrl)).toBe(2);
   });
 
+  it('when a redrive stopped, then the messages it left in the dead-letter queue are seen again at once, and a rerun moves them', async () => {
+    await deadLetters(3);
+    const restore = [fail('SendMessageBatchCommand', SEND_FAILED), fail('DeleteMessageBatchCommand', DELETE_FAILED)];
+    await expect(redrive()).rejects.toThrow(/^redrive stopped after moving 1 message: /);
+    restore.forEach((remove) => remove());
+    // Not hidden for the receive's 60 s visibility timeout: the rerun right away finds both.
+    expect(await redrive()).toBe(2);
+    expect(await depth(h.queue.deadLetterQueueUrl)).toBe(0);
+    expect(await depth(h.queue.queueUrl)).toBe(4); // the undeleted one twice, which the inbox absorbs
+  });
+
+  it('when the whole delete call fails after the batch was sent back, then the error says every message of it is in both queues', async () => {
+    await deadLetters(2);
+    const restore = fail('DeleteMessageBatchCommand');
+    try {
+      await expect(redrive()).rejects.toThrow(
+        new Error(
+          'redrive stopped after moving 0 messages: 2 of the 2 messages sent back to the queue are still in the dead-letter queue too ' +
+            "(TimeoutError: socket hang up (×2)); a later redrive sends them again, which the consumers' inboxes absorb",
+        ),
+      );
+    } finally {
+      restore();
+    }
+  });
+
+  it('when the whole send call of a later batch fails, then the error counts what the run moved before and the batch it could not send', async () => {
+    await deadLetters(12);
+    const restore = fail('SendMessageBatchCommand', undefined, 2);
+    try {
+      await expect(redrive()).rejects.toThrow(
+        new Error(
+          'redrive stopped after moving 10 messages: 2 of the 2 messages of the last batch could not be sent back to the queue and are still ' +
+            'in the dead-letter queue only (TimeoutError: socket hang up (×2))',
+        ),
+      );
+    } finally {
+      restore();
+    }
+  });
+
   it('when a delete fails in a later batch, then the counts are the whole run\'s moved messages and that batch\'s own, not the run\'s total as the batch', async () => {
     await deadLetters(12);
-    const restore = failFirstEntry('DeleteMessageBatchCommand', DELETE_FAILED, 2);
+    const restore = fail('DeleteMessageBatchCommand', DELETE_FAILED, 2);
     try {
       await expect(redrive()).rejects.toThrow(/^redrive stopped after moving 11 messages: 1 of the 2 messages sent back to the queue is still in the dead-letter queue too /);
     } finally {
