@@ -1,7 +1,7 @@
 /**
  * Invoice lines are written in one statement of column arrays (unnest), whatever their number: every line comes
  * back as written and in its order, text that looks like array syntax or NULL included, and the table's checks
- * still hold.
+ * still hold. Lists page by (created_at, id), so invoices written in one transaction (one created_at) are all served.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,5 +59,29 @@ describe('the invoice_lines checks', () => {
   it('when the check was added to a running platform, then it scanned none of the lines already there (NOT VALID), as a scan holds an exclusive lock on the table', async () => {
     const { rows } = await harness.database.pool.query("SELECT convalidated FROM pg_constraint WHERE conname = 'invoice_lines_unit_price_check'");
     expect(rows).toEqual([{ convalidated: false }]);
+  });
+});
+
+describe('invoiceRepository.listOwned', () => {
+  it('when several invoices share one created_at (one transaction), then paging two at a time by cursor serves each once, by id descending', async () => {
+    const owner = randomUUID();
+    const ownerAccount = (await harness.unitOfWork.accounts.open(owner)).id;
+    // now() is the transaction's start: every invoice written in it gets the same created_at.
+    const created = await harness.unitOfWork.transaction(async ({ invoices }) => {
+      const written = [];
+      for (let i = 0; i < 7; i++) written.push((await invoices.insert({ accountId: ownerAccount, userId: owner, currency: 'USD', totalCents: 0, lines: [line(i, { unitPriceCents: 0, amountCents: 0 })] }))!);
+      return written;
+    });
+    expect(new Set(created.map((invoice) => invoice.createdAt.getTime())).size).toBe(1);
+    const served: string[] = [];
+    let after: { createdAt: string; id: string } | undefined;
+    for (let page = 0; page < 10; page++) {
+      const { items, hasMore } = await harness.unitOfWork.invoices.listOwned(owner, 2, after);
+      served.push(...items.map((invoice) => invoice.id));
+      const last = items.at(-1);
+      if (!hasMore || !last) break;
+      after = { createdAt: last.createdAt.toISOString(), id: last.id };
+    }
+    expect(served).toEqual(created.map((invoice) => invoice.id).sort().reverse());
   });
 });
