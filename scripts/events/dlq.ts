@@ -1,5 +1,5 @@
 /** `dlq list` and `dlq redrive`: the dead-letter queues of busTopology(prefix), looked up by name. */
-import { GetQueueUrlCommand, QueueDoesNotExist } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, QueueDoesNotExist } from '@aws-sdk/client-sqs';
 import { parseEvent } from '../../services/contracts/events';
 import { busTopology } from '../../services/contracts/bus-topology';
 import type { BusClients } from '../../services/kit/bus/clients';
@@ -47,11 +47,24 @@ async function urlOf(clients: BusClients, name: string, prefix: string): Promise
   return QueueUrl;
 }
 
+/** `dlq list` shows at most this many dead letters per queue. */
+export const LIST_LIMIT = 1_000;
+
+/** SQS's approximate count of the queue's messages, visible or not. */
+async function depthOf(clients: BusClients, QueueUrl: string): Promise<number> {
+  const AttributeNames = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] as const;
+  const { Attributes = {} } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: [...AttributeNames] }));
+  return AttributeNames.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+}
+
 export async function dlqList(clients: BusClients, options: DlqOptions): Promise<void> {
   // Side by side: each queue's listing ends with a receive that waits a second for more, found or not.
   const perQueue = await Promise.all(
     queuesOf(options).map(async (queue) => {
-      const letters = await listDeadLetters(clients.sqs, await urlOf(clients, queue.deadLetterQueueName, options.prefix), explain);
+      const url = await urlOf(clients, queue.deadLetterQueueName, options.prefix);
+      const letters = await listDeadLetters(clients.sqs, url, explain, { limit: LIST_LIMIT });
+      // At the limit there may be more: said on stderr, so stdout (and --json) stays the list itself.
+      if (letters.length >= LIST_LIMIT) process.stderr.write(`${queue.consumer}: showing ${letters.length} of about ${await depthOf(clients, url)} dead letters\n`);
       return letters.map((letter): DeadLetter & { consumer: string } => ({ ...letter, consumer: queue.consumer }));
     }),
   );

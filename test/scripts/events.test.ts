@@ -3,13 +3,14 @@ import { promisify } from 'node:util';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PurgeQueueCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busTopology } from '../../services/contracts/bus-topology';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../services/local/embedded-postgres';
 import { freePort } from '../../services/local/free-port';
 import { ensureTopology, queueOf, type ProvisionedBus } from '../../services/kit/bus/provisioned-topology';
 import { startBusHarness, type BusHarness } from '../support/bus/harness';
+import { LIST_LIMIT } from '../../scripts/events/dlq';
 import { bundleScript, type BundledScript } from '../support/bundled-script';
 import { copyRunCluster } from '../support/new-cluster';
 
@@ -42,6 +43,21 @@ describe('npm run events', () => {
     expect(listed[0]?.reason).toMatch(/^invalid event: .*email/);
     expect(await events('dlq', 'redrive', '--consumer', 'billing')).toMatch(/^billing: moved 1 message from \S+ back to \S+$/m);
     expect(await events('dlq', 'list')).toMatch(/no dead letters/);
+  });
+
+  it('when more dead letters wait than `dlq list` shows, then it says on stderr how many of about how many it shows', async () => {
+    const billing = queueOf(bus, 'billing');
+    for (let batch = 0; batch < (LIST_LIMIT + 10) / 10; batch++) {
+      const Entries = Array.from({ length: 10 }, (_, i) => ({ Id: `m${i}`, MessageBody: JSON.stringify({ id: `ev-${batch}-${i}` }) }));
+      await h.clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: billing.deadLetterQueueUrl, Entries }));
+    }
+    try {
+      const { stdout, stderr } = await cli(['dlq', 'list', '--consumer', 'billing', '--json'], { AWS_ENDPOINT_URL: h.emulator.endpoint, BUS_PREFIX: prefix });
+      expect(JSON.parse(stdout)).toHaveLength(LIST_LIMIT);
+      expect(stderr).toBe(`billing: showing ${LIST_LIMIT} of about ${LIST_LIMIT + 10} dead letters\n`);
+    } finally {
+      await h.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: billing.deadLetterQueueUrl }));
+    }
   });
 
   it('when events wait in an outbox, then `outbox status` shows how many and since when', async () => {
