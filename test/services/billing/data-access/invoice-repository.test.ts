@@ -1,5 +1,5 @@
 /**
- * Invoice lines are written in one statement of column arrays (unnest), whatever their number: every line comes
+ * Invoice lines are written in one statement with one JSON parameter (json_to_recordset), whatever their number: every line comes
  * back as written and in its order, text that looks like array syntax or NULL included, and the table's checks
  * still hold. Lists page by (created_at, id), so invoices written in one transaction (one created_at) are all served.
  */
