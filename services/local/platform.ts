@@ -2,7 +2,7 @@
  * The whole platform on one machine: PostgreSQL, Cognito and the SNS/SQS emulator start at once, the services
  * and the gateway start beside them and are handed their environment once what they need is up. `stop()` stops everything started, in the order of stop-order.ts.
  */
-import { SERVICE_NAMES, type ServiceName } from '../contracts/services';
+import { HEALTH_PATHS, SERVICE_NAMES, type ServiceName } from '../contracts/services';
 import { nodeEntry } from './child-process/node-entry';
 import { startChildProcess, type RunningChild } from './child-process/start-child';
 import type { LocalConfig } from './config';
@@ -109,7 +109,7 @@ export async function startPlatform(config: LocalConfig): Promise<RunningPlatfor
 }
 
 async function startService(name: string, entry: string, port: number, environment: Environment): Promise<RunningChild> {
-  const child = await startPlatformChild(name, entry, `http://127.0.0.1:${port}/health/ready`, environment);
+  const child = await startPlatformChild(name, entry, `http://127.0.0.1:${port}${HEALTH_PATHS.ready}`, environment);
   status.step(name, `http://127.0.0.1:${port}`, child.startupMs);
   return child;
 }
