@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { env, loadConfig } from '../kit/config';
 import { SERVICES, type ServiceName } from '../contracts/services';
 import { parseTrustedProxies } from './client-address';
+import { GATEWAY_DEFAULTS } from './gateway-options';
 
 /** Where a service listens offline by default. */
 const localUrl = (name: ServiceName) => `http://127.0.0.1:${SERVICES[name].port}`;
@@ -54,20 +55,20 @@ export const gatewayEnvSchema = z.object({
     }
   }),
   /** From a connection's first byte to the end of its request headers; 408 after. */
-  GATEWAY_HEADERS_TIMEOUT_MS: env.positiveInt(10_000),
+  GATEWAY_HEADERS_TIMEOUT_MS: env.positiveInt(GATEWAY_DEFAULTS.headersTimeoutMs),
   /** To receive a whole request body, once the gateway starts reading it; 408 after. */
-  GATEWAY_BODY_TIMEOUT_MS: env.positiveInt(30_000),
+  GATEWAY_BODY_TIMEOUT_MS: env.positiveInt(GATEWAY_DEFAULTS.bodyTimeoutMs),
   /** Open connections per source address; the next one is answered 429 and closed. */
-  GATEWAY_MAX_CONNECTIONS_PER_CLIENT: env.positiveInt(128),
+  GATEWAY_MAX_CONNECTIONS_PER_CLIENT: env.positiveInt(GATEWAY_DEFAULTS.maxConnectionsPerClient),
   /**
    * Open connections of all clients together; past it, new ones are closed unanswered. 512 and the three pools of
    * 128 connections to the services stay within the common limit of 1024 open files.
    */
-  GATEWAY_MAX_CONNECTIONS: env.positiveInt(512),
+  GATEWAY_MAX_CONNECTIONS: env.positiveInt(GATEWAY_DEFAULTS.maxConnections),
   /** How long answers may wait for a client that takes none of their bytes; its connection is cut after. */
-  GATEWAY_SEND_TIMEOUT_MS: env.positiveInt(10_000),
+  GATEWAY_SEND_TIMEOUT_MS: env.positiveInt(GATEWAY_DEFAULTS.sendTimeoutMs),
   /** Requests in flight per client address; the next one is answered 429. */
-  GATEWAY_MAX_IN_FLIGHT_PER_CLIENT: env.positiveInt(64),
+  GATEWAY_MAX_IN_FLIGHT_PER_CLIENT: env.positiveInt(GATEWAY_DEFAULTS.maxInFlightPerClient),
   /** Comma-separated origins allowed by CORS, or `*`. Empty: no CORS headers, no preflight answers. */
   GATEWAY_CORS_ORIGINS: csv().superRefine((origins, context) => {
     // What a browser sends as Origin: a scheme and a host (and port), nothing after; a trailing slash is dropped.
@@ -79,12 +80,12 @@ export const gatewayEnvSchema = z.object({
     }
   }),
   /** A REST API's default integration timeout, 29 s, which the deployed API keeps (30 s was the HTTP API's). */
-  GATEWAY_INTEGRATION_TIMEOUT_MS: env.positiveInt(29_000),
+  GATEWAY_INTEGRATION_TIMEOUT_MS: env.positiveInt(GATEWAY_DEFAULTS.integrationTimeoutMs),
   /** The services' body limit (CONTRACT.md: over 1 MiB is 413), so the gateway's 413 is the same answer. */
-  GATEWAY_MAX_BODY_BYTES: env.positiveInt(1024 * 1024),
+  GATEWAY_MAX_BODY_BYTES: env.positiveInt(GATEWAY_DEFAULTS.maxBodyBytes),
   /** Request bodies held at once across all clients (each is read whole before it is forwarded); past it, 503. */
-  GATEWAY_MAX_BUFFERED_BYTES: env.positiveInt(64 * 1024 * 1024),
-  GATEWAY_TOKEN_CACHE_SIZE: env.positiveInt(10_000),
+  GATEWAY_MAX_BUFFERED_BYTES: env.positiveInt(GATEWAY_DEFAULTS.maxBufferedBytes),
+  GATEWAY_TOKEN_CACHE_SIZE: env.positiveInt(GATEWAY_DEFAULTS.tokenCacheSize),
   IDENTITY_URL: env.url().default(localUrl('identity')),
   PRODUCT_URL: env.url().default(localUrl('product')),
   BILLING_URL: env.url().default(localUrl('billing')),

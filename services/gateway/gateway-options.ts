@@ -1,10 +1,26 @@
 /** What createGateway takes: the environment's settings (start.ts) or a test's. Defaults are in the @default tags. */
 import type { RouteDefinition, Throttle } from '../contracts/routes';
+import { JSON_BODY_LIMIT_BYTES } from '../kit/http/body-limit';
 import type { Logger } from '../kit/logger';
 import type { TokenVerifier } from './authorizer';
 import type { Clock, ThrottleOverride } from './throttle';
 import type { CachedPrincipal } from './token-cache';
 import type { UpstreamUrls } from './upstream';
+
+/** The numbers the options below default to: createGateway's and the environment's (config.ts) alike. */
+export const GATEWAY_DEFAULTS = {
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
+  maxConnectionsPerClient: 128,
+  maxConnections: 512,
+  sendTimeoutMs: 10_000,
+  maxInFlightPerClient: 64,
+  integrationTimeoutMs: 29_000,
+  maxBodyBytes: JSON_BODY_LIMIT_BYTES,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  upstreamConnections: 128,
+  tokenCacheSize: 10_000,
+} as const;
 
 export interface GatewayOptions<P extends CachedPrincipal = CachedPrincipal> {
   readonly upstreams: UpstreamUrls;

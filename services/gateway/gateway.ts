@@ -28,7 +28,7 @@ import { compileRoutes, type GatewayRoute } from './routing';
 import { cutStalledReaders } from './stalled-readers';
 import type { CachedPrincipal } from './token-cache';
 import { Upstreams } from './upstream';
-import type { GatewayOptions } from './gateway-options';
+import { GATEWAY_DEFAULTS, type GatewayOptions } from './gateway-options';
 
 export type { GatewayOptions } from './gateway-options';
 
@@ -55,22 +55,22 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const router = compileRoutes(definitions);
   const overrides: LimitOverrides = { all: options.throttleOverride, perClient: options.perClientOverride };
   const limits = new EdgeLimits(router.routes, options.stageThrottle ?? STAGE_THROTTLE, overrides, now());
-  const authorizer = new Authorizer({ verifier: options.verifier, cacheSize: options.tokenCacheSize ?? 10_000, now });
+  const authorizer = new Authorizer({ verifier: options.verifier, cacheSize: options.tokenCacheSize ?? GATEWAY_DEFAULTS.tokenCacheSize, now });
   const addresses = new ClientAddresses(options.trustedProxies);
-  const connections = new ConcurrencyCap(options.maxConnectionsPerClient ?? 128);
-  const inFlight = new ConcurrencyCap(options.maxInFlightPerClient ?? 64);
+  const connections = new ConcurrencyCap(options.maxConnectionsPerClient ?? GATEWAY_DEFAULTS.maxConnectionsPerClient);
+  const inFlight = new ConcurrencyCap(options.maxInFlightPerClient ?? GATEWAY_DEFAULTS.maxInFlightPerClient);
   const refused = new WeakSet<Socket>();
   const cors = new CorsPolicy(options.corsOrigins ?? []);
   const docs = new DocsSite(apiDocuments(definitions));
-  const body = { maxBytes: options.maxBodyBytes ?? 1024 * 1024, timeoutMs: options.bodyTimeoutMs ?? 30_000 };
-  const maxBuffered = options.maxBufferedBytes ?? 64 * 1024 * 1024;
+  const body = { maxBytes: options.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes, timeoutMs: options.bodyTimeoutMs ?? GATEWAY_DEFAULTS.bodyTimeoutMs };
+  const maxBuffered = options.maxBufferedBytes ?? GATEWAY_DEFAULTS.maxBufferedBytes;
   // An eighth of the budget per address (never less than one whole body): it takes eight addresses to fill it.
   const buffered = new BodyBudget(maxBuffered, Math.max(body.maxBytes, Math.floor(maxBuffered / 8)));
-  const server = deadlineOptions({ headersTimeoutMs: options.headersTimeoutMs ?? 10_000, bodyTimeoutMs: body.timeoutMs });
+  const server = deadlineOptions({ headersTimeoutMs: options.headersTimeoutMs ?? GATEWAY_DEFAULTS.headersTimeoutMs, bodyTimeoutMs: body.timeoutMs });
   const upstreams = new Upstreams({
     urls: options.upstreams,
-    timeoutMs: options.integrationTimeoutMs ?? 29_000,
-    connections: options.upstreamConnections ?? 128,
+    timeoutMs: options.integrationTimeoutMs ?? GATEWAY_DEFAULTS.integrationTimeoutMs,
+    connections: options.upstreamConnections ?? GATEWAY_DEFAULTS.upstreamConnections,
   });
   const { logger } = options;
 
@@ -143,9 +143,9 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const tableMethods = [...new Set(definitions.map((route) => route.method))].join(', ');
   const serverLimits = { maxBodyBytes: body.maxBytes, connectAllow: tableMethods };
   const attach = (target: Server) => {
-    capTotalConnections(target, options.maxConnections ?? 512, logger);
+    capTotalConnections(target, options.maxConnections ?? GATEWAY_DEFAULTS.maxConnections, logger);
     capConnections(target, connections, addresses, refused);
-    cutStalledReaders(target, options.sendTimeoutMs ?? 10_000, logger);
+    cutStalledReaders(target, options.sendTimeoutMs ?? GATEWAY_DEFAULTS.sendTimeoutMs, logger);
   };
 
   return {
