@@ -62,7 +62,11 @@ export interface MicroserviceProps extends MicroserviceScaling {
   readonly database: DatabaseConnection;
   /** Every service verifies access tokens itself, against this pool and client. */
   readonly cognito: { readonly userPool: IUserPool; readonly client: IUserPoolClient };
-  /** Non-secret settings (bus ARNs, peer URLs, log level). A name that looks secret is refused. */
+  /**
+   * Non-secret settings (bus ARNs, peer URLs, log level), on top of the ones every task gets (port, region, user pool,
+   * database). A name that looks secret is refused.
+   * @default none beyond the common ones
+   */
   readonly environment?: Readonly<Record<string, string>>;
   readonly listener: IApplicationListener;
   /** ALB path patterns of the service's routes; split into rules of five. */
@@ -71,7 +75,10 @@ export interface MicroserviceProps extends MicroserviceScaling {
   readonly rulePriority: number;
   /** How long the ALB drains a stopping task. At most 30 seconds. */
   readonly deregistrationDelay: Duration;
-  /** Joins the Service Connect namespace; with `dnsName` other services reach it at `http://<dnsName>`. */
+  /**
+   * Joins the Service Connect namespace; with `dnsName` other services reach it at `http://<dnsName>`.
+   * @default not in the namespace: it neither calls nor serves through Service Connect
+   */
   readonly serviceConnect?: { readonly namespace: INamespace; readonly dnsName?: string };
   /**
    * An internal gRPC port served beside the HTTP one (services/contracts INTERNAL_GRPC). It is exposed only

@@ -73,7 +73,10 @@ export interface ObservabilityProps {
    * @default no firewall widget (a stage without WAF)
    */
   readonly firewallBlocks?: readonly IMetric[];
-  /** Alarms made elsewhere (the bus's dead-letter alarms) that should notify too. */
+  /**
+   * Alarms made elsewhere (the bus's dead-letter alarms) that should notify too.
+   * @default only the alarms this construct makes
+   */
   readonly alarms?: readonly Alarm[];
   /**
    * Secrets Secrets Manager rotates (the databases' master secrets): a failed rotation notifies the alerts topic
