@@ -1,14 +1,5 @@
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
-import {
-  Alarm,
-  AlarmStatusWidget,
-  ComparisonOperator,
-  Dashboard,
-  GraphWidget,
-  type IMetric,
-  type MetricOptions,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type Dashboard, type IMetric, type MetricOptions, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { FargateService } from 'aws-cdk-lib/aws-ecs';
 import type { ApplicationTargetGroup } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -21,6 +12,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DatabaseEventAlert } from './database-event-alert';
+import { observabilityDashboard } from './observability-dashboard';
 import { RotationFailureAlert } from './rotation-failure-alert';
 
 /** What the dashboard and the alarms read from the API. */
@@ -214,40 +206,7 @@ export class Observability extends Construct {
       each.addOkAction(new SnsAction(this.alertsTopic));
     }
 
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.name, defaultInterval: Duration.hours(3) });
-    const graph = (title: string, left: IMetric[], right: IMetric[] = []) => new GraphWidget({ title, left, right, width: 8, height: 6 });
-    const perService = (make: (s: ObservedService) => IMetric) => props.services.map(make);
-    this.dashboard.addWidgets(
-      graph('API requests and errors', [
-        api.metricCount({ period: ONE_MINUTE, label: 'requests' }),
-        api.metricClientError({ period: ONE_MINUTE, statistic: 'Sum', label: '4xx' }),
-        api.metricServerError({ period: ONE_MINUTE, statistic: 'Sum', label: '5xx' }),
-      ]),
-      graph('API latency (ms)', [
-        api.metricLatency({ period: ONE_MINUTE, statistic: 'p50', label: 'p50' }),
-        api.metricLatency({ period: ONE_MINUTE, statistic: 'p99', label: 'p99' }),
-        api.metricIntegrationLatency({ period: ONE_MINUTE, statistic: 'p99', label: 'integration p99' }),
-      ]),
-      new AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: 8, height: 6 }),
-    );
-    if (props.firewallBlocks && props.firewallBlocks.length > 0) this.dashboard.addWidgets(graph('WAF blocked requests', [...props.firewallBlocks]));
-    this.dashboard.addWidgets(
-      graph('ECS CPU %', perService((s) => s.service.metricCpuUtilization({ period: ONE_MINUTE, label: s.name }))),
-      graph('ECS memory %', perService((s) => s.service.metricMemoryUtilization({ period: ONE_MINUTE, label: s.name }))),
-      graph('Healthy tasks behind the ALB', perService((s) =>
-        s.targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum', label: s.name }))),
-    );
-    const dbLabel = (index: number) => (props.databases.length > 1 ? `db${index}` : 'db');
-    this.dashboard.addWidgets(
-      graph('RDS CPU % and connections',
-        props.databases.map(({ instance }, i) => instance.metricCPUUtilization({ period: ONE_MINUTE, label: `${dbLabel(i)} CPU` })),
-        props.databases.map(({ instance }, i) => instance.metricDatabaseConnections({ period: ONE_MINUTE, label: `${dbLabel(i)} connections` }))),
-      graph('RDS free storage and memory (bytes)',
-        props.databases.map(({ instance }, i) => instance.metricFreeStorageSpace({ period: FIVE_MINUTES, label: `${dbLabel(i)} storage` })),
-        props.databases.map(({ instance }, i) => instance.metricFreeableMemory({ period: FIVE_MINUTES, label: `${dbLabel(i)} memory` }))),
-      graph('Dead-letter queue depth', props.deadLetterQueues.map(({ name, queue }) =>
-        queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: name }))),
-    );
+    this.dashboard = observabilityDashboard(this, props, this.alarms);
   }
 }
 
