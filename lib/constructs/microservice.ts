@@ -1,10 +1,9 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import type { Alarm, CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import {
   AlarmBehavior,
-  AppProtocol,
   type CfnService,
   type ContainerDefinition,
   type ContainerImage,
@@ -12,14 +11,12 @@ import {
   FargateService,
   FargateTaskDefinition,
   type ICluster,
-  LogDrivers,
   OperatingSystemFamily,
 } from 'aws-cdk-lib/aws-ecs';
 import {
   ApplicationProtocol,
   ApplicationTargetGroup,
   type IApplicationListener,
-  ListenerCondition,
   TargetType,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -27,17 +24,14 @@ import type { INamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct, type IDependable } from 'constructs';
 import { HEALTH_PATHS } from '../../services/contracts/services';
 import type { DatabaseConnection } from './database';
-import { databaseEnvironment, grantDatabaseLogin } from './microservice-database';
+import { grantDatabaseLogin } from './microservice-database';
+import { addAppContainer, CONTAINER_PORT } from './microservice-container';
+import { addPathRules, scaleOnCpuAndRequests } from './microservice-traffic';
 import { type LogRemoval, logRemovalPolicy } from './log-removal';
 import { serverFaultAlarm, serverFaultAlarmName } from './server-fault-alarm';
 
-/** Every service listens on this port inside its task; the ALB and Service Connect reach it there. */
-export const CONTAINER_PORT = 3000;
-
 /** A deploy starts the new tasks beside the old ones: up to twice the count (lib/connection-budget.ts counts on it). */
 export const DEPLOY_MAX_HEALTHY_PERCENT = 200;
-/** The ALB allows at most five values in one rule's conditions. */
-const PATTERNS_PER_RULE = 5;
 const SECRET_LOOKING = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL/i;
 
 /** The task's size and scaling: what a stage chooses (lib/stages.ts passes its own). */
@@ -148,43 +142,12 @@ export class Microservice extends Construct {
       memoryLimitMiB: props.memoryMiB,
       runtimePlatform: { cpuArchitecture: CpuArchitecture.X86_64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
-    this.taskDefinition.addVolume({ name: 'tmp' });
-
-    this.container = this.taskDefinition.addContainer('App', {
-      containerName: name,
-      image: props.image,
-      logging: LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: name }),
-      environment: {
-        PORT: String(CONTAINER_PORT),
-        HOST: '0.0.0.0',
-        AWS_REGION: Stack.of(this).region,
-        COGNITO_USER_POOL_ID: props.cognito.userPool.userPoolId,
-        COGNITO_CLIENT_ID: props.cognito.client.userPoolClientId,
-        ...databaseEnvironment(props.database),
-        ...props.environment,
-      },
-      portMappings: [
-        { containerPort: CONTAINER_PORT, name: 'http', appProtocol: AppProtocol.http },
-        ...(props.grpcPort ? [{ containerPort: props.grpcPort, name: 'grpc', appProtocol: AppProtocol.grpc }] : []),
-      ],
-      readonlyRootFilesystem: true,
-      healthCheck: {
-        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${CONTAINER_PORT}${HEALTH_PATHS.live}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(60),
-      },
-    });
-    Validations.of(this.taskDefinition).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason: 'The environment holds only non-secret settings (ports, ids, URLs); the database login is an IAM token made at run time, and the constructor refuses secret-looking names.',
-    });
+    const { image, database, cognito, environment, grpcPort } = props;
+    this.container = addAppContainer(this.taskDefinition, { name, logGroup: this.logGroup, image, database, cognito, environment, grpcPort });
     Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken has no resource-level permissions; pulling the image needs it on "*".',
     });
-    this.container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
     // No database secret in the task: it logs in as its app role with IAM tokens, and may not log in as the owner
     // (docs/infrastructure.md).
     grantDatabaseLogin(props.database, this.taskDefinition.taskRole);
@@ -253,13 +216,7 @@ export class Microservice extends Construct {
       },
       deregistrationDelay: props.deregistrationDelay,
     });
-    for (let start = 0; start < props.pathPatterns.length; start += PATTERNS_PER_RULE) {
-      props.listener.addTargetGroups(`${id}Rule${start / PATTERNS_PER_RULE}`, {
-        priority: props.rulePriority + start / PATTERNS_PER_RULE,
-        conditions: [ListenerCondition.pathPatterns([...props.pathPatterns.slice(start, start + PATTERNS_PER_RULE)])],
-        targetGroups: [this.targetGroup],
-      });
-    }
+    addPathRules(props.listener, id, { pathPatterns: props.pathPatterns, firstPriority: props.rulePriority, targetGroup: this.targetGroup });
 
     // A release whose tasks get healthy but fail their requests passes the circuit breaker (it watches health checks only).
     this.serverErrorAlarm = serverFaultAlarm(this, { serviceName: name, logGroup: this.logGroup, targetGroup: this.targetGroup, servesCalls: props.grpcPort !== undefined });
@@ -275,18 +232,7 @@ export class Microservice extends Construct {
       cfn.addPropertyOverride('DeploymentConfiguration.Alarms.Rollback', false);
     }
 
-    const scaling = this.service.autoScaleTaskCount({ minCapacity: props.minCapacity, maxCapacity: props.maxCapacity });
-    scaling.scaleOnCpuUtilization('Cpu', {
-      targetUtilizationPercent: props.cpuTargetPercent,
-      scaleOutCooldown: Duration.seconds(60),
-      scaleInCooldown: Duration.seconds(180),
-    });
-    scaling.scaleOnRequestCount('Requests', {
-      requestsPerTarget: props.requestsPerTarget,
-      targetGroup: this.targetGroup,
-      scaleOutCooldown: Duration.seconds(60),
-      scaleInCooldown: Duration.seconds(180),
-    });
+    scaleOnCpuAndRequests(this.service, this.targetGroup, props);
   }
 }
 
