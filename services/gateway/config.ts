@@ -3,7 +3,7 @@
  * Defaults for throttling come from services/contracts/routes.ts, not from here: these variables only override them.
  */
 import { z } from 'zod';
-import { env, loadConfig } from '../kit/config';
+import { cognitoEnvShape, env, loadConfig } from '../kit/config';
 import { SERVICES, type ServiceName } from '../contracts/services';
 import { parseTrustedProxies } from './client-address';
 import { GATEWAY_DEFAULTS } from './gateway-options';
@@ -89,10 +89,7 @@ export const gatewayEnvSchema = z.object({
   IDENTITY_URL: env.url().default(localUrl('identity')),
   PRODUCT_URL: env.url().default(localUrl('product')),
   BILLING_URL: env.url().default(localUrl('billing')),
-  COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like us-east-1_AbCdEf123'),
-  COGNITO_CLIENT_ID: z.string().min(1),
-  /** Emulator only: keys are fetched from `<endpoint>/<poolId>/.well-known/jwks.json` over plain http. */
-  COGNITO_ENDPOINT: env.url().optional(),
+  ...cognitoEnvShape,
   SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
 });
 

@@ -68,6 +68,17 @@ export const env = {
       .transform((value) => value === 'true' || value === '1'),
 };
 
+/**
+ * The token verifier's variables (CognitoSettings, services/kit/auth/from-config.ts), in every service's schema
+ * and the gateway's.
+ */
+export const cognitoEnvShape = {
+  COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like us-east-1_AbCdEf123'),
+  COGNITO_CLIENT_ID: z.string().min(1),
+  /** Emulator only: its keys are fetched from `<endpoint>/<poolId>/.well-known/jwks.json` over plain http. Unset in AWS. */
+  COGNITO_ENDPOINT: env.url().optional(),
+};
+
 /** Variables every service reads: where it listens, how it logs, how it verifies tokens, where its data is. */
 export const serviceEnvSchema = (defaultPort: number) =>
   z.object({
@@ -96,10 +107,7 @@ export const serviceEnvSchema = (defaultPort: number) =>
     PGUSER: z.string().min(1).optional(),
     /** The region IAM tokens are signed for (ECS sets it in AWS). */
     AWS_REGION: z.string().min(1).optional(),
-    COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like us-east-1_AbCdEf123'),
-    COGNITO_CLIENT_ID: z.string().min(1),
-    /** Emulator only: where to fetch the signing keys over plain http. Unset in AWS. */
-    COGNITO_ENDPOINT: env.url().optional(),
+    ...cognitoEnvShape,
     SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
     /** How long start-up waits for the database to accept the service's login (starting, not yet provisioned). */
     DATABASE_WAIT_MS: env.positiveInt(60_000),
