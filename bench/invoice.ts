@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { billingUnitOfWork } from '../services/billing/data-access/unit-of-work';
 import * as billingSchema from '../services/billing/data-access/schema';
 import { createDatabase } from '../services/kit/db/database';
+import { migrationsFolder } from '../services/contracts/services';
 import { migrateWithLock } from '../services/kit/db/migrate';
 import { createLogger } from '../services/kit/logger';
 import { nodeEntry } from '../services/local/child-process/node-entry';
@@ -49,12 +50,12 @@ export async function run(): Promise<Record<string, number>> {
   const [productUrl, billingUrl] = [await server.database('bench_invoice_product'), await server.database('bench_invoice_billing')];
 
   const productDb = createDatabase({ connectionString: productUrl, schema: productSchema, logger });
-  await migrateWithLock(productDb.pool, 'services/product/data-access/migrations', 'product', logger);
+  await migrateWithLock(productDb.pool, migrationsFolder('product'), 'product', logger);
   const stamp = Date.now();
   const products = await Promise.all(Array.from({ length: 100 }, (_, i) => productRepository(productDb.db).insert({ sku: `BENCH-${stamp}-${i}`, name: `Bench ${i}`, priceCents: 100 + i })));
   await productDb.close();
   const billingDb = createDatabase({ connectionString: billingUrl, schema: billingSchema, logger });
-  await migrateWithLock(billingDb.pool, 'services/billing/data-access/migrations', 'billing', logger);
+  await migrateWithLock(billingDb.pool, migrationsFolder('billing'), 'billing', logger);
   await billingUnitOfWork(billingDb.db).accounts.open(subOf(user.accessToken));
   await billingDb.close();
 

@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { createDatabase } from '../services/kit/db/database';
+import { migrationsFolder } from '../services/contracts/services';
 import { migrateWithLock } from '../services/kit/db/migrate';
 import { GAINS_BEFORE_NODE_MAJOR } from '../services/kit/http/express-server-classes';
 import { createLogger } from '../services/kit/logger';
@@ -25,7 +26,7 @@ export async function run(): Promise<{ ratio: number }> {
   const logger = createLogger({ service: 'bench', level: 'warn' });
   const url = await server.database('bench_product');
   const database = createDatabase({ connectionString: url, schema, logger });
-  await migrateWithLock(database.pool, 'services/product/data-access/migrations', 'product', logger);
+  await migrateWithLock(database.pool, migrationsFolder('product'), 'product', logger);
   const product = await productRepository(database.db).insert({ sku: `BENCH-${Date.now()}`, name: 'Bench', priceCents: 999 });
   await database.close();
 

@@ -15,7 +15,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { HttpNamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import type { Construct } from 'constructs';
 import { consumedBy, producedBy } from '../services/contracts/events';
-import { INTERNAL_GRPC, SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
+import { INTERNAL_GRPC, migrationsFolder, SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
 import { busTopology } from '../services/contracts/bus-topology';
 import { busEnvironment, callEnvironment, grpcPortEnvironment, type BusLocation, type CallProtocol } from '../services/contracts/service-env';
 import { instanceMemoryBytes, maxConnections } from './connection-budget';
@@ -135,7 +135,7 @@ export class AppStack extends Stack {
       const migrations = new DatabaseMigrations(this, `${id}Migrations`, {
         vpc,
         database: props.databases[name],
-        migrationsDir: path.join(REPO_ROOT, 'services', name, 'data-access', 'migrations'),
+        migrationsDir: path.join(REPO_ROOT, migrationsFolder(name)),
         lockName: name,
         functionName: `${prefix}-${name}-migrations`,
         logRetention: retention,

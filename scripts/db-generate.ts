@@ -3,7 +3,7 @@
  * drizzle-kit. Every service owns its schema and its migrations folder; nothing is shared between databases.
  */
 import { spawnSync } from 'node:child_process';
-import { SERVICE_NAMES } from '../services/contracts/services';
+import { migrationsFolder, SERVICE_NAMES, type ServiceName } from '../services/contracts/services';
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !(SERVICE_NAMES as readonly string[]).includes(name));
@@ -20,7 +20,7 @@ for (const service of requested.length > 0 ? requested : SERVICE_NAMES) {
       'drizzle-kit', 'generate',
       '--dialect', 'postgresql',
       '--schema', `services/${service}/data-access/schema.ts`,
-      '--out', `services/${service}/data-access/migrations`,
+      '--out', migrationsFolder(service as ServiceName), // checked against SERVICE_NAMES above
     ],
     { stdio: 'inherit' },
   );

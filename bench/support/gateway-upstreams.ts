@@ -7,6 +7,7 @@
  * BENCH_UPSTREAM_URL with BENCH_GATEWAY_PATH replaces both with a service that is already running.
  */
 import { createDatabase } from '../../services/kit/db/database';
+import { migrationsFolder } from '../../services/contracts/services';
 import { migrateWithLock } from '../../services/kit/db/migrate';
 import { createLogger } from '../../services/kit/logger';
 import { nodeEntry } from '../../services/local/child-process/node-entry';
@@ -73,7 +74,7 @@ async function startProduct(cognitoEnv: Record<string, string>): Promise<BenchUp
     const url = await server.database('bench_gateway_product');
     const logger = createLogger({ service: 'bench', level: 'warn' });
     const database = createDatabase({ connectionString: url, schema, logger });
-    await migrateWithLock(database.pool, 'services/product/data-access/migrations', 'product', logger);
+    await migrateWithLock(database.pool, migrationsFolder('product'), 'product', logger);
     const product = await productRepository(database.db).insert({ sku: `GW-${Date.now()}`, name: 'Bench', priceCents: 999 });
     await database.close();
     // main.ts without the event bus (Product's queue is not needed to read a product), on a free gRPC port.

@@ -34,6 +34,13 @@ export const HEALTH_PATHS = { live: '/health/live', started: '/health/started', 
 
 export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 
+/**
+ * Where a service's migrations are, from the repository root: `npm run db:generate` writes them there, the CDK
+ * migration step bundles them from there, `npm start` and the benchmarks apply them from there, and the image copies
+ * them (services/Dockerfile, which cannot import this).
+ */
+export const migrationsFolder = (name: ServiceName) => `services/${name}/data-access/migrations`;
+
 /** The same record for every service, e.g. one construct or URL per service. */
 export function perService<T>(make: (name: ServiceName) => T): Record<ServiceName, T> {
   return Object.fromEntries(SERVICE_NAMES.map((name) => [name, make(name)])) as Record<ServiceName, T>;

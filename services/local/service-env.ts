@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { busEnvironment, callEnvironment, grpcPortEnvironment, type BusLocation, type CallProtocol } from '../contracts/service-env';
-import type { ServiceName } from '../contracts/services';
+import { migrationsFolder, type ServiceName } from '../contracts/services';
 import type { LocalConfig } from './config';
 
 /** Which pool and client tokens come from, and (offline) the emulator that serves its keys. */
@@ -55,6 +55,6 @@ export function localServiceEnvironment(name: ServiceName, config: PortConfig & 
     ...grpcPortEnvironment(name, config.PRODUCT_GRPC_PORT),
     DATABASE_URL: parts.databaseUrls[name],
     DATABASE_MIGRATION_URL: parts.migrationUrls[name],
-    MIGRATIONS_DIR: path.resolve('services', name, 'data-access', 'migrations'),
+    MIGRATIONS_DIR: path.resolve(migrationsFolder(name)),
   };
 }
