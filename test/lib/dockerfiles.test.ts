@@ -1,12 +1,14 @@
 /**
  * What can be checked of the service images without a Docker engine: the build context is small (the root
  * .dockerignore, as CDK applies it when staging the asset), the files each Dockerfile copies exist and are in
- * the context, and the images are multi-stage Node 24, non-root, with a health check.
+ * the context, and the images are multi-stage Node 24, non-root, with a health check, listening on the port the
+ * task definition maps (CONTAINER_PORT, which the Dockerfile cannot import).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { IgnoreStrategy } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
+import { CONTAINER_PORT } from '../../lib/constructs/microservice-container';
 import { SERVICE_NAMES } from '../../services/contracts/services';
 import { REPO_ROOT } from './synth';
 
@@ -122,5 +124,12 @@ describe.each(SERVICE_NAMES)('services/Dockerfile with SERVICE=%s', (service) =>
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^(root|0)(:|$)/);
     expect(last.find((step) => step.keyword === 'HEALTHCHECK')?.args).toContain('/health/live');
+  });
+
+  it('when run, then it listens on CONTAINER_PORT, the port its task definition maps and its load balancer checks', () => {
+    const last = steps().filter((step) => step.stage === finalStage());
+    const env = last.filter((step) => step.keyword === 'ENV').map((step) => step.args).join(' ');
+    expect(env.split(/\s+/)).toContain(`PORT=${CONTAINER_PORT}`);
+    expect(last.find((step) => step.keyword === 'EXPOSE')?.args).toBe(String(CONTAINER_PORT));
   });
 });
