@@ -4,7 +4,10 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { SERVICE_NAMES } from '../../services/contracts/services';
+import { billingConfigSchema } from '../../services/billing/config';
+import { SERVICE_NAMES, type ServiceName } from '../../services/contracts/services';
+import { identityConfigSchema } from '../../services/identity/config';
+import { productConfigSchema } from '../../services/product/config';
 import { localServiceEnvironment } from '../../services/local/service-env';
 import { resourcesOf } from './synth';
 import { stageTemplates } from './stage-templates';
@@ -30,6 +33,15 @@ function deployedNames(template: Template, service: string): string[] {
   throw new Error(`no task definition runs ${service}`);
 }
 
+/** The variables each service's config schema reads: what it is given must be among them, or a rename went unseen. */
+const READ_BY: Record<ServiceName, readonly string[]> = {
+  identity: Object.keys(identityConfigSchema.shape),
+  product: Object.keys(productConfigSchema.shape),
+  billing: Object.keys(billingConfigSchema.shape),
+};
+/** Read by node-postgres itself (libpq's names), not by the schema: where the app role logs in, and how. */
+const READ_BY_NODE_POSTGRES = ['PGDATABASE', 'PGSSLMODE'];
+
 const LOCAL_CONFIG = { IDENTITY_PORT: 3001, PRODUCT_PORT: 3002, BILLING_PORT: 3003, PRODUCT_GRPC_PORT: 3012, LOG_LEVEL: 'info', AWS_REGION: 'us-east-1' } as const;
 const LOCAL_PARTS = {
   databaseUrls: { identity: 'postgres://x/identity', product: 'postgres://x/product', billing: 'postgres://x/billing' },
@@ -43,5 +55,13 @@ describe.each(['dev', 'prod'] as const)('each service\'s environment, deployed (
     const deployed = deployedNames(synthesized[stage].appTemplate, service).filter((name) => !AWS_ONLY.includes(name));
     const offline = Object.keys(localServiceEnvironment(service, LOCAL_CONFIG, LOCAL_PARTS)).filter((name) => !OFFLINE_ONLY.includes(name));
     expect(offline.sort()).toEqual(deployed.sort());
+  });
+});
+
+describe.each(['dev', 'prod'] as const)('each variable a service is given (%s)', (stage) => {
+  it.each(SERVICE_NAMES)('when %s is deployed or started offline, then its config schema reads every variable it is given', (service) => {
+    const given = new Set([...deployedNames(synthesized[stage].appTemplate, service), ...Object.keys(localServiceEnvironment(service, LOCAL_CONFIG, LOCAL_PARTS))]);
+    const unread = [...given].filter((name) => !READ_BY[service].includes(name) && !READ_BY_NODE_POSTGRES.includes(name));
+    expect(unread).toEqual([]);
   });
 });
