@@ -64,7 +64,10 @@ export interface AccountLimit {
   readonly throttle: Throttle;
   /** Per account, all addresses together; no penalty. */
   readonly anyAddress: Throttle;
-  /** Service answers that count as a failed attempt: a wrong password (401), an e-mail already taken (409). */
+  /**
+   * Service answers that count as a failed attempt: a wrong password (401), an e-mail already taken (409), and on
+   * every credential route a body refused as sent (400, 415), which would otherwise cost only one token.
+   */
   readonly failureStatuses: readonly number[];
   /** Extra tokens a failed attempt costs, on top of the one it took. */
   readonly failurePenalty: number;
@@ -119,15 +122,22 @@ export const STAGE_CLIENT_LIMITS: Readonly<Record<'anonymous' | 'authenticated',
 const CREDENTIALS_PER_CLIENT: ClientLimit = { pool: 'credentials', by: 'source-address', throttle: { rateLimit: 1, burstLimit: 10 } };
 
 /**
+ * Failures on every credential route: a request Identity refuses for what was sent (400 invalid, such as an empty
+ * password; 415 not JSON) while the gateway still read an account in it. Charged at one token, such requests from
+ * three addresses (0.2/s each) kept the account's own bucket (0.5/s) empty, and its owner's sign-ins got 429.
+ */
+const REFUSED_AS_SENT = [400, 415] as const;
+
+/**
  * Per account and address: a failed attempt costs 3 tokens, so about 4 guesses, then one per 15 s; that address
  * may try again ≤ 55 s after. Per account from all addresses: 0.5/s, burst 20, so it takes 8 or more
- * addresses guessing at once to hold the account's sign-in from everyone.
+ * addresses failing at once to hold the account's sign-in from everyone.
  */
 const perAccount = (field: AccountLimit['field'], failureStatuses: readonly number[]): AccountLimit => ({
   field,
   throttle: { rateLimit: 0.2, burstLimit: 10 },
   anyAddress: { rateLimit: 0.5, burstLimit: 20 },
-  failureStatuses,
+  failureStatuses: [...REFUSED_AS_SENT, ...failureStatuses],
   failurePenalty: 2,
   maxDebt: 10,
 });

@@ -10,8 +10,9 @@ import { call, FakeClock, startEchoUpstreams, startTestGateway, startUpstream, t
 
 let upstreams: Upstreams;
 /**
- * Identity's sign-in as far as the gateway can tell: 200 for the password `right`, else 401; 200 elsewhere. While
- * `heldFailures` is set, each 401 waits until that many have arrived, then all are answered together.
+ * Identity's sign-in as far as the gateway can tell: 200 for the password `right`, 400 for an empty one (Identity's
+ * schema refuses it), 415 for a body that is not `application/json`, else 401; 200 elsewhere. While `heldFailures`
+ * is set, each 401 waits until that many have arrived, then all are answered together.
  */
 let identity: Upstream;
 let heldFailures: { count: number; answers: Array<() => void> } | undefined;
@@ -32,7 +33,8 @@ beforeAll(async () => {
     } catch {
       password = undefined;
     }
-    const status = password === 'right' || seen.url !== '/identity/token' ? 200 : 401;
+    const refused = seen.headers['content-type']?.startsWith('application/json') === false ? 415 : password === '' ? 400 : undefined;
+    const status = seen.url !== '/identity/token' || password === 'right' ? 200 : (refused ?? 401);
     const answer = () => res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     if (status !== 401 || !heldFailures) return answer();
     heldFailures.answers.push(answer);
@@ -148,6 +150,27 @@ describe('when an account gets failed sign-ins', () => {
     expect(victim).toEqual(Array.from({ length: 12 }, () => 200));
     // The attacker's own (account, address) budget: 4 guesses, then about one per 15 s.
     expect(attacker.filter((status) => status === 401).length).toBeLessThanOrEqual(4 + 120 / 15);
+  });
+
+  it.each([
+    ['an empty password (400)', { 'content-type': 'application/json' }, ''],
+    ['a body that is not application/json (415)', { 'content-type': 'text/plain' }, 'guess'],
+  ])('then sign-ins naming the victim that Identity refuses for %s cost a failure\'s penalty too, so a few addresses sending them cannot hold the victim\'s account from everyone', async (_case, headers, password) => {
+    const { url, clock } = await gatewayWith({});
+    const attackers = ['127.0.6.1', '127.0.6.2', '127.0.6.3'];
+    const victim: number[] = [];
+    for (let round = 0; round < 120; round++) {
+      // Each attacker every 0.7 s, at its own moment, the first starting at once, the others a round apart.
+      for (const [index, from] of attackers.entries()) {
+        if (round >= index) await call(url, 'POST', '/identity/token', { from, headers, body: JSON.stringify({ email: 'vic@example.com', password }) });
+        clock.advance(150);
+      }
+      if (round % 10 === 5) victim.push((await signIn(url, '127.0.6.9', 'vic@example.com', 'right')).status);
+      clock.advance(250);
+    }
+    // At one token each, three addresses would spend 0.6/s of the account's 0.5/s (most of the victim's sign-ins
+    // met 429); at a failure's three, they spend 0.2/s, and every one of the victim's gets through.
+    expect(victim).toEqual(Array.from({ length: 12 }, () => 200));
   });
 
   it('then guesses spread over many addresses are bounded by the account\'s own bucket, which takes no penalty', async () => {
