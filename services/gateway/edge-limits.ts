@@ -104,11 +104,15 @@ export class EdgeLimits {
     return ticket.pool.perAddress.take(ticket.fromAddress, now) ?? ticket.pool.anyAddress.take(ticket.key, now);
   }
 
-  /** After the service answered: a failed attempt costs its penalty, to the (account, address) bucket only. */
+  /**
+   * After the service answered: a failed attempt costs its penalty, to the (account, address) bucket only. No
+   * status (the client left before the answer) costs it too: the request reached the service, which checked it all
+   * the same. Were it free, leaving early would make every guess cost one token, and a few addresses could keep the
+   * account's own bucket empty.
+   */
   settle(ticket: AccountTicket, status: number | undefined, now: number): void {
     const { limit } = ticket.pool;
-    // No status (the client left first): nothing is known to have failed.
-    if (!limit.failureStatuses.includes(status ?? 0)) return;
+    if (status !== undefined && !limit.failureStatuses.includes(status)) return;
     ticket.pool.perAddress.charge(ticket.fromAddress, limit.failurePenalty, limit.maxDebt, now);
   }
 

@@ -160,13 +160,20 @@ describe('when a credential request names an account', () => {
     const ticket = edge.account(token, body({ email: 'a@x' }), 'a')!;
     expect(edge.takeAccount(ticket, T0)).toBeUndefined(); // 4 left
     edge.settle(ticket, 200, T0);
-    edge.settle(ticket, undefined, T0);
     edge.settle(ticket, 401, T0); // 2 left
     expect(admitted(() => edge.takeAccount(ticket, T0), 10)).toBe(2);
     edge.settle(ticket, 401, T0);
     edge.settle(ticket, 401, T0);
     edge.settle(ticket, 401, T0); // -6, held at -3: 4 s to one token at 1/s
     expect(edge.takeAccount(ticket, T0)).toBe(4);
+  });
+
+  it('then a request whose client left before the answer (no status) costs the penalty: the service checked it all the same', () => {
+    const { token, edge } = limits();
+    const ticket = edge.account(token, body({ email: 'a@x' }), 'a')!;
+    expect(edge.takeAccount(ticket, T0)).toBeUndefined(); // 4 left
+    edge.settle(ticket, undefined, T0); // 2 left
+    expect(admitted(() => edge.takeAccount(ticket, T0), 10)).toBe(2);
   });
 
   it('then failures cost only the failing address\'s bucket on that account; another address keeps its own', () => {

@@ -16,6 +16,8 @@ let upstreams: Upstreams;
  */
 let identity: Upstream;
 let heldFailures: { count: number; answers: Array<() => void> } | undefined;
+/** Requests to the fake Identity whose connection closed before it answered (the gateway cut them: the client left). */
+let cutShort = 0;
 /** Answers every 401 still held (all of them once the count is reached; the rest when a test ends short of it). */
 const releaseHeldFailures = () => {
   for (const answer of heldFailures?.answers.splice(0) ?? []) answer();
@@ -35,6 +37,7 @@ beforeAll(async () => {
     }
     const refused = seen.headers['content-type']?.startsWith('application/json') === false ? 415 : password === '' ? 400 : undefined;
     const status = seen.url !== '/identity/token' || password === 'right' ? 200 : (refused ?? 401);
+    res.once('close', () => res.writableFinished || cutShort++);
     const answer = () => res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     if (status !== 401 || !heldFailures) return answer();
     heldFailures.answers.push(answer);
@@ -58,8 +61,12 @@ async function gatewayWith(options: Partial<GatewayOptions>): Promise<{ url: str
 const statuses = (answers: { status: number }[]) => answers.map((a) => a.status);
 const count = (answers: { status: number }[], status: number) => answers.filter((a) => a.status === status).length;
 const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const signIn = (url: string, from: string, email: string, password: string) =>
-  call(url, 'POST', '/identity/token', { from, ...json({ email, password }) });
+const signIn = (url: string, from: string, email: string, password: string, signal?: AbortSignal) =>
+  call(url, 'POST', '/identity/token', { from, signal, ...json({ email, password }) });
+/** Polls every 10 ms, for 5 s at most. */
+const until = async (done: () => boolean) => {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+};
 const asUser = (tokens: TestTokens) => ({ authorization: `Bearer ${tokens.accessToken}` });
 
 describe('when one address floods the sign-in route with wrong passwords (default limits)', () => {
@@ -171,6 +178,33 @@ describe('when an account gets failed sign-ins', () => {
     // At one token each, three addresses would spend 0.6/s of the account's 0.5/s (most of the victim's sign-ins
     // met 429); at a failure's three, they spend 0.2/s, and every one of the victim's gets through.
     expect(victim).toEqual(Array.from({ length: 12 }, () => 200));
+  });
+
+  it('then a guess whose client leaves before the answer costs a failure\'s penalty too: Identity checked it all the same', async () => {
+    heldFailures = { count: 100, answers: [] }; // no 401 is answered before the test ends: each client leaves first
+    try {
+      const { url } = await gatewayWith({});
+      const outcomes: Array<number | 'left'> = [];
+      const cutBefore = cutShort;
+      for (let i = 0; i < 8; i++) {
+        const reached = identity.seen.length + 1;
+        const controller = new AbortController();
+        const answer = signIn(url, '127.0.7.1', 'lee@example.com', 'guess', controller.signal).then((a) => a.status);
+        // Refused at the gateway (429), or forwarded: then the client leaves while Identity's 401 is on its way.
+        const outcome = await Promise.race([answer, until(() => identity.seen.length >= reached).then(() => 'left' as const)]);
+        controller.abort();
+        await answer.catch(() => undefined);
+        // The gateway settles the account once its forward is cut, as the fake Identity then sees.
+        if (outcome === 'left') await until(() => cutShort >= outcomes.filter((o) => o === 'left').length + cutBefore + 1);
+        outcomes.push(outcome);
+      }
+      // As with answered guesses: four reach Identity, then the address is held. Free, it could send one per 5 s
+      // (three addresses would keep the account's 0.5/s bucket empty, as in the test above).
+      expect(outcomes).toEqual(['left', 'left', 'left', 'left', 429, 429, 429, 429]);
+    } finally {
+      releaseHeldFailures();
+      heldFailures = undefined;
+    }
   });
 
   it('then guesses spread over many addresses are bounded by the account\'s own bucket, which takes no penalty', async () => {
