@@ -128,7 +128,8 @@ export class Exchange {
         method: this.method,
         path: this.path,
         route: this.routeKey ?? null,
-        status: this.res.statusCode,
+        // Nothing sent (the client left first): no status, rather than node's default 200, which read as a success.
+        status: this.res.headersSent ? this.res.statusCode : null,
         ms,
         ...(this.sub ? { sub: this.sub } : {}),
         ...(aborted ? { aborted } : {}),
