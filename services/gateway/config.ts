@@ -3,7 +3,7 @@
  * Defaults for throttling come from services/contracts/routes.ts, not from here: these variables only override them.
  */
 import { z } from 'zod';
-import { cognitoEnvShape, env, loadConfig } from '../kit/config';
+import { cognitoEnvShape, DEFAULT_SHUTDOWN_TIMEOUT_MS, env, loadConfig } from '../kit/config';
 import { SERVICES, type ServiceName } from '../contracts/services';
 import { parseTrustedProxies } from './client-address';
 import { GATEWAY_DEFAULTS } from './gateway-options';
@@ -90,7 +90,7 @@ export const gatewayEnvSchema = z.object({
   PRODUCT_URL: env.url().default(localUrl('product')),
   BILLING_URL: env.url().default(localUrl('billing')),
   ...cognitoEnvShape,
-  SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
+  SHUTDOWN_TIMEOUT_MS: env.positiveInt(DEFAULT_SHUTDOWN_TIMEOUT_MS),
 });
 
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;

@@ -72,6 +72,9 @@ export const env = {
  * The token verifier's variables (CognitoSettings, services/kit/auth/from-config.ts), in every service's schema
  * and the gateway's.
  */
+/** How long a closing server lets in-flight requests (and gRPC calls) finish before cutting their connections. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
 export const cognitoEnvShape = {
   COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like us-east-1_AbCdEf123'),
   COGNITO_CLIENT_ID: z.string().min(1),
@@ -108,7 +111,7 @@ export const serviceEnvSchema = (defaultPort: number) =>
     /** The region IAM tokens are signed for (ECS sets it in AWS). */
     AWS_REGION: z.string().min(1).optional(),
     ...cognitoEnvShape,
-    SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),
+    SHUTDOWN_TIMEOUT_MS: env.positiveInt(DEFAULT_SHUTDOWN_TIMEOUT_MS),
     /** How long start-up waits for the database to accept the service's login (starting, not yet provisioned). */
     DATABASE_WAIT_MS: env.positiveInt(60_000),
     /** How long migrations wait for another replica's migration lock before failing (naming the holder). */

@@ -7,6 +7,7 @@ import { createServer, type Http2Server, type Http2ServerRequest, type Http2Serv
 import type { AddressInfo } from 'node:net';
 import type { ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../config';
 import type { Logger } from '../logger';
 import { answerByDeadline } from './answer-by-deadline';
 import { logCalls } from './log-calls';
@@ -26,7 +27,7 @@ export interface GrpcServeOptions {
   readonly idleTimeoutMs?: number;
   /** How long a call's request may take to arrive whole; then its stream is reset (CANCEL). @default 10000 */
   readonly requestTimeoutMs?: number;
-  /** How long in-flight calls may run once closing starts before their connections are cut. @default 10000 */
+  /** How long in-flight calls may run once closing starts before their connections are cut. @default DEFAULT_SHUTDOWN_TIMEOUT_MS */
   readonly shutdownTimeoutMs?: number;
 }
 
@@ -104,7 +105,7 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
       const timer = setTimeout(() => {
         shutdown.abort();
         for (const session of sessions) session.destroy();
-      }, options.shutdownTimeoutMs ?? 10_000);
+      }, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
       timer.unref();
     }));
   return { server, url: `http://${host}:${port}`, close };

@@ -1,5 +1,6 @@
 import type { RequestListener, Server, ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../config';
 import type { Logger } from '../logger';
 import { createProblemServer, type ProblemServerLimits } from './client-errors';
 import { serverOptionsFor } from './express-server-classes';
@@ -10,7 +11,7 @@ export interface ServeOptions {
   readonly logger: Logger;
   /** Run after the server has drained, in order: close pools, stop consumers. */
   readonly onClose?: ReadonlyArray<() => Promise<void>>;
-  /** How long in-flight requests may take to finish before their sockets are cut. @default 10000 */
+  /** How long in-flight requests may take to finish before their sockets are cut. @default DEFAULT_SHUTDOWN_TIMEOUT_MS */
   readonly shutdownTimeoutMs?: number;
   /** node:http options of the listener's own (the gateway's deadlines). @default SERVICE_DEADLINES */
   readonly serverOptions?: ServerOptions;
@@ -81,7 +82,7 @@ export async function serve(listener: RequestListener, options: ServeOptions): P
 }
 
 async function drain(server: Server, options: ServeOptions): Promise<void> {
-  const timeout = options.shutdownTimeoutMs ?? 10_000;
+  const timeout = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Keep-alive connections turn idle as their last response ends; close each then, not at the hard timeout.
   const sweeper = setInterval(() => server.closeIdleConnections(), 50);
