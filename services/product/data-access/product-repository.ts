@@ -17,6 +17,9 @@ const toProduct = ({ id, sku, name, description, priceCents, currency, active, c
   updatedAt,
 });
 
+/** The transaction lock creates take turns on (pg_advisory_xact_lock's key; an arbitrary constant). */
+const CREATE_LOCK = 0x70726f64; // "prod"
+
 export function productRepository(db: SqlExecutor): ProductRepository {
   // The hot read path: a named prepared statement is parsed and planned once per connection.
   const byId = db
@@ -36,8 +39,20 @@ export function productRepository(db: SqlExecutor): ProductRepository {
   return {
     async insert(product) {
       try {
-        const [row] = await db.insert(products).values(product).returning();
-        return toProduct(row!);
+        const row = await db.transaction(async (tx) => {
+          // The list pages by (createdAt, id), so a product must commit in that order: one taking its timestamp
+          // and committing after a later one (a slow commit, a wait on the sku's index) would land behind a cursor
+          // a client has already passed, and never be listed to it. Creates take turns, until each commits, and
+          // each is stamped after the one before it (strictly later, so no tie leaves it to the random id).
+          await tx.execute(sql`SELECT pg_advisory_xact_lock(${CREATE_LOCK})`);
+          const [stamp] = await tx
+            .select({ at: sql<Date>`greatest(clock_timestamp(), max(${products.createdAt}) + interval '1 millisecond')::timestamptz(3)`.mapWith(products.createdAt) })
+            .from(products)
+            .where(eq(products.active, true));
+          const [inserted] = await tx.insert(products).values({ ...product, createdAt: stamp!.at, updatedAt: stamp!.at }).returning();
+          return inserted!;
+        });
+        return toProduct(row);
       } catch (error) {
         if (violatedUniqueConstraint(error) === 'products_sku_unique') throw new DuplicateSkuError(product.sku);
         throw error;
