@@ -85,7 +85,8 @@ export function productRepository(db: SqlExecutor): ProductRepository {
     async update(id, changes) {
       const [row] = await db
         .update(products)
-        .set({ ...changes, updatedAt: sql`now()` })
+        // Never before createdAt, which a burst of creates can put a few milliseconds ahead of the clock (insert).
+        .set({ ...changes, updatedAt: sql`greatest(now(), ${products.createdAt})` })
         .where(eq(products.id, id))
         .returning();
       return row ? toProduct(row) : undefined;

@@ -1,0 +1,24 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProductHarness, type ProductHarness } from '../../../support/product';
+
+let harness: ProductHarness;
+beforeAll(async () => {
+  harness = await startProductHarness();
+});
+afterAll(() => harness.close());
+
+describe('the product repository', () => {
+  it('when many products are created at once, then no two share a createdAt, so the list\'s order is never left to their random ids', async () => {
+    const created = await Promise.all(Array.from({ length: 12 }, (_, i) => harness.unitOfWork.products.insert({ sku: `BURST-${i}`, name: 'Burst', priceCents: 1 })));
+    const stamps = created.map((p) => p.createdAt.getTime());
+    expect(new Set(stamps).size).toBe(created.length);
+    expect(created.every((p) => p.updatedAt.getTime() === p.createdAt.getTime())).toBe(true);
+  });
+
+  it('when a product\'s createdAt is ahead of the clock (as a burst of creates stamps them), then a change never dates updatedAt before it', async () => {
+    const product = await harness.unitOfWork.products.insert({ sku: 'AHEAD', name: 'Ahead', priceCents: 1 });
+    await harness.database.pool.query(`UPDATE products SET created_at = created_at + interval '1 minute' WHERE id = $1`, [product.id]);
+    const changed = await harness.unitOfWork.products.update(product.id, { priceCents: 2 });
+    expect(changed!.updatedAt.getTime()).toBeGreaterThanOrEqual(changed!.createdAt.getTime());
+  });
+});
