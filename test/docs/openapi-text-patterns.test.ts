@@ -11,9 +11,9 @@ const cases = [
   ['multi-line', new RegExp(MULTI_LINE_TEXT.pattern, 'u'), multiLine(z.string())],
 ] as const;
 
-/** Text mixing ordinary characters with every kind of control character, tabs and line breaks included, lone surrogates and U+FFFE/U+FFFF. */
+/** Text mixing ordinary characters with every kind of control character, tabs and line breaks included (Unicode's U+2028 and U+2029 too), lone surrogates and U+FFFE/U+FFFF. */
 const text = fc.string({
-  unit: fc.oneof(fc.constantFrom('\t', '\n', '\r', '\u0000', '\u001b', '\u007f', '\u0085', '\u009f', '\u00a0', 'é', '😀', '\ud800', '\udc00', '\udbff', '\ufffd', '\ufffe', '\uffff'), fc.integer({ min: 0, max: 0x2ff }).map((c) => String.fromCodePoint(c))),
+  unit: fc.oneof(fc.constantFrom('\t', '\n', '\r', '\u0000', '\u001b', '\u007f', '\u0085', '\u009f', '\u00a0', '\u2028', '\u2029', 'é', '😀', '\ud800', '\udc00', '\udbff', '\ufffd', '\ufffe', '\uffff'), fc.integer({ min: 0, max: 0x2ff }).map((c) => String.fromCodePoint(c))),
 });
 
 describe('the text patterns of the OpenAPI documents', () => {

@@ -177,8 +177,8 @@ export const json = (schema: z.ZodType) => ({ content: { 'application/json': { s
 /**
  * JSON Schema patterns for the text-fields.ts rules (no `\p{Cc}`: U+0000–U+001F and U+007F–U+009F; no lone
  * surrogate: with the `u` flag JSON Schema validators use, U+D800–U+DFFF in a class matches only a surrogate that is
- * not in a pair; no U+FFFE or U+FFFF), for documents only: the zod refinements that enforce them have no JSON
- * Schema form. Spread into a field's `.meta()`.
+ * not in a pair; no U+FFFE or U+FFFF; in a single line, no U+2028 or U+2029 either), for documents only: the zod
+ * refinements that enforce them have no JSON Schema form. Spread into a field's `.meta()`.
  */
-export const SINGLE_LINE_TEXT = { pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF\\uFFFE\\uFFFF]*$' } as const;
+export const SINGLE_LINE_TEXT = { pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\uD800-\\uDFFF\\uFFFE\\uFFFF]*$' } as const;
 export const MULTI_LINE_TEXT = { pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF\\uFFFE\\uFFFF]*$' } as const;

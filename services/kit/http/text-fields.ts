@@ -21,15 +21,25 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * account would never open. fauxqs takes them, so only AWS would show it.
  */
 const NONCHARACTER = /[\uFFFE\uFFFF]/;
+/**
+ * Unicode's own line and paragraph separators: not control characters (Zl, Zp), yet a line break to a browser's
+ * text, a terminal and JavaScript alike, so "one line" would hold only for ASCII's breaks. And `.trim()` removes
+ * them silently at either end, where a `\n` is refused.
+ */
+const LINE_OR_PARAGRAPH_SEPARATOR = /[\u2028\u2029]/;
 
 const wellFormed = <S extends z.ZodType<string>>(schema: S): S =>
   schema
     .refine((value) => !LONE_SURROGATE.test(value), 'must be valid Unicode text (it holds a lone surrogate)')
     .refine((value) => !NONCHARACTER.test(value), 'must not contain U+FFFE or U+FFFF, which are not characters') as S;
 
-/** A single-line text field: no control character at all. */
+/** A single-line text field: no control character at all, and no line or paragraph separator. */
 export function singleLine<S extends z.ZodType<string>>(schema: S): S {
-  return wellFormed(schema.refine((value) => !CONTROL.test(value), 'must not contain control characters') as S);
+  return wellFormed(
+    schema
+      .refine((value) => !CONTROL.test(value), 'must not contain control characters')
+      .refine((value) => !LINE_OR_PARAGRAPH_SEPARATOR.test(value), 'must be one line (no U+2028 or U+2029 separator)') as S,
+  );
 }
 
 /** A multi-line text field: tabs and line breaks, but no other control character. */

@@ -34,6 +34,11 @@ describe('text fields', () => {
     expect(issues(description, 'a\u001bb')).toEqual(['must not contain control characters other than tabs and line breaks']);
   });
 
+  it.each(['a\u2028b', 'a\u2029b', 'Ann\u2028'])('when the text holds Unicode\'s line or paragraph separator (%j), then a single line refuses it, even at the end, where a trim would drop it, and a multi-line text keeps it', (text) => {
+    expect(issues(singleLine(z.string()).trim(), text)).toEqual(['must be one line (no U+2028 or U+2029 separator)']);
+    expect(issues(description, text)).toEqual([]);
+  });
+
   it('when a trim is chained after the check, then a control character at either end is still refused, and plain spaces are trimmed', () => {
     const trimmed = singleLine(z.string()).trim().min(1);
     for (const text of ['Ann\n', '\tAnn', '\r\nAnn\u0000']) expect(issues(trimmed, text)).toEqual(['must not contain control characters']);

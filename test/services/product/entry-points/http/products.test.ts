@@ -104,6 +104,8 @@ describe('POST /products', () => {
     ['ISO 4217\'s testing code', { currency: 'XTS' }, 'currency'],
     ['a currency of four letters', { currency: 'USDT' }, 'currency'],
     ['an empty name', { name: '' }, 'name'],
+    ['a name with Unicode\'s line separator (U+2028)', { name: 'Wid\u2028get' }, 'name'],
+    ['a name that ends with a paragraph separator (U+2029; refused, not trimmed away)', { name: 'Widget\u2029' }, 'name'],
   ])('when the body has %s, then it answers 400 naming the field', async (_what, change, field) => {
     const res = await create({ sku: newSku(), name: 'Valid', priceCents: 100, ...change });
     expect(res.status).toBe(400);
