@@ -30,10 +30,14 @@ export const toResponse = (product: Product): z.input<typeof productResponse> =>
   updatedAt: product.updatedAt.toISOString(),
 });
 
-/** A malformed id names no product: 404, as the contract says, rather than 400. */
+/**
+ * A malformed id names no product: 404, as the contract says, rather than 400. Its detail does not repeat it: a
+ * path segment is whatever the client sent, percent-decoded (ESC sequences for a terminal that shows the detail,
+ * kilobytes of it), and `instance` already carries the path as sent.
+ */
 function productId(raw: unknown): string {
   const parsed = productIdParam.safeParse(raw);
-  if (!parsed.success) throw AppError.notFound(`Product ${String(raw)} does not exist.`);
+  if (!parsed.success) throw AppError.notFound('No product has this id: product ids are UUIDs.');
   return parsed.data;
 }
 
