@@ -175,17 +175,6 @@ describe('GET /products/{id}', () => {
   );
 });
 
-describe('a malformed product id in the path', () => {
-  const malformed = `%1b%5b31m${'x'.repeat(8_000)}`;
-
-  it.each(['get', 'patch', 'delete'] as const)('when it is sent to %s, then the 404 detail does not repeat it (no control characters, no kilobytes echoed twice)', async (method) => {
-    const res = await request(harness.app)[method](`/products/${malformed}`).set(asAdmin());
-    expect(res.status).toBe(404);
-    expect(res.body.detail).toBe('No product has this id: product ids are UUIDs.');
-    expect(res.body.instance).toBe(`/products/${malformed}`);
-  });
-});
-
 describe('PATCH and DELETE /products/{id}', () => {
   it('when an admin changes fields, then only those change and updatedAt moves', async () => {
     const created = await create({ sku: newSku(), name: 'Old', priceCents: 10 });
