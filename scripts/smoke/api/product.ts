@@ -236,6 +236,8 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description A cache may keep the answer but asks again before each use */
+                    "Cache-Control": "no-cache";
                     [name: string]: unknown;
                 };
                 content: {
@@ -349,6 +351,8 @@ export interface operations {
                 headers: {
                     /** @description The caller's `x-request-id` when it sent a sane one (≤ 128 of `[A-Za-z0-9._-]`), else a new UUID */
                     "x-request-id": string;
+                    /** @description A cache may keep the answer but asks again before each use */
+                    "Cache-Control": "no-cache";
                     [name: string]: unknown;
                 };
                 content: {

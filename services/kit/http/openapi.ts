@@ -59,6 +59,13 @@ const wwwAuthenticateHeader = z.string().meta({ description: 'The Bearer challen
 /** On every answer to a signed-in caller (services/kit/auth/middleware.ts): it is that caller's, for no cache to keep. */
 export const NO_STORE = { 'Cache-Control': z.literal('no-store').meta({ description: 'Every answer to a signed-in caller is kept by no cache' }) };
 
+/**
+ * On public reads of data that changes (a product's price, whether it is on sale): a cache may keep the answer but
+ * must ask again before using it. With no Cache-Control at all, a CDN put in front (CloudFront's default TTL is a
+ * day) would serve yesterday's price.
+ */
+export const NO_CACHE = { 'Cache-Control': z.literal('no-cache').meta({ description: 'A cache may keep the answer but asks again before each use' }) };
+
 /** Headers of a response: `x-request-id` on all of them, and any others the route sets. */
 export function responseHeaders(extra: Record<string, z.ZodType> = {}) {
   return z.object({ 'x-request-id': requestIdHeader, ...extra });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import { routesOf } from '../../../contracts/routes';
-import { apiDescription, documentedPaths, json, NO_STORE, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
+import { apiDescription, documentedPaths, json, NO_CACHE, NO_STORE, pageQuery, responseHeaders, securitySchemes, servers } from '../../../kit/http/openapi';
 import { createProductBody, productIdParam, productListResponse, productResponse, updateProductBody } from './schemas';
 
 const TAG = 'Product';
@@ -25,7 +25,7 @@ export function productOpenApi() {
         operationId: 'listProducts',
         summary: 'List active products',
         requestParams: { query: pageQuery },
-        responses: { 200: { description: 'A page of products', headers: responseHeaders(), ...json(productListResponse) } },
+        responses: { 200: { description: 'A page of products', headers: responseHeaders(NO_CACHE), ...json(productListResponse) } },
         problems: [400],
       },
       'POST /products': {
@@ -41,7 +41,7 @@ export function productOpenApi() {
         operationId: 'getProduct',
         summary: 'Get a product (inactive ones too)',
         requestParams: idPath,
-        responses: { 200: { description: 'The product', headers: responseHeaders(), ...json(productResponse) } },
+        responses: { 200: { description: 'The product', headers: responseHeaders(NO_CACHE), ...json(productResponse) } },
         problems: [404],
       },
       'PATCH /products/{id}': {

@@ -1,4 +1,4 @@
-import type { Router, RequestHandler } from 'express';
+import type { Response, Router, RequestHandler } from 'express';
 import { exactRouter } from '../../../kit/http/router';
 import { AppError } from '../../../kit/errors';
 import { parsePageQuery, toPage } from '../../../kit/http/pagination';
@@ -41,6 +41,9 @@ function productId(raw: unknown): string {
   return parsed.data;
 }
 
+/** Public reads: prices and availability change, so a cache (a CDN in front) asks again before each use. */
+const revalidateEachUse = (res: Response) => res.set('Cache-Control', 'no-cache');
+
 export function productRoutes({ products, requireAdmin, openApiDocument }: ProductRouteDeps): Router {
   const router = exactRouter();
 
@@ -52,11 +55,12 @@ export function productRoutes({ products, requireAdmin, openApiDocument }: Produ
     const { limit, after } = parsePageQuery(req.query, productCursor);
     const slice = await products.listActive(limit, after);
     const page = toPage(slice, (p) => ({ createdAt: p.createdAt.toISOString(), id: p.id }));
-    res.json({ items: page.items.map(toResponse), nextCursor: page.nextCursor });
+    revalidateEachUse(res).json({ items: page.items.map(toResponse), nextCursor: page.nextCursor });
   });
 
   router.get('/products/:id', async (req, res) => {
-    res.json(toResponse(await products.get(productId(req.params.id))));
+    const product = await products.get(productId(req.params.id));
+    revalidateEachUse(res).json(toResponse(product));
   });
 
   router.post('/products', requireAdmin, async (req, res) => {
