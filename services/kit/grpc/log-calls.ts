@@ -1,8 +1,9 @@
-import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
+import { Code, ConnectError, createContextKey, type HandlerContext, type Interceptor } from '@connectrpc/connect';
 import { REQUEST_LOG } from '../../contracts/server-faults';
 import { runWithContext } from '../context';
 import { pickRequestId } from '../http/request-id';
 import type { Logger } from '../logger';
+import { isRefusedEncoding, markMessageCount, markUnreadableRequest, readAsCallersMessages } from './callers-mistakes';
 
 /** Codes that say the server failed, not that the caller asked for something it could not have. */
 const SERVER_FAULTS: ReadonlySet<Code> = new Set([Code.Internal, Code.Unknown, Code.DataLoss, Code.Unimplemented]);
@@ -17,34 +18,83 @@ function protocolOf(contentType: string | null): string {
   return 'connect';
 }
 
+interface CallFields {
+  readonly rpc: string;
+  readonly protocol: string;
+  readonly ms: number;
+}
+
+const fieldsOf = (context: Pick<HandlerContext, 'service' | 'method' | 'requestHeader'>, started: number): CallFields => ({
+  rpc: `${context.service.typeName}/${context.method.name}`,
+  protocol: protocolOf(context.requestHeader.get('content-type')),
+  ms: Math.round((performance.now() - started) * 10) / 10,
+});
+
+/**
+ * The line of a call that failed, at the level its code deserves: a server fault at error, marked `fault` so the
+ * deployment alarm counts it (services/contracts/server-faults.ts); what the server needs failing (its database) at
+ * warn with the cause; a caller's mistake (an encoding refused included) or a deadline at info, as an HTTP 4xx would. An error that is not a
+ * ConnectError is answered INTERNAL without its message, which only the log keeps: the error to answer is returned.
+ */
+function logFailure(logger: Logger, call: CallFields, error: unknown): ConnectError {
+  const failure = error instanceof ConnectError ? error : new ConnectError('internal error', Code.Internal);
+  const fields = { ...call, code: codeName(failure.code) };
+  if (SERVER_FAULTS.has(failure.code) && !isRefusedEncoding(failure)) logger.error({ ...fields, err: error, [REQUEST_LOG.faultField]: true }, REQUEST_LOG.rpcMessage);
+  else if (failure.code === Code.Unavailable) logger.warn({ ...fields, err: failure.cause ?? error }, REQUEST_LOG.rpcMessage);
+  else logger.info({ ...fields, detail: failure.rawMessage }, REQUEST_LOG.rpcMessage);
+  return failure;
+}
+
+/** Set by logCalls on each call it sees, so the request gate's line is written only for the others. */
+const LOGGED = createContextKey(false, { description: 'the call has its line from logCalls' });
+
 /**
  * One line per call, with the method, the code and the time, inside the caller's request id (the `x-request-id`
- * header when sane, else a fresh one) so Billing's line and Product's line of one invoice share it. A server
- * fault logs at error, marked `fault` so the deployment alarm counts it (services/contracts/server-faults.ts); a caller's mistake or a deadline at info, as an HTTP 4xx would. An error that is not a
- * ConnectError is answered INTERNAL without its message, which only the log keeps.
+ * header when sane, else a fresh one) so Billing's line and Product's line of one invoice share it.
  */
 export function logCalls(logger: Logger): Interceptor {
   return (next) => async (req) => {
+    req.contextValues.set(LOGGED, true);
     const requestId = pickRequestId(req.header.get('x-request-id') ?? undefined);
-    const rpc = `${req.service.typeName}/${req.method.name}`;
-    const protocol = protocolOf(req.header.get('content-type'));
     const started = performance.now();
-    const ms = () => Math.round((performance.now() - started) * 10) / 10;
+    const context = { service: req.service, method: req.method, requestHeader: req.header };
+    // A streaming call's request is read inside the handler: its unreadable messages are the caller's mistakes too.
+    const request = req.stream ? { ...req, message: readAsCallersMessages(req.message) } : req;
     return runWithContext({ requestId }, async () => {
       try {
-        const res = await next(req);
-        logger.info({ rpc, protocol, code: 'ok', ms: ms() }, REQUEST_LOG.rpcMessage);
+        const res = await next(request);
+        logger.info({ ...fieldsOf(context, started), code: 'ok' }, REQUEST_LOG.rpcMessage);
         return res;
       } catch (error) {
-        // An error the handler did not mean for the caller (a database error, a bug) keeps its message in the log.
-        const failure = error instanceof ConnectError ? error : new ConnectError('internal error', Code.Internal);
-        const fields = { rpc, protocol, code: codeName(failure.code), ms: ms() };
-        if (SERVER_FAULTS.has(failure.code)) logger.error({ ...fields, err: error, [REQUEST_LOG.faultField]: true }, REQUEST_LOG.rpcMessage);
-        // What the server needs failed (its database): no bug, but worth a line with the cause.
-        else if (failure.code === Code.Unavailable) logger.warn({ ...fields, err: failure.cause ?? error }, REQUEST_LOG.rpcMessage);
-        else logger.info({ ...fields, detail: failure.rawMessage }, REQUEST_LOG.rpcMessage);
-        throw failure;
+        markMessageCount(error);
+        throw logFailure(logger, fieldsOf(context, started), error);
       }
     });
+  };
+}
+
+/**
+ * A request gate that gives their line to the calls connect-es ends before any interceptor runs. It reads and parses
+ * a unary call's request first, so bytes that are not protobuf, a deadline or an encoding it refuses, a message over
+ * the limit, and the gate's own refusals ended with no line, and unreadable bytes answered INTERNAL. connect-es hands
+ * every call's outcome to its context's `abort` (the error it then answers, or nothing once it succeeded), in all
+ * three protocols, whether or not the deadline has already passed: wrapped, that is where such a call ends.
+ */
+export function logCallsBeforeInterceptors(logger: Logger): (context: HandlerContext) => void {
+  return (context) => {
+    const started = performance.now();
+    const controller = context as HandlerContext & { abort(reason?: unknown): void };
+    const abort = controller.abort.bind(controller);
+    let ended = false;
+    controller.abort = (reason?: unknown) => {
+      if (!ended && reason !== undefined && !context.values.get(LOGGED)) {
+        markUnreadableRequest(reason);
+        markMessageCount(reason);
+        const requestId = pickRequestId(context.requestHeader.get('x-request-id') ?? undefined);
+        runWithContext({ requestId }, () => logFailure(logger, fieldsOf(context, started), reason));
+      }
+      ended = true;
+      abort(reason);
+    };
   };
 }

@@ -22,7 +22,7 @@ export function refuseUnusableAuthority(req: Http2ServerRequest, res: Http2Serve
 /**
  * A Connect GET carries its message in the query (`?encoding=proto&base64=1&message=…`). connect-es decodes it
  * with a plain Error for text that is not base64, which it answers INTERNAL "internal error" (HTTP 500) before any
- * interceptor runs, so with no log line either. Connect's request gate: after the headers, before any message.
+ * interceptor runs (a server fault in the log). Connect's request gate: after the headers, before any message.
  */
 export function checkQueryMessage(context: HandlerContext): void {
   if (context.requestMethod !== 'GET') return;

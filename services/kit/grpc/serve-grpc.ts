@@ -10,7 +10,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../config';
 import type { Logger } from '../logger';
 import { answerByDeadline } from './answer-by-deadline';
-import { logCalls } from './log-calls';
+import { logCalls, logCallsBeforeInterceptors } from './log-calls';
 import { checkQueryMessage, limitRequestTime, refuseUnusableAuthority } from './request-checks';
 
 export interface GrpcServeOptions {
@@ -61,6 +61,7 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
   const shutdown = new AbortController();
   const maxTimeoutMs = options.maxTimeoutMs ?? 30_000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  const logBeforeInterceptors = logCallsBeforeInterceptors(options.logger);
   const connect = connectNodeAdapter({
     routes: options.routes,
     // Outermost first: the log line records the code the deadline produced.
@@ -72,7 +73,11 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
     acceptCompression: [],
     maxTimeoutMs,
     shutdownSignal: shutdown.signal,
-    requestGate: checkQueryMessage,
+    requestGate: (context) => {
+      // First, so a call the checks refuse has its line too.
+      logBeforeInterceptors(context);
+      checkQueryMessage(context);
+    },
   });
   const handler = (req: Http2ServerRequest, res: Http2ServerResponse) => {
     if (refuseUnusableAuthority(req, res)) return;

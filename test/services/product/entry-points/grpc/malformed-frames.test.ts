@@ -3,10 +3,8 @@
  * HTTP/2 streams carrying malformed gRPC, gRPC-Web and Connect calls (bad length prefixes, an oversized declared
  * message, compression nobody asked for, bytes that are not protobuf, odd deadlines, unknown paths). Each stream
  * gets an answer, none is a server fault (INTERNAL, UNKNOWN or HTTP 5xx), and afterwards the server still prices
- * a real lookup. Bounded in count (FUZZ_RUNS, 150 by default) and time.
- *
- * One exception, by design of connect-es (and of grpc-go): a message whose bytes are not protobuf answers
- * INTERNAL "parse binary: …" (HTTP 500 in the Connect protocol). The port is internal; docs/billing.md says so.
+ * a real lookup. Bounded in count (FUZZ_RUNS, 150 by default) and time. Bytes that are not protobuf are the caller's
+ * mistake too (INVALID_ARGUMENT: services/kit/grpc/callers-mistakes.ts), though connect-es raises them INTERNAL.
  */
 import { randomUUID } from 'node:crypto';
 import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
@@ -140,12 +138,6 @@ const WEB_WATCH_NOT_PROTOBUF: Call = {
   body: Buffer.from([4, 0, 0, 0, 6, 45, 52, 40, 59, 66, 2, 87, 237, 79]),
 };
 
-/**
- * Two INTERNAL answers that are not server faults, and the only ones let pass: request bytes that are not protobuf
- * (connect-es's choice, see above), and a message flagged compressed on a call that named no encoding, which the
- * gRPC compression spec (doc/compression.md) says must fail with INTERNAL.
- */
-const UNPARSEABLE = /parse binary: |received compressed envelope, but do not know how to decompress/;
 /** The codes that mean the server failed; any other code (a deadline the caller set too short, …) is an answer. */
 const FAULTS: ReadonlySet<Code> = new Set([Code.Internal, Code.Unknown, Code.DataLoss]);
 const CONNECT_FAULTS = new Set(['internal', 'unknown', 'data_loss']);
@@ -156,9 +148,6 @@ const CONNECT_FAULTS = new Set(['internal', 'unknown', 'data_loss']);
  * HTTP status follows the code: 504 for a deadline, 501 for an unknown method, are answers).
  */
 function serverFault(answer: Answer): boolean {
-  // gRPC-Web's trailers inside the body keep grpc-message percent-encoded, as it is on the wire.
-  const text = answer.message.replace(/%([0-9A-Fa-f]{2})/g, (_escape, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  if (UNPARSEABLE.test(text)) return false;
   const grpcWeb = /grpc-status:\s*(\d+)/.exec(answer.message)?.[1];
   const grpcStatus = answer.grpcStatus ?? (grpcWeb === undefined ? undefined : Number(grpcWeb));
   if (grpcStatus !== undefined) return FAULTS.has(grpcStatus);
