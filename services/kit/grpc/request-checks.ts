@@ -51,3 +51,26 @@ export function limitRequestTime(req: Http2ServerRequest, res: Http2ServerRespon
   req.once('end', done);
   res.once('close', done);
 }
+
+/**
+ * A call's complete answer must keep leaving: one that sends nothing for `ms` has its stream reset (CANCEL). A caller
+ * that never reads (a zero flow-control window, kept alive by pings) held each finished answer in memory for ever:
+ * 128 streams a connection, any number of connections. Node's own stream timeout cannot tell: a ping on the
+ * connection counts as progress of every stream. A Watch waiting for a change, or a handler still working, has no
+ * complete answer waiting and is left alone.
+ */
+export function limitSendTime(res: Http2ServerResponse, ms: number): void {
+  const stream = res.stream;
+  // What was still to send at the previous look, once the answer was complete; unchanged a look later means stuck.
+  let unsent: number | undefined;
+  const look = () => {
+    if (stream.writableEnded && !stream.writableFinished) {
+      if (stream.bufferSize === unsent) return stream.close(constants.NGHTTP2_CANCEL);
+      unsent = stream.bufferSize;
+    }
+    timer.refresh();
+  };
+  // Looks every ms / 2: a stuck answer is reset between ms / 2 and ms after its last byte left.
+  const timer = setTimeout(look, ms / 2).unref();
+  res.once('close', () => clearTimeout(timer));
+}

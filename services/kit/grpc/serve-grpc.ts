@@ -11,7 +11,7 @@ import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../config';
 import type { Logger } from '../logger';
 import { answerByDeadline } from './answer-by-deadline';
 import { logCalls, logCallsBeforeInterceptors } from './log-calls';
-import { checkQueryMessage, limitRequestTime, refuseUnusableAuthority } from './request-checks';
+import { checkQueryMessage, limitRequestTime, limitSendTime, refuseUnusableAuthority } from './request-checks';
 
 export interface GrpcServeOptions {
   readonly port: number;
@@ -27,6 +27,8 @@ export interface GrpcServeOptions {
   readonly idleTimeoutMs?: number;
   /** How long a call's request may take to arrive whole; then its stream is reset (CANCEL). @default 10000 */
   readonly requestTimeoutMs?: number;
+  /** How long a complete answer may wait without progress for its caller to read it; then CANCEL. @default 10000 */
+  readonly sendTimeoutMs?: number;
   /** How long in-flight calls may run once closing starts before their connections are cut. @default DEFAULT_SHUTDOWN_TIMEOUT_MS */
   readonly shutdownTimeoutMs?: number;
 }
@@ -61,6 +63,7 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
   const shutdown = new AbortController();
   const maxTimeoutMs = options.maxTimeoutMs ?? 30_000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  const sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
   const logBeforeInterceptors = logCallsBeforeInterceptors(options.logger);
   const connect = connectNodeAdapter({
     routes: options.routes,
@@ -83,6 +86,7 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
     if (refuseUnusableAuthority(req, res)) return;
     capDeadline(req, maxTimeoutMs);
     limitRequestTime(req, res, requestTimeoutMs);
+    limitSendTime(res, sendTimeoutMs);
     connect(req, res);
   };
   const server = createServer(SESSION_LIMITS, handler);
