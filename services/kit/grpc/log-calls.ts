@@ -1,4 +1,5 @@
 import { Code, ConnectError, createContextKey, type HandlerContext, type Interceptor } from '@connectrpc/connect';
+import type { ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
 import { REQUEST_LOG } from '../../contracts/server-faults';
 import { runWithContext } from '../context';
 import { pickRequestId } from '../http/request-id';
@@ -96,5 +97,22 @@ export function logCallsBeforeInterceptors(logger: Logger): (context: HandlerCon
       ended = true;
       abort(reason);
     };
+  };
+}
+
+/**
+ * connect-node's answer to a path no method has: HTTP 404, which gRPC clients read as UNIMPLEMENTED. With its line
+ * (at info: the caller's mistake, not a fault), so a caller probing for methods is seen in the log.
+ */
+export function answerUnknownMethod(logger: Logger): NonNullable<ConnectNodeAdapterOptions['fallback']> {
+  return (req, res) => {
+    const header = (name: string) => [req.headers[name]].flat()[0] ?? null;
+    const requestId = pickRequestId(header('x-request-id') ?? undefined);
+    const rpc = (req.url ?? '').split('?', 1)[0]!.replace(/^\//, '').slice(0, 200);
+    runWithContext({ requestId }, () =>
+      logger.info({ rpc, protocol: protocolOf(header('content-type')), ms: 0, code: 'unimplemented', detail: 'no such method' }, REQUEST_LOG.rpcMessage),
+    );
+    res.writeHead(404);
+    res.end();
   };
 }

@@ -10,7 +10,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../config';
 import type { Logger } from '../logger';
 import { answerByDeadline } from './answer-by-deadline';
-import { logCalls, logCallsBeforeInterceptors } from './log-calls';
+import { answerUnknownMethod, logCalls, logCallsBeforeInterceptors } from './log-calls';
 import { checkQueryMessage, limitRequestTime, limitSendTime, refuseUnusableAuthority } from './request-checks';
 
 export interface GrpcServeOptions {
@@ -81,6 +81,7 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
       logBeforeInterceptors(context);
       checkQueryMessage(context);
     },
+    fallback: answerUnknownMethod(options.logger),
   });
   const handler = (req: Http2ServerRequest, res: Http2ServerResponse) => {
     if (refuseUnusableAuthority(req, res)) return;

@@ -8,6 +8,7 @@ import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Health } from '../../../../services/contracts/grpc/gen/grpc/health/v1/health_pb';
+import { ProductCatalog } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
 import { currentContext } from '../../../../services/kit/context';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
 
@@ -72,5 +73,17 @@ describe('logCalls', () => {
     // The deployment alarm counts it as a fault of the service (services/contracts/server-faults.ts).
     expect(line).toMatchObject({ rpc: 'grpc.health.v1.Health/Check', code: 'internal', level: 50, fault: true });
     expect(JSON.stringify(line!.err)).toContain('password=hunter2 in a stack trace');
+  });
+});
+
+describe('logCalls, when a call names a method the server does not have', () => {
+  it('then it is answered 404 (UNIMPLEMENTED to gRPC clients) and has its line at info, no fault', async () => {
+    lines.length = 0;
+    const missing = createClient(ProductCatalog, createGrpcTransport({ baseUrl: server.url }));
+    const error = ConnectError.from(await missing.getPrices({}, { headers: { 'x-request-id': 'req-probe-1' } }).catch((e: unknown) => e));
+    expect(error.code).toBe(Code.Unimplemented);
+    expect(rpcLines().map(({ rpc, protocol, code, level, requestId, fault }) => ({ rpc, protocol, code, level, requestId, fault }))).toEqual([
+      { rpc: 'platform.product.v1.ProductCatalog/GetPrices', protocol: 'grpc', code: 'unimplemented', level: 30, requestId: 'req-probe-1', fault: undefined },
+    ]);
   });
 });
