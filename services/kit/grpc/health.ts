@@ -17,6 +17,8 @@ export interface GrpcHealthOptions {
   readonly watchIntervalMs?: number;
   /** How long one readiness answer serves every Check and Watch. @default the smaller of 1000 and watchIntervalMs */
   readonly readyFreshMs?: number;
+  /** Watches open at once, over every connection; one more is RESOURCE_EXHAUSTED. @default 100 */
+  readonly maxWatches?: number;
 }
 
 /**
@@ -47,17 +49,27 @@ export function grpcHealth(router: ConnectRouter, options: GrpcHealthOptions): v
     if (!known.has(service)) throw new ConnectError(`unknown service "${service.slice(0, 200)}"`, Code.NotFound);
     return (await ready()) ? Status.SERVING : Status.NOT_SERVING;
   };
+  // A watch costs about 25 KB and a wake-up per interval for as long as its caller likes: 128 a connection on any
+  // number of connections took hundreds of MB. Probers need a few.
+  const maxWatches = options.maxWatches ?? 100;
+  let watching = 0;
   router.service(Health, {
     check: async (req) => create(HealthCheckResponseSchema, { status: await status(req.service) }),
     // Sends the status at once, then again only when it changes, until the caller goes away.
     async *watch(req, context) {
-      let last: Status | undefined;
-      while (!context.signal.aborted) {
-        const now = known.has(req.service) ? await status(req.service) : Status.SERVICE_UNKNOWN;
-        if (now !== last) yield create(HealthCheckResponseSchema, { status: now });
-        last = now;
-        // Node's timer takes its abort listener off when it fires: a watch that lasts a day holds one, not 17,000.
-        await sleep(interval, undefined, { signal: context.signal }).catch(() => {});
+      if (watching >= maxWatches) throw new ConnectError(`At most ${maxWatches} watches may be open at once.`, Code.ResourceExhausted);
+      watching++;
+      try {
+        let last: Status | undefined;
+        while (!context.signal.aborted) {
+          const now = known.has(req.service) ? await status(req.service) : Status.SERVICE_UNKNOWN;
+          if (now !== last) yield create(HealthCheckResponseSchema, { status: now });
+          last = now;
+          // Node's timer takes its abort listener off when it fires: a watch that lasts a day holds one, not 17,000.
+          await sleep(interval, undefined, { signal: context.signal }).catch(() => {});
+        }
+      } finally {
+        watching--;
       }
     },
   });

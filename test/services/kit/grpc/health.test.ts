@@ -1,9 +1,12 @@
 /** grpc.health.v1's Watch, on a real Connect router (in-memory transport): what a long-lived prober sees. */
 import { getEventListeners } from 'node:events';
-import { createClient, createRouterTransport, type Interceptor } from '@connectrpc/connect';
+import { Code, ConnectError, createClient, createRouterTransport, type Interceptor } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
 import { describe, expect, it } from 'vitest';
 import { Health, HealthCheckResponse_ServingStatus as Status } from '../../../../services/contracts/grpc/gen/grpc/health/v1/health_pb';
 import { grpcHealth } from '../../../../services/kit/grpc/health';
+import { serveGrpc } from '../../../../services/kit/grpc/serve-grpc';
+import { testLogger } from '../../../support/silent-logger';
 
 /** A Watch client on a router serving grpcHealth; `calls` collects each call's signal, as the handler gets it. */
 function watcher(ready: () => Promise<boolean>, calls: AbortSignal[] = []) {
@@ -89,6 +92,26 @@ describe('grpc.health.v1 on a busy internal port', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await health.check({ service: '' })).status).toBe(Status.NOT_SERVING);
     expect(checks).toBe(2);
+  });
+});
+
+describe('grpc.health.v1 Watch, when callers open more watches than allowed', () => {
+  it('when maxWatches are open, then one more is RESOURCE_EXHAUSTED, and a watch that ends makes room', async () => {
+    // On a real port: a caller's going away reaches the handler as it does in production.
+    const server = await serveGrpc({ port: 0, host: '127.0.0.1', logger: testLogger, routes: (router) => grpcHealth(router, { ready: async () => true, services: [], watchIntervalMs: 60_000, maxWatches: 2 }) });
+    const health = createClient(Health, createGrpcTransport({ baseUrl: server.url }));
+    const stops = [new AbortController(), new AbortController(), new AbortController()];
+    // An open watch has had its first answer and stays open until its stop.
+    const open = (stop: AbortController) => health.watch({ service: '' }, { signal: stop.signal })[Symbol.asyncIterator]();
+    try {
+      for (const stop of stops.slice(0, 2)) expect((await open(stop).next()).value?.status).toBe(Status.SERVING);
+      expect(await open(new AbortController()).next().catch((error: unknown) => ConnectError.from(error).code)).toBe(Code.ResourceExhausted);
+      stops[0]!.abort();
+      await expect.poll(async () => (await open(stops[2]!).next().catch(() => undefined))?.value?.status).toBe(Status.SERVING);
+    } finally {
+      stops.forEach((stop) => stop.abort());
+      await server.close();
+    }
   });
 });
 
