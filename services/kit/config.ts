@@ -49,11 +49,14 @@ export function redactUrlPassword(value: string): string {
   return value.replace(/^([a-z][\w+.-]*:\/\/[^:/@]*:)(.*)@/is, '$1***@');
 }
 
+const portDigits = () => z.string().regex(/^\d+$/, 'must be a port number, digits only').transform(Number).pipe(z.number().max(65_535));
+
 /** Building blocks for service schemas. Environment values are strings, so numbers and booleans are coerced. */
 export const env = {
   /** Digits only: a plain number coercion would take `0x1f90` as 8080 and `1e3` as 1000, ports nobody meant. */
-  port: (fallback: number) =>
-    z.string().regex(/^\d+$/, 'must be a port number, digits only').transform(Number).pipe(z.number().max(65_535)).default(fallback),
+  port: (fallback: number) => portDigits().default(fallback),
+  /** A server's port, to connect to: required, and 0 (a listener's "any free port") means nothing there. */
+  serverPort: () => portDigits().pipe(z.number().min(1, 'must be a port from 1 to 65535')),
   /** Zod's own "Invalid URL" would call `ftp://host` invalid without saying that the scheme is what it refuses. */
   url: () => z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
   postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
@@ -126,6 +129,7 @@ export const serviceEnvSchema = (defaultPort: number) =>
  */
 export const databaseServerEnv = {
   DB_HOST: z.string().min(1),
-  DB_PORT: z.coerce.number().int().min(1).max(65_535),
+  /** Digits only, as every port variable: a number coercion read `0x10` as port 16 and `1e3` as 1000. */
+  DB_PORT: env.serverPort(),
   DB_SSLMODE: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('verify-full'),
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, env, loadConfig, redactUrlPassword, serviceEnvSchema } from '../../../services/kit/config';
+import { ConfigError, databaseServerEnv, env, loadConfig, redactUrlPassword, serviceEnvSchema } from '../../../services/kit/config';
 
 const valid = { COGNITO_USER_POOL_ID: 'us-east-1_AbC123', COGNITO_CLIENT_ID: 'client' };
 
@@ -38,6 +38,12 @@ describe('loadConfig', () => {
 
   it.each(['0x1f90', '1e3', ' 8080', '80.5', '-1'])('when a port is written %j, then it is refused by name, not read as another number', (written) => {
     expect(() => loadConfig(serviceEnvSchema(3002), { ...valid, PORT: written })).toThrow(/PORT: must be a port number, digits only/);
+  });
+
+  it.each(['0x10', '1e3', ' 5432', '5432.0', '0'])('when a deploy step\'s DB_PORT is written %j, then it is refused by name, not read as another port', (written) => {
+    const schema = z.object(databaseServerEnv);
+    expect(() => loadConfig(schema, { DB_HOST: 'db.example', DB_PORT: written })).toThrow(new RegExp(`DB_PORT: must be a port (number, digits only|from 1 to 65535) \\(got "${written.replace('.', '\\.')}"\\)`));
+    expect(loadConfig(schema, { DB_HOST: 'db.example', DB_PORT: '5432' }).DB_PORT).toBe(5432);
   });
 
   it('when a port is digits, then it is that number, up to 65535', () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../services/kit/config';
-import { loadLocalConfig } from '../../../services/local/config';
+import { loadLocalConfig, localEnvSchema } from '../../../services/local/config';
 
 describe('npm start\'s ADMIN_EMAIL', () => {
   it('when it has capitals, then the admin is made lower-case, as Identity signs every email in (so the admin can sign in)', () => {
@@ -44,6 +44,17 @@ describe('npm start\'s other settings, checked before anything starts', () => {
       return (error as ConfigError).problems;
     }
   };
+
+  const PORT_VARIABLES = Object.keys(localEnvSchema.shape).filter((name) => name.endsWith('_PORT'));
+
+  it('when any port variable npm start reads is written 0x10 or 1e3, then the config error names it, not port 16 or 1000', () => {
+    expect(PORT_VARIABLES).toEqual(expect.arrayContaining(['POSTGRES_PORT', 'GATEWAY_PORT', 'COGNITO_PORT', 'FAUXQS_PORT', 'PRODUCT_GRPC_PORT']));
+    for (const name of PORT_VARIABLES) {
+      for (const written of ['0x10', '1e3']) {
+        expect(problemsOf({ [name]: written }), name).toEqual([`${name}: must be a port number, digits only (got "${written}")`]);
+      }
+    }
+  });
 
   it.each([
     ['GATEWAY_RATE_LIMIT', '-1'],
