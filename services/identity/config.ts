@@ -13,7 +13,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  */
 export const identityConfigSchema = serviceEnvSchema(SERVICES.identity.port).extend({
   ...serviceBusEnvShape,
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
+  /** Unset: us-east-1 where the client is made (why not here: kit/aws/region.ts). */
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
   /** The image sets it next to the bundle; from source the folder beside the schema is used. */
   MIGRATIONS_DIR: z.string().default(path.join(here, 'data-access', 'migrations')),
 });

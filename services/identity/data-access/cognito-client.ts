@@ -1,8 +1,10 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { requestHandlerWith, type RequestDeadlines } from '../../kit/aws/request-deadlines';
+import { DEFAULT_AWS_REGION } from '../../kit/aws/region';
 
 export interface CognitoClientSettings {
-  readonly AWS_REGION: string;
+  /** Unset: DEFAULT_AWS_REGION, as the bus clients. */
+  readonly AWS_REGION?: string | undefined;
   /** Set offline: the emulator's URL. Unset in AWS, where the task role's credentials are used. */
   readonly COGNITO_ENDPOINT?: string | undefined;
 }
@@ -20,7 +22,7 @@ export const COGNITO_MAX_ATTEMPTS = 2;
 export function cognitoClientFromConfig(config: CognitoClientSettings, deadlines: RequestDeadlines = COGNITO_DEADLINES): CognitoIdentityProviderClient {
   const endpoint = config.COGNITO_ENDPOINT?.replace(/\/+$/, '');
   return new CognitoIdentityProviderClient({
-    region: config.AWS_REGION,
+    region: config.AWS_REGION ?? DEFAULT_AWS_REGION,
     maxAttempts: COGNITO_MAX_ATTEMPTS,
     requestHandler: requestHandlerWith(deadlines),
     // The emulator checks no signature, but the SDK insists on some credentials.

@@ -5,6 +5,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { DEFAULT_AWS_REGION } from '../aws/region';
 import { requestHandlerWith } from '../aws/request-deadlines';
 
 export interface BusClients {
@@ -26,7 +27,8 @@ export interface BusClientOptions {
 /** Environment variables of the bus, to spread into a service's config schema. */
 export const busEnvShape = {
   AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/ }).optional(),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** Unset: DEFAULT_AWS_REGION, applied by createBusClients (why not here: kit/aws/region.ts). */
+  AWS_REGION: z.string().min(1).optional(),
   /** Prefix of the topic and queue names (`busTopology(prefix)`), so environments can share an account. */
   BUS_PREFIX: z.string().regex(/^[a-zA-Z0-9-]{1,40}$/, 'letters, digits and dashes').default('platform'),
 };
@@ -35,7 +37,7 @@ export const busEnvShape = {
 const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 export function createBusClients(options: BusClientOptions = {}): BusClients {
-  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const region = options.region || process.env.AWS_REGION || DEFAULT_AWS_REGION;
   const local = options.endpoint
     ? { endpoint: options.endpoint, ...(process.env.AWS_ACCESS_KEY_ID ? {} : { credentials: EMULATOR_CREDENTIALS }) }
     : {};

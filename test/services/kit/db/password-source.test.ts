@@ -1,12 +1,18 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, serviceEnvSchema } from '../../../../services/kit/config';
 import { cachedPasswordSource } from '../../../../services/kit/db/password-source';
 import { filePasswordSource } from '../../../../services/kit/db/password-source-file';
+import { billingConfigSchema } from '../../../../services/billing/config';
+import { identityConfigSchema } from '../../../../services/identity/config';
+import { productConfigSchema } from '../../../../services/product/config';
+import { migrationLogin } from '../../../../services/kit/db/migration-login';
 import { passwordSourceFromConfig } from '../../../../services/kit/db/password-source-from-config';
 import { iamPasswordSource } from '../../../../services/kit/db/password-source-iam';
+import { testLogger } from '../../../support/silent-logger';
 
 let dir: string;
 beforeAll(async () => {
@@ -37,6 +43,31 @@ describe('passwordSourceFromConfig', () => {
   it('when IAM is asked for, then the source is IAM tokens for that user at that address, never a fixed password', () => {
     const source = passwordSourceFromConfig(config({ DATABASE_IAM_AUTH: 'true', PGHOST: 'db.example', PGPORT: '5433', PGUSER: 'identity_service', AWS_REGION: 'eu-west-1' }));
     expect(source?.description).toBe('IAM tokens for identity_service@db.example:5433');
+  });
+});
+
+/*
+ * The services' own schemas, not serviceEnvSchema alone: each adds the bus's variables (and Identity its own
+ * AWS_REGION), and when those gave AWS_REGION a default of us-east-1, the check above could never fire in a service.
+ */
+describe('a service configured for IAM without AWS_REGION', () => {
+  const SCHEMAS = { identity: identityConfigSchema, product: productConfigSchema, billing: billingConfigSchema };
+  const iamEnv = { COGNITO_USER_POOL_ID: 'us-east-1_Abc', COGNITO_CLIENT_ID: 'client', DATABASE_IAM_AUTH: 'true', PGHOST: 'db.example', PGUSER: 'app' };
+
+  it.each(Object.keys(SCHEMAS) as Array<keyof typeof SCHEMAS>)('when %s signs its login with IAM, then startup stops naming AWS_REGION, not tokens for a region nobody chose', (name) => {
+    const config = loadConfig(SCHEMAS[name], { ...iamEnv, PRODUCT_GRPC_URL: 'http://127.0.0.1:3012' });
+    expect(() => passwordSourceFromConfig(config)).toThrow(/^Invalid configuration:\n {2}- AWS_REGION: required with DATABASE_IAM_AUTH=true \(it is not set\)$/);
+    expect(passwordSourceFromConfig({ ...config, AWS_REGION: 'eu-west-1' })?.description).toBe('IAM tokens for app@db.example:5432');
+  });
+
+  it.each(Object.keys(SCHEMAS) as Array<keyof typeof SCHEMAS>)('when %s migrates as an IAM user, then startup stops naming AWS_REGION too', async (name) => {
+    const config = loadConfig(SCHEMAS[name], { ...iamEnv, DATABASE_MIGRATION_USER: 'owner', PRODUCT_GRPC_URL: 'http://127.0.0.1:3012' });
+    const servicePool = new pg.Pool(); // never connects: the check comes first
+    try {
+      expect(() => migrationLogin(config, servicePool, testLogger)).toThrow(/AWS_REGION: required with DATABASE_MIGRATION_USER/);
+    } finally {
+      await servicePool.end();
+    }
   });
 });
 
