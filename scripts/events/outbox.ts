@@ -32,7 +32,7 @@ export async function outboxStatusCommand(urls: readonly string[], json: boolean
       await client.connect();
       report.push({ database, ...(await outboxStatus(client)) });
     } catch (error) {
-      report.push({ database, error: describeError(error) });
+      report.push({ database, error: withoutPasswordHint(describeError(error), url) });
     } finally {
       await client.end().catch(() => {});
     }
@@ -42,6 +42,17 @@ export async function outboxStatusCommand(urls: readonly string[], json: boolean
   // A status that could not be read is no "all clear": a script or a cron job checking the exit code must see it.
   const unread = report.filter((row) => 'error' in row).map((row) => row.database);
   if (unread.length > 0) throw new Error(`outbox status: could not read ${unread.join(', ')}`);
+}
+
+/**
+ * node-postgres's words when the server asks for a password and none was given ("SASL: SCRAM-SERVER-FIRST-MESSAGE:
+ * client password must be a string") say nothing of the URL; a newcomer pointing the tool at npm start's server
+ * meets them first.
+ */
+function withoutPasswordHint(described: string, url: string): string {
+  if (!/client password must be a string/.test(described) || new URL(url).password) return described;
+  return `${described} (the server asks for a password and the URL has none: add it as postgres://user:password@…, ` +
+    'or use --local for the platform npm start runs)';
 }
 
 function printReport(report: readonly OutboxReportRow[]): void {
