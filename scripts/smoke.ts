@@ -23,7 +23,11 @@ if (values.help) {
   process.exit(0);
 }
 
-const problems = smokeOptionProblems({ url: values.url, eventTimeout: values['event-timeout'] });
+const problems = smokeOptionProblems({
+  url: values.url,
+  eventTimeout: values['event-timeout'],
+  urlProblem: values.url === defaults.url ? defaults.urlProblem : undefined, // a --url given replaces GATEWAY_PORT's
+});
 if (problems.length > 0) {
   console.error(`smoke: ${problems.join('; ')}`);
   process.exit(2);
