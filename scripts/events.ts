@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createBusClients } from '../services/kit/bus/clients';
-import { checkEndpoint, dlqList, dlqRedrive } from './events/dlq';
+import { checkEndpoint, dlqList, dlqRedrive, REDRIVE_NEEDS_CONSUMER } from './events/dlq';
 import { localTargets, type LocalTarget } from './events/local';
 import { outboxStatusCommand } from './events/outbox';
 
@@ -47,6 +47,8 @@ async function main(argv: readonly string[]): Promise<void> {
     return outboxStatusCommand(urls, json);
   }
   if (group === 'dlq' && (command === 'list' || command === 'redrive')) {
+    // A missing argument first: with --local it was told only after "reading fauxqs …", or as "no platform found".
+    if (command === 'redrive' && !values.consumer) throw new Error(REDRIVE_NEEDS_CONSUMER);
     if (local) await reading(local.bus);
     const endpoint = local?.bus.value.endpoint ?? values.endpoint;
     const region = local?.bus.value.region ?? values.region;

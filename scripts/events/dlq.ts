@@ -85,8 +85,10 @@ export async function dlqList(clients: BusClients, options: DlqOptions): Promise
   }
 }
 
+export const REDRIVE_NEEDS_CONSUMER = 'dlq redrive needs --consumer <name>, so one queue is redriven at a time';
+
 export async function dlqRedrive(clients: BusClients, options: DlqOptions): Promise<void> {
-  if (!options.consumer) throw new Error('dlq redrive needs --consumer <name>, so one queue is redriven at a time');
+  if (!options.consumer) throw new Error(REDRIVE_NEEDS_CONSUMER);
   for (const queue of queuesOf(options)) {
     const moved = await redriveDeadLetters(
       clients.sqs,

@@ -107,6 +107,12 @@ describe('npm run events', () => {
       expect(failed?.stdout).toBe('');
     });
 
+    it('when `dlq redrive --local` lacks --consumer, then that is what it says, before it looks for the platform', async () => {
+      const failed = await failure(['dlq', 'redrive', '--local'], asNpmStart({ FAUXQS_PORT: String(await freePort()) }));
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toBe('dlq redrive needs --consumer <name>, so one queue is redriven at a time\n');
+    });
+
     it('when the PostgreSQL at POSTGRES_PORT is not the one with data in DATA_DIR, then it reads nothing, says so and exits 1', async () => {
       const otherServerPort = new URL(h.database.pool.options.connectionString ?? '').port;
       const env = asNpmStart({ DATA_DIR: path.join(dataDir, 'not-started'), POSTGRES_PORT: otherServerPort });
