@@ -43,12 +43,13 @@ export function productRepository(db: SqlExecutor): ProductRepository {
           // The list pages by (createdAt, id), so a product must commit in that order: one taking its timestamp
           // and committing after a later one (a slow commit, a wait on the sku's index) would land behind a cursor
           // a client has already passed, and never be listed to it. Creates take turns, until each commits, and
-          // each is stamped after the one before it (strictly later, so no tie leaves it to the random id).
+          // each is stamped after the one before it (strictly later, so no tie leaves it to the random id). After
+          // every product, withdrawn ones too: a client's cursor may name one that was active when it was listed,
+          // and a stamp ahead of the clock (a burst) would put the next create behind it (products_created_at_idx).
           await tx.execute(sql`SELECT pg_advisory_xact_lock(${CREATE_LOCK})`);
           const [stamp] = await tx
             .select({ at: sql<Date>`greatest(clock_timestamp(), max(${products.createdAt}) + interval '1 millisecond')::timestamptz(3)`.mapWith(products.createdAt) })
-            .from(products)
-            .where(eq(products.active, true));
+            .from(products);
           const [inserted] = await tx.insert(products).values({ ...product, createdAt: stamp!.at, updatedAt: stamp!.at }).returning();
           return inserted!;
         });

@@ -23,6 +23,8 @@ export const products = pgTable(
   (table) => [
     // Serves the public list: active products in keyset order, without a sort.
     index('products_active_page_idx').on(table.createdAt, table.id).where(sql`${table.active}`),
+    // Serves a create's stamp: after the newest product, active or withdrawn (product-repository.ts, insert).
+    index('products_created_at_idx').on(table.createdAt),
   ],
 );
 

@@ -22,3 +22,18 @@ describe('the product repository', () => {
     expect(changed!.updatedAt.getTime()).toBeGreaterThanOrEqual(changed!.createdAt.getTime());
   });
 });
+
+describe('the product repository, once the newest product is withdrawn', () => {
+  it('when a product is created after the newest one was deactivated, then it still lands after a cursor that reached the withdrawn one', async () => {
+    const newest = await harness.unitOfWork.products.insert({ sku: 'WITHDRAWN-NEWEST', name: 'Withdrawn', priceCents: 1 });
+    // Ahead of the clock, as a burst of creates (or a clock stepped back) leaves the newest stamp.
+    await harness.database.pool.query(`UPDATE products SET created_at = created_at + interval '1 hour', updated_at = updated_at + interval '1 hour' WHERE id = $1`, [newest.id]);
+    const [reached] = await harness.database.pool.query<{ created_at: Date }>(`SELECT created_at FROM products WHERE id = $1`, [newest.id]).then((r) => r.rows);
+    const cursor = { createdAt: reached!.created_at.toISOString(), id: newest.id };
+    await harness.unitOfWork.products.update(newest.id, { active: false });
+
+    const created = await harness.unitOfWork.products.insert({ sku: 'AFTER-WITHDRAWN', name: 'After', priceCents: 1 });
+    const next = await harness.unitOfWork.products.listActive(10, cursor);
+    expect(next.items.map((p) => p.id)).toContain(created.id);
+  });
+});
