@@ -71,13 +71,13 @@ export const env = {
       .transform((value) => value === 'true' || value === '1'),
 };
 
+/** How long a closing server lets in-flight requests (and gRPC calls) finish before cutting their connections. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
 /**
  * The token verifier's variables (CognitoSettings, services/kit/auth/from-config.ts), in every service's schema
  * and the gateway's.
  */
-/** How long a closing server lets in-flight requests (and gRPC calls) finish before cutting their connections. */
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
-
 export const cognitoEnvShape = {
   COGNITO_USER_POOL_ID: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'must look like us-east-1_AbCdEf123'),
   COGNITO_CLIENT_ID: z.string().min(1),
