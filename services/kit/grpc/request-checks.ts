@@ -53,21 +53,22 @@ export function limitRequestTime(req: Http2ServerRequest, res: Http2ServerRespon
 }
 
 /**
- * A call's complete answer must keep leaving: one that sends nothing for `ms` has its stream reset (CANCEL). A caller
- * that never reads (a zero flow-control window, kept alive by pings) held each finished answer in memory for ever:
- * 128 streams a connection, any number of connections. Node's own stream timeout cannot tell: a ping on the
- * connection counts as progress of every stream. A Watch waiting for a change, or a handler still working, has no
- * complete answer waiting and is left alone.
+ * A call's answer must keep leaving: one with bytes waiting (or complete and not yet out) that sends nothing for `ms`
+ * has its stream reset (CANCEL). A caller that never reads (a zero flow-control window, kept alive by pings) held
+ * each finished answer in memory for ever: 128 streams a connection, any number of connections; and a Watch whose
+ * first status could not leave held one of grpcHealth's few watch slots for ever, so that a hundred such kept every
+ * prober out. Node's own stream timeout cannot tell: a ping on the connection counts as progress of every stream. A
+ * Watch waiting for a change, or a handler still working, has nothing waiting to leave and is left alone.
  */
 export function limitSendTime(res: Http2ServerResponse, ms: number): void {
   const stream = res.stream;
-  // What was still to send at the previous look, once the answer was complete; unchanged a look later means stuck.
+  // What was still to send at the previous look, while something waited to leave; unchanged a look later means stuck.
   let unsent: number | undefined;
   const look = () => {
-    if (stream.writableEnded && !stream.writableFinished) {
+    if (stream.bufferSize > 0 || (stream.writableEnded && !stream.writableFinished)) {
       if (stream.bufferSize === unsent) return stream.close(constants.NGHTTP2_CANCEL);
       unsent = stream.bufferSize;
-    }
+    } else unsent = undefined;
     timer.refresh();
   };
   // Looks every ms / 2: a stuck answer is reset between ms / 2 and ms after its last byte left.

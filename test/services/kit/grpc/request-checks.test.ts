@@ -5,8 +5,12 @@
 import { connect as connectHttp2, constants, type ClientHttp2Session } from 'node:http2';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { create, toBinary } from '@bufbuild/protobuf';
+import { createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetPricesRequestSchema, ProductCatalog } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
+import { Health, HealthCheckResponse_ServingStatus as Status } from '../../../../services/contracts/grpc/gen/grpc/health/v1/health_pb';
+import { grpcHealth } from '../../../../services/kit/grpc/health';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
 import { testLogger } from '../../../support/silent-logger';
 
@@ -71,6 +75,34 @@ describe('serveGrpc, when a caller is slow to read its answer', () => {
       expect(performance.now() - started).toBeGreaterThan(SEND_TIMEOUT_MS);
     } finally {
       session.destroy();
+    }
+  });
+});
+
+describe('serveGrpc, when a Watch\'s caller never reads', () => {
+  it('when its first status cannot leave (a window of 0, kept alive by pings), then the stream is reset and its watch slot is free again', async () => {
+    const health = await serveGrpc({
+      port: 0, host: '127.0.0.1', logger: testLogger, sendTimeoutMs: SEND_TIMEOUT_MS,
+      routes: (router) => grpcHealth(router, { ready: async () => true, services: [], watchIntervalMs: 60_000, maxWatches: 1 }),
+    });
+    const session = connectHttp2(health.url, { settings: { initialWindowSize: 0 } });
+    session.on('error', () => {});
+    const pings = setInterval(() => session.destroyed || session.ping(() => {}), 50);
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': '/grpc.health.v1.Health/Watch', 'content-type': 'application/grpc', te: 'trailers' });
+      stream.on('error', () => {});
+      stream.end(Buffer.from([0, 0, 0, 0, 0])); // an empty HealthCheckRequest: the server's own status
+      const rstCode = await Promise.race([new Promise((resolve) => stream.on('close', () => resolve(stream.rstCode))), sleep(5_000, 'still open after 5 s')]);
+      expect(rstCode).toBe(constants.NGHTTP2_CANCEL);
+      // The one slot (maxWatches: 1) is free for a prober that reads.
+      const client = createClient(Health, createGrpcTransport({ baseUrl: health.url }));
+      const stop = new AbortController();
+      const first = await client.watch({ service: '' }, { signal: stop.signal })[Symbol.asyncIterator]().next().finally(() => stop.abort());
+      expect(first.value?.status).toBe(Status.SERVING);
+    } finally {
+      clearInterval(pings);
+      session.destroy();
+      await health.close();
     }
   });
 });
