@@ -61,17 +61,42 @@ export function logCalls(logger: Logger): Interceptor {
     const context = { service: req.service, method: req.method, requestHeader: req.header };
     // A streaming call's request is read inside the handler: its unreadable messages are the caller's mistakes too.
     const request = req.stream ? { ...req, message: readAsCallersMessages(req.message) } : req;
+    // Its outcome: ok, or the error to answer. A caller gone before the end is CANCELED, not a success.
+    const line = (error?: unknown) =>
+      runWithContext({ requestId }, () => {
+        const failure = error ?? (req.signal.aborted ? ConnectError.from(req.signal.reason, Code.Canceled) : undefined);
+        if (failure === undefined) return logger.info({ ...fieldsOf(context, started), code: 'ok' }, REQUEST_LOG.rpcMessage);
+        markMessageCount(failure);
+        return logFailure(logger, fieldsOf(context, started), failure);
+      });
     return runWithContext({ requestId }, async () => {
       try {
         const res = await next(request);
-        logger.info({ ...fieldsOf(context, started), code: 'ok' }, REQUEST_LOG.rpcMessage);
+        // A server-streaming answer (a Watch) ends, well or not, only as its messages run out: its line waits for that.
+        if (res.stream) return { ...res, message: untilAnswerEnds(res.message, line) };
+        line();
         return res;
       } catch (error) {
-        markMessageCount(error);
-        throw logFailure(logger, fieldsOf(context, started), error);
+        throw line(error);
       }
     });
   };
+}
+
+/** The answer's messages, `line` called once they end: with the error they failed with (and that error thrown). */
+async function* untilAnswerEnds<T>(messages: AsyncIterable<T>, line: (error?: unknown) => unknown): AsyncIterable<T> {
+  let ended = false;
+  try {
+    yield* messages;
+    ended = true;
+    line();
+  } catch (error) {
+    ended = true;
+    throw line(error);
+  } finally {
+    // Stopped from outside (the response could not be written): the caller is gone.
+    if (!ended) line(new ConnectError('the caller went away', Code.Canceled));
+  }
 }
 
 /**

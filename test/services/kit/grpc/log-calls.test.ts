@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Health } from '../../../../services/contracts/grpc/gen/grpc/health/v1/health_pb';
 import { ProductCatalog } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
 import { currentContext } from '../../../../services/kit/context';
+import { grpcHealth } from '../../../../services/kit/grpc/health';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
 
 const lines: Array<Record<string, unknown>> = [];
@@ -85,5 +86,37 @@ describe('logCalls, when a call names a method the server does not have', () => 
     expect(rpcLines().map(({ rpc, protocol, code, level, requestId, fault }) => ({ rpc, protocol, code, level, requestId, fault }))).toEqual([
       { rpc: 'platform.product.v1.ProductCatalog/GetPrices', protocol: 'grpc', code: 'unimplemented', level: 30, requestId: 'req-probe-1', fault: undefined },
     ]);
+  });
+});
+
+describe('logCalls, on a server-streaming call', () => {
+  it('when its stream fails after the handler began, then its one line has the code the caller got, not ok', async () => {
+    lines.length = 0;
+    const watch = createClient(Health, createGrpcTransport({ baseUrl: server.url })).watch({}, { headers: { 'x-request-id': 'req-watch-1' } });
+    const error = ConnectError.from(await (async () => {
+      for await (const _answer of watch);
+    })().catch((e: unknown) => e));
+    expect(error.code).toBe(Code.Unimplemented);
+    await expect.poll(() => rpcLines().length).toBe(1);
+    expect(rpcLines().map(({ rpc, code, requestId }) => ({ rpc, code, requestId }))).toEqual([
+      { rpc: 'grpc.health.v1.Health/Watch', code: 'unimplemented', requestId: 'req-watch-1' },
+    ]);
+  });
+});
+
+describe('logCalls, on a Watch its caller leaves', () => {
+  it('when the caller goes away, then the call\'s one line comes then, as canceled at info, not as ok when it opened', async () => {
+    const health = await serveGrpc({ port: 0, host: '127.0.0.1', logger, routes: (router) => grpcHealth(router, { ready: async () => true, services: [], watchIntervalMs: 20 }) });
+    try {
+      lines.length = 0;
+      const stop = new AbortController();
+      const watch = createClient(Health, createGrpcTransport({ baseUrl: health.url })).watch({}, { signal: stop.signal })[Symbol.asyncIterator]();
+      expect((await watch.next()).done).toBe(false);
+      expect(rpcLines()).toEqual([]);
+      stop.abort();
+      await expect.poll(() => rpcLines().map(({ rpc, code, level }) => ({ rpc, code, level }))).toEqual([{ rpc: 'grpc.health.v1.Health/Watch', code: 'canceled', level: 30 }]);
+    } finally {
+      await health.close();
+    }
   });
 });
