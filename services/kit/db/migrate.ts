@@ -18,7 +18,7 @@ import { ConfigError } from '../config';
 import { LOCK_NOT_AVAILABLE, takeAdvisoryLock } from './advisory-lock';
 import { withoutSilenceLimit } from './pool';
 import { migrationLogin, type MigrationLoginSettings } from './migration-login';
-import { countNewerMigrations } from './newer-migrations';
+import { checkMigrationHistory } from './migration-history';
 import { unusableParts } from './schema-check';
 import { waitForDatabase } from './wait-for-database';
 
@@ -49,8 +49,7 @@ export async function migrateWithLock(pool: pg.Pool, migrationsFolder: string, l
       await migrate(drizzle(client), { migrationsFolder, migrationsSchema: 'drizzle' }).catch((error: unknown) => {
         throw new Error(`migrations of "${lockName}" failed: ${explain(error, lockTimeoutMs)}`, { cause: error });
       });
-      const newer = await countNewerMigrations(client, migrationsFolder);
-      if (newer > 0) logger.warn({ newerMigrations: newer }, `the database holds ${newer} migration(s) newer than this release's (a newer release applied them): running on that schema, nothing undone`);
+      await checkMigrationHistory(client, migrationsFolder, lockName, logger);
     } finally {
       await client.query('RESET lock_timeout').catch(() => {});
       // A session that could not let go of the lock must not go back to the pool holding it: it is discarded (which

@@ -46,3 +46,18 @@ describe('a database kept across releases', () => {
     ]);
   });
 });
+
+describe('a migration merged after a later-dated one was applied', () => {
+  it('when the release that has it starts, then it fails naming the migration drizzle would skip for ever', async () => {
+    const db = await createTestDatabase('platform_skipped_migration');
+    const pulled = createDatabase({ connectionString: db.url, schema: {}, logger: testLogger });
+    try {
+      await migrateWithLock(pulled.pool, fixtures('merged-before'), 'merged', testLogger);
+      const failed = migrateWithLock(pulled.pool, fixtures('merged-after'), 'merged', testLogger);
+      await expect(failed).rejects.toThrow(/^migrations of "merged" skipped 0001_extra: dated before a migration already applied/);
+    } finally {
+      await pulled.close();
+      await db.drop();
+    }
+  });
+});
