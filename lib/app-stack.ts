@@ -78,6 +78,15 @@ interface ServiceExtras {
   readonly grpcPort?: number;
 }
 
+/** What every service of the stack is built with, beside its own extras. */
+interface ServiceCommon {
+  readonly props: AppStackProps;
+  readonly prefix: string;
+  readonly bus: BusLocation;
+  readonly cluster: Cluster;
+  readonly namespace: HttpNamespace;
+}
+
 export class AppStack extends Stack {
   public readonly api: Api;
   public readonly auth: Auth;
@@ -94,26 +103,41 @@ export class AppStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
-    const { stage, vpc } = props;
-    const retention = stage.logRetentionDays;
-    const { logRemoval } = stage;
+    const { stage } = props;
     const prefix = `platform-${stage.name}`;
 
-    this.auth = new Auth(this, 'Auth', {
+    this.auth = this.addAuth(stage);
+    this.bus = new EventBus(this, 'Events', { topology: busTopology(prefix) });
+    this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      accessLogRetentionDays: stage.logRetentionDays,
+      protectData: stage.protectData,
+    });
+    const bus: BusLocation = { prefix, topicArn: this.bus.topic.topicArn, queueUrl: (consumer) => this.bus.consumer(consumer).queue.queueUrl };
+    this.services = this.addServices(props, prefix, bus);
+    this.outboxBacklogAlarms = this.connectServices(props, prefix, bus);
+    this.grantIdentityUserAdmin();
+    this.api = this.addApi(stage);
+    this.webAcl = this.addFirewall(stage);
+    if (stage.databaseAccess) this.databaseAccess = this.addDatabaseAccess(props, prefix);
+    this.observability = this.addObservability(props, prefix);
+    this.addOutputs(prefix);
+  }
+
+  private addAuth(stage: StageSettings): Auth {
+    return new Auth(this, 'Auth', {
       groups: [ADMIN_GROUP],
       requiredScopes: ROUTES.flatMap((route) => route.scopes),
       plan: stage.cognitoPlan,
       protectData: stage.protectData,
-      logRetention: retention,
-      logRemoval,
+      logRetention: stage.logRetentionDays,
+      logRemoval: stage.logRemoval,
     });
-    this.bus = new EventBus(this, 'Events', { topology: busTopology(prefix) });
-    this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
-      vpc,
-      accessLogRetentionDays: retention,
-      protectData: stage.protectData,
-    });
+  }
 
+  /** The cluster, the Service Connect namespace and the three services, Billing allowed to call Product. */
+  private addServices(props: AppStackProps, prefix: string, bus: BusLocation): Record<ServiceName, Microservice> {
+    const { stage, vpc } = props;
     const cluster = new Cluster(this, 'Cluster', {
       vpc,
       containerInsightsV2: stage.containerInsights ? ContainerInsights.ENABLED : ContainerInsights.DISABLED,
@@ -126,61 +150,72 @@ export class AppStack extends Stack {
       });
     }
     const namespace = new HttpNamespace(this, 'Namespace', { name: `${prefix}.internal` });
+    const common: ServiceCommon = { props, prefix, bus, cluster, namespace };
 
-    const { logLevel, deregistrationDelaySeconds, databasePoolMax, ...scaling } = stage.service;
-    const bus: BusLocation = { prefix, topicArn: this.bus.topic.topicArn, queueUrl: (consumer) => this.bus.consumer(consumer).queue.queueUrl };
-    const service = (name: ServiceName, index: number, extra: ServiceExtras) => {
-      const id = `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
-      // The migrations this release's image carries (services/Dockerfile copies the same folder).
-      const migrations = new DatabaseMigrations(this, `${id}Migrations`, {
-        vpc,
-        database: props.databases[name],
-        migrationsDir: path.join(REPO_ROOT, migrationsFolder(name)),
-        lockName: name,
-        functionName: `${prefix}-${name}-migrations`,
-        logRetention: retention,
-        logRemoval,
-      });
-      return new Microservice(this, id, {
-        serviceName: name,
-        cluster,
-        image: props.images?.[name] ?? serviceImage(name),
-        ...scaling,
-        database: props.databases[name],
-        cognito: { userPool: this.auth.userPool, client: this.auth.client },
-        environment: {
-          LOG_LEVEL: logLevel,
-          DATABASE_POOL_MAX: String(databasePoolMax),
-          ...busEnvironment(name, bus),
-          ...(extra.calls ? callEnvironment(name, extra.calls) : {}),
-          ...(extra.grpcPort ? grpcPortEnvironment(name, extra.grpcPort) : {}),
-        },
-        listener: this.loadBalancer.listener,
-        pathPatterns: albPathPatterns(name),
-        rulePriority: 10 * (index + 1),
-        deregistrationDelay: Duration.seconds(deregistrationDelaySeconds),
-        ...(extra.connect ? { serviceConnect: { namespace, ...(extra.dnsName ? { dnsName: extra.dnsName } : {}) } } : {}),
-        ...(extra.grpcPort ? { grpcPort: extra.grpcPort } : {}),
-        migratedBy: migrations.resource,
-        logRetention: retention,
-        rollbackOnFaults: stage.deploymentRollback ?? true,
-        logRemoval,
-      });
-    };
-    const product = service('product', 1, { connect: true, dnsName: PRODUCT_DNS_NAME, grpcPort: INTERNAL_GRPC.product.port });
-    this.services = {
-      identity: service('identity', 0, { connect: false }),
+    const product = this.addService(common, 'product', 1, { connect: true, dnsName: PRODUCT_DNS_NAME, grpcPort: INTERNAL_GRPC.product.port });
+    const services = {
+      identity: this.addService(common, 'identity', 0, { connect: false }),
       product,
-      billing: service('billing', 2, { connect: true, calls: (_callee, protocol) => (protocol === 'grpc' ? product.grpcUrl! : product.serviceConnectUrl!) }),
+      billing: this.addService(common, 'billing', 2, { connect: true, calls: (_callee, protocol) => (protocol === 'grpc' ? product.grpcUrl! : product.serviceConnectUrl!) }),
     };
     // Billing's Service Connect proxy talks to Product's tasks directly, on the container port. A client task
     // learns the namespace's endpoints when it starts, so Billing is created after Product.
     // Billing alone may reach Product's internal gRPC port (prices) and, for its REST fallback, the HTTP one.
-    product.service.connections.allowFrom(this.services.billing.service, Port.tcp(INTERNAL_GRPC.product.port), 'Billing reads prices from Product over gRPC');
-    product.service.connections.allowFrom(this.services.billing.service, Port.tcp(CONTAINER_PORT), 'Billing reads prices from Product');
+    product.service.connections.allowFrom(services.billing.service, Port.tcp(INTERNAL_GRPC.product.port), 'Billing reads prices from Product over gRPC');
+    product.service.connections.allowFrom(services.billing.service, Port.tcp(CONTAINER_PORT), 'Billing reads prices from Product');
     const cfnService = (svc: Microservice) => svc.service.node.defaultChild as CfnResource;
-    cfnService(this.services.billing).addResourceDependency(cfnService(product));
+    cfnService(services.billing).addResourceDependency(cfnService(product));
+    return services;
+  }
 
+  /** One service and the migration step its deploy waits for; `index` orders its ALB rules. */
+  private addService(common: ServiceCommon, name: ServiceName, index: number, extra: ServiceExtras): Microservice {
+    const { props, prefix, bus, cluster, namespace } = common;
+    const { stage } = props;
+    const { logLevel, deregistrationDelaySeconds, databasePoolMax, ...scaling } = stage.service;
+    const id = `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+    // The migrations this release's image carries (services/Dockerfile copies the same folder).
+    const migrations = new DatabaseMigrations(this, `${id}Migrations`, {
+      vpc: props.vpc,
+      database: props.databases[name],
+      migrationsDir: path.join(REPO_ROOT, migrationsFolder(name)),
+      lockName: name,
+      functionName: `${prefix}-${name}-migrations`,
+      logRetention: stage.logRetentionDays,
+      logRemoval: stage.logRemoval,
+    });
+    return new Microservice(this, id, {
+      serviceName: name,
+      cluster,
+      image: props.images?.[name] ?? serviceImage(name),
+      ...scaling,
+      database: props.databases[name],
+      cognito: { userPool: this.auth.userPool, client: this.auth.client },
+      environment: {
+        LOG_LEVEL: logLevel,
+        DATABASE_POOL_MAX: String(databasePoolMax),
+        ...busEnvironment(name, bus),
+        ...(extra.calls ? callEnvironment(name, extra.calls) : {}),
+        ...(extra.grpcPort ? grpcPortEnvironment(name, extra.grpcPort) : {}),
+      },
+      listener: this.loadBalancer.listener,
+      pathPatterns: albPathPatterns(name),
+      rulePriority: 10 * (index + 1),
+      deregistrationDelay: Duration.seconds(deregistrationDelaySeconds),
+      ...(extra.connect ? { serviceConnect: { namespace, ...(extra.dnsName ? { dnsName: extra.dnsName } : {}) } } : {}),
+      ...(extra.grpcPort ? { grpcPort: extra.grpcPort } : {}),
+      migratedBy: migrations.resource,
+      logRetention: stage.logRetentionDays,
+      rollbackOnFaults: stage.deploymentRollback ?? true,
+      logRemoval: stage.logRemoval,
+    });
+  }
+
+  /**
+   * Each service to its database, and to the bus as its events say (publish, consume, dead-letter); a producer's
+   * outbox backlog alarm, returned by service.
+   */
+  private connectServices(props: AppStackProps, prefix: string, bus: BusLocation): Partial<Record<ServiceName, Alarm>> {
     const outboxBacklogAlarms: Partial<Record<ServiceName, Alarm>> = {};
     for (const [name, svc] of Object.entries(this.services) as [ServiceName, Microservice][]) {
       // Asked from the service's side, so the rule lives in this stack and the data stack never refers back here.
@@ -201,8 +236,11 @@ export class AppStack extends Stack {
         deadLetterQueue.grant(svc.taskDefinition.taskRole, 'sqs:GetQueueUrl');
       }
     }
-    this.outboxBacklogAlarms = outboxBacklogAlarms;
-    // Sign-up, deletion and sign-in of users; InitiateAuth itself needs no IAM permission.
+    return outboxBacklogAlarms;
+  }
+
+  /** Sign-up, deletion and sign-in of users; InitiateAuth itself needs no IAM permission. */
+  private grantIdentityUserAdmin(): void {
     this.auth.userPool.grant(
       this.services.identity.taskDefinition.taskRole,
       'cognito-idp:AdminCreateUser',
@@ -212,42 +250,51 @@ export class AppStack extends Stack {
       // Deletion signs the user out everywhere first, so its refresh tokens stop working (docs/identity.md).
       'cognito-idp:AdminUserGlobalSignOut',
     );
+  }
 
-    this.api = new Api(this, 'Api', {
+  private addApi(stage: StageSettings): Api {
+    return new Api(this, 'Api', {
       routes: ROUTES,
       throttle: STAGE_THROTTLE,
       listener: this.loadBalancer.listener,
       vpcLink: this.loadBalancer.vpcLink,
       userPool: this.auth.userPool,
       corsOrigins: stage.corsOrigins,
-      logRetention: retention,
-      logRemoval,
+      logRetention: stage.logRetentionDays,
+      logRemoval: stage.logRemoval,
     });
+  }
+
+  /** AWS WAF on the API's stage when the stage has it on; otherwise the cdk-nag finding says why not. */
+  private addFirewall(stage: StageSettings): WebAcl | undefined {
     if (stage.waf.enabled) {
-      this.webAcl = new WebAcl(this, 'Firewall', { stage: this.api.stage, limits: wafLimits(ROUTES), logRetention: retention, logRemoval });
-    } else {
-      Validations.of(this.api.stage).acknowledge({
-        id: 'AwsSolutions-APIG3',
-        reason: 'WAF is a stage setting (lib/stages.ts): its fixed monthly cost would take dev over its $60 target; prod has it on.',
-      });
+      return new WebAcl(this, 'Firewall', { stage: this.api.stage, limits: wafLimits(ROUTES), logRetention: stage.logRetentionDays, logRemoval: stage.logRemoval });
     }
+    Validations.of(this.api.stage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason: 'WAF is a stage setting (lib/stages.ts): its fixed monthly cost would take dev over its $60 target; prod has it on.',
+    });
+    return undefined;
+  }
 
-    if (stage.databaseAccess) {
-      this.databaseAccess = new DatabaseAccess(this, 'DatabaseAccess', {
-        vpc,
-        databases: Object.values(props.databases),
-        name: prefix,
-        ...(stage.databaseAccessImageId === undefined ? {} : { imageId: stage.databaseAccessImageId }),
-      });
-    }
+  private addDatabaseAccess(props: AppStackProps, prefix: string): DatabaseAccess {
+    return new DatabaseAccess(this, 'DatabaseAccess', {
+      vpc: props.vpc,
+      databases: Object.values(props.databases),
+      name: prefix,
+      ...(props.stage.databaseAccessImageId === undefined ? {} : { imageId: props.stage.databaseAccessImageId }),
+    });
+  }
 
+  private addObservability(props: AppStackProps, prefix: string): Observability {
+    const { stage } = props;
     // Every instance of a stage is of one class and created with one size.
     const databaseLimits = {
       maxConnections: maxConnections(stage.database.instanceType),
       memoryBytes: instanceMemoryBytes(stage.database.instanceType),
       allocatedStorageBytes: stage.database.allocatedStorageGiB * 2 ** 30,
     };
-    this.observability = new Observability(this, 'Observability', {
+    return new Observability(this, 'Observability', {
       name: prefix,
       api: this.api.restApi,
       services: Object.entries(this.services).map(([name, svc]) => ({ name, service: svc.service, targetGroup: svc.targetGroup, minCapacity: stage.service.minCapacity })),
@@ -265,7 +312,9 @@ export class AppStack extends Stack {
       ...(stage.alarmEmail ? { alarmEmail: stage.alarmEmail } : {}),
       warnWithoutSubscriber: stage.protectData,
     });
+  }
 
+  private addOutputs(prefix: string): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the REST API stage, ending in /api/ (npm run smoke -- --url <this>)' });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.auth.client.userPoolClientId });
