@@ -75,18 +75,25 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const keys = props.routes.map(routeKey);
-    const duplicate = keys.find((key, index) => keys.indexOf(key) !== index);
-    if (duplicate) throw new Error(`Api routes must be unique; got "${duplicate}" twice`);
-    const unscoped = props.routes.filter((route) => route.auth !== 'public' && route.scopes.length === 0).map(routeKey);
-    if (unscoped.length > 0) throw new Error(`Api non-public routes need at least one scope; got none on ${unscoped.join(', ')}`);
-    if (props.corsOrigins.length > 1) {
-      throw new Error(`Api corsOrigins: the ALB adds one Access-Control-Allow-Origin value to the services' answers, so give * or one origin; got ${props.corsOrigins.join(', ')}`);
-    }
+    validate(props);
     const corsOrigin = props.corsOrigins[0];
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: logRemovalPolicy('Api logRemoval', props.logRemoval) });
-    this.restApi = new RestApi(this, 'RestApi', {
+    this.restApi = this.addRestApi(props, corsOrigin);
+    this.stage = this.restApi.deploymentStage;
+    addGatewayProblems(this.restApi, retryAfterSeconds([props.throttle, ...props.routes.flatMap((route) => (route.throttle ? [route.throttle] : []))]), corsOrigin);
+    if (corsOrigin) allowOriginOnAnswers(props.listener, corsOrigin);
+
+    this.methods = this.addRouteMethods(props);
+    this.methodsNotAllowed = this.addMethodsNotAllowed(props.routes, corsOrigin);
+    this.acknowledgePreflights();
+    // The overrides on the route methods are invisible to the deployment's hash: name them, so a change redeploys the stage.
+    this.restApi.latestDeployment?.addToLogicalId({ vpcLink: props.vpcLink.vpcLinkId, target: props.listener.loadBalancer.loadBalancerArn });
+    this.acknowledgeApiFindings();
+  }
+
+  private addRestApi(props: ApiProps, corsOrigin: string | undefined): RestApi {
+    return new RestApi(this, 'RestApi', {
       // CloudWatch keys a REST API's metrics on its name: one per stack, so stages in one account stay apart.
       restApiName: `${Stack.of(this).stackName}-api`,
       description: 'Identity, Product and Billing behind one edge',
@@ -115,57 +122,64 @@ export class Api extends Construct {
           }
         : {}),
     });
-    this.stage = this.restApi.deploymentStage;
-    addGatewayProblems(this.restApi, retryAfterSeconds([props.throttle, ...props.routes.flatMap((route) => (route.throttle ? [route.throttle] : []))]), corsOrigin);
-    if (corsOrigin) allowOriginOnAnswers(props.listener, corsOrigin);
+  }
 
+  /** One method per route of the table, by route key, all sharing one Cognito authorizer. */
+  private addRouteMethods(props: ApiProps): Map<string, Method> {
     const authorizer = new CognitoUserPoolsAuthorizer(this, 'Cognito', { cognitoUserPools: [props.userPool] });
-    const { loadBalancer } = props.listener;
     const methods = new Map<string, Method>();
-    for (const route of props.routes) {
-      const resource = this.resourceFor(route.path);
-      const pathParameters = [...route.path.matchAll(/\{([^{}/]+)\}/g)].map((match) => match[1]!);
-      const integration = new Integration({
-        type: IntegrationType.HTTP_PROXY,
-        integrationHttpMethod: route.method,
-        uri: `http://${loadBalancer.loadBalancerDnsName}:${props.listener.port}${route.path}`,
-        options: {
-          requestParameters: Object.fromEntries(pathParameters.map((name) => [`integration.request.path.${name}`, `method.request.path.${name}`])),
-        },
-      });
-      const isPublic = route.auth === 'public';
-      const method = resource.addMethod(route.method, integration, {
-        requestParameters: Object.fromEntries(pathParameters.map((name) => [`method.request.path.${name}`, true])),
-        ...(isPublic
-          ? { authorizationType: AuthorizationType.NONE }
-          : { authorizationType: AuthorizationType.COGNITO, authorizer, authorizationScopes: [...route.scopes] }),
-      });
-      // The VPC link V2 and its target have no L2 property in 2.276: set them on the L1 method.
-      const cfn = method.node.defaultChild as CfnMethod;
-      cfn.addPropertyOverride('Integration.ConnectionType', 'VPC_LINK');
-      cfn.addPropertyOverride('Integration.ConnectionId', props.vpcLink.vpcLinkId);
-      cfn.addPropertyOverride('Integration.IntegrationTarget', loadBalancer.loadBalancerArn);
-      if (isPublic) {
-        for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
-          Validations.of(method).acknowledge({
-            id: rule,
-            reason: `${routeKey(route)} is public in the route table (sign-up, sign-in, catalogue reads, API documents).`,
-          });
-        }
+    for (const route of props.routes) methods.set(routeKey(route), this.addRouteMethod(route, props, authorizer));
+    return methods;
+  }
+
+  /** The route's method, proxied with its path unchanged through the VPC link to the ALB. */
+  private addRouteMethod(route: RouteDefinition, props: ApiProps, authorizer: CognitoUserPoolsAuthorizer): Method {
+    const { loadBalancer } = props.listener;
+    const resource = this.resourceFor(route.path);
+    const pathParameters = [...route.path.matchAll(/\{([^{}/]+)\}/g)].map((match) => match[1]!);
+    const integration = new Integration({
+      type: IntegrationType.HTTP_PROXY,
+      integrationHttpMethod: route.method,
+      uri: `http://${loadBalancer.loadBalancerDnsName}:${props.listener.port}${route.path}`,
+      options: {
+        requestParameters: Object.fromEntries(pathParameters.map((name) => [`integration.request.path.${name}`, `method.request.path.${name}`])),
+      },
+    });
+    const isPublic = route.auth === 'public';
+    const method = resource.addMethod(route.method, integration, {
+      requestParameters: Object.fromEntries(pathParameters.map((name) => [`method.request.path.${name}`, true])),
+      ...(isPublic
+        ? { authorizationType: AuthorizationType.NONE }
+        : { authorizationType: AuthorizationType.COGNITO, authorizer, authorizationScopes: [...route.scopes] }),
+    });
+    // The VPC link V2 and its target have no L2 property in 2.276: set them on the L1 method.
+    const cfn = method.node.defaultChild as CfnMethod;
+    cfn.addPropertyOverride('Integration.ConnectionType', 'VPC_LINK');
+    cfn.addPropertyOverride('Integration.ConnectionId', props.vpcLink.vpcLinkId);
+    cfn.addPropertyOverride('Integration.IntegrationTarget', loadBalancer.loadBalancerArn);
+    if (isPublic) {
+      for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
+        Validations.of(method).acknowledge({
+          id: rule,
+          reason: `${routeKey(route)} is public in the route table (sign-up, sign-in, catalogue reads, API documents).`,
+        });
       }
-      methods.set(routeKey(route), method);
     }
-    this.methods = methods;
-    this.methodsNotAllowed = this.addMethodsNotAllowed(props.routes, corsOrigin);
+    return method;
+  }
+
+  /** The CORS preflights API Gateway adds itself: the 405 mocks are acknowledged where they are made. */
+  private acknowledgePreflights(): void {
     const notAllowed = new Set(this.methodsNotAllowed.values());
     for (const preflight of this.restApi.methods.filter((method) => method.httpMethod === 'OPTIONS' && !notAllowed.has(method))) {
       for (const rule of ['AwsSolutions-APIG4', 'AwsSolutions-COG4']) {
         Validations.of(preflight).acknowledge({ id: rule, reason: 'A CORS preflight, answered by API Gateway itself (mock integration); browsers send it without credentials.' });
       }
     }
-    // The overrides above are invisible to the deployment's hash: name them, so a change redeploys the stage.
-    this.restApi.latestDeployment?.addToLogicalId({ vpcLink: props.vpcLink.vpcLinkId, target: loadBalancer.loadBalancerArn });
+  }
 
+  /** The cdk-nag findings on the API, its stage and its logging role that are choices, with why. */
+  private acknowledgeApiFindings(): void {
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason: 'The services validate every body strictly against their own schemas and answer 400 problems; API Gateway models would restate those schemas in a second place.',
@@ -216,6 +230,18 @@ export class Api extends Construct {
     let resource: IResource = this.restApi.root;
     for (const part of path.split('/').filter(Boolean)) resource = resource.getResource(part) ?? resource.addResource(part);
     return resource;
+  }
+}
+
+/** Refuses a route table or CORS setting the edge could not serve as the local gateway does. */
+function validate(props: ApiProps): void {
+  const keys = props.routes.map(routeKey);
+  const duplicate = keys.find((key, index) => keys.indexOf(key) !== index);
+  if (duplicate) throw new Error(`Api routes must be unique; got "${duplicate}" twice`);
+  const unscoped = props.routes.filter((route) => route.auth !== 'public' && route.scopes.length === 0).map(routeKey);
+  if (unscoped.length > 0) throw new Error(`Api non-public routes need at least one scope; got none on ${unscoped.join(', ')}`);
+  if (props.corsOrigins.length > 1) {
+    throw new Error(`Api corsOrigins: the ALB adds one Access-Control-Allow-Origin value to the services' answers, so give * or one origin; got ${props.corsOrigins.join(', ')}`);
   }
 }
 
