@@ -136,7 +136,6 @@ export class Microservice extends Construct {
     const name = props.serviceName;
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: logRemovalPolicy('Microservice logRemoval', props.logRemoval) });
-    const readyWithin = props.readyWithin ?? Duration.minutes(3);
     this.taskDefinition = new FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu,
       memoryLimitMiB: props.memoryMiB,
@@ -144,6 +143,20 @@ export class Microservice extends Construct {
     });
     const { image, database, cognito, environment, grpcPort } = props;
     this.container = addAppContainer(this.taskDefinition, { name, logGroup: this.logGroup, image, database, cognito, environment, grpcPort });
+    this.grantTaskAccess(props);
+
+    const connectNames = serviceConnectNames(props);
+    this.service = this.addService(props, connectNames);
+    if (connectNames.http) this.serviceConnectUrl = `http://${connectNames.http}`;
+    if (connectNames.grpc) this.grpcUrl = `http://${connectNames.grpc}:${props.grpcPort}`;
+
+    this.targetGroup = this.addTargetGroup(props);
+    addPathRules(props.listener, id, { pathPatterns: props.pathPatterns, firstPriority: props.rulePriority, targetGroup: this.targetGroup });
+    this.serverErrorAlarm = this.addRollbackAlarm(props);
+    scaleOnCpuAndRequests(this.service, this.targetGroup, props);
+  }
+
+  private grantTaskAccess(props: MicroserviceProps): void {
     Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken has no resource-level permissions; pulling the image needs it on "*".',
@@ -151,10 +164,11 @@ export class Microservice extends Construct {
     // No database secret in the task: it logs in as its app role with IAM tokens, and may not log in as the owner
     // (docs/infrastructure.md).
     grantDatabaseLogin(props.database, this.taskDefinition.taskRole);
+  }
 
-    const exposed = props.serviceConnect?.dnsName;
-    const grpcName = exposed && props.grpcPort ? `${exposed}-grpc` : undefined;
-    this.service = new FargateService(this, 'Service', {
+  /** The Fargate service, deployed only after its migrations and its cluster's capacity providers. */
+  private addService(props: MicroserviceProps, connectNames: ServiceConnectNames): FargateService {
+    const service = new FargateService(this, 'Service', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
       // No desiredCount: CloudFormation would set it on every update (each image deploy), dropping a service that
@@ -168,40 +182,31 @@ export class Microservice extends Construct {
       minHealthyPercent: 100,
       maxHealthyPercent: DEPLOY_MAX_HEALTHY_PERCENT,
       circuitBreaker: { enable: true, rollback: true },
-      healthCheckGracePeriod: readyWithin,
-      ...(props.serviceConnect
-        ? {
-            serviceConnectConfiguration: {
-              namespace: props.serviceConnect.namespace.namespaceArn,
-              services: [
-                ...(exposed ? [{ portMappingName: 'http', dnsName: exposed, discoveryName: exposed, port: 80 }] : []),
-                ...(grpcName ? [{ portMappingName: 'grpc', dnsName: grpcName, discoveryName: grpcName, port: props.grpcPort! }] : []),
-              ],
-            },
-          }
-        : {}),
+      healthCheckGracePeriod: props.readyWithin ?? Duration.minutes(3),
+      ...(props.serviceConnect ? { serviceConnectConfiguration: serviceConnectConfiguration(props, props.serviceConnect.namespace, connectNames) } : {}),
     });
     // Migrated first: a release's tasks start only on the schema it needs.
-    this.service.node.addDependency(props.migratedBy);
+    service.node.addDependency(props.migratedBy);
     // On the whole cluster, so also on the capacity provider association that an aspect adds to it at synthesis:
     // nothing else orders the two. CloudFormation could create the service before FARGATE(_SPOT) is associated
     // ("not associated with the cluster"), and a cdk destroy removed the association while the service still ran
     // ("The specified capacity provider is in use and cannot be removed"), leaving the stack DELETE_FAILED.
     // The L1 only: its scaling resources already follow the service.
-    (this.service.node.defaultChild as CfnService).node.addDependency(props.cluster);
-    if (exposed) this.serviceConnectUrl = `http://${exposed}`;
-    if (grpcName) this.grpcUrl = `http://${grpcName}:${props.grpcPort}`;
-    Validations.of(this.service).acknowledge({
+    (service.node.defaultChild as CfnService).node.addDependency(props.cluster);
+    Validations.of(service).acknowledge({
       id: '@aws-cdk/aws-ec2:ipv4IgnoreEgressRule',
       reason: 'Tasks keep open egress (Cognito JWKS, AWS APIs), so the egress half of a peer rule is redundant.',
     });
+    return service;
+  }
 
-    this.targetGroup = new ApplicationTargetGroup(this, 'Target', {
+  private addTargetGroup(props: MicroserviceProps): ApplicationTargetGroup {
+    return new ApplicationTargetGroup(this, 'Target', {
       vpc: props.cluster.vpc,
       port: CONTAINER_PORT,
       protocol: ApplicationProtocol.HTTP,
       targetType: TargetType.IP,
-      targets: [this.service.loadBalancerTarget({ containerName: name, containerPort: CONTAINER_PORT })],
+      targets: [this.service.loadBalancerTarget({ containerName: props.serviceName, containerPort: CONTAINER_PORT })],
       // Started means the schema is checked: a new task takes traffic only once it can use its tables. Not /health/ready, which
       // follows the database: ECS would replace every task during a database failover (services/contracts).
       healthCheck: {
@@ -216,24 +221,46 @@ export class Microservice extends Construct {
       },
       deregistrationDelay: props.deregistrationDelay,
     });
-    addPathRules(props.listener, id, { pathPatterns: props.pathPatterns, firstPriority: props.rulePriority, targetGroup: this.targetGroup });
+  }
 
-    // A release whose tasks get healthy but fail their requests passes the circuit breaker (it watches health checks only).
-    this.serverErrorAlarm = serverFaultAlarm(this, { serviceName: name, logGroup: this.logGroup, targetGroup: this.targetGroup, servesCalls: props.grpcPort !== undefined });
+  /** A release whose tasks get healthy but fail their requests passes the circuit breaker (it watches health checks only). */
+  private addRollbackAlarm(props: MicroserviceProps): Alarm {
+    const name = props.serviceName;
+    const alarm = serverFaultAlarm(this, { serviceName: name, logGroup: this.logGroup, targetGroup: this.targetGroup, servesCalls: props.grpcPort !== undefined });
     // By its literal name, not the alarm's Ref: ECS takes a token for a possible cycle and printed "may cause a circular
     // dependency error when this stack deploys" at every synth, for each service. There is none (the alarm reads the
     // target group and the log, never the service); the dependency keeps the alarm made before the service, as the Ref did.
     this.service.enableDeploymentAlarms([serverFaultAlarmName(this, name)], { behavior: AlarmBehavior.ROLLBACK_ON_ALARM });
-    (this.service.node.defaultChild as CfnService).addResourceDependency(this.serverErrorAlarm.node.defaultChild as CfnAlarm);
+    const cfn = this.service.node.defaultChild as CfnService;
+    cfn.addResourceDependency(alarm.node.defaultChild as CfnAlarm);
     // Switched off explicitly rather than left out: a property removed from the template is not a setting undone.
     if (props.rollbackOnFaults === false) {
-      const cfn = this.service.node.defaultChild as CfnService;
       cfn.addPropertyOverride('DeploymentConfiguration.Alarms.Enable', false);
       cfn.addPropertyOverride('DeploymentConfiguration.Alarms.Rollback', false);
     }
-
-    scaleOnCpuAndRequests(this.service, this.targetGroup, props);
+    return alarm;
   }
+}
+
+/** The Service Connect names the service answers to: `http` with a dnsName, `grpc` too with a gRPC port. */
+interface ServiceConnectNames {
+  readonly http?: string | undefined;
+  readonly grpc?: string | undefined;
+}
+
+function serviceConnectNames(props: MicroserviceProps): ServiceConnectNames {
+  const http = props.serviceConnect?.dnsName;
+  return { http, grpc: http && props.grpcPort ? `${http}-grpc` : undefined };
+}
+
+function serviceConnectConfiguration(props: MicroserviceProps, namespace: INamespace, names: ServiceConnectNames) {
+  return {
+    namespace: namespace.namespaceArn,
+    services: [
+      ...(names.http ? [{ portMappingName: 'http', dnsName: names.http, discoveryName: names.http, port: 80 }] : []),
+      ...(names.grpc ? [{ portMappingName: 'grpc', dnsName: names.grpc, discoveryName: names.grpc, port: props.grpcPort! }] : []),
+    ],
+  };
 }
 
 function validate(props: MicroserviceProps): void {
