@@ -96,113 +96,16 @@ export function loadPriceTable(file = PRICE_TABLE_FILE): PriceTable {
 
 /** Prices every resource of the given templates (stack name → template) for one idle month. */
 export function priceTemplates(stage: string, templates: Readonly<Record<string, Template>>, table: PriceTable): Estimate {
-  const { prices: p, hoursPerMonth: hours } = table;
   const lines: CostLine[] = [];
   const usage = new Map<string, number>();
   const unpriced = new Set<string>();
-  const money = (n: number) => `$${n.toFixed(4).replace(/0+$/, '').replace(/\.$/, '')}`;
-
   for (const [stack, template] of Object.entries(templates)) {
     const resources = template.Resources ?? {};
-    const add = (logicalId: string, type: string, monthly: number, detail: string) =>
-      lines.push({ stack, logicalId, type, monthly, detail });
-    const rate = (table: Readonly<Record<string, number>>, key: string, what: string) => {
-      const value = table[key];
-      if (value === undefined) throw new Error(`The price table has no ${what} "${key}"; add it to ${PRICE_TABLE_FILE}`);
-      return value;
-    };
-
     for (const [id, { Type: type, Properties: props = {} }] of Object.entries(resources)) {
-      switch (type) {
-        case 'AWS::ElasticLoadBalancingV2::LoadBalancer':
-          add(id, type, p.albHour * hours, `ALB hours at ${money(p.albHour)}/h (LCUs extra under load)`);
-          break;
-        case 'AWS::EC2::NatGateway':
-          add(id, type, p.natGatewayHour * hours, `NAT gateway hours at ${money(p.natGatewayHour)}/h (+$0.045/GB processed)`);
-          break;
-        case 'AWS::EC2::EIP':
-          add(id, type, p.publicIpv4Hour * hours, `public IPv4 address at ${money(p.publicIpv4Hour)}/h`);
-          break;
-        case 'AWS::EC2::Instance': {
-          const instanceType = String(props.InstanceType);
-          const publicIp = JSON.stringify(props.NetworkInterfaces ?? []).includes('"AssociatePublicIpAddress":true');
-          // The volumes the template sizes, else the image's root volume (the NAT instance sets none).
-          const sized = ((props.BlockDeviceMappings ?? []) as { Ebs?: { VolumeSize?: number } }[]).reduce((sum, device) => sum + (device.Ebs?.VolumeSize ?? 0), 0);
-          const volumeGb = sized || p.natInstanceRootVolumeGb;
-          const monthly = rate(p.ec2Hour, instanceType, 'EC2 instance type') * hours + volumeGb * p.ebsGp3GbMonth + (publicIp ? p.publicIpv4Hour * hours : 0);
-          add(id, type, monthly, `${instanceType} + ${volumeGb} GB gp3${publicIp ? ' + public IPv4' : ''}`);
-          break;
-        }
-        case 'AWS::EC2::VPCEndpoint': {
-          if (props.VpcEndpointType !== 'Interface') {
-            usage.set(type, (usage.get(type) ?? 0) + 1);
-            break;
-          }
-          const azs = (props.SubnetIds as unknown[] | undefined)?.length ?? 1;
-          add(id, type, p.interfaceEndpointAzHour * hours * azs, `interface endpoint in ${azs} AZs`);
-          break;
-        }
-        case 'AWS::RDS::DBInstance': {
-          const instanceClass = String(props.DBInstanceClass);
-          const multiAz = props.MultiAZ === true || props.MultiAZ === 'true';
-          const factor = multiAz ? p.rdsMultiAzFactor : 1;
-          const storage = Number(props.AllocatedStorage ?? 20);
-          const monthly = rate(p.rdsSingleAzHour, instanceClass, 'RDS instance class') * hours * factor + storage * p.rdsGp3GbMonth * factor;
-          add(id, type, monthly, `${instanceClass} ${multiAz ? 'Multi-AZ' : 'single-AZ'} + ${storage} GB gp3 (backups within the free allowance)`);
-          break;
-        }
-        case 'AWS::ECS::Service': {
-          const task = resources[(props.TaskDefinition as { Ref: string }).Ref]?.Properties ?? {};
-          const arch = String((task.RuntimePlatform as Properties | undefined)?.CpuArchitecture ?? 'X86_64');
-          const spot = JSON.stringify(props.CapacityProviderStrategy ?? []).includes('FARGATE_SPOT');
-          const vcpu = Number(task.Cpu) / 1024;
-          const gb = Number(task.Memory) / 1024;
-          const count = idleTaskCount(resources, id);
-          const hourly = (vcpu * rate(p.fargateVcpuHour, arch, 'Fargate architecture') + gb * rate(p.fargateGbHour, arch, 'Fargate architecture')) * (spot ? p.fargateSpotFactor : 1);
-          // Service Connect registers each task once per published port (Product: REST and gRPC) in Cloud Map.
-          const published = ((props.ServiceConnectConfiguration as { Services?: unknown[] } | undefined)?.Services ?? []).length;
-          const monthly = hourly * hours * count + p.cloudMapInstanceMonth * count * published;
-          const cloudMap = published > 0 ? ` + ${count * published} Cloud Map instance${count * published > 1 ? 's' : ''}` : '';
-          add(id, type, monthly, `${count} × ${vcpu} vCPU/${gb} GB ${arch} Fargate${spot ? ' Spot' : ''}${cloudMap}`);
-          break;
-        }
-        case 'AWS::ECS::Cluster': {
-          const insights = JSON.stringify(props.ClusterSettings ?? []).includes('"Value":"enabled"');
-          const services = Object.values(resources).filter(
-            (r) => r.Type === 'AWS::ECS::Service' && (r.Properties?.Cluster as { Ref?: string } | undefined)?.Ref === id,
-          ).length;
-          const metrics = insights ? p.containerInsightsMetrics.perCluster + p.containerInsightsMetrics.perService * services : 0;
-          add(id, type, metrics * p.customMetricMonth, insights ? `Container Insights: ~${metrics} custom metrics` : 'no Container Insights');
-          break;
-        }
-        case 'AWS::SecretsManager::Secret':
-          add(id, type, p.secretMonth, 'secret');
-          break;
-        case 'AWS::CloudWatch::Alarm': {
-          // Priced per metric it reads: a metric-math alarm pays for each metric in its expression.
-          const metrics = Array.isArray(props.Metrics) ? props.Metrics.filter((m) => (m as Properties).MetricStat !== undefined).length : 1;
-          // The metric the services report every minute (EMF, in no template) is a custom metric that always has
-          // data: its alarm is the one place a template names it, one alarm per metric.
-          const reported = props.Namespace === OUTBOX_BACKLOG_METRIC.namespace;
-          const detail = metrics > 1 ? `standard-resolution alarm on ${metrics} metrics` : 'standard-resolution alarm';
-          add(id, type, metrics * p.alarmMonth + (reported ? p.customMetricMonth : 0), reported ? `${detail} + the custom metric the service reports` : detail);
-          break;
-        }
-        case 'AWS::CloudWatch::Dashboard':
-          add(id, type, p.dashboardMonth, 'dashboard (the first 3 of an account are free)');
-          break;
-        case 'AWS::WAFv2::WebACL': {
-          const rules = Array.isArray(props.Rules) ? props.Rules.length : 0;
-          add(id, type, p.wafWebAclMonth + rules * p.wafRuleMonth, `web ACL + ${rules} rules (+${money(p.wafMillionRequests)} per million requests)`);
-          break;
-        }
-        case 'AWS::KMS::Key':
-          add(id, type, p.kmsKeyMonth, 'customer-managed key');
-          break;
-        default:
-          if (table.usageOnly[type] !== undefined) usage.set(type, (usage.get(type) ?? 0) + 1);
-          else if (!table.free.includes(type)) unpriced.add(type);
-      }
+      const priced = PRICERS.get(type)?.({ id, props, resources, p: table.prices, hours: table.hoursPerMonth });
+      if (priced === 'usage' || (priced === undefined && table.usageOnly[type] !== undefined)) usage.set(type, (usage.get(type) ?? 0) + 1);
+      else if (priced !== undefined) lines.push({ stack, logicalId: id, type, monthly: priced.monthly, detail: priced.detail });
+      else if (!table.free.includes(type)) unpriced.add(type);
     }
   }
   const total = lines.reduce((sum, line) => sum + line.monthly, 0);
@@ -214,6 +117,113 @@ export function priceTemplates(stage: string, templates: Readonly<Record<string,
     total,
   };
 }
+
+/** One resource to price, with the rest of its template (a service's task definition, a cluster's services). */
+interface Priceable {
+  readonly id: string;
+  readonly props: Properties;
+  readonly resources: Readonly<Record<string, Resource>>;
+  readonly p: PriceTable['prices'];
+  readonly hours: number;
+}
+
+/** A resource's idle month, or 'usage' when it costs only per use (counted with the table's usage-only types). */
+type Pricer = (r: Priceable) => Priced | 'usage';
+interface Priced {
+  readonly monthly: number;
+  readonly detail: string;
+}
+
+const money = (n: number) => `$${n.toFixed(4).replace(/0+$/, '').replace(/\.$/, '')}`;
+
+function rate(table: Readonly<Record<string, number>>, key: string, what: string): number {
+  const value = table[key];
+  if (value === undefined) throw new Error(`The price table has no ${what} "${key}"; add it to ${PRICE_TABLE_FILE}`);
+  return value;
+}
+
+function ec2Instance({ props, p, hours }: Priceable): Priced {
+  const instanceType = String(props.InstanceType);
+  const publicIp = JSON.stringify(props.NetworkInterfaces ?? []).includes('"AssociatePublicIpAddress":true');
+  // The volumes the template sizes, else the image's root volume (the NAT instance sets none).
+  const sized = ((props.BlockDeviceMappings ?? []) as { Ebs?: { VolumeSize?: number } }[]).reduce((sum, device) => sum + (device.Ebs?.VolumeSize ?? 0), 0);
+  const volumeGb = sized || p.natInstanceRootVolumeGb;
+  const monthly = rate(p.ec2Hour, instanceType, 'EC2 instance type') * hours + volumeGb * p.ebsGp3GbMonth + (publicIp ? p.publicIpv4Hour * hours : 0);
+  return { monthly, detail: `${instanceType} + ${volumeGb} GB gp3${publicIp ? ' + public IPv4' : ''}` };
+}
+
+/** Interface endpoints are paid per AZ and hour; gateway endpoints (S3, DynamoDB) are free but listed with usage. */
+function vpcEndpoint({ props, p, hours }: Priceable): Priced | 'usage' {
+  if (props.VpcEndpointType !== 'Interface') return 'usage';
+  const azs = (props.SubnetIds as unknown[] | undefined)?.length ?? 1;
+  return { monthly: p.interfaceEndpointAzHour * hours * azs, detail: `interface endpoint in ${azs} AZs` };
+}
+
+function rdsInstance({ props, p, hours }: Priceable): Priced {
+  const instanceClass = String(props.DBInstanceClass);
+  const multiAz = props.MultiAZ === true || props.MultiAZ === 'true';
+  const factor = multiAz ? p.rdsMultiAzFactor : 1;
+  const storage = Number(props.AllocatedStorage ?? 20);
+  const monthly = rate(p.rdsSingleAzHour, instanceClass, 'RDS instance class') * hours * factor + storage * p.rdsGp3GbMonth * factor;
+  return { monthly, detail: `${instanceClass} ${multiAz ? 'Multi-AZ' : 'single-AZ'} + ${storage} GB gp3 (backups within the free allowance)` };
+}
+
+function ecsService({ id, props, resources, p, hours }: Priceable): Priced {
+  const task = resources[(props.TaskDefinition as { Ref: string }).Ref]?.Properties ?? {};
+  const arch = String((task.RuntimePlatform as Properties | undefined)?.CpuArchitecture ?? 'X86_64');
+  const spot = JSON.stringify(props.CapacityProviderStrategy ?? []).includes('FARGATE_SPOT');
+  const vcpu = Number(task.Cpu) / 1024;
+  const gb = Number(task.Memory) / 1024;
+  const count = idleTaskCount(resources, id);
+  const hourly = (vcpu * rate(p.fargateVcpuHour, arch, 'Fargate architecture') + gb * rate(p.fargateGbHour, arch, 'Fargate architecture')) * (spot ? p.fargateSpotFactor : 1);
+  // Service Connect registers each task once per published port (Product: REST and gRPC) in Cloud Map.
+  const published = ((props.ServiceConnectConfiguration as { Services?: unknown[] } | undefined)?.Services ?? []).length;
+  const monthly = hourly * hours * count + p.cloudMapInstanceMonth * count * published;
+  const cloudMap = published > 0 ? ` + ${count * published} Cloud Map instance${count * published > 1 ? 's' : ''}` : '';
+  return { monthly, detail: `${count} × ${vcpu} vCPU/${gb} GB ${arch} Fargate${spot ? ' Spot' : ''}${cloudMap}` };
+}
+
+/** A cluster itself is free; Container Insights, when on, is billed as custom metrics per cluster and service. */
+function ecsCluster({ id, props, resources, p }: Priceable): Priced {
+  const insights = JSON.stringify(props.ClusterSettings ?? []).includes('"Value":"enabled"');
+  const services = Object.values(resources).filter(
+    (r) => r.Type === 'AWS::ECS::Service' && (r.Properties?.Cluster as { Ref?: string } | undefined)?.Ref === id,
+  ).length;
+  const metrics = insights ? p.containerInsightsMetrics.perCluster + p.containerInsightsMetrics.perService * services : 0;
+  return { monthly: metrics * p.customMetricMonth, detail: insights ? `Container Insights: ~${metrics} custom metrics` : 'no Container Insights' };
+}
+
+function alarm({ props, p }: Priceable): Priced {
+  // Priced per metric it reads: a metric-math alarm pays for each metric in its expression.
+  const metrics = Array.isArray(props.Metrics) ? props.Metrics.filter((m) => (m as Properties).MetricStat !== undefined).length : 1;
+  // The metric the services report every minute (EMF, in no template) is a custom metric that always has
+  // data: its alarm is the one place a template names it, one alarm per metric.
+  const reported = props.Namespace === OUTBOX_BACKLOG_METRIC.namespace;
+  const detail = metrics > 1 ? `standard-resolution alarm on ${metrics} metrics` : 'standard-resolution alarm';
+  return { monthly: metrics * p.alarmMonth + (reported ? p.customMetricMonth : 0), detail: reported ? `${detail} + the custom metric the service reports` : detail };
+}
+
+function webAcl({ props, p }: Priceable): Priced {
+  const rules = Array.isArray(props.Rules) ? props.Rules.length : 0;
+  return { monthly: p.wafWebAclMonth + rules * p.wafRuleMonth, detail: `web ACL + ${rules} rules (+${money(p.wafMillionRequests)} per million requests)` };
+}
+
+/** The resource types with an idle cost; any other type is usage-only, free or unpriced, as the price table says. */
+const PRICERS = new Map<string, Pricer>([
+  ['AWS::ElasticLoadBalancingV2::LoadBalancer', ({ p, hours }) => ({ monthly: p.albHour * hours, detail: `ALB hours at ${money(p.albHour)}/h (LCUs extra under load)` })],
+  ['AWS::EC2::NatGateway', ({ p, hours }) => ({ monthly: p.natGatewayHour * hours, detail: `NAT gateway hours at ${money(p.natGatewayHour)}/h (+$0.045/GB processed)` })],
+  ['AWS::EC2::EIP', ({ p, hours }) => ({ monthly: p.publicIpv4Hour * hours, detail: `public IPv4 address at ${money(p.publicIpv4Hour)}/h` })],
+  ['AWS::EC2::Instance', ec2Instance],
+  ['AWS::EC2::VPCEndpoint', vpcEndpoint],
+  ['AWS::RDS::DBInstance', rdsInstance],
+  ['AWS::ECS::Service', ecsService],
+  ['AWS::ECS::Cluster', ecsCluster],
+  ['AWS::SecretsManager::Secret', ({ p }) => ({ monthly: p.secretMonth, detail: 'secret' })],
+  ['AWS::CloudWatch::Alarm', alarm],
+  ['AWS::CloudWatch::Dashboard', ({ p }) => ({ monthly: p.dashboardMonth, detail: 'dashboard (the first 3 of an account are free)' })],
+  ['AWS::WAFv2::WebACL', webAcl],
+  ['AWS::KMS::Key', ({ p }) => ({ monthly: p.kmsKeyMonth, detail: 'customer-managed key' })],
+]);
 
 /** Synthesizes a stage (no lookups, no credentials) and returns its templates by stack name. */
 export function synthesizeTemplates(stageName: string): Record<string, Template> {
