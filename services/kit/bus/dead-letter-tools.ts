@@ -51,11 +51,11 @@ export async function listDeadLetters(sqs: SQSClient, queueUrl: string, explain?
   return seen.map((message) => describe(message, explain));
 }
 
-export async function receive(sqs: SQSClient, queueUrl: string, waitTimeSeconds: number): Promise<Message[]> {
+export async function receive(sqs: SQSClient, queueUrl: string, waitTimeSeconds: number, max = 10): Promise<Message[]> {
   const { Messages } = await sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
-      MaxNumberOfMessages: 10,
+      MaxNumberOfMessages: max,
       WaitTimeSeconds: waitTimeSeconds,
       VisibilityTimeout: 60,
       MessageAttributeNames: ['All'],

@@ -17,7 +17,8 @@ export async function redriveDeadLetters(sqs: SQSClient, deadLetterQueueUrl: str
   const { limit = 10_000, waitTimeSeconds = 1 } = options;
   let moved = 0;
   for (let round = 0; moved < limit && round < Math.ceil(limit / 10) + 10; round++) {
-    const batch = await receive(sqs, deadLetterQueueUrl, waitTimeSeconds);
+    // The limit holds exactly: no more than that many leave the dead-letter queue, even mid-batch.
+    const batch = await receive(sqs, deadLetterQueueUrl, waitTimeSeconds, Math.min(10, limit - moved));
     if (batch.length === 0) break;
     const unsent = await sendBack(sqs, sourceQueueUrl, batch);
     const sent = batch.filter((message) => !unsent.some((refused) => refused.message === message));

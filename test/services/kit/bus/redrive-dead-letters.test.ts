@@ -140,4 +140,11 @@ describe('bus: dlq redrive when SQS fails part of a batch', () => {
       restore();
     }
   });
+
+  it('when a redrive is given a limit below a batch, then it moves that many and leaves the rest in the dead-letter queue', async () => {
+    await deadLetters(5);
+    expect(await redriveDeadLetters(h.clients.sqs, h.queue.deadLetterQueueUrl, h.queue.queueUrl, { ...scan, limit: 3 })).toBe(3);
+    expect(await depth(h.queue.deadLetterQueueUrl)).toBe(2);
+    expect(await depth(h.queue.queueUrl)).toBe(3);
+  });
 });
