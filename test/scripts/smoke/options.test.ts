@@ -16,10 +16,10 @@ describe('the smoke journey\'s options', () => {
     expect(smokeOptionProblems({ url, eventTimeout: '30' })).toEqual([expect.stringMatching(/^--url must be an http:\/\/ or https:\/\/ URL/)]);
   });
 
-  it.each(['0x10', '1e3'])('when GATEWAY_PORT is %j and no --url is given, then the problem names GATEWAY_PORT, not a --url nobody typed', (port) => {
+  it.each(['0x10', '1e3', '99999', '0'])('when GATEWAY_PORT is %j and no --url is given, then the problem names GATEWAY_PORT, not a --url nobody typed', (port) => {
     const defaults = smokeDefaults({ GATEWAY_PORT: port });
     expect(smokeOptionProblems({ url: defaults.url, eventTimeout: '30', urlProblem: defaults.urlProblem })).toEqual([
-      `GATEWAY_PORT, which the default --url is built from, must be a port number, digits only (got "${port}")`,
+      `GATEWAY_PORT, which the default --url is built from, must be a port number from 1 to 65535, digits only (got "${port}")`,
     ]);
     expect(smokeDefaults({ GATEWAY_PORT: '8081' }).urlProblem).toBeUndefined();
   });
