@@ -2,7 +2,7 @@
  * A wrong method on a known path, answered by API Gateway itself as the local gateway answers it: 405
  * application/problem+json with `Allow`, from a mock integration, before any authorizer and without reaching the
  * ALB. Without these methods a REST API answers MISSING_AUTHENTICATION_TOKEN (our 404). Helpers for
- * lib/constructs/api.ts.
+ * lib/constructs/api-route-methods.ts.
  */
 import { MockIntegration, PassthroughBehavior, type IntegrationResponse, type MethodResponse } from 'aws-cdk-lib/aws-apigateway';
 import { CORS } from '../../services/contracts/cors';
