@@ -124,4 +124,13 @@ describe('npm run cost, from the command line', () => {
       await script.remove();
     }
   });
+
+  it('when prod (whose alarm topic has no subscriber) is priced from the command line, then it prints the estimate and no validation report in a folder it deleted', async () => {
+    // From source, as `npm run cost` runs it: the script reads its price table beside itself.
+    const root = path.join(import.meta.dirname, '../..');
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--stage', 'prod'], { cwd: root });
+    expect(stdout).toContain('Idle monthly cost of stage "prod"');
+    expect(`${stdout}${stderr}`).not.toMatch(/validation-report\.json|Annotation::/);
+  });
 });
+
