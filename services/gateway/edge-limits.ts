@@ -108,7 +108,8 @@ export class EdgeLimits {
    * After the service answered: a failed attempt costs its penalty, to the (account, address) bucket only. No
    * status (the client left before the answer) costs it too: the request reached the service, which checked it all
    * the same. Were it free, leaving early would make every guess cost one token, and a few addresses could keep the
-   * account's own bucket empty.
+   * account's own bucket empty. A request whose client left before it was forwarded (dropped, upstream.ts) is
+   * charged alike, so leaving even earlier never pays.
    */
   settle(ticket: AccountTicket, status: number | undefined, now: number): void {
     const { limit } = ticket.pool;

@@ -38,6 +38,16 @@ interface Target {
   readonly basePath: string;
 }
 
+/**
+ * Before anything was sent: the response closed (Node 24), or the connection is gone (Node 22 leaves the responses
+ * of pipelined requests open; connection-gone.ts closes them a tick later). Not `req.destroyed`: Node 22 destroys a
+ * request once its body is read whole. A client whose hang-up has not closed the socket yet is caught by the
+ * 'close' listener that follows.
+ */
+function clientLeft(req: IncomingMessage, res: ServerResponse): boolean {
+  return res.destroyed || req.socket.destroyed;
+}
+
 export class Upstreams {
   private readonly targets: Map<ServiceName, Target>;
 
@@ -58,6 +68,9 @@ export class Upstreams {
     const { service, req, res } = request;
     const target = this.targets.get(service);
     if (!target) throw gatewayProblems.unavailable(service);
+    // A client that left while its token was checked or its body read: its 'close' has come and gone, so the
+    // listener below would never fire and the request would go out whole, for a service to act on unread.
+    if (clientLeft(req, res)) return undefined;
     // A client that leaves before the service answers must not hold an upstream connection until the timeout.
     // undici takes any EventEmitter that emits 'abort' as a signal: the response itself serves, which is far
     // cheaper per request than an AbortController (about 5% of the gateway's CPU in a profile).
