@@ -47,9 +47,13 @@ describe('isDatabaseUnavailable', () => {
     const admin = new pg.Client({ connectionString: testDb.adminUrl });
     await admin.connect();
     try {
+      // Awaited before the admin's connection ends: the ended session's error can reach us before the admin's own
+      // answer does, and ending the admin then failed its query outside any test ('Connection terminated').
+      let terminating: Promise<unknown> = Promise.resolve();
       const error = await errorOf('SELECT pg_sleep(5)', async (pid) => {
-        setTimeout(() => void admin.query('SELECT pg_terminate_backend($1)', [pid]), 100);
+        setTimeout(() => (terminating = admin.query('SELECT pg_terminate_backend($1)', [pid])), 100);
       });
+      await terminating;
       expect(isDatabaseUnavailable(error)).toBe(true);
     } finally {
       await admin.end();
