@@ -29,12 +29,17 @@ export async function takeAdvisoryLock(client: pg.ClientBase, lockName: string, 
   }
 }
 
-/** Who holds the advisory lock: pid, application, address and since when, from pg_locks and pg_stat_activity. */
+/**
+ * Who holds the advisory lock in this database: pid, application, address and since when, from pg_locks and
+ * pg_stat_activity. pg_locks lists every database's locks, and the same name is the same key in each: another
+ * database's holder (another test's, another service's on a shared server) would be named instead.
+ */
 export async function lockHolder(client: pg.ClientBase, lockName: string): Promise<string> {
   const { rows } = await client.query<{ pid: number; app: string; addr: string | null; since: Date | null; state: string | null }>(
     `SELECT a.pid, a.application_name AS app, a.client_addr::text AS addr, a.backend_start AS since, a.state
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (hashtext($1)::bigint & 4294967295)::oid`,
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (hashtext($1)::bigint & 4294967295)::oid
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [lockName],
   );
   const holder = rows[0];
