@@ -40,13 +40,14 @@ const MAX_BATCH_BYTES = 250_000;
 export function createPublisher(sns: SNSClient, topicArn: string): Publisher {
   return {
     async publish(messages) {
-      const tooLong = messages.filter((message) => sizeOf(message) > SNS_MAX_PAYLOAD_BYTES);
-      const sendable = messages.filter((message) => !tooLong.includes(message));
+      const sized = messages.map((message) => ({ message, size: sizeOf(message) }));
+      const tooLong = sized.filter(({ size }) => size > SNS_MAX_PAYLOAD_BYTES);
+      const sendable = sized.filter(({ size }) => size <= SNS_MAX_PAYLOAD_BYTES);
       const outcomes = await Promise.all(chunk(sendable).map((batch) => publishBatch(sns, topicArn, batch)));
       const callError = outcomes.find((outcome) => outcome.callError !== undefined)?.callError;
       return {
         published: outcomes.flatMap((outcome) => outcome.published),
-        failed: [...tooLong.map((message) => ({ key: message.key, reason: tooLongReason(message) })), ...outcomes.flatMap((outcome) => outcome.failed)],
+        failed: [...tooLong.map(({ message, size }) => ({ key: message.key, reason: tooLongReason(size) })), ...outcomes.flatMap((outcome) => outcome.failed)],
         ...(callError === undefined ? {} : { callError }),
       };
     },
@@ -82,15 +83,15 @@ function sizeOf(message: OutgoingMessage): number {
   return Buffer.byteLength(message.body) + attributes;
 }
 
-const tooLongReason = (message: OutgoingMessage) =>
-  `MessageTooLong: message too long for SNS: ${sizeOf(message)} bytes with its attributes, over ${SNS_MAX_PAYLOAD_BYTES}; not sent`;
+const tooLongReason = (size: number) =>
+  `MessageTooLong: message too long for SNS: ${size} bytes with its attributes, over ${SNS_MAX_PAYLOAD_BYTES}; not sent`;
 
-function chunk(messages: readonly OutgoingMessage[]): OutgoingMessage[][] {
+/** Batches of at most MAX_ENTRIES messages and MAX_BATCH_BYTES (one larger message goes alone), sized once by the caller. */
+function chunk(messages: ReadonlyArray<{ readonly message: OutgoingMessage; readonly size: number }>): OutgoingMessage[][] {
   const batches: OutgoingMessage[][] = [];
   let current: OutgoingMessage[] = [];
   let bytes = 0;
-  for (const message of messages) {
-    const size = sizeOf(message);
+  for (const { message, size } of messages) {
     if (current.length === MAX_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
       batches.push(current);
       current = [];
