@@ -33,7 +33,12 @@ runMain('npm start', async () => {
   // Told before a part started (a Ctrl-C in the first moments): a start of 3 to 20 s only to stop it is not asked for.
   if (toldToStop.asked !== undefined) return stopAndExit(NOTHING_STARTED, toldToStop.asked);
   process.stdout.write(`Starting the platform (data in ${config.DATA_DIR})\n`);
-  const platform = await startPlatform(config).catch(async (error: unknown) => Promise.reject(await whyStartFailed(error, config)));
+  const platform = await startPlatform(config).catch(async (error: unknown) => {
+    // Told to stop while it started, a part failing is most likely that stop's doing: a Ctrl-C reaches a child
+    // forked in that instant, before it leaves the terminal's process group. Every part is stopped by now.
+    if (toldToStop.asked !== undefined) return stopAndExit(NOTHING_STARTED, toldToStop.asked);
+    throw await whyStartFailed(error, config);
+  });
   process.stdout.write(`ready: gateway at ${platform.gatewayUrl} (API docs: ${platform.gatewayUrl}/docs) after ${status.elapsed()}\n`);
   await stopAndExit(platform, await Promise.race([toldToStop.reason, platform.died.then((died) => ({ died }))]));
 }, { forTerminal: true });

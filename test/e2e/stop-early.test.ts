@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatformProcess, type PlatformProcess } from '../../harness/platform-process';
 import { bundleEntryPoints } from '../../services/local/bundle';
 import { PLATFORM_ENTRY_POINTS } from '../../services/local/platform';
-import { bundling, launcherOf, moment } from '../support/launcher-moments';
+import { bundling, childRunning, launcherOf, moment } from '../support/launcher-moments';
 import { platformDataDir } from '../support/platform-data-dir';
 import { stopAndInspect } from '../support/platform-stop';
 import { within } from '../support/within';
@@ -68,6 +68,25 @@ describe('npm start', () => {
     const after = await within(60_000, `npm start stopping after ${signal}`, stopAndInspect(platform!, dataDir, () => process.kill(toGroup ? -pid : pid, signal)));
     platform = undefined;
     expect(after.output).toContain('stopped cleanly');
+    expect(after.complaints).toEqual([]);
+    expect(after.ended).toEqual({ code: 0, signal: null });
+    expect(after.left).toEqual({ openPorts: [], processes: [] });
+  });
+
+  // A Ctrl-C sent to the group in the instant the launcher forks a part reaches that part too, before it leaves
+  // the group (a fresh clone's CI met it once): fauxqs died of SIGINT, and npm start said "failed to start".
+  it('when a part dies of the Ctrl-C while it starts, then it says "stopped cleanly", not that the start failed, and exits 0', { timeout: 120_000 }, async () => {
+    await startUntil('starting');
+    const { pid } = platform!;
+    const launcher = launcherOf(pid)!;
+    const stopped = stopAndInspect(platform!, dataDir, () => process.kill(pid, 'SIGINT'));
+    let fauxqs: number | undefined;
+    await moment(() => (fauxqs = childRunning(launcher, 'fauxqs-server.mjs')) !== undefined, () => false);
+    process.kill(fauxqs!, 'SIGINT');
+    const after = await within(60_000, 'npm start stopping after SIGINT', stopped);
+    platform = undefined;
+    expect(after.output).toContain('stopped cleanly');
+    expect(after.output).not.toContain('failed to start');
     expect(after.complaints).toEqual([]);
     expect(after.ended).toEqual({ code: 0, signal: null });
     expect(after.left).toEqual({ openPorts: [], processes: [] });

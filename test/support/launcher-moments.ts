@@ -36,6 +36,11 @@ export function bundling(launcher: number): boolean {
   return childrenOf(launcher).some((pid) => commandOf(pid).some((arg) => arg.includes('esbuild')));
 }
 
+/** The launcher's child running a file whose path ends with `script` (fauxqs-server.mjs), once it runs. */
+export function childRunning(launcher: number, script: string): number | undefined {
+  return childrenOf(launcher).find((pid) => commandOf(pid).some((arg) => arg.endsWith(script)));
+}
+
 /**
  * Checks `holds` every 2 ms until it is true or `tooLate` is, for at most `ms`: a moment of a few tens of ms (esbuild
  * bundling the launcher on an idle machine) is caught, and one already past does not hold the test up.
