@@ -11,9 +11,9 @@ const cases = [
   ['multi-line', new RegExp(MULTI_LINE_TEXT.pattern, 'u'), multiLine(z.string())],
 ] as const;
 
-/** Text mixing ordinary characters with every kind of control character, tabs and line breaks included (Unicode's U+2028 and U+2029 too), lone surrogates and U+FFFE/U+FFFF. */
+/** Text mixing ordinary characters with every kind of control character, tabs and line breaks included (Unicode's U+2028 and U+2029 too), lone surrogates, U+FFFE/U+FFFF, bidirectional controls and marks, invisible characters and the joiners. */
 const text = fc.string({
-  unit: fc.oneof(fc.constantFrom('\t', '\n', '\r', '\u0000', '\u001b', '\u007f', '\u0085', '\u009f', '\u00a0', '\u2028', '\u2029', 'é', '😀', '\ud800', '\udc00', '\udbff', '\ufffd', '\ufffe', '\uffff'), fc.integer({ min: 0, max: 0x2ff }).map((c) => String.fromCodePoint(c))),
+  unit: fc.oneof(fc.constantFrom('\t', '\n', '\r', '\u0000', '\u001b', '\u007f', '\u0085', '\u009f', '\u00a0', '\u2028', '\u2029', '\u00ad', '\u061c', '\u180e', '\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u202a', '\u202e', '\u2060', '\u2064', '\u2065', '\u2066', '\u2069', '\u206a', '\u206f', '\u3164', '\ufe0f', '\ufeff', '\uffa0', '\ufff9', '\ufffb', 'é', '😀', '\ud800', '\udc00', '\udbff', '\ufffd', '\ufffe', '\uffff'), fc.integer({ min: 0, max: 0x2ff }).map((c) => String.fromCodePoint(c))),
 });
 
 describe('the text patterns of the OpenAPI documents', () => {
@@ -24,5 +24,11 @@ describe('the text patterns of the OpenAPI documents', () => {
     expect(pattern.test('a\ud800b')).toBe(false);
     expect(pattern.test('a\uffffb')).toBe(false);
     expect(pattern.test('😀')).toBe(true);
+  });
+
+  it('when the single-line pattern meets a bidirectional control or an invisible character, then it refuses it, as the service does, and keeps the joiners and marks', () => {
+    const pattern = new RegExp(SINGLE_LINE_TEXT.pattern, 'u');
+    for (const text of ['Invoice\u202Efdp.exe', 'a\u2066b', 'Wid\u200Bget', '\uFEFFWidget', 'Wid\u00ADget']) expect(pattern.test(text)).toBe(false);
+    for (const text of ['\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645', '42\u200F', 'a\u200Eb']) expect(pattern.test(text)).toBe(true);
   });
 });

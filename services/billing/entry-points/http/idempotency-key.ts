@@ -1,8 +1,9 @@
 import { AppError } from '../../../kit/errors';
 import { idempotencyKeyHeader } from './schemas';
 
-// ignoreBOM: a leading byte order mark is part of the key. Dropping it (the decoder's default) made "\uFEFFk" and
-// "k", two different byte strings, the same key.
+// ignoreBOM: a leading byte order mark is part of the key, and so refused with it (an invisible character, which
+// text-fields.ts keeps out of single-line text). Dropping it (the decoder's default) made "\uFEFFk" and "k", two
+// different byte strings, the same key.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**

@@ -6,20 +6,20 @@ import { singleLine } from '../../../kit/http/text-fields';
 import { PASSWORD_MAX, PASSWORD_MIN, passwordProblem } from '../../domain/password-policy';
 import { EMAIL_MAX_CHARS, NAME_MAX_CHARS } from '../../domain/profile';
 
-/** Trimmed and lower-cased before the format check, so `  Ann@Example.COM ` is `ann@example.com`; a control character anywhere is refused. */
+/** Trimmed and lower-cased before the format check, so `  Ann@Example.COM ` is `ann@example.com`; a control, bidirectional or invisible character anywhere is refused. */
 export const email = singleLine(z.string())
   .trim()
   .toLowerCase()
   .max(EMAIL_MAX_CHARS)
   .pipe(z.email())
-  .meta({ description: 'No control character anywhere; trimmed and lower-cased before use', example: 'ann@example.com' });
+  .meta({ description: 'No control, bidirectional or invisible character anywhere; trimmed and lower-cased before use', example: 'ann@example.com' });
 
 /** Counted in characters (code points), not UTF-16 units, so 200 emoji are as fine as 200 letters. */
 export const name = singleLine(z.string())
   .trim()
   .min(1)
   .refine((value) => [...value].length <= NAME_MAX_CHARS, `at most ${NAME_MAX_CHARS} characters`)
-  .meta({ description: `Trimmed; 1 to ${NAME_MAX_CHARS} characters, stored as given`, maxLength: NAME_MAX_CHARS, ...SINGLE_LINE_TEXT });
+  .meta({ description: `One line, without bidirectional controls or invisible characters (see the pattern); trimmed; 1 to ${NAME_MAX_CHARS} characters, stored as given`, maxLength: NAME_MAX_CHARS, ...SINGLE_LINE_TEXT });
 
 const newPassword = z
   .string()

@@ -6,7 +6,12 @@ import { multiLine, singleLine } from '../../../kit/http/text-fields';
 import { isCurrencyCode, MAX_PRICE_CENTS } from '../../domain/product';
 
 const priceCents = z.number().int().min(0).max(MAX_PRICE_CENTS);
-const text = (max: number) => singleLine(z.string()).trim().min(1).max(max).meta(SINGLE_LINE_TEXT);
+const text = (max: number) =>
+  singleLine(z.string())
+    .trim()
+    .min(1)
+    .max(max)
+    .meta({ description: 'One line, without bidirectional controls or invisible characters (see the pattern); trimmed', ...SINGLE_LINE_TEXT });
 const description = multiLine(z.string().max(4000)).meta(MULTI_LINE_TEXT);
 
 export const createProductBody = z.strictObject({

@@ -184,16 +184,16 @@ describe('POST /billing/invoices with an Idempotency-Key', () => {
     expect(longer.body.errors).toEqual([{ path: 'Idempotency-Key', message: 'must be at most 255 characters' }]);
   });
 
-  it('when one key starts with a UTF-8 byte order mark and another is the same without it, then they are different keys', async () => {
+  // Kept by the decoder (not dropped, which made it the key without it) and then refused, as in every single-line
+  // text: an invisible character would let a key pass for another one (kit/http/text-fields.ts).
+  it('when a key starts with a UTF-8 byte order mark, then it answers 400 naming the header and creates nothing, and the key without it is taken', async () => {
     const key = newKey();
-    const withMark = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(key)]);
-    const first = await postOctets(withMark);
-    expect(first.status).toBe(201);
-    expect(await invoicesWithKey(`\uFEFF${key}`)).toEqual([{ id: first.body.id, user_id: alice.sub, idempotency_key: `\uFEFF${key}` }]);
-    const plain = await postOctets(Buffer.from(key));
-    expect(plain.status).toBe(201);
-    expect(plain.body.id).not.toBe(first.body.id);
-    expect((await postOctets(withMark)).body.id).toBe(first.body.id);
+    const before = await harness.invoiceCount();
+    const withMark = await postOctets(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(key)]));
+    expect(withMark.status).toBe(400);
+    expect(withMark.body.errors).toEqual([{ path: 'Idempotency-Key', message: expect.stringContaining('invisible characters') }]);
+    expect(await harness.invoiceCount()).toBe(before);
+    expect((await postOctets(Buffer.from(key))).status).toBe(201);
   });
 
   it('when the key octets are not UTF-8, then it answers 400 naming the header and creates nothing', async () => {

@@ -183,7 +183,7 @@ describe('PATCH /identity/me', () => {
   });
 
   it('when the name looks like SQL or carries unicode, then it is stored literally', async () => {
-    const name = `'; UPDATE profiles SET name = 'pwned' WHERE '1'='1 — Zoë 🦄 \u202Eevil`;
+    const name = `'; UPDATE profiles SET name = 'pwned' WHERE '1'='1 — Zoë 🦄 \u{1F468}\u200D\u{1F469} \u05E9\u05DC\u05D5\u05DD\u200F`;
     expect((await patchMe(tokens.accessToken, { name })).body.name).toBe(name);
     expect((await me(tokens.accessToken)).body.name).toBe(name);
   });
