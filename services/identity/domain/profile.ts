@@ -1,4 +1,5 @@
 /** The identity's rules, free of HTTP, SQL and the AWS SDK. */
+import { NOT_IN_SINGLE_LINE } from '../../kit/text';
 
 /**
  * A registered user. `id` is the Cognito `sub`. Signup makes the profile; a Cognito user made elsewhere (the
@@ -47,11 +48,12 @@ export function normaliseEmail(email: string): string {
 }
 
 /**
- * What a name may not hold, as the HTTP side refuses it (services/kit/http/text-fields.ts): control characters, a
- * lone surrogate, U+FFFE and U+FFFF; the last two SQS refuses in a message, so identity.user.registered could
- * never reach Billing's queue.
+ * What a name may not hold is what the HTTP side refuses in it (services/kit/text.ts): control
+ * characters, a lone surrogate, U+FFFE and U+FFFF (SQS refuses those two, so identity.user.registered could never
+ * reach Billing's queue), line separators, bidirectional controls and invisible characters (a name shown in
+ * another order, or looking like another). A directory's name must not bring in what a client could not send.
  */
-const NOT_IN_A_NAME = /[\p{Cc}\p{Cs}\uFFFE\uFFFF]/gu;
+const NOT_IN_A_NAME = NOT_IN_SINGLE_LINE;
 
 /**
  * The name a profile starts with when the directory made the user: its `name` attribute, else the local part of

@@ -14,6 +14,13 @@ describe('nameFromDirectory', () => {
     expect(nameFromDirectory({ email: 'x@example.com', name: 'A\u0000n\u0085n\uD800 \uFFFEL\uFFFFee\n' })).toBe('Ann Lee');
   });
 
+  // A client could not send these in a name (kit/text.ts); a directory's name must not bring them in either.
+  it('when its name holds a line separator, a bidirectional control or an invisible character, then those are left out, and the joiners and marks a script needs are kept', () => {
+    expect(nameFromDirectory({ email: 'x@example.com', name: '\u202EAnn\u2028 \u2066Lee\u2069\u200B\uFEFF' })).toBe('Ann Lee');
+    const kept = '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645 \u{1F468}\u200D\u{1F469} \u05E9\u200F';
+    expect(nameFromDirectory({ email: 'x@example.com', name: kept })).toBe(kept);
+  });
+
   it('when nothing of it is left, then the email\'s local part, and else "user"', () => {
     expect(nameFromDirectory({ email: 'bo@example.com', name: '\uFFFF\u0001' })).toBe('bo');
     expect(nameFromDirectory({ email: '\uFFFE@example.com', name: '\uFFFF' })).toBe('user');
