@@ -62,7 +62,8 @@ function printReport(report: readonly OutboxReportRow[]): void {
       continue;
     }
     const age = row.oldestUnsentAt ? `${Math.round((Date.now() - row.oldestUnsentAt.getTime()) / 1000)} s ago (${row.oldestUnsentAt.toISOString()})` : '-';
-    console.log(`${row.database}: pending ${row.pending}, oldest unsent ${age}, retrying ${row.retrying}, sent (kept) ${row.sent}`);
+    console.log(`${row.database}: pending ${row.pending}, oldest unsent ${age}, retrying ${row.retrying}, failed ${row.failed}, sent (kept) ${row.sent}`);
     if (row.lastError) console.log(`  last error: ${row.lastError}`);
+    if (row.lastFailure) console.log(`  failed for good (never retried; docs/events.md, "Outbox backlog"): seq ${row.lastFailure.seq}: ${row.lastFailure.error ?? ''}`);
   }
 }

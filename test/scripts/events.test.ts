@@ -67,6 +67,16 @@ describe('npm run events', () => {
     expect(typeof status?.oldestUnsentAt).toBe('string');
   });
 
+  it('when a row failed for good (the relay found it can never be published), then `outbox status` counts it apart from the pending rows and names its seq and reason', async () => {
+    const [id] = await h.produce(1, 'undeliverable');
+    // What the relay writes when it gives a row up (services/kit/outbox/publish-pending.ts).
+    const { rows } = await h.database.pool.query<{ seq: string }>(
+      `UPDATE outbox SET failed_at = now(), attempts = 1, last_error = 'MessageTooLong: message too long for SNS' WHERE event_id = $1 RETURNING seq::text AS seq`, [id]);
+    const text = await events('outbox', 'status', h.database.pool.options.connectionString ?? '');
+    expect(text).toMatch(/: pending 3, oldest unsent .*, retrying 0, failed 1, sent/);
+    expect(text).toContain(`failed for good (never retried; docs/events.md, "Outbox backlog"): seq ${rows[0]?.seq}: MessageTooLong: message too long for SNS`);
+  });
+
   describe('with --local', () => {
     /** An embedded PostgreSQL where `npm start` keeps it: `<DATA_DIR>/postgres`. */
     let dataDir: string;

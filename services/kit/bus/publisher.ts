@@ -4,12 +4,14 @@
  *
  * A message past SNS's 256 KiB (body and attributes) is never sent: SNS answers PublishBatch with
  * BatchRequestTooLong for the whole call, not a Failed entry for that message, so the relay would take it for an
- * SNS outage and back off on every step for as long as the row exists. It is reported failed here instead, alone,
- * and waits to be retried like any row SNS rejects, while the rows beside it go out.
+ * SNS outage and back off on every step for as long as the row exists. It is reported failed here instead, alone
+ * and `permanent` (sending it again cannot help), while the rows beside it go out; the outbox marks its row failed
+ * for good (services/kit/outbox/publish-pending.ts) rather than retry it every 30 s for ever.
  * https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
 import { eventAttributes, type Correlation } from './attributes';
+import { snsMessageSize, tooLongForSns, tooLongReason } from './message-size';
 
 export interface OutgoingMessage {
   /** The caller's handle for this message (the outbox row), echoed in the outcome. */
@@ -22,7 +24,8 @@ export interface OutgoingMessage {
 
 export interface PublishOutcome {
   readonly published: readonly string[];
-  readonly failed: ReadonlyArray<{ readonly key: string; readonly reason: string }>;
+  /** `permanent`: this message can never be sent as it is (too long), so retrying it is pointless. */
+  readonly failed: ReadonlyArray<{ readonly key: string; readonly reason: string; readonly permanent?: true }>;
   /** Set when a whole call failed (network, throttling, no topic): the caller should back off. */
   readonly callError?: unknown;
 }
@@ -32,22 +35,20 @@ export interface Publisher {
 }
 
 const MAX_ENTRIES = 10;
-/** SNS's limit for one message with its attributes, and for a whole batch (a topic's default MaximumMessageSize). */
-export const SNS_MAX_PAYLOAD_BYTES = 262_144;
-/** What this publisher puts in one batch, below SNS_MAX_PAYLOAD_BYTES for whatever else SNS may count. */
+/** What this publisher puts in one batch, below SNS_MAX_PAYLOAD_BYTES (message-size.ts) for whatever else SNS may count. */
 const MAX_BATCH_BYTES = 250_000;
 
 export function createPublisher(sns: SNSClient, topicArn: string): Publisher {
   return {
     async publish(messages) {
-      const sized = messages.map((message) => ({ message, size: sizeOf(message) }));
-      const tooLong = sized.filter(({ size }) => size > SNS_MAX_PAYLOAD_BYTES);
-      const sendable = sized.filter(({ size }) => size <= SNS_MAX_PAYLOAD_BYTES);
+      const sized = messages.map((message) => ({ message, size: snsMessageSize(message) }));
+      const tooLong = sized.filter(({ size }) => tooLongForSns(size));
+      const sendable = sized.filter(({ size }) => !tooLongForSns(size));
       const outcomes = await Promise.all(chunk(sendable).map((batch) => publishBatch(sns, topicArn, batch)));
       const callError = outcomes.find((outcome) => outcome.callError !== undefined)?.callError;
       return {
         published: outcomes.flatMap((outcome) => outcome.published),
-        failed: [...tooLong.map(({ message, size }) => ({ key: message.key, reason: tooLongReason(size) })), ...outcomes.flatMap((outcome) => outcome.failed)],
+        failed: [...tooLong.map(({ message, size }) => ({ key: message.key, reason: tooLongReason(size), permanent: true as const })), ...outcomes.flatMap((outcome) => outcome.failed)],
         ...(callError === undefined ? {} : { callError }),
       };
     },
@@ -75,16 +76,6 @@ async function publishBatch(sns: SNSClient, topicArn: string, batch: readonly Ou
     return { published: [], failed: batch.map((message) => ({ key: message.key, reason })), callError: error };
   }
 }
-
-/** What SNS counts against its limit: the body, and each attribute's name, data type and value. */
-function sizeOf(message: OutgoingMessage): number {
-  const attributes = Object.entries(eventAttributes(message.type, message.correlation))
-    .reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType) + Buffer.byteLength(value.StringValue ?? ''), 0);
-  return Buffer.byteLength(message.body) + attributes;
-}
-
-const tooLongReason = (size: number) =>
-  `MessageTooLong: message too long for SNS: ${size} bytes with its attributes, over ${SNS_MAX_PAYLOAD_BYTES}; not sent`;
 
 /** Batches of at most MAX_ENTRIES messages and MAX_BATCH_BYTES (one larger message goes alone), sized once by the caller. */
 function chunk(messages: ReadonlyArray<{ readonly message: OutgoingMessage; readonly size: number }>): OutgoingMessage[][] {

@@ -38,7 +38,8 @@ export interface OutboxBacklogProbe {
  * services/kit/outbox/schema.ts) that the relay claims from: one index entry, however long the backlog, where
  * min(created_at) would read every unsent row just when there are most. `seq` is the insert order and `created_at`
  * the inserting transaction's start, so this is the oldest row to within one transaction's length. A row SNS
- * rejected keeps its `seq` while it waits to be retried, so a poison row keeps the age growing. Both times are the
+ * rejected keeps its `seq` while it waits to be retried, and a row failed for good (`failed_at`: too big for SNS) is
+ * still unsent, so either keeps the age growing, and its alarm on, until someone acts. Both times are the
  * database's clock, so no clock skew between task and database enters the age.
  */
 export const OLDEST_UNSENT_AGE = `

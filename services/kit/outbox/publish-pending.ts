@@ -6,16 +6,24 @@
  */
 import type pg from 'pg';
 import type { Backoff } from '../bus/backoff';
-import type { OutgoingMessage, Publisher } from '../bus/publisher';
+import type { OutgoingMessage, PublishOutcome, Publisher } from '../bus/publisher';
 
 export interface StepResult {
   readonly claimed: number;
   readonly published: number;
   readonly failed: number;
   /** The first few rows SNS rejected one by one, and why, for the relay's line: the seq is what an operator acts on. */
-  readonly rejected: ReadonlyArray<{ readonly seq: string; readonly type: string; readonly reason: string }>;
+  readonly rejected: readonly Rejection[];
+  /** Of `failed`, the rows that can never be published (too long), now marked failed for good; the first few of them. */
+  readonly abandoned: readonly Rejection[];
   /** A whole publish call failed (SNS unreachable): the relay backs off before the next step. */
   readonly callError?: unknown;
+}
+
+export interface Rejection {
+  readonly seq: string;
+  readonly type: string;
+  readonly reason: string;
 }
 
 interface Row {
@@ -32,7 +40,7 @@ interface Row {
 const claim = (limit: number) => `
   BEGIN; SET LOCAL synchronous_commit TO OFF;
   SELECT seq, type, payload, request_id, traceparent FROM outbox
-  WHERE sent_at IS NULL AND next_attempt_at <= now()
+  WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
   ORDER BY seq LIMIT ${Math.floor(limit)}
   FOR UPDATE SKIP LOCKED`;
 
@@ -44,12 +52,15 @@ const markSentAndCommit = (seqs: readonly string[]) => {
 };
 
 // A rejected row waits base·2^attempts ms (capped) so it cannot hold back the rows behind it. An unreachable SNS
-// does not push rows back: the relay as a whole backs off instead, and resumes in order when SNS returns.
+// does not push rows back: the relay as a whole backs off instead, and resumes in order when SNS returns. A row
+// that can never be published (permanent) gets failed_at and is never claimed again: retried, it would fail every
+// 30 s for ever.
 const MARK_FAILED = `
   UPDATE outbox AS o SET attempts = o.attempts + 1, last_error = f.reason,
+    failed_at = CASE WHEN f.permanent THEN now() END,
     next_attempt_at = CASE WHEN $3 THEN now()
       ELSE now() + least($5::float8, $4::float8 * power(2, least(o.attempts, 30))) * interval '1 millisecond' END
-  FROM unnest($1::bigint[], $2::text[]) AS f(seq, reason)
+  FROM unnest($1::bigint[], $2::text[], $6::boolean[]) AS f(seq, reason, permanent)
   WHERE o.seq = f.seq`;
 
 /** Enough to act on, few enough that the line stays far below the log driver's 16 KB. */
@@ -63,21 +74,25 @@ export async function publishPending(pool: pg.Pool, publisher: Publisher, batchS
     const rows = claimed.at(-1)?.rows ?? [];
     if (rows.length === 0) {
       await client.query('COMMIT');
-      return { claimed: 0, published: 0, failed: 0, rejected: [] };
+      return { claimed: 0, published: 0, failed: 0, rejected: [], abandoned: [] };
     }
     const outcome = await publisher.publish(rows.map(toMessage));
     if (outcome.failed.length > 0) {
       const seqs = outcome.failed.map((failure) => failure.key);
       const reasons = outcome.failed.map((failure) => failure.reason.slice(0, 1_000));
-      await client.query(MARK_FAILED, [seqs, reasons, outcome.callError !== undefined, retryMs.base, retryMs.max]);
+      const permanent = outcome.failed.map((failure) => failure.permanent === true);
+      await client.query(MARK_FAILED, [seqs, reasons, outcome.callError !== undefined, retryMs.base, retryMs.max, permanent]);
     }
     await client.query(outcome.published.length > 0 ? markSentAndCommit(outcome.published) : 'COMMIT');
     const typeOf = new Map(rows.map((row) => [row.seq, row.type]));
+    const named = (failures: PublishOutcome['failed']) =>
+      failures.slice(0, REJECTIONS_NAMED).map(({ key, reason }) => ({ seq: key, type: typeOf.get(key) ?? '', reason: reason.slice(0, 300) }));
     return {
       claimed: rows.length,
       published: outcome.published.length,
       failed: outcome.failed.length,
-      rejected: outcome.failed.slice(0, REJECTIONS_NAMED).map(({ key, reason }) => ({ seq: key, type: typeOf.get(key) ?? '', reason: reason.slice(0, 300) })),
+      rejected: named(outcome.failed.filter((failure) => !failure.permanent)),
+      abandoned: named(outcome.failed.filter((failure) => failure.permanent)),
       ...(outcome.callError === undefined ? {} : { callError: outcome.callError }),
     };
   } catch (error) {

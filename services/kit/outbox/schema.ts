@@ -26,6 +26,12 @@ export const outbox = pgTable(
     nextAttemptAt: at('next_attempt_at').notNull().defaultNow(),
     lastError: text('last_error'),
     sentAt: at('sent_at'),
+    /**
+     * Set, with last_error, when the relay found the row can never be published (past SNS's size limit: a row
+     * written before enqueue() checked that). Terminal: the relay never claims it again; an operator decides
+     * (docs/events.md, "Outbox backlog"). It stays unsent, so the backlog age and its alarm keep showing it.
+     */
+    failedAt: at('failed_at'),
   },
   (table) => [
     // Both partial: the relay scans only unsent rows, the pruner only sent ones.

@@ -2,20 +2,30 @@
 import type pg from 'pg';
 
 export interface OutboxStatus {
+  /** Unsent rows the relay will still try to publish. */
   readonly pending: number;
+  /** Of every unsent row, failed ones included: what the backlog metric (OldestUnsentAge) reads. */
   readonly oldestUnsentAt: Date | null;
-  /** Unsent rows that failed at least once. */
+  /** Pending rows that failed at least once. */
   readonly retrying: number;
+  /** The newest retrying row's error. */
   readonly lastError: string | null;
+  /** Rows the relay found it can never publish (failed_at): never retried, waiting for an operator's decision. */
+  readonly failed: number;
+  /** The newest failed row's seq and error, what the operator acts on. */
+  readonly lastFailure: { readonly seq: string; readonly error: string | null } | null;
   readonly sent: number;
 }
 
 const STATUS = `
-  SELECT count(*) FILTER (WHERE sent_at IS NULL)::int AS pending,
+  SELECT count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL)::int AS pending,
          min(created_at) FILTER (WHERE sent_at IS NULL) AS oldest_unsent_at,
-         count(*) FILTER (WHERE sent_at IS NULL AND attempts > 0)::int AS retrying,
+         count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL AND attempts > 0)::int AS retrying,
+         count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NOT NULL)::int AS failed,
          count(*) FILTER (WHERE sent_at IS NOT NULL)::int AS sent,
-         (SELECT last_error FROM outbox WHERE sent_at IS NULL AND last_error IS NOT NULL ORDER BY seq DESC LIMIT 1) AS last_error
+         (SELECT last_error FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND last_error IS NOT NULL ORDER BY seq DESC LIMIT 1) AS last_error,
+         (SELECT json_build_object('seq', seq::text, 'error', last_error) FROM outbox
+            WHERE sent_at IS NULL AND failed_at IS NOT NULL ORDER BY seq DESC LIMIT 1) AS last_failure
   FROM outbox`;
 
 export async function outboxStatus(pool: pg.Pool | pg.Client): Promise<OutboxStatus> {
@@ -23,8 +33,10 @@ export async function outboxStatus(pool: pg.Pool | pg.Client): Promise<OutboxSta
     pending: number;
     oldest_unsent_at: Date | null;
     retrying: number;
+    failed: number;
     sent: number;
     last_error: string | null;
+    last_failure: { seq: string; error: string | null } | null;
   }>(STATUS);
   const row = rows[0];
   return {
@@ -32,6 +44,8 @@ export async function outboxStatus(pool: pg.Pool | pg.Client): Promise<OutboxSta
     oldestUnsentAt: row?.oldest_unsent_at ?? null,
     retrying: row?.retrying ?? 0,
     lastError: row?.last_error ?? null,
+    failed: row?.failed ?? 0,
+    lastFailure: row?.last_failure ?? null,
     sent: row?.sent ?? 0,
   };
 }

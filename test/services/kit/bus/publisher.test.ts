@@ -41,12 +41,12 @@ const message = (key: string, bodyBytes: number): OutgoingMessage => ({
 });
 
 describe('publisher', () => {
-  it('when one message is past 256 KiB with its attributes, then it alone fails, SNS never sees it, and no call fails', async () => {
+  it('when one message is past 256 KiB with its attributes, then it alone fails, for good (permanent), SNS never sees it, and no call fails', async () => {
     const { sns, calls } = snsWithAwsLimits();
     const outcome = await createPublisher(sns, TOPIC).publish([message('1', 1_000), message('2', 300_000), message('3', 1_000)]);
     expect(outcome.callError).toBeUndefined();
     expect(outcome.published).toEqual(['1', '3']);
-    expect(outcome.failed).toEqual([{ key: '2', reason: expect.stringMatching(/^MessageTooLong: message too long for SNS: \d+ bytes with its attributes, over 262144/) }]);
+    expect(outcome.failed).toEqual([{ key: '2', reason: expect.stringMatching(/^MessageTooLong: message too long for SNS: \d+ bytes with its attributes, over 262144/), permanent: true }]);
     expect(calls.flat().some((body) => body.length > 250_000)).toBe(false);
   });
 

@@ -124,25 +124,6 @@ describe('outbox relay', () => {
     expect(left.map((row) => row.eventId).sort()).toEqual([recent, unsent].sort());
   });
 
-  it('when SNS rejects one row of a batch, then the rows beside it go out, and the relay\'s line names the rejected row and why', async () => {
-    const relay = h.relay();
-    const consumer = h.consumer();
-    await Promise.all([relay.start(), consumer.start()]);
-    try {
-      await waitFor('the earlier rows sent', status, (s) => s.pending === 0);
-      // Past SNS's 256 KiB: rejected on its own, every time.
-      const [before, tooLong, after] = [noteAddedEvent('before'), noteAddedEvent('x'.repeat(300_000)), noteAddedEvent('after')];
-      await h.database.db.transaction((tx) => enqueue(tx, before, tooLong, after));
-      await waitFor('the rows beside it', h.effects, allDelivered([before.id, after.id]));
-      const [row] = await h.database.db.select({ seq: outbox.seq }).from(outbox).where(sql`event_id = ${tooLong.id}`);
-      const line = await waitFor('the relay\'s line', async () => h.lines.find((l) => l.msg === 'SNS rejected some outbox events; they will be retried'), (l) => l !== undefined);
-      expect(line).toMatchObject({ failed: 1, rejected: [{ seq: String(row?.seq), type: tooLong.type, reason: expect.stringMatching(/too long/i) }] });
-      await h.database.db.execute(sql`UPDATE outbox SET sent_at = now() WHERE event_id = ${tooLong.id}`); // as the runbook says
-    } finally {
-      await Promise.all([relay.stop(), consumer.stop()]);
-    }
-  });
-
   it('when more sent rows are past the retention than one pruning run deletes, then the next run comes after pruneCatchUpMs, not an hour later, and takes the rest', { timeout: 60_000 }, async () => {
     // Half as many again as one run deletes (OUTBOX_PRUNE_RUN_MAX): an hour of a busy service.
     await h.database.db.execute(sql`
