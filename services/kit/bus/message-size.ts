@@ -1,5 +1,8 @@
 /**
- * SNS's size limit, in one place: what SNS counts against it, and the words a message past it is refused with.
+ * SNS's size limit, in one place: the publisher checks each message against it before sending, and enqueue()
+ * checks each event against it before writing it to the outbox, so an event SNS could never take fails its use
+ * case (a rollback, a 500) instead of committing a row that can never be delivered. Both ask the same function
+ * about the same message: the body is the event's JSON and the attributes come from eventAttributes().
  * https://docs.aws.amazon.com/sns/latest/api/API_Publish.html (Message: "up to 256 KB", attributes included)
  */
 import { eventAttributes, type Correlation } from './attributes';
@@ -23,6 +26,6 @@ export function snsMessageSize(message: SizedMessage): number {
 
 export const tooLongForSns = (size: number): boolean => size > SNS_MAX_PAYLOAD_BYTES;
 
-/** The words the relay's line and the outbox row's last_error share, so a search finds both. */
+/** The words the relay's line, the outbox row's last_error and enqueue()'s error share, so a search finds all three. */
 export const tooLongReason = (size: number): string =>
   `MessageTooLong: message too long for SNS: ${size} bytes with its attributes, over ${SNS_MAX_PAYLOAD_BYTES}; not sent`;

@@ -6,7 +6,8 @@
  * BatchRequestTooLong for the whole call, not a Failed entry for that message, so the relay would take it for an
  * SNS outage and back off on every step for as long as the row exists. It is reported failed here instead, alone
  * and `permanent` (sending it again cannot help), while the rows beside it go out; the outbox marks its row failed
- * for good (services/kit/outbox/publish-pending.ts) rather than retry it every 30 s for ever.
+ * for good (services/kit/outbox/publish-pending.ts) rather than retry it every 30 s for ever. enqueue() refuses
+ * such an event already (message-size.ts), so only a row written before that check, or by hand, gets here.
  * https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html
  */
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
