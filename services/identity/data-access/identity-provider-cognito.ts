@@ -14,6 +14,7 @@ import {
   type DirectoryCallOptions,
   EmailInUseError,
   IdentityProviderUnavailableError,
+  RejectedEmailError,
   RejectedPasswordError,
   type IdentityProvider,
   type Tokens,
@@ -60,6 +61,12 @@ const attemptsOf = (error: unknown): number => Number((error as { $metadata?: { 
 /** What a caller is told to wait before trying again while Cognito cannot answer (the SDK has retried already). */
 const RETRY_AFTER_SECONDS = 2;
 
+/**
+ * Cognito's answer to a parameter it will not take. In the calls below, the parameters other than the caller's
+ * email or password are the pool's ids and constants of this file, so the one it refuses is the caller's.
+ */
+const REFUSED_PARAMETER = 'InvalidParameterException';
+
 export function identityProviderCognito({ client, userPoolId, clientId, globalSignOut = true }: IdentityProviderCognitoOptions): IdentityProvider {
   type Send = CognitoIdentityProviderClient['send'];
   /** Every call to the pool, with Cognito's own failures as IdentityProviderUnavailableError. */
@@ -82,7 +89,7 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
       if (!answer.AuthenticationResult) throw new BadCredentialsError({ cause: answer.ChallengeName });
       return toTokens(answer.AuthenticationResult);
     } catch (error) {
-      if (isNamed(error, ...SIGN_IN_FAILURES, 'InvalidParameterException')) throw new BadCredentialsError({ cause: error });
+      if (isNamed(error, ...SIGN_IN_FAILURES, REFUSED_PARAMETER)) throw new BadCredentialsError({ cause: error });
       throw error;
     }
   };
@@ -111,6 +118,8 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
           if (attemptsOf(error) > 1) throw new IdentityProviderUnavailableError(RETRY_AFTER_SECONDS, { cause: error });
           throw new EmailInUseError(email);
         }
+        // Cognito checks an email (the user name and the attribute) by rules of its own, not quite the schema's.
+        if (isNamed(error, REFUSED_PARAMETER)) throw new RejectedEmailError({ cause: error });
         throw error;
       }
       if (!sub) throw new Error('Cognito created a user without a sub');

@@ -116,8 +116,8 @@ export interface DirectoryCallOptions {
 export interface IdentityProvider {
   /**
    * A confirmed user with a permanent password, able to sign in at once; resolves with its `sub`.
-   * Throws `EmailInUseError` when the directory has the email, `RejectedPasswordError` when the pool's policy
-   * refuses the password (in which case no user is left behind).
+   * Throws `EmailInUseError` when the directory has the email, `RejectedEmailError` when the directory refuses the
+   * email itself, `RejectedPasswordError` when it refuses the password (in both cases no user is left behind).
    */
   createUser(email: string, password: string, options?: DirectoryCallOptions): Promise<string>;
   /** undefined when no user has this email (or username). */
@@ -154,6 +154,17 @@ export class RejectedPasswordError extends Error {
   constructor(readonly reason: string) {
     super(reason);
     this.name = 'RejectedPasswordError';
+  }
+}
+
+/**
+ * The directory refuses the email as a user name although the signup schema accepted it: the caller's to change,
+ * and a sign that the schema's rule is looser than the directory's. The message says nothing of the directory's own.
+ */
+export class RejectedEmailError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the user directory does not accept this email address', options);
+    this.name = 'RejectedEmailError';
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { AppError } from '../../kit/errors';
 import type { Logger } from '../../kit/logger';
-import { DuplicateProfileError, EmailInUseError, RejectedPasswordError, type IdentityProvider, type UnitOfWork } from './ports';
+import { DuplicateProfileError, EmailInUseError, RejectedEmailError, RejectedPasswordError, type IdentityProvider, type UnitOfWork } from './ports';
 import type { Profile } from './profile';
 import { CLAIM_LEASE_MS, isOurOrphan, LeaseLostError, SIGNUP_DEADLINE_MS, type OrphanHint, type SignupLease } from './signup-claim';
 
@@ -105,6 +105,11 @@ export function signupUseCases({ unitOfWork, identityProvider, logger, deadlineM
       // The adapter removed the user it could not give this password: nothing of ours is left.
       if (error instanceof RejectedPasswordError) {
         return releaseAndFail(lease, AppError.validation([{ path: 'password', message: error.reason }]));
+      }
+      if (error instanceof RejectedEmailError) {
+        // The caller's to change, but also the schema's rule falling short of Cognito's: worth an operator's look.
+        logger.warn({ err: error.cause }, 'Cognito refused an email that the signup schema accepted');
+        return releaseAndFail(lease, AppError.validation([{ path: 'email', message: error.message }]));
       }
       throw error;
     }

@@ -1,0 +1,38 @@
+/**
+ * What the Cognito adapter makes of Cognito refusing what a caller sent (exceptions cognito-local never raises):
+ * each becomes the domain error the caller's answer is made from, never an unknown error, which would be a 500.
+ */
+import { type CognitoIdentityProviderClient, InvalidParameterException } from '@aws-sdk/client-cognito-identity-provider';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { identityProviderCognito } from '../../../../services/identity/data-access/identity-provider-cognito';
+import { localCognitoClient } from '../../../../services/local/emulators/cognito-seed';
+import { RejectedEmailError, type IdentityProvider } from '../../../../services/identity/domain/ports';
+import { uniqueEmail } from '../../../support/cognito';
+import { cognitoRefusing, COGNITO_MESSAGE, type CognitoException } from '../../../support/cognito-refusing';
+import { SIGNUP_PASSWORD } from '../../../support/identity';
+
+const cognito = inject('cognito');
+const opened: CognitoIdentityProviderClient[] = [];
+afterEach(() => opened.splice(0).forEach((client) => client.destroy()));
+
+function directoryOn(client: CognitoIdentityProviderClient): IdentityProvider {
+  opened.push(client);
+  return identityProviderCognito({ client, userPoolId: cognito.userPoolId, clientId: cognito.clientId, globalSignOut: false });
+}
+
+/** The adapter on a client whose `command` fails with `Exception`; the other calls reach the emulator. */
+const directoryWhere = (command: `${string}Command`, Exception: CognitoException) => directoryOn(cognitoRefusing(cognito, command, Exception));
+/** The adapter on the emulator as it is, to look at what a refused call left behind. */
+const directory = () => directoryOn(localCognitoClient(cognito.endpoint, cognito.region));
+
+const failureOf = (attempt: Promise<unknown>) => attempt.then(() => undefined, (error: unknown) => error);
+
+describe('creating a user', () => {
+  it('when Cognito refuses the email as a parameter (AdminCreateUser), then the email is rejected and no user is made', async () => {
+    const email = uniqueEmail('refused');
+    const error = await failureOf(directoryWhere('AdminCreateUserCommand', InvalidParameterException).createUser(email, SIGNUP_PASSWORD));
+    expect(error).toBeInstanceOf(RejectedEmailError);
+    expect((error as Error).message).not.toContain(COGNITO_MESSAGE);
+    expect(await directory().findUser(email)).toBeUndefined();
+  });
+});
