@@ -67,6 +67,9 @@ const RETRY_AFTER_SECONDS = 2;
  */
 const REFUSED_PARAMETER = 'InvalidParameterException';
 
+/** Cognito's own reason for refusing a password parameter is a constraint of its API, not advice for a user. */
+const REFUSED_PASSWORD = 'the user directory does not accept this password; choose another';
+
 export function identityProviderCognito({ client, userPoolId, clientId, globalSignOut = true }: IdentityProviderCognitoOptions): IdentityProvider {
   type Send = CognitoIdentityProviderClient['send'];
   /** Every call to the pool, with Cognito's own failures as IdentityProviderUnavailableError. */
@@ -129,7 +132,9 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
       } catch (error) {
         // A user without the caller's password is of no use to anyone: remove it before reporting.
         await deleteUser(sub);
-        if (isNamed(error, 'InvalidPasswordException')) throw new RejectedPasswordError(messageOf(error));
+        // A pool's policy, and its history rule (moot for a new user, but a refusal of the password all the same).
+        if (isNamed(error, 'InvalidPasswordException', 'PasswordHistoryPolicyViolationException')) throw new RejectedPasswordError(messageOf(error));
+        if (isNamed(error, REFUSED_PARAMETER)) throw new RejectedPasswordError(REFUSED_PASSWORD, { cause: error });
         throw error;
       }
       return sub;

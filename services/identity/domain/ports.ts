@@ -151,8 +151,11 @@ export class EmailInUseError extends Error {
 }
 
 export class RejectedPasswordError extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(reason, options);
     this.name = 'RejectedPasswordError';
   }
 }

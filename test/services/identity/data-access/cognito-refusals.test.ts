@@ -2,11 +2,15 @@
  * What the Cognito adapter makes of Cognito refusing what a caller sent (exceptions cognito-local never raises):
  * each becomes the domain error the caller's answer is made from, never an unknown error, which would be a 500.
  */
-import { type CognitoIdentityProviderClient, InvalidParameterException } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  type CognitoIdentityProviderClient,
+  InvalidParameterException,
+  PasswordHistoryPolicyViolationException,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { identityProviderCognito } from '../../../../services/identity/data-access/identity-provider-cognito';
 import { localCognitoClient } from '../../../../services/local/emulators/cognito-seed';
-import { RejectedEmailError, type IdentityProvider } from '../../../../services/identity/domain/ports';
+import { RejectedEmailError, RejectedPasswordError, type IdentityProvider } from '../../../../services/identity/domain/ports';
 import { uniqueEmail } from '../../../support/cognito';
 import { cognitoRefusing, COGNITO_MESSAGE, type CognitoException } from '../../../support/cognito-refusing';
 import { SIGNUP_PASSWORD } from '../../../support/identity';
@@ -34,5 +38,20 @@ describe('creating a user', () => {
     expect(error).toBeInstanceOf(RejectedEmailError);
     expect((error as Error).message).not.toContain(COGNITO_MESSAGE);
     expect(await directory().findUser(email)).toBeUndefined();
+  });
+
+  it.each<[string, CognitoException]>([
+    ['refuses the password as a parameter (InvalidParameterException)', InvalidParameterException],
+    ['refuses the password by its history rule (PasswordHistoryPolicyViolationException)', PasswordHistoryPolicyViolationException],
+  ])('when AdminSetUserPassword %s, then the password is rejected and the half-made user is removed', async (_, Exception) => {
+    const email = uniqueEmail('refused');
+    const error = await failureOf(directoryWhere('AdminSetUserPasswordCommand', Exception).createUser(email, SIGNUP_PASSWORD));
+    expect(error).toBeInstanceOf(RejectedPasswordError);
+    expect(await directory().findUser(email)).toBeUndefined();
+  });
+
+  it('when Cognito refuses the password as a parameter, then the reason given is ours, not Cognito\'s message', async () => {
+    const error = await failureOf(directoryWhere('AdminSetUserPasswordCommand', InvalidParameterException).createUser(uniqueEmail('refused'), SIGNUP_PASSWORD));
+    expect((error as RejectedPasswordError).reason).toBe('the user directory does not accept this password; choose another');
   });
 });

@@ -46,3 +46,10 @@ it('when Cognito refuses the email (AdminCreateUser: InvalidParameterException),
   expect(await claimOf(email)).toBe(0);
   expect((await request(harness.app).post('/identity/signup').send({ email, password: SIGNUP_PASSWORD, name: 'Ada' })).status).toBe(201);
 });
+
+it('when Cognito refuses the password (AdminSetUserPassword: InvalidParameterException), then it answers 400 on password and keeps no user', async () => {
+  const { res, email } = await signupWhereCognitoRefuses('AdminSetUserPasswordCommand');
+  expectFieldProblem(res, 'password', 'the user directory does not accept this password; choose another');
+  expect(await harness.identityProvider.findUser(email)).toBeUndefined();
+  expect(await claimOf(email)).toBe(0);
+});
