@@ -149,7 +149,8 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
         const [email, name] = [attribute('email'), attribute('name')];
         return { sub, createdAt: user.UserCreateDate, ...(email ? { email } : {}), ...(name ? { name } : {}) };
       } catch (error) {
-        if (isNamed(error, 'UserNotFoundException')) return undefined;
+        // A name Cognito will not take (an email a signup sent) names no user.
+        if (isNamed(error, 'UserNotFoundException', REFUSED_PARAMETER)) return undefined;
         throw error;
       }
     },

@@ -55,3 +55,9 @@ describe('creating a user', () => {
     expect((error as RejectedPasswordError).reason).toBe('the user directory does not accept this password; choose another');
   });
 });
+
+describe('finding a user', () => {
+  it('when Cognito refuses the name as a parameter (AdminGetUser), then no user has it', async () => {
+    expect(await directoryWhere('AdminGetUserCommand', InvalidParameterException).findUser(uniqueEmail('refused'))).toBeUndefined();
+  });
+});

@@ -3,11 +3,11 @@
  * a 400 on the field to change, as for any invalid input, not a 500; nothing is left behind, and nothing of
  * Cognito's answer reaches the caller.
  */
-import { InvalidParameterException, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { InvalidParameterException, TooManyRequestsException, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { uniqueEmail } from '../../../../support/cognito';
-import { cognitoRefusing, COGNITO_MESSAGE } from '../../../../support/cognito-refusing';
+import { cognitoRefusing, COGNITO_MESSAGE, type CognitoException } from '../../../../support/cognito-refusing';
 import { SIGNUP_PASSWORD, startIdentityHarness, type IdentityHarness } from '../../../../support/identity';
 
 let harness: IdentityHarness;
@@ -19,13 +19,12 @@ afterAll(() => harness.close());
 const opened: CognitoIdentityProviderClient[] = [];
 afterEach(() => opened.splice(0).forEach((client) => client.destroy()));
 
-/** POST /identity/signup on an app whose Cognito refuses `command` with InvalidParameterException. */
-async function signupWhereCognitoRefuses(command: `${string}Command`) {
-  const client = cognitoRefusing(harness.cognito, command, InvalidParameterException);
+/** POST /identity/signup on an app whose Cognito refuses `command` with `Exception` (InvalidParameterException). */
+async function signupWhereCognitoRefuses(command: `${string}Command`, email = uniqueEmail('refused'), Exception: CognitoException = InvalidParameterException) {
+  const client = cognitoRefusing(harness.cognito, command, Exception);
   opened.push(client);
   const app = harness.appWith({ identityProvider: harness.identityProviderOn(client) });
-  const body = { email: uniqueEmail('refused'), password: SIGNUP_PASSWORD, name: 'Ada' };
-  return { res: await request(app).post('/identity/signup').send(body), email: body.email };
+  return { res: await request(app).post('/identity/signup').send({ email, password: SIGNUP_PASSWORD, name: 'Ada' }), email };
 }
 
 const claimOf = async (email: string) => (await harness.database.pool.query('SELECT 1 FROM signup_claims WHERE email = $1', [email])).rowCount;
@@ -52,4 +51,11 @@ it('when Cognito refuses the password (AdminSetUserPassword: InvalidParameterExc
   expectFieldProblem(res, 'password', 'the user directory does not accept this password; choose another');
   expect(await harness.identityProvider.findUser(email)).toBeUndefined();
   expect(await claimOf(email)).toBe(0);
+});
+
+it('when a signup after one cut short looks for its leftover and Cognito refuses the email (AdminGetUser: InvalidParameterException), then no user has it and the signup succeeds', async () => {
+  // Throttled: a 503 whose claim keeps its notes, so the next signup for the email first looks for a leftover.
+  const { res: throttled, email } = await signupWhereCognitoRefuses('AdminCreateUserCommand', uniqueEmail('refused'), TooManyRequestsException);
+  expect(throttled.status).toBe(503);
+  expect((await signupWhereCognitoRefuses('AdminGetUserCommand', email)).res.status).toBe(201);
 });
