@@ -1,10 +1,12 @@
 /**
  * Route guards. Every service checks the token itself, even behind the gateway or API Gateway: a service port
- * reached directly (or a misrouted request) must not be an open door. A body that could not be read is answered
- * only past the guard (401 and 403 come first, as at the edge), even on a route that reads no body.
+ * reached directly (or a misrouted request) must not be an open door. The guard reads the body, and only once the
+ * caller is let through (401 and 403 come first, as at the edge): an anonymous caller can make a service neither
+ * wait for a body nor parse one. A body that could not be read is answered then, even on a route that reads none.
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors';
+import { readJsonBody } from '../http/json-body';
 import { requireReadableBody } from '../http/unreadable-body';
 import type { AccessTokenVerifier, Principal } from './jwt-verifier';
 
@@ -26,7 +28,7 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
  */
 export function requireUser(verifier: AccessTokenVerifier): RequestHandler {
   return async (req, res, next) => {
-    admit(req, res, await authenticate(verifier, req.headers.authorization));
+    await admit(req, res, await authenticate(verifier, req.headers.authorization));
     next();
   };
 }
@@ -36,15 +38,16 @@ export function requireAdmin(verifier: AccessTokenVerifier, groupName = 'admin')
   return async (req, res, next) => {
     const principal = await authenticate(verifier, req.headers.authorization);
     if (!principal.groups.includes(groupName)) throw AppError.forbidden();
-    admit(req, res, principal);
+    await admit(req, res, principal);
     next();
   };
 }
 
-/** Past either guard: the caller is known, the answer is theirs alone, and only now is their body's problem told. */
-function admit(req: Request, res: Response, principal: Principal): void {
+/** Past either guard: the caller is known, the answer is theirs alone, and only now is their body read. */
+async function admit(req: Request, res: Response, principal: Principal): Promise<void> {
   res.locals.principal = principal;
   res.set('Cache-Control', 'no-store');
+  await readJsonBody(req, res);
   requireReadableBody(req.body);
 }
 

@@ -2,6 +2,7 @@ import type { Router, RequestHandler, Response } from 'express';
 import { exactRouter } from '../../../kit/http/router';
 import { principalOf } from '../../../kit/auth/middleware';
 import { exactInteger } from '../../../kit/http/exact-integer';
+import { jsonBody } from '../../../kit/http/json-body';
 import { parseInput } from '../../../kit/http/validate';
 import type { AccountUseCases } from '../../domain/account-use-cases';
 import type { Tokens } from '../../domain/ports';
@@ -49,17 +50,18 @@ export function identityRoutes({ signups, sessions, accounts, requireUser, openA
     res.json(openApiDocument);
   });
 
-  router.post('/identity/signup', async (req, res) => {
+  // Public: the body is read as soon as the route is matched (the guarded routes read it past requireUser).
+  router.post('/identity/signup', jsonBody, async (req, res) => {
     const profile = await signups.signUp(parseInput(signupBody, req.body));
     res.status(201).location('/identity/me').json(toSignupResponse(profile));
   });
 
-  router.post('/identity/token', async (req, res) => {
+  router.post('/identity/token', jsonBody, async (req, res) => {
     const { email, password } = parseInput(tokenBody, req.body);
     noStore(res).json(toTokenResponse(await sessions.signIn(email, password)));
   });
 
-  router.post('/identity/token/refresh', async (req, res) => {
+  router.post('/identity/token/refresh', jsonBody, async (req, res) => {
     const { refreshToken } = parseInput(refreshBody, req.body);
     noStore(res).json(toTokenResponse(await sessions.refresh(refreshToken)));
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '../../../../services/kit/errors';
 import { createHttpApp } from '../../../../services/kit/http/app';
+import { jsonBody } from '../../../../services/kit/http/json-body';
 import { startedAfter } from '../../../../services/kit/http/health';
 import { parseInput } from '../../../../services/kit/http/validate';
 import { testLogger } from '../../../support/silent-logger';
@@ -13,7 +14,7 @@ function sampleApp(ready = async () => true, started = () => true) {
   routes.get('/things/:id', (req, res) => {
     res.json({ id: req.params.id });
   });
-  routes.post('/things', (req, res) => {
+  routes.post('/things', jsonBody, (req, res) => {
     res.status(201).json(parseInput(z.strictObject({ name: z.string() }), req.body));
   });
   routes.get('/boom', () => {

@@ -4,6 +4,7 @@ import { Router } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createHttpApp } from '../../../../services/kit/http/app';
+import { jsonBody } from '../../../../services/kit/http/json-body';
 import { GAINS_BEFORE_NODE_MAJOR, serverOptionsFor } from '../../../../services/kit/http/express-server-classes';
 import { serve, type RunningServer } from '../../../../services/kit/http/serve';
 import { parseInput } from '../../../../services/kit/http/validate';
@@ -14,7 +15,7 @@ function sampleApp() {
   routes.get('/things/:id', (req, res) => {
     res.json({ id: req.params.id, ip: req.ip, query: req.query });
   });
-  routes.post('/things', (req, res) => {
+  routes.post('/things', jsonBody, (req, res) => {
     res.status(201).location('/things/1').json(parseInput(z.strictObject({ name: z.string() }), req.body));
   });
   return createHttpApp({ logger: testLogger, routes, ready: async () => true, started: () => true, accessLog: false });

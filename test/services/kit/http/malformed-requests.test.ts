@@ -6,6 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createHttpApp } from '../../../../services/kit/http/app';
+import { jsonBody } from '../../../../services/kit/http/json-body';
 import { answerClientErrors } from '../../../../services/kit/http/client-errors';
 import { serve, type RunningServer } from '../../../../services/kit/http/serve';
 import { parseInput } from '../../../../services/kit/http/validate';
@@ -20,7 +21,7 @@ function sampleApp() {
   routes.get('/things/:id', (req, res) => {
     res.json({ id: req.params.id });
   });
-  routes.post('/things', (req, res) => {
+  routes.post('/things', jsonBody, (req, res) => {
     res.status(201).json(parseInput(z.strictObject({ name: z.string() }), req.body));
   });
   return createHttpApp({ logger, routes, ready: async () => true, started: () => true, accessLog: false });
