@@ -45,7 +45,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const g = gatewayParts(options);
   const handler = requestHandler(g);
   const tableMethods = [...new Set(g.definitions.map((route) => route.method))].join(', ');
-  const serverLimits = { maxBodyBytes: g.body.maxBytes, connectAllow: tableMethods };
+  const serverLimits = { maxBodyBytes: g.body.maxBytes, connectAllow: tableMethods, continueWhenRead: false };
   const attach = (target: Server) => {
     capTotalConnections(target, options.maxConnections ?? GATEWAY_DEFAULTS.maxConnections, g.logger);
     capConnections(target, g.connections, g.addresses, g.refused);

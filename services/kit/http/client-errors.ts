@@ -16,6 +16,7 @@ import { ROUTES } from '../../contracts/routes';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { declaresMoreThan, JSON_BODY_LIMIT_BYTES } from './body-limit';
+import { deferContinue } from './continue-when-read';
 import { problemAnswerFields, problemBody, rawProblemAnswer } from './problem';
 import { pickRequestId } from './request-id';
 
@@ -95,6 +96,12 @@ export interface ProblemServerLimits {
   readonly maxBodyBytes?: number;
   /** What a CONNECT's 405 gives as Allow. @default the methods of the platform's route table */
   readonly connectAllow?: string;
+  /**
+   * Whether 100 Continue waits until the app starts reading the body (continue-when-read.ts), so that a
+   * guarded route's 401 or 403 comes first and an anonymous client sends no body at all. The gateway, which sends
+   * its requests on with their bodies, answers at once (false). @default true
+   */
+  readonly continueWhenRead?: boolean;
 }
 
 export function createProblemServer(options: ServerOptions, listener: RequestListener, logger: Logger, limits: ProblemServerLimits = {}): Server {
@@ -110,7 +117,11 @@ export function createProblemServer(options: ServerOptions, listener: RequestLis
   // With a listener of our own, node sends neither 100 Continue nor the request on: both are done here, after Host.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (lacksHost(req)) return answerOutsideApp(req, res, missingHost(), logger, true);
-    if (!declaresMoreThan(req.headers, maxBodyBytes)) res.writeContinue();
+    // A declared body over the limit gets no 100 Continue at all: its 413 comes unread.
+    if (!declaresMoreThan(req.headers, maxBodyBytes)) {
+      if (limits.continueWhenRead ?? true) deferContinue(req);
+      else res.writeContinue();
+    }
     server.emit('request', req, res);
   });
   // Only HTTP/1.1 requests with an Expect other than 100-continue come here.

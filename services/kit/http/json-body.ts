@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { bodyTooLarge, NOT_UTF8, NOT_UTF8_CHARSET, toAppError, unsupportedContentCoding, unsupportedMediaType } from './error-handler';
 import { declaresMoreThan, JSON_BODY_LIMIT_BYTES } from './body-limit';
+import { sendContinue } from './continue-when-read';
 import { UnreadableBody } from './unreadable-body';
 
 /** The media types read as JSON; a body of any other type on a route that takes one answers 415. */
@@ -67,6 +68,8 @@ export function readJsonBody(req: Request, res: Response): Promise<void> {
     req.body = new UnreadableBody(bodyTooLarge());
     return Promise.resolve();
   }
+  // A client that expects 100-continue has sent nothing yet: it is asked for its body only now.
+  sendContinue(req, res);
   return new Promise((resolve, reject) => {
     jsonParser(req, res, (error?: unknown) => {
       if (error === undefined) return resolve();

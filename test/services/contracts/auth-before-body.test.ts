@@ -66,6 +66,36 @@ describe.each(CALLERS)('a route the table guards, when the caller sends %s', (_w
   });
 });
 
+describe('a route the table guards, when the request expects 100-continue', () => {
+  const head = (route: RouteDefinition, auth: string) =>
+    `${route.method} ${target(route)} HTTP/1.1\r\nHost: x\r\n${auth}Expect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n`;
+
+  it.each(guarded.filter(takesBody))('when $method $path is asked with no token, then the first answer is the 401, and no 100 Continue asks for the body', async (route) => {
+    const socket = await openSocket(platform.services[route.service]);
+    try {
+      const first = readAnswer(socket);
+      socket.write(head(route, ''));
+      expectUnauthorized(await within(5_000, 'the first answer', first));
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it.each(guarded.filter(takesBody))('when $method $path is asked by a caller who may use it, then 100 Continue comes, and its body is read', async (route) => {
+    const socket = await openSocket(platform.services[route.service]);
+    try {
+      const interim = readAnswer(socket);
+      socket.write(head(route, `Authorization: Bearer ${(route.auth === 'admin' ? admin : user).accessToken}\r\n`));
+      expect((await within(5_000, 'the interim answer', interim)).status).toBe(100);
+      const final = readAnswer(socket);
+      socket.write('{"name": nope');
+      expect((await within(5_000, 'the final answer', final)).status).toBe(400);
+    } finally {
+      socket.destroy();
+    }
+  });
+});
+
 describe('a route the table keeps for admins, when a signed-in user outside the group calls it', () => {
   it.each(guarded.filter((route) => route.auth === 'admin'))('when $method $path gets a body not yet complete, then its service answers 403 at once', async (route) => {
     const answer = await answerToUnfinished(platform.services[route.service], route, `Content-Length: ${JSON_BODY_LIMIT_BYTES}\r\n`, '{"name":', `Authorization: Bearer ${user.accessToken}\r\n`);
