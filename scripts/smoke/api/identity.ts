@@ -239,13 +239,13 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description No control character anywhere; trimmed and lower-cased before use
+                     * @description No control, bidirectional or invisible character anywhere; trimmed and lower-cased before use
                      * @example ann@example.com
                      */
                     email: string;
                     /** @description 8 to 256 characters: upper- and lower-case letters, a digit and a symbol */
                     password: string;
-                    /** @description Trimmed; 1 to 200 characters, stored as given */
+                    /** @description One line, without bidirectional controls or invisible characters (see the pattern); trimmed; 1 to 200 characters, stored as given */
                     name: string;
                 };
             };
@@ -293,7 +293,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description No control character anywhere; trimmed and lower-cased before use
+                     * @description No control, bidirectional or invisible character anywhere; trimmed and lower-cased before use
                      * @example ann@example.com
                      */
                     email: string;
@@ -470,7 +470,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Trimmed; 1 to 200 characters, stored as given */
+                    /** @description One line, without bidirectional controls or invisible characters (see the pattern); trimmed; 1 to 200 characters, stored as given */
                     name: string;
                 };
             };
