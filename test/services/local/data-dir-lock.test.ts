@@ -148,21 +148,26 @@ describe('a DATA_DIR lock left behind', () => {
     await writeFile(path.join(dir, LOCK_FILE), `${dead.pid}\n`);
     const script = await bundleScript('services/local/data-dir-lock.ts');
     try {
-      // Each holds what it took until the others have tried.
+      // The one that took it holds it until every other has tried: until its stdin closes, which happens once all
+      // six have said their outcome. A fixed hold (3 s) was shorter than the gap between the first and the last
+      // child's start on a loaded host: the holder exited, released the lock, and a late child rightly took it too.
       const attempt = `import(${JSON.stringify(pathToFileURL(script.file).href)}).then((lock) => {
-        try { lock.lockDataDir(${JSON.stringify(dir)}); console.log('took'); setTimeout(() => {}, 3000); }
+        try { lock.lockDataDir(${JSON.stringify(dir)}); console.log('took'); process.stdin.resume(); }
         catch (error) { console.log(error.problems ? 'refused' : 'failed: ' + error.message); }
       })`;
-      const outcomes = await Promise.all(
-        Array.from({ length: 6 }, () =>
-          new Promise<string>((resolve) => {
-            let said = '';
-            const child = spawn(process.execPath, ['--input-type=module', '-e', attempt], { stdio: ['ignore', 'pipe', 'inherit'] });
-            child.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
-            child.on('exit', () => resolve(said.trim()));
-          }),
-        ),
-      );
+      const children = Array.from({ length: 6 }, () => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', attempt], { stdio: ['pipe', 'pipe', 'inherit'] });
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        // Its outcome is its first line; one that exits without a line break said what it said.
+        const said = new Promise<string>((resolve) => {
+          let out = '';
+          child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()).includes('\n') && resolve(out.trim()));
+          void exited.then(() => resolve(out.trim()));
+        });
+        return { child, exited, said };
+      });
+      const outcomes = await Promise.all(children.map(({ said }) => said)).finally(() => children.forEach(({ child }) => child.stdin.end()));
+      await Promise.all(children.map(({ exited }) => exited));
       expect(outcomes.filter((said) => said === 'took')).toHaveLength(1);
       expect(outcomes.filter((said) => said === 'refused')).toHaveLength(5);
     } finally {
