@@ -15,13 +15,18 @@ interface Ended {
   readonly stderr: string;
 }
 
-/** Runs node with `args`, SIGKILLed after `ms` (a hung launcher ignores SIGTERM). */
-function nodeWithin(ms: number, args: string[], env: Record<string, string> = {}): Promise<Ended> {
+/**
+ * Runs node with `args`, killed once it has spent `cpuSeconds` of CPU (a hung launcher spins at full CPU in C++ and
+ * ignores SIGTERM): a bound on the work done, not on the clock, so a child starved by a loaded host (a Node.js boot
+ * took over 10 s of wall time there) is not taken for a hung one. The wall-clock bound is only a backstop.
+ */
+function nodeWithin(cpuSeconds: number, wallMs: number, args: string[], env: Record<string, string> = {}): Promise<Ended> {
   return new Promise((resolve) => {
-    const options = { env: { ...process.env, ...env }, timeout: ms, killSignal: 'SIGKILL' as const };
-    execFile(process.execPath, args, options, (error, stdout, stderr) => {
+    const options = { env: { ...process.env, ...env }, timeout: wallMs, killSignal: 'SIGKILL' as const };
+    const limited = [`--cpu=${cpuSeconds}:${cpuSeconds}`, process.execPath, ...args];
+    execFile('prlimit', limited, options, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, killed: Boolean(error?.killed), stdout, stderr });
+      resolve({ code, killed: Boolean(error?.killed || error?.signal), stdout, stderr });
     });
   });
 }
@@ -38,20 +43,20 @@ describe.skipIf(process.platform !== 'linux')('a DATA_DIR under /proc', () => {
   it.each([
     ['a folder /proc has not', under('folder')],
     ['a folder inside one /proc has not', `${under('parent')}/data`],
-  ])('when it is %s, then taking it refuses at once, naming DATA_DIR', { timeout: 30_000 }, async (_, dataDir) => {
+  ])('when it is %s, then taking it refuses at once, naming DATA_DIR', { timeout: 60_000 }, async (_, dataDir) => {
     const attempt = `import(${JSON.stringify(pathToFileURL(lock.file).href)}).then((lock) => {
       try { lock.lockDataDir(${JSON.stringify(dataDir)}); console.log('took'); }
       catch (error) { console.log(JSON.stringify(error.problems ?? error.message)); }
     })`;
-    const ended = await nodeWithin(10_000, ['--input-type=module', '-e', attempt]);
+    const ended = await nodeWithin(5, 50_000, ['--input-type=module', '-e', attempt]);
     expect(ended.killed).toBe(false);
     expect(JSON.parse(ended.stdout)).toEqual([`DATA_DIR: ${dataDir} cannot hold the platform's data: its path cannot be made (a missing mount, or a system folder such as /proc?)`]);
   });
 
-  it('when npm start is given one, then it stops with that config error and exit code 1, starting nothing', { timeout: 90_000 }, async () => {
+  it('when npm start is given one, then it stops with that config error and exit code 1, starting nothing', { timeout: 120_000 }, async () => {
     const dataDir = under('launcher');
-    // Up to a minute: a cold start builds the launcher's bundle first (start.mjs) on a busy machine.
-    const ended = await nodeWithin(60_000, ['services/local/start.mjs'], { DATA_DIR: dataDir });
+    // Up to 20 s of CPU: a cold start builds the launcher's bundle first (start.mjs).
+    const ended = await nodeWithin(20, 110_000, ['services/local/start.mjs'], { DATA_DIR: dataDir });
     expect(ended.killed).toBe(false);
     expect(ended.code).toBe(1);
     expect(ended.stderr).toContain(`npm start: cannot start. Invalid configuration:\n  - DATA_DIR: ${dataDir} cannot hold the platform's data`);
