@@ -271,9 +271,14 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
     const { catalog } = billing.grpcApp(server.url, { ...FAST, logger, timeoutMs: 300, maxRetries: 0, breakerThreshold: 1, breakerHalfOpenAfterMs: 1_000 });
     expect((await failureOf(catalog.findProducts([randomUUID()]))).code).toBe(Code.DeadlineExceeded);
     await new Promise((resolve) => setTimeout(resolve, 1_050));
-    // The trial: its only caller leaves long before the deadline.
-    expect((await failureOf(catalog.findProducts([randomUUID()], { signal: AbortSignal.timeout(20) }))).code).toBe(Code.Canceled);
+    // The trial: its only caller leaves long before the deadline, once the call has reached Product. A caller that
+    // leaves before its lookup is sent sends nothing (batchedLookups), which a fixed 20 ms could not rule out on a
+    // loaded host: the trial then never reached Product.
+    const leaving = new AbortController();
+    const trial = failureOf(catalog.findProducts([randomUUID()], { signal: leaving.signal }));
     await eventually('the trial reaching Product', () => server.calls === 2);
+    leaving.abort();
+    expect((await trial).code).toBe(Code.Canceled);
     // The trial reaches its deadline; a breaker that took the caller's leaving for Product being back never opens.
     await eventually('the breaker opening again at the trial\'s deadline', () => opened() === 2, 5_000);
     // Open again: the next lookup fails fast, without reaching Product.
