@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, echo, socketFrom, startEchoUpstreams, startTestGateway, startUpstream, type TestServer, type Upstream, type Upstreams } from './support';
+import { within } from '../../support/within';
 
 /** Far more than the loopback's socket buffers hold (a few MiB each way), so a client that stops reading stalls the gateway. */
 const BIG = 32 * 1024 * 1024;
@@ -86,9 +87,13 @@ async function neverReading(url: string, address: string, requests: number) {
   return { sentAt, readRest };
 }
 
-/** The aborted answers since `count`, once there are `expected` of them (none come without the deadline). */
+/**
+ * The aborted answers since `count`, once there are `expected` of them (none come without the deadline). The bound
+ * only names a cut that never comes: the gateway, the clients and Product share one process, which a loaded host
+ * (load 30 on 2 cores) stalled for over 4 s past the deadline.
+ */
 async function abortedSince(count: number, expected: number): Promise<number[]> {
-  await expect.poll(() => bigAnswers.aborted.length - count, { timeout: SEND_TIMEOUT_MS + 4_000 }).toBe(expected);
+  await expect.poll(() => bigAnswers.aborted.length - count, { timeout: SEND_TIMEOUT_MS + 13_000 }).toBe(expected);
   return bigAnswers.aborted.slice(count);
 }
 
@@ -128,9 +133,11 @@ describe('when one client stops reading a large answer while another reads its o
     const [aborted, finished] = [bigAnswers.aborted.length, bigAnswers.finished.length];
     const stalled = await neverReading(url, '127.0.0.2', 1);
     const steady = readingSteadily(url, '127.0.0.3');
-    const normal = await call(url, 'GET', '/products', { from: '127.0.0.4', signal: AbortSignal.timeout(5_000) });
-    expect(normal.status).toBe(200);
+    // Served once the stalled client is cut: timed from that cut, not from the request (a 5 s bound on the whole
+    // wait, 2 s of it the deadline, ran out on a loaded host before the cut had freed a connection).
+    const normal = call(url, 'GET', '/products', { from: '127.0.0.4' });
     const [abortedAt = 0] = await abortedSince(aborted, 1);
+    expect((await within(5_000, 'the normal client answered after the stalled one was cut', normal)).status).toBe(200);
     expect(abortedAt - stalled.sentAt).toBeGreaterThanOrEqual(SEND_TIMEOUT_MS);
     expect(await stalled.readRest()).toBeLessThan(BIG);
     const read = await steady;
@@ -138,7 +145,7 @@ describe('when one client stops reading a large answer while another reads its o
     expect(read.socket.destroyed).toBe(false);
     expect(bigAnswers.aborted.length - aborted).toBe(1);
     expect(bigAnswers.finished.length - finished).toBe(1);
-  }, 20_000);
+  }, 40_000);
 });
 
 describe('when clients on many addresses pipeline requests for large answers and read none', () => {
@@ -163,5 +170,5 @@ describe('when clients on many addresses pipeline requests for large answers and
     // None was sent to Product after the cut, and none of theirs is still running there.
     expect(bigAnswers.started - started).toBe(held);
     expect(bigAnswers.aborted.length - aborted).toBe(held);
-  }, 20_000);
+  }, 40_000);
 });
