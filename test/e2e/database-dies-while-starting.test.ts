@@ -31,8 +31,10 @@ afterAll(async () => {
 
 describe('npm start', () => {
   it.each([
-    // The line that says PostgreSQL is up: it is then being provisioned (roles, databases), which it never finishes.
-    ['while it is provisioned', /✔ postgres\s+(embedded PostgreSQL)/, false],
+    // The line that says PostgreSQL is up: it is then being provisioned (roles, databases), which it does not finish
+    // if the kill lands first; under load provisioning (half a second) can end before it does: either is a start
+    // that stops at once, so this case does not say which (undefined).
+    ['while it is provisioned', /✔ postgres\s+(embedded PostgreSQL)/, undefined],
     // Provisioned: the services, which were waiting for it, now migrate their databases.
     ['while the services start', /✔ (databases) /, true],
   ])('when its embedded PostgreSQL is killed %s, then the start stops at once naming it, and leaves nothing running', { timeout: 180_000 }, async (_when, killAt, provisioned) => {
@@ -51,7 +53,7 @@ describe('npm start', () => {
     expect(after.output).toContain(`npm start: failed to start: ${named}`);
     expect(after.output).not.toMatch(/^\s+at /m);
     expect(after.output).not.toContain('ready: gateway at');
-    expect(after.output.includes('✔ databases')).toBe(provisioned);
+    if (provisioned !== undefined) expect(after.output.includes('✔ databases')).toBe(provisioned);
     // Not a service's time-out after 30 s of waiting for a database that is gone, which was the news before.
     expect(after.output).not.toContain('did not become ready');
     expect(after.ended).toEqual({ code: 1, signal: null });
