@@ -65,10 +65,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function drain(): Promise<unknown> {
     for (let step = 0; step < MAX_STEPS_PER_DRAIN && running; step++) {
       const result = await publishPending(options.pool, options.publisher, batchSize, retryMs);
+      // An event its consumers will never see unless someone acts: error, once, where a retry would warn every 30 s.
+      // Before a failed call's return: such a row is marked failed even then, and never claimed (so named) again.
+      if (result.abandoned.length > 0) options.logger.error({ abandoned: result.abandoned }, 'outbox events can never be published; marked failed, not retried');
       if (result.callError !== undefined) return result.callError;
       if (result.rejected.length > 0) options.logger.warn({ failed: result.failed, rejected: result.rejected }, 'SNS rejected some outbox events; they will be retried');
-      // An event its consumers will never see unless someone acts: error, once, where a retry would warn every 30 s.
-      if (result.abandoned.length > 0) options.logger.error({ abandoned: result.abandoned }, 'outbox events can never be published; marked failed, not retried');
       if (result.claimed < batchSize) return undefined;
     }
     woken = true; // more to do: go round again without waiting for the sweep

@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Publisher } from '../../../../services/kit/bus/publisher';
+import { createPublisher, type Publisher } from '../../../../services/kit/bus/publisher';
 import { enqueue } from '../../../../services/kit/outbox/enqueue';
 import { outboxStatus } from '../../../../services/kit/outbox/status';
 import { noteAddedEvent } from '../../../../harness/notes/events';
@@ -59,6 +59,28 @@ describe('outbox relay and rows it cannot publish', () => {
     expect(lines(ABANDONED)[0]?.level).toBe(50); // error
     expect(lines(RETRIED)).toEqual([]);
     await h.database.db.execute(sql`DELETE FROM outbox WHERE event_id = ${tooLong.id}`);
+  });
+
+  // A too-long row is refused before any call, so it is marked failed for good even when the call for the rows
+  // beside it fails (SNS unreachable): that step must still name it, as it is never claimed, so never named, again.
+  it('when a row past SNS\'s limit is claimed in a step whose call to SNS fails, then it is still named once at error', async () => {
+    const [beside, tooLong] = [noteAddedEvent('beside'), noteAddedEvent('x'.repeat(300_000))];
+    await h.database.db.transaction(async (tx) => {
+      await enqueue(tx, beside);
+      await tx.execute(sql`INSERT INTO outbox (event_id, type, payload) VALUES (${tooLong.id}, ${tooLong.type}, ${JSON.stringify(tooLong)}::jsonb)`);
+    });
+    const [row] = (await h.database.db.execute<{ seq: string }>(sql`SELECT seq::text AS seq FROM outbox WHERE event_id = ${tooLong.id}`)).rows;
+    // A topic that does not exist: the call for the row beside it fails as a whole, as when SNS cannot be reached.
+    const relay = h.relay({ publisher: createPublisher(h.clients.sns, `${h.bus.topicArn}-gone`) });
+    await relay.start();
+    try {
+      await waitFor('the row failed', status, (s) => s.failed === 1);
+    } finally {
+      await relay.stop();
+      await h.database.db.execute(sql`DELETE FROM outbox WHERE event_id IN (${tooLong.id}, ${beside.id})`);
+    }
+    const named = lines(ABANDONED).filter((line) => (line.abandoned as Array<{ seq: string }>).some((entry) => entry.seq === row?.seq));
+    expect(named.map((line) => line.level)).toEqual([50]);
   });
 
   it('when SNS rejects a row for another reason, then it is retried, not failed, and goes out once SNS takes it', async () => {
