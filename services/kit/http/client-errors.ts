@@ -117,11 +117,11 @@ export function createProblemServer(options: ServerOptions, listener: RequestLis
   // With a listener of our own, node sends neither 100 Continue nor the request on: both are done here, after Host.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (lacksHost(req)) return answerOutsideApp(req, res, missingHost(), logger, true);
+    // The reader decides (json-body.ts): it refuses a declared body over the limit unread, with no 100 Continue, but
+    // only where that length is the body's; a compressed body's limit is on its inflated bytes, so it is asked for.
+    if (limits.continueWhenRead ?? true) deferContinue(req);
     // A declared body over the limit gets no 100 Continue at all: its 413 comes unread.
-    if (!declaresMoreThan(req.headers, maxBodyBytes)) {
-      if (limits.continueWhenRead ?? true) deferContinue(req);
-      else res.writeContinue();
-    }
+    else if (!declaresMoreThan(req.headers, maxBodyBytes)) res.writeContinue();
     server.emit('request', req, res);
   });
   // Only HTTP/1.1 requests with an Expect other than 100-continue come here.
