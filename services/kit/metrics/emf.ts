@@ -5,31 +5,36 @@
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
 
-export interface EmfMetric {
-  readonly namespace: string;
+export interface EmfValue {
   readonly name: string;
   /** A CloudWatch unit: `Seconds`, `Count`, … */
   readonly unit: string;
   readonly value: number;
+}
+
+export interface EmfMetrics {
+  readonly namespace: string;
+  /** One or more metrics measured together: one line, one timestamp, the same dimensions. */
+  readonly metrics: readonly [EmfValue, ...EmfValue[]];
   /** Dimension name → value; each becomes a root member the directive names. */
   readonly dimensions: Readonly<Record<string, string>>;
   /** Other root members, for whoever reads the line as a log line (`msg`, `service`). */
   readonly fields?: Readonly<Record<string, string>>;
 }
 
-/** The line, newline included; `now` is the metric's timestamp in ms since the epoch. */
-export function emfLine(metric: EmfMetric, now = Date.now()): string {
+/** The line, newline included; `now` is the metrics' timestamp in ms since the epoch. */
+export function emfLine(line: EmfMetrics, now = Date.now()): string {
   return `${JSON.stringify({
-    ...metric.fields,
-    ...metric.dimensions,
-    [metric.name]: metric.value,
+    ...line.fields,
+    ...line.dimensions,
+    ...Object.fromEntries(line.metrics.map((metric) => [metric.name, metric.value])),
     _aws: {
       Timestamp: now,
       CloudWatchMetrics: [
         {
-          Namespace: metric.namespace,
-          Dimensions: [Object.keys(metric.dimensions)],
-          Metrics: [{ Name: metric.name, Unit: metric.unit }],
+          Namespace: line.namespace,
+          Dimensions: [Object.keys(line.dimensions)],
+          Metrics: line.metrics.map((metric) => ({ Name: metric.name, Unit: metric.unit })),
         },
       ],
     },

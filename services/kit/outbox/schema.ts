@@ -29,13 +29,17 @@ export const outbox = pgTable(
     /**
      * Set, with last_error, when the relay found the row can never be published (past SNS's size limit: a row
      * written before enqueue() checked that). Terminal: the relay never claims it again; an operator decides
-     * (docs/events.md, "Outbox backlog"). It stays unsent, so the backlog age and its alarm keep showing it.
+     * (docs/events.md, "Outbox backlog"). It stays unsent, but out of the backlog age: the probe counts it apart.
      */
     failedAt: at('failed_at'),
   },
   (table) => [
-    // Both partial: the relay scans only unsent rows, the pruner only sent ones.
-    index('outbox_unsent_idx').on(table.seq).where(sql`sent_at IS NULL`),
+    // All partial, each holding only the rows its readers want. The relay claims pending rows (unsent, not failed)
+    // in seq order, and the backlog probe reads the first of them: failed rows are left out, so however many there
+    // are, neither reads past them. The probe counts the failed ones, and `outbox status` names the newest. The
+    // pruner deletes sent rows by age.
+    index('outbox_pending_idx').on(table.seq).where(sql`sent_at IS NULL AND failed_at IS NULL`),
+    index('outbox_failed_idx').on(table.seq).where(sql`failed_at IS NOT NULL AND sent_at IS NULL`),
     index('outbox_sent_at_idx').on(table.sentAt).where(sql`sent_at IS NOT NULL`),
   ],
 );

@@ -4,7 +4,7 @@ import type pg from 'pg';
 export interface OutboxStatus {
   /** Unsent rows the relay will still try to publish. */
   readonly pending: number;
-  /** Of every unsent row, failed ones included: what the backlog metric (OldestUnsentAge) reads. */
+  /** Of every unsent row, failed ones included, unlike the backlog metric (OldestUnsentAge), which reads pending rows only. */
   readonly oldestUnsentAt: Date | null;
   /** Pending rows that failed at least once. */
   readonly retrying: number;

@@ -2,13 +2,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OUTBOX_BACKLOG_METRIC } from '../../../../services/contracts/outbox-backlog';
 import { createPool } from '../../../../services/kit/db/pool';
-import { createOutboxBacklogProbe, OLDEST_UNSENT_AGE, type OutboxBacklogProbeOptions } from '../../../../services/kit/outbox/backlog-probe';
+import { createOutboxBacklogProbe, OUTBOX_BACKLOG, type OutboxBacklogProbeOptions } from '../../../../services/kit/outbox/backlog-probe';
 import { outboxStatus } from '../../../../services/kit/outbox/status';
 import { freePort } from '../../../../services/local/free-port';
 import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
 import { readEmf } from '../../../support/emf';
 
-const { namespace, name, unit, dimensions } = OUTBOX_BACKLOG_METRIC;
+const { namespace, name, unit, failed, dimensions } = OUTBOX_BACKLOG_METRIC;
 
 describe('outbox backlog probe', () => {
   let h: BusHarness;
@@ -32,7 +32,7 @@ describe('outbox backlog probe', () => {
     const [sent] = await h.produce(1, 'sent');
     await h.database.db.execute(sql`UPDATE outbox SET sent_at = now() WHERE event_id = ${sent}`);
     const empty = probe();
-    expect(await empty.report()).toBe(0);
+    expect(await empty.report()).toEqual({ ageSeconds: 0, failed: 0 });
     expect(ages(empty.lines)).toEqual([0]);
   });
 
@@ -41,7 +41,7 @@ describe('outbox backlog probe', () => {
     await writtenAgo(300, oldest!);
     await writtenAgo(120, newer!);
     const backlog = probe();
-    const age = await backlog.report();
+    const age = (await backlog.report())?.ageSeconds;
     expect(age).toBeGreaterThanOrEqual(300);
     expect(age).toBeLessThan(330); // the test's own seconds, however slow the machine
     const relay = h.relay();
@@ -51,11 +51,11 @@ describe('outbox backlog probe', () => {
     } finally {
       await relay.stop();
     }
-    expect(await backlog.report()).toBe(0);
+    expect(await backlog.report()).toEqual({ ageSeconds: 0, failed: 0 });
     expect(ages(backlog.lines)).toEqual([age, 0]);
   });
 
-  it('when it reports, then the line is valid EMF: the contract\'s namespace, metric, unit and dimensions, the age as the value, now as the time', async () => {
+  it('when it reports, then the line is valid EMF: the contract\'s namespace, metrics, units and dimensions, the age and the failed count as values, now as the time', async () => {
     const [row] = await h.produce(1, 'shape');
     await writtenAgo(42, row!);
     const shape = probe({ service: 'billing', busPrefix: 'platform-prod' });
@@ -63,15 +63,10 @@ describe('outbox backlog probe', () => {
     await shape.report();
     expect(shape.lines).toHaveLength(1);
     const metrics = readEmf(shape.lines[0]!);
+    const common = { namespace, dimensions: [{ [dimensions.service]: 'billing', [dimensions.busPrefix]: 'platform-prod' }], timestamp: expect.any(Number) };
     expect(metrics).toEqual([
-      {
-        namespace,
-        name,
-        unit,
-        value: expect.any(Number),
-        dimensions: [{ [dimensions.service]: 'billing', [dimensions.busPrefix]: 'platform-prod' }],
-        timestamp: expect.any(Number),
-      },
+      { ...common, name, unit, value: expect.any(Number) },
+      { ...common, name: failed.name, unit: failed.unit, value: 0 },
     ]);
     expect(metrics[0]!.value).toBeGreaterThanOrEqual(42);
     expect(metrics[0]!.timestamp).toBeGreaterThanOrEqual(before);
@@ -79,14 +74,14 @@ describe('outbox backlog probe', () => {
     expect(JSON.parse(shape.lines[0]!)).toMatchObject({ service: 'billing', msg: 'outbox backlog' });
   });
 
-  it('when the outbox holds many sent rows, then finding the oldest unsent one is a lookup in the unsent rows\' index', async () => {
+  it('when the outbox holds many sent rows, then finding the oldest pending one is a lookup in the pending rows\' index', async () => {
     await h.database.db.execute(sql`INSERT INTO outbox (event_id, type, payload, sent_at)
       SELECT 'sent-' || n, 'note.added', '{}'::jsonb, now() FROM generate_series(1, 5000) AS n`);
     await h.produce(3, 'waiting');
     await h.database.db.execute(sql`ANALYZE outbox`);
-    const { rows } = await h.database.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${OLDEST_UNSENT_AGE}`);
+    const { rows } = await h.database.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${OUTBOX_BACKLOG}`);
     const plan = JSON.stringify(rows[0]!['QUERY PLAN']);
-    expect(plan).toContain('"Index Name":"outbox_unsent_idx"');
+    expect(plan).toContain('"Index Name":"outbox_pending_idx"');
     expect(plan).toContain('"Node Type":"Limit"');
     expect(plan).not.toContain('"Node Type":"Seq Scan"');
     expect(plan).not.toContain('"Node Type":"Sort"');

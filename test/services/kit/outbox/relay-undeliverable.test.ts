@@ -52,7 +52,7 @@ describe('outbox relay and rows it cannot publish', () => {
     expect(await status()).toMatchObject({
       pending: 0, retrying: 0, failed: 1, lastError: null,
       lastFailure: { seq: row?.seq, error: expect.stringMatching(/^MessageTooLong: message too long for SNS: \d+ bytes/) },
-      // Still unsent: the backlog age (OldestUnsentAge) keeps counting it, so its alarm pages until someone decides.
+      // Still unsent, waiting for an operator's decision (the backlog probe counts it apart from the backlog age).
       oldestUnsentAt: expect.any(Date),
     });
     expect(lines(ABANDONED).map((line) => line.abandoned)).toEqual([[{ seq: row?.seq, type: tooLong.type, reason: expect.stringMatching(/too long/) }]]);
