@@ -12,6 +12,7 @@ import type { Auth } from './constructs/auth';
 import type { EventBus } from './constructs/event-bus';
 import type { Microservice } from './constructs/microservice';
 import { OutboxBacklogAlarm } from './constructs/outbox-backlog-alarm';
+import { OutboxFailedAlarm } from './constructs/outbox-failed-alarm';
 
 /** The services and the bus they are connected to. */
 export interface ServiceConnections {
@@ -22,18 +23,25 @@ export interface ServiceConnections {
   readonly bus: BusLocation;
 }
 
+/** A producer's outbox alarms, by service: its backlog, and its events failed for good (docs/events.md). */
+export interface OutboxAlarms {
+  readonly backlog: Partial<Record<ServiceName, Alarm>>;
+  readonly failed: Partial<Record<ServiceName, Alarm>>;
+}
+
 /**
  * Each service to its database, and to the bus as its events say (publish, consume, dead-letter); a producer's
- * outbox backlog alarm, returned by service.
+ * outbox alarms, returned by service.
  */
-export function connectServices({ services, eventBus, props, prefix, bus }: ServiceConnections): Partial<Record<ServiceName, Alarm>> {
-  const outboxBacklogAlarms: Partial<Record<ServiceName, Alarm>> = {};
+export function connectServices({ services, eventBus, props, prefix, bus }: ServiceConnections): OutboxAlarms {
+  const outboxAlarms: OutboxAlarms = { backlog: {}, failed: {} };
   for (const [name, svc] of Object.entries(services) as [ServiceName, Microservice][]) {
     // Asked from the service's side, so the rule lives in this stack and the data stack never refers back here.
     svc.service.connections.allowToDefaultPort(props.databases[name].instance, `${name} tasks to their database`);
     if (producedBy(name).length > 0) {
       // Its tasks report under the BUS_PREFIX that busEnvironment() gives them: bus.prefix.
-      outboxBacklogAlarms[name] = new OutboxBacklogAlarm(svc, 'OutboxBacklog', { serviceName: name, busPrefix: bus.prefix, namePrefix: prefix, reportedBy: svc.service }).alarm;
+      outboxAlarms.backlog[name] = new OutboxBacklogAlarm(svc, 'OutboxBacklog', { serviceName: name, busPrefix: bus.prefix, namePrefix: prefix, reportedBy: svc.service }).alarm;
+      outboxAlarms.failed[name] = new OutboxFailedAlarm(svc, 'OutboxFailed', { serviceName: name, busPrefix: bus.prefix, namePrefix: prefix }).alarm;
       // sns:Publish only: the topic's key is AWS-managed (aws/sns), whose key policy already lets SNS use it
       // for any principal of the account, so grantPublish's extra kms:* on key/* would be dead weight.
       Grant.addToPrincipal({ grantee: svc.taskDefinition.taskRole, actions: ['sns:Publish'], resourceArns: [eventBus.topic.topicArn] });
@@ -47,7 +55,7 @@ export function connectServices({ services, eventBus, props, prefix, bus }: Serv
       deadLetterQueue.grant(svc.taskDefinition.taskRole, 'sqs:GetQueueUrl');
     }
   }
-  return outboxBacklogAlarms;
+  return outboxAlarms;
 }
 
 /** Sign-up, deletion and sign-in of users; InitiateAuth itself needs no IAM permission. */

@@ -27,6 +27,7 @@ export function addObservability(stack: AppStack, props: AppStackProps, prefix: 
       stack.bus.deliveryFailureAlarm,
       ...Object.values(stack.services).map((svc) => svc.serverErrorAlarm),
       ...Object.values(stack.outboxBacklogAlarms),
+      ...Object.values(stack.outboxFailedAlarms),
     ],
     ...(stack.webAcl ? { firewallBlocks: ['ALL', ...stack.webAcl.ruleNames].map((rule) => stack.webAcl!.metricBlockedRequests(rule)) } : {}),
     rotatedSecrets: props.rotatedSecrets,

@@ -53,6 +53,8 @@ export class AppStack extends Stack {
   public readonly observability: Observability;
   /** Per producing service: its oldest unsent outbox event waited too long, or it stopped reporting (docs/events.md). */
   public readonly outboxBacklogAlarms: Readonly<Partial<Record<ServiceName, Alarm>>>;
+  /** Per producing service: its outbox holds events the relay can never publish (failed_at; docs/events.md). */
+  public readonly outboxFailedAlarms: Readonly<Partial<Record<ServiceName, Alarm>>>;
   /** AWS WAF in front of the API, when the stage has it on. */
   public readonly webAcl?: WebAcl;
   /** The operators' tunnel to the databases, when the stage asks for it. */
@@ -72,7 +74,9 @@ export class AppStack extends Stack {
     });
     const bus: BusLocation = { prefix, topicArn: this.bus.topic.topicArn, queueUrl: (consumer) => this.bus.consumer(consumer).queue.queueUrl };
     this.services = addServices({ scope: this, props, prefix, bus, auth: this.auth, loadBalancer: this.loadBalancer });
-    this.outboxBacklogAlarms = connectServices({ services: this.services, eventBus: this.bus, props, prefix, bus });
+    const outboxAlarms = connectServices({ services: this.services, eventBus: this.bus, props, prefix, bus });
+    this.outboxBacklogAlarms = outboxAlarms.backlog;
+    this.outboxFailedAlarms = outboxAlarms.failed;
     grantIdentityUserAdmin(this.auth, this.services.identity);
     this.api = this.addApi(stage);
     this.webAcl = this.addFirewall(stage);

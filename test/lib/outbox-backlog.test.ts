@@ -22,7 +22,10 @@ interface Dimension {
 describe.each(['dev', 'prod'] as const)('outbox backlog alarms (%s)', (stage) => {
   const template = synthesized[stage].appTemplate;
   const resources = template.toJSON().Resources as Record<string, { Type: string; DependsOn?: string[]; Properties: Record<string, unknown> }>;
-  const alarms = Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter(([, alarm]) => alarm.Properties?.Namespace === namespace);
+  // The failed-events alarms share the namespace (outbox-failed.test.ts).
+  const alarms = Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter(
+    ([, alarm]) => alarm.Properties?.Namespace === namespace && alarm.Properties?.MetricName === name,
+  );
   const serviceOf = (alarm: { Properties?: Record<string, unknown> }) =>
     (alarm.Properties?.Dimensions as Dimension[]).find((dimension) => dimension.Name === dimensions.service)?.Value;
   /** The BUS_PREFIX a service's container is given. */
