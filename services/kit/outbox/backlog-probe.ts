@@ -44,10 +44,11 @@ export interface OutboxBacklog {
 /**
  * Both figures in one round trip, each read from a partial index (services/kit/outbox/schema.ts), never the table.
  *
- * The age: the first pending row in `seq` order, from `outbox_pending_idx` (seq WHERE sent_at IS NULL AND failed_at
- * IS NULL), which the relay claims from too: one index entry, however long the backlog, where min(created_at) would
- * read every unsent row just when there are most. Failed rows are not in that index, so however many there are, none
- * is read on the way to the first pending one. `seq` is the insert order and `created_at` the inserting
+ * The age: the first pending row in `seq` order, from `outbox_unsent_idx` (seq WHERE sent_at IS NULL), which the
+ * relay claims from too: one index entry, however long the backlog, where min(created_at) would read every unsent
+ * row just when there are most. A failed row on the way is read and passed over: enqueue() keeps such rows from
+ * being written, so there are none but a producer's bug's, and a narrower index would leave the previous release's
+ * claim with none during a rolling deploy (schema.ts). `seq` is the insert order and `created_at` the inserting
  * transaction's start, so this is the oldest row to within one transaction's length. A row SNS rejected keeps its
  * `seq` while it waits to be retried, so it keeps the age growing, and its alarm on, until it goes out. A row failed
  * for good does not: the relay will never send it, so it would hold the alarm on for ever, and while that alarm is on

@@ -34,11 +34,13 @@ export const outbox = pgTable(
     failedAt: at('failed_at'),
   },
   (table) => [
-    // All partial, each holding only the rows its readers want. The relay claims pending rows (unsent, not failed)
-    // in seq order, and the backlog probe reads the first of them: failed rows are left out, so however many there
-    // are, neither reads past them. The probe counts the failed ones, and `outbox status` names the newest. The
+    // All partial, each holding only the rows its readers want. The relay claims unsent rows in seq order, and the
+    // backlog probe reads the first of them; both pass over failed rows, which enqueue() now keeps from being written
+    // (so there are normally none). outbox_unsent_idx keeps its old predicate: the previous release's claim, still
+    // running during a rolling deploy, has no failed_at in its WHERE and could use no narrower index (a full scan
+    // of the outbox at every claim). The probe counts the failed ones, and `outbox status` names the newest. The
     // pruner deletes sent rows by age.
-    index('outbox_pending_idx').on(table.seq).where(sql`sent_at IS NULL AND failed_at IS NULL`),
+    index('outbox_unsent_idx').on(table.seq).where(sql`sent_at IS NULL`),
     index('outbox_failed_idx').on(table.seq).where(sql`failed_at IS NOT NULL AND sent_at IS NULL`),
     index('outbox_sent_at_idx').on(table.sentAt).where(sql`sent_at IS NOT NULL`),
   ],

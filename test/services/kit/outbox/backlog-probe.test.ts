@@ -81,7 +81,7 @@ describe('outbox backlog probe', () => {
     await h.database.db.execute(sql`ANALYZE outbox`);
     const { rows } = await h.database.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${OUTBOX_BACKLOG}`);
     const plan = JSON.stringify(rows[0]!['QUERY PLAN']);
-    expect(plan).toContain('"Index Name":"outbox_pending_idx"');
+    expect(plan).toContain('"Index Name":"outbox_unsent_idx"');
     expect(plan).toContain('"Node Type":"Limit"');
     expect(plan).not.toContain('"Node Type":"Seq Scan"');
     expect(plan).not.toContain('"Node Type":"Sort"');

@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_failed_idx" ON "outbox" USING btree ("seq") WHERE failed_at IS NOT NULL AND sent_at IS NULL;
