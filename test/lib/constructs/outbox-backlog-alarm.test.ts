@@ -16,7 +16,7 @@ function build(props: Partial<OutboxBacklogAlarmProps> = {}) {
 }
 
 describe('OutboxBacklogAlarm', () => {
-  it('when given no limits, then it fires past 5 minutes for 2 one-minute periods, and is made after what reports the metric', () => {
+  it('when given no limits, then it fires past 5 minutes for 5 one-minute periods, and is made after what reports the metric', () => {
     const { template, reporterId } = build();
     const [alarm] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')) as { DependsOn?: string[]; Properties?: Record<string, unknown> }[];
     expect(alarm?.Properties).toMatchObject({ AlarmName: 'platform-test-billing-outbox-backlog', Threshold: 300, EvaluationPeriods: 5, Period: 60, TreatMissingData: 'breaching' });
