@@ -45,7 +45,7 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const g = gatewayParts(options);
   const handler = requestHandler(g);
   const tableMethods = [...new Set(g.definitions.map((route) => route.method))].join(', ');
-  const serverLimits = { maxBodyBytes: g.body.maxBytes, connectAllow: tableMethods, continueWhenRead: false };
+  const serverLimits = { connectAllow: tableMethods };
   const attach = (target: Server) => {
     capTotalConnections(target, options.maxConnections ?? GATEWAY_DEFAULTS.maxConnections, g.logger);
     capConnections(target, g.connections, g.addresses, g.refused);
@@ -102,7 +102,7 @@ async function serve<P extends CachedPrincipal>(g: GatewayParts<P>, x: Exchange)
   const share = g.buffered.share(x.clientIp);
   // 'close' comes once the answer is out or the client left, whichever way the request ended.
   x.res.once('close', share.release);
-  const payload = await readBody(x.req, g.body, share);
+  const payload = await readBody(x.req, x.res, g.body, share);
   // The route's bucket before the account's: a request the route refuses spends no account budget.
   throttleIf(limits.takeRoute(route, now()));
   const account = limits.account(route, payload, x.clientIp, x.req.headers['content-encoding']);

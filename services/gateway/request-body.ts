@@ -3,9 +3,10 @@
  * its own socket, never one of the connections every client shares (undici's pool per service). Bounded in size
  * (GATEWAY_MAX_BODY_BYTES, 413) and in time (GATEWAY_BODY_TIMEOUT_MS from the first byte asked for, 408).
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../kit/errors';
 import { declaresMoreThan } from '../kit/http/body-limit';
+import { sendContinue } from '../kit/http/continue-when-read';
 import type { BodyShare, Growth } from './body-budget';
 import { gatewayProblems } from './problem';
 
@@ -26,7 +27,7 @@ export function rejectDeclaredOversize(req: IncomingMessage, maxBytes: number): 
  * `null` when the request has no body; rejects with 413, 408, 429, 503 or ClientWentAway. The body's bytes are taken
  * from `share` (its declared length at once, else each chunk as it comes); the caller releases it when done.
  */
-export function readBody(req: IncomingMessage, limits: BodyLimits, share: BodyShare): Promise<Buffer | null> {
+export function readBody(req: IncomingMessage, res: ServerResponse, limits: BodyLimits, share: BodyShare): Promise<Buffer | null> {
   const declared = req.headers['content-length'];
   if (declared === '0' || (declared === undefined && req.headers['transfer-encoding'] === undefined)) return Promise.resolve(null);
   rejectDeclaredOversize(req, limits.maxBytes);
@@ -37,6 +38,8 @@ export function readBody(req: IncomingMessage, limits: BodyLimits, share: BodySh
   const sized = declared !== undefined;
   const refusal = sized ? refused(share.grow(Number(declared))) : undefined;
   if (refusal) return Promise.reject(refusal);
+  // Only now, past the token check and the budget, is a client that expects 100-continue asked for its body.
+  sendContinue(req, res);
   return new Promise<Buffer | null>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;

@@ -15,7 +15,6 @@ import type { Duplex } from 'node:stream';
 import { ROUTES } from '../../contracts/routes';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import { declaresMoreThan, JSON_BODY_LIMIT_BYTES } from './body-limit';
 import { deferContinue } from './continue-when-read';
 import { problemAnswerFields, problemBody, rawProblemAnswer } from './problem';
 import { pickRequestId } from './request-id';
@@ -89,23 +88,11 @@ const lacksHost = (req: IncomingMessage) => req.httpVersionMajor === 1 && req.ht
  * instead, first on each path a request can take.
  */
 export interface ProblemServerLimits {
-  /**
-   * A request that declares a longer body gets no 100 Continue, so its client sends none of it and hears the 413 (or
-   * whatever comes first) at once. @default JSON_BODY_LIMIT_BYTES
-   */
-  readonly maxBodyBytes?: number;
   /** What a CONNECT's 405 gives as Allow. @default the methods of the platform's route table */
   readonly connectAllow?: string;
-  /**
-   * Whether 100 Continue waits until the app starts reading the body (continue-when-read.ts), so that a
-   * guarded route's 401 or 403 comes first and an anonymous client sends no body at all. The gateway, which sends
-   * its requests on with their bodies, answers at once (false). @default true
-   */
-  readonly continueWhenRead?: boolean;
 }
 
 export function createProblemServer(options: ServerOptions, listener: RequestListener, logger: Logger, limits: ProblemServerLimits = {}): Server {
-  const maxBodyBytes = limits.maxBodyBytes ?? JSON_BODY_LIMIT_BYTES;
   const handler: RequestListener = (req, res) => {
     if (lacksHost(req)) answerOutsideApp(req, res, missingHost(), logger, true);
     else listener(req, res);
@@ -117,11 +104,11 @@ export function createProblemServer(options: ServerOptions, listener: RequestLis
   // With a listener of our own, node sends neither 100 Continue nor the request on: both are done here, after Host.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (lacksHost(req)) return answerOutsideApp(req, res, missingHost(), logger, true);
-    // The reader decides (json-body.ts): it refuses a declared body over the limit unread, with no 100 Continue, but
-    // only where that length is the body's; a compressed body's limit is on its inflated bytes, so it is asked for.
-    if (limits.continueWhenRead ?? true) deferContinue(req);
-    // A declared body over the limit gets no 100 Continue at all: its 413 comes unread.
-    else if (!declaresMoreThan(req.headers, maxBodyBytes)) res.writeContinue();
+    // 100 Continue is left to whoever reads the body (continue-when-read.ts): a guarded route's 401 or 403 comes
+    // first, and an anonymous client sends no body at all. The reader (a service's json-body.ts, the gateway's
+    // request-body.ts) refuses a declared body over its limit unread, with no 100 Continue, where that length is the
+    // body's; a compressed body's limit at a service is on its inflated bytes, so it is asked for.
+    deferContinue(req);
     server.emit('request', req, res);
   });
   // Only HTTP/1.1 requests with an Expect other than 100-continue come here.

@@ -135,9 +135,9 @@ describe('when the client has left before its body is read (as while its token i
   it('then reading gives up at once with ClientWentAway, holding no budget, instead of waiting for the deadline', async () => {
     const budget = new BodyBudget(1024);
     const outcome = new Promise<unknown>((resolve) => {
-      const server = createServer((req) => {
+      const server = createServer((req, res) => {
         req.once('close', () => {
-          readBody(req, { maxBytes: 1024, timeoutMs: 60_000 }, budget.share('127.0.0.1')).then(resolve, resolve);
+          readBody(req, res, { maxBytes: 1024, timeoutMs: 60_000 }, budget.share('127.0.0.1')).then(resolve, resolve);
         });
       });
       running.push(server);

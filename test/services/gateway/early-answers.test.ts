@@ -275,6 +275,18 @@ describe('when node:http would answer a request itself', () => {
     expect(upstreams.byService.identity.seen.length).toBe(before);
   });
 
+  // As at a service (auth-before-body.test.ts): 100 Continue only once the body is wanted, past the token check.
+  it('when a guarded route\'s request expects 100-continue and carries no token, then its first answer is the 401, and no 100 Continue asks for the body', async () => {
+    const socket = await openSocket(gateway.url);
+    try {
+      const first = readAnswer(socket);
+      socket.write('POST /billing/invoices HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n');
+      expectProblem(await first, 401, 'unauthorized');
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it('when the request expects 100-continue, then it reads 100 Continue, sends its body, and gets the service\'s answer', async () => {
     const socket = await openSocket(gateway.url);
     try {
