@@ -33,14 +33,10 @@ export class OutboxEventTooLargeError extends Error {
 export async function enqueue(tx: SqlExecutor, ...events: readonly OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
   const context = currentContext();
-  const correlation = {
-    ...(context?.requestId ? { requestId: context.requestId } : {}),
-    ...(context?.traceparent ? { traceparent: context.traceparent } : {}),
-  };
   for (const event of events) {
     // As the relay will publish it: the payload's JSON (jsonb keeps the values, so the same bytes in another key
-    // order) with the attributes of this request's correlation (publish-pending.ts, toMessage).
-    const bytes = snsMessageSize({ type: event.type, body: JSON.stringify(event), correlation });
+    // order) with this request's correlation as attributes (eventAttributes leaves out the absent and empty ones).
+    const bytes = snsMessageSize({ type: event.type, body: JSON.stringify(event), correlation: context ?? {} });
     if (tooLongForSns(bytes)) throw new OutboxEventTooLargeError(event.type, bytes);
   }
   await tx.insert(outbox).values(
