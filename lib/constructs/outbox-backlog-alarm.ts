@@ -5,9 +5,10 @@
  * row, the relay stuck); the events pile up, and this alarm is what pages someone.
  */
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct, type IDependable } from 'constructs';
 import { OUTBOX_BACKLOG_METRIC } from '../../services/contracts/outbox-backlog';
+import { OUTBOX_METRIC_PERIOD, outboxMetric } from './outbox-metric';
 
 export interface OutboxBacklogAlarmProps {
   /** The producing service, as in SERVICES: the metric's Service dimension. */
@@ -27,8 +28,8 @@ export interface OutboxBacklogAlarmProps {
   readonly periods?: number;
 }
 
-/** A minute (the shortest period of a standard-resolution metric): each holds two reports of each task. */
-const PERIOD = Duration.minutes(1);
+/** A minute: each holds two reports of each task. */
+const PERIOD = OUTBOX_METRIC_PERIOD;
 
 export class OutboxBacklogAlarm extends Construct {
   public readonly metric: Metric;
@@ -39,15 +40,8 @@ export class OutboxBacklogAlarm extends Construct {
     const maxAge = props.maxAge ?? Duration.minutes(5);
     const periods = props.periods ?? 5;
     validate(props.serviceName, maxAge, periods);
-    const { namespace, name, dimensions } = OUTBOX_BACKLOG_METRIC;
-    // Maximum: every task of the service reports the same outbox; the oldest row any of them saw is the one waiting.
-    this.metric = new Metric({
-      namespace,
-      metricName: name,
-      dimensionsMap: { [dimensions.service]: props.serviceName, [dimensions.busPrefix]: props.busPrefix },
-      statistic: 'Maximum',
-      period: PERIOD,
-    });
+    // The oldest row any task saw is the one waiting.
+    this.metric = outboxMetric(OUTBOX_BACKLOG_METRIC.name, props);
     this.alarm = new Alarm(this, 'Alarm', {
       alarmName: `${props.namePrefix}-${props.serviceName}-outbox-backlog`,
       alarmDescription:

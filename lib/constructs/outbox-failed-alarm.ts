@@ -5,10 +5,10 @@
  * out of the backlog age, whose alarm would otherwise stay on for ever and could not page again for a new outage of
  * the relay; this alarm pages for it once instead, and clears when an operator has decided (docs/events.md).
  */
-import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { OUTBOX_BACKLOG_METRIC } from '../../services/contracts/outbox-backlog';
+import { outboxMetric } from './outbox-metric';
 
 export interface OutboxFailedAlarmProps {
   /** The producing service, as in SERVICES: the metric's Service dimension. */
@@ -25,15 +25,7 @@ export class OutboxFailedAlarm extends Construct {
 
   constructor(scope: Construct, id: string, props: OutboxFailedAlarmProps) {
     super(scope, id);
-    const { namespace, failed, dimensions } = OUTBOX_BACKLOG_METRIC;
-    // Maximum: every task of the service reports the same outbox, so they all report the same count.
-    this.metric = new Metric({
-      namespace,
-      metricName: failed.name,
-      dimensionsMap: { [dimensions.service]: props.serviceName, [dimensions.busPrefix]: props.busPrefix },
-      statistic: 'Maximum',
-      period: Duration.minutes(1),
-    });
+    this.metric = outboxMetric(OUTBOX_BACKLOG_METRIC.failed.name, props);
     this.alarm = new Alarm(this, 'Alarm', {
       alarmName: `${props.namePrefix}-${props.serviceName}-outbox-failed`,
       alarmDescription:
