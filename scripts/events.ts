@@ -3,7 +3,7 @@
  *
  *   dlq list     [--consumer <name>]      dead letters: event id, type, reason, receive count
  *   dlq redrive  --consumer <name>        moves that consumer's dead letters back to its queue
- *   outbox status [<postgres-url>…]       pending events and the oldest unsent, per service database
+ *   outbox status [<postgres-url>…]       pending events and the oldest of them, per service database
  *
  * Options: --prefix (default $BUS_PREFIX or "platform"), --endpoint (default $AWS_ENDPOINT_URL; unset means real
  * AWS), --region (default $AWS_REGION, else us-east-1), --json. Database URLs default to $DATABASE_URL; a server

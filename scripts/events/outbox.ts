@@ -1,4 +1,4 @@
-/** `outbox status`: pending rows and the oldest unsent one, per service database. */
+/** `outbox status`: pending rows and the oldest of them, per service database. */
 import pg from 'pg';
 import { EVENT_CATALOG } from '../../services/contracts/events';
 import { outboxStatus, type OutboxStatus } from '../../services/kit/outbox/status';
@@ -61,8 +61,8 @@ function printReport(report: readonly OutboxReportRow[]): void {
       console.log(`${row.database}: ${row.error}`);
       continue;
     }
-    const age = row.oldestUnsentAt ? `${Math.round((Date.now() - row.oldestUnsentAt.getTime()) / 1000)} s ago (${row.oldestUnsentAt.toISOString()})` : '-';
-    console.log(`${row.database}: pending ${row.pending}, oldest unsent ${age}, retrying ${row.retrying}, failed ${row.failed}, sent (kept) ${row.sent}`);
+    const age = row.oldestPendingAt ? `${Math.round((Date.now() - row.oldestPendingAt.getTime()) / 1000)} s ago (${row.oldestPendingAt.toISOString()})` : '-';
+    console.log(`${row.database}: pending ${row.pending}, oldest pending ${age}, retrying ${row.retrying}, failed ${row.failed}, sent (kept) ${row.sent}`);
     if (row.lastError) console.log(`  last error: ${row.lastError}`);
     if (row.lastFailure) console.log(`  failed for good (never retried; docs/events.md, "Outbox backlog"): seq ${row.lastFailure.seq}: ${row.lastFailure.error ?? ''}`);
   }

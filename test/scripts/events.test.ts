@@ -64,7 +64,7 @@ describe('npm run events', () => {
     await h.produce(3, 'waiting');
     const [status] = JSON.parse(await events('outbox', 'status', '--json', h.database.pool.options.connectionString ?? '')) as Array<Record<string, unknown>>;
     expect(status).toMatchObject({ pending: 3, retrying: 0 });
-    expect(typeof status?.oldestUnsentAt).toBe('string');
+    expect(typeof status?.oldestPendingAt).toBe('string');
   });
 
   it('when a row failed for good (the relay found it can never be published), then `outbox status` counts it apart from the pending rows and names its seq and reason', async () => {
@@ -73,7 +73,7 @@ describe('npm run events', () => {
     const { rows } = await h.database.pool.query<{ seq: string }>(
       `UPDATE outbox SET failed_at = now(), attempts = 1, last_error = 'MessageTooLong: message too long for SNS' WHERE event_id = $1 RETURNING seq::text AS seq`, [id]);
     const text = await events('outbox', 'status', h.database.pool.options.connectionString ?? '');
-    expect(text).toMatch(/: pending 3, oldest unsent .*, retrying 0, failed 1, sent/);
+    expect(text).toMatch(/: pending 3, oldest pending .*, retrying 0, failed 1, sent/);
     expect(text).toContain(`failed for good (never retried; docs/events.md, "Outbox backlog"): seq ${rows[0]?.seq}: MessageTooLong: message too long for SNS`);
   });
 

@@ -4,8 +4,9 @@ import type pg from 'pg';
 export interface OutboxStatus {
   /** Unsent rows the relay will still try to publish. */
   readonly pending: number;
-  /** Of every unsent row, failed ones included, unlike the backlog metric (OldestUnsentAge), which reads pending rows only. */
-  readonly oldestUnsentAt: Date | null;
+  /** When the oldest pending row was written: what the backlog metric (OldestUnsentAge) measures. Failed rows wait for
+   * an operator, not for the relay, so they are counted under `failed` and do not age the backlog. */
+  readonly oldestPendingAt: Date | null;
   /** Pending rows that failed at least once. */
   readonly retrying: number;
   /** The newest retrying row's error. */
@@ -19,7 +20,7 @@ export interface OutboxStatus {
 
 const STATUS = `
   SELECT count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL)::int AS pending,
-         min(created_at) FILTER (WHERE sent_at IS NULL) AS oldest_unsent_at,
+         min(created_at) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL) AS oldest_pending_at,
          count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL AND attempts > 0)::int AS retrying,
          count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NOT NULL)::int AS failed,
          count(*) FILTER (WHERE sent_at IS NOT NULL)::int AS sent,
@@ -31,7 +32,7 @@ const STATUS = `
 export async function outboxStatus(pool: pg.Pool | pg.Client): Promise<OutboxStatus> {
   const { rows } = await pool.query<{
     pending: number;
-    oldest_unsent_at: Date | null;
+    oldest_pending_at: Date | null;
     retrying: number;
     failed: number;
     sent: number;
@@ -41,7 +42,7 @@ export async function outboxStatus(pool: pg.Pool | pg.Client): Promise<OutboxSta
   const row = rows[0];
   return {
     pending: row?.pending ?? 0,
-    oldestUnsentAt: row?.oldest_unsent_at ?? null,
+    oldestPendingAt: row?.oldest_pending_at ?? null,
     retrying: row?.retrying ?? 0,
     lastError: row?.last_error ?? null,
     failed: row?.failed ?? 0,

@@ -52,8 +52,8 @@ describe('outbox relay and rows it cannot publish', () => {
     expect(await status()).toMatchObject({
       pending: 0, retrying: 0, failed: 1, lastError: null,
       lastFailure: { seq: row?.seq, error: expect.stringMatching(/^MessageTooLong: message too long for SNS: \d+ bytes/) },
-      // Still unsent, waiting for an operator's decision (the backlog probe counts it apart from the backlog age).
-      oldestUnsentAt: expect.any(Date),
+      // Still unsent, waiting for an operator's decision: counted as failed, not as a pending row that ages.
+      oldestPendingAt: null,
     });
     expect(lines(ABANDONED).map((line) => line.abandoned)).toEqual([[{ seq: row?.seq, type: tooLong.type, reason: expect.stringMatching(/too long/) }]]);
     expect(lines(ABANDONED)[0]?.level).toBe(50); // error
