@@ -4,7 +4,7 @@
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
-import { type CfnService, FargateService, type FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
+import { AvailabilityZoneRebalancing, type CfnService, FargateService, type FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import type { INamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import type { Construct } from 'constructs';
 import type { MicroserviceProps } from './microservice-props';
@@ -49,6 +49,10 @@ export function addFargateService(scope: Construct, taskDefinition: FargateTaskD
     minHealthyPercent: 100,
     maxHealthyPercent: DEPLOY_MAX_HEALTHY_PERCENT,
     circuitBreaker: { enable: true, rollback: true },
+    // After an AZ outage ECS starts the replacements in the AZ that is left; rebalancing spreads them again once it
+    // returns, or the next outage of that one AZ takes every task. Set, not left to ECS: an update that names no
+    // value keeps the service's own, DISABLED for a service created before ECS made it the default (June 2025).
+    availabilityZoneRebalancing: AvailabilityZoneRebalancing.ENABLED,
     healthCheckGracePeriod: props.readyWithin ?? Duration.minutes(3),
     ...(props.serviceConnect ? { serviceConnectConfiguration: serviceConnectConfiguration(props, props.serviceConnect.namespace, connectNames) } : {}),
   });

@@ -70,6 +70,12 @@ describe('Microservice', () => {
     });
   });
 
+  it('when an Availability Zone fails and comes back, then ECS spreads the tasks it restarted in the other AZ across both again', () => {
+    // Named in the template: an update that leaves it out keeps what the service had, DISABLED for one created before
+    // ECS's default changed, and its tasks would stay in one AZ after the first outage.
+    build().template().hasResourceProperties('AWS::ECS::Service', { AvailabilityZoneRebalancing: 'ENABLED' });
+  });
+
   it('when a task starts slowly, then ECS waits for its health as long as readyWithin', () => {
     build({ readyWithin: Duration.minutes(4) }).template().hasResourceProperties('AWS::ECS::Service', { HealthCheckGracePeriodSeconds: 240 });
   });
