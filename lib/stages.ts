@@ -39,6 +39,7 @@ export interface ServiceSettings extends MicroserviceScaling {
    * the instance's max_connections with headroom (lib/connection-budget.ts, checked by test/lib/stages.test.ts).
    */
   readonly databasePoolMax: number;
+  /** Not `warn` while a service serves gRPC: its fault alarm counts each call's info line (lib/constructs/microservice-props.ts). */
   readonly logLevel: 'debug' | 'info' | 'warn';
 }
 

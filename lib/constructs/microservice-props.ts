@@ -14,6 +14,12 @@ import { CONTAINER_PORT } from './microservice-container';
 import type { LogRemoval } from './log-removal';
 
 const SECRET_LOOKING = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL/i;
+/**
+ * Log levels that keep the info line of every gRPC call (services/kit/grpc/log-calls.ts): the fault alarm counts those
+ * lines as the service's calls (server-fault-alarm.ts). Above info only the failed calls are written, so a handful of
+ * faults would read as most of the calls and roll a healthy release back.
+ */
+const LEVELS_THAT_COUNT_CALLS: ReadonlySet<string> = new Set(['trace', 'debug', 'info']);
 
 /** The task's size and scaling: what a stage chooses (lib/stages.ts passes its own). */
 export interface MicroserviceScaling {
@@ -105,6 +111,10 @@ export function validateProps(props: MicroserviceProps): void {
     if (!props.serviceConnect?.dnsName) throw new Error(`${where}: grpcPort is reached only through Service Connect; give serviceConnect.dnsName too`);
     if (!Number.isInteger(props.grpcPort) || props.grpcPort < 1024 || props.grpcPort > 65_535 || props.grpcPort === CONTAINER_PORT) {
       throw new Error(`${where}: grpcPort must be an integer port from 1024 to 65535 other than ${CONTAINER_PORT}; got ${props.grpcPort}`);
+    }
+    const level = props.environment?.LOG_LEVEL;
+    if (level !== undefined && !LEVELS_THAT_COUNT_CALLS.has(level)) {
+      throw new Error(`${where}: with a grpcPort, LOG_LEVEL must be info or lower, as the fault alarm counts each call's info line as a call; got "${level}"`);
     }
   }
   const { user, appUser } = props.database;

@@ -294,6 +294,12 @@ describe('Microservice', () => {
     expect(service?.DependsOn).toContain(associations[0]);
   });
 
+  it('when it serves gRPC at a log level above info, then it refuses: its calls\' info lines are what the fault alarm counts as calls, and without them a few faults would roll back a healthy release', () => {
+    expect(() => build({ grpcPort: 3012, environment: { LOG_LEVEL: 'warn' } })).toThrow(/LOG_LEVEL must be info or lower.*got "warn"/);
+    expect(() => build({ grpcPort: 3012, environment: { LOG_LEVEL: 'info' } })).not.toThrow();
+    expect(() => build({ environment: { LOG_LEVEL: 'warn' } })).not.toThrow();
+  });
+
   it('when given a long drain, a secret-looking variable or no paths, then it refuses, naming what it got', () => {
     expect(() => build({ deregistrationDelay: Duration.seconds(31) })).toThrow(/at most 30 seconds; got 31/);
     expect(() => build({ environment: { DB_PASSWORD: 'x' } })).toThrow(/DB_PASSWORD look like secrets/);
