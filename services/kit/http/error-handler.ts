@@ -1,11 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ZodError } from 'zod';
 import { REQUEST_LOG } from '../../contracts/server-faults';
 import { isDatabaseUnavailable, isStatementTimeout } from '../db/unavailable';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { sendProblem } from './problem';
-import { validationProblem } from './validate';
 
 /** A body the client stopped sending: nothing is wrong on our side, and nobody is left to read an answer. */
 export const REQUEST_ABORTED = 'request-aborted';
@@ -57,9 +55,13 @@ function undecodablePath(error: unknown, path: string): AppError | undefined {
   return AppError.notFound(`No resource matches ${path}: it is not valid percent-encoded UTF-8.`);
 }
 
+/**
+ * A bare ZodError is not mapped: a client's input is checked by parseInput, which throws the 400 itself, so one that
+ * gets here is a check of the server's own data failing (an event it produces, the services' data-access/
+ * outgoing-events-outbox.ts): a 500 fault for the alarm, not a 400 telling the client its request was wrong.
+ */
 export function toAppError(error: unknown, path = ''): AppError | undefined {
   if (error instanceof AppError) return error;
-  if (error instanceof ZodError) return validationProblem(error);
   if (isDatabaseUnavailable(error)) return AppError.unavailable('The service\'s database cannot be reached right now; retry shortly.', 1, error);
   if (typeof error === 'object' && error !== null) return undecodablePath(error, path) ?? fromBodyParser(error);
   return undefined;

@@ -3,6 +3,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { z } from 'zod';
 import { REQUEST_LOG } from '../../../../services/contracts/server-faults';
 import { AppError } from '../../../../services/kit/errors';
 import { errorHandler } from '../../../../services/kit/http/error-handler';
@@ -37,6 +38,13 @@ describe('the line a failed request leaves in the log (what the deployment alarm
     const slow = Object.assign(new pg.DatabaseError('canceling statement due to statement timeout', 0, 'error'), { code: '57014' });
     const [line] = await failedRequestLines(new Error('Failed query: select …', { cause: slow }));
     expect(line).toMatchObject({ [REQUEST_LOG.statusField]: 503, [REQUEST_LOG.faultField]: true });
+  });
+
+  it('when a check of the server\'s own data fails (a ZodError: an event it produces breaks the catalogue), then it is a 500 fault, not a 400 blaming the request', async () => {
+    // parseInput turns a client's bad input into an AppError itself; a bare ZodError can only come from inside.
+    const ownCheck = z.strictObject({ email: z.email() }).safeParse({ email: 'x!y@example.com' }).error;
+    const [line] = await failedRequestLines(ownCheck);
+    expect(line).toMatchObject({ [REQUEST_LOG.statusField]: 500, [REQUEST_LOG.faultField]: true });
   });
 
   it('when the client is at fault (4xx), then no failed-request line is written', async () => {
