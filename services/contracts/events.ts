@@ -8,9 +8,18 @@
 import { z } from 'zod';
 import type { ServiceName } from './services';
 
+/**
+ * The email as Identity holds it: signup's pass z.email(), but a directory user adopted at its first call
+ * (services/identity/domain/profile-adoption.ts) brings whatever Cognito took, which z.email() may refuse
+ * (`x!y@example.com` is valid RFC 5322). Checked with z.email(), such a user answered 500 on every call and never
+ * had a profile or a billing account. An address with an @, up to Cognito's 2,048 characters for an attribute;
+ * no consumer reads it.
+ */
+const DIRECTORY_ATTRIBUTE_MAX_CHARS = 2_048;
+
 const userRegistered = z.strictObject({
   userId: z.string().min(1),
-  email: z.email(),
+  email: z.string().max(DIRECTORY_ATTRIBUTE_MAX_CHARS).includes('@'),
   name: z.string(),
 });
 

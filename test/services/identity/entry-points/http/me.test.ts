@@ -1,8 +1,10 @@
 import { AdminAddUserToGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseEvent } from '../../../../../services/contracts/events';
 import { loginAs } from '../../../../support/auth';
+import { createUserAndLogin } from '../../../../support/cognito';
 import { decodeJwt, reforge } from '../../../../support/jwt-forge';
 import { paidInvoiceUseCases } from '../../../../../services/identity/domain/paid-invoice-use-cases';
 import {
@@ -121,6 +123,16 @@ describe('a Cognito user who never signed up here', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: outsider.sub, email: outsider.email, name: 'Console User' });
     expect((await me(outsider.accessToken)).body.name).toBe('Console User');
+  });
+
+  it('when its directory email is one Cognito took but signup would refuse (x!y@…), then it gets its profile and a registered event Billing can read', async () => {
+    const outsider = await createUserAndLogin(inject('cognito'), { email: `x!y-${randomUUID()}@example.com` });
+    const res = await me(outsider.accessToken);
+    expect([res.status, res.body.email]).toEqual([200, outsider.email]);
+    const [event, ...more] = await registeredEvents(outsider.sub);
+    expect(more).toEqual([]);
+    // What Billing's consumer does with it: one that fails here is dead-lettered, and no account ever opens.
+    expect(parseEvent(event!.payload).data).toEqual({ userId: outsider.sub, email: outsider.email, name: res.body.name });
   });
 
   it('when several first calls arrive at once, then there is one profile and one registered event', async () => {
