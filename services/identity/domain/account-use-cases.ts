@@ -38,6 +38,16 @@ export function accountUseCases(deps: AccountUseCaseDeps): AccountUseCases {
   const profileOf = async (caller: Caller) =>
     (isProfileId(caller.sub) ? await unitOfWork.profiles.findById(caller.sub) : undefined) ?? (await adoptDirectoryUser(deps, caller));
 
+  /** The profile, its event and a note for the directory user it may leave, with every token revoked; in one transaction. */
+  const removeProfile = (sub: string) =>
+    unitOfWork.transaction(async ({ profiles, claims, events, revocations }) => {
+      await revocations.revokeAll(sub);
+      const profile = await profiles.delete(sub);
+      if (!profile) return;
+      await events.userDeleted({ userId: profile.id });
+      await claims.rememberDeletedUser(profile.email, profile.id);
+    });
+
   return {
     async me(caller) {
       const profile = await profileOf(caller);
@@ -61,15 +71,7 @@ export function accountUseCases(deps: AccountUseCaseDeps): AccountUseCases {
      * the job, and a signup with the email removes the leftover.
      */
     async deleteAccount(caller) {
-      if (isProfileId(caller.sub)) {
-        await unitOfWork.transaction(async ({ profiles, claims, events, revocations }) => {
-          await revocations.revokeAll(caller.sub);
-          const profile = await profiles.delete(caller.sub);
-          if (!profile) return;
-          await events.userDeleted({ userId: profile.id });
-          await claims.rememberDeletedUser(profile.email, profile.id);
-        });
-      }
+      if (isProfileId(caller.sub)) await removeProfile(caller.sub);
       // Only the directory user the token names by both username and sub: a token whose two claims disagree
       // (forgeable offline only) must not reach someone else's user.
       try {
@@ -82,8 +84,14 @@ export function accountUseCases(deps: AccountUseCaseDeps): AccountUseCases {
         if (error instanceof AppError && error.status === 503) throw unfinishedDeletion(error);
         throw error;
       }
+      if (!isProfileId(caller.sub)) return;
+      // Again, now that the directory user is gone: a first call of this user already past its token check could
+      // make a profile (profile-adoption.ts) after the step above found none to delete, and nothing noted; left
+      // there, it holds the email for ever and Billing keeps the account it opens. A profile made after this
+      // finds the directory user gone and takes itself back.
+      await removeProfile(caller.sub);
       // Also after a retry that found the profile already gone: the leftover note has done its job.
-      if (isProfileId(caller.sub)) await unitOfWork.claims.forgetDeletedUser(caller.sub);
+      await unitOfWork.claims.forgetDeletedUser(caller.sub);
     },
   };
 }

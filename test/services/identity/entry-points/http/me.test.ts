@@ -299,6 +299,35 @@ describe('an account from signup to deletion', () => {
     expect(await harness.identityProvider.findUser(outsider.email)).toBeUndefined();
   });
 
+  it('when its first /identity/me makes its profile while it deletes itself, then the deletion takes that profile too: identity.user.deleted follows, the email is free', async () => {
+    const outsider = await loginAs();
+    const { identityProvider } = harness;
+    const signal = () => {
+      let open!: () => void;
+      return { reached: new Promise<void>((resolve) => (open = resolve)), open: () => open() };
+    };
+    // The first call is past its token check when the deletion starts, and makes the profile once the deletion is
+    // past its database step (the token's revocation, no profile to delete) and before its directory step.
+    const firstCallWaits = signal();
+    const deletionAtDirectory = signal();
+    const adopted = signal();
+    const lookingUp = { ...identityProvider, findUser: async (...args: Parameters<typeof identityProvider.findUser>) => (firstCallWaits.open(), await deletionAtDirectory.reached, identityProvider.findUser(...args)) };
+    const pausing = { ...identityProvider, signOutEverywhere: async (username: string) => (deletionAtDirectory.open(), await adopted.reached, identityProvider.signOutEverywhere(username)) };
+    const firstCall = request(harness.appWith({ identityProvider: lookingUp })).get('/identity/me').set(bearerOf(outsider.accessToken)).then((res) => res);
+    await firstCallWaits.reached;
+    const deletion = request(harness.appWith({ identityProvider: pausing })).delete('/identity/me').set(bearerOf(outsider.accessToken)).then((res) => res);
+    expect((await firstCall).status).toBe(200);
+    adopted.open();
+    expect((await deletion).status).toBe(204);
+
+    expect(await harness.unitOfWork.profiles.findById(outsider.sub)).toBeUndefined();
+    const events = (await outboxEvents(harness.database)).filter((row) => (row.payload.data as { userId?: string }).userId === outsider.sub);
+    // Billing closes the account it opened; without the deleted event it stays open for a user who is gone.
+    expect(events.map((row) => row.type)).toEqual(['identity.user.registered', 'identity.user.deleted']);
+    const again = await request(harness.app).post('/identity/signup').send({ email: outsider.email, password: SIGNUP_PASSWORD, name: 'Again' });
+    expect(again.status).toBe(201);
+  });
+
   it('when a token names another user\'s username with a sub of its own (forgeable offline), then DELETE leaves that user alone', async () => {
     const victim = await signUp(harness.app);
     const victimTokens = await signIn(harness.app, victim.email);
