@@ -19,7 +19,8 @@ export interface IncomingMessage {
 interface SnsEnvelope {
   readonly Type: 'Notification';
   readonly Message: string;
-  readonly MessageAttributes?: Record<string, { Type?: string; Value?: string }>;
+  /** As the body says: SNS writes objects, but a message sent to the queue by hand may hold anything here. */
+  readonly MessageAttributes?: unknown;
 }
 
 export function decodeMessage(message: Message): IncomingMessage {
@@ -31,8 +32,11 @@ export function decodeMessage(message: Message): IncomingMessage {
   const envelope = snsEnvelope(body);
   if (envelope) {
     body = envelope.Message;
+    // Read defensively: this runs before any handler's try, so a throw here (`{"type": null}`) killed the poll loop
+    // and the consumer, and each restart died on the message again, raising the receive counts of its whole batch.
     for (const [name, value] of Object.entries(envelope.MessageAttributes ?? {})) {
-      if (typeof value.Value === 'string') attributes[name] ??= value.Value;
+      const text: unknown = typeof value === 'object' && value !== null ? (value as { Value?: unknown }).Value : undefined;
+      if (typeof text === 'string') attributes[name] ??= text;
     }
   }
   return {

@@ -51,6 +51,25 @@ describe('bus: what a failing event leaves in the logs and the dead-letter queue
     await h.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: h.queue.deadLetterQueueUrl }));
   });
 
+  it('when a message is an SNS envelope with a null attribute (sent to the queue by hand), then the event it wraps is handled, and so are the events beside it', async () => {
+    const wrapped = noteAddedEvent('in the odd envelope');
+    const beside = noteAddedEvent('beside it');
+    const envelope = { Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:000000000000:x', Message: JSON.stringify(wrapped), MessageAttributes: { type: null } };
+    await h.clients.sqs.send(new SendMessageCommand({ QueueUrl: h.queue.queueUrl, MessageBody: JSON.stringify(envelope) }));
+    await h.clients.sqs.send(new SendMessageCommand({ QueueUrl: h.queue.queueUrl, MessageBody: JSON.stringify(beside), MessageAttributes: eventAttributes(beside.type, {}) }));
+    // Reading it threw before any handler ran: the batch's poll loop died (an unhandled rejection), and with it
+    // the consumer; restarted, it died on it again, each time raising the receive count of the batch beside it.
+    const consumer = h.consumer();
+    await consumer.start();
+    try {
+      const effects = await waitFor('both effects', () => h.effects(), (seen) => seen.size === 2);
+      expect([effects.get(wrapped.id), effects.get(beside.id)]).toEqual([1, 1]);
+    } finally {
+      await consumer.stop();
+    }
+    expect(await deadLetters()).toEqual([]);
+  });
+
   it('when a message carries a huge id, type, body and correlation, then each of its failure lines stays short and names it, and it is dead-lettered', async () => {
     const id = `poison-${'i'.repeat(100_000)}`;
     const poison = { ...noteAddedEvent('x'), id, type: 't'.repeat(50_000), data: Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`field${i}`, i])) };
