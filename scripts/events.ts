@@ -8,7 +8,7 @@
  * Options: --prefix (default $BUS_PREFIX or "platform"), --endpoint (default $AWS_ENDPOINT_URL; unset means real
  * AWS), --region (default $AWS_REGION, else us-east-1), --json. Database URLs default to $DATABASE_URL; a server
  * URL without a database name means the database of every producing service on that server. --local points both
- * at the platform `npm start` runs (its region too).
+ * at the platform `npm start` runs (its region too), so it is refused beside --endpoint, --region or database URLs.
  */
 import { parseArgs } from 'node:util';
 import { createBusClients } from '../services/kit/bus/clients';
@@ -27,9 +27,10 @@ async function main(argv: readonly string[]): Promise<void> {
     allowPositionals: true,
     options: {
       consumer: { type: 'string' },
-      prefix: { type: 'string', default: process.env.BUS_PREFIX ?? 'platform' },
-      endpoint: { type: 'string', default: process.env.AWS_ENDPOINT_URL },
-      region: { type: 'string', default: process.env.AWS_REGION },
+      prefix: { type: 'string' },
+      // No defaults from the environment here: --local must tell a flag typed beside it from a variable.
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
       json: { type: 'boolean', default: false },
       local: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -38,6 +39,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const [group, command, ...rest] = positionals;
   const json = values.json ?? false;
   if (values.help) return console.log(USAGE);
+  const refused = refusedArguments(group, command, rest, values);
+  if (refused) throw new Error(refused);
   const local = values.local ? localTargets() : undefined;
   if (group === 'outbox' && command === 'status') {
     if (local) await reading(local.database);
@@ -50,11 +53,11 @@ async function main(argv: readonly string[]): Promise<void> {
     // A missing argument first: with --local it was told only after "reading fauxqs …", or as "no platform found".
     if (command === 'redrive' && !values.consumer) throw new Error(REDRIVE_NEEDS_CONSUMER);
     if (local) await reading(local.bus);
-    const endpoint = local?.bus.value.endpoint ?? values.endpoint;
-    const region = local?.bus.value.region ?? values.region;
+    const endpoint = local?.bus.value.endpoint ?? values.endpoint ?? process.env.AWS_ENDPOINT_URL;
+    const region = local?.bus.value.region ?? values.region ?? process.env.AWS_REGION;
     checkEndpoint(endpoint);
     const clients = createBusClients({ ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) });
-    const options = { prefix: values.prefix ?? 'platform', json, ...(values.consumer ? { consumer: values.consumer } : {}) };
+    const options = { prefix: values.prefix ?? process.env.BUS_PREFIX ?? 'platform', json, ...(values.consumer ? { consumer: values.consumer } : {}) };
     try {
       return await (command === 'list' ? dlqList(clients, options) : dlqRedrive(clients, options));
     } finally {
@@ -62,6 +65,34 @@ async function main(argv: readonly string[]): Promise<void> {
     }
   }
   throw new Error(USAGE);
+}
+
+/**
+ * What the command line asks for that the tool would otherwise ignore without a word: --local beside the bus or
+ * database it replaces (the "reading …" line would name one and the tool read the other), an option or argument
+ * the command does not take, a command that does not exist.
+ */
+function refusedArguments(
+  group: string | undefined,
+  command: string | undefined,
+  rest: readonly string[],
+  values: { consumer?: string; prefix?: string; endpoint?: string; region?: string; local?: boolean },
+): string | undefined {
+  const given = (names: readonly (keyof typeof values)[]) => names.filter((name) => values[name] !== undefined).map((name) => `--${name}`);
+  if (group === 'outbox' && command === 'status') {
+    const busOptions = given(['consumer', 'prefix', 'endpoint', 'region']);
+    if (busOptions.length > 0) return `outbox status takes no ${busOptions.join(', ')} (those are for dlq list and dlq redrive)`;
+    if (values.local && rest.length > 0) return 'outbox status takes database URLs or --local, not both: --local reads npm start\'s own server';
+    return undefined;
+  }
+  if (group === 'dlq' && (command === 'list' || command === 'redrive')) {
+    if (rest.length > 0) return `dlq ${command} takes no argument "${rest[0]}"; see --help`;
+    const busOptions = given(['endpoint', 'region']);
+    if (values.local && busOptions.length > 0) return `${busOptions.join(' and ')} cannot go with --local, which reads npm start's own bus and region: give one or the other`;
+    return undefined;
+  }
+  const named = [group, command].filter(Boolean).join(' ');
+  return named ? `unknown command "${named}"\n${USAGE}` : undefined;
 }
 
 /** Goes on only if npm start's part runs there, and says on stderr what is read (stdout stays the report). */

@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleScript, type BundledScript } from '../../support/bundled-script';
+
+const run = promisify(execFile);
+
+/** Command lines the tool must refuse before it looks for any bus or database: nothing needs to run. */
+describe('npm run events, given arguments it cannot honour', () => {
+  let script: BundledScript;
+  beforeAll(async () => {
+    script = await bundleScript('scripts/events.ts');
+  });
+  afterAll(() => script?.remove());
+
+  const refusal = (...args: string[]) =>
+    run(process.execPath, [script.file, ...args], { env: { ...process.env, NODE_NO_WARNINGS: '1' }, timeout: 20_000 }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+
+  it.each([
+    [['dlq', 'list', '--local', '--endpoint', 'http://127.0.0.1:1'], '--endpoint cannot go with --local'],
+    [['dlq', 'redrive', '--consumer', 'billing', '--local', '--region', 'eu-west-1'], '--region cannot go with --local'],
+    [['outbox', 'status', '--local', 'postgres://postgres@127.0.0.1:1/identity'], 'outbox status takes database URLs or --local, not both'],
+    [['outbox', 'status', '--consumer', 'billing', 'postgres://postgres@127.0.0.1:1/identity'], 'outbox status takes no --consumer'],
+    [['dlq', 'list', 'billing'], 'dlq list takes no argument "billing"'],
+    [['dlq', 'frob'], 'unknown command "dlq frob"'],
+  ])('when the command line is %j, then it exits 1 naming what is wrong on its first line, and reads nothing', async (args, words) => {
+    const ended = await refusal(...args);
+    expect(ended.code).toBe(1);
+    expect(ended.stderr.split('\n')[0]).toContain(words);
+    expect(ended.stderr).not.toMatch(/reading |\n\s+at /);
+    expect(ended.stdout).toBe('');
+  });
+});
