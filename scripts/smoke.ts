@@ -8,7 +8,10 @@ import { smokeDefaults, smokeOptionProblems } from './smoke/options';
 
 const defaults = smokeDefaults(process.env);
 
-const { values } = parseArgs({
+const USAGE = 'usage: npm run smoke -- [--url http://127.0.0.1:8080] [--admin-email E] [--admin-password P] [--event-timeout SECONDS]';
+
+// parseArgs throws on an unknown option or a missing value; uncaught, that was a stack trace.
+const { values } = parseOrExit(() => parseArgs({
   options: {
     url: { type: 'string', default: defaults.url },
     'admin-email': { type: 'string', default: defaults.adminEmail },
@@ -16,10 +19,19 @@ const { values } = parseArgs({
     'event-timeout': { type: 'string', default: '30' },
     help: { type: 'boolean', default: false },
   },
-});
+}));
+
+function parseOrExit<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    console.error(`smoke: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
 
 if (values.help) {
-  console.log('usage: npm run smoke -- [--url http://127.0.0.1:8080] [--admin-email E] [--admin-password P] [--event-timeout SECONDS]');
+  console.log(USAGE);
   process.exit(0);
 }
 

@@ -23,4 +23,15 @@ describe('npm run smoke', () => {
     expect(failed?.stdout).toContain('FAILED: fetch failed: connect ECONNREFUSED');
     expect(failed?.stdout).toContain(`nothing answers at ${url}; start the platform (npm start) or pass --url`);
   });
+
+  it.each([[['--bogus']], [['--url']], [['http://127.0.0.1:8080']]])('when the command line is %j, then it exits 2 with one line naming the option or argument, and no stack trace', async (args) => {
+    const failed = await run(process.execPath, [script.file, ...args]).then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr.split('\n')[0]).toMatch(/^smoke: (Unknown option '--bogus'|Option '--url <value>' argument missing|Unexpected argument 'http:\/\/127\.0\.0\.1:8080')/);
+    expect(failed?.stderr).not.toMatch(/\n\s+at /);
+    expect(failed?.stdout).toBe('');
+  });
 });
