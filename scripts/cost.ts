@@ -103,8 +103,13 @@ export function formatEstimate(estimate: Estimate, table: PriceTable): string {
   ].join('\n');
 }
 
+const USAGE = 'usage: npm run cost -- [--stage dev|prod] [--json]   (the idle monthly cost of a stage; --stage defaults to dev)';
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { stage: { type: 'string', default: 'dev' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { stage: { type: 'string', default: 'dev' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) return console.log(USAGE);
   stageSettings(values.stage); // an unknown stage is told in one line, before any synthesis
   const table = loadPriceTable();
   const estimate = estimateStage(values.stage!, table);

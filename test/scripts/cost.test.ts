@@ -125,6 +125,16 @@ describe('npm run cost, from the command line', () => {
     }
   });
 
+  it('when --help is asked for, then it prints the usage and exits 0, before any synthesis', async () => {
+    const script = await bundleScript('scripts/cost.ts');
+    try {
+      const { stdout } = await run(process.execPath, [script.file, '--help']);
+      expect(stdout).toMatch(/^usage: npm run cost -- \[--stage dev\|prod\] \[--json\]/);
+    } finally {
+      await script.remove();
+    }
+  });
+
   it('when prod (whose alarm topic has no subscriber) is priced from the command line, then it prints the estimate and no validation report in a folder it deleted', async () => {
     // From source, as `npm run cost` runs it: the script reads its price table beside itself.
     const root = path.join(import.meta.dirname, '../..');
