@@ -111,7 +111,19 @@ function hint(error: unknown): string {
   return '';
 }
 
+/**
+ * An answer that is no AWS error at all (another server on the port: the local gateway, a
+ * proxy) reaches the SDK as a bare "UnknownError", which names neither the endpoint nor what it said.
+ */
+function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status === undefined || error.message !== 'UnknownError') return error.message;
+  return `the endpoint answered HTTP ${status} with no SNS/SQS error in it: is --endpoint (or AWS_ENDPOINT_URL) the bus, ` +
+    'such as npm start\'s fauxqs (FAUXQS_PORT, or --local) or LocalStack (port 4566)?';
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`${error instanceof Error ? error.message : String(error)}${hint(error)}`);
+  console.error(`${messageOf(error)}${hint(error)}`);
   process.exitCode = 1;
 });

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleScript, type BundledScript } from '../../support/bundled-script';
@@ -32,5 +34,22 @@ describe('npm run events, given arguments it cannot honour', () => {
     expect(ended.stderr.split('\n')[0]).toContain(words);
     expect(ended.stderr).not.toMatch(/reading |\n\s+at /);
     expect(ended.stdout).toBe('');
+  });
+
+  describe('with --endpoint at a server that is no bus', () => {
+    // What answers at a mistyped port: here a plain 404, as the local gateway gives to SQS's POST /.
+    let server: Server;
+    beforeAll(async () => {
+      server = createServer((_request, response) => response.writeHead(404).end());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(() => new Promise<void>((resolve) => server?.close(() => resolve())));
+
+    it('when `dlq list` asks it for a queue, then the error says what the endpoint answered and that it is no SNS/SQS, not "UnknownError"', async () => {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const ended = await refusal('dlq', 'list', '--endpoint', endpoint);
+      expect(ended.code).toBe(1);
+      expect(ended.stderr.split('\n')[0]).toMatch(/^the endpoint answered HTTP 404 with no SNS\/SQS error in it: is --endpoint \(or AWS_ENDPOINT_URL\) the bus/);
+    });
   });
 });
