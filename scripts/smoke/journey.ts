@@ -13,9 +13,13 @@ export interface JourneyOptions {
   readonly fetch?: (request: Request, init: RequestInit) => Promise<Response>;
 }
 
-/** fetch says only "fetch failed"; the reason (refused, reset, DNS) is in its cause. */
+/**
+ * fetch says only "fetch failed"; the reason (refused, reset, DNS) is in its cause. A JSON parse error is a 2xx
+ * answer that is no JSON: some other server at --url (an emulator answers 200 with XML to anything).
+ */
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
+  if (error instanceof SyntaxError) return `${error.message} (the answer is no JSON: is --url the platform's gateway or deployed API?)`;
   return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }
 
