@@ -44,7 +44,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const local = values.local ? localTargets() : undefined;
   if (group === 'outbox' && command === 'status') {
     if (local) await reading(local.database);
-    const fallback = local?.database.value ?? process.env.DATABASE_URL;
+    const fallback = local?.database.value ?? variable('DATABASE_URL');
     const urls = rest.length > 0 ? rest : fallback ? [fallback] : [];
     if (urls.length === 0) throw new Error('outbox status needs database URLs as arguments, DATABASE_URL, or --local for npm start\'s');
     return outboxStatusCommand(urls, json);
@@ -53,11 +53,11 @@ async function main(argv: readonly string[]): Promise<void> {
     // A missing argument first: with --local it was told only after "reading fauxqs …", or as "no platform found".
     if (command === 'redrive' && !values.consumer) throw new Error(REDRIVE_NEEDS_CONSUMER);
     if (local) await reading(local.bus);
-    const endpoint = local?.bus.value.endpoint ?? values.endpoint ?? process.env.AWS_ENDPOINT_URL;
-    const region = local?.bus.value.region ?? values.region ?? process.env.AWS_REGION;
+    const endpoint = local?.bus.value.endpoint ?? values.endpoint ?? variable('AWS_ENDPOINT_URL');
+    const region = local?.bus.value.region ?? values.region ?? variable('AWS_REGION');
     checkEndpoint(endpoint);
     const clients = createBusClients({ ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) });
-    const options = { prefix: values.prefix ?? process.env.BUS_PREFIX ?? 'platform', json, ...(values.consumer ? { consumer: values.consumer } : {}) };
+    const options = { prefix: values.prefix ?? variable('BUS_PREFIX') ?? 'platform', json, ...(values.consumer ? { consumer: values.consumer } : {}) };
     try {
       return await (command === 'list' ? dlqList(clients, options) : dlqRedrive(clients, options));
     } finally {
@@ -94,6 +94,9 @@ function refusedArguments(
   const named = [group, command].filter(Boolean).join(' ');
   return named ? `unknown command "${named}"\n${USAGE}` : undefined;
 }
+
+/** An empty variable counts as unset, as npm start counts it: `AWS_ENDPOINT_URL=` was refused as no http:// URL. */
+const variable = (name: string): string | undefined => process.env[name] || undefined;
 
 /** Goes on only if npm start's part runs there, and says on stderr what is read (stdout stays the report). */
 async function reading(target: LocalTarget<unknown>): Promise<void> {

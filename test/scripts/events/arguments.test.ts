@@ -36,6 +36,13 @@ describe('npm run events, given arguments it cannot honour', () => {
     expect(ended.stdout).toBe('');
   });
 
+  it('when AWS_ENDPOINT_URL is set empty, then it counts as unset, as npm start counts it: real AWS is asked, not an endpoint ""', async () => {
+    const env = { ...process.env, NODE_NO_WARNINGS: '1', AWS_ENDPOINT_URL: '', AWS_PROFILE: 'none', AWS_ACCESS_KEY_ID: '', AWS_EC2_METADATA_DISABLED: 'true', HOME: '/nonexistent' };
+    const ended = await run(process.execPath, [script.file, 'dlq', 'list'], { env, timeout: 20_000 }).then(() => undefined, (error: { code: number; stderr: string }) => error);
+    expect(ended?.code).toBe(1);
+    expect(ended?.stderr).toMatch(/no AWS credentials found/);
+  });
+
   describe('with --endpoint at a server that is no bus', () => {
     // What answers at a mistyped port: here a plain 404, as the local gateway gives to SQS's POST /.
     let server: Server;
