@@ -78,6 +78,9 @@ function refusedArguments(
   rest: readonly string[],
   values: { consumer?: string; prefix?: string; endpoint?: string; region?: string; local?: boolean },
 ): string | undefined {
+  // `--consumer=` is parsed as an empty value: for dlq list that silently meant every consumer.
+  const empty = (['consumer', 'prefix', 'endpoint', 'region'] as const).find((name) => values[name] === '');
+  if (empty) return `--${empty} needs a value; see --help`;
   const given = (names: readonly (keyof typeof values)[]) => names.filter((name) => values[name] !== undefined).map((name) => `--${name}`);
   if (group === 'outbox' && command === 'status') {
     const busOptions = given(['consumer', 'prefix', 'endpoint', 'region']);

@@ -28,6 +28,7 @@ describe('npm run events, given arguments it cannot honour', () => {
     [['outbox', 'status', '--consumer', 'billing', 'postgres://postgres@127.0.0.1:1/identity'], 'outbox status takes no --consumer'],
     [['dlq', 'list', 'billing'], 'dlq list takes no argument "billing"'],
     [['dlq', 'frob'], 'unknown command "dlq frob"'],
+    [['dlq', 'list', '--consumer=', '--endpoint', 'http://127.0.0.1:1'], '--consumer needs a value'],
   ])('when the command line is %j, then it exits 1 naming what is wrong on its first line, and reads nothing', async (args, words) => {
     const ended = await refusal(...args);
     expect(ended.code).toBe(1);
