@@ -17,7 +17,7 @@ import type { AppStackProps } from './app-stack';
 import type { Auth } from './constructs/auth';
 import { DatabaseMigrations } from './constructs/database-migrations';
 import type { LoadBalancer } from './constructs/load-balancer';
-import { Microservice } from './constructs/microservice';
+import { Microservice, SPOT_SHUTDOWN_DELAY } from './constructs/microservice';
 import { CONTAINER_PORT } from './constructs/microservice-container';
 
 /** The repository root: every image builds from it, so it can include services/kit and services/contracts. */
@@ -135,6 +135,8 @@ function addService(common: ServiceCommon, name: ServiceName, index: number, ext
     pathPatterns: albPathPatterns(name),
     rulePriority: 10 * (index + 1),
     deregistrationDelay: Duration.seconds(deregistrationDelaySeconds),
+    // Spot only: there an interruption's SIGTERM comes before the ALB takes the task out (lib/constructs/microservice.ts).
+    ...(scaling.spot ? { shutdownDelay: SPOT_SHUTDOWN_DELAY } : {}),
     ...(extra.connect ? { serviceConnect: { namespace, ...(extra.dnsName ? { dnsName: extra.dnsName } : {}) } } : {}),
     ...(extra.grpcPort ? { grpcPort: extra.grpcPort } : {}),
     migratedBy: migrations.resource,

@@ -7,13 +7,25 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AppProtocol, type ContainerDefinition, type FargateTaskDefinition, LogDrivers } from 'aws-cdk-lib/aws-ecs';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { HEALTH_PATHS } from '../../services/contracts/services';
+import { DEFAULT_HANDLER_TIMEOUT_SECONDS, DEFAULT_SHUTDOWN_TIMEOUT_MS, FARGATE_MAX_STOP_TIMEOUT_SECONDS } from '../../services/contracts/shutdown';
 import type { MicroserviceProps } from './microservice';
 import { databaseEnvironment } from './microservice-database';
 
 /** Every service listens on this port inside its task; the ALB and Service Connect reach it there. */
 export const CONTAINER_PORT = 3000;
 
-export interface AppContainerOptions extends Pick<MicroserviceProps, 'image' | 'database' | 'cognito' | 'environment' | 'grpcPort'> {
+/**
+ * Between SIGTERM and SIGKILL a task waits out its pre-stop delay, drains its requests, then stops its consumer,
+ * which waits for its running handlers. ECS's default of 30 s cut that short (a handler past it was killed and its
+ * event redelivered later); their sum is longer than Fargate allows, so the most it allows: 120 s, which is also
+ * all the notice a Spot interruption gives.
+ */
+export function stopTimeoutFor(shutdownDelaySeconds: number): Duration {
+  const needed = shutdownDelaySeconds + DEFAULT_SHUTDOWN_TIMEOUT_MS / 1_000 + DEFAULT_HANDLER_TIMEOUT_SECONDS;
+  return Duration.seconds(Math.min(FARGATE_MAX_STOP_TIMEOUT_SECONDS, needed));
+}
+
+export interface AppContainerOptions extends Pick<MicroserviceProps, 'image' | 'database' | 'cognito' | 'environment' | 'grpcPort' | 'shutdownDelay'> {
   readonly name: string;
   readonly logGroup: ILogGroup;
 }
@@ -21,6 +33,7 @@ export interface AppContainerOptions extends Pick<MicroserviceProps, 'image' | '
 /** Added as `App`, the id it has always had, so an update changes the task definition in place. */
 export function addAppContainer(taskDefinition: FargateTaskDefinition, options: AppContainerOptions): ContainerDefinition {
   const { name } = options;
+  const shutdownDelaySeconds = options.shutdownDelay?.toSeconds() ?? 0;
   taskDefinition.addVolume({ name: 'tmp' });
   const container = taskDefinition.addContainer('App', {
     containerName: name,
@@ -34,7 +47,10 @@ export function addAppContainer(taskDefinition: FargateTaskDefinition, options: 
       COGNITO_CLIENT_ID: options.cognito.client.userPoolClientId,
       ...databaseEnvironment(options.database),
       ...options.environment,
+      // Set even when 0, as offline (services/local/service-env.ts): both name the same variables (test/lib/service-env.test.ts).
+      SHUTDOWN_DELAY_SECONDS: String(shutdownDelaySeconds),
     },
+    stopTimeout: stopTimeoutFor(shutdownDelaySeconds),
     portMappings: [
       { containerPort: CONTAINER_PORT, name: 'http', appProtocol: AppProtocol.http },
       ...(options.grpcPort ? [{ containerPort: options.grpcPort, name: 'grpc', appProtocol: AppProtocol.grpc }] : []),

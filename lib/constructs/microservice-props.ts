@@ -10,6 +10,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { INamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import type { IDependable } from 'constructs';
 import type { DatabaseConnection } from './database';
+import { MAX_SHUTDOWN_DELAY_SECONDS } from '../../services/contracts/shutdown';
 import { CONTAINER_PORT } from './microservice-container';
 import type { LogRemoval } from './log-removal';
 
@@ -56,6 +57,14 @@ export interface MicroserviceProps extends MicroserviceScaling {
   readonly rulePriority: number;
   /** How long the ALB drains a stopping task. At most 30 seconds. */
   readonly deregistrationDelay: Duration;
+  /**
+   * How long a task keeps serving after SIGTERM, answering 503 on its health checks meanwhile, before it closes its
+   * listener (SHUTDOWN_DELAY_SECONDS, services/kit/http/pre-stop.ts). For Fargate Spot, whose interruption sends
+   * SIGTERM while the ALB still sends requests: `SPOT_SHUTDOWN_DELAY` (microservice.ts). Whole seconds, at most
+   * MAX_SHUTDOWN_DELAY_SECONDS (services/contracts/shutdown.ts).
+   * @default no delay: in a deploy or a scale-in ECS takes the task out of its target group before SIGTERM
+   */
+  readonly shutdownDelay?: Duration;
   /**
    * Joins the Service Connect namespace; with `dnsName` other services reach it at `http://<dnsName>`.
    * @default not in the namespace: it neither calls nor serves through Service Connect
@@ -106,6 +115,10 @@ export function validateProps(props: MicroserviceProps): void {
   }
   const drain = props.deregistrationDelay.toSeconds();
   if (drain > 30) throw new Error(`${where}: deregistrationDelay must be at most 30 seconds; got ${drain}`);
+  const delay = props.shutdownDelay?.toSeconds({ integral: false }) ?? 0;
+  if (!Number.isInteger(delay) || delay < 0 || delay > MAX_SHUTDOWN_DELAY_SECONDS) {
+    throw new Error(`${where}: shutdownDelay must be whole seconds from 0 to ${MAX_SHUTDOWN_DELAY_SECONDS}; got ${delay}`);
+  }
   if (props.pathPatterns.length === 0) throw new Error(`${where}: pathPatterns must name at least one path; got none`);
   if (props.grpcPort !== undefined) {
     if (!props.serviceConnect?.dnsName) throw new Error(`${where}: grpcPort is reached only through Service Connect; give serviceConnect.dnsName too`);
@@ -120,6 +133,9 @@ export function validateProps(props: MicroserviceProps): void {
   const { user, appUser } = props.database;
   if (!user || !appUser || user === appUser) {
     throw new Error(`${where}: database.user (the owner, for the migration step) and database.appUser (the running service) must be two different users; got "${user}" and "${appUser}"`);
+  }
+  if (props.environment?.SHUTDOWN_DELAY_SECONDS !== undefined) {
+    throw new Error(`${where}: SHUTDOWN_DELAY_SECONDS is set from shutdownDelay, which also sizes the stopTimeout; got it in environment ("${props.environment.SHUTDOWN_DELAY_SECONDS}")`);
   }
   const secretLooking = Object.keys(props.environment ?? {}).filter((key) => SECRET_LOOKING.test(key));
   if (secretLooking.length > 0) {

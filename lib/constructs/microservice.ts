@@ -17,6 +17,21 @@ import { serverFaultAlarm, serverFaultAlarmName } from './server-fault-alarm';
 export type { MicroserviceProps, MicroserviceScaling } from './microservice-props';
 export { DEPLOY_MAX_HEALTHY_PERCENT } from './microservice-service';
 
+/** The target group's health check: every 5 s on /health/started (addTargetGroup). */
+const HEALTH_CHECK_INTERVAL = Duration.seconds(5);
+/**
+ * Three misses (15 s): a task that stalls a few seconds under load is not replaced, moving its load onto the others
+ * just as autoscaling adds tasks; a dead one is still out within 15 s.
+ */
+const UNHEALTHY_THRESHOLD_COUNT = 3;
+
+/**
+ * The pre-stop delay a Spot task needs (`shutdownDelay`): a Spot interruption sends SIGTERM while the task is still in
+ * its target group, and the ALB sends it requests until its check has failed UNHEALTHY_THRESHOLD_COUNT times in a
+ * row, plus one interval, as the first failing check may come up to an interval after SIGTERM.
+ */
+export const SPOT_SHUTDOWN_DELAY = Duration.seconds(HEALTH_CHECK_INTERVAL.toSeconds() * (UNHEALTHY_THRESHOLD_COUNT + 1));
+
 /**
  * One microservice on Fargate behind the internal ALB: its task (image, typed config, its app role's database login
  * by IAM authentication), updated only after its migration step (`migratedBy`), a target group gated on
@@ -50,8 +65,8 @@ export class Microservice extends Construct {
       memoryLimitMiB: props.memoryMiB,
       runtimePlatform: { cpuArchitecture: CpuArchitecture.X86_64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
-    const { image, database, cognito, environment, grpcPort } = props;
-    this.container = addAppContainer(this.taskDefinition, { name, logGroup: this.logGroup, image, database, cognito, environment, grpcPort });
+    const { image, database, cognito, environment, grpcPort, shutdownDelay } = props;
+    this.container = addAppContainer(this.taskDefinition, { name, logGroup: this.logGroup, image, database, cognito, environment, grpcPort, shutdownDelay });
     this.grantTaskAccess(props);
 
     const connectNames = serviceConnectNames(props);
@@ -87,12 +102,10 @@ export class Microservice extends Construct {
       // follows the database: ECS would replace every task during a database failover (services/contracts).
       healthCheck: {
         path: HEALTH_PATHS.started,
-        interval: Duration.seconds(5),
+        interval: HEALTH_CHECK_INTERVAL,
         timeout: Duration.seconds(4),
         healthyThresholdCount: 2,
-        // Three misses (15 s): a task that stalls a few seconds under load is not replaced, moving its load onto the
-        // others just as autoscaling adds tasks; a dead one is still out within 15 s.
-        unhealthyThresholdCount: 3,
+        unhealthyThresholdCount: UNHEALTHY_THRESHOLD_COUNT,
         healthyHttpCodes: '200',
       },
       deregistrationDelay: props.deregistrationDelay,

@@ -7,6 +7,7 @@ import { createDatabase } from '../kit/db/database';
 import { migrateInBackground } from '../kit/db/migrate';
 import { passwordSourceFromConfig } from '../kit/db/password-source-from-config';
 import { readyAfter, startedAfter } from '../kit/http/health';
+import { preStop } from '../kit/http/pre-stop';
 import { closeOnSignals, serve } from '../kit/http/serve';
 import { createLogger } from '../kit/logger';
 import { createInbox } from '../kit/inbox/inbox';
@@ -24,6 +25,8 @@ import { billingEventHandlers } from './entry-points/events/handlers';
 runMain('billing', async () => {
   const config = loadConfig(billingConfigSchema);
   const logger = createLogger({ service: 'billing', level: config.LOG_LEVEL });
+  // Fails started and ready from SIGTERM on, for SHUTDOWN_DELAY_SECONDS before the listener closes (Fargate Spot).
+  const stopping = preStop(config.SHUTDOWN_DELAY_SECONDS, logger);
   // IAM tokens in AWS, or a rotated file: both pools ask it for each new connection (docs/infrastructure.md).
   const databasePassword = passwordSourceFromConfig(config);
   const database = createDatabase({ connectionString: config.DATABASE_URL, password: databasePassword, schema, poolMax: config.DATABASE_POOL_MAX, logger });
@@ -37,9 +40,9 @@ runMain('billing', async () => {
     productCatalog,
     // A closed account (its user deleted) refuses the user's tokens: 401 on every route (services/kit/auth/revocations.ts).
     requireUser: requireUser(revocationAware(verifierFromConfig(config), cachedRevocationList(revocationListClosedAccounts(database.db)))),
-    ready: readyAfter(migrations, database.ping),
+    ready: stopping.ready(readyAfter(migrations, database.ping)),
     // The deployed balancer's check: migrated, whatever the database says now (services/kit/http/health.ts).
-    started: startedAfter(migrations),
+    started: stopping.started(startedAfter(migrations)),
   });
 
   const inbox = createInbox(database.db, billingUnitOfWork);
@@ -60,7 +63,7 @@ runMain('billing', async () => {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onClose: [bus.stop, productCatalog.close, database.close],
   });
-  closeOnSignals(server.close, logger);
+  closeOnSignals(server.close, logger, stopping);
   logger.info({ url: server.url }, 'billing service listening');
 
   await bus.started;

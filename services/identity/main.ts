@@ -7,6 +7,7 @@ import { createDatabase } from '../kit/db/database';
 import { migrateInBackground } from '../kit/db/migrate';
 import { passwordSourceFromConfig } from '../kit/db/password-source-from-config';
 import { readyAfter, startedAfter } from '../kit/http/health';
+import { preStop } from '../kit/http/pre-stop';
 import { closeOnSignals, serve } from '../kit/http/serve';
 import { createLogger } from '../kit/logger';
 import { createInbox } from '../kit/inbox/inbox';
@@ -24,6 +25,8 @@ import { identityEventHandlers } from './entry-points/events/handlers';
 runMain('identity', async () => {
   const config = loadConfig(identityConfigSchema);
   const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL });
+  // Fails started and ready from SIGTERM on, for SHUTDOWN_DELAY_SECONDS before the listener closes (Fargate Spot).
+  const stopping = preStop(config.SHUTDOWN_DELAY_SECONDS, logger);
   // IAM tokens in AWS, or a rotated file: both pools ask it for each new connection (docs/infrastructure.md).
   const databasePassword = passwordSourceFromConfig(config);
   const database = createDatabase({ connectionString: config.DATABASE_URL, password: databasePassword, schema, poolMax: config.DATABASE_POOL_MAX, logger });
@@ -44,9 +47,9 @@ runMain('identity', async () => {
     identityProvider,
     // Tokens of a deleted user are refused from the deletion's commit on (services/kit/auth/revocations.ts).
     requireUser: requireUser(revocationAware(verifierFromConfig(config), cachedRevocationList(revocationListPg(database.db)))),
-    ready: readyAfter(migrations, database.ping),
+    ready: stopping.ready(readyAfter(migrations, database.ping)),
     // The deployed balancer's check: migrated, whatever the database says now (services/kit/http/health.ts).
-    started: startedAfter(migrations),
+    started: stopping.started(startedAfter(migrations)),
   });
 
   const inbox = createInbox(database.db, identityUnitOfWork);
@@ -67,7 +70,7 @@ runMain('identity', async () => {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onClose: [bus.stop, database.close, async () => cognito.destroy()],
   });
-  closeOnSignals(server.close, logger);
+  closeOnSignals(server.close, logger, stopping);
   logger.info({ url: server.url }, 'identity service listening');
 
   await bus.started;

@@ -3,6 +3,7 @@
  * startup with a message that names each offending variable.
  */
 import { z } from 'zod';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, MAX_SHUTDOWN_DELAY_SECONDS } from '../contracts/shutdown';
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -64,6 +65,14 @@ export const env = {
   /** Digits only, as a port: `1e3` or `0x10` for a timeout or a pool size is a typo more often than a wish. */
   positiveInt: (fallback: number) =>
     z.string().regex(/^\d+$/, 'must be a whole number, digits only').transform(Number).pipe(z.number().positive()).default(fallback),
+  /** Whole seconds from 0 to `max`, digits only, as a timeout: `1.5` or `1e1` is refused, not rounded or read as 10. */
+  seconds: (fallback: number, max: number) =>
+    z
+      .string()
+      .regex(/^\d+$/, 'must be whole seconds, digits only')
+      .transform(Number)
+      .pipe(z.number().max(max, `must be at most ${max} seconds`))
+      .default(fallback),
   flag: (fallback: boolean) =>
     z
       .enum(['true', 'false', '1', '0'])
@@ -71,8 +80,8 @@ export const env = {
       .transform((value) => value === 'true' || value === '1'),
 };
 
-/** How long a closing server lets in-flight requests (and gRPC calls) finish before cutting their connections. */
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Kept in services/contracts/shutdown.ts, as a task's stopTimeout leaves room for it (lib/constructs). */
+export { DEFAULT_SHUTDOWN_TIMEOUT_MS };
 
 /**
  * The token verifier's variables (CognitoSettings, services/kit/auth/from-config.ts), in every service's schema
@@ -115,6 +124,12 @@ export const serviceEnvSchema = (defaultPort: number) =>
     AWS_REGION: z.string().min(1).optional(),
     ...cognitoEnvShape,
     SHUTDOWN_TIMEOUT_MS: env.positiveInt(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+    /**
+     * Seconds between SIGTERM and closing the listener, answering 503 on /health/started and /health/ready meanwhile
+     * and serving the rest: behind a balancer that keeps sending until it sees the task unhealthy (Fargate Spot,
+     * services/kit/http/pre-stop.ts). 0: close at once.
+     */
+    SHUTDOWN_DELAY_SECONDS: env.seconds(0, MAX_SHUTDOWN_DELAY_SECONDS),
     /** How long start-up waits for the database to accept the service's login (starting, not yet provisioned). */
     DATABASE_WAIT_MS: env.positiveInt(60_000),
     /** How long migrations wait for another replica's migration lock before failing (naming the holder). */

@@ -56,5 +56,7 @@ export function localServiceEnvironment(name: ServiceName, config: PortConfig & 
     DATABASE_URL: parts.databaseUrls[name],
     DATABASE_MIGRATION_URL: parts.migrationUrls[name],
     MIGRATIONS_DIR: path.resolve(migrationsFolder(name)),
+    // No load balancer to wait for offline: a stop closes at once, whatever the shell exports (services/kit/http/pre-stop.ts).
+    SHUTDOWN_DELAY_SECONDS: '0',
   };
 }

@@ -11,6 +11,7 @@ import { passwordSourceFromConfig } from '../kit/db/password-source-from-config'
 import { readyWithGrpc, startedWithGrpc } from '../kit/grpc/health-probe';
 import { serveGrpc } from '../kit/grpc/serve-grpc';
 import { readyAfter, startedAfter } from '../kit/http/health';
+import { preStop } from '../kit/http/pre-stop';
 import { closeOnSignals, serve } from '../kit/http/serve';
 import { createLogger } from '../kit/logger';
 import { runMain } from '../kit/run';
@@ -24,6 +25,8 @@ import { productEventHandlers } from './entry-points/events/handlers';
 runMain('product', async () => {
   const config = loadConfig(productConfigSchema);
   const logger = createLogger({ service: 'product', level: config.LOG_LEVEL });
+  // Fails started and ready from SIGTERM on, for SHUTDOWN_DELAY_SECONDS before the listener closes (Fargate Spot).
+  const stopping = preStop(config.SHUTDOWN_DELAY_SECONDS, logger);
   // IAM tokens in AWS, or a rotated file: both pools ask it for each new connection (docs/infrastructure.md).
   const databasePassword = passwordSourceFromConfig(config);
   const database = createDatabase({ connectionString: config.DATABASE_URL, password: databasePassword, schema, poolMax: config.DATABASE_POOL_MAX, logger });
@@ -48,9 +51,9 @@ runMain('product', async () => {
     // A deleted user's tokens are refused once identity.user.deleted is recorded (services/kit/auth/revocations.ts).
     requireAdmin: requireAdmin(revocationAware(verifierFromConfig(config), cachedRevocationList(revocationListPg(database.db)))),
     // Ready only when the internal gRPC port answers too: Billing prices invoices through it.
-    ready: readyWithGrpc(serving, grpc.url),
+    ready: stopping.ready(readyWithGrpc(serving, grpc.url)),
     // The deployed balancer's check: migrated and the gRPC server listening, whatever the database says now.
-    started: startedWithGrpc(startedAfter(migrations), grpc.server),
+    started: stopping.started(startedWithGrpc(startedAfter(migrations), grpc.server)),
   });
 
   // Product consumes identity.user.deleted only, to keep its revocation record; it publishes nothing.
@@ -72,7 +75,7 @@ runMain('product', async () => {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onClose: [bus.stop, grpc.close, database.close],
   });
-  closeOnSignals(server.close, logger);
+  closeOnSignals(server.close, logger, stopping);
   logger.info({ url: server.url }, 'product service listening');
   await bus.started;
 });

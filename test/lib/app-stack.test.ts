@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { SPOT_SHUTDOWN_DELAY } from '../../lib/constructs/microservice';
 import { assetHashSerializer, resourcesOf } from './synth';
 import { stageTemplates } from './stage-templates';
 
@@ -9,6 +10,7 @@ const synthesized = await stageTemplates();
 
 interface ContainerDefinition {
   Name: string;
+  StopTimeout?: number;
   Environment?: { Name: string; Value: unknown }[];
   Secrets?: { Name: string; ValueFrom: unknown }[];
 }
@@ -233,6 +235,14 @@ describe('app stack: stage differences', () => {
     prod.appTemplate.hasResourceProperties('AWS::ECS::Cluster', {
       ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
     });
+  });
+
+  it('when dev (Spot: an interruption sends SIGTERM before the ALB takes the task out), then each service waits SPOT_SHUTDOWN_DELAY before closing; when prod, it closes at once (ECS deregisters first)', () => {
+    for (const [stage, delay] of [['dev', String(SPOT_SHUTDOWN_DELAY.toSeconds())], ['prod', '0']] as const) {
+      const containers = serviceContainers(synthesized[stage].appTemplate);
+      expect([...containers.values()].map((container) => envValue(container, 'SHUTDOWN_DELAY_SECONDS')), stage).toEqual([delay, delay, delay]);
+      expect([...containers.values()].map((container) => container.StopTimeout), stage).toEqual([120, 120, 120]);
+    }
   });
 
   it('when synthesized, then no task definition references a database master secret, and no task may read one', () => {

@@ -65,3 +65,10 @@ describe.each(['dev', 'prod'] as const)('each variable a service is given (%s)',
     expect(unread).toEqual([]);
   });
 });
+
+describe('the pre-stop delay offline', () => {
+  it.each(SERVICE_NAMES)('when %s is started offline, then it is told no pre-stop delay, whatever the shell exports: no load balancer waits on it, and a stop stays as quick as ever', (service) => {
+    // The launcher's variables are applied over the inherited environment (services/kit/launcher-env.ts).
+    expect(localServiceEnvironment(service, LOCAL_CONFIG, LOCAL_PARTS).SHUTDOWN_DELAY_SECONDS).toBe('0');
+  });
+});

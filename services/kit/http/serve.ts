@@ -4,6 +4,7 @@ import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../config';
 import type { Logger } from '../logger';
 import { createProblemServer, type ProblemServerLimits } from './client-errors';
 import { serverOptionsFor } from './express-server-classes';
+import type { PreStop } from './pre-stop';
 
 export interface ServeOptions {
   readonly port: number;
@@ -99,24 +100,31 @@ async function drain(server: Server, options: ServeOptions): Promise<void> {
 
 /**
  * Runs `close` on the first SIGTERM or SIGINT, then exits; a second signal exits at once. A process started
- * with an IPC channel (by `npm start`) also shuts down when that channel closes: its parent is gone.
+ * with an IPC channel (by `npm start`) also shuts down when that channel closes: its parent is gone. With a
+ * pre-stop delay (pre-stop.ts), a SIGTERM first waits it out; SIGINT (a person at a terminal) and a launcher gone
+ * have no load balancer to wait for and close at once.
  */
-export function closeOnSignals(close: () => Promise<void>, logger: Logger): void {
+export function closeOnSignals(close: () => Promise<void>, logger: Logger, preStop?: PreStop): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(1);
     stopping = true;
-    logger.info({ signal }, 'shutting down: draining in-flight requests');
-    close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    const delayed = signal === 'SIGTERM' && preStop !== undefined && preStop.delaySeconds > 0;
+    (delayed ? preStop.wait(signal) : Promise.resolve())
+      .then(() => {
+        logger.info({ signal }, 'shutting down: draining in-flight requests');
+        return close();
+      })
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

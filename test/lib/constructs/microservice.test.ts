@@ -6,7 +6,7 @@ import { HttpNamespace } from 'aws-cdk-lib/aws-servicediscovery';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer';
 import type { DatabaseConnection } from '../../../lib/constructs/database';
-import { Microservice, type MicroserviceProps } from '../../../lib/constructs/microservice';
+import { Microservice, SPOT_SHUTDOWN_DELAY, type MicroserviceProps } from '../../../lib/constructs/microservice';
 import { REQUEST_LOG } from '../../../services/contracts/server-faults';
 import { disposeTestApps, resourcesOf, testStack } from '../synth';
 import { importedCognito, importedDatabase, network } from './fixtures';
@@ -45,7 +45,7 @@ function build(overrides: Partial<MicroserviceProps> = {}, users: Partial<Pick<D
   return { service, template: () => Template.fromStack(test.stack) };
 }
 
-type Container = { Name: string; Environment: { Name: string; Value: unknown }[]; Secrets?: { Name: string; ValueFrom: unknown }[] };
+type Container = { Name: string; StopTimeout?: number; Environment: { Name: string; Value: unknown }[]; Secrets?: { Name: string; ValueFrom: unknown }[] };
 type Statement = { Effect: string; Action: unknown; Resource: unknown };
 
 /** The statements of every IAM policy in the template that mention an `rds-db:` action. */
@@ -55,11 +55,11 @@ function databaseStatements(template: Template): Statement[] {
     .filter((statement) => JSON.stringify(statement.Action).includes('rds-db:'));
 }
 
-const environmentOf = (template: Template) => {
+const containerOf = (template: Template) => {
   const [task] = Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'));
-  const container = (task?.Properties?.ContainerDefinitions as Container[]).find((c) => c.Name === 'product')!;
-  return Object.fromEntries(container.Environment.map((e) => [e.Name, e.Value]));
+  return (task?.Properties?.ContainerDefinitions as Container[]).find((c) => c.Name === 'product')!;
 };
+const environmentOf = (template: Template) => Object.fromEntries(containerOf(template).Environment.map((e) => [e.Name, e.Value]));
 
 describe('Microservice', () => {
   it('when deployed, then a failing deployment trips the circuit breaker and rolls back, and new tasks come up before old ones go', () => {
@@ -282,6 +282,29 @@ describe('Microservice', () => {
     build({ spot: true }).template().hasResourceProperties('AWS::ECS::Service', {
       CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }],
     });
+  });
+
+  it('when a Spot interruption sends SIGTERM while the ALB still sends requests, then the task keeps serving until the target group has seen it fail its check, plus one check, and may take the 120 s Fargate allows to stop', () => {
+    const template = build({ spot: true, shutdownDelay: SPOT_SHUTDOWN_DELAY }).template();
+    const [group] = Object.values(resourcesOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup'));
+    const { HealthCheckIntervalSeconds: interval, UnhealthyThresholdCount: misses } = group!.Properties as { HealthCheckIntervalSeconds: number; UnhealthyThresholdCount: number };
+    expect(environmentOf(template).SHUTDOWN_DELAY_SECONDS).toBe(String(interval * misses + interval));
+    expect(environmentOf(template).SHUTDOWN_DELAY_SECONDS).toBe('20');
+    expect(containerOf(template).StopTimeout).toBe(120);
+  });
+
+  it('when not given a shutdownDelay (on-demand: ECS takes the task out of its target group before SIGTERM), then it closes at once, with 120 s to drain and stop its consumer', () => {
+    const template = build().template();
+    expect(environmentOf(template).SHUTDOWN_DELAY_SECONDS).toBe('0');
+    expect(containerOf(template).StopTimeout).toBe(120);
+  });
+
+  it.each<[string, Partial<MicroserviceProps>, RegExp]>([
+    ['a part of a second', { shutdownDelay: Duration.millis(1_500) }, /shutdownDelay must be whole seconds from 0 to 60; got 1.5/],
+    ['more than a Spot task can wait', { shutdownDelay: Duration.seconds(61) }, /shutdownDelay must be whole seconds from 0 to 60; got 61/],
+    ['SHUTDOWN_DELAY_SECONDS in environment', { environment: { SHUTDOWN_DELAY_SECONDS: '20' } }, /SHUTDOWN_DELAY_SECONDS is set from shutdownDelay.*got it in environment \("20"\)/],
+  ])('when the shutdown delay is %s, then construction fails naming it', (_what, overrides, message) => {
+    expect(() => build(overrides)).toThrow(message);
   });
 
   it.each([true, false])('when the stack is created or destroyed (spot %s), then the service comes after the cluster\'s capacity provider association and goes before it', (spot) => {

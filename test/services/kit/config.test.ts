@@ -66,6 +66,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig(serviceEnvSchema(3002), { ...valid, DATABASE_POOL_MAX: written })).toThrow(/DATABASE_POOL_MAX: /);
   });
 
+  it('when SHUTDOWN_DELAY_SECONDS is unset or empty, then there is no pre-stop delay; whole seconds up to 60 are taken, anything else stops the start naming it', () => {
+    expect(loadConfig(serviceEnvSchema(3002), valid).SHUTDOWN_DELAY_SECONDS).toBe(0);
+    expect(loadConfig(serviceEnvSchema(3002), { ...valid, SHUTDOWN_DELAY_SECONDS: '' }).SHUTDOWN_DELAY_SECONDS).toBe(0);
+    expect(loadConfig(serviceEnvSchema(3002), { ...valid, SHUTDOWN_DELAY_SECONDS: '20' }).SHUTDOWN_DELAY_SECONDS).toBe(20);
+    expect(loadConfig(serviceEnvSchema(3002), { ...valid, SHUTDOWN_DELAY_SECONDS: '60' }).SHUTDOWN_DELAY_SECONDS).toBe(60);
+    for (const value of ['61', '1.5', '-1', '1e1', '0x10', 'twenty']) {
+      expect(() => loadConfig(serviceEnvSchema(3002), { ...valid, SHUTDOWN_DELAY_SECONDS: value }), value).toThrow(
+        new RegExp(`SHUTDOWN_DELAY_SECONDS: .*got "${value}"`),
+      );
+    }
+  });
+
   it('when a flag is not a boolean word, then it is rejected', () => {
     const schema = z.object({ VERBOSE: env.flag(false) });
     expect(loadConfig(schema, { VERBOSE: '1' }).VERBOSE).toBe(true);
