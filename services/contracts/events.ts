@@ -12,8 +12,9 @@ import type { ServiceName } from './services';
  * The email as Identity holds it: signup's pass z.email(), but a directory user adopted at its first call
  * (services/identity/domain/profile-adoption.ts) brings whatever Cognito took, which z.email() may refuse
  * (`x!y@example.com` is valid RFC 5322). Checked with z.email(), such a user answered 500 on every call and never
- * had a profile or a billing account. An address with an @, up to Cognito's 2,048 characters for an attribute;
- * no consumer reads it.
+ * had a profile or a billing account. An address with an @, up to Cognito's 2,048 characters for an attribute.
+ * No handler reads it, but every consumer checks it with the catalogue it was built with: one still running the
+ * z.email() check during a deploy refuses such an event until it is replaced (docs/events.md, "Changing an event").
  */
 const DIRECTORY_ATTRIBUTE_MAX_CHARS = 2_048;
 
