@@ -47,6 +47,17 @@ export default tseslint.config(
       forbid(`${up}(${RUNTIME_PARTS.filter((other) => other !== service).join('|')})(\\/|$)`, 'A service imports no other service, the gateway or the launcher: it talks to them over HTTP or events.'),
     ]),
   ),
+  // A bare ZodError is answered 500, a server fault (services/kit/http/error-handler.ts): where requests are read, a
+  // schema's own parse() would answer a malformed request so, and the fault alarm would count it.
+  {
+    files: ['services/*/entry-points/http/**/*.ts', 'services/kit/http/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name=/^parse(Async)?$/]:not([callee.object.name='JSON'])",
+        message: 'A schema\'s parse() throws a bare ZodError, which the error handler answers 500: check client input with parseInput (services/kit/http/validate.ts), or safeParse and throw an AppError.',
+      }],
+    },
+  },
   restrict(['services/*/domain/**/*.ts'], [
     noLib(),
     forbid(`${up}(${RUNTIME_PARTS.join('|')})(\\/|$)`, 'domain/ imports only its own service, the kit and the contracts.'),

@@ -45,11 +45,16 @@ export function encodeCursor(key: unknown): string {
 }
 
 export function decodeCursor<K>(cursor: string, schema: z.ZodType<K>): K {
+  const invalid = () => AppError.validation([{ path: 'cursor', message: 'not a cursor this API issued' }], 'The cursor is not valid.');
+  let json: unknown;
   try {
-    return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw AppError.validation([{ path: 'cursor', message: 'not a cursor this API issued' }], 'The cursor is not valid.');
+    throw invalid();
   }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw invalid();
+  return parsed.data;
 }
 
 /** Reads `?limit=&cursor=` (and nothing else) from a query object. */
