@@ -13,6 +13,7 @@ import { startBusHarness, type BusHarness } from '../support/bus/harness';
 import { LIST_LIMIT } from '../../scripts/events/dlq';
 import { bundleScript, type BundledScript } from '../support/bundled-script';
 import { copyRunCluster } from '../support/new-cluster';
+import { NO_AWS_CREDENTIALS } from '../support/no-aws-credentials';
 
 const run = promisify(execFile);
 
@@ -143,7 +144,7 @@ describe('npm run events', () => {
   });
 
   it('when no endpoint is given and there are no AWS credentials, then the error says to add --local', async () => {
-    const env = { AWS_ENDPOINT_URL: undefined, AWS_PROFILE: 'none', AWS_ACCESS_KEY_ID: undefined, AWS_EC2_METADATA_DISABLED: 'true', HOME: '/nonexistent' };
+    const env = { ...NO_AWS_CREDENTIALS, AWS_ENDPOINT_URL: undefined };
     const failed = await cli(['dlq', 'list'], env).then(() => undefined, (error: { code: number; stderr: string }) => error);
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toMatch(/add --local/);

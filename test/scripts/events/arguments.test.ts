@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleScript, type BundledScript } from '../../support/bundled-script';
+import { NO_AWS_CREDENTIALS } from '../../support/no-aws-credentials';
 
 const run = promisify(execFile);
 
@@ -38,7 +39,7 @@ describe('npm run events, given arguments it cannot honour', () => {
   });
 
   it('when AWS_ENDPOINT_URL is set empty, then it counts as unset, as npm start counts it: real AWS is asked, not an endpoint ""', async () => {
-    const env = { ...process.env, NODE_NO_WARNINGS: '1', AWS_ENDPOINT_URL: '', AWS_PROFILE: 'none', AWS_ACCESS_KEY_ID: '', AWS_EC2_METADATA_DISABLED: 'true', HOME: '/nonexistent' };
+    const env = { ...process.env, NODE_NO_WARNINGS: '1', ...NO_AWS_CREDENTIALS, AWS_ENDPOINT_URL: '' };
     const ended = await run(process.execPath, [script.file, 'dlq', 'list'], { env, timeout: 20_000 }).then(() => undefined, (error: { code: number; stderr: string }) => error);
     expect(ended?.code).toBe(1);
     expect(ended?.stderr).toMatch(/no AWS credentials found/);
