@@ -39,8 +39,11 @@ export interface ServiceSettings extends MicroserviceScaling {
    * the instance's max_connections with headroom (lib/connection-budget.ts, checked by test/lib/stages.test.ts).
    */
   readonly databasePoolMax: number;
-  /** Not `warn` while a service serves gRPC: its fault alarm counts each call's info line (lib/constructs/microservice-props.ts). */
-  readonly logLevel: 'debug' | 'info' | 'warn';
+  /**
+   * Every service of the stage logs at this level. No higher than info: Product serves gRPC, and its fault alarm
+   * counts each call's info line as a call (lib/constructs/microservice-props.ts refuses more at synth).
+   */
+  readonly logLevel: 'debug' | 'info';
 }
 
 export interface StageSettings {
