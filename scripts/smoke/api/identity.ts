@@ -293,7 +293,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description No control, bidirectional or invisible character anywhere; trimmed and lower-cased before use
+                     * @description The email signed up with, or the one the user pool holds: one @, no control, bidirectional or invisible character; trimmed and lower-cased before use
                      * @example ann@example.com
                      */
                     email: string;

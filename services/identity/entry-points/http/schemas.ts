@@ -36,8 +36,20 @@ const newPassword = z
 /** Sign-in does not re-check the policy: a policy change must not lock out existing passwords. */
 const anyPassword = z.string().min(1).max(PASSWORD_MAX);
 
+/**
+ * Sign-in does not re-check the format either: a user made in the directory (the console, an import) may hold an
+ * address Cognito takes and z.email() refuses (`x!y@example.com`), and must still sign in. Cut, cased and refused
+ * characters as at signup, so the same user is found under the same spelling.
+ */
+const signInEmail = singleLine(z.string())
+  .trim()
+  .toLowerCase()
+  .max(EMAIL_MAX_CHARS)
+  .refine((value) => /^[^@]+@[^@]+$/.test(value), 'an email address: one @ between a name and a domain')
+  .meta({ description: 'The email signed up with, or the one the user pool holds: one @, no control, bidirectional or invisible character; trimmed and lower-cased before use', example: 'ann@example.com' });
+
 export const signupBody = z.strictObject({ email, password: newPassword, name });
-export const tokenBody = z.strictObject({ email, password: anyPassword });
+export const tokenBody = z.strictObject({ email: signInEmail, password: anyPassword });
 export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(16_384) });
 export const updateMeBody = z.strictObject({ name });
 

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueEmail } from '../../../../support/cognito';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createUserAndLogin, uniqueEmail } from '../../../../support/cognito';
 import { bearerOf, signUp, startIdentityHarness, type IdentityHarness, type SignedUp } from '../../../../support/identity';
 
 let harness: IdentityHarness;
@@ -52,6 +53,17 @@ describe('POST /identity/token', () => {
   it('when the email differs only in case and surrounding spaces, then it still signs in', async () => {
     const res = await token({ email: `  ${user.email.toUpperCase()}  `, password: user.password });
     expect(res.status).toBe(200);
+  });
+
+  it('when a user made in the directory holds an address signup would refuse (x!y@…), then it still signs in', async () => {
+    const outsider = await createUserAndLogin(inject('cognito'), { email: `x!y-${randomUUID()}@example.com` });
+    const res = await token({ email: outsider.email, password: outsider.password });
+    expect(res.status).toBe(200);
+  });
+
+  it.each(['no-at-sign.example.com', 'two@at@example.com', '@example.com', 'ann@'])('when the email %j has no single @ between a name and a domain, then it answers 400 on email', async (email) => {
+    const res = await token({ email, password: user.password });
+    expect([res.status, res.body.errors?.[0]?.path]).toEqual([400, 'email']);
   });
 
   it('when the password is wrong or the email unknown, then both answer the same 401', async () => {
