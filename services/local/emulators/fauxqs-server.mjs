@@ -15,6 +15,7 @@ import process from 'node:process';
 import { URL } from 'node:url';
 import { buildApp } from 'fauxqs';
 import { startFailureText } from '../../kit/start-failure.mjs';
+import { importLegacyState } from './fauxqs-legacy-state.mjs';
 
 // A start that fails (its port taken since the launcher looked, a store it cannot open) says why in a line, which
 // the launcher shows among its last lines, instead of Node's stack trace of an uncaught error (start-failure.mjs).
@@ -35,7 +36,7 @@ const { PersistenceManager } = await load('./persistence.js');
 const dataDir = process.env.FAUXQS_DATA_DIR || undefined;
 const stores = { sqsStore: new SqsStore(), snsStore: new SnsStore(), s3Store: new S3Store() };
 const persistence = dataDir ? new PersistenceManager(dataDir) : undefined;
-if (persistence) {
+if (persistence && dataDir) {
   // fauxqs 2.4's updateMessageReady writes NULL into the NOT NULL receive count, so with persistence on every
   // message made visible again (ChangeMessageVisibility to 0, an expired timeout) failed with a 500. Clear only
   // the in-flight fields, as the in-memory queue does. test/services/local/emulators/fauxqs.test.ts covers it.
@@ -47,6 +48,9 @@ if (persistence) {
   stores.snsStore.persistence = persistence;
   stores.s3Store.persistence = persistence;
   for (const queue of stores.sqsStore.allQueues()) queue.persistence = persistence;
+  // After write-through is on, so what a release before fauxqs 2 left in its snapshot is kept from now on.
+  const imported = importLegacyState(dataDir, stores.sqsStore, Number(process.env.FAUXQS_PORT ?? 0));
+  if (imported !== undefined) process.stdout.write(`imported ${imported} message(s) from the ${dataDir}/fauxqs-state.json of an older release\n`);
 }
 const app = buildApp({ logger: false, stores });
 if (persistence) app.addHook('preClose', () => persistence.close());
