@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { URL, fileURLToPath, pathToFileURL } from 'node:url';
 import { reasonOf, StartFailure, startFailureText, tryAgain } from '../kit/start-failure.mjs';
 import { earlyStopAsked, keepEarlyStops, STOP_SIGNALS } from './early-stop.mjs';
+import { installNeeded, packagesBehindLock } from './installed-packages.mjs';
 import { unsupportedNode } from './node-version.mjs';
 
 // First: a Ctrl-C while the launcher is bundled and loaded is kept for it, not fatal (early-stop.mjs).
@@ -40,6 +41,12 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // folder must too: the services' bundles, the compile cache and a relative DATA_DIR are all found from there
 // (run elsewhere, esbuild could not resolve "services/gateway/main.ts" and the start failed half-way).
 process.chdir(root);
+// Before anything starts: node_modules left from an older release (a git pull without npm ci) failed half-way.
+const behind = packagesBehindLock(root);
+if (behind.length > 0) {
+  process.stderr.write(`npm start: cannot start. ${installNeeded(behind)}\n`);
+  process.exit(1);
+}
 /** @type {string} */
 let bundle;
 // A stop while the launcher is bundled ends it here and now. The terminal's Ctrl-C reaches esbuild's service process
