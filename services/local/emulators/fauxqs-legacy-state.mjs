@@ -25,7 +25,13 @@ export function importLegacyState(dataDir, sqsStore, port) {
   const file = path.join(dataDir, LEGACY_STATE_FILE);
   if (!existsSync(file)) return undefined;
   /** @type {{ queues?: { name: string, arn: string, attributes: Record<string, string>, tags: Record<string, string>, messages: any[] }[] }} */
-  const state = JSON.parse(readFileSync(file, 'utf8'));
+  let state;
+  try {
+    state = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    // A start that fails says which file and what to do, not a bare JSON.parse message (fauxqs-server.mjs prints it).
+    throw new Error(`${file}, the bus an older release saved, cannot be read (${/** @type {Error} */ (error).message}): move it away to start without the events it held`);
+  }
   let imported = 0;
   for (const saved of state.queues ?? []) {
     const region = saved.arn.split(':')[3];

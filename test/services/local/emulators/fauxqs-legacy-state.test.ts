@@ -65,3 +65,13 @@ it('when a DATA_DIR kept from a release before fauxqs 2 holds messages in fauxqs
   await emulator.restart();
   expect({ main: await receiveAll('legacy-identity-events'), deadLetters: await receiveAll('legacy-identity-events-dlq') }).toEqual(expected);
 });
+
+it('when that fauxqs-state.json cannot be read, then the emulator does not start, naming the file and what to do', { timeout: 30_000 }, async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'fauxqs-legacy-'));
+  await writeFile(path.join(dataDir, 'fauxqs-state.json'), '{"version":1,"queues":[');
+  const lines: string[] = [];
+  await expect(startFauxqsEmulator({ dataDir, onLog: (line) => lines.push(line) })).rejects.toThrow();
+  expect(lines.join('\n')).toContain(`${path.join(dataDir, 'fauxqs-state.json')}, the bus an older release saved, cannot be read (`);
+  expect(lines.join('\n')).toContain('move it away to start without the events it held');
+  expect(existsSync(path.join(dataDir, 'fauxqs-state.json'))).toBe(true);
+});
