@@ -143,7 +143,19 @@ async function enableLogin(client: pg.Client, name: string, password: string | u
 async function ensureDatabase(client: pg.Client, spec: ServiceDatabase): Promise<boolean> {
   const database = client.escapeIdentifier(spec.database);
   const role = client.escapeIdentifier(spec.role);
-  const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [spec.database]);
+  const { rows, rowCount } = await client.query<{ owner: string; admin: string }>(
+    'SELECT pg_get_userbyid(datdba) AS owner, current_user AS admin FROM pg_database WHERE datname = $1',
+    [spec.database],
+  );
+  // Ours already, or the admin's (migrated before roles existed): taken over. Any other owner's is another
+  // application's database that happens to bear the name: handing it and its tables to our role would break it.
+  const existing = rows[0];
+  if (existing && existing.owner !== spec.role && existing.owner !== existing.admin) {
+    throw new Error(
+      `database "${spec.database}" already exists, owned by "${existing.owner}" (neither "${spec.role}" nor this admin "${existing.admin}"), so it belongs to something else: ` +
+        `rename or drop it, or use another server; or, if it is this service's, ALTER DATABASE "${spec.database}" OWNER TO "${existing.admin}" and provision again`,
+    );
+  }
   if (rowCount) await client.query(`ALTER DATABASE ${database} OWNER TO ${role}`);
   else await client.query(`CREATE DATABASE ${database} OWNER ${role}`);
   // Every role may connect to a new database by default (PUBLIC has CONNECT): on a shared server, only its own may.

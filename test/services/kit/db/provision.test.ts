@@ -48,6 +48,7 @@ async function migrateAs(s: ServiceDatabase, service: ServiceName): Promise<void
 const specs = SERVICE_NAMES.map((name) => spec(name));
 const [identity, , billing] = specs as [ServiceDatabase, ServiceDatabase, ServiceDatabase];
 const legacy: ServiceDatabase = { database: `t_prov_${run}_legacy`, role: `t_prov_${run}_legacy_service`, password: `pw-legacy-${run}` };
+const foreign: ServiceDatabase = { database: `t_prov_${run}_foreign`, role: `t_prov_${run}_foreign_service`, password: `pw-foreign-${run}` };
 const legacyWithApp: ServiceDatabase = { ...legacy, app: { role: `${legacy.database}_app`, password: `app-${legacy.password}` } };
 
 beforeAll(async () => {
@@ -57,7 +58,7 @@ beforeAll(async () => {
 /** The race test's databases, dropped with the others. */
 const raced: ServiceDatabase[] = [];
 afterAll(async () => {
-  for (const s of [...specs, legacyWithApp, ...raced]) {
+  for (const s of [...specs, legacyWithApp, foreign, ...raced]) {
     await query(urlOfDatabase(server, 'postgres'), `DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
     await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.role}"`);
     if (s.app) await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.app.role}"`);
@@ -113,6 +114,19 @@ describe('one role per service on a shared server', () => {
       UNION SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'drizzle'`);
     expect(owners.rows.map((r) => r.owner)).toEqual([legacy.role]);
     await query(asRole(legacy), "INSERT INTO accounts (user_id, status) VALUES ('u-2', 'active')");
+  });
+
+  it('when a database of the same name belongs to another role (another application\'s), then provisioning refuses it, naming the owner, and changes nothing', async () => {
+    const other = `t_prov_${run}_other`;
+    await query(urlOfDatabase(server, 'postgres'), `CREATE ROLE "${other}"`);
+    await query(urlOfDatabase(server, 'postgres'), `CREATE DATABASE "${foreign.database}" OWNER "${other}"`);
+
+    await expect(provisionDatabases(adminFromUrl(server), [foreign])).rejects.toThrow(`database "${foreign.database}" already exists, owned by "${other}"`);
+
+    const { rows } = await query<{ owner: string }>(urlOfDatabase(server, 'postgres'), `SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = '${foreign.database}'`);
+    expect(rows).toEqual([{ owner: other }]);
+    await query(urlOfDatabase(server, 'postgres'), `DROP DATABASE "${foreign.database}"`);
+    await query(urlOfDatabase(server, 'postgres'), `DROP ROLE "${other}"`);
   });
 
   it('when an app role is named like its owner, then provisioning refuses it before connecting', async () => {
