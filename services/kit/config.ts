@@ -50,6 +50,18 @@ export function redactUrlPassword(value: string): string {
   return value.replace(/^([a-z][\w+.-]*:\/\/[^:/@]*:)(.*)@/is, '$1***@');
 }
 
+/**
+ * Whether a URL's user and password end where they seem to: a raw `/`, `?` or `#` in a password ends the host part
+ * early for every URL parser (node-postgres' too), so `postgres://u:p/w@db:5432` connects to host `p`, and the error
+ * that follows ("getaddrinfo ENOTFOUND p", shown redacted as `u:***@db:5432`) points nowhere near the cause. Such a
+ * URL has an `@` after its host part; a correct one has none there (an `@` in a database name or option is %40 too).
+ */
+function hostAsWritten(value: string): boolean {
+  const afterScheme = value.slice(value.indexOf('//') + 2);
+  const authorityEnd = afterScheme.search(/[/?#]/);
+  return authorityEnd === -1 || !afterScheme.slice(authorityEnd).includes('@');
+}
+
 const portDigits = () => z.string().regex(/^\d+$/, 'must be a port number, digits only').transform(Number).pipe(z.number().max(65_535));
 
 /** Building blocks for service schemas. Environment values are strings, so numbers and booleans are coerced. */
@@ -60,7 +72,11 @@ export const env = {
   serverPort: () => portDigits().pipe(z.number().min(1, 'must be a port from 1 to 65535')),
   /** Zod's own "Invalid URL" would call `ftp://host` invalid without saying that the scheme is what it refuses. */
   url: () => z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
-  postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
+  postgresUrl: () =>
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .refine(hostAsWritten, 'its user or password holds a character that must be percent-encoded (/ ? # @ : % space): write each as %XX, e.g. with encodeURIComponent'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Digits only, as a port: `1e3` or `0x10` for a timeout or a pool size is a typo more often than a wish. */
   positiveInt: (fallback: number) =>

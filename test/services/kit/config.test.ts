@@ -85,6 +85,25 @@ describe('loadConfig', () => {
   });
 });
 
+describe('env.postgresUrl', () => {
+  const schema = z.object({ DATABASE_URL: env.postgresUrl() });
+  const load = (url: string) => () => loadConfig(schema, { DATABASE_URL: url });
+
+  it('when a password holds a raw / ? or # (not percent-encoded), then the URL is refused, saying to encode it, without the password', () => {
+    for (const url of ['postgres://admin:pa/ss@db:5432', 'postgres://admin:pa?ss@db:5432', 'postgres://admin:S3cret p@ss/%:#?&@127.0.0.1:5432']) {
+      expect(load(url), url).toThrow(/DATABASE_URL: its user or password holds a character that must be percent-encoded/);
+      expect(load(url), url).not.toThrow(/pa\/ss|pa\?ss|S3cret/);
+    }
+  });
+
+  it('when the same passwords are percent-encoded, or the URL has no password, a socket host, an IPv6 host or options, then it is taken', () => {
+    const encoded = `postgres://admin:${encodeURIComponent('S3cret p@ss/%:#?&')}@127.0.0.1:5432/app?sslmode=require`;
+    for (const url of [encoded, 'postgres://admin:pa%2Fss@db:5432', 'postgresql://admin@[::1]:5432/app', 'postgres://u@/app?host=/tmp', 'postgres:///app', 'postgres://db']) {
+      expect(load(url)().DATABASE_URL, url).toBe(url);
+    }
+  });
+});
+
 describe('redactUrlPassword', () => {
   it('when a URL carries a password, however odd, then only the password is hidden', () => {
     expect(redactUrlPassword('postgres://admin:s3cret@db:5432/app')).toBe('postgres://admin:***@db:5432/app');
