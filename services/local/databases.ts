@@ -6,6 +6,7 @@ import { SERVICE_NAMES, SERVICES, type ServiceName } from '../contracts/services
 import { ConfigError, redactUrlPassword } from '../kit/config';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../kit/db/provision';
 import { describeDeath } from './child-process/death';
+import { databaseUrlAdvice } from './database-url-advice';
 import { EMBEDDED_POSTGRES_MAJOR, embeddedServerUrl, IncompatibleClusterError, startEmbeddedPostgres, stopLeftoverPostgres } from './embedded-postgres';
 import type { LocalConfig } from './config';
 import { status } from './status';
@@ -65,9 +66,9 @@ export function planDatabases(config: LocalConfig): LocalDatabases {
 async function useServer(serverUrl: string, provision: () => Promise<void>): Promise<DatabaseServer> {
   await provision().catch((error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigError([
-      `DATABASE_URL: cannot use ${redactUrlPassword(serverUrl)}: ${reason}. Is the server running, and may this user create roles and databases (CREATEROLE, CREATEDB)?`,
-    ]);
+    const { hostname, port } = new URL(serverUrl);
+    const advice = databaseUrlAdvice(error, { host: hostname, port });
+    throw new ConfigError([`DATABASE_URL: cannot use ${redactUrlPassword(serverUrl)}: ${reason}${advice ? `. ${advice}` : ''}`]);
   });
   status.step('postgres', `using ${redactUrlPassword(serverUrl)}`);
   return { stop: async () => {} };
