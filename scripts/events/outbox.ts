@@ -4,6 +4,7 @@ import { EVENT_CATALOG } from '../../services/contracts/events';
 import { outboxStatus, type OutboxStatus } from '../../services/kit/outbox/status';
 import { describeError } from '../../services/kit/bus/describe-error';
 import { redactUrlPassword } from '../../services/kit/config';
+import { urlOfDatabase } from '../../services/kit/db/provision';
 
 /** The services that produce events, hence have an outbox. */
 const PRODUCERS = [...new Set(Object.values(EVENT_CATALOG).map((definition) => definition.producer))];
@@ -17,7 +18,9 @@ export function databaseUrls(given: readonly string[]): string[] {
     }
     const url = new URL(raw);
     if (url.pathname.length > 1) return [raw];
-    return PRODUCERS.map((service) => new URL(`/${service}`, url).toString());
+    // Not new URL(`/${service}`, url): resolving a path drops the query, and sslmode=require with it (a plaintext
+    // connection where TLS was asked for), as it does host=/socket/dir and every other option.
+    return PRODUCERS.map((service) => urlOfDatabase(raw, service));
   });
 }
 

@@ -31,4 +31,11 @@ describe('outbox status', () => {
   it('when a server URL names no database, then it stands for each producing service\'s database', () => {
     expect(databaseUrls(['postgres://u@h:5432'])).toEqual(['postgres://u@h:5432/identity', 'postgres://u@h:5432/billing']);
   });
+
+  it('when a server URL carries options (sslmode=require), then each database\'s URL keeps them, so TLS is not dropped', () => {
+    expect(databaseUrls(['postgres://u:p%2Fw@h:5432?sslmode=require&application_name=ops'])).toEqual([
+      'postgres://u:p%2Fw@h:5432/identity?sslmode=require&application_name=ops',
+      'postgres://u:p%2Fw@h:5432/billing?sslmode=require&application_name=ops',
+    ]);
+  });
 });
