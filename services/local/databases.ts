@@ -7,6 +7,7 @@ import { ConfigError, redactUrlPassword } from '../kit/config';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../kit/db/provision';
 import { describeDeath } from './child-process/death';
 import { databaseUrlAdvice } from './database-url-advice';
+import { watchServer } from './database-url-watch';
 import { EMBEDDED_POSTGRES_MAJOR, embeddedServerUrl, IncompatibleClusterError, startEmbeddedPostgres, stopLeftoverPostgres } from './embedded-postgres';
 import type { LocalConfig } from './config';
 import { status } from './status';
@@ -71,7 +72,8 @@ async function useServer(serverUrl: string, provision: () => Promise<void>): Pro
     throw new ConfigError([`DATABASE_URL: cannot use ${redactUrlPassword(serverUrl)}: ${reason}${advice ? `. ${advice}` : ''}`]);
   });
   status.step('postgres', `using ${redactUrlPassword(serverUrl)}`);
-  return { stop: async () => {} };
+  const watch = watchServer(urlOfDatabase(serverUrl, 'postgres'), `postgres    ${redactUrlPassword(serverUrl)} (DATABASE_URL)`, { down: status.warn, up: status.info });
+  return { stop: async () => watch.stop() };
 }
 
 async function startEmbedded(config: LocalConfig, provision: () => Promise<void>): Promise<DatabaseServer> {
