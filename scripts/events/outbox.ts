@@ -3,7 +3,7 @@ import pg from 'pg';
 import { EVENT_CATALOG } from '../../services/contracts/events';
 import { outboxStatus, type OutboxStatus } from '../../services/kit/outbox/status';
 import { describeError } from '../../services/kit/bus/describe-error';
-import { redactUrlPassword } from '../../services/kit/config';
+import { hostAsWritten, redactUrlPassword, UNENCODED_CREDENTIALS } from '../../services/kit/config';
 import { urlOfDatabase } from '../../services/kit/db/provision';
 
 /** The services that produce events, hence have an outbox. */
@@ -16,6 +16,7 @@ export function databaseUrls(given: readonly string[]): string[] {
     if (!/^postgres(ql)?:\/\//.test(raw) || !URL.canParse(raw)) {
       throw new Error(`outbox status: "${redactUrlPassword(raw)}" is not a postgres:// or postgresql:// URL`);
     }
+    if (!hostAsWritten(raw)) throw new Error(`outbox status: "${redactUrlPassword(raw)}": ${UNENCODED_CREDENTIALS}`);
     const url = new URL(raw);
     if (url.pathname.length > 1) return [raw];
     // Not new URL(`/${service}`, url): resolving a path drops the query, and sslmode=require with it (a plaintext

@@ -50,13 +50,16 @@ export function redactUrlPassword(value: string): string {
   return value.replace(/^([a-z][\w+.-]*:\/\/[^:/@]*:)(.*)@/is, '$1***@');
 }
 
+/** Why a postgres URL that hostAsWritten refuses is refused, and what to do. */
+export const UNENCODED_CREDENTIALS = 'its user or password holds a character that must be percent-encoded (/ ? # @ : % space): write each as %XX, e.g. with encodeURIComponent';
+
 /**
  * Whether a URL's user and password end where they seem to: a raw `/`, `?` or `#` in a password ends the host part
  * early for every URL parser (node-postgres' too), so `postgres://u:p/w@db:5432` connects to host `p`, and the error
  * that follows ("getaddrinfo ENOTFOUND p", shown redacted as `u:***@db:5432`) points nowhere near the cause. Such a
  * URL has an `@` after its host part; a correct one has none there (an `@` in a database name or option is %40 too).
  */
-function hostAsWritten(value: string): boolean {
+export function hostAsWritten(value: string): boolean {
   const afterScheme = value.slice(value.indexOf('//') + 2);
   const authorityEnd = afterScheme.search(/[/?#]/);
   return authorityEnd === -1 || !afterScheme.slice(authorityEnd).includes('@');
@@ -76,7 +79,7 @@ export const env = {
     z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-      .refine(hostAsWritten, 'its user or password holds a character that must be percent-encoded (/ ? # @ : % space): write each as %XX, e.g. with encodeURIComponent'),
+      .refine(hostAsWritten, UNENCODED_CREDENTIALS),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Digits only, as a port: `1e3` or `0x10` for a timeout or a pool size is a typo more often than a wish. */
   positiveInt: (fallback: number) =>

@@ -28,6 +28,11 @@ describe('outbox status', () => {
     expect(() => databaseUrls([given])).not.toThrow(/hunter2/);
   });
 
+  it('when a password holds a raw / (not percent-encoded), then the error says to encode it, without the password, instead of reading a host made of its tail', () => {
+    expect(() => databaseUrls(['postgres://postgres:S3cret p@ss/%:#?&@127.0.0.1:5432'])).toThrow(/^outbox status: "postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432": its user or password holds a character that must be percent-encoded/);
+    expect(() => databaseUrls(['postgres://postgres:S3cret p@ss/%:#?&@127.0.0.1:5432'])).not.toThrow(/S3cret/);
+  });
+
   it('when a server URL names no database, then it stands for each producing service\'s database', () => {
     expect(databaseUrls(['postgres://u@h:5432'])).toEqual(['postgres://u@h:5432/identity', 'postgres://u@h:5432/billing']);
   });
