@@ -71,7 +71,11 @@ async function useServer(serverUrl: string, provision: () => Promise<void>): Pro
     const advice = databaseUrlAdvice(error, { host: hostname, port });
     throw new ConfigError([`DATABASE_URL: cannot use ${redactUrlPassword(serverUrl)}: ${reason}${advice ? `. ${advice}` : ''}`]);
   });
-  status.step('postgres', `using ${redactUrlPassword(serverUrl)}`);
+  // A database in the URL is not where anything goes (each service has its own, and the admin works in `postgres`):
+  // "using …/platformdb" alone said it was.
+  const named = new URL(serverUrl).pathname.slice(1);
+  const unused = named ? `; its database "${decodeURIComponent(named)}" is not used: each service has its own there (${SERVICE_NAMES.map((name) => SERVICES[name].database).join(', ')})` : '';
+  status.step('postgres', `using ${redactUrlPassword(serverUrl)}${unused}`);
   const watch = watchServer(urlOfDatabase(serverUrl, 'postgres'), `postgres    ${redactUrlPassword(serverUrl)} (DATABASE_URL)`, { down: status.warn, up: status.info });
   return { stop: async () => watch.stop() };
 }

@@ -51,4 +51,10 @@ describe('npm start on a DATABASE_URL server', { timeout: 90_000 }, () => {
       await databases?.stop();
     }
   });
+
+  it('when the URL names a database, then the start line says that database is not used and where the services\' are', async () => {
+    const databases = await planDatabases(loadLocalConfig({ DATABASE_URL: `${server!.serverUrl}/platformdb` })).start();
+    await databases.stop();
+    expect(stdout.held()).toMatch(/✔ postgres +using postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/platformdb; its database "platformdb" is not used: each service has its own there \(identity, product, billing\)/);
+  });
 });
