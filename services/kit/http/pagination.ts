@@ -45,16 +45,13 @@ export function encodeCursor(key: unknown): string {
 }
 
 export function decodeCursor<K>(cursor: string, schema: z.ZodType<K>): K {
-  const invalid = () => AppError.validation([{ path: 'cursor', message: 'not a cursor this API issued' }], 'The cursor is not valid.');
-  let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const parsed = schema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.success) return parsed.data;
   } catch {
-    throw invalid();
+    // Not JSON: as foreign as JSON of another shape.
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw invalid();
-  return parsed.data;
+  throw AppError.validation([{ path: 'cursor', message: 'not a cursor this API issued' }], 'The cursor is not valid.');
 }
 
 /** Reads `?limit=&cursor=` (and nothing else) from a query object. */
