@@ -20,6 +20,7 @@ import { nodeEntry } from '../../../services/local/child-process/node-entry';
 import { startFauxqsEmulator, type FauxqsEmulator } from '../../../services/local/emulators/fauxqs';
 import { migratedForAppRole, type TestDatabase } from '../../support/database';
 import { PRODUCT_MIGRATIONS } from '../../support/product';
+import { onJsonLines } from '../../support/json-lines';
 import { eventually, within } from '../../support/within';
 
 let dataDir: string;
@@ -66,16 +67,9 @@ describe('Product stopped by a Spot interruption', () => {
     child = spawn(command!, args, { env: { ...process.env, ...env, SHUTDOWN_DELAY_SECONDS: '5' }, stdio: ['ignore', 'pipe', 'inherit'] });
     const messages: string[] = [];
     const urls: Record<string, string> = {};
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        const entry = JSON.parse(line) as { msg: string; url?: string };
-        messages.push(entry.msg);
-        if (entry.url) urls[entry.msg] = entry.url;
-      }
+    onJsonLines(child.stdout!, (entry) => {
+      messages.push(entry.msg);
+      if (entry.url) urls[entry.msg] = entry.url;
     });
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     await eventually('the bus running', () => messages.includes('consumer started'), 60_000);

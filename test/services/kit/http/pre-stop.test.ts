@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HEALTH_PATHS } from '../../../../services/contracts/services';
 import { nodeEntry } from '../../../../services/local/child-process/node-entry';
+import { onJsonLines } from '../../../support/json-lines';
 import { eventually, within } from '../../../support/within';
 
 const kit = (file: string) => JSON.stringify(path.resolve('services/kit', file));
@@ -50,16 +51,9 @@ async function start(env: Record<string, string | undefined>): Promise<Running> 
   const messages: string[] = [];
   let resolveUrl!: (url: string) => void;
   const listening = new Promise<string>((resolve) => (resolveUrl = resolve));
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const line of lines) {
-      const entry = JSON.parse(line) as { msg: string; url?: string };
-      messages.push(entry.msg);
-      if (entry.url) resolveUrl(entry.url);
-    }
+  onJsonLines(child.stdout!, (entry) => {
+    messages.push(entry.msg);
+    if (entry.url) resolveUrl(entry.url);
   });
   const exited = new Promise<{ code: number | null; atMs: number }>((resolve) => child.once('exit', (code) => resolve({ code, atMs: Date.now() })));
   const url = await within(30_000, 'the stand-in service listening', Promise.race([listening, exited.then(() => Promise.reject(new Error('it exited')))]));
