@@ -3,7 +3,8 @@
  * Defaults for throttling come from services/contracts/routes.ts, not from here: these variables only override them.
  */
 import { z } from 'zod';
-import { cognitoEnvShape, DEFAULT_SHUTDOWN_TIMEOUT_MS, env, loadConfig } from '../kit/config';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../contracts/shutdown';
+import { cognitoEnvShape, env, loadConfig } from '../kit/config';
 import { SERVICES, type ServiceName } from '../contracts/services';
 import { parseTrustedProxies } from './client-address';
 import { GATEWAY_DEFAULTS } from './gateway-options';

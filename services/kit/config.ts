@@ -99,9 +99,6 @@ export const env = {
       .transform((value) => value === 'true' || value === '1'),
 };
 
-/** Kept in services/contracts/shutdown.ts, as a task's stopTimeout leaves room for it (lib/constructs). */
-export { DEFAULT_SHUTDOWN_TIMEOUT_MS };
-
 /**
  * The token verifier's variables (CognitoSettings, services/kit/auth/from-config.ts), in every service's schema
  * and the gateway's.

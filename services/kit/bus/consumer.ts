@@ -38,17 +38,6 @@ export interface ConsumerOptions<E extends { id: string; type: string }> extends
  */
 export const DEFAULT_RETRY_SECONDS: Backoff = { base: 15, max: 300 };
 
-/**
- * 120 s, kept in services/contracts/shutdown.ts, as a task's stopTimeout leaves room for it (lib/constructs). The
- * heartbeat keeps a running handler's message invisible, and its batch's poller waits for it: a handler that
- * never returns would hold its message, the finished messages of its batch (deleted only with it) and the events
- * behind them, with no line said: one waiting on a call that never answers, or on a database connection gone silent
- * through a pool that does not give such connections up (a service's does after 45 s, services/kit/db/pool.ts;
- * TCP alone waits about 15 minutes). The database bounds a healthy handler far below this: 20 s per statement,
- * 1 minute idle in a transaction (services/kit/db/provision.ts).
- */
-export { DEFAULT_HANDLER_TIMEOUT_SECONDS };
-
 export interface Consumer {
   start(): Promise<void>;
   /** Stops polling, waits for running handlers (each at most handlerTimeoutSeconds) and their deletes. */

@@ -7,7 +7,7 @@ import { createServer, type Http2Server, type Http2ServerRequest, type Http2Serv
 import type { AddressInfo } from 'node:net';
 import type { ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../config';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../../contracts/shutdown';
 import type { Logger } from '../logger';
 import { answerByDeadline } from './answer-by-deadline';
 import { answerUnknownMethod, logCalls, logCallsBeforeInterceptors } from './log-calls';

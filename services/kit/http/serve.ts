@@ -1,6 +1,6 @@
 import type { RequestListener, Server, ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../config';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../../contracts/shutdown';
 import type { Logger } from '../logger';
 import { createProblemServer, type ProblemServerLimits } from './client-errors';
 import { serverOptionsFor } from './express-server-classes';

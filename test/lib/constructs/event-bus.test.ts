@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../../lib/constructs/event-bus';
 import { busTopology } from '../../../services/contracts/bus-topology';
 import { backoffDelay } from '../../../services/kit/bus/backoff';
-import { DEFAULT_HANDLER_TIMEOUT_SECONDS, DEFAULT_RETRY_SECONDS } from '../../../services/kit/bus/consumer';
+import { DEFAULT_HANDLER_TIMEOUT_SECONDS } from '../../../services/contracts/shutdown';
+import { DEFAULT_RETRY_SECONDS } from '../../../services/kit/bus/consumer';
 import { INBOX_RETENTION_MS } from '../../../services/kit/inbox/pruner';
 import { resourcesOf, testStack, type TestApp } from '../synth';
 
