@@ -10,8 +10,8 @@ export function databaseUrlAdvice(error: unknown, server: { host: string; port: 
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   const where = `${server.host || 'localhost'}:${server.port || '5432'}`;
-  if (typeof code === 'string' && UNREACHABLE.has(code)) return `Is a PostgreSQL server running and reachable at ${where}?`;
-  if (/timeout|terminated unexpectedly/i.test(message)) return `Is a PostgreSQL server running and reachable at ${where}?`;
+  const unreachable = (typeof code === 'string' && UNREACHABLE.has(code)) || /timeout|terminated unexpectedly/i.test(message);
+  if (unreachable) return `Is a PostgreSQL server running and reachable at ${where}?`;
   if (code === '28P01' || code === '28000') return 'Check the user and password in the URL (a password is written percent-encoded) and the server\'s pg_hba.conf.';
   if (code === '3D000') return 'This user logs in to database "postgres" to create the others; create it, or use a server that has it.';
   if (code === '42501') return 'This user must be a superuser, or have CREATEROLE and CREATEDB (ALTER ROLE … CREATEROLE CREATEDB).';
