@@ -64,23 +64,24 @@ export function planDatabases(config: LocalConfig): LocalDatabases {
   };
 }
 
-async function useServer(serverUrl: string, provision: () => Promise<void>): Promise<DatabaseServer> {
-  await provision().catch((error: unknown) => {
+async function useServer(serverUrl: string, provision: () => Promise<string>): Promise<DatabaseServer> {
+  const adminDatabase = await provision().catch((error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
     const { hostname, port } = new URL(serverUrl);
     const advice = databaseUrlAdvice(error, { host: hostname, port });
     throw new ConfigError([`DATABASE_URL: cannot use ${redactUrlPassword(serverUrl)}: ${reason}${advice ? `. ${advice}` : ''}`]);
   });
-  // A database in the URL is not where anything goes (each service has its own, and the admin works in `postgres`):
-  // "using …/platformdb" alone said it was.
-  const named = new URL(serverUrl).pathname.slice(1);
-  const unused = named ? `; its database "${decodeURIComponent(named)}" is not used: each service has its own there (${SERVICE_NAMES.map((name) => SERVICES[name].database).join(', ')})` : '';
-  status.step('postgres', `using ${redactUrlPassword(serverUrl)}${unused}`);
-  const watch = watchServer(urlOfDatabase(serverUrl, 'postgres'), `postgres    ${redactUrlPassword(serverUrl)} (DATABASE_URL)`, { down: status.warn, up: status.info });
+  // A database in the URL is only where the admin works, if it may (else `postgres`): no service's data goes there,
+  // each has its own, which "using …/platformdb" alone did not say.
+  const named = decodeURIComponent(new URL(serverUrl).pathname.slice(1));
+  const passedOver = named === adminDatabase ? '' : ` (not in "${named}": absent, or closed to it)`;
+  const where = named ? `; the admin works in database "${adminDatabase}"${passedOver}, each service in its own (${SERVICE_NAMES.map((name) => SERVICES[name].database).join(', ')})` : '';
+  status.step('postgres', `using ${redactUrlPassword(serverUrl)}${where}`);
+  const watch = watchServer(urlOfDatabase(serverUrl, adminDatabase), `postgres    ${redactUrlPassword(serverUrl)} (DATABASE_URL)`, { down: status.warn, up: status.info });
   return { stop: async () => watch.stop() };
 }
 
-async function startEmbedded(config: LocalConfig, provision: () => Promise<void>): Promise<DatabaseServer> {
+async function startEmbedded(config: LocalConfig, provision: () => Promise<unknown>): Promise<DatabaseServer> {
   const dataDir = embeddedDataDir(config);
   const server = await startEmbeddedPostgres({ dataDir, port: config.POSTGRES_PORT, ownProcessGroup: true }).catch((error: unknown) => {
     throw error instanceof IncompatibleClusterError ? new ConfigError([`DATA_DIR: ${error.message}`]) : error;

@@ -10,6 +10,7 @@
  */
 import pg from 'pg';
 import { takeAdvisoryLock } from './advisory-lock';
+import { adminHome, type AdminConnection } from './provision-admin';
 import { takeOwnershipSql } from './provision-ownership';
 
 export interface ServiceDatabase {
@@ -27,11 +28,19 @@ export interface ServiceDatabase {
   readonly app?: { readonly role: string; readonly password?: string };
 }
 
-/** How to reach the server as its admin, in a given database (`postgres` for the cluster-wide steps). */
-export type AdminConnection = (database: string) => pg.ClientConfig;
-
-/** The admin connection of a server URL such as `postgres://postgres:pw@127.0.0.1:5432`, keeping its options. */
-export const adminFromUrl = (serverUrl: string): AdminConnection => (database) => ({ connectionString: urlOfDatabase(serverUrl, database) });
+/**
+ * The admin of a server URL such as `postgres://postgres:pw@127.0.0.1:5432`, keeping its options: it works in the
+ * URL's own database if it names one, else (or if that one is absent or closed to it) in `postgres`. Not
+ * `template1`: CREATE DATABASE copies it, and fails while any other session is connected to it, our own
+ * provisioning of the next database included.
+ */
+export function adminFromUrl(serverUrl: string): AdminConnection {
+  const named = decodeURIComponent(new URL(serverUrl).pathname.slice(1));
+  return {
+    homes: named && named !== 'postgres' ? [named, 'postgres'] : ['postgres'],
+    in: (database) => ({ connectionString: urlOfDatabase(serverUrl, database) }),
+  };
+}
 
 /** The URL of database `name` on the server of `serverUrl`, keeping options such as sslmode; optionally as another user. */
 export function urlOfDatabase(serverUrl: string, name: string, login?: { user: string; password?: string }): string {
@@ -54,7 +63,8 @@ export interface ProvisionOptions {
   readonly lockWaitMs?: number;
 }
 
-export async function provisionDatabases(admin: AdminConnection, databases: readonly ServiceDatabase[], options: ProvisionOptions = {}): Promise<void> {
+/** Provisions them all; resolves to the database the admin worked in (one of `admin.homes`). */
+export async function provisionDatabases(admin: AdminConnection, databases: readonly ServiceDatabase[], options: ProvisionOptions = {}): Promise<string> {
   for (const spec of databases) {
     const names = [['role', spec.role], ['database', spec.database], ...(spec.app ? [['app role', spec.app.role] as const] : [])] as const;
     if (spec.app?.role === spec.role) throw new Error(`provisionDatabases: the app role must differ from the owner; both are "${spec.role}"`);
@@ -66,11 +76,13 @@ export async function provisionDatabases(admin: AdminConnection, databases: read
   const repeated = roles.find((role, index) => roles.indexOf(role) !== index);
   // Each database is provisioned under a lock of its own: two making one role at once would race.
   if (repeated) throw new Error(`provisionDatabases: each role belongs to one database; "${repeated}" is named more than once`);
-  await Promise.all(databases.map((spec) => provisionOne(admin, spec, options.lockWaitMs ?? 30_000)));
+  const home = await adminHome(admin, (config) => withClient(config, async () => {}));
+  await Promise.all(databases.map((spec) => provisionOne(admin, home, spec, options.lockWaitMs ?? 30_000)));
+  return home;
 }
 
-async function provisionOne(admin: AdminConnection, spec: ServiceDatabase, lockWaitMs: number): Promise<void> {
-  await withClient(admin('postgres'), async (client) => {
+async function provisionOne(admin: AdminConnection, home: string, spec: ServiceDatabase, lockWaitMs: number): Promise<void> {
+  await withClient(admin.in(home), async (client) => {
     // Held through the database's own step too: two GRANTs on one object at once fail ("tuple concurrently updated").
     const lock = `platform:provision:${spec.role}`;
     await takeAdvisoryLock(client, lock, lockWaitMs, `provisioning did not get its lock "${lock}"`);
@@ -85,7 +97,7 @@ async function provisionOne(admin: AdminConnection, spec: ServiceDatabase, lockW
       // Tables a migration made as the admin before roles existed (an older .data, a stage deployed earlier): a
       // database made just now holds none, and without an app role there is nothing else to do in it.
       if (!created || spec.app) {
-        await withClient(admin(spec.database), async (inDatabase) => {
+        await withClient(admin.in(spec.database), async (inDatabase) => {
           if (!created) await inDatabase.query(takeOwnershipSql(inDatabase, spec.role));
           if (spec.app) await grantRowsOnly(inDatabase, spec.database, spec.role, spec.app.role);
         });

@@ -52,9 +52,9 @@ describe('npm start on a DATABASE_URL server', { timeout: 90_000 }, () => {
     }
   });
 
-  it('when the URL names a database, then the start line says that database is not used and where the services\' are', async () => {
+  it('when the URL names a database that is not there, then the start line says the admin works in "postgres" instead and where the services\' are', async () => {
     const databases = await planDatabases(loadLocalConfig({ DATABASE_URL: `${server!.serverUrl}/platformdb` })).start();
     await databases.stop();
-    expect(stdout.held()).toMatch(/✔ postgres +using postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/platformdb; its database "platformdb" is not used: each service has its own there \(identity, product, billing\)/);
+    expect(stdout.held()).toMatch(/✔ postgres +using postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/platformdb; the admin works in database "postgres" \(not in "platformdb": absent, or closed to it\), each service in its own \(identity, product, billing\)/);
   });
 });

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminFromUrl, provisionDatabases, urlOfDatabase, type ServiceDatabase } from '../../../../services/kit/db/provision';
+import { testServerUrl } from '../../../support/database';
+
+/**
+ * On the shared test server: an admin that is a team's login (CREATEROLE, CREATEDB, a password, a database of its
+ * own), as on a managed server. Closing `postgres` to it is not done here, as it would close it to every other test
+ * (test/services/local/database-url-admin-database.test.ts does it on a server of its own).
+ */
+const run = randomBytes(3).toString('hex');
+const team = { user: `t_padm_${run}`, password: `pw-${run}`, database: `t_padm_${run}_team` };
+const spec: ServiceDatabase = {
+  database: `t_padm_${run}_svc`,
+  role: `t_padm_${run}_svc_service`,
+  password: `pw-svc-${run}`,
+  app: { role: `t_padm_${run}_svc_app`, password: `app-${run}` },
+};
+let server: string;
+const teamUrl = (database: string) => urlOfDatabase(server, database, team);
+
+async function asSuperuser(...statements: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: urlOfDatabase(server, 'postgres') });
+  await client.connect();
+  try {
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  server = await testServerUrl();
+  await asSuperuser(`CREATE ROLE "${team.user}" LOGIN CREATEROLE CREATEDB PASSWORD '${team.password}'`, `CREATE DATABASE "${team.database}" OWNER "${team.user}"`);
+});
+afterAll(async () => {
+  await asSuperuser(
+    `DROP DATABASE IF EXISTS "${spec.database}" WITH (FORCE)`,
+    `DROP DATABASE IF EXISTS "${team.database}" WITH (FORCE)`,
+    `DROP ROLE IF EXISTS "${spec.role}"`,
+    `DROP ROLE IF EXISTS "${spec.app!.role}"`,
+    `DROP ROLE IF EXISTS "${team.user}"`,
+  );
+});
+
+describe('where provisioning works as the admin', () => {
+  it('when the admin URL names the admin\'s own database, then provisioning works from it and says so', async () => {
+    expect(await provisionDatabases(adminFromUrl(teamUrl(team.database)), [spec])).toBe(team.database);
+  });
+
+  it('when the admin URL names a database that does not exist, then provisioning works from "postgres" instead', async () => {
+    expect(await provisionDatabases(adminFromUrl(teamUrl(`t_padm_${run}_absent`)), [spec])).toBe('postgres');
+  });
+});
