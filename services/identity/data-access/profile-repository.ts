@@ -52,6 +52,10 @@ export function profileRepository(db: SqlExecutor): ProfileRepository {
   };
 }
 
+/** The largest values of the counters' columns: PostgreSQL's integer and bigint. */
+const INTEGER_MAX = 2_147_483_647;
+const BIGINT_MAX = '9223372036854775807';
+
 async function addPaidInvoice(tx: SqlExecutor, invoice: PaidInvoice, spendCents: number): Promise<PaidInvoiceOutcome> {
   // The row lock orders this against a concurrent delete of the profile and other invoices of the same user.
   const [owner] = await tx.select({ id: profiles.id }).from(profiles).where(eq(profiles.id, invoice.userId)).for('update');
@@ -62,11 +66,14 @@ async function addPaidInvoice(tx: SqlExecutor, invoice: PaidInvoice, spendCents:
     .onConflictDoNothing({ target: paidInvoices.invoiceId })
     .returning({ invoiceId: paidInvoices.invoiceId });
   if (!recorded) return 'duplicate';
+  // Saturating sums: past a column's maximum PostgreSQL fails the statement ("out of range"), and every redelivery
+  // would fail alike until the event went to the dead-letter queue, its invoice neither counted nor in the ledger.
+  // A counter pinned at its maximum (some 92 quadrillion dollars; 2^31 − 1 invoices) is the truer answer.
   await tx
     .update(profiles)
     .set({
-      paidInvoiceCount: sql`${profiles.paidInvoiceCount} + 1`,
-      lifetimeSpendCents: sql`${profiles.lifetimeSpendCents} + ${spendCents}::bigint`,
+      paidInvoiceCount: sql`least(${profiles.paidInvoiceCount}::bigint + 1, ${INTEGER_MAX})::integer`,
+      lifetimeSpendCents: sql`least(${profiles.lifetimeSpendCents}::numeric + ${spendCents}, ${BIGINT_MAX}::numeric)::bigint`,
     })
     .where(eq(profiles.id, invoice.userId));
   return 'counted';

@@ -15,6 +15,8 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 
 const newProfile = () => insertProfile(harness);
+/** PostgreSQL's bigint, the column's type: 2^63 − 1. */
+const BIGINT_MAX = 9_223_372_036_854_775_807n;
 const counters = (id: string) => countersOf(harness, id);
 
 describe('recordInvoicePaid', () => {
@@ -54,6 +56,22 @@ describe('recordInvoicePaid', () => {
     await record(invoice(id, 2_000_000_000));
     await record(invoice(id, 1));
     expect(await counters(id)).toEqual({ count: 3, spend: 4_000_000_001 });
+  });
+
+  it('when an invoice would take the spend past bigint\'s maximum, then the spend stays at that maximum and the invoice counts', async () => {
+    const id = await newProfile();
+    await harness.database.pool.query('UPDATE profiles SET lifetime_spend_cents = $1 WHERE id = $2', [(BIGINT_MAX - 10n).toString(), id]);
+    expect(await record(invoice(id, 100))).toBe('counted'); // a PostgreSQL error here would fail every redelivery alike
+    expect(await record(invoice(id, 1))).toBe('counted');
+    const profile = await harness.unitOfWork.profiles.findById(id);
+    expect([profile?.paidInvoiceCount, profile?.lifetimeSpendCents]).toEqual([2, BIGINT_MAX]);
+  });
+
+  it('when an invoice would take the count past integer\'s maximum, then the count stays at that maximum and the spend adds up', async () => {
+    const id = await newProfile();
+    await harness.database.pool.query('UPDATE profiles SET paid_invoice_count = 2147483647 WHERE id = $1', [id]);
+    expect(await record(invoice(id, 100))).toBe('counted');
+    expect(await counters(id)).toEqual({ count: 2_147_483_647, spend: 100 });
   });
 
   it('when the user has no profile (deleted, or not a uuid), then nothing is recorded', async () => {

@@ -48,6 +48,16 @@ describe('billing.invoice.paid behind the inbox', () => {
     expect(await counters(id)).toEqual({ count: 1, spend: 400 });
   });
 
+  it('when an event would take the spend past bigint\'s maximum, then it is handled, the spend held at that maximum, not failed at every delivery', async () => {
+    const id = await newProfile();
+    await harness.database.pool.query('UPDATE profiles SET lifetime_spend_cents = 9223372036854775800 WHERE id = $1', [id]);
+    const event = paidEvent(invoice(id, 2 ** 53 - 1)); // the largest invoice Billing makes
+    await handle(event);
+    const { rows } = await harness.database.pool.query('SELECT paid_invoice_count, lifetime_spend_cents FROM profiles WHERE id = $1', [id]);
+    expect(rows).toEqual([{ paid_invoice_count: 1, lifetime_spend_cents: '9223372036854775807' }]);
+    expect((await harness.database.pool.query('SELECT 1 FROM inbox WHERE event_id = $1', [event.id])).rows).toHaveLength(1);
+  });
+
   it('when the effect fails, then the event is not marked handled and a redelivery counts it', async () => {
     const id = await newProfile();
     const event = paidEvent(invoice(id, 300));
