@@ -60,8 +60,20 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
 
   async function pollLoop(context: BatchContext<E>): Promise<void> {
     let failures = 0;
+    let unexpected = 0;
     // The previous batch's deletes run while the next receive waits; at most one batch settles at a time.
     let settling: Promise<void> = Promise.resolve();
+    /**
+     * processBatch and its settling catch every failure they expect; anything else (a bug, a logger that throws)
+     * rejected the loop's promise, which nobody awaits before stop(): the process died of an unhandled rejection,
+     * or, where something handles those, the service stayed up and healthy with nothing consuming. It is logged
+     * and the loop goes on after a pause; the batch's messages come back when their visibility lapses.
+     */
+    const survive = async (error: unknown, messages: number) => {
+      unexpected++;
+      options.logger.error({ consumer: options.name, err: error, messages, failures: unexpected }, 'processing a batch failed unexpectedly; its messages will be redelivered');
+      await sleep(backoffDelay(pause, unexpected), stopping.signal);
+    };
     while (running) {
       let messages: Message[];
       try {
@@ -75,8 +87,15 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
         continue;
       }
       if (messages.length === 0) continue;
-      await settling;
-      settling = (await processBatch(context, messages)).settled;
+      try {
+        await settling;
+        const { settled } = await processBatch(context, messages);
+        unexpected = 0;
+        settling = settled.catch((error: unknown) => survive(error, messages.length));
+      } catch (error) {
+        settling = Promise.resolve();
+        await survive(error, messages.length);
+      }
     }
     await settling;
   }

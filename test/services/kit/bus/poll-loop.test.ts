@@ -1,0 +1,63 @@
+/**
+ * The consumer's poll loop when processing a batch throws what nothing in it expected (here a log sink that breaks
+ * once, given through the consumer's options: no real failure of ours is known to do it): the consumer goes on.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Logger } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventAttributes } from '../../../../services/kit/bus/attributes';
+import { noteAddedEvent } from '../../../../harness/notes/events';
+import { startBusHarness, waitFor, type BusHarness } from '../../../support/bus/harness';
+
+let h: BusHarness;
+beforeAll(async () => {
+  h = await startBusHarness('poll-loop');
+});
+afterAll(() => h?.close());
+
+/** The harness's logger, except that its first line with message `msg` throws instead of being written. */
+function breakingOnce(msg: string): Logger {
+  let broken = false;
+  return new Proxy(h.logger, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (key !== 'warn' || typeof value !== 'function') return value;
+      return (fields: unknown, text?: string) => {
+        if (text === msg && !broken) {
+          broken = true;
+          throw new Error('the log sink broke');
+        }
+        return (value as (...args: unknown[]) => void).call(target, fields, text);
+      };
+    },
+  });
+}
+
+const send = (event: ReturnType<typeof noteAddedEvent>) =>
+  h.clients.sqs.send(new SendMessageCommand({ QueueUrl: h.queue.queueUrl, MessageBody: JSON.stringify(event), MessageAttributes: eventAttributes(event.type, {}) }));
+
+describe('the consumer\'s poll loop', { timeout: 30_000 }, () => {
+  it('when processing a batch throws unexpectedly, then the loop logs it as an error and goes on: that batch is redelivered, later events are consumed', async () => {
+    const first = noteAddedEvent('fails once, and its failure line breaks the logger');
+    let attempts = 0;
+    const consumer = h.consumer({
+      logger: breakingOnce('event failed; it will be redelivered'),
+      beforeEffect: (event) => {
+        if (event.id === first.id && ++attempts === 1) throw new Error('first attempt fails');
+      },
+    });
+    await send(first);
+    await consumer.start();
+    try {
+      await waitFor('the unexpected failure logged', async () => h.lines.filter((line) => line.msg === 'processing a batch failed unexpectedly; its messages will be redelivered'), (lines) => lines.length === 1);
+      const later = noteAddedEvent('sent after it');
+      await send(later);
+      const effects = await waitFor('both consumed', () => h.effects(), (seen) => seen.has(first.id) && seen.has(later.id));
+      expect([effects.get(first.id), effects.get(later.id)]).toEqual([1, 1]);
+    } finally {
+      await consumer.stop();
+    }
+    const [line] = h.lines.filter((l) => l.msg === 'processing a batch failed unexpectedly; its messages will be redelivered');
+    expect(line).toMatchObject({ level: 50, consumer: 'notes', messages: 1, err: { message: 'the log sink broke' } });
+  });
+});
