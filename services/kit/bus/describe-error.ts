@@ -8,6 +8,7 @@
  * - a schema error over an event someone else wrote can list thousands of issues, and a line past 16 KB is split
  *   by the container's log driver into pieces that are no JSON: the first issues are listed, the text is cut.
  */
+import { inspect } from 'node:util';
 import { PARAMS_IN_MESSAGE } from '../logger';
 
 /** As the dead-letter reason and the outbox's last_error are kept. */
@@ -16,14 +17,35 @@ const ISSUES_LISTED = 10;
 const CAUSES_NAMED = 4;
 
 export function describeError(error: unknown): string {
+  const line = describeOrInspect(error).replace(/\s*\n\s*/g, ' ');
+  return line.length > DESCRIPTION_MAX ? `${line.slice(0, DESCRIPTION_MAX - 1)}…` : line;
+}
+
+/**
+ * Never throws: it runs in the catch blocks of the consumer and the relay, so a value it could not describe (a
+ * handler's `throw Object.create(null)`, which String() refuses; a getter that throws) failed the whole batch
+ * instead of its one event, at every delivery, and the event reached the dead-letter queue with no reason.
+ */
+function describeOrInspect(error: unknown): string {
+  try {
+    return describeChain(error);
+  } catch {
+    try {
+      return `unprintable ${inspect(error, { depth: 2, breakLength: Infinity, getters: false })}`;
+    } catch {
+      return 'unprintable value';
+    }
+  }
+}
+
+function describeChain(error: unknown): string {
   const parts = [describeOne(error)];
   let cause = (error as { cause?: unknown } | null)?.cause;
   for (let depth = 0; depth < CAUSES_NAMED && cause !== undefined && cause !== null; depth++) {
     parts.push(`caused by ${describeOne(cause)}`);
     cause = (cause as { cause?: unknown }).cause;
   }
-  const line = parts.join('; ').replace(/\s*\n\s*/g, ' ');
-  return line.length > DESCRIPTION_MAX ? `${line.slice(0, DESCRIPTION_MAX - 1)}…` : line;
+  return parts.join('; ');
 }
 
 function describeOne(error: unknown): string {

@@ -27,4 +27,10 @@ describe('describeError', () => {
   it('when the thrown value is no error, then it is its text', () => {
     expect(describeError('plain')).toBe('plain');
   });
+
+  it('when the thrown value cannot be made text (no prototype, a throwing getter), then it is still described, not thrown on', () => {
+    expect(describeError(Object.assign(Object.create(null) as object, { code: 'E1' }))).toBe("unprintable [Object: null prototype] { code: 'E1' }");
+    const getter = Object.defineProperty(new Error('outer'), 'cause', { get: () => { throw new Error('no cause for you'); } });
+    expect(describeError(getter)).toMatch(/^unprintable Error: outer/);
+  });
 });

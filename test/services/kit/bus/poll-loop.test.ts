@@ -1,6 +1,7 @@
 /**
- * The consumer's poll loop when processing a batch throws what nothing in it expected (here a log sink that breaks
- * once, given through the consumer's options: no real failure of ours is known to do it): the consumer goes on.
+ * The consumer's poll loop when processing a batch throws what nothing in it expected: a handler's throw that the
+ * failure line could not describe did it; a log sink that breaks once, given through the consumer's options,
+ * stands for whatever else may. The consumer goes on.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
@@ -59,5 +60,25 @@ describe('the consumer\'s poll loop', { timeout: 30_000 }, () => {
     }
     const [line] = h.lines.filter((l) => l.msg === 'processing a batch failed unexpectedly; its messages will be redelivered');
     expect(line).toMatchObject({ level: 50, consumer: 'notes', messages: 1, err: { message: 'the log sink broke' } });
+  });
+
+  it('when a handler throws a value that cannot be made text (an object with no prototype), then that event fails like any other, with a reason, and the loop goes on', async () => {
+    await h.useNewQueue();
+    const odd = noteAddedEvent('its handler throws a bare object');
+    let attempts = 0;
+    const consumer = h.consumer({
+      beforeEffect: (event) => {
+        if (event.id === odd.id && ++attempts === 1) throw Object.create(null) as unknown;
+      },
+    });
+    await send(odd);
+    await consumer.start();
+    try {
+      await waitFor('the event consumed on its redelivery', () => h.effects(), (seen) => seen.get(odd.id) === 1);
+    } finally {
+      await consumer.stop();
+    }
+    const failures = h.lines.filter((line) => line.eventId === odd.id && line.msg === 'event failed; it will be redelivered');
+    expect(failures.map((line) => line.reason)).toEqual(['handler failed: unprintable [Object: null prototype] {}']);
   });
 });
