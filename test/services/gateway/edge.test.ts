@@ -1,6 +1,7 @@
 /**
  * The attacker's first tries, replayed against the real gateway in front of the real services, and straight at
- * each service: none may answer 5xx, and each answer is the problem a client can act on.
+ * each service: none may answer 5xx, and each answer is the problem a client can act on. Where the gateway and a
+ * service answer differently, the gateway's answer is the deployed API's.
  */
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,5 +93,17 @@ describe('a body over the limit', () => {
       expect(res.status).toBe(413);
       expect(await res.json()).toMatchObject({ type: 'urn:problem-type:platform:body-too-large' });
     }
+  });
+});
+
+describe('HEAD on a GET route', () => {
+  it('when it is sent to the gateway, then it answers 405 with Allow and no body, as the deployed API\'s mock does; the service alone would take it for GET', async () => {
+    const viaGateway = await request(`${platform.url}/products`, { method: 'HEAD' });
+    expect(viaGateway.statusCode).toBe(405);
+    expect(viaGateway.headers.allow).toBe('GET, POST');
+    expect(viaGateway.headers['x-request-id']).toEqual(expect.any(String));
+    expect(await viaGateway.body.text()).toBe('');
+    // Express answers HEAD as GET; no HEAD reaches a service through either edge (docs/gateway.md, Routing).
+    expect((await request(`${platform.services.product}/products`, { method: 'HEAD' })).statusCode).toBe(200);
   });
 });
