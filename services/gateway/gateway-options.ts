@@ -7,6 +7,13 @@ import type { Clock, ThrottleOverride } from './throttle';
 import type { CachedPrincipal } from './token-cache';
 import type { UpstreamUrls } from './upstream';
 
+/**
+ * API Gateway's own payload limit (10 MB, 10,485,760 bytes), not a setting: its front end refuses a larger request
+ * with 413 before the authorizer runs. Below it, the services' limit (maxBodyBytes) applies after the token check,
+ * as in AWS, where the service answers that 413 itself.
+ */
+export const EDGE_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
+
 /** The numbers the options below default to: createGateway's and the environment's (config.ts) alike. */
 export const GATEWAY_DEFAULTS = {
   headersTimeoutMs: 10_000,

@@ -1,7 +1,7 @@
 /**
  * The local edge, on bare node:http: CORS preflight → own endpoints (/health, /docs) → route match → body size
- * → in-flight cap → caller (source address, or the JWT authorizer's subject) → per-client bucket → body read
- * whole, within the budget all bodies share → route bucket → (account, address) bucket → account bucket →
+ * over API Gateway's 10 MB → in-flight cap → caller (source address, or the JWT authorizer's subject) → per-client
+ * bucket → body read whole, within the services' size limit and the budget all bodies share → route bucket → (account, address) bucket → account bucket →
  * proxy. Everything derived from the route table is built once (gateway-parts.ts); a request only looks things up. docs/gateway.md has the limit model.
  */
 import type { IncomingMessage, RequestListener, Server, ServerOptions, ServerResponse } from 'node:http';
@@ -13,7 +13,7 @@ import { closeWithConnection } from './connection-gone';
 import { capConnections, capTotalConnections } from './connections';
 import { DOCS_CSP } from './docs';
 import { Exchange } from './exchange';
-import { GATEWAY_DEFAULTS, type GatewayOptions } from './gateway-options';
+import { EDGE_PAYLOAD_LIMIT_BYTES, GATEWAY_DEFAULTS, type GatewayOptions } from './gateway-options';
 import { gatewayParts, type GatewayParts } from './gateway-parts';
 import { upstreamHeaders } from './headers';
 import { gatewayProblems } from './problem';
@@ -93,8 +93,9 @@ async function serve<P extends CachedPrincipal>(g: GatewayParts<P>, x: Exchange)
   const asset = g.docs.asset(x.path);
   if (asset) return sendDoc(x, asset);
   const route = matchRoute(g, x);
-  // A declared body over the limit is refused before any other work, as API Gateway does.
-  rejectDeclaredOversize(x.req, g.body.maxBytes);
+  // Over API Gateway's own limit, refused before any other work, as its front end does. Over the services' (1 MiB)
+  // only once the token is checked (readBody): in AWS such a body passes the authorizer and the service answers 413.
+  rejectDeclaredOversize(x.req, EDGE_PAYLOAD_LIMIT_BYTES);
   if (!g.inFlight.tryEnter(x.clientIp)) throw gatewayProblems.tooManyInFlight(g.inFlight.max);
   x.res.once('close', () => g.inFlight.leave(x.clientIp));
   const who = route.auth === 'public' ? x.clientIp : await authorize(g, x, route);

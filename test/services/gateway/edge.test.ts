@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../../services/contracts/routes';
 import { loginAs, type TestTokens } from '../../support/auth';
+import { rawRequest } from '../kit/http/raw-http';
 import { startEdgePlatform, type EdgePlatform } from './edge-platform';
 
 let platform: EdgePlatform;
@@ -93,6 +94,33 @@ describe('a body over the limit', () => {
       expect(res.status).toBe(413);
       expect(await res.json()).toMatchObject({ type: 'urn:problem-type:platform:body-too-large' });
     }
+  });
+});
+
+describe('a body between the services\' limit (1 MiB) and API Gateway\'s (10 MiB) on a guarded route', () => {
+  const body = `{"lines":"${'x'.repeat(2 * 1024 * 1024)}"}`;
+  const send = (base: string, headers: Record<string, string> = {}) =>
+    fetch(`${base}/billing/invoices`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+
+  it.each(['gateway', 'billing'] as const)('when it comes without a token to %s, then the answer is 401, as the authorizer decides before the body is looked at', async (where) => {
+    const res = await send(everywhere()[where]);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await res.json()).toMatchObject({ type: 'urn:problem-type:platform:unauthorized' });
+  });
+
+  it.each(['gateway', 'billing'] as const)('when it comes with a valid token to %s, then the answer is the service\'s 413', async (where) => {
+    const res = await send(everywhere()[where], { authorization: `Bearer ${user.accessToken}` });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ type: 'urn:problem-type:platform:body-too-large' });
+  });
+});
+
+describe('a body declared over API Gateway\'s own 10 MiB', () => {
+  it('when it comes without a token to a guarded route, then the gateway answers 413 unread, as API Gateway\'s front end does before any authorizer', async () => {
+    const answer = await rawRequest(platform.url, `POST /billing/invoices HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${10 * 1024 * 1024 + 1}\r\n\r\n`);
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toMatchObject({ type: 'urn:problem-type:platform:body-too-large', detail: 'The request body is larger than 10 MiB.' });
   });
 });
 
