@@ -62,7 +62,7 @@ export const gatewayEnvSchema = z.object({
   /** Open connections per source address; the next one is answered 429 and closed. */
   GATEWAY_MAX_CONNECTIONS_PER_CLIENT: env.positiveInt(GATEWAY_DEFAULTS.maxConnectionsPerClient),
   /**
-   * Open connections of all clients together; past it, new ones are closed unanswered. 512 and the three pools of
+   * Open connections of all clients together, shared fairly between addresses (total-connections.ts). 512 and the three pools of
    * 128 connections to the services stay within the common limit of 1024 open files.
    */
   GATEWAY_MAX_CONNECTIONS: env.positiveInt(GATEWAY_DEFAULTS.maxConnections),

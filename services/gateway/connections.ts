@@ -5,13 +5,13 @@
  * client reads an answer rather than a reset.
  *
  * Connections from a trusted proxy are not capped per address: they carry many clients, which the in-flight cap
- * counts one by one once their requests are read. The cap on all connections together counts them too.
+ * counts one by one once their requests are read. The cap on all connections together (total-connections.ts)
+ * counts them too.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { rawProblemAnswer } from '../kit/http/problem';
-import type { Logger } from '../kit/logger';
 import type { ConcurrencyCap } from './client-caps';
 import { plainAddress, type ClientAddresses } from './client-address';
 import { gatewayProblems } from './problem';
@@ -19,15 +19,14 @@ import { gatewayProblems } from './problem';
 /** How long a refused connection may go on sending (read and dropped) before it is cut. */
 const LINGER_MS = 2_000;
 
-/** At most one warning this often while connections over the total cap are dropped: a flood must not flood the log. */
-const DROP_WARNING_EVERY_MS = 10_000;
-
 /**
  * Counts each new connection against its address's cap; answers one over the cap with a 429 problem at once.
  * Adds it to `refused`: node still parses what it sends, and the handler must not answer that again.
  */
 export function capConnections(server: Server, cap: ConcurrencyCap, addresses: ClientAddresses, refused: WeakSet<Socket>): void {
   server.on('connection', (socket: Socket) => {
+    // Already closed by the total cap: it holds nothing, and is owed no answer.
+    if (socket.destroyed) return;
     const peer = plainAddress(socket.remoteAddress ?? '');
     if (addresses.isTrustedProxy(peer)) return;
     if (cap.tryEnter(peer)) {
@@ -43,24 +42,4 @@ function refuse(socket: Socket, max: number): void {
   // Half-closed: the client reads the answer while node's parser reads and drops what it still sends.
   socket.end(rawProblemAnswer(gatewayProblems.tooManyConnections(max), '/', randomUUID()));
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
-}
-
-/**
- * Caps the connections of all clients together (node's maxConnections), so many addresses, each within its own
- * cap, cannot together take every file descriptor or the memory their sockets hold. Past it, node closes a new
- * connection as soon as it is accepted, unanswered: a 429 and a linger would spend on each refused connection
- * what the cap is there to save. Connections already open are served as before.
- */
-export function capTotalConnections(server: Server, max: number, logger: Logger): void {
-  server.maxConnections = max;
-  let dropped = 0;
-  let warnedAt = -Infinity;
-  server.on('drop', () => {
-    dropped += 1;
-    const now = performance.now();
-    if (now - warnedAt < DROP_WARNING_EVERY_MS) return;
-    logger.warn({ maxConnections: max, dropped }, 'at the connection cap: new connections are closed unanswered');
-    warnedAt = now;
-    dropped = 0;
-  });
 }

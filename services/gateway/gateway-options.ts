@@ -49,7 +49,7 @@ export interface GatewayOptions<P extends CachedPrincipal = CachedPrincipal> {
   readonly bodyTimeoutMs?: number;
   /** Open connections per source address. @default 128 */
   readonly maxConnectionsPerClient?: number;
-  /** Open connections of all clients together; past it, new ones are closed unanswered. @default 512 */
+  /** Open connections of all clients together, shared fairly between addresses (total-connections.ts). @default 512 */
   readonly maxConnections?: number;
   /** How long bytes may wait for a client that takes none of them before its connection is cut. @default 10000 */
   readonly sendTimeoutMs?: number;

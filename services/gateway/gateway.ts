@@ -10,7 +10,7 @@ import { AppError } from '../kit/errors';
 import { createProblemServer, type ProblemServerLimits } from '../kit/http/client-errors';
 import { framingProblem, originForm } from '../kit/http/message-framing';
 import { closeWithConnection } from './connection-gone';
-import { capConnections, capTotalConnections } from './connections';
+import { capConnections } from './connections';
 import { DOCS_CSP } from './docs';
 import { Exchange } from './exchange';
 import { EDGE_PAYLOAD_LIMIT_BYTES, GATEWAY_DEFAULTS, type GatewayOptions } from './gateway-options';
@@ -20,6 +20,7 @@ import { gatewayProblems } from './problem';
 import { readBody, rejectDeclaredOversize } from './request-body';
 import type { GatewayRoute } from './routing';
 import { cutStalledReaders } from './stalled-readers';
+import { capTotalConnections } from './total-connections';
 import type { CachedPrincipal } from './token-cache';
 
 export type { GatewayOptions } from './gateway-options';

@@ -1,7 +1,8 @@
 /**
  * The cap on all clients' connections together, over real sockets from many loopback addresses, each within its
- * own per-address cap: past the total, new connections are closed as soon as they open, while a connection that
- * was already open is served. The per-address cap has its tests in slow-clients.test.ts.
+ * own per-address cap: past the total, connections are closed unanswered (a new one, or the oldest of an address
+ * holding more), while a connection that was already open is served. The per-address cap has its tests in
+ * slow-clients.test.ts; the fair share of the total, in fair-connections.test.ts.
  */
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,7 +57,7 @@ async function served(url: string, from: string): Promise<number> {
 }
 
 describe('when 150 addresses open three connections each against a total cap of 200', () => {
-  it('then connections past the cap are closed at once, unanswered, and an open connection is served throughout', async () => {
+  it('then connections past the cap are closed at once, unanswered, and a connection already open alone on its address is served throughout', async () => {
     const { logger, lines } = capturingLogger();
     // Four per address: no address reaches its own cap, so only the total can stop them.
     const gateway = await startTestGateway({ upstreams: upstreams.urls, logger, maxConnections: 200, maxConnectionsPerClient: 4, throttleOverride: { rateLimit: 1e6, burstLimit: 1e6 } });
@@ -77,7 +78,7 @@ describe('when 150 addresses open three connections each against a total cap of 
     // Refused without a byte of answer, and said once in the log, not once per connection.
     expect(flood.filter((c) => c.closed()).map((c) => c.received())).toEqual(Array.from({ length: 450 - 199 }, () => 0));
     const warnings = lines.filter((line) => line.level === LEVEL.warn);
-    expect(warnings).toEqual([expect.objectContaining({ maxConnections: 200, msg: 'at the connection cap: new connections are closed unanswered' })]);
+    expect(warnings).toEqual([expect.objectContaining({ maxConnections: 200, msg: 'at the connection cap: the addresses holding the most lose their oldest connections, and get no new ones' })]);
 
     // Once the flood lets go, new connections are served again.
     for (const connection of flood) connection.socket.destroy();

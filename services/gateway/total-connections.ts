@@ -1,0 +1,75 @@
+/**
+ * The cap on the connections of all clients together (GATEWAY_MAX_CONNECTIONS), so that many addresses, each within
+ * its own cap, cannot together take every file descriptor or the memory their sockets hold.
+ *
+ * Shared fairly at the cap: a connection from an address holding fewer than the address that holds the most (by two
+ * or more) takes the oldest connection of that one, which is cut. Otherwise, a few addresses, each at its own cap,
+ * held the gateway whole with connections that cost them nothing (idle keep-alive ones, headers that never end,
+ * answers never read), and every other client was refused for as long as they liked. Now they must come from as many
+ * addresses as there are connections to hold. A connection that would not leave its address below the one it takes
+ * from is closed as soon as it is accepted, unanswered: a problem and a linger would spend on each one what the cap
+ * is there to save. The lingering 429s of the per-address cap count too, against their own address.
+ */
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from '../kit/logger';
+import { plainAddress } from './client-address';
+
+/** At most one warning this often while the cap cuts or refuses connections: a flood must not flood the log. */
+const WARNING_EVERY_MS = 10_000;
+
+export function capTotalConnections(server: Server, max: number, logger: Logger): void {
+  /** Open connections per address, oldest first (a Set keeps insertion order). */
+  const held = new Map<string, Set<Socket>>();
+  let open = 0;
+  const counts = { refused: 0, cut: 0 };
+  let warnedAt = -Infinity;
+
+  // Registered before the per-address cap and the other connection listeners, so they see the socket already cut.
+  server.on('connection', (socket: Socket) => {
+    const peer = plainAddress(socket.remoteAddress ?? '');
+    const mine = held.get(peer);
+    if (open >= max && !makeRoom(mine?.size ?? 0)) {
+      counts.refused += 1;
+      warn();
+      socket.destroy();
+      return;
+    }
+    const sockets = mine ?? new Set<Socket>();
+    if (!mine) held.set(peer, sockets);
+    sockets.add(socket);
+    open += 1;
+    socket.once('close', () => forget(peer, socket));
+  });
+
+  /** Cuts the oldest connection of the address holding the most, if it holds at least two more than `mine`. */
+  function makeRoom(mine: number): boolean {
+    let heaviest: [string, Set<Socket>] | undefined;
+    // At the cap only, over at most `max` addresses.
+    for (const entry of held) if (!heaviest || entry[1].size > heaviest[1].size) heaviest = entry;
+    if (!heaviest || heaviest[1].size < mine + 2) return false;
+    const [victimPeer, sockets] = heaviest;
+    const victim = sockets.values().next().value as Socket;
+    forget(victimPeer, victim);
+    victim.destroy();
+    counts.cut += 1;
+    warn();
+    return true;
+  }
+
+  function forget(peer: string, socket: Socket): void {
+    const sockets = held.get(peer);
+    if (!sockets?.delete(socket)) return;
+    open -= 1;
+    if (sockets.size === 0) held.delete(peer);
+  }
+
+  function warn(): void {
+    const now = performance.now();
+    if (now - warnedAt < WARNING_EVERY_MS) return;
+    logger.warn({ maxConnections: max, ...counts }, 'at the connection cap: the addresses holding the most lose their oldest connections, and get no new ones');
+    warnedAt = now;
+    counts.refused = 0;
+    counts.cut = 0;
+  }
+}
