@@ -8,10 +8,17 @@ import { ConcurrencyCap } from './client-caps';
  *
  * Each client address may hold only a part of the budget (`perClientMaxBytes`), so one client cannot fill it and
  * leave everyone else's bodies refused: it meets its own limit (429) long before the budget runs out (503).
+ *
+ * Shared fairly when full: a body that does not fit takes room from bodies still arriving of the address holding the
+ * most, oldest first, as long as that address would still hold more than this one's. Those are cut (their reader
+ * answers 503). Otherwise, a few addresses, each declaring whole bodies within its part and sending none of them, held
+ * the budget whole at no cost until the body deadline, and every other body was refused.
  */
 export class BodyBudget {
   private taken = 0;
   private readonly parts: ConcurrencyCap;
+  /** Shares whose body is still arriving, oldest first: the only ones cut to make room. */
+  private readonly arriving = new Map<BodyShare, { readonly client: string; readonly cut: () => void }>();
 
   constructor(
     readonly maxBytes: number,
@@ -33,10 +40,10 @@ export class BodyBudget {
   /** A request's share of the budget, on behalf of `client`, empty until it grows. */
   share(client: string): BodyShare {
     let mine = 0;
-    return {
+    const share: BodyShare = {
       grow: (bytes) => {
         if (!this.parts.tryEnter(client, bytes)) return 'client';
-        if (this.taken + bytes > this.maxBytes) {
+        if (this.taken + bytes > this.maxBytes && !this.makeRoom(client, bytes)) {
           this.parts.leave(client, bytes);
           return 'all';
         }
@@ -44,13 +51,40 @@ export class BodyBudget {
         mine += bytes;
         return 'taken';
       },
+      arriving: (cut) => {
+        if (cut) this.arriving.set(share, { client, cut });
+        else this.arriving.delete(share);
+      },
       release: () => {
+        this.arriving.delete(share);
         if (mine === 0) return;
         this.taken -= mine;
         this.parts.leave(client, mine);
         mine = 0;
       },
     };
+    return share;
+  }
+
+  /**
+   * Cuts arriving bodies of the address holding the most until `bytes` fit, while it holds more than `client`
+   * (whose part already counts them). False, cutting nothing more, once no address does.
+   */
+  private makeRoom(client: string, bytes: number): boolean {
+    while (this.taken + bytes > this.maxBytes) {
+      const mine = this.parts.holding(client);
+      let victim: [BodyShare, { readonly cut: () => void }] | undefined;
+      let most = mine;
+      // Only when full, over the bodies still arriving; the first found of the heaviest address is its oldest.
+      for (const entry of this.arriving) {
+        const held = this.parts.holding(entry[1].client);
+        if (held > most) [victim, most] = [entry, held];
+      }
+      if (!victim) return false;
+      victim[0].release();
+      victim[1].cut();
+    }
+    return true;
   }
 }
 
@@ -60,6 +94,11 @@ export type Growth = 'taken' | 'client' | 'all';
 export interface BodyShare {
   /** Takes `bytes` more, or takes nothing and says whose limit refused it. */
   grow(bytes: number): Growth;
+  /**
+   * While the body arrives, `cut` ends its reading when its room goes to an address holding less (the share is
+   * released first); `undefined` once it has ended, however it did.
+   */
+  arriving(cut: (() => void) | undefined): void;
   /** Gives back everything this share took; safe to call more than once. */
   release(): void;
 }

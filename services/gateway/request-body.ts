@@ -45,6 +45,7 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
     let total = 0;
     const finish = (error: Error | undefined) => {
       clearTimeout(timer);
+      share.arriving(undefined);
       req.off('data', onData).off('end', onEnd).off('error', onClose).off('close', onClose);
       // Whatever is still coming is drained by the answer (Exchange.drainUnreadBody), not left paused.
       if (error) req.pause();
@@ -61,6 +62,8 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
     const onEnd = () => finish(undefined);
     const onClose = () => finish(new ClientWentAway());
     const timer = setTimeout(() => finish(bodyTimeout(limits.timeoutMs)), limits.timeoutMs);
+    // Until it has all arrived, its room may go to a client holding less (body-budget.ts): answered as a full budget.
+    share.arriving(() => finish(gatewayProblems.busy()));
     req.on('data', onData).once('end', onEnd).once('error', onClose).once('close', onClose);
   });
 }

@@ -2,7 +2,8 @@
  * The bodies the gateway holds while they arrive share one budget across all clients (GATEWAY_MAX_BUFFERED_BYTES),
  * of which each address may hold an eighth (at least one whole body): clients that declare large bodies and stall
  * cannot make it hold more; one address meets its own limit (429) and cannot fill the budget for the others; once
- * it is full, a 503 they can read; and what they held comes back when they leave.
+ * it is full, a 503 they can read, unless an address holding more has a body still arriving (fair-body-budget.test.ts);
+ * and what they held comes back when they leave.
  */
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
@@ -77,14 +78,15 @@ describe('when clients declare large bodies and stall', () => {
     expect(late.answers[0]).toMatchObject({ status: 503, headers: { 'retry-after': '1', 'content-type': 'application/problem+json; charset=utf-8' } });
     expect(JSON.parse(late.answers[0]!.body)).toMatchObject({ status: 503, requestId: late.answers[0]!.headers['x-request-id'] });
 
-    // A chunked body has no declared length: its first chunk finds the budget full.
+    // A chunked body has no declared length: its first chunk, half a body, finds the budget full, but would leave
+    // its address holding less than those holding it, so it takes the room of the oldest stalled body (503 there).
     const chunked = await stalledUpload('127.0.0.7', true);
-    await eventually('the chunked request answered', () => chunked.answers.length === 1, 5_000);
-    expect(chunked.answers[0]?.status).toBe(503);
+    await eventually('the oldest stalled body answered', () => greedy[0]!.answers.length === 1, 5_000);
+    expect(greedy[0]!.answers[0]?.status).toBe(503);
+    expect(chunked.answers).toHaveLength(0);
 
-    // A request without a body is served; one with a body waits for room.
+    // A request without a body is served.
     expect((await call(gateway.url, 'GET', '/products')).status).toBe(200);
-    expect((await call(gateway.url, 'POST', '/identity/signup', { body: '{"email":"a@b.c"}' })).status).toBe(503);
 
     // Those holding the budget leave: what they held comes back.
     for (const upload of [...greedy, ...others]) if (upload.answers.length === 0) upload.socket.destroy();
@@ -113,6 +115,26 @@ describe('when a body budget is shared', () => {
     expect(b.grow(6)).toBe('taken');
     b.release();
     expect(budget.held).toBe(0);
+  });
+
+  it('then, when full, a share of a client that would still hold less cuts arriving shares of the client holding the most, oldest first, and only those', () => {
+    const budget = new BodyBudget(10);
+    const cuts: string[] = [];
+    const arriving = (client: string, bytes: number, name: string) => {
+      const share = budget.share(client);
+      expect(share.grow(bytes)).toBe('taken');
+      share.arriving(() => cuts.push(name));
+      return share;
+    };
+    const [, , read] = [arriving('x', 3, 'x1'), arriving('x', 3, 'x2'), arriving('y', 3, 'y1')];
+    read.arriving(undefined); // y's body has arrived whole: it is never cut
+    expect(budget.share('z').grow(6)).toBe('all'); // z would hold 6, as much as x: nothing is cut for it
+    expect(budget.share('z').grow(2)).toBe('taken'); // x holds 6 > 2: its oldest goes
+    expect(cuts).toEqual(['x1']);
+    expect(budget.held).toBe(8);
+    expect(budget.heldBy('x')).toBe(3);
+    expect(budget.share('y').grow(3)).toBe('all'); // y would hold 6, more than x's 3: nothing is cut for it
+    expect(cuts).toEqual(['x1']);
   });
 
   it("then one client's shares together hold no more than its part, and the part comes back as they end", () => {
