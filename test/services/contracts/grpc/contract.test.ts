@@ -1,6 +1,6 @@
 /**
  * The internal gRPC contract (services/contracts/grpc): the committed generated code is what buf generates from
- * the .proto files today, and the contract stays compatible with its last committed version. buf runs from
+ * the .proto files today, and the contract stays compatible with its last released version (contract-baseline.ts). buf runs from
  * node_modules (@bufbuild/buf ships its binary; no network, no install script).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { lastCommittedVersion } from './contract-baseline';
 
 const BUF = path.resolve('node_modules/.bin/buf');
 const PROTO = 'services/contracts/grpc/proto';
@@ -21,11 +22,6 @@ function buf(...args: string[]) {
   return { code: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
-const git = (...args: string[]) => {
-  const run = spawnSync('git', args, { encoding: 'utf8' });
-  return run.status === 0 ? run.stdout.trim() : undefined;
-};
-
 /** Every file under `dir`, relative to it, with its content. */
 function tree(dir: string): Record<string, string> {
   const entries = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
@@ -33,18 +29,6 @@ function tree(dir: string): Record<string, string> {
     const file = path.join(entry.parentPath, entry.name);
     return [path.relative(dir, file), readFileSync(file, 'utf8')];
   }));
-}
-
-/**
- * The commit holding the contract's last committed version, as this tree sees it: HEAD while the .proto files
- * have uncommitted changes, else the commit before the last one that changed them. Undefined without git
- * history to compare with (the contract's first commit, a shallow clone, an exported tarball).
- */
-function lastCommittedVersion(): string | undefined {
-  if (git('rev-parse', '--git-dir') === undefined) return undefined;
-  const changedHere = git('status', '--porcelain', '--', PROTO);
-  const candidate = changedHere ? 'HEAD' : `${git('log', '-1', '--format=%H', '--', PROTO)}^`;
-  return git('cat-file', '-e', `${candidate}:${PROTO}/${CATALOG}`) === undefined ? undefined : git('rev-parse', candidate);
 }
 
 describe('the internal gRPC contract', () => {
@@ -58,11 +42,12 @@ describe('the internal gRPC contract', () => {
     expect(tree(path.join(out, GENERATED))).toEqual(tree(GENERATED));
   });
 
-  it('when compared with its last committed version, then no change breaks a running client', () => {
-    const version = lastCommittedVersion();
+  it('when compared with its last released version (main, where a branch left it), then no change breaks a running client', () => {
+    const version = lastCommittedVersion(process.cwd(), PROTO, CATALOG);
     // Without history (first version, shallow clone) the tree is compared with itself: the check still runs.
     const against = version ? `.git#ref=${version},subdir=${PROTO}` : PROTO;
-    expect(buf('breaking', PROTO, '--against', against)).toEqual({ code: 0, output: '' });
+    const why = `buf breaking against ${version ?? 'the tree itself'}: a client built from that contract would break; reserve and add instead (docs/billing.md, "Adding a method")`;
+    expect(buf('breaking', PROTO, '--against', against), why).toEqual({ code: 0, output: '' });
   });
 
   it.each([
