@@ -36,10 +36,10 @@ describe('the internal gRPC contract', () => {
     expect(buf('lint')).toEqual({ code: 0, output: '' });
   });
 
-  it('when the code is generated again, then it is byte for byte the committed code', () => {
+  it('when the code is generated again, then it is byte for byte the committed code (else: npm run contract:generate)', () => {
     const out = path.join(scratch, 'generated');
     execFileSync(BUF, ['generate', '--output', out]);
-    expect(tree(path.join(out, GENERATED))).toEqual(tree(GENERATED));
+    expect(tree(path.join(out, GENERATED)), `${GENERATED} is not what the .proto files generate: run npm run contract:generate and commit the result`).toEqual(tree(GENERATED));
   });
 
   it('when compared with its last released version (main, where a branch left it), then no change breaks a running client', () => {
