@@ -2,7 +2,7 @@ import { ListSubscriptionsByTopicCommand, GetSubscriptionAttributesCommand } fro
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFauxqsEmulator, type FauxqsEmulator } from '../../../../services/local/emulators/fauxqs';
-import { TYPE_ATTRIBUTE as CATALOGUE_TYPE_ATTRIBUTE } from '../../../../services/contracts/events';
+import { EVENT_TYPES, TYPE_ATTRIBUTE as CATALOGUE_TYPE_ATTRIBUTE } from '../../../../services/contracts/events';
 import { busTopology, MAX_RECEIVE_COUNT } from '../../../../services/contracts/bus-topology';
 import { TYPE_ATTRIBUTE } from '../../../../services/kit/bus/attributes';
 import { createBusClients, type BusClients } from '../../../../services/kit/bus/clients';
@@ -46,16 +46,17 @@ describe('bus topology', () => {
     expect(sub).toMatchObject({ RawMessageDelivery: 'true', FilterPolicy: JSON.stringify({ type: ['identity.user.registered', 'identity.user.deleted'] }) });
   });
 
-  it('when events of each type are published, then each queue receives only the types its consumer takes', async () => {
+  it('when events of each type of the catalogue and one of no type are published, then each queue receives only the types its consumer takes', async () => {
     const bus = await ensureTopology(clients, busTopology('route'));
     const publisher = createPublisher(clients.sns, bus.topicArn);
-    const types = ['identity.user.registered', 'identity.user.deleted', 'billing.invoice.paid'];
+    // The catalogue's own list: a hard-coded one made a newly added type look like a topology that drops it.
+    const types = [...EVENT_TYPES, 'nobody.takes.this'];
     await publisher.publish(types.map((type) => ({ key: type, type, body: JSON.stringify({ type }), correlation: {} })));
     for (const queue of bus.queues) {
       const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
       const received = Messages.map((m) => JSON.parse(m.Body ?? '{}').type).sort();
       const expected = busTopology('route').queues.find((q) => q.consumer === queue.consumer)?.eventTypes ?? [];
-      expect(received).toEqual([...expected].sort());
+      expect(received, `${queue.consumer}'s queue`).toEqual([...expected].sort());
     }
   });
 });
