@@ -75,11 +75,18 @@ describe('the OpenAPI documents and the route table', () => {
     for (const { key, operation } of plain) expect(Object.keys(operation.responses), key).not.toContain('400');
   });
 
-  it('when a route has no operation, or an operation no route, then the document is not built and the error names both', () => {
+  it('when a route has no operation, or an operation no route, then the document is not built and the error names both and the file each is fixed in', () => {
     const routes = ROUTES.filter((r) => r.service === 'product');
     const spec = { operationId: 'x', summary: 'x', responses: {} };
     expect(() => documentedPaths(routes, 'Product', { 'GET /products': spec, 'GET /nowhere': spec })).toThrow(
-      /undocumented routes \[.*POST \/products.*\], operations without a route \[GET \/nowhere\]/,
+      /undocumented routes \[.*POST \/products.*\] \(add an operation under that key to services\/product\/entry-points\/http\/openapi\.ts\); operations without a route \[GET \/nowhere\] \(add the route to services\/contracts\/routes\.ts, or remove the operation\)/,
+    );
+  });
+
+  it('when only a route lacks its operation, then the error says only that', () => {
+    const routes = ROUTES.filter((r) => r.service === 'billing' && r.path === '/billing/account');
+    expect(() => documentedPaths(routes, 'Billing', {})).toThrow(
+      'OpenAPI and the route table disagree: undocumented routes [GET /billing/account] (add an operation under that key to services/billing/entry-points/http/openapi.ts)',
     );
   });
 });

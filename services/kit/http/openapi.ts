@@ -157,7 +157,13 @@ export function documentedPaths(routes: readonly RouteDefinition[], tag: string,
   const undocumented = [...byKey.keys()].filter((key) => !(key in specs));
   const unrouted = Object.keys(specs).filter((key) => !byKey.has(key));
   if (undocumented.length > 0 || unrouted.length > 0) {
-    throw new Error(`OpenAPI and the route table disagree: undocumented routes [${undocumented.join(', ')}], operations without a route [${unrouted.join(', ')}]`);
+    // Where each side is fixed: the error ends a service's start, or a test, far from either file.
+    const service = routes[0]?.service ?? tag;
+    const problems = [
+      ...(undocumented.length > 0 ? [`undocumented routes [${undocumented.join(', ')}] (add an operation under that key to services/${service}/entry-points/http/openapi.ts)`] : []),
+      ...(unrouted.length > 0 ? [`operations without a route [${unrouted.join(', ')}] (add the route to services/contracts/routes.ts, or remove the operation)`] : []),
+    ];
+    throw new Error(`OpenAPI and the route table disagree: ${problems.join('; ')}`);
   }
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const [key, spec] of Object.entries(specs)) {
