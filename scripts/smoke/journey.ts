@@ -97,7 +97,7 @@ export async function runJourney(options: JourneyOptions): Promise<void> {
     return [profile, `${profile.paidInvoiceCount} paid, ${profile.lifetimeSpendCents} cents spent`];
   });
 
-  // CONTRACT.md "Deletion": within 2 s every service answers 401 to the old token (Billing once its account closed).
+  // docs/identity.md "Deletion ends access": within 2 s every service answers 401 to the old token (Billing once its account closed).
   await step('delete the account; every service refuses the old token', async () => {
     await expectStatus(204, identity.DELETE('/identity/me', asUser));
     await eventually('old token refused everywhere', options.eventTimeoutMs, async () => {

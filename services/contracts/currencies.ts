@@ -1,5 +1,5 @@
 /**
- * The ISO 4217 codes money can be in (CONTRACT.md: "Currency codes are ISO 4217"), stated once: Product refuses a
+ * The ISO 4217 codes money can be in (docs/product.md, "The catalogue's rules": ISO 4217), stated once: Product refuses a
  * price in any other code, and Billing refuses a price list that carries one, so both sides read the same set.
  *
  * The currencies in use, as CLDR lists them (`Intl.supportedValuesOf`, from the ICU data Node ships and updates;

@@ -82,7 +82,7 @@ export const gatewayEnvSchema = z.object({
   }),
   /** A REST API's default integration timeout, 29 s, which the deployed API keeps (30 s was the HTTP API's). */
   GATEWAY_INTEGRATION_TIMEOUT_MS: env.positiveInt(GATEWAY_DEFAULTS.integrationTimeoutMs),
-  /** The services' body limit (CONTRACT.md: over 1 MiB is 413), so the gateway's 413 is the same answer. */
+  /** The services' body limit (docs/problems.md, `body-too-large`: over 1 MiB is 413), so the gateway's 413 is the same answer. */
   GATEWAY_MAX_BODY_BYTES: env.positiveInt(GATEWAY_DEFAULTS.maxBodyBytes),
   /** Request bodies held at once across all clients (each is read whole before it is forwarded); past it, 503. */
   GATEWAY_MAX_BUFFERED_BYTES: env.positiveInt(GATEWAY_DEFAULTS.maxBufferedBytes),

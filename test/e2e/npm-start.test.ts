@@ -1,7 +1,7 @@
 /**
  * The platform as a user runs it: `npm start` on an empty DATA_DIR, the client journey of `npm run smoke`
  * through the gateway (the three event flows included), a stop by SIGTERM to npm alone, a warm restart that
- * kept the data, and a second npm start on the same DATA_DIR refused while it runs. Then, on the restarted platform, CONTRACT.md "Deletion": after DELETE /identity/me answers 204,
+ * kept the data, and a second npm start on the same DATA_DIR refused while it runs. Then, on the restarted platform, docs/identity.md "Deletion ends access": after DELETE /identity/me answers 204,
  * the user's refresh token no longer works, and within 2 s every service answers 401 to the user's old access
  * token, reads included, both at the service's own port and through the gateway. Last, a stop by SIGINT to npm
  * alone. Ctrl-C is in stop-by-signal.test.ts, a closed terminal and a killed npm in stop-when-gone.test.ts.

@@ -1,5 +1,5 @@
 /**
- * The services' body limit (CONTRACT.md: over 1 MiB is 413): JSON bodies above it are refused before they are
+ * The services' body limit (docs/problems.md, `body-too-large`: over 1 MiB is 413): JSON bodies above it are refused before they are
  * buffered whole, and a request that declares one gets no 100 Continue. Its own module, so that the gateway, which
  * has no Express, can use it without loading the app.
  */
