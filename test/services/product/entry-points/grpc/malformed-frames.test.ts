@@ -21,6 +21,8 @@ import { startProductGrpc, startProductHarness, type ProductHarness } from '../.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const ANSWER_TIMEOUT_MS = 3_000;
 const GET_PRICES = '/platform.product.v1.ProductCatalog/GetPrices';
+/** Every method of the contract, so a method added to it is fuzzed too, not GetPrices alone. */
+const CATALOG_METHODS = ProductCatalog.methods.map((method) => `/${ProductCatalog.typeName}/${method.name}`);
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 let harness: ProductHarness;
@@ -116,7 +118,7 @@ const body = fc.oneof(
   fc.constant(prefixed(0, 200_000, new Uint8Array(200_000))),
 );
 const call: fc.Arbitrary<Call> = fc.record({
-  path: fc.oneof(fc.constant(GET_PRICES), fc.constant('/grpc.health.v1.Health/Check'), fc.constant('/grpc.health.v1.Health/Watch'), fc.constantFrom('/', '/platform.product.v1.ProductCatalog/Nope', '/x/y/z', `${GET_PRICES}/extra`)),
+  path: fc.oneof(fc.constantFrom(...CATALOG_METHODS), fc.constant('/grpc.health.v1.Health/Check'), fc.constant('/grpc.health.v1.Health/Watch'), fc.constantFrom('/', '/platform.product.v1.ProductCatalog/Nope', '/x/y/z', `${GET_PRICES}/extra`)),
   headers: fc.record(
     {
       'content-type': contentTypes,
