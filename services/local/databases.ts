@@ -74,7 +74,7 @@ async function useServer(serverUrl: string, provision: () => Promise<string>): P
   // A database in the URL is only where the admin works, if it may (else `postgres`): no service's data goes there,
   // each has its own, which "using …/platformdb" alone did not say.
   const named = decodeURIComponent(new URL(serverUrl).pathname.slice(1));
-  const passedOver = named === adminDatabase ? '' : ` (not in "${named}": absent, or closed to it)`;
+  const passedOver = named === adminDatabase ? '' : ` (not in "${named}": absent, closed to it, or a template)`;
   const where = named ? `; the admin works in database "${adminDatabase}"${passedOver}, each service in its own (${SERVICE_NAMES.map((name) => SERVICES[name].database).join(', ')})` : '';
   status.step('postgres', `using ${redactUrlPassword(serverUrl)}${where}`);
   const watch = watchServer(urlOfDatabase(serverUrl, adminDatabase), `postgres    ${redactUrlPassword(serverUrl)} (DATABASE_URL)`, { down: status.warn, up: status.info });

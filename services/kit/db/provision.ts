@@ -29,15 +29,19 @@ export interface ServiceDatabase {
 }
 
 /**
+ * The databases CREATE DATABASE copies from, which fails while any other session is connected to them: the admin
+ * provisions the services' databases at once, each from a session of its own where it works.
+ */
+const TEMPLATES = new Set(['template0', 'template1']);
+
+/**
  * The admin of a server URL such as `postgres://postgres:pw@127.0.0.1:5432`, keeping its options: it works in the
- * URL's own database if it names one, else (or if that one is absent or closed to it) in `postgres`. Not
- * `template1`: CREATE DATABASE copies it, and fails while any other session is connected to it, our own
- * provisioning of the next database included.
+ * URL's own database if it names one, else (or if that one is absent, closed to it, or a template) in `postgres`.
  */
 export function adminFromUrl(serverUrl: string): AdminConnection {
   const named = decodeURIComponent(new URL(serverUrl).pathname.slice(1));
   return {
-    homes: named && named !== 'postgres' ? [named, 'postgres'] : ['postgres'],
+    homes: named && named !== 'postgres' && !TEMPLATES.has(named) ? [named, 'postgres'] : ['postgres'],
     in: (database) => ({ connectionString: urlOfDatabase(serverUrl, database) }),
   };
 }

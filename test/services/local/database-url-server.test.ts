@@ -55,6 +55,6 @@ describe('npm start on a DATABASE_URL server', { timeout: 90_000 }, () => {
   it('when the URL names a database that is not there, then the start line says the admin works in "postgres" instead and where the services\' are', async () => {
     const databases = await planDatabases(loadLocalConfig({ DATABASE_URL: `${server!.serverUrl}/platformdb` })).start();
     await databases.stop();
-    expect(stdout.held()).toMatch(/✔ postgres +using postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/platformdb; the admin works in database "postgres" \(not in "platformdb": absent, or closed to it\), each service in its own \(identity, product, billing\)/);
+    expect(stdout.held()).toMatch(/✔ postgres +using postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/platformdb; the admin works in database "postgres" \(not in "platformdb": absent, closed to it, or a template\), each service in its own \(identity, product, billing\)/);
   });
 });

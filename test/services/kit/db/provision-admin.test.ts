@@ -11,12 +11,15 @@ import { testServerUrl } from '../../../support/database';
  */
 const run = randomBytes(3).toString('hex');
 const team = { user: `t_padm_${run}`, password: `pw-${run}`, database: `t_padm_${run}_team` };
-const spec: ServiceDatabase = {
-  database: `t_padm_${run}_svc`,
-  role: `t_padm_${run}_svc_service`,
-  password: `pw-svc-${run}`,
-  app: { role: `t_padm_${run}_svc_app`, password: `app-${run}` },
-};
+const service = (name: string): ServiceDatabase => ({
+  database: `t_padm_${run}_${name}`,
+  role: `t_padm_${run}_${name}_service`,
+  password: `pw-${name}-${run}`,
+  app: { role: `t_padm_${run}_${name}_app`, password: `app-${run}` },
+});
+const spec = service('svc');
+/** Made from a URL that names template1, two at once as npm start does. */
+const fromTemplate = [service('tpl1'), service('tpl2')];
 let server: string;
 const teamUrl = (database: string) => urlOfDatabase(server, database, team);
 
@@ -35,11 +38,11 @@ beforeAll(async () => {
   await asSuperuser(`CREATE ROLE "${team.user}" LOGIN CREATEROLE CREATEDB PASSWORD '${team.password}'`, `CREATE DATABASE "${team.database}" OWNER "${team.user}"`);
 });
 afterAll(async () => {
+  const made = [spec, ...fromTemplate];
   await asSuperuser(
-    `DROP DATABASE IF EXISTS "${spec.database}" WITH (FORCE)`,
+    ...made.map((one) => `DROP DATABASE IF EXISTS "${one.database}" WITH (FORCE)`),
     `DROP DATABASE IF EXISTS "${team.database}" WITH (FORCE)`,
-    `DROP ROLE IF EXISTS "${spec.role}"`,
-    `DROP ROLE IF EXISTS "${spec.app!.role}"`,
+    ...made.flatMap((one) => [`DROP ROLE IF EXISTS "${one.role}"`, `DROP ROLE IF EXISTS "${one.app!.role}"`]),
     `DROP ROLE IF EXISTS "${team.user}"`,
   );
 });
@@ -52,4 +55,8 @@ describe('where provisioning works as the admin', () => {
   it('when the admin URL names a database that does not exist, then provisioning works from "postgres" instead', async () => {
     expect(await provisionDatabases(adminFromUrl(teamUrl(`t_padm_${run}_absent`)), [spec])).toBe('postgres');
   });
+
+  it('when the admin URL names template1, then provisioning works from "postgres": CREATE DATABASE copies template1, and fails while another of its sessions sits in it', async () => {
+    expect(await provisionDatabases(adminFromUrl(teamUrl('template1')), fromTemplate)).toBe('postgres');
+  }, 30_000);
 });
