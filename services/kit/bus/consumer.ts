@@ -71,7 +71,11 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
      */
     const survive = async (error: unknown, messages: number) => {
       unexpected++;
-      options.logger.error({ consumer: options.name, err: error, messages, failures: unexpected }, 'processing a batch failed unexpectedly; its messages will be redelivered');
+      try {
+        options.logger.error({ consumer: options.name, err: error, messages, failures: unexpected }, 'processing a batch failed unexpectedly; its messages will be redelivered');
+      } catch {
+        // The log sink itself is broken (the likeliest cause of the failure): a throw here would end the loop after all.
+      }
       await sleep(backoffDelay(pause, unexpected), stopping.signal);
     };
     while (running) {

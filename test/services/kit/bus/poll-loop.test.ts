@@ -16,16 +16,16 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-/** The harness's logger, except that its first line with message `msg` throws instead of being written. */
-function breakingOnce(msg: string): Logger {
-  let broken = false;
+/** The harness's logger, except that its first line with each message of `msgs` throws instead of being written. */
+function breakingOnce(...msgs: string[]): Logger {
+  const broken = new Set<string>();
   return new Proxy(h.logger, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
-      if (key !== 'warn' || typeof value !== 'function') return value;
+      if ((key !== 'warn' && key !== 'error') || typeof value !== 'function') return value;
       return (fields: unknown, text?: string) => {
-        if (text === msg && !broken) {
-          broken = true;
+        if (text !== undefined && msgs.includes(text) && !broken.has(text)) {
+          broken.add(text);
           throw new Error('the log sink broke');
         }
         return (value as (...args: unknown[]) => void).call(target, fields, text);
@@ -60,6 +60,29 @@ describe('the consumer\'s poll loop', { timeout: 30_000 }, () => {
     }
     const [line] = h.lines.filter((l) => l.msg === 'processing a batch failed unexpectedly; its messages will be redelivered');
     expect(line).toMatchObject({ level: 50, consumer: 'notes', messages: 1, err: { message: 'the log sink broke' } });
+  });
+
+  it('when the line saying a batch failed unexpectedly cannot be written either, then the loop still goes on', async () => {
+    await h.useNewQueue();
+    const first = noteAddedEvent('fails once; its failure line and the line about that break the logger');
+    let attempts = 0;
+    const consumer = h.consumer({
+      logger: breakingOnce('event failed; it will be redelivered', 'processing a batch failed unexpectedly; its messages will be redelivered'),
+      beforeEffect: (event) => {
+        if (event.id === first.id && ++attempts === 1) throw new Error('first attempt fails');
+      },
+    });
+    await send(first);
+    await consumer.start();
+    try {
+      await waitFor('the failed attempt', async () => attempts, (count) => count === 1);
+      const later = noteAddedEvent('sent after it');
+      await send(later);
+      const effects = await waitFor('both consumed', () => h.effects(), (seen) => seen.has(first.id) && seen.has(later.id));
+      expect([effects.get(first.id), effects.get(later.id)]).toEqual([1, 1]);
+    } finally {
+      await consumer.stop();
+    }
   });
 
   it('when a handler throws a value that cannot be made text (an object with no prototype), then that event fails like any other, with a reason, and the loop goes on', async () => {
