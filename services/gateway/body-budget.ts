@@ -11,14 +11,15 @@ import { ConcurrencyCap } from './client-caps';
  *
  * Shared fairly when full: a body that does not fit takes room from bodies still arriving of the address holding the
  * most, oldest first, as long as that address would still hold more than this one's. Those are cut (their reader
- * answers 503). Otherwise, a few addresses, each declaring whole bodies within its part and sending none of them, held
- * the budget whole at no cost until the body deadline, and every other body was refused.
+ * answers 503), and only if that makes room enough. Otherwise, a few addresses, each declaring whole bodies within
+ * its part and sending none of them, held the budget whole at no cost until the body deadline, and every other body
+ * was refused.
  */
 export class BodyBudget {
   private taken = 0;
   private readonly parts: ConcurrencyCap;
   /** Shares whose body is still arriving, oldest first: the only ones cut to make room. */
-  private readonly arriving = new Map<BodyShare, { readonly client: string; readonly cut: () => void }>();
+  private readonly arriving = new Map<BodyShare, Arriving>();
 
   constructor(
     readonly maxBytes: number,
@@ -52,7 +53,7 @@ export class BodyBudget {
         return 'taken';
       },
       arriving: (cut) => {
-        if (cut) this.arriving.set(share, { client, cut });
+        if (cut) this.arriving.set(share, { client, cut, bytes: () => mine });
         else this.arriving.delete(share);
       },
       release: () => {
@@ -68,24 +69,48 @@ export class BodyBudget {
 
   /**
    * Cuts arriving bodies of the address holding the most until `bytes` fit, while it holds more than `client`
-   * (whose part already counts them). False, cutting nothing more, once no address does.
+   * (whose part already counts them). False, cutting nothing, when that would not make room enough: the bodies
+   * would have been lost for a request refused anyway, and any client could have had them cut again and again.
    */
   private makeRoom(client: string, bytes: number): boolean {
-    while (this.taken + bytes > this.maxBytes) {
-      const mine = this.parts.holding(client);
-      let victim: [BodyShare, { readonly cut: () => void }] | undefined;
+    const victims = this.victimsFor(client, bytes);
+    for (const [share, { cut }] of victims ?? []) {
+      share.release();
+      cut();
+    }
+    return victims !== undefined;
+  }
+
+  /** The shares makeRoom would cut, in order, counting down their addresses' holdings as it goes; else undefined. */
+  private victimsFor(client: string, bytes: number): Map<BodyShare, Arriving> | undefined {
+    const victims = new Map<BodyShare, Arriving>();
+    const freed = new Map<string, number>();
+    const holding = (who: string) => this.parts.holding(who) - (freed.get(who) ?? 0);
+    const mine = holding(client);
+    let room = this.maxBytes - this.taken;
+    while (room < bytes) {
+      let victim: [BodyShare, Arriving] | undefined;
       let most = mine;
       // Only when full, over the bodies still arriving; the first found of the heaviest address is its oldest.
       for (const entry of this.arriving) {
-        const held = this.parts.holding(entry[1].client);
-        if (held > most) [victim, most] = [entry, held];
+        const held = holding(entry[1].client);
+        if (!victims.has(entry[0]) && held > most) [victim, most] = [entry, held];
       }
-      if (!victim) return false;
-      victim[0].release();
-      victim[1].cut();
+      if (!victim) return undefined;
+      const [share, arriving] = victim;
+      victims.set(share, arriving);
+      freed.set(arriving.client, (freed.get(arriving.client) ?? 0) + arriving.bytes());
+      room += arriving.bytes();
     }
-    return true;
+    return victims;
   }
+}
+
+interface Arriving {
+  readonly client: string;
+  readonly cut: () => void;
+  /** What its share holds now. */
+  readonly bytes: () => number;
 }
 
 /** Taken, or refused because the client's own part is full, or because everyone's budget is. */

@@ -137,6 +137,20 @@ describe('when a body budget is shared', () => {
     expect(cuts).toEqual(['x1']);
   });
 
+  it('then, when full, a share for which cutting could not make room enough cuts nothing', () => {
+    const budget = new BodyBudget(10);
+    const cuts: string[] = [];
+    for (const [client, name] of [['x', 'x1'], ['x', 'x2'], ['y', 'y1']] as const) {
+      const share = budget.share(client);
+      expect(share.grow(3)).toBe('taken');
+      share.arriving(() => cuts.push(name));
+    }
+    // z would hold 5: x's oldest (x holds 6) frees 3 of the 4 missing, and then no one holds more than z would.
+    expect(budget.share('z').grow(5)).toBe('all');
+    expect(cuts).toEqual([]);
+    expect(budget.held).toBe(9);
+  });
+
   it("then one client's shares together hold no more than its part, and the part comes back as they end", () => {
     const budget = new BodyBudget(100, 10);
     const first = budget.share('x');
