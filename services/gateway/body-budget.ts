@@ -91,10 +91,11 @@ export class BodyBudget {
     while (room < bytes) {
       let victim: [BodyShare, Arriving] | undefined;
       let most = mine;
-      // Only when full, over the bodies still arriving; the first found of the heaviest address is its oldest.
+      // Only when full, over the bodies still arriving; the first found of the heaviest address is its oldest. One
+      // holding nothing yet (chunked, before its first chunk) would be cut for no room at all.
       for (const entry of this.arriving) {
         const held = holding(entry[1].client);
-        if (!victims.has(entry[0]) && held > most) [victim, most] = [entry, held];
+        if (!victims.has(entry[0]) && entry[1].bytes() > 0 && held > most) [victim, most] = [entry, held];
       }
       if (!victim) return undefined;
       const [share, arriving] = victim;

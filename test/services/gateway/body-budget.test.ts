@@ -151,6 +151,18 @@ describe('when a body budget is shared', () => {
     expect(budget.held).toBe(9);
   });
 
+  it('then, when full, an arriving share that holds nothing yet (a chunked body before its first chunk) is not cut: it frees no room', () => {
+    const budget = new BodyBudget(10);
+    const cuts: string[] = [];
+    for (const [client, bytes, name] of [['x', 0, 'x0'], ['x', 3, 'x1'], ['x', 3, 'x2'], ['y', 3, 'y1']] as const) {
+      const share = budget.share(client);
+      if (bytes > 0) expect(share.grow(bytes)).toBe('taken');
+      share.arriving(() => cuts.push(name));
+    }
+    expect(budget.share('z').grow(2)).toBe('taken');
+    expect(cuts).toEqual(['x1']);
+  });
+
   it("then one client's shares together hold no more than its part, and the part comes back as they end", () => {
     const budget = new BodyBudget(100, 10);
     const first = budget.share('x');
