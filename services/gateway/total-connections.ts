@@ -3,14 +3,15 @@
  * its own cap, cannot together take every file descriptor or the memory their sockets hold.
  *
  * Shared fairly at the cap: a connection from an address holding fewer than the address that holds the most (by two
- * or more) takes the oldest connection of that one, which is cut. Otherwise, a few addresses, each at its own cap,
- * held the gateway whole with connections that cost them nothing (idle keep-alive ones, headers that never end,
- * answers never read), and every other client was refused for as long as they liked. Now they must come from as many
- * addresses as there are connections to hold. A connection that would not leave its address below the one it takes
- * from is closed as soon as it is accepted, unanswered: a problem and a linger would spend on each one what the cap
- * is there to save. The lingering 429s of the per-address cap count too, against their own address.
+ * or more) takes the oldest connection of that one (an idle one before one being answered), which is cut.
+ * Otherwise, a few addresses, each at its own cap, held the gateway whole with connections that cost them nothing
+ * (idle keep-alive ones, headers that never end, answers never read), and every other client was refused for as
+ * long as they liked. Now they must come from as many addresses as there are connections to hold. A connection that
+ * would not leave its address below the one it takes from is closed as soon as it is accepted, unanswered: a problem
+ * and a linger would spend on each one what the cap is there to save. The lingering 429s of the per-address cap
+ * count too, against their own address.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../kit/logger';
 import { plainAddress } from './client-address';
@@ -21,6 +22,8 @@ const WARNING_EVERY_MS = 10_000;
 export function capTotalConnections(server: Server, max: number, logger: Logger): void {
   /** Open connections per address, oldest first (a Set keeps insertion order). */
   const held = new Map<string, Set<Socket>>();
+  /** Requests each connection has being answered: such a connection is cut last, as its request is lost with it. */
+  const answering = new WeakMap<Socket, number>();
   let open = 0;
   const counts = { refused: 0, cut: 0 };
   let warnedAt = -Infinity;
@@ -41,15 +44,23 @@ export function capTotalConnections(server: Server, max: number, logger: Logger)
     open += 1;
     socket.once('close', () => forget(peer, socket));
   });
+  server.on('request', ({ socket }: IncomingMessage, res: ServerResponse) => {
+    answering.set(socket, (answering.get(socket) ?? 0) + 1);
+    res.once('close', () => answering.set(socket, (answering.get(socket) ?? 1) - 1));
+  });
 
-  /** Cuts the oldest connection of the address holding the most, if it holds at least two more than `mine`. */
+  /**
+   * Cuts a connection of the address holding the most, if it holds at least two more than `mine`: its oldest that is
+   * idle or still sending its headers, else its oldest. The oldest whatever it did let anyone, connecting while the
+   * gateway was full of a busy address's traffic, cut that address's requests in flight.
+   */
   function makeRoom(mine: number): boolean {
     let heaviest: [string, Set<Socket>] | undefined;
     // At the cap only, over at most `max` addresses.
     for (const entry of held) if (!heaviest || entry[1].size > heaviest[1].size) heaviest = entry;
     if (!heaviest || heaviest[1].size < mine + 2) return false;
     const [victimPeer, sockets] = heaviest;
-    const victim = sockets.values().next().value as Socket;
+    const victim = [...sockets].find((socket) => !answering.get(socket)) ?? (sockets.values().next().value as Socket);
     forget(victimPeer, victim);
     victim.destroy();
     counts.cut += 1;
