@@ -38,6 +38,11 @@ export function capConnections(server: Server, cap: ConcurrencyCap, addresses: C
   });
 }
 
+/** Whether capConnections will refuse the next connection from a peer (the total cap asks, to cut nobody's for it). */
+export function refusesNext(cap: ConcurrencyCap, addresses: ClientAddresses): (peer: string) => boolean {
+  return (peer) => !addresses.isTrustedProxy(peer) && cap.holding(peer) >= cap.max;
+}
+
 function refuse(socket: Socket, max: number): void {
   // Half-closed: the client reads the answer while node's parser reads and drops what it still sends.
   socket.end(rawProblemAnswer(gatewayProblems.tooManyConnections(max), '/', randomUUID()));

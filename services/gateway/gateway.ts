@@ -10,7 +10,7 @@ import { AppError } from '../kit/errors';
 import { createProblemServer, type ProblemServerLimits } from '../kit/http/client-errors';
 import { framingProblem, originForm } from '../kit/http/message-framing';
 import { closeWithConnection } from './connection-gone';
-import { capConnections } from './connections';
+import { capConnections, refusesNext } from './connections';
 import { DOCS_CSP } from './docs';
 import { Exchange } from './exchange';
 import { EDGE_PAYLOAD_LIMIT_BYTES, GATEWAY_DEFAULTS, type GatewayOptions } from './gateway-options';
@@ -48,7 +48,8 @@ export function createGateway<P extends CachedPrincipal>(options: GatewayOptions
   const tableMethods = [...new Set(g.definitions.map((route) => route.method))].join(', ');
   const serverLimits = { connectAllow: tableMethods };
   const attach = (target: Server) => {
-    capTotalConnections(target, options.maxConnections ?? GATEWAY_DEFAULTS.maxConnections, g.logger);
+    const refusedByOwnCap = refusesNext(g.connections, g.addresses);
+    capTotalConnections(target, options.maxConnections ?? GATEWAY_DEFAULTS.maxConnections, g.logger, refusedByOwnCap);
     capConnections(target, g.connections, g.addresses, g.refused);
     cutStalledReaders(target, options.sendTimeoutMs ?? GATEWAY_DEFAULTS.sendTimeoutMs, g.logger);
   };

@@ -19,7 +19,12 @@ import { plainAddress } from './client-address';
 /** At most one warning this often while the cap cuts or refuses connections: a flood must not flood the log. */
 const WARNING_EVERY_MS = 10_000;
 
-export function capTotalConnections(server: Server, max: number, logger: Logger): void {
+/**
+ * `refusedByOwnCap`: whether the per-address cap (connections.ts) will answer a new connection from `peer` 429 and
+ * close it. Such a connection takes nobody's at the cap: it would cost another address one for nothing, again at
+ * each reconnection.
+ */
+export function capTotalConnections(server: Server, max: number, logger: Logger, refusedByOwnCap: (peer: string) => boolean): void {
   /** Open connections per address, oldest first (a Set keeps insertion order). */
   const held = new Map<string, Set<Socket>>();
   /** Requests each connection has being answered: such a connection is cut last, as its request is lost with it. */
@@ -32,7 +37,7 @@ export function capTotalConnections(server: Server, max: number, logger: Logger)
   server.on('connection', (socket: Socket) => {
     const peer = plainAddress(socket.remoteAddress ?? '');
     const mine = held.get(peer);
-    if (open >= max && !makeRoom(mine?.size ?? 0)) {
+    if (open >= max && (refusedByOwnCap(peer) || !makeRoom(mine?.size ?? 0))) {
       counts.refused += 1;
       warn();
       socket.destroy();
