@@ -64,12 +64,17 @@ export async function processBatch<E extends { id: string; type: string }>(
   const incoming = messages.map(decodeMessage);
   // Long handlers keep their messages invisible, so no other consumer starts them a second time meanwhile.
   const heartbeat = setInterval(() => void changeVisibility(context, incoming.map((m) => [m, context.visibilityTimeoutSeconds])), context.heartbeatSeconds * 1_000);
-  let outcomes: Outcome[];
+  let settledOutcomes: PromiseSettledResult<Outcome>[];
   try {
-    outcomes = await Promise.all(incoming.map((message) => processOne(context, message)));
+    // All of them, even once one has thrown what processOne does not expect: the others still run, and until they
+    // end they need the heartbeat, and the consumer's stop() must wait for them.
+    settledOutcomes = await Promise.allSettled(incoming.map((message) => processOne(context, message)));
   } finally {
     clearInterval(heartbeat);
   }
+  const unexpected = settledOutcomes.find((outcome) => outcome.status === 'rejected');
+  if (unexpected) throw unexpected.reason;
+  const outcomes = settledOutcomes.map((outcome) => (outcome as PromiseFulfilledResult<Outcome>).value);
   const done = incoming.filter((_, index) => outcomes[index]?.done);
   const retry = incoming.flatMap((message, index): Array<[IncomingMessage, number]> => {
     const outcome = outcomes[index];

@@ -85,6 +85,31 @@ describe('the consumer\'s poll loop', { timeout: 30_000 }, () => {
     }
   });
 
+  it('when processing a batch throws unexpectedly while another of its handlers still runs, then stop() waits for that handler', async () => {
+    await h.useNewQueue();
+    const slow = noteAddedEvent('handled slowly');
+    const failing = noteAddedEvent('fails, and its failure line breaks the logger');
+    const seen = { slowStarted: false, slowDone: false, failed: false };
+    const consumer = h.consumer({
+      logger: breakingOnce('event failed; it will be redelivered'),
+      handle: async (event) => {
+        if (event.id === failing.id) {
+          seen.failed = true;
+          throw new Error('it fails');
+        }
+        seen.slowStarted = true;
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        seen.slowDone = true;
+      },
+    });
+    await send(slow);
+    await send(failing);
+    await consumer.start();
+    await waitFor('both handlers started', async () => seen, (now) => now.slowStarted && now.failed);
+    await consumer.stop();
+    expect(seen.slowDone).toBe(true);
+  });
+
   it('when a handler throws a value that cannot be made text (an object with no prototype), then that event fails like any other, with a reason, and the loop goes on', async () => {
     await h.useNewQueue();
     const odd = noteAddedEvent('its handler throws a bare object');
