@@ -7,7 +7,7 @@ import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../contracts/shutdown';
 import { cognitoEnvShape, env, loadConfig } from '../kit/config';
 import { SERVICES, type ServiceName } from '../contracts/services';
 import { parseTrustedProxies } from './client-address';
-import { GATEWAY_DEFAULTS } from './gateway-options';
+import { EDGE_PAYLOAD_LIMIT_BYTES, GATEWAY_DEFAULTS } from './gateway-options';
 
 /** Where a service listens offline by default. */
 const localUrl = (name: ServiceName) => `http://127.0.0.1:${SERVICES[name].port}`;
@@ -83,7 +83,9 @@ export const gatewayEnvSchema = z.object({
   /** A REST API's default integration timeout, 29 s, which the deployed API keeps (30 s was the HTTP API's). */
   GATEWAY_INTEGRATION_TIMEOUT_MS: env.positiveInt(GATEWAY_DEFAULTS.integrationTimeoutMs),
   /** The services' body limit (docs/problems.md, `body-too-large`: over 1 MiB is 413), so the gateway's 413 is the same answer. */
-  GATEWAY_MAX_BODY_BYTES: env.positiveInt(GATEWAY_DEFAULTS.maxBodyBytes),
+  GATEWAY_MAX_BODY_BYTES: env
+    .positiveInt(GATEWAY_DEFAULTS.maxBodyBytes)
+    .refine((bytes) => bytes <= EDGE_PAYLOAD_LIMIT_BYTES, `must be at most ${EDGE_PAYLOAD_LIMIT_BYTES}, API Gateway's own payload limit: a larger body is refused before it is read`),
   /** Request bodies held at once across all clients (each is read whole before it is forwarded); past it, 503. */
   GATEWAY_MAX_BUFFERED_BYTES: env.positiveInt(GATEWAY_DEFAULTS.maxBufferedBytes),
   GATEWAY_TOKEN_CACHE_SIZE: env.positiveInt(GATEWAY_DEFAULTS.tokenCacheSize),

@@ -89,6 +89,13 @@ describe('when a variable is wrong', () => {
     expect(attempt).toThrow(/COGNITO_USER_POOL_ID/);
   });
 
+  it("then a body limit over API Gateway's own 10 MiB, which no body could reach, stops startup naming GATEWAY_MAX_BODY_BYTES", () => {
+    expect(loadGatewayConfig({ ...required, GATEWAY_MAX_BODY_BYTES: '10485760' }).GATEWAY_MAX_BODY_BYTES).toBe(10_485_760);
+    const attempt = () => loadGatewayConfig({ ...required, GATEWAY_MAX_BODY_BYTES: '10485761' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/GATEWAY_MAX_BODY_BYTES: must be at most 10485760/);
+  });
+
   it.each(['proxy.example.com', '10.0.0.0/33', '10.0.0.1/8/1', '300.1.1.1'])(
     'then a trusted proxy "%s" that is no address or CIDR block stops startup naming GATEWAY_TRUSTED_PROXIES',
     (entry) => {
