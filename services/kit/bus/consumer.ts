@@ -44,6 +44,18 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+/**
+ * Writes a line of the poll loop, if the log sink can: a throw from a broken one would end the loop, which nothing
+ * restarts, and the service would stay up consuming nothing.
+ */
+function ifLogged(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // Nothing more can be said where the log is what failed.
+  }
+}
+
 export function createConsumer<E extends { id: string; type: string }>(options: ConsumerOptions<E>): Consumer {
   let running = false;
   /** Counts starts: a start that waited for SQS goes on only if no stop and later start came meanwhile. */
@@ -71,11 +83,7 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
      */
     const survive = async (error: unknown, messages: number) => {
       unexpected++;
-      try {
-        options.logger.error({ consumer: options.name, err: error, messages, failures: unexpected }, 'processing a batch failed unexpectedly; its messages will be redelivered');
-      } catch {
-        // The log sink itself is broken (the likeliest cause of the failure): a throw here would end the loop after all.
-      }
+      ifLogged(() => options.logger.error({ consumer: options.name, err: error, messages, failures: unexpected }, 'processing a batch failed unexpectedly; its messages will be redelivered'));
       await sleep(backoffDelay(pause, unexpected), stopping.signal);
     };
     while (running) {
@@ -86,7 +94,7 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
       } catch (error) {
         if (!running) break;
         failures++;
-        options.logger.warn({ consumer: options.name, reason: describeError(error), failures }, 'receive failed');
+        ifLogged(() => options.logger.warn({ consumer: options.name, reason: describeError(error), failures }, 'receive failed'));
         await sleep(backoffDelay(pause, failures), stopping.signal);
         continue;
       }

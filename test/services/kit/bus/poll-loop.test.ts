@@ -3,7 +3,7 @@
  * failure line could not describe did it; a log sink that breaks once, given through the consumer's options,
  * stands for whatever else may. The consumer goes on.
  */
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventAttributes } from '../../../../services/kit/bus/attributes';
@@ -108,6 +108,34 @@ describe('the consumer\'s poll loop', { timeout: 30_000 }, () => {
     await waitFor('both handlers started', async () => seen, (now) => now.slowStarted && now.failed);
     await consumer.stop();
     expect(seen.slowDone).toBe(true);
+  });
+
+  it('when a receive fails and the line saying so cannot be written, then the loop goes on', async () => {
+    await h.useNewQueue();
+    let failedOnce = false;
+    const sqs = new Proxy(h.clients.sqs, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver) as unknown;
+        if (key !== 'send' || typeof value !== 'function') return value;
+        return (command: unknown, ...rest: unknown[]) => {
+          if (command instanceof ReceiveMessageCommand && !failedOnce) {
+            failedOnce = true;
+            return Promise.reject(new Error('the emulator blinked'));
+          }
+          return (value as (...args: unknown[]) => unknown).call(target, command, ...rest);
+        };
+      },
+    });
+    const event = noteAddedEvent('received after a failed receive');
+    const consumer = h.consumer({ sqs, logger: breakingOnce('receive failed') });
+    await send(event);
+    await consumer.start();
+    try {
+      await waitFor('the event consumed', () => h.effects(), (seen) => seen.get(event.id) === 1);
+    } finally {
+      await consumer.stop();
+    }
+    expect(failedOnce).toBe(true);
   });
 
   it('when a handler throws a value that cannot be made text (an object with no prototype), then that event fails like any other, with a reason, and the loop goes on', async () => {
