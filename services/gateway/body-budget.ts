@@ -10,8 +10,9 @@ import { ConcurrencyCap } from './client-caps';
  * leave everyone else's bodies refused: it meets its own limit (429) long before the budget runs out (503).
  *
  * Shared fairly when full: a body that does not fit takes room from bodies still arriving of the address holding the
- * most, oldest first, as long as that address would still hold more than this one's. Those are cut (their reader
- * answers 503), and only if that makes room enough. Otherwise, a few addresses, each declaring whole bodies within
+ * most, the one longest without a byte first (so a stalled body goes before an upload still moving), as long as that
+ * address would still hold more than this one's. Those are cut (their reader answers 503), and only if that makes
+ * room enough. Otherwise, a few addresses, each declaring whole bodies within
  * its part and sending none of them, held the budget whole at no cost until the body deadline, and every other body
  * was refused.
  */
@@ -20,6 +21,8 @@ export class BodyBudget {
   private readonly parts: ConcurrencyCap;
   /** Shares whose body is still arriving, oldest first: the only ones cut to make room. */
   private readonly arriving = new Map<BodyShare, Arriving>();
+  /** Orders the arriving bodies' last bytes (a count of events, not a clock): lower is longer ago. */
+  private moments = 0;
 
   constructor(
     readonly maxBytes: number,
@@ -53,8 +56,12 @@ export class BodyBudget {
         return 'taken';
       },
       arriving: (cut) => {
-        if (cut) this.arriving.set(share, { client, cut, bytes: () => mine });
+        if (cut) this.arriving.set(share, { client, cut, bytes: () => mine, lastByte: this.moments++ });
         else this.arriving.delete(share);
+      },
+      progressed: () => {
+        const entry = this.arriving.get(share);
+        if (entry) entry.lastByte = this.moments++;
       },
       release: () => {
         this.arriving.delete(share);
@@ -90,12 +97,14 @@ export class BodyBudget {
     let room = this.maxBytes - this.taken;
     while (room < bytes) {
       let victim: [BodyShare, Arriving] | undefined;
-      let most = mine;
-      // Only when full, over the bodies still arriving; the first found of the heaviest address is its oldest. One
-      // holding nothing yet (chunked, before its first chunk) would be cut for no room at all.
+      let most = 0;
+      // Only when full, over the bodies still arriving: the heaviest address's, and of equally heavy ones the body
+      // longest without a byte, so an attacker's stalled bodies go before a client's slow upload. One holding nothing
+      // yet (chunked, before its first chunk) would be cut for no room at all.
       for (const entry of this.arriving) {
         const held = holding(entry[1].client);
-        if (!victims.has(entry[0]) && entry[1].bytes() > 0 && held > most) [victim, most] = [entry, held];
+        if (victims.has(entry[0]) || entry[1].bytes() === 0 || held <= mine) continue;
+        if (!victim || held > most || (held === most && entry[1].lastByte < victim[1].lastByte)) [victim, most] = [entry, held];
       }
       if (!victim) return undefined;
       const [share, arriving] = victim;
@@ -112,6 +121,8 @@ interface Arriving {
   readonly cut: () => void;
   /** What its share holds now. */
   readonly bytes: () => number;
+  /** When its last byte came (BodyBudget's count of moments), or when it began arriving. */
+  lastByte: number;
 }
 
 /** Taken, or refused because the client's own part is full, or because everyone's budget is. */
@@ -125,6 +136,8 @@ export interface BodyShare {
    * released first); `undefined` once it has ended, however it did.
    */
   arriving(cut: (() => void) | undefined): void;
+  /** Some of the body has just arrived: of its address's bodies, the stalled ones are cut before it. */
+  progressed(): void;
   /** Gives back everything this share took; safe to call more than once. */
   release(): void;
 }

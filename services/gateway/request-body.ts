@@ -53,6 +53,7 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
       else resolve(total === 0 ? null : Buffer.concat(chunks, total));
     };
     const onData = (chunk: Buffer) => {
+      share.progressed();
       total += chunk.length;
       if (total > limits.maxBytes) return finish(gatewayProblems.tooLarge(limits.maxBytes));
       const refusal = sized ? undefined : refused(share.grow(chunk.length));

@@ -8,7 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BodyBudget } from '../../../services/gateway/body-budget';
+import { BodyBudget, type BodyShare } from '../../../services/gateway/body-budget';
 import { ClientWentAway, readBody } from '../../../services/gateway/request-body';
 import { readAnswer, type RawAnswer } from '../kit/http/raw-http';
 import { call, socketFrom, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
@@ -135,6 +135,28 @@ describe('when a body budget is shared', () => {
     expect(budget.heldBy('x')).toBe(3);
     expect(budget.share('y').grow(3)).toBe('all'); // y would hold 6, more than x's 3: nothing is cut for it
     expect(cuts).toEqual(['x1']);
+  });
+
+  it('then, when full and addresses hold alike, the body longest without a byte is cut, not an older upload still arriving', () => {
+    /** Four addresses holding 2 of 8 each, oldest first; `moving` have had bytes since, in that order. */
+    const cutFor = (...moving: string[]) => {
+      const budget = new BodyBudget(8);
+      const cuts: string[] = [];
+      const shares = new Map<string, BodyShare>();
+      for (const client of ['upload', 'a1', 'a2', 'a3']) {
+        const share = budget.share(client);
+        expect(share.grow(2)).toBe('taken');
+        share.arriving(() => cuts.push(client));
+        shares.set(client, share);
+      }
+      for (const client of moving) shares.get(client)!.progressed();
+      expect(budget.share('newcomer').grow(1)).toBe('taken');
+      return cuts;
+    };
+    expect(cutFor()).toEqual(['upload']); // none moving: the oldest, as before
+    expect(cutFor('upload')).toEqual(['a1']);
+    expect(cutFor('upload', 'a1', 'a2')).toEqual(['a3']);
+    expect(cutFor('a3', 'a2', 'a1', 'upload')).toEqual(['a3']); // the first of the four to have moved has waited longest
   });
 
   it('then, when full, a share for which cutting could not make room enough cuts nothing', () => {
