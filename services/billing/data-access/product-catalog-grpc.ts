@@ -70,6 +70,16 @@ const isOurFault = (error: unknown): boolean =>
     ? error.code === Code.InvalidArgument
     : !isBrokenCircuitError(error) && !isIsolatedCircuitError(error) && !isTaskCancelledError(error);
 
+/**
+ * A CANCELED that Billing did not cause (its signal was not aborted) is Product ending the call: a RST_STREAM
+ * CANCEL (Product's own answer to a stream stuck too long), or its connection torn down with GOAWAY. Product failed
+ * to answer, so it is UNAVAILABLE: retried, and counted by the breaker, which ignored it as a caller leaving.
+ */
+function endedByProduct(error: unknown, ours: AbortSignal | undefined): unknown {
+  if (!(error instanceof ConnectError) || error.code !== Code.Canceled || ours?.aborted) return error;
+  return new ConnectError(`Product ended the call: ${error.rawMessage}`, Code.Unavailable, undefined, undefined, error);
+}
+
 const PRICE = { min: 0, max: 2 ** 31 - 1 };
 /** GetPrices' limit (the contract): a shared call never asks for more. */
 const GET_PRICES_MAX_IDS = 100;
@@ -151,7 +161,10 @@ export function productCatalogGrpc(options: ProductCatalogGrpcOptions): ProductC
         // Product being back. So the trial's attempts (those made while the breaker is not closed) ignore their
         // callers leaving: Product's answer or the deadline decides. Calls queued behind the trial are still cancelled.
         const trial = breaker.state !== CircuitState.Closed;
-        return client.getPrices({ productIds: batch.ids as string[] }, { timeoutMs, signal: trial ? undefined : signal, headers });
+        const ours = trial ? undefined : signal;
+        return client.getPrices({ productIds: batch.ids as string[] }, { timeoutMs, signal: ours, headers }).catch((error: unknown) => {
+          throw endedByProduct(error, ours);
+        });
       }, batch.signal);
       // Product's line names the first request id; at debug, this line ties the others to it.
       if (batch.contexts.length > 1 && options.logger?.isLevelEnabled('debug')) {
