@@ -4,14 +4,14 @@
  * speak it. It sits beside a service's public HTTP server and is never routed by the edge.
  */
 import { createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../../contracts/shutdown';
 import type { Logger } from '../logger';
 import { answerByDeadline } from './answer-by-deadline';
 import { answerUnknownMethod, logCalls, logCallsBeforeInterceptors } from './log-calls';
-import { checkQueryMessage, limitRequestTime, limitSendTime, refuseUnusableAuthority } from './request-checks';
+import { checkQueryMessage, limitRequestTime, limitSendTime, limitSessionSendTime, refuseUnusableAuthority } from './request-checks';
 
 export interface GrpcServeOptions {
   readonly port: number;
@@ -27,7 +27,7 @@ export interface GrpcServeOptions {
   readonly idleTimeoutMs?: number;
   /** How long a call's request may take to arrive whole; then its stream is reset (CANCEL). @default 10000 */
   readonly requestTimeoutMs?: number;
-  /** How long a complete answer may wait without progress for its caller to read it; then CANCEL. @default 10000 */
+  /** How long a complete answer may wait without progress for its caller to read it; then CANCEL (its connection's queue: destroyed). @default 10000 */
   readonly sendTimeoutMs?: number;
   /** How long in-flight calls may run once closing starts before their connections are cut. @default DEFAULT_SHUTDOWN_TIMEOUT_MS */
   readonly shutdownTimeoutMs?: number;
@@ -92,11 +92,20 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
   };
   const server = createServer(SESSION_LIMITS, handler);
   const sessions = new Set<ServerHttp2Session>();
+  /** The session node just made for a connection, until the 'connection' listener below pairs it with its socket. */
+  let opened: ServerHttp2Session | undefined;
   server.on('session', (session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
+    opened = session;
     // A peer that breaks the protocol gets its session destroyed by node; the error is its, not ours.
     session.on('error', (error) => options.logger.debug({ err: error }, 'grpc: session error'));
+  });
+  // node:http2 makes a connection's session, and emits 'session', before this listener runs for that connection: the
+  // raw socket is needed, as the session's own stands for the session (its destroy waits on the stuck queue).
+  server.on('connection', (socket: Socket) => {
+    if (opened) limitSessionSendTime(opened, socket, sendTimeoutMs);
+    opened = undefined;
   });
   // With no listener for 'timeout', node destroys the idle session.
   server.setTimeout(options.idleTimeoutMs ?? 65_000);

@@ -1,0 +1,84 @@
+/**
+ * The internal RPC server against a caller that never reads its socket (TCP, not HTTP/2 flow control: it grants every
+ * window, then stops reading). Its answers leave their streams into the connection's send queue, out of reach of the
+ * per-stream limit, and the idle timeout never fired while they waited: the connection and its answers stayed for as
+ * long as the caller liked. On real ports, with raw frames, as no HTTP/2 client stops reading its own socket.
+ */
+import { connect as connectTcp, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetPricesRequestSchema, ProductCatalog } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
+import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
+import { testLogger } from '../../../support/silent-logger';
+import { eventually } from '../../../support/within';
+
+let server: RunningGrpcServer;
+
+beforeAll(async () => {
+  // GetPrices echoes the ids as missing: 100 ids of 600 characters make an answer of about 60 KB. The idle timeout is
+  // left at its default (65 s), far beyond this test.
+  server = await serveGrpc({ port: 0, host: '127.0.0.1', logger: testLogger, sendTimeoutMs: 1_000, routes: (router) => router.service(ProductCatalog, { getPrices: (req) => ({ missingProductIds: req.productIds }) }) });
+});
+afterAll(() => server?.close());
+
+/** An HTTP/2 frame: 24-bit length, type, flags, 31-bit stream id, payload. */
+function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header.writeUInt8(type, 3);
+  header.writeUInt8(flags, 4);
+  header.writeUInt32BE(stream, 5);
+  return Buffer.concat([header, payload]);
+}
+
+/** HPACK's literal header field without indexing, new name (RFC 7541 §6.2.2); names and values under 127 bytes. */
+const literal = (name: string, value: string) => Buffer.concat([Buffer.from([0, name.length]), Buffer.from(name), Buffer.from([value.length]), Buffer.from(value)]);
+
+/** Opens `streams` GetPrices calls whose answers fill the server's queue, then never reads the socket again. */
+function neverReading(streams: number): Socket {
+  const { port } = new URL(server.url);
+  const headers = Buffer.concat([
+    ...[[':method', 'POST'], [':scheme', 'http'], [':path', '/platform.product.v1.ProductCatalog/GetPrices'], [':authority', `127.0.0.1:${port}`]].map(([n, v]) => literal(n!, v!)),
+    literal('content-type', 'application/grpc'),
+    literal('te', 'trailers'),
+  ]);
+  const message = toBinary(GetPricesRequestSchema, create(GetPricesRequestSchema, { productIds: Array.from({ length: 100 }, (_, i) => `${i}`.padEnd(600, 'x')) }));
+  const body = Buffer.concat([Buffer.from([0, message.length >>> 24, (message.length >>> 16) & 255, (message.length >>> 8) & 255, message.length & 255]), message]);
+  // Every window as large as HTTP/2 allows: flow control never holds an answer back, only the unread socket does.
+  const settings = Buffer.from([0, 4, 0x7f, 0xff, 0xff, 0xff]);
+  const windowUpdate = Buffer.alloc(4);
+  windowUpdate.writeUInt32BE(2 ** 31 - 1 - 65_535);
+  const socket = connectTcp(Number(port), '127.0.0.1');
+  socket.on('error', () => {});
+  socket.pause();
+  socket.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(4, 0, 0, settings), frame(8, 0, 0, windowUpdate)]));
+  for (let id = 1; id < 2 * streams; id += 2) {
+    const chunks = [];
+    for (let at = 0; at < body.length; at += 16_384) chunks.push(body.subarray(at, at + 16_384));
+    socket.write(Buffer.concat([frame(1, 4, id, headers), ...chunks.map((chunk, i) => frame(0, i === chunks.length - 1 ? 1 : 0, id, chunk))]));
+  }
+  return socket;
+}
+
+const connections = () => new Promise<number>((resolve, reject) => server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+
+describe('serveGrpc, when a caller never reads its socket', () => {
+  it('when its answers stop leaving the connection, then the connection is destroyed within the send limit and others are served', async () => {
+    const sockets = Array.from({ length: 3 }, () => neverReading(128));
+    try {
+      // Connected, their calls answered into the connections' queues.
+      await eventually('the three connections open', async () => (await connections()) === 3, 5_000);
+      await sleep(500);
+      // Bounded: without the limit the three connections stay open, their answers queued, as long as the caller likes.
+      await eventually('the stuck connections destroyed', async () => (await connections()) === 0, 5_000).catch(() => undefined);
+      expect(await connections()).toBe(0);
+      const answer = await createClient(ProductCatalog, createGrpcTransport({ baseUrl: server.url })).getPrices({ productIds: ['a'] }, { timeoutMs: 2_000 });
+      expect(answer.missingProductIds).toEqual(['a']);
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+    }
+  }, 15_000);
+});
