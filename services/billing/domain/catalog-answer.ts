@@ -12,6 +12,9 @@ function flawOf(product: CatalogProduct): string | undefined {
   if (!Number.isSafeInteger(product.priceCents) || product.priceCents < 0) return `its price ${String(product.priceCents)} is not a whole, non-negative number of cents`;
   if (!isCurrencyCode(product.currency)) return `its currency ${JSON.stringify(product.currency)} is not an ISO 4217 code`;
   if (product.sku === '') return 'it has no sku';
+  // PostgreSQL's text holds no NUL: such a line failed only at the insert, inside the invoice's transaction, as a
+  // database error instead of the broken answer it is.
+  if (product.sku.includes('\0') || product.name.includes('\0')) return 'its sku or name holds a NUL character';
   return undefined;
 }
 

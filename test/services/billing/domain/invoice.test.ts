@@ -99,6 +99,8 @@ describe('priceInvoice with an answer that breaks the contract', () => {
     ['a currency in lower case', product('b', { currency: 'usd' })],
     ['another product\'s id', product('c')],
     ['no sku', product('b', { sku: '' })],
+    ['a name with a NUL character, which no text column stores', product('b', { name: 'B\u0000' })],
+    ['a sku with a NUL character', product('b', { sku: 'S\u0000' })],
   ])('when Product answers %s for one line, then it throws CatalogContractError naming it', (_what, b) => {
     const error = thrown(() => priceInvoice(two, withB(b)));
     expect(error).toBeInstanceOf(CatalogContractError);
