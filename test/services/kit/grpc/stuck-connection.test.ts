@@ -4,6 +4,7 @@
  * per-stream limit, and the idle timeout never fired while they waited: the connection and its answers stayed for as
  * long as the caller liked. On real ports, with raw frames, as no HTTP/2 client stops reading its own socket.
  */
+import { connect as connectHttp2 } from 'node:http2';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { create, toBinary } from '@bufbuild/protobuf';
@@ -81,4 +82,20 @@ describe('serveGrpc, when a caller never reads its socket', () => {
       sockets.forEach((socket) => socket.destroy());
     }
   }, 15_000);
+
+  it('when a caller reads its answers and then leaves its connection idle past the send limit, then the connection stays open', async () => {
+    const session = connectHttp2(server.url);
+    session.on('error', () => {});
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': '/platform.product.v1.ProductCatalog/GetPrices', 'content-type': 'application/grpc', te: 'trailers' });
+      stream.end(Buffer.from([0, 0, 0, 0, 0]));
+      await new Promise((resolve) => stream.resume().once('close', resolve));
+      await sleep(2_500); // over two send limits, nothing to send
+      expect(session.closed || session.destroyed).toBe(false);
+      expect(await new Promise<boolean>((resolve) => session.ping((error) => resolve(!error)))).toBe(true);
+    } finally {
+      session.destroy();
+    }
+  });
 });
+
