@@ -41,12 +41,16 @@ const createInvoice = (app: Parameters<typeof request>[0]) =>
   request(app).post('/billing/invoices').set(bearer(user)).send({ lines: [{ productId: randomUUID(), quantity: 1 }] });
 
 describe('productCatalogGrpc, when Product ends its calls', () => {
+  const reset = (res: Http2ServerResponse) => res.stream.close(constants.NGHTTP2_CANCEL);
+  const teardown = (res: Http2ServerResponse) => res.stream.session?.destroy();
   it.each([
-    ['resets each stream (RST_STREAM CANCEL)', (res: Http2ServerResponse) => res.stream.close(constants.NGHTTP2_CANCEL)],
-    ['tears its connection down (GOAWAY)', (res: Http2ServerResponse) => res.stream.session?.destroy()],
-  ])('when it %s, then each attempt is retried, Billing answers 503, and the breaker opens', async (_, end) => {
+    ['resets each stream (RST_STREAM CANCEL)', 'grpc', reset],
+    ['tears its connection down (GOAWAY)', 'grpc', teardown],
+    ['resets each stream (RST_STREAM CANCEL)', 'connect', reset],
+    ['tears its connection down (GOAWAY)', 'connect', teardown],
+  ] as const)('when it %s, over %s, then each attempt is retried, Billing answers 503, and the breaker opens', async (_, protocol, end) => {
     const product = await endingProduct(end);
-    const { app } = billing.grpcApp(product.url, { initialBackoffMs: 5, maxBackoffMs: 20, maxRetries: 1, breakerThreshold: 2, breakerHalfOpenAfterMs: 60_000 });
+    const { app } = billing.grpcApp(product.url, { protocol, initialBackoffMs: 5, maxBackoffMs: 20, maxRetries: 1, breakerThreshold: 2, breakerHalfOpenAfterMs: 60_000 });
     const first = await createInvoice(app);
     expect(first.status).toBe(503);
     expect(first.headers['retry-after']).toBe('1');
