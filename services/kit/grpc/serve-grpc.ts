@@ -92,6 +92,8 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
   };
   const server = createServer(SESSION_LIMITS, handler);
   const sessions = new Set<ServerHttp2Session>();
+  /** The raw sockets: a session destroyed while its peer reads nothing waits on its queued frames for ever. */
+  const sockets = new Set<Socket>();
   /** The session node just made for a connection, until the 'connection' listener below pairs it with its socket. */
   let opened: ServerHttp2Session | undefined;
   server.on('session', (session) => {
@@ -104,6 +106,8 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
   // node:http2 makes a connection's session, and emits 'session', before this listener runs for that connection: the
   // raw socket is needed, as the session's own stands for the session (its destroy waits on the stuck queue).
   server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     if (opened) limitSessionSendTime(opened, socket, sendTimeoutMs);
     opened = undefined;
   });
@@ -124,6 +128,7 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
       const timer = setTimeout(() => {
         shutdown.abort();
         for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
       }, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
       timer.unref();
     }));

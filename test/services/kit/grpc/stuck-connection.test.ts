@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetPricesRequestSchema, ProductCatalog } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
 import { testLogger } from '../../../support/silent-logger';
-import { eventually } from '../../../support/within';
+import { eventually, within } from '../../../support/within';
 
 let server: RunningGrpcServer;
 
@@ -39,8 +39,8 @@ function frame(type: number, flags: number, stream: number, payload: Buffer): Bu
 const literal = (name: string, value: string) => Buffer.concat([Buffer.from([0, name.length]), Buffer.from(name), Buffer.from([value.length]), Buffer.from(value)]);
 
 /** Opens `streams` GetPrices calls whose answers fill the server's queue, then never reads the socket again. */
-function neverReading(streams: number): Socket {
-  const { port } = new URL(server.url);
+function neverReading(streams: number, url = server.url): Socket {
+  const { port } = new URL(url);
   const headers = Buffer.concat([
     ...[[':method', 'POST'], [':scheme', 'http'], [':path', '/platform.product.v1.ProductCatalog/GetPrices'], [':authority', `127.0.0.1:${port}`]].map(([n, v]) => literal(n!, v!)),
     literal('content-type', 'application/grpc'),
@@ -97,5 +97,18 @@ describe('serveGrpc, when a caller never reads its socket', () => {
       session.destroy();
     }
   });
-});
 
+  it('when the server shuts down while such a connection is open, then it closes by its shutdown timeout', async () => {
+    // A send limit beyond the test: only the shutdown's own cut can end the connection.
+    const closing = await serveGrpc({ port: 0, host: '127.0.0.1', logger: testLogger, sendTimeoutMs: 60_000, shutdownTimeoutMs: 300, routes: (router) => router.service(ProductCatalog, { getPrices: (req) => ({ missingProductIds: req.productIds }) }) });
+    const socket = neverReading(128, closing.url);
+    try {
+      await eventually('the connection open', () => new Promise<boolean>((resolve) => closing.server.getConnections((_, count) => resolve(count === 1))), 5_000);
+      await sleep(500);
+      // Bounded: without cutting the socket itself, the destroyed session waited for its queue and close() for ever.
+      await within(5_000, 'the server closing', closing.close());
+    } finally {
+      socket.destroy();
+    }
+  });
+});
