@@ -4,11 +4,10 @@
  * finish, and ones that stop reading large answers. Clients from other addresses must still be served, and the
  * four must not take back what they lose while the gateway is full.
  */
-import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAnswer } from '../kit/http/raw-http';
-import { call, echo, socketFrom, startEchoUpstreams, startTestGateway, startUpstream, type TestServer, type Upstream, type Upstreams } from './support';
+import { call, echo, sendBytes, socketFrom, startEchoUpstreams, startTestGateway, startUpstream, type TestServer, type Upstream, type Upstreams } from './support';
 
 const PER_CLIENT = 10;
 const ATTACKERS = ['127.0.7.1', '127.0.7.2', '127.0.7.3', '127.0.7.4'];
@@ -21,23 +20,9 @@ let product: Upstream;
 let gateway: TestServer;
 const sockets: Socket[] = [];
 
-function sendBig(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BIG });
-  const chunk = Buffer.alloc(64 * 1024, 'a');
-  let sent = 0;
-  const pump = () => {
-    while (sent < BIG && !res.destroyed) {
-      sent += chunk.length;
-      if (!res.write(chunk)) return void res.once('drain', pump);
-    }
-    res.end();
-  };
-  pump();
-}
-
 beforeAll(async () => {
   upstreams = await startEchoUpstreams();
-  product = await startUpstream('product', (req, res, seen) => (seen.url.includes('size=big') ? sendBig(res) : echo('product')(req, res, seen)));
+  product = await startUpstream('product', (req, res, seen) => (seen.url.includes('size=big') ? sendBytes(res, BIG) : echo('product')(req, res, seen)));
   gateway = await startTestGateway({
     upstreams: { ...upstreams.urls, product: product.url },
     maxConnections: TOTAL,

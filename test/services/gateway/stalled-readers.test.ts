@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, echo, socketFrom, startEchoUpstreams, startTestGateway, startUpstream, type TestServer, type Upstream, type Upstreams } from './support';
+import { call, echo, sendBytes, socketFrom, startEchoUpstreams, startTestGateway, startUpstream, type TestServer, type Upstream, type Upstreams } from './support';
 import { within } from '../../support/within';
 
 /** Far more than the loopback's socket buffers hold (a few MiB each way), so a client that stops reading stalls the gateway. */
@@ -30,18 +30,8 @@ const sockets: Socket[] = [];
 
 function sendBig(res: ServerResponse): void {
   bigAnswers.started += 1;
-  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BIG });
   res.once('close', () => (res.writableFinished ? bigAnswers.finished : bigAnswers.aborted).push(Date.now()));
-  const chunk = Buffer.alloc(64 * 1024, 'a');
-  let sent = 0;
-  const pump = () => {
-    while (sent < BIG && !res.destroyed) {
-      sent += chunk.length;
-      if (!res.write(chunk)) return void res.once('drain', pump);
-    }
-    res.end();
-  };
-  pump();
+  sendBytes(res, BIG);
 }
 
 beforeAll(async () => {

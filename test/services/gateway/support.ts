@@ -168,3 +168,18 @@ export function socketFrom(url: string, localAddress: string): Promise<Socket> {
     socket.once('error', reject);
   });
 }
+
+/** A `bytes`-long answer, written as fast as its socket takes it (a stalled reader's socket soon takes no more). */
+export function sendBytes(res: ServerResponse, bytes: number): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes });
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  let sent = 0;
+  const pump = () => {
+    while (sent < bytes && !res.destroyed) {
+      sent += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+    res.end();
+  };
+  pump();
+}
