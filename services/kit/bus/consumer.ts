@@ -9,7 +9,7 @@ import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { DEFAULT_HANDLER_TIMEOUT_SECONDS } from '../../contracts/shutdown';
 import { backoffDelay, sleep, type Backoff } from './backoff';
 import { describeError } from './describe-error';
-import { discoverDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
+import { lookUpDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
 import { processBatch, type BatchContext, type EventSource } from './process-batch';
 
 export type { Delivery, EventHandler } from './process-batch';
@@ -112,26 +112,6 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
     await settling;
   }
 
-  /**
-   * The queue's dead-letter target, asked until SQS answers, as a receive is: SQS unreachable while a service
-   * starts (an outage, a network not ready yet) delays its consuming; it does not end the service, which already
-   * answers requests and would otherwise restart in a loop.
-   */
-  async function lookUpDeadLetter(signal: AbortSignal): Promise<DeadLetterTarget | undefined> {
-    for (let failures = 1; !signal.aborted; failures++) {
-      try {
-        return await discoverDeadLetter(options.sqs, options.queueUrl, signal);
-      } catch (error) {
-        if (signal.aborted) break;
-        // A queue that does not exist or may not be read never answers: every tenth failure is an error.
-        const level = failures % 10 === 0 ? 'error' : 'warn';
-        options.logger[level]({ consumer: options.name, reason: describeError(error), failures }, 'dead-letter queue lookup failed; retrying');
-        await sleep(backoffDelay(pause, failures), signal);
-      }
-    }
-    return undefined;
-  }
-
   async function receive(context: BatchContext<E>): Promise<Message[]> {
     const { Messages } = await options.sqs.send(
       new ReceiveMessageCommand({
@@ -154,7 +134,7 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
       running = true;
       const started = ++generation;
       stopping = new AbortController();
-      const deadLetter = options.deadLetter ?? (await lookUpDeadLetter(stopping.signal));
+      const deadLetter = options.deadLetter ?? (await lookUpDeadLetter(options, pause, stopping.signal));
       // Stopped while SQS did not answer (and perhaps started again since: that start goes on, not this one).
       if (!running || started !== generation) return;
       if (!deadLetter) options.logger.warn({ consumer: options.name }, 'queue has no redrive policy; failing events retry forever');

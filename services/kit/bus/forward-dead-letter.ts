@@ -11,7 +11,10 @@ import {
   DEAD_LETTER_SOURCE_ATTRIBUTE,
   stringAttributes,
 } from './attributes';
+import { backoffDelay, sleep, type Backoff } from './backoff';
+import { describeError } from './describe-error';
 import type { IncomingMessage } from './incoming';
+import type { QueueAccess } from './settle-messages';
 
 export interface DeadLetterTarget {
   readonly queueUrl: string;
@@ -30,6 +33,26 @@ export async function discoverDeadLetter(sqs: SQSClient, queueUrl: string, signa
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }), sent);
   if (!QueueUrl) return undefined;
   return { queueUrl: QueueUrl, maxReceiveCount: Number(policy.maxReceiveCount) };
+}
+
+/**
+ * The queue's dead-letter target, asked until SQS answers, as a receive is: SQS unreachable while a service starts
+ * (an outage, a network not ready yet) delays its consuming; it does not end the service, which already answers
+ * requests and would otherwise restart in a loop. Undefined once `signal` aborts, or when the queue has no policy.
+ */
+export async function lookUpDeadLetter(queue: QueueAccess, pause: Backoff, signal: AbortSignal): Promise<DeadLetterTarget | undefined> {
+  for (let failures = 1; !signal.aborted; failures++) {
+    try {
+      return await discoverDeadLetter(queue.sqs, queue.queueUrl, signal);
+    } catch (error) {
+      if (signal.aborted) break;
+      // A queue that does not exist or may not be read never answers: every tenth failure is an error.
+      const level = failures % 10 === 0 ? 'error' : 'warn';
+      queue.logger[level]({ consumer: queue.name, reason: describeError(error), failures }, 'dead-letter queue lookup failed; retrying');
+      await sleep(backoffDelay(pause, failures), signal);
+    }
+  }
+  return undefined;
 }
 
 const MAX_REASON_LENGTH = 1_000;

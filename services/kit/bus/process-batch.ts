@@ -4,12 +4,7 @@
  * one stays in the queue and comes back after a delay that grows with its receive count; on its last allowed
  * receive it is dead-lettered with the reason.
  */
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { runWithContext } from '../context';
 import { beforeDeadline } from '../deadline';
 import { saneRequestId, saneTraceparent } from '../http/request-id';
@@ -19,6 +14,7 @@ import { backoffDelay, type Backoff } from './backoff';
 import { describeError } from './describe-error';
 import { forwardToDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
 import { decodeMessage, type IncomingMessage } from './incoming';
+import { changeVisibility, deleteMessages } from './settle-messages';
 
 export interface Delivery {
   readonly messageId: string;
@@ -149,27 +145,5 @@ async function failed<E extends { id: string; type: string }>(
     // The redrive policy moves it on the next receive instead, without the reason.
     context.logger.error({ ...details, err: error }, 'event failed for the last time; dead-lettering it failed');
     return { done: false, delaySeconds: 0 };
-  }
-}
-
-async function deleteMessages<E extends { id: string; type: string }>(context: BatchContext<E>, messages: IncomingMessage[]) {
-  if (messages.length === 0) return;
-  const Entries = messages.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.receiptHandle }));
-  try {
-    const result = await context.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: context.queueUrl, Entries }));
-    // Undeleted messages come back; the inbox makes the second delivery a no-op.
-    if (result.Failed?.length) context.logger.warn({ consumer: context.name, failed: result.Failed }, 'some handled messages were not deleted');
-  } catch (error) {
-    context.logger.warn({ consumer: context.name, err: error }, 'deleting handled messages failed; they will be redelivered');
-  }
-}
-
-async function changeVisibility<E extends { id: string; type: string }>(context: BatchContext<E>, messages: Array<readonly [IncomingMessage, number]>) {
-  if (messages.length === 0) return;
-  const Entries = messages.map(([message, seconds], index) => ({ Id: `m${index}`, ReceiptHandle: message.receiptHandle, VisibilityTimeout: seconds }));
-  try {
-    await context.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: context.queueUrl, Entries }));
-  } catch (error) {
-    context.logger.warn({ consumer: context.name, err: error }, 'changing message visibility failed');
   }
 }
