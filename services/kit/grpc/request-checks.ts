@@ -88,7 +88,7 @@ export function limitSessionSendTime(session: ServerHttp2Session, socket: Socket
   let written: number | undefined;
   const look = () => {
     if (socket.destroyed) return;
-    if ((session.state.outboundQueueSize ?? 0) > 0) {
+    if ((session.state.outboundQueueSize ?? 0) > 0 || unsentBytes(socket) > 0) {
       // The socket itself: a destroyed session still waits for its queued frames to be written, which never happens.
       if (socket.bytesWritten === written) return socket.destroy();
       written = socket.bytesWritten;
@@ -98,4 +98,12 @@ export function limitSessionSendTime(session: ServerHttp2Session, socket: Socket
   // Looks every ms / 2: a stuck connection is destroyed between ms / 2 and ms after its last byte left.
   const timer = setTimeout(look, ms / 2).unref();
   socket.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * Bytes handed to the socket and not yet taken by the kernel (libuv's write queue): a session may have moved all its
+ * frames into one write that the unread socket never finishes, its own queue then empty while nothing leaves.
+ */
+function unsentBytes(socket: Socket): number {
+  return (socket as Socket & { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize ?? 0;
 }
