@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAnswer } from '../kit/http/raw-http';
-import { call, echo, socketFrom, startEchoUpstreams, startTestGateway, startUpstream, type TestServer, type Upstream, type Upstreams } from './support';
+import { call, echo, watchedConnection, startEchoUpstreams, startTestGateway, startUpstream, type TestServer, type Upstream, type Upstreams } from './support';
 
 const HEAVY = '127.0.13.1';
 const TOTAL = 4;
@@ -34,14 +34,7 @@ afterAll(async () => {
   await Promise.all([upstreams?.close(), product?.close()]);
 });
 
-async function connection(): Promise<{ socket: Socket; closed: () => boolean }> {
-  const socket = await socketFrom(gateway.url, HEAVY);
-  sockets.push(socket);
-  let closed = false;
-  socket.on('error', () => {});
-  socket.once('close', () => (closed = true));
-  return { socket, closed: () => closed };
-}
+const connection = () => watchedConnection(gateway.url, HEAVY, sockets);
 
 describe('when the address holding the most at the total cap has a request in flight on its oldest connection', () => {
   it('then a newcomer takes one of its idle connections, and the request in flight is answered', async () => {

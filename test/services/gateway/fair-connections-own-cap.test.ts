@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAnswer } from '../kit/http/raw-http';
-import { socketFrom, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
+import { watchedConnection, startEchoUpstreams, startTestGateway, type TestServer, type Upstreams } from './support';
 
 const PROXY = '127.0.14.1';
 const CLIENT = '127.0.14.2';
@@ -33,14 +33,7 @@ afterAll(async () => {
   await upstreams?.close();
 });
 
-async function connection(from: string): Promise<{ socket: Socket; closed: () => boolean }> {
-  const socket = await socketFrom(gateway.url, from);
-  sockets.push(socket);
-  let closed = false;
-  socket.on('error', () => {});
-  socket.once('close', () => (closed = true));
-  return { socket, closed: () => closed };
-}
+const connection = (from: string) => watchedConnection(gateway.url, from, sockets);
 
 describe('when, at the total cap, an address at its own connection cap connects again', () => {
   it('then it is closed unanswered and no other address loses a connection for it', async () => {

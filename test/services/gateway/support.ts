@@ -183,3 +183,13 @@ export function sendBytes(res: ServerResponse, bytes: number): void {
   };
   pump();
 }
+
+/** A raw connection from `localAddress` that says whether the gateway closed it; kept in `opened` for the file's afterAll. */
+export async function watchedConnection(url: string, localAddress: string, opened: Socket[]): Promise<{ socket: Socket; closed: () => boolean }> {
+  const socket = await socketFrom(url, localAddress);
+  opened.push(socket);
+  let closed = false;
+  socket.on('error', () => {});
+  socket.once('close', () => (closed = true));
+  return { socket, closed: () => closed };
+}
