@@ -82,12 +82,18 @@ export function limitSendTime(res: Http2ServerResponse, ms: number): void {
  * byte written for `ms`. A caller that never reads its socket at all (not HTTP/2 flow control: TCP) let every answer
  * leave its stream into the connection's queue, where `limitSendTime` no longer sees it, and the idle timeout never
  * fired while those bytes waited: five such connections held 27 MB of Product's memory past 80 s (measured once by hand).
+ * So is one whose session is over (destroyed) while its socket is still open a look (`ms / 2`) later.
  */
 export function limitSessionSendTime(session: ServerHttp2Session, socket: Socket, ms: number): void {
   // Bytes written at the previous look, while frames waited; unchanged a look later means stuck.
   let written: number | undefined;
+  let sessionOver = false;
   const look = () => {
     if (socket.destroyed) return;
+    // A session closed gracefully (the caller's GOAWAY) ends its socket and then waits, without a timer, for the
+    // caller to end its side: one that stays silent held the socket for ever. A look's grace, then it goes.
+    if (sessionOver) return socket.destroy();
+    sessionOver = session.destroyed;
     if ((session.state.outboundQueueSize ?? 0) > 0 || unsentBytes(socket) > 0) {
       // The socket itself: a destroyed session still waits for its queued frames to be written, which never happens.
       if (socket.bytesWritten === written) return socket.destroy();

@@ -2,7 +2,8 @@
  * The internal RPC server against a caller that never reads its socket (TCP, not HTTP/2 flow control: it grants every
  * window, then stops reading). Its answers leave their streams into the connection's send queue, out of reach of the
  * per-stream limit, and the idle timeout never fired while they waited: the connection and its answers stayed for as
- * long as the caller liked. On real ports, with raw frames, as no HTTP/2 client stops reading its own socket.
+ * long as the caller liked. On real ports, with raw frames, as no HTTP/2 client stops reading its own socket. So too a
+ * caller that ends its session (GOAWAY) and then neither reads nor closes: node waits for its end with no timer.
  */
 import { connect as connectHttp2 } from 'node:http2';
 import { connect as connectTcp, type Socket } from 'node:net';
@@ -109,6 +110,24 @@ describe('serveGrpc, when a caller never reads its socket', () => {
       await sleep(500);
       // Bounded: without cutting the socket itself, the destroyed session waited for its queue and close() for ever.
       await within(5_000, 'the server closing', closing.close());
+    } finally {
+      socket.destroy();
+    }
+  });
+});
+
+describe('serveGrpc, when a caller ends its session and then goes silent', () => {
+  it('when it sends GOAWAY and then neither reads nor closes its socket, then the server destroys its end of the connection within the send limit', async () => {
+    const accepted = new Promise<Socket>((resolve) => server.server.once('connection', resolve));
+    const socket = connectTcp(Number(new URL(server.url).port), '127.0.0.1');
+    socket.on('error', () => {});
+    socket.pause();
+    // GOAWAY with NO_ERROR: node closes the session gracefully, ends its socket and waits for the caller's end.
+    socket.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(4, 0, 0, Buffer.alloc(0)), frame(7, 0, 0, Buffer.alloc(8))]));
+    try {
+      const serverSide = await within(5_000, 'the connection accepted', accepted);
+      // Bounded: without the check the half-closed socket stayed open for ever (no idle timeout once the session is gone).
+      if (!serverSide.destroyed) await within(5_000, 'the server closing the silent connection', new Promise((resolve) => serverSide.once('close', resolve)));
     } finally {
       socket.destroy();
     }
