@@ -38,6 +38,7 @@ runMain('product', async () => {
 
   const grpc = await serveGrpc({
     port: config.PRODUCT_GRPC_PORT,
+    maxConnections: config.PRODUCT_GRPC_MAX_CONNECTIONS,
     host: config.HOST,
     logger,
     routes: createProductGrpcRoutes({ unitOfWork, ready: serving }),

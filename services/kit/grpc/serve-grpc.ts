@@ -10,6 +10,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../../contracts/shutdown';
 import type { Logger } from '../logger';
 import { answerByDeadline } from './answer-by-deadline';
+import { capConnections, DEFAULT_GRPC_MAX_CONNECTIONS } from './connection-cap';
 import { answerUnknownMethod, logCalls, logCallsBeforeInterceptors } from './log-calls';
 import { checkQueryMessage, limitRequestTime, limitSendTime, limitSessionSendTime, refuseUnusableAuthority } from './request-checks';
 
@@ -29,6 +30,8 @@ export interface GrpcServeOptions {
   readonly requestTimeoutMs?: number;
   /** How long a complete answer may wait without progress for its caller to read it; then CANCEL (its connection's queue: destroyed). @default 10000 */
   readonly sendTimeoutMs?: number;
+  /** Connections held at once; one past it is closed as soon as it is accepted (connection-cap.ts). @default 256 */
+  readonly maxConnections?: number;
   /** How long in-flight calls may run once closing starts before their connections are cut. @default DEFAULT_SHUTDOWN_TIMEOUT_MS */
   readonly shutdownTimeoutMs?: number;
 }
@@ -91,6 +94,7 @@ export async function serveGrpc(options: GrpcServeOptions): Promise<RunningGrpcS
     connect(req, res);
   };
   const server = createServer(SESSION_LIMITS, handler);
+  capConnections(server, options.maxConnections ?? DEFAULT_GRPC_MAX_CONNECTIONS, options.logger);
   const sessions = new Set<ServerHttp2Session>();
   /** The raw sockets: a session destroyed while its peer reads nothing waits on its queued frames for ever. */
   const sockets = new Set<Socket>();
