@@ -4,6 +4,7 @@
  * the adapter let through) fails the request instead of producing a wrong invoice.
  */
 import { isCurrencyCode } from '../../contracts/currencies';
+import { MAX_PRODUCT_NAME_LENGTH, MAX_SKU_LENGTH } from '../../contracts/product-fields';
 import type { CatalogProduct, RequestedLine } from './invoice';
 import { CatalogContractError, type CatalogAnswer } from './ports';
 
@@ -12,6 +13,9 @@ function flawOf(product: CatalogProduct): string | undefined {
   if (!Number.isSafeInteger(product.priceCents) || product.priceCents < 0) return `its price ${String(product.priceCents)} is not a whole, non-negative number of cents`;
   if (!isCurrencyCode(product.currency)) return `its currency ${JSON.stringify(product.currency)} is not an ISO 4217 code`;
   if (product.sku === '') return 'it has no sku';
+  // Longer than Product itself accepts: not a product it could have, and an invoice line would freeze it for ever.
+  if (product.sku.length > MAX_SKU_LENGTH) return `its sku is over ${MAX_SKU_LENGTH} characters`;
+  if (product.name.length > MAX_PRODUCT_NAME_LENGTH) return `its name is over ${MAX_PRODUCT_NAME_LENGTH} characters`;
   // PostgreSQL's text holds no NUL: such a line failed only at the insert, inside the invoice's transaction, as a
   // database error instead of the broken answer it is.
   if (product.sku.includes('\0') || product.name.includes('\0')) return 'its sku or name holds a NUL character';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { cursorTimestamp } from '../../../kit/http/pagination';
 import { MULTI_LINE_TEXT, SINGLE_LINE_TEXT } from '../../../kit/http/openapi';
 import { multiLine, singleLine } from '../../../kit/http/text-fields';
+import { MAX_PRODUCT_NAME_LENGTH, MAX_SKU_LENGTH } from '../../../contracts/product-fields';
 import { isCurrencyCode, MAX_PRICE_CENTS } from '../../domain/product';
 
 const priceCents = z.number().int().min(0).max(MAX_PRICE_CENTS);
@@ -15,8 +16,8 @@ const text = (max: number) =>
 const description = multiLine(z.string().max(4000)).meta(MULTI_LINE_TEXT);
 
 export const createProductBody = z.strictObject({
-  sku: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64'),
-  name: text(200),
+  sku: z.string().regex(new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${MAX_SKU_LENGTH - 1}}$`), `letters, digits, ".", "_" or "-", at most ${MAX_SKU_LENGTH}`),
+  name: text(MAX_PRODUCT_NAME_LENGTH),
   description: description.nullable().optional(),
   priceCents,
   currency: z
@@ -28,7 +29,7 @@ export const createProductBody = z.strictObject({
 
 export const updateProductBody = z
   .strictObject({
-    name: text(200),
+    name: text(MAX_PRODUCT_NAME_LENGTH),
     description: description.nullable(),
     priceCents,
     active: z.boolean(),

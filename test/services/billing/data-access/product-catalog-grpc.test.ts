@@ -11,6 +11,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProductCatalog as ProductCatalogService } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
 import { CatalogUnavailableError } from '../../../../services/billing/domain/ports';
+import { MAX_PRODUCT_NAME_LENGTH, MAX_SKU_LENGTH } from '../../../../services/contracts/product-fields';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
 import { freePort } from '../../../../services/local/free-port';
 import type { Product } from '../../../../services/product/domain/product';
@@ -97,6 +98,13 @@ describe('productCatalogGrpc against the real Product', () => {
     expect(res.body.lines.map((l: { unitPriceCents: number; amountCents: number }) => [l.unitPriceCents, l.amountCents])).toEqual([[500, 500], [1250, 2500], [99, 297]]);
     expect(res.body.totalCents).toBe(500 + 2500 + 297);
     expect(lookups).toEqual([products.map((p) => p.id)]);
+  });
+
+  it('when a product\'s sku and name are as long as Product accepts, then Billing takes its price and the line keeps them whole', async () => {
+    const longest = await product.unitOfWork.products.insert({ sku: `L-${randomUUID()}`.padEnd(MAX_SKU_LENGTH, 'x'), name: 'N'.repeat(MAX_PRODUCT_NAME_LENGTH), priceCents: 42 });
+    const res = await createInvoice(billing.grpcApp(real.url, FAST).app, linesOf(longest));
+    expect(res.status).toBe(201);
+    expect(res.body.lines[0]).toMatchObject({ sku: longest.sku, name: longest.name, unitPriceCents: 42 });
   });
 
   it('when the batch has found and missing ids, then the adapter answers each and an invoice with an unknown one is a 422 after one call', async () => {
@@ -217,6 +225,8 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
     ['prices an id twice, at two prices', (ids) => ({ prices: [...ids.map(price), { ...price(ids[0]!), priceCents: 1 }] })],
     ['both prices an id and lists it as missing', (ids) => ({ prices: ids.map(price), missingProductIds: ids })],
     ['prices in a currency that is not ISO 4217', (ids) => ({ prices: ids.map((id) => ({ ...price(id), currency: 'XYZ' })) })],
+    ['names a sku longer than Product accepts', (ids) => ({ prices: ids.map((id) => ({ ...price(id), sku: 'S'.repeat(MAX_SKU_LENGTH + 1) })) })],
+    ['names a product name longer than Product accepts', (ids) => ({ prices: ids.map((id) => ({ ...price(id), name: 'N'.repeat(MAX_PRODUCT_NAME_LENGTH + 1) })) })],
   ])('when Product\'s answer %s (against the contract), then Billing answers 500 without retrying and creates no invoice', async (_what, answer) => {
     const server = await standIn(async (ids) => answer(ids));
     const { app } = billing.grpcApp(server.url, FAST);

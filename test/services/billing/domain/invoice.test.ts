@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rejection } from '../../../support/rejection';
 import { MAX_QUANTITY, priceInvoice, type CatalogProduct } from '../../../../services/billing/domain/invoice';
 import { CatalogContractError } from '../../../../services/billing/domain/ports';
+import { MAX_PRODUCT_NAME_LENGTH, MAX_SKU_LENGTH } from '../../../../services/contracts/product-fields';
 
 const product = (id: string, change: Partial<CatalogProduct> = {}): CatalogProduct => ({
   id,
@@ -41,6 +42,12 @@ describe('priceInvoice', () => {
     const priced = priceInvoice(ids.map((productId) => ({ productId, quantity: MAX_QUANTITY })), catalog);
     expect(priced.totalCents).toBe((2 ** 31 - 1) * 1000 * 100);
     expect(Number.isSafeInteger(priced.totalCents)).toBe(true);
+  });
+
+  it('when a sku and a name are as long as Product accepts, then the line keeps them whole', () => {
+    const [sku, name] = ['S'.repeat(MAX_SKU_LENGTH), 'N'.repeat(MAX_PRODUCT_NAME_LENGTH)];
+    const priced = priceInvoice([{ productId: 'a', quantity: 1 }], catalogOf(['a', product('a', { sku, name })]));
+    expect(priced.lines[0]).toMatchObject({ sku, name });
   });
 
   it('when the total would pass the exact integer range, then it answers 422 instead of a rounded total', () => {
@@ -101,6 +108,8 @@ describe('priceInvoice with an answer that breaks the contract', () => {
     ['no sku', product('b', { sku: '' })],
     ['a name with a NUL character, which no text column stores', product('b', { name: 'B\u0000' })],
     ['a sku with a NUL character', product('b', { sku: 'S\u0000' })],
+    ['a sku longer than Product accepts', product('b', { sku: 'S'.repeat(MAX_SKU_LENGTH + 1) })],
+    ['a name longer than Product accepts', product('b', { name: 'N'.repeat(MAX_PRODUCT_NAME_LENGTH + 1) })],
   ])('when Product answers %s for one line, then it throws CatalogContractError naming it', (_what, b) => {
     const error = thrown(() => priceInvoice(two, withB(b)));
     expect(error).toBeInstanceOf(CatalogContractError);
