@@ -12,6 +12,14 @@ export function backoffDelay(backoff: Backoff, attempt: number): number {
   return Math.min(backoff.max, backoff.base * 2 ** exponent);
 }
 
+/**
+ * Between half the delay and all of it: consumers that failed together (one SQS outage) do not all come back in the
+ * same instant, and none comes back sooner than half the backoff.
+ */
+export function jittered(delay: number): number {
+  return delay / 2 + Math.random() * (delay / 2);
+}
+
 /** Resolves after `ms`, or at once when the signal aborts; never rejects. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted || ms <= 0) return Promise.resolve();

@@ -8,6 +8,7 @@
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { DEFAULT_HANDLER_TIMEOUT_SECONDS } from '../../contracts/shutdown';
 import { backoffDelay, sleep, type Backoff } from './backoff';
+import { batchTrouble } from './batch-trouble';
 import { describeError } from './describe-error';
 import { lookUpDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
 import { processBatch, type BatchContext, type EventSource } from './process-batch';
@@ -25,7 +26,10 @@ export interface ConsumerOptions<E extends { id: string; type: string }> extends
   readonly waitTimeSeconds?: number;
   /** Seconds a failed message waits before redelivery, growing with its receive count. @default DEFAULT_RETRY_SECONDS */
   readonly retrySeconds?: Backoff;
-  /** Pause after a failed receive (emulator down, network), in ms. */
+  /**
+   * Pause after a failed receive (emulator down, network), in ms; also, jittered, after a batch that threw or whose
+   * deletes or visibility changes SQS refused (batch-trouble.ts).
+   */
   readonly receiveErrorPauseMs?: Backoff;
   /** Parallel poll loops; each handles up to 10 messages at a time. */
   readonly pollers?: number;
@@ -72,7 +76,7 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
 
   async function pollLoop(context: BatchContext<E>): Promise<void> {
     let failures = 0;
-    let unexpected = 0;
+    const trouble = batchTrouble(pause);
     // The previous batch's deletes run while the next receive waits; at most one batch settles at a time.
     let settling: Promise<void> = Promise.resolve();
     /**
@@ -81,12 +85,16 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
      * or, where something handles those, the service stayed up and healthy with nothing consuming. It is logged
      * and the loop goes on after a pause; the batch's messages come back when their visibility lapses.
      */
-    const survive = async (error: unknown, messages: number) => {
-      unexpected++;
-      ifLogged(() => options.logger.error({ consumer: options.name, err: error, messages, failures: unexpected }, 'processing a batch failed unexpectedly; its messages will be redelivered'));
-      await sleep(backoffDelay(pause, unexpected), stopping.signal);
+    const survive = (error: unknown, messages: number) => {
+      trouble.failed();
+      ifLogged(() => options.logger.error({ consumer: options.name, err: error, messages, failures: trouble.count }, 'processing a batch failed unexpectedly; its messages will be redelivered'));
     };
+    // Only a batch both handled and settled ends the backoff: one that was handled but not deleted says nothing of SQS.
+    const settle = (settled: Promise<boolean>, messages: number) =>
+      settled.then((ok) => (ok ? trouble.settled() : trouble.failed()), (error: unknown) => survive(error, messages));
     while (running) {
+      await trouble.pauseIfOwed(stopping.signal);
+      if (!running) break;
       let messages: Message[];
       try {
         messages = await receive(context);
@@ -102,11 +110,10 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
       try {
         await settling;
         const { settled } = await processBatch(context, messages);
-        unexpected = 0;
-        settling = settled.catch((error: unknown) => survive(error, messages.length));
+        settling = settle(settled, messages.length);
       } catch (error) {
         settling = Promise.resolve();
-        await survive(error, messages.length);
+        survive(error, messages.length);
       }
     }
     await settling;

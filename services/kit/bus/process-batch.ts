@@ -51,12 +51,12 @@ type Outcome = { readonly done: true } | { readonly done: false; readonly delayS
 
 /**
  * Runs the handlers; resolves once they all returned, with the deletes and visibility changes still in flight
- * as `settled`, so the caller can start its next receive meanwhile.
+ * as `settled`, so the caller can start its next receive meanwhile. `settled` is false if SQS refused any of them.
  */
 export async function processBatch<E extends { id: string; type: string }>(
   context: BatchContext<E>,
   messages: Message[],
-): Promise<{ settled: Promise<void> }> {
+): Promise<{ settled: Promise<boolean> }> {
   const incoming = messages.map(decodeMessage);
   // Long handlers keep their messages invisible, so no other consumer starts them a second time meanwhile.
   const heartbeat = setInterval(() => void changeVisibility(context, incoming.map((m) => [m, context.visibilityTimeoutSeconds])), context.heartbeatSeconds * 1_000);
@@ -76,7 +76,7 @@ export async function processBatch<E extends { id: string; type: string }>(
     const outcome = outcomes[index];
     return outcome && !outcome.done ? [[message, outcome.delaySeconds]] : [];
   });
-  return { settled: Promise.all([deleteMessages(context, done), changeVisibility(context, retry)]).then(() => {}) };
+  return { settled: Promise.all([deleteMessages(context, done), changeVisibility(context, retry)]).then((results) => results.every(Boolean)) };
 }
 
 /**
