@@ -81,8 +81,19 @@ export async function provisionDatabases(admin: AdminConnection, databases: read
   // Each database is provisioned under a lock of its own: two making one role at once would race.
   if (repeated) throw new Error(`provisionDatabases: each role belongs to one database; "${repeated}" is named more than once`);
   const home = await adminHome(admin, (config) => withClient(config, async () => {}));
-  await Promise.all(databases.map((spec) => provisionOne(admin, home, spec, options.lockWaitMs ?? 30_000)));
+  await allThenFirstFailure(databases.map((spec) => provisionOne(admin, home, spec, options.lockWaitMs ?? 30_000)));
   return home;
+}
+
+/**
+ * Waits for every one, then throws the first failure (in time): with Promise.all the caller heard of a failure while
+ * the other databases' sessions still ran, and could go on (stop the server, answer CloudFormation) with them still
+ * creating roles and databases behind it.
+ */
+async function allThenFirstFailure(work: Array<Promise<void>>): Promise<void> {
+  let first: { readonly error: unknown } | undefined;
+  await Promise.all(work.map((one) => one.catch((error: unknown) => void (first ??= { error }))));
+  if (first) throw first.error;
 }
 
 async function provisionOne(admin: AdminConnection, home: string, spec: ServiceDatabase, lockWaitMs: number): Promise<void> {
