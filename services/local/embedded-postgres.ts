@@ -6,6 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { connectOrClose } from '../kit/db/closing-client';
 import { urlOfDatabase } from '../kit/db/provision';
 import { spawnPostgres, type ServerDeath } from './postgres-process';
 import { isAlive } from './process-alive';
@@ -108,7 +109,7 @@ export const databaseUrl = (serverUrl: string, name: string): string => urlOfDat
  */
 export async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
-  await client.connect();
+  await connectOrClose(client);
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);

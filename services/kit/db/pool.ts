@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from '../logger';
+import { closingOnFailedConnect } from './closing-client';
 import type { PasswordSource } from './password-source';
 import { markConnectFailed, markConnectionLost } from './unavailable';
 
@@ -55,7 +56,7 @@ export class CredentialRefreshingPool extends pg.Pool {
     super({
       ...(settings.connectionString ? { connectionString: settings.connectionString } : {}),
       ...(settings.user ? { user: settings.user } : {}),
-      ...(source ? { Client: sourcedClient(source) } : {}),
+      Client: closingOnFailedConnect(source ? sourcedClient(source) : pg.Client),
       max: settings.max,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: settings.idleTimeoutMillis ?? 30_000,

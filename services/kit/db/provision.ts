@@ -10,6 +10,7 @@
  */
 import pg from 'pg';
 import { takeAdvisoryLock } from './advisory-lock';
+import { connectOrClose } from './closing-client';
 import { adminHome, type AdminConnection } from './provision-admin';
 import { takeOwnershipSql } from './provision-ownership';
 
@@ -240,7 +241,7 @@ async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) 
   // Named, so a session left holding the lock is recognisable in pg_stat_activity (and in takeAdvisoryLock's message).
   const client = new pg.Client({ connectionTimeoutMillis: 10_000, application_name: 'platform-provisioning', ...config });
   client.on('error', () => {}); // a dropped connection fails the query in flight; that is the error to report
-  await client.connect();
+  await connectOrClose(client);
   try {
     return await work(client);
   } finally {
