@@ -8,7 +8,7 @@
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { DEFAULT_HANDLER_TIMEOUT_SECONDS } from '../../contracts/shutdown';
 import { backoffDelay, sleep, type Backoff } from './backoff';
-import { batchTrouble } from './batch-trouble';
+import { batchTrouble, ifLogged } from './batch-trouble';
 import { describeError } from './describe-error';
 import { lookUpDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
 import { processBatch, type BatchContext, type EventSource } from './process-batch';
@@ -48,18 +48,6 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
-/**
- * Writes a line of the poll loop, if the log sink can: a throw from a broken one would end the loop, which nothing
- * restarts, and the service would stay up consuming nothing.
- */
-function ifLogged(write: () => void): void {
-  try {
-    write();
-  } catch {
-    // Nothing more can be said where the log is what failed.
-  }
-}
-
 export function createConsumer<E extends { id: string; type: string }>(options: ConsumerOptions<E>): Consumer {
   let running = false;
   /** Counts starts: a start that waited for SQS goes on only if no stop and later start came meanwhile. */
@@ -76,22 +64,12 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
 
   async function pollLoop(context: BatchContext<E>): Promise<void> {
     let failures = 0;
-    const trouble = batchTrouble(pause);
+    const trouble = batchTrouble(pause, options);
     // The previous batch's deletes run while the next receive waits; at most one batch settles at a time.
     let settling: Promise<void> = Promise.resolve();
-    /**
-     * processBatch and its settling catch every failure they expect; anything else (a bug, a logger that throws)
-     * rejected the loop's promise, which nobody awaits before stop(): the process died of an unhandled rejection,
-     * or, where something handles those, the service stayed up and healthy with nothing consuming. It is logged
-     * and the loop goes on after a pause; the batch's messages come back when their visibility lapses.
-     */
-    const survive = (error: unknown, messages: number) => {
-      trouble.failed();
-      ifLogged(() => options.logger.error({ consumer: options.name, err: error, messages, failures: trouble.count }, 'processing a batch failed unexpectedly; its messages will be redelivered'));
-    };
     // Only a batch both handled and settled ends the backoff: one that was handled but not deleted says nothing of SQS.
     const settle = (settled: Promise<boolean>, messages: number) =>
-      settled.then((ok) => (ok ? trouble.settled() : trouble.failed()), (error: unknown) => survive(error, messages));
+      settled.then((ok) => (ok ? trouble.settled() : trouble.failed()), (error: unknown) => trouble.unexpected(error, messages));
     while (running) {
       await trouble.pauseIfOwed(stopping.signal);
       if (!running) break;
@@ -113,7 +91,7 @@ export function createConsumer<E extends { id: string; type: string }>(options: 
         settling = settle(settled, messages.length);
       } catch (error) {
         settling = Promise.resolve();
-        survive(error, messages.length);
+        trouble.unexpected(error, messages.length);
       }
     }
     await settling;
