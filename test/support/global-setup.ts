@@ -7,7 +7,7 @@
  * cluster initdb makes is kept as a template, which the end-to-end files copy into their DATA_DIR. A run
  * limited to files that read no stage does not synthesize at all, and one without nag.test.ts skips the checks.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseCLI, type TestProject } from 'vitest/node';
@@ -25,49 +25,54 @@ declare module 'vitest' {
   }
 }
 
+interface RunFiles {
+  /** Whether the run includes files under a path (relative to the root). */
+  includes(under: string): boolean;
+  /** Whether one of the run's files imports one of these support modules (by file name, without `.ts`). */
+  imports(modules: readonly string[]): Promise<boolean>;
+}
+
 /**
- * Whether the run includes files under a path (relative to the root), as vitest chooses them: the config's `include`
- * (vitest.mutation.config.mts lists a few files) and the command line's filters. A wrong guess costs time, never a
- * result: a file that finds no synthesis of the run synthesizes the stages itself, and one that finds no cluster
- * template lets its server run initdb.
+ * The files of the run, as vitest chooses them: the config's `include` (vitest.mutation.config.mts lists a few
+ * files) and the command line's filters. A wrong guess costs time, never a result: a file that finds no synthesis of
+ * the run synthesizes the stages itself, and one that finds no cluster template lets its server run initdb.
  */
-async function includedInRun(project: TestProject): Promise<(under: string) => boolean> {
+async function filesOfRun(project: TestProject): Promise<RunFiles> {
   const { filter } = parseCLI(['vitest', ...process.argv.slice(2)], { allowUnknownOptions: true });
   // `file.test.ts:12` names a line, as vitest's own filter parsing takes it; the file is what counts here.
   const { testFiles } = await project.globTestFiles(filter.map((f) => f.replace(/:\d+$/, '')));
   const { root } = project.config;
-  return (under) => testFiles.some((file) => file === path.join(root, under) || file.startsWith(path.join(root, under) + path.sep));
+  return {
+    includes: (under) => testFiles.some((file) => file === path.join(root, under) || file.startsWith(path.join(root, under) + path.sep)),
+    async imports(modules) {
+      const imported = new RegExp(`support/(${modules.join('|')})'`);
+      const texts = await Promise.all(testFiles.map((file) => readFile(file, 'utf8')));
+      return texts.some((text) => imported.test(text));
+    },
+  };
 }
 
 /**
- * Where the files are that copy the run's cluster even when the run's server is given (TEST_DATABASE_URL). The
- * password tests (database-passwords.ts) copy it only when that server trusts every login; else it is made for
- * nothing, in the background.
+ * The support modules that copy the run's cluster, even when the run's server is given (TEST_DATABASE_URL): a test
+ * file importing one of them wants the template. It was a hand-kept list of files, and a file missing from it found
+ * no template when run alone (embedded-postgres.test.ts failed so). The password tests (database-passwords.ts) copy
+ * it only when that server trusts every login; else it is made for nothing, in the background.
  */
-const CLUSTER_USERS = [
-  'test/e2e',
-  'test/docs/prism-proxy.test.ts',
-  'test/scripts/events.test.ts',
-  'test/services/local/leftover-postgres.test.ts',
-  'test/services/local/databases.test.ts',
-  'test/services/kit/db/pool.test.ts',
-  'test/services/kit/db/provision-lambda.test.ts',
-  'test/services/product/entry-points/http/credential-change.test.ts',
-];
+const CLUSTER_COPIERS = ['new-cluster', 'platform-data-dir', 'database-passwords'];
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(path.join(tmpdir(), 'platform-test-'));
   // mkdtemp makes it private; as root, PostgreSQL runs as the postgres user and must reach its data.
   await chmod(dir, 0o755);
-  const runIncludes = await includedInRun(project);
+  const run = await filesOfRun(project);
   // The checks (cdk-nag, CloudFormation validation) take most of the synthesis; only nag.test.ts reads them.
-  const options = { checked: runIncludes('test/lib/nag.test.ts'), cost: runIncludes('test/scripts/cost.test.ts') };
-  const stages = options.cost || runIncludes('test/lib') ? startStageSynthesis(options) : undefined;
+  const options = { checked: run.includes('test/lib/nag.test.ts'), cost: run.includes('test/scripts/cost.test.ts') };
+  const stages = options.cost || run.includes('test/lib') ? startStageSynthesis(options) : undefined;
   // One initdb for the run: the embedded server, the end-to-end files' first `npm start` and the files that start
   // an embedded server of their own copy its cluster (test/support/new-cluster.ts).
   let template: ClusterTemplate | undefined;
   const cluster = () => (template ??= makeClusterTemplate(dir));
-  if (CLUSTER_USERS.some(runIncludes)) cluster();
+  if (await run.imports(CLUSTER_COPIERS)) cluster();
   const readyFile = path.join(dir, 'database-ready.json');
   const database = await startDatabaseServer(dir, readyFile, cluster);
   // The template goes with the directory, once no initdb is writing it.
