@@ -8,17 +8,9 @@ import type { TLSSocket } from 'node:tls';
 import { AppError } from '../kit/errors';
 import type { Logger } from '../kit/logger';
 import { pickRequestId } from '../kit/http/request-id';
+import { closesConnection, drainUnread, lingerAfterAnswer } from './after-answer';
 import type { ForwardInfo } from './headers';
 import { gatewayProblems, SECURITY_HEADERS, writeProblem } from './problem';
-
-/**
- * How long a client may go on sending a body the gateway has already answered (read and dropped) before its
- * connection is cut. Cutting at once would reset the connection under a client still writing, which then sees
- * EPIPE or ECONNRESET instead of the answer (a lingering close, RFC 9112 §9.6).
- */
-export const DRAIN_AFTER_ANSWER_MS = 5_000;
-
-const discard = () => {};
 
 export class Exchange {
   readonly started = performance.now();
@@ -94,27 +86,15 @@ export class Exchange {
       this.res.destroy();
       return;
     }
+    const closing = closesConnection(problem.headers);
+    if (closing) lingerAfterAnswer(this.req, this.res);
     writeProblem(this.res, problem, this.path, this.requestId, this.own);
-    this.drainUnreadBody();
+    if (!closing) this.drainUnreadBody();
   }
 
-  /**
-   * After an answer given before the request body was read (413, 401, 404, …, or a service's answer that came
-   * before it had read the whole body): the rest is read and dropped, so the connection can close cleanly or serve
-   * the next request once the client has sent it. Left paused, it would hold the client's keep-alive connection
-   * forever. A client still sending after DRAIN_AFTER_ANSWER_MS is cut.
-   */
+  /** After an answer given before the request body was read: the rest is drained (after-answer.ts). */
   drainUnreadBody(): void {
-    const { req } = this;
-    const socket = req.socket as Socket | null;
-    if (req.complete || req.destroyed || !socket) return;
-    // A 'data' listener, not resume() alone: after an async iterator let go of the request (the upstream body),
-    // the stream's own bookkeeping can leave it paused until something listens for data.
-    req.on('data', discard);
-    req.resume();
-    const cut = setTimeout(() => socket.destroy(), DRAIN_AFTER_ANSWER_MS).unref();
-    req.once('end', () => clearTimeout(cut));
-    req.once('close', () => clearTimeout(cut));
+    drainUnread(this.req);
   }
 
   /** The access log line: one per request, also for those the gateway answered itself. */

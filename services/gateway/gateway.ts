@@ -1,6 +1,6 @@
 /**
- * The local edge, on bare node:http: CORS preflight → own endpoints (/health, /docs) → route match → body size
- * over API Gateway's 10 MB → in-flight cap → caller (source address, or the JWT authorizer's subject) → per-client
+ * The local edge, on bare node:http: body size over API Gateway's 10 MiB → CORS preflight → own endpoints (/health,
+ * /docs) → route match (own-answers.ts) → in-flight cap → caller (source address, or the JWT authorizer's subject) → per-client
  * bucket → body read whole, within the services' size limit and the budget all bodies share → route bucket → (account, address) bucket → account bucket →
  * proxy. Everything derived from the route table is built once (gateway-parts.ts); a request only looks things up. docs/gateway.md has the limit model.
  */
@@ -11,11 +11,11 @@ import { createProblemServer, type ProblemServerLimits } from '../kit/http/clien
 import { framingProblem, originForm } from '../kit/http/message-framing';
 import { closeWithConnection } from './connection-gone';
 import { capConnections, refusesNext } from './connections';
-import { DOCS_CSP } from './docs';
 import { Exchange } from './exchange';
 import { EDGE_PAYLOAD_LIMIT_BYTES, GATEWAY_DEFAULTS, type GatewayOptions } from './gateway-options';
 import { gatewayParts, type GatewayParts } from './gateway-parts';
 import { upstreamHeaders } from './headers';
+import { routeOrOwnAnswer } from './own-answers';
 import { gatewayProblems } from './problem';
 import { readBody, rejectDeclaredOversize } from './request-body';
 import type { GatewayRoute } from './routing';
@@ -90,14 +90,12 @@ async function serve<P extends CachedPrincipal>(g: GatewayParts<P>, x: Exchange)
   const { limits, now } = g;
   const framing = framingProblem(x.req);
   if (framing) throw framing;
-  if (g.cors.isPreflight(x.method, x.req.headers)) return x.empty(204, g.cors.preflightHeaders(x.req.headers.origin));
-  if (x.path === '/health') return health(x);
-  const asset = g.docs.asset(x.path);
-  if (asset) return sendDoc(x, asset);
-  const route = matchRoute(g, x);
-  // Over API Gateway's own limit, refused before any other work, as its front end does. Over the services' (1 MiB)
-  // only once the token is checked (readBody): in AWS such a body passes the authorizer and the service answers 413.
-  rejectDeclaredOversize(x.req, EDGE_PAYLOAD_LIMIT_BYTES);
+  // Over API Gateway's own limit, refused before any other work, whatever the path or method, as its front end does
+  // (a chunked body's size is known only as it comes: routeOrOwnAnswer, readBody). Over the services' (1 MiB) only
+  // once the token is checked (readBody): in AWS such a body passes the authorizer and the service answers 413.
+  rejectDeclaredOversize(x.req, EDGE_PAYLOAD_LIMIT_BYTES, gatewayProblems.tooLargeForEdge);
+  const route = await routeOrOwnAnswer(g, x);
+  if (!route) return;
   if (!g.inFlight.tryEnter(x.clientIp)) throw gatewayProblems.tooManyInFlight(g.inFlight.max);
   x.res.once('close', () => g.inFlight.leave(x.clientIp));
   const who = route.auth === 'public' ? x.clientIp : await authorize(g, x, route);
@@ -123,15 +121,6 @@ async function serve<P extends CachedPrincipal>(g: GatewayParts<P>, x: Exchange)
   x.drainUnreadBody();
 }
 
-/** The route of the table the request is for, named on the exchange for its log line; else 404 or 405. */
-function matchRoute<P extends CachedPrincipal>(g: GatewayParts<P>, x: Exchange): GatewayRoute {
-  const match = g.router.match(x.method, x.path);
-  if (match.kind === 'not-found') throw gatewayProblems.notFound(x.method, x.path);
-  if (match.kind === 'method-not-allowed') throw gatewayProblems.methodNotAllowed(match.allow);
-  x.routeKey = match.route.key;
-  return match.route;
-}
-
 /**
  * The token's subject. A request without a valid token spends no authenticated budget: it is counted
  * against its address's anonymous bucket instead, so a flood of bad tokens is throttled like anonymous traffic.
@@ -149,15 +138,4 @@ async function authorize<P extends CachedPrincipal>(g: GatewayParts<P>, x: Excha
 
 function throttleIf(retryAfterSeconds: number | undefined): void {
   if (retryAfterSeconds !== undefined) throw gatewayProblems.throttled(retryAfterSeconds);
-}
-
-function health(x: Exchange): void {
-  if (x.method !== 'GET') throw gatewayProblems.methodNotAllowed('GET');
-  x.json(200, { status: 'ok' });
-}
-
-async function sendDoc(x: Exchange, asset: Promise<{ contentType: string; body: Buffer }>): Promise<void> {
-  if (x.method !== 'GET') throw gatewayProblems.methodNotAllowed('GET');
-  const { contentType, body } = await asset;
-  x.send(200, body, contentType, { 'content-security-policy': DOCS_CSP, 'cache-control': 'public, max-age=300' });
 }

@@ -40,6 +40,12 @@ export const gatewayProblems = {
   // The services' own 413 (kit/http/error-handler.ts): at the default limit, the very answer a service gives.
   tooLarge: (maxBytes: number) =>
     new AppError(413, 'body-too-large', { detail: `The request body is larger than ${bytesText(maxBytes)}.` }),
+  /**
+   * Over API Gateway's own payload limit: the same problem, and the connection closes once it is out (lingering,
+   * closing-answer.ts). Draining the rest would read more than the limit only to drop it.
+   */
+  tooLargeForEdge: (maxBytes: number) =>
+    new AppError(413, 'body-too-large', { detail: `The request body is larger than ${bytesText(maxBytes)}.`, headers: { Connection: 'close' } }),
   throttled: (retryAfterSeconds: number) =>
     new AppError(429, 'too-many-requests', {
       detail: 'Too many requests; slow down and retry later.',

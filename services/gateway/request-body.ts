@@ -8,6 +8,7 @@ import { AppError } from '../kit/errors';
 import { declaresMoreThan } from '../kit/http/body-limit';
 import { sendContinue } from '../kit/http/continue-when-read';
 import type { BodyShare, Growth } from './body-budget';
+import { EDGE_PAYLOAD_LIMIT_BYTES } from './gateway-options';
 import { gatewayProblems } from './problem';
 
 /** The client left (closed or reset) before its body was complete: nobody is there to answer. */
@@ -19,9 +20,12 @@ export interface BodyLimits {
 }
 
 /** Throws the 413 problem when `Content-Length` is over the limit; the body is never read. */
-export function rejectDeclaredOversize(req: IncomingMessage, maxBytes: number): void {
-  if (declaresMoreThan(req.headers, maxBytes)) throw gatewayProblems.tooLarge(maxBytes);
+export function rejectDeclaredOversize(req: IncomingMessage, maxBytes: number, problem = gatewayProblems.tooLarge): void {
+  if (declaresMoreThan(req.headers, maxBytes)) throw problem(maxBytes);
 }
+
+/** A body framed by chunks: its size is known only once its bytes have come. */
+export const isChunked = (req: IncomingMessage): boolean => req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined;
 
 /**
  * `null` when the request has no body; rejects with 413, 408, 429, 503 or ClientWentAway. The body's bytes are taken
@@ -40,33 +44,81 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
   if (refusal) return Promise.reject(refusal);
   // Only now, past the token check and the budget, is a client that expects 100-continue asked for its body.
   sendContinue(req, res);
-  return new Promise<Buffer | null>((resolve, reject) => {
-    const chunks: Buffer[] = [];
+  const chunks: Buffer[] = [];
+  const reading = receive(req, limits, {
+    // At API Gateway's own limit (GATEWAY_MAX_BODY_BYTES may be set to it), what is still coming is not drained.
+    tooLarge: limits.maxBytes >= EDGE_PAYLOAD_LIMIT_BYTES ? gatewayProblems.tooLargeForEdge : gatewayProblems.tooLarge,
+    take: (chunk) => {
+      share.progressed();
+      const refusal = sized ? undefined : refused(share.grow(chunk.length));
+      if (!refusal) chunks.push(chunk);
+      return refusal;
+    },
+    // Synchronously, however it ended: a body read whole, waiting for its service, is never cut for room.
+    ended: () => share.arriving(undefined),
+  });
+  // Until it has all arrived, its room may go to a client holding less (body-budget.ts): answered as a full budget.
+  share.arriving(() => reading.stop(gatewayProblems.busy()));
+  return reading.done.then((total) => (total === 0 ? null : Buffer.concat(chunks, total)));
+}
+
+/**
+ * A chunked body the gateway will not use (it answers the request itself), read to its end and dropped before the
+ * answer, as API Gateway reads every request whole first: rejects with `tooLarge` as soon as more than `maxBytes`
+ * came, reading no further, and with 408 or ClientWentAway like readBody. Nothing is kept.
+ */
+export function skipBody(req: IncomingMessage, res: ServerResponse, limits: BodyLimits, tooLarge: (maxBytes: number) => AppError): Promise<void> {
+  if (req.destroyed) return Promise.reject(new ClientWentAway());
+  sendContinue(req, res);
+  return receive(req, limits, { tooLarge }).done.then(() => undefined);
+}
+
+interface Receiving {
+  /** The body's size once it has all come. */
+  readonly done: Promise<number>;
+  /** Ends the reading with `error`, from outside (its room went to another client). */
+  stop(error: Error): void;
+}
+
+interface ReceiveSteps {
+  /** The problem for more than `limits.maxBytes`. */
+  readonly tooLarge: (maxBytes: number) => AppError;
+  /** Keeps a chunk, or refuses it with the problem that ends the reading. */
+  readonly take?: (chunk: Buffer) => AppError | undefined;
+  /** Called once the reading has ended, however it did. */
+  readonly ended?: () => void;
+}
+
+/**
+ * Reads the body chunk by chunk, counting its bytes: past `limits.maxBytes` it ends with `tooLarge`, reading no more.
+ * Once it has ended with an error the request is paused: whatever is still coming is drained by the answer
+ * (Exchange.drainUnreadBody) or dropped by the connection's close, not read here.
+ */
+function receive(req: IncomingMessage, limits: BodyLimits, steps: ReceiveSteps): Receiving {
+  let stop: (error: Error) => void = () => {};
+  const done = new Promise<number>((resolve, reject) => {
     let total = 0;
     const finish = (error: Error | undefined) => {
       clearTimeout(timer);
-      share.arriving(undefined);
       req.off('data', onData).off('end', onEnd).off('error', onClose).off('close', onClose);
-      // Whatever is still coming is drained by the answer (Exchange.drainUnreadBody), not left paused.
+      steps.ended?.();
       if (error) req.pause();
       if (error) reject(error);
-      else resolve(total === 0 ? null : Buffer.concat(chunks, total));
+      else resolve(total);
     };
     const onData = (chunk: Buffer) => {
-      share.progressed();
       total += chunk.length;
-      if (total > limits.maxBytes) return finish(gatewayProblems.tooLarge(limits.maxBytes));
-      const refusal = sized ? undefined : refused(share.grow(chunk.length));
-      if (refusal) return finish(refusal);
-      chunks.push(chunk);
+      if (total > limits.maxBytes) return finish(steps.tooLarge(limits.maxBytes));
+      const refusal = steps.take?.(chunk);
+      if (refusal) finish(refusal);
     };
     const onEnd = () => finish(undefined);
     const onClose = () => finish(new ClientWentAway());
     const timer = setTimeout(() => finish(bodyTimeout(limits.timeoutMs)), limits.timeoutMs);
-    // Until it has all arrived, its room may go to a client holding less (body-budget.ts): answered as a full budget.
-    share.arriving(() => finish(gatewayProblems.busy()));
+    stop = finish;
     req.on('data', onData).once('end', onEnd).once('error', onClose).once('close', onClose);
   });
+  return { done, stop: (error) => stop(error) };
 }
 
 /** The answer to a body the budget cannot take: the client's own part is full (429), or everyone's (503). */
