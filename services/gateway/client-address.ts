@@ -14,6 +14,34 @@ export function plainAddress(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
+/**
+ * The key every per-client limit counts an address on (buckets, caps, connections). An IPv4 address is itself, also
+ * when IPv4-mapped (`::ffff:1.2.3.4`, or `::ffff:102:304`, as a dual-stack socket or a proxy may write it). An IPv6
+ * address counts as its /64 (`2001:db8:1:2::/64`): a subscriber is given a whole /64 or more (RFC 6177), and any host
+ * on it picks addresses at will (SLAAC privacy addresses), so keyed per address one attacker had 2^64 fresh buckets.
+ * Anything else (no address at all) is its own key.
+ */
+export function addressKey(address: string): string {
+  const groups = ipv6Groups(address);
+  if (!groups) return address;
+  const [a, b, c, d, e, f, g, h] = groups as [number, number, number, number, number, number, number, number];
+  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0 && f === 0xffff) return `${g >> 8}.${g & 0xff}.${h >> 8}.${h & 0xff}`;
+  return `${[a, b, c, d].map((group) => group.toString(16)).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address (`::` expanded, a dotted IPv4 tail as two groups); else undefined. */
+function ipv6Groups(address: string): number[] | undefined {
+  // A zone (`fe80::1%eth0`) names the interface, not the address.
+  const plain = address.split('%')[0] as string;
+  if (isIP(plain) !== 6) return undefined;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(plain);
+  const hex = dotted ? `${plain.slice(0, dotted.index)}${(Number(dotted[1]) * 256 + Number(dotted[2])).toString(16)}:${(Number(dotted[3]) * 256 + Number(dotted[4])).toString(16)}` : plain;
+  const [head = '', tail] = hex.split('::') as [string, string | undefined];
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)));
+  const [left, right] = [parse(head), parse(tail ?? '')];
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
 /** Parses `10.0.0.1, 10.1.0.0/16, ::1`; throws naming the entry that is neither an address nor a CIDR block. */
 export function parseTrustedProxies(entries: readonly string[]): BlockList {
   const list = new BlockList();

@@ -13,7 +13,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { rawProblemAnswer } from '../kit/http/problem';
 import type { ConcurrencyCap } from './client-caps';
-import { plainAddress, type ClientAddresses } from './client-address';
+import { addressKey, plainAddress, type ClientAddresses } from './client-address';
 import { gatewayProblems } from './problem';
 
 /** How long a refused connection may go on sending (read and dropped) before it is cut. */
@@ -29,8 +29,10 @@ export function capConnections(server: Server, cap: ConcurrencyCap, addresses: C
     if (socket.destroyed) return;
     const peer = plainAddress(socket.remoteAddress ?? '');
     if (addresses.isTrustedProxy(peer)) return;
-    if (cap.tryEnter(peer)) {
-      socket.once('close', () => cap.leave(peer));
+    // Counted as the per-client limits count (an IPv6 peer by its /64), so that one host cannot multiply its cap.
+    const key = addressKey(peer);
+    if (cap.tryEnter(key)) {
+      socket.once('close', () => cap.leave(key));
       return;
     }
     refused.add(socket);
@@ -40,7 +42,7 @@ export function capConnections(server: Server, cap: ConcurrencyCap, addresses: C
 
 /** Whether capConnections will refuse the next connection from a peer (the total cap asks, to cut nobody's for it). */
 export function refusesNext(cap: ConcurrencyCap, addresses: ClientAddresses): (peer: string) => boolean {
-  return (peer) => !addresses.isTrustedProxy(peer) && cap.holding(peer) >= cap.max;
+  return (peer) => !addresses.isTrustedProxy(peer) && cap.holding(addressKey(peer)) >= cap.max;
 }
 
 function refuse(socket: Socket, max: number): void {

@@ -9,6 +9,7 @@ import { AppError } from '../kit/errors';
 import type { Logger } from '../kit/logger';
 import { pickRequestId } from '../kit/http/request-id';
 import { closesConnection, drainUnread, lingerAfterAnswer } from './after-answer';
+import { addressKey } from './client-address';
 import type { ForwardInfo } from './headers';
 import { gatewayProblems, SECURITY_HEADERS, writeProblem } from './problem';
 
@@ -19,6 +20,8 @@ export class Exchange {
   readonly path: string;
   /** Headers the gateway puts on every response: the request id, and CORS ones for an allowed origin. */
   readonly own: OutgoingHttpHeaders;
+  /** What the caller's limits are counted on: its address, or its IPv6 address's /64 (client-address.ts). */
+  readonly clientKey: string;
   routeKey: string | undefined;
   sub: string | undefined;
 
@@ -35,6 +38,7 @@ export class Exchange {
     const query = url.indexOf('?');
     this.path = query === -1 ? url : url.slice(0, query);
     this.own = { ...cors, 'x-request-id': this.requestId };
+    this.clientKey = addressKey(clientIp);
   }
 
   forwardInfo(): ForwardInfo {

@@ -96,17 +96,18 @@ async function serve<P extends CachedPrincipal>(g: GatewayParts<P>, x: Exchange)
   rejectDeclaredOversize(x.req, EDGE_PAYLOAD_LIMIT_BYTES, gatewayProblems.tooLargeForEdge);
   const route = await routeOrOwnAnswer(g, x);
   if (!route) return;
-  if (!g.inFlight.tryEnter(x.clientIp)) throw gatewayProblems.tooManyInFlight(g.inFlight.max);
-  x.res.once('close', () => g.inFlight.leave(x.clientIp));
-  const who = route.auth === 'public' ? x.clientIp : await authorize(g, x, route);
+  // Every per-client limit counts on the address's key (an IPv6 client by its /64); the service is told the address.
+  if (!g.inFlight.tryEnter(x.clientKey)) throw gatewayProblems.tooManyInFlight(g.inFlight.max);
+  x.res.once('close', () => g.inFlight.leave(x.clientKey));
+  const who = route.auth === 'public' ? x.clientKey : await authorize(g, x, route);
   throttleIf(limits.takeClient(route.client, who, now()));
-  const share = g.buffered.share(x.clientIp);
+  const share = g.buffered.share(x.clientKey);
   // 'close' comes once the answer is out or the client left, whichever way the request ended.
   x.res.once('close', share.release);
   const payload = await readBody(x.req, x.res, g.body, share);
   // The route's bucket before the account's: a request the route refuses spends no account budget.
   throttleIf(limits.takeRoute(route, now()));
-  const account = limits.account(route, payload, x.clientIp, x.req.headers['content-encoding']);
+  const account = limits.account(route, payload, x.clientKey, x.req.headers['content-encoding']);
   if (account) throttleIf(limits.takeAccount(account, now()));
   const status = await g.upstreams.forward({
     service: route.service,
@@ -131,7 +132,7 @@ async function authorize<P extends CachedPrincipal>(g: GatewayParts<P>, x: Excha
     x.sub = (await g.authorizer.authorize(route, x.req.headers.authorization)).sub;
     return x.sub;
   } catch (error) {
-    if (error instanceof AppError && error.status === 401) throttleIf(g.limits.takeClient(STAGE_CLIENT_LIMITS.anonymous, x.clientIp, now()));
+    if (error instanceof AppError && error.status === 401) throttleIf(g.limits.takeClient(STAGE_CLIENT_LIMITS.anonymous, x.clientKey, now()));
     throw error;
   }
 }

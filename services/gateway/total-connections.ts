@@ -14,7 +14,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../kit/logger';
-import { plainAddress } from './client-address';
+import { addressKey, plainAddress } from './client-address';
 
 /** At most one warning this often while the cap cuts or refuses connections: a flood must not flood the log. */
 const WARNING_EVERY_MS = 10_000;
@@ -25,7 +25,7 @@ const WARNING_EVERY_MS = 10_000;
  * each reconnection.
  */
 export function capTotalConnections(server: Server, max: number, logger: Logger, refusedByOwnCap: (peer: string) => boolean): void {
-  /** Open connections per address, oldest first (a Set keeps insertion order). */
+  /** Open connections per address key (client-address.ts), oldest first (a Set keeps insertion order). */
   const held = new Map<string, Set<Socket>>();
   /** Requests each connection has being answered: such a connection is cut last, as its request is lost with it. */
   const answering = new WeakMap<Socket, number>();
@@ -36,7 +36,9 @@ export function capTotalConnections(server: Server, max: number, logger: Logger,
   // Registered before the per-address cap and the other connection listeners, so they see the socket already cut.
   server.on('connection', (socket: Socket) => {
     const peer = plainAddress(socket.remoteAddress ?? '');
-    const mine = held.get(peer);
+    // Shared between addresses as the per-client limits count them: an IPv6 peer by its /64.
+    const key = addressKey(peer);
+    const mine = held.get(key);
     if (open >= max && (refusedByOwnCap(peer) || !makeRoom(mine?.size ?? 0))) {
       counts.refused += 1;
       warn();
@@ -44,10 +46,10 @@ export function capTotalConnections(server: Server, max: number, logger: Logger,
       return;
     }
     const sockets = mine ?? new Set<Socket>();
-    if (!mine) held.set(peer, sockets);
+    if (!mine) held.set(key, sockets);
     sockets.add(socket);
     open += 1;
-    socket.once('close', () => forget(peer, socket));
+    socket.once('close', () => forget(key, socket));
   });
   server.on('request', ({ socket }: IncomingMessage, res: ServerResponse) => {
     answering.set(socket, (answering.get(socket) ?? 0) + 1);
@@ -73,11 +75,11 @@ export function capTotalConnections(server: Server, max: number, logger: Logger,
     return true;
   }
 
-  function forget(peer: string, socket: Socket): void {
-    const sockets = held.get(peer);
+  function forget(key: string, socket: Socket): void {
+    const sockets = held.get(key);
     if (!sockets?.delete(socket)) return;
     open -= 1;
-    if (sockets.size === 0) held.delete(peer);
+    if (sockets.size === 0) held.delete(key);
   }
 
   function warn(): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClientAddresses, parseTrustedProxies, plainAddress } from '../../../services/gateway/client-address';
+import { addressKey, ClientAddresses, parseTrustedProxies, plainAddress } from '../../../services/gateway/client-address';
 
 // Built inside each test, not while the file is collected, so each mutant of the module is tied to the tests that
 // cover it (`npm run mutation`), rather than being a static one that every test must run for.
@@ -90,5 +90,36 @@ describe('when an address is made plain', () => {
     expect(plainAddress('::ffff:abcd')).toBe('::ffff:abcd');
     expect(plainAddress('::fffe:10.0.0.1')).toBe('::fffe:10.0.0.1');
     expect(plainAddress('10.0.0.1')).toBe('10.0.0.1');
+  });
+});
+
+describe('when the key a client is counted on is made from its address', () => {
+  it('then an IPv4 address is its own key, also IPv4-mapped, dotted or in hex', () => {
+    expect(addressKey('198.51.100.7')).toBe('198.51.100.7');
+    expect(addressKey('::ffff:198.51.100.7')).toBe('198.51.100.7');
+    expect(addressKey('::FFFF:198.51.100.7')).toBe('198.51.100.7');
+    expect(addressKey('::ffff:c633:6407')).toBe('198.51.100.7');
+    expect(addressKey('0:0:0:0:0:ffff:c633:6407')).toBe('198.51.100.7');
+  });
+
+  it('then every IPv6 address of one /64 has the same key, however it is written', () => {
+    const key = '2001:db8:1:2::/64';
+    for (const address of ['2001:db8:1:2::1', '2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:0DB8:0001:0002:0:0:0:9', '2001:db8:1:2::a%eth0', '2001:db8:1:2::1.2.3.4']) {
+      expect(addressKey(address), address).toBe(key);
+    }
+  });
+
+  it('then addresses of different /64s have different keys', () => {
+    const keys = ['2001:db8:1:2::1', '2001:db8:1:3::1', '2001:db8:2:2::1', '2001:db9:1:2::1', '::1', 'fe80::1'].map(addressKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('fe80::1%lo')).toBe('fe80:0:0:0::/64');
+  });
+
+  it('then an IPv4 key never equals an IPv6 one, and what is no address is its own key', () => {
+    expect(addressKey('::ffff:1:2')).toBe('0.1.0.2');
+    expect(addressKey('::fffe:1:2')).toBe('0:0:0:0::/64');
+    expect(addressKey('')).toBe('');
+    expect(addressKey('not-an-ip')).toBe('not-an-ip');
   });
 });
