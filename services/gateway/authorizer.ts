@@ -4,12 +4,18 @@
  * client, not expired, an access token (the shared verifier checks all of these), then the route's scopes (any
  * one of them must be in the token's `scope`).
  *
+ * Failed signature checks are limited per address, as anonymous requests are (STAGE_CLIENT_LIMITS.anonymous): an
+ * address without any left gets 429 for a token not yet verified, before any check, valid or not.
+ *
  * Like API Gateway, it does not look at groups: admin routes are forwarded to the service, which answers 403.
  * Unlike API Gateway (403), a token without the route's scope gets 401: offline, the only such tokens are ones
  * the platform never issues for its API (see docs/gateway.md).
  */
+import type { Throttle } from '../contracts/routes';
 import { AppError } from '../kit/errors';
 import { COMPACT_JWS } from '../kit/auth/jwt-verifier';
+import { ClientThrottle } from './client-throttle';
+import { gatewayProblems } from './problem';
 import type { GatewayRoute } from './routing';
 import { TokenCache, type CachedPrincipal } from './token-cache';
 import type { Clock } from './throttle';
@@ -23,33 +29,54 @@ export interface AuthorizerOptions<P extends CachedPrincipal> {
   readonly verifier: TokenVerifier<P>;
   readonly cacheSize: number;
   readonly now: Clock;
+  /** Signature checks per address that may fail: the anonymous pool's limit (gateway-parts.ts). */
+  readonly failedChecks: Throttle;
 }
 
 export class Authorizer<P extends CachedPrincipal> {
   private readonly cache: TokenCache<P>;
   private readonly verifier: TokenVerifier<P>;
+  private readonly now: Clock;
+  /**
+   * Per address key: each uncached token's signature check takes a token before it runs, given back unless the
+   * token proves invalid. A check costs about 45 µs of CPU, and tokens with a real `kid` and a forged signature
+   * could each cost one, however many 401s (and then 429s) the address had been answered.
+   */
+  private readonly failedChecks: ClientThrottle;
 
   constructor(options: AuthorizerOptions<P>) {
     this.cache = new TokenCache<P>(options.cacheSize, options.now);
     this.verifier = options.verifier;
+    this.now = options.now;
+    this.failedChecks = new ClientThrottle(options.failedChecks);
   }
 
-  /** The caller, synchronously on a cache hit; throws or rejects with a 401 AppError. */
-  authorize(route: GatewayRoute, header: string | undefined): P | Promise<P> {
+  /**
+   * The caller, synchronously on a cache hit; throws or rejects with a 401 AppError, or a 429 when `client` (an
+   * address key) has no failed checks left: its token is then not verified at all.
+   */
+  authorize(route: GatewayRoute, header: string | undefined, client: string): P | Promise<P> {
     const token = bearerToken(header);
     if (token === undefined) throw AppError.unauthorized();
     const cached = this.cache.get(token);
     if (cached) return requireScope(route, cached);
     // Anything but a compact JWS is not worth a signature check (nor a cache entry).
     if (!COMPACT_JWS.test(token)) throw invalidToken();
+    // Taken before the check, not after it fails: concurrent requests cannot all start checks before one has failed.
+    const retryAfter = this.failedChecks.take(client, this.now());
+    if (retryAfter !== undefined) throw gatewayProblems.tooManyFailedTokens(retryAfter);
     return this.verifier.verify(token).then(
       (principal) => {
+        this.failedChecks.giveBack(client, this.now());
         this.cache.set(token, principal);
         return requireScope(route, principal);
       },
       (error: unknown) => {
         // Fail closed: an unexpected error from the verifier never lets a request through.
-        throw error instanceof AppError ? error : invalidToken(error);
+        const problem = error instanceof AppError ? error : invalidToken(error);
+        // Keys that could not be loaded (503) are our fault, not a failed check of the client's.
+        if (problem.status !== 401) this.failedChecks.giveBack(client, this.now());
+        throw problem;
       },
     );
   }

@@ -28,6 +28,11 @@ export class ClientThrottle {
     this.bucketFor(client, now).charge(tokens, maxDebt, now);
   }
 
+  /** TokenBucket.giveBack on the client's bucket; nothing when it has none (dropped, so already full again). */
+  giveBack(client: string, now: number): void {
+    this.buckets.get(client)?.giveBack(now);
+  }
+
   get size(): number {
     return this.buckets.size;
   }

@@ -13,7 +13,7 @@ import { ClientThrottle } from './client-throttle';
 import { credentialBody, MAX_CREDENTIAL_BODY_BYTES } from './credential-body';
 import { gatewayProblems } from './problem';
 import type { GatewayRoute } from './routing';
-import { effectiveThrottle, TokenBucket, type ThrottleOverride } from './throttle';
+import { effectiveThrottle, perClientThrottle, TokenBucket, type ThrottleOverride } from './throttle';
 
 export interface LimitOverrides {
   /** GATEWAY_RATE_LIMIT / GATEWAY_BURST_LIMIT. */
@@ -125,9 +125,7 @@ export class EdgeLimits {
       }
       return;
     }
-    const base = effectiveThrottle(limit.throttle, limit.throttle, overrides.all);
-    const throttle = effectiveThrottle(base, base, overrides.perClient);
-    this.clientPools.set(limit.pool, { limit, buckets: new ClientThrottle(throttle) });
+    this.clientPools.set(limit.pool, { limit, buckets: new ClientThrottle(perClientThrottle(limit.throttle, overrides.all, overrides.perClient)) });
   }
 }
 

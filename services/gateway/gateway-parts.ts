@@ -4,7 +4,7 @@
  */
 import type { ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import { ROUTES, STAGE_THROTTLE, type RouteDefinition } from '../contracts/routes';
+import { ROUTES, STAGE_CLIENT_LIMITS, STAGE_THROTTLE, type RouteDefinition } from '../contracts/routes';
 import { deadlineOptions } from '../kit/http/serve';
 import type { Logger } from '../kit/logger';
 import { Authorizer } from './authorizer';
@@ -16,6 +16,7 @@ import { apiDocuments, DocsSite } from './docs';
 import { EdgeLimits, type LimitOverrides } from './edge-limits';
 import { GATEWAY_DEFAULTS, type GatewayOptions } from './gateway-options';
 import { compileRoutes, type Router } from './routing';
+import { perClientThrottle } from './throttle';
 import type { CachedPrincipal } from './token-cache';
 import { Upstreams } from './upstream';
 
@@ -47,7 +48,10 @@ export function gatewayParts<P extends CachedPrincipal>(options: GatewayOptions<
   const router = compileRoutes(definitions);
   const overrides: LimitOverrides = { all: options.throttleOverride, perClient: options.perClientOverride };
   const limits = new EdgeLimits(router.routes, options.stageThrottle ?? STAGE_THROTTLE, overrides, now());
-  const authorizer = new Authorizer({ verifier: options.verifier, cacheSize: options.tokenCacheSize ?? GATEWAY_DEFAULTS.tokenCacheSize, now });
+  // Failed token checks per address get the anonymous pool's limit: a bad token is answered as an anonymous request.
+  const failedChecks = perClientThrottle(STAGE_CLIENT_LIMITS.anonymous.throttle, overrides.all, overrides.perClient);
+  const cacheSize = options.tokenCacheSize ?? GATEWAY_DEFAULTS.tokenCacheSize;
+  const authorizer = new Authorizer({ verifier: options.verifier, cacheSize, now, failedChecks });
   const addresses = new ClientAddresses(options.trustedProxies);
   const connections = new ConcurrencyCap(options.maxConnectionsPerClient ?? GATEWAY_DEFAULTS.maxConnectionsPerClient);
   const inFlight = new ConcurrencyCap(options.maxInFlightPerClient ?? GATEWAY_DEFAULTS.maxInFlightPerClient);

@@ -124,12 +124,13 @@ async function serve<P extends CachedPrincipal>(g: GatewayParts<P>, x: Exchange)
 
 /**
  * The token's subject. A request without a valid token spends no authenticated budget: it is counted
- * against its address's anonymous bucket instead, so a flood of bad tokens is throttled like anonymous traffic.
+ * against its address's anonymous bucket instead, so a flood of bad tokens is throttled like anonymous traffic. Its
+ * signature checks are limited per address too (authorizer.ts): past them, 429 before any check.
  */
 async function authorize<P extends CachedPrincipal>(g: GatewayParts<P>, x: Exchange, route: GatewayRoute): Promise<string> {
   const { now } = g;
   try {
-    x.sub = (await g.authorizer.authorize(route, x.req.headers.authorization)).sub;
+    x.sub = (await g.authorizer.authorize(route, x.req.headers.authorization, x.clientKey)).sub;
     return x.sub;
   } catch (error) {
     if (error instanceof AppError && error.status === 401) throttleIf(g.limits.takeClient(STAGE_CLIENT_LIMITS.anonymous, x.clientKey, now()));

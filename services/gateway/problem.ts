@@ -51,6 +51,12 @@ export const gatewayProblems = {
       detail: 'Too many requests; slow down and retry later.',
       headers: { 'Retry-After': String(retryAfterSeconds) },
     }),
+  /** The address's bucket of failed token checks is empty (authorizer.ts): no new token is verified until it refills. */
+  tooManyFailedTokens: (retryAfterSeconds: number) =>
+    new AppError(429, 'too-many-requests', {
+      detail: 'Too many invalid access tokens from this address; no new token is checked until the retry time has passed.',
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    }),
   tooManyConnections: (max: number) =>
     new AppError(429, 'too-many-requests', {
       detail: `This client already has ${max} connections open; reuse one of them.`,

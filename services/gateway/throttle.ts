@@ -40,6 +40,12 @@ export class TokenBucket {
     this.tokens = Math.max(-maxDebt, this.tokens - tokens);
   }
 
+  /** Gives back a token taken for something that turned out not to count (never above the bucket's size). */
+  giveBack(now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.limits.burstLimit, this.tokens + 1);
+  }
+
   /** Whole seconds until one token is back (at least 1, as Retry-After is in seconds). */
   retryAfterSeconds(now: number): number {
     this.refill(now);
@@ -69,6 +75,12 @@ export interface ThrottleOverride {
  * The limits a route runs with: its own override from the table, else the stage default; then the
  * GATEWAY_RATE_LIMIT / GATEWAY_BURST_LIMIT override, each part on its own, replaces both.
  */
+/** A per-client limit of the table as the gateway runs it: GATEWAY_RATE_LIMIT / _BURST_LIMIT, then GATEWAY_PER_CLIENT_*. */
+export function perClientThrottle(table: Throttle, all: ThrottleOverride = {}, perClient: ThrottleOverride = {}): Throttle {
+  const base = effectiveThrottle(table, table, all);
+  return effectiveThrottle(base, base, perClient);
+}
+
 export function effectiveThrottle(route: Throttle | undefined, stage: Throttle, override: ThrottleOverride = {}): Throttle {
   const base = route ?? stage;
   return {
