@@ -6,6 +6,7 @@
  * keeps the process alive; a pool connecting again for every request piled them up. A refusal the server sends
  * (a wrong password) it follows by closing the connection itself, so that case never leaked.
  */
+import type { Socket } from 'node:net';
 import type pg from 'pg';
 
 /** Connects, or closes the client's socket and throws why it could not. */
@@ -17,9 +18,20 @@ async function closedOnFailure<T>(client: pg.Client, connecting: Promise<T>): Pr
   try {
     return await connecting;
   } catch (error) {
-    await client.end().catch(() => {});
+    await closeSocket(client);
     throw error;
   }
+}
+
+/**
+ * Destroys the client's socket rather than ending the client: end() sends Terminate and then waits for the server
+ * to hang up, for ever when it has gone silent (a host lost in a failover), and a backend waiting for a password
+ * logs a Terminate as a FATAL protocol violation where it takes a plain disconnect silently. Resolves once closed.
+ */
+function closeSocket(client: pg.Client): Promise<void> {
+  const stream = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => stream.once('close', () => resolve()).destroy());
 }
 
 type ConnectCallback = ((err: Error) => void) | ((err: null, client: pg.Client) => void);
@@ -32,7 +44,7 @@ export function closingOnFailedConnect(Base: typeof pg.Client): typeof pg.Client
     override connect(callback?: ConnectCallback): Promise<pg.Client> | void {
       if (!callback) return closedOnFailure(this, super.connect());
       super.connect((error: Error | null) => {
-        if (error) void this.end().catch(() => {});
+        if (error) void closeSocket(this);
         (callback as (err: Error | null, client: pg.Client) => void)(error, this);
       });
     }

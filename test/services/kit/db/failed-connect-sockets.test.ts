@@ -5,13 +5,14 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closingOnFailedConnect } from '../../../../services/kit/db/closing-client';
+import { closingOnFailedConnect, connectOrClose } from '../../../../services/kit/db/closing-client';
 import { createPool } from '../../../../services/kit/db/pool';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../../../../services/kit/db/provision';
 import { ensureDatabase } from '../../../../services/local/embedded-postgres';
 import { passwordCheckingServer, type PasswordCheckingServer } from '../../../support/database-passwords';
 import { testLogger } from '../../../support/silent-logger';
 import { startSilentProxy, type SilentProxy } from '../../../support/silent-proxy';
+import { within } from '../../../support/within';
 
 let server: PasswordCheckingServer;
 let proxy: SilentProxy;
@@ -78,6 +79,23 @@ describe('sockets of connects that fail', () => {
 
   it('when ensureDatabase (the benchmarks\') connects without a password the server asks for, then it fails with its socket closed', async () => {
     expect(await failure(ensureDatabase(throughProxy(undefined), 't_sockets_never'))).toMatch(/client password must be a string/);
+    expect(await leftOpen()).toBe(0);
+  });
+
+  it('when the server goes silent while the client fails its own password step, then connectOrClose still fails at once, its socket closed', async () => {
+    // A graceful end (Terminate, then waiting for the server to hang up) waited for a host that no longer answers.
+    const password = () => {
+      proxy.freeze();
+      return Promise.reject(new Error('no token today'));
+    };
+    const client = new pg.Client({ connectionString: urlOfDatabase(throughProxy(undefined), 'postgres') });
+    // Set once constructed, as pool.ts's sourcedClient does: the URL's empty password would replace the option.
+    Object.defineProperty(client, 'password', { value: password, writable: true });
+    try {
+      expect(await within(2_000, 'the connect failing', failure(connectOrClose(client)))).toMatch(/no token today/);
+    } finally {
+      proxy.thaw();
+    }
     expect(await leftOpen()).toBe(0);
   });
 
