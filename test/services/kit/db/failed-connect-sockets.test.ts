@@ -34,9 +34,12 @@ function throughProxy(password: string | undefined): string {
   return url.toString();
 }
 
-/** The proxy's connections still open once a closed one has had time to say so (unclosed, they stay a minute). */
+/**
+ * The proxy's connections still open once a closed one has had time to say so (unclosed, they stay a minute). Up to
+ * 5 s, spent only when one stays: a loaded CI host can take longer than a second to get round to a close.
+ */
 async function leftOpen(): Promise<number> {
-  const deadline = Date.now() + 1_000;
+  const deadline = Date.now() + 5_000;
   while (proxy.connections > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   return proxy.connections;
 }
