@@ -14,17 +14,23 @@ export const DEFAULT_GRPC_MAX_CONNECTIONS = 256;
 /** At most one warning this often while the cap refuses connections: a flood must not flood the log. */
 const WARNING_EVERY_MS = 10_000;
 
-export function capConnections(server: Server, max: number, logger: Logger): void {
+export function capConnections(server: Server, max: number, logger: Logger, warnEveryMs = WARNING_EVERY_MS): void {
   server.maxConnections = max;
   let refused = 0;
-  let warnedAt = -Infinity;
+  /** Set while a warning was just written: refusals meanwhile are counted and told when it ends. */
+  let quiet: NodeJS.Timeout | undefined;
+  const warn = () => {
+    quiet = undefined;
+    if (refused === 0) return;
+    logger.warn({ maxConnections: max, refused }, 'grpc: at the connection cap: new connections are closed unanswered');
+    refused = 0;
+    // Told when the period ends, not only if one more comes after it: a flood that stopped within it went unsaid.
+    quiet = setTimeout(warn, warnEveryMs).unref();
+  };
   // node emits 'drop' for each connection it closes at the cap.
   server.on('drop', () => {
     refused += 1;
-    const now = performance.now();
-    if (now - warnedAt < WARNING_EVERY_MS) return;
-    logger.warn({ maxConnections: max, refused }, 'grpc: at the connection cap: new connections are closed unanswered');
-    warnedAt = now;
-    refused = 0;
+    if (!quiet) warn();
   });
+  server.once('close', () => clearTimeout(quiet));
 }

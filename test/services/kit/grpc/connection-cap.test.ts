@@ -3,10 +3,12 @@
  * accepted, while those it holds keep being served. On a real port, with node's own HTTP/2 client.
  */
 import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
+import { connect as connectTcp, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProductCatalog } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
+import { capConnections } from '../../../../services/kit/grpc/connection-cap';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
 import { within } from '../../../support/within';
 
@@ -74,5 +76,34 @@ describe('serveGrpc with a connection cap', () => {
     held[0]!.session.close();
     await within(5_000, 'the server seeing it close', connectionsBelow(CAP));
     expect((await connectAndPing()).answered).toBe(true);
+  });
+});
+
+describe('the connection cap\'s warnings', () => {
+  it('when connections keep being refused within one warning period, then a warning when the period ends counts them, so every refusal is told', async () => {
+    const warned: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _encoding, done) => (warned.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()) }));
+    const sockets: Socket[] = [];
+    const tcp = createTcpServer((socket) => sockets.push(socket));
+    capConnections(tcp, 1, logger, 300);
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    const connectOne = () => connectTcp((tcp.address() as AddressInfo).port, '127.0.0.1').on('error', () => {});
+    try {
+      sockets.push(connectOne());
+      await within(5_000, 'the first connection held', new Promise((resolve) => tcp.once('connection', resolve)));
+      // Each closed by the cap as soon as it is accepted.
+      for (let i = 0; i < 4; i++) await within(5_000, 'a connection past the cap closed', new Promise((resolve) => sockets.push(connectOne().once('close', resolve))));
+      const told = () => warned.reduce((sum, line) => sum + Number(line.refused), 0);
+      await within(5_000, 'the four refusals told', new Promise<void>((resolve) => {
+        const look = () => (told() >= 4 ? resolve() : setTimeout(look, 20));
+        look();
+      }));
+      // The first at once, the others when a quiet period ended (one or more, as a loaded host spreads them).
+      expect(warned[0]).toMatchObject({ level: 40, maxConnections: 1, refused: 1 });
+      expect(told()).toBe(4);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => tcp.close(resolve));
+    }
   });
 });
