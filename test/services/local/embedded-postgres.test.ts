@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -65,6 +65,9 @@ describe('startEmbeddedPostgres, when it cannot start', () => {
   it('when its data directory holds another major version\'s cluster, then it refuses naming both versions and leaves the data as it was', { timeout: 60_000 }, async () => {
     const dataDir = path.join(dir, 'pg-15');
     await copyRunCluster(dataDir);
+    // The refusal reads PG_VERSION alone: a run without the cluster template (the global setup guessed it unneeded)
+    // copies nothing, and the file must be written all the same.
+    await mkdir(dataDir, { recursive: true });
     await writeFile(path.join(dataDir, 'PG_VERSION'), '15\n');
     const starting = startEmbeddedPostgres({ dataDir, port: await freePort() });
     await expect(starting).rejects.toBeInstanceOf(IncompatibleClusterError);
