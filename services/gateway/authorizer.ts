@@ -14,6 +14,7 @@
 import type { Throttle } from '../contracts/routes';
 import { AppError } from '../kit/errors';
 import { COMPACT_JWS } from '../kit/auth/jwt-verifier';
+import { isCanonicalJws } from './canonical-jws';
 import { ClientThrottle } from './client-throttle';
 import { gatewayProblems } from './problem';
 import type { GatewayRoute } from './routing';
@@ -60,8 +61,9 @@ export class Authorizer<P extends CachedPrincipal> {
     if (token === undefined) throw AppError.unauthorized();
     const cached = this.cache.get(token);
     if (cached) return requireScope(route, cached);
-    // Anything but a compact JWS is not worth a signature check (nor a cache entry).
-    if (!COMPACT_JWS.test(token)) throw invalidToken();
+    // Anything but a compact JWS is not worth a signature check (nor a cache entry); nor is another spelling of a
+    // valid one, which would verify and be given back (canonical-jws.ts).
+    if (!COMPACT_JWS.test(token) || !isCanonicalJws(token)) throw invalidToken();
     // Taken before the check, not after it fails: concurrent requests cannot all start checks before one has failed.
     const retryAfter = this.failedChecks.take(client, this.now());
     if (retryAfter !== undefined) throw gatewayProblems.tooManyFailedTokens(retryAfter);

@@ -84,3 +84,21 @@ describe('when an address sends many valid new tokens', () => {
     expect((await get('127.0.0.33', forged())).status).toBe(429);
   });
 });
+
+describe('when a valid token is sent again with other spare bits in its signature\'s last character', () => {
+  const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  /** The same signature bytes, spelled with spare bits set: node's decoder reads them as the real one. */
+  const respelled = (token: string, spare: number) => {
+    const last = B64URL.indexOf(token.charAt(token.length - 1));
+    return `${token.slice(0, -1)}${B64URL.charAt((last & ~0b1111) | spare)}`;
+  };
+
+  it('then each spelling is refused 401 unchecked, so one token cannot buy checks given back as valid', async () => {
+    const fresh = await loginAs();
+    const before = checks;
+    for (let spare = 1; spare < 16; spare++) expect((await get('127.0.0.34', respelled(fresh.accessToken, spare))).status).toBe(401);
+    expect(checks - before).toBe(0);
+    expect((await get('127.0.0.34', fresh.accessToken)).status).toBe(200);
+    expect(checks - before).toBe(1);
+  });
+});
