@@ -119,6 +119,23 @@ describe('when the key a client is counted on is made from its address', () => {
   it('then an IPv4 key never equals an IPv6 one, and what is no address is its own key', () => {
     expect(addressKey('::ffff:1:2')).toBe('0.1.0.2');
     expect(addressKey('::fffe:1:2')).toBe('0:0:0:0::/64');
+    // Mapped only with the first 80 bits zero: a non-zero group anywhere before `ffff` makes an IPv6 address.
+    for (const [address, key] of [
+      ['1:0:0:0:0:ffff:102:304', '1:0:0:0::/64'],
+      ['0:1:0:0:0:ffff:102:304', '0:1:0:0::/64'],
+      ['0:0:1:0:0:ffff:102:304', '0:0:1:0::/64'],
+      ['0:0:0:1:0:ffff:102:304', '0:0:0:1::/64'],
+      ['0:0:0:0:1:ffff:102:304', '0:0:0:0::/64'],
+    ]) {
+      expect(addressKey(address as string), address).toBe(key);
+    }
+    expect(addressKey('::1:ffff:102:304')).toBe('0:0:0:0::/64');
+  });
+
+  it('then a dotted tail of any digits and a `::` between groups are read in place', () => {
+    expect(addressKey('::ffff:198.51.100.27')).toBe('198.51.100.27');
+    expect(addressKey('2001:db8::1:2:3:4:5')).toBe('2001:db8:0:1::/64');
+    expect(addressKey('2001:db8:1::1.2.3.4')).toBe('2001:db8:1:0::/64');
     expect(addressKey('')).toBe('');
     expect(addressKey('not-an-ip')).toBe('not-an-ip');
   });

@@ -159,3 +159,26 @@ describe('when a failed attempt is charged after the fact', () => {
     expect(clients.take('b', T0)).toBeUndefined();
   });
 });
+
+describe('when a token taken turns out not to count and is given back', () => {
+  it('then the bucket admits one more, after refilling up to the give-back, and never holds more than its size', () => {
+    const bucket = new TokenBucket({ rateLimit: 1, burstLimit: 3 }, T0);
+    expect(admitted(bucket, 3, T0)).toBe(3);
+    bucket.giveBack(T0);
+    expect(admitted(bucket, 5, T0)).toBe(1);
+    // Refilled first (full again by T0 + 3 s), so the give-back cannot lift it past its size.
+    bucket.giveBack(T0 + 3_000);
+    expect(admitted(bucket, 5, T0 + 3_000)).toBe(3);
+  });
+
+  it('then a client\'s give-back reaches its own bucket alone, and one for a client with no bucket makes none', () => {
+    const clients = new ClientThrottle({ rateLimit: 1, burstLimit: 1 });
+    expect(clients.take('a', T0)).toBeUndefined();
+    expect(clients.take('b', T0)).toBeUndefined();
+    clients.giveBack('a', T0);
+    clients.giveBack('nobody', T0);
+    expect(clients.take('a', T0)).toBeUndefined();
+    expect(clients.take('b', T0)).toBe(1);
+    expect(clients.size).toBe(2);
+  });
+});
