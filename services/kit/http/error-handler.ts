@@ -23,6 +23,16 @@ export const unsupportedContentCoding = () =>
 /** The 413 answer to a body over the services' limit (app.ts, JSON_BODY_LIMIT_BYTES). */
 export const bodyTooLarge = () => new AppError(413, 'body-too-large', { detail: 'The request body is larger than 1 MiB.' });
 
+/** What a JSON value is, as a client would name it: `[]` is an array, not the object JavaScript calls it. */
+const kindOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
+
+/**
+ * The 400 answer to a body that is JSON but no object (`[]`, `[{…}]`, `null`, `"x"`, `1`): every route's body is
+ * one. Said once for the whole body, rather than as the first field check failing on it.
+ */
+export const notAnObject = (body: unknown) =>
+  AppError.validation([{ path: '(body)', message: 'must be a JSON object' }], `The request body must be a JSON object, not ${kindOf(body)}.`);
+
 /** body-parser (and raw-body under it) marks its errors with `type`; map them onto problems a client can act on. */
 function fromBodyParser(error: { type?: unknown; status?: unknown; expose?: unknown }): AppError | undefined {
   switch (error.type) {

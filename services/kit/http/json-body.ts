@@ -6,7 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { bodyTooLarge, NOT_UTF8, NOT_UTF8_CHARSET, toAppError, unsupportedContentCoding, unsupportedMediaType } from './error-handler';
+import { bodyTooLarge, notAnObject, NOT_UTF8, NOT_UTF8_CHARSET, toAppError, unsupportedContentCoding, unsupportedMediaType } from './error-handler';
 import { declaresMoreThan, JSON_BODY_LIMIT_BYTES } from './body-limit';
 import { sendContinue } from './continue-when-read';
 import { UnreadableBody } from './unreadable-body';
@@ -39,16 +39,23 @@ function requireUtf8(_req: unknown, _res: unknown, body: Buffer, charset: string
   if (!isUtf8(body)) throw Object.assign(new Error('the body is not UTF-8'), { type: NOT_UTF8 });
 }
 
-const jsonParser = express.json({ limit: JSON_BODY_LIMIT_BYTES, strict: true, type: JSON_TYPES, verify: requireUtf8 });
+/**
+ * Not strict: body-parser's strict mode refuses `null`, `1` or `"x"` as "not valid JSON", which they are, while it
+ * lets `[]` through to the route. Any value is parsed, and one that is no object is refused below, all alike.
+ */
+const jsonParser = express.json({ limit: JSON_BODY_LIMIT_BYTES, strict: false, type: JSON_TYPES, verify: requireUtf8 });
+
+/** A JSON object: what every route's body is. An absent body (undefined) is the route's to judge. */
+const isJsonObject = (body: unknown) => typeof body === 'object' && body !== null && !Array.isArray(body);
 
 /** Requests whose body has been taken: a stream read twice would wait for bytes that never come again. */
 const taken = new WeakSet<Request>();
 
 /**
- * Reads a JSON body into `req.body`. One that cannot be taken is kept as an UnreadableBody, answered by the route
- * (unreadable-body.ts). Every route that takes a body takes JSON: without the type check, a form or text body would
- * reach the route as no body at all, and the client would get a puzzling 400 about a missing object. Rejects only
- * with an error that is not the client's.
+ * Reads a JSON object into `req.body`. One that cannot be taken (any other JSON value too) is kept as an
+ * UnreadableBody, answered by the route (unreadable-body.ts). Every route that takes a body takes JSON: without the
+ * type check, a form or text body would reach the route as no body at all, and the client would get a puzzling 400
+ * about a missing object. Rejects only with an error that is not the client's.
  */
 export function readJsonBody(req: Request, res: Response): Promise<void> {
   if (taken.has(req)) return Promise.resolve();
@@ -72,7 +79,10 @@ export function readJsonBody(req: Request, res: Response): Promise<void> {
   sendContinue(req, res);
   return new Promise((resolve, reject) => {
     jsonParser(req, res, (error?: unknown) => {
-      if (error === undefined) return resolve();
+      if (error === undefined) {
+        if (req.body !== undefined && !isJsonObject(req.body)) req.body = new UnreadableBody(notAnObject(req.body));
+        return resolve();
+      }
       const problem = toAppError(error);
       if (!problem) return reject(error);
       req.body = new UnreadableBody(problem);

@@ -138,6 +138,29 @@ describe('a service, when the body is not JSON', () => {
   });
 });
 
+describe('a service, when the body is JSON but no object', () => {
+  // Strict body-parser let an array through to the route's first field check ("expected object, received array"),
+  // and called `null`, `1` or `"x"` not valid JSON, which they are.
+  it.each([
+    ['[]', 'an array'],
+    ['[{"name":"x"}]', 'an array'],
+    [' \n[ ] ', 'an array'],
+    ['null', 'null'],
+    ['1', 'a number'],
+    ['"x"', 'a string'],
+    ['true', 'a boolean'],
+  ])('when it is %j, then it answers 400 validation-failed saying the body must be a JSON object, not %s', async (body, kind) => {
+    const res = await postBytes(Buffer.from(body));
+    expectProblem(res, 400);
+    expect(res.body).toMatchObject({
+      type: 'urn:problem-type:platform:validation-failed',
+      detail: `The request body must be a JSON object, not ${kind}.`,
+      errors: [{ path: '(body)', message: 'must be a JSON object' }],
+    });
+    expect(lines.filter((line) => line.level >= LEVEL.error)).toEqual([]);
+  });
+});
+
 describe('a service, when the framing headers are unsound', () => {
   const withBody = 'Content-Type: application/json\r\nContent-Length: 12\r\nConnection: close\r\n\r\n{"name":"x"}';
   it.each([
