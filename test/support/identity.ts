@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import request from 'supertest';
 import { inject } from 'vitest';
 import { localCognitoClient } from '../../services/local/emulators/cognito-seed';
 import { requireUser } from '../../services/kit/auth/middleware';
-import { revocationAware, revocationListPg } from '../../services/kit/auth/revocations';
+import { cachedRevocationList, revocationAware, revocationListPg } from '../../services/kit/auth/revocations';
 import { createDatabase, type Database } from '../../services/kit/db/database';
 import { createIdentityApp } from '../../services/identity/app';
 import { identityProviderCognito } from '../../services/identity/data-access/identity-provider-cognito';
@@ -28,6 +28,8 @@ export const SIGNUP_PASSWORD = 'Signup-Passw0rd!';
 export interface IdentityParts {
   readonly unitOfWork?: UnitOfWork;
   readonly identityProvider?: IdentityProvider;
+  /** The guard; by default the harness's, which has no cache (main.ts's has: `cachedGuard`). */
+  readonly requireUser?: RequestHandler;
 }
 
 export interface IdentityHarness {
@@ -42,6 +44,8 @@ export interface IdentityHarness {
   readonly cognitoClient: CognitoIdentityProviderClient;
   /** Another app on the same database and pool, with some parts replaced (to make one step fail). */
   appWith(parts: IdentityParts): Express;
+  /** A guard as main.ts builds it, with its own one-second revocation cache. */
+  cachedGuard(): RequestHandler;
   /** Builds the Cognito adapter on another SDK client (one with a middleware that fails a call). */
   identityProviderOn(client: CognitoIdentityProviderClient): IdentityProvider;
   close(): Promise<void>;
@@ -65,7 +69,7 @@ export async function startIdentityHarness(): Promise<IdentityHarness> {
       logger: testLogger,
       unitOfWork: parts.unitOfWork ?? unitOfWork,
       identityProvider: parts.identityProvider ?? identityProvider,
-      requireUser: guard,
+      requireUser: parts.requireUser ?? guard,
       ready: database.ping,
       started: () => true,
       accessLog: false,
@@ -79,6 +83,7 @@ export async function startIdentityHarness(): Promise<IdentityHarness> {
     cognito,
     cognitoClient,
     appWith,
+    cachedGuard: () => requireUser(revocationAware(testVerifier(), cachedRevocationList(revocationListPg(database.db)))),
     identityProviderOn,
     close: async () => {
       cognitoClient.destroy();

@@ -1,4 +1,5 @@
 /** The signed-in user's own account: read, rename, delete. */
+import { revokedToken, revokes } from '../../kit/auth/revocation-rule';
 import { AppError } from '../../kit/errors';
 import type { IdentityProvider, UnitOfWork } from './ports';
 import { adoptDirectoryUser } from './profile-adoption';
@@ -38,10 +39,17 @@ export function accountUseCases(deps: AccountUseCaseDeps): AccountUseCases {
   const profileOf = async (caller: Caller) =>
     (isProfileId(caller.sub) ? await unitOfWork.profiles.findById(caller.sub) : undefined) ?? (await adoptDirectoryUser(deps, caller));
 
-  /** The profile, its event and a note for the directory user it may leave, with every token revoked; in one transaction. */
-  const removeProfile = (sub: string) =>
+  /**
+   * The profile, its event and a note for the directory user it may leave, with every token revoked; in one
+   * transaction. Given the caller, it first makes sure no deletion has revoked the caller's token already: the
+   * guard's answer may be up to a second old (its cache), and a concurrent DELETE with the same token passed it too.
+   * Such a request is from a deleted user, answered as any other is (401), and leaves the directory alone.
+   */
+  const removeProfile = (sub: string, caller?: Caller) =>
     unitOfWork.transaction(async ({ profiles, claims, events, revocations }) => {
-      await revocations.revokeAll(sub);
+      const revokedBefore = await revocations.revokeAll(sub);
+      // Thrown inside the transaction: it rolls back, so the revocation keeps its time, not this late request's.
+      if (caller && revokes(revokedBefore, caller.issuedAt)) throw revokedToken();
       const profile = await profiles.delete(sub);
       if (!profile) return;
       await events.userDeleted({ userId: profile.id });
@@ -71,7 +79,7 @@ export function accountUseCases(deps: AccountUseCaseDeps): AccountUseCases {
      * the job, and a signup with the email removes the leftover.
      */
     async deleteAccount(caller) {
-      if (isProfileId(caller.sub)) await removeProfile(caller.sub);
+      if (isProfileId(caller.sub)) await removeProfile(caller.sub, caller);
       // Only the directory user the token names by both username and sub: a token whose two claims disagree
       // (forgeable offline only) must not reach someone else's user.
       try {

@@ -71,8 +71,12 @@ export interface Repositories {
  * to the revocation (services/kit/auth/revocations.ts); the others learn it from `identity.user.deleted`.
  */
 export interface TokenRevocations {
-  /** Revokes every token of the user issued until now; idempotent. */
-  revokeAll(userId: string): Promise<void>;
+  /**
+   * Revokes every token of the user issued until now; idempotent. Resolves with the revocation already in place
+   * (epoch ms; undefined for none), one committed meanwhile by a concurrent caller included: the row stays locked
+   * until the transaction ends.
+   */
+  revokeAll(userId: string): Promise<number | undefined>;
 }
 
 export interface TransactionScope extends Repositories {

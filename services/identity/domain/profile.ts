@@ -28,6 +28,8 @@ export interface Caller {
   /** The Cognito username, which admin operations take. */
   readonly username: string;
   readonly groups: readonly string[];
+  /** When the caller's token was issued (its `iat`, epoch seconds): whether a deletion already revoked it. */
+  readonly issuedAt: number;
 }
 
 export const NAME_MAX_CHARS = 200;

@@ -11,6 +11,9 @@ import type { SqlExecutor } from '../db/sql-executor';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { AppError } from '../errors';
 import type { AccessTokenVerifier } from './jwt-verifier';
+import { revokedToken, revokes } from './revocation-rule';
+
+export { REVOCATION_CLOCK_ALLOWANCE_MS } from './revocation-rule';
 
 /** One row per subject whose tokens were revoked; a service re-exports it from its schema (like the inbox). */
 export const revokedSubjects = pgTable('revoked_subjects', {
@@ -27,13 +30,21 @@ export interface RevocationList {
   revokedAt(sub: string): Promise<number | undefined>;
 }
 
-/** Records a revocation (at the database's clock unless given); a later one moves it forward, never back. */
-export async function revokeSubject(db: SqlExecutor, sub: string, at?: Date): Promise<void> {
+/**
+ * Records a revocation (at the database's clock unless given); a later one moves it forward, never back. Resolves
+ * with the revocation it found (epoch ms), or undefined for none. In a transaction the row stays locked until the
+ * commit, so two revokers of one subject take turns: the second finds the first's revocation once it has committed
+ * (the insert waits for a first one's uncommitted row), never nothing.
+ */
+export async function revokeSubject(db: SqlExecutor, sub: string, at?: Date): Promise<number | undefined> {
   const when = at ?? sql`now()`;
-  await db
-    .insert(revokedSubjects)
-    .values({ sub, revokedAt: when })
-    .onConflictDoUpdate({ target: revokedSubjects.sub, set: { revokedAt: sql`greatest(${revokedSubjects.revokedAt}, excluded.revoked_at)` } });
+  const inserted = await db.insert(revokedSubjects).values({ sub, revokedAt: when }).onConflictDoNothing({ target: revokedSubjects.sub }).returning({ sub: revokedSubjects.sub });
+  if (inserted.length > 0) return undefined;
+  const [found] = await db.select({ revokedAt: revokedSubjects.revokedAt }).from(revokedSubjects).where(eq(revokedSubjects.sub, sub)).for('update');
+  // Gone between the two statements (rows are never deleted today; a pruner might): record it afresh.
+  if (!found) return revokeSubject(db, sub, at);
+  await db.update(revokedSubjects).set({ revokedAt: sql`greatest(${revokedSubjects.revokedAt}, ${when}::timestamptz)` }).where(eq(revokedSubjects.sub, sub));
+  return found.revokedAt.getTime();
 }
 
 /** The list as the `revoked_subjects` table holds it. */
@@ -76,13 +87,6 @@ export function cachedRevocationList(list: RevocationList, options: RevocationCa
   };
 }
 
-/**
- * Cognito's `iat` (whole seconds) and the revoking database's clock are different clocks, both kept by NTP: a
- * token issued up to this long after the recorded revocation is still taken as issued before it. Only a user who
- * signs in again after a deletion that failed half-way (docs/identity.md) waits this long for a working token.
- */
-export const REVOCATION_CLOCK_ALLOWANCE_MS = 5_000;
-
 /** A verifier that also refuses (401) a valid token the list says was revoked; 503 when the list's database cannot answer. */
 export function revocationAware(verifier: AccessTokenVerifier, list: RevocationList): AccessTokenVerifier {
   return {
@@ -96,9 +100,7 @@ export function revocationAware(verifier: AccessTokenVerifier, list: RevocationL
         if (!isDatabaseUnavailable(error)) throw error;
         throw AppError.unavailable('Whether this access token was revoked cannot be checked right now.', 1, error);
       }
-      if (revokedAt !== undefined && principal.issuedAt * 1_000 <= revokedAt + REVOCATION_CLOCK_ALLOWANCE_MS) {
-        throw AppError.unauthorized('The access token has been revoked.', true);
-      }
+      if (revokes(revokedAt, principal.issuedAt)) throw revokedToken();
       return principal;
     },
   };

@@ -5,7 +5,11 @@ import { productRepository } from './product-repository';
 
 const repositoriesOn = (db: SqlExecutor): Repositories => ({
   products: productRepository(db),
-  revocations: { revokeAll: (userId) => revokeSubject(db, userId) },
+  revocations: {
+    revokeAll: async (userId) => {
+      await revokeSubject(db, userId);
+    },
+  },
 });
 
 /**

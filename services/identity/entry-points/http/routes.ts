@@ -36,8 +36,8 @@ const toMeResponse = (profile: Profile, caller: Caller) => ({
 const toTokenResponse = (tokens: Tokens) => ({ ...tokens, tokenType: 'Bearer' as const });
 
 const callerOf = (res: Response): Caller => {
-  const { sub, username, groups } = principalOf(res);
-  return { sub, username, groups };
+  const { sub, username, groups, issuedAt } = principalOf(res);
+  return { sub, username, groups, issuedAt };
 };
 
 /** Tokens must not end up in a cache (answers on signed-in routes get no-store from requireUser). */

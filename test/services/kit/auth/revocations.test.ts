@@ -55,6 +55,13 @@ describe('the revoked_subjects record', () => {
     expect(await list.revokedAt(sub)).toBe(Date.parse('2026-02-01T00:00:00.000Z'));
   });
 
+  it('when a subject is revoked, then it answers the revocation it found: none the first time, the earlier one after', async () => {
+    const sub = randomUUID();
+    expect(await revokeSubject(database.db, sub, new Date('2026-01-01T00:00:00.000Z'))).toBeUndefined();
+    expect(await revokeSubject(database.db, sub, new Date('2026-02-01T00:00:00.000Z'))).toBe(Date.parse('2026-01-01T00:00:00.000Z'));
+    expect(await revokeSubject(database.db, sub, new Date('2026-01-15T00:00:00.000Z'))).toBe(Date.parse('2026-02-01T00:00:00.000Z'));
+  });
+
   it('when revoked without a time, then the database clock says when', async () => {
     const sub = randomUUID();
     const before = Date.now();
