@@ -12,6 +12,7 @@ import pg from 'pg';
 import { takeAdvisoryLock } from './advisory-lock';
 import { connectOrClose } from './closing-client';
 import { adminHome, type AdminConnection } from './provision-admin';
+import { actingAs, isSuperuser } from './provision-membership';
 import { takeOwnershipSql } from './provision-ownership';
 
 export interface ServiceDatabase {
@@ -113,10 +114,12 @@ async function provisionOne(admin: AdminConnection, home: string, spec: ServiceD
       // Tables a migration made as the admin before roles existed (an older .data, a stage deployed earlier): a
       // database made just now holds none, and without an app role there is nothing else to do in it.
       if (!created || spec.app) {
-        await withClient(admin.in(spec.database), async (inDatabase) => {
-          if (!created) await inDatabase.query(takeOwnershipSql(inDatabase, spec.role));
-          if (spec.app) await grantRowsOnly(inDatabase, spec.database, spec.role, spec.app.role);
-        });
+        await withClient(admin.in(spec.database), (inDatabase) =>
+          actingAs(inDatabase, [spec.role], async () => {
+            if (!created) await inDatabase.query(takeOwnershipSql(inDatabase, spec.role));
+            if (spec.app) await grantRowsOnly(inDatabase, spec.database, spec.role, spec.app.role);
+          }),
+        );
       }
       // Last, the logins: a service waiting with its new password (or IAM token) gets in only now. Its migrations
       // could otherwise create tables before the app role's default privileges exist, and the app role would
@@ -150,9 +153,6 @@ async function ensureRole(client: pg.Client, name: string): Promise<void> {
   if (!rowCount) await client.query(`CREATE ROLE ${role} NOLOGIN`);
   // Only what a CREATEROLE admin may set (RDS's master is no superuser): a role made here has no other attribute.
   await client.query(`ALTER ROLE ${role} WITH NOCREATEDB NOCREATEROLE`);
-  // An admin that is no superuser may give a database to a role, or a table, only if it can SET ROLE to it.
-  const { rows } = await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
-  if (!rows[0]?.rolsuper) await client.query(`GRANT ${role} TO CURRENT_USER`);
 }
 
 async function requireRdsIam(client: pg.Client, name: string): Promise<void> {
@@ -184,12 +184,19 @@ async function ensureDatabase(client: pg.Client, spec: ServiceDatabase): Promise
         `rename or drop it, or use another server; or, if it is this service's, ALTER DATABASE "${spec.database}" OWNER TO "${existing.admin}" and provision again`,
     );
   }
-  if (rowCount) await client.query(`ALTER DATABASE ${database} OWNER TO ${role}`);
-  else await client.query(`CREATE DATABASE ${database} OWNER ${role}`);
-  // Every role may connect to a new database by default (PUBLIC has CONNECT): on a shared server, only its own may.
-  await client.query(`REVOKE ALL ON DATABASE ${database} FROM PUBLIC`);
-  await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${role}`);
-  if (spec.app) await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${client.escapeIdentifier(spec.app.role)}`);
+  // Made as the admin's, then given away in actingAs's transaction, which CREATE DATABASE cannot run in. A run that
+  // dies between the two leaves it the admin's, which the next run takes over as above.
+  if (!rowCount) await client.query(`CREATE DATABASE ${database}`);
+  await actingAs(client, [spec.role, ...(spec.app ? [spec.app.role] : [])], async () => {
+    await client.query(`ALTER DATABASE ${database} OWNER TO ${role}`);
+    // Every role may connect to a new database by default (PUBLIC has CONNECT): on a shared server, only its own may.
+    await client.query(`REVOKE ALL ON DATABASE ${database} FROM PUBLIC`);
+    await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${role}`);
+    if (spec.app) await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${client.escapeIdentifier(spec.app.role)}`);
+    // The admin's own step in the database (ownership, the app role's grants) connects as itself, now no member of
+    // the owner; a superuser needs no grant.
+    if (!(await isSuperuser(client))) await client.query(`GRANT CONNECT ON DATABASE ${database} TO CURRENT_USER`);
+  });
   return !rowCount;
 }
 
@@ -222,7 +229,7 @@ async function grantRowsOnly(client: pg.Client, database: string, owner: string,
 /**
  * The app role's rights in the current database: rows of the tables in `public`, and the sequences behind them,
  * now and for whatever the owner's migrations create later (default privileges); nothing else. Run as the owner
- * (SET ROLE), which an admin that is no superuser may do (ensureRole), so the grants are the owner's own.
+ * (SET ROLE), which an admin that is no superuser may do inside actingAs, so the grants are the owner's own.
  */
 function appGrantsSql(client: pg.Client, owner: string, app: string): string {
   const [o, a] = [client.escapeIdentifier(owner), client.escapeIdentifier(app)];
