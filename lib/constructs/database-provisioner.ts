@@ -7,16 +7,14 @@
  *
  * A Lambda-backed custom resource rather than a one-off ECS task: CloudFormation orders it (the data stack
  * finishes it before the app stack updates a single service), waits for its answer and rolls the deploy back when
- * it fails, with nothing to poll; a task would need its own runner. It runs again whenever its code, its list of
- * databases or the `reprovision` context value changes (`cdk deploy -c reprovision=$(date +%s)` forces a run),
+ * it fails, with nothing to poll; a task would need its own runner. It runs again whenever its built code, its list
+ * of databases or the `reprovision` context value changes (`cdk deploy -c reprovision=$(date +%s)` forces a run),
  * and is idempotent, so running it again only repairs drift.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CustomResource, Duration, Validations } from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
-import { Architecture, ParamsAndSecretsLayerVersion, ParamsAndSecretsVersions, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, ParamsAndSecretsLayerVersion, ParamsAndSecretsVersions, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
@@ -25,8 +23,7 @@ import { Construct } from 'constructs';
 import { type LogRemoval, logRemovalPolicy } from './log-removal';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
-/** The handler and the code it runs: a change to any of them runs the provisioning again. */
-const SOURCES = ['db/provision-lambda.ts', 'db/provision.ts', 'db/provision-ownership.ts', 'db/advisory-lock.ts', 'custom-resource.ts', 'config.ts'].map((file) => path.join(REPO_ROOT, 'services/kit', file));
+const HANDLER = path.join(REPO_ROOT, 'services/kit/db/provision-lambda.ts');
 
 export interface DatabaseLogin {
   readonly database: string;
@@ -82,7 +79,7 @@ export class DatabaseProvisioner extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       functionName: props.functionName,
       description: 'Creates each service\'s database role and database (master credentials used here only)',
-      entry: SOURCES[0]!,
+      entry: HANDLER,
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -121,8 +118,9 @@ export class DatabaseProvisioner extends Construct {
       properties: {
         // The owner role and the running service's role, each with IAM logins (services/contracts/database-roles.ts).
         Databases: props.logins.map((login) => ({ database: login.database, role: login.user, appRole: login.appUser })),
-        // 64 hex digits, which the snapshot tests normalise as they do asset hashes.
-        Code: createHash('sha256').update(SOURCES.map((file) => readFileSync(file, 'utf8')).join('\0')).digest('hex'),
+        // The built code's asset key, as the migration step's: a change to anything it bundles (the handler, each
+        // module it imports, a dependency) runs it again. A hand-kept list of files fell behind what the handler imports.
+        Bundle: ((this.function.node.defaultChild as CfnFunction).code as CfnFunction.CodeProperty).s3Key ?? '',
         Reprovision: String(this.node.tryGetContext('reprovision') ?? ''),
       },
     });

@@ -46,8 +46,17 @@ describe('DatabaseProvisioner', () => {
         { database: 'identity', role: 'identity_service', appRole: 'identity_app' },
         { database: 'billing', role: 'billing_service', appRole: 'billing_app' },
       ],
-      Code: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
     });
+  });
+
+  it('when anything the function bundles changes (a module the handler imports, a dependency), then the resource changes, so the provisioning runs again', () => {
+    const { template } = build();
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'test-shared-provisioning' } }));
+    const [run] = Object.values(template.findResources('Custom::DatabaseProvisioning'));
+    // The built code's key, not a digest of a list of files kept by hand, which had fallen behind the handler's imports.
+    expect(run!.Properties.Bundle).toBe((fn!.Properties.Code as { S3Key: string }).S3Key);
+    expect(run!.Properties.Bundle).toMatch(/^[0-9a-f]{64}\.zip$/);
+    expect(run!.Properties).not.toHaveProperty('Code');
   });
 
   it('when deployed, then only the function reads the master secret, from inside the VPC, and may reach the database port', () => {
