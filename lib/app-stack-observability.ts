@@ -15,6 +15,8 @@ export function addObservability(stack: AppStack, props: AppStackProps, prefix: 
     maxConnections: maxConnections(stage.database.instanceType),
     memoryBytes: instanceMemoryBytes(stage.database.instanceType),
     allocatedStorageBytes: stage.database.allocatedStorageGiB * 2 ** 30,
+    // db.t* classes burst, and RDS runs them Unlimited: CPU above their baseline is billed (Observability).
+    burstable: stage.database.instanceType.startsWith('t'),
   };
   return new Observability(stack, 'Observability', {
     name: prefix,

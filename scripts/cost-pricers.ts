@@ -73,7 +73,9 @@ function rdsInstance({ props, p, hours }: Priceable): Priced {
   const factor = multiAz ? p.rdsMultiAzFactor : 1;
   const storage = Number(props.AllocatedStorage ?? 20);
   const monthly = rate(p.rdsSingleAzHour, instanceClass, 'RDS instance class') * hours * factor + storage * p.rdsGp3GbMonth * factor;
-  return { monthly, detail: `${instanceClass} ${multiAz ? 'Multi-AZ' : 'single-AZ'} + ${storage} GB gp3 (backups within the free allowance)` };
+  // A db.t* class runs Unlimited: CPU above its baseline, once its credits are spent, is billed beside this (an alarm says so).
+  const burst = instanceClass.startsWith('db.t') ? '; CPU above baseline billed extra' : '';
+  return { monthly, detail: `${instanceClass} ${multiAz ? 'Multi-AZ' : 'single-AZ'} + ${storage} GB gp3 (backups within the free allowance${burst})` };
 }
 
 function ecsService({ id, props, resources, p, hours }: Priceable): Priced {

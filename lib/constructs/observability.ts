@@ -50,6 +50,13 @@ export interface ObservedDatabase {
    * did not act (within 6 hours of its last growth, at the maximum, or failing), never on its ordinary first growth.
    */
   readonly allocatedStorageBytes: number;
+  /**
+   * A burstable class (db.t4g, db.t3), which RDS runs in Unlimited mode (it cannot be changed): CPU above the class's
+   * baseline (10 % on a t4g.micro, 20 % on a t4g.small), long enough to spend its earned credits, is billed as surplus
+   * credits on top of the hourly price, with no throttling to show it. An alarm fires on the first credits billed.
+   * @default false
+   */
+  readonly burstable?: boolean;
 }
 
 export interface ObservabilityProps {
@@ -183,8 +190,13 @@ export class Observability extends Construct {
           s.targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }), s.minCapacity!,
           { periods: 15, below: true, missing: TreatMissingData.BREACHING }),
       ),
-      ...props.databases.flatMap(({ instance: db, maxConnections, memoryBytes, allocatedStorageBytes }, index) => [
+      ...props.databases.flatMap(({ instance: db, maxConnections, memoryBytes, allocatedStorageBytes, burstable }, index) => [
         alarm(`db${index}-cpu`, 'Database CPU above 80 % for 15 minutes.', db.metricCPUUtilization({ period: FIVE_MINUTES }), 80, { periods: 3 }),
+        // 30 % for weeks never reaches the alarm above, and costs more than the instance (docs/infrastructure.md, "Cost").
+        ...(burstable
+          ? [alarm(`db${index}-cpu-credits-charged`, 'RDS billed surplus CPU credits this hour: the burstable instance ran above its baseline CPU for longer than its earned credits last (Unlimited mode, about $0.075 per vCPU-hour beyond the hourly price). Find the load, or move to a larger or non-burstable class.',
+            db.metric('CPUSurplusCreditsCharged', { period: Duration.hours(1), statistic: 'Sum' }), 0)]
+          : []),
         alarm(`db${index}-storage`, `Database free storage below ${freeStorageFloor(allocatedStorageBytes) / 1024 ** 3} GiB: storage autoscaling, which grows the volume at 10 % free, did not (6 hours since its last growth, at its maximum, or failing).`,
           db.metricFreeStorageSpace({ period: FIVE_MINUTES, statistic: 'Minimum' }), freeStorageFloor(allocatedStorageBytes), { below: true }),
         // Near max_connections, a task that scales out or redeploys cannot connect; each task's pool is bounded.

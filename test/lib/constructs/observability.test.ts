@@ -141,6 +141,25 @@ describe('Observability', () => {
     });
   });
 
+  it('when a database of a burstable class (db.t4g: RDS runs it Unlimited) is billed for CPU above its baseline, then an alarm fires; the CPU alarm at 80 % would not', () => {
+    const burstable = testStack();
+    others.push(burstable);
+    build(burstable, {}, { burstable: true }).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'test-db0-cpu-credits-charged',
+      Namespace: 'AWS/RDS',
+      MetricName: 'CPUSurplusCreditsCharged',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: Match.anyValue() }],
+      Statistic: 'Sum',
+      Period: 3600,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    // A class that does not burst has no credits to be billed for.
+    expect(Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties?.AlarmName)).not.toContain('test-db0-cpu-credits-charged');
+  });
+
   it('when a service runs below its minimum number of healthy tasks for 15 minutes, then an alarm fires: ECS cannot start or keep the tasks it should', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'test-product-below-minimum',
