@@ -40,10 +40,10 @@ export function addObservability(stack: AppStack, props: AppStackProps, prefix: 
 }
 
 /** What an operator needs after a deploy: the API's URL, the user pool, the alerts topic and the dashboard. */
-export function addOutputs(stack: AppStack, prefix: string): void {
+export function addOutputs(stack: AppStack): void {
   new CfnOutput(stack, 'ApiUrl', { value: stack.api.url, description: 'Base URL of the REST API stage, ending in /api/ (npm run smoke -- --url <this>)' });
   new CfnOutput(stack, 'UserPoolId', { value: stack.auth.userPool.userPoolId });
   new CfnOutput(stack, 'UserPoolClientId', { value: stack.auth.client.userPoolClientId });
   new CfnOutput(stack, 'AlertsTopicArn', { value: stack.observability.alertsTopic.topicArn });
-  new CfnOutput(stack, 'DashboardName', { value: prefix });
+  new CfnOutput(stack, 'DashboardName', { value: stack.observability.dashboard.dashboardName });
 }

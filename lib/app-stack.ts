@@ -82,7 +82,7 @@ export class AppStack extends Stack {
     this.webAcl = this.addFirewall(stage);
     if (stage.databaseAccess) this.databaseAccess = this.addDatabaseAccess(props, prefix);
     this.observability = addObservability(this, props, prefix);
-    addOutputs(this, prefix);
+    addOutputs(this);
   }
 
   private addAuth(stage: StageSettings): Auth {

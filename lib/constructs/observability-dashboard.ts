@@ -2,7 +2,7 @@
  * The dashboard of Observability (observability.ts): API errors and latency, ECS CPU and memory, healthy targets,
  * RDS, dead letters, and the state of every alarm. Only free, always-on metrics.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { type Alarm, AlarmStatusWidget, Dashboard, GraphWidget, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import type { ObservabilityProps, ObservedService } from './observability';
@@ -13,7 +13,11 @@ const ONE_MINUTE = Duration.minutes(1);
 /** Made in the Observability construct's own scope, under the id it has always had, so an update changes it in place. */
 export function observabilityDashboard(scope: Construct, props: ObservabilityProps, alarms: readonly Alarm[]): Dashboard {
   const { api } = props;
-  const dashboard = new Dashboard(scope, 'Dashboard', { dashboardName: props.name, defaultInterval: Duration.hours(3) });
+  // Dashboards are global to the account, not regional: the same stage deployed in a second region (a move, a drill)
+  // would take over the first one's dashboard under a bare name, and the first one's destroy delete it. The region
+  // keeps each its own.
+  const dashboardName = `${props.name}-${Stack.of(scope).region}`;
+  const dashboard = new Dashboard(scope, 'Dashboard', { dashboardName, defaultInterval: Duration.hours(3) });
   const graph = (title: string, left: IMetric[], right: IMetric[] = []) => new GraphWidget({ title, left, right, width: 8, height: 6 });
   const perService = (make: (s: ObservedService) => IMetric) => props.services.map(make);
   dashboard.addWidgets(

@@ -64,6 +64,10 @@ describe('Observability', () => {
     }
   });
 
+  it('when built, then the dashboard\'s name carries the region: dashboards are global to the account, so the same stage in a second region would take over the first one\'s, and the first one\'s destroy delete it', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'test-us-east-1' });
+  });
+
   it('when any alarm fires, including ones made elsewhere, then the alerts topic is notified', () => {
     const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
     expect(alarms.length).toBe(1 + 2 + 1 + 1 + 4);
