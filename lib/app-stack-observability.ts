@@ -25,7 +25,7 @@ export function addObservability(stack: AppStack, props: AppStackProps, prefix: 
     databases: [...new Set(Object.values(props.databases).map((db) => db.instance))].map((instance) => ({ instance, ...databaseLimits })),
     deadLetterQueues: Object.entries(stack.bus.consumers).map(([name, c]) => ({ name, queue: c.deadLetterQueue })),
     alarms: [
-      ...Object.values(stack.bus.consumers).flatMap((c) => [c.deadLetterAlarm, c.backlogAlarm]),
+      ...Object.values(stack.bus.consumers).flatMap((c) => [c.deadLetterAlarm, c.deadLetterExpiryAlarm, c.backlogAlarm]),
       stack.bus.deliveryFailureAlarm,
       ...Object.values(stack.services).map((svc) => svc.serverErrorAlarm),
       ...Object.values(stack.outboxBacklogAlarms),

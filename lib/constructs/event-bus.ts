@@ -14,6 +14,12 @@ export interface ConsumerQueues {
   /** In alarm while the dead-letter queue holds any message. */
   readonly deadLetterAlarm: Alarm;
   /**
+   * In alarm when a dead letter has waited DEAD_LETTER_WARNING of the retention, days before SQS deletes it. The
+   * not-empty alarm pages once, stays in alarm through every later dead letter, and clears (an OK notification) when
+   * SQS deletes the events unhandled: this one pages while they can still be redriven.
+   */
+  readonly deadLetterExpiryAlarm: Alarm;
+  /**
    * In alarm when the queue's oldest message has waited longer than a failing event is retried: the consumer has
    * stopped taking messages at all (a receive that keeps failing never dead-letters anything).
    */
@@ -31,6 +37,8 @@ export interface EventBusProps {
 }
 
 const RETENTION = Duration.days(MESSAGE_RETENTION_DAYS);
+/** A dead letter this old has 4 days left before SQS deletes it: time to read its reason, fix and redrive. */
+const DEAD_LETTER_WARNING = Duration.days(MESSAGE_RETENTION_DAYS - 4);
 
 /**
  * Past this age the oldest waiting message is no longer a retry (a failing event is redelivered for about 18
@@ -106,6 +114,15 @@ export class EventBus extends Construct {
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
+      const deadLetterExpiryAlarm = new Alarm(this, `${name}DeadLetterExpiryAlarm`, {
+        alarmName: `${Stack.of(this).stackName}-${spec.deadLetterQueueName}-expiring`,
+        alarmDescription: `A dead letter of ${spec.consumer} has waited ${DEAD_LETTER_WARNING.toDays()} days in ${spec.deadLetterQueueName}; SQS deletes it after ${MESSAGE_RETENTION_DAYS}, unhandled. Redrive it (npm run events -- dlq redrive) or record why not: docs/events.md.`,
+        metric: deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: DEAD_LETTER_WARNING.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
       const backlogAlarm = new Alarm(this, `${name}BacklogAlarm`, {
         alarmName: `${Stack.of(this).stackName}-${spec.queueName}-backlog`,
         alarmDescription: `${spec.queueName} holds a message older than ${BACKLOG_AGE.toMinutes()} minutes: ${spec.consumer} is not taking its events.`,
@@ -115,7 +132,7 @@ export class EventBus extends Construct {
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
-      return [spec.consumer, { queue, deadLetterQueue, deadLetterAlarm, backlogAlarm }];
+      return [spec.consumer, { queue, deadLetterQueue, deadLetterAlarm, deadLetterExpiryAlarm, backlogAlarm }];
     });
     this.consumers = Object.fromEntries(entries);
     this.deliveryFailureAlarm = new Alarm(this, 'DeliveryFailureAlarm', {

@@ -92,7 +92,7 @@ describe('EventBus', () => {
   });
 
   it('when a queue\'s oldest message has waited longer than any retry (30 minutes), then its backlog alarm fires: the consumer is not taking messages', () => {
-    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties?.MetricName === 'ApproximateAgeOfOldestMessage');
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((a) => a.Properties?.MetricName === 'ApproximateAgeOfOldestMessage' && String(a.Properties?.AlarmName).endsWith('-backlog'));
     expect(alarms).toHaveLength(topology.queues.length);
     const queues = Object.entries(resourcesOf(template, 'AWS::SQS::Queue'));
     const mainQueueIds = topology.queues.map((spec) => queues.find(([, q]) => q.Properties?.QueueName === spec.queueName)![0]);
@@ -101,6 +101,21 @@ describe('EventBus', () => {
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({ Threshold: 30 * 60, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', Statistic: 'Maximum' });
     }
+  });
+
+  it('when a dead letter has waited 10 of the 14 days SQS keeps it, then an alarm fires while 4 days are left to redrive it: the not-empty alarm pages once, and clears (OK) when SQS deletes the events', () => {
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((a) => String(a.Properties?.AlarmName).endsWith('-expiring'));
+    expect(alarms).toHaveLength(topology.queues.length);
+    const queues = Object.entries(resourcesOf(template, 'AWS::SQS::Queue'));
+    const deadLetterQueueIds = topology.queues.map((spec) => queues.find(([, q]) => q.Properties?.QueueName === spec.deadLetterQueueName)![0]);
+    const watched = alarms.map((alarm) => (alarm.Properties?.Dimensions as { Name: string; Value: { 'Fn::GetAtt': string[] } }[]).find((d) => d.Name === 'QueueName')?.Value['Fn::GetAtt'][0]);
+    expect(watched.sort()).toEqual(deadLetterQueueIds.sort());
+    for (const alarm of alarms) {
+      expect(alarm.Properties).toMatchObject({
+        MetricName: 'ApproximateAgeOfOldestMessage', Statistic: 'Maximum', Threshold: 10 * 24 * 3600, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching',
+      });
+    }
+    expect(alarms.map((a) => a.Properties?.AlarmName).sort()).toEqual(topology.queues.map((spec) => `${test.stack.stackName}-${spec.deadLetterQueueName}-expiring`).sort());
   });
 
   it('when SNS gives up delivering an event to a queue, then an alarm fires on the topic: the event was published, so no outbox or queue alarm can see it', () => {
