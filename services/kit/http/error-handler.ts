@@ -33,6 +33,13 @@ const kindOf = (value: unknown) => (value === null ? 'null' : Array.isArray(valu
 export const notAnObject = (body: unknown) =>
   AppError.validation([{ path: '(body)', message: 'must be a JSON object' }], `The request body must be a JSON object, not ${kindOf(body)}.`);
 
+/**
+ * The 400 answer to a route that needs a body and got none (no bytes, with or without a Content-Type): said as
+ * such, rather than as the schema's "expected object, received undefined".
+ */
+export const missingBody = () =>
+  AppError.validation([{ path: '(body)', message: 'must be a JSON object' }], 'The request body is missing: send a JSON object (Content-Type: application/json).');
+
 /** body-parser (and raw-body under it) marks its errors with `type`; map them onto problems a client can act on. */
 function fromBodyParser(error: { type?: unknown; status?: unknown; expose?: unknown }): AppError | undefined {
   switch (error.type) {

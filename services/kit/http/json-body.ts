@@ -29,12 +29,20 @@ const hasBody = (headers: IncomingHttpHeaders) =>
   headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 
 /**
+ * Requests whose JSON body came with no bytes at all (`Content-Type: application/json` and `Content-Length: 0`, or
+ * a chunked body of no chunk). body-parser reads them as `{}`, so such a PATCH or POST was answered field by field
+ * as if an object had been sent, while the same request without a Content-Type was told its body is missing.
+ */
+const emptyBodies = new WeakSet<Request>();
+
+/**
  * JSON in UTF-8 only (RFC 8259 §8.1), checked where body-parser has read the charset it would decode with (its
  * own reading of Content-Type: a second parser could disagree, `charset = utf-16le` for one). Without this it
  * decodes UTF-16 and UTF-32 too: a sign-in the gateway cannot read (it reads UTF-8, as AWS WAF does) would still be
  * answered, past the per-account limits. Bytes that are not UTF-8 are refused, not read as U+FFFD and stored.
  */
-function requireUtf8(_req: unknown, _res: unknown, body: Buffer, charset: string): void {
+function requireUtf8(req: Request, _res: unknown, body: Buffer, charset: string): void {
+  if (body.length === 0) emptyBodies.add(req);
   if (charset !== 'utf-8') throw Object.assign(new Error(`charset ${charset}`), { type: NOT_UTF8_CHARSET });
   if (!isUtf8(body)) throw Object.assign(new Error('the body is not UTF-8'), { type: NOT_UTF8 });
 }
@@ -45,7 +53,10 @@ function requireUtf8(_req: unknown, _res: unknown, body: Buffer, charset: string
  */
 const jsonParser = express.json({ limit: JSON_BODY_LIMIT_BYTES, strict: false, type: JSON_TYPES, verify: requireUtf8 });
 
-/** A JSON object: what every route's body is. An absent body (undefined) is the route's to judge. */
+/**
+ * A JSON object: what every route's body is. An absent or empty body is left undefined, the route's to judge: most
+ * answer it missing (validate.ts, parseInput), a payment takes none.
+ */
 const isJsonObject = (body: unknown) => typeof body === 'object' && body !== null && !Array.isArray(body);
 
 /** Requests whose body has been taken: a stream read twice would wait for bytes that never come again. */
@@ -80,6 +91,7 @@ export function readJsonBody(req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => {
     jsonParser(req, res, (error?: unknown) => {
       if (error === undefined) {
+        if (emptyBodies.has(req)) req.body = undefined;
         if (req.body !== undefined && !isJsonObject(req.body)) req.body = new UnreadableBody(notAnObject(req.body));
         return resolve();
       }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AppError, type FieldError } from '../errors';
+import { missingBody } from './error-handler';
 import { requireReadableBody } from './unreadable-body';
 
 /** Longest field name echoed back whole; a longer one (any key a client may send) is cut, with an ellipsis. */
@@ -41,9 +42,13 @@ export function validationProblem(error: z.ZodError, detail = 'The request is no
   return AppError.validation(errors.slice(0, MAX_FIELD_ERRORS), `${detail}${more}`);
 }
 
-/** Parses input with a schema, or throws a 400 problem listing what is wrong. */
+/**
+ * Parses input with a schema, or throws a 400 problem listing what is wrong. Only a body can be absent (a query
+ * string is always an object): a route that takes no body passes `req.body ?? {}`.
+ */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'request body'): z.infer<S> {
   requireReadableBody(input);
+  if (input === undefined) throw missingBody();
   const result = schema.safeParse(input);
   if (!result.success) throw validationProblem(result.error, `The ${what} is not valid.`);
   return result.data;
