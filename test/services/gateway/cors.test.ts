@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { platformDocument } from '../../docs/openapi-documents';
 import { call, startEchoUpstreams, startTestGateway, startUpstream, type TestServer, type Upstream, type Upstreams } from './support';
 
 const ALLOWED = 'http://app.localhost:5173';
@@ -22,6 +23,20 @@ afterAll(async () => {
   await Promise.all([gateway?.close(), noCors?.close()]);
   await Promise.all([upstreams?.close(), corsyProduct?.close()]);
 });
+
+/** Response headers a browser lets a page read without their being exposed (the Fetch standard's safelist). */
+const SAFELISTED = new Set(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma']);
+
+/** Every response header the three OpenAPI documents name, lower-cased, but the safelisted ones. */
+function documentedResponseHeaders(): string[] {
+  const { paths, components } = platformDocument() as unknown as { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>; components: { responses?: Record<string, unknown> } };
+  const responses = [
+    ...Object.values(paths).flatMap((operations) => Object.values(operations).flatMap((operation) => Object.values(operation.responses ?? {}))),
+    ...Object.values(components.responses ?? {}),
+  ] as { headers?: Record<string, unknown> }[];
+  const names = responses.flatMap((response) => Object.keys(response.headers ?? {}).map((name) => name.toLowerCase()));
+  return [...new Set(names)].filter((name) => !SAFELISTED.has(name)).sort();
+}
 
 const preflight = (base: string, origin: string, path = '/billing/invoices') =>
   call(base, 'OPTIONS', path, {
@@ -58,6 +73,12 @@ describe('when an allowed origin makes the actual request', () => {
     expect(answer.headers['access-control-allow-origin']).toBe(ALLOWED);
     expect(answer.headers['access-control-expose-headers']).toContain('x-request-id');
     expect(answer.headers.vary).toBe('Accept-Encoding, Origin');
+  });
+
+  it('then every response header the API documents is readable by the page (Idempotent-Replayed too)', async () => {
+    const answer = await call(gateway.url, 'POST', '/billing/invoices', { headers: { origin: ALLOWED } });
+    const exposed = String(answer.headers['access-control-expose-headers']).split(', ');
+    expect(exposed).toEqual(expect.arrayContaining(documentedResponseHeaders()));
   });
 
   it('then errors the gateway answers itself carry them too', async () => {
