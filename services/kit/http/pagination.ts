@@ -16,14 +16,20 @@ export interface Page<T> {
   readonly nextCursor: string | null;
 }
 
+/**
+ * A parameter repeated in the query string (`?limit=5&limit=6`) arrives as an array: said as such, rather than as
+ * zod's "expected string, received array", which names a type the client never wrote.
+ */
+const once = (issue: { input?: unknown }) => (Array.isArray(issue.input) ? `must be given once, not ${issue.input.length} times` : undefined);
+
 const pageParams = z.strictObject({
   // Decimal digits only: Number() would also take 0x10, 1e1, " 5" and 5.0.
   limit: z
-    .string()
+    .string({ error: once })
     .regex(/^(100|[1-9][0-9]?)$/, 'must be a whole number from 1 to 100')
     .transform(Number)
     .default(20),
-  cursor: z.string().max(512).optional(),
+  cursor: z.string({ error: once }).max(512).optional(),
 });
 
 /**

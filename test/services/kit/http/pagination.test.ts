@@ -61,6 +61,13 @@ describe('parsePageQuery', () => {
     expect(rejection(() => parsePageQuery({ limit }, keySchema)).errors).toEqual([{ path: 'limit', message: 'must be a whole number from 1 to 100' }]);
   });
 
+  it.each([
+    ['limit', { limit: ['5', '6'] }, 2],
+    ['cursor', { cursor: ['a', 'b', 'c'] }, 3],
+  ])('when %s is given more than once, then the error says it must be given once, not zod\'s "expected string, received array"', (field, query, times) => {
+    expect(rejection(() => parsePageQuery(query, keySchema)).errors).toEqual([{ path: field, message: `must be given once, not ${times} times` }]);
+  });
+
   it('when the cursor is 512 characters, then its length alone does not refuse it', () => {
     const error = rejection(() => parsePageQuery({ cursor: 'a'.repeat(512) }, keySchema));
     expect(error.message).toBe('The cursor is not valid.');

@@ -84,6 +84,12 @@ describe('GET /products', () => {
     expect(res.body).toEqual({ items: [], nextCursor: null });
   });
 
+  it('when limit is given twice, then it answers 400 saying it must be given once', async () => {
+    const res = await list('?limit=2&limit=3');
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'limit', message: 'must be given once, not 2 times' }]);
+  });
+
   it('when an unknown query parameter is sent, then it answers 400', async () => {
     expect((await list('?offset=3')).status).toBe(400);
   });
