@@ -43,13 +43,19 @@ export function validationProblem(error: z.ZodError, detail = 'The request is no
 }
 
 /**
+ * A required field left out is said to be required, not "Invalid input: expected string, received undefined", a
+ * type the client never wrote. Only where the schema has no message of its own (undefined passes the issue on).
+ */
+const requiredField = (issue: { code?: string; input?: unknown }) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined);
+
+/**
  * Parses input with a schema, or throws a 400 problem listing what is wrong. Only a body can be absent (a query
  * string is always an object): a route that takes no body passes `req.body ?? {}`.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'request body'): z.infer<S> {
   requireReadableBody(input);
   if (input === undefined) throw missingBody();
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { error: requiredField });
   if (!result.success) throw validationProblem(result.error, `The ${what} is not valid.`);
   return result.data;
 }

@@ -20,6 +20,14 @@ describe('parseInput', () => {
     expect(error.message).toBe('The request body is not valid.');
   });
 
+  it('when a required field is left out, then its entry says it is required, not that undefined is the wrong type', () => {
+    expect(rejection({}).errors).toEqual([{ path: 'name', message: 'is required' }]);
+  });
+
+  it('when a required field is null, then its entry still names the type it must be', () => {
+    expect(rejection({ name: null }).errors).toEqual([{ path: 'name', message: 'Invalid input: expected string, received null' }]);
+  });
+
   it('when a small body names 60,000 unknown keys, then the answer lists the first 20 and says how many there were', () => {
     const input = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`k${i}`, 1]));
     const error = rejection({ name: 'x', ...input });

@@ -179,6 +179,16 @@ describe('POST /billing/invoices with bad input', () => {
     expect(await harness.invoiceCount()).toBe(before);
   });
 
+  it.each<[string, string, () => unknown]>([
+    ['no lines field', 'lines', () => ({})],
+    ['a line without a quantity', 'lines.0.quantity', () => ({ lines: [{ productId: widget.id }] })],
+    ['a line without a product id', 'lines.0.productId', () => ({ lines: [{ quantity: 1 }] })],
+  ])('when the body has %s, then its one error says %s is required', async (_what, path, body) => {
+    const res = await create(body());
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path, message: 'is required' }]);
+  });
+
   it('when the body is not valid JSON, then it answers 400 malformed-json', async () => {
     const res = await request(app).post('/billing/invoices').set(bearer(user)).set('content-type', 'application/json').send('{"lines": [');
     expect(res.status).toBe(400);
