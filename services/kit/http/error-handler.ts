@@ -13,12 +13,16 @@ export const NOT_UTF8 = 'entity.not.utf8';
 export const NOT_UTF8_CHARSET = 'charset.not.utf8';
 
 /** The 415 answer: the body of a JSON route is not UTF-8 JSON. */
-export const unsupportedMediaType = (detail = 'Send the body as application/json (UTF-8).') =>
-  new AppError(415, 'unsupported-media-type', { detail, headers: { Accept: 'application/json' } });
+export const unsupportedMediaType = (detail = 'Send the body as application/json (UTF-8).', headers: Record<string, string> = {}) =>
+  new AppError(415, 'unsupported-media-type', { detail, headers: { Accept: 'application/json', ...headers } });
 
-/** The 415 answer to a body in a content coding the services do not take (app.ts, CONTENT_CODINGS). */
+/**
+ * The 415 answer to a body in a content coding the services do not take (json-body.ts, CONTENT_CODINGS), with the
+ * codings they do take in `Accept-Encoding`, as RFC 9110 (§15.5.16) asks, so a client can switch without parsing
+ * the detail.
+ */
 export const unsupportedContentCoding = () =>
-  unsupportedMediaType('Send the body as application/json in UTF-8, without a content encoding other than gzip, deflate or br.');
+  unsupportedMediaType('Send the body as application/json in UTF-8, without a content encoding other than gzip, deflate or br.', { 'Accept-Encoding': 'gzip, deflate, br' });
 
 /** The 413 answer to a body over the services' limit (app.ts, JSON_BODY_LIMIT_BYTES). */
 export const bodyTooLarge = () => new AppError(413, 'body-too-large', { detail: 'The request body is larger than 1 MiB.' });

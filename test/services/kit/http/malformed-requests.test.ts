@@ -131,6 +131,12 @@ describe('a service, when the body is not JSON', () => {
     expect(res.body.detail).toContain('gzip, deflate or br');
   });
 
+  it('when the body is in a content coding the service does not take, then the 415 lists the ones it does in Accept-Encoding (RFC 9110 §15.5.16)', async () => {
+    const res = await postBytes(zstdCompressSync(Buffer.from('{"name":"x"}')), { 'content-encoding': 'zstd' });
+    expectProblem(res, 415);
+    expect(res.headers['accept-encoding']).toBe('gzip, deflate, br');
+  });
+
   it('when a gzip body does not inflate, then it answers 400, not 500', async () => {
     const broken = gzipSync('{"name":"x"}').subarray(0, 12);
     const res = await request(app).post('/things').set('content-type', 'application/json').set('content-encoding', 'gzip').send(broken);
