@@ -18,7 +18,7 @@ import path from 'node:path';
 import { CustomResource, Duration, Validations } from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { DatabaseConnection } from './database';
@@ -104,6 +104,8 @@ export class DatabaseMigrations extends Construct {
         sourceMap: false,
         forceDockerBundling: false,
         externalModules: ['pg-native'],
+        // esbuild's size summary and timing on every synth are noise; its warnings still show.
+        logLevel: LogLevel.WARNING,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { CustomResource, Duration, Validations } from 'aws-cdk-lib';
 import { type IVpc, Peer, Port, SecurityGroup, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, type CfnFunction, ParamsAndSecretsLayerVersion, ParamsAndSecretsVersions, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IDatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -103,8 +103,9 @@ export class DatabaseProvisioner extends Construct {
       logGroup,
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      // CommonJS: pg and its dependencies require() Node's modules. pg-native is optional and not used.
-      bundling: { format: OutputFormat.CJS, minify: true, sourceMap: false, forceDockerBundling: false, externalModules: ['@aws-sdk/*', 'pg-native'] },
+      // CommonJS: pg and its dependencies require() Node's modules. pg-native is optional and not used. esbuild's
+      // size summary and timing on every synth are noise; its warnings still show.
+      bundling: { format: OutputFormat.CJS, minify: true, sourceMap: false, forceDockerBundling: false, externalModules: ['@aws-sdk/*', 'pg-native'], logLevel: LogLevel.WARNING },
     });
     props.masterSecret.grantRead(this.function);
     // Ingress on the database's security group and, the function's group allowing no other egress, egress to it.

@@ -16,11 +16,27 @@ export interface BuiltFunction {
   dispose(): void;
 }
 
+/**
+ * Runs `bundle` without CDK's "Bundling asset …" line, which it writes straight to stderr (no logger to quiet): the
+ * test run's output is vitest's own lines and failures (issue #11). Anything else written meanwhile still goes out.
+ */
+function withoutCdkProgress<T>(bundle: () => T): T {
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: unknown, ...rest: never[]) =>
+    typeof chunk === 'string' && chunk.startsWith('Bundling asset ') ? true : write(chunk as string, ...rest)) as typeof process.stderr.write;
+  try {
+    return bundle();
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
 export function builtMigrationFunction(migrationsDir: string): BuiltFunction {
   const test = testStack({ bundle: true });
   try {
     const vpc = network(test.stack);
-    new DatabaseMigrations(test.stack, 'Migrations', { vpc, database: importedDatabase(test.stack, vpc), migrationsDir, lockName: 'bundle', functionName: 'bundle-migrations', logRetention: RetentionDays.ONE_DAY });
+    // The asset is bundled as the function is made, not at synth.
+    withoutCdkProgress(() => new DatabaseMigrations(test.stack, 'Migrations', { vpc, database: importedDatabase(test.stack, vpc), migrationsDir, lockName: 'bundle', functionName: 'bundle-migrations', logRetention: RetentionDays.ONE_DAY }));
     const assembly = test.app.synth();
     const [fn] = Object.values(Template.fromStack(test.stack).findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'bundle-migrations' } }));
     const key = (fn!.Properties.Code as { S3Key: string }).S3Key;
