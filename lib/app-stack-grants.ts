@@ -58,10 +58,14 @@ export function connectServices({ services, eventBus, props, prefix, bus }: Serv
   return outboxAlarms;
 }
 
-/** Sign-up, deletion and sign-in of users; InitiateAuth itself needs no IAM permission. */
+/**
+ * Sign-up, deletion and sign-in of users. Sign-in and refresh are AdminInitiateAuth, signed by the task role, so
+ * the app client needs no public password flow (lib/constructs/auth.ts).
+ */
 export function grantIdentityUserAdmin(auth: Auth, identity: Microservice): void {
   auth.userPool.grant(
     identity.taskDefinition.taskRole,
+    'cognito-idp:AdminInitiateAuth',
     'cognito-idp:AdminCreateUser',
     'cognito-idp:AdminSetUserPassword',
     'cognito-idp:AdminGetUser',

@@ -71,8 +71,8 @@ const TOKEN_VALIDITY_MINUTES = { min: 5, max: 60 } as const;
 
 /**
  * The Cognito user pool: email sign-in, a strong password policy, optional TOTP MFA, the groups the services
- * authorize with, and one public app client for USER_PASSWORD_AUTH, SRP and refresh (no client secret: the
- * Identity service calls InitiateAuth as a public client would).
+ * authorize with, and one app client without a secret, for the Identity service's ADMIN_USER_PASSWORD_AUTH
+ * (AdminInitiateAuth, signed by its task role) and refresh.
  */
 export class Auth extends Construct {
   public readonly userPool: UserPool;
@@ -150,9 +150,11 @@ export class Auth extends Construct {
     this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, this.preTokenGeneration, LambdaVersion.V2_0);
 
     this.client = this.userPool.addClient('AppClient', {
-      authFlows: { userPassword: true, userSrp: true },
+      // The Identity service signs in with AdminInitiateAuth. The public password and SRP flows stay for one release
+      // only, so that Identity's old tasks can sign users in until the rollout has replaced them.
+      authFlows: { adminUserPassword: true, userPassword: true, userSrp: true },
       generateSecret: false,
-      // No hosted UI and no OAuth flows: tokens come from InitiateAuth only.
+      // No hosted UI and no OAuth flows: tokens come from the Identity service's AdminInitiateAuth only.
       disableOAuth: true,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
@@ -164,7 +166,7 @@ export class Auth extends Construct {
   }
 
   /**
-   * Threat protection, set knowingly for how sign-in works here. Every InitiateAuth comes from the Identity
+   * Threat protection, set knowingly for how sign-in works here. Every sign-in comes from the Identity
    * service, server-side, so Cognito sees the service's NAT addresses, never the client's: the client's address
    * does not reach the task (API Gateway and the ALB stand between). Adaptive authentication would score every
    * user against the same few addresses, and one attacker's failed attempts could raise the risk of everyone's

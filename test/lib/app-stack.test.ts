@@ -121,6 +121,25 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     expect(withCognito.map(([id]) => id)).toEqual([expect.stringMatching(/^IdentityTaskTaskRoleDefaultPolicy/)]);
   });
 
+  it('when synthesized, then only Identity\'s task role may sign users in (AdminInitiateAuth), on the user pool alone', () => {
+    type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
+    const granting = Object.entries(resourcesOf(template(), 'AWS::IAM::Policy')).flatMap(([id, policy]) =>
+      (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement
+        .filter((s) => [s.Action].flat().some((action) => action === 'cognito-idp:AdminInitiateAuth' || action === 'cognito-idp:*'))
+        .map((s) => ({ id, effect: s.Effect, resource: s.Resource })),
+    );
+    expect(granting).toEqual([{ id: expect.stringMatching(/^IdentityTaskTaskRoleDefaultPolicy/), effect: 'Allow', resource: { 'Fn::GetAtt': ['AuthUserPool8115E87F', 'Arn'] } }]);
+  });
+
+  it('when synthesized, then the app client keeps its pinned logical id and its secretless kind, so a deploy updates it in place', () => {
+    // Its id is the audience of every token (COGNITO_CLIENT_ID, the authorizer's and the services' client check): a
+    // new logical id or a change to GenerateSecret (fixed at creation) would replace it and sign every user out.
+    // ExplicitAuthFlows, by contrast, CloudFormation updates in place (no interruption).
+    const clients = resourcesOf(template(), 'AWS::Cognito::UserPoolClient');
+    expect(Object.keys(clients)).toEqual(['AuthUserPoolAppClient1D18298A']);
+    expect(clients.AuthUserPoolAppClient1D18298A?.Properties?.GenerateSecret).toBe(false);
+  });
+
   it('when synthesized, then the user pool keeps its pinned logical id, and in prod it is kept on delete and protected', () => {
     // The pool holds every user: a new logical id (a renamed construct) would make CloudFormation replace it, empty.
     // Rename only with a migration plan (docs/infrastructure.md, "Stateful resources"), then update this on purpose.

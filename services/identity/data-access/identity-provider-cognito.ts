@@ -3,11 +3,11 @@ import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
   AdminGetUserCommand,
+  AdminInitiateAuthCommand,
   AdminSetUserPasswordCommand,
   AdminUserGlobalSignOutCommand,
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
-  InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
   BadCredentialsError,
@@ -85,9 +85,17 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
     }
   };
 
-  const authenticate = async (flow: 'USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH', parameters: Record<string, string>) => {
+  /**
+   * Sign-in and refresh through the admin API, signed by the task role, so that the app client need allow no public
+   * password or SRP sign-in: its client id (public in every token) then lets no one guess passwords at Cognito.
+   * Cognito checks an admin sign-in as it does a public one (the same exceptions and challenges). Refresh goes the
+   * same way, though the public call would be as safe (it needs a refresh token, which only its owner has): one
+   * call, one grant and one list of exceptions for both.
+   */
+  const authenticate = async (flow: 'ADMIN_USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH', parameters: Record<string, string>) => {
     try {
-      const answer = await send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: flow, AuthParameters: parameters }));
+      const request = { UserPoolId: userPoolId, ClientId: clientId, AuthFlow: flow, AuthParameters: parameters };
+      const answer = await send(new AdminInitiateAuthCommand(request));
       // A challenge (new password, MFA) is a sign-in this API cannot finish: as good as wrong credentials.
       if (!answer.AuthenticationResult) throw new BadCredentialsError({ cause: answer.ChallengeName });
       return toTokens(answer.AuthenticationResult);
@@ -166,7 +174,7 @@ export function identityProviderCognito({ client, userPoolId, clientId, globalSi
       }
     },
 
-    signIn: (email, password) => authenticate('USER_PASSWORD_AUTH', { USERNAME: email, PASSWORD: password }),
+    signIn: (email, password) => authenticate('ADMIN_USER_PASSWORD_AUTH', { USERNAME: email, PASSWORD: password }),
     refresh: (refreshToken) => authenticate('REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: refreshToken }),
   };
 }

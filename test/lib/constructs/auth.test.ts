@@ -40,9 +40,10 @@ describe('Auth', () => {
     synth().hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'admin' });
   });
 
-  it('when built, then one public client allows password, SRP and refresh sign-in, with 15-minute access tokens', () => {
+  it('when built, then one client without a secret allows admin password sign-in and refresh, with 15-minute access tokens', () => {
     synth().hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      // The public password and SRP flows stay one release, for Identity's old tasks during the rollout.
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       GenerateSecret: false,
       AllowedOAuthFlowsUserPoolClient: false,
       PreventUserExistenceErrors: 'ENABLED',
