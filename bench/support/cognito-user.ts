@@ -2,7 +2,7 @@
  * A cognito-local for a benchmark, with one signed-in user: the real token path, so the gateway's authorizer
  * does in the benchmark what it does in use.
  */
-import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminInitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { startLocalCognito } from '../../services/local/emulators/cognito';
 import { createConfirmedUser, localCognitoClient } from '../../services/local/emulators/cognito-seed';
 
@@ -27,9 +27,11 @@ export async function benchUser(dataDir: string): Promise<BenchUser> {
     const password = 'Bench-Passw0rd!';
     await createConfirmedUser(client, cognito.userPoolId, email, password);
     const { AuthenticationResult } = await client.send(
-      new InitiateAuthCommand({
+      // As the Identity service signs in: the app client allows no public password sign-in.
+      new AdminInitiateAuthCommand({
+        UserPoolId: cognito.userPoolId,
         ClientId: cognito.clientId,
-        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
         AuthParameters: { USERNAME: email, PASSWORD: password },
       }),
     );

@@ -150,9 +150,10 @@ export class Auth extends Construct {
     this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, this.preTokenGeneration, LambdaVersion.V2_0);
 
     this.client = this.userPool.addClient('AppClient', {
-      // The Identity service signs in with AdminInitiateAuth. The public password and SRP flows stay for one release
-      // only, so that Identity's old tasks can sign users in until the rollout has replaced them.
-      authFlows: { adminUserPassword: true, userPassword: true, userSrp: true },
+      // Only the Identity service's AdminInitiateAuth, signed by its task role (CDK adds refresh). No public password or
+      // SRP flow: the client id is in every token, and InitiateAuth needs no credentials, so either would let anyone
+      // guess passwords at Cognito around WAF and the edge's limits. The services/local seed makes the same client.
+      authFlows: { adminUserPassword: true },
       generateSecret: false,
       // No hosted UI and no OAuth flows: tokens come from the Identity service's AdminInitiateAuth only.
       disableOAuth: true,
@@ -166,13 +167,15 @@ export class Auth extends Construct {
   }
 
   /**
-   * Threat protection, set knowingly for how sign-in works here. Every sign-in comes from the Identity
-   * service, server-side, so Cognito sees the service's NAT addresses, never the client's: the client's address
-   * does not reach the task (API Gateway and the ALB stand between). Adaptive authentication would score every
+   * Threat protection, set knowingly for how sign-in works here. Every sign-in is the Identity service's
+   * AdminInitiateAuth (the app client allows no public one), server-side, so Cognito sees the service's NAT addresses,
+   * never the client's: the client's address does not reach the task (API Gateway and the ALB stand between), so
+   * there is none to pass as AdminInitiateAuth's ContextData. Adaptive authentication would score every
    * user against the same few addresses, and one attacker's failed attempts could raise the risk of everyone's
    * sign-ins, which this API cannot answer with a challenge (MFA prompts end in 401). So account-takeover risk is
    * recorded (audit: it shows in the user pool's event history and metrics) but triggers no action; brute force
-   * is the edge's job (per-client and per-account limits, WAF). Compromised credentials need no client context:
+   * is the edge's job (per-client and per-account limits, WAF), which no one can go around to Cognito's public
+   * InitiateAuth with a password. Compromised credentials need no client context:
    * Cognito checks the password itself, so a sign-in, sign-up or password change with a leaked password is blocked.
    * docs/identity.md, "Threat protection".
    */

@@ -9,9 +9,9 @@
 export const API_SCOPE = 'platform/api';
 
 /**
- * The scope Cognito puts in access tokens from USER_PASSWORD_AUTH and SRP. It also lets the holder call Cognito's
- * self-service APIs directly (DeleteUser, UpdateUserAttributes), around Identity: the trigger suppresses it, and
- * no route accepts it.
+ * The scope Cognito puts in access tokens from password sign-ins (ADMIN_USER_PASSWORD_AUTH here). It also lets the
+ * holder call Cognito's self-service APIs directly (DeleteUser, UpdateUserAttributes), around Identity: the trigger
+ * suppresses it, and no route accepts it.
  */
 export const COGNITO_USER_SCOPE = 'aws.cognito.signin.user.admin';
 

@@ -131,6 +131,15 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     expect(granting).toEqual([{ id: expect.stringMatching(/^IdentityTaskTaskRoleDefaultPolicy/), effect: 'Allow', resource: { 'Fn::GetAtt': ['AuthUserPool8115E87F', 'Arn'] } }]);
   });
 
+  it('when synthesized, then no app client allows a public password or SRP sign-in, only the admin one and refresh', () => {
+    // The client id is public (every token's client_id) and InitiateAuth needs no credentials: a public password flow
+    // (USER_PASSWORD_AUTH, USER_SRP_AUTH, or USER_AUTH, which covers both) would let anyone guess passwords at Cognito
+    // around WAF and the edge's limits. A client without the list would get Cognito's default, SRP among it.
+    const flows = Object.values(resourcesOf(template(), 'AWS::Cognito::UserPoolClient')).map((c) => c.Properties?.ExplicitAuthFlows);
+    expect(flows).toEqual([['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']]);
+    expect(JSON.stringify(template().toJSON())).not.toMatch(/(?<!ADMIN_)USER_PASSWORD_AUTH|USER_SRP_AUTH|ALLOW_USER_AUTH|CUSTOM_AUTH/);
+  });
+
   it('when synthesized, then the app client keeps its pinned logical id and its secretless kind, so a deploy updates it in place', () => {
     // Its id is the audience of every token (COGNITO_CLIENT_ID, the authorizer's and the services' client check): a
     // new logical id or a change to GenerateSecret (fixed at creation) would replace it and sign every user out.

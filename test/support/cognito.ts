@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AdminAddUserToGroupCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminAddUserToGroupCommand, AdminInitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { inject } from 'vitest';
 import { startLocalCognito } from '../../services/local/emulators/cognito';
 import { createConfirmedUser, localCognitoClient } from '../../services/local/emulators/cognito-seed';
@@ -86,7 +86,7 @@ export interface TestUserTokens {
   readonly password: string;
 }
 
-/** A confirmed user (optionally in the admin group), signed in with USER_PASSWORD_AUTH. */
+/** A confirmed user (optionally in the admin group), signed in as the Identity service does (ADMIN_USER_PASSWORD_AUTH). */
 export async function createUserAndLogin(
   env: TestCognitoEnv,
   user: { email?: string; password?: string; admin?: boolean } = {},
@@ -106,13 +106,15 @@ export async function createUserAndLogin(
   }
 }
 
+/** Signs in with AdminInitiateAuth: the platform's app client, like Cognito's, allows no public password sign-in. */
 export async function login(env: TestCognitoEnv, email: string, password: string, clientId = env.clientId) {
   const client = localCognitoClient(env.endpoint, env.region);
   try {
     const { AuthenticationResult: result } = await client.send(
-      new InitiateAuthCommand({
+      new AdminInitiateAuthCommand({
+        UserPoolId: env.userPoolId,
         ClientId: clientId,
-        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
         AuthParameters: { USERNAME: email, PASSWORD: password },
       }),
     );

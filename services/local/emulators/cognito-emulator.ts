@@ -28,16 +28,21 @@ export interface CognitoEmulator {
 }
 
 const START_JS = createRequire(import.meta.url).resolve('cognito-local/lib/bin/start.js');
+/** Makes cognito-local check an app client's auth flows as Cognito does (see the file). */
+const AUTH_FLOWS_URL = new URL('./cognito-auth-flows.mjs', import.meta.url).href;
 
 /**
  * Runs in the child before cognito-local. It leaves when the launcher's IPC channel closes (the launcher died),
  * as every child does. On SIGTERM it waits a moment because cognito-local rewrites its JSON files in place, and an
- * exit in the middle of a write would truncate a pool.
+ * exit in the middle of a write would truncate a pool. The auth-flow checks go in before cognito-local starts: a
+ * failure to install them ends the child, and the launcher reports its last lines.
  */
 const CHILD_PRELUDE = [
   "process.on('disconnect', () => process.exit(0));",
   "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 150));",
-  'require(process.argv[1]);',
+  'import(process.argv[2])',
+  '  .then(({ enforceAuthFlows }) => { enforceAuthFlows(process.argv[1]); require(process.argv[1]); })',
+  '  .catch((error) => { console.error(error); process.exit(1); });',
 ].join('\n');
 
 /** What cognito-local prints once it listens: the endpoint, so port 0 needs no guessing. */
@@ -48,7 +53,7 @@ export async function startCognitoEmulator(options: CognitoEmulatorOptions): Pro
   await mkdir(cwd, { recursive: true });
   const child = await startChildProcess({
     name: `cognito-local on 127.0.0.1:${options.port} in ${cwd}`,
-    args: ['-e', CHILD_PRELUDE, START_JS],
+    args: ['-e', CHILD_PRELUDE, START_JS, AUTH_FLOWS_URL],
     cwd,
     env: {
       HOST: '127.0.0.1',

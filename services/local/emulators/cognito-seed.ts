@@ -11,13 +11,22 @@ import {
   CognitoIdentityProviderClient,
   CreateGroupCommand,
   CreateUserPoolClientCommand,
+  DescribeUserPoolClientCommand,
+  type ExplicitAuthFlowsType,
   ListGroupsCommand,
   ListUserPoolClientsCommand,
+  UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { requestHandlerWith } from '../../kit/aws/request-deadlines';
 
 /** The app client the seed makes, and that the services and the gateway use. */
 export const PLATFORM_CLIENT_NAME = 'platform';
+
+/**
+ * The CDK app client's flows (lib/constructs/auth.ts): the Identity service's AdminInitiateAuth and refresh, no public
+ * password or SRP sign-in. The emulator enforces them as Cognito does (cognito-auth-flows.mjs).
+ */
+export const PLATFORM_AUTH_FLOWS: readonly ExplicitAuthFlowsType[] = ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'];
 
 export interface CognitoSeedOptions {
   readonly endpoint: string;
@@ -70,18 +79,33 @@ async function ensureAppClient(client: CognitoIdentityProviderClient, userPoolId
     new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }),
   );
   const existing = UserPoolClients.find((c) => c.ClientName === name)?.ClientId;
-  if (existing) return existing;
+  if (existing) {
+    await ensureAuthFlows(client, userPoolId, existing);
+    return existing;
+  }
   const { UserPoolClient } = await client.send(
     new CreateUserPoolClientCommand({
       UserPoolId: userPoolId,
       ClientName: name,
-      // The same flows as the CDK app client: password sign-in and refresh; no secret, as for a public client.
-      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      // The same as the CDK app client: no secret, and its flows.
+      ExplicitAuthFlows: [...PLATFORM_AUTH_FLOWS],
       GenerateSecret: false,
     }),
   );
   if (!UserPoolClient?.ClientId) throw new Error('cognito-local created an app client without an id');
   return UserPoolClient.ClientId;
+}
+
+/**
+ * A client an earlier release made (with public password sign-in) gets the platform's flows, in place as CloudFormation
+ * updates the CDK one: its id, which the services and every token name, stays. cognito-local's UpdateUserPoolClient
+ * changes only what it is given.
+ */
+async function ensureAuthFlows(client: CognitoIdentityProviderClient, userPoolId: string, clientId: string) {
+  const { UserPoolClient } = await client.send(new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId }));
+  const flows = [...(UserPoolClient?.ExplicitAuthFlows ?? [])].sort();
+  if (flows.join() === [...PLATFORM_AUTH_FLOWS].sort().join()) return;
+  await client.send(new UpdateUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: clientId, ExplicitAuthFlows: [...PLATFORM_AUTH_FLOWS] }));
 }
 
 /**

@@ -42,8 +42,7 @@ describe('Auth', () => {
 
   it('when built, then one client without a secret allows admin password sign-in and refresh, with 15-minute access tokens', () => {
     synth().hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      // The public password and SRP flows stay one release, for Identity's old tasks during the rollout.
-      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       GenerateSecret: false,
       AllowedOAuthFlowsUserPoolClient: false,
       PreventUserExistenceErrors: 'ENABLED',

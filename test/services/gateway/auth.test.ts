@@ -1,6 +1,6 @@
 import { CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { localCognitoClient } from '../../../services/local/emulators/cognito-seed';
+import { localCognitoClient, PLATFORM_AUTH_FLOWS } from '../../../services/local/emulators/cognito-seed';
 import type { Principal } from '../../../services/kit/auth/jwt-verifier';
 import { loginAs, testVerifier, type TestTokens } from '../../support/auth';
 import { login } from '../../support/cognito';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   [user, admin] = await Promise.all([loginAs(), loginAs({ admin: true })]);
   const env = inject('cognito');
   const client = localCognitoClient(env.endpoint, env.region);
-  const other = await client.send(new CreateUserPoolClientCommand({ UserPoolId: env.userPoolId, ClientName: `gw-${Date.now()}` }));
+  const other = await client.send(new CreateUserPoolClientCommand({ UserPoolId: env.userPoolId, ClientName: `gw-${Date.now()}`, ExplicitAuthFlows: [...PLATFORM_AUTH_FLOWS] }));
   client.destroy();
   otherClientToken = (await login(env, user.email, user.password, other.UserPoolClient?.ClientId)).accessToken;
 });

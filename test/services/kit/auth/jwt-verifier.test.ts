@@ -1,7 +1,7 @@
 import { CreateUserPoolClientCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { createSign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localCognitoClient } from '../../../../services/local/emulators/cognito-seed';
+import { localCognitoClient, PLATFORM_AUTH_FLOWS } from '../../../../services/local/emulators/cognito-seed';
 import { AppError } from '../../../../services/kit/errors';
 import { createJwtVerifier, type AccessTokenVerifier } from '../../../../services/kit/auth/jwt-verifier';
 import {
@@ -26,13 +26,13 @@ beforeAll(async () => {
   user = await createUserAndLogin(env);
   const client = localCognitoClient(env.endpoint, env.region);
   const second = await client.send(
-    new CreateUserPoolClientCommand({ UserPoolId: env.userPoolId, ClientName: `other-${Date.now()}` }),
+    new CreateUserPoolClientCommand({ UserPoolId: env.userPoolId, ClientName: `other-${Date.now()}`, ExplicitAuthFlows: [...PLATFORM_AUTH_FLOWS] }),
   );
   real.otherClient = (await login(env, user.email, user.password, second.UserPoolClient?.ClientId)).accessToken;
   // A pool made through the API gets a `local_…` id: another pool, signed by the very same shipped key.
   const pool = await client.send(new CreateUserPoolCommand({ PoolName: `other-${Date.now()}` }));
   const poolId = pool.UserPool?.Id ?? '';
-  const poolClient = await client.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'x' }));
+  const poolClient = await client.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'x', ExplicitAuthFlows: [...PLATFORM_AUTH_FLOWS] }));
   const otherEnv = { ...env, userPoolId: poolId, clientId: poolClient.UserPoolClient?.ClientId ?? '' };
   real.otherPool = (await createUserAndLogin(otherEnv)).accessToken;
   client.destroy();
