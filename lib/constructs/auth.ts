@@ -119,7 +119,11 @@ export class Auth extends Construct {
       },
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
-      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      // No self-service recovery: ForgotPassword needs only the (public) client id, so anyone could have Cognito email
+      // reset codes to any user (every one has a verified email), spend the pool's small email quota, and a holder of
+      // the code could set a password behind Identity's back. The platform offers no reset; an operator sets one
+      // (AdminSetUserPassword: docs/identity.md, "Passwords").
+      accountRecovery: AccountRecovery.NONE,
       featurePlan: props.plan === 'PLUS' ? FeaturePlan.PLUS : FeaturePlan.ESSENTIALS,
       ...(props.plan === 'PLUS' ? { standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION } : {}),
       deletionProtection: props.protectData,

@@ -36,6 +36,14 @@ describe('Auth', () => {
     });
   });
 
+  it('when built, then no user can recover an account by themselves: only an administrator sets a password', () => {
+    // ForgotPassword needs nothing but the public client id: with email recovery anyone could have reset codes mailed
+    // to any user (all have a verified email) and set a password around Identity.
+    synth().hasResourceProperties('AWS::Cognito::UserPool', {
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'admin_only', Priority: 1 }] },
+    });
+  });
+
   it('when built, then the admin group exists', () => {
     synth().hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'admin' });
   });
