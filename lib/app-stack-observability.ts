@@ -31,12 +31,19 @@ export function addObservability(stack: AppStack, props: AppStackProps, prefix: 
       ...Object.values(stack.outboxBacklogAlarms),
       ...Object.values(stack.outboxFailedAlarms),
     ],
-    ...(stack.webAcl ? { firewallBlocks: ['ALL', ...stack.webAcl.ruleNames].map((rule) => stack.webAcl!.metricBlockedRequests(rule)) } : {}),
+    ...(stack.webAcl ? { firewallBlocks: firewallBlocks(stack) } : {}),
     rotatedSecrets: props.rotatedSecrets,
     rotationFunctions: props.rotationFunctions,
     ...(stage.alarmEmail ? { alarmEmail: stage.alarmEmail } : {}),
     warnWithoutSubscriber: stage.protectData,
   });
+}
+
+/** What the firewalls block: the API's web ACL in total and per rule, then the user pool's. */
+function firewallBlocks(stack: AppStack) {
+  const api = ['ALL', ...stack.webAcl!.ruleNames].map((rule) => stack.webAcl!.metricBlockedRequests(rule));
+  const pool = stack.userPoolWebAcl;
+  return [...api, ...(pool ? pool.ruleNames.map((rule) => pool.metricBlockedRequests(rule)) : [])];
 }
 
 /** What an operator needs after a deploy: the API's URL, the user pool, the alerts topic and the dashboard. */

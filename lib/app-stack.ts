@@ -25,6 +25,7 @@ import { EventBus } from './constructs/event-bus';
 import { LoadBalancer } from './constructs/load-balancer';
 import type { Microservice } from './constructs/microservice';
 import type { Observability } from './constructs/observability';
+import { UserPoolWebAcl } from './constructs/user-pool-web-acl';
 import { WebAcl } from './constructs/web-acl';
 import { wafLimits } from './waf-limits';
 import { ADMIN_GROUP, ROUTES, STAGE_THROTTLE } from '../services/contracts/routes';
@@ -57,6 +58,8 @@ export class AppStack extends Stack {
   public readonly outboxFailedAlarms: Readonly<Partial<Record<ServiceName, Alarm>>>;
   /** AWS WAF in front of the API, when the stage has it on. */
   public readonly webAcl?: WebAcl;
+  /** AWS WAF on the user pool, refusing Cognito's public API, when the stage has WAF on (lib/constructs/user-pool-web-acl.ts). */
+  public readonly userPoolWebAcl?: UserPoolWebAcl;
   /** The operators' tunnel to the databases, when the stage asks for it. */
   public readonly databaseAccess?: DatabaseAccess;
 
@@ -80,6 +83,7 @@ export class AppStack extends Stack {
     grantIdentityUserAdmin(this.auth, this.services.identity);
     this.api = this.addApi(stage);
     this.webAcl = this.addFirewall(stage);
+    if (stage.waf.enabled) this.userPoolWebAcl = new UserPoolWebAcl(this, 'UserPoolFirewall', { userPool: this.auth.userPool });
     if (stage.databaseAccess) this.databaseAccess = this.addDatabaseAccess(props, prefix);
     this.observability = addObservability(this, props, prefix);
     addOutputs(this);

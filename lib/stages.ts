@@ -66,7 +66,8 @@ export interface StageSettings {
   readonly logRemoval: LogRemoval;
   /**
    * AWS WAF in front of the API (lib/constructs/web-acl.ts): per-client limits from the route table and AWS managed
-   * rules. Its fixed monthly cost would take dev over its $60 target, so dev runs without it (`npm run cost`).
+   * rules; and on the user pool, refusing Cognito's public API (lib/constructs/user-pool-web-acl.ts). Their fixed
+   * monthly cost would take dev over its $60 target, so dev runs without them (`npm run cost`).
    */
   readonly waf: WebAclSettings;
   /** Origins allowed by CORS; `*` allows any (bearer tokens travel in a header, so no credentials are involved). */

@@ -115,7 +115,7 @@ function alarm({ props, p }: Priceable): Priced {
 
 function webAcl({ props, p }: Priceable): Priced {
   const rules = Array.isArray(props.Rules) ? props.Rules.length : 0;
-  return { monthly: p.wafWebAclMonth + rules * p.wafRuleMonth, detail: `web ACL + ${rules} rules (+${money(p.wafMillionRequests)} per million requests)` };
+  return { monthly: p.wafWebAclMonth + rules * p.wafRuleMonth, detail: `web ACL + ${rules} rule${rules === 1 ? '' : 's'} (+${money(p.wafMillionRequests)} per million requests)` };
 }
 
 /** The resource types with an idle cost; any other type is usage-only, free or unpriced, as the price table says. */

@@ -10,7 +10,10 @@ import { type LogRemoval, logRemovalPolicy } from './log-removal';
 
 /** The stage setting (lib/stages.ts). */
 export interface WebAclSettings {
-  /** Put the web ACL in front of the API. Off saves its monthly fee per ACL and rule, and its price per request. */
+  /**
+   * Put the web ACL in front of the API, and the user pool's own (user-pool-web-acl.ts) on the pool. Off saves their
+   * monthly fee per ACL and rule, and their price per request.
+   */
   readonly enabled: boolean;
 }
 

@@ -137,21 +137,29 @@ describe.each(['dev', 'prod'] as const)('API parity with the route table and the
     });
   });
 
-  it(`when synthesized, then the stage has ${STAGES[stage].waf.enabled ? 'one web ACL on the API stage' : 'no web ACL (a stage setting)'}`, () => {
+  it(`when synthesized, then the stage has ${STAGES[stage].waf.enabled ? 'one web ACL on the API stage and another on the user pool' : 'no web ACL (a stage setting)'}`, () => {
     const wafOn = STAGES[stage].waf.enabled;
-    expect(Object.values(resourcesOf(template(), 'AWS::WAFv2::WebACL'))).toHaveLength(wafOn ? 1 : 0);
-    const associations = Object.values(resourcesOf(template(), 'AWS::WAFv2::WebACLAssociation'));
-    expect(associations).toHaveLength(wafOn ? 1 : 0);
+    const acls = resourcesOf(template(), 'AWS::WAFv2::WebACL');
+    expect(Object.values(acls)).toHaveLength(wafOn ? 2 : 0);
+    const associations = Object.values(resourcesOf(template(), 'AWS::WAFv2::WebACLAssociation')).map((a) => a.Properties!);
+    expect(associations).toHaveLength(wafOn ? 2 : 0);
     if (wafOn) {
       const [stageId] = Object.keys(resourcesOf(template(), 'AWS::ApiGateway::Stage'));
-      expect(JSON.stringify(associations[0]!.Properties!.ResourceArn)).toContain(`{"Ref":"${stageId}"}`);
+      const [poolId] = Object.keys(resourcesOf(template(), 'AWS::Cognito::UserPool'));
+      const onStage = associations.filter((a) => JSON.stringify(a.ResourceArn).includes(`{"Ref":"${stageId}"}`));
+      const onPool = associations.filter((a) => JSON.stringify(a.ResourceArn) === JSON.stringify({ 'Fn::GetAtt': [poolId, 'Arn'] }));
+      expect([onStage.length, onPool.length]).toEqual([1, 1]);
+      // Two web ACLs: the API's managed rules are not for the pool's requests (lib/constructs/user-pool-web-acl.ts).
+      expect(onStage[0]!.WebACLArn).not.toEqual(onPool[0]!.WebACLArn);
     }
   });
 });
 
 // Only the stages that have WAF on (prod), so no test stands skipped for the others.
 describe.each(STAGE_NAMES.filter((stage) => STAGES[stage].waf.enabled))('WAF parity with the local gateway\'s per-client limits (%s)', (stage) => {
-  const webAcls = () => Object.values(resourcesOf(synthesized[stage as 'dev' | 'prod'].appTemplate, 'AWS::WAFv2::WebACL'));
+  /** The API's web ACL (the one with rate rules); the user pool has one of its own. */
+  const webAcls = () => Object.values(resourcesOf(synthesized[stage as 'dev' | 'prod'].appTemplate, 'AWS::WAFv2::WebACL'))
+    .filter((acl) => (acl.Properties!.Rules as WafRule[]).some((rule) => rule.Statement.RateBasedStatement));
 
   const rules = () => webAcls()[0]!.Properties!.Rules as unknown as WafRule[];
   /** The stage the web ACL is on, as synthesized: clients call `https://{id}.execute-api…/{stageName}/…`. */
@@ -205,6 +213,15 @@ describe.each(STAGE_NAMES.filter((stage) => STAGES[stage].waf.enabled))('WAF par
     const body = JSON.stringify(dashboard!.Properties!.DashboardBody);
     const name = webAcls()[0]!.Properties!.Name as string;
     for (const rule of ['ALL', ...rules().map((r) => r.Name)]) expect(body, rule).toContain(`\\"Rule\\",\\"${rule}\\",\\"WebACL\\",\\"${name}\\"`);
+  });
+
+  it('when synthesized, then the dashboard graphs what the user pool\'s web ACL blocks too', () => {
+    const template = synthesized[stage as 'dev' | 'prod'].appTemplate;
+    const body = JSON.stringify(Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'))[0]!.Properties!.DashboardBody);
+    const [pool] = Object.values(resourcesOf(template, 'AWS::WAFv2::WebACL')).filter((acl) => !(acl.Properties!.Rules as WafRule[]).some((rule) => rule.Statement.RateBasedStatement));
+    for (const rule of (pool!.Properties!.Rules as WafRule[]).map((r) => r.Name)) {
+      expect(body, rule).toContain(`\\"Rule\\",\\"${rule}\\",\\"WebACL\\",\\"${pool!.Properties!.Name as string}\\"`);
+    }
   });
 
   it('when synthesized, then the web ACL stays within the 1,500 capacity units its price includes', () => {

@@ -2,10 +2,15 @@
 
 export interface WafStatement {
   readonly NotStatement?: { readonly Statement: WafStatement };
-  readonly SizeConstraintStatement?: { readonly FieldToMatch: { readonly SingleHeader?: { readonly Name: string } }; readonly ComparisonOperator: string; readonly Size: number };
+  readonly SizeConstraintStatement?: { readonly FieldToMatch: { readonly SingleHeader?: { readonly Name: string } }; readonly ComparisonOperator: string; readonly Size: number; readonly TextTransformations?: unknown[] };
   readonly AndStatement?: { readonly Statements: readonly WafStatement[] };
   readonly OrStatement?: { readonly Statements: readonly WafStatement[] };
-  readonly ByteMatchStatement?: { readonly FieldToMatch: { readonly Method?: object }; readonly SearchString: string; readonly PositionalConstraint: string };
+  readonly ByteMatchStatement?: {
+    readonly FieldToMatch: { readonly Method?: object; readonly SingleHeader?: { readonly Name: string } };
+    readonly SearchString: string;
+    readonly PositionalConstraint: string;
+    readonly TextTransformations?: readonly { readonly Type: string }[];
+  };
   readonly RegexMatchStatement?: { readonly FieldToMatch: { readonly UriPath?: object }; readonly RegexString: string; readonly TextTransformations: unknown[] };
   readonly RateBasedStatement?: {
     readonly Limit: number;
@@ -42,6 +47,30 @@ export function matchesRequest(statement: WafStatement, request: WafRequest): bo
   if (size?.FieldToMatch.SingleHeader?.Name === 'authorization' && size.ComparisonOperator === 'GT' && size.Size === 0) return request.hasToken;
   if (statement.ByteMatchStatement?.FieldToMatch.Method) return statement.ByteMatchStatement.SearchString === method;
   if (statement.RegexMatchStatement?.FieldToMatch.UriPath) return new RegExp(statement.RegexMatchStatement.RegexString).test(path);
+  throw new Error(`a statement the tests cannot evaluate: ${JSON.stringify(statement)}`);
+}
+
+/**
+ * Does a statement over request headers (byte matches and size constraints on single headers, as
+ * lib/constructs/user-pool-web-acl.ts writes them) match a request with these headers? Names are case-insensitive.
+ */
+export function matchesHeaders(statement: WafStatement, headers: Readonly<Record<string, string>>): boolean {
+  if (statement.AndStatement) return statement.AndStatement.Statements.every((s) => matchesHeaders(s, headers));
+  if (statement.OrStatement) return statement.OrStatement.Statements.some((s) => matchesHeaders(s, headers));
+  if (statement.NotStatement) return !matchesHeaders(statement.NotStatement.Statement, headers);
+  const valueOf = (name: string) => Object.entries(headers).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+  const size = statement.SizeConstraintStatement;
+  if (size?.FieldToMatch.SingleHeader && size.ComparisonOperator === 'GT') return (valueOf(size.FieldToMatch.SingleHeader.Name) ?? '').length > size.Size;
+  const bytes = statement.ByteMatchStatement;
+  if (bytes?.FieldToMatch.SingleHeader) {
+    const raw = valueOf(bytes.FieldToMatch.SingleHeader.Name);
+    if (raw === undefined) return false;
+    const types = (bytes.TextTransformations ?? []).map((t) => t.Type).filter((type) => type !== 'NONE');
+    if (types.some((type) => type !== 'LOWERCASE')) throw new Error(`a transformation the tests cannot apply: ${types.join(', ')}`);
+    const value = types.length > 0 ? raw.toLowerCase() : raw;
+    if (bytes.PositionalConstraint === 'STARTS_WITH') return value.startsWith(bytes.SearchString);
+    if (bytes.PositionalConstraint === 'EXACTLY') return value === bytes.SearchString;
+  }
   throw new Error(`a statement the tests cannot evaluate: ${JSON.stringify(statement)}`);
 }
 
