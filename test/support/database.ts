@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { createDatabase } from '../../services/kit/db/database';
 import { migrateWithLock } from '../../services/kit/db/migrate';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../../services/kit/db/provision';
+import { dropNow, endSessionsOf, listForDrop, type DropEntry } from './database-drops';
 import { testLogger } from './silent-logger';
 import { awaitReadyFile } from './ready-file';
 
@@ -35,20 +36,13 @@ export async function testServerUrl(): Promise<string> {
   return inject('databaseServerUrl');
 }
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: urlOfDatabase(await testServerUrl(), 'postgres') });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+/** The run's server as its admin, in its `postgres` database. */
+const adminUrl = async () => urlOfDatabase(await testServerUrl(), 'postgres');
 
 /**
  * A fresh, empty database on the shared test server, owned by a login role of its own made by the same code that
  * provisions the services' roles offline and in AWS (services/kit/db/provision.ts). One per test file keeps files
- * independent; the role and the database go together in drop().
+ * independent; drop() says the file is done with it, and the role and the database go together later.
  */
 export async function createTestDatabase(label = 'test', options: { readonly app?: boolean } = {}): Promise<TestDatabase> {
   const name = `t_${label.replace(/\W/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`.toLowerCase();
@@ -62,19 +56,21 @@ export async function createTestDatabase(label = 'test', options: { readonly app
     adminUrl: urlOfDatabase(serverUrl, name),
     role: name,
     password,
-    drop: () => dropDatabaseAndRole(name),
+    drop: () => dropAfterRun({ databases: [name], roles: [name, appRoleOf(name)] }),
   };
 }
 
 const appRoleOf = (name: string) => `${name}_app`;
 
-/** Drops a test's database and the login roles named after it, if they exist. */
-export function dropDatabaseAndRole(name: string): Promise<void> {
-  return admin(async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-    await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(name)}`);
-    await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(appRoleOf(name))}`);
-  });
+/**
+ * A file is done with databases and roles it made: their sessions end now, and the global setup drops them with
+ * other files' in a batch (database-drops.ts says why). Without the global setup's list, they are dropped at once.
+ */
+export async function dropAfterRun(entry: DropEntry): Promise<void> {
+  const list = inject('databasesToDropFile');
+  if (!list) return dropNow(await adminUrl(), entry);
+  await endSessionsOf(await adminUrl(), entry.databases);
+  listForDrop(list, entry);
 }
 
 /** The rows of one statement, on a connection of its own that is closed after: a test's look at the server as some login. */

@@ -1,7 +1,8 @@
 /**
  * Starts what the tests share, once per run: a PostgreSQL server (the one in TEST_DATABASE_URL, else an
  * embedded PostgreSQL 16 in a temporary directory), a seeded cognito-local and the CDK stages' synthesis. Each test
- * file then makes its own database on the server and its own users in the pool. No test starts before this
+ * file then makes its own database on the server (dropped by this process in batches, database-drops.ts) and its
+ * own users in the pool. No test starts before this
  * returns, so only Cognito (whose pool id the files need up front) is waited for here: the embedded server's
  * initdb and the synthesis take seconds, and the files that use them wait for their ready files instead. The
  * cluster initdb makes is kept as a template, which the end-to-end files copy into their DATA_DIR. A run
@@ -11,8 +12,10 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseCLI, type TestProject } from 'vitest/node';
+import { urlOfDatabase } from '../../services/kit/db/provision';
 import { makeClusterTemplate, type ClusterTemplate } from './cluster-template';
 import { setupCognitoForTests } from './cognito';
+import { startDropSweeper } from './database-drops';
 import { startDatabaseServer } from './database-server';
 import { startStageSynthesis } from './stage-synthesis';
 
@@ -75,8 +78,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (await run.imports(CLUSTER_COPIERS)) cluster();
   const readyFile = path.join(dir, 'database-ready.json');
   const database = await startDatabaseServer(dir, readyFile, cluster);
+  // The files' databases, dropped in batches (database-drops.ts); an embedded server goes whole with the directory.
+  const toDrop = path.join(dir, 'databases-to-drop');
+  const drops = process.env.TEST_DATABASE_URL ? startDropSweeper(toDrop, urlOfDatabase(database.url, 'postgres')) : undefined;
   // The template goes with the directory, once no initdb is writing it.
-  const parts: Array<() => Promise<void>> = [async () => stages?.stop(), database.stop, async () => template?.made.catch(() => {})];
+  const parts: Array<() => Promise<void>> = [async () => stages?.stop(), async () => { await drops?.finish(); await database.stop(); }, async () => template?.made.catch(() => {})];
   // The parts are independent, so they stop side by side (the run's last serial step); then their directory goes.
   const stopAll = async () => {
     const stopped = await Promise.allSettled(parts.splice(0).map((stop) => stop()));
@@ -94,6 +100,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     project.provide('databaseServerUrl', database.url);
     project.provide('databaseReadyFile', readyFile);
+    project.provide('databasesToDropFile', toDrop);
     project.provide('cognito', cognito.env);
   } catch (error) {
     // Whatever did start must not outlive the failed setup.

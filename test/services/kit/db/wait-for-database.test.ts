@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { adminFromUrl, provisionDatabases, urlOfDatabase } from '../../../../services/kit/db/provision';
 import { waitForDatabase } from '../../../../services/kit/db/wait-for-database';
 import { freePort } from '../../../../services/local/free-port';
-import { createTestDatabase, dropDatabaseAndRole, testServerUrl, type TestDatabase } from '../../../support/database';
+import { createTestDatabase, dropAfterRun, testServerUrl, type TestDatabase } from '../../../support/database';
 import { testLogger } from '../../../support/silent-logger';
 
 const pools: pg.Pool[] = [];
@@ -32,7 +32,7 @@ describe('waitForDatabase', { timeout: 30_000 }, () => {
     const waiting = waitForDatabase(pool, 20_000, testLogger);
     await new Promise((resolve) => setTimeout(resolve, 400));
     await provisionDatabases(adminFromUrl(serverUrl), [{ database: name, role: name, password }]);
-    made.push({ drop: () => dropDatabaseAndRole(name) } as TestDatabase);
+    made.push({ drop: () => dropAfterRun({ databases: [name], roles: [name] }) } as TestDatabase);
 
     expect(await waiting).toBeGreaterThanOrEqual(350);
     const { rows } = await pool.query<{ me: string }>('SELECT current_user AS me');
