@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminFromUrl, provisionDatabases, urlOfDatabase, type ServiceDatabase } from '../../../../services/kit/db/provision';
-import { testServerUrl } from '../../../support/database';
+import { dropAfterRun, testServerUrl } from '../../../support/database';
 
 /**
  * On the shared test server: an admin that is a team's login (CREATEROLE, CREATEDB, a password, a database of its
@@ -37,14 +37,9 @@ beforeAll(async () => {
   server = await testServerUrl();
   await asSuperuser(`CREATE ROLE "${team.user}" LOGIN CREATEROLE CREATEDB PASSWORD '${team.password}'`, `CREATE DATABASE "${team.database}" OWNER "${team.user}"`);
 });
-afterAll(async () => {
+afterAll(() => {
   const made = [spec, ...fromTemplate];
-  await asSuperuser(
-    ...made.map((one) => `DROP DATABASE IF EXISTS "${one.database}" WITH (FORCE)`),
-    `DROP DATABASE IF EXISTS "${team.database}" WITH (FORCE)`,
-    ...made.flatMap((one) => [`DROP ROLE IF EXISTS "${one.role}"`, `DROP ROLE IF EXISTS "${one.app!.role}"`]),
-    `DROP ROLE IF EXISTS "${team.user}"`,
-  );
+  return dropAfterRun({ databases: [...made.map((one) => one.database), team.database], roles: [...made.flatMap((one) => [one.role, one.app!.role]), team.user] });
 });
 
 describe('where provisioning works as the admin', () => {

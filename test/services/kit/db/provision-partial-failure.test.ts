@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminFromUrl, provisionDatabases, urlOfDatabase, type ServiceDatabase } from '../../../../services/kit/db/provision';
 import type { AdminConnection } from '../../../../services/kit/db/provision-admin';
-import { testServerUrl } from '../../../support/database';
+import { dropAfterRun, testServerUrl } from '../../../support/database';
 
 const run = randomBytes(3).toString('hex');
 /** Its sessions' application_name: other files provision on the same server at the same time. */
@@ -42,10 +42,7 @@ beforeAll(async () => {
   await asAdmin(`CREATE ROLE "${stranger}"`);
   await asAdmin(`CREATE DATABASE "${refused.database}" OWNER "${stranger}"`);
 });
-afterAll(async () => {
-  for (const database of [waiting.database, refused.database]) await asAdmin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  for (const role of [waiting.role, refused.role, stranger]) await asAdmin(`DROP ROLE IF EXISTS "${role}"`);
-});
+afterAll(() => dropAfterRun({ databases: [waiting.database, refused.database], roles: [waiting.role, refused.role, stranger] }));
 
 describe('provisioning several databases when one fails', () => {
   it('when one database is refused while another still waits for its lock, then the refusal is reported only once the other has ended, and no provisioning session is left', async () => {

@@ -7,7 +7,7 @@ import { SERVICE_NAMES, type ServiceName } from '../../../../services/contracts/
 import { createDatabase } from '../../../../services/kit/db/database';
 import { migrateWithLock } from '../../../../services/kit/db/migrate';
 import { adminFromUrl, APP_STATEMENT_LIMITS, provisionDatabases, requireSupportedServer, urlOfDatabase, type ServiceDatabase } from '../../../../services/kit/db/provision';
-import { testServerUrl } from '../../../support/database';
+import { dropAfterRun, testServerUrl } from '../../../support/database';
 import { testLogger } from '../../../support/silent-logger';
 
 const run = randomBytes(3).toString('hex');
@@ -58,11 +58,8 @@ beforeAll(async () => {
 /** The race test's databases, dropped with the others. */
 const raced: ServiceDatabase[] = [];
 afterAll(async () => {
-  for (const s of [...specs, legacyWithApp, foreign, ...raced]) {
-    await query(urlOfDatabase(server, 'postgres'), `DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
-    await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.role}"`);
-    if (s.app) await query(urlOfDatabase(server, 'postgres'), `DROP ROLE IF EXISTS "${s.app.role}"`);
-  }
+  const made = [...specs, legacyWithApp, foreign, ...raced];
+  await dropAfterRun({ databases: made.map((s) => s.database), roles: made.flatMap((s) => [s.role, ...(s.app ? [s.app.role] : [])]) });
 });
 
 describe('one role per service on a shared server', () => {
