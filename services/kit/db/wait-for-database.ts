@@ -25,27 +25,6 @@ function databaseNotYetThere(error: unknown): boolean {
   return error instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(error.message);
 }
 
-/**
- * pool.connect() within `ms`, so one attempt cannot carry the wait past its bound: a silent server holds a connect
- * for the pool's connectionTimeoutMillis, and the kit's pool retries a refused login for seconds inside one connect.
- * A connect still pending then is released when it arrives, or its failure dropped.
- */
-async function connectWithin(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
-  const connecting = pool.connect();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
-  });
-  try {
-    return await Promise.race([connecting, late]);
-  } catch (error) {
-    connecting.then((client) => client.release(), () => {});
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Resolves with how long it waited (0 when the first try worked). `login` names whose login it is, for the error. */
 export async function waitForDatabase(pool: pg.Pool, waitMs: number, logger: Logger, login = 'this service\'s login'): Promise<number> {
   const started = Date.now();
@@ -53,7 +32,7 @@ export async function waitForDatabase(pool: pg.Pool, waitMs: number, logger: Log
   let told = false;
   for (;;) {
     try {
-      (await connectWithin(pool, Math.max(1, waitMs - (Date.now() - started)))).release();
+      (await pool.connect()).release();
       if (!told) return 0; // connecting is the caller's own work; only retries are waiting
       const waitedMs = Date.now() - started;
       logger.info({ waitedMs }, 'the database answers');
