@@ -77,14 +77,16 @@ export function startDropSweeper(file: string, adminUrl: string, options: { ever
     };
     await Promise.all(Array.from({ length: Math.min(together, entries.length) }, worker));
   };
+  // A sweep that throws (a line that does not parse) is told at the end, and the next sweeps still run.
+  const sweepTold = () => sweep().catch((error: unknown) => void failed.push(`a sweep (${String(error)})`));
   const timer = setInterval(() => {
-    sweeping = sweeping.then(sweep);
+    sweeping = sweeping.then(sweepTold);
   }, everyMs);
   timer.unref();
   return {
     async finish() {
       clearInterval(timer);
-      await (sweeping = sweeping.then(sweep));
+      await (sweeping = sweeping.then(sweepTold));
       if (failed.length > 0) throw new Error(`the run's test databases and roles could not all be dropped; drop them by hand: ${failed.join('; ')}`);
     },
   };

@@ -82,7 +82,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const toDrop = path.join(dir, 'databases-to-drop');
   const drops = process.env.TEST_DATABASE_URL ? startDropSweeper(toDrop, urlOfDatabase(database.url, 'postgres')) : undefined;
   // The template goes with the directory, once no initdb is writing it.
-  const parts: Array<() => Promise<void>> = [async () => stages?.stop(), async () => { await drops?.finish(); await database.stop(); }, async () => template?.made.catch(() => {})];
+  const parts: Array<() => Promise<void>> = [async () => stages?.stop(), async () => { try { await drops?.finish(); } finally { await database.stop(); } }, async () => template?.made.catch(() => {})];
   // The parts are independent, so they stop side by side (the run's last serial step); then their directory goes.
   const stopAll = async () => {
     const stopped = await Promise.allSettled(parts.splice(0).map((stop) => stop()));
