@@ -1,9 +1,9 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Stack } from 'aws-cdk-lib';
+import type { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { visibility } from './web-acl-rules';
+import { blockedRequests, visibility } from './web-acl-rules';
 
 export interface UserPoolWebAclProps {
   readonly userPool: IUserPool;
@@ -80,13 +80,6 @@ export class UserPoolWebAcl extends Construct {
 
   /** Requests the web ACL blocked, per minute: `ALL` for the total, or one rule's name. */
   metricBlockedRequests(rule = 'ALL'): Metric {
-    return new Metric({
-      namespace: 'AWS/WAFV2',
-      metricName: 'BlockedRequests',
-      dimensionsMap: { WebACL: this.webAclName, Rule: rule, Region: Stack.of(this).region },
-      statistic: 'Sum',
-      period: Duration.minutes(1),
-      label: `user pool: ${rule}`,
-    });
+    return blockedRequests(this, this.webAclName, rule, `user pool: ${rule}`);
   }
 }

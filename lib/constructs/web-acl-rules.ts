@@ -2,7 +2,10 @@
  * The web ACL's rules as CloudFormation wants them: rate-based rules scoped to the route table's paths, and AWS
  * managed rule groups. Helpers for lib/constructs/web-acl.ts.
  */
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
+import type { IConstruct } from 'constructs';
 import { pathPattern, type RouteRef, type WafRateRule } from '../waf-limits';
 
 /** The key of the 429 body that every rate-based rule answers with. */
@@ -14,6 +17,18 @@ export type Rule = Omit<CfnWebACL.RuleProperty, 'priority'> & { readonly name: s
 
 export function visibility(metricName: string): CfnWebACL.VisibilityConfigProperty {
   return { cloudWatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true };
+}
+
+/** Requests a web ACL blocked, per minute: `ALL` for the total, or one rule's name; the web ACL's stack gives the region. */
+export function blockedRequests(scope: IConstruct, webAclName: string, rule: string, label: string): Metric {
+  return new Metric({
+    namespace: 'AWS/WAFV2',
+    metricName: 'BlockedRequests',
+    dimensionsMap: { WebACL: webAclName, Rule: rule, Region: Stack.of(scope).region },
+    statistic: 'Sum',
+    period: Duration.minutes(1),
+    label,
+  });
 }
 
 /**

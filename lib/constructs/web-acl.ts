@@ -1,11 +1,11 @@
-import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import type { CfnStage, Stage } from 'aws-cdk-lib/aws-apigateway';
-import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { WAF_MIN_LIMIT, type WafLimits } from '../waf-limits';
-import { managedRule, poolStatement, RATE_LIMITED, rateRule, visibility } from './web-acl-rules';
+import { blockedRequests, managedRule, poolStatement, RATE_LIMITED, rateRule, visibility } from './web-acl-rules';
 import { type LogRemoval, logRemovalPolicy } from './log-removal';
 
 /** The stage setting (lib/stages.ts). */
@@ -124,13 +124,6 @@ export class WebAcl extends Construct {
 
   /** Requests the web ACL blocked, per minute: `ALL` for the total, or one rule's name. */
   metricBlockedRequests(rule = 'ALL'): Metric {
-    return new Metric({
-      namespace: 'AWS/WAFV2',
-      metricName: 'BlockedRequests',
-      dimensionsMap: { WebACL: this.webAclName, Rule: rule, Region: Stack.of(this).region },
-      statistic: 'Sum',
-      period: Duration.minutes(1),
-      label: rule === 'ALL' ? 'all rules' : rule,
-    });
+    return blockedRequests(this, this.webAclName, rule, rule === 'ALL' ? 'all rules' : rule);
   }
 }
