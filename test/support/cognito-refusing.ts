@@ -5,6 +5,9 @@
  * failure (removing a half-made user) happens for real.
  */
 import type { CognitoIdentityProviderClient, CognitoIdentityProviderServiceException } from '@aws-sdk/client-cognito-identity-provider';
+import { afterEach } from 'vitest';
+import { identityProviderCognito } from '../../services/identity/data-access/identity-provider-cognito';
+import type { IdentityProvider } from '../../services/identity/domain/ports';
 import { localCognitoClient } from '../../services/local/emulators/cognito-seed';
 import type { TestCognitoEnv } from './cognito';
 
@@ -24,4 +27,17 @@ export function cognitoRefusing(cognito: TestCognitoEnv, command: `${string}Comm
     { step: 'initialize', name: 'cognitoRefusing' },
   );
   return client;
+}
+
+/**
+ * For a test file: the Cognito adapter on a given client (one of the above, say), as Identity builds it; each client
+ * handed over is destroyed after each test.
+ */
+export function directoriesOn(cognito: TestCognitoEnv): (client: CognitoIdentityProviderClient) => IdentityProvider {
+  const opened: CognitoIdentityProviderClient[] = [];
+  afterEach(() => opened.splice(0).forEach((client) => client.destroy()));
+  return (client) => {
+    opened.push(client);
+    return identityProviderCognito({ client, userPoolId: cognito.userPoolId, clientId: cognito.clientId, globalSignOut: false });
+  };
 }

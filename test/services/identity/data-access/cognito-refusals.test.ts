@@ -2,27 +2,16 @@
  * What the Cognito adapter makes of Cognito refusing what a caller sent (exceptions cognito-local never raises):
  * each becomes the domain error the caller's answer is made from, never an unknown error, which would be a 500.
  */
-import {
-  type CognitoIdentityProviderClient,
-  InvalidParameterException,
-  PasswordHistoryPolicyViolationException,
-} from '@aws-sdk/client-cognito-identity-provider';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { identityProviderCognito } from '../../../../services/identity/data-access/identity-provider-cognito';
+import { InvalidParameterException, PasswordHistoryPolicyViolationException } from '@aws-sdk/client-cognito-identity-provider';
+import { describe, expect, inject, it } from 'vitest';
 import { localCognitoClient } from '../../../../services/local/emulators/cognito-seed';
-import { RejectedEmailError, RejectedPasswordError, type IdentityProvider } from '../../../../services/identity/domain/ports';
+import { RejectedEmailError, RejectedPasswordError } from '../../../../services/identity/domain/ports';
 import { uniqueEmail } from '../../../support/cognito';
-import { cognitoRefusing, COGNITO_MESSAGE, type CognitoException } from '../../../support/cognito-refusing';
+import { cognitoRefusing, COGNITO_MESSAGE, directoriesOn, type CognitoException } from '../../../support/cognito-refusing';
 import { SIGNUP_PASSWORD } from '../../../support/identity';
 
 const cognito = inject('cognito');
-const opened: CognitoIdentityProviderClient[] = [];
-afterEach(() => opened.splice(0).forEach((client) => client.destroy()));
-
-function directoryOn(client: CognitoIdentityProviderClient): IdentityProvider {
-  opened.push(client);
-  return identityProviderCognito({ client, userPoolId: cognito.userPoolId, clientId: cognito.clientId, globalSignOut: false });
-}
+const directoryOn = directoriesOn(cognito);
 
 /** The adapter on a client whose `command` fails with `Exception`; the other calls reach the emulator. */
 const directoryWhere = (command: `${string}Command`, Exception: CognitoException) => directoryOn(cognitoRefusing(cognito, command, Exception));

@@ -15,26 +15,19 @@ import {
   UserNotConfirmedException,
   UserNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { identityProviderCognito } from '../../../../services/identity/data-access/identity-provider-cognito';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { localCognitoClient } from '../../../../services/local/emulators/cognito-seed';
 import { BadCredentialsError, IdentityProviderUnavailableError, type IdentityProvider } from '../../../../services/identity/domain/ports';
 import { createUserAndLogin, type TestUserTokens } from '../../../support/cognito';
-import { cognitoRefusing, type CognitoException } from '../../../support/cognito-refusing';
+import { cognitoRefusing, directoriesOn, type CognitoException } from '../../../support/cognito-refusing';
 
 const cognito = inject('cognito');
-const opened: CognitoIdentityProviderClient[] = [];
-afterEach(() => opened.splice(0).forEach((client) => client.destroy()));
+const directoryOn = directoriesOn(cognito);
 
 let user: TestUserTokens;
 beforeAll(async () => {
   user = await createUserAndLogin(cognito);
 });
-
-function directoryOn(client: CognitoIdentityProviderClient): IdentityProvider {
-  opened.push(client);
-  return identityProviderCognito({ client, userPoolId: cognito.userPoolId, clientId: cognito.clientId, globalSignOut: false });
-}
 
 /** A client on the run's emulator whose AdminInitiateAuth answers `output` instead: a challenge, say. */
 function answeringAdminInitiateAuth(output: Partial<AdminInitiateAuthCommandOutput>): CognitoIdentityProviderClient {
