@@ -20,6 +20,7 @@ import type { PasswordSource } from './password-source';
 import { iamPasswordSource } from './password-source-iam';
 import { migrationTargetOf, type MigrationTarget } from './migration-target';
 import { createPool } from './pool';
+import { endOnceClosed } from './pool-end';
 import { urlOfDatabase } from './provision';
 import { waitForDatabase } from './wait-for-database';
 
@@ -77,6 +78,7 @@ async function migrateBy(target: MigrationTarget, password: PasswordSource, dead
   const logger = createLogger({ service: `${target.lockName}-migrations`, level: target.logLevel });
   const url = sessionUrl(target, deadline);
   const pool = createPool({ connectionString: url, password, max: 1 }, logger, 'migration');
+  const endPool = endOnceClosed(pool);
   // Who held the lock while the wait lasted: the answer names them even if the deadline comes before the refusal.
   let waitedFor: string | undefined;
   const lockEvents = { waiting: (holder: string) => (waitedFor = holder), taken: () => (waitedFor = undefined) };
@@ -107,7 +109,7 @@ async function migrateBy(target: MigrationTarget, password: PasswordSource, dead
     // Past the deadline, whatever ended the work (the timer, or a statement refused above), the answer is the same.
     throw Date.now() >= deadline ? new Error(late(), { cause: error }) : error;
   } finally {
-    await Promise.race([pool.end(), sleep(POOL_END_MS)]);
+    await Promise.race([endPool(), sleep(POOL_END_MS)]);
   }
 }
 
@@ -144,8 +146,10 @@ function sessionUrl(target: MigrationTarget, deadline: number): string {
 async function endSessions(url: string, password: PasswordSource, pids: readonly number[], logger: Logger): Promise<void> {
   if (pids.length === 0) return;
   const pool = createPool({ connectionString: url, password, max: 1 }, logger, 'migration-end');
+  const endPool = endOnceClosed(pool);
+  // This session too is gone before the answer: it is the owner's, as the ones it ended were.
   const ending = pool.query('SELECT pg_terminate_backend(pid, $2) FROM unnest($1::int[]) AS pid', [pids, TERMINATE_WAIT_MS])
-    .finally(() => pool.end().catch(() => {}));
+    .finally(() => endPool().catch(() => {}));
   ending.catch(() => {}); // awaited below; this only keeps a rejection after the budget from going unhandled
   try {
     await beforeDeadline(ending, Date.now() + END_SESSIONS_MS, () => `the database did not end them within ${END_SESSIONS_MS} ms`);

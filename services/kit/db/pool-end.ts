@@ -1,0 +1,26 @@
+/**
+ * pg-pool's end() resolves once it has asked each connection to close, not once they have: the server still holds
+ * their sessions for a moment. A step that promises no session is left (a migration answering CloudFormation, the
+ * sessions it terminated) waits for them to be gone.
+ */
+import type pg from 'pg';
+
+/** Returns the pool's end, resolving once every connection it opened has closed and the server has let it go. */
+export function endOnceClosed(pool: pg.Pool): () => Promise<void> {
+  const open = new Set<pg.Client>();
+  // 'remove' comes after the client's own end has seen its socket close, so after the server ended the session.
+  pool.on('connect', (client) => open.add(client));
+  pool.on('remove', (client) => open.delete(client));
+  return async () => {
+    const closing = [...open].map((client) => new Promise<void>((resolve) => {
+      const removed = (gone: pg.Client) => {
+        if (gone !== client) return;
+        pool.removeListener('remove', removed);
+        resolve();
+      };
+      pool.on('remove', removed);
+    }));
+    await pool.end();
+    await Promise.all(closing);
+  };
+}
