@@ -12,10 +12,21 @@ describe('handOverEnv', () => {
   it('when the child has said it is loaded and the environment comes, then it is sent, and the wait is reported', async () => {
     const child = forkChild();
     try {
-      // The environment comes 100 ms after the child said it was loaded: that wait is the child's, reported as such.
-      const lateEnv = new Promise<Record<string, string>>((resolve) => child.once('message', () => setTimeout(() => resolve({ GREETING: 'hello' }), 100)));
-      const handed = handOverEnv(child, lateEnv);
-      expect(await handed).toBeGreaterThanOrEqual(90);
+      // The environment comes about 100 ms after the child said it was loaded: that wait is the child's, reported as
+      // such. Timed here by the clock, not the timer's delay: libuv starts a timer from the loop's cached time, which
+      // on a busy worker is already some ms old, so the timer may fire well before 100 ms have passed.
+      let loadedSeenAt = 0;
+      let envCameAt = 0;
+      const lateEnv = new Promise<Record<string, string>>((resolve) => child.once('message', () => {
+        loadedSeenAt = Date.now();
+        setTimeout(() => {
+          envCameAt = Date.now();
+          resolve({ GREETING: 'hello' });
+        }, 100);
+      }));
+      const waited = await handOverEnv(child, lateEnv);
+      expect(envCameAt - loadedSeenAt).toBeGreaterThanOrEqual(50);
+      expect(waited).toBeGreaterThanOrEqual(envCameAt - loadedSeenAt - 1); // both stamps are whole milliseconds
       const [reply] = (await once(child, 'message')) as [{ got: string }];
       expect(reply).toEqual({ got: 'hello' });
     } finally {
