@@ -90,19 +90,23 @@ export function createJwtVerifier(options: JwtVerifierOptions): AccessTokenVerif
   };
 }
 
-/** Cognito's `sub` is a UUID; anything far from one (control characters, kilobytes) is no Cognito token. */
-const PLAUSIBLE_SUB = /^[\x21-\x7e]{1,128}$/;
+/**
+ * Cognito's `sub` is a UUID, which it writes in lower case. Every revocation list is looked up by the sub as text,
+ * and Identity's deletion revokes only a UUID's (a profile's id): a token with any other sub (forgeable offline
+ * only: the emulator's key ships in its package) would never be revoked, and one with a NUL in it would make
+ * PostgreSQL fail the lookup (a 5xx). The same UUID in capitals is another key to a text column, so it is refused too.
+ */
+const COGNITO_SUB = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * aws-jwt-verify checks `exp` only when present; a token without one would never expire. Without `iat` no
- * revocation could tell whether it covers the token. Cognito always sets both, and a `sub` that every service
- * can use as a key (a NUL in it would make PostgreSQL fail the lookup: a 5xx for a forged offline token).
+ * revocation could tell whether it covers the token. Cognito always sets both, and a `sub` that is a UUID.
  */
 function requireTimes({ payload }: { payload: JwtPayload }): void {
   if (typeof payload.exp !== 'number') throw new FailedAssertionError('Missing exp claim', payload.exp, 'a number');
   if (typeof payload.iat !== 'number') throw new FailedAssertionError('Missing iat claim', payload.iat, 'a number');
-  if (typeof payload.sub !== 'string' || !PLAUSIBLE_SUB.test(payload.sub)) {
-    throw new FailedAssertionError('Implausible sub claim', payload.sub, 'up to 128 printable ASCII characters');
+  if (typeof payload.sub !== 'string' || !COGNITO_SUB.test(payload.sub)) {
+    throw new FailedAssertionError('The sub claim is no Cognito sub', payload.sub, 'a UUID in lower case');
   }
 }
 

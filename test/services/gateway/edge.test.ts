@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../../services/contracts/routes';
 import { loginAs, type TestTokens } from '../../support/auth';
+import { reforge } from '../../support/jwt-forge';
 import { rawRequest } from '../kit/http/raw-http';
 import { startEdgePlatform, type EdgePlatform } from './edge-platform';
 
@@ -39,6 +40,25 @@ function expectProblem(answer: Answer, status: number, code?: string) {
 }
 
 const everywhere = () => ({ gateway: platform.url, ...platform.services });
+
+describe('a token signed with the pool\'s key whose sub is no UUID (forgeable offline only: the emulator\'s key ships in its package)', () => {
+  const guarded = ROUTES.filter((route) => route.auth !== 'public');
+
+  // Every revocation list is looked up by the sub, and Identity's deletion revokes only a UUID's (a profile's id):
+  // such a token would never be revoked. A Cognito sub always is a UUID, so it is no Cognito token.
+  it.each(guarded.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    'when %s is called with it, then the gateway and the service each answer 401 invalid_token',
+    async (_key, route) => {
+      const token = reforge((route.auth === 'admin' ? admin : user).accessToken, { sub: 'not-a-uuid' });
+      const path = route.path.replace(/\{[^}]+\}/g, '7c4a8d09-ca37-4e3b-9a2d-000000000000');
+      for (const base of [platform.url, platform.services[route.service]]) {
+        const answer = await call(base, route.method, path, { authorization: `Bearer ${token}` });
+        expectProblem(answer, 401, 'unauthorized');
+        expect(answer.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      }
+    },
+  );
+});
 
 describe('a path with an invalid percent escape', () => {
   it.each([

@@ -131,6 +131,11 @@ describe('when the token is not acceptable', () => {
     ['its sub has a NUL in it', () => reforge(user.accessToken, { sub: 'a\u0000b' }), 'FailedAssertionError'],
     ['its sub is 10,000 characters long', () => reforge(user.accessToken, { sub: 'x'.repeat(10_000) }), 'FailedAssertionError'],
     ['it has no sub', () => reforge(user.accessToken, { sub: undefined }), 'FailedAssertionError'],
+    // Revocation lists are looked up by the sub as text, and Identity revokes only a UUID's: such a token would
+    // never be revoked. Cognito's subs are UUIDs in lower case.
+    ['its sub is no UUID', () => reforge(user.accessToken, { sub: 'not-a-uuid' }), 'FailedAssertionError'],
+    ['its sub is its user\'s UUID in capitals', () => reforge(user.accessToken, { sub: user.sub.toUpperCase() }), 'FailedAssertionError'],
+    ['its sub is a UUID without its hyphens', () => reforge(user.accessToken, { sub: user.sub.replaceAll('-', '') }), 'FailedAssertionError'],
     [
       'its issuer is the emulator default instead of the pool',
       () => reforge(user.accessToken, { iss: `${cognito.env.endpoint}/${cognito.env.userPoolId}` }),
