@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MULTI_LINE_TEXT, SINGLE_LINE_TEXT } from '../../services/kit/http/openapi';
+import { MULTI_LINE_TEXT, SINGLE_LINE_TEXT } from '../../services/kit/http/text-patterns';
 import { multiLine, singleLine } from '../../services/kit/http/text-fields';
 
 // JSON Schema validators (Ajv, as in Prism) compile patterns with the `u` flag.

@@ -18,7 +18,7 @@ const wellFormed = <S extends z.ZodType<string>>(schema: S): S =>
 
 /**
  * A single-line text field (a name, an email, a key): no control character at all, no line or paragraph
- * separator, no bidirectional control and no invisible character. openapi.ts's SINGLE_LINE_TEXT pattern says
+ * separator, no bidirectional control and no invisible character. text-patterns.ts's SINGLE_LINE_TEXT pattern says
  * the same to clients; test/docs/openapi-text-patterns.test.ts holds the two together.
  */
 export function singleLine<S extends z.ZodType<string>>(schema: S): S {

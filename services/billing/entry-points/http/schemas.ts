@@ -1,8 +1,8 @@
 /** Wire shapes of the Billing API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
 import { cursorTimestamp } from '../../../kit/http/pagination';
-import { SINGLE_LINE_TEXT } from '../../../kit/http/openapi';
 import { singleLine } from '../../../kit/http/text-fields';
+import { SINGLE_LINE_TEXT } from '../../../kit/http/text-patterns';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../domain/idempotency';
 import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY } from '../../domain/invoice';
 

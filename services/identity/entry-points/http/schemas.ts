@@ -1,8 +1,8 @@
 /** Wire shapes of the Identity API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
 import { exactIntegerSchema } from '../../../kit/http/exact-integer';
-import { SINGLE_LINE_TEXT } from '../../../kit/http/openapi';
 import { singleLine } from '../../../kit/http/text-fields';
+import { SINGLE_LINE_TEXT } from '../../../kit/http/text-patterns';
 import { PASSWORD_MAX, PASSWORD_MIN, passwordProblem } from '../../domain/password-policy';
 import { EMAIL_MAX_CHARS, NAME_MAX_CHARS } from '../../domain/profile';
 

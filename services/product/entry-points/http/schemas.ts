@@ -1,8 +1,8 @@
 /** Wire shapes of the Product API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
 import { cursorTimestamp } from '../../../kit/http/pagination';
-import { MULTI_LINE_TEXT, SINGLE_LINE_TEXT } from '../../../kit/http/openapi';
 import { multiLine, singleLine } from '../../../kit/http/text-fields';
+import { MULTI_LINE_TEXT, SINGLE_LINE_TEXT } from '../../../kit/http/text-patterns';
 import { MAX_PRODUCT_NAME_LENGTH, MAX_SKU_LENGTH } from '../../../contracts/product-fields';
 import { isCurrencyCode, MAX_PRICE_CENTS } from '../../domain/product';
 
