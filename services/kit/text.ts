@@ -28,25 +28,39 @@ export const LINE_OR_PARAGRAPH_SEPARATOR = /[\u2028\u2029]/;
  */
 export const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 /**
- * Characters that show nothing and have no use in a name, so that "Wid\u200Bget" looks like "Widget" and is not:
- * the soft hyphen (U+00AD: nothing unless a line breaks there), the zero width space (U+200B), the word joiner and
- * invisible maths operators (U+2060–U+2064; U+2065 is reserved), the deprecated format controls (U+206A–U+206F),
- * the zero width no-break space or byte order mark (U+FEFF), the Hangul fillers (U+3164, U+FFA0: blank "letters"
- * no modern Korean uses) and the interlinear annotation controls (U+FFF9–U+FFFB: not for interchange; a renderer
- * that knows them shows a different text than one that does not).
+ * Characters that show nothing and have no use in a name, so that "Wid\u2060get" looks like "Widget" and is not:
+ * the word joiner and invisible maths operators (U+2060–U+2064; U+2065 is reserved), the deprecated format controls
+ * (U+206A–U+206F), the zero width no-break space or byte order mark (U+FEFF), the Hangul fillers (U+3164, U+FFA0:
+ * blank "letters" no modern Korean uses) and the interlinear annotation controls (U+FFF9–U+FFFB: not for
+ * interchange; a renderer that knows them shows a different text than one that does not).
  * Kept on purpose: U+200C and U+200D (ZWNJ, ZWJ), which Persian, Arabic and Indic spelling needs (Persian
  * "mi\u200Cxaham", "I want") and which joins emoji (the family: man, ZWJ, woman, ZWJ, girl); U+180E (Mongolian's
  * vowel separator, part of its spelling); the variation selectors (a red heart, the exact kanji of a Japanese name);
- * the tag characters that spell a flag such as Scotland's.
+ * the tag characters that spell a flag such as Scotland's; and, in a name, the break hints below.
  * Since ZWNJ and ZWJ stay, this check cannot make look-alike names impossible; it refuses what is never needed.
  */
-export const INVISIBLE = /[\u00AD\u200B\u2060-\u2065\u206A-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]/;
+export const INVISIBLE = /[\u2060-\u2065\u206A-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]/;
+/**
+ * The zero width space (U+200B) and the soft hyphen (U+00AD) show nothing but say where a line may break: Thai,
+ * Khmer, Lao and Burmese put no spaces between words, and their text (a shop's name, a name pasted from a
+ * document) marks the word boundaries with U+200B; a long word ("Donau\u00ADdampf\u00ADschiff", a long surname)
+ * carries its hyphenation points as U+00AD. So a name keeps them between letters, and refuses them at either end
+ * (spaces aside, as a name is trimmed), where they break nothing and only make "Ann\u200B" a look-alike of "Ann",
+ * or a name of nothing but them. A key or an email is no text to break: it refuses them anywhere.
+ */
+export const BREAK_HINT = /[\u00AD\u200B]/;
+/** A break hint first or last, spaces aside (`\s` is exactly what `.trim()` cuts): where no name may hold one. */
+export const BREAK_HINT_AT_AN_END = /^\s*[\u00AD\u200B]|[\u00AD\u200B]\s*$/u;
 
 /**
- * Every character a single-line field refuses, to leave out of text that becomes such a field without a client
- * to answer (a directory user's name): global, for `replace`.
+ * Every character a name refuses wherever it stands, to leave out of text that becomes a name without a client to
+ * answer (a directory user's name): global, for `replace`. Then trimName, as the break hints are refused at the ends.
  */
-export const NOT_IN_SINGLE_LINE = new RegExp(
+export const NOT_IN_A_NAME = new RegExp(
   [CONTROL, LONE_SURROGATE, NONCHARACTER, LINE_OR_PARAGRAPH_SEPARATOR, BIDI_CONTROL, INVISIBLE].map((rule) => rule.source).join('|'),
   'gu',
 );
+/** The text without spaces or break hints at either end, where a name may not hold them. */
+export function trimName(text: string): string {
+  return text.replace(/^[\s\u00AD\u200B]+|[\s\u00AD\u200B]+$/gu, '');
+}

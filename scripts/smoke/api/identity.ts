@@ -245,7 +245,7 @@ export interface operations {
                     email: string;
                     /** @description 8 to 256 characters: upper- and lower-case letters, a digit and a symbol */
                     password: string;
-                    /** @description One line, without bidirectional controls or invisible characters (see the pattern); trimmed; 1 to 200 characters, stored as given */
+                    /** @description One line, without bidirectional controls or invisible characters, but for a zero width space or soft hyphen between letters (see the pattern); trimmed; 1 to 200 characters, stored as given */
                     name: string;
                 };
             };
@@ -470,7 +470,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description One line, without bidirectional controls or invisible characters (see the pattern); trimmed; 1 to 200 characters, stored as given */
+                    /** @description One line, without bidirectional controls or invisible characters, but for a zero width space or soft hyphen between letters (see the pattern); trimmed; 1 to 200 characters, stored as given */
                     name: string;
                 };
             };

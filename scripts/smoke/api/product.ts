@@ -280,7 +280,7 @@ export interface operations {
             content: {
                 "application/json": {
                     sku: string;
-                    /** @description One line, without bidirectional controls or invisible characters (see the pattern); trimmed */
+                    /** @description One line, without bidirectional controls or invisible characters, but for a zero width space or soft hyphen between letters (see the pattern); trimmed */
                     name: string;
                     description?: string | null;
                     priceCents: number;
@@ -429,7 +429,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description One line, without bidirectional controls or invisible characters (see the pattern); trimmed */
+                    /** @description One line, without bidirectional controls or invisible characters, but for a zero width space or soft hyphen between letters (see the pattern); trimmed */
                     name?: string;
                     description?: string | null;
                     priceCents?: number;

@@ -1,5 +1,5 @@
 /** The identity's rules, free of HTTP, SQL and the AWS SDK. */
-import { NOT_IN_SINGLE_LINE } from '../../kit/text';
+import { NOT_IN_A_NAME, trimName } from '../../kit/text';
 
 /**
  * A registered user. `id` is the Cognito `sub`. Signup makes the profile; a Cognito user made elsewhere (the
@@ -50,19 +50,15 @@ export function normaliseEmail(email: string): string {
 }
 
 /**
- * What a name may not hold is what the HTTP side refuses in it (services/kit/text.ts): control
- * characters, a lone surrogate, U+FFFE and U+FFFF (SQS refuses those two, so identity.user.registered could never
- * reach Billing's queue), line separators, bidirectional controls and invisible characters (a name shown in
- * another order, or looking like another). A directory's name must not bring in what a client could not send.
- */
-const NOT_IN_A_NAME = NOT_IN_SINGLE_LINE;
-
-/**
  * The name a profile starts with when the directory made the user: its `name` attribute, else the local part of
- * its email (`admin` for admin@example.com), held to the rules of a name (NOT_IN_A_NAME left out, 200 at most).
+ * its email (`admin` for admin@example.com), held to the rules the HTTP side holds a client's name to
+ * (services/kit/text.ts), as a directory's name must not bring in what a client could not send: NOT_IN_A_NAME left
+ * out (control characters; a lone surrogate; U+FFFE and U+FFFF, which SQS refuses, so identity.user.registered could
+ * never reach Billing's queue; line separators; bidirectional controls and invisible characters, a name shown in
+ * another order or looking like another), no space or break hint at either end (trimName), 200 at most.
  */
 export function nameFromDirectory(user: { readonly email: string; readonly name?: string }): string {
-  const clean = (text: string) => [...text.replace(NOT_IN_A_NAME, '').trim()].slice(0, NAME_MAX_CHARS).join('').trim();
+  const clean = (text: string) => trimName([...trimName(text.replace(NOT_IN_A_NAME, ''))].slice(0, NAME_MAX_CHARS).join(''));
   return clean(user.name ?? '') || clean(user.email.split('@')[0] ?? '') || 'user';
 }
 

@@ -1,8 +1,8 @@
 /** Wire shapes of the Identity API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
 import { exactIntegerSchema } from '../../../kit/http/exact-integer';
-import { singleLine } from '../../../kit/http/text-fields';
-import { SINGLE_LINE_TEXT } from '../../../kit/http/text-patterns';
+import { singleLine, singleLineName } from '../../../kit/http/text-fields';
+import { NAME_TEXT } from '../../../kit/http/text-patterns';
 import { PASSWORD_MAX, PASSWORD_MIN, passwordProblem } from '../../domain/password-policy';
 import { EMAIL_MAX_CHARS, NAME_MAX_CHARS } from '../../domain/profile';
 
@@ -15,11 +15,11 @@ export const email = singleLine(z.string())
   .meta({ description: 'No control, bidirectional or invisible character anywhere; trimmed and lower-cased before use', example: 'ann@example.com' });
 
 /** Counted in characters (code points), not UTF-16 units, so 200 emoji are as fine as 200 letters. */
-export const name = singleLine(z.string())
+export const name = singleLineName(z.string())
   .trim()
   .min(1)
   .refine((value) => [...value].length <= NAME_MAX_CHARS, `at most ${NAME_MAX_CHARS} characters`)
-  .meta({ description: `One line, without bidirectional controls or invisible characters (see the pattern); trimmed; 1 to ${NAME_MAX_CHARS} characters, stored as given`, maxLength: NAME_MAX_CHARS, ...SINGLE_LINE_TEXT });
+  .meta({ description: `One line, without bidirectional controls or invisible characters, but for a zero width space or soft hyphen between letters (see the pattern); trimmed; 1 to ${NAME_MAX_CHARS} characters, stored as given`, maxLength: NAME_MAX_CHARS, ...NAME_TEXT });
 
 const newPassword = z
   .string()

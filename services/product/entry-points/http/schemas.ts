@@ -1,18 +1,18 @@
 /** Wire shapes of the Product API; the routes validate with them and the OpenAPI document is built from them. */
 import { z } from 'zod';
 import { cursorTimestamp } from '../../../kit/http/pagination';
-import { multiLine, singleLine } from '../../../kit/http/text-fields';
-import { MULTI_LINE_TEXT, SINGLE_LINE_TEXT } from '../../../kit/http/text-patterns';
+import { multiLine, singleLineName } from '../../../kit/http/text-fields';
+import { MULTI_LINE_TEXT, NAME_TEXT } from '../../../kit/http/text-patterns';
 import { MAX_PRODUCT_NAME_LENGTH, MAX_SKU_LENGTH } from '../../../contracts/product-fields';
 import { isCurrencyCode, MAX_PRICE_CENTS } from '../../domain/product';
 
 const priceCents = z.number().int().min(0).max(MAX_PRICE_CENTS);
 const text = (max: number) =>
-  singleLine(z.string())
+  singleLineName(z.string())
     .trim()
     .min(1)
     .max(max)
-    .meta({ description: 'One line, without bidirectional controls or invisible characters (see the pattern); trimmed', ...SINGLE_LINE_TEXT });
+    .meta({ description: 'One line, without bidirectional controls or invisible characters, but for a zero width space or soft hyphen between letters (see the pattern); trimmed', ...NAME_TEXT });
 const description = multiLine(z.string().max(4000)).meta(MULTI_LINE_TEXT);
 
 export const createProductBody = z.strictObject({

@@ -21,6 +21,20 @@ describe('nameFromDirectory', () => {
     expect(nameFromDirectory({ email: 'x@example.com', name: kept })).toBe(kept);
   });
 
+  // Thai writes no spaces between words and marks their ends with U+200B; U+00AD marks where a word may break.
+  it('when its name holds a zero width space between Thai words or a soft hyphen inside a word, then they are kept, and one at either end is left out', () => {
+    const somchaiJaidee = '\u0E2A\u0E21\u0E0A\u0E32\u0E22\u200B\u0E43\u0E08\u0E14\u0E35';
+    expect(nameFromDirectory({ email: 'x@example.com', name: somchaiJaidee })).toBe(somchaiJaidee);
+    expect(nameFromDirectory({ email: 'x@example.com', name: 'Schnarren\u00ADberger' })).toBe('Schnarren\u00ADberger');
+    expect(nameFromDirectory({ email: 'x@example.com', name: '\u200B Ann\u00AD \u200B' })).toBe('Ann');
+    expect(nameFromDirectory({ email: 'bo@example.com', name: '\u200B\u00AD' })).toBe('bo');
+  });
+
+  it('when the cut to the limit ends on a zero width space, then that is left out too, as a name may not end with one', () => {
+    const name = nameFromDirectory({ email: 'x@example.com', name: `${'\u0E01'.repeat(NAME_MAX_CHARS - 1)}\u200B\u0E02\u0E02` });
+    expect(name).toBe('\u0E01'.repeat(NAME_MAX_CHARS - 1));
+  });
+
   it('when nothing of it is left, then the email\'s local part, and else "user"', () => {
     expect(nameFromDirectory({ email: 'bo@example.com', name: '\uFFFF\u0001' })).toBe('bo');
     expect(nameFromDirectory({ email: '\uFFFE@example.com', name: '\uFFFF' })).toBe('user');
