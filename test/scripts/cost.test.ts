@@ -135,7 +135,9 @@ describe('npm run cost, from the command line', () => {
     }
   });
 
-  it('when prod (whose alarm topic has no subscriber) is priced from the command line, then it prints the estimate and no validation report in a folder it deleted', async () => {
+  it('when prod (whose alarm topic has no subscriber) is priced from the command line, then it prints the estimate and no validation report in a folder it deleted', { timeout: 120_000 }, async () => {
+    // A whole prod synthesis in a child, from source through tsx: 21 s in CI's second pass on a loaded host, so the
+    // default 30 s was a coin toss on a slower day.
     // From source, as `npm run cost` runs it: the script reads its price table beside itself.
     const root = path.join(import.meta.dirname, '../..');
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/cost.ts', '--stage', 'prod'], { cwd: root });
