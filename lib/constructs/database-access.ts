@@ -2,11 +2,12 @@
  * Break-glass access to the databases for an operator, without opening them to anything: a small host in a private
  * subnet that no inbound rule reaches, which Session Manager port forwarding turns into a tunnel from the
  * operator's machine to one instance's port. The operator then logs in with an IAM token, as a role this construct
- * names: `rowsRole` may connect as each service's app user (read and write rows), `ownerRole` as each database's
- * owner (the schema: a failed migration to clean up). Neither role may start a shell session, and the host runs no
- * SSH server, so a tunnel to the host itself leads nowhere. docs/deploy.md ("Connect to a database") is the runbook.
+ * names, per stage and region: `rowsRole` may connect as each service's app user (read and write rows), `ownerRole`
+ * as each database's owner (the schema: a failed migration to clean up). Neither role may start a shell session, and
+ * the host runs no SSH server, so a tunnel to the host itself leads nowhere. docs/deploy.md ("Connect to a database")
+ * is the runbook.
  */
-import { Aws, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AmazonLinuxCpuType,
   BastionHostLinux,
@@ -35,15 +36,23 @@ const SESSIONS = `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:sessi
  * tunnel would name (it compares exact addresses; nothing listens on the host's other loopback ones anyway).
  */
 const DENIED_TARGETS = ['169.254.169.254', 'fd00:ec2::254', '169.254.169.253', 'fd00:ec2::253', '169.254.169.123', 'fd00:ec2::123', '169.254.169.250', '169.254.169.251', 'fd00:ec2::250', '127.0.0.1', '::1', '0.0.0.0', 'localhost'];
-/** Role names end in `-db-owner`; IAM allows 64 characters. */
-const NAME = /^[A-Za-z0-9+=,.@_-]{1,55}$/;
+/** Characters IAM allows in a role name. */
+const NAME = /^[A-Za-z0-9+=,.@_-]+$/;
+/** IAM's limit on a role name. */
+const ROLE_NAME_LENGTH = 64;
+/** Room kept for a region the stack does not name (an env-agnostic stack): the longest code, e.g. `us-isof-south-1`. */
+const LONGEST_REGION = 15;
 
 export interface DatabaseAccessProps {
   /** The VPC of the databases; the host runs in one of its private subnets with egress (Session Manager). */
   readonly vpc: IVpc;
   /** Every database the host may reach, each on its instance's port. */
   readonly databases: readonly DatabaseConnection[];
-  /** Prefixes the host's and the roles' names, e.g. `platform-dev`. */
+  /**
+   * Prefixes the host's and the roles' names, e.g. `platform-dev`. The roles are `<name>-<region>-db-rows` and
+   * `<name>-<region>-db-owner`: IAM names are global to the account, so the same stage in a second region gets its
+   * own pair instead of failing on the first one's names.
+   */
   readonly name: string;
   /** Who may assume the two roles (their own policies must allow it too). @default this account's principals */
   readonly operators?: IPrincipal;
@@ -74,7 +83,7 @@ export class DatabaseAccess extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseAccessProps) {
     super(scope, id);
     if (props.databases.length === 0) throw new Error(`DatabaseAccess "${props.name}": databases must name at least one; got none`);
-    if (!NAME.test(props.name)) throw new Error(`DatabaseAccess name must match ${NAME} (it prefixes IAM role names); got "${props.name}"`);
+    const roleNamePrefix = regionalRoleNamePrefix(this, props.name);
     const instanceType = props.instanceType ?? new InstanceType('t4g.nano');
     const cpuType = instanceType.architecture === InstanceArchitecture.ARM_64 ? AmazonLinuxCpuType.ARM_64 : AmazonLinuxCpuType.X86_64;
     const machineImage = props.imageId === undefined ? MachineImage.latestAmazonLinux2023({ cpuType }) : pinnedImage('DatabaseAccess imageId', props.imageId);
@@ -104,7 +113,7 @@ export class DatabaseAccess extends Construct {
 
     const role = (roleId: string, suffix: string, description: string) =>
       new Role(this, roleId, {
-        roleName: `${props.name}-db-${suffix}`,
+        roleName: `${roleNamePrefix}-db-${suffix}`,
         description,
         assumedBy: props.operators ?? new AccountRootPrincipal(),
         maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
@@ -161,6 +170,16 @@ export class DatabaseAccess extends Construct {
       reason: 'Narrowed by its condition to the caller\'s own sessions (ssm:resourceTag/aws:ssmmessages:session-id), as AWS documents for assumed roles.',
     });
   }
+}
+
+/** `<name>-<region>`, checked so that the longer role name (`…-db-owner`) fits IAM's limit. */
+function regionalRoleNamePrefix(scope: Construct, name: string): string {
+  const { region } = Stack.of(scope);
+  const room = ROLE_NAME_LENGTH - '-db-owner'.length - '-'.length - (Token.isUnresolved(region) ? LONGEST_REGION : region.length);
+  if (!NAME.test(name) || name.length > room) {
+    throw new Error(`DatabaseAccess name must match ${NAME} in at most ${room} characters (it prefixes IAM role names, before the region); got "${name}"`);
+  }
+  return `${name}-${region}`;
 }
 
 /**

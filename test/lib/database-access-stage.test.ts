@@ -40,6 +40,19 @@ describe('the operators\' database access host in a stage', () => {
     expect(refusedSecurityGroupText(app)).toEqual([]);
   });
 
+  it('when the same stage is synthesized for two regions, then its operator roles are named apart: IAM names are global to the account, so the second region\'s deploy would otherwise fail on the first one\'s roles', () => {
+    const roleNames = (region: string) => {
+      const test = testApp({ bundle: false });
+      // The AZs a deploy with credentials looks up once (cdk.context.json), here for the second region too.
+      test.app.node.setContext(`availability-zones:account=${TEST_ENV.account}:region=${region}`, [`${region}a`, `${region}b`]);
+      const platform = createPlatform(test.app, { stage: withDatabaseAccess(STAGES.dev, 'true'), env: { ...TEST_ENV, region } });
+      const roles = Object.values(resourcesOf(Template.fromStack(platform.app), 'AWS::IAM::Role'));
+      return roles.map((role) => role.Properties?.RoleName).filter((name) => typeof name === 'string' && name.includes('-db-')).sort();
+    };
+    expect(roleNames('us-east-1')).toEqual(['platform-dev-us-east-1-db-owner', 'platform-dev-us-east-1-db-rows']);
+    expect(roleNames('eu-west-1')).toEqual(['platform-dev-eu-west-1-db-owner', 'platform-dev-eu-west-1-db-rows']);
+  });
+
   it('when -c databaseAccessImageId pins an image, then the stage\'s host runs that image', () => {
     const test = testApp({ bundle: false });
     const stage = withDatabaseAccessImage(withDatabaseAccess(STAGES.dev, 'true'), 'ami-0123456789abcdef0');

@@ -78,9 +78,9 @@ describe('DatabaseAccess', () => {
 
   it('when roles are made, then the rows role logs in as the app users only and the owner role as the owners only', () => {
     const { template } = build();
-    expect(loginsOf(template, 'platform-test-db-rows')).toEqual(['db-FIRST/identity_app', 'db-SECOND/billing_app', 'db-SECOND/product_app']);
-    expect(loginsOf(template, 'platform-test-db-owner')).toEqual(['db-FIRST/identity_service', 'db-SECOND/billing_service', 'db-SECOND/product_service']);
-    template.resourcePropertiesCountIs('AWS::IAM::Role', { RoleName: Match.stringLikeRegexp('^platform-test-db-'), MaxSessionDuration: 3600 }, 2);
+    expect(loginsOf(template, 'platform-test-us-east-1-db-rows')).toEqual(['db-FIRST/identity_app', 'db-SECOND/billing_app', 'db-SECOND/product_app']);
+    expect(loginsOf(template, 'platform-test-us-east-1-db-owner')).toEqual(['db-FIRST/identity_service', 'db-SECOND/billing_service', 'db-SECOND/product_service']);
+    template.resourcePropertiesCountIs('AWS::IAM::Role', { RoleName: Match.stringLikeRegexp('^platform-test-us-east-1-db-'), MaxSessionDuration: 3600 }, 2);
   });
 
   it('when an operator starts a session, then it may only forward a port through this host: the document check refuses a shell', () => {
@@ -110,7 +110,7 @@ describe('DatabaseAccess', () => {
 
   it('when the roles are made, then this account\'s principals may assume them, or only the operators named', () => {
     const { template } = build();
-    const trust = Object.values(template.findResources('AWS::IAM::Role', { Properties: { RoleName: Match.stringLikeRegexp('^platform-test-db-') } })).map(
+    const trust = Object.values(template.findResources('AWS::IAM::Role', { Properties: { RoleName: Match.stringLikeRegexp('^platform-test-us-east-1-db-') } })).map(
       (role) => role.Properties.AssumeRolePolicyDocument.Statement,
     );
     expect(trust).toHaveLength(2);
@@ -118,7 +118,7 @@ describe('DatabaseAccess', () => {
     const test = testStack();
     const vpc = network(test.stack);
     new DatabaseAccess(test.stack, 'DatabaseAccess', { vpc, databases: databases(test.stack, vpc), name: 'platform-test', operators: new ArnPrincipal('arn:aws:iam::123456789012:role/dba') });
-    const named = Object.values(Template.fromStack(test.stack).findResources('AWS::IAM::Role', { Properties: { RoleName: 'platform-test-db-owner' } }))[0]!;
+    const named = Object.values(Template.fromStack(test.stack).findResources('AWS::IAM::Role', { Properties: { RoleName: 'platform-test-us-east-1-db-owner' } }))[0]!;
     expect(named.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/dba' } }]);
   });
 
@@ -159,7 +159,9 @@ describe('DatabaseAccess', () => {
     const vpc = network(test.stack);
     const some = databases(test.stack, vpc);
     expect(() => new DatabaseAccess(test.stack, 'None', { vpc, databases: [], name: 'platform-test' })).toThrow('DatabaseAccess "platform-test": databases must name at least one; got none');
-    expect(() => new DatabaseAccess(test.stack, 'Long', { vpc, databases: some, name: 'x'.repeat(56) })).toThrow(`(it prefixes IAM role names); got "${'x'.repeat(56)}"`);
+    // 64 characters for `<name>-us-east-1-db-owner` leave 45 to the name.
+    expect(() => new DatabaseAccess(test.stack, 'Longest', { vpc, databases: some, name: 'x'.repeat(45) })).not.toThrow();
+    expect(() => new DatabaseAccess(test.stack, 'Long', { vpc, databases: some, name: 'x'.repeat(46) })).toThrow(`in at most 45 characters (it prefixes IAM role names, before the region); got "${'x'.repeat(46)}"`);
     expect(() => new DatabaseAccess(test.stack, 'Odd', { vpc, databases: some, name: 'platform test' })).toThrow('got "platform test"');
     expect(() => new DatabaseAccess(test.stack, 'Image', { vpc, databases: some, name: 'platform-test', imageId: 'al2023-latest' })).toThrow(
       'DatabaseAccess imageId must be an image id like ami-0123456789abcdef0; got "al2023-latest"',
