@@ -34,6 +34,7 @@ export function addObservability(stack: AppStack, props: AppStackProps, prefix: 
     ...(stack.webAcl ? { firewallBlocks: firewallBlocks(stack) } : {}),
     rotatedSecrets: props.rotatedSecrets,
     rotationFunctions: props.rotationFunctions,
+    ...(props.forwardedAlarmNames ? { forwardedAlarmNames: props.forwardedAlarmNames } : {}),
     ...(stage.alarmEmail ? { alarmEmail: stage.alarmEmail } : {}),
     warnWithoutSubscriber: stage.protectData,
   });

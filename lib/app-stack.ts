@@ -41,6 +41,12 @@ export interface AppStackProps extends StackProps {
   readonly rotatedSecrets: readonly ISecret[];
   /** The functions that rotate them (their Lambda errors page too). */
   readonly rotationFunctions: readonly IFunction[];
+  /**
+   * Names of the data stack's alarms that page the alerts topic through an EventBridge rule (the NAT credit alarm:
+   * lib/constructs/nat-credit-alarm.ts says why it cannot notify the topic itself).
+   * @default none
+   */
+  readonly forwardedAlarmNames?: readonly string[];
   /** Each service's image; defaults to building services/Dockerfile for it from the repository root. */
   readonly images?: Readonly<Partial<Record<ServiceName, ContainerImage>>>;
 }

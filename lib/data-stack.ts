@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { databaseAppRole, databaseRole } from '../services/contracts/database-roles';
 import { perService, SERVICE_NAMES, SERVICES, type ServiceName } from '../services/contracts/services';
 import { type DatabaseConnection, PostgresDatabase } from './constructs/database';
+import { NatCreditAlarm, natCreditAlarmName } from './constructs/nat-credit-alarm';
 import { Network } from './constructs/network';
 import { instanceIdentifier, snapshotLocation } from './database-restore';
 import type { StageSettings } from './stages';
@@ -21,6 +22,8 @@ export class DataStack extends Stack {
   public readonly databases: Readonly<Record<ServiceName, DatabaseConnection>>;
   /** Every RDS instance, once each (one when the layout is shared). */
   public readonly instances: readonly PostgresDatabase[];
+  /** The alarms on the NAT instances' CPU credits (none with NAT gateways), which the app stack forwards by name. */
+  public readonly natCreditAlarmNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -28,7 +31,14 @@ export class DataStack extends Stack {
     const retention = stage.logRetentionDays;
     const { logRemoval } = stage;
 
-    this.vpc = new Network(this, 'Network', { ...stage.network, logRetention: retention, logRemoval }).vpc;
+    const network = new Network(this, 'Network', { ...stage.network, logRetention: retention, logRemoval });
+    this.vpc = network.vpc;
+    // The names as written, not the alarms' (a reference the app stack would import).
+    this.natCreditAlarmNames = network.creditLimitedNatInstances.map((instance, index) => {
+      const alarmName = natCreditAlarmName(`platform-${stage.name}`, index);
+      new NatCreditAlarm(this, `NatCredits${index}`, { instance, alarmName });
+      return alarmName;
+    });
     const { layout, restoreFrom, ...instanceSettings } = stage.database;
 
     const login = (name: ServiceName) => ({ database: SERVICES[name].database, user: databaseRole(name), appUser: databaseAppRole(name) });

@@ -36,6 +36,8 @@ export function createPlatform(scope: App, options: PlatformOptions): Platform {
     databases: data.databases,
     rotatedSecrets: data.instances.map((instance) => instance.secret),
     rotationFunctions: data.instances.map((instance) => instance.rotationFunction),
+    // Names, not references: the NAT instance's id changes with each new image (NatCreditAlarm).
+    forwardedAlarmNames: data.natCreditAlarmNames,
     ...(options.images ? { images: options.images } : {}),
     description: `Auth, event bus, services and API of the ${stage.name} platform (stateless)`,
     // It holds the user pool (retained, but a destroy orphans it and a redeploy makes a new, empty one), its

@@ -1,10 +1,12 @@
 import { CfnResource, Lazy, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AmazonLinuxCpuType,
+  CpuCredits,
   FlowLogDestination,
   FlowLogTrafficType,
   GatewayVpcEndpointAwsService,
   type CfnInstance,
+  type Instance,
   InstanceType,
   InterfaceVpcEndpointAwsService,
   IpAddresses,
@@ -24,7 +26,8 @@ import { type LogRemoval, logRemovalPolicy } from './log-removal';
 
 /**
  * How private subnets reach the internet (Cognito's JWKS, ECR, SNS, SQS, Secrets Manager):
- * - `instance`: one t4g NAT instance, a few dollars a month; fine for a stage whose outage costs nothing.
+ * - `instance`: one t4g NAT instance, a few dollars a month; fine for a stage whose outage costs nothing. It runs on
+ *   standard CPU credits: out of credits, it slows to its baseline instead of billing surplus credits.
  * - `gateway-per-az`: one managed NAT gateway per AZ, so losing an AZ does not cut the other's egress.
  */
 export type NatStrategy = 'instance' | 'gateway-per-az';
@@ -80,6 +83,11 @@ export interface NetworkProps extends NetworkSettings {
 export class Network extends Construct {
   public readonly vpc: Vpc;
   public readonly flowLogGroup: LogGroup;
+  /**
+   * The NAT instances on standard CPU credits (a burstable type): one that has spent its credits runs at its
+   * baseline, and the egress of every private subnet slows with it. Empty with NAT gateways.
+   */
+  public readonly creditLimitedNatInstances: readonly Instance[];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -92,10 +100,17 @@ export class Network extends Construct {
     }
 
     let natLogicalId: string | undefined;
+    const natInstanceType = new InstanceType(props.natInstanceType ?? 't4g.nano');
+    // T4g, T3 and T3a default to unlimited credits: a NAT kept busy above its baseline (5 % of each vCPU on a
+    // t4g.nano) bills surplus credits, about $0.04 per vCPU-hour, up to some $55 a month on a t4g.nano, more than the
+    // rest of dev; nothing would show it until the bill. Standard credits cap it: out of credits, the instance runs
+    // at its baseline, and the alarm made beside it (NatCreditAlarm) says so. Other families take no credit option.
+    const creditLimited = props.nat === 'instance' && natInstanceType.isBurstable();
     const natInstances =
       props.nat === 'instance'
         ? NatProvider.instanceV2({
-            instanceType: new InstanceType(props.natInstanceType ?? 't4g.nano'),
+            instanceType: natInstanceType,
+            ...(creditLimited ? { creditSpecification: CpuCredits.STANDARD } : {}),
             machineImage: natImage ?? MachineImage.latestAmazonLinux2023({ cpuType: AmazonLinuxCpuType.ARM_64 }),
             // Inbound is opened to the VPC's own range below, not to the internet.
             defaultAllowedTraffic: NatTrafficDirection.OUTBOUND_ONLY,
@@ -126,6 +141,7 @@ export class Network extends Construct {
       });
     }
 
+    this.creditLimitedNatInstances = creditLimited && natInstances ? natInstances.gatewayInstances : [];
     if (natInstances) {
       this.hardenNatInstances(natInstances, props.cidr);
       natLogicalId = Stack.of(this).getLogicalId(natInstances.gatewayInstances[0]!.node.defaultChild as CfnInstance);

@@ -11,6 +11,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AlarmStateAlert } from './alarm-state-alert';
 import { DatabaseEventAlert } from './database-event-alert';
 import { observabilityDashboard } from './observability-dashboard';
 import { RotationFailureAlert } from './rotation-failure-alert';
@@ -90,6 +91,12 @@ export interface ObservabilityProps {
    */
   readonly rotationFunctions?: readonly IFunction[];
   /**
+   * Alarms of another stack, by name, that cannot notify the alerts topic themselves (the data stack's NAT credit
+   * alarm): their state changes page it through an EventBridge rule (alarm-state-alert.ts).
+   * @default none
+   */
+  readonly forwardedAlarmNames?: readonly string[];
+  /**
    * Subscribed to the alerts topic.
    * @default no subscription; subscribe to the topic by hand
    */
@@ -114,6 +121,8 @@ export class Observability extends Construct {
   public readonly rotationFailures?: RotationFailureAlert;
   /** RDS's own events (failover, failure, restart, storage exhausted) for the databases, when there are any. */
   public readonly databaseEvents?: DatabaseEventAlert;
+  /** The rule that pages on `forwardedAlarmNames`' state changes, when there are any. */
+  public readonly forwardedAlarms?: AlarmStateAlert;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -154,6 +163,9 @@ export class Observability extends Construct {
     }
     if (props.databases.length > 0) {
       this.databaseEvents = new DatabaseEventAlert(this, 'DatabaseEvents', { instances: props.databases.map((db) => db.instance), topic: this.alertsTopic });
+    }
+    if (props.forwardedAlarmNames && props.forwardedAlarmNames.length > 0) {
+      this.forwardedAlarms = new AlarmStateAlert(this, 'ForwardedAlarms', { name: props.name, alarmNames: props.forwardedAlarmNames, topic: this.alertsTopic });
     }
     if (props.alarmEmail) this.alertsTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     else if (props.warnWithoutSubscriber) {

@@ -206,8 +206,9 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
     const rotated = Object.values(resourcesOf(data, 'AWS::SecretsManager::RotationSchedule')).map((schedule) => schedule.Properties?.SecretId);
     expect(rotated).toHaveLength(stage === 'prod' ? 3 : 1);
     const rules = Object.entries(resourcesOf(template(), 'AWS::Events::Rule'));
-    expect(rules.map(([, rule]) => rule.Properties?.Name)).toEqual([`platform-${stage}-secret-rotation-failed`]);
-    const [ruleId, rule] = rules[0]!;
+    // Dev's other rule forwards the data stack's NAT credit alarm (test/lib/platform.test.ts).
+    expect(rules.map(([, rule]) => rule.Properties?.Name).sort()).toEqual([...(stage === 'dev' ? [`platform-${stage}-forwarded-alarms`] : []), `platform-${stage}-secret-rotation-failed`]);
+    const [ruleId, rule] = rules.find(([, candidate]) => candidate.Properties?.Name === `platform-${stage}-secret-rotation-failed`)!;
     const pattern = rule.Properties?.EventPattern as { source: string[]; 'detail-type': string[]; detail: { eventName: string[]; additionalEventData: { SecretId: { 'Fn::GetStackOutput': { StackName: string; OutputName: string } }[] } } };
     expect([pattern.source, pattern['detail-type'], pattern.detail.eventName]).toEqual([['aws.secretsmanager'], ['AWS Service Event via CloudTrail'], ['RotationFailed']]);
     const watched = pattern.detail.additionalEventData.SecretId.map(({ 'Fn::GetStackOutput': output }) => {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPlatform } from '../../lib/platform';
 import { STAGES } from '../../lib/stages';
-import { disposeTestApps, TEST_ENV, testApp } from './synth';
+import { stageTemplates } from './stage-templates';
+import { disposeTestApps, resourcesOf, TEST_ENV, testApp } from './synth';
 
 afterEach(disposeTestApps);
 
@@ -13,5 +14,22 @@ describe('the platform\'s stacks', () => {
     // Built without synthesis or bundling: termination protection is a property of the stacks themselves.
     const platform = createPlatform(testApp({ bundle: false }).app, { stage: STAGES[stage], env: TEST_ENV });
     expect([platform.data.terminationProtection, platform.app.terminationProtection]).toEqual([on, on]);
+  });
+});
+
+// Synthesized once for the whole run (the global setup); these tests read the templates.
+const synthesized = await stageTemplates();
+
+describe('the NAT instance\'s CPU credits, across the stacks', () => {
+  it('when dev runs its NAT instance on standard credits, then the data stack alarms when it runs out and the app stack pages that alarm by name, with no reference to the instance (whose id each new image changes)', () => {
+    const { dataTemplate, appTemplate } = synthesized.dev;
+    const [natId, nat] = Object.entries(resourcesOf(dataTemplate, 'AWS::EC2::Instance'))[0] as [string, { Properties: Record<string, unknown> }];
+    expect(nat.Properties.CreditSpecification).toEqual({ CPUCredits: 'standard' });
+    const alarms = Object.values(resourcesOf(dataTemplate, 'AWS::CloudWatch::Alarm'));
+    expect(alarms.map((alarm) => [alarm.Properties?.AlarmName, alarm.Properties?.Dimensions])).toEqual([['platform-dev-nat0-cpu-credits', [{ Name: 'InstanceId', Value: { Ref: natId } }]]]);
+    const rules = Object.values(resourcesOf(appTemplate, 'AWS::Events::Rule')).filter((rule) => JSON.stringify(rule.Properties?.EventPattern).includes('CloudWatch Alarm State Change'));
+    expect(rules).toHaveLength(1);
+    expect(JSON.stringify(rules[0]!.Properties?.EventPattern)).toContain(':alarm:platform-dev-nat0-cpu-credits');
+    expect(JSON.stringify(appTemplate.toJSON())).not.toMatch(/(ImportValue|GetStackOutput)[^}]*(NatInstance|NatCredits)/);
   });
 });

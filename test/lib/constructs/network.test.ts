@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Network, type NetworkProps } from '../../../lib/constructs/network';
@@ -40,10 +40,28 @@ describe('Network', () => {
     });
   });
 
+  it('when nat is "instance" on a burstable type, then it runs on standard CPU credits: out of credits it slows to its baseline instead of billing surplus credits (T4g\'s default, unlimited)', () => {
+    const test = testStack();
+    const network = new Network(test.stack, 'Network', BASE);
+    const template = Template.fromStack(test.stack);
+    template.hasResourceProperties('AWS::EC2::Instance', { InstanceType: 't4g.nano', CreditSpecification: { CPUCredits: 'standard' } });
+    expect(network.creditLimitedNatInstances).toHaveLength(1);
+  });
+
+  it('when the NAT instance is of a type without CPU credits, or there are NAT gateways, then no credit option is set and no instance is credit-limited', () => {
+    const fixed = testStack();
+    const onFixed = new Network(fixed.stack, 'Network', { ...BASE, natInstanceType: 'c7g.medium' });
+    expect(Template.fromStack(fixed.stack).findResources('AWS::EC2::Instance', { Properties: { CreditSpecification: Match.anyValue() } })).toEqual({});
+    expect(onFixed.creditLimitedNatInstances).toEqual([]);
+    const gateways = testStack();
+    expect(new Network(gateways.stack, 'Network', { ...BASE, nat: 'gateway-per-az' }).creditLimitedNatInstances).toEqual([]);
+  });
+
   it('when nat is "instance", then its setup retries the package install and the stack waits for its signal that NAT works', () => {
     const template = synth({ nat: 'instance' });
     const [[id, instance]] = Object.entries(resourcesOf(template, 'AWS::EC2::Instance')) as unknown as [[string, { CreationPolicy?: unknown; Properties: { UserData: unknown } }]];
-    expect(instance.CreationPolicy).toEqual({ ResourceSignal: { Count: 1, Timeout: 'PT10M' } });
+    // 20 minutes: on standard credits a T4g starts with none, and boots and installs at its baseline CPU.
+    expect(instance.CreationPolicy).toEqual({ ResourceSignal: { Count: 1, Timeout: 'PT20M' } });
     const script = JSON.stringify(instance.Properties.UserData);
     expect(script).toMatch(/for attempt in \$\(seq 1 10\)/);
     expect(script).toContain(`--logical-resource-id ${id} `);
