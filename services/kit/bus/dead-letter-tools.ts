@@ -74,7 +74,9 @@ function describe(message: Message, explain: Explain | undefined): DeadLetter {
   const incoming = decodeMessage(message);
   let envelope: { id?: unknown; type?: unknown } = {};
   try {
-    envelope = JSON.parse(incoming.body) as typeof envelope;
+    const parsed: unknown = JSON.parse(incoming.body);
+    // A body of `null` is JSON too: read as an envelope, it threw, and `dlq list` listed nothing.
+    if (typeof parsed === 'object' && parsed !== null) envelope = parsed;
   } catch {
     // Not JSON: the reason says so.
   }
