@@ -49,8 +49,9 @@ export function connectServices({ services, eventBus, props, prefix, bus }: Serv
     if (consumedBy(name).length > 0) {
       const { queue, deadLetterQueue } = eventBus.consumer(name);
       queue.grantConsumeMessages(svc.taskDefinition.taskRole);
-      // A message that keeps failing is forwarded to the dead-letter queue by the consumer itself, with the reason
-      // attached (services/kit/bus/forward-dead-letter.ts); the queue's redrive policy only says where that is.
+      // A message that keeps failing, or a malformed one at once, is forwarded to the dead-letter queue by the
+      // consumer itself, with the reason attached, then deleted from the queue (services/kit/bus/failures.ts); the
+      // queue's redrive policy only says where that is. Send and GetQueueUrl only: it never reads the dead letters.
       deadLetterQueue.grantSendMessages(svc.taskDefinition.taskRole);
       deadLetterQueue.grant(svc.taskDefinition.taskRole, 'sqs:GetQueueUrl');
     }

@@ -3,6 +3,7 @@
  * catalogue entry would be.
  */
 import { z } from 'zod';
+import { CatalogueMismatchError, cloudEventEnvelope } from '../../services/contracts/events';
 import { newCloudEvent } from '../../services/kit/bus/cloud-event';
 
 export const NOTE_ADDED = 'test.note.added';
@@ -20,7 +21,17 @@ const noteAdded = z.strictObject({
 
 export type NoteAdded = z.infer<typeof noteAdded>;
 
-export const parseNoteAdded = (raw: unknown): NoteAdded => noteAdded.parse(raw);
+/**
+ * As `parseEvent` reads a service's events: a broken envelope throws a ZodError (a malformed message, dead-lettered
+ * at once), a type or data the catalogue refuses a CatalogueMismatchError (an invalid event, retried).
+ */
+export function parseNoteAdded(raw: unknown): NoteAdded {
+  const envelope = cloudEventEnvelope.parse(raw);
+  if (envelope.type !== NOTE_ADDED) throw new CatalogueMismatchError(`unknown event type "${envelope.type}"; known: ${NOTE_ADDED}`);
+  const event = noteAdded.safeParse(raw);
+  if (!event.success) throw new CatalogueMismatchError(`"${NOTE_ADDED}" data that its schema refuses`, { cause: event.error });
+  return event.data;
+}
 
 export function noteAddedEvent(text: string) {
   return newCloudEvent({ type: NOTE_ADDED, source: '/test', data: { text } });

@@ -106,7 +106,7 @@ export class EventBus extends Construct {
       );
       const deadLetterAlarm = new Alarm(this, `${name}DeadLetterAlarm`, {
         alarmName: `${Stack.of(this).stackName}-${spec.deadLetterQueueName}-not-empty`,
-        alarmDescription: `${spec.consumer} failed to handle a message ${spec.maxReceiveCount} times; it sits in ${spec.deadLetterQueueName}.`,
+        alarmDescription: `${spec.consumer} dead-lettered a message: it failed ${spec.maxReceiveCount} times, or is no JSON or no CloudEvent (dead-lettered at once); it sits in ${spec.deadLetterQueueName}.`,
         // SQS publishes its metrics every 5 minutes; a shorter period would only see gaps.
         metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
         threshold: 0,

@@ -6,6 +6,7 @@ import type { BusClients } from '../../services/kit/bus/clients';
 import { listDeadLetters, type DeadLetter } from '../../services/kit/bus/dead-letter-tools';
 import { messages, redriveDeadLetters } from '../../services/kit/bus/redrive-dead-letters';
 import { describeError } from '../../services/kit/bus/describe-error';
+import { failureKind, REASON_PREFIX } from '../../services/kit/bus/failures';
 
 export interface DlqOptions {
   readonly prefix: string;
@@ -13,13 +14,13 @@ export interface DlqOptions {
   readonly json: boolean;
 }
 
-/** For dead letters moved by the redrive policy (no reason attached): is the event itself invalid? */
+/** For dead letters moved by the redrive policy (no reason attached): is the message malformed, or the event invalid? */
 function explain(body: string): string | undefined {
   try {
     parseEvent(JSON.parse(body));
     return undefined;
   } catch (error) {
-    return `invalid event: ${describeError(error)}`;
+    return `${REASON_PREFIX[failureKind(false, error)]}: ${describeError(error)}`;
   }
 }
 

@@ -91,9 +91,20 @@ export function eventSourceOf(service: ServiceName): string {
 }
 
 /**
- * Parses an envelope and its data against the catalogue, leaving out data fields the catalogue does not name;
- * throws a ZodError naming what is wrong. An event whose
- * `source` is not its type's producer is invalid too: a service that may publish to the bus cannot pass its
+ * A well-formed CloudEvent that this catalogue refuses: a type it does not name, a source that is not its type's
+ * producer, data its schema refuses. A consumer built from another catalogue may take it (a deploy under way: see
+ * docs/events.md, "Changing an event"), so consumers retry it like a failed handler; what no catalogue could read
+ * (not JSON, no CloudEvents 1.0 envelope) is dead-lettered at once (services/kit/bus/failures.ts).
+ */
+export class CatalogueMismatchError extends Error {
+  override readonly name = 'CatalogueMismatchError';
+}
+
+/**
+ * Parses an envelope and its data against the catalogue, leaving out data fields the catalogue does not name.
+ * Throws a ZodError naming what is wrong for a broken envelope, and a CatalogueMismatchError (with the ZodError as
+ * its cause, for data) for an event this catalogue refuses. An event whose
+ * `source` is not its type's producer is refused too: a service that may publish to the bus cannot pass its
  * events off as another's by their type alone (it would have to lie about its source as well: see
  * docs/infrastructure.md, "Events", for what this does not stop).
  */
@@ -101,10 +112,12 @@ export function parseEvent(raw: unknown): CloudEvent {
   const envelope = cloudEventEnvelope.parse(raw);
   // Own keys only: "constructor" or "__proto__" is no event type.
   const definition = Object.hasOwn(EVENT_CATALOG, envelope.type) ? EVENT_CATALOG[envelope.type as EventType] : undefined;
-  if (!definition) throw new Error(`unknown event type "${envelope.type}"; known: ${EVENT_TYPES.join(', ')}`);
+  if (!definition) throw new CatalogueMismatchError(`unknown event type "${envelope.type}"; known: ${EVENT_TYPES.join(', ')}`);
   const producer = eventSourceOf(definition.producer);
-  if (envelope.source !== producer) throw new Error(`"${envelope.type}" events come from ${producer}; got source "${envelope.source}"`);
-  return { ...envelope, type: envelope.type as EventType, data: READ_SCHEMAS[envelope.type]!.parse(envelope.data) } as CloudEvent;
+  if (envelope.source !== producer) throw new CatalogueMismatchError(`"${envelope.type}" events come from ${producer}; got source "${envelope.source}"`);
+  const data = READ_SCHEMAS[envelope.type]!.safeParse(envelope.data);
+  if (!data.success) throw new CatalogueMismatchError(`"${envelope.type}" data that its schema refuses`, { cause: data.error });
+  return { ...envelope, type: envelope.type as EventType, data: data.data } as CloudEvent;
 }
 
 /** Event types a service consumes, according to the catalogue. */

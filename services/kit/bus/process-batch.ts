@@ -2,7 +2,8 @@
  * Handles one received batch: every message in parallel, each inside the request context it was published
  * with. A message is deleted only after its handler returned, that is after its effect committed. A failed
  * one stays in the queue and comes back after a delay that grows with its receive count; on its last allowed
- * receive it is dead-lettered with the reason.
+ * receive it is dead-lettered with the reason. A malformed one (no JSON, no CloudEvent) is dead-lettered at once
+ * (failures.ts).
  */
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { runWithContext } from '../context';
@@ -10,9 +11,10 @@ import { beforeDeadline } from '../deadline';
 import { saneRequestId, saneTraceparent } from '../http/request-id';
 import type { Logger } from '../logger';
 import { REQUEST_ID_ATTRIBUTE, TRACEPARENT_ATTRIBUTE } from './attributes';
-import { backoffDelay, type Backoff } from './backoff';
+import type { Backoff } from './backoff';
 import { describeError } from './describe-error';
-import { forwardToDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
+import { failureKind, REASON_PREFIX, settleFailure, type Outcome } from './failures';
+import type { DeadLetterTarget } from './forward-dead-letter';
 import { decodeMessage, type IncomingMessage } from './incoming';
 import { changeVisibility, deleteMessages } from './settle-messages';
 
@@ -31,7 +33,10 @@ export interface EventSource<E extends { readonly id: string; readonly type: str
   /** The consuming service; in logs and in the dead-letter source attribute. */
   readonly name: string;
   readonly logger: Logger;
-  /** Validates the parsed body, e.g. `parseEvent` from services/contracts; a throw makes it a bad event. */
+  /**
+   * Validates the parsed body, e.g. `parseEvent` from services/contracts. A CatalogueMismatchError makes it an
+   * invalid event, retried (another release may take it); any other throw a malformed message, dead-lettered at once.
+   */
   readonly parse: (raw: unknown) => E;
   /** Commits the effect (typically through `handleOnce`) before it resolves. */
   readonly handle: EventHandler<E>;
@@ -46,8 +51,6 @@ export interface BatchContext<E extends { readonly id: string; readonly type: st
   /** Seconds a failed message stays invisible, by receive count. */
   readonly retry: Backoff;
 }
-
-type Outcome = { readonly done: true } | { readonly done: false; readonly delaySeconds: number };
 
 /**
  * Runs the handlers; resolves once they all returned, with the deletes and visibility changes still in flight
@@ -98,9 +101,11 @@ async function processOne<E extends { id: string; type: string }>(context: Batch
   return runWithContext(correlation, async () => {
     let raw: { id?: unknown; type?: unknown } | undefined;
     let event: E | undefined;
+    let parsed = false;
     try {
       raw = JSON.parse(incoming.body) as typeof raw;
       event = context.parse(raw);
+      parsed = true;
       // Not stopped at the deadline (nothing can stop a statement on a silent connection): if it commits later, the
       // redelivery finds its inbox row and does nothing; until then it waits on that row's lock, which the database
       // releases when it ends the session (idle_in_transaction_session_timeout).
@@ -112,11 +117,12 @@ async function processOne<E extends { id: string; type: string }>(context: Batch
       );
       return { done: true };
     } catch (error) {
-      const reason = event ? `handler failed: ${describeError(error)}` : `invalid event: ${describeError(error)}`;
+      const kind = failureKind(parsed, error);
+      const reason = `${REASON_PREFIX[kind]}: ${describeError(error)}`;
       // An invalid event is still named by whatever id and type it carries, so the log line can be found.
       const eventId = clipped(event?.id ?? (typeof raw?.id === 'string' ? raw.id : undefined));
       const type = clipped(event?.type ?? (typeof raw?.type === 'string' ? raw.type : incoming.attributes.type));
-      return failed(context, incoming, { consumer: context.name, messageId: incoming.messageId, eventId, type, traceparent: correlation.traceparent, receiveCount: incoming.receiveCount, reason });
+      return settleFailure(context, incoming, kind, { consumer: context.name, messageId: incoming.messageId, eventId, type, traceparent: correlation.traceparent, receiveCount: incoming.receiveCount, reason });
     }
   });
 }
@@ -125,25 +131,3 @@ class HandlerTimeoutError extends Error {
   override readonly name = 'HandlerTimeoutError';
 }
 
-
-async function failed<E extends { id: string; type: string }>(
-  context: BatchContext<E>,
-  incoming: IncomingMessage,
-  details: { readonly reason: string } & Record<string, unknown>,
-): Promise<Outcome> {
-  const last = context.deadLetter !== undefined && incoming.receiveCount >= context.deadLetter.maxReceiveCount;
-  if (!last || !context.deadLetter) {
-    const delaySeconds = Math.round(backoffDelay(context.retry, incoming.receiveCount));
-    context.logger.warn({ ...details, retryInSeconds: delaySeconds }, 'event failed; it will be redelivered');
-    return { done: false, delaySeconds };
-  }
-  try {
-    await forwardToDeadLetter(context.sqs, context.deadLetter, incoming, context.name, details.reason);
-    context.logger.error(details, 'event dead-lettered');
-    return { done: true };
-  } catch (error) {
-    // The redrive policy moves it on the next receive instead, without the reason.
-    context.logger.error({ ...details, err: error }, 'event failed for the last time; dead-lettering it failed');
-    return { done: false, delaySeconds: 0 };
-  }
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { consumedBy, EVENT_CATALOG, EVENT_TYPES, eventSourceOf, parseEvent } from '../../../services/contracts/events';
+import { ZodError } from 'zod';
+import { CatalogueMismatchError, consumedBy, EVENT_CATALOG, EVENT_TYPES, eventSourceOf, parseEvent } from '../../../services/contracts/events';
 import { busTopology, MAX_RECEIVE_COUNT } from '../../../services/contracts/bus-topology';
 import { backoffDelay } from '../../../services/kit/bus/backoff';
 import { DEFAULT_RETRY_SECONDS } from '../../../services/kit/bus/consumer';
@@ -92,6 +93,16 @@ describe('parseEvent', () => {
     for (const type of EVENT_TYPES) {
       expect(EVENT_CATALOG[type].data.safeParse({ ...sampleData[type], surprise: 1 }).success, type).toBe(false);
       expect(EVENT_CATALOG[type].data.safeParse(sampleData[type]).success, type).toBe(true);
+    }
+  });
+
+  it('when an event is well formed but this catalogue refuses its type, source or data, then it throws a CatalogueMismatchError (retried: another release may take it); when its envelope is broken, a ZodError (dead-lettered at once)', () => {
+    for (const change of [{ type: 'identity.user.exploded' }, { source: '/billing' }, { data: { user: 'u1' } }]) {
+      expect(() => parseEvent({ ...envelope, ...change }), JSON.stringify(change)).toThrow(CatalogueMismatchError);
+    }
+    expect(() => parseEvent({ ...envelope, data: { userId: '' } })).toThrow(expect.objectContaining({ cause: expect.any(ZodError) }));
+    for (const broken of [null, 'text', { ...envelope, specversion: '0.3' }, { ...envelope, id: 7 }, { ...envelope, type: undefined }]) {
+      expect(() => parseEvent(broken), JSON.stringify(broken)).toThrow(ZodError);
     }
   });
 
