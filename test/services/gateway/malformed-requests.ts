@@ -139,7 +139,7 @@ const headers = (ids: KnownIds) =>
 
 const hostileText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 30 }),
-  fc.constantFrom('a\u0000b', '\u001b[31m', '\u0085', "'; DROP TABLE products; --", '', ' ', 'x'.repeat(5000), '\ud800', 'Invoice\u202Efdp.exe', 'a\u2066b', 'Wid\u200Bget', '\ufeffAnn', '\u{1F468}\u200D\u{1F469}'),
+  fc.constantFrom('a\u0000b', '\u001b[31m', '\u0085', "'; DROP TABLE products; --", '', ' ', 'x'.repeat(5000), '\ud800', 'Invoice\u202Efdp.exe', 'a\u2066b', 'Wid\u2060get', '\u200BAnn', '\ufeffAnn', '\u{1F468}\u200D\u{1F469}'),
 );
 const hostileNumber = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(2 ** 53 + 1, -1, 1e308, 0), fc.string({ maxLength: 4 }));
 
