@@ -119,12 +119,8 @@ describe('waitForDatabase', { timeout: 30_000 }, () => {
     const failure = await waitForDatabase(pool, BOUND_MS, testLogger).catch((error: Error) => error);
     expect(Date.now() - started).toBeLessThan(BOUND_MS + MARGIN_MS);
     expect(failure).toBeInstanceOf(Error);
-    // The server's own words: a trust server says the role is missing (28000); one that asks for a password, as the
-    // embedded server does, does not tell, and refuses the password (28P01).
-    expect((failure as Error).message).toMatch(
-      new RegExp(`DATABASE_WAIT_MS \\(300 ms\\): (role "${role}" does not exist|password authentication failed for user "${role}")$`),
-    );
-    expect((failure as Error & { cause: { code: string } }).cause.code).toMatch(/^28(000|P01)$/);
+    expect((failure as Error).message).toMatch(new RegExp(`DATABASE_WAIT_MS \\(300 ms\\): role "${role}" does not exist$`));
+    expect((failure as Error).cause).toMatchObject({ code: '28000' });
     // The abandoned attempt's retries end with the pool, within their current pause: vitest fails the run on a
     // rejection nothing handles, so it must come while this file runs.
     await pool.end();
