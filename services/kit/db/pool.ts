@@ -6,7 +6,6 @@
  * failing while the source catches up with the database (a rotation between "password changed" and "secret
  * updated"). Anything else fails at once, as before.
  */
-import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -44,19 +43,6 @@ export interface PoolSettings {
 export const REFUSED_LOGIN: ReadonlySet<string> = new Set(['28P01', '28000']);
 /** Pauses before each new attempt after a refusal. */
 export const REFUSED_LOGIN_RETRIES_MS: readonly number[] = [0, 100, 250, 500, 1_000, 2_000];
-
-const LOGIN_REFUSED = 'loginRefused';
-
-/**
- * Calls `seen` with each refusal the pool's retries meet (a plain pg pool has none: its refusal is connect's own
- * error), and returns what stops it. For a caller that gives up on a connect while the retries go on, and would
- * otherwise know nothing of why (wait-for-database.ts).
- */
-export function onLoginRefused(pool: pg.Pool, seen: (refusal: Error) => void): () => void {
-  const events: EventEmitter = pool;
-  events.on(LOGIN_REFUSED, seen);
-  return () => events.removeListener(LOGIN_REFUSED, seen);
-}
 
 type Done = (release?: unknown) => void;
 type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: Done) => void;
@@ -99,7 +85,6 @@ export class CredentialRefreshingPool extends pg.Pool {
         const pause = REFUSED_LOGIN_RETRIES_MS[attempt];
         // A login the server refused is its answer; anything else (refused, timed out, unreachable) is no connection.
         if (typeof code !== 'string' || !REFUSED_LOGIN.has(code)) throw markConnectFailed(error);
-        this.emit(LOGIN_REFUSED, error);
         if (!this.source || pause === undefined || this.ending) throw error;
         this.logger.warn({ code, attempt: attempt + 1, source: this.source.description }, 'database refused the credentials: refreshing them');
         this.source.refresh();
