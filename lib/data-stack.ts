@@ -22,7 +22,7 @@ export class DataStack extends Stack {
   public readonly databases: Readonly<Record<ServiceName, DatabaseConnection>>;
   /** Every RDS instance, once each (one when the layout is shared). */
   public readonly instances: readonly PostgresDatabase[];
-  /** The alarms on the NAT instances' CPU credits (none with NAT gateways), which the app stack forwards by name. */
+  /** The alarms on the NAT instances' surplus CPU credits (none with NAT gateways), which the app stack forwards by name. */
   public readonly natCreditAlarmNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
@@ -34,7 +34,7 @@ export class DataStack extends Stack {
     const network = new Network(this, 'Network', { ...stage.network, logRetention: retention, logRemoval });
     this.vpc = network.vpc;
     // The names as written, not the alarms' (a reference the app stack would import).
-    this.natCreditAlarmNames = network.creditLimitedNatInstances.map((instance, index) => {
+    this.natCreditAlarmNames = network.burstableNatInstances.map((instance, index) => {
       const alarmName = natCreditAlarmName(`platform-${stage.name}`, index);
       new NatCreditAlarm(this, `NatCredits${index}`, { instance, alarmName });
       return alarmName;

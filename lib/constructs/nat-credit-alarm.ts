@@ -1,7 +1,8 @@
 /**
- * An alarm on a NAT instance that has run out of CPU credits. On standard credits (network.ts), a burstable
- * instance that has spent them runs at its baseline CPU (5 % of each vCPU on a t4g.nano), and every task's egress
- * through it (image pulls, Cognito's keys, SNS, SQS, Secrets Manager) slows, with nothing else to say why.
+ * An alarm on a NAT instance that bills surplus CPU credits. On unlimited credits (network.ts says why), a
+ * burstable instance kept above its baseline CPU (5 % of each vCPU on a t4g.nano) for longer than its earned credits
+ * last is charged for the surplus by the hour, and nothing else would show it before the bill: the same watch the
+ * burstable databases have (observability.ts, `cpu-credits-charged`).
  *
  * It lives beside the instance, in the data stack, with no action of its own: the instance's id changes each time the
  * instance is replaced (a new image), and an app stack that read it would hold an export CloudFormation refuses to
@@ -13,22 +14,13 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib
 import type { IInstance } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 
-/** Below this many credits the instance has nothing left to burst with: it runs at its baseline. */
-export const NAT_CREDIT_FLOOR = 1;
-/**
- * 12 periods of 5 minutes, an hour. A replaced instance starts with no credits (a T4g gets no launch credits) and
- * idles back above the floor within about half an hour of its start (a t4g.nano earns 6 an hour), so only an
- * instance kept busy stays below it for an hour.
- */
-const PERIODS = 12;
-
 /** The alarm's name for a stage's NAT instance: the app stack forwards it by this name. */
 export function natCreditAlarmName(prefix: string, index: number): string {
-  return `${prefix}-nat${index}-cpu-credits`;
+  return `${prefix}-nat${index}-cpu-credits-charged`;
 }
 
 export interface NatCreditAlarmProps {
-  /** The NAT instance, on standard CPU credits. */
+  /** The NAT instance, of a burstable type on unlimited CPU credits. */
   readonly instance: IInstance;
   /** Its name (natCreditAlarmName), known to the app stack that forwards it. */
   readonly alarmName: string;
@@ -42,19 +34,19 @@ export class NatCreditAlarm extends Construct {
     this.alarm = new Alarm(this, 'Alarm', {
       alarmName: props.alarmName,
       alarmDescription:
-        'The NAT instance has had less than 1 CPU credit for an hour: on standard credits it runs at its baseline CPU, and the egress of every task slows. ' +
-        'What to do: docs/deploy.md, section 12.',
+        'EC2 billed the NAT instance surplus CPU credits this hour: it ran above its baseline CPU for longer than its earned credits last ' +
+        '(unlimited mode, about $0.04 per vCPU-hour beyond the hourly price). What to do: docs/deploy.md, section 12.',
       metric: new Metric({
         namespace: 'AWS/EC2',
-        metricName: 'CPUCreditBalance',
+        metricName: 'CPUSurplusCreditsCharged',
         dimensionsMap: { InstanceId: props.instance.instanceId },
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
+        period: Duration.hours(1),
+        statistic: 'Sum',
       }),
-      threshold: NAT_CREDIT_FLOOR,
-      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: PERIODS,
-      // No data: the instance is being replaced, or not yet reporting; a page would say nothing about egress.
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // No data: nothing charged (EC2 reports the metric only while surplus accrues), or the instance is being replaced.
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }

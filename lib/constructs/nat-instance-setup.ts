@@ -10,11 +10,10 @@ import { type CfnInstance, type Instance, UserData } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 
 /**
- * How long CloudFormation waits for the signal. Package retries take at most about 5 minutes at full speed, but the
- * instance runs on standard CPU credits (network.ts), and a T4g gets no launch credits (AWS: "T4g, T3a and T3
- * instances do not receive launch credits"): it boots and installs at its baseline CPU, several times slower.
+ * How long CloudFormation waits for the signal: package retries take at most about 5 minutes. At full speed: the
+ * instance runs on unlimited CPU credits (network.ts says why), so a new one is not held to its baseline.
  */
-export const NAT_SETUP_TIMEOUT = Duration.minutes(20);
+export const NAT_SETUP_TIMEOUT = Duration.minutes(10);
 const INSTALL_ATTEMPTS = 10;
 
 export function natUserData(logicalId: string): UserData {

@@ -1,7 +1,6 @@
 import { CfnResource, Lazy, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AmazonLinuxCpuType,
-  CpuCredits,
   FlowLogDestination,
   FlowLogTrafficType,
   GatewayVpcEndpointAwsService,
@@ -84,10 +83,10 @@ export class Network extends Construct {
   public readonly vpc: Vpc;
   public readonly flowLogGroup: LogGroup;
   /**
-   * The NAT instances on standard CPU credits (a burstable type): one that has spent its credits runs at its
-   * baseline, and the egress of every private subnet slows with it. Empty with NAT gateways.
+   * The NAT instances of a burstable type, on unlimited CPU credits: one kept above its baseline bills surplus
+   * credits (NatCreditAlarm pages when it does). Empty with NAT gateways or a type without credits.
    */
-  public readonly creditLimitedNatInstances: readonly Instance[];
+  public readonly burstableNatInstances: readonly Instance[];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -101,16 +100,16 @@ export class Network extends Construct {
 
     let natLogicalId: string | undefined;
     const natInstanceType = new InstanceType(props.natInstanceType ?? 't4g.nano');
-    // T4g, T3 and T3a default to unlimited credits: a NAT kept busy above its baseline (5 % of each vCPU on a
-    // t4g.nano) bills surplus credits, about $0.04 per vCPU-hour, up to some $55 a month on a t4g.nano, more than the
-    // rest of dev; nothing would show it until the bill. Standard credits cap it: out of credits, the instance runs
-    // at its baseline, and the alarm made beside it (NatCreditAlarm) says so. Other families take no credit option.
-    const creditLimited = props.nat === 'instance' && natInstanceType.isBurstable();
+    // T4g, T3 and T3a run on unlimited credits (their default, kept on purpose, as for the burstable databases): a
+    // NAT kept above its baseline (5 % of each vCPU on a t4g.nano) for a whole day bills surplus credits, about
+    // $0.04 per vCPU-hour, so the alarm made beside it (NatCreditAlarm) pages on the first charged hour. Standard
+    // credits would cap the bill but throttle every task's egress once spent, and a new instance (each new image)
+    // gets no launch credits in standard mode: it would boot and install at its baseline, outlasting its signal.
+    const burstable = props.nat === 'instance' && natInstanceType.isBurstable();
     const natInstances =
       props.nat === 'instance'
         ? NatProvider.instanceV2({
             instanceType: natInstanceType,
-            ...(creditLimited ? { creditSpecification: CpuCredits.STANDARD } : {}),
             machineImage: natImage ?? MachineImage.latestAmazonLinux2023({ cpuType: AmazonLinuxCpuType.ARM_64 }),
             // Inbound is opened to the VPC's own range below, not to the internet.
             defaultAllowedTraffic: NatTrafficDirection.OUTBOUND_ONLY,
@@ -141,7 +140,7 @@ export class Network extends Construct {
       });
     }
 
-    this.creditLimitedNatInstances = creditLimited && natInstances ? natInstances.gatewayInstances : [];
+    this.burstableNatInstances = burstable && natInstances ? natInstances.gatewayInstances : [];
     if (natInstances) {
       this.hardenNatInstances(natInstances, props.cidr);
       natLogicalId = Stack.of(this).getLogicalId(natInstances.gatewayInstances[0]!.node.defaultChild as CfnInstance);

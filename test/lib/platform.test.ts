@@ -21,15 +21,15 @@ describe('the platform\'s stacks', () => {
 const synthesized = await stageTemplates();
 
 describe('the NAT instance\'s CPU credits, across the stacks', () => {
-  it('when dev runs its NAT instance on standard credits, then the data stack alarms when it runs out and the app stack pages that alarm by name, with no reference to the instance (whose id each new image changes)', () => {
+  it('when dev runs its NAT instance on unlimited credits, then the data stack alarms when surplus is charged and the app stack pages that alarm by name, with no reference to the instance (whose id each new image changes)', () => {
     const { dataTemplate, appTemplate } = synthesized.dev;
     const [natId, nat] = Object.entries(resourcesOf(dataTemplate, 'AWS::EC2::Instance'))[0] as [string, { Properties: Record<string, unknown> }];
-    expect(nat.Properties.CreditSpecification).toEqual({ CPUCredits: 'standard' });
+    expect(nat.Properties).not.toHaveProperty('CreditSpecification'); // T4g's default: unlimited
     const alarms = Object.values(resourcesOf(dataTemplate, 'AWS::CloudWatch::Alarm'));
-    expect(alarms.map((alarm) => [alarm.Properties?.AlarmName, alarm.Properties?.Dimensions])).toEqual([['platform-dev-nat0-cpu-credits', [{ Name: 'InstanceId', Value: { Ref: natId } }]]]);
+    expect(alarms.map((alarm) => [alarm.Properties?.AlarmName, alarm.Properties?.Dimensions])).toEqual([['platform-dev-nat0-cpu-credits-charged', [{ Name: 'InstanceId', Value: { Ref: natId } }]]]);
     const rules = Object.values(resourcesOf(appTemplate, 'AWS::Events::Rule')).filter((rule) => JSON.stringify(rule.Properties?.EventPattern).includes('CloudWatch Alarm State Change'));
     expect(rules).toHaveLength(1);
-    expect(JSON.stringify(rules[0]!.Properties?.EventPattern)).toContain(':alarm:platform-dev-nat0-cpu-credits');
+    expect(JSON.stringify(rules[0]!.Properties?.EventPattern)).toContain(':alarm:platform-dev-nat0-cpu-credits-charged');
     expect(JSON.stringify(appTemplate.toJSON())).not.toMatch(/(ImportValue|GetStackOutput)[^}]*(NatInstance|NatCredits)/);
   });
 });

@@ -10,25 +10,25 @@ afterEach(disposeTestApps);
 function build() {
   const test = testStack();
   const network = new Network(test.stack, 'Network', { cidr: '10.0.0.0/16', nat: 'instance', flowLogTraffic: 'REJECT', logRetention: RetentionDays.TWO_WEEKS });
-  new NatCreditAlarm(test.stack, 'NatCredits0', { instance: network.creditLimitedNatInstances[0]!, alarmName: natCreditAlarmName('platform-test', 0) });
+  new NatCreditAlarm(test.stack, 'NatCredits0', { instance: network.burstableNatInstances[0]!, alarmName: natCreditAlarmName('platform-test', 0) });
   const template = Template.fromStack(test.stack);
   return { template, natId: Object.keys(resourcesOf(template, 'AWS::EC2::Instance'))[0]! };
 }
 
 describe('NatCreditAlarm', () => {
-  it('when the NAT instance has had less than 1 CPU credit for an hour, then the alarm fires: it runs at its baseline and egress slows', () => {
+  it('when EC2 charges the NAT instance any surplus CPU credit in an hour, then the alarm fires, before the bill shows it', () => {
     const { template, natId } = build();
     const [alarm] = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
     expect(alarm!.Properties).toMatchObject({
-      AlarmName: 'platform-test-nat0-cpu-credits',
+      AlarmName: 'platform-test-nat0-cpu-credits-charged',
       Namespace: 'AWS/EC2',
-      MetricName: 'CPUCreditBalance',
+      MetricName: 'CPUSurplusCreditsCharged',
       Dimensions: [{ Name: 'InstanceId', Value: { Ref: natId } }],
-      Statistic: 'Maximum',
-      Period: 300,
-      EvaluationPeriods: 12,
-      Threshold: 1,
-      ComparisonOperator: 'LessThanThreshold',
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
     });
     expect(alarm!.Properties?.AlarmDescription).toMatch(/docs\/deploy\.md, section 12/);

@@ -40,28 +40,28 @@ describe('Network', () => {
     });
   });
 
-  it('when nat is "instance" on a burstable type, then it runs on standard CPU credits: out of credits it slows to its baseline instead of billing surplus credits (T4g\'s default, unlimited)', () => {
+  it('when nat is "instance" on a burstable type, then it keeps unlimited CPU credits (never throttled to its baseline, even new with no credits) and is named for the surplus-credit alarm', () => {
     const test = testStack();
     const network = new Network(test.stack, 'Network', BASE);
     const template = Template.fromStack(test.stack);
-    template.hasResourceProperties('AWS::EC2::Instance', { InstanceType: 't4g.nano', CreditSpecification: { CPUCredits: 'standard' } });
-    expect(network.creditLimitedNatInstances).toHaveLength(1);
+    template.hasResourceProperties('AWS::EC2::Instance', { InstanceType: 't4g.nano' });
+    expect(template.findResources('AWS::EC2::Instance', { Properties: { CreditSpecification: { CPUCredits: 'standard' } } })).toEqual({});
+    expect(network.burstableNatInstances).toHaveLength(1);
   });
 
-  it('when the NAT instance is of a type without CPU credits, or there are NAT gateways, then no credit option is set and no instance is credit-limited', () => {
+  it('when the NAT instance is of a type without CPU credits, or there are NAT gateways, then no credit option is set and no instance is burstable', () => {
     const fixed = testStack();
     const onFixed = new Network(fixed.stack, 'Network', { ...BASE, natInstanceType: 'c7g.medium' });
     expect(Template.fromStack(fixed.stack).findResources('AWS::EC2::Instance', { Properties: { CreditSpecification: Match.anyValue() } })).toEqual({});
-    expect(onFixed.creditLimitedNatInstances).toEqual([]);
+    expect(onFixed.burstableNatInstances).toEqual([]);
     const gateways = testStack();
-    expect(new Network(gateways.stack, 'Network', { ...BASE, nat: 'gateway-per-az' }).creditLimitedNatInstances).toEqual([]);
+    expect(new Network(gateways.stack, 'Network', { ...BASE, nat: 'gateway-per-az' }).burstableNatInstances).toEqual([]);
   });
 
   it('when nat is "instance", then its setup retries the package install and the stack waits for its signal that NAT works', () => {
     const template = synth({ nat: 'instance' });
     const [[id, instance]] = Object.entries(resourcesOf(template, 'AWS::EC2::Instance')) as unknown as [[string, { CreationPolicy?: unknown; Properties: { UserData: unknown } }]];
-    // 20 minutes: on standard credits a T4g starts with none, and boots and installs at its baseline CPU.
-    expect(instance.CreationPolicy).toEqual({ ResourceSignal: { Count: 1, Timeout: 'PT20M' } });
+    expect(instance.CreationPolicy).toEqual({ ResourceSignal: { Count: 1, Timeout: 'PT10M' } });
     const script = JSON.stringify(instance.Properties.UserData);
     expect(script).toMatch(/for attempt in \$\(seq 1 10\)/);
     expect(script).toContain(`--logical-resource-id ${id} `);
