@@ -5,6 +5,7 @@
  * dead-letter alarm, the operators' signal, by those 18 minutes and logs the same failure at every receive. So
  * it is dead-lettered at its first receive.
  */
+import { z } from 'zod';
 import { CatalogueMismatchError } from '../../contracts/events';
 import { backoffDelay, type Backoff } from './backoff';
 import { forwardToDeadLetter, type DeadLetterTarget } from './forward-dead-letter';
@@ -12,8 +13,9 @@ import type { IncomingMessage } from './incoming';
 import type { QueueAccess } from './settle-messages';
 
 /**
- * - `malformed`: no consumer of any release can read it: its body is not JSON, or not a CloudEvents 1.0 envelope
- *   (any throw of JSON.parse or of the consumer's parse but a CatalogueMismatchError). Dead-lettered at once.
+ * - `malformed`: no consumer of any release can read it: its body is not JSON (JSON.parse's SyntaxError), or not a
+ *   CloudEvents 1.0 envelope (the consumer's parse throws a ZodError). Dead-lettered at once. Anything else its
+ *   parse throws (a bug in a refinement, say) is no proof of that: it is retried, as a failed handler is.
  * - `invalid`: a well-formed event this consumer's catalogue refuses (CatalogueMismatchError: an unknown type, data
  *   its schema refuses). A consumer of another release may take it, so it is retried like a failed handler.
  * - `handler`: its handler threw or timed out: the database down, a bug. Retried.
@@ -22,7 +24,8 @@ export type FailureKind = 'malformed' | 'invalid' | 'handler';
 
 export function failureKind(parsed: boolean, error: unknown): FailureKind {
   if (parsed) return 'handler';
-  return error instanceof CatalogueMismatchError ? 'invalid' : 'malformed';
+  if (error instanceof CatalogueMismatchError) return 'invalid';
+  return error instanceof SyntaxError || error instanceof z.ZodError ? 'malformed' : 'handler';
 }
 
 /** The dead letter's reason starts with it, and so does every failure line's. */
