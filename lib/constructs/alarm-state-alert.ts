@@ -7,9 +7,9 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { publishRuleToTopic } from './rule-to-topic';
 
 export interface AlarmStateAlertProps {
   /** Names the rule (`<name>-forwarded-alarms`) and starts the message, so a page says which stage. */
@@ -40,23 +40,10 @@ export class AlarmStateAlert extends Construct {
       },
     });
 
-    // As RotationFailureAlert: the topic admits this rule alone (aws:SourceArn), not any rule of any account.
-    const added = props.topic.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'ForwardedAlarmsPublish',
-        principals: [new ServicePrincipal('events.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [props.topic.topicArn],
-        conditions: { ArnEquals: { 'aws:SourceArn': this.rule.ruleArn } },
-      }),
-    );
-    if (!added.statementAdded) {
-      throw new Error(`AlarmStateAlert topic must be one this app creates (its policy admits the rule); got an imported topic, ${props.topic.node.path}`);
-    }
     const field = (path: string) => EventField.fromPath(`$.detail.${path}`);
     const message = RuleTargetInput.fromText(
       `${props.name}: ${field('alarmName')} is ${field('state.value')} (${EventField.time}): ${field('configuration.description')} ${field('state.reason')}`,
     );
-    this.rule.addTarget({ bind: () => ({ arn: props.topic.topicArn, input: message }) });
+    publishRuleToTopic({ rule: this.rule, topic: props.topic, sid: 'ForwardedAlarmsPublish', message, by: 'AlarmStateAlert' });
   }
 }

@@ -9,10 +9,10 @@
  * short message naming the secret to the alerts topic. Rules on AWS service events are free.
  */
 import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { publishRuleToTopic } from './rule-to-topic';
 
 export interface RotationFailureAlertProps {
   /** Names the rule (`<name>-secret-rotation-failed`) and starts the message, so a page says which stage. */
@@ -46,26 +46,11 @@ export class RotationFailureAlert extends Construct {
       },
     });
 
-    // The topic's policy admits this rule alone (aws:SourceArn), as it admits this account's alarms alone. CDK's
-    // SnsTopic target would add a grant to events.amazonaws.com with no condition, which a rule in any account could
-    // use to publish here (confused deputy), so the target below is the topic's ARN and this statement.
-    const added = props.topic.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'SecretRotationFailedPublish',
-        principals: [new ServicePrincipal('events.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [props.topic.topicArn],
-        conditions: { ArnEquals: { 'aws:SourceArn': this.rule.ruleArn } },
-      }),
-    );
-    if (!added.statementAdded) {
-      throw new Error(`RotationFailureAlert topic must be one this app creates (its policy admits the rule); got an imported topic, ${props.topic.node.path}`);
-    }
     const secret = EventField.fromPath('$.detail.additionalEventData.SecretId');
     const message = RuleTargetInput.fromText(
       `${props.name}: Secrets Manager could not rotate ${secret} (${EventField.time}). ` +
         'What to do: docs/deploy.md, section 9, A secret rotation failed.',
     );
-    this.rule.addTarget({ bind: () => ({ arn: props.topic.topicArn, input: message }) });
+    publishRuleToTopic({ rule: this.rule, topic: props.topic, sid: 'SecretRotationFailedPublish', message, by: 'RotationFailureAlert' });
   }
 }
