@@ -5,6 +5,7 @@
  * still open, which is how a test sees a socket a client left open.
  */
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { trackPair } from './proxy-pair';
 
 export interface SilentProxy {
   readonly port: number;
@@ -22,15 +23,8 @@ export async function startSilentProxy(target: { host: string; port: number }): 
     clients.add(client);
     client.on('close', () => clients.delete(client));
     const upstream = connect(target.port, target.host);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-      if (frozen) socket.pause();
-    }
+    trackPair(client, upstream, sockets);
+    if (frozen) for (const socket of [client, upstream]) socket.pause();
     client.pipe(upstream);
     upstream.pipe(client);
   });

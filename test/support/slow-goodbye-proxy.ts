@@ -6,6 +6,7 @@
  */
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { trackPair } from './proxy-pair';
 
 /** The frontend's Terminate message: 'X' and a length of 4. */
 const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
@@ -19,14 +20,7 @@ export async function startSlowGoodbyeProxy(target: { host: string; port: number
   const sockets = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true }, (client) => {
     const upstream = connect({ port: target.port, host: target.host, allowHalfOpen: true });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+    trackPair(client, upstream, sockets);
     // In order: a held goodbye holds back what the client sends after it too.
     let sent = Promise.resolve();
     client.on('data', (chunk: Buffer) => {
