@@ -34,8 +34,9 @@ export interface EventSource<E extends { readonly id: string; readonly type: str
   readonly name: string;
   readonly logger: Logger;
   /**
-   * Validates the parsed body, e.g. `parseEvent` from services/contracts. A CatalogueMismatchError makes it an
-   * invalid event, retried (another release may take it); any other throw a malformed message, dead-lettered at once.
+   * Validates the parsed body, e.g. `parseEvent` from services/contracts. A ZodError makes it a malformed message,
+   * dead-lettered at once; a CatalogueMismatchError an invalid event, retried (another release may take it); any
+   * other throw is retried too (failures.ts, failureKind).
    */
   readonly parse: (raw: unknown) => E;
   /** Commits the effect (typically through `handleOnce`) before it resolves. */

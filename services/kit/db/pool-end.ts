@@ -11,16 +11,10 @@ export function endOnceClosed(pool: pg.Pool): () => Promise<void> {
   // 'remove' comes after the client's own end has seen its socket close, so after the server ended the session.
   pool.on('connect', (client) => open.add(client));
   pool.on('remove', (client) => open.delete(client));
+  // Registered after the delete above, so it sees the set as that removal left it.
+  const allClosed = new Promise<void>((resolve) => pool.on('remove', () => open.size === 0 && resolve()));
   return async () => {
-    const closing = [...open].map((client) => new Promise<void>((resolve) => {
-      const removed = (gone: pg.Client) => {
-        if (gone !== client) return;
-        pool.removeListener('remove', removed);
-        resolve();
-      };
-      pool.on('remove', removed);
-    }));
     await pool.end();
-    await Promise.all(closing);
+    if (open.size > 0) await allClosed;
   };
 }
