@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { GET_PRICES_MAX_IDS } from '../services/contracts/grpc/limits';
 import { billingUnitOfWork } from '../services/billing/data-access/unit-of-work';
 import * as billingSchema from '../services/billing/data-access/schema';
 import { createDatabase } from '../services/kit/db/database';
@@ -26,6 +27,8 @@ import { benchDatabaseServer } from './support/database';
 import { pacedLoad } from './support/paced-load';
 import { fmt, load, machineLine, median, medianFigures, processCpuSeconds, serverCpuSeconds, writeSection, type LoadFigures } from './support/report';
 
+/** Products in the catalogue: a 100-line invoice names a tenth of them. */
+const PRODUCTS = 1000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CATALOGS = ['grpc', 'connect', 'rest', 'inProcess'] as const;
@@ -52,7 +55,7 @@ export async function run(): Promise<Record<string, number>> {
   const productDb = createDatabase({ connectionString: productUrl, schema: productSchema, logger });
   await migrateWithLock(productDb.pool, migrationsFolder('product'), 'product', logger);
   const stamp = Date.now();
-  const products = await Promise.all(Array.from({ length: 100 }, (_, i) => productRepository(productDb.db).insert({ sku: `BENCH-${stamp}-${i}`, name: `Bench ${i}`, priceCents: 100 + i })));
+  const products = await Promise.all(Array.from({ length: PRODUCTS }, (_, i) => productRepository(productDb.db).insert({ sku: `BENCH-${stamp}-${i}`, name: `Bench ${i}`, priceCents: 100 + i })));
   await productDb.close();
   const billingDb = createDatabase({ connectionString: billingUrl, schema: billingSchema, logger });
   await migrateWithLock(billingDb.pool, migrationsFolder('billing'), 'billing', logger);
@@ -99,7 +102,18 @@ export async function run(): Promise<Record<string, number>> {
   );
 
   const headers = { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/json' };
-  const body = (lines: number) => JSON.stringify({ lines: products.slice(0, lines).map((p) => ({ productId: p.id, quantity: 2 })) });
+  const bodyOf = (named: readonly { id: string }[]) => JSON.stringify({ lines: named.map((p) => ({ productId: p.id, quantity: 2 })) });
+  /**
+   * 3-line invoices all name the same products (the protocols' comparison). 1- and 100-line invoices name others in
+   * each request, in turn through the whole catalogue, so invoices sharing a GetPrices call share none of their ids:
+   * the call's cost is shared, its ids are not (with one body, a shared call of 100-line invoices asked 100 ids).
+   */
+  const bodies = (lines: 1 | 3 | 100): string | (() => string) => {
+    if (lines === 3) return bodyOf(products.slice(0, 3));
+    const all = Array.from({ length: PRODUCTS / lines }, (_, k) => bodyOf(products.slice(k * lines, (k + 1) * lines)));
+    let next = 0;
+    return () => all[next++ % all.length]!;
+  };
   const runs = new Map<Case, Measured[]>();
   const halfLoad = new Map<Catalog, LoadFigures[]>();
   /** One saturated round, with Billing's CPU from autocannon's pid and Product's read around it. */
@@ -107,7 +121,7 @@ export async function run(): Promise<Record<string, number>> {
     const billing = billings.find((b) => b.catalog === catalog)!;
     const cpu = () => ({ product: processCpuSeconds(product.pid!), postgres: server.pid === undefined ? undefined : serverCpuSeconds(server.pid) });
     const before = cpu();
-    const figures = await load({ url: billing.url, method: 'POST', headers, body: body(lines), seconds, pid: billing.child.pid! });
+    const figures = await load({ url: billing.url, method: 'POST', headers, body: bodies(lines), seconds, pid: billing.child.pid! });
     const after = cpu();
     const answered = figures.requestsPerSecond * seconds;
     const perInvoice = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined || answered === 0 ? undefined : ((to - from) * 1e6) / answered);
@@ -131,7 +145,7 @@ export async function run(): Promise<Record<string, number>> {
     // Latency when not saturated: each catalogue at half of the gRPC path's throughput, the same offered load.
     const rate = Math.max(1, Math.round(medianFigures(runs.get('grpc:3')!).requestsPerSecond / 2));
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const b of billings) halfLoad.set(b.catalog, [...(halfLoad.get(b.catalog) ?? []), await pacedLoad(b.url, rate, SECONDS, headers, { method: 'POST', body: body(3) })]);
+      for (const b of billings) halfLoad.set(b.catalog, [...(halfLoad.get(b.catalog) ?? []), await pacedLoad(b.url, rate, SECONDS, headers, { method: 'POST', body: bodyOf(products.slice(0, 3)) })]);
     }
   } finally {
     await Promise.all(billings.map((b) => b.child.stop()));
@@ -188,9 +202,9 @@ export async function run(): Promise<Record<string, number>> {
       `- gRPC throughput: **${fmt(ratios.grpcOfInProcess, 2)}** of in-process (target ≥ 0.8); Connect protocol: ${fmt(ratios.connectOfInProcess, 2)}; REST: ${fmt(ratios.restOfInProcess, 2)}.`,
       `- gRPC against REST at the same load: **${fmt(ratios.grpcOfRest, 2)}×** the throughput (target ≥ 1).`,
       `- A 100-line invoice against a 1-line one (target ≤ 2): **${fmt(ratios.hundredLineCost, 2)}×** the time per invoice (the machine saturated, so every process's work counts), ${ratios.hundredLineCpu === undefined ? 'n/a' : `**${fmt(ratios.hundredLineCpu, 2)}×**`} the CPU of Billing, Product and PostgreSQL together, ${fmt(ratios.hundredLineServicesCpu, 2)}× that of the two services alone.`,
-      '  Under load, concurrent invoices share GetPrices calls (docs/billing.md, "Shared calls under load"): 1-line and 3-line',
-      '  invoices share theirs, a 100-line invoice fills a call (100 ids) and shares none, so this ratio sets a shared lookup',
-      '  against an unshared one. Every invoice here names the same products, so a shared call asks for no more ids than one.',
+      `  Under load, concurrent invoices share GetPrices calls (docs/billing.md, "Shared calls under load"), of up to ${GET_PRICES_MAX_IDS} ids: up to`,
+      `  ${GET_PRICES_MAX_IDS / 100} 100-line invoices. Here each 1-line and 100-line invoice names other products than the one before it (${fmt(PRODUCTS)} in turn),`,
+      '  so a shared call asks for every invoice\'s ids: only the call\'s own cost is shared. (The 3-line invoices above all name the same three.)',
     ].join('\n'),
   );
   for (const [name, value] of Object.entries(ratios)) console.log(`  ${name.padEnd(16)} ${fmt(value, 2)}`);

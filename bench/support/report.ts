@@ -21,8 +21,8 @@ export interface LoadOptions {
   readonly headers?: Record<string, string>;
   /** @default GET */
   readonly method?: 'GET' | 'POST';
-  /** Sent with every request (a POST's JSON). */
-  readonly body?: string;
+  /** Sent with every request (a POST's JSON); a function gives each request its own (called once per request). */
+  readonly body?: string | (() => string);
   /** Fixed offered load in requests/s across all connections; unset means as fast as possible. */
   readonly overallRate?: number;
   /** Turn off autocannon's coordinated-omission correction (see paced-load.ts for when it misleads). */
@@ -30,6 +30,11 @@ export interface LoadOptions {
   /** The server's process id: its CPU time per request is measured over the run. */
   readonly pid?: number;
 }
+
+/** autocannon's per-request hook: the request it would send, with the next body. */
+const bodyEach =
+  (next: () => string) =>
+  (request: autocannon.Request): autocannon.Request => ({ ...request, body: next() });
 
 /** One bounded autocannon run against a loopback URL. */
 export async function load(options: LoadOptions): Promise<LoadFigures> {
@@ -41,7 +46,8 @@ export async function load(options: LoadOptions): Promise<LoadFigures> {
     duration: options.seconds,
     headers: options.headers ?? {},
     ...(options.method ? { method: options.method } : {}),
-    ...(options.body === undefined ? {} : { body: options.body }),
+    ...(typeof options.body === 'string' ? { body: options.body } : {}),
+    ...(typeof options.body === 'function' ? { requests: [{ setupRequest: bodyEach(options.body) }] } : {}),
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     ...(options.ignoreCoordinatedOmission ? { ignoreCoordinatedOmission: true } : {}),
   };

@@ -97,7 +97,8 @@ describe.each(['dev', 'prod'] as const)('app stack (%s)', (stage) => {
       return config && (config.Services ?? []).length === 0;
     });
     expect(clientsOnly).toHaveLength(1);
-    // A client learns the namespace's endpoints when its tasks start: Billing is created after Product.
+    // A client learns the namespace's endpoints when its tasks start: Billing is created after Product. And updated
+    // after it: a release may let Product take more (GetPrices' limit) and have Billing use it (docs/infrastructure.md).
     const services = template().findResources('AWS::ECS::Service') as Record<string, { DependsOn?: string[] }>;
     const productId = Object.keys(services).find((id) => id.startsWith('ProductService'));
     expect(services[Object.keys(services).find((id) => id.startsWith('BillingService'))!]?.DependsOn).toContain(productId);

@@ -11,6 +11,7 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, isBrokenCircuitError, isIsolatedCircuitError, isTaskCancelledError, retry, wrap } from 'cockatiel';
 import { ProductCatalog as ProductCatalogService, type GetPricesResponse } from '../../contracts/grpc/gen/platform/product/v1/product_catalog_pb';
+import { GET_PRICES_MAX_IDS } from '../../contracts/grpc/limits';
 import { isCurrencyCode } from '../../contracts/currencies';
 import type { Logger } from '../../kit/logger';
 import type { CatalogProduct } from '../domain/invoice';
@@ -81,8 +82,6 @@ function endedByProduct(error: unknown, ours: AbortSignal | undefined): unknown 
 }
 
 const PRICE = { min: 0, max: 2 ** 31 - 1 };
-/** GetPrices' limit (the contract): a shared call never asks for more. */
-const GET_PRICES_MAX_IDS = 100;
 const RPC = 'platform.product.v1.ProductCatalog/GetPrices';
 
 /** One shared call's answer, by lower-case id: the product, a price that is not one, or missing. */

@@ -29,7 +29,7 @@ export function productRepository(db: SqlExecutor): ProductRepository {
     .prepare('product_by_id');
 
   // One round trip for a whole price lookup, whatever the number of ids: = ANY of a uuid[] parameter. Only the
-  // columns a price needs: no description, and no timestamps to parse into Dates, for each of up to 100 rows.
+  // columns a price needs: no description, and no timestamps to parse into Dates, for each of up to 500 rows.
   const pricesByIds = db
     .select({ id: products.id, sku: products.sku, name: products.name, priceCents: products.priceCents, currency: products.currency, active: products.active })
     .from(products)

@@ -35,8 +35,8 @@ export const DEFAULT_CURRENCY = 'USD';
 /** The ISO 4217 codes a price can be in: the contract's set, which Billing checks its price lists against too. */
 export { isCurrencyCode } from '../../contracts/currencies';
 
-/** Ids one price lookup may ask for: an invoice's most lines (Billing's MAX_LINES), and a bound on one query. */
-export const MAX_PRICES_PER_LOOKUP = 100;
+/** Ids one price lookup may ask for (GetPrices' limit, the contract's): a bound on one query. */
+export { GET_PRICES_MAX_IDS as MAX_PRICES_PER_LOOKUP } from '../../contracts/grpc/limits';
 
 const PRODUCT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

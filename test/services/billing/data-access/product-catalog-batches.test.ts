@@ -8,7 +8,9 @@ import { Code, ConnectError, type ConnectRouter } from '@connectrpc/connect';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProductCatalog as ProductCatalogService } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
+import { MAX_LINES } from '../../../../services/billing/domain/invoice';
 import { CatalogUnavailableError, type CatalogAnswer } from '../../../../services/billing/domain/ports';
+import { GET_PRICES_MAX_IDS } from '../../../../services/contracts/grpc/limits';
 import { runWithContext } from '../../../../services/kit/context';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
 import type { Product } from '../../../../services/product/domain/product';
@@ -150,24 +152,35 @@ describe('shared price lookups against the real Product', () => {
     expect(lookups.map((ids) => ids.length)).toEqual([1, 2]);
   });
 
-  it('when concurrent callers ask for more than 100 ids together, then the shared calls split so that none asks for more', async () => {
+  it('when concurrent callers ask for more ids together than one call takes, then the shared calls split so that none asks for more', async () => {
     const { catalog } = billing.grpcApp(real.url, FAST);
-    const asks = Array.from({ length: 3 }, () => [products[0]!.id, ...Array.from({ length: 39 }, () => randomUUID())]);
+    const each = (GET_PRICES_MAX_IDS * 2) / 5; // two callers fit in a call, a third does not
+    const asks = Array.from({ length: 3 }, () => [products[0]!.id, ...Array.from({ length: each - 1 }, () => randomUUID())]);
     lookups = [];
     const answers = await Promise.all(asks.map((ids) => catalog.findProducts(ids)));
     answers.forEach((answer, i) => {
       expect([...answer.keys()]).toEqual(asks[i]);
       expect(priceOf(answer, products[0]!)).toBe(300);
-      expect([...answer.values()].filter((p) => p === undefined)).toHaveLength(39);
+      expect([...answer.values()].filter((p) => p === undefined)).toHaveLength(each - 1);
     });
-    expect(lookups.map((ids) => ids.length).sort((x, y) => x - y)).toEqual([40, 79]); // the first two callers share products[0]
+    expect(lookups.map((ids) => ids.length).sort((x, y) => x - y)).toEqual([each, 2 * each - 1]); // the first two callers share products[0]
   });
 
-  it('when a caller asks for more than 100 ids, then it goes alone and is refused, and the callers beside it are answered', async () => {
+  it('when invoices of the most lines ask at the same moment, then they share one call instead of each paying a whole one', async () => {
     const { catalog } = billing.grpcApp(real.url, FAST);
-    const [small, tooMany] = await Promise.all([catalog.findProducts([products[1]!.id]), settle(catalog.findProducts(Array.from({ length: 101 }, () => randomUUID())))]);
+    const invoices = Array.from({ length: 2 }, (_, i) => [products[i]!.id, ...Array.from({ length: MAX_LINES - 1 }, () => randomUUID())]);
+    lookups = [];
+    const answers = await Promise.all(invoices.map((ids) => catalog.findProducts(ids)));
+    expect(answers.map((answer, i) => priceOf(answer, products[i]!))).toEqual([300, 410]);
+    expect(answers.map((answer) => answer.size)).toEqual([MAX_LINES, MAX_LINES]);
+    expect(lookups.map((ids) => ids.length)).toEqual([2 * MAX_LINES]);
+  });
+
+  it('when a caller asks for more ids than one call takes, then it goes alone and is refused, and the callers beside it are answered', async () => {
+    const { catalog } = billing.grpcApp(real.url, FAST);
+    const [small, tooMany] = await Promise.all([catalog.findProducts([products[1]!.id]), settle(catalog.findProducts(Array.from({ length: GET_PRICES_MAX_IDS + 1 }, () => randomUUID())))]);
     expect(priceOf(small, products[1]!)).toBe(410);
-    // Billing's own mistake (an invoice has at most 99 lines), not Product failing: the error itself, a 500.
+    // Billing's own mistake (an invoice has at most MAX_LINES lines), not Product failing: the error itself, a 500.
     const { error } = tooMany as { error: unknown };
     expect(error).not.toBeInstanceOf(CatalogUnavailableError);
     expect(ConnectError.from(error).code).toBe(Code.InvalidArgument);

@@ -10,6 +10,7 @@ import { Code, ConnectError, type ConnectRouter, type HandlerContext } from '@co
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProductCatalog as ProductCatalogService } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
+import { GET_PRICES_MAX_IDS } from '../../../../services/contracts/grpc/limits';
 import { CatalogUnavailableError } from '../../../../services/billing/domain/ports';
 import { MAX_PRODUCT_NAME_LENGTH, MAX_SKU_LENGTH } from '../../../../services/contracts/product-fields';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
@@ -329,9 +330,9 @@ describe('productCatalogGrpc retries and circuit breaker', () => {
     expect((await createInvoice(app, linesOf(products[1]!))).status).toBe(201);
   });
 
-  it('when a lookup is refused as malformed (101 ids) or cancelled by its caller, then the breaker does not count it', async () => {
+  it('when a lookup is refused as malformed (more ids than a call takes) or cancelled by its caller, then the breaker does not count it', async () => {
     const { catalog } = billing.grpcApp(real.url, { ...FAST, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
-    const tooMany = Array.from({ length: 101 }, () => randomUUID());
+    const tooMany = Array.from({ length: GET_PRICES_MAX_IDS + 1 }, () => randomUUID());
     const refused = await catalog.findProducts(tooMany).then(() => undefined, (e: unknown) => e);
     expect(ConnectError.from(refused).code).toBe(Code.InvalidArgument);
     const holder = await product.database.pool.connect();

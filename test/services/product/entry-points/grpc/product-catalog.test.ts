@@ -10,6 +10,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Health, HealthCheckResponse_ServingStatus as Status } from '../../../../../services/contracts/grpc/gen/grpc/health/v1/health_pb';
 import { ProductCatalog } from '../../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
+import { GET_PRICES_MAX_IDS } from '../../../../../services/contracts/grpc/limits';
 import type { RunningGrpcServer } from '../../../../../services/kit/grpc/serve-grpc';
 import { readyWithGrpc, startedWithGrpc } from '../../../../../services/kit/grpc/health-probe';
 import { createProductApp } from '../../../../../services/product/app';
@@ -66,15 +67,15 @@ describe('ProductCatalog.GetPrices', () => {
     expect({ prices: answer.prices, missing: answer.missingProductIds }).toEqual({ prices: [], missing: [] });
   });
 
-  it('when asked for 100 distinct ids, then it answers them all; 101 answer INVALID_ARGUMENT', async () => {
-    const hundred = [widget.id, ...Array.from({ length: 99 }, () => randomUUID())];
-    const answer = await catalog().getPrices({ productIds: hundred });
+  it('when asked for as many distinct ids as the contract allows, then it answers them all; one more answers INVALID_ARGUMENT', async () => {
+    const most = [widget.id, ...Array.from({ length: GET_PRICES_MAX_IDS - 1 }, () => randomUUID())];
+    const answer = await catalog().getPrices({ productIds: most });
     expect(answer.prices).toHaveLength(1);
-    expect(answer.missingProductIds).toHaveLength(99);
-    const error = await catalog().getPrices({ productIds: [...hundred, randomUUID()] }).catch((e: unknown) => ConnectError.from(e));
+    expect(answer.missingProductIds).toHaveLength(GET_PRICES_MAX_IDS - 1);
+    const error = await catalog().getPrices({ productIds: [...most, randomUUID()] }).catch((e: unknown) => ConnectError.from(e));
     expect(error).toBeInstanceOf(ConnectError);
     expect((error as ConnectError).code).toBe(Code.InvalidArgument);
-    expect((error as ConnectError).rawMessage).toMatch(/At most 100 distinct product ids per lookup; got 101/);
+    expect((error as ConnectError).rawMessage).toContain(`At most ${GET_PRICES_MAX_IDS} distinct product ids per lookup; got ${GET_PRICES_MAX_IDS + 1}`);
   });
 
   it('when a request message is over 64 KiB, then it answers RESOURCE_EXHAUSTED without looking anything up', async () => {

@@ -122,9 +122,9 @@ export const ProductPriceSchema: GenMessage<ProductPrice> = /*@__PURE__*/
  */
 export const ProductCatalog: GenService<{
   /**
-   * The prices of up to 100 products in one call: each id comes back either in `prices` (active or not: the
+   * The prices of up to 500 products in one call: each id comes back either in `prices` (active or not: the
    * caller decides what an inactive product means to it) or in `missing_product_ids`. Ids that are not UUIDs
-   * are missing, not an error. More than 100 ids answer INVALID_ARGUMENT.
+   * are missing, not an error. More than 500 distinct ids answer INVALID_ARGUMENT.
    *
    * @generated from rpc platform.product.v1.ProductCatalog.GetPrices
    */
