@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GET_PRICES_MAX_IDS } from '../services/contracts/grpc/limits';
+import { MAX_LINES } from '../services/billing/domain/invoice';
 import { billingUnitOfWork } from '../services/billing/data-access/unit-of-work';
 import * as billingSchema from '../services/billing/data-access/schema';
 import { createDatabase } from '../services/kit/db/database';
@@ -186,7 +187,8 @@ export async function run(): Promise<Record<string, number>> {
     [
       `Machine: ${machineLine()}. autocannon, 50 connections, median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''} × ${SECONDS} s, the Billing processes in turn; one`,
       'Product process (REST and gRPC ports) and one PostgreSQL behind them. Billing and Product are the services\' HTTP',
-      'apps, gRPC server, use cases and adapters without their event bus (bench/support/*-for-bench.ts). Latency is at half of the',
+      'apps, gRPC server, use cases and adapters without their event bus (bench/support/*-for-bench.ts). The in-process baseline',
+      'shares lookups under load as the gRPC adapter does (one query for the invoices of a moment). Latency is at half of the',
       `gRPC path's throughput (${PACED_NOTE}).`,
       ...(short ? ['', '**A short run on a shared, loaded host** (smoke mode): the ratios are indicative only; re-run `npm run bench invoice` on a quiet machine.'] : []),
       '',
@@ -203,7 +205,7 @@ export async function run(): Promise<Record<string, number>> {
       `- gRPC against REST at the same load: **${fmt(ratios.grpcOfRest, 2)}×** the throughput (target ≥ 1).`,
       `- A 100-line invoice against a 1-line one (target ≤ 2): **${fmt(ratios.hundredLineCost, 2)}×** the time per invoice (the machine saturated, so every process's work counts), ${ratios.hundredLineCpu === undefined ? 'n/a' : `**${fmt(ratios.hundredLineCpu, 2)}×**`} the CPU of Billing, Product and PostgreSQL together, ${fmt(ratios.hundredLineServicesCpu, 2)}× that of the two services alone.`,
       `  Under load, concurrent invoices share GetPrices calls (docs/billing.md, "Shared calls under load"), of up to ${GET_PRICES_MAX_IDS} ids: up to`,
-      `  ${GET_PRICES_MAX_IDS / 100} 100-line invoices. Here each 1-line and 100-line invoice names other products than the one before it (${fmt(PRODUCTS)} in turn),`,
+      `  ${Math.floor(GET_PRICES_MAX_IDS / MAX_LINES)} 100-line invoices. Here each 1-line and 100-line invoice names other products than the one before it (${fmt(PRODUCTS)} in turn),`,
       '  so a shared call asks for every invoice\'s ids: only the call\'s own cost is shared. (The 3-line invoices above all name the same three.)',
     ].join('\n'),
   );

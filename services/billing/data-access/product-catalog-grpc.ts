@@ -17,6 +17,7 @@ import type { Logger } from '../../kit/logger';
 import type { CatalogProduct } from '../domain/invoice';
 import { CatalogContractError, CatalogUnavailableError, type CatalogAnswer, type ProductCatalog } from '../domain/ports';
 import { batchedLookups, type Batch } from './product-catalog-batches';
+import { inSmallerCalls, refusedAsTooLarge } from './product-catalog-older';
 
 export interface ProductCatalogGrpcOptions {
   /** `PRODUCT_GRPC_URL`, e.g. `http://127.0.0.1:3012` (h2c). */
@@ -154,17 +155,23 @@ export function productCatalogGrpc(options: ProductCatalogGrpcOptions): ProductC
   const getPrices = async (batch: Batch): Promise<PriceBook> => {
     const first = batch.contexts[0];
     const headers: Record<string, string> = first ? { 'x-request-id': first.requestId, ...(first.traceparent ? { traceparent: first.traceparent } : {}) } : {};
-    try {
-      const response = await policy.execute(({ signal }) => {
+    const ask = (ids: readonly string[]) =>
+      policy.execute(({ signal }) => {
         // cockatiel counts a half-open trial that ends in an error it does not handle, a cancellation included, as
         // Product being back. So the trial's attempts (those made while the breaker is not closed) ignore their
         // callers leaving: Product's answer or the deadline decides. Calls queued behind the trial are still cancelled.
         const trial = breaker.state !== CircuitState.Closed;
         const ours = trial ? undefined : signal;
-        return client.getPrices({ productIds: batch.ids as string[] }, { timeoutMs, signal: ours, headers }).catch((error: unknown) => {
+        return client.getPrices({ productIds: ids as string[] }, { timeoutMs, signal: ours, headers }).catch((error: unknown) => {
           throw endedByProduct(error, ours);
         });
       }, batch.signal);
+    try {
+      const response = await ask(batch.ids).catch((error: unknown) => {
+        if (!refusedAsTooLarge(error, batch.ids.length)) throw error;
+        options.logger?.info({ rpc: RPC, ids: batch.ids.length }, 'product client: Product takes fewer ids in a call (an older release); asking again in smaller calls');
+        return inSmallerCalls(batch.ids, ask);
+      });
       // Product's line names the first request id; at debug, this line ties the others to it.
       if (batch.contexts.length > 1 && options.logger?.isLevelEnabled('debug')) {
         options.logger.debug({ rpc: RPC, ids: batch.ids.length, requestIds: batch.contexts.map((context) => context.requestId) }, 'product client: shared call');

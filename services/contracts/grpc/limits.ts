@@ -10,3 +10,10 @@
  * (about 850 bytes a price).
  */
 export const GET_PRICES_MAX_IDS = 500;
+
+/**
+ * The fewest ids any release of Product has taken in one GetPrices call (its limit until 2026-12-04). A Billing that
+ * meets a Product of an older release (a deploy that goes back to one updates Product first) asks it again in calls
+ * of this many when a shared call is refused as too large.
+ */
+export const GET_PRICES_FLOOR = 100;

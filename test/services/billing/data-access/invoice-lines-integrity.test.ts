@@ -4,10 +4,16 @@
  * the owner for TRUNCATE, which the app role may not run.
  */
 import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedForAppRole, type TestDatabase } from '../../../support/database';
+import { createDatabase } from '../../../../services/kit/db/database';
+import { migrateWithLock } from '../../../../services/kit/db/migrate';
 import { BILLING_MIGRATIONS } from '../../../support/billing';
+import { migratedForAppRole, type TestDatabase } from '../../../support/database';
+import { testLogger } from '../../../support/silent-logger';
 
 let testDb: TestDatabase & { readonly appUrl: string };
 let app: pg.Pool;
@@ -72,13 +78,21 @@ describe('an invoice under its lines', () => {
     expect((await app.query('SELECT status FROM invoices WHERE id = $1', [invoice])).rows).toEqual([{ status: 'paid' }]);
   });
 
-  it('when the owner truncates invoices while lines remain, then it is refused; lines first, then invoices, is allowed', async () => {
+  it('when the owner truncates invoices while lines remain, then it is refused, with them too; lines first, then invoices, goes through', async () => {
     await addLines([await newInvoice()]);
-    expect(await refusal(owner.query('TRUNCATE invoices'))).toEqual(REFUSED);
-    await owner.query('BEGIN');
-    await owner.query('TRUNCATE invoice_lines');
-    await owner.query('TRUNCATE invoices');
-    await owner.query('ROLLBACK');
+    const session = await owner.connect();
+    try {
+      for (const refused of ['TRUNCATE invoices', 'TRUNCATE invoice_lines, invoices', 'TRUNCATE accounts CASCADE']) {
+        expect(await refusal(session.query(refused))).toEqual(REFUSED);
+      }
+      await session.query('BEGIN');
+      await session.query('TRUNCATE invoice_lines');
+      await session.query('TRUNCATE invoices');
+      expect((await session.query('SELECT count(*)::int AS n FROM invoices')).rows[0].n).toBe(0);
+      await session.query('ROLLBACK');
+    } finally {
+      session.release();
+    }
   });
 });
 
@@ -92,5 +106,50 @@ describe('what the checks cost', () => {
       { tgname: 'invoice_lines_have_invoices_on_update', tgisinternal: false, per_row: false },
     ]);
     expect((await owner.query("SELECT conname FROM pg_constraint WHERE conrelid = 'invoice_lines'::regclass AND contype = 'f'")).rows).toEqual([]);
+  });
+});
+
+/** Billing's migrations as the release before 0005 shipped them (its journal ends at 0004). */
+function previousRelease(): string {
+  const folder = mkdtempSync(path.join(tmpdir(), 'billing-0004-'));
+  cpSync(BILLING_MIGRATIONS, folder, { recursive: true });
+  const journalFile = path.join(folder, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: Array<{ tag: string }> };
+  journal.entries = journal.entries.filter((entry) => entry.tag < '0005');
+  writeFileSync(journalFile, JSON.stringify(journal));
+  return folder;
+}
+
+describe('migration 0005 on a running platform', () => {
+  it('when it starts while an invoice is being written (the invoice in, its lines not yet), then both finish: neither deadlocks', async () => {
+    const folder = previousRelease();
+    const running = await migratedForAppRole('billing_0005_live', folder);
+    const [live, migrator] = [new pg.Pool({ connectionString: running.appUrl }), createDatabase({ connectionString: running.url, schema: {}, logger: testLogger })];
+    const writer = await live.connect();
+    try {
+      const account = (await writer.query("INSERT INTO accounts (user_id, status) VALUES ('u', 'active') RETURNING id")).rows[0].id as string;
+      await writer.query('BEGIN');
+      const invoice = (await writer.query("INSERT INTO invoices (account_id, user_id, currency, total_cents) VALUES ($1, 'u', 'USD', 200) RETURNING id", [account])).rows[0].id as string;
+      const migrating = migrateWithLock(migrator.pool, BILLING_MIGRATIONS, 'billing', testLogger).then(() => 'migrated', (error: Error) => error.message);
+      // Until the migration waits for a lock the writer holds: the moment an older order of locks deadlocked.
+      for (let waited = 0; waited < 200; waited++) {
+        const { rows } = await live.query("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'invoices'::regclass");
+        if (rows[0].n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      const lines = writer.query(
+        "INSERT INTO invoice_lines (invoice_id, position, product_id, sku, name, unit_price_cents, quantity, amount_cents) VALUES ($1, 0, gen_random_uuid(), 'S', 'N', 100, 2, 200)",
+        [invoice],
+      );
+      expect(await lines.then(() => 'written', (error: Error) => error.message)).toBe('written');
+      await writer.query('COMMIT');
+      expect(await migrating).toBe('migrated');
+      expect((await live.query('SELECT count(*)::int AS n FROM invoice_lines')).rows[0].n).toBe(1);
+    } finally {
+      writer.release();
+      await Promise.all([live.end(), migrator.close()]);
+      await running.drop();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProductCatalog as ProductCatalogService } from '../../../../services/contracts/grpc/gen/platform/product/v1/product_catalog_pb';
 import { MAX_LINES } from '../../../../services/billing/domain/invoice';
 import { CatalogUnavailableError, type CatalogAnswer } from '../../../../services/billing/domain/ports';
-import { GET_PRICES_MAX_IDS } from '../../../../services/contracts/grpc/limits';
+import { GET_PRICES_FLOOR, GET_PRICES_MAX_IDS } from '../../../../services/contracts/grpc/limits';
 import { runWithContext } from '../../../../services/kit/context';
 import { serveGrpc, type RunningGrpcServer } from '../../../../services/kit/grpc/serve-grpc';
 import type { Product } from '../../../../services/product/domain/product';
@@ -206,6 +206,27 @@ describe('shared price lookups against a failing Product', () => {
     // One failure counted of the two that open it: the next lookup still reaches Product.
     await settle(catalog.findProducts([products[0]!.id]));
     expect(calls).toBe(2);
+  });
+
+  it('when Product is of an older release that takes 100 ids in a call, then a shared call it refuses is asked again in calls it takes, and every caller is priced', async () => {
+    const asked: number[] = [];
+    const routes = (router: ConnectRouter) =>
+      router.service(ProductCatalogService, {
+        getPrices: (req) => {
+          asked.push(req.productIds.length);
+          if (req.productIds.length > GET_PRICES_FLOOR) throw new ConnectError(`At most ${GET_PRICES_FLOOR} distinct product ids per lookup`, Code.InvalidArgument);
+          return { prices: req.productIds.map((id) => ({ productId: id, sku: 'S', name: 'n', priceCents: 7, currency: 'USD', active: true })) };
+        },
+      });
+    const server = await serveGrpc({ port: 0, host: '127.0.0.1', logger: testLogger, routes });
+    servers.push(server);
+    const { catalog } = billing.grpcApp(server.url, { ...FAST, breakerThreshold: 1, breakerHalfOpenAfterMs: 60_000 });
+    const invoices = Array.from({ length: 3 }, () => Array.from({ length: MAX_LINES }, () => randomUUID()));
+    const answers = await Promise.all(invoices.map((ids) => catalog.findProducts(ids)));
+    answers.forEach((answer, i) => expect([...answer.entries()].map(([id, p]) => [id, p?.priceCents])).toEqual(invoices[i]!.map((id) => [id, 7])));
+    expect(asked).toEqual([3 * MAX_LINES, GET_PRICES_FLOOR, GET_PRICES_FLOOR, GET_PRICES_FLOOR]);
+    // A refusal is no failure of Product's: the breaker (one failure opens it) is still closed.
+    expect((await catalog.findProducts([randomUUID()])).size).toBe(1);
   });
 
   it('when callers with different request ids share a call, then Product gets the first one\'s', async () => {
