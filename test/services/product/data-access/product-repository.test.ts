@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProductHarness, type ProductHarness } from '../../../support/product';
+import { MAX_PRODUCT_NAME_LENGTH, MAX_SKU_LENGTH } from '../../../../services/contracts/product-fields';
 
 let harness: ProductHarness;
 beforeAll(async () => {
@@ -35,5 +36,26 @@ describe('the product repository, once the newest product is withdrawn', () => {
     const created = await harness.unitOfWork.products.insert({ sku: 'AFTER-WITHDRAWN', name: 'After', priceCents: 1 });
     const next = await harness.unitOfWork.products.listActive(10, cursor);
     expect(next.items.map((p) => p.id)).toContain(created.id);
+  });
+});
+
+describe('the products table\'s own length checks', () => {
+  const write = (sku: string, name: string) =>
+    harness.database.pool.query('INSERT INTO products (sku, name, price_cents) VALUES ($1, $2, 1)', [sku, name]).then(
+      () => 'written',
+      (error: { constraint?: string }) => error.constraint,
+    );
+
+  it('when a row is written around the API, then a sku or name longer than the contract allows is refused; the longest allowed go in', async () => {
+    // Names in code points, astral ones included: the API counts UTF-16 units, two for each of these.
+    expect(await write('S'.repeat(MAX_SKU_LENGTH), '🦀'.repeat(MAX_PRODUCT_NAME_LENGTH))).toBe('written');
+    expect(await write('T'.repeat(MAX_SKU_LENGTH + 1), 'n')).toBe('products_sku_length_check');
+    expect(await write('', 'n')).toBe('products_sku_length_check');
+    expect(await write('U', 'n'.repeat(MAX_PRODUCT_NAME_LENGTH + 1))).toBe('products_name_length_check');
+  });
+
+  it('when the checks were added to a running platform, then they scanned none of the products already there (NOT VALID)', async () => {
+    const { rows } = await harness.database.pool.query("SELECT conname, convalidated FROM pg_constraint WHERE conname LIKE 'products_%_length_check' ORDER BY conname");
+    expect(rows).toEqual([{ conname: 'products_name_length_check', convalidated: false }, { conname: 'products_sku_length_check', convalidated: false }]);
   });
 });
