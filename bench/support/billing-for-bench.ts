@@ -9,6 +9,7 @@ import { createBillingApp } from '../../services/billing/app';
 import { billingConfigSchema } from '../../services/billing/config';
 import { batchedLookups } from '../../services/billing/data-access/product-catalog-batches';
 import { productCatalogFromConfig } from '../../services/billing/data-access/product-catalog-from-config';
+import { DEFAULT_BATCH_WINDOW_MS } from '../../services/billing/data-access/product-catalog-grpc';
 import * as billingSchema from '../../services/billing/data-access/schema';
 import { billingUnitOfWork } from '../../services/billing/data-access/unit-of-work';
 import type { CatalogProduct } from '../../services/billing/domain/invoice';
@@ -30,11 +31,11 @@ import { productUseCases } from '../../services/product/domain/product-use-cases
 function inProcessCatalog(databaseUrl: string, logger: Logger): ProductCatalog & { close(): Promise<void> } {
   const database = createDatabase({ connectionString: databaseUrl, schema: productSchema, logger });
   const products = productUseCases({ unitOfWork: productUnitOfWork(database.db) });
-  // Lookups shared as the gRPC adapter shares them (its default 2 ms window), so the baseline differs from it by the
+  // Lookups shared as the gRPC adapter shares them (its default window), so the baseline differs from it by the
   // network and the protocol only: without sharing, it ran one query per invoice where gRPC ran one per several.
   const lookups = batchedLookups({
     maxIds: GET_PRICES_MAX_IDS,
-    windowMs: 2,
+    windowMs: DEFAULT_BATCH_WINDOW_MS,
     async run(batch) {
       const { found } = await products.lookUpPrices(batch.ids);
       return new Map(found.map((p): [string, CatalogProduct] => [p.id.toLowerCase(), { id: p.id, sku: p.sku, name: p.name, priceCents: p.priceCents, currency: p.currency, active: p.active }]));

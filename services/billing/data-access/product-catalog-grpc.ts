@@ -82,6 +82,9 @@ function endedByProduct(error: unknown, ours: AbortSignal | undefined): unknown 
   return new ConnectError(`Product ended the call: ${error.rawMessage}`, Code.Unavailable, undefined, undefined, error);
 }
 
+/** `batchWindowMs` when the options leave it out; the bench's in-process baseline shares lookups with it too. */
+export const DEFAULT_BATCH_WINDOW_MS = 2;
+
 const PRICE = { min: 0, max: 2 ** 31 - 1 };
 const RPC = 'platform.product.v1.ProductCatalog/GetPrices';
 
@@ -188,7 +191,7 @@ export function productCatalogGrpc(options: ProductCatalogGrpcOptions): ProductC
       throw unavailable(error);
     }
   };
-  const lookups = batchedLookups({ maxIds: GET_PRICES_MAX_IDS, windowMs: options.batchWindowMs ?? 2, run: getPrices });
+  const lookups = batchedLookups({ maxIds: GET_PRICES_MAX_IDS, windowMs: options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS, run: getPrices });
 
   return {
     async findProducts(ids, { signal } = {}) {

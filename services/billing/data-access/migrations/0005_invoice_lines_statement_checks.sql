@@ -1,6 +1,6 @@
 -- Invoice lines keep to their invoices without a foreign key. The key's check ran once per line, a lookup and a row
--- lock each, about a third of PostgreSQL's work for a 100-line invoice; these triggers hold the same rule with one
--- check per statement. Old tasks write lines with the same statement and are checked the same way.
+-- lock each: writing an invoice and 100 lines cost PostgreSQL 1.3 ms of CPU with it, 0.75 ms without (PG15, by hand);
+-- these triggers hold the same rule with one check per statement. Old tasks write lines with the same statement and are checked the same way.
 -- Both tables first, in the order invoices are written (invoice, then lines): taking them one at a time below, in
 -- another order, deadlocked with an invoice being written.
 LOCK TABLE "invoices", "invoice_lines" IN ACCESS EXCLUSIVE MODE;--> statement-breakpoint
